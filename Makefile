@@ -1,0 +1,96 @@
+# Accord build. `make` builds everything into build/; see README.md for the targets.
+CC ?= cc
+BUILD ?= build
+PKGS := libzmq lmdb msgpack libsodium libutf8proc
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CFLAGS ?= -g -O2
+ALL_CFLAGS := -std=c11 $(WARN) -MMD -MP -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) $(EXTRA_CFLAGS)
+LIBS := $(shell pkg-config --libs $(PKGS)) $(EXTRA_LDFLAGS)
+
+PROTO_SRC := $(wildcard proto/*.c)
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+CLIENT_SRC := client/accord_client.c client/output.c
+PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
+LIB_PROTO := $(BUILD)/libaccord_proto.a
+LIB_SERVER := $(BUILD)/libaccord_server.a
+LIB_CLIENT := $(BUILD)/libaccord_client.a
+
+BINS := $(BUILD)/accord-node $(BUILD)/accord $(BUILD)/accordctl
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_TARGETS := fuzz_record fuzz_request
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
+
+.PHONY: all test unit asan fuzz fuzz-run bench clean demo check-tools
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_PROTO): $(PROTO_OBJ)
+	ar rcs $@ $^
+$(LIB_SERVER): $(SERVER_OBJ)
+	ar rcs $@ $^
+$(LIB_CLIENT): $(CLIENT_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/accord-node: $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_PROTO)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+$(BUILD)/accord: $(BUILD)/client/accord.o $(LIB_CLIENT) $(LIB_PROTO)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+$(BUILD)/accordctl: $(BUILD)/tools/accordctl.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lcmocka
+
+# Fuzz targets replayed over their committed corpus and tests/regress without libFuzzer.
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIB_SERVER) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+
+unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS)
+
+# The README's test command. Prints a closing "N passed, N failed" line.
+test: unit
+	BUILD=$(BUILD) tests/run.sh
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in build-asan/.
+asan:
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" test
+
+# libFuzzer builds (clang). `make fuzz FUZZ_SECONDS=60` runs each target that long.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(shell pkg-config --cflags $(PKGS))
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang EXTRA_CFLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" build-fuzz/libaccord_server.a build-fuzz/libaccord_proto.a
+	@for t in $(FUZZ_TARGETS); do \
+	  clang $(FUZZ_CFLAGS) tests/fuzz/$$t.c build-fuzz/libaccord_server.a build-fuzz/libaccord_proto.a \
+	    -o build-fuzz/$$t $(LIBS) || exit 1; \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=tests/regress/$$t- \
+	    build-fuzz/corpus-$$t tests/fuzz/corpus/$$t > build-fuzz/$$t.log 2>&1 \
+	    || { tail -40 build-fuzz/$$t.log; exit 1; }; \
+	  tail -2 build-fuzz/$$t.log; \
+	done
+
+bench: $(BINS) $(BUILD)/bench
+	BUILD=$(BUILD) bench/run.sh
+$(BUILD)/bench: $(BUILD)/bench/bench.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lpthread
+
+demo: $(BINS)
+	deploy/demo.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: MIT
+ * accord: the branch staff's command line, built on the client library.
+ * Every verb has --help; --json prints what the node returned for scripts.
+ * Exit codes: 0 done; 1 wrong arguments; 2 the node refused (invalid value, not found,
+ * ...); 3 the node could not be reached or did not answer; 4 anything else. */
+#define _POSIX_C_SOURCE 200809L
+#include "../proto/accord_err.h"
+#include "accord_client.h"
+#include "output.h"
+
+#include <locale.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3, EXIT_OTHER = 4 };
+
+typedef struct {
+    const char *data;
+    const char *user;
+    bool json;
+    int timeout_ms;
+} globals_t;
+
+static globals_t g;
+
+/* An option of a verb that maps to an API argument. */
+typedef struct {
+    const char *opt;  /* without the leading "--" */
+    const char *key;  /* API argument; NULL for options the verb handles itself */
+    unsigned flags;
+    const char *help;
+} opt_t;
+
+#define O_MULTI 1u  /* may repeat: sent as a list */
+#define O_FLAG 2u   /* takes no value: sent as true */
+
+typedef struct {
+    const char *name;     /* "customer add" */
+    const char *usage;    /* positional arguments */
+    const char *about;
+    const opt_t *opts;
+    int (*run)(accord_args_t *args, char **pos, int npos);
+    int min_pos, max_pos;
+} verb_t;
+
+static int usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "accord: %s%s (see 'accord --help')\n", what, arg);
+    return EXIT_USAGE;
+}
+
+static int exit_for(int code)
+{
+    if (code == 0) return 0;
+    if (code == ACCORD_ENET || code == ACCORD_ETIMEOUT) return EXIT_UNREACHABLE;
+    if (code == ACCORD_EINTERNAL || code == ACCORD_ESTORE || code == ACCORD_EIO || code == ACCORD_EPROTO) return EXIT_OTHER;
+    return EXIT_REFUSED;
+}
+
+/* Calls the node; on error prints the message (as JSON with --json) and returns the exit code. */
+static int call(const char *verb, accord_args_t *args, accord_reply_t *r)
+{
+    accord_client_t *c;
+    int rc = accord_client_new(g.data, g.timeout_ms, &c);
+    if (rc) {
+        memset(r, 0, sizeof *r);
+        msgpack_unpacked_init(&r->msg);
+        fprintf(stderr, "accord: cannot connect to the node at %s\n", g.data);
+        return EXIT_UNREACHABLE;
+    }
+    if (g.user) accord_args_str(args, "user", g.user);
+    rc = accord_call(c, verb, args, r);
+    accord_client_destroy(&c);
+    if (rc) {
+        if (g.json) {
+            printf("{\"error\":\"%s\",\"code\":%d,\"message\":", accord_errname(rc), rc);
+            output_json_string(stdout, r->message);
+            printf("}\n");
+        }
+        fprintf(stderr, "accord: %s\n", r->message[0] ? r->message : accord_strerror(rc));
+        return exit_for(rc);
+    }
+    return 0;
+}
+
+static void short_id(const msgpack_object *o, char *out)
+{
+    char buf[64];
+    accord_obj_str(o, "id", buf, sizeof buf);
+    snprintf(out, 13, "%.12s", buf);
+}
+
+typedef struct {
+    const char *title;
+    const char *key;
+    int width;
+} column_t;
+
+static void print_table(const msgpack_object *list, const column_t *cols, int ncols)
+{
+    if (list->type != MSGPACK_OBJECT_ARRAY) return;
+    for (int c = 0; c < ncols; c++) {
+        if (c + 1 < ncols) {
+            output_padded(stdout, cols[c].title, cols[c].width);
+            fputs("  ", stdout);
+        } else {
+            fputs(cols[c].title, stdout);
+        }
+    }
+    fputc('\n', stdout);
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        const msgpack_object *row = &list->via.array.ptr[i];
+        for (int c = 0; c < ncols; c++) {
+            char cell[1024];
+            if (strcmp(cols[c].key, "id") == 0) short_id(row, cell);
+            else output_cell(accord_obj_get(row, cols[c].key), cell, sizeof cell);
+            if (c + 1 < ncols) {
+                output_padded(stdout, cell, cols[c].width);
+                fputs("  ", stdout);
+            } else {
+                fputs(cell, stdout);
+            }
+        }
+        fputc('\n', stdout);
+    }
+    fprintf(stdout, "(%u)\n", list->via.array.size);
+}
+
+static void print_record(const msgpack_object *o)
+{
+    if (o->type != MSGPACK_OBJECT_MAP) return;
+    for (uint32_t i = 0; i < o->via.map.size; i++) {
+        char key[64], val[4096];
+        output_cell(&o->via.map.ptr[i].key, key, sizeof key);
+        output_cell(&o->via.map.ptr[i].val, val, sizeof val);
+        printf("%-15s %s\n", key, val);
+    }
+}
+
+static int finish(int rc, accord_reply_t *r, void (*human)(const msgpack_object *))
+{
+    if (rc == 0) {
+        if (g.json) output_json(stdout, &r->body);
+        else human(&r->body);
+    }
+    accord_reply_destroy(r);
+    return rc;
+}
+
+static void print_created(const msgpack_object *o)
+{
+    char id[64];
+    printf("%s\n", accord_obj_str(o, "id", id, sizeof id));
+}
+
+static const column_t customer_cols[] = {
+    {"ID", "id", 12}, {"NAME", "name", 28}, {"PHONES", "phones", 18}, {"EMAILS", "emails", 24},
+    {"CITY", "city", 12}, {"BRANCH", "branch", 0}};
+static const column_t deal_cols[] = {
+    {"ID", "id", 12}, {"TITLE", "title", 28}, {"STAGE", "stage", 12}, {"AMOUNT", "amount_text", 14},
+    {"CUR", "currency", 4}, {"CLOSE", "expected_close", 10}, {"CUSTOMER", "customer", 0}};
+static const column_t task_cols[] = {
+    {"ID", "id", 12}, {"DUE", "due", 10}, {"DONE", "done", 4}, {"ASSIGNEE", "assignee", 12}, {"TITLE", "title", 0}};
+static const column_t contact_cols[] = {
+    {"ID", "id", 12}, {"NAME", "name", 28}, {"ROLE", "role", 16}, {"PHONES", "phones", 18}, {"EMAILS", "emails", 0}};
+
+static void print_customers(const msgpack_object *o) { print_table(o, customer_cols, 6); }
+static void print_deals(const msgpack_object *o) { print_table(o, deal_cols, 7); }
+static void print_tasks(const msgpack_object *o) { print_table(o, task_cols, 5); }
+static void print_contacts(const msgpack_object *o) { print_table(o, contact_cols, 5); }
+
+static void print_history(const msgpack_object *o)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY) return;
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *h = &o->via.array.ptr[i];
+        char when[64], author[128], branch[128], sig[32];
+        printf("%s  %s @ %s  signature %s\n", accord_obj_str(h, "when", when, sizeof when),
+               accord_obj_str(h, "author", author, sizeof author), accord_obj_str(h, "branch", branch, sizeof branch),
+               accord_obj_str(h, "signature", sig, sizeof sig));
+        const msgpack_object *ch = accord_obj_get(h, "changes");
+        for (uint32_t j = 0; ch && ch->type == MSGPACK_OBJECT_ARRAY && j < ch->via.array.size; j++) {
+            char field[64], op[16], val[1024];
+            const msgpack_object *c = &ch->via.array.ptr[j];
+            accord_obj_str(c, "field", field, sizeof field);
+            accord_obj_str(c, "op", op, sizeof op);
+            output_cell(accord_obj_get(c, "value"), val, sizeof val);
+            printf("    %-7s %-15s %s\n", op, field, val);
+        }
+    }
+}
+
+static void print_conflicts(const msgpack_object *o)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY) return;
+    if (o->via.array.size == 0) { printf("no open conflicts\n"); return; }
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *c = &o->via.array.ptr[i];
+        char id[64], kind[32], field[64], winner[16], conflict[256];
+        printf("%s %s field %s (kept: %s)\n", accord_obj_str(c, "kind", kind, sizeof kind),
+               accord_obj_str(c, "id", id, sizeof id), accord_obj_str(c, "field", field, sizeof field),
+               accord_obj_str(c, "winner", winner, sizeof winner));
+        for (int s = 0; s < 2; s++) {
+            const msgpack_object *side = accord_obj_get(c, s ? "b" : "a");
+            char val[1024], who[128], br[128], when[64];
+            output_cell(accord_obj_get(side, "value"), val, sizeof val);
+            printf("  %c: %-30s by %s @ %s, %s\n", s ? 'b' : 'a', val, accord_obj_str(side, "author", who, sizeof who),
+                   accord_obj_str(side, "branch", br, sizeof br), accord_obj_str(side, "when", when, sizeof when));
+        }
+        printf("  resolve: accord conflicts resolve %s --keep a|b\n",
+               accord_obj_str(c, "conflict", conflict, sizeof conflict));
+    }
+}
+
+static void print_ok(const msgpack_object *o) { (void)o; printf("done\n"); }
+
+/* ---- verbs ---- */
+
+static int simple(const char *verb, accord_args_t *a, void (*human)(const msgpack_object *))
+{
+    accord_reply_t r;
+    return finish(call(verb, a, &r), &r, human);
+}
+
+static int run_customer_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "customer"); return simple("create", a, print_created); }
+static int run_contact_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "contact"); return simple("create", a, print_created); }
+static int run_deal_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "deal"); return simple("create", a, print_created); }
+static int run_task_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "task"); return simple("create", a, print_created); }
+
+static int run_edit(accord_args_t *a, char **pos, int n, const char *kind)
+{
+    (void)n;
+    accord_args_str(a, "id", pos[0]);
+    accord_args_str(a, "kind", kind);
+    return simple("update", a, print_created);
+}
+static int run_customer_edit(accord_args_t *a, char **pos, int n) { return run_edit(a, pos, n, "customer"); }
+static int run_deal_edit(accord_args_t *a, char **pos, int n) { return run_edit(a, pos, n, "deal"); }
+
+static int run_show(accord_args_t *a, char **pos, int n, const char *kind)
+{
+    (void)n;
+    accord_args_str(a, "id", pos[0]);
+    accord_reply_t r;
+    int rc = call("get", a, &r);
+    char k[32];
+    if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) {
+        fprintf(stderr, "accord: %s is a %s, not a %s\n", pos[0], k, kind);
+        accord_reply_destroy(&r);
+        return EXIT_REFUSED;
+    }
+    return finish(rc, &r, print_record);
+}
+static int run_customer_show(accord_args_t *a, char **pos, int n) { return run_show(a, pos, n, "customer"); }
+static int run_deal_show(accord_args_t *a, char **pos, int n) { return run_show(a, pos, n, "deal"); }
+
+static int run_list(accord_args_t *a, const char *kind, void (*human)(const msgpack_object *))
+{
+    accord_args_str(a, "kind", kind);
+    return simple("list", a, human);
+}
+static int run_customer_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "customer", print_customers); }
+static int run_deal_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "deal", print_deals); }
+static int run_task_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "task", print_tasks); }
+static int run_contact_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "contact", print_contacts); }
+
+static int run_customer_search(accord_args_t *a, char **pos, int n)
+{
+    char q[512] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(q + strlen(q), sizeof q - strlen(q), "%s%s", i ? " " : "", pos[i]);
+    accord_args_str(a, "q", q);
+    accord_args_str(a, "kind", "customer");
+    return simple("search", a, print_customers);
+}
+
+static int run_customer_tag(accord_args_t *a, char **pos, int n)
+{
+    const char *add[64], *rem[64];
+    unsigned na = 0, nr = 0;
+    for (int i = 1; i < n && na < 64 && nr < 64; i++) {
+        if (pos[i][0] == '-' && pos[i][1]) rem[nr++] = pos[i] + 1;
+        else add[na++] = pos[i][0] == '+' ? pos[i] + 1 : pos[i];
+    }
+    if (na) accord_args_strv(a, "add:tags", add, na);
+    if (nr) accord_args_strv(a, "remove:tags", rem, nr);
+    accord_args_str(a, "id", pos[0]);
+    accord_args_str(a, "kind", "customer");
+    return simple("update", a, print_created);
+}
+
+static int run_delete(accord_args_t *a, char **pos, int n)
+{
+    (void)n;
+    accord_args_str(a, "id", pos[0]);
+    accord_args_str(a, "kind", "customer");
+    return simple("delete", a, print_ok);
+}
+
+static int run_deal_move(accord_args_t *a, char **pos, int n)
+{
+    (void)n;
+    accord_args_str(a, "id", pos[0]);
+    accord_args_str(a, "kind", "deal");
+    accord_args_str(a, "stage", pos[1]);
+    return simple("update", a, print_created);
+}
+
+static int run_task_done(accord_args_t *a, char **pos, int n)
+{
+    (void)n;
+    accord_args_str(a, "id", pos[0]);
+    accord_args_str(a, "kind", "task");
+    accord_args_bool(a, "done", true);
+    return simple("update", a, print_ok);
+}
+
+static const char *log_type;
+static int run_log(accord_args_t *a, char **pos, int n)
+{
+    (void)n;
+    accord_args_str(a, "kind", "interaction");
+    accord_args_str(a, "type", log_type);
+    accord_args_str(a, "customer", pos[0]);
+    return simple("create", a, print_created);
+}
+
+static int run_note_add(accord_args_t *a, char **pos, int n)
+{
+    char text[4096] = "";
+    for (int i = 1; i < n; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i > 1 ? " " : "", pos[i]);
+    accord_args_str(a, "kind", "note");
+    accord_args_str(a, "related", pos[0]);
+    accord_args_str(a, "text", text);
+    return simple("create", a, print_created);
+}
+
+static int run_history(accord_args_t *a, char **pos, int n)
+{
+    (void)n;
+    accord_args_str(a, "id", pos[0]);
+    return simple("history", a, print_history);
+}
+
+static int run_conflicts(accord_args_t *a, char **pos, int n)
+{
+    (void)pos;
+    (void)n;
+    return simple("conflicts", a, print_conflicts);
+}
+
+static int run_conflicts_resolve(accord_args_t *a, char **pos, int n)
+{
+    (void)n;
+    accord_args_str(a, "conflict", pos[0]);
+    return simple("resolve", a, print_created);
+}
+
+static void print_status(const msgpack_object *o) { print_record(o); }
+static int run_status(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return simple("status", a, print_status); }
+
+/* ---- option tables ---- */
+
+#define CUSTOMER_FIELDS                                                                  \
+    {"name", "name", 0, "full name (required when adding)"},                            \
+    {"type", "type", 0, "person or company"},                                           \
+    {"phone", "add:phones", O_MULTI, "a phone number, any formatting; repeatable"},    \
+    {"email", "add:emails", O_MULTI, "an e-mail address; repeatable"},                 \
+    {"address", "address", 0, "street address"},                                       \
+    {"city", "city", 0, "city"},                                                        \
+    {"national-id", "national_id", 0, "national or company id"},                        \
+    {"segment", "segment", 0, "segment, e.g. retail, fleet"},                           \
+    {"source", "source", 0, "where the customer came from"},                            \
+    {"assigned", "assigned", 0, "user responsible"},                                    \
+    {"consent-email", "consent_email", 0, "yes or no"},                                 \
+    {"consent-sms", "consent_sms", 0, "yes or no"},                                     \
+    {"tag", "add:tags", O_MULTI, "a tag; repeatable"}
+
+static const opt_t customer_add_opts[] = {CUSTOMER_FIELDS, {0}};
+static const opt_t customer_edit_opts[] = {
+    CUSTOMER_FIELDS,
+    {"remove-phone", "remove:phones", O_MULTI, "remove a phone number"},
+    {"remove-email", "remove:emails", O_MULTI, "remove an e-mail address"},
+    {"untag", "remove:tags", O_MULTI, "remove a tag"},
+    {0}};
+static const opt_t list_opts[] = {
+    {"branch", "branch", 0, "only records owned by this branch"},
+    {"limit", "limit", 0, "at most this many (default 1000)"}, {0}};
+static const opt_t search_opts[] = {
+    {"by", "by", 0, "name, phone, email, tag, branch or national_id (default: guessed)"},
+    {"limit", "limit", 0, "at most this many (default 50)"}, {0}};
+static const opt_t no_opts[] = {{0}};
+static const opt_t contact_opts[] = {
+    {"customer", "customer", 0, "the company customer's id (required)"},
+    {"name", "name", 0, "full name (required)"},
+    {"phone", "add:phones", O_MULTI, "a phone number; repeatable"},
+    {"email", "add:emails", O_MULTI, "an e-mail address; repeatable"},
+    {"role", "role", 0, "job title"}, {0}};
+static const opt_t contact_list_opts[] = {{"customer", "customer", 0, "contacts of this customer"}, {0}};
+#define DEAL_FIELDS                                                                      \
+    {"title", "title", 0, "what is being sold (required when adding)"},                \
+    {"stage", "stage", 0, "pipeline stage (default: the first)"},                      \
+    {"amount", "amount", 0, "amount, e.g. 12500.00 (needs --currency)"},               \
+    {"currency", "currency", 0, "ISO 4217 code, e.g. EUR, IRR, CNY"},                  \
+    {"close", "expected_close", 0, "expected close date, YYYY-MM-DD"},                 \
+    {"probability", "probability", 0, "0 to 100"},                                     \
+    {"assigned", "assigned", 0, "user responsible"},                                   \
+    {"tag", "add:tags", O_MULTI, "a tag; repeatable"}
+static const opt_t deal_add_opts[] = {
+    {"customer", "customer", 0, "the customer's id (required)"}, DEAL_FIELDS, {0}};
+static const opt_t deal_edit_opts[] = {
+    DEAL_FIELDS, {"lost-reason", "lost_reason", 0, "why the deal was lost"},
+    {"untag", "remove:tags", O_MULTI, "remove a tag"}, {0}};
+static const opt_t deal_move_opts[] = {{"lost-reason", "lost_reason", 0, "why the deal was lost"}, {0}};
+static const opt_t deal_list_opts[] = {
+    {"stage", "stage", 0, "only deals in this stage"}, {"customer", "customer", 0, "only this customer's deals"},
+    {"branch", "branch", 0, "only deals owned by this branch"}, {"limit", "limit", 0, "at most this many"}, {0}};
+static const opt_t task_add_opts[] = {
+    {"title", "title", 0, "what to do (required)"}, {"due", "due", 0, "due date, YYYY-MM-DD"},
+    {"assignee", "assignee", 0, "who does it"}, {"related", "related", 0, "id of a related customer, deal, ..."}, {0}};
+static const opt_t task_list_opts[] = {
+    {"due", "due", 0, "open tasks due on this day: 'today' or YYYY-MM-DD"},
+    {"overdue", "overdue", O_FLAG, "open tasks whose due date has passed"},
+    {"open", "open", O_FLAG, "only tasks not done"},
+    {"today", "today", 0, "take this date (YYYY-MM-DD) as today"},
+    {"limit", "limit", 0, "at most this many"}, {0}};
+static const opt_t log_opts[] = {
+    {"summary", "summary", 0, "what was said or done"}, {"outcome", "outcome", 0, "result, e.g. interested"},
+    {"when", "when", 0, "ISO 8601 date and time (default: now)"}, {0}};
+static const opt_t conflicts_opts[] = {{"all", "all", O_FLAG, "include resolved conflicts"}, {0}};
+static const opt_t resolve_opts[] = {{"keep", "keep", 0, "a or b: the value to keep (required)"}, {0}};
+
+static int run_log_call(accord_args_t *a, char **p, int n) { log_type = "call"; return run_log(a, p, n); }
+static int run_log_visit(accord_args_t *a, char **p, int n) { log_type = "visit"; return run_log(a, p, n); }
+static int run_log_email(accord_args_t *a, char **p, int n) { log_type = "email"; return run_log(a, p, n); }
+static int run_log_sms(accord_args_t *a, char **p, int n) { log_type = "sms"; return run_log(a, p, n); }
+static int run_log_chat(accord_args_t *a, char **p, int n) { log_type = "chat"; return run_log(a, p, n); }
+
+static const verb_t verbs[] = {
+    {"customer add", "", "add a customer", customer_add_opts, run_customer_add, 0, 0},
+    {"customer edit", "ID", "change a customer's fields", customer_edit_opts, run_customer_edit, 1, 1},
+    {"customer show", "ID", "show one customer", no_opts, run_customer_show, 1, 1},
+    {"customer list", "", "list customers", list_opts, run_customer_list, 0, 0},
+    {"customer search", "QUERY...", "find customers by name, phone (any format, suffix), e-mail, tag, branch",
+     search_opts, run_customer_search, 1, 20},
+    {"customer tag", "ID [+]TAG|-TAG...", "add tags, or remove those written -TAG", no_opts, run_customer_tag, 2, 64},
+    {"customer delete", "ID", "delete a customer (a tombstone that replicates)", no_opts, run_delete, 1, 1},
+    {"contact add", "", "add a contact person of a company customer", contact_opts, run_contact_add, 0, 0},
+    {"contact list", "", "list contacts", contact_list_opts, run_contact_list, 0, 0},
+    {"deal add", "", "add a deal", deal_add_opts, run_deal_add, 0, 0},
+    {"deal edit", "ID", "change a deal's fields", deal_edit_opts, run_deal_edit, 1, 1},
+    {"deal move", "ID STAGE", "move a deal to a pipeline stage", deal_move_opts, run_deal_move, 2, 2},
+    {"deal show", "ID", "show one deal", no_opts, run_deal_show, 1, 1},
+    {"deal list", "", "list deals", deal_list_opts, run_deal_list, 0, 0},
+    {"task add", "", "add a follow-up task", task_add_opts, run_task_add, 0, 0},
+    {"task done", "ID", "mark a task done", no_opts, run_task_done, 1, 1},
+    {"task list", "", "list tasks", task_list_opts, run_task_list, 0, 0},
+    {"log call", "CUSTOMER", "log a call with a customer", log_opts, run_log_call, 1, 1},
+    {"log visit", "CUSTOMER", "log a visit", log_opts, run_log_visit, 1, 1},
+    {"log email", "CUSTOMER", "log an e-mail", log_opts, run_log_email, 1, 1},
+    {"log sms", "CUSTOMER", "log an SMS", log_opts, run_log_sms, 1, 1},
+    {"log chat", "CUSTOMER", "log a chat", log_opts, run_log_chat, 1, 1},
+    {"note add", "ID TEXT...", "add a note to a customer, deal or task", no_opts, run_note_add, 2, 200},
+    {"history", "ID", "every change to a record: when, who, which branch, signature", no_opts, run_history, 1, 1},
+    {"conflicts", "", "list concurrent edits kept in the conflict log", conflicts_opts, run_conflicts, 0, 0},
+    {"conflicts resolve", "CONFLICT", "keep one side of a conflict (itself a change)", resolve_opts,
+     run_conflicts_resolve, 1, 1},
+    {"status", "", "this node's name, feed and pipeline", no_opts, run_status, 0, 0},
+};
+#define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
+
+static void verb_help(FILE *f, const verb_t *v)
+{
+    fprintf(f, "usage: accord [GLOBAL] %s%s%s [OPTIONS]\n\n%s.\n", v->name, v->usage[0] ? " " : "", v->usage, v->about);
+    if (v->opts[0].opt) fprintf(f, "\noptions:\n");
+    for (const opt_t *o = v->opts; o->opt; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s", o->opt, o->flags & O_FLAG ? "" : " VALUE");
+        fprintf(f, "  %-26s %s\n", left, o->help);
+    }
+    fprintf(f, "  %-26s %s\n", "--help", "this text");
+}
+
+static void main_help(FILE *f)
+{
+    fprintf(f, "usage: accord [GLOBAL] VERB [ARGS] [OPTIONS]\n\n"
+               "The Accord CRM on this branch's node. Works with or without a link to HQ.\n\n"
+               "global options:\n"
+               "  --data DIR      the node's data directory (default $ACCORD_DATA, else ./accord-data)\n"
+               "  --json          print results as JSON for scripts\n"
+               "  --user NAME     who makes the change (default $ACCORD_USER, else $USER)\n"
+               "  --timeout MS    how long to wait for the node (default 10000)\n\n"
+               "verbs:\n");
+    for (int i = 0; i < N_VERBS; i++) fprintf(f, "  %-18s %s\n", verbs[i].name, verbs[i].about);
+    fprintf(f, "\nRun 'accord VERB --help' for a verb's options.\n"
+               "Exit codes: 0 done, 1 wrong arguments, 2 refused by the node (invalid value, not found),\n"
+               "3 node not reachable, 4 other error.\n");
+}
+
+static int run_verb(const verb_t *v, int argc, char **argv)
+{
+    accord_args_t a;
+    accord_args_init(&a);
+    char *pos[256];
+    int npos = 0, rc = 0;
+    /* collect repeated options into lists, in the order given */
+    const char *multi_vals[16][64];
+    unsigned multi_n[16] = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            verb_help(stdout, v);
+            accord_args_destroy(&a);
+            return 0;
+        }
+        if (strncmp(arg, "--", 2) != 0 || strlen(arg) == 2) {
+            if (npos == 256) { rc = usage_error("too many arguments", ""); goto out; }
+            pos[npos++] = argv[i];
+            continue;
+        }
+        char name[64];
+        const char *eq = strchr(arg + 2, '=');
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg - 2) : (int)strlen(arg + 2), arg + 2);
+        int k = 0;
+        const opt_t *o = v->opts;
+        for (; o->opt && strcmp(o->opt, name); o++) k++;
+        if (!o->opt) {
+            fprintf(stderr, "accord %s: unknown option --%s (see 'accord %s --help')\n", v->name, name, v->name);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (o->flags & O_FLAG) { accord_args_bool(&a, o->key, true); continue; }
+        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!val) {
+            fprintf(stderr, "accord %s: --%s needs a value\n", v->name, name);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (o->flags & O_MULTI) {
+            if (k < 16 && multi_n[k] < 64) multi_vals[k][multi_n[k]++] = val;
+            continue;
+        }
+        if (strcmp(o->key, "limit") == 0 || strcmp(o->key, "probability") == 0) {
+            char *end;
+            long long num = strtoll(val, &end, 10);
+            if (*end || !*val) {
+                fprintf(stderr, "accord %s: --%s: '%s' is not a whole number\n", v->name, name, val);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            accord_args_int(&a, o->key, num);
+            continue;
+        }
+        accord_args_str(&a, o->key, val);
+    }
+    for (int k = 0; k < 16 && v->opts[k].opt; k++)
+        if (multi_n[k]) accord_args_strv(&a, v->opts[k].key, multi_vals[k], multi_n[k]);
+    if (npos < v->min_pos || npos > v->max_pos) {
+        fprintf(stderr, "accord %s: expected %s%s\n", v->name, v->usage[0] ? v->usage : "no arguments",
+                npos < v->min_pos ? "" : " (too many arguments)");
+        fprintf(stderr, "usage: accord %s %s [OPTIONS]   (see --help)\n", v->name, v->usage);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    rc = v->run(&a, pos, npos);
+out:
+    accord_args_destroy(&a);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    g.data = getenv("ACCORD_DATA") ? getenv("ACCORD_DATA") : "accord-data";
+    g.user = getenv("ACCORD_USER") ? getenv("ACCORD_USER") : getenv("USER");
+    g.timeout_ms = 10000;
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        if (strcmp(argv[i], "--json") == 0) g.json = true;
+        else if (strcmp(argv[i], "--help") == 0) { main_help(stdout); return 0; }
+        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) g.data = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--user") == 0) g.user = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) g.timeout_ms = atoi(argv[++i]);
+        else return usage_error("unknown or incomplete global option ", argv[i]);
+    }
+    if (i >= argc) { main_help(stderr); return EXIT_USAGE; }
+    if (g.timeout_ms <= 0) return usage_error("--timeout: give milliseconds above 0", "");
+    /* the longest verb name that the arguments spell wins: "conflicts resolve" over "conflicts" */
+    const verb_t *best = NULL;
+    int used = 0;
+    for (int v = 0; v < N_VERBS; v++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s", verbs[v].name);
+        char *sp = strchr(name, ' ');
+        int words = sp ? 2 : 1;
+        if (sp) *sp = 0;
+        if (strcmp(argv[i], name) != 0) continue;
+        if (words == 2 && !(i + 1 < argc && strcmp(argv[i + 1], sp + 1) == 0)) continue;
+        if (!best || words > used) { best = &verbs[v]; used = words; }
+    }
+    if (!best) {
+        fprintf(stderr, "accord: unknown verb '%s%s%s' (see 'accord --help')\n", argv[i], i + 1 < argc ? " " : "",
+                i + 1 < argc ? argv[i + 1] : "");
+        return EXIT_USAGE;
+    }
+    return run_verb(best, argc - i - used, argv + i + used);
+}

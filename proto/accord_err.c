@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#include "accord_err.h"
+
+static const struct { int code; const char *name; const char *text; } errors[] = {
+    {ACCORD_OK, "OK", "success"},
+    {ACCORD_EINVAL, "EINVAL", "invalid value"},
+    {ACCORD_ENOTFOUND, "ENOTFOUND", "not found"},
+    {ACCORD_EPROTO, "EPROTO", "malformed message"},
+    {ACCORD_ESTORE, "ESTORE", "store error"},
+    {ACCORD_EFULL, "EFULL", "store or disk is full"},
+    {ACCORD_EIO, "EIO", "input/output error"},
+    {ACCORD_ECHAIN, "ECHAIN", "hash chain broken"},
+    {ACCORD_ESIG, "ESIG", "bad signature"},
+    {ACCORD_EKEY, "EKEY", "key missing or unreadable"},
+    {ACCORD_ENET, "ENET", "node not reachable"},
+    {ACCORD_ETIMEOUT, "ETIMEOUT", "node did not answer in time"},
+    {ACCORD_EEXISTS, "EEXISTS", "already exists"},
+    {ACCORD_EREADONLY, "EREADONLY", "change not allowed"},
+    {ACCORD_ETOOBIG, "ETOOBIG", "size limit exceeded"},
+    {ACCORD_EAMBIGUOUS, "EAMBIGUOUS", "id prefix is ambiguous"},
+    {ACCORD_EDELETED, "EDELETED", "record was deleted"},
+    {ACCORD_EINTERNAL, "EINTERNAL", "internal error"},
+    {ACCORD_EVERSION, "EVERSION", "unsupported version"},
+};
+
+const char *accord_strerror(int code)
+{
+    for (unsigned i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        if (errors[i].code == code) return errors[i].text;
+    return "unknown error";
+}
+
+const char *accord_errname(int code)
+{
+    for (unsigned i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        if (errors[i].code == code) return errors[i].name;
+    return "EUNKNOWN";
+}

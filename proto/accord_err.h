@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT
+ * accord_err: the one error enum of Accord. Every function that can fail returns 0 or a
+ * negative ACCORD_E* code; the numbers are stable because they travel on the wire and are
+ * documented exit/error codes for scripts. Never renumber, only append. */
+#ifndef ACCORD_ERR_H
+#define ACCORD_ERR_H
+
+enum accord_err {
+    ACCORD_OK = 0,
+    ACCORD_EINVAL = -1,      /* a value given by a person or client is not valid */
+    ACCORD_ENOTFOUND = -2,   /* no such record / key */
+    ACCORD_EPROTO = -3,      /* malformed message or record bytes */
+    ACCORD_ESTORE = -4,      /* the LMDB store failed (see log for the LMDB code) */
+    ACCORD_EFULL = -5,       /* the store or disk is full */
+    ACCORD_EIO = -6,         /* a file could not be read or written */
+    ACCORD_ECHAIN = -7,      /* a feed's hash chain is broken */
+    ACCORD_ESIG = -8,        /* a signature does not verify */
+    ACCORD_EKEY = -9,        /* key file missing or unreadable */
+    ACCORD_ENET = -10,       /* the node could not be reached */
+    ACCORD_ETIMEOUT = -11,   /* the node did not answer in time */
+    ACCORD_EEXISTS = -12,    /* already exists */
+    ACCORD_EREADONLY = -13,  /* the record kind or node does not accept this change */
+    ACCORD_ETOOBIG = -14,    /* a size limit was exceeded */
+    ACCORD_EAMBIGUOUS = -15, /* an id prefix matches more than one record */
+    ACCORD_EDELETED = -16,   /* the record was deleted */
+    ACCORD_EINTERNAL = -17,  /* a bug: please report it */
+    ACCORD_EVERSION = -18,   /* unsupported format or protocol version */
+};
+
+/* A short English sentence for a code; never NULL, static storage. */
+const char *accord_strerror(int code);
+/* Stable symbolic name ("EINVAL") for scripts and JSON output. */
+const char *accord_errname(int code);
+
+#endif

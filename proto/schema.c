@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+#include "schema.h"
+#include "accord_err.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const customer_types[] = {"person", "company", NULL};
+static const char *const interaction_types[] = {"call", "visit", "email", "sms", "chat", NULL};
+
+#define COMMON_FIELDS                                   \
+    {F_DELETED, "deleted", FT_BOOL, 0, NULL},           \
+    {F_BRANCH, "branch", FT_TEXT, 64, NULL},            \
+    {F_CREATED, "created", FT_DATETIME, 32, NULL}
+
+static const field_def_t customer_fields[] = {
+    COMMON_FIELDS,
+    {F_CU_TYPE, "type", FT_CHOICE, 16, customer_types},
+    {F_CU_NAME, "name", FT_TEXT, 200, NULL},
+    {F_CU_PHONES, "phones", FT_PHONES, 24, NULL},
+    {F_CU_EMAILS, "emails", FT_EMAILS, 254, NULL},
+    {F_CU_ADDRESS, "address", FT_TEXT, 500, NULL},
+    {F_CU_CITY, "city", FT_TEXT, 100, NULL},
+    {F_CU_NATID, "national_id", FT_TEXT, 32, NULL},
+    {F_CU_SEGMENT, "segment", FT_TEXT, 64, NULL},
+    {F_CU_SOURCE, "source", FT_TEXT, 64, NULL},
+    {F_CU_ASSIGNED, "assigned", FT_TEXT, 64, NULL},
+    {F_CU_CONSENT_EMAIL, "consent_email", FT_BOOL, 0, NULL},
+    {F_CU_CONSENT_SMS, "consent_sms", FT_BOOL, 0, NULL},
+    {F_CU_TAGS, "tags", FT_TAGS, 64, NULL},
+    {F_CU_MERGED_INTO, "merged_into", FT_REF, 16, NULL},
+};
+static const field_def_t contact_fields[] = {
+    COMMON_FIELDS,
+    {F_CO_CUSTOMER, "customer", FT_REF, 16, NULL},
+    {F_CO_NAME, "name", FT_TEXT, 200, NULL},
+    {F_CO_PHONES, "phones", FT_PHONES, 24, NULL},
+    {F_CO_EMAILS, "emails", FT_EMAILS, 254, NULL},
+    {F_CO_ROLE, "role", FT_TEXT, 100, NULL},
+};
+static const field_def_t deal_fields[] = {
+    COMMON_FIELDS,
+    {F_DE_CUSTOMER, "customer", FT_REF, 16, NULL},
+    {F_DE_TITLE, "title", FT_TEXT, 200, NULL},
+    {F_DE_STAGE, "stage", FT_STAGE, 64, NULL},
+    {F_DE_AMOUNT, "amount", FT_MONEY, 0, NULL},
+    {F_DE_CURRENCY, "currency", FT_CURRENCY, 3, NULL},
+    {F_DE_CLOSE, "expected_close", FT_DATE, 10, NULL},
+    {F_DE_PROBABILITY, "probability", FT_PERCENT, 0, NULL},
+    {F_DE_LOST_REASON, "lost_reason", FT_TEXT, 200, NULL},
+    {F_DE_TAGS, "tags", FT_TAGS, 64, NULL},
+    {F_DE_ASSIGNED, "assigned", FT_TEXT, 64, NULL},
+};
+static const field_def_t task_fields[] = {
+    COMMON_FIELDS,
+    {F_TA_TITLE, "title", FT_TEXT, 200, NULL},
+    {F_TA_DUE, "due", FT_DATE, 10, NULL},
+    {F_TA_ASSIGNEE, "assignee", FT_TEXT, 64, NULL},
+    {F_TA_RELATED, "related", FT_REF, 16, NULL},
+    {F_TA_DONE, "done", FT_BOOL, 0, NULL},
+};
+static const field_def_t interaction_fields[] = {
+    COMMON_FIELDS,
+    {F_IN_CUSTOMER, "customer", FT_REF, 16, NULL},
+    {F_IN_TYPE, "type", FT_CHOICE, 16, interaction_types},
+    {F_IN_WHEN, "when", FT_DATETIME, 32, NULL},
+    {F_IN_SUMMARY, "summary", FT_TEXT, 2000, NULL},
+    {F_IN_OUTCOME, "outcome", FT_TEXT, 200, NULL},
+};
+static const field_def_t note_fields[] = {
+    COMMON_FIELDS,
+    {F_NO_RELATED, "related", FT_REF, 16, NULL},
+    {F_NO_TEXT, "text", FT_TEXT, 4000, NULL},
+};
+
+#define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+static const struct { const char *name; const field_def_t *fields; unsigned n; } kinds[KIND_COUNT] = {
+    [KIND_CUSTOMER] = {"customer", customer_fields, N(customer_fields)},
+    [KIND_CONTACT] = {"contact", contact_fields, N(contact_fields)},
+    [KIND_DEAL] = {"deal", deal_fields, N(deal_fields)},
+    [KIND_TASK] = {"task", task_fields, N(task_fields)},
+    [KIND_INTERACTION] = {"interaction", interaction_fields, N(interaction_fields)},
+    [KIND_NOTE] = {"note", note_fields, N(note_fields)},
+};
+
+const char *schema_kind_name(unsigned kind)
+{
+    return kind > 0 && kind < KIND_COUNT ? kinds[kind].name : NULL;
+}
+
+int schema_kind_by_name(const char *name)
+{
+    for (unsigned k = 1; k < KIND_COUNT; k++)
+        if (strcmp(kinds[k].name, name) == 0) return (int)k;
+    return ACCORD_EINVAL;
+}
+
+bool schema_kind_insert_only(unsigned kind)
+{
+    return kind == KIND_INTERACTION || kind == KIND_NOTE;
+}
+
+const field_def_t *schema_fields(unsigned kind, unsigned *n)
+{
+    if (!schema_kind_name(kind)) { *n = 0; return NULL; }
+    *n = kinds[kind].n;
+    return kinds[kind].fields;
+}
+
+const field_def_t *schema_field(unsigned kind, const char *name)
+{
+    unsigned n;
+    const field_def_t *f = schema_fields(kind, &n);
+    for (unsigned i = 0; i < n; i++)
+        if (strcmp(f[i].name, name) == 0) return &f[i];
+    return NULL;
+}
+
+const field_def_t *schema_field_by_id(unsigned kind, unsigned id)
+{
+    unsigned n;
+    const field_def_t *f = schema_fields(kind, &n);
+    return id < n ? &f[id] : NULL; /* field ids are dense and equal to the index */
+}
+
+bool schema_is_set(field_type_t t)
+{
+    return t == FT_PHONES || t == FT_EMAILS || t == FT_TAGS;
+}
+
+bool schema_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p;
+        int n;
+        uint32_t cp;
+        if (c < 0x80) { p++; continue; }
+        if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
+        else return false;
+        if (end - p <= n) return false;
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+/* Maps the digits of Persian (U+06F0..) and Arabic-Indic (U+0660..) scripts to ASCII:
+ * staff in Iran and the Gulf type phone numbers with them. Returns bytes consumed, 0 if
+ * the character at p is not such a digit. */
+static int eastern_digit(const unsigned char *p, size_t left, char *digit)
+{
+    if (left >= 2 && p[0] == 0xdb && p[1] >= 0xb0 && p[1] <= 0xb9) {
+        *digit = (char)('0' + p[1] - 0xb0);
+        return 2;
+    }
+    if (left >= 2 && p[0] == 0xd9 && p[1] >= 0xa0 && p[1] <= 0xa9) {
+        *digit = (char)('0' + p[1] - 0xa0);
+        return 2;
+    }
+    return 0;
+}
+
+int schema_phone_normalize(const char *in, char *out, size_t cap)
+{
+    size_t n = 0, digits = 0, len = strlen(in);
+    const unsigned char *p = (const unsigned char *)in;
+    bool plus = false;
+    for (size_t i = 0; i < len;) {
+        char d;
+        int used = eastern_digit(p + i, len - i, &d);
+        if (used) { i += (size_t)used; }
+        else if (isdigit(p[i])) { d = (char)p[i++]; }
+        else if (p[i] == '+' && digits == 0 && !plus) { plus = true; i++; continue; }
+        else if (strchr(" -.()/", p[i])) { i++; continue; }
+        else return ACCORD_EINVAL;
+        if (n + 2 >= cap) return ACCORD_EINVAL;
+        if (!plus && digits == 0 && d == '0' && i < len && p[i] == '0' && n == 0) {
+            /* "00" international prefix is the same as "+" */
+            plus = true;
+            i++;
+            continue;
+        }
+        if (digits == 0 && plus) out[n++] = '+';
+        out[n++] = d;
+        digits++;
+    }
+    out[n] = '\0';
+    return digits >= 4 && digits <= 15 ? 0 : ACCORD_EINVAL;
+}
+
+int schema_email_normalize(const char *in, char *out, size_t cap)
+{
+    size_t len = strlen(in);
+    while (len && isspace((unsigned char)in[len - 1])) len--;
+    while (len && isspace((unsigned char)*in)) { in++; len--; }
+    if (len < 3 || len > 254 || len + 1 > cap) return ACCORD_EINVAL;
+    const char *at = memchr(in, '@', len);
+    if (!at || at == in || memchr(at + 1, '@', len - (size_t)(at - in) - 1)) return ACCORD_EINVAL;
+    size_t local_len = (size_t)(at - in), dom_len = len - local_len - 1;
+    if (local_len > 64 || dom_len < 3) return ACCORD_EINVAL;
+    const char *dom = at + 1;
+    if (!memchr(dom, '.', dom_len) || dom[0] == '.' || dom[dom_len - 1] == '.' || dom[0] == '-')
+        return ACCORD_EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c <= ' ' || c == 0x7f || strchr("<>()[]\\,;:\"", c)) return ACCORD_EINVAL;
+        if (in + i > at && !(isalnum(c) || c == '.' || c == '-' || c >= 0x80)) return ACCORD_EINVAL;
+        if (i > 0 && c == '.' && in[i - 1] == '.') return ACCORD_EINVAL;
+        out[i] = (char)(c < 0x80 ? tolower(c) : c);
+    }
+    out[len] = '\0';
+    return schema_utf8_valid(out, len) ? 0 : ACCORD_EINVAL;
+}
+
+static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static bool date_parts_valid(int y, int m, int d)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+    return d <= mdays[m - 1] + (m == 2 && leap(y));
+}
+
+static bool all_digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i])) return false;
+    return true;
+}
+
+bool schema_date_valid(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s, 4) ||
+        !all_digits(s + 5, 2) || !all_digits(s + 8, 2))
+        return false;
+    return date_parts_valid(atoi(s), atoi(s + 5), atoi(s + 8));
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int schema_datetime_normalize(const char *in, char *out, size_t cap)
+{
+    /* Accepted: YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM[:SS][.fff][Z|±HH:MM]; no zone means UTC. */
+    char date[11];
+    size_t len = strlen(in);
+    if (len < 10 || cap < 21) return ACCORD_EINVAL;
+    memcpy(date, in, 10);
+    date[10] = '\0';
+    if (!schema_date_valid(date)) return ACCORD_EINVAL;
+    int y = atoi(in), mo = atoi(in + 5), d = atoi(in + 8), h = 0, mi = 0, s = 0, off_min = 0;
+    const char *p = in + 10;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (!all_digits(p, 2) || p[2] != ':' || !all_digits(p + 3, 2)) return ACCORD_EINVAL;
+        h = atoi(p);
+        mi = atoi(p + 3);
+        p += 5;
+        if (*p == ':') {
+            if (!all_digits(p + 1, 2)) return ACCORD_EINVAL;
+            s = atoi(p + 1);
+            p += 3;
+            if (*p == '.') {
+                p++;
+                if (!isdigit((unsigned char)*p)) return ACCORD_EINVAL;
+                while (isdigit((unsigned char)*p)) p++;
+            }
+        }
+        if (*p == 'Z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            if (!all_digits(p + 1, 2) || p[3] != ':' || !all_digits(p + 4, 2)) return ACCORD_EINVAL;
+            int oh = atoi(p + 1), om = atoi(p + 4);
+            if (oh > 14 || om > 59) return ACCORD_EINVAL;
+            off_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+            p += 6;
+        }
+        if (h > 23 || mi > 59 || s > 60) return ACCORD_EINVAL;
+    }
+    if (*p) return ACCORD_EINVAL;
+    long long t = (long long)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+                  off_min * 60;
+    long days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+    long rem = (long)(t - (long long)days * 86400);
+    civil_from_days(days, &y, &mo, &d);
+    snprintf(out, cap, "%04d-%02d-%02dT%02ld:%02ld:%02ldZ", y, mo, d, rem / 3600,
+             (rem / 60) % 60, rem % 60);
+    return 0;
+}
+
+/* ISO 4217 codes in common use with their minor-unit digits; others are refused with a
+ * message, since a wrong exponent silently scales an amount by 10 or 100. */
+static const struct { char code[4]; int exp; } currencies[] = {
+    {"AED", 2}, {"AFN", 2}, {"ARS", 2}, {"AUD", 2}, {"AZN", 2}, {"BDT", 2}, {"BHD", 3},
+    {"BRL", 2}, {"CAD", 2}, {"CHF", 2}, {"CLP", 0}, {"CNY", 2}, {"COP", 2}, {"CZK", 2},
+    {"DKK", 2}, {"DZD", 2}, {"EGP", 2}, {"EUR", 2}, {"GBP", 2}, {"GEL", 2}, {"HKD", 2},
+    {"HUF", 2}, {"IDR", 2}, {"ILS", 2}, {"INR", 2}, {"IQD", 3}, {"IRR", 2}, {"ISK", 0},
+    {"JOD", 3}, {"JPY", 0}, {"KES", 2}, {"KRW", 0}, {"KWD", 3}, {"KZT", 2}, {"LBP", 2},
+    {"LYD", 3}, {"MAD", 2}, {"MXN", 2}, {"MYR", 2}, {"NGN", 2}, {"NOK", 2}, {"NZD", 2},
+    {"OMR", 3}, {"PHP", 2}, {"PKR", 2}, {"PLN", 2}, {"QAR", 2}, {"RON", 2}, {"RUB", 2},
+    {"SAR", 2}, {"SEK", 2}, {"SGD", 2}, {"THB", 2}, {"TND", 3}, {"TRY", 2}, {"TWD", 2},
+    {"UAH", 2}, {"USD", 2}, {"UZS", 2}, {"VND", 0}, {"ZAR", 2},
+};
+
+int schema_currency_exponent(const char *code)
+{
+    for (unsigned i = 0; i < N(currencies); i++)
+        if (strcmp(currencies[i].code, code) == 0) return currencies[i].exp;
+    return ACCORD_EINVAL;
+}
+
+int schema_money_parse(const char *in, const char *currency, int64_t *minor)
+{
+    int exp = schema_currency_exponent(currency);
+    if (exp < 0) return ACCORD_EINVAL;
+    const char *p = in;
+    bool neg = *p == '-';
+    if (neg) p++;
+    if (!isdigit((unsigned char)*p)) return ACCORD_EINVAL;
+    int64_t v = 0;
+    int frac = -1;
+    for (; *p; p++) {
+        if (*p == '.' && frac < 0) { frac = 0; continue; }
+        if (*p == ',' && frac < 0) continue; /* thousands separator */
+        if (!isdigit((unsigned char)*p)) return ACCORD_EINVAL;
+        if (frac >= 0 && ++frac > exp) return ACCORD_EINVAL;
+        if (v > (INT64_MAX - 9) / 10 / 1000) return ACCORD_EINVAL;
+        v = v * 10 + (*p - '0');
+    }
+    for (int i = frac < 0 ? 0 : frac; i < exp; i++) v *= 10;
+    *minor = neg ? -v : v;
+    return 0;
+}
+
+void schema_money_format(int64_t minor, const char *currency, char *out, size_t cap)
+{
+    int exp = schema_currency_exponent(currency);
+    if (exp <= 0) { snprintf(out, cap, "%lld", (long long)minor); return; }
+    long long scale = exp == 3 ? 1000 : 100;
+    unsigned long long a = (unsigned long long)(minor < 0 ? -minor : minor);
+    unsigned long long whole = a / (unsigned long long)scale, frac = a % (unsigned long long)scale;
+    if (exp == 3) snprintf(out, cap, "%s%llu.%03llu", minor < 0 ? "-" : "", whole, frac);
+    else snprintf(out, cap, "%s%llu.%02llu", minor < 0 ? "-" : "", whole, frac);
+}
+
+static int bad(char *err, size_t cap, const field_def_t *f, const char *in, const char *why)
+{
+    snprintf(err, cap, "%s: '%.60s' %s", f->name, in, why);
+    return ACCORD_EINVAL;
+}
+
+int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out_cap,
+                     int64_t *out_int, char *err, size_t err_cap)
+{
+    size_t len = strlen(in);
+    *out_int = 0;
+    if (!schema_utf8_valid(in, len)) return bad(err, err_cap, f, "?", "is not valid UTF-8 text");
+    switch (f->type) {
+    case FT_TEXT:
+    case FT_TAGS:
+    case FT_STAGE: {
+        while (len && isspace((unsigned char)in[len - 1])) len--;
+        while (len && isspace((unsigned char)*in)) { in++; len--; }
+        if (len == 0) return bad(err, err_cap, f, in, "is empty");
+        if (len > f->max_len || len >= out_cap) {
+            snprintf(err, err_cap, "%s: too long (%zu bytes; at most %u)", f->name, len, f->max_len);
+            return ACCORD_EINVAL;
+        }
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)in[i];
+            if (c < 0x20 && !(f->max_len >= 500 && (c == '\n' || c == '\t')))
+                return bad(err, err_cap, f, "?", "contains a control character");
+            if (c == 0x7f) return bad(err, err_cap, f, "?", "contains a control character");
+        }
+        memcpy(out, in, len);
+        out[len] = '\0';
+        return 0;
+    }
+    case FT_CHOICE:
+        for (const char *const *c = f->choices; *c; c++)
+            if (strcmp(*c, in) == 0) { snprintf(out, out_cap, "%s", in); return 0; }
+        {
+            char list[128] = "";
+            for (const char *const *c = f->choices; *c; c++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         c == f->choices ? "" : ", ", *c);
+            snprintf(err, err_cap, "%s: '%.40s' is not one of: %s", f->name, in, list);
+        }
+        return ACCORD_EINVAL;
+    case FT_BOOL:
+        if (!strcmp(in, "yes") || !strcmp(in, "true") || !strcmp(in, "1")) *out_int = 1;
+        else if (!strcmp(in, "no") || !strcmp(in, "false") || !strcmp(in, "0")) *out_int = 0;
+        else return bad(err, err_cap, f, in, "is not yes or no");
+        return 0;
+    case FT_INT:
+    case FT_PERCENT:
+    case FT_MONEY: {
+        char *end;
+        if (!len) return bad(err, err_cap, f, in, "is empty");
+        long long v = strtoll(in, &end, 10);
+        if (*end) return bad(err, err_cap, f, in, "is not a whole number");
+        if (f->type == FT_PERCENT && (v < 0 || v > 100))
+            return bad(err, err_cap, f, in, "must be between 0 and 100");
+        *out_int = v;
+        return 0;
+    }
+    case FT_CURRENCY:
+        if (schema_currency_exponent(in) < 0)
+            return bad(err, err_cap, f, in, "is not a known ISO 4217 currency code (e.g. EUR, USD, IRR)");
+        snprintf(out, out_cap, "%s", in);
+        return 0;
+    case FT_DATE:
+        if (!schema_date_valid(in)) return bad(err, err_cap, f, in, "is not a date as YYYY-MM-DD");
+        snprintf(out, out_cap, "%s", in);
+        return 0;
+    case FT_DATETIME:
+        if (schema_datetime_normalize(in, out, out_cap))
+            return bad(err, err_cap, f, in, "is not an ISO 8601 date and time (2026-11-24T14:30 or 2026-11-24T14:30:00+03:30)");
+        return 0;
+    case FT_REF:
+        return bad(err, err_cap, f, in, "must be a record id");
+    case FT_PHONES:
+        if (schema_phone_normalize(in, out, out_cap))
+            return bad(err, err_cap, f, in, "is not a phone number: use 4 to 15 digits with an optional +country prefix");
+        return 0;
+    case FT_EMAILS:
+        if (schema_email_normalize(in, out, out_cap))
+            return bad(err, err_cap, f, in, "is not an e-mail address like name@example.com");
+        return 0;
+    }
+    return ACCORD_EINVAL;
+}
+
+int schema_check_op(unsigned kind, const record_op_t *op)
+{
+    const field_def_t *f = schema_field_by_id(kind, op->field);
+    if (!f) return ACCORD_EPROTO;
+    const value_t *v = &op->val;
+    if (schema_is_set(f->type)) {
+        if (op->op != OP_ADD && op->op != OP_REMOVE) return ACCORD_EPROTO;
+        return v->len <= f->max_len && schema_utf8_valid(v->s, v->len) ? 0 : ACCORD_EPROTO;
+    }
+    if (op->op == OP_RESOLVE) return 0;
+    if (op->op != OP_SET) return ACCORD_EPROTO;
+    if (v->type == VAL_NIL) return 0;
+    switch (f->type) {
+    case FT_BOOL: return v->type == VAL_BOOL ? 0 : ACCORD_EPROTO;
+    case FT_INT:
+    case FT_MONEY: return v->type == VAL_INT ? 0 : ACCORD_EPROTO;
+    case FT_PERCENT: return v->type == VAL_INT && v->i >= 0 && v->i <= 100 ? 0 : ACCORD_EPROTO;
+    case FT_REF: return v->type == VAL_REF && v->len == ID_LEN ? 0 : ACCORD_EPROTO;
+    default:
+        if (v->type != VAL_STR || v->len > f->max_len || !schema_utf8_valid(v->s, v->len))
+            return ACCORD_EPROTO;
+        return 0;
+    }
+}

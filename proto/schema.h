@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT
+ * schema: the entity kinds, their fields, and the validation and normalisation of every
+ * value a person types. Field ids are part of the feed format: never reuse or renumber.
+ * Pure functions, no allocation: the node runs these on every client request and on
+ * every record it applies. */
+#ifndef ACCORD_SCHEMA_H
+#define ACCORD_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+typedef enum {
+    KIND_CUSTOMER = 1,
+    KIND_CONTACT = 2,
+    KIND_DEAL = 3,
+    KIND_TASK = 4,
+    KIND_INTERACTION = 5,
+    KIND_NOTE = 6,
+    KIND_COUNT
+} kind_t;
+
+typedef enum {
+    FT_TEXT,     /* UTF-8 text, trimmed, no control characters */
+    FT_CHOICE,   /* one of a fixed list */
+    FT_BOOL,
+    FT_INT,
+    FT_PERCENT,  /* integer 0..100 */
+    FT_MONEY,    /* integer, minor units of the record's currency */
+    FT_CURRENCY, /* ISO 4217 code */
+    FT_DATE,     /* YYYY-MM-DD */
+    FT_DATETIME, /* normalised to YYYY-MM-DDTHH:MM:SSZ */
+    FT_REF,      /* 16-byte id of another record */
+    FT_PHONES,   /* set of normalised phone numbers */
+    FT_EMAILS,   /* set of lower-cased e-mail addresses */
+    FT_TAGS,     /* set of tags */
+    FT_STAGE,    /* a pipeline stage name; checked against the node's pipeline */
+} field_type_t;
+
+/* Field ids shared by every kind. */
+enum { F_DELETED = 0, F_BRANCH = 1, F_CREATED = 2 };
+
+enum { /* customer */
+    F_CU_TYPE = 3, F_CU_NAME, F_CU_PHONES, F_CU_EMAILS, F_CU_ADDRESS, F_CU_CITY, F_CU_NATID,
+    F_CU_SEGMENT, F_CU_SOURCE, F_CU_ASSIGNED, F_CU_CONSENT_EMAIL, F_CU_CONSENT_SMS, F_CU_TAGS,
+    F_CU_MERGED_INTO
+};
+enum { /* contact */
+    F_CO_CUSTOMER = 3, F_CO_NAME, F_CO_PHONES, F_CO_EMAILS, F_CO_ROLE
+};
+enum { /* deal */
+    F_DE_CUSTOMER = 3, F_DE_TITLE, F_DE_STAGE, F_DE_AMOUNT, F_DE_CURRENCY, F_DE_CLOSE,
+    F_DE_PROBABILITY, F_DE_LOST_REASON, F_DE_TAGS, F_DE_ASSIGNED
+};
+enum { /* task */
+    F_TA_TITLE = 3, F_TA_DUE, F_TA_ASSIGNEE, F_TA_RELATED, F_TA_DONE
+};
+enum { /* interaction */
+    F_IN_CUSTOMER = 3, F_IN_TYPE, F_IN_WHEN, F_IN_SUMMARY, F_IN_OUTCOME
+};
+enum { /* note */
+    F_NO_RELATED = 3, F_NO_TEXT
+};
+
+typedef struct {
+    uint8_t id;                  /* stable field id */
+    const char *name;            /* name in the API, CLI and JSON */
+    field_type_t type;
+    uint16_t max_len;            /* bytes, for text-like types */
+    const char *const *choices;  /* FT_CHOICE: NULL-terminated list */
+} field_def_t;
+
+const char *schema_kind_name(unsigned kind);      /* NULL for an unknown kind */
+int schema_kind_by_name(const char *name);        /* kind, or ACCORD_EINVAL */
+bool schema_kind_insert_only(unsigned kind);      /* interactions and notes */
+const field_def_t *schema_field(unsigned kind, const char *name);   /* NULL if none */
+const field_def_t *schema_field_by_id(unsigned kind, unsigned id);  /* NULL if none */
+/* Fields of a kind in id order, for listing; *n receives the count. */
+const field_def_t *schema_fields(unsigned kind, unsigned *n);
+bool schema_is_set(field_type_t t);
+
+/* Normalises a value a person typed for field f into out (NUL-terminated).
+ * FT_BOOL, FT_INT, FT_PERCENT, FT_MONEY store their integer in *out_int.
+ * Returns 0, or ACCORD_EINVAL with a message that names the field in err. */
+int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out_cap,
+                     int64_t *out_int, char *err, size_t err_cap);
+
+/* Checks that an operation of a record fits the kind's schema: the field exists, the op
+ * suits its type (SET on registers, ADD/REMOVE on sets), and the value has the right type,
+ * is valid UTF-8 and within the field's length. 0 or ACCORD_EPROTO. */
+int schema_check_op(unsigned kind, const record_op_t *op);
+
+/* Individual rules, also used by search and import. */
+bool schema_utf8_valid(const char *s, size_t len);
+int schema_phone_normalize(const char *in, char *out, size_t cap);   /* 0 or ACCORD_EINVAL */
+int schema_email_normalize(const char *in, char *out, size_t cap);
+bool schema_date_valid(const char *s);
+int schema_datetime_normalize(const char *in, char *out, size_t cap);
+int schema_currency_exponent(const char *code);   /* minor-unit digits, or ACCORD_EINVAL */
+/* "1234.5" in currency code → 123450; ACCORD_EINVAL if malformed or too precise. */
+int schema_money_parse(const char *in, const char *currency, int64_t *minor);
+/* Formats minor units of currency as "1234.50"; out holds >= 32 bytes. */
+void schema_money_format(int64_t minor, const char *currency, char *out, size_t cap);
+
+#endif

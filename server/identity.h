@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT
+ * identity: a node's Ed25519 key pair, name and role, kept in its data directory.
+ *   DIR/node.key  "ACCORDK1" + secret key (64 bytes), mode 0600
+ *   DIR/           the LMDB store, whose meta table holds name, role, public key, origin
+ *                  and store_id (random, made once when the store is created).
+ * The secret key lives in sodium_malloc memory and is wiped on destroy. */
+#ifndef ACCORD_IDENTITY_H
+#define ACCORD_IDENTITY_H
+
+#include "../proto/crypto.h"
+#include "store.h"
+
+typedef struct {
+    char name[65];                   /* node name, e.g. "tehran-1" */
+    char role[16];                   /* "branch" or "hub" */
+    uint8_t pk[CRYPTO_PK_LEN];
+    uint8_t *sk;                     /* CRYPTO_SK_LEN bytes, sodium_malloc */
+    uint8_t origin[CRYPTO_ORIGIN_LEN];
+    uint8_t store_id[16];
+} identity_t;
+
+/* Creates DIR (if needed), its key and its store. ACCORD_EEXISTS if DIR has a key. */
+int identity_create(const char *dir, const char *name, const char *role, char *err, size_t err_cap);
+/* Loads the identity of DIR using the store st; on error *out is NULL and err says why. */
+int identity_load(const char *dir, store_t *st, identity_t **out, char *err, size_t err_cap);
+void identity_destroy(identity_t **id);
+/* Reads a meta value into out as a NUL-terminated string; ACCORD_ENOTFOUND if absent. */
+int identity_meta(store_t *st, const char *key, char *out, size_t cap);
+
+#endif

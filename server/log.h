@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT
+ * log: one-line messages on stderr with a UTC time stamp, for the node and the tools. */
+#ifndef ACCORD_LOG_H
+#define ACCORD_LOG_H
+
+#if defined(__GNUC__)
+#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define LOG_PRINTF(a, b)
+#endif
+
+typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
+
+void log_set_level(log_level_t level);
+void log_msg(log_level_t level, const char *fmt, ...) LOG_PRINTF(2, 3);
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

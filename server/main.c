@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT
+ * accord-node: the node daemon. Serves the local API on ipc://DIR/accord.sock.
+ *
+ * One thread owns the store's write transactions. Each turn of the loop takes every
+ * request waiting (up to BATCH_MAX), runs them in one write transaction with a child
+ * transaction each (so one refused request leaves the rest alone), signs the feed head
+ * once, commits once (one fsync) and only then replies: a reply is an acknowledgement
+ * that the change is on disk. Concurrent clients therefore share commits (group commit). */
+#define _POSIX_C_SOURCE 200809L
+#include "../proto/accord_err.h"
+#include "../proto/crypto.h"
+#include "../proto/request.h"
+#include "api.h"
+#include "identity.h"
+#include "log.h"
+#include "oplog.h"
+#include "store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define BATCH_MAX 256
+#define FRAMES_MAX 4
+#define DEFAULT_PIPELINE "Lead,Qualified,Proposal,Negotiation,Won,Lost"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+typedef struct {
+    zmq_msg_t frames[FRAMES_MAX]; /* envelope frames, then the payload last */
+    int n_frames;
+    request_t req;
+    int code;
+    bool write;
+    msgpack_sbuffer body;
+    char msg[512];
+} pending_t;
+
+static pending_t batch[BATCH_MAX];
+
+static int recv_one(void *sock, pending_t *p)
+{
+    p->n_frames = 0;
+    int more = 1;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, p->n_frames == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&m);
+            return -1;
+        }
+        more = zmq_msg_more(&m);
+        if (p->n_frames < FRAMES_MAX) p->frames[p->n_frames++] = m;
+        else zmq_msg_close(&m); /* too many frames: keep the first ones, refuse below */
+    }
+    return 0;
+}
+
+static void send_reply(void *sock, pending_t *p)
+{
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint64(&pk, p->code == ACCORD_EPROTO && p->req.id == 0 ? 0 : p->req.id);
+    msgpack_pack_int(&pk, p->code);
+    size_t ml = strlen(p->msg);
+    msgpack_pack_str(&pk, ml);
+    msgpack_pack_str_body(&pk, p->msg, ml);
+    if (p->code == 0 && p->body.size) msgpack_sbuffer_write(&out, p->body.data, p->body.size);
+    else msgpack_pack_nil(&pk);
+    for (int i = 0; i < p->n_frames - 1; i++) zmq_msg_send(&p->frames[i], sock, ZMQ_SNDMORE);
+    zmq_send(sock, out.data, out.size, 0);
+    msgpack_sbuffer_destroy(&out);
+    zmq_msg_close(&p->frames[p->n_frames - 1]);
+}
+
+static void run_batch(api_t *api, void *sock, int n)
+{
+    bool any_write = false;
+    for (int i = 0; i < n; i++) {
+        pending_t *p = &batch[i];
+        p->body.size = 0;
+        p->msg[0] = 0;
+        p->code = 0;
+        p->write = false;
+        memset(&p->req.id, 0, sizeof p->req.id);
+        zmq_msg_t *payload = &p->frames[p->n_frames - 1];
+        p->code = request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &p->req);
+        if (p->code) {
+            p->req.id = 0;
+            snprintf(p->msg, sizeof p->msg, "malformed request: not an Accord API message (%s)",
+                     accord_strerror(p->code));
+            continue;
+        }
+        p->write = api_is_write(&p->req);
+        any_write |= p->write;
+    }
+    store_txn_t *txn = NULL;
+    int rc = store_txn_begin(api->st, NULL, any_write, &txn);
+    if (rc) {
+        for (int i = 0; i < n; i++)
+            if (!batch[i].code) {
+                batch[i].code = rc;
+                snprintf(batch[i].msg, sizeof batch[i].msg, "the store is not available: %s", accord_strerror(rc));
+            }
+        goto reply;
+    }
+    for (int i = 0; i < n; i++) {
+        pending_t *p = &batch[i];
+        if (p->code) continue;
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
+        if (!p->write) {
+            p->code = api_handle(api, txn, &p->req, &pk, p->msg, sizeof p->msg);
+            continue;
+        }
+        store_txn_t *child;
+        feed_head_t mark = oplog_mark(api->log);
+        if ((p->code = store_txn_begin(api->st, txn, true, &child))) {
+            snprintf(p->msg, sizeof p->msg, "the store is not available: %s", accord_strerror(p->code));
+            continue;
+        }
+        p->code = api_handle(api, child, &p->req, &pk, p->msg, sizeof p->msg);
+        if (p->code) {
+            store_txn_abort(&child);
+            oplog_rollback(api->log, mark);
+        } else if ((p->code = store_txn_commit(&child))) {
+            oplog_rollback(api->log, mark);
+            snprintf(p->msg, sizeof p->msg, "not saved: %s", accord_strerror(p->code));
+        }
+    }
+    if (!any_write) {
+        store_txn_abort(&txn);
+        goto reply;
+    }
+    if ((rc = oplog_seal(api->log, txn)) == 0) rc = store_txn_commit(&txn);
+    else store_txn_abort(&txn);
+    if (rc) {
+        oplog_commit_failed(api->log);
+        log_error("commit failed: %s", accord_strerror(rc));
+        for (int i = 0; i < n; i++)
+            if (batch[i].write && !batch[i].code) {
+                batch[i].code = rc;
+                snprintf(batch[i].msg, sizeof batch[i].msg, "not saved: %s%s", accord_strerror(rc),
+                         rc == ACCORD_EFULL ? " (free disk space on the node)" : "");
+            }
+    } else {
+        oplog_commit_done(api->log);
+    }
+reply:
+    for (int i = 0; i < n; i++) send_reply(sock, &batch[i]);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: accord-node --data DIR [--pipeline STAGES] [--foreground] [--verbose]\n"
+            "\n"
+            "Runs an Accord node on the store in DIR (made by 'accordctl node init').\n"
+            "Clients talk to it on ipc://DIR/accord.sock.\n"
+            "\n"
+            "  -d, --data DIR        the node's data directory (or $ACCORD_DATA)\n"
+            "  -p, --pipeline LIST   deal stages in order, comma-separated\n"
+            "                        (default: " DEFAULT_PIPELINE ")\n"
+            "  -v, --verbose         log every batch\n"
+            "  -h, --help            this text\n"
+            "\n"
+            "Stops cleanly on SIGTERM or SIGINT. Exit codes: 0 stopped, 1 usage, 2 cannot start.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = getenv("ACCORD_DATA"), *pipeline = getenv("ACCORD_PIPELINE");
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"pipeline", required_argument, 0, 'p'},
+        {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
+        {"foreground", no_argument, 0, 'f'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "d:p:vhf", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': dir = optarg; break;
+        case 'p': pipeline = optarg; break;
+        case 'v': log_set_level(LOG_DEBUG); break;
+        case 'f': break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (!dir || optind != argc) { usage(stderr); return 1; }
+    if (crypto_init()) { log_error("libsodium cannot start"); return 2; }
+
+    static api_t api;
+    char err[512];
+    identity_t *id = NULL;
+    int rc = store_open(dir, 0, &api.st);
+    if (rc) {
+        log_error("cannot open the store in %s: %s (create it with 'accordctl node init --data %s --name NAME')",
+                  dir, accord_strerror(rc), dir);
+        return 2;
+    }
+    if ((rc = identity_load(dir, api.st, &id, err, sizeof err))) {
+        log_error("%s", err);
+        store_close(&api.st);
+        return 2;
+    }
+    api.id = id;
+    if (api_set_pipeline(&api, pipeline ? pipeline : DEFAULT_PIPELINE)) {
+        log_error("--pipeline: give 2 to %d stage names separated by commas", API_MAX_STAGES);
+        return 1;
+    }
+    if ((rc = oplog_open(api.st, id, &api.log))) {
+        log_error("cannot read this node's feed head: %s", accord_strerror(rc));
+        return 2;
+    }
+
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_ROUTER);
+    int64_t max_msg = REQUEST_MAX_BYTES;
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg);
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    char endpoint[4300], sock_path[4200], pid_path[4200];
+    snprintf(sock_path, sizeof sock_path, "%s/accord.sock", dir);
+    snprintf(endpoint, sizeof endpoint, "ipc://%s", sock_path);
+    if (strlen(sock_path) >= 100) { /* the limit of a Unix socket path */
+        log_error("the data directory path is too long for a socket (%zu bytes; keep it under 88)", strlen(dir));
+        return 2;
+    }
+    snprintf(pid_path, sizeof pid_path, "%s/accord-node.pid", dir);
+    mode_t old = umask(077); /* only the node's own user may connect */
+    rc = zmq_bind(sock, endpoint);
+    umask(old);
+    if (rc) {
+        log_error("cannot listen on %s: %s (is another node running on this directory?)", endpoint, zmq_strerror(errno));
+        return 2;
+    }
+    FILE *pf = fopen(pid_path, "w");
+    if (pf) { fprintf(pf, "%ld\n", (long)getpid()); fclose(pf); }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (int i = 0; i < BATCH_MAX; i++) msgpack_sbuffer_init(&batch[i].body);
+    log_info("node %s (%s) serving %s, feed at seq %llu", id->name, id->role, endpoint,
+             (unsigned long long)oplog_head(api.log).seq);
+
+    while (!stopping) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        int ready = zmq_poll(&item, 1, 500);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            log_error("poll: %s", zmq_strerror(errno));
+            break;
+        }
+        if (ready == 0) continue;
+        int n = 0;
+        while (n < BATCH_MAX && recv_one(sock, &batch[n]) == 0) {
+            if (batch[n].n_frames < 2) { /* no envelope: cannot reply */
+                for (int i = 0; i < batch[n].n_frames; i++) zmq_msg_close(&batch[n].frames[i]);
+                continue;
+            }
+            n++;
+        }
+        if (n) run_batch(&api, sock, n);
+        log_debug("batch of %d", n);
+    }
+    log_info("stopping");
+    for (int i = 0; i < BATCH_MAX; i++) msgpack_sbuffer_destroy(&batch[i].body);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    unlink(pid_path);
+    oplog_destroy(&api.log);
+    identity_destroy(&id);
+    store_close(&api.st);
+    return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT
+ * store: the node's LMDB environment, the only module that includes <lmdb.h>.
+ * It offers named tables, transactions (with nested child transactions so that one bad
+ * request in a group commit does not undo the others), zero-copy gets and prefix scans.
+ * Invariant: every state change of Accord happens inside one store transaction.
+ * Threading: one writer thread; read transactions may run on any thread. */
+#ifndef ACCORD_STORE_H
+#define ACCORD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    TBL_META,      /* node identity, clock, pipeline: small named values */
+    TBL_FIELDS,    /* entity(16) field(1) [element] -> version(24) value */
+    TBL_KINDS,     /* entity(16) -> kind(1) */
+    TBL_BYKIND,    /* kind(1) entity(16) -> "" */
+    TBL_FEED,      /* origin(16) seq(8 BE) -> record bytes as written by the origin */
+    TBL_CHECKPTS,  /* origin(16) seq(8 BE) -> signature(64) of that head */
+    TBL_HEADS,     /* origin(16) -> seq(8 BE) hash(32) signature(64) */
+    TBL_INDEX,     /* type(1) term entity(16) -> "" */
+    TBL_HISTORY,   /* entity(16) origin(16) seq(8 BE) -> "" */
+    TBL_SIBLINGS,  /* entity(16) field(1) base(24) version(24) -> value */
+    TBL_CONFLICTS, /* entity(16) field(1) version a(24) version b(24), a < b -> "" */
+    TBL_RESOLVED,  /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */
+    TBL_COUNT
+} store_table_t;
+
+typedef struct store store_t;
+typedef struct store_txn store_txn_t;
+typedef struct store_iter store_iter_t;
+
+typedef struct {
+    const void *data; /* borrowed from the map: valid until the transaction ends */
+    size_t len;
+} store_val_t;
+
+#define STORE_RDONLY 1u   /* open for reading only (tools on a live node) */
+#define STORE_NOSYNC 2u   /* tests and bulk loads only: commits are not durable */
+
+/* Opens or creates the store in directory dir (which must exist). */
+int store_open(const char *dir, unsigned flags, store_t **out);
+void store_close(store_t **st);
+
+/* write=false begins a read-only snapshot. parent (may be NULL) nests a child write txn. */
+int store_txn_begin(store_t *st, store_txn_t *parent, bool write, store_txn_t **out);
+/* Commits and frees the txn, even on error; durable on disk before it returns 0. */
+int store_txn_commit(store_txn_t **txn);
+void store_txn_abort(store_txn_t **txn);
+
+int store_get(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, store_val_t *v);
+int store_put(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, const void *v,
+              size_t vlen);
+/* Deleting a missing key is not an error. */
+int store_del(store_txn_t *t, store_table_t tbl, const void *k, size_t klen);
+/* Removes every key of every table: tests replay into a clean store with it. */
+int store_clear_all(store_txn_t *t);
+
+/* Iterates the keys that start with prefix (at most 64 bytes) in key order; reverse=true
+ * walks backwards from the last such key. The iterator dies with its transaction. */
+int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t plen,
+                   bool reverse, store_iter_t **out);
+/* 1 and the pair, 0 at the end, or a negative error. */
+int store_iter_next(store_iter_t *it, store_val_t *key, store_val_t *val);
+void store_iter_destroy(store_iter_t **it);
+
+/* Bytes of the map in use and its size limit, for status and benchmarks. */
+void store_usage(store_t *st, uint64_t *used, uint64_t *limit);
+const char *store_dir(const store_t *st);
+
+#endif
