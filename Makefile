@@ -24,6 +24,7 @@ UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_TARGETS := fuzz_record fuzz_request
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
+.SECONDARY:
 .PHONY: all test unit asan fuzz fuzz-run bench clean demo check-tools
 all: $(BINS)
 

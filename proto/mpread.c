@@ -9,6 +9,24 @@ void mpread_init(mpread_t *r, const void *buf, size_t len)
     r->p = buf;
     r->end = r->p + len;
     r->err = 0;
+    r->canonical = false;
+}
+
+void mpread_init_canonical(mpread_t *r, const void *buf, size_t len)
+{
+    mpread_init(r, buf, len);
+    r->canonical = true;
+}
+
+/* The bytes the shortest encoding of an unsigned value takes after its tag: 0 for fixint. */
+static int uint_width(uint64_t v)
+{
+    return v <= 0x7f ? 0 : v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffULL ? 4 : 8;
+}
+
+static int neg_width(int64_t v)
+{
+    return v >= -32 ? 0 : v >= -128 ? 1 : v >= -32768 ? 2 : v >= INT32_MIN ? 4 : 8;
 }
 
 static bool fail(mpread_t *r)
@@ -86,14 +104,16 @@ int64_t mpread_int(mpread_t *r)
     uint64_t v = be(r->p, n);
     r->p += n;
     if (!is_signed) {
-        if (v > INT64_MAX) { fail(r); return 0; }
+        if (v > INT64_MAX || (r->canonical && uint_width(v) != n)) { fail(r); return 0; }
         return (int64_t)v;
     }
+    int64_t sv = (int64_t)v;
     if (n < 8) { /* sign-extend */
         uint64_t sign = 1ULL << (n * 8 - 1);
-        return (int64_t)((v ^ sign) - sign);
+        sv = (int64_t)((v ^ sign) - sign);
     }
-    return (int64_t)v;
+    if (r->canonical && (sv >= 0 || neg_width(sv) != n)) { fail(r); return 0; }
+    return sv;
 }
 
 uint64_t mpread_uint(mpread_t *r)
@@ -113,6 +133,7 @@ uint64_t mpread_uint(mpread_t *r)
     if (!have(r, (size_t)n)) return 0;
     uint64_t v = be(r->p, n);
     r->p += n;
+    if (r->canonical && uint_width(v) != n) { fail(r); return 0; }
     return v;
 }
 
@@ -126,6 +147,12 @@ static size_t read_len(mpread_t *r, uint8_t b, uint8_t fix_mask, uint8_t fix_tag
     if (!have(r, (size_t)n)) { *ok = false; return 0; }
     size_t v = (size_t)be(r->p, n);
     r->p += n;
+    if (r->canonical) {
+        /* shortest form: a fix form when there is one, else the narrowest width */
+        size_t fix_max = fix_mask ? (size_t)(uint8_t)~fix_mask : 0;
+        int want = v <= fix_max && fix_mask ? 0 : (t8 && v <= 0xff) ? 1 : v <= 0xffff ? 2 : 4;
+        if (want != n) { *ok = false; return 0; }
+    }
     return v;
 }
 

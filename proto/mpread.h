@@ -17,6 +17,7 @@ typedef struct {
     const uint8_t *p;   /* next byte to read */
     const uint8_t *end; /* one past the last byte */
     int err;            /* 0, or ACCORD_EPROTO after the first bad read */
+    bool canonical;     /* refuse any but the shortest encoding (feed records) */
 } mpread_t;
 
 typedef enum {
@@ -24,6 +25,9 @@ typedef enum {
 } mp_type_t;
 
 void mpread_init(mpread_t *r, const void *buf, size_t len);
+/* As mpread_init, but every integer and length must use its shortest form, as msgpack-c
+ * writes it, so that one record has exactly one encoding. */
+void mpread_init_canonical(mpread_t *r, const void *buf, size_t len);
 mp_type_t mpread_peek(const mpread_t *r);
 bool mpread_nil(mpread_t *r);                  /* consumes a nil; false (no error) if not nil */
 bool mpread_bool(mpread_t *r);

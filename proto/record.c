@@ -124,7 +124,7 @@ int record_decode(const void *buf, size_t len, record_t *rec)
 {
     if (len > RECORD_MAX_BYTES) return ACCORD_ETOOBIG;
     mpread_t r;
-    mpread_init(&r, buf, len);
+    mpread_init_canonical(&r, buf, len);
     memset(rec, 0, offsetof(record_t, ops));
     if (mpread_array(&r, 9) != 9) return ACCORD_EPROTO;
     uint64_t format = mpread_uint(&r);

@@ -390,7 +390,8 @@ static int load_target(store_txn_t *t, const request_t *req, write_ctx_t *w, cha
     const req_arg_t *k = request_arg(req, "kind");
     char kname[32];
     if (k && (!arg_cstr(k, kname, sizeof kname) || schema_kind_by_name(kname) != kind))
-        return fail(msg, cap, ACCORD_EINVAL, "id: that record is a %s", schema_kind_name((unsigned)kind));
+        return fail(msg, cap, ACCORD_EINVAL, "id: that record is %s %s", kind == KIND_INTERACTION ? "an" : "a",
+                    schema_kind_name((unsigned)kind));
     if (entity_deleted(t, w->rec.entity)) return fail(msg, cap, ACCORD_EDELETED, "id: that %s was deleted", schema_kind_name((unsigned)kind));
     return 0;
 }

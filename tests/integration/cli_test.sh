@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Integration test of a real node and the real CLIs: every verb, bad input, durability
+# across kill -9. TAP-style lines ("ok N - ...", "not ok N - ..."). The node listens on an
+# ipc:// socket in a temporary directory only, and is killed by pid at the end.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"
+DIR=$(mktemp -d /tmp/accord-it-XXXXXX)
+export ACCORD_DATA="$DIR/n1" ACCORD_USER=sara
+n=0
+node_pid=
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
+cleanup() { [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+start_node() {
+    "$NODE" --data "$ACCORD_DATA" 2>>"$DIR/node.log" &
+    node_pid=$!
+    for _ in $(seq 100); do [ -S "$ACCORD_DATA/accord.sock" ] && return 0; sleep 0.05; done
+    echo "# node did not start"; cat "$DIR/node.log"; return 1
+}
+stop_node() { kill "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=; }
+
+# expect_exit CODE STDERR_SUBSTRING DESC -- command...
+expect_fail() {
+    local code=$1 want=$2 desc=$3; shift 4
+    local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
+    if [ "$rc" = "$code" ] && [[ "$err" == *"$want"* ]]; then ok "$desc"; else nok "$desc (exit $rc: $err)"; fi
+}
+
+check "node init" "$CTL" node init --data "$ACCORD_DATA" --name tehran-1
+expect_fail 3 "already holds a node" "node init refuses an existing node" -- "$CTL" node init --data "$ACCORD_DATA" --name x
+expect_fail 3 "no node is running" "CLI says when no node runs" -- "$ACCORD" customer list
+start_node || exit 1
+
+C1=$("$ACCORD" customer add --name "علي رضايي" --phone "+98 (912) 555-1234" --email Ali@Example.com --city Tehran --tag vip)
+check "customer add prints an id" [ ${#C1} = 32 ]
+C2=$("$ACCORD" customer add --name "王小明" --phone 0912-111-2222 --type company)
+C3=$("$ACCORD" customer add --name "Anna Müller" --email anna@example.de --consent-sms yes)
+check "customer show --json holds normalised values" \
+    bash -c "'$ACCORD' --json customer show '$C1' | jq -e '.phones == [\"+989125551234\"] and .emails == [\"ali@example.com\"] and .branch == \"tehran-1\" and .tags == [\"vip\"]' >/dev/null"
+
+expect_fail 2 "phones: '12ab' is not a phone number" "bad phone is refused, naming the field" -- "$ACCORD" customer add --name X --phone 12ab
+expect_fail 2 "emails:" "bad e-mail is refused" -- "$ACCORD" customer add --name X --email nobody@
+expect_fail 2 "name: required" "missing name is refused" -- "$ACCORD" customer add --city Rome
+expect_fail 2 "consent_sms: 'maybe' is not yes or no" "bad yes/no is refused" -- "$ACCORD" customer add --name X --consent-sms maybe
+expect_fail 1 "unknown option --colour" "unknown option is a usage error" -- "$ACCORD" customer add --colour red
+expect_fail 1 "unknown verb" "unknown verb is a usage error" -- "$ACCORD" customer fly
+expect_fail 1 "expected ID" "missing argument is a usage error" -- "$ACCORD" customer show
+expect_fail 2 "no record with id" "unknown id is refused" -- "$ACCORD" customer show 0123456789abcdef
+expect_fail 2 "not a record id" "malformed id is refused" -- "$ACCORD" customer show zz
+check "errors come as JSON with --json" \
+    bash -c "'$ACCORD' --json customer add --name X --phone 12ab 2>/dev/null | jq -e '.error == \"EINVAL\" and (.message | contains(\"phones\"))' >/dev/null"
+check "--help on a verb" bash -c "'$ACCORD' deal move --help | grep -q 'usage: accord'"
+check "the node survived the bad input" bash -c "'$ACCORD' customer list >/dev/null"
+
+search_finds() { "$ACCORD" --json customer search "$1" | jq -e --arg id "$2" 'map(.id) | index($id) != null' >/dev/null; }
+check "search: Persian letters find Arabic ones" search_finds "علی" "$C1"
+check "search: phone suffix in another format" search_finds "555-12 34" "$C1"
+check "search: Persian digits" search_finds "۵۵۵۱۲۳۴" "$C1"
+check "search: Chinese substring" search_finds "小明" "$C2"
+check "search: case and accents folded" search_finds "MULLER" "$C3"
+check "search: e-mail prefix" search_finds "anna@exa" "$C3"
+check "search: tag" bash -c "'$ACCORD' --json customer search --by tag VIP | jq -e 'length == 1' >/dev/null"
+check "search: branch" bash -c "'$ACCORD' --json customer search --by branch tehran-1 | jq -e 'length == 3' >/dev/null"
+
+check "customer edit" "$ACCORD" customer edit "${C1:0:8}" --city Shiraz --phone 021-8888-7777 --remove-email ali@example.com
+check "edit took effect" bash -c "'$ACCORD' --json customer show '$C1' | jq -e '.city == \"Shiraz\" and (.phones | length) == 2 and (.emails == null)' >/dev/null"
+check "customer tag add and remove" "$ACCORD" customer tag "$C1" fleet -vip
+check "tags changed" bash -c "'$ACCORD' --json customer show '$C1' | jq -e '.tags == [\"fleet\"]' >/dev/null"
+
+D1=$("$ACCORD" deal add --customer "$C1" --title "Peugeot 207" --amount 12500.50 --currency EUR --close 2026-12-15 --probability 40)
+check "deal add" [ ${#D1} = 32 ]
+check "deal amount kept in minor units" bash -c "'$ACCORD' --json deal show '$D1' | jq -e '.amount == 1250050 and .amount_text == \"12500.50\" and .stage == \"Lead\"' >/dev/null"
+check "deal move" "$ACCORD" deal move "$D1" Won
+check "deal list --stage" bash -c "'$ACCORD' --json deal list --stage Won | jq -e 'length == 1' >/dev/null"
+expect_fail 2 "not in the pipeline" "deal move to an unknown stage" -- "$ACCORD" deal move "$D1" Maybe
+expect_fail 2 "not an amount in JPY" "too many decimals for the currency" -- "$ACCORD" deal add --customer "$C1" --title x --amount 1.5 --currency JPY
+expect_fail 2 "not a known ISO 4217" "unknown currency" -- "$ACCORD" deal add --customer "$C1" --title x --amount 1 --currency ABC
+expect_fail 2 "is a deal, not a customer" "deal of a deal is refused" -- "$ACCORD" deal add --customer "$D1" --title x
+
+TODAY=$(date +%F)
+T1=$("$ACCORD" task add --title "call back" --due "$TODAY" --related "$C1")
+T2=$("$ACCORD" task add --title "send offer" --due 2020-01-01)
+check "task list --due today" bash -c "'$ACCORD' --json task list --due today | jq -e 'map(.id) == [\"$T1\"]' >/dev/null"
+check "task list --overdue" bash -c "'$ACCORD' --json task list --overdue | jq -e 'map(.id) == [\"$T2\"]' >/dev/null"
+check "task done" "$ACCORD" task done "$T2"
+check "done task is no longer overdue" bash -c "'$ACCORD' --json task list --overdue | jq -e 'length == 0' >/dev/null"
+expect_fail 2 "is not a date" "bad due date" -- "$ACCORD" task add --title x --due 2026-02-30
+
+I1=$("$ACCORD" log call "$C1" --summary "asked for a price" --outcome interested --when 2026-11-20T10:00+03:30)
+check "log call" [ ${#I1} = 32 ]
+check "interaction time normalised to UTC" bash -c "'$ACCORD' --json customer show '$I1' 2>/dev/null; '$ACCORD' --json history '$I1' | jq -e '.[0].changes | map(select(.field == \"when\"))[0].value == \"2026-11-20T06:30:00Z\"' >/dev/null"
+expect_fail 2 "that record is an interaction" "an interaction is not edited as a customer" -- "$ACCORD" customer edit "$I1" --name x
+check "note add" "$ACCORD" note add "$C1" prefers morning calls
+check "history: every change, signed" bash -c "'$ACCORD' --json history '$C1' | jq -e 'length == 3 and all(.signature == \"valid\") and all(.author == \"sara\") and all(.branch == \"tehran-1\")' >/dev/null"
+
+check "customer delete" "$ACCORD" customer delete "$C3"
+check "deleted customer leaves list and search" bash -c "'$ACCORD' --json customer list | jq -e 'length == 2' >/dev/null && '$ACCORD' --json customer search anna | jq -e 'length == 0' >/dev/null"
+expect_fail 2 "was deleted" "editing a deleted customer" -- "$ACCORD" customer edit "$C3" --city x
+check "no conflicts on one node" bash -c "'$ACCORD' --json conflicts | jq -e 'length == 0' >/dev/null"
+
+# many clients at once: every acknowledged write is there
+pids=()
+for i in $(seq 40); do "$ACCORD" customer add --name "Parallel $i" --phone "0912000$(printf %04d "$i")" >/dev/null & pids+=($!); done
+wait "${pids[@]}"
+check "40 concurrent clients" bash -c "'$ACCORD' --json customer search parallel --limit 100 | jq -e 'length == 40' >/dev/null"
+
+# durability: acknowledged writes survive kill -9
+for i in $(seq 25); do "$ACCORD" customer add --name "Durable $i" >/dev/null; done
+kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=
+rm -f "$ACCORD_DATA/accord.sock"
+start_node || exit 1
+check "acknowledged writes survive kill -9" bash -c "'$ACCORD' --json customer search durable --limit 100 | jq -e 'length == 25' >/dev/null"
+check "a write after restart continues the feed" bash -c "'$ACCORD' customer add --name 'After restart' >/dev/null"
+stop_node
+
+check "feed verify: sound" bash -c "'$CTL' --json feed verify --data '$ACCORD_DATA' | jq -e '.ok and .records == .head_seq and .records > 60' >/dev/null"
+check "feed export" bash -c "'$CTL' feed export --data '$ACCORD_DATA' --out '$DIR/feed.bin' && [ -s '$DIR/feed.bin' ]"
+echo "# integration done: $n checks"
