@@ -83,9 +83,9 @@ fuzz:
 	  tail -2 build-fuzz/$$t.log; \
 	done
 
-bench: $(BINS) $(BUILD)/bench
+bench: $(BINS) $(BUILD)/accord-bench
 	BUILD=$(BUILD) bench/run.sh
-$(BUILD)/bench: $(BUILD)/bench/bench.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
+$(BUILD)/accord-bench: $(BUILD)/bench/bench.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lpthread
 
 demo: $(BINS)

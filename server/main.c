@@ -2,8 +2,8 @@
  * accord-node: the node daemon. Serves the local API on ipc://DIR/accord.sock.
  *
  * One thread owns the store's write transactions. Each turn of the loop takes every
- * request waiting (up to BATCH_MAX), runs them in one write transaction with a child
- * transaction each (so one refused request leaves the rest alone), signs the feed head
+ * request waiting (up to BATCH_MAX), runs them in one write transaction (a refused
+ * request writes nothing, so it leaves the rest alone), signs the feed head
  * once, commits once (one fsync) and only then replies: a reply is an acknowledgement
  * that the change is on disk. Concurrent clients therefore share commits (group commit). */
 #define _POSIX_C_SOURCE 200809L
@@ -88,6 +88,52 @@ static void send_reply(void *sock, pending_t *p)
     zmq_msg_close(&p->frames[p->n_frames - 1]);
 }
 
+static bool is_store_failure(int code)
+{
+    return code == ACCORD_ESTORE || code == ACCORD_EFULL || code == ACCORD_EIO;
+}
+
+/* Runs every request of the batch in one transaction. API handlers refuse bad requests
+ * before they write (see oplog_append), so a refusal leaves the transaction clean. A store
+ * failure may leave part of a request behind: then the transaction is thrown away, that
+ * request answered with the failure, and the batch run again without it. Nothing was
+ * acknowledged yet, so running the others again is safe. */
+static int run_writes(api_t *api, int n, bool any_write)
+{
+    store_txn_t *txn = NULL;
+    int rc = store_txn_begin(api->st, NULL, any_write, &txn);
+    if (rc) return rc;
+    for (int i = 0; i < n; i++) {
+        pending_t *p = &batch[i];
+        if (p->code) continue;
+        p->body.size = 0;
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
+        feed_head_t mark = oplog_mark(api->log);
+        p->code = api_handle(api, txn, &p->req, &pk, p->msg, sizeof p->msg);
+        if (p->code && p->write) oplog_rollback(api->log, mark);
+        if (p->code && p->write && is_store_failure(p->code)) {
+            store_txn_abort(&txn);
+            oplog_commit_failed(api->log);
+            for (int j = 0; j < i; j++) /* run the others again */
+                if (batch[j].code == 0) batch[j].body.size = 0;
+            return 1;
+        }
+    }
+    if (!any_write) {
+        store_txn_abort(&txn);
+        return 0;
+    }
+    if ((rc = oplog_seal(api->log, txn)) == 0) rc = store_txn_commit(&txn);
+    else store_txn_abort(&txn);
+    if (rc) {
+        oplog_commit_failed(api->log);
+        return rc;
+    }
+    oplog_commit_done(api->log);
+    return 0;
+}
+
 static void run_batch(api_t *api, void *sock, int n)
 {
     bool any_write = false;
@@ -95,9 +141,7 @@ static void run_batch(api_t *api, void *sock, int n)
         pending_t *p = &batch[i];
         p->body.size = 0;
         p->msg[0] = 0;
-        p->code = 0;
         p->write = false;
-        memset(&p->req.id, 0, sizeof p->req.id);
         zmq_msg_t *payload = &p->frames[p->n_frames - 1];
         p->code = request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &p->req);
         if (p->code) {
@@ -109,48 +153,10 @@ static void run_batch(api_t *api, void *sock, int n)
         p->write = api_is_write(&p->req);
         any_write |= p->write;
     }
-    store_txn_t *txn = NULL;
-    int rc = store_txn_begin(api->st, NULL, any_write, &txn);
+    int rc;
+    for (int attempt = 0; (rc = run_writes(api, n, any_write)) == 1 && attempt <= n; attempt++)
+        ;
     if (rc) {
-        for (int i = 0; i < n; i++)
-            if (!batch[i].code) {
-                batch[i].code = rc;
-                snprintf(batch[i].msg, sizeof batch[i].msg, "the store is not available: %s", accord_strerror(rc));
-            }
-        goto reply;
-    }
-    for (int i = 0; i < n; i++) {
-        pending_t *p = &batch[i];
-        if (p->code) continue;
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
-        if (!p->write) {
-            p->code = api_handle(api, txn, &p->req, &pk, p->msg, sizeof p->msg);
-            continue;
-        }
-        store_txn_t *child;
-        feed_head_t mark = oplog_mark(api->log);
-        if ((p->code = store_txn_begin(api->st, txn, true, &child))) {
-            snprintf(p->msg, sizeof p->msg, "the store is not available: %s", accord_strerror(p->code));
-            continue;
-        }
-        p->code = api_handle(api, child, &p->req, &pk, p->msg, sizeof p->msg);
-        if (p->code) {
-            store_txn_abort(&child);
-            oplog_rollback(api->log, mark);
-        } else if ((p->code = store_txn_commit(&child))) {
-            oplog_rollback(api->log, mark);
-            snprintf(p->msg, sizeof p->msg, "not saved: %s", accord_strerror(p->code));
-        }
-    }
-    if (!any_write) {
-        store_txn_abort(&txn);
-        goto reply;
-    }
-    if ((rc = oplog_seal(api->log, txn)) == 0) rc = store_txn_commit(&txn);
-    else store_txn_abort(&txn);
-    if (rc) {
-        oplog_commit_failed(api->log);
         log_error("commit failed: %s", accord_strerror(rc));
         for (int i = 0; i < n; i++)
             if (batch[i].write && !batch[i].code) {
@@ -158,10 +164,7 @@ static void run_batch(api_t *api, void *sock, int n)
                 snprintf(batch[i].msg, sizeof batch[i].msg, "not saved: %s%s", accord_strerror(rc),
                          rc == ACCORD_EFULL ? " (free disk space on the node)" : "");
             }
-    } else {
-        oplog_commit_done(api->log);
     }
-reply:
     for (int i = 0; i < n; i++) send_reply(sock, &batch[i]);
 }
 

@@ -17,9 +17,10 @@
 #include "../proto/record.h"
 #include "store.h"
 
-/* Applies rec inside t. Returns 0, or ACCORD_EPROTO if the record breaks the schema or
- * names an entity of another kind (nothing of it is applied then, provided the caller
- * aborts t), or a store error. Applying a record already applied changes nothing. */
+/* Applies rec inside t. Returns 0; or ACCORD_EPROTO if the record breaks the schema or
+ * names an entity of another kind, found before anything is written; or a store error,
+ * after which t may hold part of the record and must be aborted. Applying a record
+ * already applied changes nothing. */
 int merge_apply(store_txn_t *t, const record_t *rec);
 
 #endif

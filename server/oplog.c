@@ -80,10 +80,12 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
     log->buf.size = 0;
     int rc = record_encode(rec, &log->buf);
     if (rc) return rc;
+    /* merge first: it refuses a bad record before it writes anything, so after a refusal
+     * the txn is untouched and the caller need not throw away the other changes in it */
+    if ((rc = merge_apply(t, rec))) return rc;
     uint8_t key[ID_LEN + 8];
     feed_key(key, rec->origin, rec->seq);
     if ((rc = store_put(t, TBL_FEED, key, sizeof key, log->buf.data, log->buf.size))) return rc;
-    if ((rc = merge_apply(t, rec))) return rc;
     log->head.seq = rec->seq;
     crypto_record_hash(log->buf.data, log->buf.size, log->head.hash);
     return 0;

@@ -27,8 +27,9 @@ int oplog_open(store_t *st, const identity_t *id, oplog_t **out);
 void oplog_destroy(oplog_t **log);
 
 /* Fills rec's origin, seq, hlc and prev, encodes it, stores it and applies it to the
- * state in t. On error nothing of rec is in t provided the caller aborts t (a child txn)
- * and calls oplog_rollback with the mark taken before. */
+ * state in t. A refused record (ACCORD_EPROTO, ACCORD_EINVAL, ACCORD_ETOOBIG) leaves t
+ * untouched; after a store error (ACCORD_ESTORE, ACCORD_EFULL) t may hold part of it and
+ * must be aborted. Either way the caller calls oplog_rollback with the mark taken before. */
 int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec);
 feed_head_t oplog_mark(const oplog_t *log);
 void oplog_rollback(oplog_t *log, feed_head_t mark);

@@ -58,7 +58,7 @@ static void add_customers(node_t *n, const char *const *names, unsigned count, u
             rec.author_len = 1;
             rec.n_ops = 2;
             rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, names[i], strlen(names[i])}, false, {0}};
-            char phone[16];
+            char phone[32];
             snprintf(phone, sizeof phone, "+98912555%04u", i);
             rec.ops[1] = (record_op_t){F_CU_PHONES, OP_ADD, {VAL_STR, 0, phone, strlen(phone)}, false, {0}};
             assert_int_equal(oplog_append(n->log, t, &rec), 0);
