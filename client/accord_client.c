@@ -155,9 +155,14 @@ int accord_call(accord_client_t *c, const char *verb, const accord_args_t *args,
         }
         msgpack_unpacked_destroy(&r->msg);
         msgpack_unpacked_init(&r->msg);
-        size_t off = 0;
-        msgpack_unpack_return ur = msgpack_unpack_next(&r->msg, zmq_msg_data(&m), zmq_msg_size(&m), &off);
+        /* msgpack-c's objects point into the bytes they came from: keep a copy with them */
+        size_t len = zmq_msg_size(&m), off = 0;
+        free(r->raw);
+        r->raw = malloc(len ? len : 1);
+        if (!r->raw) abort();
+        memcpy(r->raw, zmq_msg_data(&m), len);
         zmq_msg_close(&m);
+        msgpack_unpack_return ur = msgpack_unpack_next(&r->msg, r->raw, len, &off);
         const msgpack_object *o = &r->msg.data;
         if (ur != MSGPACK_UNPACK_SUCCESS || o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 ||
             o->via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
@@ -175,6 +180,8 @@ int accord_call(accord_client_t *c, const char *verb, const accord_args_t *args,
 void accord_reply_destroy(accord_reply_t *r)
 {
     msgpack_unpacked_destroy(&r->msg);
+    free(r->raw);
+    r->raw = NULL;
 }
 
 const msgpack_object *accord_obj_get(const msgpack_object *map, const char *key)

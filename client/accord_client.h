@@ -34,7 +34,8 @@ void accord_args_strv(accord_args_t *a, const char *key, const char *const *vals
 typedef struct {
     int code;             /* 0 or ACCORD_E* */
     char message[512];    /* the node's message on error */
-    msgpack_unpacked msg; /* owns body */
+    msgpack_unpacked msg; /* the decoded reply; its strings point into raw */
+    char *raw;            /* the reply's bytes, owned */
     msgpack_object body;  /* valid until accord_reply_destroy */
 } accord_reply_t;
 
