@@ -51,8 +51,8 @@ static void add_term(index_terms_t *ts, uint8_t type, const void *term, size_t l
 
 static void add_name_terms(index_terms_t *ts, const char *name, size_t len)
 {
-    char folded[TEXTNORM_MAX + 1];
-    size_t flen = textnorm_fold(name, len, folded);
+    char *folded = ts->folded;
+    size_t flen = ts->folded_len = textnorm_fold(name, len, folded);
     textnorm_token_t tok[64];
     size_t n = textnorm_tokens(folded, flen, tok, 64);
     for (size_t i = 0; i < n; i++) {
@@ -93,6 +93,7 @@ static int add_elem(void *ctx, const char *elem, size_t len)
 int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out)
 {
     out->n = 0;
+    out->folded_len = 0;
     indexed_fields_t f = fields_of(kind);
     if (entity_deleted(t, id)) return 0;
     size_t len;
@@ -143,12 +144,18 @@ int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
         if (!has_term(before, after.key[i], after.len[i]) &&
             (rc = term_op(t, after.key[i], after.len[i], id, true)))
             return rc;
-    return 0;
+    if (before->folded_len == after.folded_len && !memcmp(before->folded, after.folded, after.folded_len))
+        return 0;
+    uint8_t key[1 + ID_LEN] = {IDX_FOLDED};
+    memcpy(key + 1, id, ID_LEN);
+    return after.folded_len ? store_put(t, TBL_INDEX, key, sizeof key, after.folded, after.folded_len)
+                            : store_del(t, TBL_INDEX, key, sizeof key);
 }
 
 /* ---- search ---- */
 
 #define SEARCH_SCAN_MAX 20000 /* index keys looked at per query: bounds the worst case */
+#define ANCHOR_COUNT_MAX 4096 /* postings counted per query token when choosing the anchor */
 
 typedef struct {
     const char *folded;
@@ -164,16 +171,17 @@ static bool word_prefix_of_any(const textnorm_token_t *w, const textnorm_token_t
     return false;
 }
 
-static bool name_matches(store_txn_t *t, const uint8_t *id, unsigned kind, const name_query_t *q)
+static bool name_matches(store_txn_t *t, const uint8_t *id, const name_query_t *q)
 {
-    indexed_fields_t f = fields_of(kind);
-    size_t len;
-    const char *name = entity_text(t, id, f.name, &len);
-    if (!name) return false;
+    uint8_t key[1 + ID_LEN] = {IDX_FOLDED};
+    memcpy(key + 1, id, ID_LEN);
+    store_val_t v;
+    if (store_get(t, TBL_INDEX, key, sizeof key, &v) || v.len > TEXTNORM_MAX) return false;
     char folded[TEXTNORM_MAX + 1];
-    size_t flen = textnorm_fold(name, len, folded);
+    memcpy(folded, v.data, v.len);
+    folded[v.len] = 0;
     textnorm_token_t tok[64];
-    size_t n = textnorm_tokens(folded, flen, tok, 64);
+    size_t n = textnorm_tokens(folded, v.len, tok, 64);
     for (size_t i = 0; i < q->n; i++) {
         if (!q->tok[i].cjk) {
             if (!word_prefix_of_any(&q->tok[i], tok, n)) return false;
@@ -190,6 +198,18 @@ static bool name_matches(store_txn_t *t, const uint8_t *id, unsigned kind, const
         i = j;
     }
     return true;
+}
+
+/* Index keys under prefix, counted up to limit. */
+static size_t count_postings(store_txn_t *t, const uint8_t *prefix, size_t plen, size_t limit)
+{
+    store_iter_t *it;
+    if (store_iter_new(t, TBL_INDEX, prefix, plen, false, &it)) return limit;
+    store_val_t k, v;
+    size_t n = 0;
+    while (n < limit && store_iter_next(it, &k, &v) == 1) n++;
+    store_iter_destroy(&it);
+    return n;
 }
 
 static bool looks_like_phone(const char *q)
@@ -265,24 +285,38 @@ int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *quer
         nq.folded = folded;
         nq.n = textnorm_tokens(folded, nq.flen, nq.tok, 32);
         if (nq.n == 0) return ACCORD_EINVAL;
-        /* anchor on the longest word, else on the first CJK pair (or lone character) */
-        const textnorm_token_t *anchor = NULL;
-        for (size_t i = 0; i < nq.n; i++)
-            if (!nq.tok[i].cjk && (!anchor || nq.tok[i].len > anchor->len)) anchor = &nq.tok[i];
-        if (anchor) {
-            prefix[0] = IDX_WORD;
-            memcpy(prefix + 1, anchor->s, anchor->len);
-            plen = 1 + anchor->len;
-        } else {
-            size_t glen = nq.tok[0].len;
-            if (nq.n > 1 && nq.tok[1].cjk && nq.tok[0].s + nq.tok[0].len == nq.tok[1].s)
-                glen += nq.tok[1].len;
-            prefix[0] = IDX_GRAM;
-            memcpy(prefix + 1, nq.tok[0].s, glen);
-            prefix[1 + glen] = 0;
-            plen = glen + 2;
-            exact = true;
+        /* Anchor on the query token with the fewest postings, so that "smith 12" walks
+         * the few customers with a word starting "12", not every Smith. Counting stops
+         * at the best count so far, which bounds the cost of a common word. */
+        size_t best = ANCHOR_COUNT_MAX + 1;
+        prefix[0] = IDX_WORD; /* if every token is common: the first word, checked below */
+        plen = 0;
+        for (size_t i = 0; i < nq.n; i++) {
+            uint8_t cand[INDEX_TERM_MAX + 2];
+            size_t clen;
+            if (!nq.tok[i].cjk) {
+                cand[0] = IDX_WORD;
+                clen = nq.tok[i].len > 63 ? 63 : nq.tok[i].len;
+                memcpy(cand + 1, nq.tok[i].s, clen);
+                clen += 1;
+            } else {
+                size_t glen = nq.tok[i].len;
+                if (i + 1 < nq.n && nq.tok[i + 1].cjk && nq.tok[i].s + nq.tok[i].len == nq.tok[i + 1].s)
+                    glen += nq.tok[i + 1].len;
+                cand[0] = IDX_GRAM;
+                memcpy(cand + 1, nq.tok[i].s, glen);
+                cand[1 + glen] = 0;
+                clen = glen + 2;
+            }
+            size_t count = count_postings(t, cand, clen, best);
+            if (count < best || plen == 0) {
+                best = count;
+                memcpy(prefix, cand, clen);
+                plen = clen;
+            }
+            if (best == 0) break; /* nothing can match */
         }
+        exact = prefix[0] == IDX_GRAM;
         break;
     }
     }
@@ -300,7 +334,7 @@ int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *quer
         bool dup = false;
         for (int i = 0; i < found && !dup; i++) dup = memcmp(out[i], id, ID_LEN) == 0;
         if (dup || entity_kind(t, id) != (int)kind) continue;
-        if (by == SEARCH_NAME && !name_matches(t, id, kind, &nq)) continue;
+        if (by == SEARCH_NAME && !name_matches(t, id, &nq)) continue;
         memcpy(out[found++], id, ID_LEN);
     }
     store_iter_destroy(&it);

@@ -12,12 +12,15 @@
 #include "../proto/record.h"
 #include "store.h"
 
-enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NATID };
+enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NATID,
+       IDX_FOLDED /* key: type entity(16), value: the folded name, to check candidates */ };
 
 #define INDEX_TERM_MAX 200
 #define INDEX_MAX_TERMS 160
 
 typedef struct {
+    size_t folded_len;                    /* the folded name, 0 if none */
+    char folded[1025];
     unsigned n;                           /* terms held */
     uint16_t len[INDEX_MAX_TERMS];        /* key length of each term: type term 0x00 */
     uint8_t key[INDEX_MAX_TERMS][INDEX_TERM_MAX + 2];
