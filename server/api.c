@@ -6,6 +6,7 @@
 #include "../proto/schema.h"
 #include "entity.h"
 #include "index.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,9 +46,12 @@ static void pack_cstr(msgpack_packer *pk, const char *s)
     pack_str(pk, s, strlen(s));
 }
 
+#define CONFLICT_KEY_LEN (ID_LEN + 1 + 2 * VERSION_LEN) /* the longest thing shown in hex */
+
 static void pack_hex(msgpack_packer *pk, const uint8_t *b, size_t n)
 {
-    char hex[2 * 48 + 1];
+    char hex[2 * CONFLICT_KEY_LEN + 1];
+    ACCORD_ASSERT(n <= CONFLICT_KEY_LEN);
     crypto_hex(b, n, hex);
     pack_str(pk, hex, 2 * n);
 }

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static log_level_t min_level = LOG_INFO;
@@ -28,4 +29,10 @@ void log_msg(log_level_t level, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+void log_assert_fail(const char *cond, const char *file, int line)
+{
+    log_msg(LOG_ERROR, "assertion failed: %s at %s:%d (a bug: please report it)", cond, file, line);
+    abort();
 }

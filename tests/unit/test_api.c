@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT
+ * api: the local API verbs in process, on two nodes whose records are copied between
+ * their stores the way replication will: concurrent edits become conflicts on both,
+ * resolving one is itself a change that closes it on both. */
+#include "helpers.h"
+
+#include "../../proto/accord_err.h"
+#include "../../proto/crypto.h"
+#include "../../proto/schema.h"
+#include "../../server/api.h"
+#include "../../server/merge.h"
+
+typedef struct {
+    char *dir;
+    api_t api;
+    identity_t *id;
+} node_t;
+
+typedef struct {
+    int code;
+    char msg[512];
+    msgpack_unpacked out;
+} result_t;
+
+static void node_open(node_t *n, const char *name)
+{
+    char err[256], path[128];
+    n->dir = tmp_dir();
+    snprintf(path, sizeof path, "%s/n", n->dir);
+    assert_int_equal(identity_create(path, name, "branch", err, sizeof err), 0);
+    assert_int_equal(store_open(path, STORE_NOSYNC, &n->api.st), 0);
+    assert_int_equal(identity_load(path, n->api.st, &n->id, err, sizeof err), 0);
+    assert_int_equal(oplog_open(n->api.st, n->id, &n->api.log), 0);
+    assert_int_equal(api_set_pipeline(&n->api, "Lead,Won,Lost"), 0);
+    n->api.id = n->id;
+}
+
+static void node_close(node_t *n)
+{
+    oplog_destroy(&n->api.log);
+    identity_destroy(&n->id);
+    store_close(&n->api.st);
+    rm_dir(n->dir);
+}
+
+/* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil). */
+static void call(node_t *n, result_t *r, const char *verb, ...)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    const char *kv[64];
+    unsigned nkv = 0;
+    va_list ap;
+    va_start(ap, verb);
+    for (const char *s; (s = va_arg(ap, const char *));) kv[nkv++] = s;
+    va_end(ap);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_uint64(&pk, 1);
+    msgpack_pack_str(&pk, strlen(verb));
+    msgpack_pack_str_body(&pk, verb, strlen(verb));
+    msgpack_pack_map(&pk, nkv / 2);
+    for (unsigned i = 0; i + 1 < nkv; i += 2) {
+        msgpack_pack_str(&pk, strlen(kv[i]));
+        msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
+        if (!strcmp(kv[i + 1], "\1nil")) msgpack_pack_nil(&pk);
+        else { msgpack_pack_str(&pk, strlen(kv[i + 1])); msgpack_pack_str_body(&pk, kv[i + 1], strlen(kv[i + 1])); }
+    }
+    static request_t req;
+    assert_int_equal(request_decode(sb.data, sb.size, &req), 0);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->api.st, NULL, true, &t), 0);
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init(&body);
+    msgpack_packer bp;
+    msgpack_packer_init(&bp, &body, msgpack_sbuffer_write);
+    feed_head_t mark = oplog_mark(n->api.log);
+    r->code = api_handle(&n->api, t, &req, &bp, r->msg, sizeof r->msg);
+    if (r->code) {
+        oplog_rollback(n->api.log, mark);
+        store_txn_abort(&t);
+    } else {
+        assert_int_equal(oplog_seal(n->api.log, t), 0);
+        assert_int_equal(store_txn_commit(&t), 0);
+        oplog_commit_done(n->api.log);
+    }
+    msgpack_unpacked_init(&r->out);
+    if (body.size) {
+        /* the unpacked objects point into this copy, kept until the next call */
+        static char copy[1 << 20];
+        memcpy(copy, body.data, body.size);
+        size_t off = 0;
+        assert_int_equal(msgpack_unpack_next(&r->out, copy, body.size, &off), MSGPACK_UNPACK_SUCCESS);
+    }
+    msgpack_sbuffer_destroy(&body);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static const msgpack_object *get(const msgpack_object *map, const char *key)
+{
+    if (!map || map->type != MSGPACK_OBJECT_MAP) return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++)
+        if (map->via.map.ptr[i].key.via.str.size == strlen(key) &&
+            !memcmp(map->via.map.ptr[i].key.via.str.ptr, key, strlen(key)))
+            return &map->via.map.ptr[i].val;
+    return NULL;
+}
+
+static void str_of(const msgpack_object *o, char *out, size_t cap)
+{
+    assert_non_null(o);
+    assert_int_equal(o->type, MSGPACK_OBJECT_STR);
+    snprintf(out, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+}
+
+/* Copies every record of from's own feed that to lacks into to's store and applies it. */
+static void replicate(node_t *from, node_t *to)
+{
+    store_txn_t *src, *dst;
+    assert_int_equal(store_txn_begin(from->api.st, NULL, false, &src), 0);
+    assert_int_equal(store_txn_begin(to->api.st, NULL, true, &dst), 0);
+    store_iter_t *it;
+    assert_int_equal(store_iter_new(src, TBL_FEED, from->id->origin, ID_LEN, false, &it), 0);
+    store_val_t k, v, have;
+    while (store_iter_next(it, &k, &v) == 1) {
+        if (store_get(dst, TBL_FEED, k.data, k.len, &have) == 0) continue;
+        record_t rec;
+        assert_int_equal(record_decode(v.data, v.len, &rec), 0);
+        assert_int_equal(merge_apply(dst, &rec), 0);
+        assert_int_equal(store_put(dst, TBL_FEED, k.data, k.len, v.data, v.len), 0);
+    }
+    store_iter_destroy(&it);
+    store_txn_abort(&src);
+    assert_int_equal(store_txn_commit(&dst), 0);
+}
+
+static void test_conflict_is_listed_and_resolved_on_both(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a, b;
+    node_open(&a, "tehran-1");
+    node_open(&b, "shiraz-2");
+    result_t r;
+    char id[64], kept[64];
+    call(&a, &r, "create", "kind", "customer", "name", "Sara Ahmadi", "city", "Tehran", "user", "ali", NULL);
+    assert_int_equal(r.code, 0);
+    str_of(get(&r.out.data, "id"), id, sizeof id);
+    replicate(&a, &b);
+    /* both branches change the city, each having seen Tehran */
+    call(&a, &r, "update", "id", id, "city", "Karaj", "user", "ali", NULL);
+    assert_int_equal(r.code, 0);
+    call(&b, &r, "update", "id", id, "city", "Shiraz", "user", "mina", NULL);
+    assert_int_equal(r.code, 0);
+    /* and each adds a phone: sets merge, no conflict */
+    call(&a, &r, "update", "id", id, "add:phones", "09121111111", NULL);
+    call(&b, &r, "update", "id", id, "add:phones", "09122222222", NULL);
+    replicate(&a, &b);
+    replicate(&b, &a);
+    char conflict[256];
+    node_t *nodes[2] = {&a, &b};
+    for (int i = 0; i < 2; i++) {
+        call(nodes[i], &r, "conflicts", NULL);
+        assert_int_equal(r.code, 0);
+        assert_int_equal(r.out.data.type, MSGPACK_OBJECT_ARRAY);
+        assert_int_equal(r.out.data.via.array.size, 1);
+        const msgpack_object *c = &r.out.data.via.array.ptr[0];
+        char field[32], va[32], vb[32];
+        str_of(get(c, "field"), field, sizeof field);
+        assert_string_equal(field, "city");
+        str_of(get(get(c, "a"), "value"), va, sizeof va);
+        str_of(get(get(c, "b"), "value"), vb, sizeof vb);
+        assert_true((!strcmp(va, "Karaj") && !strcmp(vb, "Shiraz")) || (!strcmp(va, "Shiraz") && !strcmp(vb, "Karaj")));
+        str_of(get(c, "conflict"), conflict, sizeof conflict);
+        if (i == 0) snprintf(kept, sizeof kept, "%s", va);
+        call(nodes[i], &r, "get", "id", id, NULL);
+        const msgpack_object *phones = get(&r.out.data, "phones");
+        assert_int_equal(phones->via.array.size, 2);
+    }
+    /* both nodes hold the same winner */
+    char city_a[32], city_b[32];
+    call(&a, &r, "get", "id", id, NULL);
+    str_of(get(&r.out.data, "city"), city_a, sizeof city_a);
+    call(&b, &r, "get", "id", id, NULL);
+    str_of(get(&r.out.data, "city"), city_b, sizeof city_b);
+    assert_string_equal(city_a, city_b);
+    /* resolving at b keeps side a, and replicates like any change */
+    call(&b, &r, "resolve", "conflict", conflict, "keep", "a", "user", "mina", NULL);
+    assert_int_equal(r.code, 0);
+    replicate(&b, &a);
+    for (int i = 0; i < 2; i++) {
+        call(nodes[i], &r, "conflicts", NULL);
+        assert_int_equal(r.out.data.via.array.size, 0);
+        call(nodes[i], &r, "get", "id", id, NULL);
+        char city[32];
+        str_of(get(&r.out.data, "city"), city, sizeof city);
+        assert_string_equal(city, kept);
+        call(nodes[i], &r, "conflicts", "all", "\1nil", NULL); /* "all" not true: still none */
+        assert_int_equal(r.out.data.via.array.size, 0);
+    }
+    /* history shows the other branch's records, whose key this node does not know yet */
+    call(&a, &r, "history", "id", id, NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(r.out.data.via.array.size, 6);
+    call(&a, &r, "resolve", "conflict", conflict, "keep", "c", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    node_close(&a);
+    node_close(&b);
+}
+
+static void test_refusals_name_the_problem(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r;
+    char cust[64], note[64];
+    call(&a, &r, "create", "kind", "customer", "name", "X", NULL);
+    str_of(get(&r.out.data, "id"), cust, sizeof cust);
+    call(&a, &r, "create", "kind", "robot", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "kind must be one of"));
+    call(&a, &r, "create", "kind", "customer", "name", "Y", "shoe_size", "44", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "unknown field 'shoe_size'"));
+    call(&a, &r, "create", "kind", "customer", "name", "Y", "branch", "evil", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "kept by the node"));
+    call(&a, &r, "create", "kind", "note", "related", cust, "text", "hello", NULL);
+    assert_int_equal(r.code, 0);
+    str_of(get(&r.out.data, "id"), note, sizeof note);
+    call(&a, &r, "update", "id", note, "text", "changed", NULL);
+    assert_int_equal(r.code, ACCORD_EREADONLY);
+    assert_non_null(strstr(r.msg, "insert-only"));
+    call(&a, &r, "update", "id", cust, "name", "\1nil", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "cannot be cleared"));
+    call(&a, &r, "update", "id", cust, NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    call(&a, &r, "frobnicate", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "unknown request"));
+    call(&a, &r, "search", "q", "", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    /* a refused request leaves the feed as it was */
+    call(&a, &r, "status", NULL);
+    assert_int_equal(get(&r.out.data, "feed_seq")->via.u64, 2);
+    node_close(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conflict_is_listed_and_resolved_on_both),
+        cmocka_unit_test(test_refusals_name_the_problem),
+    };
+    return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+}
