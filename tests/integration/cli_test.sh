@@ -120,4 +120,14 @@ stop_node
 
 check "feed verify: sound" bash -c "'$CTL' --json feed verify --data '$ACCORD_DATA' | jq -e '.ok and .records == .head_seq and .records > 60' >/dev/null"
 check "feed export" bash -c "'$CTL' feed export --data '$ACCORD_DATA' --out '$DIR/feed.bin' && [ -s '$DIR/feed.bin' ]"
+check "an independent verifier (Python, from PROTOCOL.md) accepts the export" \
+    bash -c "tests/integration/verify_feed.py '$DIR/feed.bin' | grep -q '^sound: '"
+# flip one byte inside the 10th record's bytes of the export: the verifier must refuse it
+python3 - "$DIR/feed.bin" "$DIR/bad.bin" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+data[len(data) // 2] ^= 0x20
+open(sys.argv[2], "wb").write(data)
+PY
+check "the independent verifier refuses a flipped byte" bash -c "! tests/integration/verify_feed.py '$DIR/bad.bin' >/dev/null"
 echo "# integration done: $n checks"
