@@ -25,7 +25,7 @@ FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:
-.PHONY: all test unit asan fuzz fuzz-run bench clean demo check-tools
+.PHONY: all test unit asan valgrind fuzz bench clean demo
 all: $(BINS)
 
 $(BUILD)/%.o: %.c
@@ -66,6 +66,17 @@ asan:
 	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" test
 
+# The unit suites under valgrind, built at -O0 in build-valgrind/ (fewer merge cases: slow).
+valgrind:
+	$(MAKE) BUILD=build-valgrind CFLAGS="-g -O0" $(patsubst $(BUILD)/%,build-valgrind/%,$(UNIT_BINS))
+	@set -e; for t in build-valgrind/tests/test_*; do \
+	  echo "== valgrind $$t"; \
+	  ACCORD_MERGE_CASES=300 valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+	    --suppressions=tests/valgrind.supp $$t > build-valgrind/$$(basename $$t).log 2>&1 \
+	    || { cat build-valgrind/$$(basename $$t).log; exit 1; }; \
+	  tail -1 build-valgrind/$$(basename $$t).log; \
+	done
+
 # libFuzzer builds (clang). `make fuzz FUZZ_SECONDS=60` runs each target that long.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(shell pkg-config --cflags $(PKGS))
@@ -92,6 +103,6 @@ demo: $(BINS)
 	deploy/demo.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-valgrind
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -210,7 +212,20 @@ int main(int argc, char **argv)
     if (crypto_init()) { log_error("libsodium cannot start"); return 2; }
 
     static api_t api;
-    char err[512];
+    char err[512], lock_path[4200];
+    /* One node per directory: a second one would hold its own copy of the feed head and
+     * write a second record for the same seq, forking this node's own feed. */
+    snprintf(lock_path, sizeof lock_path, "%s/accord-node.lock", dir);
+    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0) {
+        log_error("cannot open %s: %s (does %s exist? create it with 'accordctl node init')", lock_path,
+                  strerror(errno), dir);
+        return 2;
+    }
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        log_error("another accord-node is already running on %s; stop it first", dir);
+        return 2;
+    }
     identity_t *id = NULL;
     int rc = store_open(dir, 0, &api.st);
     if (rc) {

@@ -19,7 +19,8 @@ trap cleanup EXIT
 start_node() {
     "$NODE" --data "$ACCORD_DATA" 2>>"$DIR/node.log" &
     node_pid=$!
-    for _ in $(seq 100); do [ -S "$ACCORD_DATA/accord.sock" ] && return 0; sleep 0.05; done
+    # ready once it has bound its socket and written its own pid (a dead node's stay behind)
+    for _ in $(seq 100); do [ "$(cat "$ACCORD_DATA/accord-node.pid" 2>/dev/null)" = "$node_pid" ] && return 0; sleep 0.05; done
     echo "# node did not start"; cat "$DIR/node.log"; return 1
 }
 stop_node() { kill "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=; }
@@ -35,6 +36,7 @@ check "node init" "$CTL" node init --data "$ACCORD_DATA" --name tehran-1
 expect_fail 3 "already holds a node" "node init refuses an existing node" -- "$CTL" node init --data "$ACCORD_DATA" --name x
 expect_fail 3 "no node is running" "CLI says when no node runs" -- "$ACCORD" customer list
 start_node || exit 1
+expect_fail 2 "already running" "a second node on the same directory is refused" -- "$NODE" --data "$ACCORD_DATA"
 
 C1=$("$ACCORD" customer add --name "علي رضايي" --phone "+98 (912) 555-1234" --email Ali@Example.com --city Tehran --tag vip)
 check "customer add prints an id" [ ${#C1} = 32 ]
@@ -112,8 +114,7 @@ check "40 concurrent clients" bash -c "'$ACCORD' --json customer search parallel
 # durability: acknowledged writes survive kill -9
 for i in $(seq 25); do "$ACCORD" customer add --name "Durable $i" >/dev/null; done
 kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=
-rm -f "$ACCORD_DATA/accord.sock"
-start_node || exit 1
+start_node || exit 1  # the stale socket file and the dead node's lock do not stop it
 check "acknowledged writes survive kill -9" bash -c "'$ACCORD' --json customer search durable --limit 100 | jq -e 'length == 25' >/dev/null"
 check "a write after restart continues the feed" bash -c "'$ACCORD' customer add --name 'After restart' >/dev/null"
 stop_node
