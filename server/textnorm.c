@@ -29,8 +29,9 @@ size_t textnorm_fold(const char *in, size_t len, char out[TEXTNORM_MAX + 1])
                                                 UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
     size_t o = 0;
     if (n > TEXTNORM_MAX) {
-        /* too long for the buffer: fold a prefix that fits (decomposition grows text) */
-        size_t cut = len > TEXTNORM_MAX / 4 ? TEXTNORM_MAX / 4 : len;
+        /* Too long once decomposed (one character can become 18): fold the first half,
+         * cut at a character boundary. Halving always ends, even for short input. */
+        size_t cut = len / 2;
         while (cut > 0 && ((unsigned char)in[cut] & 0xc0) == 0x80) cut--;
         return textnorm_fold(in, cut, out);
     }

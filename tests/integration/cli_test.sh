@@ -105,6 +105,9 @@ check "deleted customer leaves list and search" bash -c "'$ACCORD' --json custom
 expect_fail 2 "was deleted" "editing a deleted customer" -- "$ACCORD" customer edit "$C3" --city x
 check "no conflicts on one node" bash -c "'$ACCORD' --json conflicts | jq -e 'length == 0' >/dev/null"
 
+check "a name that grows 18-fold when folded is stored and found" \
+    bash -c "'$ACCORD' customer add --name \"\$(printf 'ﷺ%.0s' \$(seq 66))\" >/dev/null && '$ACCORD' customer search ﷺ >/dev/null"
+
 # many clients at once: every acknowledged write is there
 pids=()
 for i in $(seq 40); do "$ACCORD" customer add --name "Parallel $i" --phone "0912000$(printf %04d "$i")" >/dev/null & pids+=($!); done

@@ -9,6 +9,7 @@
 #include "../../server/identity.h"
 #include "../../server/index.h"
 #include "../../server/oplog.h"
+#include "../../server/textnorm.h"
 
 typedef struct {
     char *dir;
@@ -184,6 +185,21 @@ static int search(node_t *n, search_by_t by, const char *q, uint8_t (*out)[ID_LE
     return found;
 }
 
+/* A name that grows 18-fold when decomposed (U+FDFA) must fold to a bounded prefix. */
+static void test_fold_of_expanding_text_is_bounded(void **state)
+{
+    (void)state;
+    char name[3 * 66 + 1] = "", folded[TEXTNORM_MAX + 1];
+    for (int i = 0; i < 66; i++) strcat(name, "\xef\xb7\xba");
+    size_t n = textnorm_fold(name, strlen(name), folded);
+    assert_true(n > 0 && n <= TEXTNORM_MAX);
+    char big[4096];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    n = textnorm_fold(big, strlen(big), folded);
+    assert_true(n > TEXTNORM_MAX / 2 && n <= TEXTNORM_MAX);
+}
+
 static void test_search(void **state)
 {
     node_t *n = *state;
@@ -221,6 +237,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prove_and_other_key, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_rollback_reuses_seq, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_search, node_setup, node_teardown),
+        cmocka_unit_test(test_fold_of_expanding_text_is_bounded),
     };
     return cmocka_run_group_tests_name("feed", tests, NULL, NULL);
 }
