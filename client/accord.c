@@ -507,8 +507,9 @@ static int run_verb(const verb_t *v, int argc, char **argv)
     char *pos[256];
     int npos = 0, rc = 0;
     /* collect repeated options into lists, in the order given */
-    const char *multi_vals[16][64];
-    unsigned multi_n[16] = {0};
+    enum { MAX_OPTS = 32, MAX_REPEAT = 64 };
+    const char *multi_vals[MAX_OPTS][MAX_REPEAT];
+    unsigned multi_n[MAX_OPTS] = {0};
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -540,7 +541,12 @@ static int run_verb(const verb_t *v, int argc, char **argv)
             goto out;
         }
         if (o->flags & O_MULTI) {
-            if (k < 16 && multi_n[k] < 64) multi_vals[k][multi_n[k]++] = val;
+            if (k >= MAX_OPTS || multi_n[k] >= MAX_REPEAT) {
+                fprintf(stderr, "accord %s: --%s given too often (at most %d)\n", v->name, name, MAX_REPEAT);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            multi_vals[k][multi_n[k]++] = val;
             continue;
         }
         if (strcmp(o->key, "limit") == 0 || strcmp(o->key, "probability") == 0) {
@@ -556,7 +562,7 @@ static int run_verb(const verb_t *v, int argc, char **argv)
         }
         accord_args_str(&a, o->key, val);
     }
-    for (int k = 0; k < 16 && v->opts[k].opt; k++)
+    for (int k = 0; k < MAX_OPTS && v->opts[k].opt; k++)
         if (multi_n[k]) accord_args_strv(&a, v->opts[k].key, multi_vals[k], multi_n[k]);
     if (npos < v->min_pos || npos > v->max_pos) {
         fprintf(stderr, "accord %s: expected %s%s\n", v->name, v->usage[0] ? v->usage : "no arguments",

@@ -177,7 +177,7 @@ static int field_ops(api_t *api, store_txn_t *t, write_ctx_t *w, unsigned kind, 
         return fail(msg, cap, ACCORD_EINVAL, "unknown field '%s' for a %s; fields are: %s", fname,
                     schema_kind_name(kind), list);
     }
-    if (f->id <= F_CREATED || f->id == F_CU_MERGED_INTO * (kind == KIND_CUSTOMER))
+    if (f->id <= F_CREATED || (kind == KIND_CUSTOMER && f->id == F_CU_MERGED_INTO))
         return fail(msg, cap, ACCORD_EINVAL, "%s is kept by the node and cannot be set", f->name);
     char norm[RECORD_MAX_STR + 1];
     int64_t num;
@@ -194,8 +194,6 @@ static int field_ops(api_t *api, store_txn_t *t, write_ctx_t *w, unsigned kind, 
             in[s.len] = 0;
             int rc = schema_normalize(f, in, norm, sizeof norm, &num, msg, cap);
             if (rc) return rc;
-            if (elem_op == OP_ADD && f->type == FT_TAGS && strlen(norm) > f->max_len)
-                return fail(msg, cap, ACCORD_EINVAL, "tags: '%s' is longer than %u bytes", norm, f->max_len);
             record_op_t *o = new_op(w, f->id, elem_op);
             if (!o) return fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
             char *dst = w->buf[w->rec.n_ops - 1];

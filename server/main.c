@@ -80,7 +80,7 @@ static void send_reply(void *sock, pending_t *p)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
     msgpack_pack_array(&pk, 4);
-    msgpack_pack_uint64(&pk, p->code == ACCORD_EPROTO && p->req.id == 0 ? 0 : p->req.id);
+    msgpack_pack_uint64(&pk, p->req.id); /* 0 when the request could not be read */
     msgpack_pack_int(&pk, p->code);
     size_t ml = strlen(p->msg);
     msgpack_pack_str(&pk, ml);

@@ -10,6 +10,7 @@
 #include "../server/identity.h"
 #include "../server/oplog.h"
 #include "../server/store.h"
+#include "../client/output.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -214,7 +215,11 @@ static int feed_export(const char *dir, const char *out_path)
         rc = 4;
         goto out;
     }
-    if (json) printf("{\"records\":%llu,\"file\":\"%s\"}\n", (unsigned long long)n, out_path);
+    if (json) {
+        printf("{\"records\":%llu,\"file\":", (unsigned long long)n);
+        output_json_string(stdout, out_path);
+        printf("}\n");
+    }
     else printf("exported %llu records of %s to %s\n", (unsigned long long)n, id->name, out_path);
     rc = 0;
     goto out;
