@@ -71,7 +71,7 @@ valgrind:
 	$(MAKE) BUILD=build-valgrind CFLAGS="-g -O0" $(patsubst $(BUILD)/%,build-valgrind/%,$(UNIT_BINS))
 	@set -e; for t in build-valgrind/tests/test_*; do \
 	  echo "== valgrind $$t"; \
-	  ACCORD_MERGE_CASES=300 valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+	  ACCORD_MAP_MB=512 ACCORD_MERGE_CASES=300 valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
 	    --suppressions=tests/valgrind.supp $$t > build-valgrind/$$(basename $$t).log 2>&1 \
 	    || { cat build-valgrind/$$(basename $$t).log; exit 1; }; \
 	  tail -1 build-valgrind/$$(basename $$t).log; \

@@ -10,8 +10,22 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Big enough for tens of millions of records; LMDB only reserves address space. */
+/* Big enough for tens of millions of records; LMDB only reserves address space.
+ * ACCORD_MAP_MB overrides it (valgrind, for one, cannot reserve 64 GiB). */
 #define STORE_MAP_SIZE (64ULL << 30)
+
+static uint64_t map_size(void)
+{
+    const char *mb = getenv("ACCORD_MAP_MB");
+    if (!mb || !*mb) return STORE_MAP_SIZE;
+    char *end;
+    unsigned long long v = strtoull(mb, &end, 10);
+    if (*end || v < 16 || v > (1ULL << 26)) {
+        log_warn("ACCORD_MAP_MB=%s is not a size from 16 to 67108864 MiB; using 64 GiB", mb);
+        return STORE_MAP_SIZE;
+    }
+    return (uint64_t)v << 20;
+}
 
 static const char *const table_names[TBL_COUNT] = {
     "meta", "fields", "kinds", "bykind", "feed", "checkpts",
@@ -57,7 +71,7 @@ int store_open(const char *dir, unsigned flags, store_t **out)
     if (flags & STORE_RDONLY) env_flags |= MDB_RDONLY;
     if (flags & STORE_NOSYNC) env_flags |= MDB_NOSYNC;
     if ((rc = mdb_env_create(&st->env)) || (rc = mdb_env_set_maxdbs(st->env, TBL_COUNT)) ||
-        (rc = mdb_env_set_mapsize(st->env, STORE_MAP_SIZE)) ||
+        (rc = mdb_env_set_mapsize(st->env, map_size())) ||
         (rc = mdb_env_set_maxreaders(st->env, 256)) ||
         (rc = mdb_env_open(st->env, dir, env_flags, 0600))) {
         rc = map_err(rc, dir);
