@@ -580,6 +580,50 @@ static bool passes(store_txn_t *t, const uint8_t *id, unsigned kind, const list_
     return true;
 }
 
+typedef struct {
+    char key[64];        /* what people sort this kind by, cut to 63 bytes */
+    uint8_t id[ID_LEN];  /* ties: by id, so the order is stable */
+} sort_row_t;
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const sort_row_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : memcmp(x->id, y->id, ID_LEN);
+}
+
+/* Orders a page of results as people expect: customers and contacts by name (folded, so
+ * case and accents do not split them), deals by title, tasks by due date, interactions
+ * and notes by time. */
+static void sort_for_people(store_txn_t *t, unsigned kind, uint8_t (*ids)[ID_LEN], int n)
+{
+    static sort_row_t rows[LIST_MAX];
+    unsigned field = kind == KIND_DEAL ? F_DE_TITLE : kind == KIND_TASK ? F_TA_DUE
+                   : kind == KIND_INTERACTION ? F_IN_WHEN : F_CREATED;
+    for (int i = 0; i < n; i++) {
+        sort_row_t *r = &rows[i];
+        memcpy(r->id, ids[i], ID_LEN);
+        r->key[0] = 0;
+        store_val_t v;
+        uint8_t fkey[1 + ID_LEN] = {IDX_FOLDED};
+        memcpy(fkey + 1, ids[i], ID_LEN);
+        size_t len = 0;
+        const char *text = NULL;
+        if ((kind == KIND_CUSTOMER || kind == KIND_CONTACT) && store_get(t, TBL_INDEX, fkey, sizeof fkey, &v) == 0) {
+            text = v.data;
+            len = v.len;
+        } else {
+            text = entity_text(t, ids[i], field, &len);
+        }
+        if (!text) len = 0;
+        if (len >= sizeof r->key) len = sizeof r->key - 1;
+        if (len) memcpy(r->key, text, len);
+        r->key[len] = 0;
+    }
+    qsort(rows, (size_t)n, sizeof rows[0], cmp_rows);
+    for (int i = 0; i < n; i++) memcpy(ids[i], rows[i].id, ID_LEN);
+}
+
 static int handle_list(store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
     int kind = kind_arg(req, msg, cap);
@@ -626,6 +670,7 @@ static int handle_list(store_txn_t *t, const request_t *req, msgpack_packer *pk,
     }
     store_iter_destroy(&it);
     if (rc < 0) return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    sort_for_people(t, (unsigned)kind, ids, n);
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++)
         if ((rc = pack_entity(t, ids[i], pk))) return fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
