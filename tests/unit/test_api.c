@@ -20,7 +20,14 @@ typedef struct {
     int code;
     char msg[512];
     msgpack_unpacked out;
+    bool live; /* out holds a reply to free before the next */
 } result_t;
+
+static void result_done(result_t *r)
+{
+    if (r->live) msgpack_unpacked_destroy(&r->out);
+    r->live = false;
+}
 
 static void node_open(node_t *n, const char *name)
 {
@@ -85,7 +92,9 @@ static void call(node_t *n, result_t *r, const char *verb, ...)
         assert_int_equal(store_txn_commit(&t), 0);
         oplog_commit_done(n->api.log);
     }
+    result_done(r);
     msgpack_unpacked_init(&r->out);
+    r->live = true;
     if (body.size) {
         /* the unpacked objects point into this copy, kept until the next call */
         static char copy[1 << 20];
@@ -142,7 +151,7 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     node_t a, b;
     node_open(&a, "tehran-1");
     node_open(&b, "shiraz-2");
-    result_t r;
+    result_t r = {0};
     char id[64], kept[64];
     call(&a, &r, "create", "kind", "customer", "name", "Sara Ahmadi", "city", "Tehran", "user", "ali", NULL);
     assert_int_equal(r.code, 0);
@@ -205,6 +214,7 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     assert_int_equal(r.out.data.via.array.size, 6);
     call(&a, &r, "resolve", "conflict", conflict, "keep", "c", NULL);
     assert_int_equal(r.code, ACCORD_EINVAL);
+    result_done(&r);
     node_close(&a);
     node_close(&b);
 }
@@ -215,7 +225,7 @@ static void test_refusals_name_the_problem(void **state)
     crypto_init();
     node_t a;
     node_open(&a, "tehran-1");
-    result_t r;
+    result_t r = {0};
     char cust[64], note[64];
     call(&a, &r, "create", "kind", "customer", "name", "X", NULL);
     str_of(get(&r.out.data, "id"), cust, sizeof cust);
@@ -247,6 +257,7 @@ static void test_refusals_name_the_problem(void **state)
     /* a refused request leaves the feed as it was */
     call(&a, &r, "status", NULL);
     assert_int_equal(get(&r.out.data, "feed_seq")->via.u64, 2);
+    result_done(&r);
     node_close(&a);
 }
 
