@@ -167,7 +167,7 @@ static void run_batch(api_t *api, void *sock, int n)
             if (batch[i].write && !batch[i].code) {
                 batch[i].code = rc;
                 snprintf(batch[i].msg, sizeof batch[i].msg, "not saved: %s%s", accord_strerror(rc),
-                         rc == ACCORD_EFULL ? " (free disk space on the node)" : "");
+                         rc == ACCORD_EFULL ? " (free disk space on the node, or raise ACCORD_MAP_MB)" : "");
             }
     }
     for (int i = 0; i < n; i++) send_reply(sock, &batch[i]);

@@ -84,12 +84,16 @@ static void call(node_t *n, result_t *r, const char *verb, ...)
     msgpack_packer_init(&bp, &body, msgpack_sbuffer_write);
     feed_head_t mark = oplog_mark(n->api.log);
     r->code = api_handle(&n->api, t, &req, &bp, r->msg, sizeof r->msg);
+    if (r->code == 0 && (r->code = oplog_seal(n->api.log, t)) != 0) /* as the node does */
+        snprintf(r->msg, sizeof r->msg, "not saved: %s", accord_strerror(r->code));
     if (r->code) {
         oplog_rollback(n->api.log, mark);
+        oplog_commit_failed(n->api.log);
         store_txn_abort(&t);
+    } else if ((r->code = store_txn_commit(&t)) != 0) {
+        snprintf(r->msg, sizeof r->msg, "not saved: %s", accord_strerror(r->code));
+        oplog_commit_failed(n->api.log);
     } else {
-        assert_int_equal(oplog_seal(n->api.log, t), 0);
-        assert_int_equal(store_txn_commit(&t), 0);
         oplog_commit_done(n->api.log);
     }
     result_done(r);
@@ -261,11 +265,54 @@ static void test_refusals_name_the_problem(void **state)
     node_close(&a);
 }
 
+/* A store that fills up refuses the write that does not fit with EFULL, keeps everything
+ * acknowledged before it, and its feed still verifies. */
+static void test_full_store_refuses_cleanly(void **state)
+{
+    (void)state;
+    crypto_init();
+    setenv("ACCORD_MAP_MB", "16", 1);
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char cust[64], text[3901];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = 0;
+    call(&a, &r, "create", "kind", "customer", "name", "Full", NULL);
+    str_of(get(&r.out.data, "id"), cust, sizeof cust);
+    int stored = 0;
+    for (int i = 0; i < 20000; i++) {
+        text[0] = (char)('a' + i % 26);
+        call(&a, &r, "create", "kind", "note", "related", cust, "text", text, NULL);
+        if (r.code) break;
+        stored++;
+    }
+    assert_int_equal(r.code, ACCORD_EFULL);
+    assert_non_null(strstr(r.msg, "full"));
+    assert_true(stored > 100);
+    /* everything acknowledged is there and the feed is sound */
+    call(&a, &r, "list", "kind", "note", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal((int)r.out.data.via.array.size, stored < 1000 ? stored : 1000);
+    call(&a, &r, "status", NULL);
+    assert_int_equal((int)get(&r.out.data, "feed_seq")->via.u64, stored + 1);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(a.api.st, NULL, false, &t), 0);
+    feed_report_t rep;
+    assert_int_equal(oplog_verify(t, a.id->origin, a.id->pk, &rep, NULL, NULL), 0);
+    assert_int_equal((int)rep.records, stored + 1);
+    store_txn_abort(&t);
+    result_done(&r);
+    node_close(&a);
+    unsetenv("ACCORD_MAP_MB");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conflict_is_listed_and_resolved_on_both),
         cmocka_unit_test(test_refusals_name_the_problem),
+        cmocka_unit_test(test_full_store_refuses_cleanly),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }
