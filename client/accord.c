@@ -382,6 +382,7 @@ static int run_status(accord_args_t *a, char **pos, int n) { (void)pos; (void)n;
 static const opt_t customer_add_opts[] = {CUSTOMER_FIELDS, {0}};
 static const opt_t customer_edit_opts[] = {
     CUSTOMER_FIELDS,
+    {"clear", "", O_MULTI, "empty a field, e.g. --clear city; repeatable"},
     {"remove-phone", "remove:phones", O_MULTI, "remove a phone number"},
     {"remove-email", "remove:emails", O_MULTI, "remove an e-mail address"},
     {"untag", "remove:tags", O_MULTI, "remove a tag"},
@@ -413,6 +414,7 @@ static const opt_t deal_add_opts[] = {
     {"customer", "customer", 0, "the customer's id (required)"}, DEAL_FIELDS, {0}};
 static const opt_t deal_edit_opts[] = {
     DEAL_FIELDS, {"lost-reason", "lost_reason", 0, "why the deal was lost"},
+    {"clear", "", O_MULTI, "empty a field, e.g. --clear expected_close; repeatable"},
     {"untag", "remove:tags", O_MULTI, "remove a tag"}, {0}};
 static const opt_t deal_move_opts[] = {{"lost-reason", "lost_reason", 0, "why the deal was lost"}, {0}};
 static const opt_t deal_list_opts[] = {
@@ -562,8 +564,14 @@ static int run_verb(const verb_t *v, int argc, char **argv)
         }
         accord_args_str(&a, o->key, val);
     }
-    for (int k = 0; k < MAX_OPTS && v->opts[k].opt; k++)
-        if (multi_n[k]) accord_args_strv(&a, v->opts[k].key, multi_vals[k], multi_n[k]);
+    for (int k = 0; k < MAX_OPTS && v->opts[k].opt; k++) {
+        if (!multi_n[k]) continue;
+        if (v->opts[k].key[0]) {
+            accord_args_strv(&a, v->opts[k].key, multi_vals[k], multi_n[k]);
+            continue;
+        }
+        for (unsigned j = 0; j < multi_n[k]; j++) accord_args_nil(&a, multi_vals[k][j]); /* --clear */
+    }
     if (npos < v->min_pos || npos > v->max_pos) {
         fprintf(stderr, "accord %s: expected %s%s\n", v->name, v->usage[0] ? v->usage : "no arguments",
                 npos < v->min_pos ? "" : " (too many arguments)");

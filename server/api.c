@@ -737,8 +737,10 @@ static int handle_history(api_t *api, store_txn_t *t, const request_t *req, msgp
     unsigned n = 0;
     store_val_t k, v;
     while (n < LIST_MAX && (rc = store_iter_next(it, &k, &v)) == 1) memcpy(keys[n++], (const uint8_t *)k.data + ID_LEN, ID_LEN + 8);
+    bool truncated = rc == 1; /* stopped at LIST_MAX with more to come */
     store_iter_destroy(&it);
     if (rc < 0) return fail(msg, cap, rc, "cannot read history");
+    if (truncated) log_warn("history of a record has more than %d changes; showing the first %d", LIST_MAX, LIST_MAX);
     /* history keys are ordered by origin, then seq; people want time order */
     static record_t recs[LIST_MAX];
     for (unsigned i = 0; i < n; i++) {

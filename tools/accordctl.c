@@ -185,8 +185,10 @@ static int feed_export(const char *dir, const char *out_path)
         msgpack_pack_bin(&pk, v.len);
         msgpack_pack_bin_body(&pk, v.data, v.len);
         fwrite(sb.data, 1, sb.size, f);
-        n++;
+        if (++n % 65536 == 0 && isatty(2))
+            fprintf(stderr, "\rexported %llu of %llu records...", (unsigned long long)n, (unsigned long long)head_seq);
     }
+    if (n >= 65536 && isatty(2)) fputc('\n', stderr);
     store_iter_destroy(&it);
     sb.size = 0;
     msgpack_pack_array(&pk, 3);

@@ -71,6 +71,8 @@ check "search: branch" bash -c "'$ACCORD' --json customer search --by branch teh
 
 check "customer edit" "$ACCORD" customer edit "${C1:0:8}" --city Shiraz --phone 021-8888-7777 --remove-email ali@example.com
 check "edit took effect" bash -c "'$ACCORD' --json customer show '$C1' | jq -e '.city == \"Shiraz\" and (.phones | length) == 2 and (.emails == null)' >/dev/null"
+check "customer edit --clear empties a field" bash -c "'$ACCORD' customer edit '$C1' --clear city >/dev/null && '$ACCORD' --json customer show '$C1' | jq -e '.city == null' >/dev/null && '$ACCORD' customer edit '$C1' --city Shiraz >/dev/null"
+expect_fail 2 "name: required, cannot be cleared" "a required field cannot be cleared" -- "$ACCORD" customer edit "$C1" --clear name
 check "customer tag add and remove" "$ACCORD" customer tag "$C1" fleet -vip
 check "tags changed" bash -c "'$ACCORD' --json customer show '$C1' | jq -e '.tags == [\"fleet\"]' >/dev/null"
 
@@ -98,7 +100,7 @@ check "log call" [ ${#I1} = 32 ]
 check "interaction time normalised to UTC" bash -c "'$ACCORD' --json customer show '$I1' 2>/dev/null; '$ACCORD' --json history '$I1' | jq -e '.[0].changes | map(select(.field == \"when\"))[0].value == \"2026-11-20T06:30:00Z\"' >/dev/null"
 expect_fail 2 "that record is an interaction" "an interaction is not edited as a customer" -- "$ACCORD" customer edit "$I1" --name x
 check "note add" "$ACCORD" note add "$C1" prefers morning calls
-check "history: every change, signed" bash -c "'$ACCORD' --json history '$C1' | jq -e 'length == 3 and all(.signature == \"valid\") and all(.author == \"sara\") and all(.branch == \"tehran-1\")' >/dev/null"
+check "history: every change, signed" bash -c "'$ACCORD' --json history '$C1' | jq -e 'length == 5 and all(.signature == \"valid\") and all(.author == \"sara\") and all(.branch == \"tehran-1\")' >/dev/null"
 
 check "customer delete" "$ACCORD" customer delete "$C3"
 check "deleted customer leaves list and search" bash -c "'$ACCORD' --json customer list | jq -e 'length == 2' >/dev/null && '$ACCORD' --json customer search anna | jq -e 'length == 0' >/dev/null"
