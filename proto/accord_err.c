@@ -21,6 +21,8 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_EDELETED, "EDELETED", "record was deleted"},
     {ACCORD_EINTERNAL, "EINTERNAL", "internal error"},
     {ACCORD_EVERSION, "EVERSION", "unsupported version"},
+    {ACCORD_EGAP, "EGAP", "records missing before this batch"},
+    {ACCORD_EFORK, "EFORK", "feed forked: a different record for a seq already held"},
 };
 
 const char *accord_strerror(int code)

@@ -25,6 +25,8 @@ enum accord_err {
     ACCORD_EDELETED = -16,   /* the record was deleted */
     ACCORD_EINTERNAL = -17,  /* a bug: please report it */
     ACCORD_EVERSION = -18,   /* unsupported format or protocol version */
+    ACCORD_EGAP = -19,       /* a batch starts after records this node does not have */
+    ACCORD_EFORK = -20,      /* a second, different record for a seq already held */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */
