@@ -53,7 +53,8 @@ typedef void (*feed_progress_fn)(void *ctx, uint64_t done);
 
 /* Walks origin's whole feed in t: decodes every record, checks every hash link backwards
  * from each signed checkpoint, every checkpoint signature and the head. Returns 0 when the
- * feed is sound, else the code also put in rep. progress may be NULL. */
+ * feed is sound, else the code also put in rep. progress may be NULL. pk NULL checks the
+ * chain only (an origin whose key this node does not know yet). */
 int oplog_verify(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[32],
                  feed_report_t *rep, feed_progress_fn progress, void *ctx);
 

@@ -178,6 +178,16 @@ int store_clear_all(store_txn_t *t)
     return 0;
 }
 
+int store_clear_table(store_txn_t *t, store_table_t tbl)
+{
+    return map_err(mdb_drop(t->txn, t->st->dbi[tbl], 0), table_names[tbl]);
+}
+
+const char *store_table_name(store_table_t tbl)
+{
+    return (unsigned)tbl < TBL_COUNT ? table_names[tbl] : "?";
+}
+
 int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t plen,
                    bool reverse, store_iter_t **out)
 {
@@ -256,6 +266,11 @@ void store_iter_destroy(store_iter_t **pit)
     mdb_cursor_close(it->cur);
     free(it);
     *pit = NULL;
+}
+
+int store_backup(store_t *st, const char *dir)
+{
+    return map_err(mdb_env_copy2(st->env, dir, MDB_CP_COMPACT), dir);
 }
 
 void store_usage(store_t *st, uint64_t *used, uint64_t *limit)

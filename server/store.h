@@ -56,6 +56,9 @@ int store_put(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, con
 int store_del(store_txn_t *t, store_table_t tbl, const void *k, size_t klen);
 /* Removes every key of every table: tests replay into a clean store with it. */
 int store_clear_all(store_txn_t *t);
+/* Removes every key of one table (a rebuild of derived state starts with it). */
+int store_clear_table(store_txn_t *t, store_table_t tbl);
+const char *store_table_name(store_table_t tbl);
 
 /* Iterates the keys that start with prefix (at most 64 bytes) in key order; reverse=true
  * walks backwards from the last such key. The iterator dies with its transaction. */
@@ -64,6 +67,10 @@ int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t
 /* 1 and the pair, 0 at the end, or a negative error. */
 int store_iter_next(store_iter_t *it, store_val_t *key, store_val_t *val);
 void store_iter_destroy(store_iter_t **it);
+
+/* Writes a consistent, compacted copy of the store into dir (existing, empty) while
+ * others may keep writing: LMDB copies one read snapshot. */
+int store_backup(store_t *st, const char *dir);
 
 /* Bytes of the map in use and its size limit, for status and benchmarks. */
 void store_usage(store_t *st, uint64_t *used, uint64_t *limit);

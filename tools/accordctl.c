@@ -7,12 +7,17 @@
 #include "../proto/accord_err.h"
 #include "../proto/crypto.h"
 #include "../proto/record.h"
+#include "../server/check.h"
 #include "../server/identity.h"
 #include "../server/oplog.h"
 #include "../server/store.h"
 #include "../client/output.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +39,16 @@ static void help(FILE *f)
             "                        walk the whole feed: every hash link, every signature\n"
             "  feed export --data DIR --out FILE\n"
             "                        write the feed's raw records and signed head to FILE\n"
-            "                        (format: docs/PROTOCOL.md, \"Feed export\")\n\n"
+            "                        (format: docs/PROTOCOL.md, \"Feed export\")\n"
+            "  check --data DIR [--repair]\n"
+            "                        verify every feed, derive the state again from the feeds\n"
+            "                        and compare it with the stored state and indexes;\n"
+            "                        --repair replaces the stored state (node stopped)\n"
+            "  backup --data DIR DEST\n"
+            "                        a consistent, compact copy of the node (key included) in\n"
+            "                        the new directory DEST; the node may keep running\n\n"
             "--data defaults to $ACCORD_DATA. Exit codes: 0 done, 1 wrong arguments,\n"
-            "2 the feed is damaged, 3 cannot open the node, 4 other error.\n");
+            "2 the feed or the state is damaged, 3 cannot open the node, 4 other error.\n");
 }
 
 static const char *opt_value(int argc, char **argv, const char *name)
@@ -237,6 +249,149 @@ out:
     return rc;
 }
 
+static void check_progress(void *ctx, const char *stage, uint64_t done)
+{
+    (void)ctx;
+    if (isatty(2)) fprintf(stderr, "\r%s... %llu records   ", stage, (unsigned long long)done);
+}
+
+static void print_check(const char *name, int rc, const check_report_t *rep, bool repaired)
+{
+    if (isatty(2)) fputc('\n', stderr);
+    if (json) {
+        printf("{\"ok\":%s,\"repaired\":%s,\"feeds\":%u,\"feeds_without_key\":%u,\"feeds_damaged\":%u,"
+               "\"records\":%llu,\"missing\":%llu,\"extra\":%llu,\"differ\":%llu,\"error\":\"%s\",\"examples\":[",
+               rc ? "false" : "true", repaired ? "true" : "false", rep->feeds, rep->feeds_unsigned, rep->feeds_bad,
+               (unsigned long long)rep->records, (unsigned long long)rep->missing, (unsigned long long)rep->extra,
+               (unsigned long long)rep->differ, rc ? accord_errname(rc) : "");
+        for (unsigned i = 0; i < rep->n_examples; i++) {
+            if (i) putchar(',');
+            output_json_string(stdout, rep->examples[i]);
+        }
+        printf("]}\n");
+        return;
+    }
+    printf("%s: %u feeds (%u checked without a key), %llu records\n", name, rep->feeds, rep->feeds_unsigned,
+           (unsigned long long)rep->records);
+    if (rc == 0) {
+        printf(repaired ? "state rebuilt from the feeds\n" : "sound: the stored state and indexes are what the feeds give\n");
+        return;
+    }
+    if (rep->feeds_bad) printf("%u feed(s) DAMAGED: run 'accordctl feed verify'; state is not rebuilt from a damaged feed\n", rep->feeds_bad);
+    if (rep->missing || rep->extra || rep->differ)
+        printf("state DIFFERS from the feeds: %llu keys missing, %llu extra, %llu different; "
+               "fix with 'accordctl check --repair' (node stopped)\n",
+               (unsigned long long)rep->missing, (unsigned long long)rep->extra, (unsigned long long)rep->differ);
+    for (unsigned i = 0; i < rep->n_examples; i++) printf("  %s\n", rep->examples[i]);
+    if (!rep->feeds_bad && !rep->missing && !rep->extra && !rep->differ) printf("check failed: %s\n", accord_strerror(rc));
+}
+
+static int check(const char *dir, bool repair)
+{
+    if (!dir) {
+        fprintf(stderr, "usage: accordctl check --data DIR [--repair]\n");
+        return 1;
+    }
+    int lock_fd = -1;
+    if (repair) { /* the node keeps its feed head in memory: it must not run meanwhile */
+        char lock_path[4200];
+        snprintf(lock_path, sizeof lock_path, "%s/accord-node.lock", dir);
+        lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            fprintf(stderr, "accordctl: the node on %s is running (or %s cannot be locked): stop it before --repair\n",
+                    dir, lock_path);
+            if (lock_fd >= 0) close(lock_fd);
+            return 3;
+        }
+    }
+    store_t *st = NULL;
+    identity_t *id = NULL;
+    char err[512];
+    int rc = store_open(dir, repair ? 0 : STORE_RDONLY, &st);
+    if (rc) {
+        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
+        if (lock_fd >= 0) close(lock_fd);
+        return 3;
+    }
+    if ((rc = identity_load(dir, st, &id, err, sizeof err))) {
+        fprintf(stderr, "accordctl: %s\n", err);
+        store_close(&st);
+        if (lock_fd >= 0) close(lock_fd);
+        return 3;
+    }
+    check_report_t rep;
+    if (repair) {
+        rc = check_repair(st, id, &rep, check_progress, NULL);
+    } else {
+        char scratch[] = "/tmp/accord-check-XXXXXX";
+        if (!mkdtemp(scratch)) {
+            fprintf(stderr, "accordctl: cannot make a scratch directory in /tmp: %s\n", strerror(errno));
+            rc = ACCORD_EIO;
+        } else {
+            rc = check_store(st, id, scratch, &rep, check_progress, NULL);
+            char path[64];
+            snprintf(path, sizeof path, "%s/data.mdb", scratch);
+            unlink(path);
+            snprintf(path, sizeof path, "%s/lock.mdb", scratch);
+            unlink(path);
+            rmdir(scratch);
+        }
+    }
+    print_check(id->name, rc, &rep, repair && rc == 0);
+    identity_destroy(&id);
+    store_close(&st);
+    if (lock_fd >= 0) close(lock_fd);
+    return rc == 0 ? 0 : (rc == ACCORD_ESTORE || rc == ACCORD_ECHAIN || rc == ACCORD_ESIG || rc == ACCORD_EPROTO) ? 2 : 4;
+}
+
+static int backup(const char *dir, const char *dest)
+{
+    if (!dir || !dest) {
+        fprintf(stderr, "usage: accordctl backup --data DIR DEST\n");
+        return 1;
+    }
+    if (mkdir(dest, 0700) != 0) {
+        fprintf(stderr, "accordctl: cannot create %s: %s (give a new directory)\n", dest, strerror(errno));
+        return errno == EEXIST ? 1 : 4;
+    }
+    store_t *st = NULL;
+    int rc = store_open(dir, STORE_RDONLY, &st);
+    if (rc) {
+        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
+        rmdir(dest);
+        return 3;
+    }
+    rc = store_backup(st, dest);
+    store_close(&st);
+    /* the key goes along: a backup restores a node, not only its data */
+    char from[4200], to[4200];
+    snprintf(from, sizeof from, "%s/node.key", dir);
+    snprintf(to, sizeof to, "%s/node.key", dest);
+    FILE *in = rc ? NULL : fopen(from, "rb");
+    int fd = in ? open(to, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
+    if (!rc && (!in || fd < 0)) rc = ACCORD_EIO;
+    if (!rc) {
+        char buf[256];
+        size_t n = fread(buf, 1, sizeof buf, in);
+        if (write(fd, buf, n) != (ssize_t)n || fsync(fd) != 0) rc = ACCORD_EIO;
+        sodium_memzero(buf, sizeof buf);
+    }
+    if (in) fclose(in);
+    if (fd >= 0) close(fd);
+    if (rc) {
+        fprintf(stderr, "accordctl: the backup to %s failed: %s; nothing usable is there\n", dest, accord_strerror(rc));
+        return 4;
+    }
+    if (json) {
+        printf("{\"ok\":true,\"dir\":");
+        output_json_string(stdout, dest);
+        printf("}\n");
+    } else {
+        printf("backed up %s to %s (it holds the node's secret key: keep it safe)\n", dir, dest);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (crypto_init()) return 4;
@@ -263,6 +418,16 @@ int main(int argc, char **argv)
     }
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
+    if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));
+    if (!strcmp(noun, "backup")) {
+        const char *dest = NULL; /* the one argument that is not an option or its value */
+        for (int k = i + 1; k < argc; k++) {
+            if (!strcmp(argv[k], "--data")) { k++; continue; }
+            if (argv[k][0] == '-') continue;
+            dest = argv[k];
+        }
+        return backup(dir, dest);
+    }
     fprintf(stderr, "accordctl: unknown verb '%s %s' (see 'accordctl --help')\n", noun, verb);
     return 1;
 }

@@ -118,6 +118,13 @@ for i in $(seq 40); do "$ACCORD" customer add --name "Parallel $i" --phone "0912
 wait "${pids[@]}"
 check "40 concurrent clients" bash -c "'$ACCORD' --json customer search parallel --limit 100 | jq -e 'length == 40' >/dev/null"
 
+# ops tools beside a running node
+check "check: a live node's state is what its feed gives" bash -c "'$CTL' --json check --data '$ACCORD_DATA' | jq -e '.ok and .records > 40 and .missing == 0' >/dev/null"
+expect_fail 3 "stop it before --repair" "check --repair refuses while the node runs" -- "$CTL" check --data "$ACCORD_DATA" --repair
+check "backup of a running node" "$CTL" backup --data "$ACCORD_DATA" "$DIR/backup"
+check "the backup holds a sound feed" bash -c "'$CTL' --json feed verify --data '$DIR/backup' | jq -e '.ok and .records > 40' >/dev/null"
+expect_fail 1 "give a new directory" "backup refuses an existing directory" -- "$CTL" backup --data "$ACCORD_DATA" "$DIR/backup"
+
 # durability: acknowledged writes survive kill -9
 for i in $(seq 25); do "$ACCORD" customer add --name "Durable $i" >/dev/null; done
 kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=
@@ -127,6 +134,7 @@ check "a write after restart continues the feed" bash -c "'$ACCORD' customer add
 stop_node
 
 check "feed verify: sound" bash -c "'$CTL' --json feed verify --data '$ACCORD_DATA' | jq -e '.ok and .records == .head_seq and .records > 60' >/dev/null"
+check "check --repair with the node stopped rebuilds the same state" bash -c "'$CTL' check --data '$ACCORD_DATA' --repair >/dev/null && '$CTL' --json check --data '$ACCORD_DATA' | jq -e '.ok' >/dev/null"
 check "feed export" bash -c "'$CTL' feed export --data '$ACCORD_DATA' --out '$DIR/feed.bin' && [ -s '$DIR/feed.bin' ]"
 check "an independent verifier (Python, from PROTOCOL.md) accepts the export" \
     bash -c "tests/integration/verify_feed.py '$DIR/feed.bin' | grep -q '^sound: '"

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+#include "check.h"
+#include "../proto/accord_err.h"
+#include "../proto/crypto.h"
+#include "merge.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Tables whose content is derived from the feeds. */
+static const store_table_t derived[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX,
+                                        TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED};
+#define N_DERIVED (sizeof derived / sizeof derived[0])
+
+static void example(check_report_t *rep, store_table_t tbl, const char *what, const store_val_t *key)
+{
+    if (rep->n_examples >= CHECK_MAX_EXAMPLES) return;
+    char hex[2 * 40 + 1];
+    size_t n = key->len > 40 ? 40 : key->len;
+    crypto_hex(key->data, n, hex);
+    snprintf(rep->examples[rep->n_examples++], sizeof rep->examples[0], "%s: %s key %s%s",
+             store_table_name(tbl), what, hex, key->len > 40 ? "..." : "");
+}
+
+/* Verifies every origin's feed in t. */
+static int verify_feeds(store_txn_t *t, const identity_t *id, check_report_t *rep)
+{
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_HEADS, NULL, 0, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    int worst = 0;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN) continue;
+        bool own = memcmp(k.data, id->origin, ID_LEN) == 0;
+        feed_report_t fr;
+        rep->feeds++;
+        if (!own) rep->feeds_unsigned++;
+        int vr = oplog_verify(t, k.data, own ? id->pk : NULL, &fr, NULL, NULL);
+        if (vr) {
+            rep->feeds_bad++;
+            char hex[2 * ID_LEN + 1];
+            crypto_hex(k.data, ID_LEN, hex);
+            if (rep->n_examples < CHECK_MAX_EXAMPLES)
+                snprintf(rep->examples[rep->n_examples++], sizeof rep->examples[0], "feed %.12s: %s", hex, fr.why);
+            worst = vr;
+        }
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : worst;
+}
+
+/* Re-applies every stored record of every feed into dst. */
+static int derive(store_txn_t *src, store_txn_t *dst, check_report_t *rep, check_progress_fn progress, void *ctx)
+{
+    store_iter_t *it;
+    int rc = store_iter_new(src, TBL_FEED, NULL, 0, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    static record_t rec;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (record_decode(v.data, v.len, &rec)) { rc = ACCORD_EPROTO; break; }
+        if ((rc = merge_apply(dst, &rec))) break;
+        if (++rep->records % 65536 == 0 && progress) progress(ctx, "re-applied", rep->records);
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : rc == 1 ? 0 : rc;
+}
+
+static int compare_table(store_txn_t *stored, store_txn_t *want, store_table_t tbl, check_report_t *rep)
+{
+    store_iter_t *is, *iw;
+    int rc = store_iter_new(stored, tbl, NULL, 0, false, &is);
+    if (rc) return rc;
+    if ((rc = store_iter_new(want, tbl, NULL, 0, false, &iw))) {
+        store_iter_destroy(&is);
+        return rc;
+    }
+    store_val_t ks, vs, kw, vw;
+    int rs = store_iter_next(is, &ks, &vs), rw = store_iter_next(iw, &kw, &vw);
+    while (rs == 1 || rw == 1) {
+        int c;
+        if (rs != 1) c = 1;
+        else if (rw != 1) c = -1;
+        else {
+            size_t n = ks.len < kw.len ? ks.len : kw.len;
+            c = memcmp(ks.data, kw.data, n);
+            if (!c) c = ks.len < kw.len ? -1 : ks.len > kw.len;
+        }
+        if (c < 0) { /* stored, not derived */
+            rep->extra++;
+            example(rep, tbl, "extra", &ks);
+            rs = store_iter_next(is, &ks, &vs);
+        } else if (c > 0) {
+            rep->missing++;
+            example(rep, tbl, "missing", &kw);
+            rw = store_iter_next(iw, &kw, &vw);
+        } else {
+            if (vs.len != vw.len || (vs.len && memcmp(vs.data, vw.data, vs.len))) {
+                rep->differ++;
+                example(rep, tbl, "different value at", &ks);
+            }
+            rs = store_iter_next(is, &ks, &vs);
+            rw = store_iter_next(iw, &kw, &vw);
+        }
+    }
+    store_iter_destroy(&is);
+    store_iter_destroy(&iw);
+    return rs < 0 ? rs : rw < 0 ? rw : 0;
+}
+
+int check_store(store_t *st, const identity_t *id, const char *scratch_dir, check_report_t *rep,
+                check_progress_fn progress, void *ctx)
+{
+    memset(rep, 0, sizeof *rep);
+    store_t *scratch = NULL;
+    store_txn_t *src = NULL, *dst = NULL;
+    int rc = store_txn_begin(st, NULL, false, &src);
+    if (rc) return rc;
+    if (progress) progress(ctx, "verifying feeds", 0);
+    if ((rc = verify_feeds(src, id, rep))) goto out;
+    if ((rc = store_open(scratch_dir, STORE_NOSYNC, &scratch)) ||
+        (rc = store_txn_begin(scratch, NULL, true, &dst)))
+        goto out;
+    if ((rc = derive(src, dst, rep, progress, ctx))) goto out;
+    if (progress) progress(ctx, "comparing", rep->records);
+    for (unsigned i = 0; i < N_DERIVED && !rc; i++) rc = compare_table(src, dst, derived[i], rep);
+    if (!rc && (rep->missing || rep->extra || rep->differ)) rc = ACCORD_ESTORE;
+out:
+    store_txn_abort(&dst);
+    store_txn_abort(&src);
+    store_close(&scratch);
+    return rc;
+}
+
+int check_repair(store_t *st, const identity_t *id, check_report_t *rep, check_progress_fn progress, void *ctx)
+{
+    memset(rep, 0, sizeof *rep);
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, true, &t);
+    if (rc) return rc;
+    if (progress) progress(ctx, "verifying feeds", 0);
+    if ((rc = verify_feeds(t, id, rep))) goto fail;
+    for (unsigned i = 0; i < N_DERIVED; i++)
+        if ((rc = store_clear_table(t, derived[i]))) goto fail;
+    /* derive reads the feed through t and writes state through t: the tables differ */
+    if ((rc = derive(t, t, rep, progress, ctx))) goto fail;
+    return store_txn_commit(&t);
+fail:
+    store_txn_abort(&t);
+    return rc;
+}

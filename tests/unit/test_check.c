@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT
+ * check: the stored state is compared with the state the feeds give; a damaged index or
+ * field is found and repaired; a damaged feed stops the repair. */
+#include "helpers.h"
+
+#include "../../proto/accord_err.h"
+#include "../../proto/crypto.h"
+#include "../../proto/schema.h"
+#include "../../server/check.h"
+#include "../../server/index.h"
+
+typedef struct {
+    char *dir;
+    store_t *st;
+    identity_t *id;
+    oplog_t *log;
+} node_t;
+
+static int setup(void **state)
+{
+    node_t *n = calloc(1, sizeof *n);
+    char err[256], path[128];
+    crypto_init();
+    n->dir = tmp_dir();
+    snprintf(path, sizeof path, "%s/n", n->dir);
+    assert_int_equal(identity_create(path, "b", "branch", err, sizeof err), 0);
+    assert_int_equal(store_open(path, STORE_NOSYNC, &n->st), 0);
+    assert_int_equal(identity_load(path, n->st, &n->id, err, sizeof err), 0);
+    assert_int_equal(oplog_open(n->st, n->id, &n->log), 0);
+    static const char *const names[] = {"Ali Rezaei", "王小明", "Anna Müller", "Sara Ahmadi"};
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    for (unsigned i = 0; i < 4; i++) {
+        record_t rec;
+        memset(&rec, 0, sizeof rec);
+        crypto_random(rec.entity, ID_LEN);
+        rec.kind = KIND_CUSTOMER;
+        rec.author = "t";
+        rec.author_len = 1;
+        char phone[32];
+        snprintf(phone, sizeof phone, "+9891255500%02u", i);
+        rec.n_ops = 3;
+        rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, names[i], strlen(names[i])}, false, {0}};
+        rec.ops[1] = (record_op_t){F_CU_PHONES, OP_ADD, {VAL_STR, 0, phone, strlen(phone)}, false, {0}};
+        rec.ops[2] = (record_op_t){F_CU_TAGS, OP_ADD, {VAL_STR, 0, "vip", 3}, false, {0}};
+        assert_int_equal(oplog_append(n->log, t, &rec), 0);
+    }
+    assert_int_equal(oplog_seal(n->log, t), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    oplog_commit_done(n->log);
+    *state = n;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    node_t *n = *state;
+    oplog_destroy(&n->log);
+    identity_destroy(&n->id);
+    store_close(&n->st);
+    rm_dir(n->dir);
+    free(n);
+    return 0;
+}
+
+static int run_check(node_t *n, check_report_t *rep)
+{
+    char *scratch = tmp_dir();
+    int rc = check_store(n->st, n->id, scratch, rep, NULL, NULL);
+    rm_dir(scratch);
+    return rc;
+}
+
+/* Applies fn to the first key of a table, in its own transaction. */
+static void damage(node_t *n, store_table_t tbl, int how)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    store_iter_t *it;
+    assert_int_equal(store_iter_new(t, tbl, NULL, 0, false, &it), 0);
+    store_val_t k, v;
+    assert_int_equal(store_iter_next(it, &k, &v), 1);
+    uint8_t key[512], val[4096];
+    size_t klen = k.len, vlen = v.len;
+    memcpy(key, k.data, klen);
+    memcpy(val, v.data, vlen);
+    store_iter_destroy(&it);
+    if (how == 0) {
+        assert_int_equal(store_del(t, tbl, key, klen), 0);
+    } else if (how == 1) {
+        val[vlen - 1] ^= 1;
+        assert_int_equal(store_put(t, tbl, key, klen, val, vlen), 0);
+    } else {
+        key[klen - 1] ^= 1;
+        assert_int_equal(store_put(t, tbl, key, klen, val, vlen), 0);
+    }
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static void test_sound_store_checks_clean(void **state)
+{
+    node_t *n = *state;
+    check_report_t rep;
+    assert_int_equal(run_check(n, &rep), 0);
+    assert_int_equal(rep.feeds, 1);
+    assert_int_equal(rep.records, 4);
+    assert_int_equal(rep.missing + rep.extra + rep.differ, 0);
+}
+
+static void test_damaged_index_is_found_and_repaired(void **state)
+{
+    node_t *n = *state;
+    check_report_t rep;
+    damage(n, TBL_INDEX, 0);  /* a lost index entry */
+    damage(n, TBL_FIELDS, 1); /* a changed field */
+    damage(n, TBL_BYKIND, 2); /* a stray key beside the real one */
+    assert_int_equal(run_check(n, &rep), ACCORD_ESTORE);
+    assert_int_equal(rep.missing, 1); /* the lost index entry */
+    assert_int_equal(rep.extra, 1);
+    assert_int_equal(rep.differ, 1);
+    assert_true(rep.n_examples >= 3);
+    assert_non_null(strstr(rep.examples[0], "fields") ? rep.examples[0] : strstr(rep.examples[1], "fields") ? rep.examples[1] : rep.examples[2]);
+    assert_int_equal(check_repair(n->st, n->id, &rep, NULL, NULL), 0);
+    assert_int_equal(rep.records, 4);
+    assert_int_equal(run_check(n, &rep), 0);
+    /* and search finds every customer again */
+    store_txn_t *t;
+    uint8_t out[10][ID_LEN];
+    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_TAG, "vip", out, 10), 4);
+    assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_PHONE, "5550002", out, 10), 1);
+    store_txn_abort(&t);
+}
+
+static void test_damaged_feed_stops_the_repair(void **state)
+{
+    node_t *n = *state;
+    check_report_t rep;
+    damage(n, TBL_INDEX, 0);
+    damage(n, TBL_FEED, 1);
+    int rc = run_check(n, &rep);
+    assert_true(rc == ACCORD_ECHAIN || rc == ACCORD_ESIG || rc == ACCORD_EPROTO);
+    assert_int_equal(rep.feeds_bad, 1);
+    rc = check_repair(n->st, n->id, &rep, NULL, NULL);
+    assert_true(rc == ACCORD_ECHAIN || rc == ACCORD_ESIG || rc == ACCORD_EPROTO);
+    damage(n, TBL_FEED, 1); /* put the byte back: the missing index entry is still missing */
+    assert_int_equal(run_check(n, &rep), ACCORD_ESTORE);
+    assert_int_equal(rep.missing, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sound_store_checks_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_index_is_found_and_repaired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_feed_stops_the_repair, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("check", tests, NULL, NULL);
+}
