@@ -20,12 +20,15 @@ typedef struct {
     int code;
     char msg[512];
     msgpack_unpacked out;
-    bool live; /* out holds a reply to free before the next */
+    char *copy; /* the reply's bytes: out points into them */
+    bool live;  /* out holds a reply to free before the next */
 } result_t;
 
 static void result_done(result_t *r)
 {
     if (r->live) msgpack_unpacked_destroy(&r->out);
+    free(r->copy);
+    r->copy = NULL;
     r->live = false;
 }
 
@@ -100,11 +103,11 @@ static void call(node_t *n, result_t *r, const char *verb, ...)
     msgpack_unpacked_init(&r->out);
     r->live = true;
     if (body.size) {
-        /* the unpacked objects point into this copy, kept until the next call */
-        static char copy[1 << 20];
-        memcpy(copy, body.data, body.size);
+        r->copy = malloc(body.size);
+        assert_non_null(r->copy);
+        memcpy(r->copy, body.data, body.size);
         size_t off = 0;
-        assert_int_equal(msgpack_unpack_next(&r->out, copy, body.size, &off), MSGPACK_UNPACK_SUCCESS);
+        assert_int_equal(msgpack_unpack_next(&r->out, r->copy, body.size, &off), MSGPACK_UNPACK_SUCCESS);
     }
     msgpack_sbuffer_destroy(&body);
     msgpack_sbuffer_destroy(&sb);
