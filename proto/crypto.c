@@ -3,6 +3,7 @@
 #include "accord_err.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HEAD_DOMAIN "accord-head-v1"
@@ -52,6 +53,46 @@ int crypto_head_verify(const uint8_t pk[CRYPTO_PK_LEN], const uint8_t origin[CRY
     uint8_t msg[HEAD_MSG_LEN];
     head_message(msg, origin, seq, hash);
     return crypto_sign_verify_detached(sig, msg, sizeof msg, pk) == 0 ? 0 : ACCORD_ESIG;
+}
+
+#define DOMAIN_MAX 32
+#define DOMAIN_MSG_MAX 1024
+
+static size_t domain_message(uint8_t *buf, const char *domain, const void *msg, size_t len)
+{
+    size_t dl = strlen(domain);
+    if (dl > DOMAIN_MAX || len > DOMAIN_MSG_MAX) return 0;
+    memcpy(buf, domain, dl);
+    memcpy(buf + dl, msg, len);
+    return dl + len;
+}
+
+void crypto_sign_domain(const uint8_t sk[CRYPTO_SK_LEN], const char *domain, const void *msg,
+                        size_t len, uint8_t sig[CRYPTO_SIG_LEN])
+{
+    uint8_t buf[DOMAIN_MAX + DOMAIN_MSG_MAX];
+    size_t n = domain_message(buf, domain, msg, len);
+    if (n == 0) abort(); /* callers sign only bounded objects */
+    crypto_sign_detached(sig, NULL, buf, n, sk);
+}
+
+int crypto_verify_domain(const uint8_t pk[CRYPTO_PK_LEN], const char *domain, const void *msg,
+                         size_t len, const uint8_t sig[CRYPTO_SIG_LEN])
+{
+    uint8_t buf[DOMAIN_MAX + DOMAIN_MSG_MAX];
+    size_t n = domain_message(buf, domain, msg, len);
+    if (n == 0) return ACCORD_ETOOBIG;
+    return crypto_sign_verify_detached(sig, buf, n, pk) == 0 ? 0 : ACCORD_ESIG;
+}
+
+int crypto_curve_pk(const uint8_t pk[CRYPTO_PK_LEN], uint8_t curve_pk[32])
+{
+    return crypto_sign_ed25519_pk_to_curve25519(curve_pk, pk) == 0 ? 0 : ACCORD_EKEY;
+}
+
+int crypto_curve_sk(const uint8_t sk[CRYPTO_SK_LEN], uint8_t curve_sk[32])
+{
+    return crypto_sign_ed25519_sk_to_curve25519(curve_sk, sk) == 0 ? 0 : ACCORD_EKEY;
 }
 
 void crypto_keypair(uint8_t pk[CRYPTO_PK_LEN], uint8_t sk[CRYPTO_SK_LEN])

@@ -26,6 +26,16 @@ void crypto_head_sign(const uint8_t sk[CRYPTO_SK_LEN], const uint8_t origin[CRYP
 int crypto_head_verify(const uint8_t pk[CRYPTO_PK_LEN], const uint8_t origin[CRYPTO_ORIGIN_LEN],
                        uint64_t seq, const uint8_t hash[CRYPTO_HASH_LEN],
                        const uint8_t sig[CRYPTO_SIG_LEN]);
+/* Signs / verifies msg under a domain string (so a signature of one kind of object can
+ * never pass for another): Ed25519 over domain || msg. Used for roster entries. */
+void crypto_sign_domain(const uint8_t sk[CRYPTO_SK_LEN], const char *domain, const void *msg,
+                        size_t len, uint8_t sig[CRYPTO_SIG_LEN]);
+int crypto_verify_domain(const uint8_t pk[CRYPTO_PK_LEN], const char *domain, const void *msg,
+                         size_t len, const uint8_t sig[CRYPTO_SIG_LEN]);
+/* The CurveZMQ (X25519) keys of an Ed25519 identity, so a node has one key to keep.
+ * 0, or ACCORD_EKEY for a public key that is not a valid curve point. */
+int crypto_curve_pk(const uint8_t pk[CRYPTO_PK_LEN], uint8_t curve_pk[32]);
+int crypto_curve_sk(const uint8_t sk[CRYPTO_SK_LEN], uint8_t curve_sk[32]);
 /* A new Ed25519 key pair; sk must be sodium_malloc'd by the caller. */
 void crypto_keypair(uint8_t pk[CRYPTO_PK_LEN], uint8_t sk[CRYPTO_SK_LEN]);
 void crypto_random(void *buf, size_t len);

@@ -30,6 +30,7 @@ static uint64_t map_size(void)
 static const char *const table_names[TBL_COUNT] = {
     "meta", "fields", "kinds", "bykind", "feed", "checkpts",
     "heads", "index", "history", "siblings", "conflicts", "resolved",
+    "roster", "quarantine", "rejects",
 };
 
 struct store {
@@ -50,6 +51,8 @@ struct store_iter {
     bool reverse;
     bool started;
     uint8_t prefix_buf[64];
+    uint8_t start_buf[64]; /* forward walks may start after the prefix's first key */
+    size_t slen;
 };
 
 static int map_err(int rc, const char *what)
@@ -207,6 +210,16 @@ int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t
     return 0;
 }
 
+int store_iter_seek(store_iter_t *it, const void *start, size_t slen)
+{
+    if (it->started || it->reverse || slen > sizeof it->start_buf || slen < it->plen ||
+        memcmp(start, it->prefix, it->plen))
+        return ACCORD_EINVAL;
+    memcpy(it->start_buf, start, slen);
+    it->slen = slen;
+    return 0;
+}
+
 /* The first key after every key that starts with the prefix: the prefix "incremented". */
 static bool prefix_successor(const uint8_t *p, size_t n, uint8_t *out, size_t *out_len)
 {
@@ -229,9 +242,9 @@ int store_iter_next(store_iter_t *it, store_val_t *key, store_val_t *val)
     if (!it->started) {
         it->started = true;
         if (!it->reverse) {
-            k.mv_data = (void *)it->prefix;
-            k.mv_size = it->plen;
-            rc = it->plen ? mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE)
+            k.mv_data = it->slen ? (void *)it->start_buf : (void *)it->prefix;
+            k.mv_size = it->slen ? it->slen : it->plen;
+            rc = k.mv_size ? mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE)
                           : mdb_cursor_get(it->cur, &k, &v, MDB_FIRST);
         } else {
             uint8_t succ[64];

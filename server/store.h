@@ -24,6 +24,9 @@ typedef enum {
     TBL_SIBLINGS,  /* entity(16) field(1) base(24) version(24) -> value */
     TBL_CONFLICTS, /* entity(16) field(1) version a(24) version b(24), a < b -> "" */
     TBL_RESOLVED,  /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */
+    TBL_ROSTER,    /* 'N' pk(32) -> signed entry; 'O' origin(16) / 'C' curve pk(32) -> pk(32) */
+    TBL_QUARANTINE,/* origin(16) -> why a feed is held back (a fork), see sync.h */
+    TBL_REJECTS,   /* peer origin(16) feed origin(16) -> the last refusal of a batch */
     TBL_COUNT
 } store_table_t;
 
@@ -64,6 +67,9 @@ const char *store_table_name(store_table_t tbl);
  * walks backwards from the last such key. The iterator dies with its transaction. */
 int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t plen,
                    bool reverse, store_iter_t **out);
+/* A forward iterator starts at the first key >= start (which begins with the prefix)
+ * instead of the prefix's first key. Call before the first store_iter_next. */
+int store_iter_seek(store_iter_t *it, const void *start, size_t slen);
 /* 1 and the pair, 0 at the end, or a negative error. */
 int store_iter_next(store_iter_t *it, store_val_t *key, store_val_t *val);
 void store_iter_destroy(store_iter_t **it);

@@ -24,7 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool json;
+#include "ctl.h"
+
+bool json;
 
 static void help(FILE *f)
 {
@@ -34,7 +36,15 @@ static void help(FILE *f)
             "verbs:\n"
             "  node init --data DIR --name NAME [--role branch|hub]\n"
             "                        make a node: its Ed25519 identity and an empty store\n"
+            "      [--org-pub HEX]   ... pinning the org public key it will trust\n"
             "  node show --data DIR  the node's name, role, origin and public key\n"
+            "  org init --out FILE   make the org key (keep FILE offline); prints its public key\n"
+            "  enroll --data DIR --org-key FILE --node-pub HEX --name NAME --role hub|branch\n"
+            "      [--region REGION] sign a roster entry for a node into DIR's roster (usually\n"
+            "                        the hub's; it replicates from there)\n"
+            "  revoke --data DIR --org-key FILE --node-pub HEX\n"
+            "                        sign a revocation: the node is refused and cut off\n"
+            "  roster --data DIR     the roster this node holds\n"
             "  feed verify --data DIR\n"
             "                        walk the whole feed: every hash link, every signature\n"
             "  feed export --data DIR --out FILE\n"
@@ -51,21 +61,21 @@ static void help(FILE *f)
             "2 the feed or the state is damaged, 3 cannot open the node, 4 other error.\n");
 }
 
-static const char *opt_value(int argc, char **argv, const char *name)
+const char *opt_value(int argc, char **argv, const char *name)
 {
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], name) == 0 && i + 1 < argc) return argv[i + 1];
     return NULL;
 }
 
-static bool has_flag(int argc, char **argv, const char *name)
+bool has_flag(int argc, char **argv, const char *name)
 {
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], name) == 0) return true;
     return false;
 }
 
-static int open_node(const char *dir, store_t **st, identity_t **id)
+int open_node(const char *dir, store_t **st, identity_t **id)
 {
     char err[512];
     if (!dir) {
@@ -92,13 +102,19 @@ static int node_init(int argc, char **argv, const char *dir)
         fprintf(stderr, "usage: accordctl node init --data DIR --name NAME [--role branch|hub]\n");
         return 1;
     }
+    const char *org_hex = opt_value(argc, argv, "--org-pub");
+    uint8_t org_pk[CRYPTO_PK_LEN];
+    if (org_hex && crypto_unhex(org_hex, org_pk, sizeof org_pk)) {
+        fprintf(stderr, "accordctl: --org-pub takes the org public key: 64 hex digits (from 'accordctl org init')\n");
+        return 1;
+    }
     char err[512];
     int rc = identity_create(dir, name, role ? role : "branch", err, sizeof err);
     if (rc) {
         fprintf(stderr, "accordctl: %s\n", err);
         return rc == ACCORD_EINVAL ? 1 : 3;
     }
-    return 0;
+    return org_hex ? pin_org(dir, org_pk) : 0;
 }
 
 static void print_node(const identity_t *id)
@@ -416,6 +432,10 @@ int main(int argc, char **argv)
         store_close(&st);
         return 0;
     }
+    if (!strcmp(noun, "org") && !strcmp(verb, "init")) return org_init(opt_value(argc, argv, "--out"));
+    if (!strcmp(noun, "enroll")) return roster_sign(argc, argv, dir, ROSTER_ENROLL);
+    if (!strcmp(noun, "revoke")) return roster_sign(argc, argv, dir, ROSTER_REVOKE);
+    if (!strcmp(noun, "roster")) return roster_list(dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
     if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT
+ * What the accordctl verbs, spread over tools/ctl_*.c, share. */
+#ifndef ACCORD_CTL_H
+#define ACCORD_CTL_H
+
+#include <stdbool.h>
+
+#include "../proto/roster_entry.h"
+#include "../server/identity.h"
+#include "../server/store.h"
+
+extern bool json; /* --json: one JSON document on stdout */
+
+const char *opt_value(int argc, char **argv, const char *name);
+bool has_flag(int argc, char **argv, const char *name);
+/* Opens DIR read-only with its identity; 0 or an exit code after saying why. */
+int open_node(const char *dir, store_t **st, identity_t **id);
+
+/* ctl_org.c: the org key and the roster */
+int org_init(const char *out_path);
+int pin_org(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN]);
+int roster_sign(int argc, char **argv, const char *dir, roster_action_t action);
+int roster_list(const char *dir);
+
+#endif
