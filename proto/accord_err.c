@@ -23,6 +23,11 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_EVERSION, "EVERSION", "unsupported version"},
     {ACCORD_EGAP, "EGAP", "records missing before this batch"},
     {ACCORD_EFORK, "EFORK", "feed forked: a different record for a seq already held"},
+    {ACCORD_EREVOKED, "EREVOKED", "the node is revoked in the roster"},
+    {ACCORD_EUNKNOWN, "EUNKNOWN", "the node is not in the roster"},
+    {ACCORD_EFUTURE, "EFUTURE", "a clock is too far ahead"},
+    {ACCORD_EREPLAY, "EREPLAY", "an old batch sent again: nothing new in it"},
+    {ACCORD_EQUARANTINE, "EQUARANTINE", "the feed is quarantined after a fork"},
 };
 
 const char *accord_strerror(int code)

@@ -27,6 +27,11 @@ enum accord_err {
     ACCORD_EVERSION = -18,   /* unsupported format or protocol version */
     ACCORD_EGAP = -19,       /* a batch starts after records this node does not have */
     ACCORD_EFORK = -20,      /* a second, different record for a seq already held */
+    ACCORD_EREVOKED = -21,   /* the node's key is revoked */
+    ACCORD_EUNKNOWN = -22,   /* the node is not in the roster */
+    ACCORD_EFUTURE = -23,    /* records stamped too far ahead of this node's clock */
+    ACCORD_EREPLAY = -24,    /* a batch holding only records already applied */
+    ACCORD_EQUARANTINE = -25,/* the origin's feed is quarantined (it forked) */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */

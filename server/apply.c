@@ -2,6 +2,7 @@
 #include "apply.h"
 #include "../proto/accord_err.h"
 #include "merge.h"
+#include "../proto/hlc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static void feed_key(uint8_t key[ID_LEN + 8], const uint8_t *origin, uint64_t se
 }
 
 int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
-                const apply_batch_t *b, apply_result_t *res)
+                const apply_batch_t *b, uint64_t hlc_limit, apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     if (b->n == 0) return refuse(res, ACCORD_EPROTO, 0, "the batch holds no records");
@@ -77,6 +78,12 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
             rc = refuse(res, ACCORD_ECHAIN, rec.seq, "record %llu does not link to the record before it",
                         (unsigned long long)rec.seq);
         crypto_record_hash(b->recs[i], b->lens[i], hash[i]);
+        if (!rc && hlc_limit && rec.hlc > hlc_limit)
+            rc = refuse(res, ACCORD_EFUTURE, rec.seq,
+                        "record %llu is stamped %.1f s ahead of this node's clock: check the origin's clock (NTP); "
+                        "the batch applies once the clocks agree", (unsigned long long)rec.seq,
+                        (double)(HLC_MS(rec.hlc) - HLC_MS(hlc_limit)) / 1000.0);
+        if (rec.hlc > res->max_hlc) res->max_hlc = rec.hlc;
     }
     uint64_t last = first + b->n - 1;
 

@@ -36,6 +36,7 @@ typedef struct {
     unsigned held;       /* records this node already had, identical */
     uint64_t head_seq;   /* the origin's head after the batch */
     uint64_t bad_seq;    /* on refusal, the seq at fault (0 if none in particular) */
+    uint64_t max_hlc;    /* the newest HLC among the records applied */
     char why[200];       /* on refusal, a sentence for the operator */
 } apply_result_t;
 
@@ -43,11 +44,14 @@ typedef struct {
 int apply_head(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t *seq, uint8_t hash[32]);
 
 /* Checks b, a batch of origin's feed signed with pk, and applies its new records in t.
- * Returns 0, or a refusal (ACCORD_EPROTO, ECHAIN, ESIG, EFORK, EGAP, ETOOBIG) with res
+ * hlc_limit (0: none) bounds a remote clock: a new record stamped later than it refuses
+ * the batch with ACCORD_EFUTURE, so a node whose clock runs ahead cannot win every later
+ * edit; its batch applies once this node's clock has caught up, and the refusal is reported.
+ * Returns 0, or a refusal (ACCORD_EPROTO, ECHAIN, ESIG, EFORK, EGAP, ETOOBIG, EFUTURE) with res
  * saying why, or a store error. On any error t must be aborted: the checks above come
  * before any write, but a record whose entity is stored with another kind is found only
  * while merging. Not for this node's own feed (its oplog holds that head in memory). */
 int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
-                const apply_batch_t *b, apply_result_t *res);
+                const apply_batch_t *b, uint64_t hlc_limit, apply_result_t *res);
 
 #endif

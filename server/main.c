@@ -15,6 +15,7 @@
 #include "log.h"
 #include "oplog.h"
 #include "store.h"
+#include "sync.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -54,6 +55,7 @@ typedef struct {
 } pending_t;
 
 static pending_t batch[BATCH_MAX];
+static sync_t *sync_link; /* NULL when the node replicates with no one */
 
 static int recv_one(void *sock, pending_t *p)
 {
@@ -114,6 +116,12 @@ static int run_writes(api_t *api, int n, bool any_write)
         p->body.size = 0;
         msgpack_packer pk;
         msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
+        if (req_str_eq(p->req.verb, "sync_status")) {
+            if (sync_link) sync_status(sync_link, &pk);
+            else p->code = ACCORD_ENOTFOUND, snprintf(p->msg, sizeof p->msg,
+                                                      "this node replicates with no one (start it with --listen or --upstream)");
+            continue;
+        }
         feed_head_t mark = oplog_mark(api->log);
         p->code = api_handle(api, txn, &p->req, &pk, p->msg, sizeof p->msg);
         if (p->code && p->write) oplog_rollback(api->log, mark);
@@ -136,6 +144,7 @@ static int run_writes(api_t *api, int n, bool any_write)
         return rc;
     }
     oplog_commit_done(api->log);
+    if (sync_link) sync_local_commit(sync_link);
     return 0;
 }
 
@@ -176,12 +185,19 @@ static void run_batch(api_t *api, void *sock, int n)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: accord-node --data DIR [--pipeline STAGES] [--foreground] [--verbose]\n"
+            "usage: accord-node --data DIR [--listen ENDPOINT] [--upstream ENDPOINT --upstream-key HEX]\n"
+            "                   [--max-clock-skew SECONDS] [--pipeline STAGES] [--verbose]\n"
             "\n"
             "Runs an Accord node on the store in DIR (made by 'accordctl node init').\n"
             "Clients talk to it on ipc://DIR/accord.sock.\n"
             "\n"
             "  -d, --data DIR        the node's data directory (or $ACCORD_DATA)\n"
+            "  -l, --listen EP       (hub) accept branches on EP, e.g. tcp://127.0.0.1:7400\n"
+            "                        (CURVE; only nodes enrolled in the roster get in)\n"
+            "  -u, --upstream EP     replicate with the hub at EP, e.g. tcp://hq.example:7400\n"
+            "  -k, --upstream-key HEX  that hub's public key ('accordctl node show' there)\n"
+            "  -s, --max-clock-skew S  refuse records stamped more than S seconds ahead of\n"
+            "                        this clock (default 300); they apply once clocks agree\n"
             "  -p, --pipeline LIST   deal stages in order, comma-separated\n"
             "                        (default: " DEFAULT_PIPELINE ")\n"
             "  -v, --verbose         log every batch\n"
@@ -193,22 +209,47 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     const char *dir = getenv("ACCORD_DATA"), *pipeline = getenv("ACCORD_PIPELINE");
+    const char *upstream_key = NULL;
+    sync_config_t sync_cfg = {NULL, NULL, {0}, 300};
     static const struct option opts[] = {
         {"data", required_argument, 0, 'd'}, {"pipeline", required_argument, 0, 'p'},
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
-        {"foreground", no_argument, 0, 'f'}, {0, 0, 0, 0}};
+        {"foreground", no_argument, 0, 'f'}, {"listen", required_argument, 0, 'l'},
+        {"upstream", required_argument, 0, 'u'}, {"upstream-key", required_argument, 0, 'k'},
+        {"max-clock-skew", required_argument, 0, 's'}, {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:p:vhf", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
         case 'p': pipeline = optarg; break;
         case 'v': log_set_level(LOG_DEBUG); break;
         case 'f': break;
+        case 'l': sync_cfg.listen = optarg; break;
+        case 'u': sync_cfg.upstream = optarg; break;
+        case 'k': upstream_key = optarg; break;
+        case 's': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 86400 * 30) {
+                log_error("--max-clock-skew takes seconds, 1 to 2592000");
+                return 1;
+            }
+            sync_cfg.max_skew_s = (unsigned)v;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;
         }
     }
     if (!dir || optind != argc) { usage(stderr); return 1; }
+    if (!sync_cfg.upstream != !upstream_key) {
+        log_error("--upstream and --upstream-key go together: the hub's key is pinned, never learned");
+        return 1;
+    }
+    if (upstream_key && crypto_unhex(upstream_key, sync_cfg.upstream_pk, CRYPTO_PK_LEN)) {
+        log_error("--upstream-key takes the hub's public key: 64 hex digits");
+        return 1;
+    }
     if (crypto_init()) { log_error("libsodium cannot start"); return 2; }
 
     static api_t api;
@@ -269,6 +310,19 @@ int main(int argc, char **argv)
         log_error("cannot listen on %s: %s (is another node running on this directory?)", endpoint, zmq_strerror(errno));
         return 2;
     }
+    if (sync_cfg.listen && strcmp(id->role, "hub")) {
+        log_error("--listen: only a hub accepts other nodes; this node is a %s", id->role);
+        return 1;
+    }
+    if (sync_cfg.listen || sync_cfg.upstream) {
+        sync_link = sync_new(ctx, api.st, id, api.log, &sync_cfg, err, sizeof err);
+        if (!sync_link) {
+            log_error("%s", err);
+            return 2;
+        }
+        if (sync_cfg.listen) log_info("accepting enrolled nodes on %s", sync_cfg.listen);
+        if (sync_cfg.upstream) log_info("replicating with the hub at %s", sync_cfg.upstream);
+    }
     FILE *pf = fopen(pid_path, "w");
     if (pf) { fprintf(pf, "%ld\n", (long)getpid()); fclose(pf); }
 
@@ -284,14 +338,16 @@ int main(int argc, char **argv)
 
     int last_batch = 0; /* size of the previous batch: how many clients are writing */
     while (!stopping) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int ready = zmq_poll(&item, 1, 500);
+        zmq_pollitem_t items[1 + SYNC_MAX_SOCKETS] = {{sock, 0, ZMQ_POLLIN, 0}};
+        int n_sync = sync_link ? sync_poll_items(sync_link, items + 1) : 0;
+        int ready = zmq_poll(items, 1 + n_sync, sync_link ? 100 : 500);
         if (ready < 0) {
             if (errno == EINTR) continue;
             log_error("poll: %s", zmq_strerror(errno));
             break;
         }
-        if (ready == 0) continue;
+        if (sync_link) sync_run(sync_link, items + 1, n_sync);
+        if (!(items[0].revents & ZMQ_POLLIN)) continue;
         int n = 0;
         for (long waited_ns = 0;;) {
             while (n < BATCH_MAX && recv_one(sock, &batch[n]) == 0) {
@@ -316,6 +372,7 @@ int main(int argc, char **argv)
     }
     log_info("stopping");
     for (int i = 0; i < BATCH_MAX; i++) msgpack_sbuffer_destroy(&batch[i].body);
+    sync_destroy(&sync_link);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     unlink(pid_path);

@@ -65,6 +65,11 @@ uint64_t oplog_now(oplog_t *log)
     return hlc_tick(&log->clock, hlc_wall_ms());
 }
 
+void oplog_observe(oplog_t *log, uint64_t hlc)
+{
+    hlc_observe(&log->clock, hlc);
+}
+
 static void feed_key(uint8_t key[ID_LEN + 8], const uint8_t *origin, uint64_t seq)
 {
     memcpy(key, origin, ID_LEN);

@@ -39,6 +39,9 @@ void oplog_commit_done(oplog_t *log);
 void oplog_commit_failed(oplog_t *log);
 feed_head_t oplog_head(const oplog_t *log);
 uint64_t oplog_now(oplog_t *log); /* next HLC timestamp */
+/* Folds the HLC of a record applied from another node into this node's clock, so a local
+ * edit made after seeing a remote one is ordered after it. */
+void oplog_observe(oplog_t *log, uint64_t hlc);
 
 typedef struct {
     uint64_t records;      /* records read */

@@ -45,6 +45,12 @@ static void help(FILE *f)
             "  revoke --data DIR --org-key FILE --node-pub HEX\n"
             "                        sign a revocation: the node is refused and cut off\n"
             "  roster --data DIR     the roster this node holds\n"
+            "  sync status --data DIR\n"
+            "                        each peer: connected, last seen, lag in records and\n"
+            "                        seconds, refused batches and why; quarantined feeds\n"
+            "  sync release --data DIR --feed ORIGIN\n"
+            "                        take a quarantined (forked) feed again, after its node\n"
+            "                        was dealt with (see sync status)\n"
             "  feed verify --data DIR\n"
             "                        walk the whole feed: every hash link, every signature\n"
             "  feed export --data DIR --out FILE\n"
@@ -436,6 +442,7 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "enroll")) return roster_sign(argc, argv, dir, ROSTER_ENROLL);
     if (!strcmp(noun, "revoke")) return roster_sign(argc, argv, dir, ROSTER_REVOKE);
     if (!strcmp(noun, "roster")) return roster_list(dir);
+    if (!strcmp(noun, "sync")) return sync_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
     if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));

@@ -22,4 +22,7 @@ int pin_org(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN]);
 int roster_sign(int argc, char **argv, const char *dir, roster_action_t action);
 int roster_list(const char *dir);
 
+/* ctl_sync.c: replication */
+int sync_cmd(int argc, char **argv, const char *dir, const char *verb);
+
 #endif

@@ -1,0 +1,1188 @@
+/* SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include "sync.h"
+#include "../proto/accord_err.h"
+#include "../proto/hlc.h"
+#include "../proto/mpread.h"
+#include "../proto/record.h"
+#include "../proto/wire.h"
+#include "apply.h"
+#include "log.h"
+#include "roster.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define SOFTWARE_VERSION "accord 0.3"
+#define BEAT_MS 1000
+#define SILENT_MS 10000        /* a peer not heard from this long is shown disconnected */
+#define PAUSE_MS 3000          /* after a refusal, wait before offering that feed again */
+#define MAX_ORIGINS WIRE_MAX_ORIGINS
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define MON_ENDPOINT "inproc://accord-upstream-monitor"
+
+typedef struct {
+    uint8_t id[ID_LEN];
+    uint64_t head;       /* what this node holds of the feed */
+    bool quarantined;
+} origin_t;
+
+typedef struct {
+    bool used, live, upstream;
+    uint8_t rid[256];    /* ROUTER routing id of the session */
+    size_t rid_len;
+    int fd;              /* its TCP socket, to cut a revoked node's session */
+    uint8_t origin[ID_LEN];
+    char name[ROSTER_NAME_MAX + 1];
+    uint64_t *have;      /* per origin slot: what the peer holds (HELLO, then ACKs) */
+    uint64_t *sent;      /* per origin slot: what has been sent to it */
+    uint64_t *paused;    /* per origin slot: offer again after this wall ms */
+    uint32_t slots;
+    int credit;
+    bool dirty;          /* it may lack something: look when it has credit */
+    uint32_t rr;         /* round robin over origins, so one long feed does not block others */
+    uint64_t connected_ms, last_seen_ms;
+    uint64_t their_clock_ms, their_pending, their_used, their_limit;
+    int64_t clock_offset_ms;
+    char version[33];
+    uint64_t batches_in, records_in, batches_out, records_out, refused;
+    int last_code;
+    char last_why[320];
+    uint64_t last_refusal_ms;
+    int last_error_code; /* an ERROR message the peer sent us */
+    char last_error[320];
+} peer_t;
+
+struct sync {
+    store_t *st;
+    const identity_t *id;
+    oplog_t *log;
+    sync_config_t cfg;
+    void *router, *dealer, *zap, *mon;
+    origin_t *origins;
+    uint32_t n_origins, cap_origins;
+    peer_t peers[SYNC_MAX_PEERS];
+    uint32_t n_peers;
+    uint64_t roster_gen;
+    uint64_t next_beat_ms;
+    bool any_dirty;
+    msgpack_sbuffer out;
+    /* decoding space, reused for every message */
+    wire_vec_t vec[MAX_ORIGINS];
+    const uint8_t *items[WIRE_MAX_ROSTER];
+    size_t item_lens[WIRE_MAX_ROSTER];
+};
+
+static uint64_t now_ms(void)
+{
+    return hlc_wall_ms();
+}
+
+/* ---- origins ---------------------------------------------------------------------- */
+
+static void peer_grow(peer_t *p, uint32_t slots)
+{
+    if (slots <= p->slots) return;
+    uint32_t n = p->slots ? p->slots : 64;
+    while (n < slots) n *= 2;
+    p->have = realloc(p->have, n * sizeof *p->have);
+    p->sent = realloc(p->sent, n * sizeof *p->sent);
+    p->paused = realloc(p->paused, n * sizeof *p->paused);
+    if (!p->have || !p->sent || !p->paused) abort();
+    for (uint32_t i = p->slots; i < n; i++) p->have[i] = p->sent[i] = p->paused[i] = 0;
+    p->slots = n;
+}
+
+/* The slot of origin, added if new; UINT32_MAX when the table is full. */
+static uint32_t origin_slot(sync_t *s, const uint8_t id[ID_LEN], bool add)
+{
+    for (uint32_t i = 0; i < s->n_origins; i++)
+        if (memcmp(s->origins[i].id, id, ID_LEN) == 0) return i;
+    if (!add || s->n_origins >= MAX_ORIGINS) return UINT32_MAX;
+    if (s->n_origins == s->cap_origins) {
+        s->cap_origins = s->cap_origins ? 2 * s->cap_origins : 64;
+        s->origins = realloc(s->origins, s->cap_origins * sizeof *s->origins);
+        if (!s->origins) abort();
+    }
+    origin_t *o = &s->origins[s->n_origins];
+    memset(o, 0, sizeof *o);
+    memcpy(o->id, id, ID_LEN);
+    for (uint32_t i = 0; i < s->n_peers; i++)
+        if (s->peers[i].used) peer_grow(&s->peers[i], s->n_origins + 1);
+    return s->n_origins++;
+}
+
+static int load_origins(sync_t *s)
+{
+    store_txn_t *t;
+    int rc = store_txn_begin(s->st, NULL, false, &t);
+    if (rc) return rc;
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_HEADS, NULL, 0, false, &it)) == 0) {
+        store_val_t k, v;
+        while ((rc = store_iter_next(it, &k, &v)) == 1) {
+            if (k.len != ID_LEN || v.len < 8) continue;
+            uint32_t i = origin_slot(s, k.data, true);
+            if (i != UINT32_MAX) s->origins[i].head = be64_get(v.data);
+        }
+        store_iter_destroy(&it);
+    }
+    if (rc >= 0 && (rc = store_iter_new(t, TBL_QUARANTINE, NULL, 0, false, &it)) == 0) {
+        store_val_t k, v;
+        while ((rc = store_iter_next(it, &k, &v)) == 1) {
+            if (k.len != ID_LEN) continue;
+            uint32_t i = origin_slot(s, k.data, true);
+            if (i != UINT32_MAX) s->origins[i].quarantined = true;
+        }
+        store_iter_destroy(&it);
+    }
+    s->roster_gen = roster_generation(t);
+    store_txn_abort(&t);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- peers ------------------------------------------------------------------------ */
+
+static peer_t *peer_by_origin(sync_t *s, const uint8_t origin[ID_LEN], bool add)
+{
+    peer_t *free_slot = NULL;
+    for (uint32_t i = 0; i < s->n_peers; i++) {
+        if (s->peers[i].used && memcmp(s->peers[i].origin, origin, ID_LEN) == 0) return &s->peers[i];
+        if (!s->peers[i].used && !free_slot) free_slot = &s->peers[i];
+    }
+    if (!add) return NULL;
+    if (!free_slot) {
+        if (s->n_peers == SYNC_MAX_PEERS) return NULL;
+        free_slot = &s->peers[s->n_peers++];
+    }
+    memset(free_slot, 0, sizeof *free_slot);
+    free_slot->used = true;
+    memcpy(free_slot->origin, origin, ID_LEN);
+    peer_grow(free_slot, s->n_origins + 1);
+    return free_slot;
+}
+
+static peer_t *peer_by_rid(sync_t *s, const void *rid, size_t len)
+{
+    for (uint32_t i = 0; i < s->n_peers; i++) {
+        peer_t *p = &s->peers[i];
+        if (p->used && !p->upstream && p->rid_len == len && memcmp(p->rid, rid, len) == 0) return p;
+    }
+    return NULL;
+}
+
+static msgpack_packer *out_begin(sync_t *s, msgpack_packer *pk)
+{
+    s->out.size = 0;
+    msgpack_packer_init(pk, &s->out, msgpack_sbuffer_write);
+    return pk;
+}
+
+/* Sends what out_begin started. False if the peer cannot take it now. */
+static bool out_send(sync_t *s, peer_t *p)
+{
+    int rc;
+    if (p->upstream) {
+        rc = zmq_send(s->dealer, s->out.data, s->out.size, ZMQ_DONTWAIT);
+    } else {
+        rc = zmq_send(s->router, p->rid, p->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (rc >= 0) rc = zmq_send(s->router, s->out.data, s->out.size, ZMQ_DONTWAIT);
+    }
+    if (rc < 0) {
+        if (errno == EHOSTUNREACH) p->live = false; /* the session is gone */
+        log_debug("cannot send to %s: %s", p->name, zmq_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static void send_error(sync_t *s, peer_t *p, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void send_error(sync_t *s, peer_t *p, int code, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    msgpack_packer pk;
+    wire_pack_error(out_begin(s, &pk), code, msg);
+    out_send(s, p);
+}
+
+static void send_hello(sync_t *s, peer_t *p)
+{
+    for (uint32_t i = 0; i < s->n_origins; i++) {
+        s->vec[i].origin = s->origins[i].id;
+        s->vec[i].seq = s->origins[i].head;
+    }
+    msgpack_packer pk;
+    wire_pack_hello(out_begin(s, &pk), s->id->role, s->id->store_id, s->vec, s->n_origins);
+    out_send(s, p);
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    uint32_t n;
+} roster_pack_t;
+
+static int pack_entry(void *ctx, const uint8_t *signed_entry, size_t len, const roster_entry_t *e)
+{
+    (void)e;
+    roster_pack_t *rp = ctx;
+    if (rp->pk) wire_pack_bin(rp->pk, signed_entry, len);
+    rp->n++;
+    return 0;
+}
+
+static void send_roster(sync_t *s, peer_t *p)
+{
+    store_txn_t *t;
+    if (store_txn_begin(s->st, NULL, false, &t)) return;
+    roster_pack_t count = {NULL, 0};
+    roster_each(t, pack_entry, &count);
+    msgpack_packer pk;
+    out_begin(s, &pk);
+    wire_pack_roster_head(&pk, count.n);
+    roster_pack_t fill = {&pk, 0};
+    roster_each(t, pack_entry, &fill);
+    store_txn_abort(&t);
+    if (fill.n == count.n) out_send(s, p);
+}
+
+/* A session starts (again): what the peer holds is what its HELLO says. */
+static void start_session(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    for (uint32_t i = 0; i < p->slots; i++) p->have[i] = p->sent[i] = p->paused[i] = 0;
+    for (uint32_t i = 0; i < m->n_vec; i++) {
+        uint32_t slot = origin_slot(s, s->vec[i].origin, true);
+        if (slot == UINT32_MAX) continue;
+        peer_grow(p, s->n_origins);
+        p->have[slot] = p->sent[slot] = s->vec[i].seq;
+    }
+    p->live = true;
+    p->credit = SYNC_CREDIT;
+    p->dirty = s->any_dirty = true;
+    p->connected_ms = now_ms();
+}
+
+/* ---- rejections and quarantine ----------------------------------------------------- */
+
+static void record_refusal(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], int code, uint64_t seq,
+                           const char *why)
+{
+    p->refused++;
+    p->last_code = code;
+    p->last_refusal_ms = now_ms();
+    snprintf(p->last_why, sizeof p->last_why, "%s", why);
+    char hex[2 * ID_LEN + 1];
+    crypto_hex(origin, ID_LEN, hex);
+    log_warn("refused a batch of feed %s from %s: %s: %s", hex, p->name, accord_errname(code), why);
+
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint64(&pk, p->last_refusal_ms);
+    msgpack_pack_int(&pk, code);
+    msgpack_pack_uint64(&pk, seq);
+    msgpack_pack_str(&pk, strlen(why));
+    msgpack_pack_str_body(&pk, why, strlen(why));
+    uint8_t key[2 * ID_LEN];
+    memcpy(key, p->origin, ID_LEN);
+    memcpy(key + ID_LEN, origin, ID_LEN);
+    store_txn_t *t;
+    int rc = store_txn_begin(s->st, NULL, true, &t);
+    if (!rc && !(rc = store_put(t, TBL_REJECTS, key, sizeof key, sb.data, sb.size)) && code == ACCORD_EFORK) {
+        /* the same layout, keyed by the forked origin: the evidence an operator needs */
+        rc = store_put(t, TBL_QUARANTINE, origin, ID_LEN, sb.data, sb.size);
+    }
+    if (!rc) rc = store_txn_commit(&t);
+    else store_txn_abort(&t);
+    if (rc) log_error("cannot record the refusal: %s", accord_strerror(rc));
+    if (code == ACCORD_EFORK) {
+        uint32_t slot = origin_slot(s, origin, true);
+        if (slot != UINT32_MAX) s->origins[slot].quarantined = true;
+        log_error("feed %s forked at seq %llu; it is quarantined: no more of it is applied or forwarded here. "
+                  "See 'accordctl sync status' for how to rejoin that node.",
+                  hex, (unsigned long long)seq);
+    }
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* ---- receiving -------------------------------------------------------------------- */
+
+static void send_ack(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], uint64_t head, int code, const char *why)
+{
+    msgpack_packer pk;
+    wire_pack_ack(out_begin(s, &pk), origin, head, code, 1, why);
+    out_send(s, p);
+}
+
+static uint64_t held_head(sync_t *s, const uint8_t origin[ID_LEN])
+{
+    uint32_t slot = origin_slot(s, origin, false);
+    return slot == UINT32_MAX ? 0 : s->origins[slot].head;
+}
+
+static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    const uint8_t *origin = m->origin;
+    char why[300];
+    int code = 0;
+    uint64_t bad_seq = 0;
+    uint32_t slot = origin_slot(s, origin, true);
+    p->batches_in++;
+    if (slot == UINT32_MAX) {
+        code = ACCORD_ETOOBIG;
+        snprintf(why, sizeof why, "this node already follows %d feeds", MAX_ORIGINS);
+    } else if (memcmp(origin, s->id->origin, ID_LEN) == 0) {
+        code = ACCORD_EFORK;
+        snprintf(why, sizeof why, "the peer holds records of this node's own feed that this node lacks: this node "
+                                  "was probably restored from an old backup; stop writing here and rejoin");
+    } else if (s->origins[slot].quarantined) {
+        code = ACCORD_EQUARANTINE;
+        snprintf(why, sizeof why, "this feed forked and is quarantined here (accordctl sync status)");
+    }
+    apply_result_t res;
+    memset(&res, 0, sizeof res);
+    store_txn_t *t = NULL;
+    roster_entry_t e;
+    if (!code && (code = store_txn_begin(s->st, NULL, true, &t)) == 0) {
+        int rc = roster_by_origin(t, origin, &e);
+        if (rc == ACCORD_ENOTFOUND) {
+            code = ACCORD_EUNKNOWN;
+            snprintf(why, sizeof why, "the origin is not in this node's roster (enroll it with the org key)");
+        } else if (rc) {
+            code = rc;
+            snprintf(why, sizeof why, "cannot read the roster: %s", accord_strerror(rc));
+        } else if (e.action == ROSTER_REVOKE) {
+            code = ACCORD_EREVOKED;
+            snprintf(why, sizeof why, "the origin %s is revoked", e.name);
+        }
+    }
+    if (!code) {
+        apply_batch_t b = {s->items, s->item_lens, m->n_items, {0}};
+        memcpy(b.sig, m->sig, CRYPTO_SIG_LEN);
+        uint64_t limit = HLC_PACK(now_ms() + (uint64_t)s->cfg.max_skew_s * 1000, 0xffff);
+        code = apply_batch(t, origin, e.pk, &b, limit, &res);
+        bad_seq = res.bad_seq;
+        snprintf(why, sizeof why, "%s", res.why);
+        if (!code && res.applied == 0) {
+            code = ACCORD_EREPLAY;
+            snprintf(why, sizeof why, "records %llu-%llu were applied before",
+                     (unsigned long long)(res.head_seq - m->n_items + 1), (unsigned long long)res.head_seq);
+        }
+    }
+    if (!code) {
+        code = store_txn_commit(&t);
+        if (code) snprintf(why, sizeof why, "cannot commit: %s", accord_strerror(code));
+    } else if (t) {
+        store_txn_abort(&t);
+    }
+    if (!code) {
+        oplog_observe(s->log, res.max_hlc);
+        s->origins[slot].head = res.head_seq;
+        p->records_in += res.applied;
+        if (res.head_seq > p->have[slot]) p->have[slot] = res.head_seq;
+        if (p->have[slot] > p->sent[slot]) p->sent[slot] = p->have[slot];
+        for (uint32_t i = 0; i < s->n_peers; i++) s->peers[i].dirty = true;
+        s->any_dirty = true;
+        send_ack(s, p, origin, res.head_seq, 0, "");
+        return;
+    }
+    /* a replay is harmless but shown; a store failure is ours, not the peer's */
+    record_refusal(s, p, origin, code, bad_seq, why);
+    send_ack(s, p, origin, held_head(s, origin), code, why);
+}
+
+static void on_ack(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    uint32_t slot = origin_slot(s, m->origin, false);
+    p->credit += m->credit > SYNC_CREDIT ? SYNC_CREDIT : (int)m->credit;
+    if (p->credit > SYNC_CREDIT) p->credit = SYNC_CREDIT;
+    p->dirty = s->any_dirty = true;
+    if (slot == UINT32_MAX) return;
+    p->have[slot] = m->head;
+    if (m->code && m->code != ACCORD_EREPLAY) {
+        /* offer again from what it holds, after a pause, so a refusal is not a busy loop */
+        p->sent[slot] = m->head;
+        p->paused[slot] = now_ms() + PAUSE_MS;
+        p->last_error_code = (int)m->code;
+        snprintf(p->last_error, sizeof p->last_error, "refused our batch: %.*s", (int)m->text_len, m->text);
+    } else if (p->sent[slot] < m->head) {
+        p->sent[slot] = m->head;
+    }
+}
+
+static void on_roster(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    store_txn_t *t;
+    if (store_txn_begin(s->st, NULL, true, &t)) return;
+    unsigned added = 0, bad = 0;
+    for (uint32_t i = 0; i < m->n_items; i++) {
+        bool changed = false;
+        roster_entry_t e;
+        int rc = roster_add(t, s->items[i], s->item_lens[i], &changed, &e);
+        if (rc == ACCORD_ESTORE || rc == ACCORD_EFULL) {
+            store_txn_abort(&t);
+            log_error("cannot store the roster from %s: %s", p->name, accord_strerror(rc));
+            return;
+        }
+        if (rc) bad++;
+        added += changed;
+    }
+    if (bad) log_warn("%u roster entries from %s do not verify with the pinned org key; ignored", bad, p->name);
+    if (!added) {
+        store_txn_abort(&t);
+        return;
+    }
+    int rc = store_txn_commit(&t);
+    if (rc) log_error("cannot store the roster from %s: %s", p->name, accord_strerror(rc));
+    else log_info("%u roster entries from %s", added, p->name);
+}
+
+static void on_beat(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    (void)s;
+    p->their_clock_ms = m->clock_ms;
+    p->clock_offset_ms = (int64_t)m->clock_ms - (int64_t)now_ms();
+    p->their_pending = m->pending;
+    p->their_used = m->disk_used;
+    p->their_limit = m->disk_limit;
+    size_t n = m->text_len < sizeof p->version - 1 ? m->text_len : sizeof p->version - 1;
+    memcpy(p->version, m->text, n);
+    p->version[n] = 0;
+}
+
+static void on_error(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    p->last_error_code = (int)m->code;
+    snprintf(p->last_error, sizeof p->last_error, "%.*s", (int)m->text_len, m->text);
+    log_error("%s says: %s (%s)", p->name, p->last_error, accord_errname((int)m->code));
+    if (p->upstream && m->code == ACCORD_ENOTFOUND) { /* the hub lost our session: start again */
+        p->live = false;
+        send_hello(s, p);
+    }
+}
+
+static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    p->last_seen_ms = now_ms();
+    switch (m->type) {
+    case WIRE_BATCH: on_batch(s, p, m); break;
+    case WIRE_ACK: on_ack(s, p, m); break;
+    case WIRE_ROSTER: on_roster(s, p, m); break;
+    case WIRE_BEAT: on_beat(s, p, m); break;
+    case WIRE_ERROR: on_error(s, p, m); break;
+    case WIRE_HELLO: break; /* handled by the caller */
+    case WIRE_DIGEST: break;
+    }
+}
+
+static int decode(sync_t *s, const void *buf, size_t len, wire_msg_t *m)
+{
+    wire_space_t sp = {s->vec, MAX_ORIGINS, s->items, s->item_lens, WIRE_MAX_ROSTER, NULL, 0};
+    return wire_decode(buf, len, &sp, m);
+}
+
+static const char *version_text(int rc, const wire_msg_t *m, char *buf, size_t cap)
+{
+    if (rc == ACCORD_EVERSION)
+        snprintf(buf, cap, "replication protocol %llu is not spoken here (this node speaks %d): upgrade the older node",
+                 (unsigned long long)m->version, WIRE_VERSION);
+    else
+        snprintf(buf, cap, "malformed replication message (%s)", accord_errname(rc));
+    return buf;
+}
+
+static void on_router_message(sync_t *s)
+{
+    zmq_msg_t rid, body;
+    zmq_msg_init(&rid);
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&rid, s->router, ZMQ_DONTWAIT) < 0) goto done;
+    if (!zmq_msg_more(&rid) || zmq_msg_recv(&body, s->router, 0) < 0) goto done;
+    while (zmq_msg_more(&body)) { /* a peer sending more frames is broken: drain them */
+        zmq_msg_close(&body);
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&body, s->router, 0) < 0) goto done;
+    }
+    /* ZAP put the origin it admitted into User-Id: the session's identity, not a claim */
+    const char *user = zmq_msg_gets(&body, "User-Id");
+    uint8_t origin[ID_LEN];
+    if (!user || crypto_unhex(user, origin, ID_LEN)) goto done;
+    wire_msg_t m;
+    int rc = decode(s, zmq_msg_data(&body), zmq_msg_size(&body), &m);
+    peer_t *p = peer_by_rid(s, zmq_msg_data(&rid), zmq_msg_size(&rid));
+    if (p && memcmp(p->origin, origin, ID_LEN)) p = NULL;
+    if (rc == 0 && m.type == WIRE_HELLO) {
+        p = peer_by_origin(s, origin, true);
+        if (!p) goto done;
+        if (zmq_msg_size(&rid) > sizeof p->rid) goto done;
+        memcpy(p->rid, zmq_msg_data(&rid), zmq_msg_size(&rid));
+        p->rid_len = zmq_msg_size(&rid);
+        p->fd = zmq_msg_get(&body, ZMQ_SRCFD);
+        store_txn_t *t;
+        roster_entry_t e;
+        if (store_txn_begin(s->st, NULL, false, &t) == 0) {
+            if (roster_by_origin(t, origin, &e) == 0) snprintf(p->name, sizeof p->name, "%s", e.name);
+            store_txn_abort(&t);
+        }
+        start_session(s, p, &m);
+        p->last_seen_ms = now_ms();
+        log_info("%s connected (%.*s, %u feeds in its vector)", p->name, (int)m.role_len, m.role, m.n_vec);
+        send_hello(s, p);
+        send_roster(s, p);
+        goto done;
+    }
+    if (!p) { /* answer on the session's route so a DEALER that lost its session says HELLO again */
+        peer_t tmp;
+        memset(&tmp, 0, sizeof tmp);
+        memcpy(tmp.rid, zmq_msg_data(&rid), zmq_msg_size(&rid) < sizeof tmp.rid ? zmq_msg_size(&rid) : sizeof tmp.rid);
+        tmp.rid_len = zmq_msg_size(&rid) < sizeof tmp.rid ? zmq_msg_size(&rid) : sizeof tmp.rid;
+        snprintf(tmp.name, sizeof tmp.name, "%s", user);
+        char text[200];
+        if (rc) send_error(s, &tmp, rc, "%s", version_text(rc, &m, text, sizeof text));
+        else send_error(s, &tmp, ACCORD_ENOTFOUND, "no session: send HELLO first");
+        goto done;
+    }
+    if (rc) {
+        char text[200];
+        p->refused++;
+        p->last_code = rc;
+        snprintf(p->last_why, sizeof p->last_why, "%s", version_text(rc, &m, text, sizeof text));
+        p->last_refusal_ms = now_ms();
+        log_warn("from %s: %s", p->name, p->last_why);
+        send_error(s, p, rc, "%s", text);
+        goto done;
+    }
+    dispatch(s, p, &m);
+done:
+    zmq_msg_close(&rid);
+    zmq_msg_close(&body);
+}
+
+static peer_t *upstream_peer(sync_t *s)
+{
+    for (uint32_t i = 0; i < s->n_peers; i++)
+        if (s->peers[i].used && s->peers[i].upstream) return &s->peers[i];
+    return NULL;
+}
+
+static void on_dealer_message(sync_t *s)
+{
+    zmq_msg_t body;
+    zmq_msg_init(&body);
+    if (zmq_msg_recv(&body, s->dealer, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&body);
+        return;
+    }
+    peer_t *p = upstream_peer(s);
+    wire_msg_t m;
+    int rc = decode(s, zmq_msg_data(&body), zmq_msg_size(&body), &m);
+    if (rc) {
+        char text[200];
+        version_text(rc, &m, text, sizeof text);
+        p->last_error_code = rc;
+        snprintf(p->last_error, sizeof p->last_error, "%s", text);
+        log_error("from the hub %s: %s", p->name, text);
+        send_error(s, p, rc, "%s", text);
+    } else if (m.type == WIRE_HELLO) {
+        start_session(s, p, &m);
+        p->last_seen_ms = now_ms();
+        log_info("in session with the hub %s (%u feeds in its vector)", p->name, m.n_vec);
+        send_roster(s, p);
+    } else {
+        dispatch(s, p, &m);
+    }
+    zmq_msg_close(&body);
+}
+
+static void on_monitor_event(sync_t *s)
+{
+    zmq_msg_t ev, addr;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, s->mon, ZMQ_DONTWAIT) < 0) goto done;
+    if (zmq_msg_more(&ev)) zmq_msg_recv(&addr, s->mon, 0);
+    if (zmq_msg_size(&ev) < 6) goto done;
+    uint16_t event;
+    uint32_t value;
+    memcpy(&event, zmq_msg_data(&ev), 2);
+    memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+    peer_t *p = upstream_peer(s);
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        p->last_error_code = 0;
+        p->last_error[0] = 0;
+        send_hello(s, p);
+    } else if (event == ZMQ_EVENT_DISCONNECTED) {
+        if (p->live) log_warn("lost the connection to the hub %s; retrying", p->name);
+        p->live = false;
+    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        p->live = false;
+        p->last_error_code = ACCORD_EREVOKED;
+        snprintf(p->last_error, sizeof p->last_error,
+                 "the hub refused this node's key (status %u): it is not enrolled, or it is revoked", value);
+        log_error("%s", p->last_error);
+    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+        p->live = false;
+        p->last_error_code = ACCORD_EKEY;
+        snprintf(p->last_error, sizeof p->last_error,
+                 "secure handshake with the hub failed: check --upstream-key is the hub's public key");
+        log_error("%s", p->last_error);
+    }
+done:
+    zmq_msg_close(&ev);
+    zmq_msg_close(&addr);
+}
+
+/* ZAP (RFC 27): admit a CURVE client only if its key belongs to an enrolled, unrevoked node. */
+static void on_zap_request(sync_t *s)
+{
+    zmq_msg_t f[8];
+    int n = 0, more = 1;
+    while (more && n < 8) {
+        zmq_msg_init(&f[n]);
+        if (zmq_msg_recv(&f[n], s->zap, n ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f[n]);
+            if (n == 0) return;
+            break;
+        }
+        more = zmq_msg_more(&f[n]);
+        n++;
+    }
+    while (more) { /* more frames than ZAP has: drain */
+        zmq_msg_t x;
+        zmq_msg_init(&x);
+        if (zmq_msg_recv(&x, s->zap, 0) < 0) more = 0;
+        else more = zmq_msg_more(&x);
+        zmq_msg_close(&x);
+    }
+    const char *status = "400", *text = "not enrolled";
+    char user[2 * ID_LEN + 1] = "";
+    if (n >= 7 && zmq_msg_size(&f[5]) == 5 && memcmp(zmq_msg_data(&f[5]), "CURVE", 5) == 0 &&
+        zmq_msg_size(&f[6]) == 32) {
+        store_txn_t *t;
+        roster_entry_t e;
+        if (store_txn_begin(s->st, NULL, false, &t) == 0) {
+            int rc = roster_by_curve(t, zmq_msg_data(&f[6]), &e);
+            store_txn_abort(&t);
+            uint8_t origin[ID_LEN];
+            if (rc == 0) crypto_origin_of(e.pk, origin);
+            if (rc == 0 && e.action == ROSTER_REVOKE) {
+                text = "revoked";
+                log_warn("refused a connection from %s: its key is revoked", e.name);
+            } else if (rc == 0 && memcmp(origin, s->id->origin, ID_LEN) == 0) {
+                text = "that is this node's own key";
+            } else if (rc == 0) {
+                status = "200";
+                text = "OK";
+                crypto_hex(origin, ID_LEN, user);
+            } else {
+                log_warn("refused a connection from a key that is not in the roster");
+            }
+        }
+    }
+    const void *version = n > 0 ? zmq_msg_data(&f[0]) : "1.0";
+    size_t version_len = n > 0 ? zmq_msg_size(&f[0]) : 3;
+    zmq_send(s->zap, version, version_len, ZMQ_SNDMORE);
+    zmq_send(s->zap, n > 1 ? zmq_msg_data(&f[1]) : "", n > 1 ? zmq_msg_size(&f[1]) : 0, ZMQ_SNDMORE);
+    zmq_send(s->zap, status, 3, ZMQ_SNDMORE);
+    zmq_send(s->zap, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(s->zap, user, strlen(user), ZMQ_SNDMORE);
+    zmq_send(s->zap, "", 0, 0);
+    for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+}
+
+/* ---- sending ---------------------------------------------------------------------- */
+
+/* The records from seq `from` of origin up to a signed checkpoint, bounded in count and
+ * bytes; packs a BATCH into s->out. Returns the last seq, or 0 if none can be sent. */
+static uint64_t pack_batch(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t from, uint64_t head)
+{
+    uint8_t key[ID_LEN + 8];
+    memcpy(key, origin, ID_LEN);
+    be64_put(key + ID_LEN, from);
+    store_iter_t *it;
+    if (store_iter_new(t, TBL_CHECKPTS, origin, ID_LEN, false, &it)) return 0;
+    store_iter_seek(it, key, sizeof key);
+    store_val_t k, v;
+    uint64_t last = 0, limit = from + WIRE_MAX_RECORDS - 1;
+    const void *sig = NULL;
+    /* checkpoints in range: the batch ends at the furthest one that keeps it in bounds */
+    uint64_t checkpoints[64];
+    const void *sigs[64];
+    unsigned n_cp = 0;
+    while (n_cp < 64 && store_iter_next(it, &k, &v) == 1 && k.len == sizeof key && v.len == CRYPTO_SIG_LEN) {
+        uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
+        if (seq > head || (seq > limit && n_cp > 0)) break;
+        checkpoints[n_cp] = seq;
+        sigs[n_cp++] = v.data;
+        if (seq >= limit) break;
+    }
+    store_iter_destroy(&it);
+    if (n_cp == 0) return 0;
+    if (store_iter_new(t, TBL_FEED, origin, ID_LEN, false, &it)) return 0;
+    store_iter_seek(it, key, sizeof key);
+    size_t bytes = 0;
+    uint32_t n = 0;
+    unsigned cp = 0;
+    while (store_iter_next(it, &k, &v) == 1) {
+        uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
+        if (seq != from + n || n >= WIRE_MAX_RECORDS) break;
+        if (bytes + v.len > WIRE_BATCH_BYTES && last) break; /* full, and a checkpoint was reached */
+        s->items[n] = v.data;
+        s->item_lens[n] = v.len;
+        bytes += v.len;
+        n++;
+        if (seq == checkpoints[cp]) {
+            last = seq;
+            sig = sigs[cp];
+            if (++cp == n_cp) break;
+        }
+    }
+    store_iter_destroy(&it);
+    if (!last) return 0;
+    msgpack_packer pk;
+    out_begin(s, &pk);
+    uint32_t count = (uint32_t)(last - from + 1);
+    wire_pack_batch_head(&pk, origin, sig, count);
+    for (uint32_t i = 0; i < count; i++) wire_pack_bin(&pk, s->items[i], s->item_lens[i]);
+    return last;
+}
+
+static void pump(sync_t *s)
+{
+    if (!s->any_dirty) return;
+    s->any_dirty = false;
+    store_txn_t *t = NULL;
+    uint64_t now = now_ms();
+    for (uint32_t pi = 0; pi < s->n_peers; pi++) {
+        peer_t *p = &s->peers[pi];
+        if (!p->used || !p->live || !p->dirty) continue;
+        peer_grow(p, s->n_origins);
+        bool offered = true;
+        while (p->credit > 0 && offered) {
+            offered = false;
+            for (uint32_t k = 0; k < s->n_origins && p->credit > 0; k++) {
+                uint32_t i = (p->rr + k) % s->n_origins;
+                origin_t *o = &s->origins[i];
+                if (o->head <= p->sent[i] || o->quarantined || p->paused[i] > now) continue;
+                if (memcmp(o->id, p->origin, ID_LEN) == 0) continue; /* its own feed: rejoin is issue 4's */
+                if (!t && store_txn_begin(s->st, NULL, false, &t)) return;
+                uint64_t last = pack_batch(s, t, o->id, p->sent[i] + 1, o->head);
+                if (!last) {
+                    p->paused[i] = now + PAUSE_MS;
+                    char hex[2 * ID_LEN + 1];
+                    crypto_hex(o->id, ID_LEN, hex);
+                    log_error("cannot make a batch of feed %s from seq %llu (no signed checkpoint)", hex,
+                              (unsigned long long)p->sent[i] + 1);
+                    continue;
+                }
+                if (!out_send(s, p)) break;
+                p->records_out += last - p->sent[i];
+                p->batches_out++;
+                p->sent[i] = last;
+                p->credit--;
+                p->rr = i + 1;
+                offered = true;
+            }
+        }
+        p->dirty = false; /* an ACK, a new head or a pause running out sets it again */
+    }
+    if (t) store_txn_abort(&t);
+}
+
+static uint64_t lag_records(sync_t *s, const peer_t *p)
+{
+    uint64_t lag = 0;
+    for (uint32_t i = 0; i < s->n_origins && i < p->slots; i++) {
+        if (memcmp(s->origins[i].id, p->origin, ID_LEN) == 0) continue;
+        if (s->origins[i].head > p->have[i]) lag += s->origins[i].head - p->have[i];
+    }
+    return lag;
+}
+
+static void check_roster(sync_t *s)
+{
+    store_txn_t *t;
+    if (store_txn_begin(s->st, NULL, false, &t)) return;
+    uint64_t gen = roster_generation(t);
+    bool changed = gen != s->roster_gen;
+    s->roster_gen = gen;
+    for (uint32_t i = 0; i < s->n_peers && changed; i++) {
+        peer_t *p = &s->peers[i];
+        if (!p->used || !p->live) continue;
+        roster_entry_t e;
+        if (!p->upstream && roster_by_origin(t, p->origin, &e) == 0 && e.action == ROSTER_REVOKE) {
+            log_warn("%s is revoked: cutting its session", p->name);
+            send_error(s, p, ACCORD_EREVOKED, "this node is revoked by the org; it may no longer sync");
+            if (p->fd >= 0) shutdown(p->fd, SHUT_RDWR); /* the TCP connection, not just the next handshake */
+            p->live = false;
+            continue;
+        }
+    }
+    store_txn_abort(&t);
+    if (!changed) return;
+    for (uint32_t i = 0; i < s->n_peers; i++)
+        if (s->peers[i].used && s->peers[i].live) send_roster(s, &s->peers[i]);
+}
+
+static void timers(sync_t *s)
+{
+    uint64_t now = now_ms();
+    if (now < s->next_beat_ms) return;
+    s->next_beat_ms = now + BEAT_MS;
+    check_roster(s);
+    uint64_t used, limit;
+    store_usage(s->st, &used, &limit);
+    for (uint32_t i = 0; i < s->n_peers; i++) {
+        peer_t *p = &s->peers[i];
+        if (!p->used || !p->live) continue;
+        if (!p->upstream && now - p->last_seen_ms > SILENT_MS) {
+            log_warn("%s is silent; its session ends", p->name);
+            p->live = false;
+            continue;
+        }
+        msgpack_packer pk;
+        wire_pack_beat(out_begin(s, &pk), now, lag_records(s, p), used, limit, SOFTWARE_VERSION);
+        out_send(s, p);
+        p->dirty = s->any_dirty = true; /* pauses may have run out */
+    }
+}
+
+void sync_run(sync_t *s, const zmq_pollitem_t *items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!(items[i].revents & ZMQ_POLLIN)) continue;
+        void *sock = items[i].socket;
+        /* a bounded number per turn, so the local API is served in between */
+        for (int k = 0; k < 64; k++) {
+            int events = 0;
+            size_t len = sizeof events;
+            if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) || !(events & ZMQ_POLLIN)) break;
+            if (sock == s->router) on_router_message(s);
+            else if (sock == s->dealer) on_dealer_message(s);
+            else if (sock == s->zap) on_zap_request(s);
+            else if (sock == s->mon) on_monitor_event(s);
+        }
+    }
+    timers(s);
+    pump(s);
+}
+
+void sync_local_commit(sync_t *s)
+{
+    feed_head_t h = oplog_head(s->log);
+    uint32_t slot = origin_slot(s, s->id->origin, true);
+    if (slot == UINT32_MAX || s->origins[slot].head == h.seq) return;
+    s->origins[slot].head = h.seq;
+    for (uint32_t i = 0; i < s->n_peers; i++) s->peers[i].dirty = true;
+    s->any_dirty = true;
+    pump(s);
+}
+
+int sync_poll_items(sync_t *s, zmq_pollitem_t *items)
+{
+    int n = 0;
+    void *socks[] = {s->router, s->dealer, s->zap, s->mon};
+    for (int i = 0; i < 4; i++)
+        if (socks[i]) items[n++] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+    return n;
+}
+
+/* ---- set-up ----------------------------------------------------------------------- */
+
+static void common_options(void *sock)
+{
+    int linger = 0, ivl = 1000, timeout = 5000;
+    int64_t max = WIRE_MAX_MSG;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+}
+
+sync_t *sync_new(void *zctx, store_t *st, const identity_t *id, oplog_t *log, const sync_config_t *cfg,
+                 char *err, size_t err_cap)
+{
+    sync_t *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->st = st;
+    s->id = id;
+    s->log = log;
+    s->cfg = *cfg;
+    msgpack_sbuffer_init(&s->out);
+    uint8_t curve_pk[32], curve_sk[32], org[CRYPTO_PK_LEN];
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, false, &t);
+    if (!rc) {
+        rc = roster_org_pk(t, org);
+        store_txn_abort(&t);
+    }
+    if (rc) {
+        snprintf(err, err_cap, "this node pins no org key, so it cannot tell enrolled nodes from others: "
+                               "make it with 'accordctl node init ... --org-pub HEX'");
+        goto fail;
+    }
+    if (crypto_curve_pk(id->pk, curve_pk) || crypto_curve_sk(id->sk, curve_sk)) {
+        snprintf(err, err_cap, "this node's key has no CurveZMQ form");
+        goto fail;
+    }
+    if ((rc = load_origins(s))) {
+        snprintf(err, err_cap, "cannot read the feed heads: %s", accord_strerror(rc));
+        goto fail;
+    }
+    if (cfg->listen) {
+        s->zap = zmq_socket(zctx, ZMQ_REP);
+        int linger = 0;
+        zmq_setsockopt(s->zap, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_bind(s->zap, ZAP_ENDPOINT)) {
+            snprintf(err, err_cap, "cannot start the ZAP handler: %s", zmq_strerror(errno));
+            goto fail;
+        }
+        s->router = zmq_socket(zctx, ZMQ_ROUTER);
+        int one = 1;
+        common_options(s->router);
+        zmq_setsockopt(s->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+        zmq_setsockopt(s->router, ZMQ_CURVE_SECRETKEY, curve_sk, 32);
+        zmq_setsockopt(s->router, ZMQ_ZAP_DOMAIN, "accord", 6);
+        zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        if (zmq_bind(s->router, cfg->listen)) {
+            snprintf(err, err_cap, "cannot listen on %s: %s", cfg->listen, zmq_strerror(errno));
+            goto fail;
+        }
+    }
+    if (cfg->upstream) {
+        uint8_t hub_curve[32], hub_origin[ID_LEN];
+        if (crypto_curve_pk(cfg->upstream_pk, hub_curve)) {
+            snprintf(err, err_cap, "--upstream-key is not a valid public key");
+            goto fail;
+        }
+        crypto_origin_of(cfg->upstream_pk, hub_origin);
+        peer_t *p = peer_by_origin(s, hub_origin, true);
+        p->upstream = true;
+        p->fd = -1;
+        snprintf(p->name, sizeof p->name, "upstream");
+        if (store_txn_begin(st, NULL, false, &t) == 0) {
+            roster_entry_t e;
+            if (roster_by_origin(t, hub_origin, &e) == 0) snprintf(p->name, sizeof p->name, "%s", e.name);
+            store_txn_abort(&t);
+        }
+        s->dealer = zmq_socket(zctx, ZMQ_DEALER);
+        int one = 1, ivl = 200, ivl_max = 5000;
+        common_options(s->dealer);
+        zmq_setsockopt(s->dealer, ZMQ_IMMEDIATE, &one, sizeof one);
+        zmq_setsockopt(s->dealer, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+        zmq_setsockopt(s->dealer, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_SERVERKEY, hub_curve, 32);
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_PUBLICKEY, curve_pk, 32);
+        zmq_setsockopt(s->dealer, ZMQ_CURVE_SECRETKEY, curve_sk, 32);
+        if (zmq_socket_monitor(s->dealer, MON_ENDPOINT,
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)) {
+            snprintf(err, err_cap, "cannot watch the upstream connection: %s", zmq_strerror(errno));
+            goto fail;
+        }
+        s->mon = zmq_socket(zctx, ZMQ_PAIR);
+        zmq_setsockopt(s->mon, ZMQ_LINGER, &(int){0}, sizeof(int));
+        if (zmq_connect(s->mon, MON_ENDPOINT) || zmq_connect(s->dealer, cfg->upstream)) {
+            snprintf(err, err_cap, "cannot connect to %s: %s", cfg->upstream, zmq_strerror(errno));
+            goto fail;
+        }
+    }
+    memset(curve_sk, 0, sizeof curve_sk);
+    return s;
+fail:
+    memset(curve_sk, 0, sizeof curve_sk);
+    sync_destroy(&s);
+    return NULL;
+}
+
+void sync_destroy(sync_t **ps)
+{
+    sync_t *s = *ps;
+    if (!s) return;
+    void *socks[] = {s->router, s->dealer, s->zap, s->mon};
+    for (int i = 0; i < 4; i++)
+        if (socks[i]) zmq_close(socks[i]);
+    for (uint32_t i = 0; i < s->n_peers; i++) {
+        free(s->peers[i].have);
+        free(s->peers[i].sent);
+        free(s->peers[i].paused);
+    }
+    free(s->origins);
+    msgpack_sbuffer_destroy(&s->out);
+    free(s);
+    *ps = NULL;
+}
+
+/* ---- status ----------------------------------------------------------------------- */
+
+static void pack_cstr(msgpack_packer *pk, const char *str)
+{
+    size_t n = strlen(str);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, str, n);
+}
+
+static void pack_hex(msgpack_packer *pk, const uint8_t *b, size_t n)
+{
+    char hex[65];
+    crypto_hex(b, n, hex);
+    pack_cstr(pk, hex);
+}
+
+/* Seconds since the oldest record the peer lacks was written (0 if it lacks none). */
+static double lag_seconds(sync_t *s, store_txn_t *t, const peer_t *p, uint64_t now)
+{
+    uint64_t oldest = 0;
+    for (uint32_t i = 0; i < s->n_origins && i < p->slots; i++) {
+        origin_t *o = &s->origins[i];
+        if (o->head <= p->have[i] || memcmp(o->id, p->origin, ID_LEN) == 0) continue;
+        uint8_t key[ID_LEN + 8];
+        memcpy(key, o->id, ID_LEN);
+        be64_put(key + ID_LEN, p->have[i] + 1);
+        store_val_t v;
+        record_t *rec = malloc(sizeof *rec);
+        if (!rec) abort();
+        if (store_get(t, TBL_FEED, key, sizeof key, &v) == 0 && record_decode(v.data, v.len, rec) == 0) {
+            uint64_t ms = HLC_MS(rec->hlc);
+            if (!oldest || ms < oldest) oldest = ms;
+        }
+        free(rec);
+    }
+    return oldest && now > oldest ? (double)(now - oldest) / 1000.0 : 0.0;
+}
+
+static int count_table(store_txn_t *t, store_table_t tbl)
+{
+    store_iter_t *it;
+    int n = 0;
+    if (store_iter_new(t, tbl, NULL, 0, false, &it)) return 0;
+    store_val_t k, v;
+    while (store_iter_next(it, &k, &v) == 1) n++;
+    store_iter_destroy(&it);
+    return n;
+}
+
+/* [time_ms, code, seq, why] as written by record_refusal */
+static void pack_refusal(msgpack_packer *pk, const store_val_t *v)
+{
+    mpread_t r;
+    mpread_init(&r, v->data, v->len);
+    mpread_array(&r, 4);
+    uint64_t when = mpread_uint(&r);
+    int64_t code = mpread_int(&r);
+    uint64_t seq = mpread_uint(&r);
+    size_t wl = 0;
+    const char *why = mpread_str(&r, &wl, 1024);
+    if (r.err) why = "", wl = 0, code = 0;
+    char at[32];
+    hlc_format(when << 16, at, sizeof at);
+    pack_cstr(pk, "at"); pack_cstr(pk, at);
+    pack_cstr(pk, "code"); pack_cstr(pk, accord_errname((int)code));
+    pack_cstr(pk, "seq"); msgpack_pack_uint64(pk, seq);
+    pack_cstr(pk, "why"); msgpack_pack_str(pk, wl); msgpack_pack_str_body(pk, why, wl);
+}
+
+void sync_status(sync_t *s, msgpack_packer *pk)
+{
+    uint64_t now = now_ms();
+    store_txn_t *t = NULL;
+    if (store_txn_begin(s->st, NULL, false, &t)) t = NULL;
+    uint32_t n_peers = 0;
+    for (uint32_t i = 0; i < s->n_peers; i++) n_peers += s->peers[i].used;
+    msgpack_pack_map(pk, 6);
+    pack_cstr(pk, "node"); pack_cstr(pk, s->id->name);
+    pack_cstr(pk, "role"); pack_cstr(pk, s->id->role);
+    pack_cstr(pk, "feeds"); msgpack_pack_uint32(pk, s->n_origins);
+    pack_cstr(pk, "peers");
+    msgpack_pack_array(pk, n_peers);
+    for (uint32_t i = 0; i < s->n_peers; i++) {
+        peer_t *p = &s->peers[i];
+        if (!p->used) continue;
+        msgpack_pack_map(pk, 17);
+        pack_cstr(pk, "name"); pack_cstr(pk, p->name);
+        pack_cstr(pk, "origin"); pack_hex(pk, p->origin, ID_LEN);
+        pack_cstr(pk, "direction"); pack_cstr(pk, p->upstream ? "upstream" : "downstream");
+        pack_cstr(pk, "connected"); msgpack_pack_int(pk, p->live);
+        pack_cstr(pk, "last_seen_s");
+        if (p->last_seen_ms) msgpack_pack_double(pk, (double)(now - p->last_seen_ms) / 1000.0);
+        else msgpack_pack_nil(pk);
+        pack_cstr(pk, "lag_records"); msgpack_pack_uint64(pk, p->live ? lag_records(s, p) : 0);
+        pack_cstr(pk, "lag_seconds"); msgpack_pack_double(pk, p->live && t ? lag_seconds(s, t, p, now) : 0.0);
+        pack_cstr(pk, "behind_records"); msgpack_pack_uint64(pk, p->their_pending);
+        pack_cstr(pk, "clock_offset_ms"); msgpack_pack_int64(pk, p->clock_offset_ms);
+        pack_cstr(pk, "version"); pack_cstr(pk, p->version);
+        pack_cstr(pk, "batches_in"); msgpack_pack_uint64(pk, p->batches_in);
+        pack_cstr(pk, "records_in"); msgpack_pack_uint64(pk, p->records_in);
+        pack_cstr(pk, "batches_out"); msgpack_pack_uint64(pk, p->batches_out);
+        pack_cstr(pk, "records_out"); msgpack_pack_uint64(pk, p->records_out);
+        pack_cstr(pk, "refused"); msgpack_pack_uint64(pk, p->refused);
+        pack_cstr(pk, "last_refusal");
+        if (p->last_code) {
+            char at[32];
+            hlc_format(p->last_refusal_ms << 16, at, sizeof at);
+            msgpack_pack_map(pk, 3);
+            pack_cstr(pk, "at"); pack_cstr(pk, at);
+            pack_cstr(pk, "code"); pack_cstr(pk, accord_errname(p->last_code));
+            pack_cstr(pk, "why"); pack_cstr(pk, p->last_why);
+        } else {
+            msgpack_pack_nil(pk);
+        }
+        pack_cstr(pk, "error");
+        if (p->last_error_code) pack_cstr(pk, p->last_error);
+        else msgpack_pack_nil(pk);
+    }
+    /* refusals kept in the store: every (peer, feed) pair's last one, across restarts */
+    pack_cstr(pk, "refusals");
+    int n = t ? count_table(t, TBL_REJECTS) : 0;
+    msgpack_pack_array(pk, (uint32_t)n);
+    store_iter_t *it;
+    if (n && store_iter_new(t, TBL_REJECTS, NULL, 0, false, &it) == 0) {
+        store_val_t k, v;
+        int done = 0;
+        while (done < n && store_iter_next(it, &k, &v) == 1) {
+            if (k.len != 2 * ID_LEN) continue;
+            msgpack_pack_map(pk, 6);
+            pack_cstr(pk, "peer"); pack_hex(pk, k.data, ID_LEN);
+            pack_cstr(pk, "feed"); pack_hex(pk, (const uint8_t *)k.data + ID_LEN, ID_LEN);
+            pack_refusal(pk, &v);
+            done++;
+        }
+        store_iter_destroy(&it);
+        for (; done < n; done++) msgpack_pack_nil(pk);
+    }
+    pack_cstr(pk, "quarantined");
+    n = t ? count_table(t, TBL_QUARANTINE) : 0;
+    msgpack_pack_array(pk, (uint32_t)n);
+    if (n && store_iter_new(t, TBL_QUARANTINE, NULL, 0, false, &it) == 0) {
+        store_val_t k, v;
+        int done = 0;
+        while (done < n && store_iter_next(it, &k, &v) == 1) {
+            if (k.len != ID_LEN) continue;
+            roster_entry_t e;
+            bool known = roster_by_origin(t, k.data, &e) == 0;
+            msgpack_pack_map(pk, 7);
+            pack_cstr(pk, "feed"); pack_hex(pk, k.data, ID_LEN);
+            pack_cstr(pk, "node"); pack_cstr(pk, known ? e.name : "?");
+            pack_refusal(pk, &v);
+            pack_cstr(pk, "rejoin");
+            pack_cstr(pk, "that node wrote a second, different record for a seq it had already sent: usually it was "
+                          "restored from an old backup and kept writing. Stop it, restore it from a backup "
+                          "newer than its last sync (or start it as a new node: node init, enroll, and revoke "
+                          "the old key), then clear the quarantine here with 'accordctl sync release'.");
+            done++;
+        }
+        store_iter_destroy(&it);
+        for (; done < n; done++) msgpack_pack_nil(pk);
+    }
+    if (t) store_txn_abort(&t);
+}
