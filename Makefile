@@ -56,7 +56,11 @@ $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 
-unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS)
+$(BUILD)/tests/accord-load: $(BUILD)/tests/tools/accord_load.o $(LIB_CLIENT) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+
+unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS) $(BUILD)/tests/accord-load
 
 # The README's test command. Prints a closing "N passed, N failed" line.
 test: unit

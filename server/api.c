@@ -7,6 +7,7 @@
 #include "entity.h"
 #include "index.h"
 #include "log.h"
+#include "roster.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -707,15 +708,19 @@ static int handle_search(store_txn_t *t, const request_t *req, msgpack_packer *p
     return 0;
 }
 
-static const uint8_t *origin_pk(api_t *api, const uint8_t *origin)
+/* The key of a writing node: this node's own, or the one the roster holds for it. */
+static const uint8_t *origin_pk(api_t *api, store_txn_t *t, const uint8_t *origin, roster_entry_t *e)
 {
-    /* Issue 2 knows only this node's key; the roster will name the others. */
-    return memcmp(origin, api->id->origin, ID_LEN) == 0 ? api->id->pk : NULL;
+    if (memcmp(origin, api->id->origin, ID_LEN) == 0) return api->id->pk;
+    return roster_by_origin(t, origin, e) == 0 ? e->pk : NULL;
 }
 
-static void pack_origin_name(api_t *api, msgpack_packer *pk, const uint8_t *origin)
+/* A writing node by name when the roster knows it, else by origin id. */
+static void pack_origin_name(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *origin)
 {
+    roster_entry_t e;
     if (memcmp(origin, api->id->origin, ID_LEN) == 0) pack_cstr(pk, api->id->name);
+    else if (roster_by_origin(t, origin, &e) == 0) pack_cstr(pk, e.name);
     else pack_hex(pk, origin, ID_LEN);
 }
 
@@ -760,12 +765,13 @@ static int handle_history(api_t *api, store_txn_t *t, const request_t *req, msgp
         const record_t *r = &recs[i];
         char when[40];
         hlc_format(r->hlc, when, sizeof when);
-        const uint8_t *opk = origin_pk(api, r->origin);
+        roster_entry_t e;
+        const uint8_t *opk = origin_pk(api, t, r->origin, &e);
         int proof = opk ? oplog_prove(t, r->origin, opk, r->seq) : ACCORD_ENOTFOUND;
         msgpack_pack_map(pk, 7);
         pack_cstr(pk, "when"); pack_cstr(pk, when);
         pack_cstr(pk, "author"); pack_str(pk, r->author, r->author_len);
-        pack_cstr(pk, "branch"); pack_origin_name(api, pk, r->origin);
+        pack_cstr(pk, "branch"); pack_origin_name(api, t, pk, r->origin);
         pack_cstr(pk, "seq"); msgpack_pack_uint64(pk, r->seq);
         pack_cstr(pk, "signature");
         pack_cstr(pk, proof == 0 ? "valid" : proof == ACCORD_ENOTFOUND ? "unknown key" : "INVALID");
@@ -833,7 +839,7 @@ static void pack_side(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint
     if (op) pack_str(pk, rec.author, rec.author_len);
     else msgpack_pack_nil(pk);
     pack_cstr(pk, "branch");
-    pack_origin_name(api, pk, version + 8);
+    pack_origin_name(api, t, pk, version + 8);
     pack_cstr(pk, "when");
     pack_cstr(pk, when);
 }

@@ -7,6 +7,7 @@
 #include "../proto/record.h"
 #include "../proto/wire.h"
 #include "apply.h"
+#include "digest.h"
 #include "log.h"
 #include "roster.h"
 
@@ -484,9 +485,12 @@ static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
 }
 
+static void answer_digest(sync_t *s, peer_t *p, const wire_msg_t *m);
+
 static int decode(sync_t *s, const void *buf, size_t len, wire_msg_t *m)
 {
-    wire_space_t sp = {s->vec, MAX_ORIGINS, s->items, s->item_lens, WIRE_MAX_ROSTER, NULL, 0};
+    static wire_digest_t none[1];
+    wire_space_t sp = {s->vec, MAX_ORIGINS, s->items, s->item_lens, WIRE_MAX_ROSTER, none, 0};
     return wire_decode(buf, len, &sp, m);
 }
 
@@ -540,6 +544,16 @@ static void on_router_message(sync_t *s)
         send_roster(s, p);
         goto done;
     }
+    if (rc == 0 && m.type == WIRE_DIGEST) {
+        peer_t tmp;
+        memset(&tmp, 0, sizeof tmp);
+        if (zmq_msg_size(&rid) <= sizeof tmp.rid) {
+            memcpy(tmp.rid, zmq_msg_data(&rid), zmq_msg_size(&rid));
+            tmp.rid_len = zmq_msg_size(&rid);
+            answer_digest(s, &tmp, &m);
+        }
+        goto done;
+    }
     if (!p) { /* answer on the session's route so a DEALER that lost its session says HELLO again */
         peer_t tmp;
         memset(&tmp, 0, sizeof tmp);
@@ -565,6 +579,54 @@ static void on_router_message(sync_t *s)
 done:
     zmq_msg_close(&rid);
     zmq_msg_close(&body);
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    uint32_t n;
+} digest_pack_t;
+
+static int pack_digest(void *ctx, const uint8_t entity[16], const uint8_t digest[32])
+{
+    digest_pack_t *d = ctx;
+    if (d->n >= WIRE_MAX_DIGESTS) return 1;
+    if (d->pk) wire_pack_digest_item(d->pk, entity, ID_LEN, digest);
+    d->n++;
+    return 0;
+}
+
+/* DIGEST request (an empty list): bucket 256 asks for the 256 bucket digests, a bucket
+ * below it for the digest of each entity in that bucket. Any admitted node may ask:
+ * `accordctl verify` on a branch compares its state with this node's. */
+static void answer_digest(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    if (m->n_digests || m->bucket > DIGEST_BUCKETS) {
+        send_error(s, p, ACCORD_EPROTO, "a DIGEST request has an empty list and a bucket of 0-256");
+        return;
+    }
+    store_txn_t *t;
+    if (store_txn_begin(s->st, NULL, false, &t)) return;
+    msgpack_packer pk;
+    out_begin(s, &pk);
+    if (m->bucket == DIGEST_BUCKETS) {
+        static state_digest_t d;
+        if (digest_state(t, &d) == 0) {
+            wire_pack_digest_head(&pk, m->bucket, DIGEST_BUCKETS);
+            for (unsigned b = 0; b < DIGEST_BUCKETS; b++) {
+                uint8_t key = (uint8_t)b;
+                wire_pack_digest_item(&pk, &key, 1, d.bucket[b]);
+            }
+            out_send(s, p);
+        }
+    } else {
+        digest_pack_t count = {NULL, 0};
+        digest_bucket(t, (uint8_t)m->bucket, pack_digest, &count);
+        wire_pack_digest_head(&pk, m->bucket, count.n);
+        digest_pack_t fill = {&pk, 0};
+        digest_bucket(t, (uint8_t)m->bucket, pack_digest, &fill);
+        if (fill.n == count.n) out_send(s, p);
+    }
+    store_txn_abort(&t);
 }
 
 static peer_t *upstream_peer(sync_t *s)
@@ -817,14 +879,14 @@ static void check_roster(sync_t *s)
     s->roster_gen = gen;
     for (uint32_t i = 0; i < s->n_peers && changed; i++) {
         peer_t *p = &s->peers[i];
-        if (!p->used || !p->live) continue;
         roster_entry_t e;
-        if (!p->upstream && roster_by_origin(t, p->origin, &e) == 0 && e.action == ROSTER_REVOKE) {
+        if (!p->used || roster_by_origin(t, p->origin, &e)) continue;
+        snprintf(p->name, sizeof p->name, "%s", e.name);
+        if (p->live && !p->upstream && e.action == ROSTER_REVOKE) {
             log_warn("%s is revoked: cutting its session", p->name);
             send_error(s, p, ACCORD_EREVOKED, "this node is revoked by the org; it may no longer sync");
             if (p->fd >= 0) shutdown(p->fd, SHUT_RDWR); /* the TCP connection, not just the next handshake */
             p->live = false;
-            continue;
         }
     }
     store_txn_abort(&t);

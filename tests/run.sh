@@ -37,15 +37,17 @@ for target in fuzz_record fuzz_request fuzz_api; do
     fi
 done
 
-echo "== integration"
-log=$(mktemp)
-BUILD="$BUILD" tests/integration/cli_test.sh >"$log" 2>&1
-cat "$log"
-p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
-passed=$((passed + p)); failed=$((failed + f))
-if ! grep -q '^# integration done' "$log"; then failed=$((failed + 1)); failures+=("integration did not finish"); fi
-[ "$f" != 0 ] && failures+=("integration")
-rm -f "$log"
+for it in cli_test sync_test; do
+    echo "== integration $it"
+    log=$(mktemp)
+    BUILD="$BUILD" tests/integration/$it.sh >"$log" 2>&1
+    cat "$log"
+    p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
+    passed=$((passed + p)); failed=$((failed + f))
+    if ! grep -q ' done: [0-9]* checks' "$log"; then failed=$((failed + 1)); failures+=("$it did not finish"); fi
+    [ "$f" != 0 ] && failures+=("$it")
+    rm -f "$log"
+done
 
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
 echo "$passed passed, $failed failed"

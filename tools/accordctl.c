@@ -48,6 +48,11 @@ static void help(FILE *f)
             "  sync status --data DIR\n"
             "                        each peer: connected, last seen, lag in records and\n"
             "                        seconds, refused batches and why; quarantined feeds\n"
+            "  digest --data DIR     the digest of this node's whole state (equal digests:\n"
+            "                        equal data)\n"
+            "  verify --data DIR --hub ENDPOINT --hub-key HEX\n"
+            "                        compare this node's state with the hub's; list the\n"
+            "                        records that differ (exit 2 when any do)\n"
             "  sync release --data DIR --feed ORIGIN\n"
             "                        take a quarantined (forked) feed again, after its node\n"
             "                        was dealt with (see sync status)\n"
@@ -443,6 +448,8 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "revoke")) return roster_sign(argc, argv, dir, ROSTER_REVOKE);
     if (!strcmp(noun, "roster")) return roster_list(dir);
     if (!strcmp(noun, "sync")) return sync_cmd(argc, argv, dir, verb);
+    if (!strcmp(noun, "digest")) return digest_cmd(dir);
+    if (!strcmp(noun, "verify")) return verify_cmd(argc, argv, dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
     if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));
