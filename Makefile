@@ -60,7 +60,11 @@ $(BUILD)/tests/accord-load: $(BUILD)/tests/tools/accord_load.o $(LIB_CLIENT) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 
-unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS) $(BUILD)/tests/accord-load
+$(BUILD)/tests/accord-peer: $(BUILD)/tests/tools/accord_peer.o $(LIB_SERVER) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+
+unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS) $(BUILD)/tests/accord-load $(BUILD)/tests/accord-peer
 
 # The README's test command. Prints a closing "N passed, N failed" line.
 test: unit

@@ -26,7 +26,7 @@ typedef enum {
     TBL_RESOLVED,  /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */
     TBL_ROSTER,    /* 'N' pk(32) -> signed entry; 'O' origin(16) / 'C' curve pk(32) -> pk(32) */
     TBL_QUARANTINE,/* origin(16) -> why a feed is held back (a fork), see sync.h */
-    TBL_REJECTS,   /* peer origin(16) feed origin(16) -> the last refusal of a batch */
+    TBL_REJECTS,   /* peer origin(16) feed origin(16) -code(1) -> the last such refusal */
     TBL_COUNT
 } store_table_t;
 

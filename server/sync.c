@@ -293,9 +293,10 @@ static void record_refusal(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], i
     msgpack_pack_uint64(&pk, seq);
     msgpack_pack_str(&pk, strlen(why));
     msgpack_pack_str_body(&pk, why, strlen(why));
-    uint8_t key[2 * ID_LEN];
+    uint8_t key[2 * ID_LEN + 1]; /* the latest refusal of each kind per peer and feed */
     memcpy(key, p->origin, ID_LEN);
     memcpy(key + ID_LEN, origin, ID_LEN);
+    key[2 * ID_LEN] = (uint8_t)-code;
     store_txn_t *t;
     int rc = store_txn_begin(s->st, NULL, true, &t);
     if (!rc && !(rc = store_put(t, TBL_REJECTS, key, sizeof key, sb.data, sb.size)) && code == ACCORD_EFORK) {
@@ -1212,7 +1213,7 @@ void sync_status(sync_t *s, msgpack_packer *pk)
         store_val_t k, v;
         int done = 0;
         while (done < n && store_iter_next(it, &k, &v) == 1) {
-            if (k.len != 2 * ID_LEN) continue;
+            if (k.len != 2 * ID_LEN + 1) continue;
             msgpack_pack_map(pk, 6);
             pack_cstr(pk, "peer"); pack_hex(pk, k.data, ID_LEN);
             pack_cstr(pk, "feed"); pack_hex(pk, (const uint8_t *)k.data + ID_LEN, ID_LEN);

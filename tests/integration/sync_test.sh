@@ -48,12 +48,16 @@ peer_field() { # node, peer name, jq field
 
 ORG=$("$CTL" --json org init --out "$W/org.key" | jq -r .org_public_key)
 "$CTL" node init --data "$W/hub" --name hq --role hub --org-pub "$ORG" >/dev/null
-for b in b1 b2 b3 rogue; do "$CTL" node init --data "$W/$b" --name "$b" --org-pub "$ORG" >/dev/null; done
+for b in b1 b2 b3 rogue mallory; do "$CTL" node init --data "$W/$b" --name "$b" --org-pub "$ORG" >/dev/null; done
 "$CTL" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub hub)" --name hq --role hub --region tehran >/dev/null
-for b in b1 b2 b3; do
+for b in b1 b2 b3 mallory; do
     "$CTL" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub $b)" --name "$b" --role branch --region north >/dev/null
 done
-check "the hub's roster holds the four enrolled nodes" bash -c "[ \$('$CTL' --json roster --data '$W/hub' | jq length) = 4 ]"
+check "the hub's roster holds the five enrolled nodes" bash -c "[ \$('$CTL' --json roster --data '$W/hub' | jq length) = 5 ]"
+# mallory: an enrolled branch that turns hostile; it writes three records (three commits) first
+start mallory || exit 1
+for i in 1 2 3; do ACCORD_DATA="$W/mallory" "$ACCORD" customer add --name "Mallory $i" >/dev/null; done
+stop mallory
 
 PORT=$(free_port)
 HUB_EP="tcp://127.0.0.1:$PORT"
@@ -63,7 +67,7 @@ for b in b1 b2 b3; do start "$b" --upstream "$HUB_EP" --upstream-key "$HUB_KEY" 
 
 C1=$(ACCORD_DATA="$W/b1" "$ACCORD" customer add --name "Parisa Ahmadi" --phone "+98 912 000 1111")
 check "a customer added at b1 appears at b3" wait_until 15 has_customer b3 "$C1"
-check "the roster replicated to the branches" bash -c "[ \$('$CTL' --json roster --data '$W/b2' | jq length) = 4 ]"
+check "the roster replicated to the branches" bash -c "[ \$('$CTL' --json roster --data '$W/b2' | jq length) = 5 ]"
 export -f peer_field; export CTL W
 check "sync status shows b1 connected at the hub" bash -c "[ \"\$(peer_field hub b1 connected)\" = 1 ]"
 
@@ -120,6 +124,25 @@ sleep 2
 check "a change made at the revoked branch does not reach b1" bash -c "! ACCORD_DATA='$W/b1' '$ACCORD' customer show '$C3' >/dev/null 2>&1"
 C4=$(ACCORD_DATA="$W/b2" "$ACCORD" customer add --name "Still Flowing")
 check "the other branches keep syncing" wait_until 15 has_customer b1 "$C4"
+
+# hostile batches from an enrolled node: each refused with nothing applied, reason kept
+PEER="$BUILD/tests/accord-peer"
+hostile() { "$PEER" "$HUB_EP" "$HUB_KEY" "$W/mallory" "$@" 2>>"$W/peer.log"; }
+check "a genuine batch from mallory applies" [ "$(hostile first)" = OK ]
+check "the same batch sent again is refused as a replay" [ "$(hostile replay)" = EREPLAY ]
+d=$(digest hub)
+r=$(hostile flip)
+check "a batch with one flipped byte is refused ($r)" bash -c "[[ '$r' =~ ^(ECHAIN|ESIG|EPROTO)$ ]]"
+check "nothing of it was applied" [ "$(digest hub)" = "$d" ]
+check "the genuine records after it apply" [ "$(hostile rest)" = OK ]
+d=$(digest hub)
+check "a forked feed (a second, signed record 3) is refused" [ "$(hostile fork)" = EFORK ]
+check "the forked feed is quarantined in sync status" bash -c "'$CTL' --json sync status --data '$W/hub' | jq -e '.quarantined[0].node == \"mallory\" and (.quarantined[0].rejoin | length > 0)' >/dev/null"
+check "a batch forged in b1's name with mallory's key is refused" [ "$(hostile forge "$W/b1")" = ESIG ]
+check "a batch of the revoked b3 is refused" [ "$(hostile foreign "$W/b3")" = EREVOKED ]
+check "none of the refused batches changed the hub's state" [ "$(digest hub)" = "$d" ]
+check "sync status lists every kind of refusal with its reason" bash -c "'$CTL' --json sync status --data '$W/hub' | jq -e '[.refusals[].code] as \$c | all((\"EREPLAY\",\"EFORK\",\"ESIG\",\"EREVOKED\"); . as \$x | \$c | index(\$x)) and all(.refusals[]; .why | length > 0)' >/dev/null"
+check "the sync status table shows the quarantine" bash -c "'$CTL' sync status --data '$W/hub' | grep -q QUARANTINED"
 
 for x in hub b1 b2 b3 rogue; do stop "$x"; done
 if grep -q "ERROR: AddressSanitizer\|runtime error" "$W"/*.log; then nok "no sanitizer reports in node logs"; grep -h "runtime error\|AddressSanitizer" "$W"/*.log | head; else ok "no sanitizer reports in node logs"; fi
