@@ -37,7 +37,7 @@ for target in fuzz_record fuzz_request fuzz_api; do
     fi
 done
 
-for it in cli_test sync_test; do
+for it in cli_test sync_test crash_test; do
     echo "== integration $it"
     log=$(mktemp)
     BUILD="$BUILD" tests/integration/$it.sh >"$log" 2>&1

@@ -3,6 +3,7 @@
  * replication tests (the CLI would spend most of the time starting processes).
  *   accord-load DIR create N PREFIX       creates N customers, prints their ids
  *   accord-load DIR edit IDFILE ROUNDS TAG  sets city and adds a tag on every id, ROUNDS times
+ *   accord-load DIR missing IDFILE        prints the ids the node does not hold
  * Exit 0 when every call succeeded. */
 #define _POSIX_C_SOURCE 200809L
 #include "../../client/accord_client.h"
@@ -70,9 +71,32 @@ static int edit(accord_client_t *c, const char *id_file, long rounds, const char
     return 0;
 }
 
+static int missing(accord_client_t *c, const char *id_file)
+{
+    FILE *f = fopen(id_file, "r");
+    if (!f) { perror(id_file); return 1; }
+    char id[80];
+    int rc = 0;
+    while (fgets(id, sizeof id, f)) {
+        id[strcspn(id, "\n")] = 0;
+        if (!id[0]) continue;
+        accord_args_t a;
+        accord_args_init(&a);
+        accord_args_str(&a, "id", id);
+        accord_reply_t r;
+        int code = accord_call(c, "get", &a, &r);
+        if (code == ACCORD_ENOTFOUND) printf("%s\n", id);
+        else if (code) { fprintf(stderr, "accord-load: get %s: %s\n", id, r.message); rc = 1; }
+        accord_reply_destroy(&r);
+        accord_args_destroy(&a);
+    }
+    fclose(f);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 5) {
+    if (argc < 4) {
         fprintf(stderr, "usage: accord-load DIR create N PREFIX | accord-load DIR edit IDFILE ROUNDS TAG\n");
         return 1;
     }
@@ -83,6 +107,7 @@ int main(int argc, char **argv)
     }
     int rc = 1;
     if (!strcmp(argv[2], "create")) rc = create(c, atol(argv[3]), argv[4]);
+    else if (!strcmp(argv[2], "missing")) rc = missing(c, argv[3]);
     else if (!strcmp(argv[2], "edit") && argc == 6) rc = edit(c, argv[3], atol(argv[4]), argv[5]);
     accord_client_destroy(&c);
     return rc;
