@@ -203,14 +203,19 @@ static void usage(FILE *f)
             "  -v, --verbose         log every batch\n"
             "  -h, --help            this text\n"
             "\n"
+            "Each option may also come from the environment: ACCORD_DATA, ACCORD_LISTEN,\n"
+            "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_PIPELINE (see deploy/*.env).\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit codes: 0 stopped, 1 usage, 2 cannot start.\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = getenv("ACCORD_DATA"), *pipeline = getenv("ACCORD_PIPELINE");
-    const char *upstream_key = NULL;
-    sync_config_t sync_cfg = {NULL, NULL, {0}, 300};
+    const char *upstream_key = getenv("ACCORD_UPSTREAM_KEY");
+    sync_config_t sync_cfg = {getenv("ACCORD_LISTEN"), getenv("ACCORD_UPSTREAM"), {0}, 300};
+    if (sync_cfg.listen && !*sync_cfg.listen) sync_cfg.listen = NULL;
+    if (sync_cfg.upstream && !*sync_cfg.upstream) sync_cfg.upstream = NULL;
+    if (upstream_key && !*upstream_key) upstream_key = NULL;
     static const struct option opts[] = {
         {"data", required_argument, 0, 'd'}, {"pipeline", required_argument, 0, 'p'},
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
