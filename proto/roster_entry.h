@@ -33,7 +33,9 @@ typedef struct {
  * 0 and *len, or ACCORD_EINVAL naming nothing in particular: check with roster_entry_valid. */
 int roster_entry_sign(const roster_entry_t *e, const uint8_t org_sk[CRYPTO_SK_LEN], uint8_t *out,
                       size_t *len);
-/* Strictly decodes a signed entry and checks its signature with org_pk.
+/* Strictly decodes a signed entry and checks its signature with org_pk; with org_pk NULL,
+ * only decodes (for entries read back from this node's own store, checked on the way in:
+ * a lookup must not cost an Ed25519 verification).
  * 0, ACCORD_EPROTO (malformed), ACCORD_EVERSION, ACCORD_ETOOBIG or ACCORD_ESIG. */
 int roster_entry_open(const uint8_t *buf, size_t len, const uint8_t org_pk[CRYPTO_PK_LEN],
                       roster_entry_t *out);

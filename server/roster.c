@@ -66,21 +66,23 @@ int roster_add(store_txn_t *t, const uint8_t *signed_entry, size_t len, bool *ch
     if (rc == 0) {
         roster_entry_t old;
         /* Stored entries were checked on the way in; a failure here is a damaged store. */
-        if (roster_entry_open(v.data, v.len, org, &old)) return ACCORD_ESTORE;
+        if (roster_entry_open(v.data, v.len, NULL, &old)) return ACCORD_ESTORE;
         if (!wins(out, signed_entry, len, &old, v.data, v.len)) return 0;
     } else if (rc != ACCORD_ENOTFOUND) {
         return rc;
     }
-    uint8_t origin_key[1 + CRYPTO_ORIGIN_LEN], curve_key[1 + 32], gen[8];
+    uint8_t origin_key[1 + CRYPTO_ORIGIN_LEN], curve_key[1 + 32], gen_key[1 + 8];
     origin_key[0] = 'O';
     crypto_origin_of(out->pk, origin_key + 1);
     curve_key[0] = 'C';
     if (crypto_curve_pk(out->pk, curve_key + 1)) return ACCORD_EKEY;
-    be64_put(gen, roster_generation(t) + 1);
+    gen_key[0] = 'G'; /* which entry changed at each generation: what peers need sent */
+    be64_put(gen_key + 1, roster_generation(t) + 1);
     if ((rc = store_put(t, TBL_ROSTER, key, sizeof key, signed_entry, len)) ||
         (rc = store_put(t, TBL_ROSTER, origin_key, sizeof origin_key, out->pk, CRYPTO_PK_LEN)) ||
         (rc = store_put(t, TBL_ROSTER, curve_key, sizeof curve_key, out->pk, CRYPTO_PK_LEN)) ||
-        (rc = store_put(t, TBL_META, GEN_KEY, strlen(GEN_KEY), gen, sizeof gen)))
+        (rc = store_put(t, TBL_ROSTER, gen_key, sizeof gen_key, out->pk, CRYPTO_PK_LEN)) ||
+        (rc = store_put(t, TBL_META, GEN_KEY, strlen(GEN_KEY), gen_key + 1, 8)))
         return rc;
     *changed = true;
     return 0;
@@ -88,13 +90,12 @@ int roster_add(store_txn_t *t, const uint8_t *signed_entry, size_t len, bool *ch
 
 int roster_by_pk(store_txn_t *t, const uint8_t pk[CRYPTO_PK_LEN], roster_entry_t *out)
 {
-    uint8_t org[CRYPTO_PK_LEN], key[1 + CRYPTO_PK_LEN];
-    int rc = roster_org_pk(t, org);
-    if (rc) return rc;
+    uint8_t key[1 + CRYPTO_PK_LEN];
     node_key(key, pk);
     store_val_t v;
-    if ((rc = store_get(t, TBL_ROSTER, key, sizeof key, &v))) return rc;
-    return roster_entry_open(v.data, v.len, org, out) ? ACCORD_ESTORE : 0;
+    int rc = store_get(t, TBL_ROSTER, key, sizeof key, &v);
+    if (rc) return rc;
+    return roster_entry_open(v.data, v.len, NULL, out) ? ACCORD_ESTORE : 0;
 }
 
 static int by_alias(store_txn_t *t, uint8_t tag, const uint8_t *id, size_t len, roster_entry_t *out)
@@ -131,11 +132,37 @@ int roster_each(store_txn_t *t, roster_fn fn, void *ctx)
     store_val_t k, v;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
         roster_entry_t e;
-        if (roster_entry_open(v.data, v.len, org, &e)) {
+        if (roster_entry_open(v.data, v.len, NULL, &e)) {
             rc = ACCORD_ESTORE;
             break;
         }
         if ((rc = fn(ctx, v.data, v.len, &e))) break;
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : (rc == 1 ? 0 : rc);
+}
+
+int roster_each_since(store_txn_t *t, uint64_t gen, roster_fn fn, void *ctx)
+{
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_ROSTER, "G", 1, false, &it);
+    if (rc) return rc;
+    uint8_t start[1 + 8] = {'G'};
+    be64_put(start + 1, gen + 1);
+    store_iter_seek(it, start, sizeof start);
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (v.len != CRYPTO_PK_LEN) continue;
+        uint8_t key[1 + CRYPTO_PK_LEN];
+        node_key(key, v.data);
+        store_val_t e_bytes;
+        roster_entry_t e;
+        if (store_get(t, TBL_ROSTER, key, sizeof key, &e_bytes) ||
+            roster_entry_open(e_bytes.data, e_bytes.len, NULL, &e)) {
+            rc = ACCORD_ESTORE;
+            break;
+        }
+        if ((rc = fn(ctx, e_bytes.data, e_bytes.len, &e))) break;
     }
     store_iter_destroy(&it);
     return rc < 0 ? rc : (rc == 1 ? 0 : rc);

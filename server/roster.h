@@ -30,6 +30,8 @@ int roster_by_pk(store_txn_t *t, const uint8_t pk[CRYPTO_PK_LEN], roster_entry_t
 /* Calls fn for each standing signed entry, in key order; stops at fn's first non-zero. */
 typedef int (*roster_fn)(void *ctx, const uint8_t *signed_entry, size_t len, const roster_entry_t *e);
 int roster_each(store_txn_t *t, roster_fn fn, void *ctx);
+/* Calls fn for each entry that changed after generation gen (an entry may come twice). */
+int roster_each_since(store_txn_t *t, uint64_t gen, roster_fn fn, void *ctx);
 
 /* Counts changes to the roster, so a running node notices one written by accordctl. */
 uint64_t roster_generation(store_txn_t *t);

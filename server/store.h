@@ -24,7 +24,7 @@ typedef enum {
     TBL_SIBLINGS,  /* entity(16) field(1) base(24) version(24) -> value */
     TBL_CONFLICTS, /* entity(16) field(1) version a(24) version b(24), a < b -> "" */
     TBL_RESOLVED,  /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */
-    TBL_ROSTER,    /* 'N' pk(32) -> signed entry; 'O' origin(16) / 'C' curve pk(32) -> pk(32) */
+    TBL_ROSTER,    /* 'N' pk(32) -> signed entry; 'O' origin(16) / 'C' curve pk(32) / 'G' generation(8 BE) -> pk(32) */
     TBL_QUARANTINE,/* origin(16) -> why a feed is held back (a fork), see sync.h */
     TBL_REJECTS,   /* peer origin(16) feed origin(16) -code(1) -> the last such refusal */
     TBL_COUNT

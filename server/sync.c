@@ -25,6 +25,10 @@
 #define MAX_ORIGINS WIRE_MAX_ORIGINS
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define MON_ENDPOINT "inproc://accord-upstream-monitor"
+/* Batches that arrive together are applied in one durable commit (each in its own nested
+ * transaction, so a refused one takes nothing with it); their ACKs go after that commit. */
+#define GROUP_MAX_BATCHES 16
+#define GROUP_MAX_BYTES (8u << 20)
 
 typedef struct {
     uint8_t id[ID_LEN];
@@ -58,6 +62,13 @@ typedef struct {
     char last_error[320];
 } peer_t;
 
+typedef struct {
+    peer_t *peer;
+    uint8_t origin[ID_LEN];
+    uint32_t slot;
+    uint64_t head, applied, max_hlc;
+} pending_ack_t;
+
 struct sync {
     store_t *st;
     const identity_t *id;
@@ -72,6 +83,13 @@ struct sync {
     uint64_t next_beat_ms;
     bool any_dirty;
     msgpack_sbuffer out;
+    msgpack_sbuffer roster_msg; /* the whole roster as a ROSTER message, of generation: */
+    uint64_t roster_msg_gen;
+    bool roster_msg_ok;
+    store_txn_t *group;  /* batches applied, not yet committed */
+    pending_ack_t acks[GROUP_MAX_BATCHES];
+    uint32_t n_acks;
+    size_t group_bytes;
     /* decoding space, reused for every message */
     wire_vec_t vec[MAX_ORIGINS];
     const uint8_t *items[WIRE_MAX_ROSTER];
@@ -183,15 +201,15 @@ static msgpack_packer *out_begin(sync_t *s, msgpack_packer *pk)
     return pk;
 }
 
-/* Sends what out_begin started. False if the peer cannot take it now. */
-static bool out_send(sync_t *s, peer_t *p)
+/* Sends one message to the peer. False if the peer cannot take it now. */
+static bool out_send_bytes(sync_t *s, peer_t *p, const void *data, size_t size)
 {
     int rc;
     if (p->upstream) {
-        rc = zmq_send(s->dealer, s->out.data, s->out.size, ZMQ_DONTWAIT);
+        rc = zmq_send(s->dealer, data, size, ZMQ_DONTWAIT);
     } else {
         rc = zmq_send(s->router, p->rid, p->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        if (rc >= 0) rc = zmq_send(s->router, s->out.data, s->out.size, ZMQ_DONTWAIT);
+        if (rc >= 0) rc = zmq_send(s->router, data, size, ZMQ_DONTWAIT);
     }
     if (rc < 0) {
         if (errno == EHOSTUNREACH) p->live = false; /* the session is gone */
@@ -199,6 +217,12 @@ static bool out_send(sync_t *s, peer_t *p)
         return false;
     }
     return true;
+}
+
+/* Sends what out_begin started. */
+static bool out_send(sync_t *s, peer_t *p)
+{
+    return out_send_bytes(s, p, s->out.data, s->out.size);
 }
 
 static void send_error(sync_t *s, peer_t *p, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -226,7 +250,7 @@ static void send_hello(sync_t *s, peer_t *p)
 }
 
 typedef struct {
-    msgpack_packer *pk;
+    msgpack_packer pk;
     uint32_t n;
 } roster_pack_t;
 
@@ -234,24 +258,44 @@ static int pack_entry(void *ctx, const uint8_t *signed_entry, size_t len, const 
 {
     (void)e;
     roster_pack_t *rp = ctx;
-    if (rp->pk) wire_pack_bin(rp->pk, signed_entry, len);
+    wire_pack_bin(&rp->pk, signed_entry, len);
     rp->n++;
     return 0;
 }
 
+/* A ROSTER message of the whole roster (since 0) or of what changed after generation
+ * since, into out. False if there is nothing to send. */
+static bool build_roster(store_txn_t *t, uint64_t since, msgpack_sbuffer *out)
+{
+    msgpack_sbuffer items;
+    msgpack_sbuffer_init(&items);
+    roster_pack_t rp = {.n = 0};
+    msgpack_packer_init(&rp.pk, &items, msgpack_sbuffer_write);
+    int rc = since ? roster_each_since(t, since, pack_entry, &rp) : roster_each(t, pack_entry, &rp);
+    out->size = 0;
+    if (rc == 0 && rp.n > 0) {
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+        wire_pack_roster_head(&pk, rp.n);
+        msgpack_sbuffer_write(out, items.data, items.size);
+    }
+    msgpack_sbuffer_destroy(&items);
+    return rc == 0 && rp.n > 0;
+}
+
+/* The whole roster is kept as a message per generation: with a thousand branches
+ * reconnecting it is built once, not a thousand times. */
 static void send_roster(sync_t *s, peer_t *p)
 {
     store_txn_t *t;
     if (store_txn_begin(s->st, NULL, false, &t)) return;
-    roster_pack_t count = {NULL, 0};
-    roster_each(t, pack_entry, &count);
-    msgpack_packer pk;
-    out_begin(s, &pk);
-    wire_pack_roster_head(&pk, count.n);
-    roster_pack_t fill = {&pk, 0};
-    roster_each(t, pack_entry, &fill);
+    uint64_t gen = roster_generation(t);
+    if (!s->roster_msg_ok || s->roster_msg_gen != gen) {
+        s->roster_msg_ok = build_roster(t, 0, &s->roster_msg);
+        s->roster_msg_gen = gen;
+    }
     store_txn_abort(&t);
-    if (fill.n == count.n) out_send(s, p);
+    if (s->roster_msg_ok) out_send_bytes(s, p, s->roster_msg.data, s->roster_msg.size);
 }
 
 /* A session starts (again): what the peer holds is what its HELLO says. */
@@ -331,7 +375,39 @@ static uint64_t held_head(sync_t *s, const uint8_t origin[ID_LEN])
     return slot == UINT32_MAX ? 0 : s->origins[slot].head;
 }
 
-static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
+/* Commits the batches applied so far and answers each; any other use of the store waits
+ * for this, so no reader sees what is not durable and no second write txn is opened. */
+static void group_flush(sync_t *s)
+{
+    if (!s->group) return;
+    int rc = store_txn_commit(&s->group);
+    uint32_t n = s->n_acks;
+    s->n_acks = 0;
+    s->group_bytes = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        pending_ack_t *a = &s->acks[i];
+        peer_t *p = a->peer;
+        if (rc) {
+            char why[120];
+            snprintf(why, sizeof why, "cannot commit: %s", accord_strerror(rc));
+            record_refusal(s, p, a->origin, rc, 0, why);
+            send_ack(s, p, a->origin, held_head(s, a->origin), rc, why);
+            continue;
+        }
+        oplog_observe(s->log, a->max_hlc);
+        if (a->head > s->origins[a->slot].head) s->origins[a->slot].head = a->head;
+        p->records_in += a->applied;
+        if (a->head > p->have[a->slot]) p->have[a->slot] = a->head;
+        if (p->have[a->slot] > p->sent[a->slot]) p->sent[a->slot] = p->have[a->slot];
+        send_ack(s, p, a->origin, a->head, 0, "");
+    }
+    if (!rc && n) {
+        for (uint32_t i = 0; i < s->n_peers; i++) s->peers[i].dirty = true;
+        s->any_dirty = true;
+    }
+}
+
+static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m, size_t bytes)
 {
     const uint8_t *origin = m->origin;
     char why[300];
@@ -354,7 +430,11 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     memset(&res, 0, sizeof res);
     store_txn_t *t = NULL;
     roster_entry_t e;
-    if (!code && (code = store_txn_begin(s->st, NULL, true, &t)) == 0) {
+    if (!code && !s->group && (code = store_txn_begin(s->st, NULL, true, &s->group)))
+        snprintf(why, sizeof why, "cannot write: %s", accord_strerror(code));
+    if (!code && (code = store_txn_begin(s->st, s->group, true, &t)))
+        snprintf(why, sizeof why, "cannot write: %s", accord_strerror(code));
+    if (!code) {
         int rc = roster_by_origin(t, origin, &e);
         if (rc == ACCORD_ENOTFOUND) {
             code = ACCORD_EUNKNOWN;
@@ -381,23 +461,21 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
         }
     }
     if (!code) {
-        code = store_txn_commit(&t);
-        if (code) snprintf(why, sizeof why, "cannot commit: %s", accord_strerror(code));
+        code = store_txn_commit(&t); /* into the group: durable when the group commits */
+        if (code) snprintf(why, sizeof why, "cannot write: %s", accord_strerror(code));
     } else if (t) {
         store_txn_abort(&t);
     }
     if (!code) {
-        oplog_observe(s->log, res.max_hlc);
-        s->origins[slot].head = res.head_seq;
-        p->records_in += res.applied;
-        if (res.head_seq > p->have[slot]) p->have[slot] = res.head_seq;
-        if (p->have[slot] > p->sent[slot]) p->sent[slot] = p->have[slot];
-        for (uint32_t i = 0; i < s->n_peers; i++) s->peers[i].dirty = true;
-        s->any_dirty = true;
-        send_ack(s, p, origin, res.head_seq, 0, "");
+        pending_ack_t *a = &s->acks[s->n_acks++];
+        *a = (pending_ack_t){p, {0}, slot, res.head_seq, res.applied, res.max_hlc};
+        memcpy(a->origin, origin, ID_LEN);
+        s->group_bytes += bytes;
+        if (s->n_acks == GROUP_MAX_BATCHES || s->group_bytes >= GROUP_MAX_BYTES) group_flush(s);
         return;
     }
-    /* a replay is harmless but shown; a store failure is ours, not the peer's */
+    /* what came before it stands; a replay is harmless but shown; a store failure is ours */
+    group_flush(s);
     record_refusal(s, p, origin, code, bad_seq, why);
     send_ack(s, p, origin, held_head(s, origin), code, why);
 }
@@ -472,11 +550,12 @@ static void on_error(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
 }
 
-static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m)
+static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m, size_t bytes)
 {
     p->last_seen_ms = now_ms();
+    if (m->type != WIRE_BATCH) group_flush(s);
     switch (m->type) {
-    case WIRE_BATCH: on_batch(s, p, m); break;
+    case WIRE_BATCH: on_batch(s, p, m, bytes); break;
     case WIRE_ACK: on_ack(s, p, m); break;
     case WIRE_ROSTER: on_roster(s, p, m); break;
     case WIRE_BEAT: on_beat(s, p, m); break;
@@ -523,6 +602,7 @@ static void on_router_message(sync_t *s)
     if (!user || crypto_unhex(user, origin, ID_LEN)) goto done;
     wire_msg_t m;
     int rc = decode(s, zmq_msg_data(&body), zmq_msg_size(&body), &m);
+    if (rc || m.type != WIRE_BATCH) group_flush(s);
     peer_t *p = peer_by_rid(s, zmq_msg_data(&rid), zmq_msg_size(&rid));
     if (p && memcmp(p->origin, origin, ID_LEN)) p = NULL;
     if (rc == 0 && m.type == WIRE_HELLO) {
@@ -576,7 +656,7 @@ static void on_router_message(sync_t *s)
         send_error(s, p, rc, "%s", text);
         goto done;
     }
-    dispatch(s, p, &m);
+    dispatch(s, p, &m, zmq_msg_size(&body));
 done:
     zmq_msg_close(&rid);
     zmq_msg_close(&body);
@@ -648,6 +728,7 @@ static void on_dealer_message(sync_t *s)
     peer_t *p = upstream_peer(s);
     wire_msg_t m;
     int rc = decode(s, zmq_msg_data(&body), zmq_msg_size(&body), &m);
+    if (rc || m.type != WIRE_BATCH) group_flush(s);
     if (rc) {
         char text[200];
         version_text(rc, &m, text, sizeof text);
@@ -661,7 +742,7 @@ static void on_dealer_message(sync_t *s)
         log_info("in session with the hub %s (%u feeds in its vector)", p->name, m.n_vec);
         send_roster(s, p);
     } else {
-        dispatch(s, p, &m);
+        dispatch(s, p, &m, zmq_msg_size(&body));
     }
     zmq_msg_close(&body);
 }
@@ -875,8 +956,8 @@ static void check_roster(sync_t *s)
 {
     store_txn_t *t;
     if (store_txn_begin(s->st, NULL, false, &t)) return;
-    uint64_t gen = roster_generation(t);
-    bool changed = gen != s->roster_gen;
+    uint64_t gen = roster_generation(t), before = s->roster_gen;
+    bool changed = gen != before;
     s->roster_gen = gen;
     for (uint32_t i = 0; i < s->n_peers && changed; i++) {
         peer_t *p = &s->peers[i];
@@ -890,10 +971,11 @@ static void check_roster(sync_t *s)
             p->live = false;
         }
     }
+    /* only what changed: a thousand branches need not each get the whole roster again */
+    bool have_delta = changed && build_roster(t, before < gen ? before : 0, &s->out);
     store_txn_abort(&t);
-    if (!changed) return;
-    for (uint32_t i = 0; i < s->n_peers; i++)
-        if (s->peers[i].used && s->peers[i].live) send_roster(s, &s->peers[i]);
+    for (uint32_t i = 0; i < s->n_peers && have_delta; i++)
+        if (s->peers[i].used && s->peers[i].live) out_send(s, &s->peers[i]);
 }
 
 static void timers(sync_t *s)
@@ -931,10 +1013,14 @@ void sync_run(sync_t *s, const zmq_pollitem_t *items, int n)
             if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) || !(events & ZMQ_POLLIN)) break;
             if (sock == s->router) on_router_message(s);
             else if (sock == s->dealer) on_dealer_message(s);
-            else if (sock == s->zap) on_zap_request(s);
-            else if (sock == s->mon) on_monitor_event(s);
+            else {
+                group_flush(s); /* they read the store */
+                if (sock == s->zap) on_zap_request(s);
+                else if (sock == s->mon) on_monitor_event(s);
+            }
         }
     }
+    group_flush(s);
     timers(s);
     pump(s);
 }
@@ -1072,6 +1158,7 @@ void sync_destroy(sync_t **ps)
 {
     sync_t *s = *ps;
     if (!s) return;
+    group_flush(s);
     void *socks[] = {s->router, s->dealer, s->zap, s->mon};
     for (int i = 0; i < 4; i++)
         if (socks[i]) zmq_close(socks[i]);
@@ -1082,6 +1169,7 @@ void sync_destroy(sync_t **ps)
     }
     free(s->origins);
     msgpack_sbuffer_destroy(&s->out);
+    msgpack_sbuffer_destroy(&s->roster_msg);
     free(s);
     *ps = NULL;
 }

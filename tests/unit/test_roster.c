@@ -163,6 +163,61 @@ static void test_forged_entry_is_not_kept(void **state)
     sodium_free(node.sk);
 }
 
+static int collect(void *ctx, const uint8_t *signed_entry, size_t len, const roster_entry_t *e)
+{
+    (void)signed_entry;
+    (void)len;
+    char *names = ctx;
+    strcat(names, e->name);
+    strcat(names, e->action == ROSTER_REVOKE ? "(revoked) " : " ");
+    return 0;
+}
+
+/* What a hub sends its peers when the roster changes: only the entries changed since. */
+static void test_changes_since_a_generation(void **state)
+{
+    (void)state;
+    keys_t org, n1, n2, n3;
+    keys_new(&org);
+    keys_new(&n1);
+    keys_new(&n2);
+    keys_new(&n3);
+    char *dir = tmp_dir();
+    store_t *st;
+    store_txn_t *t;
+    assert_int_equal(store_open(dir, STORE_NOSYNC, &st), 0);
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(roster_pin_org(t, org.pk), 0);
+    uint8_t buf[ROSTER_ENTRY_MAX];
+    bool changed;
+    roster_entry_t e;
+    assert_int_equal(roster_add(t, buf, sign_entry(&org, n1.pk, ROSTER_ENROLL, 10, "one", buf), &changed, &e), 0);
+    assert_int_equal(roster_add(t, buf, sign_entry(&org, n2.pk, ROSTER_ENROLL, 11, "two", buf), &changed, &e), 0);
+    uint64_t gen = roster_generation(t);
+    assert_int_equal(gen, 2);
+    assert_int_equal(roster_add(t, buf, sign_entry(&org, n3.pk, ROSTER_ENROLL, 12, "three", buf), &changed, &e), 0);
+    assert_int_equal(roster_add(t, buf, sign_entry(&org, n1.pk, ROSTER_REVOKE, 13, "one", buf), &changed, &e), 0);
+    /* an entry that loses changes nothing and is not sent */
+    assert_int_equal(roster_add(t, buf, sign_entry(&org, n2.pk, ROSTER_ENROLL, 1, "two-old", buf), &changed, &e), 0);
+    assert_false(changed);
+    char names[200] = "";
+    assert_int_equal(roster_each_since(t, gen, collect, names), 0);
+    assert_string_equal(names, "three one(revoked) ");
+    names[0] = 0;
+    assert_int_equal(roster_each_since(t, roster_generation(t), collect, names), 0);
+    assert_string_equal(names, "");
+    names[0] = 0;
+    assert_int_equal(roster_each(t, collect, names), 0);
+    assert_int_equal(strlen(names), strlen("one(revoked) two three "));
+    store_txn_abort(&t);
+    store_close(&st);
+    rm_dir(dir);
+    sodium_free(org.sk);
+    sodium_free(n1.sk);
+    sodium_free(n2.sk);
+    sodium_free(n3.sk);
+}
+
 int main(void)
 {
     assert_int_equal(crypto_init(), 0);
@@ -170,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_entry_signature_and_strict_decoding),
         cmocka_unit_test(test_any_order_same_roster_revocation_final),
         cmocka_unit_test(test_forged_entry_is_not_kept),
+        cmocka_unit_test(test_changes_since_a_generation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
