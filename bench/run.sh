@@ -6,3 +6,5 @@ BUILD=${BUILD:-build}
 work=$(mktemp -d /tmp/accord-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$BUILD/accord-bench" "$BUILD" "$work"
+mkdir -p "$work/sync"
+"$BUILD/accord-sync-bench" "$BUILD" "$work/sync"

@@ -383,7 +383,7 @@ static void latency(const char *from, const char *to, unsigned rate, unsigned se
     double *acked = calloc(count, sizeof *acked), *seen = calloc(count, sizeof *seen);
     accord_client_t *obs = client_of(to);
     long long base = peer_field(obs, "upstream", "records_in", NULL);
-    enum { WRITERS = 2 };
+    enum { WRITERS = 4 };
     writer_t w[WRITERS];
     pthread_t th[WRITERS];
     double t0 = now_s() + 0.1;
@@ -559,13 +559,14 @@ static void connections(unsigned n, pid_t *hub)
     double status_ms = (now_s() - s0) * 1e3;
     accord_client_destroy(&c);
     double cpu = proc_cpu_s(*hub) - cpu0, span = now_s() - t0;
-    peak.hwm_kb = proc_mem(*hub).hwm_kb;
+    mem_t held_mem = proc_mem(*hub);
+    peak.hwm_kb = held_mem.hwm_kb;
     if (all_at)
         printf("connections: %u enrolled branches (CURVE + ZAP + HELLO + roster of %u entries) held by one hub: all in "
                "%.2f s, held 15 s with heartbeats; %d shown connected in sync status (answered in %.0f ms); hub CPU "
-               "%.0f%% of a core, peak RSS %.1f MiB (anonymous %.1f MiB)\n",
+               "%.0f%% of a core, peak RSS %.1f MiB (anonymous %.1f MiB), while holding them %.1f MiB (anonymous %.1f MiB)\n",
                n, n + 5, all_at - t0, connected, status_ms, 100 * cpu / span, peak.rss_kb / 1024.0,
-               peak.anon_kb / 1024.0);
+               peak.anon_kb / 1024.0, held_mem.rss_kb / 1024.0, held_mem.anon_kb / 1024.0);
     else
         printf("connections: only %u of %u sessions were answered within 120 s; %d connected\n", held, n, connected);
     for (unsigned i = 0; i < n; i++) zmq_close(socks[i]);

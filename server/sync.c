@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,11 @@
 /* Batches that arrive together are applied in one durable commit (each in its own nested
  * transaction, so a refused one takes nothing with it); their ACKs go after that commit. */
 #define GROUP_MAX_BATCHES 16
-#define GROUP_MAX_BYTES (8u << 20)
+#define GROUP_MAX_RECORDS 2048
+/* A sender's target batch length. A batch is one transaction at the receiver, which holds
+ * every B-tree page it dirties in memory until the commit: on a store of a million
+ * records 4,096 random changes dirtied ~55 MiB, so batches (and groups) stay at 2,048. */
+#define SYNC_BATCH_RECORDS 2048
 
 typedef struct {
     uint8_t id[ID_LEN];
@@ -62,6 +67,31 @@ typedef struct {
     char last_error[320];
 } peer_t;
 
+/* One message queued to many peers without a copy each: ZeroMQ holds a reference per
+ * queued send and drops it from its I/O thread once the bytes are written. */
+typedef struct {
+    atomic_int refs;
+    size_t size;
+    char data[];
+} shared_msg_t;
+
+static void shared_msg_unref(void *data, void *hint)
+{
+    (void)data;
+    shared_msg_t *m = hint;
+    if (atomic_fetch_sub(&m->refs, 1) == 1) free(m);
+}
+
+static shared_msg_t *shared_msg_new(const void *data, size_t size)
+{
+    shared_msg_t *m = malloc(sizeof *m + size);
+    if (!m) abort();
+    atomic_init(&m->refs, 1);
+    m->size = size;
+    memcpy(m->data, data, size);
+    return m;
+}
+
 typedef struct {
     peer_t *peer;
     uint8_t origin[ID_LEN];
@@ -83,13 +113,12 @@ struct sync {
     uint64_t next_beat_ms;
     bool any_dirty;
     msgpack_sbuffer out;
-    msgpack_sbuffer roster_msg; /* the whole roster as a ROSTER message, of generation: */
+    shared_msg_t *roster_msg; /* the whole roster as a ROSTER message, of generation: */
     uint64_t roster_msg_gen;
-    bool roster_msg_ok;
     store_txn_t *group;  /* batches applied, not yet committed */
     pending_ack_t acks[GROUP_MAX_BATCHES];
     uint32_t n_acks;
-    size_t group_bytes;
+    uint64_t group_records;
     /* decoding space, reused for every message */
     wire_vec_t vec[MAX_ORIGINS];
     const uint8_t *items[WIRE_MAX_ROSTER];
@@ -219,6 +248,26 @@ static bool out_send_bytes(sync_t *s, peer_t *p, const void *data, size_t size)
     return true;
 }
 
+static bool out_send_shared(sync_t *s, peer_t *p, shared_msg_t *m)
+{
+    zmq_msg_t msg;
+    atomic_fetch_add(&m->refs, 1);
+    zmq_msg_init_data(&msg, m->data, m->size, shared_msg_unref, m);
+    int rc;
+    if (p->upstream) {
+        rc = zmq_msg_send(&msg, s->dealer, ZMQ_DONTWAIT);
+    } else {
+        rc = zmq_send(s->router, p->rid, p->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        if (rc >= 0) rc = zmq_msg_send(&msg, s->router, ZMQ_DONTWAIT);
+    }
+    if (rc < 0) {
+        zmq_msg_close(&msg); /* drops the reference taken above */
+        if (errno == EHOSTUNREACH) p->live = false;
+        return false;
+    }
+    return true;
+}
+
 /* Sends what out_begin started. */
 static bool out_send(sync_t *s, peer_t *p)
 {
@@ -290,12 +339,17 @@ static void send_roster(sync_t *s, peer_t *p)
     store_txn_t *t;
     if (store_txn_begin(s->st, NULL, false, &t)) return;
     uint64_t gen = roster_generation(t);
-    if (!s->roster_msg_ok || s->roster_msg_gen != gen) {
-        s->roster_msg_ok = build_roster(t, 0, &s->roster_msg);
+    if (!s->roster_msg || s->roster_msg_gen != gen) {
+        if (s->roster_msg) shared_msg_unref(NULL, s->roster_msg);
+        s->roster_msg = NULL;
+        msgpack_sbuffer whole;
+        msgpack_sbuffer_init(&whole);
+        if (build_roster(t, 0, &whole)) s->roster_msg = shared_msg_new(whole.data, whole.size);
+        msgpack_sbuffer_destroy(&whole);
         s->roster_msg_gen = gen;
     }
     store_txn_abort(&t);
-    if (s->roster_msg_ok) out_send_bytes(s, p, s->roster_msg.data, s->roster_msg.size);
+    if (s->roster_msg) out_send_shared(s, p, s->roster_msg);
 }
 
 /* A session starts (again): what the peer holds is what its HELLO says. */
@@ -383,7 +437,7 @@ static void group_flush(sync_t *s)
     int rc = store_txn_commit(&s->group);
     uint32_t n = s->n_acks;
     s->n_acks = 0;
-    s->group_bytes = 0;
+    s->group_records = 0;
     for (uint32_t i = 0; i < n; i++) {
         pending_ack_t *a = &s->acks[i];
         peer_t *p = a->peer;
@@ -407,7 +461,7 @@ static void group_flush(sync_t *s)
     }
 }
 
-static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m, size_t bytes)
+static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
     const uint8_t *origin = m->origin;
     char why[300];
@@ -470,8 +524,8 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m, size_t bytes)
         pending_ack_t *a = &s->acks[s->n_acks++];
         *a = (pending_ack_t){p, {0}, slot, res.head_seq, res.applied, res.max_hlc};
         memcpy(a->origin, origin, ID_LEN);
-        s->group_bytes += bytes;
-        if (s->n_acks == GROUP_MAX_BATCHES || s->group_bytes >= GROUP_MAX_BYTES) group_flush(s);
+        s->group_records += m->n_items;
+        if (s->n_acks == GROUP_MAX_BATCHES || s->group_records >= GROUP_MAX_RECORDS) group_flush(s);
         return;
     }
     /* what came before it stands; a replay is harmless but shown; a store failure is ours */
@@ -550,12 +604,12 @@ static void on_error(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
 }
 
-static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m, size_t bytes)
+static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
     p->last_seen_ms = now_ms();
     if (m->type != WIRE_BATCH) group_flush(s);
     switch (m->type) {
-    case WIRE_BATCH: on_batch(s, p, m, bytes); break;
+    case WIRE_BATCH: on_batch(s, p, m); break;
     case WIRE_ACK: on_ack(s, p, m); break;
     case WIRE_ROSTER: on_roster(s, p, m); break;
     case WIRE_BEAT: on_beat(s, p, m); break;
@@ -656,7 +710,7 @@ static void on_router_message(sync_t *s)
         send_error(s, p, rc, "%s", text);
         goto done;
     }
-    dispatch(s, p, &m, zmq_msg_size(&body));
+    dispatch(s, p, &m);
 done:
     zmq_msg_close(&rid);
     zmq_msg_close(&body);
@@ -742,7 +796,7 @@ static void on_dealer_message(sync_t *s)
         log_info("in session with the hub %s (%u feeds in its vector)", p->name, m.n_vec);
         send_roster(s, p);
     } else {
-        dispatch(s, p, &m, zmq_msg_size(&body));
+        dispatch(s, p, &m);
     }
     zmq_msg_close(&body);
 }
@@ -856,7 +910,7 @@ static uint64_t pack_batch(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LE
     if (store_iter_new(t, TBL_CHECKPTS, origin, ID_LEN, false, &it)) return 0;
     store_iter_seek(it, key, sizeof key);
     store_val_t k, v;
-    uint64_t last = 0, limit = from + WIRE_MAX_RECORDS - 1;
+    uint64_t last = 0, limit = from + SYNC_BATCH_RECORDS - 1;
     const void *sig = NULL;
     /* checkpoints in range: the batch ends at the furthest one that keeps it in bounds */
     uint64_t checkpoints[64];
@@ -1169,7 +1223,7 @@ void sync_destroy(sync_t **ps)
     }
     free(s->origins);
     msgpack_sbuffer_destroy(&s->out);
-    msgpack_sbuffer_destroy(&s->roster_msg);
+    if (s->roster_msg) shared_msg_unref(NULL, s->roster_msg);
     free(s);
     *ps = NULL;
 }
