@@ -75,8 +75,9 @@ asan:
 	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" test
 
-# The unit suites under valgrind, built at -O0 in build-valgrind/ (fewer merge cases: slow).
-valgrind:
+# The unit suites under valgrind, built at -O0 in build-valgrind/ (fewer merge cases: slow),
+# then a hub and a branch replicating under valgrind.
+valgrind: $(BINS)
 	$(MAKE) BUILD=build-valgrind CFLAGS="-g -O0" $(patsubst $(BUILD)/%,build-valgrind/%,$(UNIT_BINS))
 	@set -e; for t in build-valgrind/tests/test_*; do \
 	  echo "== valgrind $$t"; \
@@ -85,6 +86,7 @@ valgrind:
 	    || { cat build-valgrind/$$(basename $$t).log; exit 1; }; \
 	  tail -1 build-valgrind/$$(basename $$t).log; \
 	done
+	tests/integration/valgrind_sync.sh
 
 # libFuzzer builds (clang). `make fuzz FUZZ_SECONDS=60` runs each target that long.
 FUZZ_SECONDS ?= 60
