@@ -697,8 +697,12 @@ static void on_router_message(sync_t *s)
         tmp.rid_len = zmq_msg_size(&rid) < sizeof tmp.rid ? zmq_msg_size(&rid) : sizeof tmp.rid;
         snprintf(tmp.name, sizeof tmp.name, "%s", user);
         char text[200];
-        if (rc) send_error(s, &tmp, rc, "%s", version_text(rc, &m, text, sizeof text));
-        else send_error(s, &tmp, ACCORD_ENOTFOUND, "no session: send HELLO first");
+        if (rc) {
+            log_warn("from %s: %s", user, version_text(rc, &m, text, sizeof text));
+            send_error(s, &tmp, rc, "%s", text);
+        } else {
+            send_error(s, &tmp, ACCORD_ENOTFOUND, "no session: send HELLO first");
+        }
         goto done;
     }
     if (rc) {

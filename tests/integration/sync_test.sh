@@ -128,6 +128,10 @@ check "the other branches keep syncing" wait_until 15 has_customer b1 "$C4"
 # hostile batches from an enrolled node: each refused with nothing applied, reason kept
 PEER="$BUILD/tests/accord-peer"
 hostile() { "$PEER" "$HUB_EP" "$HUB_KEY" "$W/mallory" "$@" 2>>"$W/peer.log"; }
+v=$(hostile version)
+check "a HELLO of another protocol version is answered with a clear error ($v)" \
+    bash -c "[[ '$v' == 'EVERSION replication protocol 99 is not spoken here (this node speaks 1)'* ]]"
+check "the hub logs the version mismatch" grep -q "replication protocol 99 is not spoken here" "$W/hub.log"
 check "a genuine batch from mallory applies" [ "$(hostile first)" = OK ]
 check "the same batch sent again is refused as a replay" [ "$(hostile replay)" = EREPLAY ]
 d=$(digest hub)
@@ -144,6 +148,20 @@ check "none of the refused batches changed the hub's state" [ "$(digest hub)" = 
 check "sync status lists every kind of refusal with its reason" bash -c "'$CTL' --json sync status --data '$W/hub' | jq -e '[.refusals[].code] as \$c | all((\"EREPLAY\",\"EFORK\",\"ESIG\",\"EREVOKED\"); . as \$x | \$c | index(\$x)) and all(.refusals[]; .why | length > 0)' >/dev/null"
 check "the sync status table shows the quarantine" bash -c "'$CTL' sync status --data '$W/hub' | grep -q QUARANTINED"
 
-for x in hub b1 b2 b3 rogue; do stop "$x"; done
+# a regional hub: listens for its own branches and has HQ's hub as its upstream
+for x in rh b4; do "$CTL" node init --data "$W/$x" --name "$x" --role "$([ $x = rh ] && echo hub || echo branch)" --org-pub "$ORG" >/dev/null; done
+"$CTL" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub rh)" --name rh --role hub --region south >/dev/null
+"$CTL" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub b4)" --name b4 --role branch --region south >/dev/null
+RH_EP="tcp://127.0.0.1:$(free_port)"
+start rh --listen "$RH_EP" --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
+check "the regional hub gets the roster from HQ" wait_until 15 bash -c "[ \$('$CTL' --json roster --data '$W/rh' | jq length) -ge 7 ]"
+start b4 --upstream "$RH_EP" --upstream-key "$(pub rh)" || exit 1
+C5=$(ACCORD_DATA="$W/b4" "$ACCORD" customer add --name "Regional Customer")
+check "a change at a branch of the regional hub reaches a branch of HQ" wait_until 20 has_customer b1 "$C5"
+C6=$(ACCORD_DATA="$W/b1" "$ACCORD" customer add --name "Back Down South")
+check "and a change at HQ's branch reaches it" wait_until 20 has_customer b4 "$C6"
+check "the regional hub shows HQ upstream and b4 downstream" bash -c "'$CTL' --json sync status --data '$W/rh' | jq -e '([.peers[] | select(.direction == \"upstream\" and .connected == 1)] | length == 1) and ([.peers[] | select(.name == \"b4\" and .connected == 1)] | length == 1)' >/dev/null"
+
+for x in hub b1 b2 b3 rogue rh b4; do stop "$x"; done
 if grep -q "ERROR: AddressSanitizer\|runtime error" "$W"/*.log; then nok "no sanitizer reports in node logs"; grep -h "runtime error\|AddressSanitizer" "$W"/*.log | head; else ok "no sanitizer reports in node logs"; fi
 echo "# sync done: $n checks"

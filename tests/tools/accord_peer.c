@@ -12,6 +12,7 @@
  *          fork      a second, different record 3, validly signed by OWN_DIR's key
  *          forge     a record claiming OTHER_DIR's origin, signed by OWN_DIR's key
  *          foreign   OTHER_DIR's own genuine records the hub lacks (a revoked node's)
+ *          version   a HELLO of protocol version 99: prints the ERROR's name and message
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../../proto/accord_err.h"
@@ -100,13 +101,28 @@ int main(int argc, char **argv)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     uint8_t store_id[16] = {0};
-    wire_pack_hello(&pk, "branch", store_id, NULL, 0);
-    send_buf(&sb);
-
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     wire_msg_t m, hello;
     int rc;
+    if (!strcmp(step, "version")) { /* a node of a future protocol: [1, 99, role, store_id, []] */
+        msgpack_pack_array(&pk, 5);
+        msgpack_pack_uint8(&pk, WIRE_HELLO);
+        msgpack_pack_uint8(&pk, 99);
+        msgpack_pack_str(&pk, 6);
+        msgpack_pack_str_body(&pk, "branch", 6);
+        msgpack_pack_bin(&pk, 16);
+        msgpack_pack_bin_body(&pk, store_id, 16);
+        msgpack_pack_array(&pk, 0);
+        send_buf(&sb);
+        while ((rc = recv_msg(&msg, &m, 10000)) == 0 && m.type != WIRE_ERROR) {}
+        if (rc) return 1;
+        printf("%s %.*s\n", accord_errname((int)m.code), (int)m.text_len, m.text);
+        return 0;
+    }
+    wire_pack_hello(&pk, "branch", store_id, NULL, 0);
+    send_buf(&sb);
+
     while ((rc = recv_msg(&msg, &m, 10000)) == 0 && m.type != WIRE_HELLO) {}
     if (rc) {
         fprintf(stderr, "accord-peer: no HELLO from the hub (%s)\n", accord_errname(rc));
