@@ -118,6 +118,14 @@ int main(int argc, char **argv)
         while ((rc = recv_msg(&msg, &m, 10000)) == 0 && m.type != WIRE_ERROR) {}
         if (rc) return 1;
         printf("%s %.*s\n", accord_errname((int)m.code), (int)m.text_len, m.text);
+        zmq_msg_close(&msg);
+        msgpack_sbuffer_destroy(&sb);
+        zmq_close(sock);
+        zmq_ctx_term(ctx);
+        identity_destroy(&id);
+        identity_destroy(&other_id);
+        store_close(&st);
+        store_close(&other);
         return 0;
     }
     wire_pack_hello(&pk, "branch", store_id, NULL, 0);
