@@ -8,6 +8,7 @@
 #include "../proto/wire.h"
 #include "apply.h"
 #include "digest.h"
+#include "feed_batch.h"
 #include "log.h"
 #include "roster.h"
 
@@ -35,6 +36,7 @@
  * reuse). Catching up 1,000,000 changes (make bench), the hub's peak anonymous memory was
  * 81 MiB with batches of 2,048 and 47 MiB with 1,024, for 15% less throughput. */
 #define SYNC_BATCH_RECORDS 1024
+_Static_assert(FEED_BATCH_MAX == WIRE_MAX_RECORDS, "a stored batch is one wire batch");
 
 typedef struct {
     uint8_t id[ID_LEN];
@@ -124,6 +126,7 @@ struct sync {
     wire_vec_t vec[MAX_ORIGINS];
     const uint8_t *items[WIRE_MAX_ROSTER];
     size_t item_lens[WIRE_MAX_ROSTER];
+    feed_batch_t batch; /* what pack_batch reads */
 };
 
 static uint64_t now_ms(void)
@@ -908,54 +911,12 @@ static void on_zap_request(sync_t *s)
  * bytes; packs a BATCH into s->out. Returns the last seq, or 0 if none can be sent. */
 static uint64_t pack_batch(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t from, uint64_t head)
 {
-    uint8_t key[ID_LEN + 8];
-    memcpy(key, origin, ID_LEN);
-    be64_put(key + ID_LEN, from);
-    store_iter_t *it;
-    if (store_iter_new(t, TBL_CHECKPTS, origin, ID_LEN, false, &it)) return 0;
-    store_iter_seek(it, key, sizeof key);
-    store_val_t k, v;
-    uint64_t last = 0, limit = from + SYNC_BATCH_RECORDS - 1;
-    const void *sig = NULL;
-    /* checkpoints in range: the batch ends at the furthest one that keeps it in bounds */
-    uint64_t checkpoints[64];
-    const void *sigs[64];
-    unsigned n_cp = 0;
-    while (n_cp < 64 && store_iter_next(it, &k, &v) == 1 && k.len == sizeof key && v.len == CRYPTO_SIG_LEN) {
-        uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
-        if (seq > head || (seq > limit && n_cp > 0)) break;
-        checkpoints[n_cp] = seq;
-        sigs[n_cp++] = v.data;
-        if (seq >= limit) break;
-    }
-    store_iter_destroy(&it);
-    if (n_cp == 0) return 0;
-    if (store_iter_new(t, TBL_FEED, origin, ID_LEN, false, &it)) return 0;
-    store_iter_seek(it, key, sizeof key);
-    size_t bytes = 0;
-    uint32_t n = 0;
-    unsigned cp = 0;
-    while (store_iter_next(it, &k, &v) == 1) {
-        uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
-        if (seq != from + n || n >= WIRE_MAX_RECORDS) break;
-        if (bytes + v.len > WIRE_BATCH_BYTES && last) break; /* full, and a checkpoint was reached */
-        s->items[n] = v.data;
-        s->item_lens[n] = v.len;
-        bytes += v.len;
-        n++;
-        if (seq == checkpoints[cp]) {
-            last = seq;
-            sig = sigs[cp];
-            if (++cp == n_cp) break;
-        }
-    }
-    store_iter_destroy(&it);
+    uint64_t last = feed_batch(t, origin, from, head, SYNC_BATCH_RECORDS, WIRE_BATCH_BYTES, &s->batch);
     if (!last) return 0;
     msgpack_packer pk;
     out_begin(s, &pk);
-    uint32_t count = (uint32_t)(last - from + 1);
-    wire_pack_batch_head(&pk, origin, sig, count);
-    for (uint32_t i = 0; i < count; i++) wire_pack_bin(&pk, s->items[i], s->item_lens[i]);
+    wire_pack_batch_head(&pk, origin, s->batch.sig, s->batch.n);
+    for (uint32_t i = 0; i < s->batch.n; i++) wire_pack_bin(&pk, s->batch.items[i], s->batch.lens[i]);
     return last;
 }
 
