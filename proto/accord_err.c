@@ -28,6 +28,7 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_EFUTURE, "EFUTURE", "a clock is too far ahead"},
     {ACCORD_EREPLAY, "EREPLAY", "an old batch sent again: nothing new in it"},
     {ACCORD_EQUARANTINE, "EQUARANTINE", "the feed is quarantined after a fork"},
+    {ACCORD_ENOTMINE, "ENOTMINE", "it is addressed to another node"},
 };
 
 const char *accord_strerror(int code)

@@ -32,6 +32,7 @@ enum accord_err {
     ACCORD_EFUTURE = -23,    /* records stamped too far ahead of this node's clock */
     ACCORD_EREPLAY = -24,    /* a batch holding only records already applied */
     ACCORD_EQUARANTINE = -25,/* the origin's feed is quarantined (it forked) */
+    ACCORD_ENOTMINE = -26,   /* addressed to another node (a bundle) */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */

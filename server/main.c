@@ -116,6 +116,11 @@ static int run_writes(api_t *api, int n, bool any_write)
         p->body.size = 0;
         msgpack_packer pk;
         msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
+        if (req_str_eq(p->req.verb, "sync_reload")) { /* accordctl bundle import wrote the store */
+            if (sync_link) sync_reload(sync_link);
+            msgpack_pack_nil(&pk);
+            continue;
+        }
         if (req_str_eq(p->req.verb, "sync_status")) {
             if (sync_link) sync_status(sync_link, &pk);
             else p->code = ACCORD_ENOTFOUND, snprintf(p->msg, sizeof p->msg,

@@ -1056,6 +1056,14 @@ void sync_local_commit(sync_t *s)
     pump(s);
 }
 
+void sync_reload(sync_t *s)
+{
+    if (load_origins(s)) log_error("cannot read the feed heads again");
+    for (uint32_t i = 0; i < s->n_peers; i++) s->peers[i].dirty = true;
+    s->any_dirty = true;
+    pump(s);
+}
+
 int sync_poll_items(sync_t *s, zmq_pollitem_t *items)
 {
     int n = 0;

@@ -47,6 +47,9 @@ int sync_poll_items(sync_t *s, zmq_pollitem_t *items);
 void sync_run(sync_t *s, const zmq_pollitem_t *items, int n);
 /* This node committed records of its own feed: peers may now lack them. */
 void sync_local_commit(sync_t *s);
+/* Another process (accordctl bundle import) applied feeds to the store: read the heads
+ * again and offer peers what they now lack. */
+void sync_reload(sync_t *s);
 /* The body of the local API's sync_status reply (docs/PROTOCOL.md). */
 void sync_status(sync_t *s, msgpack_packer *pk);
 

@@ -48,6 +48,15 @@ static void help(FILE *f)
             "  sync status --data DIR\n"
             "                        each peer: connected, last seen, lag in records and\n"
             "                        seconds, refused batches and why; quarantined feeds\n"
+            "  bundle vector --data DIR\n"
+            "                        the last seq this node holds of every feed ('ORIGIN SEQ'\n"
+            "                        lines), to give to the node that exports a bundle for it\n"
+            "  bundle export --data DIR --to NODE_PUBLIC_KEY [--since VECTOR_FILE] --out FILE\n"
+            "                        the roster and the signed changes the recipient lacks,\n"
+            "                        sealed to its key, for when the line is down\n"
+            "  bundle import --data DIR FILE\n"
+            "                        check the whole bundle, then apply it (a running node\n"
+            "                        may stay up); importing twice changes nothing\n"
             "  digest --data DIR     the digest of this node's whole state (equal digests:\n"
             "                        equal data)\n"
             "  verify --data DIR --hub ENDPOINT --hub-key HEX\n"
@@ -448,6 +457,7 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "revoke")) return roster_sign(argc, argv, dir, ROSTER_REVOKE);
     if (!strcmp(noun, "roster")) return roster_list(dir);
     if (!strcmp(noun, "sync")) return sync_cmd(argc, argv, dir, verb);
+    if (!strcmp(noun, "bundle")) return bundle_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "digest")) return digest_cmd(dir);
     if (!strcmp(noun, "verify")) return verify_cmd(argc, argv, dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);

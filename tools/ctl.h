@@ -25,6 +25,9 @@ int roster_list(const char *dir);
 /* ctl_sync.c: replication */
 int sync_cmd(int argc, char **argv, const char *dir, const char *verb);
 
+/* ctl_bundle.c: feeds moved by file */
+int bundle_cmd(int argc, char **argv, const char *dir, const char *verb);
+
 /* ctl_verify.c: state digests */
 int digest_cmd(const char *dir);
 int verify_cmd(int argc, char **argv, const char *dir);
