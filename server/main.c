@@ -14,6 +14,7 @@
 #include "identity.h"
 #include "log.h"
 #include "oplog.h"
+#include "rejoin.h"
 #include "store.h"
 #include "sync.h"
 
@@ -56,6 +57,7 @@ typedef struct {
 
 static pending_t batch[BATCH_MAX];
 static sync_t *sync_link; /* NULL when the node replicates with no one */
+static bool restored;     /* restored and not yet rejoined: no changes (rejoin.h) */
 
 static int recv_one(void *sock, pending_t *p)
 {
@@ -170,6 +172,12 @@ static void run_batch(api_t *api, void *sock, int n)
             continue;
         }
         p->write = api_is_write(&p->req);
+        if (p->write && (sync_link ? sync_rejoining(sync_link) : restored)) {
+            p->code = ACCORD_EREADONLY;
+            snprintf(p->msg, sizeof p->msg, "%s", REJOIN_WAITING_TEXT);
+            p->write = false;
+            continue;
+        }
         any_write |= p->write;
     }
     int rc;
@@ -324,6 +332,9 @@ int main(int argc, char **argv)
         log_error("--listen: only a hub accepts other nodes; this node is a %s", id->role);
         return 1;
     }
+    restored = rejoin_pending(api.st);
+    if (restored)
+        log_warn("%s%s", REJOIN_WAITING_TEXT, sync_cfg.upstream ? "" : " (this node has no --upstream: it stays read-only)");
     if (sync_cfg.listen || sync_cfg.upstream) {
         sync_link = sync_new(ctx, api.st, id, api.log, &sync_cfg, err, sizeof err);
         if (!sync_link) {

@@ -19,17 +19,14 @@ struct oplog {
 
 #define HEAD_VAL_LEN (8 + 32 + CRYPTO_SIG_LEN)
 
-int oplog_open(store_t *st, const identity_t *id, oplog_t **out)
+/* The own feed's head as stored, and the clock's last reading. */
+static int read_head(store_t *st, oplog_t *log)
 {
-    oplog_t *log = calloc(1, sizeof *log);
-    if (!log) abort();
-    log->id = id;
-    msgpack_sbuffer_init(&log->buf);
     store_txn_t *t;
     int rc = store_txn_begin(st, NULL, false, &t);
-    if (rc) goto fail;
+    if (rc) return rc;
     store_val_t v;
-    rc = store_get(t, TBL_HEADS, id->origin, ID_LEN, &v);
+    rc = store_get(t, TBL_HEADS, log->id->origin, ID_LEN, &v);
     if (rc == 0 && v.len == HEAD_VAL_LEN) {
         log->head.seq = be64_get(v.data);
         memcpy(log->head.hash, (const uint8_t *)v.data + 8, 32);
@@ -39,16 +36,31 @@ int oplog_open(store_t *st, const identity_t *id, oplog_t **out)
         rc = 0;
     }
     if (rc == 0 && store_get(t, TBL_META, "hlc", 3, &v) == 0 && v.len == 8)
-        log->clock.last = be64_get(v.data);
+        hlc_observe(&log->clock, be64_get(v.data));
     store_txn_abort(&t);
-    if (rc) goto fail;
-    log->sealed = log->durable = log->head;
+    if (rc == 0) log->sealed = log->durable = log->head;
+    return rc;
+}
+
+int oplog_open(store_t *st, const identity_t *id, oplog_t **out)
+{
+    oplog_t *log = calloc(1, sizeof *log);
+    if (!log) abort();
+    log->id = id;
+    msgpack_sbuffer_init(&log->buf);
+    int rc = read_head(st, log);
+    if (rc) {
+        msgpack_sbuffer_destroy(&log->buf);
+        free(log);
+        return rc;
+    }
     *out = log;
     return 0;
-fail:
-    msgpack_sbuffer_destroy(&log->buf);
-    free(log);
-    return rc;
+}
+
+int oplog_reload(oplog_t *log, store_t *st)
+{
+    return read_head(st, log);
 }
 
 void oplog_destroy(oplog_t **plog)

@@ -25,6 +25,8 @@ typedef struct oplog oplog_t;
 
 int oplog_open(store_t *st, const identity_t *id, oplog_t **out);
 void oplog_destroy(oplog_t **log);
+/* Reads the own feed's head again: records of it were applied from elsewhere (rejoin). */
+int oplog_reload(oplog_t *log, store_t *st);
 
 /* Fills rec's origin, seq, hlc and prev, encodes it, stores it and applies it to the
  * state in t. A refused record (ACCORD_EPROTO, ACCORD_EINVAL, ACCORD_ETOOBIG) leaves t

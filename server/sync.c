@@ -10,6 +10,7 @@
 #include "digest.h"
 #include "feed_batch.h"
 #include "log.h"
+#include "rejoin.h"
 #include "roster.h"
 
 #include <errno.h>
@@ -127,6 +128,8 @@ struct sync {
     const uint8_t *items[WIRE_MAX_ROSTER];
     size_t item_lens[WIRE_MAX_ROSTER];
     feed_batch_t batch; /* what pack_batch reads */
+    bool rejoining;      /* restored: fetching this node's own newest records (rejoin.h) */
+    uint64_t rejoin_target; /* the hub's head of this node's feed */
 };
 
 static uint64_t now_ms(void)
@@ -401,14 +404,15 @@ static void record_refusal(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], i
     key[2 * ID_LEN] = (uint8_t)-code;
     store_txn_t *t;
     int rc = store_txn_begin(s->st, NULL, true, &t);
-    if (!rc && !(rc = store_put(t, TBL_REJECTS, key, sizeof key, sb.data, sb.size)) && code == ACCORD_EFORK) {
+    bool own = memcmp(origin, s->id->origin, ID_LEN) == 0; /* never quarantine this node's own feed */
+    if (!rc && !(rc = store_put(t, TBL_REJECTS, key, sizeof key, sb.data, sb.size)) && code == ACCORD_EFORK && !own) {
         /* the same layout, keyed by the forked origin: the evidence an operator needs */
         rc = store_put(t, TBL_QUARANTINE, origin, ID_LEN, sb.data, sb.size);
     }
     if (!rc) rc = store_txn_commit(&t);
     else store_txn_abort(&t);
     if (rc) log_error("cannot record the refusal: %s", accord_strerror(rc));
-    if (code == ACCORD_EFORK) {
+    if (code == ACCORD_EFORK && !own) {
         uint32_t slot = origin_slot(s, origin, true);
         if (slot != UINT32_MAX) s->origins[slot].quarantined = true;
         log_error("feed %s forked at seq %llu; it is quarantined: no more of it is applied or forwarded here. "
@@ -433,6 +437,21 @@ static uint64_t held_head(sync_t *s, const uint8_t origin[ID_LEN])
     return slot == UINT32_MAX ? 0 : s->origins[slot].head;
 }
 
+static void finish_rejoin(sync_t *s)
+{
+    store_txn_t *t;
+    int rc = store_txn_begin(s->st, NULL, true, &t);
+    if (!rc && !(rc = rejoin_mark(t, false))) rc = store_txn_commit(&t);
+    else if (t) store_txn_abort(&t);
+    if (rc) {
+        log_error("cannot record that the rejoin is done: %s", accord_strerror(rc));
+        return;
+    }
+    s->rejoining = false;
+    log_info("rejoined: this node's own feed is at seq %llu, as at the hub; it accepts changes again",
+             (unsigned long long)oplog_head(s->log).seq);
+}
+
 /* Commits the batches applied so far and answers each; any other use of the store waits
  * for this, so no reader sees what is not durable and no second write txn is opened. */
 static void group_flush(sync_t *s)
@@ -454,6 +473,10 @@ static void group_flush(sync_t *s)
         }
         oplog_observe(s->log, a->max_hlc);
         if (a->head > s->origins[a->slot].head) s->origins[a->slot].head = a->head;
+        if (memcmp(a->origin, s->id->origin, ID_LEN) == 0) { /* rejoin: records of our own feed */
+            if (oplog_reload(s->log, s->st)) log_error("cannot read this node's feed head again");
+            if (s->rejoining && oplog_head(s->log).seq >= s->rejoin_target) finish_rejoin(s);
+        }
         p->records_in += a->applied;
         if (a->head > p->have[a->slot]) p->have[a->slot] = a->head;
         if (p->have[a->slot] > p->sent[a->slot]) p->sent[a->slot] = p->have[a->slot];
@@ -476,10 +499,11 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     if (slot == UINT32_MAX) {
         code = ACCORD_ETOOBIG;
         snprintf(why, sizeof why, "this node already follows %d feeds", MAX_ORIGINS);
-    } else if (memcmp(origin, s->id->origin, ID_LEN) == 0) {
+    } else if (memcmp(origin, s->id->origin, ID_LEN) == 0 && !(s->rejoining && p->upstream)) {
         code = ACCORD_EFORK;
         snprintf(why, sizeof why, "the peer holds records of this node's own feed that this node lacks: this node "
-                                  "was probably restored from an old backup; stop writing here and rejoin");
+                                  "was restored from an old backup without 'accordctl restore'; stop it, restore "
+                                  "it with 'accordctl restore' and let it rejoin, or its next change forks its feed");
     } else if (s->origins[slot].quarantined) {
         code = ACCORD_EQUARANTINE;
         snprintf(why, sizeof why, "this feed forked and is quarantined here (accordctl sync status)");
@@ -799,6 +823,15 @@ static void on_dealer_message(sync_t *s)
         log_error("from the hub %s: %s", p->name, text);
         send_error(s, p, rc, "%s", text);
     } else if (m.type == WIRE_HELLO) {
+        if (s->rejoining) {
+            uint64_t at_hub = 0, here = oplog_head(s->log).seq;
+            for (uint32_t i = 0; i < m.n_vec; i++)
+                if (memcmp(s->vec[i].origin, s->id->origin, ID_LEN) == 0) at_hub = s->vec[i].seq;
+            s->rejoin_target = at_hub;
+            if (at_hub <= here) finish_rejoin(s);
+            else log_info("rejoining: fetching records %llu-%llu of this node's own feed from the hub",
+                          (unsigned long long)here + 1, (unsigned long long)at_hub);
+        }
         start_session(s, p, &m);
         p->last_seen_ms = now_ms();
         log_info("in session with the hub %s (%u feeds in its vector)", p->name, m.n_vec);
@@ -937,7 +970,7 @@ static void pump(sync_t *s)
                 uint32_t i = (p->rr + k) % s->n_origins;
                 origin_t *o = &s->origins[i];
                 if (o->head <= p->sent[i] || o->quarantined || p->paused[i] > now) continue;
-                if (memcmp(o->id, p->origin, ID_LEN) == 0) continue; /* its own feed: rejoin is issue 4's */
+                /* a peer's own feed goes back to it only when it lacks some: a restored node rejoining */
                 if (!t && store_txn_begin(s->st, NULL, false, &t)) return;
                 uint64_t last = pack_batch(s, t, o->id, p->sent[i] + 1, o->head);
                 if (!last) {
@@ -1056,6 +1089,11 @@ void sync_local_commit(sync_t *s)
     pump(s);
 }
 
+bool sync_rejoining(const sync_t *s)
+{
+    return s->rejoining;
+}
+
 void sync_reload(sync_t *s)
 {
     if (load_origins(s)) log_error("cannot read the feed heads again");
@@ -1111,6 +1149,7 @@ sync_t *sync_new(void *zctx, store_t *st, const identity_t *id, oplog_t *log, co
         snprintf(err, err_cap, "this node's key has no CurveZMQ form");
         goto fail;
     }
+    s->rejoining = rejoin_pending(st);
     if ((rc = load_origins(s))) {
         snprintf(err, err_cap, "cannot read the feed heads: %s", accord_strerror(rc));
         goto fail;

@@ -50,6 +50,8 @@ void sync_local_commit(sync_t *s);
 /* Another process (accordctl bundle import) applied feeds to the store: read the heads
  * again and offer peers what they now lack. */
 void sync_reload(sync_t *s);
+/* True while this restored node is fetching its own newest records (rejoin.h). */
+bool sync_rejoining(const sync_t *s);
 /* The body of the local API's sync_status reply (docs/PROTOCOL.md). */
 void sync_status(sync_t *s, msgpack_packer *pk);
 

@@ -76,7 +76,11 @@ static void help(FILE *f)
             "                        --repair replaces the stored state (node stopped)\n"
             "  backup --data DIR DEST\n"
             "                        a consistent, compact copy of the node (key included) in\n"
-            "                        the new directory DEST; the node may keep running\n\n"
+            "                        the new directory DEST; the node may keep running\n"
+            "  restore --data DIR BACKUP_DIR\n"
+            "                        put a backup back as the node in DIR (a new path); it\n"
+            "                        accepts no changes until it has fetched its own newest\n"
+            "                        changes from the hub, so its feed cannot fork\n\n"
             "--data defaults to $ACCORD_DATA. Exit codes: 0 done, 1 wrong arguments,\n"
             "2 the feed or the state is damaged, 3 cannot open the node, 4 other error.\n");
 }
@@ -458,6 +462,7 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "roster")) return roster_list(dir);
     if (!strcmp(noun, "sync")) return sync_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "bundle")) return bundle_cmd(argc, argv, dir, verb);
+    if (!strcmp(noun, "restore")) return restore_cmd(argc, argv, dir);
     if (!strcmp(noun, "digest")) return digest_cmd(dir);
     if (!strcmp(noun, "verify")) return verify_cmd(argc, argv, dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);

@@ -28,6 +28,9 @@ int sync_cmd(int argc, char **argv, const char *dir, const char *verb);
 /* ctl_bundle.c: feeds moved by file */
 int bundle_cmd(int argc, char **argv, const char *dir, const char *verb);
 
+/* ctl_restore.c: a backup put back, marked to rejoin */
+int restore_cmd(int argc, char **argv, const char *dir);
+
 /* ctl_verify.c: state digests */
 int digest_cmd(const char *dir);
 int verify_cmd(int argc, char **argv, const char *dir);
