@@ -214,6 +214,47 @@ static void print_conflicts(const msgpack_object *o)
     }
 }
 
+static void print_dupes(const msgpack_object *o)
+{
+    const msgpack_object *pairs = accord_obj_get(o, "pairs"), *shared = accord_obj_get(o, "shared");
+    uint32_t n = pairs && pairs->type == MSGPACK_OBJECT_ARRAY ? pairs->via.array.size : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *p = &pairs->via.array.ptr[i];
+        char a[40], b[40], an[300], bn[300], ab[80], bb[80];
+        accord_obj_str(p, "a", a, sizeof a);
+        accord_obj_str(p, "b", b, sizeof b);
+        printf("%.12s  %-28s %-12s\n%.12s  %-28s %-12s\n", a, accord_obj_str(p, "a_name", an, sizeof an),
+               accord_obj_str(p, "a_branch", ab, sizeof ab), b, accord_obj_str(p, "b_name", bn, sizeof bn),
+               accord_obj_str(p, "b_branch", bb, sizeof bb));
+        const msgpack_object *why = accord_obj_get(p, "reasons");
+        for (uint32_t j = 0; why && why->type == MSGPACK_OBJECT_ARRAY && j < why->via.array.size; j++)
+            if (why->via.array.ptr[j].type == MSGPACK_OBJECT_STR)
+                printf("    %.*s\n", (int)why->via.array.ptr[j].via.str.size, why->via.array.ptr[j].via.str.ptr);
+        printf("    merge: accord customer merge %.12s %.12s\n\n", a, b);
+    }
+    for (uint32_t i = 0; shared && shared->type == MSGPACK_OBJECT_ARRAY && i < shared->via.array.size; i++) {
+        const msgpack_object *s = &shared->via.array.ptr[i];
+        char what[16], value[300], count[32];
+        output_cell(accord_obj_get(s, "customers"), count, sizeof count);
+        printf("shared by %s customers (not listed as pairs): %s %s\n", count, accord_obj_str(s, "what", what, sizeof what),
+               accord_obj_str(s, "value", value, sizeof value));
+    }
+    char found[32], total[32];
+    output_cell(accord_obj_get(o, "pairs_found"), found, sizeof found);
+    output_cell(accord_obj_get(o, "customers"), total, sizeof total);
+    printf("(%s likely duplicate pairs among %s customers%s)\n", found, total,
+           n && strcmp(found, "0") && (uint32_t)atoi(found) > n ? "; more with --limit" : "");
+}
+
+static void print_merged(const msgpack_object *o)
+{
+    char kept[40], merged[40], moved[32], copied[32];
+    output_cell(accord_obj_get(o, "moved"), moved, sizeof moved);
+    output_cell(accord_obj_get(o, "copied"), copied, sizeof copied);
+    printf("merged %.12s into %.12s: %s records now point at it, %s values copied to it\n",
+           accord_obj_str(o, "merged", merged, sizeof merged), accord_obj_str(o, "kept", kept, sizeof kept), moved, copied);
+}
+
 static void print_ok(const msgpack_object *o) { (void)o; printf("done\n"); }
 
 /* ---- verbs ---- */
@@ -289,6 +330,15 @@ static int run_customer_tag(accord_args_t *a, char **pos, int n)
     accord_args_str(a, "id", pos[0]);
     accord_args_str(a, "kind", "customer");
     return simple("update", a, print_created);
+}
+
+static int run_customer_dupes(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return simple("dupes", a, print_dupes); }
+static int run_customer_merge(accord_args_t *a, char **pos, int n)
+{
+    (void)n;
+    accord_args_str(a, "keep", pos[0]);
+    accord_args_str(a, "other", pos[1]);
+    return simple("merge", a, print_merged);
 }
 
 static int run_delete(accord_args_t *a, char **pos, int n)
@@ -394,6 +444,7 @@ static const opt_t search_opts[] = {
     {"by", "by", 0, "name, phone, email, tag, branch or national_id (default: guessed)"},
     {"limit", "limit", 0, "at most this many (default 50)"}, {0}};
 static const opt_t no_opts[] = {{0}};
+static const opt_t dupes_opts[] = {{"limit", "limit", 0, "at most this many pairs (default 1000)"}, {0}};
 static const opt_t contact_opts[] = {
     {"customer", "customer", 0, "the company customer's id (required)"},
     {"name", "name", 0, "full name (required)"},
@@ -450,6 +501,10 @@ static const verb_t verbs[] = {
      search_opts, run_customer_search, 1, 20},
     {"customer tag", "ID [+]TAG|-TAG...", "add tags, or remove those written -TAG", no_opts, run_customer_tag, 2, 64},
     {"customer delete", "ID", "delete a customer (a tombstone that replicates)", no_opts, run_delete, 1, 1},
+    {"customer dupes", "", "likely duplicates across every branch (same phone, e-mail or folded name), and why",
+     dupes_opts, run_customer_dupes, 0, 0},
+    {"customer merge", "KEEP OTHER", "merge OTHER into KEEP: its records, phones, e-mails, tags move; it becomes a "
+     "tombstone pointing at KEEP", no_opts, run_customer_merge, 2, 2},
     {"contact add", "", "add a contact person of a company customer", contact_opts, run_contact_add, 0, 0},
     {"contact list", "", "list contacts", contact_list_opts, run_contact_list, 0, 0},
     {"deal add", "", "add a deal", deal_add_opts, run_deal_add, 0, 0},

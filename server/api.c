@@ -4,6 +4,7 @@
 #include "../proto/accord_err.h"
 #include "../proto/crypto.h"
 #include "../proto/schema.h"
+#include "dedupe.h"
 #include "entity.h"
 #include "index.h"
 #include "log.h"
@@ -88,7 +89,7 @@ static bool stage_known(const api_t *api, const char *s)
 bool api_is_write(const request_t *req)
 {
     return req_str_eq(req->verb, "create") || req_str_eq(req->verb, "update") ||
-           req_str_eq(req->verb, "delete") || req_str_eq(req->verb, "resolve");
+           req_str_eq(req->verb, "delete") || req_str_eq(req->verb, "resolve") || req_str_eq(req->verb, "merge");
 }
 
 /* Copies a string argument to a NUL-terminated buffer; false if it does not fit. */
@@ -950,6 +951,34 @@ static int handle_status(api_t *api, msgpack_packer *pk)
     return 0;
 }
 
+/* merge {keep, other, user}: other's references, phones, e-mails, tags and missing
+ * fields go to keep; other becomes a tombstone pointing at keep (dedupe.h). */
+static int handle_merge(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
+                        size_t cap)
+{
+    static write_ctx_t w;
+    memset(&w.rec, 0, sizeof w.rec);
+    uint8_t keep[ID_LEN], other[ID_LEN];
+    int rc;
+    if ((rc = arg_id(t, req, "keep", keep, msg, cap)) || (rc = arg_id(t, req, "other", other, msg, cap)) ||
+        (rc = author_of(req, &w, msg, cap)))
+        return rc;
+    char author[RECORD_MAX_STR + 1];
+    snprintf(author, sizeof author, "%.*s", (int)w.rec.author_len, w.rec.author);
+    dedupe_merge_t res;
+    if ((rc = dedupe_merge(t, api->log, author, keep, other, &res, msg, cap))) return rc;
+    msgpack_pack_map(pk, 4);
+    pack_cstr(pk, "kept");
+    pack_hex(pk, keep, ID_LEN);
+    pack_cstr(pk, "merged");
+    pack_hex(pk, other, ID_LEN);
+    pack_cstr(pk, "moved");
+    msgpack_pack_uint32(pk, res.moved);
+    pack_cstr(pk, "copied");
+    msgpack_pack_uint32(pk, res.copied);
+    return 0;
+}
+
 int api_handle(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                size_t msg_cap)
 {
@@ -965,5 +994,10 @@ int api_handle(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer 
     if (req_str_eq(vb, "history")) return handle_history(api, t, req, pk, msg, msg_cap);
     if (req_str_eq(vb, "conflicts")) return handle_conflicts(api, t, req, pk, msg, msg_cap);
     if (req_str_eq(vb, "status")) return handle_status(api, pk);
+    if (req_str_eq(vb, "dupes")) {
+        int limit = arg_limit(req, 1000, msg, msg_cap);
+        return limit < 0 ? limit : dedupe_scan(t, (unsigned)limit, pk, msg, msg_cap);
+    }
+    if (req_str_eq(vb, "merge")) return handle_merge(api, t, req, pk, msg, msg_cap);
     return fail(msg, msg_cap, ACCORD_EINVAL, "unknown request '%.*s'", (int)vb.len, vb.s);
 }
