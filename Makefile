@@ -10,7 +10,7 @@ LIBS := $(shell pkg-config --libs $(PKGS)) $(EXTRA_LDFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
-CLIENT_SRC := client/accord_client.c client/output.c
+CLIENT_SRC := client/accord_client.c client/output.c client/import.c
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
@@ -42,7 +42,7 @@ $(LIB_CLIENT): $(CLIENT_OBJ)
 $(BUILD)/accord-node: $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 $(BUILD)/accord: $(BUILD)/client/accord.o $(LIB_CLIENT) $(LIB_PROTO)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lcsv
 CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
 $(BUILD)/accordctl: $(CTL_OBJ) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)

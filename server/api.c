@@ -89,7 +89,8 @@ static bool stage_known(const api_t *api, const char *s)
 bool api_is_write(const request_t *req)
 {
     return req_str_eq(req->verb, "create") || req_str_eq(req->verb, "update") ||
-           req_str_eq(req->verb, "delete") || req_str_eq(req->verb, "resolve") || req_str_eq(req->verb, "merge");
+           req_str_eq(req->verb, "delete") || req_str_eq(req->verb, "resolve") || req_str_eq(req->verb, "merge") ||
+           req_str_eq(req->verb, "import");
 }
 
 /* Copies a string argument to a NUL-terminated buffer; false if it does not fit. */
@@ -951,6 +952,248 @@ static int handle_status(api_t *api, msgpack_packer *pk)
     return 0;
 }
 
+/* ---- import: rows of a spreadsheet, many per request (accord import) ---- */
+
+#define IMPORT_MAX_COLUMNS 32
+#define CELL_SEP '\x1f'  /* between the cells of a row */
+#define ITEM_SEP '\x1e'  /* between the values of a set cell (several phones) */
+#define ROW_SEP '\x1d'   /* between rows packed into one list item */
+#define IMPORT_MAX_ROWS 4096
+
+static bool last_digits_equal(const char *a, size_t al, const char *b, size_t bl)
+{
+    char da[32], db[32];
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < al && na < sizeof da; i++) if (a[i] >= '0' && a[i] <= '9') da[na++] = a[i];
+    for (size_t i = 0; i < bl && nb < sizeof db; i++) if (b[i] >= '0' && b[i] <= '9') db[nb++] = b[i];
+    size_t k = na < 10 || nb < 10 ? (na < nb ? na : nb) : 10;
+    return k >= 7 && memcmp(da + na - k, db + nb - k, k) == 0 && (na < 10 || nb < 10 ? na == nb : true);
+}
+
+typedef struct {
+    const char *want;
+    size_t len;
+    bool phone, found;
+} elem_match_t;
+
+static int match_elem(void *ctx, const char *elem, size_t len)
+{
+    elem_match_t *m = ctx;
+    m->found = m->phone ? last_digits_equal(elem, len, m->want, m->len) : (len == m->len && !memcmp(elem, m->want, len));
+    return m->found;
+}
+
+/* The live customer whose phone (last 10 digits), e-mail or national id equals value. */
+static bool find_customer(store_txn_t *t, const char *key, const char *value, uint8_t out[ID_LEN])
+{
+    char norm[RECORD_MAX_STR + 1];
+    search_by_t by;
+    unsigned field;
+    if (!strcmp(key, "phone")) {
+        if (schema_phone_normalize(value, norm, sizeof norm)) return false;
+        by = SEARCH_PHONE, field = F_CU_PHONES;
+    } else if (!strcmp(key, "email")) {
+        if (schema_email_normalize(value, norm, sizeof norm)) return false;
+        by = SEARCH_EMAIL, field = F_CU_EMAILS;
+    } else {
+        snprintf(norm, sizeof norm, "%s", value);
+        by = SEARCH_NATID, field = F_CU_NATID;
+    }
+    char query[RECORD_MAX_STR + 1];
+    snprintf(query, sizeof query, "%s", norm);
+    if (field == F_CU_PHONES) { /* the last 10 digits: +98 912... and 0912... are one number */
+        size_t nd = 0;
+        for (const char *p = norm; *p; p++) if (*p >= '0' && *p <= '9') query[nd++] = *p;
+        query[nd] = 0;
+        if (nd > 10) memmove(query, query + nd - 10, 11);
+    }
+    static uint8_t ids[50][ID_LEN];
+    int n = index_search(t, KIND_CUSTOMER, by, query, ids, 50);
+    for (int i = 0; i < n; i++) {
+        field_state_t merged;
+        if (entity_get(t, ids[i], F_CU_MERGED_INTO, &merged) == 0) continue;
+        if (field == F_CU_NATID) {
+            if (text_eq(t, ids[i], F_CU_NATID, norm)) { memcpy(out, ids[i], ID_LEN); return true; }
+            continue;
+        }
+        elem_match_t m = {norm, strlen(norm), field == F_CU_PHONES, false};
+        entity_each_elem(t, ids[i], field, match_elem, &m);
+        if (m.found) { memcpy(out, ids[i], ID_LEN); return true; }
+    }
+    return false;
+}
+
+static void add_arg(request_t *r, const char *key, mp_type_t type, const char *s, size_t len)
+{
+    req_arg_t *a = &r->args[r->n_args++];
+    memset(a, 0, sizeof *a);
+    a->key = (req_str_t){key, strlen(key)};
+    a->type = type;
+    a->s = (req_str_t){s, len};
+}
+
+/* import {kind: customer, user, mode: create|update|upsert, match: [phone|email|national_id],
+ * columns: [field...], rows: [rows joined by 0x1d, cells by 0x1f, set values by 0x1e]}: each row is a
+ * create or an update exactly as those verbs do it; a refused row is reported and skipped. */
+static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    char kind[16] = "", mode[16] = "create";
+    const req_arg_t *k = request_arg(req, "kind"), *md = request_arg(req, "mode"), *cols = request_arg(req, "columns"),
+                    *rows = request_arg(req, "rows"), *match = request_arg(req, "match"), *user = request_arg(req, "user");
+    if (!arg_cstr(k, kind, sizeof kind) || strcmp(kind, "customer"))
+        return fail(msg, cap, ACCORD_EINVAL, "kind: only customer can be imported");
+    if (md && (!arg_cstr(md, mode, sizeof mode) || (strcmp(mode, "create") && strcmp(mode, "update") && strcmp(mode, "upsert"))))
+        return fail(msg, cap, ACCORD_EINVAL, "mode: create, update or upsert");
+    if (!cols || cols->type != MP_ARRAY || cols->n_items == 0 || cols->n_items > IMPORT_MAX_COLUMNS)
+        return fail(msg, cap, ACCORD_EINVAL, "columns: a list of 1-%d field names", IMPORT_MAX_COLUMNS);
+    if (!rows || rows->type != MP_ARRAY) return fail(msg, cap, ACCORD_EINVAL, "rows: a list of rows");
+    static char col_names[IMPORT_MAX_COLUMNS][REQUEST_MAX_KEY + 1];
+    bool col_set[IMPORT_MAX_COLUMNS];
+    for (unsigned c = 0; c < cols->n_items; c++) {
+        req_str_t nm = req->items[cols->first_item + c];
+        const field_def_t *f = NULL;
+        if (nm.len <= REQUEST_MAX_KEY) {
+            snprintf(col_names[c], sizeof col_names[c], "%.*s", (int)nm.len, nm.s);
+            f = schema_field(KIND_CUSTOMER, col_names[c]);
+        }
+        if (!f || f->id <= F_CREATED || f->id == F_CU_MERGED_INTO)
+            return fail(msg, cap, ACCORD_EINVAL, "columns: '%.*s' is not a customer field that can be set", (int)nm.len, nm.s);
+        col_set[c] = schema_is_set(f->type);
+    }
+    char keys[3][16];
+    unsigned n_keys = 0;
+    for (unsigned i = 0; match && match->type == MP_ARRAY && i < match->n_items && n_keys < 3; i++) {
+        req_str_t m = req->items[match->first_item + i];
+        snprintf(keys[n_keys], sizeof keys[n_keys], "%.*s", (int)(m.len < 15 ? m.len : 15), m.s);
+        if (strcmp(keys[n_keys], "phone") && strcmp(keys[n_keys], "email") && strcmp(keys[n_keys], "national_id"))
+            return fail(msg, cap, ACCORD_EINVAL, "match: phone, email or national_id");
+        n_keys++;
+    }
+    if (strcmp(mode, "create") && n_keys == 0) return fail(msg, cap, ACCORD_EINVAL, "mode %s needs match keys", mode);
+
+    static request_t row;
+    static char cell_copy[REQUEST_MAX_STR + 1], row_msg[512], idhex[2 * ID_LEN + 1];
+    msgpack_sbuffer scratch;
+    msgpack_sbuffer_init(&scratch);
+    msgpack_packer spk;
+    msgpack_packer_init(&spk, &scratch, msgpack_sbuffer_write);
+    unsigned created = 0, updated = 0, n_failed = 0;
+    static struct { unsigned row; int code; char text[512]; } failed[IMPORT_MAX_ROWS];
+    /* count first: a refusal must come before anything is written */
+    unsigned total = 0;
+    for (unsigned i = 0; i < rows->n_items; i++) {
+        req_str_t item = req->items[rows->first_item + i];
+        total++;
+        for (size_t b = 0; b < item.len; b++) total += item.s[b] == ROW_SEP;
+    }
+    if (total > IMPORT_MAX_ROWS) return fail(msg, cap, ACCORD_ETOOBIG, "rows: at most %d in one request", IMPORT_MAX_ROWS);
+    static char item_copy[REQUEST_MAX_STR + 1];
+    unsigned r = 0;
+    for (unsigned i = 0; i < rows->n_items; i++) {
+        req_str_t item = req->items[rows->first_item + i];
+        memcpy(item_copy, item.s, item.len);
+        item_copy[item.len] = 0;
+        for (char *seg = item_copy, *next; seg; seg = next, r++) {
+            next = strchr(seg, ROW_SEP);
+            if (next) *next++ = 0;
+            memcpy(cell_copy, seg, strlen(seg) + 1);
+            memset(&row, 0, offsetof(request_t, args));
+            row.n_args = row.n_items = 0;
+            add_arg(&row, "kind", MP_STR, "customer", 8);
+            if (user && user->type == MP_STR) add_arg(&row, "user", MP_STR, user->s.s, user->s.len);
+            const char *cells[IMPORT_MAX_COLUMNS];
+            unsigned n_cells = 0;
+            for (char *p = cell_copy, *q;; p = q + 1) {
+                q = strchr(p, CELL_SEP);
+                if (n_cells < IMPORT_MAX_COLUMNS) cells[n_cells] = p;
+                n_cells++;
+                if (!q) break;
+                *q = 0;
+            }
+            int code = 0;
+            uint8_t found[ID_LEN];
+            bool exists = false;
+            if (n_cells != cols->n_items) {
+                code = fail(row_msg, sizeof row_msg, ACCORD_EINVAL, "the row has %u cells for %u columns", n_cells, cols->n_items);
+            } else {
+                /* matched before the cells are split up in place below */
+                for (unsigned m = 0; m < n_keys && !exists; m++) {
+                    const char *field = !strcmp(keys[m], "phone") ? "phones" : !strcmp(keys[m], "email") ? "emails" : "national_id";
+                    for (unsigned c = 0; c < n_cells && !exists; c++) {
+                        if (strcmp(col_names[c], field) || !cells[c][0]) continue;
+                        char first[RECORD_MAX_STR + 1]; /* each value of a set cell */
+                        for (const char *p = cells[c]; *p && !exists;) {
+                            size_t l = strcspn(p, "\x1e");
+                            snprintf(first, sizeof first, "%.*s", (int)l, p);
+                            exists = find_customer(t, keys[m], first, found);
+                            p += l + (p[l] ? 1 : 0);
+                        }
+                    }
+                }
+                for (unsigned c = 0; c < n_cells; c++) {
+                    if (!cells[c][0]) continue;
+                    if (!col_set[c]) {
+                        add_arg(&row, col_names[c], MP_STR, cells[c], strlen(cells[c]));
+                        continue;
+                    }
+                    req_arg_t *a = &row.args[row.n_args];
+                    add_arg(&row, col_names[c], MP_ARRAY, NULL, 0);
+                    a->first_item = (uint16_t)row.n_items;
+                    for (char *p = (char *)cells[c], *q;; p = q + 1) {
+                        q = strchr(p, ITEM_SEP);
+                        if (q) *q = 0;
+                        if (*p && row.n_items < REQUEST_MAX_ITEMS) row.items[row.n_items++] = (req_str_t){p, strlen(p)};
+                        if (!q) break;
+                    }
+                    a->n_items = (uint16_t)(row.n_items - a->first_item);
+                }
+                feed_head_t mark = oplog_mark(api->log);
+                scratch.size = 0;
+                if (exists && !strcmp(mode, "create")) {
+                    crypto_hex(found, ID_LEN, idhex);
+                    code = fail(row_msg, sizeof row_msg, ACCORD_EEXISTS, "a customer with the same %s exists (%.12s)",
+                                n_keys ? keys[0] : "key", idhex);
+                } else if (!exists && !strcmp(mode, "update")) {
+                    code = fail(row_msg, sizeof row_msg, ACCORD_ENOTFOUND, "no customer matches this row");
+                } else if (exists) {
+                    crypto_hex(found, ID_LEN, idhex);
+                    add_arg(&row, "id", MP_STR, idhex, 2 * ID_LEN);
+                    code = handle_update(api, t, &row, &spk, row_msg, sizeof row_msg, false);
+                    if (!code) updated++;
+                } else {
+                    code = handle_create(api, t, &row, &spk, row_msg, sizeof row_msg);
+                    if (!code) created++;
+                }
+                if (code) oplog_rollback(api->log, mark);
+            }
+            if (code) {
+                failed[n_failed].row = r;
+                failed[n_failed].code = code;
+                snprintf(failed[n_failed].text, sizeof failed[n_failed].text, "%s", row_msg);
+                n_failed++;
+            }
+        }
+    }
+    msgpack_sbuffer_destroy(&scratch);
+    msgpack_pack_map(pk, 3);
+    pack_cstr(pk, "created");
+    msgpack_pack_uint32(pk, created);
+    pack_cstr(pk, "updated");
+    msgpack_pack_uint32(pk, updated);
+    pack_cstr(pk, "failed");
+    msgpack_pack_array(pk, n_failed);
+    for (unsigned i = 0; i < n_failed; i++) {
+        msgpack_pack_map(pk, 3);
+        pack_cstr(pk, "row");
+        msgpack_pack_uint32(pk, failed[i].row);
+        pack_cstr(pk, "code");
+        pack_cstr(pk, accord_errname(failed[i].code));
+        pack_cstr(pk, "message");
+        pack_cstr(pk, failed[i].text);
+    }
+    return 0;
+}
+
 /* merge {keep, other, user}: other's references, phones, e-mails, tags and missing
  * fields go to keep; other becomes a tombstone pointing at keep (dedupe.h). */
 static int handle_merge(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
@@ -999,5 +1242,6 @@ int api_handle(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer 
         return limit < 0 ? limit : dedupe_scan(t, (unsigned)limit, pk, msg, msg_cap);
     }
     if (req_str_eq(vb, "merge")) return handle_merge(api, t, req, pk, msg, msg_cap);
+    if (req_str_eq(vb, "import")) return handle_import(api, t, req, pk, msg, msg_cap);
     return fail(msg, msg_cap, ACCORD_EINVAL, "unknown request '%.*s'", (int)vb.len, vb.s);
 }
