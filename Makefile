@@ -6,7 +6,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -g -O2
 ALL_CFLAGS := -std=c11 $(WARN) -MMD -MP -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) $(EXTRA_CFLAGS)
-LIBS := $(shell pkg-config --libs $(PKGS)) $(EXTRA_LDFLAGS)
+LIBS := $(shell pkg-config --libs $(PKGS)) -lcsv $(EXTRA_LDFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
@@ -21,7 +21,7 @@ LIB_CLIENT := $(BUILD)/libaccord_client.a
 BINS := $(BUILD)/accord-node $(BUILD)/accord $(BUILD)/accordctl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle
+FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:
@@ -42,7 +42,7 @@ $(LIB_CLIENT): $(CLIENT_OBJ)
 $(BUILD)/accord-node: $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 $(BUILD)/accord: $(BUILD)/client/accord.o $(LIB_CLIENT) $(LIB_PROTO)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lcsv
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
 $(BUILD)/accordctl: $(CTL_OBJ) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
@@ -52,7 +52,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_SERVER) $(LIB_CLIENT) 
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lcmocka
 
 # Fuzz targets replayed over their committed corpus and tests/regress without libFuzzer.
-$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIB_SERVER) $(LIB_PROTO)
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 
@@ -93,9 +93,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(shell pkg-config --cflags $(PKGS))
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang EXTRA_CFLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined" \
-	    EXTRA_LDFLAGS="-fsanitize=address,undefined" build-fuzz/libaccord_server.a build-fuzz/libaccord_proto.a
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" build-fuzz/libaccord_client.a build-fuzz/libaccord_server.a build-fuzz/libaccord_proto.a
 	@for t in $(FUZZ_TARGETS); do \
-	  clang $(FUZZ_CFLAGS) tests/fuzz/$$t.c build-fuzz/libaccord_server.a build-fuzz/libaccord_proto.a \
+	  clang $(FUZZ_CFLAGS) tests/fuzz/$$t.c build-fuzz/libaccord_client.a build-fuzz/libaccord_server.a build-fuzz/libaccord_proto.a \
 	    -o build-fuzz/$$t $(LIBS) || exit 1; \
 	  mkdir -p build-fuzz/corpus-$$t; \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \

@@ -62,7 +62,7 @@ typedef struct {
     /* results */
     unsigned long rows_read, created, updated;
     bad_t *bad;
-    unsigned n_bad;
+    unsigned n_bad, bad_cap;
     int fatal;                   /* an exit code that stops the import */
     long file_size, consumed;
     bool tty;
@@ -72,6 +72,11 @@ static void add_bad(import_t *im, unsigned row, const char *column, const char *
 static void add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...)
 {
     if (im->n_bad >= MAX_BAD) return;
+    if (im->n_bad == im->bad_cap) {
+        im->bad_cap = im->bad_cap ? im->bad_cap * 2 : 64;
+        im->bad = realloc(im->bad, im->bad_cap * sizeof *im->bad);
+        if (!im->bad) abort();
+    }
     bad_t *b = &im->bad[im->n_bad++];
     b->row = row;
     snprintf(b->column, sizeof b->column, "%s", column);
@@ -497,8 +502,6 @@ int import_main(int argc, char **argv, const import_env_t *env)
     }
     im.file_size = (long)st.st_size;
     im.tty = isatty(2) && !env->json;
-    im.bad = calloc(MAX_BAD, sizeof *im.bad);
-    if (!im.bad) abort();
     struct csv_parser p;
     csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
     static char buf[1 << 16];
