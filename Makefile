@@ -10,7 +10,7 @@ LIBS := $(shell pkg-config --libs $(PKGS)) -lcsv $(EXTRA_LDFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
-CLIENT_SRC := client/accord_client.c client/output.c client/import.c
+CLIENT_SRC := client/accord_client.c client/output.c client/import.c client/export.c
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)

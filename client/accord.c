@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "../proto/accord_err.h"
 #include "accord_client.h"
+#include "export.h"
 #include "import.h"
 #include "output.h"
 
@@ -554,6 +555,7 @@ static void main_help(FILE *f)
                "verbs:\n");
     for (int i = 0; i < N_VERBS; i++) fprintf(f, "  %-18s %s\n", verbs[i].name, verbs[i].about);
     fprintf(f, "  %-18s %s\n", "import customers", "customers from a CSV file, checked row by row (see 'accord import --help')");
+    fprintf(f, "  %-18s %s\n", "export KIND", "customers, deals or tasks as CSV, JSON Lines, iCalendar or vCard (see 'accord export --help')");
     fprintf(f, "\nRun 'accord VERB --help' for a verb's options.\n"
                "Exit codes: 0 done, 1 wrong arguments, 2 refused by the node (invalid value, not found),\n"
                "3 node not reachable, 4 other error.\n");
@@ -659,9 +661,9 @@ int main(int argc, char **argv)
     }
     if (i >= argc) { main_help(stderr); return EXIT_USAGE; }
     if (g.timeout_ms <= 0) return usage_error("--timeout: give milliseconds above 0", "");
-    if (strcmp(argv[i], "import") == 0) {
+    if (strcmp(argv[i], "import") == 0 || strcmp(argv[i], "export") == 0) {
         import_env_t env = {g.data, g.user, g.json, g.timeout_ms};
-        return import_main(argc - i, argv + i, &env);
+        return argv[i][0] == 'i' ? import_main(argc - i, argv + i, &env) : export_main(argc - i, argv + i, &env);
     }
     /* the longest verb name that the arguments spell wins: "conflicts resolve" over "conflicts" */
     const verb_t *best = NULL;

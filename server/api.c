@@ -660,20 +660,32 @@ static int handle_list(store_txn_t *t, const request_t *req, msgpack_packer *pk,
         if (rc) return rc;
         lf.has_customer = true;
     }
+    /* after: the id a page ended at; pages then come in id order (export, scripts) */
+    uint8_t after[1 + ID_LEN] = {(uint8_t)kind};
+    bool paging = false;
+    if ((a = request_arg(req, "after"))) {
+        char hex[2 * ID_LEN + 1];
+        if (!arg_cstr(a, hex, sizeof hex) || strlen(hex) != 2 * ID_LEN || crypto_unhex(hex, after + 1, ID_LEN))
+            return fail(msg, cap, ACCORD_EINVAL, "after: give the full id (32 hex digits) the previous page ended at");
+        paging = true;
+    }
+    paging |= (a = request_arg(req, "by_id")) && a->type == MP_BOOL && a->i;
     uint8_t prefix = (uint8_t)kind;
     store_iter_t *it;
     int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
     if (rc) return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    if (request_arg(req, "after")) store_iter_seek(it, after, sizeof after);
     static uint8_t ids[LIST_MAX][ID_LEN];
     int n = 0;
     store_val_t k, v;
     while (n < limit && (rc = store_iter_next(it, &k, &v)) == 1) {
         const uint8_t *id = (const uint8_t *)k.data + 1;
+        if (request_arg(req, "after") && memcmp(id, after + 1, ID_LEN) == 0) continue;
         if (passes(t, id, (unsigned)kind, &lf)) memcpy(ids[n++], id, ID_LEN);
     }
     store_iter_destroy(&it);
     if (rc < 0) return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
-    sort_for_people(t, (unsigned)kind, ids, n);
+    if (!paging) sort_for_people(t, (unsigned)kind, ids, n);
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++)
         if ((rc = pack_entity(t, ids[i], pk))) return fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include "export.h"
+#include "../proto/accord_err.h"
+#include "../proto/schema.h"
+#include "accord_client.h"
+#include "output.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3, EXIT_OTHER = 4 };
+#define PAGE 1000
+
+typedef enum { FMT_CSV, FMT_JSONL, FMT_ICS, FMT_VCARD } format_t;
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: accord [GLOBAL] export customers|deals|tasks [--format csv|jsonl|ics|vcard] [--out FILE]\n\n"
+               "Every live record of the kind, from this branch's node (all branches' records).\n"
+               "  --format csv     (default) a header row of field names, then one row per record;\n"
+               "                   lists joined by ', '; UTF-8 with a BOM so spreadsheets read it\n"
+               "  --format jsonl   one JSON object per line\n"
+               "  --format ics     tasks as iCalendar to-dos (RFC 5545) for calendar programs\n"
+               "  --format vcard   customers as vCard 4.0 (--vcard-version 3 for older phones)\n"
+               "  --out FILE       write FILE (complete or not at all) instead of standard output\n");
+}
+
+/* ---- iCalendar / vCard text: escaped, lines folded at 75 octets (RFC 5545 3.1, RFC 6350 3.2) */
+
+static void put_folded(FILE *f, const char *line)
+{
+    size_t n = strlen(line), col = 0;
+    for (size_t i = 0; i < n;) {
+        size_t ch = 1; /* a UTF-8 character is never split */
+        unsigned char c = (unsigned char)line[i];
+        if (c >= 0xf0) ch = 4; else if (c >= 0xe0) ch = 3; else if (c >= 0xc0) ch = 2;
+        if (col + ch > 75) {
+            fputs("\r\n ", f);
+            col = 1;
+        }
+        fwrite(line + i, 1, ch, f);
+        col += ch;
+        i += ch;
+    }
+    fputs("\r\n", f);
+}
+
+static void escape_text(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; *in && o + 3 < cap; in++) {
+        if (*in == '\\' || *in == ',' || *in == ';') { out[o++] = '\\'; out[o++] = *in; }
+        else if (*in == '\n') { out[o++] = '\\'; out[o++] = 'n'; }
+        else if (*in != '\r') out[o++] = *in;
+    }
+    out[o] = 0;
+}
+
+static void prop(FILE *f, const char *name, const char *raw)
+{
+    char esc[8192], line[8400];
+    escape_text(raw, esc, sizeof esc);
+    snprintf(line, sizeof line, "%s:%s", name, esc);
+    put_folded(f, line);
+}
+
+static const char *field(const msgpack_object *rec, const char *key, char *out, size_t cap)
+{
+    return output_cell(accord_obj_get(rec, key), out, cap);
+}
+
+static void write_ics_task(FILE *f, const msgpack_object *rec, const char *stamp)
+{
+    char id[64], title[4096], due[32], done[8], line[200];
+    put_folded(f, "BEGIN:VTODO");
+    snprintf(line, sizeof line, "UID:%s@accord", field(rec, "id", id, sizeof id));
+    put_folded(f, line);
+    snprintf(line, sizeof line, "DTSTAMP:%s", stamp);
+    put_folded(f, line);
+    prop(f, "SUMMARY", field(rec, "title", title, sizeof title));
+    field(rec, "due", due, sizeof due);
+    if (strlen(due) == 10) {
+        snprintf(line, sizeof line, "DUE;VALUE=DATE:%.4s%.2s%.2s", due, due + 5, due + 8);
+        put_folded(f, line);
+    }
+    put_folded(f, !strcmp(field(rec, "done", done, sizeof done), "yes") ? "STATUS:COMPLETED" : "STATUS:NEEDS-ACTION");
+    put_folded(f, "END:VTODO");
+}
+
+static void write_vcard(FILE *f, const msgpack_object *rec, int version)
+{
+    char id[64], name[4096], type[16], city[256], addr[4096], tags[4096], line[8400], esc[8192];
+    put_folded(f, "BEGIN:VCARD");
+    put_folded(f, version == 3 ? "VERSION:3.0" : "VERSION:4.0");
+    field(rec, "name", name, sizeof name);
+    prop(f, "FN", name);
+    /* N is required in 3.0; the family/given split is unknown, so all goes in family */
+    escape_text(name, esc, sizeof esc);
+    snprintf(line, sizeof line, "N:%s;;;;", esc);
+    put_folded(f, line);
+    if (!strcmp(field(rec, "type", type, sizeof type), "company")) prop(f, "ORG", name);
+    static const char *const sets[] = {"phones", "emails"};
+    for (int s = 0; s < 2; s++) {
+        const msgpack_object *arr = accord_obj_get(rec, sets[s]);
+        for (uint32_t i = 0; arr && arr->type == MSGPACK_OBJECT_ARRAY && i < arr->via.array.size; i++) {
+            char v[512];
+            output_cell(&arr->via.array.ptr[i], v, sizeof v);
+            if (s == 0) snprintf(line, sizeof line, version == 3 ? "TEL;TYPE=CELL:%s" : "TEL;VALUE=uri:tel:%s", v);
+            else snprintf(line, sizeof line, "EMAIL:%s", v);
+            put_folded(f, line);
+        }
+    }
+    field(rec, "address", addr, sizeof addr);
+    field(rec, "city", city, sizeof city);
+    if (addr[0] || city[0]) {
+        char ea[4096], ec[512];
+        escape_text(addr, ea, sizeof ea);
+        escape_text(city, ec, sizeof ec);
+        snprintf(line, sizeof line, "ADR:;;%s;%s;;;", ea, ec);
+        put_folded(f, line);
+    }
+    const msgpack_object *tl = accord_obj_get(rec, "tags");
+    size_t tn = 0;
+    tags[0] = 0;
+    for (uint32_t i = 0; tl && tl->type == MSGPACK_OBJECT_ARRAY && i < tl->via.array.size; i++) {
+        char v[512], e[1100];
+        output_cell(&tl->via.array.ptr[i], v, sizeof v);
+        escape_text(v, e, sizeof e); /* a comma inside a tag is escaped; commas between them list them */
+        tn += (size_t)snprintf(tags + tn, tn < sizeof tags ? sizeof tags - tn : 0, "%s%s", i ? "," : "", e);
+    }
+    if (tags[0] && tn < sizeof tags) {
+        snprintf(line, sizeof line, "CATEGORIES:%s", tags);
+        put_folded(f, line);
+    }
+    snprintf(line, sizeof line, version == 3 ? "UID:%s" : "UID:urn:accord:%s", field(rec, "id", id, sizeof id));
+    put_folded(f, line);
+    put_folded(f, "END:VCARD");
+}
+
+static void write_csv_row(FILE *f, const msgpack_object *rec, const field_def_t *fields, unsigned n)
+{
+    char v[8192];
+    field(rec, "id", v, sizeof v);
+    csv_fwrite(f, v, strlen(v));
+    for (unsigned i = 1; i < n; i++) { /* field 0 is "deleted": export holds live records */
+        fputc(',', f);
+        field(rec, fields[i].name, v, sizeof v);
+        csv_fwrite(f, v, strlen(v));
+    }
+    fputs("\r\n", f);
+}
+
+int export_main(int argc, char **argv, const import_env_t *env)
+{
+    const char *kind_arg = NULL, *format = "csv", *out_path = NULL, *vver = "4";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { help(stdout); return 0; }
+        const char **slot = !strcmp(a, "--format") ? &format : !strcmp(a, "--out") ? &out_path
+                          : !strcmp(a, "--vcard-version") ? &vver : NULL;
+        if (slot) {
+            if (!v) { fprintf(stderr, "accord export: %s needs a value\n", a); return EXIT_USAGE; }
+            *slot = v;
+            i++;
+        } else if (a[0] == '-' || kind_arg) {
+            fprintf(stderr, "accord export: unexpected '%s' (see 'accord export --help')\n", a);
+            return EXIT_USAGE;
+        } else {
+            kind_arg = a;
+        }
+    }
+    const char *kind = !kind_arg ? NULL : !strcmp(kind_arg, "customers") ? "customer" : !strcmp(kind_arg, "deals") ? "deal"
+                     : !strcmp(kind_arg, "tasks") ? "task" : NULL;
+    format_t fmt = !strcmp(format, "csv") ? FMT_CSV : !strcmp(format, "jsonl") ? FMT_JSONL
+                 : !strcmp(format, "ics") ? FMT_ICS : !strcmp(format, "vcard") ? FMT_VCARD : (format_t)-1;
+    if (!kind || (int)fmt < 0) { help(stderr); return EXIT_USAGE; }
+    if ((fmt == FMT_ICS && strcmp(kind, "task")) || (fmt == FMT_VCARD && strcmp(kind, "customer"))) {
+        fprintf(stderr, "accord export: --format ics is for tasks and vcard for customers\n");
+        return EXIT_USAGE;
+    }
+    int version = !strcmp(vver, "3") ? 3 : 4;
+    char tmp[4200];
+    FILE *f = stdout;
+    if (out_path) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+        if (!(f = fopen(tmp, "w"))) {
+            fprintf(stderr, "accord export: cannot write %s: %s\n", tmp, strerror(errno));
+            return EXIT_OTHER;
+        }
+    }
+    accord_client_t *c;
+    if (accord_client_new(env->data, env->timeout_ms, &c)) {
+        fprintf(stderr, "accord export: cannot connect to the node at %s\n", env->data);
+        if (out_path) { fclose(f); unlink(tmp); }
+        return EXIT_UNREACHABLE;
+    }
+    unsigned n_fields;
+    const field_def_t *fields = schema_fields((unsigned)schema_kind_by_name(kind), &n_fields);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    if (fmt == FMT_CSV) {
+        fputs("\xef\xbb\xbf" "id", f);
+        for (unsigned i = 1; i < n_fields; i++) fprintf(f, ",%s", fields[i].name);
+        fputs("\r\n", f);
+    } else if (fmt == FMT_ICS) {
+        put_folded(f, "BEGIN:VCALENDAR");
+        put_folded(f, "VERSION:2.0");
+        put_folded(f, "PRODID:-//Accord//Accord CRM//EN");
+    }
+    char after[2 * ID_LEN + 1] = "";
+    unsigned long total = 0;
+    int rc = 0;
+    bool tty = isatty(2) && out_path;
+    for (;;) {
+        accord_args_t a;
+        accord_args_init(&a);
+        accord_args_str(&a, "kind", kind);
+        accord_args_int(&a, "limit", PAGE);
+        accord_args_bool(&a, "by_id", true);
+        if (after[0]) accord_args_str(&a, "after", after);
+        accord_reply_t r;
+        rc = accord_call(c, "list", &a, &r);
+        accord_args_destroy(&a);
+        if (rc) {
+            fprintf(stderr, "accord export: %s\n", r.message[0] ? r.message : accord_strerror(rc));
+            accord_reply_destroy(&r);
+            break;
+        }
+        uint32_t n = r.body.type == MSGPACK_OBJECT_ARRAY ? r.body.via.array.size : 0;
+        for (uint32_t i = 0; i < n; i++) {
+            const msgpack_object *rec = &r.body.via.array.ptr[i];
+            if (fmt == FMT_CSV) write_csv_row(f, rec, fields, n_fields);
+            else if (fmt == FMT_JSONL) { output_json(f, rec); }
+            else if (fmt == FMT_ICS) write_ics_task(f, rec, stamp);
+            else write_vcard(f, rec, version);
+        }
+        total += n;
+        if (n) field(&r.body.via.array.ptr[n - 1], "id", after, sizeof after);
+        accord_reply_destroy(&r);
+        if (tty) fprintf(stderr, "\r  %lu records ...", total);
+        if (n < PAGE) break;
+    }
+    if (tty) fprintf(stderr, "\n");
+    if (!rc && fmt == FMT_ICS) put_folded(f, "END:VCALENDAR");
+    accord_client_destroy(&c);
+    if (out_path) {
+        if (!rc && (fflush(f) || fsync(fileno(f)))) {
+            fprintf(stderr, "accord export: cannot write %s: %s (is the disk full?)\n", tmp, strerror(errno));
+            rc = ACCORD_EIO;
+        }
+        fclose(f);
+        if (rc || rename(tmp, out_path)) {
+            unlink(tmp);
+            return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? EXIT_UNREACHABLE : EXIT_OTHER;
+        }
+        fprintf(stderr, "wrote %lu %ss to %s\n", total, kind, out_path);
+    }
+    return rc ? EXIT_OTHER : 0;
+}
