@@ -10,7 +10,7 @@ LIBS := $(shell pkg-config --libs $(PKGS)) -lcsv $(EXTRA_LDFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
-CLIENT_SRC := client/accord_client.c client/output.c client/import.c client/export.c
+CLIENT_SRC := client/accord_client.c client/output.c client/import.c client/export.c client/vcard.c
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
@@ -21,7 +21,7 @@ LIB_CLIENT := $(BUILD)/libaccord_client.a
 BINS := $(BUILD)/accord-node $(BUILD)/accord $(BUILD)/accordctl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv
+FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:

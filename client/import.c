@@ -5,6 +5,7 @@
 #include "../proto/schema.h"
 #include "accord_client.h"
 #include "output.h"
+#include "vcard.h"
 
 #include <csv.h>
 #include <stdarg.h>
@@ -65,7 +66,7 @@ typedef struct {
     unsigned n_bad, bad_cap;
     int fatal;                   /* an exit code that stops the import */
     long file_size, consumed;
-    bool tty;
+    bool tty, vcard;
 } import_t;
 
 static void add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -409,11 +410,51 @@ static void write_errors(import_t *im)
     if (fclose(f)) fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
 }
 
+/* vCard: each card is a row of fixed columns, checked and sent like a CSV row. */
+static const char *const vcard_columns[] = {"name", "phones", "emails", "address", "city", "tags", "type"};
+
+static int on_card(void *ctx, unsigned number, unsigned line, const vcard_t *card, const char *error)
+{
+    (void)line;
+    import_t *im = ctx;
+    im->record = number; /* bad cards are reported by their number in the file */
+    if (error) {
+        im->rows_read++;
+        add_bad(im, number, "-", "%s", error);
+        return im->fatal;
+    }
+    const char *values[] = {card->name, card->phones, card->emails, card->address, card->city, card->tags,
+                            card->company ? "company" : ""};
+    im->n_cells = 0;
+    for (unsigned c = 0; c < 7; c++) on_cell((void *)values[c], strlen(values[c]), im);
+    take_row(im);
+    im->n_cells = 0;
+    if (im->tty && number % 2000 == 0) fprintf(stderr, "\r  %s: %u cards", im->dry_run ? "checking" : "importing", number);
+    return im->fatal;
+}
+
+static int read_vcards(import_t *im, FILE *f)
+{
+    im->vcard = true;
+    im->n_cells = 0;
+    for (unsigned c = 0; c < 7; c++) on_cell((void *)vcard_columns[c], strlen(vcard_columns[c]), im);
+    int rc = setup_columns(im);
+    im->n_cells = 0;
+    if (rc) return rc;
+    char err[200];
+    if (vcard_read(f, on_card, im, err, sizeof err) < 0) {
+        fprintf(stderr, "accord import: %s: %s\n", im->path, err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 void import_help(FILE *f)
 {
     fprintf(f,
             "usage: accord [GLOBAL] import customers FILE.csv [OPTIONS]\n\n"
-            "Imports customers from a spreadsheet export: UTF-8 with or without a BOM, ',' ';' or tab\n"
+            "Imports customers from a spreadsheet export (or a vCard 2.1/3.0/4.0 .vcf file of contacts:\n"
+            "FN/N/ORG, TEL, EMAIL, ADR, CATEGORIES): UTF-8 with or without a BOM, ',' ';' or tab\n"
             "separated (detected), CRLF or LF, quoted cells with line breaks. The first row names\n"
             "the columns. Every row is checked as the node would check it; bad rows are reported\n"
             "with their row number (the header is row 1), column and reason, and skipped.\n\n"
@@ -502,11 +543,19 @@ int import_main(int argc, char **argv, const import_env_t *env)
     }
     im.file_size = (long)st.st_size;
     im.tty = isatty(2) && !env->json;
-    struct csv_parser p;
-    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
     static char buf[1 << 16];
     size_t n = fread(buf, 1, sizeof buf, f);
     size_t skip = n >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb && (unsigned char)buf[2] == 0xbf ? 3 : 0;
+    size_t lead = skip + strspn(buf + skip, " \t\r\n");
+    if (n - lead >= 11 && !strncasecmp(buf + lead, "BEGIN:VCARD", 11)) { /* a .vcf file */
+        rewind(f);
+        if (skip) fseek(f, 3, SEEK_SET);
+        im.fatal = read_vcards(&im, f);
+        fclose(f);
+        goto finish;
+    }
+    struct csv_parser p;
+    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
     im.delim = delim ? (!strcmp(delim, "tab") ? '\t' : delim[0]) : sniff_delimiter(buf + skip, n - skip);
     csv_set_delim(&p, (unsigned char)im.delim);
     int parse_error = 0;
@@ -521,10 +570,11 @@ int import_main(int argc, char **argv, const import_env_t *env)
     if (!parse_error && !im.fatal && csv_fini(&p, on_cell, on_record, &im)) parse_error = csv_error(&p);
     csv_free(&p);
     fclose(f);
-    for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im.cells[c]);
     if (parse_error)
         add_bad(&im, im.record + 1, "-", "%s (a quote is not closed, or stray text follows a closing quote): "
                 "the rest of the file was not read", csv_strerror(parse_error));
+finish:
+    for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im.cells[c]);
     if (!im.fatal) im.fatal = send_batch(&im);
     if (im.tty && im.record >= 2000) fprintf(stderr, "\n");
     if (im.client) accord_client_destroy(&im.client);
@@ -545,10 +595,11 @@ int import_main(int argc, char **argv, const import_env_t *env)
         printf("]}\n");
     } else {
         for (unsigned i = 0; i < im.n_bad && i < 20; i++)
-            fprintf(stderr, "row %u, %s: %s\n", im.bad[i].row, im.bad[i].column, im.bad[i].reason);
+            fprintf(stderr, "%s %u, %s: %s\n", im.vcard ? "card" : "row", im.bad[i].row, im.bad[i].column, im.bad[i].reason);
         if (im.n_bad > 20) fprintf(stderr, "... and %u more bad rows%s\n", im.n_bad - 20, im.errors_out ? "" : " (--errors-out FILE lists all)");
-        if (im.dry_run) printf("%s: %lu rows checked, %u bad; nothing was changed (--dry-run)\n", im.path, im.rows_read, im.n_bad);
-        else printf("%s: %lu rows: %lu created, %lu updated, %u bad\n", im.path, im.rows_read, im.created, im.updated, im.n_bad);
+        const char *what = im.vcard ? "cards" : "rows";
+        if (im.dry_run) printf("%s: %lu %s checked, %u bad; nothing was changed (--dry-run)\n", im.path, im.rows_read, what, im.n_bad);
+        else printf("%s: %lu %s: %lu created, %lu updated, %u bad\n", im.path, im.rows_read, what, im.created, im.updated, im.n_bad);
     }
     int rc = im.fatal ? im.fatal : im.n_bad ? EXIT_REFUSED : 0;
     free(im.bad);
