@@ -419,7 +419,15 @@ static int backup(const char *dir, const char *dest)
     if (in) fclose(in);
     if (fd >= 0) close(fd);
     if (rc) {
-        fprintf(stderr, "accordctl: the backup to %s failed: %s; nothing usable is there\n", dest, accord_strerror(rc));
+        /* a partial copy must not pass for a backup: remove what was written */
+        bool full = rc == ACCORD_EFULL || errno == ENOSPC;
+        snprintf(to, sizeof to, "%s/node.key", dest);
+        unlink(to);
+        snprintf(to, sizeof to, "%s/data.mdb", dest);
+        unlink(to);
+        rmdir(dest);
+        fprintf(stderr, "accordctl: the backup to %s failed: %s%s; the partial copy was removed, the node is untouched\n",
+                dest, accord_strerror(rc), full ? " (the disk is full)" : "");
         return 4;
     }
     if (json) {
