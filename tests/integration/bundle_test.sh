@@ -6,30 +6,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"
 W=$(mktemp -d /tmp/accord-bundle-XXXXXX)
-n=0
-declare -A pid
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-cleanup() { for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }
-trap cleanup EXIT
-pub() { "$CTL" --json node show --data "$W/$1" | jq -r .public_key; }
-start() {
-    local name=$1; shift
-    "$NODE" --data "$W/$name" "$@" 2>>"$W/$name.log" &
-    pid[$name]=$!
-    for _ in $(seq 100); do [ -S "$W/$name/accord.sock" ] && return 0; sleep 0.05; done
-    echo "# $name did not start"; cat "$W/$name.log"; return 1
-}
-stop() { kill "${pid[$1]}" 2>/dev/null; wait "${pid[$1]}" 2>/dev/null; unset "pid[$1]"; }
-digest() { "$CTL" --json digest --data "$W/$1" | jq -r .digest; }
-wait_until() {
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-    return 1
-}
+. tests/integration/lib.sh
 
 ORG=$("$CTL" --json org init --out "$W/org.key" | jq -r .org_public_key)
 "$CTL" node init --data "$W/hub" --name hq --role hub --org-pub "$ORG" >/dev/null
@@ -98,5 +76,5 @@ out=$("$CTL" --json bundle import --data "$W/hub" "$W/late.bundle")
 check "a running hub imports a bundle and is told" bash -c "[ '$(echo "$out" | jq .records_applied)' = 1 ] && [ '$(echo "$out" | jq .node_told)' = true ]"
 check "the hub forwards it to the connected b2" wait_until 15 bash -c "ACCORD_DATA='$W/b2' '$ACCORD' customer show '$C2'"
 for x in hub b2; do stop "$x"; done
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$W"/*.log 2>/dev/null; then nok "no sanitizer reports"; else ok "no sanitizer reports"; fi
+sanitizer_check
 echo "# bundle done: $n checks"

@@ -7,40 +7,13 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"
 W=$(mktemp -d /tmp/accord-dupes-XXXXXX)
+. tests/integration/lib.sh
 export ACCORD_USER=sara
-n=0
-declare -A pid
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-cleanup() { for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }
-trap cleanup EXIT
-pub() { "$CTL" --json node show --data "$W/$1" | jq -r .public_key; }
-start() {
-    local name=$1; shift
-    "$NODE" --data "$W/$name" "$@" 2>>"$W/$name.log" &
-    pid[$name]=$!
-    for _ in $(seq 100); do [ -S "$W/$name/accord.sock" ] && return 0; sleep 0.05; done
-    echo "# $name did not start"; cat "$W/$name.log"; return 1
-}
-stop() { kill "${pid[$1]}" 2>/dev/null; wait "${pid[$1]}" 2>/dev/null; unset "pid[$1]"; }
 at() { local node=$1; shift; ACCORD_DATA="$W/$node" "$ACCORD" "$@"; }
-wait_until() {
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-    return 1
-}
 
-ORG=$("$CTL" --json org init --out "$W/org.key" | jq -r .org_public_key)
-"$CTL" node init --data "$W/hub" --name hq --role hub --org-pub "$ORG" >/dev/null
-for b in b1 b2; do "$CTL" node init --data "$W/$b" --name "$b" --org-pub "$ORG" >/dev/null; done
-for x in hub b1 b2; do
-    role=branch; [ $x = hub ] && role=hub
-    "$CTL" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub $x)" --name "$x" --role $role >/dev/null
-done
-EP="tcp://127.0.0.1:$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+org_and_nodes hub:hub b1 b2
+EP="tcp://127.0.0.1:$(free_port)"
 start hub --listen "$EP" || exit 1
 for b in b1 b2; do start "$b" --upstream "$EP" --upstream-key "$(pub hub)" || exit 1; done
 
@@ -81,5 +54,5 @@ at b1 customer merge "$ANNA1" "$ANNA1" >/dev/null 2>"$W/err"; rc=$?
 check "merging a customer into itself is refused" bash -c "[ $rc = 2 ] && grep -q itself '$W/err'"
 check "the untouched customers are still there" bash -c "ACCORD_DATA='$W/b1' '$ACCORD' customer show '$LONE' >/dev/null"
 for x in hub b1 b2; do stop "$x"; done
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$W"/*.log 2>/dev/null; then nok "no sanitizer reports"; else ok "no sanitizer reports"; fi
+sanitizer_check
 echo "# dupes done: $n checks"

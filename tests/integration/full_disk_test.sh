@@ -5,16 +5,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"
 W=$(mktemp -d /tmp/accord-full-XXXXXX)
+. tests/integration/lib.sh
 export ACCORD_DATA="$W/n1" ACCORD_USER=sara
-n=0
-node_pid=
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-cleanup() { [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null; umount "$W/small" 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
 mkdir -p "$W/small"
 if ! mount -t tmpfs -o size=256k tmpfs "$W/small" 2>/dev/null; then
     echo "# skipped: cannot mount a small tmpfs here (not root?)"
@@ -26,9 +19,7 @@ ORG=$("$CTL" --json org init --out "$W/org.key" | jq -r .org_public_key)
 "$CTL" node init --data "$W/n2" --name shiraz-1 --org-pub "$ORG" >/dev/null
 TO=$("$CTL" --json node show --data "$W/n2" | jq -r .public_key)
 "$CTL" enroll --data "$ACCORD_DATA" --org-key "$W/org.key" --node-pub "$TO" --name shiraz-1 --role branch >/dev/null
-"$NODE" --data "$ACCORD_DATA" 2>>"$W/node.log" &
-node_pid=$!
-for _ in $(seq 100); do [ -S "$ACCORD_DATA/accord.sock" ] && break; sleep 0.05; done
+start "$(basename "$ACCORD_DATA")" || exit 1
 awk 'BEGIN { print "name,phone,city"; for (i = 0; i < 3000; i++) printf "Customer %d,0912%07d,City %d\n", i, i, i % 50 }' > "$W/many.csv"
 "$ACCORD" import customers "$W/many.csv" >/dev/null
 d0=$("$CTL" --json digest --data "$ACCORD_DATA" | jq -r .digest)
@@ -41,5 +32,5 @@ check "an export onto a full disk fails, says so and leaves no file" bash -c "[ 
 check "a bundle export onto a full disk fails, says so and leaves no file" bash -c "[ $rc != 0 ] && grep -qi 'full\|space\|cannot write' '$W/err' && [ ! -e '$W/small/b.bundle' ] && [ ! -e '$W/small/b.bundle.tmp' ]"
 check "the node still answers and its data is unchanged" bash -c "[ \$('$ACCORD' --json customer list --limit 1000 | jq length) = 1000 ] && [ \"\$('$CTL' --json digest --data '$ACCORD_DATA' | jq -r .digest)\" = '$d0' ]"
 check "the node still takes changes" bash -c "'$ACCORD' customer add --name 'After The Full Disk' >/dev/null"
-kill "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=
+stop_all
 echo "# full_disk done: $n checks"

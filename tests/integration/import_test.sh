@@ -6,16 +6,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"
 W=$(mktemp -d /tmp/accord-import-XXXXXX)
+. tests/integration/lib.sh
 export ACCORD_DATA="$W/n1" ACCORD_USER=sara
-n=0
-node_pid=
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-cleanup() { [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
 count() { "$ACCORD" --json customer list | jq length; }
 field() { "$ACCORD" --json customer search "$1" | jq -r ".[0].$2 | if type == \"array\" then join(\",\") else . end"; }
 
@@ -34,9 +27,7 @@ check "--dry-run names each bad row with its row number and column" bash -c "ech
 check "the reasons say what is wrong" bash -c "echo '$out' | jq -e '.bad[0].reason | test(\"not a phone number\")' >/dev/null"
 check "the bad rows are written as CSV to fix" bash -c "[ \$(wc -l < '$W/bad.csv') = 4 ] && head -1 '$W/bad.csv' | grep -q '^row,column,reason'"
 
-"$NODE" --data "$ACCORD_DATA" 2>>"$W/node.log" &
-node_pid=$!
-for _ in $(seq 100); do [ -S "$ACCORD_DATA/accord.sock" ] && break; sleep 0.05; done
+start "$(basename "$ACCORD_DATA")" || exit 1
 "$ACCORD" import customers "$W/a.csv" --map "name=Full Name,phones=Mobile,emails=E-mail,city=City,address=Address,tags=Tags" >/dev/null 2>&1
 check "importing creates the 2 good rows and exits 2 for the bad ones" bash -c "[ $? = 2 ] && [ \$('$ACCORD' --json customer list | jq length) = 2 ]"
 check "a quoted ';' stays in the name; tags split on |" bash -c "[ \"\$('$ACCORD' --json customer search 5551234 | jq -r '.[0].name')\" = 'Rezaei; Ali' ] && [ \"\$('$ACCORD' --json customer search 5551234 | jq -r '.[0].tags | sort | join(\",\")')\" = 'fleet,vip' ]"
@@ -100,17 +91,15 @@ check "iCalendar: CRLF lines of at most 75 octets, a VTODO with an escaped summa
     [ \$(LC_ALL=C awk '{ if (length(\$0) > 76) n++ } END { print n + 0 }' '$W/tasks.ics') = 0 ] &&
     grep -q 'SUMMARY:Call Sara\\\\, about the fleet\\\\; soon' '$W/tasks.ics' && grep -q 'DUE;VALUE=DATE:20261201' '$W/tasks.ics' &&
     [ \$(grep -c 'BEGIN:VTODO' '$W/tasks.ics') = \$(grep -c 'END:VTODO' '$W/tasks.ics') ]"
-kill "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=
+stop_all
 export ACCORD_DATA="$W/n2"
 "$CTL" node init --data "$ACCORD_DATA" --name shiraz-1 >/dev/null
-"$NODE" --data "$ACCORD_DATA" 2>>"$W/node.log" &
-node_pid=$!
-for _ in $(seq 100); do [ -S "$ACCORD_DATA/accord.sock" ] && break; sleep 0.05; done
+start "$(basename "$ACCORD_DATA")" || exit 1
 "$ACCORD" import customers "$W/all.csv" >/dev/null 2>"$W/err"
 check "the exported CSV imports into another node with every customer" bash -c "[ \$('$ACCORD' --json customer list | jq length) = \$(wc -l < '$W/all.jsonl') ]"
 check "... with the same names, phones and e-mails" bash -c "diff <(jq -r '[.name, (.phones // [] | sort | join(\" \")), (.emails // [] | sort | join(\" \"))] | @tsv' '$W/all.jsonl' | sort) <('$ACCORD' --json customer list | jq -r '.[] | [.name, (.phones // [] | sort | join(\" \")), (.emails // [] | sort | join(\" \"))] | @tsv' | sort)"
 "$ACCORD" import customers "$W/all.vcf" --mode upsert --match phone >/dev/null 2>&1
 check "the exported vCard file reads back: every card matches its customer by phone" bash -c "[ \$('$ACCORD' --json customer list | jq length) = \$(wc -l < '$W/all.jsonl') ]"
-kill "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$W"/*.log 2>/dev/null; then nok "no sanitizer reports"; else ok "no sanitizer reports"; fi
+stop_all
+sanitizer_check
 echo "# import done: $n checks"

@@ -5,40 +5,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"
 W=$(mktemp -d /tmp/accord-rejoin-XXXXXX)
-n=0
-declare -A pid
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-cleanup() { for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }
-trap cleanup EXIT
-pub() { "$CTL" --json node show --data "$W/$1" | jq -r .public_key; }
-start() {
-    local name=$1; shift
-    "$NODE" --data "$W/$name" "$@" 2>>"$W/$name.log" &
-    pid[$name]=$!
-    for _ in $(seq 100); do [ -S "$W/$name/accord.sock" ] && return 0; sleep 0.05; done
-    echo "# $name did not start"; cat "$W/$name.log"; return 1
-}
-stop() { kill "${pid[$1]}" 2>/dev/null; wait "${pid[$1]}" 2>/dev/null; unset "pid[$1]"; }
-digest() { "$CTL" --json digest --data "$W/$1" | jq -r .digest; }
-wait_until() {
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-    return 1
-}
+. tests/integration/lib.sh
 at() { local node=$1; shift; ACCORD_DATA="$W/$node" "$ACCORD" "$@"; }
 
-ORG=$("$CTL" --json org init --out "$W/org.key" | jq -r .org_public_key)
-"$CTL" node init --data "$W/hub" --name hq --role hub --org-pub "$ORG" >/dev/null
-for b in b1 b2; do "$CTL" node init --data "$W/$b" --name "$b" --org-pub "$ORG" >/dev/null; done
-for x in hub b1 b2; do
-    role=branch; [ $x = hub ] && role=hub
-    "$CTL" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub $x)" --name "$x" --role $role >/dev/null
-done
-HUB_EP="tcp://127.0.0.1:$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+org_and_nodes hub:hub b1 b2
+HUB_EP="tcp://127.0.0.1:$(free_port)"
 HUB_KEY=$(pub hub)
 start hub --listen "$HUB_EP" || exit 1
 for b in b1 b2; do start "$b" --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1; done
@@ -72,5 +44,5 @@ check "b1's log says it rejoined" grep -q "rejoined" "$W/b1.log"
 check "hub, b1 and b2 end with equal state" wait_until 20 bash -c "[ \"\$('$CTL' --json digest --data '$W/hub' | jq -r .digest)\" = \"\$('$CTL' --json digest --data '$W/b1' | jq -r .digest)\" ] && [ \"\$('$CTL' --json digest --data '$W/b1' | jq -r .digest)\" = \"\$('$CTL' --json digest --data '$W/b2' | jq -r .digest)\" ]"
 check "b1's feed verifies end to end" bash -c "'$CTL' feed verify --data '$W/b1' >/dev/null"
 for x in hub b1 b2; do stop "$x"; done
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$W"/*.log 2>/dev/null; then nok "no sanitizer reports"; else ok "no sanitizer reports"; fi
+sanitizer_check
 echo "# rejoin done: $n checks"
