@@ -36,7 +36,7 @@ typedef struct {
 typedef struct {
     /* options */
     const char *path, *map, *map_file, *mode, *errors_out;
-    const char *match[3];
+    const char *match[4];
     unsigned n_match;
     bool dry_run;
     char delim;
@@ -466,8 +466,10 @@ void import_help(FILE *f)
             "                          create (default) refuses rows that match a customer;\n"
             "                          update changes the match and refuses rows that match none;\n"
             "                          upsert does either\n"
-            "  --match phone,email,national_id\n"
-            "                          how a row matches an existing customer (phone: last 10 digits)\n"
+            "  --match phone,email,national_id,name\n"
+            "                          how a row matches an existing customer, tried in this order,\n"
+            "                          by the rules of 'accord customer dupes' (phone: last 10\n"
+            "                          digits; name: equal after folding case and Persian/Arabic letters)\n"
             "  --dry-run               check every row, change nothing (no node needed)\n"
             "  --errors-out FILE       write the bad rows (row, column, reason) as CSV to fix\n"
             "  --delimiter , | ; | tab  instead of detecting it\n\n"
@@ -518,8 +520,9 @@ int import_main(int argc, char **argv, const import_env_t *env)
         snprintf(match_copy, sizeof match_copy, "%s", match);
         char *save = NULL;
         for (char *tok = strtok_r(match_copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            if ((strcmp(tok, "phone") && strcmp(tok, "email") && strcmp(tok, "national_id")) || im.n_match == 3) {
-                fprintf(stderr, "accord import: --match takes phone, email and national_id\n");
+            if ((strcmp(tok, "phone") && strcmp(tok, "email") && strcmp(tok, "national_id") && strcmp(tok, "name")) ||
+                im.n_match == 4) {
+                fprintf(stderr, "accord import: --match takes phone, email, national_id and name\n");
                 return EXIT_USAGE;
             }
             im.match[im.n_match++] = tok;

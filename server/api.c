@@ -1007,6 +1007,9 @@ static bool find_customer(store_txn_t *t, const char *key, const char *value, ui
     } else if (!strcmp(key, "email")) {
         if (schema_email_normalize(value, norm, sizeof norm)) return false;
         by = SEARCH_EMAIL, field = F_CU_EMAILS;
+    } else if (!strcmp(key, "name")) { /* the same rule as `customer dupes` */
+        snprintf(norm, sizeof norm, "%s", value);
+        by = SEARCH_NAME, field = F_CU_NAME;
     } else {
         snprintf(norm, sizeof norm, "%s", value);
         by = SEARCH_NATID, field = F_CU_NATID;
@@ -1026,6 +1029,16 @@ static bool find_customer(store_txn_t *t, const char *key, const char *value, ui
         if (entity_get(t, ids[i], F_CU_MERGED_INTO, &merged) == 0) continue;
         if (field == F_CU_NATID) {
             if (text_eq(t, ids[i], F_CU_NATID, norm)) { memcpy(out, ids[i], ID_LEN); return true; }
+            continue;
+        }
+        if (field == F_CU_NAME) {
+            size_t tl;
+            const char *theirs = entity_text(t, ids[i], F_CU_NAME, &tl);
+            char a[DEDUPE_NAME_KEY], b[DEDUPE_NAME_KEY];
+            if (theirs && dedupe_name_key(norm, strlen(norm), a) && dedupe_name_key(theirs, tl, b) && !strcmp(a, b)) {
+                memcpy(out, ids[i], ID_LEN);
+                return true;
+            }
             continue;
         }
         elem_match_t m = {norm, strlen(norm), field == F_CU_PHONES, false};
@@ -1072,13 +1085,14 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
             return fail(msg, cap, ACCORD_EINVAL, "columns: '%.*s' is not a customer field that can be set", (int)nm.len, nm.s);
         col_set[c] = schema_is_set(f->type);
     }
-    char keys[3][16];
+    char keys[4][16];
     unsigned n_keys = 0;
-    for (unsigned i = 0; match && match->type == MP_ARRAY && i < match->n_items && n_keys < 3; i++) {
+    for (unsigned i = 0; match && match->type == MP_ARRAY && i < match->n_items && n_keys < 4; i++) {
         req_str_t m = req->items[match->first_item + i];
         snprintf(keys[n_keys], sizeof keys[n_keys], "%.*s", (int)(m.len < 15 ? m.len : 15), m.s);
-        if (strcmp(keys[n_keys], "phone") && strcmp(keys[n_keys], "email") && strcmp(keys[n_keys], "national_id"))
-            return fail(msg, cap, ACCORD_EINVAL, "match: phone, email or national_id");
+        if (strcmp(keys[n_keys], "phone") && strcmp(keys[n_keys], "email") && strcmp(keys[n_keys], "national_id") &&
+            strcmp(keys[n_keys], "name"))
+            return fail(msg, cap, ACCORD_EINVAL, "match: phone, email, national_id or name");
         n_keys++;
     }
     if (strcmp(mode, "create") && n_keys == 0) return fail(msg, cap, ACCORD_EINVAL, "mode %s needs match keys", mode);
@@ -1130,7 +1144,8 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
             } else {
                 /* matched before the cells are split up in place below */
                 for (unsigned m = 0; m < n_keys && !exists; m++) {
-                    const char *field = !strcmp(keys[m], "phone") ? "phones" : !strcmp(keys[m], "email") ? "emails" : "national_id";
+                    const char *field = !strcmp(keys[m], "phone") ? "phones" : !strcmp(keys[m], "email") ? "emails"
+                                  : !strcmp(keys[m], "name") ? "name" : "national_id";
                     for (unsigned c = 0; c < n_cells && !exists; c++) {
                         if (strcmp(col_names[c], field) || !cells[c][0]) continue;
                         char first[RECORD_MAX_STR + 1]; /* each value of a set cell */

@@ -32,6 +32,22 @@ typedef struct {
     int why;
 } terms_t;
 
+size_t dedupe_name_key(const char *name, size_t len, char out[DEDUPE_NAME_KEY])
+{
+    static char folded[TEXTNORM_MAX + 1];
+    size_t fl = textnorm_fold(name, len, folded);
+    /* words only: "Ali  Rezaei" and "ali rezaei" are one name */
+    textnorm_token_t tok[32];
+    size_t nt = textnorm_tokens(folded, fl, tok, 32), jl = 0;
+    for (size_t i = 0; i < nt && jl + tok[i].len + 1 < DEDUPE_NAME_KEY; i++) {
+        if (jl && !(tok[i].cjk && tok[i - 1].cjk)) out[jl++] = ' ';
+        memcpy(out + jl, tok[i].s, tok[i].len);
+        jl += tok[i].len;
+    }
+    out[jl] = 0;
+    return jl;
+}
+
 static int fail(char *msg, size_t cap, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int fail(char *msg, size_t cap, int code, const char *fmt, ...)
 {
@@ -142,7 +158,6 @@ int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, s
     if (rc) return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
     store_val_t k, v;
     unsigned customers = 0;
-    static char folded[TEXTNORM_MAX + 1];
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
         if (k.len != 1 + ID_LEN) continue;
         const uint8_t *id = (const uint8_t *)k.data + 1;
@@ -156,17 +171,8 @@ int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, s
         size_t n;
         const char *name = entity_text(t, id, F_CU_NAME, &n);
         if (name) {
-            size_t fl = textnorm_fold(name, n, folded);
-            /* words only: "Ali  Rezaei" and "ali rezaei" are one name */
-            textnorm_token_t tok[32];
-            size_t nt = textnorm_tokens(folded, fl, tok, 32);
-            char joined[KEY_MAX];
-            size_t jl = 0;
-            for (size_t i = 0; i < nt && jl + tok[i].len + 1 < sizeof joined; i++) {
-                if (jl && !(tok[i].cjk && tok[i - 1].cjk)) joined[jl++] = ' ';
-                memcpy(joined + jl, tok[i].s, tok[i].len);
-                jl += tok[i].len;
-            }
+            char joined[DEDUPE_NAME_KEY];
+            size_t jl = dedupe_name_key(name, n, joined);
             ts.why = WHY_NAME;
             push(&ts, joined, jl);
         }

@@ -20,6 +20,11 @@
 #include "store.h"
 
 #define DEDUPE_MAX_GROUP 20
+#define DEDUPE_NAME_KEY 126 /* bytes of a name key, with its NUL */
+
+/* The key two names share when they are the same name: folded (textnorm.h), words
+ * joined by one space. Returns its length. */
+size_t dedupe_name_key(const char *name, size_t len, char out[DEDUPE_NAME_KEY]);
 
 /* Packs {pairs: [{a, b, a_name, b_name, a_branch, b_branch, reasons: [str]}], shared:
  * [{value, customers}], customers} with at most limit pairs, most reasons first. */

@@ -46,6 +46,9 @@ printf 'name,phone,national_id,city\nAli R.,,0012345678,Yazd\nSomeone New,0901 0
 out=$("$ACCORD" --json import customers "$W/c.csv" --mode upsert --match national_id,phone)
 check "upsert matched on national id updates one and creates one" bash -c "echo '$out' | jq -e '.updated == 1 and .created == 1' >/dev/null"
 check "there are 4 customers in all" [ "$(count)" = 4 ]
+printf 'name,city\n"SOMEONE   new",Tabriz\n"ALI  r.",Yazd\n' > "$W/d.csv"
+out=$("$ACCORD" --json import customers "$W/d.csv" --mode upsert --match name)
+check "--match name matches as 'customer dupes' does (case, spaces, punctuation)" bash -c "echo '$out' | jq -e '.updated == 2 and .created == 0' >/dev/null && [ \"\$('$ACCORD' --json customer search someone | jq -r '.[0].city')\" = Tabriz ] && [ \"\$('$ACCORD' --json customer search 5551234 | jq -r '.[0].city')\" = Yazd ]"
 printf 'name,phone\n"never closed,0912\n' > "$W/broken.csv"
 "$ACCORD" import customers "$W/broken.csv" >/dev/null 2>"$W/err"; rc=$?
 check "a file with an unclosed quote is reported, not half-read silently" bash -c "[ $rc = 2 ] && grep -q 'quote is not closed' '$W/err'"
