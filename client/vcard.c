@@ -19,25 +19,33 @@ static bool has_qp(const char *s)
 
 typedef struct {
     FILE *f;
-    char *pending;   /* a physical line read ahead */
-    size_t pending_cap;
-    bool has_pending, eof;
+    char pending[VCARD_MAX_LINE + 2]; /* a physical line read ahead */
+    bool has_pending, pending_long;
     unsigned line;   /* physical line number of the last line read */
 } reader_t;
 
-/* The next physical line without its line break; false at the end. */
-static bool physical(reader_t *r, char **out)
+/* The next physical line without its line break, cut at VCARD_MAX_LINE bytes (long is set
+ * and the rest of the line skipped): a file cannot make the reader hold more. */
+static bool physical(reader_t *r, char **out, bool *long_line)
 {
     if (r->has_pending) {
         r->has_pending = false;
         *out = r->pending;
+        *long_line = r->pending_long;
         return true;
     }
-    ssize_t n = getline(&r->pending, &r->pending_cap, r->f);
-    if (n < 0) return false;
+    if (!fgets(r->pending, sizeof r->pending, r->f)) return false;
     r->line++;
+    size_t n = strlen(r->pending);
+    r->pending_long = false;
+    if (n && r->pending[n - 1] != '\n' && !feof(r->f)) { /* longer than the buffer: skip the rest */
+        int c;
+        while ((c = fgetc(r->f)) != EOF && c != '\n') {}
+        r->pending_long = true;
+    }
     while (n > 0 && (r->pending[n - 1] == '\n' || r->pending[n - 1] == '\r')) r->pending[--n] = 0;
     *out = r->pending;
+    *long_line = r->pending_long;
     return true;
 }
 
@@ -47,16 +55,17 @@ static int logical(reader_t *r, char *buf, size_t cap, unsigned *first_line)
 {
     char *p;
     size_t len = 0;
-    if (!physical(r, &p)) return 1;
+    bool too_long = false, long_line;
+    if (!physical(r, &p, &long_line)) return 1;
     *first_line = r->line;
-    bool too_long = false;
     for (;;) {
         size_t n = strlen(p);
+        too_long |= long_line;
         if (len + n >= cap) too_long = true;
         else { memcpy(buf + len, p, n); len += n; }
         buf[len] = 0;
         bool qp_soft = len && buf[len - 1] == '=' && has_qp(buf);
-        if (!physical(r, &p)) break;
+        if (!physical(r, &p, &long_line)) break;
         if (p[0] == ' ' || p[0] == '\t') { p++; continue; }
         if (qp_soft) { buf[--len] = 0; continue; }
         r->has_pending = true;
@@ -123,7 +132,9 @@ static void copy(char *dst, const char *v)
 
 int vcard_read(FILE *f, vcard_fn fn, void *ctx, char *error, size_t cap)
 {
-    reader_t r = {f, NULL, 0, false, false, 0};
+    static reader_t r;
+    memset(&r, 0, sizeof r);
+    r.f = f;
     static char line[VCARD_MAX_LINE];
     static vcard_t card;
     char n_name[VCARD_MAX_VALUE + 1] = "", org[VCARD_MAX_VALUE + 1] = "", bad[200] = "";
@@ -211,7 +222,6 @@ int vcard_read(FILE *f, vcard_fn fn, void *ctx, char *error, size_t cap)
             }
         }
     }
-    free(r.pending);
     if (!stop && in) {
         if (!card.name[0]) copy(card.name, n_name[0] ? n_name : org);
         fn(ctx, ++number, begun, &card, "the file ends inside this card (no END:VCARD): it may be cut short");
