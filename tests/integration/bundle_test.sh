@@ -39,7 +39,10 @@ cp "$W/b1-to-hub.bundle" "$W/cut.bundle"; truncate -s -100 "$W/cut.bundle"
 check "a truncated bundle is refused (exit 2) and says so" bash -c "[ $rc = 2 ] && grep -q 'truncated' '$W/err'"
 cp "$W/b1-to-hub.bundle" "$W/flip.bundle"
 size=$(stat -c %s "$W/flip.bundle")
-printf '\x55' | dd of="$W/flip.bundle" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+# one bit flipped (a byte overwritten with a fixed value may already hold it)
+byte=$(od -An -tu1 -j $((size / 2)) -N1 "$W/flip.bundle" | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 1)))" | dd of="$W/flip.bundle" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+check "the altered copy differs from the bundle" bash -c "! cmp -s '$W/flip.bundle' '$W/b1-to-hub.bundle'"
 "$CTL" bundle import --data "$W/hub" "$W/flip.bundle" 2>"$W/err"; rc=$?
 check "an altered bundle is refused and says so" bash -c "[ $rc = 2 ] && grep -q 'altered' '$W/err'"
 "$CTL" bundle import --data "$W/b2" "$W/b1-to-hub.bundle" 2>"$W/err"; rc=$?
