@@ -7,6 +7,7 @@
  * Usage: bench BUILD_DIR WORK_DIR */
 #define _POSIX_C_SOURCE 200809L
 #include "../client/accord_client.h"
+#include "bench_util.h"
 #include "../proto/accord_err.h"
 #include "../proto/crypto.h"
 #include "../proto/schema.h"
@@ -24,25 +25,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return v[(size_t)((double)(n - 1) * p)];
-}
 
 static const char *const given_en[] = {"Anna", "John", "Maria", "David", "Sarah", "Peter", "Laura", "Tom"};
 static const char *const family_en[] = {"Smith", "Müller", "Garcia", "Rossi", "Brown", "Novak", "Silva", "Berg"};

@@ -13,6 +13,7 @@
  *              BENCH_CONNS (1000). */
 #define _POSIX_C_SOURCE 200809L
 #include "../client/accord_client.h"
+#include "bench_util.h"
 #include "../proto/accord_err.h"
 #include "../proto/crypto.h"
 #include "../proto/roster_entry.h"
@@ -43,25 +44,6 @@
 
 static const char *build_dir, *work_dir;
 static char org_key_path[PATH_CAP], hub_ep[64], hub_pub[2 * CRYPTO_PK_LEN + 1];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(double *v, size_t n, double p)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n ? v[(size_t)((double)(n - 1) * p)] : 0;
-}
 
 static unsigned long env_num(const char *name, unsigned long dflt)
 {

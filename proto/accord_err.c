@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "accord_err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const struct { int code; const char *name; const char *text; } errors[] = {
     {ACCORD_OK, "OK", "success"},
     {ACCORD_EINVAL, "EINVAL", "invalid value"},
@@ -43,4 +46,13 @@ const char *accord_errname(int code)
     for (unsigned i = 0; i < sizeof errors / sizeof errors[0]; i++)
         if (errors[i].code == code) return errors[i].name;
     return "EUNKNOWN";
+}
+
+int accord_fail(char *msg, size_t cap, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+    return code;
 }

@@ -5,6 +5,8 @@
 #ifndef ACCORD_ERR_H
 #define ACCORD_ERR_H
 
+#include <stddef.h>
+
 enum accord_err {
     ACCORD_OK = 0,
     ACCORD_EINVAL = -1,      /* a value given by a person or client is not valid */
@@ -39,5 +41,8 @@ enum accord_err {
 const char *accord_strerror(int code);
 /* Stable symbolic name ("EINVAL") for scripts and JSON output. */
 const char *accord_errname(int code);
+/* Writes a message for a person into msg (cap bytes) and returns code: the way every
+ * handler refuses ("return accord_fail(msg, cap, ACCORD_EINVAL, "...", ...)"). */
+int accord_fail(char *msg, size_t cap, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

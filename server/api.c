@@ -26,17 +26,6 @@ typedef struct {
     uint8_t refs[RECORD_MAX_OPS][ID_LEN];
 } write_ctx_t;
 
-static int fail(char *msg, size_t cap, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *msg, size_t cap, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, cap, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 static void pack_str(msgpack_packer *pk, const char *s, size_t n)
 {
     msgpack_pack_str(pk, n);
@@ -107,11 +96,11 @@ static int resolve_ref(store_txn_t *t, const char *hex, uint8_t id[ID_LEN], char
 {
     int rc = entity_resolve_id(t, hex, id);
     if (rc == ACCORD_EAMBIGUOUS)
-        return fail(msg, cap, rc, "%s: id prefix '%s' matches more than one record; give more digits", what, hex);
+        return accord_fail(msg, cap, rc, "%s: id prefix '%s' matches more than one record; give more digits", what, hex);
     if (rc == ACCORD_EINVAL)
-        return fail(msg, cap, rc, "%s: '%.40s' is not a record id (hex digits, at least 4)", what, hex);
+        return accord_fail(msg, cap, rc, "%s: '%.40s' is not a record id (hex digits, at least 4)", what, hex);
     if (rc)
-        return fail(msg, cap, rc, "%s: no record with id '%.40s'", what, hex);
+        return accord_fail(msg, cap, rc, "%s: no record with id '%.40s'", what, hex);
     return 0;
 }
 
@@ -120,9 +109,9 @@ static int arg_id(store_txn_t *t, const request_t *req, const char *key, uint8_t
 {
     char hex[2 * ID_LEN + 1];
     const req_arg_t *a = request_arg(req, key);
-    if (!a) return fail(msg, cap, ACCORD_EINVAL, "missing argument '%s' (a record id)", key);
+    if (!a) return accord_fail(msg, cap, ACCORD_EINVAL, "missing argument '%s' (a record id)", key);
     if (!arg_cstr(a, hex, sizeof hex))
-        return fail(msg, cap, ACCORD_EINVAL, "%s: not a record id (hex digits, at least 4)", key);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "%s: not a record id (hex digits, at least 4)", key);
     return resolve_ref(t, hex, id, msg, cap, key);
 }
 
@@ -132,7 +121,7 @@ static int kind_arg(const request_t *req, char *msg, size_t cap)
     const req_arg_t *a = request_arg(req, "kind");
     int kind;
     if (!arg_cstr(a, name, sizeof name) || (kind = schema_kind_by_name(name)) < 0)
-        return fail(msg, cap, ACCORD_EINVAL,
+        return accord_fail(msg, cap, ACCORD_EINVAL,
                     "kind must be one of: customer, contact, deal, task, interaction, note");
     return kind;
 }
@@ -177,49 +166,49 @@ static int field_ops(api_t *api, store_txn_t *t, write_ctx_t *w, unsigned kind, 
         char list[512] = "";
         for (unsigned i = 3; i < n; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i > 3 ? ", " : "", all[i].name);
-        return fail(msg, cap, ACCORD_EINVAL, "unknown field '%s' for a %s; fields are: %s", fname,
+        return accord_fail(msg, cap, ACCORD_EINVAL, "unknown field '%s' for a %s; fields are: %s", fname,
                     schema_kind_name(kind), list);
     }
     if (f->id <= F_CREATED || (kind == KIND_CUSTOMER && f->id == F_CU_MERGED_INTO))
-        return fail(msg, cap, ACCORD_EINVAL, "%s is kept by the node and cannot be set", f->name);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "%s is kept by the node and cannot be set", f->name);
     char norm[RECORD_MAX_STR + 1];
     int64_t num;
     if (schema_is_set(f->type)) {
         if (!elem_op) elem_op = OP_ADD;
         unsigned n = a->type == MP_ARRAY ? a->n_items : 1;
         if (a->type != MP_ARRAY && a->type != MP_STR)
-            return fail(msg, cap, ACCORD_EINVAL, "%s: give text or a list of text", f->name);
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: give text or a list of text", f->name);
         for (unsigned i = 0; i < n; i++) {
             req_str_t s = a->type == MP_ARRAY ? req->items[a->first_item + i] : a->s;
             char in[RECORD_MAX_STR + 1];
-            if (s.len > RECORD_MAX_STR) return fail(msg, cap, ACCORD_ETOOBIG, "%s: value too long", f->name);
+            if (s.len > RECORD_MAX_STR) return accord_fail(msg, cap, ACCORD_ETOOBIG, "%s: value too long", f->name);
             memcpy(in, s.s, s.len);
             in[s.len] = 0;
             int rc = schema_normalize(f, in, norm, sizeof norm, &num, msg, cap);
             if (rc) return rc;
             record_op_t *o = new_op(w, f->id, elem_op);
-            if (!o) return fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
+            if (!o) return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
             char *dst = w->buf[w->rec.n_ops - 1];
             strcpy(dst, norm);
             o->val = (value_t){VAL_STR, 0, dst, strlen(dst)};
         }
         return 0;
     }
-    if (elem_op) return fail(msg, cap, ACCORD_EINVAL, "%s is a single value: set it, do not add or remove", f->name);
+    if (elem_op) return accord_fail(msg, cap, ACCORD_EINVAL, "%s is a single value: set it, do not add or remove", f->name);
     record_op_t *o = new_op(w, f->id, OP_SET);
-    if (!o) return fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
+    if (!o) return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
     char *dst = w->buf[w->rec.n_ops - 1];
     if (a->type == MP_NIL) { o->val.type = VAL_NIL; return 0; }
     if (a->type == MP_BOOL && f->type == FT_BOOL) { o->val = (value_t){VAL_BOOL, a->i, NULL, 0}; return 0; }
     if (a->type == MP_INT && (f->type == FT_INT || f->type == FT_PERCENT)) {
         if (f->type == FT_PERCENT && (a->i < 0 || a->i > 100))
-            return fail(msg, cap, ACCORD_EINVAL, "%s: %lld must be between 0 and 100", f->name, (long long)a->i);
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: %lld must be between 0 and 100", f->name, (long long)a->i);
         o->val = (value_t){VAL_INT, a->i, NULL, 0};
         return 0;
     }
     char in[RECORD_MAX_STR + 1];
     if (!arg_cstr(a, in, sizeof in))
-        return fail(msg, cap, ACCORD_EINVAL, "%s: give the value as text", f->name);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "%s: give the value as text", f->name);
     if (f->type == FT_REF) {
         uint8_t *id = w->refs[w->rec.n_ops - 1];
         int rc = resolve_ref(t, in, id, msg, cap, f->name);
@@ -227,16 +216,16 @@ static int field_ops(api_t *api, store_txn_t *t, write_ctx_t *w, unsigned kind, 
         int rk = entity_kind(t, id);
         bool want_customer = (kind == KIND_CONTACT || kind == KIND_DEAL || kind == KIND_INTERACTION);
         if (want_customer && rk != KIND_CUSTOMER)
-            return fail(msg, cap, ACCORD_EINVAL, "%s: %s is a %s, not a customer", f->name, in,
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: %s is a %s, not a customer", f->name, in,
                         schema_kind_name((unsigned)rk) ? schema_kind_name((unsigned)rk) : "record");
         if (entity_deleted(t, id))
-            return fail(msg, cap, ACCORD_EDELETED, "%s: %s was deleted", f->name, in);
+            return accord_fail(msg, cap, ACCORD_EDELETED, "%s: %s was deleted", f->name, in);
         o->val = (value_t){VAL_REF, 0, (const char *)id, ID_LEN};
         return 0;
     }
     if (f->type == FT_MONEY) {
         /* the amount is read with the currency's minor units, so it is finished later */
-        if (strlen(in) > 40) return fail(msg, cap, ACCORD_EINVAL, "amount: too long");
+        if (strlen(in) > 40) return accord_fail(msg, cap, ACCORD_EINVAL, "amount: too long");
         strcpy(dst, in);
         o->val = (value_t){VAL_STR, 0, dst, strlen(dst)};
         return 0;
@@ -251,7 +240,7 @@ static int field_ops(api_t *api, store_txn_t *t, write_ctx_t *w, unsigned kind, 
         char list[API_MAX_STAGES * 66] = "";
         for (unsigned i = 0; i < api->n_stages; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", api->stages[i]);
-        return fail(msg, cap, ACCORD_EINVAL, "stage: '%s' is not in the pipeline: %s", norm, list);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "stage: '%s' is not in the pipeline: %s", norm, list);
     }
     strcpy(dst, norm);
     o->val = (value_t){VAL_STR, 0, dst, strlen(dst)};
@@ -281,10 +270,10 @@ static int finish_amount(store_txn_t *t, write_ctx_t *w, char *msg, size_t cap)
         const char *s = entity_text(t, w->rec.entity, F_DE_CURRENCY, &n);
         if (s && n < sizeof code) { memcpy(code, s, n); code[n] = 0; }
     }
-    if (!code[0]) return fail(msg, cap, ACCORD_EINVAL, "amount: give a currency too (e.g. --currency EUR)");
+    if (!code[0]) return accord_fail(msg, cap, ACCORD_EINVAL, "amount: give a currency too (e.g. --currency EUR)");
     int64_t minor;
     if (schema_money_parse(amount->val.s, code, &minor))
-        return fail(msg, cap, ACCORD_EINVAL, "amount: '%.40s' is not an amount in %s (at most %d decimals)",
+        return accord_fail(msg, cap, ACCORD_EINVAL, "amount: '%.40s' is not an amount in %s (at most %d decimals)",
                     amount->val.s, code, schema_currency_exponent(code));
     amount->val = (value_t){VAL_INT, minor, NULL, 0};
     return 0;
@@ -295,7 +284,7 @@ static int author_of(const request_t *req, write_ctx_t *w, char *msg, size_t cap
     const req_arg_t *u = request_arg(req, "user");
     if (!u) { w->rec.author = "unknown"; w->rec.author_len = 7; return 0; }
     if (u->type != MP_STR || u->s.len == 0 || u->s.len > RECORD_AUTHOR_MAX || !schema_utf8_valid(u->s.s, u->s.len))
-        return fail(msg, cap, ACCORD_EINVAL, "user: must be 1-%d bytes of text", RECORD_AUTHOR_MAX);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "user: must be 1-%d bytes of text", RECORD_AUTHOR_MAX);
     w->rec.author = u->s.s;
     w->rec.author_len = u->s.len;
     return 0;
@@ -344,7 +333,7 @@ static int handle_create(api_t *api, store_txn_t *t, const request_t *req, msgpa
     char created[32];
     now_iso(created, sizeof created);
     if ((rc = set_str(&w, F_BRANCH, api->id->name)) || (rc = set_str(&w, F_CREATED, created)))
-        return fail(msg, cap, rc, "internal: cannot build record");
+        return accord_fail(msg, cap, rc, "internal: cannot build record");
     for (unsigned i = 0; i < req->n_args; i++) {
         if (is_control_arg(req->args[i].key)) continue;
         if ((rc = field_ops(api, t, &w, (unsigned)kind, req, &req->args[i], msg, cap))) return rc;
@@ -357,12 +346,12 @@ static int handle_create(api_t *api, store_txn_t *t, const request_t *req, msgpa
         if (o) o->val = (value_t){VAL_BOOL, 0, NULL, 0};
     }
     const char *missing = required_missing((unsigned)kind, &w);
-    if (missing) return fail(msg, cap, ACCORD_EINVAL, "%s: required for a new %s", missing, schema_kind_name((unsigned)kind));
+    if (missing) return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required for a new %s", missing, schema_kind_name((unsigned)kind));
     if ((rc = finish_amount(t, &w, msg, cap))) return rc;
     if (w.rec.n_ops >= RECORD_MAX_OPS)
-        return fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
+        return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
     if ((rc = oplog_append(api->log, t, &w.rec)))
-        return fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name((unsigned)kind), accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name((unsigned)kind), accord_strerror(rc));
     msgpack_pack_map(pk, 1);
     pack_cstr(pk, "id");
     pack_hex(pk, w.rec.entity, ID_LEN);
@@ -390,14 +379,14 @@ static int load_target(store_txn_t *t, const request_t *req, write_ctx_t *w, cha
     int rc = arg_id(t, req, "id", w->rec.entity, msg, cap);
     if (rc) return rc;
     int kind = entity_kind(t, w->rec.entity);
-    if (kind < 0) return fail(msg, cap, kind, "id: record not found");
+    if (kind < 0) return accord_fail(msg, cap, kind, "id: record not found");
     w->rec.kind = (uint8_t)kind;
     const req_arg_t *k = request_arg(req, "kind");
     char kname[32];
     if (k && (!arg_cstr(k, kname, sizeof kname) || schema_kind_by_name(kname) != kind))
-        return fail(msg, cap, ACCORD_EINVAL, "id: that record is %s %s", kind == KIND_INTERACTION ? "an" : "a",
+        return accord_fail(msg, cap, ACCORD_EINVAL, "id: that record is %s %s", kind == KIND_INTERACTION ? "an" : "a",
                     schema_kind_name((unsigned)kind));
-    if (entity_deleted(t, w->rec.entity)) return fail(msg, cap, ACCORD_EDELETED, "id: that %s was deleted", schema_kind_name((unsigned)kind));
+    if (entity_deleted(t, w->rec.entity)) return accord_fail(msg, cap, ACCORD_EDELETED, "id: that %s was deleted", schema_kind_name((unsigned)kind));
     return 0;
 }
 
@@ -409,7 +398,7 @@ static int handle_update(api_t *api, store_txn_t *t, const request_t *req, msgpa
     int rc;
     if ((rc = load_target(t, req, &w, msg, cap)) || (rc = author_of(req, &w, msg, cap))) return rc;
     if (schema_kind_insert_only(w.rec.kind))
-        return fail(msg, cap, ACCORD_EREADONLY, "%ss are insert-only: add a new one instead of changing this one",
+        return accord_fail(msg, cap, ACCORD_EREADONLY, "%ss are insert-only: add a new one instead of changing this one",
                     schema_kind_name(w.rec.kind));
     if (deleting) {
         record_op_t *o = new_op(&w, F_DELETED, OP_SET);
@@ -419,7 +408,7 @@ static int handle_update(api_t *api, store_txn_t *t, const request_t *req, msgpa
             if (is_control_arg(req->args[i].key)) continue;
             if ((rc = field_ops(api, t, &w, w.rec.kind, req, &req->args[i], msg, cap))) return rc;
         }
-        if (w.rec.n_ops == 0) return fail(msg, cap, ACCORD_EINVAL, "nothing to change: name at least one field");
+        if (w.rec.n_ops == 0) return accord_fail(msg, cap, ACCORD_EINVAL, "nothing to change: name at least one field");
         for (uint32_t i = 0; i < w.rec.n_ops; i++) {
             record_op_t *o = &w.rec.ops[i];
             if (o->val.type != VAL_NIL || o->op != OP_SET) continue;
@@ -427,14 +416,14 @@ static int handle_update(api_t *api, store_txn_t *t, const request_t *req, msgpa
                 {KIND_DEAL, F_DE_TITLE}, {KIND_DEAL, F_DE_CUSTOMER}, {KIND_DEAL, F_DE_STAGE}, {KIND_TASK, F_TA_TITLE}};
             for (unsigned j = 0; j < sizeof keep / sizeof keep[0]; j++)
                 if (keep[j][0] == w.rec.kind && keep[j][1] == o->field)
-                    return fail(msg, cap, ACCORD_EINVAL, "%s: required, cannot be cleared",
+                    return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required, cannot be cleared",
                                 schema_field_by_id(w.rec.kind, o->field)->name);
         }
         if ((rc = finish_amount(t, &w, msg, cap))) return rc;
     }
-    if ((rc = fill_bases(t, &w))) return fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
+    if ((rc = fill_bases(t, &w))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     if ((rc = oplog_append(api->log, t, &w.rec)))
-        return fail(msg, cap, rc, "cannot store the change: %s", accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot store the change: %s", accord_strerror(rc));
     msgpack_pack_map(pk, 1);
     pack_cstr(pk, "id");
     pack_hex(pk, w.rec.entity, ID_LEN);
@@ -527,7 +516,7 @@ static int handle_get(store_txn_t *t, const request_t *req, msgpack_packer *pk, 
     uint8_t id[ID_LEN];
     int rc = arg_id(t, req, "id", id, msg, cap);
     if (rc) return rc;
-    if ((rc = pack_entity(t, id, pk))) return fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
+    if ((rc = pack_entity(t, id, pk))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     return 0;
 }
 
@@ -536,7 +525,7 @@ static int arg_limit(const request_t *req, int def, char *msg, size_t cap)
     const req_arg_t *a = request_arg(req, "limit");
     if (!a) return def;
     if (a->type != MP_INT || a->i < 1 || a->i > LIST_MAX)
-        return fail(msg, cap, ACCORD_EINVAL, "limit: must be a number from 1 to %d", LIST_MAX);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "limit: must be a number from 1 to %d", LIST_MAX);
     return (int)a->i;
 }
 
@@ -636,11 +625,11 @@ static int handle_list(store_txn_t *t, const request_t *req, msgpack_packer *pk,
     list_filter_t lf = {0};
     const req_arg_t *a;
     if ((a = request_arg(req, "branch")) && !arg_cstr(a, lf.branch, sizeof lf.branch))
-        return fail(msg, cap, ACCORD_EINVAL, "branch: give a branch name");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "branch: give a branch name");
     if ((a = request_arg(req, "stage")) && !arg_cstr(a, lf.stage, sizeof lf.stage))
-        return fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
     if ((a = request_arg(req, "today")) && (!arg_cstr(a, lf.today, sizeof lf.today) || !schema_date_valid(lf.today)))
-        return fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
     if (!lf.today[0]) {
         time_t now = time(NULL);
         struct tm tm;
@@ -649,9 +638,9 @@ static int handle_list(store_txn_t *t, const request_t *req, msgpack_packer *pk,
     }
     if ((a = request_arg(req, "due"))) {
         char due[16];
-        if (!arg_cstr(a, due, sizeof due)) return fail(msg, cap, ACCORD_EINVAL, "due: give 'today' or YYYY-MM-DD");
+        if (!arg_cstr(a, due, sizeof due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: give 'today' or YYYY-MM-DD");
         strcpy(lf.due, strcmp(due, "today") == 0 ? lf.today : due);
-        if (!schema_date_valid(lf.due)) return fail(msg, cap, ACCORD_EINVAL, "due: '%s' is not 'today' or a date as YYYY-MM-DD", due);
+        if (!schema_date_valid(lf.due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: '%s' is not 'today' or a date as YYYY-MM-DD", due);
     }
     lf.overdue = (a = request_arg(req, "overdue")) && a->type == MP_BOOL && a->i;
     lf.open_only = (a = request_arg(req, "open")) && a->type == MP_BOOL && a->i;
@@ -666,14 +655,14 @@ static int handle_list(store_txn_t *t, const request_t *req, msgpack_packer *pk,
     if ((a = request_arg(req, "after"))) {
         char hex[2 * ID_LEN + 1];
         if (!arg_cstr(a, hex, sizeof hex) || strlen(hex) != 2 * ID_LEN || crypto_unhex(hex, after + 1, ID_LEN))
-            return fail(msg, cap, ACCORD_EINVAL, "after: give the full id (32 hex digits) the previous page ended at");
+            return accord_fail(msg, cap, ACCORD_EINVAL, "after: give the full id (32 hex digits) the previous page ended at");
         paging = true;
     }
     paging |= (a = request_arg(req, "by_id")) && a->type == MP_BOOL && a->i;
     uint8_t prefix = (uint8_t)kind;
     store_iter_t *it;
     int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
-    if (rc) return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
     if (request_arg(req, "after")) store_iter_seek(it, after, sizeof after);
     static uint8_t ids[LIST_MAX][ID_LEN];
     int n = 0;
@@ -684,11 +673,11 @@ static int handle_list(store_txn_t *t, const request_t *req, msgpack_packer *pk,
         if (passes(t, id, (unsigned)kind, &lf)) memcpy(ids[n++], id, ID_LEN);
     }
     store_iter_destroy(&it);
-    if (rc < 0) return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
     if (!paging) sort_for_people(t, (unsigned)kind, ids, n);
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++)
-        if ((rc = pack_entity(t, ids[i], pk))) return fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
+        if ((rc = pack_entity(t, ids[i], pk))) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
     return 0;
 }
 
@@ -701,23 +690,23 @@ static int handle_search(store_txn_t *t, const request_t *req, msgpack_packer *p
     if (limit < 0) return limit;
     char q[512], by_name[16] = "auto";
     if (!arg_cstr(request_arg(req, "q"), q, sizeof q) || !q[0])
-        return fail(msg, cap, ACCORD_EINVAL, "q: give the text to search for (at most 511 bytes)");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "q: give the text to search for (at most 511 bytes)");
     const req_arg_t *b = request_arg(req, "by");
-    if (b && !arg_cstr(b, by_name, sizeof by_name)) return fail(msg, cap, ACCORD_EINVAL, "by: give one of auto, name, phone, email, tag, branch, national_id");
+    if (b && !arg_cstr(b, by_name, sizeof by_name)) return accord_fail(msg, cap, ACCORD_EINVAL, "by: give one of auto, name, phone, email, tag, branch, national_id");
     static const char *const bys[] = {"auto", "name", "phone", "email", "tag", "branch", "national_id"};
     int by = -1;
     for (int i = 0; i < 7; i++)
         if (strcmp(bys[i], by_name) == 0) by = i;
-    if (by < 0) return fail(msg, cap, ACCORD_EINVAL, "by: '%s' is not one of auto, name, phone, email, tag, branch, national_id", by_name);
+    if (by < 0) return accord_fail(msg, cap, ACCORD_EINVAL, "by: '%s' is not one of auto, name, phone, email, tag, branch, national_id", by_name);
     static uint8_t ids[LIST_MAX][ID_LEN];
     int n = index_search(t, (unsigned)kind, (search_by_t)by, q, ids, limit);
     if (n == ACCORD_EINVAL)
-        return fail(msg, cap, n, "q: '%s' is too short to search by %s (phones need 3 digits)", q, by_name);
-    if (n < 0) return fail(msg, cap, n, "search failed: %s", accord_strerror(n));
+        return accord_fail(msg, cap, n, "q: '%s' is too short to search by %s (phones need 3 digits)", q, by_name);
+    if (n < 0) return accord_fail(msg, cap, n, "search failed: %s", accord_strerror(n));
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++) {
         int rc = pack_entity(t, ids[i], pk);
-        if (rc) return fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
+        if (rc) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
     }
     return 0;
 }
@@ -751,21 +740,21 @@ static int handle_history(api_t *api, store_txn_t *t, const request_t *req, msgp
     int rc = arg_id(t, req, "id", id, msg, cap);
     if (rc) return rc;
     store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_HISTORY, id, ID_LEN, false, &it))) return fail(msg, cap, rc, "cannot read history");
+    if ((rc = store_iter_new(t, TBL_HISTORY, id, ID_LEN, false, &it))) return accord_fail(msg, cap, rc, "cannot read history");
     uint8_t keys[LIST_MAX][ID_LEN + 8];
     unsigned n = 0;
     store_val_t k, v;
     while (n < LIST_MAX && (rc = store_iter_next(it, &k, &v)) == 1) memcpy(keys[n++], (const uint8_t *)k.data + ID_LEN, ID_LEN + 8);
     bool truncated = rc == 1; /* stopped at LIST_MAX with more to come */
     store_iter_destroy(&it);
-    if (rc < 0) return fail(msg, cap, rc, "cannot read history");
+    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read history");
     if (truncated) log_warn("history of a record has more than %d changes; showing the first %d", LIST_MAX, LIST_MAX);
     /* history keys are ordered by origin, then seq; people want time order */
     static record_t recs[LIST_MAX];
     for (unsigned i = 0; i < n; i++) {
         store_val_t raw;
         if ((rc = store_get(t, TBL_FEED, keys[i], ID_LEN + 8, &raw)) || (rc = record_decode(raw.data, raw.len, &recs[i])))
-            return fail(msg, cap, ACCORD_ECHAIN, "record %llu of this history is missing or damaged: run 'accordctl feed verify'",
+            return accord_fail(msg, cap, ACCORD_ECHAIN, "record %llu of this history is missing or damaged: run 'accordctl feed verify'",
                         (unsigned long long)be64_get(keys[i] + ID_LEN));
     }
     for (unsigned i = 1; i < n; i++) /* insertion sort by hlc: histories are short */
@@ -865,7 +854,7 @@ static int handle_conflicts(api_t *api, store_txn_t *t, const request_t *req, ms
     bool all = a && a->type == MP_BOOL && a->i;
     store_iter_t *it;
     int rc = store_iter_new(t, TBL_CONFLICTS, NULL, 0, false, &it);
-    if (rc) return fail(msg, cap, rc, "cannot read conflicts");
+    if (rc) return accord_fail(msg, cap, rc, "cannot read conflicts");
     static uint8_t keys[LIST_MAX][ID_LEN + 1 + 2 * VERSION_LEN];
     static bool resolved[LIST_MAX];
     unsigned n = 0;
@@ -878,7 +867,7 @@ static int handle_conflicts(api_t *api, store_txn_t *t, const request_t *req, ms
         memcpy(keys[n++], k.data, k.len);
     }
     store_iter_destroy(&it);
-    if (rc < 0) return fail(msg, cap, rc, "cannot read conflicts");
+    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read conflicts");
     msgpack_pack_array(pk, n);
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *key = keys[i];
@@ -913,22 +902,22 @@ static int handle_resolve(api_t *api, store_txn_t *t, const request_t *req, msgp
     char hex[2 * sizeof key + 1], keep[8];
     int rc;
     if (!arg_cstr(request_arg(req, "conflict"), hex, sizeof hex) || crypto_unhex(hex, key, sizeof key))
-        return fail(msg, cap, ACCORD_EINVAL, "conflict: give the conflict's id as listed by 'accord conflicts'");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "conflict: give the conflict's id as listed by 'accord conflicts'");
     store_val_t v;
-    if (store_get(t, TBL_CONFLICTS, key, sizeof key, &v)) return fail(msg, cap, ACCORD_ENOTFOUND, "conflict: no such conflict");
+    if (store_get(t, TBL_CONFLICTS, key, sizeof key, &v)) return accord_fail(msg, cap, ACCORD_ENOTFOUND, "conflict: no such conflict");
     if (!arg_cstr(request_arg(req, "keep"), keep, sizeof keep) || (strcmp(keep, "a") && strcmp(keep, "b")))
-        return fail(msg, cap, ACCORD_EINVAL, "keep: give a or b, the value to keep");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "keep: give a or b, the value to keep");
     if ((rc = author_of(req, &w, msg, cap))) return rc;
     memcpy(w.rec.entity, key, ID_LEN);
     int kind = entity_kind(t, key);
-    if (kind < 0) return fail(msg, cap, kind, "the conflict's record is missing");
+    if (kind < 0) return accord_fail(msg, cap, kind, "the conflict's record is missing");
     w.rec.kind = (uint8_t)kind;
     unsigned field = key[ID_LEN];
     static record_t src;
     const record_op_t *chosen;
     const uint8_t *version = key + ID_LEN + 1 + (keep[0] == 'b' ? VERSION_LEN : 0);
     if ((rc = value_of_version(t, key, field, version, &src, &chosen)))
-        return fail(msg, cap, rc, "the chosen value's record is missing: run 'accordctl feed verify'");
+        return accord_fail(msg, cap, rc, "the chosen value's record is missing: run 'accordctl feed verify'");
     record_op_t *o = new_op(&w, (uint8_t)field, OP_SET);
     o->val = chosen->val;
     if (o->val.type == VAL_STR || o->val.type == VAL_REF) {
@@ -937,9 +926,9 @@ static int handle_resolve(api_t *api, store_txn_t *t, const request_t *req, msgp
     }
     record_op_t *r = new_op(&w, (uint8_t)field, OP_RESOLVE);
     r->val = (value_t){VAL_REF, 0, (const char *)key + ID_LEN + 1, 2 * VERSION_LEN};
-    if ((rc = fill_bases(t, &w))) return fail(msg, cap, rc, "cannot read the record");
+    if ((rc = fill_bases(t, &w))) return accord_fail(msg, cap, rc, "cannot read the record");
     if ((rc = oplog_append(api->log, t, &w.rec)))
-        return fail(msg, cap, rc, "cannot store the resolution: %s", accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot store the resolution: %s", accord_strerror(rc));
     msgpack_pack_map(pk, 1);
     pack_cstr(pk, "id");
     pack_hex(pk, w.rec.entity, ID_LEN);
@@ -1066,12 +1055,12 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
     const req_arg_t *k = request_arg(req, "kind"), *md = request_arg(req, "mode"), *cols = request_arg(req, "columns"),
                     *rows = request_arg(req, "rows"), *match = request_arg(req, "match"), *user = request_arg(req, "user");
     if (!arg_cstr(k, kind, sizeof kind) || strcmp(kind, "customer"))
-        return fail(msg, cap, ACCORD_EINVAL, "kind: only customer can be imported");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "kind: only customer can be imported");
     if (md && (!arg_cstr(md, mode, sizeof mode) || (strcmp(mode, "create") && strcmp(mode, "update") && strcmp(mode, "upsert"))))
-        return fail(msg, cap, ACCORD_EINVAL, "mode: create, update or upsert");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "mode: create, update or upsert");
     if (!cols || cols->type != MP_ARRAY || cols->n_items == 0 || cols->n_items > IMPORT_MAX_COLUMNS)
-        return fail(msg, cap, ACCORD_EINVAL, "columns: a list of 1-%d field names", IMPORT_MAX_COLUMNS);
-    if (!rows || rows->type != MP_ARRAY) return fail(msg, cap, ACCORD_EINVAL, "rows: a list of rows");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "columns: a list of 1-%d field names", IMPORT_MAX_COLUMNS);
+    if (!rows || rows->type != MP_ARRAY) return accord_fail(msg, cap, ACCORD_EINVAL, "rows: a list of rows");
     static char col_names[IMPORT_MAX_COLUMNS][REQUEST_MAX_KEY + 1];
     bool col_set[IMPORT_MAX_COLUMNS];
     for (unsigned c = 0; c < cols->n_items; c++) {
@@ -1082,7 +1071,7 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
             f = schema_field(KIND_CUSTOMER, col_names[c]);
         }
         if (!f || f->id <= F_CREATED || f->id == F_CU_MERGED_INTO)
-            return fail(msg, cap, ACCORD_EINVAL, "columns: '%.*s' is not a customer field that can be set", (int)nm.len, nm.s);
+            return accord_fail(msg, cap, ACCORD_EINVAL, "columns: '%.*s' is not a customer field that can be set", (int)nm.len, nm.s);
         col_set[c] = schema_is_set(f->type);
     }
     char keys[4][16];
@@ -1092,10 +1081,10 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
         snprintf(keys[n_keys], sizeof keys[n_keys], "%.*s", (int)(m.len < 15 ? m.len : 15), m.s);
         if (strcmp(keys[n_keys], "phone") && strcmp(keys[n_keys], "email") && strcmp(keys[n_keys], "national_id") &&
             strcmp(keys[n_keys], "name"))
-            return fail(msg, cap, ACCORD_EINVAL, "match: phone, email, national_id or name");
+            return accord_fail(msg, cap, ACCORD_EINVAL, "match: phone, email, national_id or name");
         n_keys++;
     }
-    if (strcmp(mode, "create") && n_keys == 0) return fail(msg, cap, ACCORD_EINVAL, "mode %s needs match keys", mode);
+    if (strcmp(mode, "create") && n_keys == 0) return accord_fail(msg, cap, ACCORD_EINVAL, "mode %s needs match keys", mode);
 
     static request_t row;
     static char cell_copy[REQUEST_MAX_STR + 1], row_msg[512], idhex[2 * ID_LEN + 1];
@@ -1112,7 +1101,7 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
         total++;
         for (size_t b = 0; b < item.len; b++) total += item.s[b] == ROW_SEP;
     }
-    if (total > IMPORT_MAX_ROWS) return fail(msg, cap, ACCORD_ETOOBIG, "rows: at most %d in one request", IMPORT_MAX_ROWS);
+    if (total > IMPORT_MAX_ROWS) return accord_fail(msg, cap, ACCORD_ETOOBIG, "rows: at most %d in one request", IMPORT_MAX_ROWS);
     static char item_copy[REQUEST_MAX_STR + 1];
     unsigned r = 0;
     for (unsigned i = 0; i < rows->n_items; i++) {
@@ -1140,7 +1129,7 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
             uint8_t found[ID_LEN];
             bool exists = false;
             if (n_cells != cols->n_items) {
-                code = fail(row_msg, sizeof row_msg, ACCORD_EINVAL, "the row has %u cells for %u columns", n_cells, cols->n_items);
+                code = accord_fail(row_msg, sizeof row_msg, ACCORD_EINVAL, "the row has %u cells for %u columns", n_cells, cols->n_items);
             } else {
                 /* matched before the cells are split up in place below */
                 for (unsigned m = 0; m < n_keys && !exists; m++) {
@@ -1178,10 +1167,10 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
                 scratch.size = 0;
                 if (exists && !strcmp(mode, "create")) {
                     crypto_hex(found, ID_LEN, idhex);
-                    code = fail(row_msg, sizeof row_msg, ACCORD_EEXISTS, "a customer with the same %s exists (%.12s)",
+                    code = accord_fail(row_msg, sizeof row_msg, ACCORD_EEXISTS, "a customer with the same %s exists (%.12s)",
                                 n_keys ? keys[0] : "key", idhex);
                 } else if (!exists && !strcmp(mode, "update")) {
-                    code = fail(row_msg, sizeof row_msg, ACCORD_ENOTFOUND, "no customer matches this row");
+                    code = accord_fail(row_msg, sizeof row_msg, ACCORD_ENOTFOUND, "no customer matches this row");
                 } else if (exists) {
                     crypto_hex(found, ID_LEN, idhex);
                     add_arg(&row, "id", MP_STR, idhex, 2 * ID_LEN);
@@ -1270,5 +1259,5 @@ int api_handle(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer 
     }
     if (req_str_eq(vb, "merge")) return handle_merge(api, t, req, pk, msg, msg_cap);
     if (req_str_eq(vb, "import")) return handle_import(api, t, req, pk, msg, msg_cap);
-    return fail(msg, msg_cap, ACCORD_EINVAL, "unknown request '%.*s'", (int)vb.len, vb.s);
+    return accord_fail(msg, msg_cap, ACCORD_EINVAL, "unknown request '%.*s'", (int)vb.len, vb.s);
 }

@@ -48,16 +48,6 @@ size_t dedupe_name_key(const char *name, size_t len, char out[DEDUPE_NAME_KEY])
     return jl;
 }
 
-static int fail(char *msg, size_t cap, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *msg, size_t cap, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, cap, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 static void push(terms_t *ts, const char *s, size_t len)
 {
     if (len == 0 || len + 2 > KEY_MAX) return;
@@ -155,7 +145,7 @@ int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, s
     uint8_t prefix = KIND_CUSTOMER;
     store_iter_t *it;
     int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
-    if (rc) return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
     store_val_t k, v;
     unsigned customers = 0;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
@@ -180,7 +170,7 @@ int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, s
     store_iter_destroy(&it);
     if (rc < 0) {
         free(ts.v);
-        return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
     }
     qsort(ts.v, ts.n, sizeof *ts.v, cmp_terms);
 
@@ -364,9 +354,9 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
                  const uint8_t other[ID_LEN], dedupe_merge_t *out, char *msg, size_t cap)
 {
     memset(out, 0, sizeof *out);
-    if (!memcmp(keep, other, ID_LEN)) return fail(msg, cap, ACCORD_EINVAL, "a customer cannot be merged into itself");
+    if (!memcmp(keep, other, ID_LEN)) return accord_fail(msg, cap, ACCORD_EINVAL, "a customer cannot be merged into itself");
     if (!is_live_customer(t, keep) || !is_live_customer(t, other))
-        return fail(msg, cap, ACCORD_EINVAL, "both must be customers that are neither deleted nor merged already");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "both must be customers that are neither deleted nor merged already");
     static change_t c;
     int rc;
     /* every record pointing at the other customer now points at the kept one */
@@ -376,7 +366,7 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
         uint8_t prefix = (uint8_t)refs[r][0];
         store_iter_t *it;
         if ((rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it)))
-            return fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+            return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
         store_val_t k, v;
         /* ids first: appending while iterating the same table would move the cursor */
         uint8_t (*ids)[ID_LEN] = NULL;
@@ -403,7 +393,7 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
             out->moved++;
         }
         free(ids);
-        if (rc < 0) return fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+        if (rc < 0) return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
     }
     /* the kept customer gains the other's phones, e-mails, tags and what it lacks */
     change_init(&c, keep, KIND_CUSTOMER, author);
@@ -429,7 +419,7 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
         out->copied++;
     }
     if (c.rec.n_ops && (rc = oplog_append(log, t, &c.rec)))
-        return fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
     /* the other becomes a tombstone that points at the kept one */
     change_init(&c, other, KIND_CUSTOMER, author);
     memcpy(c.ref, keep, ID_LEN);
@@ -438,6 +428,6 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
     o = add_set(t, &c, F_DELETED);
     o->val = (value_t){VAL_BOOL, 1, NULL, 0};
     if ((rc = oplog_append(log, t, &c.rec)))
-        return fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "roster.h"
 #include "../proto/accord_err.h"
 #include "../proto/record.h"
+#include "../proto/wire.h"
 
 #include <string.h>
 
@@ -166,4 +167,37 @@ int roster_each_since(store_txn_t *t, uint64_t gen, roster_fn fn, void *ctx)
     }
     store_iter_destroy(&it);
     return rc < 0 ? rc : (rc == 1 ? 0 : rc);
+}
+
+typedef struct {
+    msgpack_packer pk;
+    uint32_t n;
+} message_t;
+
+static int pack_entry(void *ctx, const uint8_t *signed_entry, size_t len, const roster_entry_t *e)
+{
+    (void)e;
+    message_t *m = ctx;
+    wire_pack_bin(&m->pk, signed_entry, len);
+    m->n++;
+    return 0;
+}
+
+int roster_message(store_txn_t *t, uint64_t since, msgpack_sbuffer *out, uint32_t *n)
+{
+    msgpack_sbuffer items;
+    msgpack_sbuffer_init(&items);
+    message_t m = {.n = 0};
+    msgpack_packer_init(&m.pk, &items, msgpack_sbuffer_write);
+    int rc = since ? roster_each_since(t, since, pack_entry, &m) : roster_each(t, pack_entry, &m);
+    out->size = 0;
+    if (rc == 0) {
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+        wire_pack_roster_head(&pk, m.n);
+        msgpack_sbuffer_write(out, items.data, items.size);
+    }
+    msgpack_sbuffer_destroy(&items);
+    *n = m.n;
+    return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef ACCORD_ROSTER_H
 #define ACCORD_ROSTER_H
 
+#include <msgpack.h>
 #include <stdbool.h>
 
 #include "../proto/roster_entry.h"
@@ -32,6 +33,9 @@ typedef int (*roster_fn)(void *ctx, const uint8_t *signed_entry, size_t len, con
 int roster_each(store_txn_t *t, roster_fn fn, void *ctx);
 /* Calls fn for each entry that changed after generation gen (an entry may come twice). */
 int roster_each_since(store_txn_t *t, uint64_t gen, roster_fn fn, void *ctx);
+/* The whole roster (since 0), or the entries changed after generation since, as one
+ * ROSTER message (proto/wire.h) in out; *n says how many entries it holds. */
+int roster_message(store_txn_t *t, uint64_t since, msgpack_sbuffer *out, uint32_t *n);
 
 /* Counts changes to the roster, so a running node notices one written by accordctl. */
 uint64_t roster_generation(store_txn_t *t);

@@ -305,38 +305,12 @@ static void send_hello(sync_t *s, peer_t *p)
     out_send(s, p);
 }
 
-typedef struct {
-    msgpack_packer pk;
-    uint32_t n;
-} roster_pack_t;
-
-static int pack_entry(void *ctx, const uint8_t *signed_entry, size_t len, const roster_entry_t *e)
-{
-    (void)e;
-    roster_pack_t *rp = ctx;
-    wire_pack_bin(&rp->pk, signed_entry, len);
-    rp->n++;
-    return 0;
-}
-
 /* A ROSTER message of the whole roster (since 0) or of what changed after generation
  * since, into out. False if there is nothing to send. */
 static bool build_roster(store_txn_t *t, uint64_t since, msgpack_sbuffer *out)
 {
-    msgpack_sbuffer items;
-    msgpack_sbuffer_init(&items);
-    roster_pack_t rp = {.n = 0};
-    msgpack_packer_init(&rp.pk, &items, msgpack_sbuffer_write);
-    int rc = since ? roster_each_since(t, since, pack_entry, &rp) : roster_each(t, pack_entry, &rp);
-    out->size = 0;
-    if (rc == 0 && rp.n > 0) {
-        msgpack_packer pk;
-        msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-        wire_pack_roster_head(&pk, rp.n);
-        msgpack_sbuffer_write(out, items.data, items.size);
-    }
-    msgpack_sbuffer_destroy(&items);
-    return rc == 0 && rp.n > 0;
+    uint32_t n;
+    return roster_message(t, since, out, &n) == 0 && n > 0;
 }
 
 /* The whole roster is kept as a message per generation: with a thousand branches

@@ -126,36 +126,6 @@ static uint64_t since_of(const vec_entry_t *v, uint32_t n, const uint8_t origin[
     return 0;
 }
 
-typedef struct {
-    msgpack_packer pk;
-    uint32_t n;
-} entries_t;
-
-static int pack_entry(void *ctx, const uint8_t *signed_entry, size_t len, const roster_entry_t *e)
-{
-    (void)e;
-    entries_t *en = ctx;
-    wire_pack_bin(&en->pk, signed_entry, len);
-    en->n++;
-    return 0;
-}
-
-/* The roster as one ROSTER message. */
-static int pack_roster(store_txn_t *t, msgpack_sbuffer *out)
-{
-    msgpack_sbuffer items;
-    msgpack_sbuffer_init(&items);
-    entries_t en = {.n = 0};
-    msgpack_packer_init(&en.pk, &items, msgpack_sbuffer_write);
-    int rc = roster_each(t, pack_entry, &en);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    wire_pack_roster_head(&pk, en.n);
-    msgpack_sbuffer_write(out, items.data, items.size);
-    msgpack_sbuffer_destroy(&items);
-    return rc;
-}
-
 static int export_cmd(int argc, char **argv, const char *dir)
 {
     const char *to = opt_value(argc, argv, "--to"), *since = opt_value(argc, argv, "--since");
@@ -207,7 +177,8 @@ static int export_cmd(int argc, char **argv, const char *dir)
         fprintf(stderr, "accordctl: cannot write %s: %s\n", tmp, f ? accord_strerror(rc) : strerror(errno));
         goto txn_done;
     }
-    if ((rc = pack_roster(t, &sb)) || (rc = bundle_write(w, sb.data, sb.size))) {
+    uint32_t entries;
+    if ((rc = roster_message(t, 0, &sb, &entries)) || (rc = bundle_write(w, sb.data, sb.size))) {
         fprintf(stderr, "accordctl: cannot write the roster into %s: %s\n", tmp, accord_strerror(rc));
         goto txn_done;
     }
