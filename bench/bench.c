@@ -102,6 +102,7 @@ static void api_bench(const char *build, const char *dir, int clients, int per_c
     pid_t pid = fork();
     if (pid == 0) {
         snprintf(cmd, sizeof cmd, "%s/accord-node", build);
+        if (!freopen("/dev/null", "w", stderr)) _exit(127); /* its log lines would break up the figures */
         execl(cmd, cmd, "--data", dir, (char *)NULL);
         _exit(127);
     }
@@ -218,6 +219,7 @@ static void api_search(const char *build, const char *dir)
     pid_t pid = fork();
     if (pid == 0) {
         snprintf(cmd, sizeof cmd, "%s/accord-node", build);
+        if (!freopen("/dev/null", "w", stderr)) _exit(127); /* its log lines would break up the figures */
         execl(cmd, cmd, "--data", dir, (char *)NULL);
         _exit(127);
     }

@@ -118,6 +118,8 @@ static void print_table(const msgpack_object *list, const column_t *cols, int nc
             char cell[1024];
             if (strcmp(cols[c].key, "id") == 0) short_id(row, cell);
             else output_cell(accord_obj_get(row, cols[c].key), cell, sizeof cell);
+            /* another record's id (a deal's customer): the same 12 digits as its own row */
+            if (strcmp(cols[c].key, "id") && strlen(cell) == 32 && strspn(cell, "0123456789abcdef") == 32) cell[12] = 0;
             if (c + 1 < ncols) {
                 output_padded(stdout, cell, cols[c].width);
                 fputs("  ", stdout);
