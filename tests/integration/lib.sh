@@ -9,12 +9,13 @@ nok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
 lib_cleanup() { for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done; umount "$W/small" 2>/dev/null; rm -rf "$W"; }
 trap lib_cleanup EXIT
-# the node in $W/NAME, its log in $W/NAME.log; ready once its socket exists
+# the node in $W/NAME, its log in $W/NAME.log; ready once it has bound its socket and
+# written its own pid (a killed node leaves its socket file and pid behind)
 start() {
     local name=$1; shift
     "$NODE" --data "$W/$name" "$@" 2>>"$W/$name.log" &
     pid[$name]=$!
-    for _ in $(seq 100); do [ -S "$W/$name/accord.sock" ] && return 0; sleep 0.05; done
+    for _ in $(seq 100); do [ "$(cat "$W/$name/accord-node.pid" 2>/dev/null)" = "${pid[$name]}" ] && return 0; sleep 0.05; done
     echo "# $name did not start"; cat "$W/$name.log"; return 1
 }
 stop() { kill "${pid[$1]}" 2>/dev/null; wait "${pid[$1]}" 2>/dev/null; unset "pid[$1]"; }
