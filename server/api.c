@@ -1158,14 +1158,21 @@ static int handle_import(api_t *api, store_txn_t *t, const request_t *req, msgpa
                     for (char *p = (char *)cells[c], *q;; p = q + 1) {
                         q = strchr(p, ITEM_SEP);
                         if (q) *q = 0;
-                        if (*p && row.n_items < REQUEST_MAX_ITEMS) row.items[row.n_items++] = (req_str_t){p, strlen(p)};
+                        if (*p && row.n_items == REQUEST_MAX_ITEMS) {
+                            code = accord_fail(row_msg, sizeof row_msg, ACCORD_ETOOBIG,
+                                               "%s: more than %d values in the row", col_names[c], REQUEST_MAX_ITEMS);
+                            break;
+                        }
+                        if (*p) row.items[row.n_items++] = (req_str_t){p, strlen(p)};
                         if (!q) break;
                     }
                     a->n_items = (uint16_t)(row.n_items - a->first_item);
                 }
                 feed_head_t mark = oplog_mark(api->log);
                 scratch.size = 0;
-                if (exists && !strcmp(mode, "create")) {
+                if (code) {
+                    /* a cell was refused above */
+                } else if (exists && !strcmp(mode, "create")) {
                     crypto_hex(found, ID_LEN, idhex);
                     code = accord_fail(row_msg, sizeof row_msg, ACCORD_EEXISTS, "a customer with the same %s exists (%.12s)",
                                 n_keys ? keys[0] : "key", idhex);

@@ -49,6 +49,9 @@ check "there are 4 customers in all" [ "$(count)" = 4 ]
 printf 'name,city\n"SOMEONE   new",Tabriz\n"ALI  r.",Yazd\n' > "$W/d.csv"
 out=$("$ACCORD" --json import customers "$W/d.csv" --mode upsert --match name)
 check "--match name matches as 'customer dupes' does (case, spaces, punctuation)" bash -c "echo '$out' | jq -e '.updated == 2 and .created == 0' >/dev/null && [ \"\$('$ACCORD' --json customer search someone | jq -r '.[0].city')\" = Tabriz ] && [ \"\$('$ACCORD' --json customer search 5551234 | jq -r '.[0].city')\" = Yazd ]"
+printf 'name,tags\nMany Tags,%s\n' "$(seq -s '|' 1 130 | sed 's/[0-9]*/t&/g')" > "$W/tags.csv"
+out=$("$ACCORD" --json import customers "$W/tags.csv")
+check "a cell of more values than a request may carry is refused by name, not cut short" bash -c "echo '$out' | jq -e '.created == 0 and (.bad[0].reason | test(\"tags: more than 128 values\"))' >/dev/null"
 printf 'name,phone\n"never closed,0912\n' > "$W/broken.csv"
 "$ACCORD" import customers "$W/broken.csv" >/dev/null 2>"$W/err"; rc=$?
 check "a file with an unclosed quote is reported, not half-read silently" bash -c "[ $rc = 2 ] && grep -q 'quote is not closed' '$W/err'"

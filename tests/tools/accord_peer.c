@@ -105,6 +105,9 @@ int main(int argc, char **argv)
     zmq_msg_init(&msg);
     wire_msg_t m, hello;
     int rc;
+    store_txn_t *t = NULL, *ot = NULL;
+    msgpack_sbuffer enc; /* records a step makes up (flip, fork, forge) */
+    msgpack_sbuffer_init(&enc);
     if (!strcmp(step, "version")) { /* a node of a future protocol: [1, 99, role, store_id, []] */
         msgpack_pack_array(&pk, 5);
         msgpack_pack_uint8(&pk, WIRE_HELLO);
@@ -118,15 +121,7 @@ int main(int argc, char **argv)
         while ((rc = recv_msg(&msg, &m, 10000)) == 0 && m.type != WIRE_ERROR) {}
         if (rc) return 1;
         printf("%s %.*s\n", accord_errname((int)m.code), (int)m.text_len, m.text);
-        zmq_msg_close(&msg);
-        msgpack_sbuffer_destroy(&sb);
-        zmq_close(sock);
-        zmq_ctx_term(ctx);
-        identity_destroy(&id);
-        identity_destroy(&other_id);
-        store_close(&st);
-        store_close(&other);
-        return 0;
+        goto done;
     }
     wire_pack_hello(&pk, "branch", store_id, NULL, 0);
     send_buf(&sb);
@@ -140,7 +135,6 @@ int main(int argc, char **argv)
     /* the vector points into msg: keep what is needed before reading more */
     uint64_t other_at_hub = other_id ? hub_head_of(&hello, other_id->origin) : 0;
 
-    store_txn_t *t, *ot = NULL;
     store_txn_begin(st, NULL, false, &t);
     if (other) store_txn_begin(other, NULL, false, &ot);
     const uint8_t *origin = id->origin;
@@ -151,8 +145,6 @@ int main(int argc, char **argv)
     store_val_t v;
     const uint8_t *cp;
     static uint8_t made[RECORD_MAX_BYTES];
-    msgpack_sbuffer enc;
-    msgpack_sbuffer_init(&enc);
 
     if (!strcmp(step, "first") || !strcmp(step, "replay")) {
         stored_record(t, origin, 1, &v, &cp);
@@ -226,10 +218,11 @@ int main(int argc, char **argv)
     }
     printf("%s\n", m.code ? accord_errname((int)m.code) : "OK");
     if (m.code) fprintf(stderr, "%.*s\n", (int)m.text_len, m.text);
+done:
     zmq_msg_close(&msg);
     msgpack_sbuffer_destroy(&sb);
     msgpack_sbuffer_destroy(&enc);
-    store_txn_abort(&t);
+    if (t) store_txn_abort(&t);
     if (ot) store_txn_abort(&ot);
     zmq_close(sock);
     zmq_ctx_term(ctx);
