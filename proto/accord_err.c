@@ -32,6 +32,7 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_EREPLAY, "EREPLAY", "an old batch sent again: nothing new in it"},
     {ACCORD_EQUARANTINE, "EQUARANTINE", "the feed is quarantined after a fork"},
     {ACCORD_ENOTMINE, "ENOTMINE", "it is addressed to another node"},
+    {ACCORD_EPURGED, "EPURGED", "those records were compacted away; the node must start from a snapshot"},
 };
 
 const char *accord_strerror(int code)

@@ -35,6 +35,7 @@ enum accord_err {
     ACCORD_EREPLAY = -24,    /* a batch holding only records already applied */
     ACCORD_EQUARANTINE = -25,/* the origin's feed is quarantined (it forked) */
     ACCORD_ENOTMINE = -26,   /* addressed to another node (a bundle) */
+    ACCORD_EPURGED = -27,    /* the records asked for were compacted away (compact.h) */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */

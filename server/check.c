@@ -4,13 +4,15 @@
 #include "../proto/accord_err.h"
 #include "../proto/crypto.h"
 #include "merge.h"
+#include "snapshot_io.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* Tables whose content is derived from the feeds. */
 static const store_table_t derived[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX,
-                                        TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED};
+                                        TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED,
+                                        TBL_GRAVES};
 #define N_DERIVED (sizeof derived / sizeof derived[0])
 
 static void example(check_report_t *rep, store_table_t tbl, const char *what, const store_val_t *key)
@@ -53,12 +55,58 @@ static int verify_feeds(store_txn_t *t, const identity_t *id, check_report_t *re
     return rc < 0 ? rc : worst;
 }
 
-/* Re-applies every stored record of every feed into dst. */
-static int derive(store_txn_t *src, store_txn_t *dst, check_report_t *rep, check_progress_fn progress, void *ctx)
+/* A compacted feed no longer starts at seq 1: the state behind its base comes from the
+ * snapshot compaction wrote (or this node started from), which must reach every base. */
+static int load_base_state(store_t *st, store_txn_t *src, store_txn_t *dst, check_report_t *rep)
 {
     store_iter_t *it;
-    int rc = store_iter_new(src, TBL_FEED, NULL, 0, false, &it);
+    int rc = store_iter_new(src, TBL_BASES, NULL, 0, false, &it);
     if (rc) return rc;
+    store_val_t k, v;
+    rc = store_iter_next(it, &k, &v);
+    store_iter_destroy(&it);
+    if (rc <= 0) return rc; /* no feed was compacted: everything derives from the feeds */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", store_dir(st), SNAPSHOT_FILE);
+    snapshot_info_t info;
+    if ((rc = snapshot_load_state(dst, path, &info))) {
+        snprintf(rep->examples[rep->n_examples++], sizeof rep->examples[0],
+                 "feeds here were compacted, and the snapshot they need cannot be used: %.220s", info.why);
+        snapshot_info_free(&info);
+        return rc;
+    }
+    rep->snapshot_rows = info.rows;
+    if ((rc = store_iter_new(src, TBL_BASES, NULL, 0, false, &it))) {
+        snapshot_info_free(&info);
+        return rc;
+    }
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || v.len < 8) continue;
+        if (snapshot_head_of(&info, k.data) < be64_get(v.data)) {
+            char hex[2 * ID_LEN + 1];
+            crypto_hex(k.data, ID_LEN, hex);
+            snprintf(rep->examples[rep->n_examples++], sizeof rep->examples[0],
+                     "feed %.12s was compacted past the snapshot %s: run 'accordctl compact' to write a new one",
+                     hex, SNAPSHOT_FILE);
+            rc = ACCORD_ENOTFOUND;
+            break;
+        }
+    }
+    store_iter_destroy(&it);
+    snapshot_info_free(&info);
+    return rc < 0 ? rc : 0;
+}
+
+/* Re-applies every stored record of every feed into dst, on the snapshot's state if the
+ * feeds were compacted (merging is idempotent: records the snapshot already holds change
+ * nothing but their history entries). */
+static int derive(store_t *st, store_txn_t *src, store_txn_t *dst, check_report_t *rep, check_progress_fn progress,
+                  void *ctx)
+{
+    int rc = load_base_state(st, src, dst, rep);
+    if (rc) return rc;
+    store_iter_t *it;
+    if ((rc = store_iter_new(src, TBL_FEED, NULL, 0, false, &it))) return rc;
     store_val_t k, v;
     static record_t rec;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
@@ -125,7 +173,7 @@ int check_store(store_t *st, const identity_t *id, const char *scratch_dir, chec
     if ((rc = store_open(scratch_dir, STORE_NOSYNC, &scratch)) ||
         (rc = store_txn_begin(scratch, NULL, true, &dst)))
         goto out;
-    if ((rc = derive(src, dst, rep, progress, ctx))) goto out;
+    if ((rc = derive(st, src, dst, rep, progress, ctx))) goto out;
     if (progress) progress(ctx, "comparing", rep->records);
     for (unsigned i = 0; i < N_DERIVED && !rc; i++) rc = compare_table(src, dst, derived[i], rep);
     if (!rc && (rep->missing || rep->extra || rep->differ)) rc = ACCORD_ESTORE;
@@ -147,7 +195,7 @@ int check_repair(store_t *st, const identity_t *id, check_report_t *rep, check_p
     for (unsigned i = 0; i < N_DERIVED; i++)
         if ((rc = store_clear_table(t, derived[i]))) goto fail;
     /* derive reads the feed through t and writes state through t: the tables differ */
-    if ((rc = derive(t, t, rep, progress, ctx))) goto fail;
+    if ((rc = derive(st, t, t, rep, progress, ctx))) goto fail;
     return store_txn_commit(&t);
 fail:
     store_txn_abort(&t);

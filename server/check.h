@@ -19,6 +19,7 @@ typedef struct {
     unsigned feeds_unsigned;   /* of those, checked without a key (chain only) */
     unsigned feeds_bad;        /* feeds that do not verify */
     uint64_t records;          /* records re-applied */
+    uint64_t snapshot_rows;    /* state rows taken from the snapshot behind compacted feeds */
     uint64_t missing;          /* keys derived but not stored */
     uint64_t extra;            /* keys stored but not derived */
     uint64_t differ;           /* keys in both with other values */

@@ -3,6 +3,7 @@
  * Nodes that applied the same records hold byte-identical state tables (merge.h), so
  * hashing those tables' keys and values in key order compares them exactly.
  *
+ *   entities      = the live ones: a deleted entity counts in no digest (compact.h)
  *   entity digest = BLAKE2b-256 over, for each state table (fields, kinds, siblings,
  *                   conflicts, resolved) in that order, each entry of the entity as
  *                   table(1) klen(2 BE) key vlen(4 BE) value

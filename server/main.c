@@ -17,6 +17,7 @@
 #include "rejoin.h"
 #include "store.h"
 #include "sync.h"
+#include "snapshot_io.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -298,6 +299,14 @@ int main(int argc, char **argv)
         return 2;
     }
     api.id = id;
+    bool cleared = false;
+    if ((rc = snapshot_clear_partial(api.st, &cleared))) {
+        log_error("cannot clear a snapshot install that was cut short: %s", accord_strerror(rc));
+        return 2;
+    }
+    if (cleared)
+        log_warn("a snapshot install was cut short here; what it wrote was removed. Install the snapshot again "
+                 "with 'accordctl snapshot install' before this node syncs");
     if (api_set_pipeline(&api, pipeline ? pipeline : DEFAULT_PIPELINE)) {
         log_error("--pipeline: give 2 to %d stage names separated by commas", API_MAX_STAGES);
         return 1;

@@ -121,6 +121,10 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     int rc;
     for (uint32_t i = 0; i < rec->n_ops; i++)
         if (schema_check_op(rec->kind, &rec->ops[i])) return ACCORD_EPROTO;
+    /* a deleted entity compacted to its grave: every node had its delete, so a change that
+     * arrives now was made before its writer saw it, and the entity stays deleted */
+    store_val_t grave;
+    if ((rc = store_get(t, TBL_GRAVES, rec->entity, ID_LEN, &grave)) != ACCORD_ENOTFOUND) return rc;
     if ((rc = check_kind(t, rec))) return rc;
 
     bool touches_index = false;

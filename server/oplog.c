@@ -196,12 +196,30 @@ int oplog_verify(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[
     if (rc) return rc;
     link_t *links = NULL;
     size_t cap = 0, n = 0;
-    uint64_t group_first = 1;
+    uint64_t group_first = 1, base = 0;
     uint8_t trusted_prev[32] = {0};
     store_val_t k, v;
+    /* a compacted feed starts after its base: a signed checkpoint whose hash is trusted */
+    if (store_get(t, TBL_BASES, origin, ID_LEN, &v) == 0) {
+        if (v.len != HEAD_VAL_LEN) {
+            store_iter_destroy(&it);
+            return report(rep, ACCORD_ESTORE, 0, "the feed's compaction base is damaged");
+        }
+        base = be64_get(v.data);
+        memcpy(trusted_prev, (const uint8_t *)v.data + 8, 32);
+        if (pk && crypto_head_verify(pk, origin, base, trusted_prev, (const uint8_t *)v.data + 40)) {
+            store_iter_destroy(&it);
+            return report(rep, ACCORD_ESIG, base, "the signature of the feed's compaction base does not verify");
+        }
+        group_first = base + 1;
+        rep->base_seq = base;
+        uint8_t start[ID_LEN + 8];
+        feed_key(start, origin, base + 1);
+        store_iter_seek(it, start, sizeof start);
+    }
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
         uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
-        uint64_t want = rep->records + 1;
+        uint64_t want = base + rep->records + 1;
         if (seq != want) {
             rc = report(rep, ACCORD_ECHAIN, want, "missing: the feed has a gap");
             break;
@@ -247,14 +265,14 @@ int oplog_verify(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[
     if (rc == 0) {
         store_val_t h;
         int g = store_get(t, TBL_HEADS, origin, ID_LEN, &h);
-        if (g == ACCORD_ENOTFOUND && rep->records == 0) {
+        if (g == ACCORD_ENOTFOUND && rep->records == 0 && base == 0) {
             /* an empty feed */
         } else if (g || h.len != HEAD_VAL_LEN) {
             rc = report(rep, ACCORD_ESIG, rep->records, "the feed head is missing or damaged");
         } else {
             rep->head_seq = be64_get(h.data);
             const uint8_t *hh = (const uint8_t *)h.data + 8;
-            if (rep->head_seq != rep->records || memcmp(hh, trusted_prev, 32))
+            if (rep->head_seq != base + rep->records || memcmp(hh, trusted_prev, 32))
                 rc = report(rep, ACCORD_ECHAIN, rep->head_seq, "the signed head names this record, which is not the last one");
             else if (pk && crypto_head_verify(pk, origin, rep->head_seq, hh, hh + 32))
                 rc = report(rep, ACCORD_ESIG, rep->head_seq, "the head signature does not verify");

@@ -49,6 +49,7 @@ typedef struct {
     uint64_t records;      /* records read */
     uint64_t checkpoints;  /* signatures checked */
     uint64_t head_seq;     /* seq named by the signed head */
+    uint64_t base_seq;     /* records up to here were compacted away (compact.h) */
     uint64_t bad_seq;      /* first record found damaged, 0 if none */
     int code;              /* 0, ACCORD_ECHAIN, ACCORD_ESIG, ACCORD_EPROTO */
     char why[256];         /* a sentence for the operator */

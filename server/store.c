@@ -30,7 +30,7 @@ static uint64_t map_size(void)
 static const char *const table_names[TBL_COUNT] = {
     "meta", "fields", "kinds", "bykind", "feed", "checkpts",
     "heads", "index", "history", "siblings", "conflicts", "resolved",
-    "roster", "quarantine", "rejects",
+    "roster", "quarantine", "rejects", "acked", "bases", "graves",
 };
 
 struct store {
@@ -284,6 +284,32 @@ void store_iter_destroy(store_iter_t **pit)
 int store_backup(store_t *st, const char *dir)
 {
     return map_err(mdb_env_copy2(st->env, dir, MDB_CP_COMPACT), dir);
+}
+
+int store_free_bytes(store_t *st, uint64_t *bytes)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_stat stat;
+    *bytes = 0;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc) return map_err(rc, "free list");
+    mdb_env_stat(st->env, &stat);
+    if (!(rc = mdb_cursor_open(txn, 0 /* LMDB's free-page table */, &cur))) {
+        MDB_val k, v;
+        uint64_t pages = 0;
+        while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+            if (v.mv_size >= sizeof(size_t)) { /* a page-number list, its length first */
+                size_t n;
+                memcpy(&n, v.mv_data, sizeof n);
+                pages += n;
+            }
+        mdb_cursor_close(cur);
+        if (rc == MDB_NOTFOUND) rc = 0;
+        *bytes = pages * stat.ms_psize;
+    }
+    mdb_txn_abort(txn);
+    return map_err(rc, "free list");
 }
 
 void store_usage(store_t *st, uint64_t *used, uint64_t *limit)

@@ -27,6 +27,9 @@ typedef enum {
     TBL_ROSTER,    /* 'N' pk(32) -> signed entry; 'O' origin(16) / 'C' curve pk(32) / 'G' generation(8 BE) -> pk(32) */
     TBL_QUARANTINE,/* origin(16) -> why a feed is held back (a fork), see sync.h */
     TBL_REJECTS,   /* peer origin(16) feed origin(16) -code(1) -> the last such refusal */
+    TBL_ACKED,     /* peer origin(16) feed origin(16) -> seq(8 BE) the peer said it holds (horizon.h) */
+    TBL_BASES,     /* origin(16) -> seq(8 BE) hash(32) signature(64): the feed is purged up to here */
+    TBL_GRAVES,    /* entity(16) -> kind(1) deleted version(24): a purged tombstone (compact.h) */
     TBL_COUNT
 } store_table_t;
 
@@ -77,6 +80,10 @@ void store_iter_destroy(store_iter_t **it);
 /* Writes a consistent, compacted copy of the store into dir (existing, empty) while
  * others may keep writing: LMDB copies one read snapshot. */
 int store_backup(store_t *st, const char *dir);
+
+/* Bytes on LMDB's free list: pages that deletes gave back, which the store reuses before
+ * it grows the file (the file itself never shrinks; a backup is a compact copy). */
+int store_free_bytes(store_t *st, uint64_t *bytes);
 
 /* Bytes of the map in use and its size limit, for status and benchmarks. */
 void store_usage(store_t *st, uint64_t *used, uint64_t *limit);

@@ -9,8 +9,10 @@
 #include "apply.h"
 #include "digest.h"
 #include "feed_batch.h"
+#include "horizon.h"
 #include "log.h"
 #include "rejoin.h"
+#include "snapshot_io.h"
 #include "roster.h"
 
 #include <errno.h>
@@ -24,6 +26,7 @@
 #define SOFTWARE_VERSION "accord 0.3"
 #define BEAT_MS 1000
 #define SILENT_MS 10000        /* a peer not heard from this long is shown disconnected */
+#define PURGED_PAUSE_MS 60000 /* a peer that lacks compacted records is told once a minute */
 #define PAUSE_MS 3000          /* after a refusal, wait before offering that feed again */
 #define MAX_ORIGINS WIRE_MAX_ORIGINS
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -42,6 +45,7 @@ _Static_assert(FEED_BATCH_MAX == WIRE_MAX_RECORDS, "a stored batch is one wire b
 typedef struct {
     uint8_t id[ID_LEN];
     uint64_t head;       /* what this node holds of the feed */
+    uint64_t base;       /* records up to here were compacted away (compact.h) */
     bool quarantined;
 } origin_t;
 
@@ -58,6 +62,7 @@ typedef struct {
     uint32_t slots;
     int credit;
     bool dirty;          /* it may lack something: look when it has credit */
+    bool have_changed;   /* have[] moved since it was last kept in TBL_ACKED */
     uint32_t rr;         /* round robin over origins, so one long feed does not block others */
     uint64_t connected_ms, last_seen_ms;
     uint64_t their_clock_ms, their_pending, their_used, their_limit;
@@ -183,6 +188,15 @@ static int load_origins(sync_t *s)
             if (k.len != ID_LEN || v.len < 8) continue;
             uint32_t i = origin_slot(s, k.data, true);
             if (i != UINT32_MAX) s->origins[i].head = be64_get(v.data);
+        }
+        store_iter_destroy(&it);
+    }
+    if (rc >= 0 && (rc = store_iter_new(t, TBL_BASES, NULL, 0, false, &it)) == 0) {
+        store_val_t k, v;
+        while ((rc = store_iter_next(it, &k, &v)) == 1) {
+            if (k.len != ID_LEN || v.len < 8) continue;
+            uint32_t i = origin_slot(s, k.data, true);
+            if (i != UINT32_MAX) s->origins[i].base = be64_get(v.data);
         }
         store_iter_destroy(&it);
     }
@@ -344,6 +358,7 @@ static void start_session(sync_t *s, peer_t *p, const wire_msg_t *m)
         p->have[slot] = p->sent[slot] = s->vec[i].seq;
     }
     p->live = true;
+    p->have_changed = true;
     p->credit = SYNC_CREDIT;
     p->dirty = s->any_dirty = true;
     p->connected_ms = now_ms();
@@ -452,7 +467,7 @@ static void group_flush(sync_t *s)
             if (s->rejoining && oplog_head(s->log).seq >= s->rejoin_target) finish_rejoin(s);
         }
         p->records_in += a->applied;
-        if (a->head > p->have[a->slot]) p->have[a->slot] = a->head;
+        if (a->head > p->have[a->slot]) p->have[a->slot] = a->head, p->have_changed = true;
         if (p->have[a->slot] > p->sent[a->slot]) p->sent[a->slot] = p->have[a->slot];
         send_ack(s, p, a->origin, a->head, 0, "");
     }
@@ -543,6 +558,7 @@ static void on_ack(sync_t *s, peer_t *p, const wire_msg_t *m)
     if (p->credit > SYNC_CREDIT) p->credit = SYNC_CREDIT;
     p->dirty = s->any_dirty = true;
     if (slot == UINT32_MAX) return;
+    if (p->have[slot] != m->head) p->have_changed = true;
     p->have[slot] = m->head;
     if (m->code && m->code != ACCORD_EREPLAY) {
         /* offer again from what it holds, after a pause, so a refusal is not a busy loop */
@@ -945,6 +961,20 @@ static void pump(sync_t *s)
                 origin_t *o = &s->origins[i];
                 if (o->head <= p->sent[i] || o->quarantined || p->paused[i] > now) continue;
                 /* a peer's own feed goes back to it only when it lacks some: a restored node rejoining */
+                if (p->sent[i] < o->base) {
+                    /* what it lacks was compacted away here: it can only start again from a snapshot */
+                    p->paused[i] = now + PURGED_PAUSE_MS;
+                    char hex[2 * ID_LEN + 1];
+                    crypto_hex(o->id, ID_LEN, hex);
+                    log_warn("%s lacks records 1-%llu of feed %.12s, which were compacted away here", p->name,
+                             (unsigned long long)o->base, hex);
+                    send_error(s, p, ACCORD_EPURGED,
+                               "this node lacks records of feed %.12s up to seq %llu, which the hub compacted away; "
+                               "start it again from an empty data directory with 'accordctl snapshot install' and the "
+                               "hub's %s",
+                               hex, (unsigned long long)o->base, SNAPSHOT_FILE);
+                    continue;
+                }
                 if (!t && store_txn_begin(s->st, NULL, false, &t)) return;
                 uint64_t last = pack_batch(s, t, o->id, p->sent[i] + 1, o->head);
                 if (!last) {
@@ -1005,12 +1035,32 @@ static void check_roster(sync_t *s)
         if (s->peers[i].used && s->peers[i].live) out_send(s, &s->peers[i]);
 }
 
+/* Keeps what each peer said it holds, for the compaction horizon (horizon.h): once a
+ * second at most, in one transaction, and only for peers whose vector moved. */
+static void save_acked(sync_t *s)
+{
+    store_txn_t *t = NULL;
+    int rc = 0;
+    for (uint32_t i = 0; i < s->n_peers && !rc; i++) {
+        peer_t *p = &s->peers[i];
+        if (!p->used || !p->have_changed) continue;
+        if (!t && (rc = store_txn_begin(s->st, NULL, true, &t))) break;
+        for (uint32_t slot = 0; slot < p->slots && slot < s->n_origins && !rc; slot++)
+            rc = horizon_note(t, p->origin, s->origins[slot].id, p->have[slot]);
+        p->have_changed = false;
+    }
+    if (t && !rc) rc = store_txn_commit(&t);
+    else if (t) store_txn_abort(&t);
+    if (rc) log_error("cannot keep what the peers hold: %s", accord_strerror(rc));
+}
+
 static void timers(sync_t *s)
 {
     uint64_t now = now_ms();
     if (now < s->next_beat_ms) return;
     s->next_beat_ms = now + BEAT_MS;
     check_roster(s);
+    save_acked(s);
     uint64_t used, limit;
     store_usage(s->st, &used, &limit);
     for (uint32_t i = 0; i < s->n_peers; i++) {

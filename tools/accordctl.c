@@ -12,6 +12,7 @@
 #include "../server/oplog.h"
 #include "../server/store.h"
 #include "../client/output.h"
+#include "../client/accord_client.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +81,17 @@ static void help(FILE *f)
             "  restore --data DIR BACKUP_DIR\n"
             "                        put a backup back as the node in DIR (a new path); it\n"
             "                        accepts no changes until it has fetched its own newest\n"
-            "                        changes from the hub, so its feed cannot fork\n\n"
+            "                        changes from the hub, so its feed cannot fork\n"
+            "  compact --data DIR [--dry-run]\n"
+            "                        purge tombstones and feed records behind the horizon\n"
+            "                        every enrolled node has acknowledged, write the signed\n"
+            "                        snapshot new nodes start from; report what was freed\n"
+            "  horizon --data DIR    per feed: what this node holds, the horizon, and which\n"
+            "                        node holds it back\n"
+            "  snapshot install --data DIR FILE\n"
+            "                        start a new, empty node (stopped) from a hub's snapshot\n"
+            "                        (its data directory's snapshot.acs); it then syncs the rest\n"
+            "  snapshot show FILE    check a snapshot's signature and list its feed heads\n\n"
             "--data defaults to $ACCORD_DATA. Exit codes: 0 done, 1 wrong arguments,\n"
             "2 the feed or the state is damaged, 3 cannot open the node, 4 other error.\n");
 }
@@ -99,14 +110,14 @@ bool has_flag(int argc, char **argv, const char *name)
     return false;
 }
 
-int open_node(const char *dir, store_t **st, identity_t **id)
+static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_t **id)
 {
     char err[512];
     if (!dir) {
         fprintf(stderr, "accordctl: give the node's directory with --data DIR (or set ACCORD_DATA)\n");
         return 1;
     }
-    int rc = store_open(dir, STORE_RDONLY, st);
+    int rc = store_open(dir, flags, st);
     if (rc) {
         fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
         return 3;
@@ -117,6 +128,40 @@ int open_node(const char *dir, store_t **st, identity_t **id)
         return 3;
     }
     return 0;
+}
+
+int open_node(const char *dir, store_t **st, identity_t **id)
+{
+    return open_node_as(dir, STORE_RDONLY, st, id);
+}
+
+int open_node_writable(const char *dir, store_t **st, identity_t **id)
+{
+    return open_node_as(dir, 0, st, id);
+}
+
+const char *sole_argument(int argc, char **argv, int first)
+{
+    const char *arg = NULL;
+    for (int k = first; k < argc; k++) {
+        if (!strcmp(argv[k], "--data")) { k++; continue; }
+        if (argv[k][0] == '-') continue;
+        arg = argv[k];
+    }
+    return arg;
+}
+
+bool tell_node_reload(const char *dir)
+{
+    accord_client_t *c;
+    bool told = false;
+    if (accord_client_new(dir, 5000, &c) == 0) {
+        accord_reply_t rep;
+        told = accord_call(c, "sync_reload", NULL, &rep) == 0;
+        accord_reply_destroy(&rep);
+        accord_client_destroy(&c);
+    }
+    return told;
 }
 
 static int node_init(int argc, char **argv, const char *dir)
@@ -475,15 +520,12 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "verify")) return verify_cmd(argc, argv, dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
+    if (!strcmp(noun, "compact")) return compact_cmd(argc, argv, dir);
+    if (!strcmp(noun, "horizon")) return horizon_cmd(dir);
+    if (!strcmp(noun, "snapshot")) return snapshot_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));
     if (!strcmp(noun, "backup")) {
-        const char *dest = NULL; /* the one argument that is not an option or its value */
-        for (int k = i + 1; k < argc; k++) {
-            if (!strcmp(argv[k], "--data")) { k++; continue; }
-            if (argv[k][0] == '-') continue;
-            dest = argv[k];
-        }
-        return backup(dir, dest);
+        return backup(dir, sole_argument(argc, argv, i + 1));
     }
     fprintf(stderr, "accordctl: unknown verb '%s %s' (see 'accordctl --help')\n", noun, verb);
     return 1;

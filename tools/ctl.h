@@ -15,6 +15,12 @@ const char *opt_value(int argc, char **argv, const char *name);
 bool has_flag(int argc, char **argv, const char *name);
 /* Opens DIR read-only with its identity; 0 or an exit code after saying why. */
 int open_node(const char *dir, store_t **st, identity_t **id);
+/* The same, for the verbs that write the store beside a running node (LMDB's lock orders them). */
+int open_node_writable(const char *dir, store_t **st, identity_t **id);
+/* Asks a running node to read its feed heads again; false if none answers. */
+bool tell_node_reload(const char *dir);
+/* The one argument after the verb that is not an option (or --data's value), or NULL. */
+const char *sole_argument(int argc, char **argv, int first);
 
 /* ctl_org.c: the org key and the roster */
 int org_init(const char *out_path);
@@ -30,6 +36,11 @@ int bundle_cmd(int argc, char **argv, const char *dir, const char *verb);
 
 /* ctl_restore.c: a backup put back, marked to rejoin */
 int restore_cmd(int argc, char **argv, const char *dir);
+
+/* ctl_compact.c: compaction, its horizon, snapshots */
+int compact_cmd(int argc, char **argv, const char *dir);
+int horizon_cmd(const char *dir);
+int snapshot_cmd(int argc, char **argv, const char *dir, const char *verb);
 
 /* ctl_verify.c: state digests */
 int digest_cmd(const char *dir);
