@@ -28,7 +28,7 @@ for t in "$BUILD"/tests/test_*; do
     rm -f "$log"
 done
 
-for target in fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard; do
+for target in fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard fuzz_snapshot; do
     echo "== replay $target"
     if "$BUILD/tests/replay_$target" "tests/fuzz/corpus/$target" tests/regress; then
         passed=$((passed + 1))
