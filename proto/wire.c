@@ -64,7 +64,7 @@ static int decode_digest(mpread_t *r, const wire_space_t *sp, wire_msg_t *m)
 
 static const uint32_t fields_of[] = {
     [WIRE_HELLO] = 5, [WIRE_ROSTER] = 2, [WIRE_BATCH] = 4, [WIRE_ACK] = 6,
-    [WIRE_BEAT] = 6, [WIRE_ERROR] = 3, [WIRE_DIGEST] = 3,
+    [WIRE_BEAT] = 6, [WIRE_ERROR] = 3, [WIRE_DIGEST] = 3, [WIRE_SNAP] = 4,
 };
 
 int wire_decode(const void *buf, size_t len, const wire_space_t *sp, wire_msg_t *m)
@@ -75,7 +75,7 @@ int wire_decode(const void *buf, size_t len, const wire_space_t *sp, wire_msg_t 
     mpread_init(&r, buf, len);
     uint32_t n = mpread_array(&r, 8);
     uint64_t type = mpread_uint(&r);
-    if (r.err || type < WIRE_HELLO || type > WIRE_DIGEST || n != fields_of[type]) return ACCORD_EPROTO;
+    if (r.err || type < WIRE_HELLO || type > WIRE_SNAP || n != fields_of[type]) return ACCORD_EPROTO;
     m->type = (wire_type_t)type;
     int rc = 0;
     switch (m->type) {
@@ -105,6 +105,14 @@ int wire_decode(const void *buf, size_t len, const wire_space_t *sp, wire_msg_t 
         m->text = mpread_str(&r, &m->text_len, WIRE_MAX_TEXT);
         break;
     case WIRE_DIGEST: rc = decode_digest(&r, sp, m); break;
+    case WIRE_SNAP:
+        m->offset = mpread_uint(&r);
+        m->total = mpread_uint(&r);
+        m->bytes = mpread_bin(&r, &m->bytes_len, WIRE_SNAP_CHUNK);
+        if (!r.err && (m->total > WIRE_SNAP_MAX || m->offset > m->total || m->bytes_len > m->total - m->offset ||
+                       m->bytes_len == 0))
+            return ACCORD_EPROTO;
+        break;
     }
     if (rc) return rc;
     if (!mpread_done(&r)) return ACCORD_EPROTO;
@@ -203,4 +211,13 @@ void wire_pack_error(msgpack_packer *pk, int code, const char *message)
     msgpack_pack_uint8(pk, WIRE_ERROR);
     msgpack_pack_int(pk, code);
     pack_str(pk, message);
+}
+
+void wire_pack_snap(msgpack_packer *pk, uint64_t offset, uint64_t total, const void *bytes, size_t len)
+{
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_uint8(pk, WIRE_SNAP);
+    msgpack_pack_uint64(pk, offset);
+    msgpack_pack_uint64(pk, total);
+    wire_pack_bin(pk, bytes, len);
 }

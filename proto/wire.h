@@ -9,6 +9,8 @@
  *   BEAT   [5, clock_ms, pending, disk_used, disk_limit, software version]
  *   ERROR  [6, code, message]
  *   DIGEST [7, bucket, [[key bin(<=16), digest bin(32)]...]]   (request: empty list)
+ *   SNAP   [8, offset, total, bytes bin(<=WIRE_SNAP_CHUNK)]     a piece of the hub's snapshot
+ *          file for a new, empty node (answered with an ACK of zero origin, head = bytes held)
  *
  * Decoding is strict, bounded and zero-copy: byte fields point into the message, which
  * must outlive the decoded wire_msg_t. Lists are decoded into caller-provided arrays. */
@@ -29,10 +31,12 @@
 #define WIRE_MAX_DIGESTS 65536     /* entries in a DIGEST */
 #define WIRE_BATCH_BYTES (1u << 20) /* a sender's target for one batch */
 #define WIRE_MAX_MSG (24u << 20)   /* no message is longer (ZMQ_MAXMSGSIZE) */
+#define WIRE_SNAP_CHUNK (1u << 20) /* bytes of a snapshot in one SNAP */
+#define WIRE_SNAP_MAX (1ull << 40) /* a snapshot file's largest total */
 
 typedef enum {
     WIRE_HELLO = 1, WIRE_ROSTER = 2, WIRE_BATCH = 3, WIRE_ACK = 4, WIRE_BEAT = 5, WIRE_ERROR = 6,
-    WIRE_DIGEST = 7,
+    WIRE_DIGEST = 7, WIRE_SNAP = 8,
 } wire_type_t;
 
 typedef struct {
@@ -79,6 +83,10 @@ typedef struct {
     /* DIGEST */
     uint64_t bucket;
     uint32_t n_digests;
+    /* SNAP */
+    uint64_t offset, total;
+    const uint8_t *bytes;
+    size_t bytes_len;
 } wire_msg_t;
 
 /* 0, ACCORD_EPROTO, ACCORD_ETOOBIG (a list longer than its space) or ACCORD_EVERSION
@@ -98,5 +106,6 @@ void wire_pack_ack(msgpack_packer *pk, const uint8_t origin[16], uint64_t head, 
 void wire_pack_beat(msgpack_packer *pk, uint64_t clock_ms, uint64_t pending, uint64_t used, uint64_t limit,
                     const char *version);
 void wire_pack_error(msgpack_packer *pk, int code, const char *message);
+void wire_pack_snap(msgpack_packer *pk, uint64_t offset, uint64_t total, const void *bytes, size_t len);
 
 #endif

@@ -37,6 +37,10 @@ static int count_node(void *ctx, const uint8_t *signed_entry, size_t len, const 
         if (held < f->seq) {
             f->seq = held;
             snprintf(f->held_by, sizeof f->held_by, "%s", e->name);
+        } else if (held == f->seq && held < f->head) { /* name every node at the horizon */
+            size_t used = strlen(f->held_by);
+            if (used + strlen(e->name) + 3 < sizeof f->held_by)
+                snprintf(f->held_by + used, sizeof f->held_by - used, ", %s", e->name);
         }
     }
     return 0;

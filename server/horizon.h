@@ -18,7 +18,7 @@ typedef struct {
     uint8_t origin[ID_LEN];
     uint64_t head;                        /* what this node holds of the feed */
     uint64_t seq;                         /* the horizon: every enrolled node holds up to here */
-    char held_by[ROSTER_NAME_MAX + 1];    /* the node holding it lowest ("" if none below head) */
+    char held_by[200];                    /* the nodes holding it lowest, by name ("" if none below head) */
 } horizon_entry_t;
 
 typedef struct {

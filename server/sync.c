@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define SOFTWARE_VERSION "accord 0.3"
 #define BEAT_MS 1000
@@ -74,6 +75,9 @@ typedef struct {
     uint64_t last_refusal_ms;
     int last_error_code; /* an ERROR message the peer sent us */
     char last_error[320];
+    FILE *snap_out;      /* the snapshot file being sent to this empty peer (snapshot_io.h) */
+    uint64_t snap_sent, snap_total;
+    bool snap_done;      /* sent whole: wait for the peer's next HELLO */
 } peer_t;
 
 /* One message queued to many peers without a copy each: ZeroMQ holds a reference per
@@ -133,6 +137,9 @@ struct sync {
     const uint8_t *items[WIRE_MAX_ROSTER];
     size_t item_lens[WIRE_MAX_ROSTER];
     feed_batch_t batch; /* what pack_batch reads */
+    uint8_t *snap_buf;   /* one SNAP chunk read from the file */
+    FILE *snap_in;       /* the hub's snapshot arriving at this empty node */
+    uint64_t snap_got, snap_total;
     bool rejoining;      /* restored: fetching this node's own newest records (rejoin.h) */
     uint64_t rejoin_target; /* the hub's head of this node's feed */
 };
@@ -351,6 +358,9 @@ static void send_roster(sync_t *s, peer_t *p)
 static void start_session(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
     for (uint32_t i = 0; i < p->slots; i++) p->have[i] = p->sent[i] = p->paused[i] = 0;
+    if (p->snap_out) fclose(p->snap_out);
+    p->snap_out = NULL;
+    p->snap_done = false;
     for (uint32_t i = 0; i < m->n_vec; i++) {
         uint32_t slot = origin_slot(s, s->vec[i].origin, true);
         if (slot == UINT32_MAX) continue;
@@ -622,6 +632,8 @@ static void on_error(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
 }
 
+static void on_snap(sync_t *s, peer_t *p, const wire_msg_t *m);
+
 static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
     p->last_seen_ms = now_ms();
@@ -634,6 +646,7 @@ static void dispatch(sync_t *s, peer_t *p, const wire_msg_t *m)
     case WIRE_ERROR: on_error(s, p, m); break;
     case WIRE_HELLO: break; /* handled by the caller */
     case WIRE_DIGEST: break;
+    case WIRE_SNAP: on_snap(s, p, m); break;
     }
 }
 
@@ -943,6 +956,129 @@ static uint64_t pack_batch(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LE
     return last;
 }
 
+/* ---- snapshots for new nodes ------------------------------------------------------ */
+
+/* A peer that holds nothing, while feeds here no longer start at seq 1. */
+static bool needs_snapshot(sync_t *s, const peer_t *p)
+{
+    bool compacted = false;
+    for (uint32_t i = 0; i < s->n_origins; i++) compacted |= s->origins[i].base > 0;
+    for (uint32_t i = 0; i < p->slots && compacted; i++)
+        if (p->have[i]) return false;
+    return compacted;
+}
+
+static void start_snapshot(sync_t *s, peer_t *p)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", store_dir(s->st), SNAPSHOT_FILE);
+    FILE *f = fopen(path, "rb");
+    if (!f || fseek(f, 0, SEEK_END) || (p->snap_total = (uint64_t)ftell(f)) == 0 || fseek(f, 0, SEEK_SET)) {
+        if (f) fclose(f);
+        log_error("%s needs the snapshot %s to start from, and it cannot be read: run 'accordctl compact' here",
+                  p->name, path);
+        return; /* the feeds that are compacted tell it so (EPURGED) */
+    }
+    p->snap_out = f;
+    p->snap_sent = 0;
+    log_info("%s holds nothing and feeds here were compacted: sending it the snapshot (%llu bytes)", p->name,
+             (unsigned long long)p->snap_total);
+}
+
+static void pump_snapshot(sync_t *s, peer_t *p)
+{
+    if (!s->snap_buf && !(s->snap_buf = malloc(WIRE_SNAP_CHUNK))) abort();
+    while (p->credit > 0 && p->snap_sent < p->snap_total) {
+        size_t n = fread(s->snap_buf, 1, WIRE_SNAP_CHUNK, p->snap_out);
+        if (n == 0) break;
+        if (n > p->snap_total - p->snap_sent) n = (size_t)(p->snap_total - p->snap_sent);
+        msgpack_packer pk;
+        wire_pack_snap(out_begin(s, &pk), p->snap_sent, p->snap_total, s->snap_buf, n);
+        if (!out_send(s, p)) break;
+        p->snap_sent += n;
+        p->credit--;
+    }
+    if (p->snap_sent == p->snap_total || ferror(p->snap_out) || feof(p->snap_out)) {
+        if (p->snap_sent == p->snap_total) log_info("sent the snapshot to %s", p->name);
+        else log_error("the snapshot file changed while it was sent to %s; it will be sent again", p->name);
+        fclose(p->snap_out);
+        p->snap_out = NULL;
+        p->snap_done = p->snap_sent == p->snap_total;
+    }
+}
+
+static void end_snapshot_in(sync_t *s, bool remove)
+{
+    if (s->snap_in) fclose(s->snap_in);
+    s->snap_in = NULL;
+    if (remove) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.incoming", store_dir(s->st), SNAPSHOT_FILE);
+        unlink(path);
+    }
+}
+
+/* The whole snapshot arrived: install it, then say HELLO again with the vector it gave. */
+static void install_snapshot(sync_t *s, peer_t *p)
+{
+    char in[4200], kept[4200];
+    snprintf(in, sizeof in, "%s/%s.incoming", store_dir(s->st), SNAPSHOT_FILE);
+    snprintf(kept, sizeof kept, "%s/%s", store_dir(s->st), SNAPSHOT_FILE);
+    int rc = fflush(s->snap_in) || fsync(fileno(s->snap_in)) ? ACCORD_EIO : 0;
+    end_snapshot_in(s, false);
+    snapshot_info_t info;
+    memset(&info, 0, sizeof info);
+    if (!rc) rc = snapshot_install(s->st, in, s->cfg.upstream_pk, &info, NULL, NULL);
+    if (rc) {
+        log_error("the hub's snapshot was refused: %s", info.why[0] ? info.why : accord_strerror(rc));
+        unlink(in);
+        snapshot_info_free(&info);
+        return;
+    }
+    if (rename(in, kept)) log_warn("cannot keep the snapshot as %s: %s ('accordctl check' needs it)", kept, strerror(errno));
+    log_info("started from the hub's snapshot: %llu rows, %u feeds; fetching what came after it",
+             (unsigned long long)info.rows, info.n_feeds);
+    snapshot_info_free(&info);
+    if (load_origins(s) || oplog_reload(s->log, s->st)) log_error("cannot read the feed heads the snapshot gave");
+    send_hello(s, p);
+}
+
+static void on_snap(sync_t *s, peer_t *p, const wire_msg_t *m)
+{
+    static const uint8_t none[ID_LEN];
+    if (!p->upstream) {
+        send_error(s, p, ACCORD_EPROTO, "only the hub above sends a snapshot");
+        return;
+    }
+    if (m->offset == 0) { /* a transfer starts (again) */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.incoming", store_dir(s->st), SNAPSHOT_FILE);
+        end_snapshot_in(s, false);
+        if (!(s->snap_in = fopen(path, "wb"))) {
+            log_error("cannot write %s: %s", path, strerror(errno));
+            return;
+        }
+        s->snap_got = 0;
+        s->snap_total = m->total;
+        log_info("the hub sends its snapshot (%llu bytes): this node starts from it", (unsigned long long)m->total);
+    }
+    if (!s->snap_in || m->offset != s->snap_got || m->total != s->snap_total) {
+        log_error("a piece of the hub's snapshot came out of order; waiting for it to start again");
+        end_snapshot_in(s, true);
+        return;
+    }
+    if (fwrite(m->bytes, 1, m->bytes_len, s->snap_in) != m->bytes_len) {
+        log_error("cannot write the hub's snapshot: %s", strerror(errno));
+        end_snapshot_in(s, true);
+        return;
+    }
+    s->snap_got += m->bytes_len;
+    msgpack_packer pk;
+    wire_pack_ack(out_begin(s, &pk), none, s->snap_got, 0, 1, "");
+    out_send(s, p);
+    if (s->snap_got == s->snap_total) install_snapshot(s, p);
+}
+
 static void pump(sync_t *s)
 {
     if (!s->any_dirty) return;
@@ -953,6 +1089,12 @@ static void pump(sync_t *s)
         peer_t *p = &s->peers[pi];
         if (!p->used || !p->live || !p->dirty) continue;
         peer_grow(p, s->n_origins);
+        if (!p->snap_out && !p->snap_done && needs_snapshot(s, p)) start_snapshot(s, p);
+        if (p->snap_out) pump_snapshot(s, p);
+        if (p->snap_out || p->snap_done) {
+            p->dirty = false;
+            continue;
+        }
         bool offered = true;
         while (p->credit > 0 && offered) {
             offered = false;
@@ -1253,7 +1395,10 @@ void sync_destroy(sync_t **ps)
     void *socks[] = {s->router, s->dealer, s->zap, s->mon};
     for (int i = 0; i < 4; i++)
         if (socks[i]) zmq_close(socks[i]);
+    end_snapshot_in(s, false);
+    free(s->snap_buf);
     for (uint32_t i = 0; i < s->n_peers; i++) {
+        if (s->peers[i].snap_out) fclose(s->peers[i].snap_out);
         free(s->peers[i].have);
         free(s->peers[i].sent);
         free(s->peers[i].paused);

@@ -276,7 +276,19 @@ static int feed_export(const char *dir, const char *out_path)
     store_iter_t *it;
     if ((rc = store_iter_new(t, TBL_FEED, id->origin, ID_LEN, false, &it))) { msgpack_sbuffer_destroy(&sb); goto fail; }
     store_val_t k, v;
-    uint64_t n = 0;
+    uint64_t n = 0, base = 0;
+    if (store_get(t, TBL_BASES, id->origin, ID_LEN, &v) == 0 && v.len >= 8) base = be64_get(v.data);
+    if (base) { /* the format holds a whole feed, from seq 1 */
+        fprintf(stderr, "accordctl: this node's feed was compacted up to seq %llu: records 1-%llu are no longer here to "
+                        "export\n", (unsigned long long)base, (unsigned long long)base);
+        store_iter_destroy(&it);
+        msgpack_sbuffer_destroy(&sb);
+        store_txn_abort(&t);
+        fclose(f);
+        unlink(tmp);
+        rc = 2;
+        goto out;
+    }
     while (n < head_seq && (rc = store_iter_next(it, &k, &v)) == 1) {
         sb.size = 0;
         msgpack_pack_bin(&pk, v.len);

@@ -14,6 +14,7 @@
 #include "../proto/wire.h"
 #include "../server/apply.h"
 #include "../server/feed_batch.h"
+#include "../server/snapshot_io.h"
 #include "../server/roster.h"
 
 #include <errno.h>
@@ -186,7 +187,17 @@ static int export_cmd(int argc, char **argv, const char *dir)
     bool tty = isatty(2);
     for (uint32_t i = 0; i < n_heads && !rc; i++) {
         if (!memcmp(heads[i].origin, to_origin, ID_LEN)) continue; /* its own feed: it has it */
-        uint64_t from = since_of(have, n_have, heads[i].origin) + 1;
+        uint64_t from = since_of(have, n_have, heads[i].origin) + 1, base;
+        if ((rc = snapshot_base(t, heads[i].origin, &base))) break;
+        if (from <= base) {
+            char hex[2 * ID_LEN + 1];
+            crypto_hex(heads[i].origin, ID_LEN, hex);
+            fprintf(stderr, "accordctl: the recipient lacks records of feed %.12s up to seq %llu, which were compacted "
+                            "away here; it must start again from this hub's snapshot ('accordctl snapshot install')\n",
+                    hex, (unsigned long long)base);
+            rc = ACCORD_EPURGED;
+            break;
+        }
         if (from <= heads[i].seq) feeds++;
         while (from <= heads[i].seq && !rc) {
             uint64_t last = feed_batch(t, heads[i].origin, from, heads[i].seq, BUNDLE_TARGET_RECORDS,

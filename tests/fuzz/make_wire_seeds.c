@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Writes seed messages for fuzz_wire: a HELLO, a validly signed BATCH of two records,
- * a ROSTER with a validly signed entry, an ACK, a BEAT, an ERROR and a DIGEST. */
+ * a ROSTER with a validly signed entry, an ACK, a BEAT, an ERROR, a DIGEST and a SNAP. */
 #include "../../proto/hlc.h"
 #include "../../proto/record.h"
 #include "../../proto/roster_entry.h"
@@ -89,6 +89,8 @@ int main(int argc, char **argv)
     wire_pack_digest_head(&pk, 256, 1);
     wire_pack_digest_item(&pk, k.node_origin, 16, h);
     write_file(argv[1], "digest", &sb);
+    wire_pack_snap(&pk, 8, 24, "ACCSNAP1piece-of-a-file", 16);
+    write_file(argv[1], "snap", &sb);
     msgpack_sbuffer_destroy(&sb);
     msgpack_sbuffer_destroy(&r1);
     msgpack_sbuffer_destroy(&r2);
