@@ -33,6 +33,31 @@ static int put_meta(store_txn_t *t, const char *key, const void *v, size_t len)
     return store_put(t, TBL_META, key, strlen(key), v, len);
 }
 
+/* A new key pair into a new file at path (mode 0600, synced); its public key into pk. */
+static int write_new_key(const char *path, uint8_t pk[CRYPTO_PK_LEN], char *err, size_t err_cap)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        snprintf(err, err_cap, errno == EEXIST ? "%s already exists: this directory already holds a node"
+                                               : "cannot create %s: %s", path, strerror(errno));
+        return errno == EEXIST ? ACCORD_EEXISTS : ACCORD_EIO;
+    }
+    uint8_t *file = sodium_malloc(KEY_FILE_LEN);
+    if (!file) abort();
+    memcpy(file, KEY_MAGIC, 8);
+    crypto_keypair(pk, file + 8);
+    ssize_t w = write(fd, file, KEY_FILE_LEN);
+    int sync_rc = fsync(fd);
+    close(fd);
+    sodium_free(file);
+    if (w != KEY_FILE_LEN || sync_rc) {
+        unlink(path);
+        snprintf(err, err_cap, "cannot write %s: %s", path, strerror(errno));
+        return ACCORD_EIO;
+    }
+    return 0;
+}
+
 int identity_create(const char *dir, const char *name, const char *role, char *err, size_t err_cap)
 {
     char path[4096];
@@ -49,26 +74,9 @@ int identity_create(const char *dir, const char *name, const char *role, char *e
         return ACCORD_EIO;
     }
     snprintf(path, sizeof path, "%s/node.key", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        snprintf(err, err_cap, errno == EEXIST ? "%s already exists: this directory already holds a node"
-                                               : "cannot create %s: %s", path, strerror(errno));
-        return errno == EEXIST ? ACCORD_EEXISTS : ACCORD_EIO;
-    }
     uint8_t pk[CRYPTO_PK_LEN];
-    uint8_t *file = sodium_malloc(KEY_FILE_LEN);
-    if (!file) abort();
-    memcpy(file, KEY_MAGIC, 8);
-    crypto_keypair(pk, file + 8);
-    ssize_t w = write(fd, file, KEY_FILE_LEN);
-    int sync_rc = fsync(fd);
-    close(fd);
-    sodium_free(file);
-    if (w != KEY_FILE_LEN || sync_rc) {
-        unlink(path);
-        snprintf(err, err_cap, "cannot write %s: %s", path, strerror(errno));
-        return ACCORD_EIO;
-    }
+    int krc = write_new_key(path, pk, err, err_cap);
+    if (krc) return krc;
 
     store_t *st = NULL;
     store_txn_t *t = NULL;
@@ -115,7 +123,7 @@ int identity_meta(store_t *st, const char *key, char *out, size_t cap)
     return rc;
 }
 
-int identity_load(const char *dir, store_t *st, identity_t **out, char *err, size_t err_cap)
+static int load(const char *dir, store_t *st, identity_t **out, char *err, size_t err_cap, bool retried)
 {
     char path[4096];
     *out = NULL;
@@ -150,6 +158,17 @@ int identity_load(const char *dir, store_t *st, identity_t **out, char *err, siz
         store_txn_abort(&t);
     }
     /* the key file must belong to the store: the last 32 bytes of sk are its public key */
+    if (rc == 0 && sodium_memcmp(id->sk + 32, id->pk, CRYPTO_PK_LEN) != 0 && !retried) {
+        /* a new epoch whose store change committed before its key was put in place */
+        char next[4200];
+        snprintf(next, sizeof next, "%s/node.key.next", dir);
+        uint8_t old_origin[CRYPTO_ORIGIN_LEN];
+        crypto_origin_of(id->sk + 32, old_origin);
+        if (access(next, R_OK) == 0 && identity_switch_key(dir, old_origin, err, err_cap) == 0) {
+            identity_destroy(&id);
+            return load(dir, st, out, err, err_cap, true);
+        }
+    }
     if (rc == 0 && sodium_memcmp(id->sk + 32, id->pk, CRYPTO_PK_LEN) != 0) {
         snprintf(err, err_cap, "%s does not belong to the store in %s", path, dir);
         rc = ACCORD_EKEY;
@@ -159,6 +178,51 @@ int identity_load(const char *dir, store_t *st, identity_t **out, char *err, siz
         return rc;
     }
     *out = id;
+    return 0;
+}
+
+int identity_load(const char *dir, store_t *st, identity_t **out, char *err, size_t err_cap)
+{
+    return load(dir, st, out, err, err_cap, false);
+}
+
+int identity_prepare_epoch(const char *dir, store_txn_t *t, uint8_t new_pk[CRYPTO_PK_LEN], char *err,
+                           size_t err_cap)
+{
+    char next[4200];
+    snprintf(next, sizeof next, "%s/node.key.next", dir);
+    unlink(next); /* a prepared epoch that was never committed */
+    int rc = write_new_key(next, new_pk, err, err_cap);
+    if (rc) return rc;
+    uint8_t origin[CRYPTO_ORIGIN_LEN];
+    crypto_origin_of(new_pk, origin);
+    if ((rc = put_meta(t, "pubkey", new_pk, CRYPTO_PK_LEN)) || (rc = put_meta(t, "origin", origin, sizeof origin))) {
+        unlink(next);
+        snprintf(err, err_cap, "cannot write the new identity: %s", accord_strerror(rc));
+    }
+    return rc;
+}
+
+int identity_switch_key(const char *dir, const uint8_t old_origin[CRYPTO_ORIGIN_LEN], char *err, size_t err_cap)
+{
+    char cur[4200], next[4200], kept[4300], hex[2 * CRYPTO_ORIGIN_LEN + 1];
+    crypto_hex(old_origin, CRYPTO_ORIGIN_LEN, hex);
+    snprintf(cur, sizeof cur, "%s/node.key", dir);
+    snprintf(next, sizeof next, "%s/node.key.next", dir);
+    snprintf(kept, sizeof kept, "%s/node.key.%s", dir, hex);
+    if (link(cur, kept) && errno != EEXIST) { /* the old key stays, under its origin */
+        snprintf(err, err_cap, "cannot keep the old key as %s: %s", kept, strerror(errno));
+        return ACCORD_EIO;
+    }
+    if (rename(next, cur)) {
+        snprintf(err, err_cap, "cannot put the new key in place as %s: %s", cur, strerror(errno));
+        return ACCORD_EIO;
+    }
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
     return 0;
 }
 

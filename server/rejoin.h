@@ -15,6 +15,7 @@ int rejoin_mark(store_txn_t *t, bool pending);
 
 #define REJOIN_WAITING_TEXT                                                                         \
     "this node was restored from a backup and accepts no changes until it has fetched its own " \
-    "newest changes from the hub (rejoin): start it with --upstream and let it connect"
+    "newest changes from the hub (rejoin): start it with --upstream and let it connect, or, if " \
+    "the hub is out of reach, stop it and start a new feed epoch with 'accordctl epoch new'"
 
 #endif

@@ -82,6 +82,10 @@ static void help(FILE *f)
             "                        put a backup back as the node in DIR (a new path); it\n"
             "                        accepts no changes until it has fetched its own newest\n"
             "                        changes from the hub, so its feed cannot fork\n"
+            "  epoch new --data DIR [--force]\n"
+            "                        a restored node that cannot reach its hub takes a new\n"
+            "                        key (a new feed, from seq 1) and accepts changes again;\n"
+            "                        the org enrolls the new key (node stopped)\n"
             "  compact --data DIR [--dry-run]\n"
             "                        purge tombstones and feed records behind the horizon\n"
             "                        every enrolled node has acknowledged, write the signed\n"
@@ -528,6 +532,7 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "sync")) return sync_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "bundle")) return bundle_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "restore")) return restore_cmd(argc, argv, dir);
+    if (!strcmp(noun, "epoch")) return epoch_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "digest")) return digest_cmd(dir);
     if (!strcmp(noun, "verify")) return verify_cmd(argc, argv, dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
