@@ -7,7 +7,9 @@
  *     connects to an empty hub, which verifies, merges, indexes and commits them
  *  3. fan-out: three empty branches connect to that hub at once and take the same N
  *  4. latency: a write acknowledged at A -> visible at B, under steady load
- *  5. connections: C enrolled branches (one process, C CURVE sockets) held by the hub
+ *  5. compaction at the hub, then a new branch started from its snapshot plus the feeds
+ *     after it, against the catch-up above (which replayed every change)
+ *  6. connections: C enrolled branches (one process, C CURVE sockets) held by the hub
  * Usage: sync-bench BUILD_DIR WORK_DIR
  * Environment: BENCH_CHANGES (1000000), BENCH_RATE (1000/s), BENCH_LATENCY_S (10),
  *              BENCH_CONNS (1000). */
@@ -43,6 +45,7 @@
 #define PATH_CAP 4200
 
 static const char *build_dir, *work_dir;
+static char org_pub_hex[2 * CRYPTO_PK_LEN + 1];
 static char org_key_path[PATH_CAP], hub_ep[64], hub_pub[2 * CRYPTO_PK_LEN + 1];
 
 static unsigned long env_num(const char *name, unsigned long dflt)
@@ -560,6 +563,56 @@ static void connections(unsigned n, pid_t *hub)
     free(keys);
 }
 
+/* True when two nodes hold the same head of every feed (their bundle vectors). */
+static bool same_vector(const char *a, const char *b)
+{
+    char da[PATH_CAP], db[PATH_CAP], cmd[4 * PATH_CAP];
+    node_dir(a, da);
+    node_dir(b, db);
+    snprintf(cmd, sizeof cmd, "A=$(%s/accordctl bundle vector --data %s 2>/dev/null | sort); "
+                              "B=$(%s/accordctl bundle vector --data %s 2>/dev/null | sort); [ -n \"$A\" ] && [ \"$A\" = \"$B\" ]",
+             build_dir, da, build_dir, db);
+    return system(cmd) == 0;
+}
+
+static void compaction(double replay_s)
+{
+    char hq[PATH_CAP], e[PATH_CAP], cmd[4 * PATH_CAP], line[512];
+    node_dir("hq", hq);
+    node_dir("e", e);
+    double t0 = now_s();
+    sh("%s/accordctl --json compact --data %s > %s/compact.json", build_dir, hq, work_dir);
+    double dt = now_s() - t0;
+    snprintf(cmd, sizeof cmd,
+             "jq -r '[.records_purged, .tombstones_purged, .freed_bytes, .snapshot.bytes, .snapshot.rows] | @tsv' "
+             "%s/compact.json", work_dir);
+    FILE *p = popen(cmd, "r");
+    unsigned long long recs = 0, graves = 0, freed = 0, snap = 0, rows = 0;
+    if (!p || !fgets(line, sizeof line, p) || sscanf(line, "%llu %llu %llu %llu %llu", &recs, &graves, &freed, &snap, &rows) != 5)
+        die("cannot read the compaction report");
+    pclose(p);
+    printf("compaction at the hub (live): %.1f s; %llu feed records and %llu tombstones purged, %.1f MiB freed "
+           "inside the store; snapshot written: %.1f MiB, %llu rows\n",
+           dt, recs, graves, freed / 1048576.0, snap / 1048576.0, rows);
+    fflush(stdout);
+    char pub[2 * CRYPTO_PK_LEN + 1];
+    sh("%s/accordctl node init --data %s --name e --org-pub %s >/dev/null",
+       build_dir, e, org_pub_hex);
+    node_pub("e", pub);
+    sh("%s/accordctl enroll --data %s --org-key %s --node-pub %s --name e --role branch --region bench >/dev/null", build_dir,
+       hq, org_key_path, pub);
+    usleep(1500000); /* the hub reads the roster change within a second */
+    t0 = now_s();
+    pid_t pe = start_node("e", false);
+    while (!same_vector("e", "hq") && now_s() - t0 < 1800) usleep(500000);
+    dt = now_s() - t0;
+    stop_node(pe);
+    printf("a new branch started from the hub's snapshot and the feeds after it: %.1f s to hold every feed's head "
+           "(catch-up by replaying every change took %.1f s)\n",
+           dt, replay_s);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) { fprintf(stderr, "usage: sync-bench BUILD_DIR WORK_DIR\n"); return 1; }
@@ -589,6 +642,7 @@ int main(int argc, char **argv)
         /* the org's public key is the last 32 bytes of its secret key */
         const uint8_t *sk = read_org_sk();
         crypto_hex(sk + 32, 32, org);
+        memcpy(org_pub_hex, org, sizeof org_pub_hex);
     }
     for (int i = 0; i < 5; i++) {
         node_dir(names[i], dir);
@@ -617,7 +671,7 @@ int main(int argc, char **argv)
     mem_t peak = {0, 0, 0};
     pid_t pa = start_node("a", false);
     const char *hq_only[] = {"hq"};
-    double dt = wait_received(hq_only, 1, "a", n, hub, &peak, 1800);
+    double dt = wait_received(hq_only, 1, "a", n, hub, &peak, 1800), replay_s = dt;
     if (dt < 0) printf("catch-up: NOT finished in %.0f s\n", -dt);
     else
         printf("catch-up of %u changes from branch a into the hub: %.1f s, %.0f changes/s; hub peak RSS %.1f MiB "
@@ -646,6 +700,7 @@ int main(int argc, char **argv)
 
     stop_node(pa);
     stop_node(pb[0]);
+    compaction(replay_s);
     connections(conns, &hub);
     stop_node(hub);
     return 0;
