@@ -99,9 +99,22 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
     if (!rc && first > head_seq + 1)
         rc = refuse(res, ACCORD_EGAP, head_seq + 1, "records %llu to %llu are missing before this batch",
                     (unsigned long long)head_seq + 1, (unsigned long long)first - 1);
+    /* records at or behind a compaction base are no longer stored: the base's hash stands
+     * for them (and the batch's own chain links what comes before it to that record) */
+    uint64_t base = 0;
+    store_val_t bv;
+    if (!rc && store_get(t, TBL_BASES, origin, ID_LEN, &bv) == 0 && bv.len >= 40) base = be64_get(bv.data);
     for (uint64_t s = first; !rc && s <= last && s <= head_seq; s++) {
         uint8_t key[ID_LEN + 8], held[32];
         store_val_t v;
+        if (s <= base) {
+            if (s == base && memcmp((const uint8_t *)bv.data + 8, hash[s - first], 32))
+                rc = refuse(res, ACCORD_EFORK, s, "record %llu differs from the one this node holds: the origin's feed forked",
+                            (unsigned long long)s);
+            else
+                res->held++;
+            continue;
+        }
         feed_key(key, origin, s);
         if ((rc = store_get(t, TBL_FEED, key, sizeof key, &v))) {
             if (rc == ACCORD_ENOTFOUND) rc = refuse(res, ACCORD_ESTORE, s, "record %llu is under the head but not stored",
