@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A hub and a branch under valgrind (memcheck): enrolment, CURVE handshake, roster
-# exchange, batches both ways, a revocation cutting the session, clean stop. Fails on any
+# A hub and two branches under valgrind (memcheck): enrolment, CURVE handshake, roster
+# exchange, batches both ways, compaction and a new branch started from the hub's snapshot
+# sent over the wire, a revocation cutting the session, clean stop. Fails on any
 # memcheck error or definite leak in either node. Run by `make valgrind`.
 set -u
 cd "$(dirname "$0")/../.."
@@ -33,13 +34,25 @@ ACCORD_DATA="$W/hub" "$A" customer add --name "From the hub" >/dev/null || fail 
 count() { ACCORD_DATA="$W/$1" "$A" --json customer list | jq length; }
 for _ in $(seq 100); do [ "$(count hub)" = 6 ] && [ "$(count b1)" = 6 ] && break; sleep 0.2; done
 [ "$(count hub)" = 6 ] && [ "$(count b1)" = 6 ] || fail "the six customers did not reach both nodes"
+for _ in $(seq 50); do "$C" --json compact --dry-run --data "$W/hub" | jq -e '.records_purged == 6' >/dev/null && break; sleep 0.2; done
+"$C" --json compact --data "$W/hub" | jq -e '.records_purged == 6' >/dev/null || fail "compaction at the hub"
+"$C" node init --data "$W/b2" --name b2 --org-pub "$ORG" >/dev/null
+"$C" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub b2)" --name b2 --role branch >/dev/null
+sleep 1.5 # the hub reads the roster change within a second
+"${VG[@]}" --log-file="$W/vg-b2.log" "$BUILD/accord-node" --data "$W/b2" --upstream "tcp://127.0.0.1:$PORT" \
+    --upstream-key "$(pub hub)" 2>"$W/b2.log" &
+B2=$!; pids+=("$B2")
+up b2 || fail "b2 did not start under valgrind"
+for _ in $(seq 150); do [ "$(count b2)" = 6 ] && break; sleep 0.2; done
+[ "$(count b2)" = 6 ] && grep -q "started from the hub's snapshot" "$W/b2.log" || fail "b2 did not start from the hub's snapshot"
 "$C" revoke --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub b1)" >/dev/null
 for _ in $(seq 50); do grep -q "cutting its session" "$W/hub.log" && break; sleep 0.2; done
 grep -q "cutting its session" "$W/hub.log" || fail "the revocation did not cut b1's session"
-kill "$H" "$B"
+kill "$H" "$B" "$B2"
 wait "$H"; rh=$?
 wait "$B"; rb=$?
+wait "$B2"; rb2=$?
 pids=()
-[ "$rh" = 0 ] && [ "$rb" = 0 ] && [ -f "$W/vg-hub.log" ] && [ -f "$W/vg-b1.log" ] && [ ! -s "$W/vg-hub.log" ] && [ ! -s "$W/vg-b1.log" ] \
-    || fail "memcheck reports (hub exit $rh, b1 exit $rb)"
-echo "valgrind_sync: hub and branch clean under memcheck (sync, roster, revocation, stop)"
+for x in hub b1 b2; do [ -f "$W/vg-$x.log" ] && [ ! -s "$W/vg-$x.log" ] || fail "memcheck reports in $x"; done
+[ "$rh" = 0 ] && [ "$rb" = 0 ] && [ "$rb2" = 0 ] || fail "exit codes: hub $rh, b1 $rb, b2 $rb2"
+echo "valgrind_sync: hub and branches clean under memcheck (sync, roster, compaction, snapshot over the wire, revocation, stop)"
