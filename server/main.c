@@ -18,6 +18,7 @@
 #include "store.h"
 #include "sync.h"
 #include "snapshot_io.h"
+#include "kpi.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -299,6 +300,10 @@ int main(int argc, char **argv)
         return 2;
     }
     api.id = id;
+    if ((rc = kpi_use_time_zone(api.st))) {
+        log_error("cannot read the report time zone: %s", accord_strerror(rc));
+        return 2;
+    }
     bool cleared = false;
     if ((rc = snapshot_clear_partial(api.st, &cleared))) {
         log_error("cannot clear a snapshot install that was cut short: %s", accord_strerror(rc));

@@ -4,6 +4,7 @@
 #include "../proto/schema.h"
 #include "entity.h"
 #include "index.h"
+#include "kpi.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,12 @@ int merge_apply(store_txn_t *t, const record_t *rec)
      * arrives now was made before its writer saw it, and the entity stays deleted */
     store_val_t grave;
     if ((rc = store_get(t, TBL_GRAVES, rec->entity, ID_LEN, &grave)) != ACCORD_ENOTFOUND) return rc;
+    /* the report counters' terms before the record (none for an entity not yet stored) */
+    bool touches_kpi = entity_kind(t, rec->entity) == ACCORD_ENOTFOUND; /* a new entity counts */
+    for (uint32_t i = 0; i < rec->n_ops && !touches_kpi; i++)
+        touches_kpi = kpi_field_counted(rec->kind, rec->ops[i].field);
+    static kpi_terms_t kpi_before; /* the single writer thread owns it */
+    if (touches_kpi && (rc = kpi_terms(t, rec->entity, rec->kind, &kpi_before))) return rc;
     if ((rc = check_kind(t, rec))) return rc;
 
     bool touches_index = false;
@@ -147,6 +154,7 @@ int merge_apply(store_txn_t *t, const record_t *rec)
         if (rc) return rc;
     }
     if (touches_index && (rc = index_update(t, rec->entity, rec->kind, &before))) return rc;
+    if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, &kpi_before))) return rc;
 
     uint8_t hkey[ID_LEN + ID_LEN + 8];
     memcpy(hkey, rec->entity, ID_LEN);

@@ -5,6 +5,7 @@
 #include "../proto/crypto.h"
 #include "../proto/hlc.h"
 #include "index.h"
+#include "kpi.h"
 #include "roster.h"
 
 #include <errno.h>
@@ -177,7 +178,9 @@ static int put_row(store_txn_t *t, const snap_frame_t *f)
     memcpy(key + 1, f->key, ID_LEN);
     if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
     static index_terms_t none; /* no terms before: all of the entity's terms are new */
-    return index_update(t, f->key, f->val[0], &none);
+    static kpi_terms_t no_kpi;
+    if ((rc = index_update(t, f->key, f->val[0], &none))) return rc;
+    return kpi_update(t, f->key, f->val[0], &no_kpi);
 }
 
 static int add_feed(snapshot_info_t *info, const snap_frame_t *f)
@@ -246,7 +249,7 @@ static bool table_empty(store_txn_t *t, store_table_t tbl)
     return empty;
 }
 
-static const store_table_t installed_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX, TBL_SIBLINGS,
+static const store_table_t installed_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX, TBL_KPI, TBL_SIBLINGS,
                                                  TBL_CONFLICTS, TBL_RESOLVED, TBL_GRAVES, TBL_HEADS,
                                                  TBL_CHECKPTS, TBL_BASES, TBL_FEED, TBL_HISTORY};
 

@@ -8,6 +8,7 @@
 #include "../proto/crypto.h"
 #include "../proto/record.h"
 #include "../server/check.h"
+#include "../server/kpi.h"
 #include "../server/identity.h"
 #include "../server/oplog.h"
 #include "../server/store.h"
@@ -95,7 +96,16 @@ static void help(FILE *f)
             "  snapshot install --data DIR FILE\n"
             "                        start a new, empty node (stopped) from a hub's snapshot\n"
             "                        (its data directory's snapshot.acs); it then syncs the rest\n"
-            "  snapshot show FILE    check a snapshot's signature and list its feed heads\n\n"
+            "  snapshot show FILE    check a snapshot's signature and list its feed heads\n"
+            "  report branches --data DIR --period 2026-11|2026-W48|2026|2026-11-24|FROM..TO\n"
+            "      [--branch NAME] [--csv]\n"
+            "                        per branch: new customers, interactions, deals created,\n"
+            "                        won, lost, win rate, days to close, won value, pipeline,\n"
+            "                        tasks due, overdue and done\n"
+            "  report quality --data DIR\n"
+            "                        per branch: customers with a phone, an e-mail, an owner\n"
+            "  report tz --data DIR ZONE\n"
+            "                        count report days in ZONE (e.g. Asia/Tehran; node stopped)\n\n"
             "--data defaults to $ACCORD_DATA. Exit codes: 0 done, 1 wrong arguments,\n"
             "2 the feed or the state is damaged, 3 cannot open the node, 4 other error.\n");
 }
@@ -122,6 +132,7 @@ static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_
         return 1;
     }
     int rc = store_open(dir, flags, st);
+    if (!rc) rc = kpi_use_time_zone(*st); /* report days and check use the node's zone */
     if (rc) {
         fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
         return 3;
@@ -538,6 +549,7 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
     if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
     if (!strcmp(noun, "compact")) return compact_cmd(argc, argv, dir);
+    if (!strcmp(noun, "report")) return report_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "horizon")) return horizon_cmd(dir);
     if (!strcmp(noun, "snapshot")) return snapshot_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));

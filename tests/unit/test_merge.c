@@ -15,7 +15,8 @@
 #define CASES_DEFAULT 10000
 
 static const store_table_t state_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX,
-                                             TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED};
+                                             TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED,
+                                             TBL_KPI};
 
 typedef struct {
     record_t rec;

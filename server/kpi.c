@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include "kpi.h"
+#include "../proto/accord_err.h"
+#include "../proto/hlc.h"
+#include "../proto/schema.h"
+#include "entity.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+int kpi_use_time_zone(store_t *st)
+{
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, false, &t);
+    if (rc) return rc;
+    store_val_t v;
+    char tz[80] = "UTC";
+    if (store_get(t, TBL_META, "tz", 2, &v) == 0 && v.len > 0 && v.len < sizeof tz - 1) {
+        tz[0] = ':'; /* a name from the tz database, as TZ=:Asia/Tehran */
+        memcpy(tz + 1, v.data, v.len);
+        tz[v.len + 1] = 0;
+    }
+    store_txn_abort(&t);
+    setenv("TZ", tz, 1);
+    tzset();
+    return 0;
+}
+
+static uint32_t day_number(int year, int mon, int mday)
+{
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_mday = mday;
+    tm.tm_hour = 12;
+    time_t utc = timegm(&tm);
+    return utc < 0 ? 0 : (uint32_t)(utc / 86400) + 1;
+}
+
+uint32_t kpi_day_of_ms(uint64_t ms)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&s, &tm)) return 0;
+    return day_number(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+uint32_t kpi_day_of_date(const char *s, size_t len)
+{
+    int y, m, d;
+    char buf[11];
+    if (len < 10) return 0;
+    memcpy(buf, s, 10);
+    buf[10] = 0;
+    if (sscanf(buf, "%4d-%2d-%2d", &y, &m, &d) != 3 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) return 0;
+    return day_number(y, m, d);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) to ms since the epoch, 0 if malformed. */
+static uint64_t ms_of_datetime(const char *s, size_t len)
+{
+    int y, mo, d, h, mi, se;
+    char buf[21];
+    if (len < 20) return 0;
+    memcpy(buf, s, 20);
+    buf[20] = 0;
+    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &se) != 6) return 0;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = se;
+    time_t utc = timegm(&tm);
+    return utc < 0 ? 0 : (uint64_t)utc * 1000;
+}
+
+bool kpi_field_counted(unsigned kind, unsigned field)
+{
+    if (field <= F_CREATED) return kind == KIND_CUSTOMER || kind == KIND_DEAL || kind == KIND_TASK ||
+                                   kind == KIND_INTERACTION;
+    switch (kind) {
+    case KIND_CUSTOMER: return field == F_CU_PHONES || field == F_CU_EMAILS || field == F_CU_ASSIGNED;
+    case KIND_DEAL:
+        return field == F_DE_STAGE || field == F_DE_AMOUNT || field == F_DE_CURRENCY || field == F_DE_PROBABILITY ||
+               field == F_DE_LOST_REASON;
+    case KIND_TASK: return field == F_TA_DUE || field == F_TA_DONE;
+    case KIND_INTERACTION: return field == F_IN_TYPE || field == F_IN_WHEN;
+    default: return false;
+    }
+}
+
+typedef struct {
+    kpi_terms_t *out;
+    const char *branch;
+    size_t branch_len;
+} builder_t;
+
+static void add(builder_t *b, kpi_metric_t m, uint32_t day, const char *extra, size_t extra_len, int64_t amount)
+{
+    kpi_terms_t *o = b->out;
+    if (o->n == KPI_MAX_TERMS || amount == 0) return;
+    size_t blen = b->branch_len > 64 ? 64 : b->branch_len;
+    if (extra_len > 200) extra_len = 200;
+    uint8_t *k = o->key[o->n];
+    size_t n = 0;
+    k[n++] = (uint8_t)m;
+    memcpy(k + n, b->branch, blen);
+    n += blen;
+    k[n++] = 0;
+    k[n++] = (uint8_t)(day >> 24), k[n++] = (uint8_t)(day >> 16), k[n++] = (uint8_t)(day >> 8), k[n++] = (uint8_t)day;
+    memcpy(k + n, extra, extra_len);
+    n += extra_len;
+    o->len[o->n] = (uint16_t)n;
+    o->amount[o->n++] = amount;
+}
+
+static const char *text(store_txn_t *t, const uint8_t *id, unsigned field, size_t *len)
+{
+    const char *s = entity_text(t, id, field, len);
+    if (!s) *len = 0;
+    return s ? s : "";
+}
+
+static bool int_field(store_txn_t *t, const uint8_t *id, unsigned field, int64_t *out, uint64_t *set_ms)
+{
+    field_state_t f;
+    if (entity_get(t, id, field, &f) || (f.val.type != VAL_INT && f.val.type != VAL_BOOL)) return false;
+    *out = f.val.i;
+    if (set_ms) *set_ms = HLC_MS(version_hlc(f.version));
+    return true;
+}
+
+static bool has_elem_cb_found;
+static int has_elem_cb(void *ctx, const char *elem, size_t len)
+{
+    (void)ctx, (void)elem, (void)len;
+    has_elem_cb_found = true;
+    return 1; /* one is enough */
+}
+
+static bool has_elem(store_txn_t *t, const uint8_t *id, unsigned field)
+{
+    has_elem_cb_found = false;
+    entity_each_elem(t, id, field, has_elem_cb, NULL);
+    return has_elem_cb_found;
+}
+
+static uint32_t created_day(store_txn_t *t, const uint8_t *id, uint64_t *ms)
+{
+    size_t len;
+    const char *s = text(t, id, F_CREATED, &len);
+    *ms = ms_of_datetime(s, len);
+    return *ms ? kpi_day_of_ms(*ms) : 0;
+}
+
+static void customer_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    uint64_t ms;
+    add(b, KPI_CUSTOMERS_NEW, created_day(t, id, &ms), "", 0, 1);
+    add(b, KPI_CUSTOMERS, 0, "", 0, 1);
+    if (has_elem(t, id, F_CU_PHONES)) add(b, KPI_WITH_PHONE, 0, "", 0, 1);
+    if (has_elem(t, id, F_CU_EMAILS)) add(b, KPI_WITH_EMAIL, 0, "", 0, 1);
+    size_t len;
+    text(t, id, F_CU_ASSIGNED, &len);
+    if (len) add(b, KPI_WITH_OWNER, 0, "", 0, 1);
+}
+
+static void deal_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    uint64_t created_ms, stage_ms = 0;
+    add(b, KPI_DEALS_NEW, created_day(t, id, &created_ms), "", 0, 1);
+    field_state_t st;
+    const char *stage = "";
+    size_t stage_len = 0;
+    if (entity_get(t, id, F_DE_STAGE, &st) == 0 && st.val.type == VAL_STR) {
+        stage = st.val.s;
+        stage_len = st.val.len;
+        stage_ms = HLC_MS(version_hlc(st.version));
+    }
+    int64_t amount = 0, prob = 0;
+    int_field(t, id, F_DE_AMOUNT, &amount, NULL);
+    int_field(t, id, F_DE_PROBABILITY, &prob, NULL);
+    size_t cur_len;
+    const char *cur = text(t, id, F_DE_CURRENCY, &cur_len);
+    bool won = stage_len == 3 && strncasecmp(stage, "won", 3) == 0;
+    bool lost = stage_len == 4 && strncasecmp(stage, "lost", 4) == 0;
+    if (won) {
+        uint32_t day = kpi_day_of_ms(stage_ms);
+        add(b, KPI_DEALS_WON, day, "", 0, 1);
+        add(b, KPI_WON_VALUE, day, cur, cur_len, amount);
+        if (created_ms && stage_ms > created_ms) add(b, KPI_CLOSE_DAYS, day, "", 0, (int64_t)((stage_ms - created_ms) / 86400000));
+    } else if (lost) {
+        uint32_t day = kpi_day_of_ms(stage_ms);
+        size_t rlen;
+        const char *reason = text(t, id, F_DE_LOST_REASON, &rlen);
+        add(b, KPI_DEALS_LOST, day, "", 0, 1);
+        add(b, KPI_LOST_REASON, day, reason, rlen, 1);
+    } else {
+        char extra[64 + 1 + 8];
+        size_t sl = stage_len > 64 ? 64 : stage_len, cl = cur_len > 8 ? 8 : cur_len;
+        memcpy(extra, stage, sl);
+        extra[sl] = 0;
+        memcpy(extra + sl + 1, cur, cl);
+        add(b, KPI_PIPELINE, 0, extra, sl + 1 + cl, amount);
+        add(b, KPI_PIPELINE_WEIGHTED, 0, extra, sl + 1 + cl, amount * prob / 100);
+        add(b, KPI_PIPELINE_DEALS, 0, stage, sl, 1);
+    }
+}
+
+static void task_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    size_t len;
+    const char *due = text(t, id, F_TA_DUE, &len);
+    uint32_t day = kpi_day_of_date(due, len);
+    int64_t done = 0;
+    uint64_t done_ms = 0;
+    int_field(t, id, F_TA_DONE, &done, &done_ms);
+    add(b, KPI_TASKS_DUE, day, "", 0, 1);
+    if (done) add(b, KPI_TASKS_DONE, kpi_day_of_ms(done_ms), "", 0, 1);
+    else add(b, KPI_TASKS_OPEN, day, "", 0, 1);
+}
+
+static void interaction_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    size_t wlen, tlen;
+    const char *when = text(t, id, F_IN_WHEN, &wlen);
+    uint64_t ms = ms_of_datetime(when, wlen);
+    if (!ms) created_day(t, id, &ms);
+    const char *type = text(t, id, F_IN_TYPE, &tlen);
+    add(b, KPI_INTERACTIONS, ms ? kpi_day_of_ms(ms) : 0, type, tlen, 1);
+}
+
+int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms_t *out)
+{
+    out->n = 0;
+    if (kind != KIND_CUSTOMER && kind != KIND_DEAL && kind != KIND_TASK && kind != KIND_INTERACTION) return 0;
+    if (entity_kind(t, id) != (int)kind || entity_deleted(t, id)) return 0;
+    builder_t b = {out, NULL, 0};
+    b.branch = text(t, id, F_BRANCH, &b.branch_len);
+    switch (kind) {
+    case KIND_CUSTOMER: customer_terms(t, id, &b); break;
+    case KIND_DEAL: deal_terms(t, id, &b); break;
+    case KIND_TASK: task_terms(t, id, &b); break;
+    default: interaction_terms(t, id, &b); break;
+    }
+    return 0;
+}
+
+static int add_amount(store_txn_t *t, const uint8_t *key, size_t len, int64_t delta)
+{
+    if (delta == 0) return 0;
+    store_val_t v;
+    int64_t have = 0;
+    int rc = store_get(t, TBL_KPI, key, len, &v);
+    if (rc == 0 && v.len == 8) have = (int64_t)be64_get(v.data);
+    else if (rc && rc != ACCORD_ENOTFOUND) return rc;
+    int64_t now = have + delta;
+    if (now == 0) return store_del(t, TBL_KPI, key, len);
+    uint8_t val[8];
+    be64_put(val, (uint64_t)now);
+    return store_put(t, TBL_KPI, key, len, val, sizeof val);
+}
+
+int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kpi_terms_t *before)
+{
+    static kpi_terms_t after; /* the single writer thread owns it */
+    int rc = kpi_terms(t, id, kind, &after);
+    if (rc) return rc;
+    bool same_before[KPI_MAX_TERMS] = {false}, same_after[KPI_MAX_TERMS] = {false};
+    for (unsigned i = 0; i < before->n; i++) /* most changes leave most terms as they were */
+        for (unsigned j = 0; j < after.n; j++)
+            if (!same_after[j] && before->len[i] == after.len[j] && before->amount[i] == after.amount[j] &&
+                memcmp(before->key[i], after.key[j], after.len[j]) == 0) {
+                same_before[i] = same_after[j] = true;
+                break;
+            }
+    for (unsigned i = 0; i < before->n && !rc; i++)
+        if (!same_before[i]) rc = add_amount(t, before->key[i], before->len[i], -before->amount[i]);
+    for (unsigned i = 0; i < after.n && !rc; i++)
+        if (!same_after[i]) rc = add_amount(t, after.key[i], after.len[i], after.amount[i]);
+    return rc;
+}
+
+int kpi_rebuild(store_txn_t *t, const char *tz)
+{
+    int rc = tz ? store_put(t, TBL_META, "tz", 2, tz, strlen(tz)) : 0;
+    if (!rc) rc = store_clear_table(t, TBL_KPI);
+    if (rc) return rc;
+    if (tz) {
+        char env[80];
+        snprintf(env, sizeof env, ":%s", tz);
+        setenv("TZ", env, 1);
+        tzset();
+    }
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it))) return rc;
+    store_val_t k, v;
+    static kpi_terms_t none;
+    uint8_t (*ids)[ID_LEN] = NULL; /* collected first: a cursor does not outlive writes under it */
+    uint8_t *kinds = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || v.len != 1) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            ids = realloc(ids, cap * ID_LEN);
+            kinds = realloc(kinds, cap);
+            if (!ids || !kinds) abort();
+        }
+        memcpy(ids[n], k.data, ID_LEN);
+        kinds[n++] = *(const uint8_t *)v.data;
+    }
+    store_iter_destroy(&it);
+    for (size_t i = 0; i < n && rc >= 0; i++) rc = kpi_update(t, ids[i], kinds[i], &none);
+    free(ids);
+    free(kinds);
+    return rc < 0 ? rc : 0;
+}

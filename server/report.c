@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include "report.h"
+#include "../proto/accord_err.h"
+#include "../proto/record.h"
+#include "kpi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint32_t iso_week_start(int year, int week)
+{
+    /* ISO week 1 holds January 4th; weeks start on Monday */
+    uint32_t jan4;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%04d-01-04", year);
+    jan4 = kpi_day_of_date(buf, 10);
+    if (!jan4) return 0;
+    /* day numbers are days since 1970-01-01 (a Thursday) plus 1 */
+    unsigned weekday = (unsigned)((jan4 - 1 + 3) % 7); /* 0 = Monday */
+    return jan4 - weekday + (uint32_t)(week - 1) * 7;
+}
+
+static uint32_t days_in_month(int y, int m)
+{
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return (uint32_t)(d[m - 1] + (m == 2 && leap));
+}
+
+int report_period(const char *spec, uint32_t *from, uint32_t *to)
+{
+    int y, m, d, w;
+    char extra;
+    const char *dots = strstr(spec, "..");
+    if (dots) {
+        *from = kpi_day_of_date(spec, (size_t)(dots - spec));
+        *to = kpi_day_of_date(dots + 2, strlen(dots + 2));
+        return *from && *to && *from <= *to && dots - spec == 10 && strlen(dots + 2) == 10 ? 0 : ACCORD_EINVAL;
+    }
+    size_t len = strlen(spec);
+    if (len == 10 && sscanf(spec, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3) {
+        *from = *to = kpi_day_of_date(spec, len);
+        return *from ? 0 : ACCORD_EINVAL;
+    }
+    if (len == 8 && sscanf(spec, "%4d-W%2d%c", &y, &w, &extra) == 2 && w >= 1 && w <= 53 && y >= 1970) {
+        *from = iso_week_start(y, w);
+        *to = *from + 6;
+        return *from ? 0 : ACCORD_EINVAL;
+    }
+    if (len == 7 && sscanf(spec, "%4d-%2d%c", &y, &m, &extra) == 2 && m >= 1 && m <= 12 && y >= 1970) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%04d-%02d-01", y, m);
+        *from = kpi_day_of_date(buf, 10);
+        *to = *from + days_in_month(y, m) - 1;
+        return *from ? 0 : ACCORD_EINVAL;
+    }
+    if (len == 4 && sscanf(spec, "%4d%c", &y, &extra) == 1 && y >= 1970) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%04d-01-01", y);
+        *from = kpi_day_of_date(buf, 10);
+        snprintf(buf, sizeof buf, "%04d-12-31", y);
+        *to = kpi_day_of_date(buf, 10);
+        return *from && *to ? 0 : ACCORD_EINVAL;
+    }
+    return ACCORD_EINVAL;
+}
+
+static report_branch_t *branch_of(report_t *r, const char *name, size_t len)
+{
+    if (len > 64) len = 64;
+    for (unsigned i = r->n; i-- > 0;) /* a few hundred branches at most: the last one is the likely one */
+        if (strncmp(r->branches[i].branch, name, len) == 0 && r->branches[i].branch[len] == 0) return &r->branches[i];
+    if ((r->n & (r->n - 1)) == 0) {
+        r->branches = realloc(r->branches, (r->n ? 2 * r->n : 8) * sizeof *r->branches);
+        if (!r->branches) abort();
+    }
+    report_branch_t *b = &r->branches[r->n++];
+    memset(b, 0, sizeof *b);
+    memcpy(b->branch, name, len);
+    return b;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const report_branch_t *)a)->branch, ((const report_branch_t *)b)->branch);
+}
+
+static void mix_add(report_mix_t *mx, const char *key, size_t klen, int64_t v, int64_t v2, int64_t count)
+{
+    if (klen >= sizeof mx->items[0].key) klen = sizeof mx->items[0].key - 1;
+    for (unsigned i = 0; i < mx->n; i++)
+        if (strlen(mx->items[i].key) == klen && memcmp(mx->items[i].key, key, klen) == 0) {
+            mx->items[i].value += v;
+            mx->items[i].value2 += v2;
+            mx->items[i].count += count;
+            return;
+        }
+    if (mx->n == REPORT_MAX_KEYS) {
+        mx->other += v;
+        return;
+    }
+    report_pair_t *p = &mx->items[mx->n++];
+    memcpy(p->key, key, klen);
+    p->key[klen] = 0;
+    p->value = v;
+    p->value2 = v2;
+    p->count = count;
+}
+
+int report_branches(store_txn_t *t, uint32_t from, uint32_t to, uint32_t today, const char *branch, report_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->from_day = from, out->to_day = to, out->today = today;
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_KPI, NULL, 0, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        const uint8_t *key = k.data;
+        const uint8_t *nul = k.len > 1 ? memchr(key + 1, 0, k.len - 1) : NULL;
+        if (!nul || v.len != 8 || (size_t)(nul - key) + 5 > k.len) continue;
+        size_t blen = (size_t)(nul - key) - 1;
+        const char *bname = (const char *)key + 1;
+        if (branch && (strlen(branch) != blen || memcmp(branch, bname, blen))) continue;
+        const uint8_t *d = nul + 1;
+        uint32_t day = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+        const char *extra = (const char *)d + 4;
+        size_t elen = k.len - (size_t)(extra - (const char *)key);
+        int64_t val = (int64_t)be64_get(v.data);
+        kpi_metric_t m = (kpi_metric_t)key[0];
+        bool in_period = day >= from && day <= to;
+        report_branch_t *b = branch_of(out, bname, blen);
+        switch (m) {
+        case KPI_CUSTOMERS_NEW: if (in_period) b->customers_new += val; break;
+        case KPI_INTERACTIONS:
+            if (in_period) b->interactions += val, mix_add(&b->interactions_by_kind, extra, elen, val, 0, 0);
+            break;
+        case KPI_DEALS_NEW: if (in_period) b->deals_new += val; break;
+        case KPI_DEALS_WON: if (in_period) b->deals_won += val; break;
+        case KPI_WON_VALUE: if (in_period) mix_add(&b->won_value, extra, elen, val, 0, 0); break;
+        case KPI_CLOSE_DAYS: if (in_period) b->close_days += val; break;
+        case KPI_DEALS_LOST: if (in_period) b->deals_lost += val; break;
+        case KPI_LOST_REASON: if (in_period) mix_add(&b->lost_reasons, elen ? extra : "(none)", elen ? elen : 6, val, 0, 0); break;
+        case KPI_PIPELINE:
+        case KPI_PIPELINE_WEIGHTED: {
+            char label[72]; /* stage 0x00 currency -> "stage currency" */
+            size_t n = elen < sizeof label - 1 ? elen : sizeof label - 1;
+            memcpy(label, extra, n);
+            for (size_t i = 0; i < n; i++)
+                if (!label[i]) label[i] = ' ';
+            mix_add(&b->pipeline, label, n, m == KPI_PIPELINE ? val : 0, m == KPI_PIPELINE_WEIGHTED ? val : 0, 0);
+            break;
+        }
+        case KPI_PIPELINE_DEALS: b->deals_open += val; break;
+        case KPI_TASKS_DUE: if (in_period) b->tasks_due += val; break;
+        case KPI_TASKS_OPEN: if (day && day < today) b->tasks_overdue += val; break;
+        case KPI_TASKS_DONE: if (in_period) b->tasks_done += val; break;
+        case KPI_CUSTOMERS: b->customers += val; break;
+        case KPI_WITH_PHONE: b->with_phone += val; break;
+        case KPI_WITH_EMAIL: b->with_email += val; break;
+        case KPI_WITH_OWNER: b->with_owner += val; break;
+        default: break;
+        }
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) report_free(out);
+    else if (out->n) qsort(out->branches, out->n, sizeof *out->branches, by_name);
+    return rc < 0 ? rc : 0;
+}
+
+void report_free(report_t *r)
+{
+    free(r->branches);
+    r->branches = NULL;
+    r->n = 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT
+ * report: per-branch figures for a period, summed from the KPI counters (kpi.h), so a
+ * month over a million records reads a few thousand keys. The CLI, its JSON and (later)
+ * the dashboard print these same numbers. */
+#ifndef ACCORD_REPORT_H
+#define ACCORD_REPORT_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+#define REPORT_MAX_KEYS 16 /* distinct interaction kinds, currencies, stages, reasons kept per branch */
+
+typedef struct {
+    char key[72];
+    int64_t value;
+    int64_t value2; /* pipeline: weighted amount */
+    int64_t count;  /* pipeline: open deals */
+} report_pair_t;
+
+typedef struct {
+    report_pair_t items[REPORT_MAX_KEYS];
+    unsigned n;
+    int64_t other; /* what did not fit */
+} report_mix_t;
+
+typedef struct {
+    char branch[65];
+    int64_t customers_new, interactions, deals_new, deals_won, deals_lost, close_days, deals_open;
+    report_mix_t interactions_by_kind, won_value, lost_reasons, pipeline; /* pipeline key: stage/currency */
+    int64_t tasks_due, tasks_overdue, tasks_done;
+    int64_t customers, with_phone, with_email, with_owner; /* now, whatever the period */
+} report_branch_t;
+
+typedef struct {
+    uint32_t from_day, to_day, today; /* as kpi.h numbers them, inclusive */
+    report_branch_t *branches;        /* in branch-name order */
+    unsigned n;
+} report_t;
+
+/* Parses a period: 2026 | 2026-11 | 2026-W48 | 2026-11-24 | 2026-11-01..2026-11-15.
+ * 0, or ACCORD_EINVAL. */
+int report_period(const char *spec, uint32_t *from_day, uint32_t *to_day);
+/* Sums the counters for [from_day, to_day] per branch (only `branch` if not NULL). */
+int report_branches(store_txn_t *t, uint32_t from_day, uint32_t to_day, uint32_t today, const char *branch,
+                    report_t *out);
+void report_free(report_t *r);
+
+#endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT
+ * KPI counters: random changes to deals, tasks, interactions and customers from three
+ * origins, applied in two different orders, leave identical counters, equal to counters
+ * derived from scratch from the final state; a known day's figures come out of the report
+ * exactly; periods parse. */
+#include "helpers.h"
+
+#include <time.h>
+
+#include "../../proto/accord_err.h"
+#include "../../proto/hlc.h"
+#include "../../proto/schema.h"
+#include "../../server/kpi.h"
+#include "../../server/merge.h"
+#include "../../server/report.h"
+
+#define MAX_RECS 40
+#define CASES_DEFAULT 400
+
+typedef struct {
+    record_t rec;
+    char strs[RECORD_MAX_OPS][40];
+} gen_record_t;
+
+static gen_record_t recs[MAX_RECS];
+static unsigned n_recs;
+static const char *const stages[] = {"Lead", "Won", "Lost", "Proposal"};
+static const char *const currencies[] = {"EUR", "IRR"};
+static const char *const branches[] = {"tehran-1", "shiraz-1"};
+
+static void set_str(gen_record_t *g, unsigned field, const char *s)
+{
+    record_op_t *op = &g->rec.ops[g->rec.n_ops];
+    snprintf(g->strs[g->rec.n_ops], sizeof g->strs[0], "%s", s);
+    *op = (record_op_t){(uint8_t)field, OP_SET, {VAL_STR, 0, g->strs[g->rec.n_ops], strlen(g->strs[g->rec.n_ops])}, false, {0}};
+    g->rec.n_ops++;
+}
+
+static void set_int(gen_record_t *g, unsigned field, value_type_t type, int64_t v)
+{
+    g->rec.ops[g->rec.n_ops++] = (record_op_t){(uint8_t)field, OP_SET, {type, v, NULL, 0}, false, {0}};
+}
+
+static void gen_case(void)
+{
+    n_recs = 4 + rng_below(MAX_RECS - 4);
+    uint64_t seq[3] = {0}, hlc[3] = {0};
+    uint64_t base_ms = 1763942400000ULL; /* 2025-11-24 */
+    for (unsigned r = 0; r < n_recs; r++) {
+        gen_record_t *g = &recs[r];
+        record_t *rec = &g->rec;
+        memset(rec, 0, offsetof(record_t, ops));
+        unsigned o = rng_below(3);
+        rec->origin[0] = (uint8_t)(0x20 + o);
+        rec->seq = ++seq[o];
+        hlc[o] += 1 + rng_below(3);
+        rec->hlc = HLC_PACK(base_ms + hlc[o] * 3600000ULL * 7, 0); /* changes spread over days */
+        rec->author = "t";
+        rec->author_len = 1;
+        unsigned which = rng_below(6);
+        rec->entity[0] = 0xd0;
+        rec->entity[15] = (uint8_t)which;
+        rec->kind = which < 2 ? KIND_DEAL : which < 4 ? KIND_TASK : which < 5 ? KIND_INTERACTION : KIND_CUSTOMER;
+        if (rec->kind == KIND_INTERACTION) rec->entity[15] = (uint8_t)(10 + r); /* insert-only: one record each */
+        if (rng_below(3) == 0 || rec->kind == KIND_INTERACTION) {
+            set_str(g, F_BRANCH, branches[rng_below(2)]);
+            char created[32];
+            snprintf(created, sizeof created, "2025-11-%02uT10:00:00Z", 20 + rng_below(10));
+            set_str(g, F_CREATED, created);
+        }
+        switch (rec->kind) {
+        case KIND_DEAL:
+            if (rng_below(2)) set_str(g, F_DE_STAGE, stages[rng_below(4)]);
+            if (rng_below(2)) set_int(g, F_DE_AMOUNT, VAL_INT, 100 * (1 + rng_below(50)));
+            if (rng_below(3) == 0) set_str(g, F_DE_CURRENCY, currencies[rng_below(2)]);
+            if (rng_below(3) == 0) set_int(g, F_DE_PROBABILITY, VAL_INT, 10 * rng_below(11));
+            if (rng_below(4) == 0) set_str(g, F_DE_LOST_REASON, rng_below(2) ? "price" : "timing");
+            break;
+        case KIND_TASK: {
+            char due[16];
+            snprintf(due, sizeof due, "2025-11-%02u", 20 + rng_below(10));
+            if (rng_below(2)) set_str(g, F_TA_DUE, due);
+            if (rng_below(2)) set_int(g, F_TA_DONE, VAL_BOOL, rng_below(2));
+            break;
+        }
+        case KIND_INTERACTION:
+            set_str(g, F_IN_TYPE, rng_below(2) ? "call" : "visit");
+            break;
+        default:
+            if (rng_below(2)) set_str(g, F_CU_ASSIGNED, "sara");
+            if (rng_below(2)) g->rec.ops[g->rec.n_ops++] = (record_op_t){F_CU_PHONES, (uint8_t)(rng_below(3) ? OP_ADD : OP_REMOVE),
+                                                                      {VAL_STR, 0, "+989121234567", 13}, false, {0}};
+            break;
+        }
+        if (rec->kind != KIND_INTERACTION && rng_below(8) == 0) set_int(g, F_DELETED, VAL_BOOL, 1);
+        if (rec->n_ops == 0) set_str(g, F_BRANCH, branches[0]);
+    }
+}
+
+static store_t *open_scratch(char **dir)
+{
+    *dir = tmp_dir();
+    store_t *st;
+    assert_int_equal(store_open(*dir, STORE_NOSYNC, &st), 0);
+    return st;
+}
+
+static void apply_all(store_t *st, const unsigned *order)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    for (unsigned i = 0; i < n_recs; i++) {
+        int rc = merge_apply(t, &recs[order[i]].rec);
+        assert_true(rc == 0 || rc == ACCORD_EPROTO); /* a kind clash is refused, the same everywhere */
+    }
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+/* Every key and value of TBL_KPI, concatenated, for comparison. */
+static size_t dump_kpi(store_t *st, uint8_t *out, size_t cap)
+{
+    store_txn_t *t;
+    store_iter_t *it;
+    store_val_t k, v;
+    size_t n = 0;
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_iter_new(t, TBL_KPI, NULL, 0, false, &it), 0);
+    while (store_iter_next(it, &k, &v) == 1) {
+        assert_true(n + k.len + v.len + 2 <= cap);
+        out[n++] = (uint8_t)k.len;
+        memcpy(out + n, k.data, k.len), n += k.len;
+        memcpy(out + n, v.data, v.len), n += v.len;
+    }
+    store_iter_destroy(&it);
+    store_txn_abort(&t);
+    return n;
+}
+
+static void test_counters_converge_and_match_a_rebuild(void **state)
+{
+    (void)state;
+    rng_seed();
+    const char *env = getenv("ACCORD_MERGE_CASES");
+    unsigned cases = env ? (unsigned)strtoul(env, NULL, 10) / 25 + 1 : CASES_DEFAULT;
+    static uint8_t a_dump[1 << 16], b_dump[1 << 16], r_dump[1 << 16];
+    for (unsigned c = 0; c < cases; c++) {
+        gen_case();
+        unsigned order[MAX_RECS], shuffled[MAX_RECS];
+        for (unsigned i = 0; i < n_recs; i++) order[i] = shuffled[i] = i;
+        for (unsigned i = n_recs - 1; i > 0; i--) {
+            unsigned j = rng_below(i + 1), x = shuffled[i];
+            shuffled[i] = shuffled[j], shuffled[j] = x;
+        }
+        char *da, *db;
+        store_t *a = open_scratch(&da), *b = open_scratch(&db);
+        apply_all(a, order);
+        apply_all(b, shuffled);
+        size_t na = dump_kpi(a, a_dump, sizeof a_dump), nb = dump_kpi(b, b_dump, sizeof b_dump);
+        if (na != nb || memcmp(a_dump, b_dump, na)) fail_msg("case %u: counters differ between orders", c);
+        store_txn_t *t;
+        assert_int_equal(store_txn_begin(b, NULL, true, &t), 0);
+        assert_int_equal(kpi_rebuild(t, NULL), 0);
+        assert_int_equal(store_txn_commit(&t), 0);
+        size_t nr = dump_kpi(b, r_dump, sizeof r_dump);
+        if (na != nr || memcmp(a_dump, r_dump, na)) fail_msg("case %u: incremental counters differ from a rebuild", c);
+        store_close(&a);
+        store_close(&b);
+        rm_dir(da);
+        rm_dir(db);
+    }
+}
+
+static void put(store_txn_t *t, record_t *rec)
+{
+    assert_int_equal(merge_apply(t, rec), 0);
+}
+
+static void test_known_figures(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    static gen_record_t g;
+    uint64_t nov24 = 1763985600000ULL; /* 2025-11-24T12:00:00Z */
+    /* a deal created on the 20th, won on the 24th; another lost; one open */
+    for (unsigned d = 0; d < 3; d++) {
+        memset(&g, 0, sizeof g);
+        g.rec.origin[0] = 1, g.rec.seq = d + 1, g.rec.hlc = HLC_PACK(nov24 - 86400000ULL * 4, 0);
+        g.rec.author = "t", g.rec.author_len = 1, g.rec.kind = KIND_DEAL;
+        g.rec.entity[0] = 0xaa, g.rec.entity[15] = (uint8_t)d;
+        set_str(&g, F_BRANCH, "tehran-1");
+        set_str(&g, F_CREATED, "2025-11-20T12:00:00Z");
+        set_int(&g, F_DE_AMOUNT, VAL_INT, 1000 * (d + 1));
+        set_str(&g, F_DE_CURRENCY, "EUR");
+        set_int(&g, F_DE_PROBABILITY, VAL_INT, 50);
+        set_str(&g, F_DE_STAGE, "Lead");
+        put(t, &g.rec);
+    }
+    for (unsigned d = 0; d < 2; d++) {
+        memset(&g, 0, sizeof g);
+        g.rec.origin[0] = 1, g.rec.seq = 10 + d, g.rec.hlc = HLC_PACK(nov24, 0);
+        g.rec.author = "t", g.rec.author_len = 1, g.rec.kind = KIND_DEAL;
+        g.rec.entity[0] = 0xaa, g.rec.entity[15] = (uint8_t)d;
+        set_str(&g, F_DE_STAGE, d ? "Lost" : "Won");
+        if (d) set_str(&g, F_DE_LOST_REASON, "price");
+        put(t, &g.rec);
+    }
+    assert_int_equal(store_txn_commit(&t), 0);
+    uint32_t from, to;
+    assert_int_equal(report_period("2025-11", &from, &to), 0);
+    report_t r;
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(report_branches(t, from, to, to, NULL, &r), 0);
+    assert_int_equal(r.n, 1);
+    report_branch_t *b = &r.branches[0];
+    assert_string_equal(b->branch, "tehran-1");
+    assert_int_equal(b->deals_new, 3);
+    assert_int_equal(b->deals_won, 1);
+    assert_int_equal(b->deals_lost, 1);
+    assert_int_equal(b->close_days, 4);
+    assert_int_equal(b->deals_open, 1);
+    assert_int_equal(b->won_value.n, 1);
+    assert_string_equal(b->won_value.items[0].key, "EUR");
+    assert_int_equal(b->won_value.items[0].value, 1000);
+    assert_string_equal(b->lost_reasons.items[0].key, "price");
+    assert_int_equal(b->pipeline.items[0].value, 3000);  /* the open deal */
+    assert_int_equal(b->pipeline.items[0].value2, 1500); /* at 50% */
+    report_free(&r);
+    /* the won and lost days are the 24th: a report of the 23rd has none, of the 24th both */
+    assert_int_equal(report_period("2025-11-23", &from, &to), 0);
+    assert_int_equal(report_branches(t, from, to, to, NULL, &r), 0);
+    assert_int_equal(r.branches[0].deals_won + r.branches[0].deals_lost, 0);
+    report_free(&r);
+    assert_int_equal(report_period("2025-11-24", &from, &to), 0);
+    assert_int_equal(report_branches(t, from, to, to, "tehran-1", &r), 0);
+    assert_int_equal(r.branches[0].deals_won + r.branches[0].deals_lost, 2);
+    report_free(&r);
+    assert_int_equal(report_branches(t, from, to, to, "shiraz-1", &r), 0);
+    assert_int_equal(r.n, 0);
+    report_free(&r);
+    store_txn_abort(&t);
+    store_close(&st);
+    rm_dir(dir);
+}
+
+static void test_periods(void **state)
+{
+    (void)state;
+    uint32_t from, to;
+    assert_int_equal(report_period("2026-11", &from, &to), 0);
+    assert_int_equal(to - from, 29);
+    assert_int_equal(report_period("2024-02", &from, &to), 0);
+    assert_int_equal(to - from, 28); /* a leap year */
+    assert_int_equal(report_period("2026", &from, &to), 0);
+    assert_int_equal(to - from, 364);
+    assert_int_equal(report_period("2026-W01", &from, &to), 0);
+    assert_int_equal(from, kpi_day_of_date("2025-12-29", 10)); /* ISO week 1 of 2026 starts on a Monday in 2025 */
+    assert_int_equal(to - from, 6);
+    assert_int_equal(report_period("2026-11-01..2026-11-15", &from, &to), 0);
+    assert_int_equal(to - from, 14);
+    const char *bad[] = {"", "2026-13", "26-11", "2026-11-15..2026-11-01", "2026-W60", "x", "2026-11-32", "1969"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (report_period(bad[i], &from, &to) != ACCORD_EINVAL) fail_msg("'%s' was accepted", bad[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counters_converge_and_match_a_rebuild),
+        cmocka_unit_test(test_known_figures),
+        cmocka_unit_test(test_periods),
+    };
+    return cmocka_run_group_tests_name("kpi", tests, NULL, NULL);
+}

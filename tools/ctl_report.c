@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT
+ * accordctl report: per-branch figures for a period from the KPI counters (server/kpi.h,
+ * server/report.h), as a table, CSV or JSON with the same numbers. */
+#define _POSIX_C_SOURCE 200809L
+#include "../client/output.h"
+#include "../proto/accord_err.h"
+#include "../proto/hlc.h"
+#include "../proto/schema.h"
+#include "../server/kpi.h"
+#include "../server/report.h"
+
+#include <csv.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+
+static double pct(int64_t part, int64_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void json_mix(const char *name, const report_mix_t *m, bool pipeline)
+{
+    printf(",\"%s\":{", name);
+    for (unsigned i = 0; i < m->n; i++) {
+        if (i) printf(",");
+        output_json_string(stdout, m->items[i].key);
+        if (pipeline)
+            printf(":{\"amount_minor\":%lld,\"weighted_minor\":%lld}", (long long)m->items[i].value,
+                   (long long)m->items[i].value2);
+        else printf(":%lld", (long long)m->items[i].value);
+    }
+    printf("}");
+}
+
+static void day_text(uint32_t day, char out[11])
+{
+    time_t s = (time_t)(day - 1) * 86400;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static void print_json(const report_t *r)
+{
+    char from[11], to[11];
+    day_text(r->from_day, from);
+    day_text(r->to_day, to);
+    printf("{\"from\":\"%s\",\"to\":\"%s\",\"branches\":[", from, to);
+    for (unsigned i = 0; i < r->n; i++) {
+        const report_branch_t *b = &r->branches[i];
+        printf("%s{\"branch\":", i ? "," : "");
+        output_json_string(stdout, b->branch);
+        int64_t closed = b->deals_won + b->deals_lost;
+        printf(",\"customers_new\":%lld,\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
+               "\"win_rate\":%.4f,\"avg_days_to_close\":%.2f,\"deals_open\":%lld,\"tasks_due\":%lld,\"tasks_overdue\":%lld,"
+               "\"tasks_done\":%lld,\"customers\":%lld,\"with_phone\":%lld,\"with_email\":%lld,\"with_owner\":%lld",
+               (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
+               (long long)b->deals_lost, closed ? (double)b->deals_won / (double)closed : 0.0,
+               b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
+               (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
+               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner);
+        json_mix("interactions_by_kind", &b->interactions_by_kind, false);
+        json_mix("won_value_minor", &b->won_value, false);
+        json_mix("lost_reasons", &b->lost_reasons, false);
+        json_mix("pipeline", &b->pipeline, true);
+        printf("}");
+    }
+    printf("]}\n");
+}
+
+static void print_csv(const report_t *r)
+{
+    printf("branch,customers_new,interactions,deals_new,deals_won,deals_lost,win_rate,avg_days_to_close,deals_open,"
+           "tasks_due,tasks_overdue,tasks_done,customers,with_phone,with_email,with_owner\n");
+    for (unsigned i = 0; i < r->n; i++) {
+        const report_branch_t *b = &r->branches[i];
+        int64_t closed = b->deals_won + b->deals_lost;
+        csv_fwrite(stdout, b->branch, strlen(b->branch));
+        printf(",%lld,%lld,%lld,%lld,%lld,%.4f,%.2f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n", (long long)b->customers_new,
+               (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won, (long long)b->deals_lost,
+               closed ? (double)b->deals_won / (double)closed : 0.0,
+               b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
+               (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
+               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner);
+    }
+}
+
+static void print_table(const report_t *r, bool quality)
+{
+    char from[11], to[11];
+    day_text(r->from_day, from);
+    day_text(r->to_day, to);
+    if (quality) {
+        printf("%-16s %9s %7s %7s %7s\n", "BRANCH", "CUSTOMERS", "PHONE", "EMAIL", "OWNER");
+        for (unsigned i = 0; i < r->n; i++) {
+            const report_branch_t *b = &r->branches[i];
+            printf("%-16.16s %9lld %6.1f%% %6.1f%% %6.1f%%\n", b->branch, (long long)b->customers,
+                   pct(b->with_phone, b->customers), pct(b->with_email, b->customers), pct(b->with_owner, b->customers));
+        }
+        return;
+    }
+    printf("%s to %s\n%-16s %8s %8s %6s %5s %5s %6s %6s %6s %8s %8s\n", from, to, "BRANCH", "NEW CUST", "CONTACTS",
+           "DEALS", "WON", "LOST", "WIN%", "DAYS", "OPEN", "TASKS DUE", "OVERDUE");
+    for (unsigned i = 0; i < r->n; i++) {
+        const report_branch_t *b = &r->branches[i];
+        int64_t closed = b->deals_won + b->deals_lost;
+        printf("%-16.16s %8lld %8lld %6lld %5lld %5lld %5.1f%% %6.1f %6lld %8lld %8lld\n", b->branch,
+               (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
+               (long long)b->deals_lost, pct(b->deals_won, closed),
+               b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
+               (long long)b->tasks_due, (long long)b->tasks_overdue);
+        for (unsigned k = 0; k < b->won_value.n; k++) {
+            char amount[40];
+            schema_money_format(b->won_value.items[k].value, b->won_value.items[k].key, amount, sizeof amount);
+            printf("%-16s won %s %s\n", "", amount, b->won_value.items[k].key);
+        }
+    }
+}
+
+static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
+{
+    const char *period = opt_value(argc, argv, "--period"), *branch = opt_value(argc, argv, "--branch");
+    uint32_t today = kpi_day_of_ms(hlc_wall_ms()), from = today, to = today;
+    if (!quality && !period) {
+        fprintf(stderr, "usage: accordctl report branches --data DIR --period 2026-11|2026-W48|2026|2026-11-24|"
+                        "FROM..TO [--branch NAME] [--csv|--json]\n");
+        return 1;
+    }
+    store_t *st = NULL;
+    identity_t *id = NULL;
+    int rc = open_node(dir, &st, &id); /* sets the node's report time zone */
+    if (rc) return rc;
+    today = kpi_day_of_ms(hlc_wall_ms());
+    if (period && report_period(period, &from, &to)) {
+        fprintf(stderr, "accordctl: --period '%s': give 2026, 2026-11, 2026-W48, 2026-11-24 or "
+                        "2026-11-01..2026-11-15\n", period);
+        identity_destroy(&id);
+        store_close(&st);
+        return 1;
+    }
+    store_txn_t *t;
+    report_t r;
+    if (!(rc = store_txn_begin(st, NULL, false, &t))) {
+        rc = report_branches(t, from, to, today, branch, &r);
+        store_txn_abort(&t);
+    }
+    if (rc) fprintf(stderr, "accordctl: cannot read the counters: %s\n", accord_strerror(rc));
+    else {
+        if (json) print_json(&r);
+        else if (has_flag(argc, argv, "--csv")) print_csv(&r);
+        else print_table(&r, quality);
+        report_free(&r);
+    }
+    identity_destroy(&id);
+    store_close(&st);
+    return rc ? 4 : 0;
+}
+
+/* Sets the report time zone and derives the counters again (node stopped). */
+static int tz_cmd(int argc, char **argv, const char *dir)
+{
+    const char *zone = sole_argument(argc, argv, 3);
+    if (!zone || strlen(zone) > 64 || strstr(zone, "..")) {
+        fprintf(stderr, "usage: accordctl report tz --data DIR ZONE (a tz database name such as Asia/Tehran)\n");
+        return 1;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+    FILE *f = fopen(path, "rb");
+    if (!f && strcmp(zone, "UTC")) {
+        fprintf(stderr, "accordctl: '%s' is not a time zone this machine knows (see /usr/share/zoneinfo)\n", zone);
+        return 1;
+    }
+    if (f) fclose(f);
+    store_t *st = NULL;
+    identity_t *id = NULL;
+    int rc = open_node_writable(dir, &st, &id);
+    if (rc) return rc;
+    store_txn_t *t;
+    if (!(rc = store_txn_begin(st, NULL, true, &t))) {
+        if ((rc = kpi_rebuild(t, zone))) store_txn_abort(&t);
+        else rc = store_txn_commit(&t);
+    }
+    if (rc) fprintf(stderr, "accordctl: cannot set the time zone: %s\n", accord_strerror(rc));
+    else printf("reports of %s now count days in %s; restart the node so that it does too\n", id->name, zone);
+    identity_destroy(&id);
+    store_close(&st);
+    return rc ? 4 : 0;
+}
+
+int report_cmd(int argc, char **argv, const char *dir, const char *verb)
+{
+    if (!strcmp(verb, "branches")) return report_cmd_run(argc, argv, dir, false);
+    if (!strcmp(verb, "quality")) return report_cmd_run(argc, argv, dir, true);
+    if (!strcmp(verb, "tz")) return tz_cmd(argc, argv, dir);
+    fprintf(stderr, "accordctl: report takes branches, quality or tz (see 'accordctl --help')\n");
+    return 1;
+}
