@@ -410,14 +410,7 @@ static int import_cmd(int argc, char **argv, const char *dir)
         goto done;
     }
     /* a running node learns the new heads, and forwards what it got to its peers */
-    accord_client_t *c;
-    bool told = false;
-    if (accord_client_new(dir, 5000, &c) == 0) {
-        accord_reply_t rep;
-        told = accord_call(c, "sync_reload", NULL, &rep) == 0;
-        accord_reply_destroy(&rep);
-        accord_client_destroy(&c);
-    }
+    bool told = tell_node_reload(dir);
     if (refused) exit_code = 2;
     if (json)
         printf("{\"file\":\"%s\",\"batches\":%llu,\"records_applied\":%llu,\"batches_already_held\":%llu,"
