@@ -4,6 +4,7 @@
 #include "../proto/accord_err.h"
 #include "../proto/record.h"
 #include "kpi.h"
+#include "../proto/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,3 +178,61 @@ void report_free(report_t *r)
     r->branches = NULL;
     r->n = 0;
 }
+
+/* ---- JSON, as the CLI and the dashboard's endpoint print it ---- */
+
+static void json_write_str(FILE *f, const char *s)
+{
+    json_write_string(f, s, strlen(s));
+}
+
+static void json_mix(FILE *f, const char *name, const report_mix_t *m, bool pipeline)
+{
+    fprintf(f, ",\"%s\":{", name);
+    for (unsigned i = 0; i < m->n; i++) {
+        if (i) fprintf(f, ",");
+        json_write_str(f, m->items[i].key);
+        if (pipeline)
+            fprintf(f, ":{\"amount_minor\":%lld,\"weighted_minor\":%lld}", (long long)m->items[i].value,
+                   (long long)m->items[i].value2);
+        else fprintf(f, ":%lld", (long long)m->items[i].value);
+    }
+    fprintf(f, "}");
+}
+
+void report_day_text(uint32_t day, char out[11])
+{
+    time_t s = (time_t)(day - 1) * 86400;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+void report_write_json(FILE *f, const report_t *r)
+{
+    char from[11], to[11];
+    report_day_text(r->from_day, from);
+    report_day_text(r->to_day, to);
+    fprintf(f, "{\"from\":\"%s\",\"to\":\"%s\",\"branches\":[", from, to);
+    for (unsigned i = 0; i < r->n; i++) {
+        const report_branch_t *b = &r->branches[i];
+        fprintf(f, "%s{\"branch\":", i ? "," : "");
+        json_write_str(f, b->branch);
+        int64_t closed = b->deals_won + b->deals_lost;
+        fprintf(f, ",\"customers_new\":%lld,\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
+               "\"win_rate\":%.4f,\"avg_days_to_close\":%.2f,\"deals_open\":%lld,\"tasks_due\":%lld,\"tasks_overdue\":%lld,"
+               "\"tasks_done\":%lld,\"customers\":%lld,\"with_phone\":%lld,\"with_email\":%lld,\"with_owner\":%lld",
+               (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
+               (long long)b->deals_lost, closed ? (double)b->deals_won / (double)closed : 0.0,
+               b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
+               (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
+               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner);
+        json_mix(f, "interactions_by_kind", &b->interactions_by_kind, false);
+        json_mix(f, "won_value_minor", &b->won_value, false);
+        json_mix(f, "lost_reasons", &b->lost_reasons, false);
+        json_mix(f, "pipeline", &b->pipeline, true);
+        fprintf(f, "}");
+    }
+    fprintf(f, "]}\n");
+}
+

@@ -6,6 +6,7 @@
 #define ACCORD_REPORT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "store.h"
 
@@ -45,5 +46,10 @@ int report_period(const char *spec, uint32_t *from_day, uint32_t *to_day);
 int report_branches(store_txn_t *t, uint32_t from_day, uint32_t to_day, uint32_t today, const char *branch,
                     report_t *out);
 void report_free(report_t *r);
+/* A day number as YYYY-MM-DD. */
+void report_day_text(uint32_t day, char out[11]);
+/* The report as JSON (amounts in minor units), as `accordctl --json report` and the hub's
+ * /api/report print it. */
+void report_write_json(FILE *f, const report_t *r);
 
 #endif

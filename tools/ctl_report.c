@@ -21,56 +21,6 @@ static double pct(int64_t part, int64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void json_mix(const char *name, const report_mix_t *m, bool pipeline)
-{
-    printf(",\"%s\":{", name);
-    for (unsigned i = 0; i < m->n; i++) {
-        if (i) printf(",");
-        output_json_string(stdout, m->items[i].key);
-        if (pipeline)
-            printf(":{\"amount_minor\":%lld,\"weighted_minor\":%lld}", (long long)m->items[i].value,
-                   (long long)m->items[i].value2);
-        else printf(":%lld", (long long)m->items[i].value);
-    }
-    printf("}");
-}
-
-static void day_text(uint32_t day, char out[11])
-{
-    time_t s = (time_t)(day - 1) * 86400;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
-static void print_json(const report_t *r)
-{
-    char from[11], to[11];
-    day_text(r->from_day, from);
-    day_text(r->to_day, to);
-    printf("{\"from\":\"%s\",\"to\":\"%s\",\"branches\":[", from, to);
-    for (unsigned i = 0; i < r->n; i++) {
-        const report_branch_t *b = &r->branches[i];
-        printf("%s{\"branch\":", i ? "," : "");
-        output_json_string(stdout, b->branch);
-        int64_t closed = b->deals_won + b->deals_lost;
-        printf(",\"customers_new\":%lld,\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
-               "\"win_rate\":%.4f,\"avg_days_to_close\":%.2f,\"deals_open\":%lld,\"tasks_due\":%lld,\"tasks_overdue\":%lld,"
-               "\"tasks_done\":%lld,\"customers\":%lld,\"with_phone\":%lld,\"with_email\":%lld,\"with_owner\":%lld",
-               (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
-               (long long)b->deals_lost, closed ? (double)b->deals_won / (double)closed : 0.0,
-               b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
-               (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
-               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner);
-        json_mix("interactions_by_kind", &b->interactions_by_kind, false);
-        json_mix("won_value_minor", &b->won_value, false);
-        json_mix("lost_reasons", &b->lost_reasons, false);
-        json_mix("pipeline", &b->pipeline, true);
-        printf("}");
-    }
-    printf("]}\n");
-}
-
 static void print_csv(const report_t *r)
 {
     printf("branch,customers_new,interactions,deals_new,deals_won,deals_lost,win_rate,avg_days_to_close,deals_open,"
@@ -91,8 +41,8 @@ static void print_csv(const report_t *r)
 static void print_table(const report_t *r, bool quality)
 {
     char from[11], to[11];
-    day_text(r->from_day, from);
-    day_text(r->to_day, to);
+    report_day_text(r->from_day, from);
+    report_day_text(r->to_day, to);
     if (quality) {
         printf("%-16s %9s %7s %7s %7s\n", "BRANCH", "CUSTOMERS", "PHONE", "EMAIL", "OWNER");
         for (unsigned i = 0; i < r->n; i++) {
@@ -149,7 +99,7 @@ static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
     }
     if (rc) fprintf(stderr, "accordctl: cannot read the counters: %s\n", accord_strerror(rc));
     else {
-        if (json) print_json(&r);
+        if (json) report_write_json(stdout, &r);
         else if (has_flag(argc, argv, "--csv")) print_csv(&r);
         else print_table(&r, quality);
         report_free(&r);
