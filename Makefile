@@ -1,7 +1,7 @@
 # Accord build. `make` builds everything into build/; see README.md for the targets.
 CC ?= cc
 BUILD ?= build
-PKGS := libzmq lmdb msgpack libsodium libutf8proc
+PKGS := libzmq lmdb msgpack libsodium libutf8proc libmicrohttpd
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -g -O2
 ALL_CFLAGS := -std=c11 $(WARN) -MMD -MP -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
@@ -12,7 +12,7 @@ PROTO_SRC := $(wildcard proto/*.c)
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
 CLIENT_SRC := client/accord_client.c client/output.c client/import.c client/export.c client/vcard.c
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
-SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/server/http_assets.o
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 LIB_PROTO := $(BUILD)/libaccord_proto.a
 LIB_SERVER := $(BUILD)/libaccord_server.a
@@ -31,6 +31,13 @@ all: $(BINS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The dashboard's page, script and style, built into the node (tools/embed_web.py).
+$(BUILD)/server/http_assets.c: $(wildcard server/web/*) tools/embed_web.py
+	@mkdir -p $(dir $@)
+	python3 tools/embed_web.py server/web $@
+$(BUILD)/server/http_assets.o: $(BUILD)/server/http_assets.c
+	$(CC) $(ALL_CFLAGS) -Iserver -c $< -o $@
 
 $(LIB_PROTO): $(PROTO_OBJ)
 	ar rcs $@ $^

@@ -236,3 +236,50 @@ void report_write_json(FILE *f, const report_t *r)
     fprintf(f, "]}\n");
 }
 
+
+int report_daily(store_txn_t *t, uint32_t from, uint32_t to, const char *branch, report_daily_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (to < from || to - from >= REPORT_MAX_DAYS) return ACCORD_ETOOBIG;
+    out->n = to - from + 1;
+    static const uint8_t metrics[] = {KPI_CUSTOMERS_NEW, KPI_DEALS_WON, KPI_INTERACTIONS};
+    int rc = 0;
+    for (size_t m = 0; m < sizeof metrics && !rc; m++) {
+        store_iter_t *it;
+        if ((rc = store_iter_new(t, TBL_KPI, &metrics[m], 1, false, &it))) break;
+        store_val_t k, v;
+        while ((rc = store_iter_next(it, &k, &v)) == 1) {
+            const uint8_t *key = k.data;
+            const uint8_t *nul = memchr(key + 1, 0, k.len - 1);
+            if (!nul || v.len != 8 || (size_t)(nul - key) + 5 > k.len) continue;
+            size_t blen = (size_t)(nul - key) - 1;
+            if (branch && (strlen(branch) != blen || memcmp(branch, key + 1, blen))) continue;
+            uint32_t day = (uint32_t)nul[1] << 24 | (uint32_t)nul[2] << 16 | (uint32_t)nul[3] << 8 | nul[4];
+            if (day < from || day > to) continue;
+            int64_t val = (int64_t)be64_get(v.data);
+            int64_t *series = m == 0 ? out->customers_new : m == 1 ? out->deals_won : out->interactions;
+            series[day - from] += val;
+        }
+        store_iter_destroy(&it);
+        if (rc > 0) rc = 0;
+    }
+    return rc;
+}
+
+static void json_series(FILE *f, const char *name, const int64_t *v, uint32_t n)
+{
+    fprintf(f, ",\"%s\":[", name);
+    for (uint32_t i = 0; i < n; i++) fprintf(f, "%s%lld", i ? "," : "", (long long)v[i]);
+    fprintf(f, "]");
+}
+
+void report_daily_write_json(FILE *f, uint32_t from, const report_daily_t *d)
+{
+    char day[11];
+    report_day_text(from, day);
+    fprintf(f, "{\"from\":\"%s\",\"days\":%u", day, d->n);
+    json_series(f, "customers_new", d->customers_new, d->n);
+    json_series(f, "deals_won", d->deals_won, d->n);
+    json_series(f, "interactions", d->interactions, d->n);
+    fprintf(f, "}\n");
+}

@@ -46,6 +46,15 @@ int report_period(const char *spec, uint32_t *from_day, uint32_t *to_day);
 int report_branches(store_txn_t *t, uint32_t from_day, uint32_t to_day, uint32_t today, const char *branch,
                     report_t *out);
 void report_free(report_t *r);
+/* Per day of [from_day, to_day] (at most REPORT_MAX_DAYS), summed over branches (or only
+ * `branch`): new customers, deals won, interactions. */
+#define REPORT_MAX_DAYS 400
+typedef struct {
+    uint32_t n;
+    int64_t customers_new[REPORT_MAX_DAYS], deals_won[REPORT_MAX_DAYS], interactions[REPORT_MAX_DAYS];
+} report_daily_t;
+int report_daily(store_txn_t *t, uint32_t from_day, uint32_t to_day, const char *branch, report_daily_t *out);
+void report_daily_write_json(FILE *f, uint32_t from_day, const report_daily_t *d);
 /* A day number as YYYY-MM-DD. */
 void report_day_text(uint32_t day, char out[11]);
 /* The report as JSON (amounts in minor units), as `accordctl --json report` and the hub's

@@ -31,6 +31,7 @@ typedef enum {
     TBL_BASES,     /* origin(16) -> seq(8 BE) hash(32) signature(64): the feed is purged up to here */
     TBL_GRAVES,    /* entity(16) -> kind(1) deleted version(24): a purged tombstone (compact.h) */
     TBL_KPI,       /* metric(1) branch 0 day(4 BE) extra -> int64(8 BE): report counters (kpi.h) */
+    TBL_USERS,     /* user name -> role(1) Argon2id hash: who may sign in to the web pages (users.h) */
     TBL_COUNT
 } store_table_t;
 

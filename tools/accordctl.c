@@ -105,7 +105,10 @@ static void help(FILE *f)
             "  report quality --data DIR\n"
             "                        per branch: customers with a phone, an e-mail, an owner\n"
             "  report tz --data DIR ZONE\n"
-            "                        count report days in ZONE (e.g. Asia/Tehran; node stopped)\n\n"
+            "                        count report days in ZONE (e.g. Asia/Tehran; node stopped)\n"
+            "  user add --data DIR --name NAME [--role manager|admin] < PASSWORD_FILE\n"
+            "  user remove --data DIR --name NAME | user list --data DIR\n"
+            "                        who may sign in to the node's web pages (Argon2id)\n\n"
             "--data defaults to $ACCORD_DATA. Exit codes: 0 done, 1 wrong arguments,\n"
             "2 the feed or the state is damaged, 3 cannot open the node, 4 other error.\n");
 }
@@ -550,6 +553,7 @@ int main(int argc, char **argv)
     if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
     if (!strcmp(noun, "compact")) return compact_cmd(argc, argv, dir);
     if (!strcmp(noun, "report")) return report_cmd(argc, argv, dir, verb);
+    if (!strcmp(noun, "user")) return user_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "horizon")) return horizon_cmd(dir);
     if (!strcmp(noun, "snapshot")) return snapshot_cmd(argc, argv, dir, verb);
     if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));

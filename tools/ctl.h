@@ -47,6 +47,9 @@ int snapshot_cmd(int argc, char **argv, const char *dir, const char *verb);
 /* ctl_report.c: per-branch reports from the KPI counters */
 int report_cmd(int argc, char **argv, const char *dir, const char *verb);
 
+/* ctl_users.c: who may sign in to the web pages */
+int user_cmd(int argc, char **argv, const char *dir, const char *verb);
+
 /* ctl_verify.c: state digests */
 int digest_cmd(const char *dir);
 int verify_cmd(int argc, char **argv, const char *dir);

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include "http.h"
+#include "../proto/accord_err.h"
+#include "../proto/crypto.h"
+#include "../proto/hlc.h"
+#include "http_assets.h"
+#include "http_parse.h"
+#include "kpi.h"
+#include "log.h"
+#include "report.h"
+#include "users.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SESSIONS 256
+#define SESSION_IDLE_MS (8ull * 3600 * 1000)
+#define MAX_BODY 4096
+#define COOKIE "accord_session"
+
+typedef struct {
+    char token[65]; /* hex of 32 random bytes; "" if free */
+    char csrf[33];
+    char user[USER_NAME_MAX + 1];
+    user_role_t role;
+    uint64_t last_ms;
+} session_t;
+
+struct http {
+    struct MHD_Daemon *d;
+    store_t *st;
+    char node[65];
+    pthread_mutex_t mu; /* guards the published text; sessions belong to the MHD thread */
+    char *sync_json, *metrics;
+    size_t sync_len, metrics_len;
+    session_t sessions[MAX_SESSIONS];
+};
+
+typedef struct {
+    char body[MAX_BODY + 1];
+    size_t len;
+    bool too_big;
+} upload_t;
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                               size_t len, const char *cookie, const char *location)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");
+    if (cookie) MHD_add_response_header(r, "Set-Cookie", cookie);
+    if (location) MHD_add_response_header(r, "Location", location);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg)
+{
+    char body[400];
+    int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}\n", code, msg);
+    return respond(c, status, "application/json", body, (size_t)n, NULL, NULL);
+}
+
+static session_t *session_of(http_t *h, struct MHD_Connection *c)
+{
+    const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
+    if (!tok || strlen(tok) != 64) return NULL;
+    uint64_t now = hlc_wall_ms();
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        session_t *s = &h->sessions[i];
+        if (!s->token[0]) continue;
+        if (now - s->last_ms > SESSION_IDLE_MS) { /* expired: forget it */
+            sodium_memzero(s, sizeof *s);
+            continue;
+        }
+        if (sodium_memcmp(s->token, tok, 64) == 0) {
+            s->last_ms = now;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static session_t *session_new(http_t *h, const char *user, user_role_t role)
+{
+    session_t *oldest = &h->sessions[0];
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        if (!h->sessions[i].token[0]) { oldest = &h->sessions[i]; break; }
+        if (h->sessions[i].last_ms < oldest->last_ms) oldest = &h->sessions[i];
+    }
+    uint8_t raw[32];
+    crypto_random(raw, sizeof raw);
+    crypto_hex(raw, 32, oldest->token);
+    crypto_random(raw, 16);
+    crypto_hex(raw, 16, oldest->csrf);
+    snprintf(oldest->user, sizeof oldest->user, "%s", user);
+    oldest->role = role;
+    oldest->last_ms = hlc_wall_ms();
+    return oldest;
+}
+
+/* Checks a user's password in a read transaction (Argon2id: about 0.1 s, on purpose). */
+static bool check_user(http_t *h, const char *user, const char *password, user_role_t *role)
+{
+    store_txn_t *t;
+    if (store_txn_begin(h->st, NULL, false, &t)) return false;
+    bool ok = users_check(t, user, password, role) == 0;
+    store_txn_abort(&t);
+    return ok;
+}
+
+static enum MHD_Result login_page(http_t *h, struct MHD_Connection *c, unsigned status, const char *message)
+{
+    char page[8192]; /* the node name and message are ours: letters, digits and punctuation, no markup */
+    int n = snprintf(page, sizeof page, "%s%s%s%s%s", http_login_head, h->node, http_login_middle, message,
+                     http_login_tail);
+    return respond(c, status, "text/html; charset=utf-8", page, (size_t)n, NULL, NULL);
+}
+
+static enum MHD_Result do_login(http_t *h, struct MHD_Connection *c, const upload_t *u)
+{
+    char user[USER_NAME_MAX + 1], password[USER_PASSWORD_MAX + 1];
+    user_role_t role;
+    if (u->too_big || !http_form_value(u->body, u->len, "user", user, sizeof user) ||
+        !http_form_value(u->body, u->len, "password", password, sizeof password))
+        return login_page(h, c, MHD_HTTP_BAD_REQUEST, "Give a user name and a password.");
+    bool ok = check_user(h, user, password, &role);
+    sodium_memzero(password, sizeof password);
+    if (!ok) {
+        log_warn("dashboard: failed sign-in for '%s'", user);
+        return login_page(h, c, MHD_HTTP_UNAUTHORIZED, "That user name and password do not match.");
+    }
+    session_t *s = session_new(h, user, role);
+    char cookie[160];
+    snprintf(cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800", s->token);
+    log_info("dashboard: %s signed in", user);
+    return respond(c, MHD_HTTP_SEE_OTHER, "text/plain", "", 0, cookie, "/");
+}
+
+static enum MHD_Result period_args(struct MHD_Connection *c, uint32_t *from, uint32_t *to, const char **branch)
+{
+    const char *period = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
+    *branch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "branch");
+    if (*branch && (!**branch || strlen(*branch) > 64)) *branch = NULL;
+    if (!period || strlen(period) > 32 || report_period(period, from, to)) return MHD_NO;
+    return MHD_YES;
+}
+
+/* Runs fn over a read transaction into a memory stream and sends what it wrote as JSON. */
+static enum MHD_Result api_report(http_t *h, struct MHD_Connection *c, bool daily)
+{
+    uint32_t from, to;
+    const char *branch;
+    if (period_args(c, &from, &to, &branch) != MHD_YES)
+        return json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL",
+                          "period: 2026, 2026-11, 2026-W48, 2026-11-24 or 2026-11-01..2026-11-15");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    store_txn_t *t;
+    int rc = f ? store_txn_begin(h->st, NULL, false, &t) : ACCORD_EINTERNAL;
+    if (!rc) {
+        if (daily) {
+            static report_daily_t d; /* large; only the MHD thread uses it */
+            if (!(rc = report_daily(t, from, to, branch, &d))) report_daily_write_json(f, from, &d);
+        } else {
+            report_t r;
+            if (!(rc = report_branches(t, from, to, kpi_day_of_ms(hlc_wall_ms()), branch, &r))) {
+                report_write_json(f, &r);
+                report_free(&r);
+            }
+        }
+        store_txn_abort(&t);
+    }
+    if (f) fclose(f);
+    enum MHD_Result ret = rc ? json_error(c, rc == ACCORD_ETOOBIG ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                          accord_errname(rc), rc == ACCORD_ETOOBIG ? "at most 400 days" : accord_strerror(rc))
+                             : respond(c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
+    free(buf);
+    return ret;
+}
+
+static enum MHD_Result published(http_t *h, struct MHD_Connection *c, bool metrics)
+{
+    pthread_mutex_lock(&h->mu);
+    const char *text = metrics ? h->metrics : h->sync_json;
+    size_t len = metrics ? h->metrics_len : h->sync_len;
+    enum MHD_Result ret =
+        text ? respond(c, MHD_HTTP_OK, metrics ? "text/plain; version=0.0.4" : "application/json", text, len, NULL, NULL)
+             : json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "EAGAIN", "not yet known: ask again in a second");
+    pthread_mutex_unlock(&h->mu);
+    return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    http_t *h = cls;
+    bool post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (post) { /* gather the body first (bounded), then answer on the last call */
+        upload_t *u = *con_cls;
+        if (!u) {
+            if (!(u = calloc(1, sizeof *u))) return MHD_NO;
+            *con_cls = u;
+            return MHD_YES;
+        }
+        if (*upload_size) {
+            if (u->len + *upload_size > MAX_BODY) u->too_big = true;
+            else memcpy(u->body + u->len, upload_data, *upload_size), u->len += *upload_size;
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        if (!strcmp(url, "/login")) return do_login(h, c, u);
+        if (!strcmp(url, "/logout")) {
+            session_t *s = session_of(h, c);
+            const char *csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+            if (!s || !csrf || strlen(csrf) != 32 || sodium_memcmp(csrf, s->csrf, 32))
+                return json_error(c, MHD_HTTP_FORBIDDEN, "ECSRF", "sign in, and send the X-CSRF-Token of the session");
+            sodium_memzero(s, sizeof *s);
+            return respond(c, MHD_HTTP_OK, "application/json", "{\"ok\":true}\n", 12, COOKIE "=; Path=/; Max-Age=0", NULL);
+        }
+        return json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such endpoint");
+    }
+    if (!get) return json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "EINVAL", "GET or POST only");
+    if (!strcmp(url, "/login")) return login_page(h, c, MHD_HTTP_OK, "");
+    session_t *s = session_of(h, c);
+    if (!strcmp(url, "/metrics")) {
+        char user[USER_NAME_MAX + 1], pw[USER_PASSWORD_MAX + 1];
+        user_role_t role;
+        const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        bool basic = !s && http_basic_auth(auth, user, sizeof user, pw, sizeof pw) && check_user(h, user, pw, &role);
+        sodium_memzero(pw, sizeof pw);
+        if (!s && !basic) return json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in, or give a user with Basic auth");
+        return published(h, c, true);
+    }
+    bool page = !strcmp(url, "/") || !strcmp(url, "/app.js") || !strcmp(url, "/app.css");
+    if (!s) {
+        if (page) return respond(c, MHD_HTTP_SEE_OTHER, "text/plain", "", 0, NULL, "/login");
+        return json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in first (POST /login)");
+    }
+    if (!strcmp(url, "/")) return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", http_dashboard_html,
+                                          strlen(http_dashboard_html), NULL, NULL);
+    if (!strcmp(url, "/app.js"))
+        return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", http_app_js, strlen(http_app_js), NULL, NULL);
+    if (!strcmp(url, "/app.css"))
+        return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", http_app_css, strlen(http_app_css), NULL, NULL);
+    if (!strcmp(url, "/api/session")) {
+        char body[300];
+        int n = snprintf(body, sizeof body, "{\"node\":\"%s\",\"user\":\"%s\",\"role\":\"%s\",\"csrf\":\"%s\"}\n", h->node,
+                         s->user, user_role_name(s->role), s->csrf);
+        return respond(c, MHD_HTTP_OK, "application/json", body, (size_t)n, NULL, NULL);
+    }
+    if (!strcmp(url, "/api/report")) return api_report(h, c, false);
+    if (!strcmp(url, "/api/daily")) return api_report(h, c, true);
+    if (!strcmp(url, "/api/sync")) return published(h, c, false);
+    return json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such page");
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode code)
+{
+    (void)cls, (void)c, (void)code;
+    if (*con_cls) {
+        sodium_memzero(*con_cls, sizeof(upload_t)); /* it may hold a password */
+        free(*con_cls);
+        *con_cls = NULL;
+    }
+}
+
+http_t *http_start(store_t *st, const char *node_name, const char *listen, char *err, size_t cap)
+{
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    char host[64] = "127.0.0.1";
+    const char *colon = strrchr(listen, ':');
+    const char *port_s = colon ? colon + 1 : listen;
+    if (colon && (size_t)(colon - listen) < sizeof host) {
+        memcpy(host, listen, (size_t)(colon - listen));
+        host[colon - listen] = 0;
+    }
+    char *end;
+    long port = strtol(port_s, &end, 10);
+    if (*end || port < 1 || port > 65535 || inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+        snprintf(err, cap, "--http '%s': give PORT (on 127.0.0.1) or ADDRESS:PORT", listen);
+        return NULL;
+    }
+    addr.sin_port = htons((uint16_t)port);
+    http_t *h = calloc(1, sizeof *h);
+    if (!h) abort();
+    h->st = st;
+    snprintf(h->node, sizeof h->node, "%s", node_name);
+    pthread_mutex_init(&h->mu, NULL);
+    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, (uint16_t)port, NULL, NULL, handle, h,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, 64u,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+                            completed, h, MHD_OPTION_END);
+    if (!h->d) {
+        snprintf(err, cap, "cannot serve HTTP on %s:%ld (is the port taken?)", host, port);
+        pthread_mutex_destroy(&h->mu);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void http_publish(http_t *h, const char *sync_json, size_t sync_len, const char *metrics, size_t metrics_len)
+{
+    char *a = malloc(sync_len + 1), *b = malloc(metrics_len + 1);
+    if (!a || !b) abort();
+    memcpy(a, sync_json, sync_len), a[sync_len] = 0;
+    memcpy(b, metrics, metrics_len), b[metrics_len] = 0;
+    pthread_mutex_lock(&h->mu);
+    free(h->sync_json);
+    free(h->metrics);
+    h->sync_json = a, h->sync_len = sync_len;
+    h->metrics = b, h->metrics_len = metrics_len;
+    pthread_mutex_unlock(&h->mu);
+}
+
+void http_stop(http_t **ph)
+{
+    http_t *h = *ph;
+    if (!h) return;
+    MHD_stop_daemon(h->d);
+    pthread_mutex_destroy(&h->mu);
+    free(h->sync_json);
+    free(h->metrics);
+    sodium_memzero(h->sessions, sizeof h->sessions);
+    free(h);
+    *ph = NULL;
+}

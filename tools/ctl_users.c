@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT
+ * accordctl user: who may sign in to the node's web pages (server/users.h). The password
+ * is read from the first line of standard input, never from the command line (where
+ * other users of the machine could read it in the process list). */
+#define _POSIX_C_SOURCE 200809L
+#include "../client/output.h"
+#include "../proto/accord_err.h"
+#include "../server/users.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static int print_user(void *ctx, const char *name, user_role_t role)
+{
+    bool *first = ctx;
+    if (json) {
+        printf("%s{\"name\":", *first ? "" : ",");
+        output_json_string(stdout, name);
+        printf(",\"role\":\"%s\"}", user_role_name(role));
+    } else {
+        printf("%-24s %s\n", name, user_role_name(role));
+    }
+    *first = false;
+    return 0;
+}
+
+int user_cmd(int argc, char **argv, const char *dir, const char *verb)
+{
+    const char *name = opt_value(argc, argv, "--name"), *role_s = opt_value(argc, argv, "--role");
+    bool add = !strcmp(verb, "add"), rm = !strcmp(verb, "remove"), list = !strcmp(verb, "list");
+    if ((!add && !rm && !list) || ((add || rm) && !name)) {
+        fprintf(stderr, "usage: accordctl user add --data DIR --name NAME [--role manager|admin] < password-file\n"
+                        "       accordctl user remove --data DIR --name NAME\n"
+                        "       accordctl user list --data DIR\n");
+        return 1;
+    }
+    int role = role_s ? user_role_by_name(role_s) : USER_MANAGER;
+    if (role < 0) {
+        fprintf(stderr, "accordctl: --role: manager (reads reports) or admin\n");
+        return 1;
+    }
+    char password[USER_PASSWORD_MAX + 2] = "";
+    if (add) {
+        if (!fgets(password, sizeof password, stdin)) {
+            fprintf(stderr, "accordctl: give the password on the first line of standard input\n");
+            return 1;
+        }
+        password[strcspn(password, "\r\n")] = 0;
+    }
+    store_t *st = NULL;
+    identity_t *id = NULL;
+    int rc = list ? open_node(dir, &st, &id) : open_node_writable(dir, &st, &id);
+    if (rc) {
+        sodium_memzero(password, sizeof password);
+        return rc;
+    }
+    store_txn_t *t;
+    char err[200] = "";
+    int exit_code = 0;
+    if ((rc = store_txn_begin(st, NULL, !list, &t))) {
+        fprintf(stderr, "accordctl: cannot open the store: %s\n", accord_strerror(rc));
+        exit_code = 4;
+    } else if (list) {
+        bool first = true;
+        if (json) printf("[");
+        rc = users_each(t, print_user, &first);
+        if (json) printf("]\n");
+        store_txn_abort(&t);
+    } else {
+        rc = add ? users_put(t, name, (user_role_t)role, password, err, sizeof err) : users_remove(t, name);
+        if (rc) store_txn_abort(&t);
+        else rc = store_txn_commit(&t);
+        if (rc) {
+            fprintf(stderr, "accordctl: %s\n", err[0] ? err : rc == ACCORD_ENOTFOUND ? "no such user" : accord_strerror(rc));
+            exit_code = rc == ACCORD_EINVAL || rc == ACCORD_ENOTFOUND ? 1 : 4;
+        } else if (!json) {
+            printf(add ? "user %s (%s) can sign in to %s's pages\n" : "user %s removed from %s\n", name,
+                   add ? user_role_name((user_role_t)role) : id->name, id->name);
+        }
+    }
+    sodium_memzero(password, sizeof password);
+    identity_destroy(&id);
+    store_close(&st);
+    return exit_code;
+}
