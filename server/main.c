@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "../proto/accord_err.h"
 #include "../proto/crypto.h"
+#include "../proto/hlc.h"
 #include "../proto/request.h"
 #include "api.h"
 #include "identity.h"
@@ -18,6 +19,9 @@
 #include "store.h"
 #include "sync.h"
 #include "snapshot_io.h"
+#include "http.h"
+#include "metrics.h"
+#include "../proto/json.h"
 #include "kpi.h"
 
 #include <errno.h>
@@ -197,11 +201,44 @@ static void run_batch(api_t *api, void *sock, int n)
     for (int i = 0; i < n; i++) send_reply(sock, &batch[i]);
 }
 
+/* Hands the HTTP thread what only this thread knows: sync status and metrics, as text. */
+static void publish_status(http_t *http, sync_t *replication, store_t *st)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    if (replication) sync_status(replication, &pk);
+    else {
+        msgpack_pack_map(&pk, 1);
+        msgpack_pack_str(&pk, 5);
+        msgpack_pack_str_body(&pk, "peers", 5);
+        msgpack_pack_array(&pk, 0);
+    }
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    char *json = NULL, *metrics = NULL;
+    size_t json_len = 0, metrics_len = 0;
+    FILE *fj = open_memstream(&json, &json_len), *fm = open_memstream(&metrics, &metrics_len);
+    if (fj && fm && msgpack_unpack_next(&u, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+        json_write_msgpack(fj, &u.data);
+        fputc('\n', fj);
+        metrics_write(fm, &u.data, st);
+    }
+    if (fj) fclose(fj);
+    if (fm) fclose(fm);
+    if (json && metrics) http_publish(http, json, json_len, metrics, metrics_len);
+    free(json);
+    free(metrics);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: accord-node --data DIR [--listen ENDPOINT] [--upstream ENDPOINT --upstream-key HEX]\n"
-            "                   [--max-clock-skew SECONDS] [--pipeline STAGES] [--verbose]\n"
+            "                   [--max-clock-skew SECONDS] [--pipeline STAGES] [--http [ADDRESS:]PORT] [--verbose]\n"
             "\n"
             "Runs an Accord node on the store in DIR (made by 'accordctl node init').\n"
             "Clients talk to it on ipc://DIR/accord.sock.\n"
@@ -215,18 +252,21 @@ static void usage(FILE *f)
             "                        this clock (default 300); they apply once clocks agree\n"
             "  -p, --pipeline LIST   deal stages in order, comma-separated\n"
             "                        (default: " DEFAULT_PIPELINE ")\n"
+            "  -w, --http [ADDR:]PORT  serve the dashboard, JSON and /metrics over HTTP on\n"
+            "                        127.0.0.1 (or ADDR); users: 'accordctl user add'\n"
             "  -v, --verbose         log every batch\n"
             "  -h, --help            this text\n"
             "\n"
             "Each option may also come from the environment: ACCORD_DATA, ACCORD_LISTEN,\n"
-            "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_PIPELINE (see deploy/*.env).\n"
+            "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_PIPELINE, ACCORD_HTTP (see deploy/*.env).\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit codes: 0 stopped, 1 usage, 2 cannot start.\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = getenv("ACCORD_DATA"), *pipeline = getenv("ACCORD_PIPELINE");
-    const char *upstream_key = getenv("ACCORD_UPSTREAM_KEY");
+    const char *upstream_key = getenv("ACCORD_UPSTREAM_KEY"), *http_listen = getenv("ACCORD_HTTP");
+    if (http_listen && !*http_listen) http_listen = NULL;
     sync_config_t sync_cfg = {getenv("ACCORD_LISTEN"), getenv("ACCORD_UPSTREAM"), {0}, 300};
     if (sync_cfg.listen && !*sync_cfg.listen) sync_cfg.listen = NULL;
     if (sync_cfg.upstream && !*sync_cfg.upstream) sync_cfg.upstream = NULL;
@@ -236,9 +276,9 @@ int main(int argc, char **argv)
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
         {"foreground", no_argument, 0, 'f'}, {"listen", required_argument, 0, 'l'},
         {"upstream", required_argument, 0, 'u'}, {"upstream-key", required_argument, 0, 'k'},
-        {"max-clock-skew", required_argument, 0, 's'}, {0, 0, 0, 0}};
+        {"max-clock-skew", required_argument, 0, 's'}, {"http", required_argument, 0, 'w'}, {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;
         case 'p': pipeline = optarg; break;
@@ -247,6 +287,7 @@ int main(int argc, char **argv)
         case 'l': sync_cfg.listen = optarg; break;
         case 'u': sync_cfg.upstream = optarg; break;
         case 'k': upstream_key = optarg; break;
+        case 'w': http_listen = optarg; break;
         case 's': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -358,6 +399,15 @@ int main(int argc, char **argv)
         if (sync_cfg.listen) log_info("accepting enrolled nodes on %s", sync_cfg.listen);
         if (sync_cfg.upstream) log_info("replicating with the hub at %s", sync_cfg.upstream);
     }
+    http_t *http = NULL;
+    if (http_listen) {
+        if (!(http = http_start(api.st, id->name, http_listen, err, sizeof err))) {
+            log_error("%s", err);
+            return 2;
+        }
+        log_info("serving the dashboard on http://%s%s", strchr(http_listen, ':') ? "" : "127.0.0.1:", http_listen);
+    }
+    uint64_t next_publish_ms = 0;
     FILE *pf = fopen(pid_path, "w");
     if (pf) { fprintf(pf, "%ld\n", (long)getpid()); fclose(pf); }
 
@@ -382,6 +432,10 @@ int main(int argc, char **argv)
             break;
         }
         if (sync_link) sync_run(sync_link, items + 1, n_sync);
+        if (http && hlc_wall_ms() >= next_publish_ms) {
+            next_publish_ms = hlc_wall_ms() + 1000;
+            publish_status(http, sync_link, api.st);
+        }
         if (!(items[0].revents & ZMQ_POLLIN)) continue;
         int n = 0;
         for (long waited_ns = 0;;) {
@@ -406,6 +460,7 @@ int main(int argc, char **argv)
         log_debug("batch of %d", n);
     }
     log_info("stopping");
+    http_stop(&http);
     for (int i = 0; i < BATCH_MAX; i++) msgpack_sbuffer_destroy(&batch[i].body);
     sync_destroy(&sync_link);
     zmq_close(sock);

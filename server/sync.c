@@ -110,7 +110,12 @@ typedef struct {
     uint8_t origin[ID_LEN];
     uint32_t slot;
     uint64_t head, applied, max_hlc;
+    uint64_t t0_ms; /* when the batch arrived: its latency runs to the commit */
 } pending_ack_t;
+
+/* How long batches take from arrival to durable commit, for /metrics (Prometheus buckets). */
+static const double latency_le_ms[] = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
+#define N_LATENCY (sizeof latency_le_ms / sizeof latency_le_ms[0])
 
 struct sync {
     store_t *st;
@@ -140,6 +145,9 @@ struct sync {
     uint8_t *snap_buf;   /* one SNAP chunk read from the file */
     FILE *snap_in;       /* the hub's snapshot arriving at this empty node */
     uint64_t snap_got, snap_total;
+    uint64_t latency_counts[N_LATENCY + 1]; /* per bucket (not cumulative); the last is +Inf */
+    uint64_t latency_n;
+    double latency_sum_ms;
     bool rejoining;      /* restored: fetching this node's own newest records (rejoin.h) */
     uint64_t rejoin_target; /* the hub's head of this node's feed */
 };
@@ -471,6 +479,12 @@ static void group_flush(sync_t *s)
             continue;
         }
         oplog_observe(s->log, a->max_hlc);
+        double ms = (double)(now_ms() - a->t0_ms);
+        unsigned b = 0;
+        while (b < N_LATENCY && ms > latency_le_ms[b]) b++;
+        s->latency_counts[b]++;
+        s->latency_n++;
+        s->latency_sum_ms += ms;
         if (a->head > s->origins[a->slot].head) s->origins[a->slot].head = a->head;
         if (memcmp(a->origin, s->id->origin, ID_LEN) == 0) { /* rejoin: records of our own feed */
             if (oplog_reload(s->log, s->st)) log_error("cannot read this node's feed head again");
@@ -489,6 +503,7 @@ static void group_flush(sync_t *s)
 
 static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
+    uint64_t t0_ms = now_ms();
     const uint8_t *origin = m->origin;
     char why[300];
     int code = 0;
@@ -549,7 +564,7 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
     if (!code) {
         pending_ack_t *a = &s->acks[s->n_acks++];
-        *a = (pending_ack_t){p, {0}, slot, res.head_seq, res.applied, res.max_hlc};
+        *a = (pending_ack_t){p, {0}, slot, res.head_seq, res.applied, res.max_hlc, t0_ms};
         memcpy(a->origin, origin, ID_LEN);
         s->group_records += m->n_items;
         if (s->n_acks == GROUP_MAX_BATCHES || s->group_records >= GROUP_MAX_RECORDS) group_flush(s);
@@ -1486,7 +1501,18 @@ void sync_status(sync_t *s, msgpack_packer *pk)
     if (store_txn_begin(s->st, NULL, false, &t)) t = NULL;
     uint32_t n_peers = 0;
     for (uint32_t i = 0; i < s->n_peers; i++) n_peers += s->peers[i].used;
-    msgpack_pack_map(pk, 6);
+    msgpack_pack_map(pk, 7);
+    pack_cstr(pk, "apply_latency"); /* arrival to durable commit of applied batches */
+    msgpack_pack_map(pk, 4);
+    pack_cstr(pk, "le_ms");
+    msgpack_pack_array(pk, N_LATENCY);
+    for (unsigned i = 0; i < N_LATENCY; i++) msgpack_pack_double(pk, latency_le_ms[i]);
+    pack_cstr(pk, "cumulative");
+    msgpack_pack_array(pk, N_LATENCY);
+    uint64_t cum = 0;
+    for (unsigned i = 0; i < N_LATENCY; i++) msgpack_pack_uint64(pk, cum += s->latency_counts[i]);
+    pack_cstr(pk, "count"); msgpack_pack_uint64(pk, s->latency_n);
+    pack_cstr(pk, "sum_ms"); msgpack_pack_double(pk, s->latency_sum_ms);
     pack_cstr(pk, "node"); pack_cstr(pk, s->id->name);
     pack_cstr(pk, "role"); pack_cstr(pk, s->id->role);
     pack_cstr(pk, "feeds"); msgpack_pack_uint32(pk, s->n_origins);
