@@ -21,7 +21,7 @@ LIB_CLIENT := $(BUILD)/libaccord_client.a
 BINS := $(BUILD)/accord-node $(BUILD)/accord $(BUILD)/accordctl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard fuzz_snapshot
+FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard fuzz_snapshot fuzz_http
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:

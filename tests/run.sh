@@ -28,7 +28,7 @@ for t in "$BUILD"/tests/test_*; do
     rm -f "$log"
 done
 
-for target in fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard fuzz_snapshot; do
+for target in fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard fuzz_snapshot fuzz_http; do
     echo "== replay $target"
     if "$BUILD/tests/replay_$target" "tests/fuzz/corpus/$target" tests/regress; then
         passed=$((passed + 1))
@@ -37,7 +37,7 @@ for target in fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv f
     fi
 done
 
-for it in cli_test sync_test crash_test bundle_test rejoin_test compact_test report_test dupes_test import_test full_disk_test; do
+for it in cli_test sync_test crash_test bundle_test rejoin_test compact_test report_test dashboard_test dupes_test import_test full_disk_test; do
     echo "== integration $it"
     log=$(mktemp)
     BUILD="$BUILD" tests/integration/$it.sh >"$log" 2>&1
