@@ -8,4 +8,7 @@ SUDO=""
 $SUDO apt-get update -qq
 # shellcheck disable=SC2046
 $SUDO apt-get install -y -qq --no-install-recommends $(grep -v '^#' debian-packages.txt) >/dev/null
+# the browser tests drive Debian's chromium with playwright-core from npm (tests/browser)
+command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+npm ci --prefix ../tests/browser --no-audit --no-fund >/dev/null
 echo "dependencies installed"

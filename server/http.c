@@ -236,6 +236,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (!get) return json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "EINVAL", "GET or POST only");
     if (!strcmp(url, "/login")) return login_page(h, c, MHD_HTTP_OK, "");
+    if (!strcmp(url, "/app.css")) /* the login page wears it too: nothing in it is private */
+        return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", http_app_css, strlen(http_app_css), NULL, NULL);
     session_t *s = session_of(h, c);
     if (!strcmp(url, "/metrics")) {
         char user[USER_NAME_MAX + 1], pw[USER_PASSWORD_MAX + 1];
@@ -246,7 +248,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (!s && !basic) return json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in, or give a user with Basic auth");
         return published(h, c, true);
     }
-    bool page = !strcmp(url, "/") || !strcmp(url, "/app.js") || !strcmp(url, "/app.css");
+    bool page = !strcmp(url, "/") || !strcmp(url, "/app.js");
     if (!s) {
         if (page) return respond(c, MHD_HTTP_SEE_OTHER, "text/plain", "", 0, NULL, "/login");
         return json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in first (POST /login)");
@@ -255,8 +257,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                                           strlen(http_dashboard_html), NULL, NULL);
     if (!strcmp(url, "/app.js"))
         return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", http_app_js, strlen(http_app_js), NULL, NULL);
-    if (!strcmp(url, "/app.css"))
-        return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", http_app_css, strlen(http_app_css), NULL, NULL);
     if (!strcmp(url, "/api/session")) {
         char body[300];
         int n = snprintf(body, sizeof body, "{\"node\":\"%s\",\"user\":\"%s\",\"role\":\"%s\",\"csrf\":\"%s\"}\n", h->node,

@@ -54,6 +54,14 @@ check "/metrics with Basic auth: per-peer lag and batches, apply latency histogr
              grep -q '^accord_conflicts 0' '$W/metrics.txt' && grep -q '^accord_store_used_bytes [1-9]' '$W/metrics.txt'"
 check "every metric line is in the Prometheus text format" \
     bash -c "! grep -v '^# \(HELP\|TYPE\) ' '$W/metrics.txt' | grep -vE '^[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? [-+0-9.e]+$'"
+mkdir -p "$BUILD/screenshots"
+if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
+    node tests/browser/dashboard.mjs "$URL" maryam 'manager password 1' "$W/cli.json" "$BUILD/screenshots/dashboard.png" > "$W/browser.out" 2>&1
+    check "in headless Chromium the dashboard shows the same numbers as accordctl report --json" [ $? = 0 ]
+    sed 's/^/# /' "$W/browser.out"
+else
+    nok "in headless Chromium the dashboard shows the same numbers (chromium or tests/browser/node_modules missing: run deploy/install-deps.sh)"
+fi
 check "logout without the CSRF token is refused" [ "$(code -X POST -b "$W/jar" "$URL/logout")" = 403 ]
 CSRF=$(curl -s -b "$W/jar" "$URL/api/session" | jq -r .csrf)
 check "logout with the session's CSRF token works" [ "$(code -X POST -b "$W/jar" -H "X-CSRF-Token: $CSRF" "$URL/logout")" = 200 ]

@@ -48,8 +48,8 @@ def one():
     assert parts[0].startswith('HTTP/1.'), line
     status = int(parts[1])
     assert status < 500 or status == 503, (line, method, path)
-    if status == 200:  # only the login page and, with a session, the rest: none was given
-        assert path.startswith('/login') and method in ('GET', 'HEAD'), (line, method, path)
+    if status == 200:  # only the login page and its style; the rest needs a session, and none was given
+        assert (path.startswith('/login') or path == '/app.css') and method in ('GET', 'HEAD'), (line, method, path)
     return status
 
 seen = {}
