@@ -12,7 +12,7 @@
 /* Tables whose content is derived from the feeds. */
 static const store_table_t derived[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX,
                                         TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED,
-                                        TBL_GRAVES, TBL_KPI};
+                                        TBL_GRAVES, TBL_KPI, TBL_CUSTLINKS};
 #define N_DERIVED (sizeof derived / sizeof derived[0])
 
 static void example(check_report_t *rep, store_table_t tbl, const char *what, const store_val_t *key)

@@ -192,6 +192,39 @@ static enum MHD_Result api_report(http_t *h, struct MHD_Connection *c, bool dail
     return ret;
 }
 
+/* RFM segments and the top customers by won value: a scan of every customer. */
+static enum MHD_Result api_customers(http_t *h, struct MHD_Connection *c)
+{
+    const char *currency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "currency");
+    const char *branch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "branch");
+    const char *top_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "top");
+    long top = top_s ? strtol(top_s, NULL, 10) : 10;
+    if ((currency && strlen(currency) > 8) || (branch && strlen(branch) > 64) || top < 0 || top > 1000)
+        return json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL", "currency: a code; branch: a name; top: 0 to 1000");
+    if (branch && !*branch) branch = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    store_txn_t *t;
+    int rc = f ? store_txn_begin(h->st, NULL, false, &t) : ACCORD_EINTERNAL;
+    if (!rc) {
+        char cur[9] = "";
+        if (currency && *currency) snprintf(cur, sizeof cur, "%s", currency);
+        else report_main_currency(t, cur);
+        report_customers_t r;
+        if (!(rc = report_customers(t, hlc_wall_ms(), cur, branch, &r))) {
+            report_customers_write_json(f, &r, (unsigned)top);
+            report_customers_free(&r);
+        }
+        store_txn_abort(&t);
+    }
+    if (f) fclose(f);
+    enum MHD_Result ret = rc ? json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, accord_errname(rc), accord_strerror(rc))
+                             : respond(c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
+    free(buf);
+    return ret;
+}
+
 static enum MHD_Result published(http_t *h, struct MHD_Connection *c, bool metrics)
 {
     pthread_mutex_lock(&h->mu);
@@ -265,6 +298,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (!strcmp(url, "/api/report")) return api_report(h, c, false);
     if (!strcmp(url, "/api/daily")) return api_report(h, c, true);
+    if (!strcmp(url, "/api/customers")) return api_customers(h, c);
     if (!strcmp(url, "/api/sync")) return published(h, c, false);
     return json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such page");
 }

@@ -7,8 +7,8 @@
  *   GET  /login, POST /login (user, password: Argon2id, users.h) -> session cookie
  *        (HttpOnly, SameSite=Strict, 8 h idle); POST /logout needs the X-CSRF-Token header
  *   GET  / (dashboard), /app.js, /app.css                         session
- *   GET  /api/session, /api/report?period=&branch=, /api/daily?period=&branch=, /api/sync
- *                                                                 session (JSON)
+ *   GET  /api/session, /api/report?period=&branch=, /api/daily?period=&branch=, /api/sync,
+ *        /api/customers?currency=&branch=&top= (RFM segments, top customers)   session (JSON)
  *   GET  /metrics (Prometheus text)                               session or Basic auth
  * Anything else is 404; a request without a valid session is 401 (pages: 303 to /login). */
 #ifndef ACCORD_HTTP_H

@@ -83,9 +83,9 @@ bool kpi_field_counted(unsigned kind, unsigned field)
     case KIND_CUSTOMER: return field == F_CU_PHONES || field == F_CU_EMAILS || field == F_CU_ASSIGNED;
     case KIND_DEAL:
         return field == F_DE_STAGE || field == F_DE_AMOUNT || field == F_DE_CURRENCY || field == F_DE_PROBABILITY ||
-               field == F_DE_LOST_REASON;
+               field == F_DE_LOST_REASON || field == F_DE_CUSTOMER;
     case KIND_TASK: return field == F_TA_DUE || field == F_TA_DONE;
-    case KIND_INTERACTION: return field == F_IN_TYPE || field == F_IN_WHEN;
+    case KIND_INTERACTION: return field == F_IN_TYPE || field == F_IN_WHEN || field == F_IN_CUSTOMER;
     default: return false;
     }
 }
@@ -154,11 +154,68 @@ static uint32_t created_day(store_txn_t *t, const uint8_t *id, uint64_t *ms)
     return *ms ? kpi_day_of_ms(*ms) : 0;
 }
 
+static void set_link(kpi_terms_t *o, const uint8_t *customer, unsigned link, uint64_t ms, const uint8_t *entity,
+                     int64_t amount, const char *currency, size_t cur_len)
+{
+    o->has_link = true;
+    memcpy(o->link_key, customer, ID_LEN);
+    o->link_key[ID_LEN] = (uint8_t)link;
+    be64_put(o->link_key + ID_LEN + 1, ms);
+    memcpy(o->link_key + ID_LEN + 9, entity, ID_LEN);
+    o->link_amount = amount;
+    if (cur_len > 8) cur_len = 8;
+    memcpy(o->link_currency, currency, cur_len);
+    o->link_currency[cur_len] = 0;
+}
+
+static bool ref_field(store_txn_t *t, const uint8_t *id, unsigned field, uint8_t out[ID_LEN])
+{
+    field_state_t f;
+    if (entity_get(t, id, field, &f) || f.val.type != VAL_REF || f.val.len != ID_LEN) return false;
+    memcpy(out, f.val.s, ID_LEN);
+    return true;
+}
+
+int kpi_customer_links(store_txn_t *t, const uint8_t customer[ID_LEN], kpi_customer_links_t *out,
+                       int (*won_fn)(void *ctx, const char *currency, int64_t amount), void *ctx)
+{
+    memset(out, 0, sizeof *out);
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_CUSTLINKS, customer, ID_LEN, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN + 1 + 8 + ID_LEN || v.len < 8) continue;
+        const uint8_t *key = k.data;
+        uint64_t ms = be64_get(key + ID_LEN + 1);
+        if (ms > out->last_ms) out->last_ms = ms;
+        if (key[ID_LEN] == KPI_LINK_INTERACTION) {
+            if (!out->interactions++) out->first_interaction_ms = ms; /* keys are in time order */
+        } else if (key[ID_LEN] == KPI_LINK_WON) {
+            out->won++;
+            char cur[9];
+            size_t cl = v.len - 8 > 8 ? 8 : v.len - 8;
+            memcpy(cur, (const uint8_t *)v.data + 8, cl);
+            cur[cl] = 0;
+            if (won_fn && (rc = won_fn(ctx, cur, (int64_t)be64_get(v.data)))) break;
+        }
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
+}
+
 static void customer_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
 {
     uint64_t ms;
-    add(b, KPI_CUSTOMERS_NEW, created_day(t, id, &ms), "", 0, 1);
+    uint32_t day = created_day(t, id, &ms);
+    add(b, KPI_CUSTOMERS_NEW, day, "", 0, 1);
     add(b, KPI_CUSTOMERS, 0, "", 0, 1);
+    kpi_customer_links_t links;
+    if (kpi_customer_links(t, id, &links, NULL, NULL) == 0 && links.interactions && ms) {
+        add(b, KPI_RESPONDED, day, "", 0, 1);
+        uint64_t first = links.first_interaction_ms;
+        add(b, KPI_RESPONSE_HOURS, day, "", 0, first > ms ? (int64_t)((first - ms) / 3600000) : 0);
+    }
     if (has_elem(t, id, F_CU_PHONES)) add(b, KPI_WITH_PHONE, 0, "", 0, 1);
     if (has_elem(t, id, F_CU_EMAILS)) add(b, KPI_WITH_EMAIL, 0, "", 0, 1);
     size_t len;
@@ -185,6 +242,9 @@ static void deal_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
     const char *cur = text(t, id, F_DE_CURRENCY, &cur_len);
     bool won = stage_len == 3 && strncasecmp(stage, "won", 3) == 0;
     bool lost = stage_len == 4 && strncasecmp(stage, "lost", 4) == 0;
+    uint8_t customer[ID_LEN];
+    if (won && ref_field(t, id, F_DE_CUSTOMER, customer))
+        set_link(b->out, customer, KPI_LINK_WON, stage_ms, id, amount, cur, cur_len);
     if (won) {
         uint32_t day = kpi_day_of_ms(stage_ms);
         add(b, KPI_DEALS_WON, day, "", 0, 1);
@@ -229,11 +289,14 @@ static void interaction_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
     if (!ms) created_day(t, id, &ms);
     const char *type = text(t, id, F_IN_TYPE, &tlen);
     add(b, KPI_INTERACTIONS, ms ? kpi_day_of_ms(ms) : 0, type, tlen, 1);
+    uint8_t customer[ID_LEN];
+    if (ms && ref_field(t, id, F_IN_CUSTOMER, customer)) set_link(b->out, customer, KPI_LINK_INTERACTION, ms, id, 0, "", 0);
 }
 
 int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms_t *out)
 {
     out->n = 0;
+    out->has_link = false;
     if (kind != KIND_CUSTOMER && kind != KIND_DEAL && kind != KIND_TASK && kind != KIND_INTERACTION) return 0;
     if (entity_kind(t, id) != (int)kind || entity_deleted(t, id)) return 0;
     builder_t b = {out, NULL, 0};
@@ -262,23 +325,61 @@ static int add_amount(store_txn_t *t, const uint8_t *key, size_t len, int64_t de
     return store_put(t, TBL_KPI, key, len, val, sizeof val);
 }
 
-int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kpi_terms_t *before)
+static int apply_diff(store_txn_t *t, const kpi_terms_t *before, const kpi_terms_t *after)
 {
-    static kpi_terms_t after; /* the single writer thread owns it */
-    int rc = kpi_terms(t, id, kind, &after);
-    if (rc) return rc;
+    int rc = 0;
     bool same_before[KPI_MAX_TERMS] = {false}, same_after[KPI_MAX_TERMS] = {false};
     for (unsigned i = 0; i < before->n; i++) /* most changes leave most terms as they were */
-        for (unsigned j = 0; j < after.n; j++)
-            if (!same_after[j] && before->len[i] == after.len[j] && before->amount[i] == after.amount[j] &&
-                memcmp(before->key[i], after.key[j], after.len[j]) == 0) {
+        for (unsigned j = 0; j < after->n; j++)
+            if (!same_after[j] && before->len[i] == after->len[j] && before->amount[i] == after->amount[j] &&
+                memcmp(before->key[i], after->key[j], after->len[j]) == 0) {
                 same_before[i] = same_after[j] = true;
                 break;
             }
     for (unsigned i = 0; i < before->n && !rc; i++)
         if (!same_before[i]) rc = add_amount(t, before->key[i], before->len[i], -before->amount[i]);
-    for (unsigned i = 0; i < after.n && !rc; i++)
-        if (!same_after[i]) rc = add_amount(t, after.key[i], after.len[i], after.amount[i]);
+    for (unsigned i = 0; i < after->n && !rc; i++)
+        if (!same_after[i]) rc = add_amount(t, after->key[i], after->len[i], after->amount[i]);
+    return rc;
+}
+
+static bool same_link(const kpi_terms_t *a, const kpi_terms_t *b)
+{
+    return a->has_link == b->has_link &&
+           (!a->has_link || (!memcmp(a->link_key, b->link_key, sizeof a->link_key) && a->link_amount == b->link_amount &&
+                             !strcmp(a->link_currency, b->link_currency)));
+}
+
+/* Moves an entity's row in its customers' links, and those customers' own terms with it
+ * (a first response time reads the links): each customer's terms are taken before the
+ * rows move and after. */
+static int move_link(store_txn_t *t, const kpi_terms_t *before, const kpi_terms_t *after)
+{
+    static kpi_terms_t was[2], now[2]; /* the single writer thread owns them */
+    const uint8_t *cust[2] = {before->has_link ? before->link_key : NULL, after->has_link ? after->link_key : NULL};
+    if (cust[0] && cust[1] && !memcmp(cust[0], cust[1], ID_LEN)) cust[1] = NULL; /* the same customer */
+    int rc = 0;
+    for (int i = 0; i < 2 && !rc; i++)
+        if (cust[i]) rc = kpi_terms(t, cust[i], KIND_CUSTOMER, &was[i]);
+    if (!rc && before->has_link) rc = store_del(t, TBL_CUSTLINKS, before->link_key, sizeof before->link_key);
+    if (!rc && after->has_link) {
+        uint8_t val[8 + 8];
+        be64_put(val, (uint64_t)after->link_amount);
+        size_t cl = strlen(after->link_currency);
+        memcpy(val + 8, after->link_currency, cl);
+        rc = store_put(t, TBL_CUSTLINKS, after->link_key, sizeof after->link_key, val, 8 + cl);
+    }
+    for (int i = 0; i < 2 && !rc; i++)
+        if (cust[i] && !(rc = kpi_terms(t, cust[i], KIND_CUSTOMER, &now[i]))) rc = apply_diff(t, &was[i], &now[i]);
+    return rc;
+}
+
+int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kpi_terms_t *before)
+{
+    static kpi_terms_t after; /* the single writer thread owns it */
+    int rc = kpi_terms(t, id, kind, &after);
+    if (!rc) rc = apply_diff(t, before, &after);
+    if (!rc && !same_link(before, &after)) rc = move_link(t, before, &after);
     return rc;
 }
 
@@ -286,6 +387,7 @@ int kpi_rebuild(store_txn_t *t, const char *tz)
 {
     int rc = tz ? store_put(t, TBL_META, "tz", 2, tz, strlen(tz)) : 0;
     if (!rc) rc = store_clear_table(t, TBL_KPI);
+    if (!rc) rc = store_clear_table(t, TBL_CUSTLINKS);
     if (rc) return rc;
     if (tz) {
         char env[80];
@@ -312,7 +414,14 @@ int kpi_rebuild(store_txn_t *t, const char *tz)
         kinds[n++] = *(const uint8_t *)v.data;
     }
     store_iter_destroy(&it);
-    for (size_t i = 0; i < n && rc >= 0; i++) rc = kpi_update(t, ids[i], kinds[i], &none);
+    /* every entity is already stored, so links go in first and then each entity's terms
+     * (kpi_update would also move each customer's terms with its links: counted twice) */
+    static kpi_terms_t terms;
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        if (!(rc = kpi_terms(t, ids[i], kinds[i], &terms)) && terms.has_link) rc = move_link(t, &none, &terms);
+    if (rc >= 0) rc = store_clear_table(t, TBL_KPI); /* what the link moves counted */
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        if (!(rc = kpi_terms(t, ids[i], kinds[i], &terms))) rc = apply_diff(t, &none, &terms);
     free(ids);
     free(kinds);
     return rc < 0 ? rc : 0;

@@ -42,18 +42,36 @@ typedef enum {
     KPI_WITH_PHONE,        /* no day: ... with a phone */
     KPI_WITH_EMAIL,        /* no day: ... with an e-mail */
     KPI_WITH_OWNER,        /* no day: ... assigned to someone */
+    KPI_RESPONDED,         /* day created: customers with an interaction */
+    KPI_RESPONSE_HOURS,    /* day created: whole hours from created to the first interaction */
     KPI_METRIC_COUNT
 } kpi_metric_t;
 
 #define KPI_MAX_TERMS 16
 #define KPI_KEY_MAX (1 + 64 + 1 + 4 + 200)
 
+/* What an interaction or a won deal adds to its customer's history (TBL_CUSTLINKS), for
+ * first response times and RFM: a row per link, keyed by time, present while it holds. */
+enum { KPI_LINK_INTERACTION = 1, KPI_LINK_WON = 2 };
+
 typedef struct {
     unsigned n;
     uint16_t len[KPI_MAX_TERMS];
     int64_t amount[KPI_MAX_TERMS];
     uint8_t key[KPI_MAX_TERMS][KPI_KEY_MAX];
+    bool has_link;               /* the entity's row in its customer's links */
+    uint8_t link_key[ID_LEN + 1 + 8 + ID_LEN];
+    int64_t link_amount;
+    char link_currency[9];
 } kpi_terms_t;
+
+/* The first and last link time of a customer (0 if none) and how many links it has. */
+typedef struct {
+    uint64_t first_interaction_ms, last_ms;
+    uint64_t interactions, won;
+} kpi_customer_links_t;
+int kpi_customer_links(store_txn_t *t, const uint8_t customer[ID_LEN], kpi_customer_links_t *out,
+                       int (*won_fn)(void *ctx, const char *currency, int64_t amount), void *ctx);
 
 /* True if a change to this field of this kind can change the entity's terms (so does
  * the entity's creation, whatever the fields). */

@@ -4,8 +4,11 @@
 #include "../proto/accord_err.h"
 #include "../proto/record.h"
 #include "kpi.h"
+#include "entity.h"
+#include "../proto/schema.h"
 #include "../proto/json.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +166,8 @@ int report_branches(store_txn_t *t, uint32_t from, uint32_t to, uint32_t today, 
         case KPI_WITH_PHONE: b->with_phone += val; break;
         case KPI_WITH_EMAIL: b->with_email += val; break;
         case KPI_WITH_OWNER: b->with_owner += val; break;
+        case KPI_RESPONDED: if (in_period) b->responded += val; break;
+        case KPI_RESPONSE_HOURS: if (in_period) b->response_hours += val; break;
         default: break;
         }
     }
@@ -221,12 +226,14 @@ void report_write_json(FILE *f, const report_t *r)
         int64_t closed = b->deals_won + b->deals_lost;
         fprintf(f, ",\"customers_new\":%lld,\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
                "\"win_rate\":%.4f,\"avg_days_to_close\":%.2f,\"deals_open\":%lld,\"tasks_due\":%lld,\"tasks_overdue\":%lld,"
-               "\"tasks_done\":%lld,\"customers\":%lld,\"with_phone\":%lld,\"with_email\":%lld,\"with_owner\":%lld",
+               "\"tasks_done\":%lld,\"customers\":%lld,\"with_phone\":%lld,\"with_email\":%lld,\"with_owner\":%lld,"
+               "\"responded\":%lld,\"avg_first_response_hours\":%.2f",
                (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
                (long long)b->deals_lost, closed ? (double)b->deals_won / (double)closed : 0.0,
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
                (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
-               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner);
+               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner, (long long)b->responded,
+               b->responded ? (double)b->response_hours / (double)b->responded : 0.0);
         json_mix(f, "interactions_by_kind", &b->interactions_by_kind, false);
         json_mix(f, "won_value_minor", &b->won_value, false);
         json_mix(f, "lost_reasons", &b->lost_reasons, false);
@@ -282,4 +289,179 @@ void report_daily_write_json(FILE *f, uint32_t from, const report_daily_t *d)
     json_series(f, "deals_won", d->deals_won, d->n);
     json_series(f, "interactions", d->interactions, d->n);
     fprintf(f, "}\n");
+}
+
+/* ---- customers: RFM and top customers by won value ---- */
+
+typedef struct {
+    const char *currency;
+    int64_t sum;
+} money_ctx_t;
+
+static int add_won(void *ctx, const char *currency, int64_t amount)
+{
+    money_ctx_t *m = ctx;
+    if (!strcmp(currency, m->currency)) m->sum += amount;
+    return 0;
+}
+
+static report_customer_t *sort_base;
+static int by_recency(const void *a, const void *b) /* most recent first; never last */
+{
+    int64_t x = sort_base[*(const unsigned *)a].recency_days, y = sort_base[*(const unsigned *)b].recency_days;
+    if (x < 0) x = INT64_MAX;
+    if (y < 0) y = INT64_MAX;
+    return x < y ? -1 : x > y;
+}
+static int by_frequency(const void *a, const void *b)
+{
+    int64_t x = sort_base[*(const unsigned *)a].frequency, y = sort_base[*(const unsigned *)b].frequency;
+    return x > y ? -1 : x < y;
+}
+static int by_monetary(const void *a, const void *b)
+{
+    int64_t x = sort_base[*(const unsigned *)a].monetary, y = sort_base[*(const unsigned *)b].monetary;
+    return x > y ? -1 : x < y;
+}
+static int by_monetary_rows(const void *a, const void *b)
+{
+    const report_customer_t *x = a, *y = b;
+    if (x->monetary != y->monetary) return x->monetary > y->monetary ? -1 : 1;
+    return memcmp(x->id, y->id, 16);
+}
+
+/* Scores 5 (the best fifth) to 1 by rank; equal values share the better score. */
+static void score(report_customer_t *c, unsigned n, int (*cmp)(const void *, const void *), size_t field)
+{
+    unsigned *idx = malloc((n ? n : 1) * sizeof *idx);
+    if (!idx) abort();
+    for (unsigned i = 0; i < n; i++) idx[i] = i;
+    sort_base = c;
+    qsort(idx, n, sizeof *idx, cmp);
+    uint8_t last = 5;
+    for (unsigned rank = 0; rank < n; rank++) {
+        uint8_t sc = (uint8_t)(5 - (uint64_t)rank * 5 / n);
+        if (rank && cmp(&idx[rank], &idx[rank - 1]) == 0) sc = last;
+        *((uint8_t *)&c[idx[rank]] + field) = sc;
+        last = sc;
+    }
+    free(idx);
+}
+
+static const char *segment_of(const report_customer_t *c)
+{
+    if (c->frequency == 0) return "no activity";
+    if (c->r >= 4 && c->f >= 4) return "champions";
+    if (c->f >= 4) return "loyal";
+    if (c->r >= 4 && c->f <= 2) return "new";
+    if (c->r <= 2 && c->f >= 3) return "at risk";
+    if (c->r <= 2) return "hibernating";
+    return "needs attention";
+}
+
+int report_customers(store_txn_t *t, uint64_t now_ms, const char *currency, const char *branch, report_customers_t *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->currency, sizeof out->currency, "%s", currency);
+    uint8_t prefix = KIND_CUSTOMER;
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    unsigned cap = 0;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != 1 + ID_LEN) continue;
+        const uint8_t *id = (const uint8_t *)k.data + 1;
+        if (entity_deleted(t, id)) continue;
+        size_t blen, nlen;
+        const char *b = entity_text(t, id, F_BRANCH, &blen), *name = entity_text(t, id, F_CU_NAME, &nlen);
+        if (branch && (!b || strlen(branch) != blen || memcmp(branch, b, blen))) continue;
+        if (out->n == cap) {
+            cap = cap ? 2 * cap : 256;
+            out->customers = realloc(out->customers, cap * sizeof *out->customers);
+            if (!out->customers) abort();
+        }
+        report_customer_t *c = &out->customers[out->n++];
+        memset(c, 0, sizeof *c);
+        memcpy(c->id, id, 16);
+        if (name) snprintf(c->name, sizeof c->name, "%.*s", (int)(nlen < 79 ? nlen : 79), name);
+        if (b) snprintf(c->branch, sizeof c->branch, "%.*s", (int)(blen < 64 ? blen : 64), b);
+        kpi_customer_links_t links;
+        money_ctx_t m = {currency, 0};
+        if ((rc = kpi_customer_links(t, id, &links, add_won, &m))) break;
+        c->frequency = (int64_t)(links.interactions + links.won);
+        c->monetary = m.sum;
+        c->recency_days = links.last_ms ? (int64_t)((now_ms > links.last_ms ? now_ms - links.last_ms : 0) / 86400000) : -1;
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) {
+        report_customers_free(out);
+        return rc;
+    }
+    score(out->customers, out->n, by_recency, offsetof(report_customer_t, r));
+    score(out->customers, out->n, by_frequency, offsetof(report_customer_t, f));
+    score(out->customers, out->n, by_monetary, offsetof(report_customer_t, m));
+    for (unsigned i = 0; i < out->n; i++) out->customers[i].segment = segment_of(&out->customers[i]);
+    qsort(out->customers, out->n, sizeof *out->customers, by_monetary_rows);
+    return 0;
+}
+
+void report_customers_free(report_customers_t *r)
+{
+    free(r->customers);
+    r->customers = NULL;
+    r->n = 0;
+}
+
+void report_customers_write_json(FILE *f, const report_customers_t *r, unsigned top)
+{
+    static const char *const segments[] = {"champions", "loyal", "new", "at risk", "hibernating", "needs attention",
+                                           "no activity"};
+    fprintf(f, "{\"currency\":\"%s\",\"customers_counted\":%u,\"segments\":{", r->currency, r->n);
+    for (size_t s = 0; s < sizeof segments / sizeof segments[0]; s++) {
+        unsigned n = 0;
+        for (unsigned i = 0; i < r->n; i++) n += r->customers[i].segment == segments[s];
+        fprintf(f, "%s\"%s\":%u", s ? "," : "", segments[s], n);
+    }
+    fprintf(f, "},\"customers\":[");
+    unsigned shown = top && top < r->n ? top : r->n;
+    for (unsigned i = 0; i < shown; i++) {
+        const report_customer_t *c = &r->customers[i];
+        char hex[33];
+        for (int b = 0; b < 16; b++) snprintf(hex + 2 * b, 3, "%02x", c->id[b]);
+        fprintf(f, "%s{\"id\":\"%s\",\"name\":", i ? "," : "", hex);
+        json_write_str(f, c->name);
+        fprintf(f, ",\"branch\":");
+        json_write_str(f, c->branch);
+        fprintf(f, ",\"recency_days\":%lld,\"frequency\":%lld,\"monetary_minor\":%lld,\"r\":%u,\"f\":%u,\"m\":%u,"
+                   "\"segment\":\"%s\"}",
+                (long long)c->recency_days, (long long)c->frequency, (long long)c->monetary, c->r, c->f, c->m, c->segment);
+    }
+    fprintf(f, "]}\n");
+}
+
+void report_main_currency(store_txn_t *t, char out[9])
+{
+    char seen[16][9];
+    unsigned count[16] = {0}, n = 0;
+    out[0] = 0;
+    store_iter_t *it;
+    if (store_iter_new(t, TBL_CUSTLINKS, NULL, 0, false, &it)) return;
+    store_val_t k, v;
+    while (store_iter_next(it, &k, &v) == 1) {
+        if (k.len < ID_LEN + 1 || ((const uint8_t *)k.data)[ID_LEN] != KPI_LINK_WON || v.len < 8) continue;
+        char cur[9];
+        size_t cl = v.len - 8 > 8 ? 8 : v.len - 8;
+        memcpy(cur, (const uint8_t *)v.data + 8, cl);
+        cur[cl] = 0;
+        unsigned i = 0;
+        while (i < n && strcmp(seen[i], cur)) i++;
+        if (i == n && n < 16) memcpy(seen[n++], cur, sizeof cur);
+        if (i < n) count[i]++;
+    }
+    store_iter_destroy(&it);
+    unsigned best = 0;
+    for (unsigned i = 1; i < n; i++)
+        if (count[i] > count[best]) best = i;
+    if (n) memcpy(out, seen[best], 9);
 }

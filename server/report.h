@@ -30,6 +30,7 @@ typedef struct {
     int64_t customers_new, interactions, deals_new, deals_won, deals_lost, close_days, deals_open;
     report_mix_t interactions_by_kind, won_value, lost_reasons, pipeline; /* pipeline key: stage/currency */
     int64_t tasks_due, tasks_overdue, tasks_done;
+    int64_t responded, response_hours; /* customers new in the period with an interaction, and hours to it */
     int64_t customers, with_phone, with_email, with_owner; /* now, whatever the period */
 } report_branch_t;
 
@@ -46,6 +47,31 @@ int report_period(const char *spec, uint32_t *from_day, uint32_t *to_day);
 int report_branches(store_txn_t *t, uint32_t from_day, uint32_t to_day, uint32_t today, const char *branch,
                     report_t *out);
 void report_free(report_t *r);
+/* One customer's RFM figures (recency, frequency, monetary) and its segment. */
+typedef struct {
+    uint8_t id[16];
+    char name[80], branch[65];
+    int64_t recency_days;  /* since its last interaction or won deal; -1: never */
+    int64_t frequency;     /* interactions and won deals */
+    int64_t monetary;      /* won value in the report's currency, minor units */
+    uint8_t r, f, m;       /* 1-5 by quintile, 5 best */
+    const char *segment;
+} report_customer_t;
+
+typedef struct {
+    report_customer_t *customers; /* by monetary, highest first (top customers by won value) */
+    unsigned n;
+    char currency[9];
+} report_customers_t;
+
+/* RFM over every live customer (`branch` only if not NULL), money in `currency`. */
+int report_customers(store_txn_t *t, uint64_t now_ms, const char *currency, const char *branch, report_customers_t *out);
+void report_customers_free(report_customers_t *r);
+/* The currency most deals were won in (for RFM's monetary part), "" if none. */
+void report_main_currency(store_txn_t *t, char out[9]);
+/* JSON: the segment counts and the first `top` customers (all if 0). */
+void report_customers_write_json(FILE *f, const report_customers_t *r, unsigned top);
+
 /* Per day of [from_day, to_day] (at most REPORT_MAX_DAYS), summed over branches (or only
  * `branch`): new customers, deals won, interactions. */
 #define REPORT_MAX_DAYS 400

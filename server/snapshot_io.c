@@ -249,7 +249,7 @@ static bool table_empty(store_txn_t *t, store_table_t tbl)
     return empty;
 }
 
-static const store_table_t installed_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX, TBL_KPI, TBL_SIBLINGS,
+static const store_table_t installed_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX, TBL_KPI, TBL_CUSTLINKS, TBL_SIBLINGS,
                                                  TBL_CONFLICTS, TBL_RESOLVED, TBL_GRAVES, TBL_HEADS,
                                                  TBL_CHECKPTS, TBL_BASES, TBL_FEED, TBL_HISTORY};
 

@@ -30,7 +30,7 @@ static uint64_t map_size(void)
 static const char *const table_names[TBL_COUNT] = {
     "meta", "fields", "kinds", "bykind", "feed", "checkpts",
     "heads", "index", "history", "siblings", "conflicts", "resolved",
-    "roster", "quarantine", "rejects", "acked", "bases", "graves", "kpi", "users",
+    "roster", "quarantine", "rejects", "acked", "bases", "graves", "kpi", "users", "custlinks",
 };
 
 struct store {

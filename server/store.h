@@ -32,6 +32,7 @@ typedef enum {
     TBL_GRAVES,    /* entity(16) -> kind(1) deleted version(24): a purged tombstone (compact.h) */
     TBL_KPI,       /* metric(1) branch 0 day(4 BE) extra -> int64(8 BE): report counters (kpi.h) */
     TBL_USERS,     /* user name -> role(1) Argon2id hash: who may sign in to the web pages (users.h) */
+    TBL_CUSTLINKS, /* customer(16) link(1) time(8 BE) entity(16) -> amount(8 BE) currency: kpi.h */
     TBL_COUNT
 } store_table_t;
 

@@ -102,6 +102,8 @@ static void help(FILE *f)
             "                        per branch: new customers, interactions, deals created,\n"
             "                        won, lost, win rate, days to close, won value, pipeline,\n"
             "                        tasks due, overdue and done\n"
+            "  report customers --data DIR [--segment rfm] [--currency CODE] [--top N]\n"
+            "                        RFM segments and the top customers by won value\n"
             "  report quality --data DIR\n"
             "                        per branch: customers with a phone, an e-mail, an owner\n"
             "  report tz --data DIR ZONE\n"

@@ -10,6 +10,7 @@
 #include "../server/report.h"
 
 #include <csv.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,16 +53,18 @@ static void print_table(const report_t *r, bool quality)
         }
         return;
     }
-    printf("%s to %s\n%-16s %8s %8s %6s %5s %5s %6s %6s %6s %8s %8s\n", from, to, "BRANCH", "NEW CUST", "CONTACTS",
-           "DEALS", "WON", "LOST", "WIN%", "DAYS", "OPEN", "TASKS DUE", "OVERDUE");
+    printf("%s to %s\n%-16s %8s %8s %6s %5s %5s %6s %6s %6s %8s %8s %9s\n", from, to, "BRANCH", "NEW CUST", "CONTACTS",
+           "DEALS", "WON", "LOST", "WIN%", "DAYS", "OPEN", "TASKS DUE", "OVERDUE", "1ST REPLY");
     for (unsigned i = 0; i < r->n; i++) {
         const report_branch_t *b = &r->branches[i];
         int64_t closed = b->deals_won + b->deals_lost;
-        printf("%-16.16s %8lld %8lld %6lld %5lld %5lld %5.1f%% %6.1f %6lld %8lld %8lld\n", b->branch,
+        char reply[24] = "-";
+        if (b->responded) snprintf(reply, sizeof reply, "%.1f h", (double)b->response_hours / (double)b->responded);
+        printf("%-16.16s %8lld %8lld %6lld %5lld %5lld %5.1f%% %6.1f %6lld %8lld %8lld %9s\n", b->branch,
                (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
                (long long)b->deals_lost, pct(b->deals_won, closed),
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
-               (long long)b->tasks_due, (long long)b->tasks_overdue);
+               (long long)b->tasks_due, (long long)b->tasks_overdue, reply);
         for (unsigned k = 0; k < b->won_value.n; k++) {
             char amount[40];
             schema_money_format(b->won_value.items[k].value, b->won_value.items[k].key, amount, sizeof amount);
@@ -109,6 +112,69 @@ static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
     return rc ? 4 : 0;
 }
 
+/* RFM segments and the top customers by won value (a scan of every customer: seconds on a
+ * big store, not the counters' milliseconds). */
+static int customers_cmd(int argc, char **argv, const char *dir)
+{
+    const char *segment = opt_value(argc, argv, "--segment"), *currency = opt_value(argc, argv, "--currency");
+    const char *branch = opt_value(argc, argv, "--branch"), *top_s = opt_value(argc, argv, "--top");
+    long top = top_s ? strtol(top_s, NULL, 10) : 20;
+    if ((segment && strcmp(segment, "rfm")) || top < 0 || top > 1000000 || (currency && strlen(currency) > 8)) {
+        fprintf(stderr, "usage: accordctl report customers --data DIR [--segment rfm] [--currency CODE] [--branch NAME]\n"
+                        "       [--top N (20; 0: all)] [--csv|--json]\n");
+        return 1;
+    }
+    store_t *st = NULL;
+    identity_t *id = NULL;
+    int rc = open_node(dir, &st, &id);
+    if (rc) return rc;
+    store_txn_t *t;
+    report_customers_t r;
+    char cur[9] = "";
+    if (!(rc = store_txn_begin(st, NULL, false, &t))) {
+        if (currency) snprintf(cur, sizeof cur, "%s", currency);
+        else report_main_currency(t, cur);
+        rc = report_customers(t, hlc_wall_ms(), cur, branch, &r);
+        store_txn_abort(&t);
+    }
+    if (rc) {
+        fprintf(stderr, "accordctl: cannot read the customers: %s\n", accord_strerror(rc));
+    } else {
+        unsigned shown = top && (unsigned long)top < r.n ? (unsigned)top : r.n;
+        if (json) report_customers_write_json(stdout, &r, (unsigned)top);
+        else if (has_flag(argc, argv, "--csv")) {
+            printf("id,name,branch,recency_days,frequency,monetary_minor,r,f,m,segment\n");
+            for (unsigned i = 0; i < shown; i++) {
+                const report_customer_t *c = &r.customers[i];
+                for (int b = 0; b < 16; b++) printf("%02x", c->id[b]);
+                putchar(',');
+                csv_fwrite(stdout, c->name, strlen(c->name));
+                putchar(',');
+                csv_fwrite(stdout, c->branch, strlen(c->branch));
+                printf(",%lld,%lld,%lld,%u,%u,%u,%s\n", (long long)c->recency_days, (long long)c->frequency,
+                       (long long)c->monetary, c->r, c->f, c->m, c->segment);
+            }
+        } else {
+            printf("%u customers, money in %s; top %u by won value:\n%-12s %-24s %-12s %8s %5s %14s  R F M  SEGMENT\n", r.n,
+                   cur[0] ? cur : "(none won yet)", shown, "ID", "NAME", "BRANCH", "RECENCY", "FREQ", "WON");
+            for (unsigned i = 0; i < shown; i++) {
+                const report_customer_t *c = &r.customers[i];
+                char amount[40] = "-", rec[24] = "never";
+                if (cur[0]) schema_money_format(c->monetary, cur, amount, sizeof amount);
+                if (c->recency_days >= 0) snprintf(rec, sizeof rec, "%lldd", (long long)c->recency_days);
+                printf("%02x%02x%02x%02x%02x%02x ", c->id[0], c->id[1], c->id[2], c->id[3], c->id[4], c->id[5]);
+                output_padded(stdout, c->name, 24);
+                printf(" %-12.12s %8s %5lld %14s  %u %u %u  %s\n", c->branch, rec, (long long)c->frequency, amount, c->r, c->f,
+                       c->m, c->segment);
+            }
+        }
+        report_customers_free(&r);
+    }
+    identity_destroy(&id);
+    store_close(&st);
+    return rc ? 4 : 0;
+}
+
 /* Sets the report time zone and derives the counters again (node stopped). */
 static int tz_cmd(int argc, char **argv, const char *dir)
 {
@@ -146,6 +212,7 @@ int report_cmd(int argc, char **argv, const char *dir, const char *verb)
     if (!strcmp(verb, "branches")) return report_cmd_run(argc, argv, dir, false);
     if (!strcmp(verb, "quality")) return report_cmd_run(argc, argv, dir, true);
     if (!strcmp(verb, "tz")) return tz_cmd(argc, argv, dir);
-    fprintf(stderr, "accordctl: report takes branches, quality or tz (see 'accordctl --help')\n");
+    if (!strcmp(verb, "customers")) return customers_cmd(argc, argv, dir);
+    fprintf(stderr, "accordctl: report takes branches, quality, customers or tz (see 'accordctl --help')\n");
     return 1;
 }

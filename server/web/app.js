@@ -154,6 +154,30 @@ async function loadReport() {
   }
 }
 
+async function loadCustomers() {
+  const r = await getJSON('/api/customers?top=10');
+  $('rfm-currency').textContent = r.currency ? '(money in ' + r.currency + ')' : '';
+  const seg = $('segments').tBodies[0], top = $('top').tBodies[0];
+  seg.textContent = '';
+  top.textContent = '';
+  for (const [name, n] of Object.entries(r.segments)) {
+    const tr = el('tr', {'data-segment': name});
+    tr.appendChild(el('th', {}, name));
+    tr.appendChild(el('td', {}, n));
+    seg.appendChild(tr);
+  }
+  for (const c of r.customers) {
+    const tr = el('tr', {'data-id': c.id});
+    tr.appendChild(el('th', {dir: 'auto'}, c.name));
+    tr.appendChild(el('td', {dir: 'auto'}, c.branch));
+    tr.appendChild(el('td', {}, r.currency ? money(c.monetary_minor, r.currency) : ''));
+    tr.appendChild(el('td', {}, c.recency_days < 0 ? 'never' : c.recency_days));
+    tr.appendChild(el('td', {}, c.frequency));
+    tr.appendChild(el('td', {}, c.segment));
+    top.appendChild(tr);
+  }
+}
+
 async function loadSync() {
   try {
     const s = await getJSON('/api/sync');
@@ -183,6 +207,7 @@ async function main() {
     location.href = '/login';
   });
   await loadReport();
+  await loadCustomers();
   await loadSync();
   setInterval(loadSync, 5000);
 }

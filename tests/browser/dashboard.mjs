@@ -2,12 +2,15 @@
 // for the branch table and checks that every number on the page equals the report the CLI
 // printed (accordctl --json report branches), that text in Persian shows as written, and
 // that the sync view lists the branch. Saves a screenshot. Exits 1 with the differences.
-// Usage: node dashboard.mjs URL USER PASSWORD EXPECTED_JSON SCREENSHOT_PNG
+// Also that the top customers (accordctl --json report customers) are listed with their
+// names as written (Persian, Chinese).
+// Usage: node dashboard.mjs URL USER PASSWORD EXPECTED_JSON SCREENSHOT_PNG CUSTOMERS_JSON
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 
-const [url, user, password, expectedPath, shot] = process.argv.slice(2);
+const [url, user, password, expectedPath, shot, customersPath] = process.argv.slice(2);
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
+const customers = JSON.parse(readFileSync(customersPath, 'utf8'));
 const problems = [];
 const fmt = (key, v) => key === 'win_rate' ? (v * 100).toFixed(1) + '%' : key === 'avg_days_to_close' ? v.toFixed(1) : String(v);
 
@@ -35,6 +38,18 @@ try {
     const reasons = await page.locator(`#details tbody tr[data-branch="${b.branch}"] td`).nth(1).textContent();
     for (const reason of Object.keys(b.lost_reasons))
       if (!reasons.includes(reason)) problems.push(`${b.branch}: lost reason "${reason}" not shown as written (${reasons})`);
+  }
+  await page.waitForSelector('#top tbody tr');
+  for (const c of customers.customers) {
+    const row = page.locator(`#top tbody tr[data-id="${c.id}"] th`);
+    const name = (await row.count()) === 1 ? (await row.textContent()) : null;
+    if (name !== c.name) problems.push(`top customer ${c.id}: the page shows ${name}, the report says ${c.name}`);
+    const dir = (await row.count()) === 1 ? await row.getAttribute('dir') : null;
+    if (dir !== 'auto') problems.push(`top customer ${c.name}: no dir="auto", so right-to-left names would show wrong`);
+  }
+  for (const [segment, n] of Object.entries(customers.segments)) {
+    const shown = await page.locator(`#segments tbody tr[data-segment="${segment}"] td`).textContent();
+    if (shown !== String(n)) problems.push(`segment ${segment}: the page shows ${shown}, the report says ${n}`);
   }
   await page.waitForSelector('#peers tbody tr');
   const peers = await page.locator('#peers tbody').textContent();

@@ -18,9 +18,12 @@ echo 'manager password 1' | "$CTL" user add --data "$W/hq" --name maryam --role 
 check "a password shorter than 10 characters is refused" bash -c "! echo short | '$CTL' user add --data '$W/hq' --name x 2>/dev/null"
 start hq --listen "$HUB_EP" --http "$HTTP" || exit 1
 start b1 --upstream "$HUB_EP" --upstream-key "$(pub hq)" || exit 1
-C=$(at b1 customer add --name "Ali Rezaei" --phone "+98 912 111 2222")
+C=$(at b1 customer add --name "علی رضایی" --phone "+98 912 111 2222")
+C2=$(at b1 customer add --name "王小明")
 D=$(at b1 deal add --customer "$C" --title Sedan --amount 2500 --currency EUR --probability 50)
 at b1 deal move "$D" Lost --lost-reason "قیمت بالا" >/dev/null
+D2=$(at b1 deal add --customer "$C2" --title Van --amount 1200 --currency EUR)
+at b1 deal move "$D2" Won >/dev/null
 at b1 log visit "$C" >/dev/null
 check "b1's changes reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report branches --data '$W/hq' --period \$(date -u +%Y-%m) | jq '.branches | length') = 1 ]"
 
@@ -42,7 +45,11 @@ curl -s -b "$W/jar" "$URL/api/report?period=$MONTH" > "$W/api.json"
 check "/api/report gives the same numbers as accordctl report --json" bash -c "[ \"\$(jq -S . '$W/api.json')\" = \"\$(jq -S . '$W/cli.json')\" ]"
 check "the lost reason in Persian comes through intact" jqt '.branches[0].lost_reasons["قیمت بالا"] == 1' "$W/api.json"
 curl -s -b "$W/jar" "$URL/api/daily?period=$MONTH" > "$W/daily.json"
-check "/api/daily adds up to the report's figures" bash -c "[ \$(jq '.customers_new | add' '$W/daily.json') = \$(jq '.branches[0].customers_new' '$W/api.json') ] && [ \$(jq '.interactions | add' '$W/daily.json') = 1 ]"
+check "/api/daily adds up to the report's figures" bash -c "[ \$(jq '.customers_new | add' '$W/daily.json') = \$(jq '.branches[0].customers_new' '$W/api.json') ] && [ \$(jq '.interactions | add' '$W/daily.json') = 1 ] && [ \$(jq '.deals_won | add' '$W/daily.json') = 1 ]"
+curl -s -b "$W/jar" "$URL/api/customers?top=10" > "$W/api-rfm.json"
+"$CTL" --json report customers --data "$W/hq" --top 10 > "$W/cli-rfm.json"
+check "/api/customers gives the same RFM segments and top customers as accordctl report customers" \
+    bash -c "[ \"\$(jq -S . '$W/api-rfm.json')\" = \"\$(jq -S . '$W/cli-rfm.json')\" ] && jq -e '.customers[0].name == \"王小明\"' '$W/api-rfm.json' >/dev/null"
 check "a bad period is 400 with the forms it takes" bash -c "[ \$(curl -s -b '$W/jar' -o '$W/bad.json' -w '%{http_code}' '$URL/api/report?period=13') = 400 ] && grep -q 2026-W48 '$W/bad.json'"
 check "the sync view shows b1 connected" wait_until 10 bash -c "curl -s -b '$W/jar' '$URL/api/sync' | jq -e '.peers[] | select(.name == \"b1\") | .connected == 1' >/dev/null"
 curl -s -u 'maryam:manager password 1' "$URL/metrics" > "$W/metrics.txt"
@@ -56,7 +63,8 @@ check "every metric line is in the Prometheus text format" \
     bash -c "! grep -v '^# \(HELP\|TYPE\) ' '$W/metrics.txt' | grep -vE '^[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? [-+0-9.e]+$'"
 mkdir -p "$BUILD/screenshots"
 if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
-    node tests/browser/dashboard.mjs "$URL" maryam 'manager password 1' "$W/cli.json" "$BUILD/screenshots/dashboard.png" > "$W/browser.out" 2>&1
+    node tests/browser/dashboard.mjs "$URL" maryam 'manager password 1' "$W/cli.json" "$BUILD/screenshots/dashboard.png" \
+        "$W/cli-rfm.json" > "$W/browser.out" 2>&1
     check "in headless Chromium the dashboard shows the same numbers as accordctl report --json" [ $? = 0 ]
     sed 's/^/# /' "$W/browser.out"
 else

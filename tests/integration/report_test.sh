@@ -51,6 +51,17 @@ check "a branch holding the same data reports the same numbers" bash -c "[ \"\$(
 "$CTL" report branches --data "$W/hq" --period "$MONTH" --csv > "$W/hq.csv"
 check "the CSV carries the same numbers as the JSON" \
     bash -c "grep -q '^\"tehran-1\",3,2,2,1,0,1.0000,' '$W/hq.csv' && grep -q '^\"shiraz-1\",1,0,1,0,1,0.0000,' '$W/hq.csv'"
+check "first response: both tehran-1 customers with a call were answered, shiraz-1's one was not" \
+    jqt '(.branches[] | select(.branch == "tehran-1") | .responded == 2 and .avg_first_response_hours >= 0)
+         and (.branches[] | select(.branch == "shiraz-1") | .responded == 0)' "$W/hq.json"
+"$CTL" --json report customers --data "$W/hq" --segment rfm > "$W/rfm.json"
+check "report customers: 4 customers, money in EUR (the currency deals were won in), Ali Rezaei on top with EUR 1000.00" \
+    jqt '.customers_counted == 4 and .currency == "EUR" and .customers[0].name == "Ali Rezaei" and .customers[0].monetary_minor == 100000
+         and .customers[0].frequency == 2 and .customers[0].m == 5' "$W/rfm.json"
+check "every customer has one RFM segment and the counts add up" \
+    jqt '([.segments[]] | add) == 4 and ([.customers[] | select(.name == "No Phone")][0].segment == "no activity")' "$W/rfm.json"
+check "--branch limits the segmentation to that branch's customers" \
+    bash -c "'$CTL' --json report customers --data '$W/hq' --branch shiraz-1 | jq -e '.customers_counted == 1 and .customers[0].name == \"Zahra Karimi\"' >/dev/null"
 report hq --period "$MONTH" --branch shiraz-1 > "$W/one.json"
 check "--branch limits the report to one branch" jqt '.branches | length == 1 and .[0].branch == "shiraz-1"' "$W/one.json"
 report hq --period "2001-01" > "$W/old.json"

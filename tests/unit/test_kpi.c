@@ -61,15 +61,21 @@ static void gen_case(void)
         rec->entity[0] = 0xd0;
         rec->entity[15] = (uint8_t)which;
         rec->kind = which < 2 ? KIND_DEAL : which < 4 ? KIND_TASK : which < 5 ? KIND_INTERACTION : KIND_CUSTOMER;
-        if (rec->kind == KIND_INTERACTION) rec->entity[15] = (uint8_t)(10 + r); /* insert-only: one record each */
+        if (rec->kind == KIND_INTERACTION) { /* insert-only: one record each, stored before or after its customer */
+            rec->entity[15] = (uint8_t)(10 + r);
+            if (rng_below(2)) rec->entity[0] = 0xc0;
+        }
         if (rng_below(3) == 0 || rec->kind == KIND_INTERACTION) {
             set_str(g, F_BRANCH, branches[rng_below(2)]);
             char created[32];
             snprintf(created, sizeof created, "2025-11-%02uT10:00:00Z", 20 + rng_below(10));
             set_str(g, F_CREATED, created);
         }
+        static uint8_t customer_ids[2][ID_LEN] = {{0xd0, [15] = 5}, {0xd0, [15] = 7}};
         switch (rec->kind) {
         case KIND_DEAL:
+            if (rng_below(2)) g->rec.ops[g->rec.n_ops++] = (record_op_t){F_DE_CUSTOMER, OP_SET,
+                {VAL_REF, 0, (const char *)customer_ids[rng_below(2)], ID_LEN}, false, {0}};
             if (rng_below(2)) set_str(g, F_DE_STAGE, stages[rng_below(4)]);
             if (rng_below(2)) set_int(g, F_DE_AMOUNT, VAL_INT, 100 * (1 + rng_below(50)));
             if (rng_below(3) == 0) set_str(g, F_DE_CURRENCY, currencies[rng_below(2)]);
@@ -83,10 +89,17 @@ static void gen_case(void)
             if (rng_below(2)) set_int(g, F_TA_DONE, VAL_BOOL, rng_below(2));
             break;
         }
-        case KIND_INTERACTION:
+        case KIND_INTERACTION: {
             set_str(g, F_IN_TYPE, rng_below(2) ? "call" : "visit");
+            char when[32];
+            snprintf(when, sizeof when, "2025-11-%02uT%02u:00:00Z", 20 + rng_below(10), rng_below(24));
+            set_str(g, F_IN_WHEN, when);
+            g->rec.ops[g->rec.n_ops++] = (record_op_t){F_IN_CUSTOMER, OP_SET,
+                {VAL_REF, 0, (const char *)customer_ids[rng_below(2)], ID_LEN}, false, {0}};
             break;
+        }
         default:
+            if (rng_below(2)) rec->entity[15] = 7; /* two customers */
             if (rng_below(2)) set_str(g, F_CU_ASSIGNED, "sara");
             if (rng_below(2)) g->rec.ops[g->rec.n_ops++] = (record_op_t){F_CU_PHONES, (uint8_t)(rng_below(3) ? OP_ADD : OP_REMOVE),
                                                                       {VAL_STR, 0, "+989121234567", 13}, false, {0}};
@@ -124,14 +137,18 @@ static size_t dump_kpi(store_t *st, uint8_t *out, size_t cap)
     store_val_t k, v;
     size_t n = 0;
     assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
-    assert_int_equal(store_iter_new(t, TBL_KPI, NULL, 0, false, &it), 0);
-    while (store_iter_next(it, &k, &v) == 1) {
-        assert_true(n + k.len + v.len + 2 <= cap);
-        out[n++] = (uint8_t)k.len;
-        memcpy(out + n, k.data, k.len), n += k.len;
-        memcpy(out + n, v.data, v.len), n += v.len;
+    static const store_table_t tables[] = {TBL_KPI, TBL_CUSTLINKS};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_iter_new(t, tables[i], NULL, 0, false, &it), 0);
+        while (store_iter_next(it, &k, &v) == 1) {
+            assert_true(n + k.len + v.len + 2 <= cap);
+            out[n++] = (uint8_t)k.len;
+            memcpy(out + n, k.data, k.len), n += k.len;
+            memcpy(out + n, v.data, v.len), n += v.len;
+        }
+        store_iter_destroy(&it);
+        out[n++] = 0xff;
     }
-    store_iter_destroy(&it);
     store_txn_abort(&t);
     return n;
 }

@@ -16,7 +16,7 @@
 
 static const store_table_t state_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX,
                                              TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED,
-                                             TBL_KPI};
+                                             TBL_KPI, TBL_CUSTLINKS};
 
 typedef struct {
     record_t rec;
