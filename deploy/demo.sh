@@ -46,7 +46,10 @@ start() {
     for _ in $(seq 100); do [ -S "$DEMO/$n/accord.sock" ] && return 0; sleep 0.05; done
     echo "$n did not start:"; cat "$DEMO/$n.log"; exit 1
 }
-start hq --listen "$HUB"
+HTTP_PORT=${DEMO_HTTP_PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+DEMO_PASSWORD=accord-demo-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "$DEMO_PASSWORD" | "$CTL" user add --data "$DEMO/hq" --name manager --role manager >/dev/null
+start hq --listen "$HUB" --http "$HTTP_PORT"
 for b in tehran-1 shiraz-1 shanghai-1; do start "$b" --upstream "$HUB" --upstream-key "$HUB_KEY"; done
 echo "hub hq listens on $HUB (CURVE); branches tehran-1, shiraz-1, shanghai-1 are connected"
 
@@ -67,6 +70,10 @@ at tehran-1 task add --title "Send fleet offer" --due 2026-01-10 --related "$D2"
 at tehran-1 log call "$C1" --summary "Asked about the 207 price and delivery time" --outcome interested >/dev/null
 at shanghai-1 log visit "$C2" --summary "Test drive" >/dev/null
 at shiraz-1 note add "$C5" "Prefers SMS in the afternoon" >/dev/null
+D3=$(at shiraz-1 deal add --customer "$C5" --title "Tiba 2 hatchback" --amount 950000000 --currency IRR --probability 80)
+at shiraz-1 deal move "$D3" Won >/dev/null
+D4=$(at tehran-1 deal add --customer "$C4" --title "2 × Samand vans" --amount 2400000000 --currency IRR)
+at tehran-1 deal move "$D4" Lost --lost-reason "قیمت رقیب پایین‌تر بود" >/dev/null
 
 # a change at tehran-1, seen at shiraz-1 through the hub
 at tehran-1 customer edit "$C1" --city Isfahan >/dev/null
@@ -87,4 +94,10 @@ echo
 echo "The city of ${C1:0:8} was edited at tehran-1 and is shown above as seen at shiraz-1."
 echo "Try: ACCORD_DATA=$DEMO/shiraz-1 $B/accord customer add --name \"Sara Jafari\""
 echo "     ACCORD_DATA=$DEMO/shanghai-1 $B/accord customer search sara"
+echo
+echo "[hq] \$ accordctl report branches --period $(date +%Y-%m)"
+sleep 1
+"$CTL" report branches --data "$DEMO/hq" --period "$(date +%Y-%m)"
+echo
+echo "HQ dashboard: http://127.0.0.1:$HTTP_PORT/  (user manager, password $DEMO_PASSWORD)"
 echo "Stop the demo with: deploy/demo.sh stop"

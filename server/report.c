@@ -191,16 +191,36 @@ static void json_write_str(FILE *f, const char *s)
     json_write_string(f, s, strlen(s));
 }
 
-static void json_mix(FILE *f, const char *name, const report_mix_t *m, bool pipeline)
+/* Amounts go out twice: in minor units, for sums, and as the currency writes them (its own
+ * number of decimals), for people, so no reader needs the table of currencies. */
+static void json_money(FILE *f, int64_t minor, const char *currency)
+{
+    char text[40];
+    schema_money_format(minor, currency, text, sizeof text);
+    fprintf(f, "\"%s\"", text);
+}
+
+static void json_mix(FILE *f, const char *name, const report_mix_t *m, int money)
 {
     fprintf(f, ",\"%s\":{", name);
     for (unsigned i = 0; i < m->n; i++) {
         if (i) fprintf(f, ",");
         json_write_str(f, m->items[i].key);
-        if (pipeline)
-            fprintf(f, ":{\"amount_minor\":%lld,\"weighted_minor\":%lld}", (long long)m->items[i].value,
-                   (long long)m->items[i].value2);
-        else fprintf(f, ":%lld", (long long)m->items[i].value);
+        if (money == 2) { /* pipeline: the key is "stage currency" */
+            const char *cur = strrchr(m->items[i].key, ' ');
+            cur = cur ? cur + 1 : "";
+            fprintf(f, ":{\"amount_minor\":%lld,\"weighted_minor\":%lld,\"amount\":", (long long)m->items[i].value,
+                    (long long)m->items[i].value2);
+            json_money(f, m->items[i].value, cur);
+            fprintf(f, ",\"weighted\":");
+            json_money(f, m->items[i].value2, cur);
+            fprintf(f, "}");
+        } else if (money == 1) { /* the key is the currency */
+            fprintf(f, ":");
+            json_money(f, m->items[i].value, m->items[i].key);
+        } else {
+            fprintf(f, ":%lld", (long long)m->items[i].value);
+        }
     }
     fprintf(f, "}");
 }
@@ -234,10 +254,11 @@ void report_write_json(FILE *f, const report_t *r)
                (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
                (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner, (long long)b->responded,
                b->responded ? (double)b->response_hours / (double)b->responded : 0.0);
-        json_mix(f, "interactions_by_kind", &b->interactions_by_kind, false);
-        json_mix(f, "won_value_minor", &b->won_value, false);
-        json_mix(f, "lost_reasons", &b->lost_reasons, false);
-        json_mix(f, "pipeline", &b->pipeline, true);
+        json_mix(f, "interactions_by_kind", &b->interactions_by_kind, 0);
+        json_mix(f, "won_value_minor", &b->won_value, 0);
+        json_mix(f, "won_value", &b->won_value, 1);
+        json_mix(f, "lost_reasons", &b->lost_reasons, 0);
+        json_mix(f, "pipeline", &b->pipeline, 2);
         fprintf(f, "}");
     }
     fprintf(f, "]}\n");
@@ -433,9 +454,10 @@ void report_customers_write_json(FILE *f, const report_customers_t *r, unsigned 
         json_write_str(f, c->name);
         fprintf(f, ",\"branch\":");
         json_write_str(f, c->branch);
-        fprintf(f, ",\"recency_days\":%lld,\"frequency\":%lld,\"monetary_minor\":%lld,\"r\":%u,\"f\":%u,\"m\":%u,"
-                   "\"segment\":\"%s\"}",
-                (long long)c->recency_days, (long long)c->frequency, (long long)c->monetary, c->r, c->f, c->m, c->segment);
+        fprintf(f, ",\"recency_days\":%lld,\"frequency\":%lld,\"monetary_minor\":%lld,\"monetary\":",
+                (long long)c->recency_days, (long long)c->frequency, (long long)c->monetary);
+        json_money(f, c->monetary, r->currency);
+        fprintf(f, ",\"r\":%u,\"f\":%u,\"m\":%u,\"segment\":\"%s\"}", c->r, c->f, c->m, c->segment);
     }
     fprintf(f, "]}\n");
 }

@@ -76,26 +76,17 @@ function drawTable() {
   }
 }
 
-function money(minor, currency) {
-  // minor units as the report gives them; the currency decides the decimals
-  const digits = {IRR: 0, JPY: 0, KRW: 0, CNY: 2}[currency] ?? 2;
-  return (minor / Math.pow(10, digits)).toFixed(digits) + ' ' + currency;
-}
-
 function drawDetails() {
   const body = $('details').tBodies[0];
   body.textContent = '';
   for (const r of rows) {
     const tr = el('tr', {'data-branch': r.branch});
     tr.appendChild(el('th', {dir: 'auto'}, r.branch));
-    tr.appendChild(el('td', {}, Object.entries(r.won_value_minor).map(([c, v]) => money(v, c)).join(', ')));
+    tr.appendChild(el('td', {}, Object.entries(r.won_value).map(([c, v]) => v + ' ' + c).join(', ')));
     const reasons = el('td', {dir: 'auto'});
     for (const [reason, n] of Object.entries(r.lost_reasons)) reasons.appendChild(el('bdi', {}, reason + ' ×' + n + ' '));
     tr.appendChild(reasons);
-    tr.appendChild(el('td', {}, Object.entries(r.pipeline).map(([k, v]) => {
-      const cur = k.split(' ').pop();
-      return k + ': ' + money(v.amount_minor, cur) + ' (weighted ' + money(v.weighted_minor, cur) + ')';
-    }).join('; ')));
+    tr.appendChild(el('td', {}, Object.entries(r.pipeline).map(([k, v]) => `${k}: ${v.amount} (weighted ${v.weighted})`).join('; ')));
     tr.appendChild(el('td', {}, Object.entries(r.interactions_by_kind).map(([k, v]) => k + ' ' + v).join(', ')));
     body.appendChild(tr);
   }
@@ -170,7 +161,7 @@ async function loadCustomers() {
     const tr = el('tr', {'data-id': c.id});
     tr.appendChild(el('th', {dir: 'auto'}, c.name));
     tr.appendChild(el('td', {dir: 'auto'}, c.branch));
-    tr.appendChild(el('td', {}, r.currency ? money(c.monetary_minor, r.currency) : ''));
+    tr.appendChild(el('td', {}, r.currency ? c.monetary + ' ' + r.currency : ''));
     tr.appendChild(el('td', {}, c.recency_days < 0 ? 'never' : c.recency_days));
     tr.appendChild(el('td', {}, c.frequency));
     tr.appendChild(el('td', {}, c.segment));

@@ -39,7 +39,7 @@ report hq --period "$MONTH" > "$W/hq.json"
 check "the hub reports both branches" jqt '[.branches[].branch] == ["shiraz-1","tehran-1"]' "$W/hq.json"
 check "tehran-1: 3 new customers, 2 calls, 2 deals, 1 won worth EUR 1000.00, 1 open, win rate 1" \
     jqt '.branches[] | select(.branch == "tehran-1") | .customers_new == 3 and .interactions == 2 and .interactions_by_kind.call == 2
-         and .deals_new == 2 and .deals_won == 1 and .deals_lost == 0 and .won_value_minor.EUR == 100000 and .deals_open == 1
+         and .deals_new == 2 and .deals_won == 1 and .deals_lost == 0 and .won_value_minor.EUR == 100000 and .won_value.EUR == "1000.00" and .deals_open == 1
          and .win_rate == 1 and .pipeline["Lead EUR"].amount_minor == 50000 and .pipeline["Lead EUR"].weighted_minor == 20000' "$W/hq.json"
 check "tehran-1 data quality: 3 customers, 2 with a phone, 1 with an e-mail, 1 with an owner" \
     jqt '.branches[] | select(.branch == "tehran-1") | .customers == 3 and .with_phone == 2 and .with_email == 1 and .with_owner == 1' "$W/hq.json"
