@@ -5,6 +5,7 @@
 #include "../proto/record.h"
 #include "kpi.h"
 #include "entity.h"
+#include "dedupe.h"
 #include "../proto/schema.h"
 #include "../proto/json.h"
 
@@ -254,6 +255,7 @@ void report_write_json(FILE *f, const report_t *r)
                (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
                (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner, (long long)b->responded,
                b->responded ? (double)b->response_hours / (double)b->responded : 0.0);
+        if (r->has_duplicates) fprintf(f, ",\"duplicate_pairs\":%lld", (long long)b->duplicate_pairs);
         json_mix(f, "interactions_by_kind", &b->interactions_by_kind, 0);
         json_mix(f, "won_value_minor", &b->won_value, 0);
         json_mix(f, "won_value", &b->won_value, 1);
@@ -486,4 +488,48 @@ void report_main_currency(store_txn_t *t, char out[9])
     for (unsigned i = 1; i < n; i++)
         if (count[i] > count[best]) best = i;
     if (n) memcpy(out, seen[best], 9);
+}
+
+static const msgpack_object *map_get(const msgpack_object *m, const char *key)
+{
+    if (!m || m->type != MSGPACK_OBJECT_MAP) return NULL;
+    size_t n = strlen(key);
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object *k = &m->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && !memcmp(k->via.str.ptr, key, n))
+            return &m->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+static void count_pair_branch(report_t *r, const msgpack_object *b)
+{
+    if (b && b->type == MSGPACK_OBJECT_STR) branch_of(r, b->via.str.ptr, b->via.str.size)->duplicate_pairs++;
+}
+
+int report_duplicates(store_txn_t *t, report_t *r)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    char msg[200];
+    int rc = dedupe_scan(t, 1000000, &pk, msg, sizeof msg);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    if (!rc && msgpack_unpack_next(&u, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS) {
+        const msgpack_object *pairs = map_get(&u.data, "pairs");
+        for (uint32_t i = 0; pairs && pairs->type == MSGPACK_OBJECT_ARRAY && i < pairs->via.array.size; i++) {
+            const msgpack_object *p = &pairs->via.array.ptr[i], *a = map_get(p, "a_branch"), *b = map_get(p, "b_branch");
+            count_pair_branch(r, a); /* a pair across two branches counts at both */
+            if (b && a && b->type == MSGPACK_OBJECT_STR && a->type == MSGPACK_OBJECT_STR &&
+                (a->via.str.size != b->via.str.size || memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size)))
+                count_pair_branch(r, b);
+        }
+        r->has_duplicates = true;
+        if (r->n) qsort(r->branches, r->n, sizeof *r->branches, by_name);
+    }
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
 }

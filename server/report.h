@@ -5,6 +5,7 @@
 #ifndef ACCORD_REPORT_H
 #define ACCORD_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,6 +32,7 @@ typedef struct {
     report_mix_t interactions_by_kind, won_value, lost_reasons, pipeline; /* pipeline key: stage/currency */
     int64_t tasks_due, tasks_overdue, tasks_done;
     int64_t responded, response_hours; /* customers new in the period with an interaction, and hours to it */
+    int64_t duplicate_pairs;           /* likely duplicates involving its customers (report_duplicates) */
     int64_t customers, with_phone, with_email, with_owner; /* now, whatever the period */
 } report_branch_t;
 
@@ -38,6 +40,7 @@ typedef struct {
     uint32_t from_day, to_day, today; /* as kpi.h numbers them, inclusive */
     report_branch_t *branches;        /* in branch-name order */
     unsigned n;
+    bool has_duplicates;              /* report_duplicates filled duplicate_pairs */
 } report_t;
 
 /* Parses a period: 2026 | 2026-11 | 2026-W48 | 2026-11-24 | 2026-11-01..2026-11-15.
@@ -47,6 +50,9 @@ int report_period(const char *spec, uint32_t *from_day, uint32_t *to_day);
 int report_branches(store_txn_t *t, uint32_t from_day, uint32_t to_day, uint32_t today, const char *branch,
                     report_t *out);
 void report_free(report_t *r);
+/* Counts the likely duplicate pairs (dedupe.h) each branch's customers are in: a scan of
+ * every customer, for the data-quality report. */
+int report_duplicates(store_txn_t *t, report_t *r);
 /* One customer's RFM figures (recency, frequency, monetary) and its segment. */
 typedef struct {
     uint8_t id[16];

@@ -45,11 +45,12 @@ static void print_table(const report_t *r, bool quality)
     report_day_text(r->from_day, from);
     report_day_text(r->to_day, to);
     if (quality) {
-        printf("%-16s %9s %7s %7s %7s\n", "BRANCH", "CUSTOMERS", "PHONE", "EMAIL", "OWNER");
+        printf("%-16s %9s %7s %7s %7s %10s\n", "BRANCH", "CUSTOMERS", "PHONE", "EMAIL", "OWNER", "DUPLICATES");
         for (unsigned i = 0; i < r->n; i++) {
             const report_branch_t *b = &r->branches[i];
-            printf("%-16.16s %9lld %6.1f%% %6.1f%% %6.1f%%\n", b->branch, (long long)b->customers,
-                   pct(b->with_phone, b->customers), pct(b->with_email, b->customers), pct(b->with_owner, b->customers));
+            printf("%-16.16s %9lld %6.1f%% %6.1f%% %6.1f%% %10lld\n", b->branch, (long long)b->customers,
+                   pct(b->with_phone, b->customers), pct(b->with_email, b->customers), pct(b->with_owner, b->customers),
+                   (long long)b->duplicate_pairs);
         }
         return;
     }
@@ -98,6 +99,7 @@ static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
     report_t r;
     if (!(rc = store_txn_begin(st, NULL, false, &t))) {
         rc = report_branches(t, from, to, today, branch, &r);
+        if (!rc && quality && (rc = report_duplicates(t, &r))) report_free(&r);
         store_txn_abort(&t);
     }
     if (rc) fprintf(stderr, "accordctl: cannot read the counters: %s\n", accord_strerror(rc));

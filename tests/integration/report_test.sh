@@ -68,6 +68,12 @@ report hq --period "2001-01" > "$W/old.json"
 check "a period with no activity shows no deals" jqt '[.branches[] | .deals_new + .customers_new] | add == 0' "$W/old.json"
 "$CTL" report branches --data "$W/hq" --period "2026-13" >/dev/null 2>"$W/err"; rc=$?
 check "a malformed period is refused with exit 1 and the forms it takes" bash -c "[ $rc = 1 ] && grep -q '2026-W48' '$W/err'"
+DUP=$(at shiraz-1 customer add --name "A. Rezaei" --phone "0912 111 2222")
+check "the hub holds shiraz-1's new customer" wait_until 20 bash -c "ACCORD_DATA='$W/hq' '$ACCORD' customer show $DUP >/dev/null"
+"$CTL" --json report quality --data "$W/hq" > "$W/quality.json"
+check "report quality counts the likely duplicate across two branches at both" \
+    jqt '(.branches[] | select(.branch == "tehran-1") | .duplicate_pairs == 1) and (.branches[] | select(.branch == "shiraz-1") | .duplicate_pairs == 1)' "$W/quality.json"
+check "and the plain report names the column" bash -c "'$CTL' report quality --data '$W/hq' | grep -q DUPLICATES"
 check "check re-derives the counters and finds them equal" "$CTL" check --data "$W/hq"
 stop hq
 "$CTL" report tz --data "$W/hq" Asia/Tehran >/dev/null
