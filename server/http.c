@@ -158,7 +158,7 @@ static enum MHD_Result period_args(struct MHD_Connection *c, uint32_t *from, uin
     return MHD_YES;
 }
 
-/* Runs fn over a read transaction into a memory stream and sends what it wrote as JSON. */
+/* A report or the daily series of a period, read in one transaction, as JSON. */
 static enum MHD_Result api_report(http_t *h, struct MHD_Connection *c, bool daily)
 {
     uint32_t from, to;
