@@ -76,6 +76,15 @@ static const field_def_t note_fields[] = {
 };
 
 #define N(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
+static const field_def_t import_fields[] = {
+    COMMON_FIELDS,
+    {F_IM_FILE, "file", FT_TEXT, 200, NULL},
+    {F_IM_ROWS, "rows", FT_INT, 0, NULL},
+    {F_IM_ROWS_CREATED, "rows_created", FT_INT, 0, NULL},
+    {F_IM_ROWS_UPDATED, "rows_updated", FT_INT, 0, NULL},
+    {F_IM_ROWS_REJECTED, "rows_rejected", FT_INT, 0, NULL},
+};
+
 static const struct { const char *name; const field_def_t *fields; unsigned n; } kinds[KIND_COUNT] = {
     [KIND_CUSTOMER] = {"customer", customer_fields, N(customer_fields)},
     [KIND_CONTACT] = {"contact", contact_fields, N(contact_fields)},
@@ -83,6 +92,7 @@ static const struct { const char *name; const field_def_t *fields; unsigned n; }
     [KIND_TASK] = {"task", task_fields, N(task_fields)},
     [KIND_INTERACTION] = {"interaction", interaction_fields, N(interaction_fields)},
     [KIND_NOTE] = {"note", note_fields, N(note_fields)},
+    [KIND_IMPORT] = {"import", import_fields, N(import_fields)},
 };
 
 const char *schema_kind_name(unsigned kind)
@@ -99,7 +109,7 @@ int schema_kind_by_name(const char *name)
 
 bool schema_kind_insert_only(unsigned kind)
 {
-    return kind == KIND_INTERACTION || kind == KIND_NOTE;
+    return kind == KIND_INTERACTION || kind == KIND_NOTE || kind == KIND_IMPORT;
 }
 
 const field_def_t *schema_fields(unsigned kind, unsigned *n)

@@ -19,6 +19,7 @@ typedef enum {
     KIND_TASK = 4,
     KIND_INTERACTION = 5,
     KIND_NOTE = 6,
+    KIND_IMPORT = 7, /* one run of `accord import`: what it read and what it refused */
     KIND_COUNT
 } kind_t;
 
@@ -62,6 +63,9 @@ enum { /* interaction */
 };
 enum { /* note */
     F_NO_RELATED = 3, F_NO_TEXT
+};
+enum { /* import run */
+    F_IM_FILE = 3, F_IM_ROWS, F_IM_ROWS_CREATED, F_IM_ROWS_UPDATED, F_IM_ROWS_REJECTED
 };
 
 typedef struct {

@@ -78,7 +78,7 @@ static uint64_t ms_of_datetime(const char *s, size_t len)
 bool kpi_field_counted(unsigned kind, unsigned field)
 {
     if (field <= F_CREATED) return kind == KIND_CUSTOMER || kind == KIND_DEAL || kind == KIND_TASK ||
-                                   kind == KIND_INTERACTION;
+                                   kind == KIND_INTERACTION || kind == KIND_IMPORT;
     switch (kind) {
     case KIND_CUSTOMER: return field == F_CU_PHONES || field == F_CU_EMAILS || field == F_CU_ASSIGNED;
     case KIND_DEAL:
@@ -86,6 +86,7 @@ bool kpi_field_counted(unsigned kind, unsigned field)
                field == F_DE_LOST_REASON || field == F_DE_CUSTOMER;
     case KIND_TASK: return field == F_TA_DUE || field == F_TA_DONE;
     case KIND_INTERACTION: return field == F_IN_TYPE || field == F_IN_WHEN || field == F_IN_CUSTOMER;
+    case KIND_IMPORT: return field == F_IM_ROWS || field == F_IM_ROWS_REJECTED;
     default: return false;
     }
 }
@@ -293,11 +294,24 @@ static void interaction_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
     if (ms && ref_field(t, id, F_IN_CUSTOMER, customer)) set_link(b->out, customer, KPI_LINK_INTERACTION, ms, id, 0, "", 0);
 }
 
+static void import_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    uint64_t ms;
+    uint32_t day = created_day(t, id, &ms);
+    int64_t rows = 0, rejected = 0;
+    int_field(t, id, F_IM_ROWS, &rows, NULL);
+    int_field(t, id, F_IM_ROWS_REJECTED, &rejected, NULL);
+    add(b, KPI_IMPORT_ROWS, day, "", 0, rows);
+    add(b, KPI_IMPORT_REJECTED, day, "", 0, rejected);
+}
+
 int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms_t *out)
 {
     out->n = 0;
     out->has_link = false;
-    if (kind != KIND_CUSTOMER && kind != KIND_DEAL && kind != KIND_TASK && kind != KIND_INTERACTION) return 0;
+    if (kind != KIND_CUSTOMER && kind != KIND_DEAL && kind != KIND_TASK && kind != KIND_INTERACTION &&
+        kind != KIND_IMPORT)
+        return 0;
     if (entity_kind(t, id) != (int)kind || entity_deleted(t, id)) return 0;
     builder_t b = {out, NULL, 0};
     b.branch = text(t, id, F_BRANCH, &b.branch_len);
@@ -305,6 +319,7 @@ int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms
     case KIND_CUSTOMER: customer_terms(t, id, &b); break;
     case KIND_DEAL: deal_terms(t, id, &b); break;
     case KIND_TASK: task_terms(t, id, &b); break;
+    case KIND_IMPORT: import_terms(t, id, &b); break;
     default: interaction_terms(t, id, &b); break;
     }
     return 0;

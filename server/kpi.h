@@ -44,6 +44,8 @@ typedef enum {
     KPI_WITH_OWNER,        /* no day: ... assigned to someone */
     KPI_RESPONDED,         /* day created: customers with an interaction */
     KPI_RESPONSE_HOURS,    /* day created: whole hours from created to the first interaction */
+    KPI_IMPORT_ROWS,       /* day of the import run: rows read */
+    KPI_IMPORT_REJECTED,   /* day of the import run: rows refused */
     KPI_METRIC_COUNT
 } kpi_metric_t;
 

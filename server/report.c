@@ -169,6 +169,8 @@ int report_branches(store_txn_t *t, uint32_t from, uint32_t to, uint32_t today, 
         case KPI_WITH_OWNER: b->with_owner += val; break;
         case KPI_RESPONDED: if (in_period) b->responded += val; break;
         case KPI_RESPONSE_HOURS: if (in_period) b->response_hours += val; break;
+        case KPI_IMPORT_ROWS: if (in_period) b->import_rows += val; break;
+        case KPI_IMPORT_REJECTED: if (in_period) b->import_rejected += val; break;
         default: break;
         }
     }
@@ -248,13 +250,14 @@ void report_write_json(FILE *f, const report_t *r)
         fprintf(f, ",\"customers_new\":%lld,\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
                "\"win_rate\":%.4f,\"avg_days_to_close\":%.2f,\"deals_open\":%lld,\"tasks_due\":%lld,\"tasks_overdue\":%lld,"
                "\"tasks_done\":%lld,\"customers\":%lld,\"with_phone\":%lld,\"with_email\":%lld,\"with_owner\":%lld,"
-               "\"responded\":%lld,\"avg_first_response_hours\":%.2f",
+               "\"responded\":%lld,\"avg_first_response_hours\":%.2f,\"import_rows\":%lld,\"import_rows_rejected\":%lld",
                (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
                (long long)b->deals_lost, closed ? (double)b->deals_won / (double)closed : 0.0,
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
                (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
                (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner, (long long)b->responded,
-               b->responded ? (double)b->response_hours / (double)b->responded : 0.0);
+               b->responded ? (double)b->response_hours / (double)b->responded : 0.0, (long long)b->import_rows,
+               (long long)b->import_rejected);
         if (r->has_duplicates) fprintf(f, ",\"duplicate_pairs\":%lld", (long long)b->duplicate_pairs);
         json_mix(f, "interactions_by_kind", &b->interactions_by_kind, 0);
         json_mix(f, "won_value_minor", &b->won_value, 0);

@@ -45,12 +45,15 @@ static void print_table(const report_t *r, bool quality)
     report_day_text(r->from_day, from);
     report_day_text(r->to_day, to);
     if (quality) {
-        printf("%-16s %9s %7s %7s %7s %10s\n", "BRANCH", "CUSTOMERS", "PHONE", "EMAIL", "OWNER", "DUPLICATES");
+        printf("%-16s %9s %7s %7s %7s %10s %20s\n", "BRANCH", "CUSTOMERS", "PHONE", "EMAIL", "OWNER", "DUPLICATES",
+               "IMPORT ROWS REFUSED");
         for (unsigned i = 0; i < r->n; i++) {
             const report_branch_t *b = &r->branches[i];
-            printf("%-16.16s %9lld %6.1f%% %6.1f%% %6.1f%% %10lld\n", b->branch, (long long)b->customers,
+            char refused[48];
+            snprintf(refused, sizeof refused, "%lld of %lld", (long long)b->import_rejected, (long long)b->import_rows);
+            printf("%-16.16s %9lld %6.1f%% %6.1f%% %6.1f%% %10lld %20s\n", b->branch, (long long)b->customers,
                    pct(b->with_phone, b->customers), pct(b->with_email, b->customers), pct(b->with_owner, b->customers),
-                   (long long)b->duplicate_pairs);
+                   (long long)b->duplicate_pairs, refused);
         }
         return;
     }
@@ -77,7 +80,7 @@ static void print_table(const report_t *r, bool quality)
 static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
 {
     const char *period = opt_value(argc, argv, "--period"), *branch = opt_value(argc, argv, "--branch");
-    uint32_t today = kpi_day_of_ms(hlc_wall_ms()), from = today, to = today;
+    uint32_t today = kpi_day_of_ms(hlc_wall_ms()), from = 1, to = UINT32_MAX; /* quality: all time by default */
     if (!quality && !period) {
         fprintf(stderr, "usage: accordctl report branches --data DIR --period 2026-11|2026-W48|2026|2026-11-24|"
                         "FROM..TO [--branch NAME] [--csv|--json]\n");

@@ -12,6 +12,7 @@ const columns = [
   ['avg_days_to_close', 'Days to close'], ['deals_open', 'Open deals'], ['tasks_due', 'Tasks due'],
   ['tasks_overdue', 'Overdue'], ['tasks_done', 'Done'], ['customers', 'Customers'],
   ['with_phone', 'With phone'], ['with_email', 'With e-mail'], ['with_owner', 'With owner'],
+  ['avg_first_response_hours', 'First reply (h)'], ['import_rows_rejected', 'Import rows refused'],
 ];
 
 function el(tag, attrs, text) {
@@ -30,7 +31,7 @@ function svg(tag, attrs, text) {
 
 function cell(key, value) {
   if (key === 'win_rate') return (value * 100).toFixed(1) + '%';
-  if (key === 'avg_days_to_close') return value.toFixed(1);
+  if (key === 'avg_days_to_close' || key === 'avg_first_response_hours') return value.toFixed(1);
   return value;
 }
 

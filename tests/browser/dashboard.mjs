@@ -12,7 +12,7 @@ const [url, user, password, expectedPath, shot, customersPath] = process.argv.sl
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
 const customers = JSON.parse(readFileSync(customersPath, 'utf8'));
 const problems = [];
-const fmt = (key, v) => key === 'win_rate' ? (v * 100).toFixed(1) + '%' : key === 'avg_days_to_close' ? v.toFixed(1) : String(v);
+const fmt = (key, v) => key === 'win_rate' ? (v * 100).toFixed(1) + '%' : key === 'avg_days_to_close' || key === 'avg_first_response_hours' ? v.toFixed(1) : String(v);
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {

@@ -68,6 +68,10 @@ report hq --period "2001-01" > "$W/old.json"
 check "a period with no activity shows no deals" jqt '[.branches[] | .deals_new + .customers_new] | add == 0' "$W/old.json"
 "$CTL" report branches --data "$W/hq" --period "2026-13" >/dev/null 2>"$W/err"; rc=$?
 check "a malformed period is refused with exit 1 and the forms it takes" bash -c "[ $rc = 1 ] && grep -q '2026-W48' '$W/err'"
+printf 'name,phones\nImport One,+98 912 700 0001\n,+98 912 700 0002\nImport Three,not a phone\nImport Four,+98 912 700 0004\n' > "$W/in.csv"
+at tehran-1 import customers "$W/in.csv" >/dev/null 2>&1
+check "an import at tehran-1 is recorded as a run: 4 rows read, 2 refused" \
+    wait_until 20 bash -c "'$CTL' --json report quality --data '$W/hq' | jq -e '.branches[] | select(.branch == \"tehran-1\") | .import_rows == 4 and .import_rows_rejected == 2' >/dev/null"
 DUP=$(at shiraz-1 customer add --name "A. Rezaei" --phone "0912 111 2222")
 check "the hub holds shiraz-1's new customer" wait_until 20 bash -c "ACCORD_DATA='$W/hq' '$ACCORD' customer show $DUP >/dev/null"
 "$CTL" --json report quality --data "$W/hq" > "$W/quality.json"
