@@ -22,7 +22,9 @@ ORG=$("$C" --json org init --out "$W/org.key" | jq -r .org_public_key)
 "$C" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub b1)" --name b1 --role branch >/dev/null
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9 --suppressions=tests/valgrind.supp)
-"${VG[@]}" --log-file="$W/vg-hub.log" "$BUILD/accord-node" --data "$W/hub" --listen "tcp://127.0.0.1:$PORT" 2>"$W/hub.log" &
+HTTP=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+echo 'valgrind password' | "$C" user add --data "$W/hub" --name vg >/dev/null
+"${VG[@]}" --log-file="$W/vg-hub.log" "$BUILD/accord-node" --data "$W/hub" --listen "tcp://127.0.0.1:$PORT" --http "$HTTP" 2>"$W/hub.log" &
 H=$!; pids+=("$H")
 "${VG[@]}" --log-file="$W/vg-b1.log" "$BUILD/accord-node" --data "$W/b1" --upstream "tcp://127.0.0.1:$PORT" \
     --upstream-key "$(pub hub)" 2>"$W/b1.log" &
@@ -45,6 +47,15 @@ B2=$!; pids+=("$B2")
 up b2 || fail "b2 did not start under valgrind"
 for _ in $(seq 150); do [ "$(count b2)" = 6 ] && break; sleep 0.2; done
 [ "$(count b2)" = 6 ] && grep -q "started from the hub's snapshot" "$W/b2.log" || fail "b2 did not start from the hub's snapshot"
+# the HTTP side under memcheck too: sign-in, a report, metrics, a bad request, logout
+U="http://127.0.0.1:$HTTP"
+curl -s -c "$W/jar" -o /dev/null -d 'user=vg&password=valgrind+password' "$U/login"
+curl -s -b "$W/jar" "$U/api/report?period=$(date -u +%Y-%m)" | jq -e '.branches | length >= 1' >/dev/null || fail "report over HTTP"
+curl -s -b "$W/jar" "$U/api/customers" | jq -e '.customers_counted == 6' >/dev/null || fail "customers over HTTP"
+for _ in $(seq 20); do curl -s -b "$W/jar" "$U/metrics" | grep -q '^accord_store_used_bytes' && break; sleep 0.3; done
+curl -s -b "$W/jar" "$U/metrics" | grep -q '^accord_store_used_bytes' || fail "metrics over HTTP"
+curl -s -o /dev/null -X POST -d "$(head -c 9000 /dev/zero | tr '\0' a)" "$U/login"
+curl -s -o /dev/null -b "$W/jar" -X POST "$U/logout"
 "$C" revoke --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub b1)" >/dev/null
 for _ in $(seq 50); do grep -q "cutting its session" "$W/hub.log" && break; sleep 0.2; done
 grep -q "cutting its session" "$W/hub.log" || fail "the revocation did not cut b1's session"
@@ -55,4 +66,4 @@ wait "$B2"; rb2=$?
 pids=()
 for x in hub b1 b2; do [ -f "$W/vg-$x.log" ] && [ ! -s "$W/vg-$x.log" ] || fail "memcheck reports in $x"; done
 [ "$rh" = 0 ] && [ "$rb" = 0 ] && [ "$rb2" = 0 ] || fail "exit codes: hub $rh, b1 $rb, b2 $rb2"
-echo "valgrind_sync: hub and branches clean under memcheck (sync, roster, compaction, snapshot over the wire, revocation, stop)"
+echo "valgrind_sync: hub and branches clean under memcheck (sync, roster, compaction, snapshot over the wire, HTTP, revocation, stop)"
