@@ -11,9 +11,9 @@
 
 static const uint8_t no_base[VERSION_LEN]; /* "the writer saw no value" */
 
-static int check_kind(store_txn_t *t, const record_t *rec)
+/* kind: what entity_kind said of the record's entity before it (looked up once per record). */
+static int check_kind(store_txn_t *t, const record_t *rec, int kind)
 {
-    int kind = entity_kind(t, rec->entity);
     if (kind == ACCORD_ENOTFOUND) {
         uint8_t key[1 + ID_LEN];
         key[0] = rec->kind;
@@ -127,12 +127,14 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     store_val_t grave;
     if ((rc = store_get(t, TBL_GRAVES, rec->entity, ID_LEN, &grave)) != ACCORD_ENOTFOUND) return rc;
     /* the report counters' terms before the record (none for an entity not yet stored) */
-    bool touches_kpi = entity_kind(t, rec->entity) == ACCORD_ENOTFOUND; /* a new entity counts */
+    int kind = entity_kind(t, rec->entity);
+    bool is_new = kind == ACCORD_ENOTFOUND, touches_kpi = is_new; /* a new entity counts */
     for (uint32_t i = 0; i < rec->n_ops && !touches_kpi; i++)
         touches_kpi = kpi_field_counted(rec->kind, rec->ops[i].field);
     static kpi_terms_t kpi_before; /* the single writer thread owns it */
-    if (touches_kpi && (rc = kpi_terms(t, rec->entity, rec->kind, &kpi_before))) return rc;
-    if ((rc = check_kind(t, rec))) return rc;
+    kpi_before.n = 0, kpi_before.has_link = false;
+    if (touches_kpi && !is_new && (rc = kpi_terms(t, rec->entity, rec->kind, &kpi_before))) return rc;
+    if ((rc = check_kind(t, rec, kind))) return rc;
 
     bool touches_index = false;
     for (uint32_t i = 0; i < rec->n_ops && !touches_index; i++)
