@@ -46,7 +46,7 @@ $(LIB_SERVER): $(SERVER_OBJ)
 $(LIB_CLIENT): $(CLIENT_OBJ)
 	ar rcs $@ $^
 
-$(BUILD)/accord-node: $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_PROTO)
+$(BUILD)/accord-node: $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 $(BUILD)/accord: $(BUILD)/client/accord.o $(LIB_CLIENT) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)

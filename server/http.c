@@ -10,6 +10,8 @@
 #include "log.h"
 #include "report.h"
 #include "users.h"
+#include "../client/accord_client.h"
+#include "../proto/json.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -36,6 +38,8 @@ struct http {
     struct MHD_Daemon *d;
     store_t *st;
     char node[65];
+    bool hub;                 /* '/' is the HQ dashboard; else the branch app */
+    accord_client_t *client;  /* the MHD thread's link to this node's own API (writes go there) */
     pthread_mutex_t mu; /* guards the published text; sessions belong to the MHD thread */
     char *sync_json, *metrics;
     size_t sync_len, metrics_len;
@@ -225,6 +229,144 @@ static enum MHD_Result api_customers(http_t *h, struct MHD_Connection *c)
     return ret;
 }
 
+/* ---- the node's own API, for the branch app: a client of the local socket like the CLIs,
+ * so every change still goes through the node's single writer ---- */
+
+#define BRIDGE_MAX_ARGS 64
+
+typedef struct {
+    const char *key[BRIDGE_MAX_ARGS];
+    const char *val[BRIDGE_MAX_ARGS];
+    unsigned n;
+    bool too_many;
+} bridge_args_t;
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    bridge_args_t *a = cls;
+    if (a->n == BRIDGE_MAX_ARGS) { a->too_many = true; return MHD_NO; }
+    a->key[a->n] = key;
+    a->val[a->n++] = value ? value : "";
+    return MHD_YES;
+}
+
+/* The pairs of a form body, percent-decoded in place into buf (which must hold len + 1). */
+static bool form_args(char *buf, size_t len, bridge_args_t *a)
+{
+    buf[len] = 0;
+    for (char *p = buf; p && *p;) {
+        char *amp = strchr(p, '&');
+        if (amp) *amp = 0;
+        char *eq = strchr(p, '=');
+        if (!eq) return false;
+        *eq = 0;
+        /* decode key and value in place: what they become is never longer */
+        for (char *part = p; part; part = part == p ? eq + 1 : NULL) {
+            char *o = part;
+            for (char *i = part; *i; i++) {
+                if (*i == '+') *o++ = ' ';
+                else if (*i == '%' && i[1] && i[2]) {
+                    char hx[3] = {i[1], i[2], 0}, *end;
+                    long v = strtol(hx, &end, 16);
+                    if (*end || v == 0) return false;
+                    *o++ = (char)v;
+                    i += 2;
+                } else if (*i == '%') return false;
+                else *o++ = *i;
+            }
+            *o = 0;
+        }
+        if (a->n == BRIDGE_MAX_ARGS) return false;
+        a->key[a->n] = p;
+        a->val[a->n++] = eq + 1;
+        p = amp ? amp + 1 : NULL;
+    }
+    return true;
+}
+
+static bool is_write(const char *verb)
+{
+    static const char *const writes[] = {"create", "update", "delete", "resolve", "merge", NULL};
+    for (int i = 0; writes[i]; i++)
+        if (!strcmp(verb, writes[i])) return true;
+    return false;
+}
+
+static bool is_read(const char *verb)
+{
+    static const char *const reads[] = {"get", "list", "search", "history", "conflicts", "status", "dupes", "sync_status", NULL};
+    for (int i = 0; reads[i]; i++)
+        if (!strcmp(verb, reads[i])) return true;
+    return false;
+}
+
+static enum MHD_Result bridge(http_t *h, struct MHD_Connection *c, const session_t *s, const char *verb, upload_t *u)
+{
+    bridge_args_t a = {0};
+    if (u) {
+        if (u->too_big) return json_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG", "a change is at most 4 KiB");
+        if (!form_args(u->body, u->len, &a)) return json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL", "the form is malformed");
+    } else {
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+        if (a.too_many) return json_error(c, MHD_HTTP_BAD_REQUEST, "ETOOBIG", "at most 64 arguments");
+    }
+    if (!h->client && accord_client_new(store_dir(h->st), 10000, &h->client))
+        return json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "ENET", "the node's API does not answer");
+    accord_args_t args;
+    accord_args_init(&args);
+    bool used[BRIDGE_MAX_ARGS] = {false};
+    for (unsigned i = 0; i < a.n; i++) {
+        if (used[i] || !strcmp(a.key[i], "user")) continue; /* the author is who signed in */
+        const char *vals[BRIDGE_MAX_ARGS];
+        unsigned n = 0;
+        for (unsigned j = i; j < a.n; j++)
+            if (!used[j] && !strcmp(a.key[j], a.key[i])) vals[n++] = a.val[j], used[j] = true;
+        bool set_op = !strncmp(a.key[i], "add:", 4) || !strncmp(a.key[i], "remove:", 7);
+        if (n == 1 && !set_op) accord_args_str(&args, a.key[i], vals[0]);
+        else accord_args_strv(&args, a.key[i], vals, n);
+    }
+    accord_args_str(&args, "user", s->user);
+    accord_reply_t r;
+    int rc = accord_call(h->client, verb, &args, &r);
+    accord_args_destroy(&args);
+    enum MHD_Result ret;
+    if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT) {
+        accord_client_destroy(&h->client); /* a new socket next time */
+        ret = json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, accord_errname(rc), "the node did not answer");
+    } else {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f) {
+            accord_reply_destroy(&r);
+            return MHD_NO;
+        }
+        if (rc) {
+            fprintf(f, "{\"error\":\"%s\",\"message\":", accord_errname(rc));
+            json_write_string(f, r.message, strlen(r.message));
+            fprintf(f, "}\n");
+        } else {
+            fprintf(f, "{\"ok\":true,\"result\":");
+            json_write_msgpack(f, &r.body);
+            fprintf(f, "}\n");
+        }
+        fclose(f);
+        unsigned status = !rc ? MHD_HTTP_OK : rc == ACCORD_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                        : rc == ACCORD_EREADONLY || rc == ACCORD_EDELETED ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
+        ret = respond(c, status, "application/json", buf, len, NULL, NULL);
+        free(buf);
+    }
+    accord_reply_destroy(&r);
+    return ret;
+}
+
+static bool csrf_ok(struct MHD_Connection *c, const session_t *s)
+{
+    const char *csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+    return s && csrf && strlen(csrf) == 32 && sodium_memcmp(csrf, s->csrf, 32) == 0;
+}
+
 static enum MHD_Result published(http_t *h, struct MHD_Connection *c, bool metrics)
 {
     pthread_mutex_lock(&h->mu);
@@ -257,10 +399,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return MHD_YES;
         }
         if (!strcmp(url, "/login")) return do_login(h, c, u);
+        session_t *ps = session_of(h, c);
+        if (!strncmp(url, "/api/node/", 10)) {
+            if (!ps) return json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in first (POST /login)");
+            if (!csrf_ok(c, ps))
+                return json_error(c, MHD_HTTP_FORBIDDEN, "ECSRF", "send the X-CSRF-Token of the session with every change");
+            if (ps->role != USER_ADMIN && ps->role != USER_STAFF)
+                return json_error(c, MHD_HTTP_FORBIDDEN, "EREADONLY", "a manager reads; staff and admins change records");
+            if (!is_write(url + 10)) return json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such change");
+            return bridge(h, c, ps, url + 10, u);
+        }
         if (!strcmp(url, "/logout")) {
-            session_t *s = session_of(h, c);
-            const char *csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
-            if (!s || !csrf || strlen(csrf) != 32 || sodium_memcmp(csrf, s->csrf, 32))
+            session_t *s = ps;
+            if (!csrf_ok(c, s))
                 return json_error(c, MHD_HTTP_FORBIDDEN, "ECSRF", "sign in, and send the X-CSRF-Token of the session");
             sodium_memzero(s, sizeof *s);
             return respond(c, MHD_HTTP_OK, "application/json", "{\"ok\":true}\n", 12, COOKIE "=; Path=/; Max-Age=0", NULL);
@@ -281,13 +432,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (!s && !basic) return json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in, or give a user with Basic auth");
         return published(h, c, true);
     }
-    bool page = !strcmp(url, "/") || !strcmp(url, "/app.js");
+    bool page = !strcmp(url, "/") || !strcmp(url, "/app.js") || !strcmp(url, "/dashboard") || !strcmp(url, "/app") ||
+                !strcmp(url, "/branch.js");
     if (!s) {
         if (page) return respond(c, MHD_HTTP_SEE_OTHER, "text/plain", "", 0, NULL, "/login");
         return json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in first (POST /login)");
     }
-    if (!strcmp(url, "/")) return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", http_dashboard_html,
-                                          strlen(http_dashboard_html), NULL, NULL);
+    if (!strcmp(url, "/dashboard") || (!strcmp(url, "/") && h->hub))
+        return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", http_dashboard_html, strlen(http_dashboard_html), NULL,
+                       NULL);
+    if (!strcmp(url, "/app") || !strcmp(url, "/"))
+        return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", http_branch_html, strlen(http_branch_html), NULL, NULL);
+    if (!strcmp(url, "/branch.js"))
+        return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", http_branch_js, strlen(http_branch_js), NULL, NULL);
     if (!strcmp(url, "/app.js"))
         return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", http_app_js, strlen(http_app_js), NULL, NULL);
     if (!strcmp(url, "/api/session")) {
@@ -299,6 +456,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!strcmp(url, "/api/report")) return api_report(h, c, false);
     if (!strcmp(url, "/api/daily")) return api_report(h, c, true);
     if (!strcmp(url, "/api/customers")) return api_customers(h, c);
+    if (!strncmp(url, "/api/node/", 10)) {
+        if (!is_read(url + 10)) return json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such read");
+        return bridge(h, c, s, url + 10, NULL);
+    }
     if (!strcmp(url, "/api/sync")) return published(h, c, false);
     return json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such page");
 }
@@ -313,7 +474,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     }
 }
 
-http_t *http_start(store_t *st, const char *node_name, const char *listen, char *err, size_t cap)
+http_t *http_start(store_t *st, const char *node_name, bool hub, const char *listen, char *err, size_t cap)
 {
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
@@ -335,6 +496,7 @@ http_t *http_start(store_t *st, const char *node_name, const char *listen, char 
     http_t *h = calloc(1, sizeof *h);
     if (!h) abort();
     h->st = st;
+    h->hub = hub;
     snprintf(h->node, sizeof h->node, "%s", node_name);
     pthread_mutex_init(&h->mu, NULL);
     h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, (uint16_t)port, NULL, NULL, handle, h,
@@ -370,6 +532,7 @@ void http_stop(http_t **ph)
     http_t *h = *ph;
     if (!h) return;
     MHD_stop_daemon(h->d);
+    accord_client_destroy(&h->client);
     pthread_mutex_destroy(&h->mu);
     free(h->sync_json);
     free(h->metrics);

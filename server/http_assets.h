@@ -6,6 +6,6 @@
 #define ACCORD_HTTP_ASSETS_H
 
 extern const char http_login_head[], http_login_middle[], http_login_tail[];
-extern const char http_dashboard_html[], http_app_js[], http_app_css[];
+extern const char http_dashboard_html[], http_app_js[], http_app_css[], http_branch_html[], http_branch_js[];
 
 #endif

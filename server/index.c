@@ -250,6 +250,11 @@ int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *quer
             else if ((p[0] == 0xdb && p[1] >= 0xb0 && p[1] <= 0xb9)) { digits[n++] = (char)('0' + p[1] - 0xb0); p++; }
             else if ((p[0] == 0xd9 && p[1] >= 0xa0 && p[1] <= 0xa9)) { digits[n++] = (char)('0' + p[1] - 0xa0); p++; }
         }
+        /* leading zeros are a trunk or international prefix ("0912...", "0098..."), which the
+         * stored number (+98912...) spells otherwise: the rest is its suffix */
+        size_t lead = 0;
+        while (lead < n && digits[lead] == '0') lead++;
+        if (n - lead >= 3) memmove(digits, digits + lead, n -= lead);
         if (n < 3) return ACCORD_EINVAL;
         prefix[0] = IDX_PHONE;
         for (size_t i = 0; i < n; i++) prefix[1 + i] = (uint8_t)digits[n - 1 - i];

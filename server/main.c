@@ -401,7 +401,7 @@ int main(int argc, char **argv)
     }
     http_t *http = NULL;
     if (http_listen) {
-        if (!(http = http_start(api.st, id->name, http_listen, err, sizeof err))) {
+        if (!(http = http_start(api.st, id->name, !strcmp(id->role, "hub"), http_listen, err, sizeof err))) {
             log_error("%s", err);
             return 2;
         }

@@ -8,13 +8,14 @@
 
 const char *user_role_name(user_role_t role)
 {
-    return role == USER_ADMIN ? "admin" : "manager";
+    return role == USER_ADMIN ? "admin" : role == USER_STAFF ? "staff" : "manager";
 }
 
 int user_role_by_name(const char *name)
 {
     if (!strcmp(name, "manager")) return USER_MANAGER;
     if (!strcmp(name, "admin")) return USER_ADMIN;
+    if (!strcmp(name, "staff")) return USER_STAFF;
     return ACCORD_EINVAL;
 }
 

@@ -14,7 +14,7 @@
 #define USER_PASSWORD_MIN 10
 #define USER_PASSWORD_MAX 256
 
-typedef enum { USER_MANAGER = 1, USER_ADMIN = 2 } user_role_t;
+typedef enum { USER_MANAGER = 1, USER_ADMIN = 2, USER_STAFF = 3 } user_role_t; /* a manager only reads */
 
 const char *user_role_name(user_role_t role);
 int user_role_by_name(const char *name); /* role, or ACCORD_EINVAL */

@@ -32,14 +32,14 @@ int user_cmd(int argc, char **argv, const char *dir, const char *verb)
     const char *name = opt_value(argc, argv, "--name"), *role_s = opt_value(argc, argv, "--role");
     bool add = !strcmp(verb, "add"), rm = !strcmp(verb, "remove"), list = !strcmp(verb, "list");
     if ((!add && !rm && !list) || ((add || rm) && !name)) {
-        fprintf(stderr, "usage: accordctl user add --data DIR --name NAME [--role manager|admin] < password-file\n"
+        fprintf(stderr, "usage: accordctl user add --data DIR --name NAME [--role manager|staff|admin] < password-file\n"
                         "       accordctl user remove --data DIR --name NAME\n"
                         "       accordctl user list --data DIR\n");
         return 1;
     }
     int role = role_s ? user_role_by_name(role_s) : USER_MANAGER;
     if (role < 0) {
-        fprintf(stderr, "accordctl: --role: manager (reads reports) or admin\n");
+        fprintf(stderr, "accordctl: --role: manager (reads), staff (works with records) or admin\n");
         return 1;
     }
     char password[USER_PASSWORD_MAX + 2] = "";

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The branch app served by a branch node (issue "Branch web app", first part): the node's
+# API over HTTP as the signed-in user, CSRF on every change, a manager cannot change
+# records; then the page itself in headless Chromium. TAP lines.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+W=$(mktemp -d /tmp/accord-branchapp-XXXXXX)
+. tests/integration/lib.sh
+jqt() { jq -e "$@" >/dev/null; }
+
+"$CTL" node init --data "$W/b1" --name tehran-1 >/dev/null
+echo 'staff password 1' | "$CTL" user add --data "$W/b1" --name sara --role staff >/dev/null
+echo 'manager password 1' | "$CTL" user add --data "$W/b1" --name boss --role manager >/dev/null
+HTTP=$(free_port)
+U="http://127.0.0.1:$HTTP"
+start b1 --http "$HTTP" || exit 1
+curl -s -c "$W/jar" -o /dev/null -d 'user=sara&password=staff+password+1' "$U/login"
+CSRF=$(curl -s -b "$W/jar" "$U/api/session" | jq -r .csrf)
+code() { curl -s -o "$W/out.json" -w '%{http_code}' "$@"; }
+check "on a branch, / is the branch app" bash -c "curl -s -b '$W/jar' '$U/' | grep -q 'branch.js'"
+check "a change without the CSRF token is refused (403)" [ "$(code -b "$W/jar" -d kind=customer -d name=X "$U/api/node/create")" = 403 ]
+check "with it, staff add a customer as themselves" \
+    bash -c "[ \$(curl -s -o '$W/c.json' -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=customer --data-urlencode 'name=علي رضايي' --data-urlencode 'add:phones=+98 912 111 2222' -d user=mallory '$U/api/node/create') = 200 ]"
+ID=$(jq -r .result.id "$W/c.json")
+check "the record's author is the signed-in user, not the one the form named" \
+    bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json history '$ID' | jq -e '.[0].author == \"sara\"' >/dev/null"
+check "search through the app's API finds it by Persian letters and by a phone in another format" \
+    bash -c "curl -s -b '$W/jar' -G --data-urlencode 'q=علی رضایی' -d kind=customer '$U/api/node/search' | jq -e '.result[0].id == \"$ID\"' >/dev/null &&
+             curl -s -b '$W/jar' -G -d q=09121112222 -d kind=customer '$U/api/node/search' | jq -e '.result | length == 1' >/dev/null"
+check "a bad value is refused with the node's message (400)" \
+    bash -c "[ \$(curl -s -o '$W/bad.json' -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=customer -d name=Y -d 'add:emails=not-an-email' '$U/api/node/create') = 400 ] && jq -e '.error == \"EINVAL\"' '$W/bad.json' >/dev/null"
+check "a verb the app does not offer is 404" [ "$(code -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d x=1 "$U/api/node/import")" = 404 ]
+curl -s -c "$W/jar2" -o /dev/null -d 'user=boss&password=manager+password+1' "$U/login"
+C2=$(curl -s -b "$W/jar2" "$U/api/session" | jq -r .csrf)
+check "a manager reads but cannot change records (403)" \
+    bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar2' -H 'X-CSRF-Token: $C2' -d kind=customer -d name=Z '$U/api/node/create') = 403 ] &&
+             curl -s -b '$W/jar2' -G -d kind=customer '$U/api/node/list' | jq -e '.result | length == 1' >/dev/null"
+mkdir -p "$BUILD/screenshots"
+if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
+    node tests/browser/branch.mjs "$U" sara 'staff password 1' "$BUILD/screenshots" > "$W/browser.out" 2>&1
+    check "in headless Chromium: Arabic letters found with Persian, a hostile name as text, a call logged, Persian RTL with Solar Hijri dates" [ $? = 0 ]
+    sed 's/^/# /' "$W/browser.out"
+    check "the call logged in the page is a record of the node" \
+        bash -c "'$CTL' --json report branches --data '$W/b1' --period \$(date -u +%Y-%m) | jq -e '.branches[0].interactions_by_kind.call == 1' >/dev/null"
+else
+    nok "the branch app in headless Chromium (chromium or tests/browser/node_modules missing: run deploy/install-deps.sh)"
+fi
+stop_all
+sanitizer_check
+echo "# branch app done: $n checks"
