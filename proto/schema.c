@@ -351,6 +351,13 @@ int schema_currency_exponent(const char *code)
     return ACCORD_EINVAL;
 }
 
+const char *schema_currency_at(unsigned i, int *exp)
+{
+    if (i >= N(currencies)) return NULL;
+    *exp = currencies[i].exp;
+    return currencies[i].code;
+}
+
 int schema_money_parse(const char *in, const char *currency, int64_t *minor)
 {
     int exp = schema_currency_exponent(currency);

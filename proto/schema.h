@@ -103,6 +103,8 @@ int schema_email_normalize(const char *in, char *out, size_t cap);
 bool schema_date_valid(const char *s);
 int schema_datetime_normalize(const char *in, char *out, size_t cap);
 int schema_currency_exponent(const char *code);   /* minor-unit digits, or ACCORD_EINVAL */
+/* The i-th currency this schema knows (NULL past the last) and its minor-unit digits. */
+const char *schema_currency_at(unsigned i, int *exp);
 /* "1234.5" in currency code → 123450; ACCORD_EINVAL if malformed or too precise. */
 int schema_money_parse(const char *in, const char *currency, int64_t *minor);
 /* Formats minor units of currency as "1234.50"; out holds >= 32 bytes. */

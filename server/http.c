@@ -10,6 +10,7 @@
 #include "log.h"
 #include "report.h"
 #include "users.h"
+#include "../proto/schema.h"
 #include "../client/accord_client.h"
 #include "../proto/json.h"
 
@@ -323,7 +324,9 @@ static enum MHD_Result bridge(http_t *h, struct MHD_Connection *c, const session
         for (unsigned j = i; j < a.n; j++)
             if (!used[j] && !strcmp(a.key[j], a.key[i])) vals[n++] = a.val[j], used[j] = true;
         bool set_op = !strncmp(a.key[i], "add:", 4) || !strncmp(a.key[i], "remove:", 7);
-        if (n == 1 && !set_op) accord_args_str(&args, a.key[i], vals[0]);
+        bool flag = !strcmp(a.key[i], "open") || !strcmp(a.key[i], "overdue") || !strcmp(a.key[i], "all");
+        if (n == 1 && flag) accord_args_bool(&args, a.key[i], !strcmp(vals[0], "true") || !strcmp(vals[0], "1"));
+        else if (n == 1 && !set_op) accord_args_str(&args, a.key[i], vals[0]);
         else accord_args_strv(&args, a.key[i], vals, n);
     }
     accord_args_str(&args, "user", s->user);
@@ -456,6 +459,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!strcmp(url, "/api/report")) return api_report(h, c, false);
     if (!strcmp(url, "/api/daily")) return api_report(h, c, true);
     if (!strcmp(url, "/api/customers")) return api_customers(h, c);
+    if (!strcmp(url, "/api/currencies")) { /* minor-unit digits: the records hold amounts in minor units */
+        char body[4096];
+        size_t n = 0;
+        int exp;
+        const char *code;
+        n += (size_t)snprintf(body + n, sizeof body - n, "{");
+        for (unsigned i = 0; (code = schema_currency_at(i, &exp)) && n < sizeof body - 16; i++)
+            n += (size_t)snprintf(body + n, sizeof body - n, "%s\"%s\":%d", i ? "," : "", code, exp);
+        n += (size_t)snprintf(body + n, sizeof body - n, "}\n");
+        return respond(c, MHD_HTTP_OK, "application/json", body, n, NULL, NULL);
+    }
     if (!strncmp(url, "/api/node/", 10)) {
         if (!is_read(url + 10)) return json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such read");
         return bridge(h, c, s, url + 10, NULL);

@@ -9,18 +9,28 @@ const T = {
        phones: 'Phones', emails: 'E-mails', branch: 'Branch', created: 'Created', add: 'Add a customer', phone: 'Phone',
        email: 'E-mail', save: 'Save', saveanyway: 'Save anyway', logcall: 'Log a call', logvisit: 'Log a visit',
        needname: 'Give a name.', dupe: 'Possibly already here: ', saved: 'Saved.', logged: 'Logged.', online: 'Connected to HQ',
-       offline: 'Offline', waiting: ' changes waiting to go'},
+       offline: 'Offline', waiting: ' changes waiting to go', deals: 'Deals', tasks: 'Tasks', interactions: 'Calls and visits',
+       history: 'History', when: 'When', who: 'Who', changes: 'Changes', signature: 'Signature', pipeline: 'Pipeline',
+       mytasks: 'My tasks: today and overdue', conflicts: 'Conflicts to decide', record: 'Record', field: 'Field',
+       one: 'One edit', other: 'The other', keep: 'Keep', moveto: 'Move to', done: 'Done', overdue: 'overdue', verified: 'verified'},
   fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', customers: 'مشتریان', search: 'جستجو', name: 'نام',
        phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه', created: 'تاریخ ثبت', add: 'افزودن مشتری', phone: 'تلفن',
        email: 'ایمیل', save: 'ذخیره', saveanyway: 'با این حال ذخیره شود', logcall: 'ثبت تماس', logvisit: 'ثبت بازدید',
        needname: 'نام را وارد کنید.', dupe: 'شاید قبلاً ثبت شده: ', saved: 'ذخیره شد.', logged: 'ثبت شد.',
-       online: 'متصل به دفتر مرکزی', offline: 'آفلاین', waiting: ' تغییر در انتظار ارسال'},
+       online: 'متصل به دفتر مرکزی', offline: 'آفلاین', waiting: ' تغییر در انتظار ارسال', deals: 'معامله‌ها', tasks: 'کارها',
+       interactions: 'تماس‌ها و بازدیدها', history: 'تاریخچه', when: 'زمان', who: 'کاربر', changes: 'تغییرات', signature: 'امضا',
+       pipeline: 'قیف فروش', mytasks: 'کارهای من: امروز و عقب‌افتاده', conflicts: 'تعارض‌ها برای تصمیم', record: 'رکورد',
+       field: 'فیلد', one: 'یک ویرایش', other: 'ویرایش دیگر', keep: 'نگه‌داشتن', moveto: 'انتقال به', done: 'انجام شد',
+       overdue: 'عقب‌افتاده', verified: 'تأیید شد'},
   zh: {title: 'Accord', language: '语言', signout: '退出', customers: '客户', search: '搜索', name: '姓名', phones: '电话',
        emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件', save: '保存',
        saveanyway: '仍然保存', logcall: '记录电话', logvisit: '记录拜访', needname: '请输入姓名。', dupe: '可能已存在：',
-       saved: '已保存。', logged: '已记录。', online: '已连接总部', offline: '离线', waiting: ' 个更改待发送'},
+       saved: '已保存。', logged: '已记录。', online: '已连接总部', offline: '离线', waiting: ' 个更改待发送', deals: '交易',
+       tasks: '任务', interactions: '电话和拜访', history: '历史', when: '时间', who: '用户', changes: '更改', signature: '签名',
+       pipeline: '销售漏斗', mytasks: '我的任务：今天和逾期', conflicts: '待决定的冲突', record: '记录', field: '字段',
+       one: '一个编辑', other: '另一个', keep: '保留', moveto: '移至', done: '完成', overdue: '逾期', verified: '已验证'},
 };
-let lang = localStorage.getItem('accord-lang') || 'en', session = null, current = null, confirmDupe = false;
+let lang = localStorage.getItem('accord-lang') || 'en', session = null, current = null, confirmDupe = false, digits = {};
 const t = (k) => (T[lang] || T.en)[k] || T.en[k];
 
 function el(tag, attrs, text) {
@@ -95,12 +105,112 @@ async function openCard(id) {
     dl.appendChild(el('dd', {dir: 'auto'}, k === 'created' ? date(v) : list(v)));
   }
   $('log-message').textContent = '';
+  await cardLists(c.id);
+}
+
+// Records hold amounts in minor units; the node says how many digits each currency has.
+function money(minor, currency) {
+  if (minor === undefined || minor === null || minor === '' || !currency) return '';
+  const d = digits[currency] ?? 2, locale = {fa: 'fa-IR', zh: 'zh-CN', en: 'en-GB'}[lang];
+  try {
+    return new Intl.NumberFormat(locale, {style: 'currency', currency, minimumFractionDigits: d, maximumFractionDigits: d})
+      .format(Number(minor) / Math.pow(10, d));
+  } catch (e) { return (Number(minor) / Math.pow(10, d)).toFixed(d) + ' ' + currency; }
+}
+
+async function cardLists(id) {
+  for (const [kind, box, label] of [['deal', 'card-deals', (d) => `${d.title} · ${d.stage} · ${money(d.amount, d.currency)}`],
+                                    ['task', 'card-tasks', (x) => `${x.title} · ${x.due || ''}${x.done ? ' · ✓' : ''}`],
+                                    ['interaction', 'card-interactions', (x) => `${x.type} · ${date(x.when)} · ${x.summary || ''}`]]) {
+    const ul = $(box);
+    ul.textContent = '';
+    for (const x of await call('list', {kind, customer: id}).catch(() => [])) ul.appendChild(el('li', {dir: 'auto'}, label(x)));
+  }
+  const body = $('card-history').tBodies[0];
+  body.textContent = '';
+  for (const h of await call('history', {id}).catch(() => [])) {
+    const tr = el('tr');
+    tr.appendChild(el('td', {}, date(h.when)));
+    tr.appendChild(el('td', {dir: 'auto'}, h.author));
+    tr.appendChild(el('td', {dir: 'auto'}, h.branch));
+    tr.appendChild(el('td', {dir: 'auto'}, (h.changes || []).map((c) => c.field + ' ' + (c.op === 'set' ? '= ' : c.op + ' ') + (c.value ?? '')).join('; ')));
+    tr.appendChild(el('td', {'data-signature': h.signature}, h.signature === 'valid' ? '✓ ' + t('verified') : String(h.signature)));
+    body.appendChild(tr);
+  }
+}
+
+async function board() {
+  const box = $('board');
+  box.textContent = '';
+  const stages = (await call('status', {})).pipeline || [];
+  const deals = await call('list', {kind: 'deal'}).catch(() => []);
+  for (const stage of stages) {
+    const col = el('div', {class: 'column', 'data-stage': stage, role: 'list', 'aria-label': stage});
+    col.appendChild(el('h3', {dir: 'auto'}, stage));
+    col.addEventListener('dragover', (e) => e.preventDefault());
+    col.addEventListener('drop', async (e) => { e.preventDefault(); await move(e.dataTransfer.getData('text/plain'), stage); });
+    for (const d of deals.filter((x) => x.stage === stage)) {
+      const card = el('div', {class: 'deal', draggable: 'true', 'data-id': d.id, role: 'listitem', tabindex: '0'});
+      card.appendChild(el('span', {dir: 'auto'}, d.title));
+      card.appendChild(el('small', {}, ' ' + money(d.amount, d.currency)));
+      const sel = el('select', {'aria-label': t('moveto') + ' …'});
+      for (const s2 of stages) { const o = el('option', {value: s2}, s2); if (s2 === stage) o.selected = true; sel.appendChild(o); }
+      sel.addEventListener('change', () => move(d.id, sel.value)); // the keyboard's way to drag
+      card.appendChild(sel);
+      card.addEventListener('dragstart', (e) => e.dataTransfer.setData('text/plain', d.id));
+      col.appendChild(card);
+    }
+    box.appendChild(col);
+  }
+}
+
+async function move(id, stage) {
+  try { await call('update', {kind: 'deal', id, stage}, true); } catch (e) { alertText(e.message); }
+  await board();
+}
+
+function alertText(m) { $('add-message').textContent = m; }
+
+async function myTasks() {
+  const ul = $('mytasks');
+  ul.textContent = '';
+  const today = await call('list', {kind: 'task', due: 'today', open: 'true'}).catch(() => []);
+  const late = await call('list', {kind: 'task', overdue: 'true'}).catch(() => []);
+  for (const [x, isLate] of [...late.map((x) => [x, true]), ...today.map((x) => [x, false])]) {
+    const li = el('li', {'data-id': x.id, dir: 'auto'}, x.title + ' · ' + (x.due || '') + (isLate ? ' · ' + t('overdue') : ''));
+    const b = el('button', {type: 'button'}, t('done'));
+    b.addEventListener('click', async () => { await call('update', {kind: 'task', id: x.id, done: 'yes'}, true).catch((e) => alertText(e.message)); myTasks(); });
+    li.appendChild(b);
+    ul.appendChild(li);
+  }
+}
+
+async function conflicts() {
+  const body = $('conflicts').tBodies[0];
+  body.textContent = '';
+  for (const c of await call('conflicts', {}).catch(() => [])) {
+    if (c.resolved) continue;
+    const tr = el('tr', {'data-conflict': c.conflict});
+    tr.appendChild(el('td', {}, c.kind + ' ' + c.id.slice(0, 8)));
+    tr.appendChild(el('td', {}, c.field));
+    for (const side of ['a', 'b']) {
+      const v = c[side] || {};
+      const td = el('td', {dir: 'auto'});
+      td.appendChild(el('bdi', {}, String(v.value ?? '') + ' — ' + (v.author || '') + ', ' + (v.branch || '') + ' '));
+      const b = el('button', {type: 'button', 'data-keep': side}, t('keep'));
+      b.addEventListener('click', async () => { await call('resolve', {conflict: c.conflict, keep: side}, true).catch((e) => alertText(e.message)); conflicts(); });
+      td.appendChild(b);
+      tr.appendChild(td);
+    }
+    body.appendChild(tr);
+  }
 }
 
 async function log(type) {
   try {
     await call('create', {kind: 'interaction', customer: current, type}, true);
     $('log-message').textContent = t('logged');
+    await cardLists(current);
   } catch (e) { $('log-message').textContent = e.message; }
 }
 
@@ -143,6 +253,7 @@ async function main() {
   const r = await fetch('/api/session');
   if (r.status === 401) { location.href = '/login'; return; }
   session = await r.json();
+  digits = await (await fetch('/api/currencies')).json();
   $('who').textContent = session.user + ' · ' + session.node;
   applyLanguage();
   $('lang').addEventListener('change', () => {
@@ -163,8 +274,12 @@ async function main() {
     location.href = '/login';
   });
   await search();
+  await board();
+  await myTasks();
+  await conflicts();
   await syncIndicator();
   setInterval(syncIndicator, 5000);
+  setInterval(conflicts, 10000); // edits from other branches arrive while the page is open
 }
 
 main();

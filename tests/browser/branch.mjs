@@ -49,6 +49,29 @@ try {
   await page.waitForFunction(() => document.getElementById('log-message').textContent.length > 0);
   const logged = await page.textContent('#log-message');
   if (logged !== 'Logged.') problems.push('logging a call said: ' + logged);
+  // the card's history: who, which branch, when, and the signature checked
+  await page.waitForSelector('#card-history tbody tr');
+  const sigs = await page.locator('#card-history td[data-signature]').evaluateAll((tds) => tds.map((t) => t.dataset.signature));
+  if (!sigs.length || sigs.some((x) => x !== 'valid')) problems.push('the history does not show checked signatures: ' + sigs);
+  if (!(await page.textContent('#card-history tbody')).includes('sara')) problems.push('the history does not say who');
+  if (!(await page.textContent('#card-interactions')).includes('call')) problems.push('the card does not list the call');
+
+  // the pipeline board: drag the deal made for this test to Won
+  const deal = page.locator('.deal', { hasText: 'Test drive deal' });
+  await deal.waitFor();
+  await deal.dragTo(page.locator('.column[data-stage="Won"]'));
+  const won = page.locator('.column[data-stage="Won"] .deal', { hasText: 'Test drive deal' });
+  await won.waitFor({ timeout: 5000 }).catch(() => problems.push('the deal dragged to Won is not in Won'));
+  const amount = (await won.count()) ? await won.locator('small').textContent() : '';
+  if (!amount.includes('1,500.00')) problems.push('the deal of EUR 1500 shows as ' + amount);
+
+  // my tasks: the overdue one is there, and done takes it away
+  const late = page.locator('#mytasks li', { hasText: 'Overdue follow-up' });
+  await late.waitFor({ timeout: 5000 }).catch(() => problems.push('the overdue task is not in my tasks'));
+  if ((await late.count()) === 1) {
+    await late.locator('button').click();
+    await late.waitFor({ state: 'detached', timeout: 5000 }).catch(() => problems.push('a done task stays in my tasks'));
+  }
   await page.screenshot({ path: dir + '/branch-en.png', fullPage: true });
 
   await page.selectOption('#lang', 'fa');

@@ -36,13 +36,19 @@ C2=$(curl -s -b "$W/jar2" "$U/api/session" | jq -r .csrf)
 check "a manager reads but cannot change records (403)" \
     bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar2' -H 'X-CSRF-Token: $C2' -d kind=customer -d name=Z '$U/api/node/create') = 403 ] &&
              curl -s -b '$W/jar2' -G -d kind=customer '$U/api/node/list' | jq -e '.result | length == 1' >/dev/null"
+# a deal to drag on the board and an overdue task for "my tasks"
+curl -s -o /dev/null -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=deal -d customer="$ID" -d "title=Test drive deal" -d amount=1500 -d currency=EUR "$U/api/node/create"
+curl -s -o /dev/null -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=task -d "title=Overdue follow-up" -d due=2026-01-02 "$U/api/node/create"
+check "a list's flags arrive as booleans: the overdue task is listed" \
+    bash -c "curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq -e '.result | length == 1' >/dev/null"
 mkdir -p "$BUILD/screenshots"
 if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
     node tests/browser/branch.mjs "$U" sara 'staff password 1' "$BUILD/screenshots" > "$W/browser.out" 2>&1
-    check "in headless Chromium: Arabic letters found with Persian, a hostile name as text, a call logged, Persian RTL with Solar Hijri dates" [ $? = 0 ]
+    check "in headless Chromium: Arabic letters found with Persian, a hostile name as text, a call logged, history with signatures, a deal dragged to Won, an overdue task done, Persian RTL with Solar Hijri dates" [ $? = 0 ]
     sed 's/^/# /' "$W/browser.out"
-    check "the call logged in the page is a record of the node" \
-        bash -c "'$CTL' --json report branches --data '$W/b1' --period \$(date -u +%Y-%m) | jq -e '.branches[0].interactions_by_kind.call == 1' >/dev/null"
+    check "what the page did are records of the node: the call, the deal won, the task done" \
+        bash -c "'$CTL' --json report branches --data '$W/b1' --period \$(date -u +%Y-%m) | jq -e '.branches[0].interactions_by_kind.call == 1 and .branches[0].deals_won == 1' >/dev/null &&
+                 [ \$(curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq '.result | length') = 0 ]"
 else
     nok "the branch app in headless Chromium (chromium or tests/browser/node_modules missing: run deploy/install-deps.sh)"
 fi
