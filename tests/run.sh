@@ -37,7 +37,7 @@ for target in fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv f
     fi
 done
 
-for it in cli_test sync_test crash_test bundle_test rejoin_test compact_test report_test dashboard_test branch_app_test dupes_test import_test full_disk_test; do
+for it in cli_test sync_test crash_test bundle_test rejoin_test compact_test report_test dashboard_test branch_app_test branch_sync_test dupes_test import_test full_disk_test; do
     echo "== integration $it"
     log=$(mktemp)
     BUILD="$BUILD" tests/integration/$it.sh >"$log" 2>&1
