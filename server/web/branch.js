@@ -12,7 +12,8 @@ const T = {
        offline: 'Offline', waiting: ' changes waiting to go', deals: 'Deals', tasks: 'Tasks', interactions: 'Calls and visits',
        history: 'History', when: 'When', who: 'Who', changes: 'Changes', signature: 'Signature', pipeline: 'Pipeline',
        mytasks: 'My tasks: today and overdue', conflicts: 'Conflicts to decide', record: 'Record', field: 'Field',
-       one: 'One edit', other: 'The other', keep: 'Keep', moveto: 'Move to', done: 'Done', overdue: 'overdue', verified: 'verified'},
+       one: 'One edit', other: 'The other', keep: 'Keep', moveto: 'Move to', done: 'Done', overdue: 'overdue', verified: 'verified',
+       contacts: 'Contacts', notes: 'Notes'},
   fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', customers: 'مشتریان', search: 'جستجو', name: 'نام',
        phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه', created: 'تاریخ ثبت', add: 'افزودن مشتری', phone: 'تلفن',
        email: 'ایمیل', save: 'ذخیره', saveanyway: 'با این حال ذخیره شود', logcall: 'ثبت تماس', logvisit: 'ثبت بازدید',
@@ -21,14 +22,15 @@ const T = {
        interactions: 'تماس‌ها و بازدیدها', history: 'تاریخچه', when: 'زمان', who: 'کاربر', changes: 'تغییرات', signature: 'امضا',
        pipeline: 'قیف فروش', mytasks: 'کارهای من: امروز و عقب‌افتاده', conflicts: 'تعارض‌ها برای تصمیم', record: 'رکورد',
        field: 'فیلد', one: 'یک ویرایش', other: 'ویرایش دیگر', keep: 'نگه‌داشتن', moveto: 'انتقال به', done: 'انجام شد',
-       overdue: 'عقب‌افتاده', verified: 'تأیید شد'},
+       overdue: 'عقب‌افتاده', verified: 'تأیید شد', contacts: 'افراد تماس', notes: 'یادداشت‌ها'},
   zh: {title: 'Accord', language: '语言', signout: '退出', customers: '客户', search: '搜索', name: '姓名', phones: '电话',
        emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件', save: '保存',
        saveanyway: '仍然保存', logcall: '记录电话', logvisit: '记录拜访', needname: '请输入姓名。', dupe: '可能已存在：',
        saved: '已保存。', logged: '已记录。', online: '已连接总部', offline: '离线', waiting: ' 个更改待发送', deals: '交易',
        tasks: '任务', interactions: '电话和拜访', history: '历史', when: '时间', who: '用户', changes: '更改', signature: '签名',
        pipeline: '销售漏斗', mytasks: '我的任务：今天和逾期', conflicts: '待决定的冲突', record: '记录', field: '字段',
-       one: '一个编辑', other: '另一个', keep: '保留', moveto: '移至', done: '完成', overdue: '逾期', verified: '已验证'},
+       one: '一个编辑', other: '另一个', keep: '保留', moveto: '移至', done: '完成', overdue: '逾期', verified: '已验证',
+       contacts: '联系人', notes: '备注'},
 };
 let lang = localStorage.getItem('accord-lang') || 'en', session = null, current = null, confirmDupe = false, digits = {};
 const t = (k) => (T[lang] || T.en)[k] || T.en[k];
@@ -119,7 +121,9 @@ function money(minor, currency) {
 }
 
 async function cardLists(id) {
-  for (const [kind, box, label] of [['deal', 'card-deals', (d) => `${d.title} · ${d.stage} · ${money(d.amount, d.currency)}`],
+  for (const [kind, box, label] of [['contact', 'card-contacts', (x) => `${x.name}${x.role ? ' · ' + x.role : ''} · ${list(x.phones)}`],
+                                    ['note', 'card-notes', (x) => `${x.text} · ${date(x.created)}`],
+                                    ['deal', 'card-deals', (d) => `${d.title} · ${d.stage} · ${money(d.amount, d.currency)}`],
                                     ['task', 'card-tasks', (x) => `${x.title} · ${x.due || ''}${x.done ? ' · ✓' : ''}`],
                                     ['interaction', 'card-interactions', (x) => `${x.type} · ${date(x.when)} · ${x.summary || ''}`]]) {
     const ul = $(box);

@@ -56,6 +56,17 @@ try {
   if (!(await page.textContent('#card-history tbody')).includes('sara')) problems.push('the history does not say who');
   if (!(await page.textContent('#card-interactions')).includes('call')) problems.push('the card does not list the call');
 
+  // the card of the customer the shell gave a contact and a note (found by phone, typed otherwise)
+  await page.fill('#q', '912 111 2222');
+  const rr = page.locator('#list tbody tr', { has: page.locator('th', { hasText: 'علي رضايي' }) });
+  await rr.waitFor({ timeout: 5000 }).catch(() => problems.push('the customer is not found by a phone typed otherwise'));
+  if ((await rr.count()) === 1) {
+    await rr.click();
+    await page.locator('#card-contacts li', { hasText: 'Reza Ahmadi' }).waitFor({ timeout: 5000 }).catch(() => problems.push('the card does not list the contact'));
+    await page.locator('#card-notes li', { hasText: 'پیامک' }).waitFor({ timeout: 5000 }).catch(() => problems.push('the card does not list the note'));
+    await page.locator('#card-deals li', { hasText: 'Test drive deal' }).waitFor({ timeout: 5000 }).catch(() => problems.push('the card does not list the deal'));
+  }
+
   // the pipeline board: drag the deal made for this test to Won
   const deal = page.locator('.deal', { hasText: 'Test drive deal' });
   await deal.waitFor();
@@ -89,4 +100,4 @@ if (problems.length) {
   for (const p of problems) console.log('# ' + p);
   process.exit(1);
 }
-console.log('# the branch app in Chromium: Arabic letters found with Persian ones, a hostile name shown as text, a call logged, Persian right to left with Solar Hijri dates; screenshots in ' + dir);
+console.log('# the branch app in Chromium: Arabic letters found with Persian ones, a hostile name shown as text, a call logged in two clicks, the card with contacts, deals, notes and signed history, a deal dragged to Won, an overdue task done, Persian right to left with Solar Hijri dates; screenshots in ' + dir);

@@ -39,6 +39,9 @@ check "a manager reads but cannot change records (403)" \
 # a deal to drag on the board and an overdue task for "my tasks"
 curl -s -o /dev/null -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=deal -d customer="$ID" -d "title=Test drive deal" -d amount=1500 -d currency=EUR "$U/api/node/create"
 curl -s -o /dev/null -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=task -d "title=Overdue follow-up" -d due=2026-01-02 "$U/api/node/create"
+check "a contact and a note of the customer are made" bash -c "
+    [ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=contact -d customer='$ID' -d 'name=Reza Ahmadi' -d 'role=Fleet manager' '$U/api/node/create') = 200 ] &&
+    [ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=note -d related='$ID' --data-urlencode 'text=ترجیح می‌دهد عصرها پیامک بگیرد' '$U/api/node/create') = 200 ]"
 check "a list's flags arrive as booleans: the overdue task is listed" \
     bash -c "curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq -e '.result | length == 1' >/dev/null"
 mkdir -p "$BUILD/screenshots"
