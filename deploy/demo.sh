@@ -50,7 +50,10 @@ HTTP_PORT=${DEMO_HTTP_PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socke
 DEMO_PASSWORD=accord-demo-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "$DEMO_PASSWORD" | "$CTL" user add --data "$DEMO/hq" --name manager --role manager >/dev/null
 start hq --listen "$HUB" --http "$HTTP_PORT"
-for b in tehran-1 shiraz-1 shanghai-1; do start "$b" --upstream "$HUB" --upstream-key "$HUB_KEY"; done
+APP_PORT=${DEMO_APP_PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+echo "$DEMO_PASSWORD" | "$CTL" user add --data "$DEMO/tehran-1" --name sara --role staff >/dev/null
+start tehran-1 --upstream "$HUB" --upstream-key "$HUB_KEY" --http "$APP_PORT"
+for b in shiraz-1 shanghai-1; do start "$b" --upstream "$HUB" --upstream-key "$HUB_KEY"; done
 echo "hub hq listens on $HUB (CURVE); branches tehran-1, shiraz-1, shanghai-1 are connected"
 
 echo "loading sample data at the branches..."
@@ -100,4 +103,5 @@ sleep 1
 "$CTL" report branches --data "$DEMO/hq" --period "$(date +%Y-%m)"
 echo
 echo "HQ dashboard: http://127.0.0.1:$HTTP_PORT/  (user manager, password $DEMO_PASSWORD)"
+echo "tehran-1's branch app: http://127.0.0.1:$APP_PORT/  (user sara, password $DEMO_PASSWORD)"
 echo "Stop the demo with: deploy/demo.sh stop"
