@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "index.h"
+
 #include "../proto/accord_err.h"
 #include "../proto/schema.h"
 #include "entity.h"
@@ -7,6 +8,8 @@
 
 #include <ctype.h>
 #include <string.h>
+
+#define PHONE_MATCH_DIGITS 9 /* a longer phone query matches on its last nine digits */
 
 typedef struct {
     unsigned name, phones, emails, tags, natid; /* field ids, 0 when the kind has none */
@@ -255,6 +258,9 @@ int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *quer
         size_t lead = 0;
         while (lead < n && digits[lead] == '0') lead++;
         if (n - lead >= 3) memmove(digits, digits + lead, n -= lead);
+        /* a country code may be on one side only (+98 912... typed, 0912... stored): the last
+         * nine digits are the subscriber's number in every plan this serves */
+        if (n > PHONE_MATCH_DIGITS) memmove(digits, digits + n - PHONE_MATCH_DIGITS, PHONE_MATCH_DIGITS), n = PHONE_MATCH_DIGITS;
         if (n < 3) return ACCORD_EINVAL;
         prefix[0] = IDX_PHONE;
         for (size_t i = 0; i < n; i++) prefix[1 + i] = (uint8_t)digits[n - 1 - i];

@@ -13,7 +13,8 @@ const T = {
        history: 'History', when: 'When', who: 'Who', changes: 'Changes', signature: 'Signature', pipeline: 'Pipeline',
        mytasks: 'My tasks: today and overdue', conflicts: 'Conflicts to decide', record: 'Record', field: 'Field',
        one: 'One edit', other: 'The other', keep: 'Keep', moveto: 'Move to', done: 'Done', overdue: 'overdue', verified: 'verified',
-       contacts: 'Contacts', notes: 'Notes'},
+       contacts: 'Contacts', notes: 'Notes', badphone: 'A phone number needs at least 5 digits.',
+       bademail: 'An e-mail address looks like name@example.com.'},
   fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', customers: 'مشتریان', search: 'جستجو', name: 'نام',
        phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه', created: 'تاریخ ثبت', add: 'افزودن مشتری', phone: 'تلفن',
        email: 'ایمیل', save: 'ذخیره', saveanyway: 'با این حال ذخیره شود', logcall: 'ثبت تماس', logvisit: 'ثبت بازدید',
@@ -22,7 +23,8 @@ const T = {
        interactions: 'تماس‌ها و بازدیدها', history: 'تاریخچه', when: 'زمان', who: 'کاربر', changes: 'تغییرات', signature: 'امضا',
        pipeline: 'قیف فروش', mytasks: 'کارهای من: امروز و عقب‌افتاده', conflicts: 'تعارض‌ها برای تصمیم', record: 'رکورد',
        field: 'فیلد', one: 'یک ویرایش', other: 'ویرایش دیگر', keep: 'نگه‌داشتن', moveto: 'انتقال به', done: 'انجام شد',
-       overdue: 'عقب‌افتاده', verified: 'تأیید شد', contacts: 'افراد تماس', notes: 'یادداشت‌ها'},
+       overdue: 'عقب‌افتاده', verified: 'تأیید شد', contacts: 'افراد تماس', notes: 'یادداشت‌ها',
+       badphone: 'شماره تلفن دست‌کم ۵ رقم دارد.', bademail: 'ایمیل شبیه name@example.com است.'},
   zh: {title: 'Accord', language: '语言', signout: '退出', customers: '客户', search: '搜索', name: '姓名', phones: '电话',
        emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件', save: '保存',
        saveanyway: '仍然保存', logcall: '记录电话', logvisit: '记录拜访', needname: '请输入姓名。', dupe: '可能已存在：',
@@ -30,7 +32,7 @@ const T = {
        tasks: '任务', interactions: '电话和拜访', history: '历史', when: '时间', who: '用户', changes: '更改', signature: '签名',
        pipeline: '销售漏斗', mytasks: '我的任务：今天和逾期', conflicts: '待决定的冲突', record: '记录', field: '字段',
        one: '一个编辑', other: '另一个', keep: '保留', moveto: '移至', done: '完成', overdue: '逾期', verified: '已验证',
-       contacts: '联系人', notes: '备注'},
+       contacts: '联系人', notes: '备注', badphone: '电话号码至少需要5位数字。', bademail: '电子邮件应类似 name@example.com。'},
 };
 let lang = localStorage.getItem('accord-lang') || 'en', session = null, current = null, confirmDupe = false, digits = {};
 const t = (k) => (T[lang] || T.en)[k] || T.en[k];
@@ -218,11 +220,21 @@ async function log(type) {
   } catch (e) { $('log-message').textContent = e.message; }
 }
 
+// Inline checks while typing; the node checks again on save and its message is shown.
+function digitsOf(s) { return (s.match(/[0-9\u06f0-\u06f9\u0660-\u0669]/g) || []).length; }
+function checkInline() {
+  const phone = $('add-phone').value.trim(), email = $('add-email').value.trim();
+  $('add-phone-hint').textContent = phone && digitsOf(phone) < 5 ? t('badphone') : '';
+  $('add-email-hint').textContent = email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) ? t('bademail') : '';
+  return !$('add-phone-hint').textContent && !$('add-email-hint').textContent;
+}
+
 async function add(ev) {
   ev.preventDefault();
   const name = $('add-name').value.trim(), phone = $('add-phone').value.trim(), email = $('add-email').value.trim();
   const msg = $('add-message');
   if (!name) { msg.textContent = t('needname'); $('add-name').focus(); return; }
+  if (!checkInline()) return;
   try {
     if (!confirmDupe) { // the same matcher as the CLI's search: phone in any format, folded names
       const hits = [];
@@ -270,7 +282,7 @@ async function main() {
   $('q').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(search, 150); });
   $('add').addEventListener('submit', add);
   for (const id of ['add-name', 'add-phone', 'add-email'])
-    $(id).addEventListener('input', () => { confirmDupe = false; $('add-save').textContent = t('save'); $('add-message').textContent = ''; });
+    $(id).addEventListener('input', () => { confirmDupe = false; $('add-save').textContent = t('save'); $('add-message').textContent = ''; checkInline(); });
   $('log-call').addEventListener('click', () => log('call'));
   $('log-visit').addEventListener('click', () => log('visit'));
   $('logout').addEventListener('click', async () => {

@@ -18,6 +18,10 @@ try {
   await Promise.all([page.waitForURL(url + '/'), page.click('#signin')]);
   await page.waitForSelector('#q');
 
+  // inline checks while typing, before anything is sent
+  await page.fill('#add-email', 'not-an-address');
+  if (!(await page.textContent('#add-email-hint')).includes('name@example.com')) problems.push('a malformed e-mail gets no inline hint');
+  await page.fill('#add-email', '');
   await page.fill('#add-name', 'علي كريمي');
   await page.fill('#add-phone', '0912 345 6789');
   await page.click('#add-save');
@@ -27,6 +31,17 @@ try {
   await page.fill('#q', 'علی کریمی'); // Persian ی and ک
   await page.waitForFunction(() => [...document.querySelectorAll('#list tbody th')].some((t) => t.textContent === 'علي كريمي'), null, { timeout: 5000 })
     .catch(() => problems.push('searching with Persian letters did not find the name typed with Arabic ones'));
+
+  // a duplicate warning before saving: the same phone typed otherwise
+  await page.fill('#q', '');
+  await page.fill('#add-name', 'Ali K.');
+  await page.fill('#add-phone', '+98 912 345 6789');
+  await page.click('#add-save');
+  await page.waitForFunction(() => document.getElementById('add-message').textContent.startsWith('Possibly already here'), null, { timeout: 5000 })
+    .catch(async () => problems.push('no duplicate warning before saving: ' + (await page.textContent('#add-message'))));
+  if ((await page.textContent('#add-save')) !== 'Save anyway') problems.push('the save button does not ask to save anyway');
+  await page.fill('#add-name', '');
+  await page.fill('#add-phone', '');
 
   const hostile = '<img src=x onerror=alert(1)>';
   await page.fill('#q', '');
