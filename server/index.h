@@ -2,7 +2,9 @@
  * index: the search index in TBL_INDEX, derived from entity state and changed in the same
  * transaction as the state it indexes. Key: type(1) term 0x00 entity(16), value empty.
  *   WORD   folded name words (prefix search)     GRAM  CJK characters and pairs
- *   PHONE  phone digits reversed (suffix search)  EMAIL lower-cased address (prefix)
+ *   PHONE  phone digits reversed (suffix search: a query drops its leading zeros and keeps at
+ *          most its last 9 digits, so 0912..., +98 912... and 912... meet)
+ *   EMAIL  lower-cased address (prefix)
  *   TAG    folded tag                             BRANCH owning branch   NATID national id
  * Being derived, the index of an entity depends only on its state, so replicas that hold
  * the same state hold the same index. */
