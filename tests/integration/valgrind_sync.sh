@@ -23,7 +23,7 @@ ORG=$("$C" --json org init --out "$W/org.key" | jq -r .org_public_key)
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9 --suppressions=tests/valgrind.supp)
 HTTP=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-echo 'valgrind password' | "$C" user add --data "$W/hub" --name vg >/dev/null
+echo 'valgrind password' | "$C" user add --data "$W/hub" --name vg --role staff >/dev/null
 "${VG[@]}" --log-file="$W/vg-hub.log" "$BUILD/accord-node" --data "$W/hub" --listen "tcp://127.0.0.1:$PORT" --http "$HTTP" 2>"$W/hub.log" &
 H=$!; pids+=("$H")
 "${VG[@]}" --log-file="$W/vg-b1.log" "$BUILD/accord-node" --data "$W/b1" --upstream "tcp://127.0.0.1:$PORT" \
@@ -54,6 +54,9 @@ curl -s -b "$W/jar" "$U/api/report?period=$(date -u +%Y-%m)" | jq -e '.branches 
 curl -s -b "$W/jar" "$U/api/customers" | jq -e '.customers_counted == 6' >/dev/null || fail "customers over HTTP"
 for _ in $(seq 20); do curl -s -b "$W/jar" "$U/metrics" | grep -q '^accord_store_used_bytes' && break; sleep 0.3; done
 curl -s -b "$W/jar" "$U/metrics" | grep -q '^accord_store_used_bytes' || fail "metrics over HTTP"
+CSRF=$(curl -s -b "$W/jar" "$U/api/session" | jq -r .csrf)
+curl -s -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=customer -d name=FromTheApp "$U/api/node/create" | jq -e .ok >/dev/null || fail "a change through the app's API"
+curl -s -b "$W/jar" -G -d kind=customer -d q=FromTheApp "$U/api/node/search" | jq -e '.result | length == 1' >/dev/null || fail "a search through the app's API"
 curl -s -o /dev/null -X POST -d "$(head -c 9000 /dev/zero | tr '\0' a)" "$U/login"
 curl -s -o /dev/null -b "$W/jar" -X POST "$U/logout"
 "$C" revoke --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub b1)" >/dev/null
