@@ -152,8 +152,8 @@ int snapshot_save(store_t *st, const identity_t *id, const char *path, snapshot_
 
 static int fail(snapshot_info_t *info, int rc, const char *path, const snapshot_reader_t *r, const char *what)
 {
-    if (r) snprintf(info->why, sizeof info->why, "%.120s, at byte %ld: %s", path, snapshot_offset(r), what);
-    else snprintf(info->why, sizeof info->why, "%.120s: %s", path, what);
+    if (r) snprintf(info->why, sizeof info->why, "%.120s, at byte %ld: %.150s", path, snapshot_offset(r), what);
+    else snprintf(info->why, sizeof info->why, "%.120s: %.150s", path, what);
     return rc;
 }
 
@@ -340,6 +340,77 @@ static int write_heads(store_txn_t *t, const snapshot_info_t *info)
     return rc;
 }
 
+/* The feed heads a snapshot holds (the frames before its rows), its signature checked first. */
+static int read_heads(const char *path, snapshot_info_t *info)
+{
+    int rc = verify_file(path, info);
+    if (rc) return rc;
+    FILE *f = fopen(path, "rb");
+    if (!f) return fail(info, ACCORD_EIO, path, NULL, strerror(errno));
+    snapshot_reader_t *r = NULL;
+    snap_frame_t fr;
+    if (!(rc = snapshot_reader_open(f, &r, &fr)))
+        while ((rc = snapshot_read(r, &fr)) == 1 && fr.kind != SNAP_ROW)
+            if (fr.kind == SNAP_FEED && (rc = add_feed(info, &fr))) break;
+    if (rc < 0) rc = fail(info, rc, path, r, read_error(rc));
+    else rc = 0;
+    snapshot_reader_close(&r);
+    fclose(f);
+    return rc;
+}
+
+/* Refuses a replacing install that would drop records the snapshot does not hold. */
+static int covers_store(store_t *st, const snapshot_info_t *heads, char *why, size_t cap)
+{
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, false, &t);
+    if (rc) return rc;
+    uint8_t own[ID_LEN];
+    store_val_t v;
+    bool have_own = store_get(t, TBL_META, "origin", 6, &v) == 0 && v.len == ID_LEN;
+    if (have_own) memcpy(own, v.data, ID_LEN);
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_HEADS, NULL, 0, false, &it))) {
+        store_txn_abort(&t);
+        return rc;
+    }
+    store_val_t k;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || v.len < 8) continue;
+        uint64_t held = be64_get(v.data), in_snapshot = snapshot_head_of(heads, k.data);
+        if (held <= in_snapshot) continue;
+        char hex[2 * ID_LEN + 1];
+        crypto_hex(k.data, ID_LEN, hex);
+        if (have_own && !memcmp(k.data, own, ID_LEN))
+            rc = accord_fail(why, cap, ACCORD_EEXISTS,
+                             "this node's own changes up to seq %llu are not all in the snapshot (it holds up to %llu): "
+                             "let them reach the hub, then write a newer snapshot there with 'accordctl compact'",
+                             (unsigned long long)held, (unsigned long long)in_snapshot);
+        else
+            rc = accord_fail(why, cap, ACCORD_EEXISTS,
+                             "this node holds records of feed %.12s up to seq %llu, and the snapshot only up to %llu",
+                             hex, (unsigned long long)held, (unsigned long long)in_snapshot);
+        break;
+    }
+    store_iter_destroy(&it);
+    store_txn_abort(&t);
+    return rc < 0 ? rc : 0;
+}
+
+static int install(store_t *st, const char *path, const uint8_t *want_signer, bool replace, snapshot_info_t *info,
+                   snapshot_progress_fn progress, void *ctx);
+
+int snapshot_install_replacing(store_t *st, const char *path, snapshot_info_t *info)
+{
+    memset(info, 0, sizeof *info);
+    bool cleared;
+    int rc = snapshot_clear_partial(st, &cleared);
+    if (!rc && !(rc = read_heads(path, info))) rc = covers_store(st, info, info->why, sizeof info->why);
+    snapshot_info_free(info);
+    if (rc) return rc;
+    return install(st, path, NULL, true, info, NULL, NULL);
+}
+
 int snapshot_install(store_t *st, const char *path, const uint8_t *want_signer, snapshot_info_t *info,
                      snapshot_progress_fn progress, void *ctx)
 {
@@ -352,9 +423,18 @@ int snapshot_install(store_t *st, const char *path, const uint8_t *want_signer, 
     if (!table_empty(in.t, TBL_HEADS) || !table_empty(in.t, TBL_KINDS)) {
         store_txn_abort(&in.t);
         return accord_fail(info->why, sizeof info->why, ACCORD_EEXISTS,
-                           "this node already holds data: a snapshot only starts an empty node");
+                           "this node already holds data: a snapshot only starts an empty node "
+                           "(or, node stopped, 'accordctl snapshot install --replace')");
     }
     store_txn_abort(&in.t);
+    return install(st, path, want_signer, false, info, progress, ctx);
+}
+
+static int install(store_t *st, const char *path, const uint8_t *want_signer, bool replace, snapshot_info_t *info,
+                   snapshot_progress_fn progress, void *ctx)
+{
+    int rc;
+    installer_t in = {st, NULL, 0};
     if ((rc = verify_file(path, info))) return rc;
     snapshot_info_free(info);
 
@@ -373,6 +453,10 @@ int snapshot_install(store_t *st, const char *path, const uint8_t *want_signer, 
     if ((rc = store_txn_begin(st, NULL, true, &in.t)) ||
         (rc = store_put(in.t, TBL_META, BOOTSTRAP_KEY, sizeof BOOTSTRAP_KEY - 1, "1", 1)))
         goto out;
+    /* replacing: the node's feeds and state go in the transaction that sets the mark */
+    for (size_t i = 0; replace && !rc && i < sizeof installed_tables / sizeof installed_tables[0]; i++)
+        rc = store_clear_table(in.t, installed_tables[i]);
+    if (rc) goto out;
     while ((rc = snapshot_read(r, &fr)) == 1) {
         rc = 0;
         if (fr.kind == SNAP_ROSTER) {

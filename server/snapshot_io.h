@@ -54,6 +54,11 @@ int snapshot_save(store_t *st, const identity_t *id, const char *path, snapshot_
  * holds feeds or state; ACCORD_EPROTO/ESIG/ETOOBIG/EVERSION/EUNKNOWN for a bad file. */
 int snapshot_install(store_t *st, const char *path, const uint8_t *want_signer, snapshot_info_t *info,
                      snapshot_progress_fn progress, void *ctx);
+/* The same over a node that holds data (it lacks records the hub compacted away): refused
+ * unless the snapshot holds everything the node holds of every feed — its own newest
+ * changes included, so nothing is lost — then the node's feeds and state are replaced in
+ * the install's first transaction. The node must be stopped. */
+int snapshot_install_replacing(store_t *st, const char *path, snapshot_info_t *info);
 /* Removes what a cut-short install wrote; true in *cleared if there was one. */
 int snapshot_clear_partial(store_t *st, bool *cleared);
 

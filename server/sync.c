@@ -224,7 +224,6 @@ static int load_origins(sync_t *s)
         }
         store_iter_destroy(&it);
     }
-    s->roster_gen = roster_generation(t);
     store_txn_abort(&t);
     return rc < 0 ? rc : 0;
 }
@@ -1127,8 +1126,9 @@ static void pump(sync_t *s)
                              (unsigned long long)o->base, hex);
                     send_error(s, p, ACCORD_EPURGED,
                                "this node lacks records of feed %.12s up to seq %llu, which the hub compacted away; "
-                               "start it again from an empty data directory with 'accordctl snapshot install' and the "
-                               "hub's %s",
+                               "once its own changes have reached the hub, stop it and start it again from the hub's "
+                               "%s with 'accordctl snapshot install --replace' (run 'accordctl compact' at the hub first "
+                               "for a snapshot that holds them)",
                                hex, (unsigned long long)o->base, SNAPSHOT_FILE);
                     continue;
                 }
@@ -1334,6 +1334,13 @@ sync_t *sync_new(void *zctx, store_t *st, const identity_t *id, oplog_t *log, co
     if ((rc = load_origins(s))) {
         snprintf(err, err_cap, "cannot read the feed heads: %s", accord_strerror(rc));
         goto fail;
+    }
+    /* the roster as of the start; a reload (sync_reload) must not move this mark, or the
+     * changes since the last look would never be sent to the peers */
+    store_txn_t *rt;
+    if (!store_txn_begin(st, NULL, false, &rt)) {
+        s->roster_gen = roster_generation(rt);
+        store_txn_abort(&rt);
     }
     if (cfg->listen) {
         s->zap = zmq_socket(zctx, ZMQ_REP);

@@ -36,6 +36,8 @@ int bundle_cmd(int argc, char **argv, const char *dir, const char *verb);
 
 /* ctl_restore.c: a backup put back, marked to rejoin */
 int restore_cmd(int argc, char **argv, const char *dir);
+/* True if the node in dir runs (its pid file names a live process). */
+bool node_running(const char *dir);
 /* ... and a new feed epoch for a restored node that cannot rejoin */
 int epoch_cmd(int argc, char **argv, const char *dir, const char *verb);
 

@@ -180,16 +180,21 @@ static void print_snapshot(const char *path, const snapshot_info_t *info, const 
 static int install_cmd(int argc, char **argv, const char *dir)
 {
     const char *path = sole_argument(argc, argv, 3);
+    bool replace = has_flag(argc, argv, "--replace");
     if (!dir || !path) {
-        fprintf(stderr, "usage: accordctl snapshot install --data DIR FILE\n");
+        fprintf(stderr, "usage: accordctl snapshot install --data DIR [--replace] FILE\n");
         return 1;
+    }
+    if (replace && node_running(dir)) {
+        fprintf(stderr, "accordctl: the node in %s is running: stop it before replacing its data\n", dir);
+        return 4;
     }
     store_t *st = NULL;
     identity_t *id = NULL;
     int rc = open_node_writable(dir, &st, &id);
     if (rc) return rc;
     snapshot_info_t info;
-    rc = snapshot_install(st, path, NULL, &info, NULL, NULL);
+    rc = replace ? snapshot_install_replacing(st, path, &info) : snapshot_install(st, path, NULL, &info, NULL, NULL);
     int exit_code = 0;
     if (rc) {
         fprintf(stderr, "accordctl: %s; nothing was installed\n", info.why[0] ? info.why : accord_strerror(rc));

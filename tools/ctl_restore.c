@@ -110,7 +110,7 @@ int restore_cmd(int argc, char **argv, const char *dir)
 }
 
 /* True if the node whose data directory is dir runs (its pid file names a live process). */
-static bool node_running(const char *dir)
+bool node_running(const char *dir)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/accord-node.pid", dir);

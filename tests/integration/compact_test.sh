@@ -65,11 +65,28 @@ check "its own changes reach b1" wait_until 20 at b1 customer show "$FRESH_NEW"
 "$CTL" node init --data "$W/stale" --name stale --org-pub "$ORG" >/dev/null
 "$CTL" enroll --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub stale)" --name stale --role branch >/dev/null
 start stale || exit 1
-at stale customer add --name "Offline First" >/dev/null
+OFFLINE_FIRST=$(at stale customer add --name "Offline First")
 stop stale
 start stale --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
 check "a branch holding data but lacking compacted records is told (EPURGED) how to start again" \
     wait_until 20 bash -c "grep -q 'EPURGED' '$W/stale.log' && grep -q 'snapshot install' '$W/stale.log'"
+check "its own changes still reach the hub: nothing it wrote is lost" \
+    wait_until 20 bash -c "ACCORD_DATA='$W/hub' '$ACCORD' customer show $OFFLINE_FIRST >/dev/null"
+check "snapshot install --replace refuses while the node runs" \
+    bash -c "! '$CTL' snapshot install --replace --data '$W/stale' '$W/hub/snapshot.acs' 2>/dev/null"
+stop stale
+"$CTL" snapshot install --replace --data "$W/stale" "$W/hub/snapshot.acs" >/dev/null 2>"$W/err"; rc=$?
+check "a snapshot older than the node's own changes is refused (they would be lost) and says what to do" \
+    bash -c "[ $rc = 4 ] && grep -q 'accordctl compact' '$W/err'"
+"$CTL" compact --data "$W/hub" >/dev/null
+check "with a newer snapshot from the hub, --replace starts the node again" \
+    "$CTL" snapshot install --replace --data "$W/stale" "$W/hub/snapshot.acs"
+start stale --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
+check "it holds its own change and catches up with everyone, with no EPURGED" \
+    wait_until 30 bash -c "ACCORD_DATA='$W/stale' '$ACCORD' customer show $OFFLINE_FIRST >/dev/null && [ \"\$(digest stale)\" = \"\$(digest hub)\" ]"
+AFTER=$(at stale customer add --name "After The Replace")
+check "its feed goes on from the snapshot: a new change reaches the hub" wait_until 20 bash -c "ACCORD_DATA='$W/hub' '$ACCORD' customer show $AFTER >/dev/null"
+check "check passes on it" "$CTL" check --data "$W/stale"
 stop stale
 
 "$CTL" node init --data "$W/b3" --name b3 --org-pub "$ORG" >/dev/null
