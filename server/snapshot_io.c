@@ -388,7 +388,8 @@ static int covers_store(store_t *st, const snapshot_info_t *heads, char *why, si
                              (unsigned long long)held, (unsigned long long)in_snapshot);
         else
             rc = accord_fail(why, cap, ACCORD_EEXISTS,
-                             "this node holds records of feed %.12s up to seq %llu, and the snapshot only up to %llu",
+                             "this node holds records of feed %.12s up to seq %llu, and the snapshot only up to %llu: "
+                             "write a newer snapshot at the hub with 'accordctl compact'",
                              hex, (unsigned long long)held, (unsigned long long)in_snapshot);
         break;
     }

@@ -215,8 +215,8 @@ async function conflicts() {
 async function log(type) {
   try {
     await call('create', {kind: 'interaction', customer: current, type}, true);
-    $('log-message').textContent = t('logged');
     await cardLists(current);
+    $('log-message').textContent = t('logged');
   } catch (e) { $('log-message').textContent = e.message; }
 }
 

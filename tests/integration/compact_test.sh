@@ -76,7 +76,7 @@ check "snapshot install --replace refuses while the node runs" \
     bash -c "! '$CTL' snapshot install --replace --data '$W/stale' '$W/hub/snapshot.acs' 2>/dev/null"
 stop stale
 "$CTL" snapshot install --replace --data "$W/stale" "$W/hub/snapshot.acs" >/dev/null 2>"$W/err"; rc=$?
-check "a snapshot older than the node's own changes is refused (they would be lost) and says what to do" \
+check "a snapshot older than what the node holds is refused (its own changes would be lost) and says what to do" \
     bash -c "[ $rc = 4 ] && grep -q 'accordctl compact' '$W/err'"
 "$CTL" compact --data "$W/hub" >/dev/null
 check "with a newer snapshot from the hub, --replace starts the node again" \
