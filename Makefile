@@ -4,15 +4,16 @@ BUILD ?= build
 PKGS := libzmq lmdb msgpack libsodium libutf8proc libmicrohttpd
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -g -O2
-ALL_CFLAGS := -std=c11 $(WARN) -MMD -MP -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+ALL_CFLAGS := -std=c11 $(WARN) -MMD -MP -I. -Iserver -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) $(EXTRA_CFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS)) -lcsv $(EXTRA_LDFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)
-SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
-CLIENT_SRC := client/accord_client.c client/output.c client/import.c client/export.c client/vcard.c
+# Sources are found by wildcard: a new module needs no edit here.
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c server/*/*.c))
+CLIENT_SRC := $(filter-out client/accord.c,$(wildcard client/*.c))
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
-SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/server/http_assets.o
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/server/http/http_assets.o
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 LIB_PROTO := $(BUILD)/libaccord_proto.a
 LIB_SERVER := $(BUILD)/libaccord_server.a
@@ -33,11 +34,11 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The dashboard's page, script and style, built into the node (tools/embed_web.py).
-$(BUILD)/server/http_assets.c: $(wildcard server/web/*) tools/embed_web.py
+$(BUILD)/server/http/http_assets.c: $(wildcard server/http/web/*) tools/embed_web.py
 	@mkdir -p $(dir $@)
-	python3 tools/embed_web.py server/web $@
-$(BUILD)/server/http_assets.o: $(BUILD)/server/http_assets.c
-	$(CC) $(ALL_CFLAGS) -Iserver -c $< -o $@
+	python3 tools/embed_web.py server/http/web $@
+$(BUILD)/server/http/http_assets.o: $(BUILD)/server/http/http_assets.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB_PROTO): $(PROTO_OBJ)
 	ar rcs $@ $^
@@ -97,7 +98,7 @@ valgrind: $(BINS)
 
 # libFuzzer builds (clang). `make fuzz FUZZ_SECONDS=60` runs each target that long.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(shell pkg-config --cflags $(PKGS))
+FUZZ_CFLAGS := -std=c11 -I. -Iserver -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(shell pkg-config --cflags $(PKGS))
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang EXTRA_CFLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" build-fuzz/libaccord_client.a build-fuzz/libaccord_server.a build-fuzz/libaccord_proto.a

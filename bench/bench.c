@@ -6,15 +6,15 @@
  *  4. search p50/p99 over 100,000 customers with English, Persian and Chinese names
  * Usage: bench BUILD_DIR WORK_DIR */
 #define _POSIX_C_SOURCE 200809L
-#include "../client/accord_client.h"
+#include "client/accord_client.h"
 #include "bench_util.h"
-#include "../proto/accord_err.h"
-#include "../proto/crypto.h"
-#include "../proto/schema.h"
-#include "../server/identity.h"
-#include "../server/index.h"
-#include "../server/oplog.h"
-#include "../server/store.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/schema.h"
+#include "auth/identity.h"
+#include "state/index.h"
+#include "feed/oplog.h"
+#include "store/store.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -14,20 +14,20 @@
  * Environment: BENCH_CHANGES (1000000), BENCH_RATE (1000/s), BENCH_LATENCY_S (10),
  *              BENCH_CONNS (1000). */
 #define _POSIX_C_SOURCE 200809L
-#include "../client/accord_client.h"
+#include "client/accord_client.h"
 #include "bench_util.h"
-#include "../proto/accord_err.h"
-#include "../proto/crypto.h"
-#include "../proto/roster_entry.h"
-#include "../proto/schema.h"
-#include "../proto/wire.h"
-#include "../server/entity.h"
-#include "../server/identity.h"
-#include "../server/kpi.h"
-#include "../server/report.h"
-#include "../server/oplog.h"
-#include "../server/roster.h"
-#include "../server/store.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/roster_entry.h"
+#include "proto/schema.h"
+#include "proto/wire.h"
+#include "state/entity.h"
+#include "auth/identity.h"
+#include "state/kpi.h"
+#include "ops/report.h"
+#include "feed/oplog.h"
+#include "auth/roster.h"
+#include "store/store.h"
 
 #include <fcntl.h>
 #include <pthread.h>

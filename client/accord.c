@@ -4,7 +4,7 @@
  * Exit codes: 0 done; 1 wrong arguments; 2 the node refused (invalid value, not found,
  * ...); 3 the node could not be reached or did not answer; 4 anything else. */
 #define _POSIX_C_SOURCE 200809L
-#include "../proto/accord_err.h"
+#include "proto/accord_err.h"
 #include "accord_client.h"
 #include "export.h"
 #include "import.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include "accord_client.h"
-#include "../proto/accord_err.h"
+#include "proto/accord_err.h"
 
 #include <errno.h>
 #include <stdio.h>

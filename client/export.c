@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include "export.h"
-#include "../proto/accord_err.h"
-#include "../proto/schema.h"
+#include "proto/accord_err.h"
+#include "proto/schema.h"
 #include "accord_client.h"
 #include "output.h"
 

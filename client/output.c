@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _XOPEN_SOURCE 700
 #include "output.h"
-#include "../proto/json.h"
+#include "proto/json.h"
 
 #include <inttypes.h>
 #include <string.h>

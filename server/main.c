@@ -7,22 +7,22 @@
  * once, commits once (one fsync) and only then replies: a reply is an acknowledgement
  * that the change is on disk. Concurrent clients therefore share commits (group commit). */
 #define _POSIX_C_SOURCE 200809L
-#include "../proto/accord_err.h"
-#include "../proto/crypto.h"
-#include "../proto/hlc.h"
-#include "../proto/request.h"
-#include "api.h"
-#include "identity.h"
-#include "log.h"
-#include "oplog.h"
-#include "rejoin.h"
-#include "store.h"
-#include "sync.h"
-#include "snapshot_io.h"
-#include "http.h"
-#include "metrics.h"
-#include "../proto/json.h"
-#include "kpi.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/hlc.h"
+#include "proto/request.h"
+#include "api/api.h"
+#include "auth/identity.h"
+#include "common/log.h"
+#include "feed/oplog.h"
+#include "repl/rejoin.h"
+#include "store/store.h"
+#include "repl/sync.h"
+#include "ops/snapshot_io.h"
+#include "http/http.h"
+#include "http/metrics.h"
+#include "proto/json.h"
+#include "state/kpi.h"
 
 #include <errno.h>
 #include <getopt.h>

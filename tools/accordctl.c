@@ -4,16 +4,16 @@
  * Exit codes: 0 done (and the feed is sound); 1 wrong arguments; 2 the feed or the store
  * has a problem (verify found damage); 3 cannot open the node; 4 other error. */
 #define _POSIX_C_SOURCE 200809L
-#include "../proto/accord_err.h"
-#include "../proto/crypto.h"
-#include "../proto/record.h"
-#include "../server/check.h"
-#include "../server/kpi.h"
-#include "../server/identity.h"
-#include "../server/oplog.h"
-#include "../server/store.h"
-#include "../client/output.h"
-#include "../client/accord_client.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/record.h"
+#include "ops/check.h"
+#include "state/kpi.h"
+#include "auth/identity.h"
+#include "feed/oplog.h"
+#include "store/store.h"
+#include "client/output.h"
+#include "client/accord_client.h"
 
 #include <errno.h>
 #include <fcntl.h>

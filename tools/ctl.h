@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 
-#include "../proto/roster_entry.h"
-#include "../server/identity.h"
-#include "../server/store.h"
+#include "proto/roster_entry.h"
+#include "auth/identity.h"
+#include "store/store.h"
 
 extern bool json; /* --json: one JSON document on stdout */
 

@@ -5,17 +5,17 @@
  * applies it batch by batch exactly as replication would (apply.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
-#include "../client/accord_client.h"
-#include "../client/output.h"
-#include "../proto/accord_err.h"
-#include "../proto/bundle.h"
-#include "../proto/hlc.h"
-#include "../proto/record.h"
-#include "../proto/wire.h"
-#include "../server/apply.h"
-#include "../server/feed_batch.h"
-#include "../server/snapshot_io.h"
-#include "../server/roster.h"
+#include "client/accord_client.h"
+#include "client/output.h"
+#include "proto/accord_err.h"
+#include "proto/bundle.h"
+#include "proto/hlc.h"
+#include "proto/record.h"
+#include "proto/wire.h"
+#include "feed/apply.h"
+#include "feed/feed_batch.h"
+#include "ops/snapshot_io.h"
+#include "auth/roster.h"
 
 #include <errno.h>
 #include <stdio.h>

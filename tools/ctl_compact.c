@@ -2,12 +2,12 @@
  * accordctl compact, horizon and snapshot: freeing what every node has, and starting a
  * new node from a hub's snapshot instead of every record ever written. */
 #define _POSIX_C_SOURCE 200809L
-#include "../client/output.h"
-#include "../proto/accord_err.h"
-#include "../proto/crypto.h"
-#include "../server/compact.h"
-#include "../server/horizon.h"
-#include "../server/snapshot_io.h"
+#include "client/output.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "ops/compact.h"
+#include "repl/horizon.h"
+#include "ops/snapshot_io.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,9 +4,9 @@
  * offline at HQ, never on a branch. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
-#include "../proto/accord_err.h"
-#include "../proto/hlc.h"
-#include "../server/roster.h"
+#include "proto/accord_err.h"
+#include "proto/hlc.h"
+#include "auth/roster.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,12 +2,12 @@
  * accordctl report: per-branch figures for a period from the KPI counters (server/kpi.h,
  * server/report.h), as a table, CSV or JSON with the same numbers. */
 #define _POSIX_C_SOURCE 200809L
-#include "../client/output.h"
-#include "../proto/accord_err.h"
-#include "../proto/hlc.h"
-#include "../proto/schema.h"
-#include "../server/kpi.h"
-#include "../server/report.h"
+#include "client/output.h"
+#include "proto/accord_err.h"
+#include "proto/hlc.h"
+#include "proto/schema.h"
+#include "state/kpi.h"
+#include "ops/report.h"
 
 #include <csv.h>
 #include <stdlib.h>

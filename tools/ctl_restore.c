@@ -4,9 +4,9 @@
  * hub (server/rejoin.h): a restore never forks the node's feed. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
-#include "../client/output.h"
-#include "../proto/accord_err.h"
-#include "../server/rejoin.h"
+#include "client/output.h"
+#include "proto/accord_err.h"
+#include "repl/rejoin.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -3,10 +3,10 @@
  * asked over its local API, and the operator's release of a quarantined feed. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
-#include "../client/accord_client.h"
-#include "../client/output.h"
-#include "../proto/accord_err.h"
-#include "../proto/record.h"
+#include "client/accord_client.h"
+#include "client/output.h"
+#include "proto/accord_err.h"
+#include "proto/record.h"
 
 #include <stdio.h>
 #include <string.h>

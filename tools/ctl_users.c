@@ -3,9 +3,9 @@
  * is read from the first line of standard input, never from the command line (where
  * other users of the machine could read it in the process list). */
 #define _POSIX_C_SOURCE 200809L
-#include "../client/output.h"
-#include "../proto/accord_err.h"
-#include "../server/users.h"
+#include "client/output.h"
+#include "proto/accord_err.h"
+#include "auth/users.h"
 
 #include <sodium.h>
 #include <stdio.h>

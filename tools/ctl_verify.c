@@ -4,10 +4,10 @@
  * the replication link (CURVE, this node's own key) and lists the records that differ. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
-#include "../proto/accord_err.h"
-#include "../proto/record.h"
-#include "../proto/wire.h"
-#include "../server/digest.h"
+#include "proto/accord_err.h"
+#include "proto/record.h"
+#include "proto/wire.h"
+#include "state/digest.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,12 +4,12 @@
  * thrown away. A crash, a sanitizer report or a store error from a refused request fails.
  * Records to aim at: customer 00112233..., deal 00112234... (see seed()). */
 #define _POSIX_C_SOURCE 200809L
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/request.h"
-#include "../../proto/schema.h"
-#include "../../server/api.h"
-#include "../../server/merge.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/request.h"
+#include "proto/schema.h"
+#include "api/api.h"
+#include "state/merge.h"
 
 #include <stdio.h>
 #include <stdlib.h>

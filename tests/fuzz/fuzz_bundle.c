@@ -3,9 +3,9 @@
  * read to the end; every message inside is decoded as accordctl bundle import would.
  * Reads stay within BUNDLE_MAX_MSG; nothing past an authentication failure is used. */
 #define _POSIX_C_SOURCE 200809L
-#include "../../proto/accord_err.h"
-#include "../../proto/bundle.h"
-#include "../../proto/wire.h"
+#include "proto/accord_err.h"
+#include "proto/bundle.h"
+#include "proto/wire.h"
 #include "fuzz_keys.h"
 
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * BOM and delimiter detection, libcsv's parse, header mapping and the check of every row
  * (no node is involved in a dry run). */
 #define _POSIX_C_SOURCE 200809L
-#include "../../client/import.h"
-#include "../../proto/crypto.h"
+#include "client/import.h"
+#include "proto/crypto.h"
 
 #include <stdio.h>
 #include <stdlib.h>

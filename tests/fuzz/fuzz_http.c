@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * libFuzzer target: what the hub's HTTP server reads itself from a request — form fields
  * of a POST body and a Basic Authorization header (libmicrohttpd parses the rest). */
-#include "../../server/http_parse.h"
+#include "http/http_parse.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "../../proto/crypto.h"
+#include "proto/crypto.h"
 
 typedef struct {
     uint8_t node_pk[32], node_sk[64], node_origin[16];

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * libFuzzer target: the feed record decoder and the schema check that every applied
  * record passes. Decoded records must re-encode to the bytes they came from. */
-#include "../../proto/record.h"
-#include "../../proto/schema.h"
+#include "proto/record.h"
+#include "proto/schema.h"
 
 #include <stdlib.h>
 #include <string.h>

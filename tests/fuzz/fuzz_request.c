@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * libFuzzer target: the local API request decoder, then a walk over every argument. */
-#include "../../proto/request.h"
+#include "proto/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

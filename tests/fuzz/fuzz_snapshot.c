@@ -3,8 +3,8 @@
  * the whole-file signature check, then every frame decoded strictly in order. Reads stay
  * within SNAPSHOT_MAX_FRAME; a frame is never trusted before the signature at the end. */
 #define _POSIX_C_SOURCE 200809L
-#include "../../proto/accord_err.h"
-#include "../../proto/snapshot.h"
+#include "proto/accord_err.h"
+#include "proto/snapshot.h"
 
 #include <stdio.h>
 

@@ -3,7 +3,7 @@
  * parameters, escapes, QUOTED-PRINTABLE, bounded lines); every card handed to a callback
  * that reads all its fields. */
 #define _POSIX_C_SOURCE 200809L
-#include "../../client/vcard.h"
+#include "client/vcard.h"
 
 #include <stdint.h>
 #include <string.h>

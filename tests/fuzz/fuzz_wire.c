@@ -5,10 +5,10 @@
  * are fixed (fuzz_keys.h) so that seeds made by make_wire_seeds carry valid signatures
  * and the fuzzer reaches the code behind the signature checks. */
 #define _POSIX_C_SOURCE 200809L
-#include "../../proto/accord_err.h"
-#include "../../proto/wire.h"
-#include "../../server/apply.h"
-#include "../../server/roster.h"
+#include "proto/accord_err.h"
+#include "proto/wire.h"
+#include "feed/apply.h"
+#include "auth/roster.h"
 #include "fuzz_keys.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * Writes seed bundles for fuzz_bundle, sealed to the fixed fuzz node key: an empty one, one
  * holding each file given (e.g. fuzz_wire's seed messages), and one of them cut short.
  * Usage: make_bundle_seeds OUT_DIR MESSAGE_FILE... */
-#include "../../proto/bundle.h"
+#include "proto/bundle.h"
 #include "fuzz_keys.h"
 
 #include <stdio.h>

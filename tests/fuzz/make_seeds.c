@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Writes seed inputs for the fuzz corpora: valid records and requests to mutate from. */
-#include "../../proto/record.h"
-#include "../../proto/schema.h"
+#include "proto/record.h"
+#include "proto/schema.h"
 
 #include <stdio.h>
 #include <string.h>

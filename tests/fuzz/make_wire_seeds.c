@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * Writes seed messages for fuzz_wire: a HELLO, a validly signed BATCH of two records,
  * a ROSTER with a validly signed entry, an ACK, a BEAT, an ERROR, a DIGEST and a SNAP. */
-#include "../../proto/hlc.h"
-#include "../../proto/record.h"
-#include "../../proto/roster_entry.h"
-#include "../../proto/schema.h"
-#include "../../proto/wire.h"
+#include "proto/hlc.h"
+#include "proto/record.h"
+#include "proto/roster_entry.h"
+#include "proto/schema.h"
+#include "proto/wire.h"
 #include "fuzz_keys.h"
 
 #include <stdio.h>

@@ -6,8 +6,8 @@
  *   accord-load DIR missing IDFILE        prints the ids the node does not hold
  * Exit 0 when every call succeeded. */
 #define _POSIX_C_SOURCE 200809L
-#include "../../client/accord_client.h"
-#include "../../proto/accord_err.h"
+#include "client/accord_client.h"
+#include "proto/accord_err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

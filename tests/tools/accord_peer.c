@@ -15,14 +15,14 @@
  *          version   a HELLO of protocol version 99: prints the ERROR's name and message
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/hlc.h"
-#include "../../proto/record.h"
-#include "../../proto/schema.h"
-#include "../../proto/wire.h"
-#include "../../server/identity.h"
-#include "../../server/store.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/hlc.h"
+#include "proto/record.h"
+#include "proto/schema.h"
+#include "proto/wire.h"
+#include "auth/identity.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../server/store.h"
+#include "store/store.h"
 
 static inline char *tmp_dir(void)
 {

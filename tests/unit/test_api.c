@@ -4,11 +4,11 @@
  * resolving one is itself a change that closes it on both. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/schema.h"
-#include "../../server/api.h"
-#include "../../server/merge.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/schema.h"
+#include "api/api.h"
+#include "state/merge.h"
 
 typedef struct {
     char *dir;

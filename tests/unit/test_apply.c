@@ -3,12 +3,12 @@
  * nothing applied when they are damaged, forged, forked or leave a gap. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/schema.h"
-#include "../../server/apply.h"
-#include "../../server/identity.h"
-#include "../../server/oplog.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/schema.h"
+#include "feed/apply.h"
+#include "auth/identity.h"
+#include "feed/oplog.h"
 
 typedef struct {
     char *dir;

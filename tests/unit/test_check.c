@@ -3,11 +3,11 @@
  * field is found and repaired; a damaged feed stops the repair. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/schema.h"
-#include "../../server/check.h"
-#include "../../server/index.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/schema.h"
+#include "ops/check.h"
+#include "state/index.h"
 
 typedef struct {
     char *dir;

@@ -6,15 +6,15 @@
  * refused. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/schema.h"
-#include "../../proto/snapshot.h"
-#include "../../server/check.h"
-#include "../../server/compact.h"
-#include "../../server/digest.h"
-#include "../../server/entity.h"
-#include "../../server/merge.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/schema.h"
+#include "proto/snapshot.h"
+#include "ops/check.h"
+#include "ops/compact.h"
+#include "state/digest.h"
+#include "state/entity.h"
+#include "state/merge.h"
 
 typedef struct {
     char *dir;

@@ -3,13 +3,13 @@
  * with its seq, and search finds what staff type in any script or formatting. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/schema.h"
-#include "../../server/identity.h"
-#include "../../server/index.h"
-#include "../../server/oplog.h"
-#include "../../server/textnorm.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/schema.h"
+#include "auth/identity.h"
+#include "state/index.h"
+#include "feed/oplog.h"
+#include "state/textnorm.h"
 
 typedef struct {
     char *dir;

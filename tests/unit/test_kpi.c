@@ -7,12 +7,12 @@
 
 #include <time.h>
 
-#include "../../proto/accord_err.h"
-#include "../../proto/hlc.h"
-#include "../../proto/schema.h"
-#include "../../server/kpi.h"
-#include "../../server/merge.h"
-#include "../../server/report.h"
+#include "proto/accord_err.h"
+#include "proto/hlc.h"
+#include "proto/schema.h"
+#include "state/kpi.h"
+#include "state/merge.h"
+#include "ops/report.h"
 
 #define MAX_RECS 40
 #define CASES_DEFAULT 400

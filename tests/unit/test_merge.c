@@ -4,10 +4,10 @@
  * value, and a conflict log holding exactly the pairs of ops that share a base. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/schema.h"
-#include "../../server/entity.h"
-#include "../../server/merge.h"
+#include "proto/accord_err.h"
+#include "proto/schema.h"
+#include "state/entity.h"
+#include "state/merge.h"
 
 #define REPLICAS 3
 #define ORIGINS 3

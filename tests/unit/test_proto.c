@@ -2,10 +2,10 @@
  * proto: record codec round trips and refusals, request decoding, field validation. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/record.h"
-#include "../../proto/request.h"
-#include "../../proto/schema.h"
+#include "proto/accord_err.h"
+#include "proto/record.h"
+#include "proto/request.h"
+#include "proto/schema.h"
 
 static void sample_record(record_t *rec)
 {

@@ -3,10 +3,10 @@
  * revocations arrive in, every node ends with the same roster, and a revocation is final. */
 #include "helpers.h"
 
-#include "../../proto/accord_err.h"
-#include "../../proto/crypto.h"
-#include "../../proto/roster_entry.h"
-#include "../../server/roster.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/roster_entry.h"
+#include "auth/roster.h"
 
 #include <sodium.h>
 

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+#include "api/dedupe.h"
+#include "proto/accord_err.h"
+#include "proto/schema.h"
+#include "state/entity.h"
+#include "state/textnorm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 128
+
+enum { WHY_PHONE = 0, WHY_EMAIL = 1, WHY_NAME = 2 };
+static const char *const why_name[] = {"phone", "email", "name"};
+
+typedef struct {
+    char key[KEY_MAX]; /* why(1 char) then the normalised value */
+    uint8_t id[ID_LEN];
+} term_t;
+
+typedef struct {
+    uint8_t a[ID_LEN], b[ID_LEN]; /* a < b */
+    char key[KEY_MAX];
+} hit_t;
+
+typedef struct {
+    term_t *v;
+    size_t n, cap;
+    const uint8_t *id;
+    int why;
+} terms_t;
+
+size_t dedupe_name_key(const char *name, size_t len, char out[DEDUPE_NAME_KEY])
+{
+    static char folded[TEXTNORM_MAX + 1];
+    size_t fl = textnorm_fold(name, len, folded);
+    /* words only: "Ali  Rezaei" and "ali rezaei" are one name */
+    textnorm_token_t tok[32];
+    size_t nt = textnorm_tokens(folded, fl, tok, 32), jl = 0;
+    for (size_t i = 0; i < nt && jl + tok[i].len + 1 < DEDUPE_NAME_KEY; i++) {
+        if (jl && !(tok[i].cjk && tok[i - 1].cjk)) out[jl++] = ' ';
+        memcpy(out + jl, tok[i].s, tok[i].len);
+        jl += tok[i].len;
+    }
+    out[jl] = 0;
+    return jl;
+}
+
+static void push(terms_t *ts, const char *s, size_t len)
+{
+    if (len == 0 || len + 2 > KEY_MAX) return;
+    if (ts->n == ts->cap) {
+        ts->cap = ts->cap ? ts->cap * 2 : 1024;
+        ts->v = realloc(ts->v, ts->cap * sizeof *ts->v);
+        if (!ts->v) abort();
+    }
+    term_t *t = &ts->v[ts->n++];
+    t->key[0] = (char)('0' + ts->why);
+    memcpy(t->key + 1, s, len);
+    t->key[len + 1] = 0;
+    memcpy(t->id, ts->id, ID_LEN);
+}
+
+static int push_elem(void *ctx, const char *elem, size_t len)
+{
+    push(ctx, elem, len);
+    return 0;
+}
+
+/* Phones are kept as typed-then-normalised (+989125551234 or 09125551234): two numbers
+ * are taken for one when their last PHONE_KEY_DIGITS digits agree. */
+#define PHONE_KEY_DIGITS 10
+#define PHONE_MIN_DIGITS 7
+static int push_phone(void *ctx, const char *elem, size_t len)
+{
+    char digits[64];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < sizeof digits; i++)
+        if (elem[i] >= '0' && elem[i] <= '9') digits[n++] = elem[i];
+    if (n < PHONE_MIN_DIGITS) return 0;
+    size_t from = n > PHONE_KEY_DIGITS ? n - PHONE_KEY_DIGITS : 0;
+    push(ctx, digits + from, n - from);
+    return 0;
+}
+
+static int cmp_terms(const void *x, const void *y)
+{
+    const term_t *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    return c ? c : memcmp(a->id, b->id, ID_LEN);
+}
+
+static int cmp_hits(const void *x, const void *y)
+{
+    const hit_t *a = x, *b = y;
+    int c = memcmp(a->a, b->a, ID_LEN);
+    if (!c) c = memcmp(a->b, b->b, ID_LEN);
+    return c ? c : strcmp(a->key, b->key);
+}
+
+typedef struct {
+    size_t first, n; /* a run of hits of one pair */
+} pair_t;
+
+static const hit_t *sorted_hits;
+static int cmp_pairs(const void *x, const void *y)
+{
+    const pair_t *a = x, *b = y;
+    if (a->n != b->n) return a->n > b->n ? -1 : 1;
+    return cmp_hits(&sorted_hits[a->first], &sorted_hits[b->first]);
+}
+
+static void pack_cstr(msgpack_packer *pk, const char *s, size_t n)
+{
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static void pack_hex(msgpack_packer *pk, const uint8_t *id)
+{
+    char hex[2 * ID_LEN + 1];
+    crypto_hex(id, ID_LEN, hex);
+    pack_cstr(pk, hex, 2 * ID_LEN);
+}
+
+static void pack_text_field(store_txn_t *t, msgpack_packer *pk, const uint8_t *id, unsigned field)
+{
+    size_t n = 0;
+    const char *s = entity_text(t, id, field, &n);
+    pack_cstr(pk, s ? s : "", s ? n : 0);
+}
+
+static bool is_live_customer(store_txn_t *t, const uint8_t *id)
+{
+    field_state_t f;
+    return entity_kind(t, id) == KIND_CUSTOMER && !entity_deleted(t, id) &&
+           entity_get(t, id, F_CU_MERGED_INTO, &f) != 0;
+}
+
+int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, size_t cap)
+{
+    terms_t ts = {NULL, 0, 0, NULL, 0};
+    uint8_t prefix = KIND_CUSTOMER;
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    store_val_t k, v;
+    unsigned customers = 0;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != 1 + ID_LEN) continue;
+        const uint8_t *id = (const uint8_t *)k.data + 1;
+        if (!is_live_customer(t, id)) continue;
+        customers++;
+        ts.id = id;
+        ts.why = WHY_PHONE;
+        entity_each_elem(t, id, F_CU_PHONES, push_phone, &ts);
+        ts.why = WHY_EMAIL;
+        entity_each_elem(t, id, F_CU_EMAILS, push_elem, &ts);
+        size_t n;
+        const char *name = entity_text(t, id, F_CU_NAME, &n);
+        if (name) {
+            char joined[DEDUPE_NAME_KEY];
+            size_t jl = dedupe_name_key(name, n, joined);
+            ts.why = WHY_NAME;
+            push(&ts, joined, jl);
+        }
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) {
+        free(ts.v);
+        return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    }
+    qsort(ts.v, ts.n, sizeof *ts.v, cmp_terms);
+
+    hit_t *hits = NULL;
+    size_t n_hits = 0, hits_cap = 0;
+    size_t shared_cap = 64, n_shared = 0;
+    size_t *shared = malloc(shared_cap * sizeof *shared), *shared_n = malloc(shared_cap * sizeof *shared_n);
+    if (!shared || !shared_n) abort();
+    for (size_t i = 0; i < ts.n;) {
+        size_t j = i + 1;
+        while (j < ts.n && !strcmp(ts.v[j].key, ts.v[i].key)) j++;
+        size_t g = j - i;
+        if (g > DEDUPE_MAX_GROUP) {
+            if (n_shared == shared_cap) {
+                shared_cap *= 2;
+                shared = realloc(shared, shared_cap * sizeof *shared);
+                shared_n = realloc(shared_n, shared_cap * sizeof *shared_n);
+                if (!shared || !shared_n) abort();
+            }
+            shared[n_shared] = i;
+            shared_n[n_shared++] = g;
+        } else {
+            for (size_t x = i; x < j; x++)
+                for (size_t y = x + 1; y < j; y++) {
+                    if (!memcmp(ts.v[x].id, ts.v[y].id, ID_LEN)) continue; /* one customer, two equal values */
+                    if (n_hits == hits_cap) {
+                        hits_cap = hits_cap ? hits_cap * 2 : 256;
+                        hits = realloc(hits, hits_cap * sizeof *hits);
+                        if (!hits) abort();
+                    }
+                    hit_t *h = &hits[n_hits++];
+                    memcpy(h->a, ts.v[x].id, ID_LEN); /* sorted by id within a group: a < b */
+                    memcpy(h->b, ts.v[y].id, ID_LEN);
+                    memcpy(h->key, ts.v[x].key, KEY_MAX);
+                }
+        }
+        i = j;
+    }
+    if (n_hits) qsort(hits, n_hits, sizeof *hits, cmp_hits);
+    pair_t *pairs = malloc((n_hits ? n_hits : 1) * sizeof *pairs);
+    if (!pairs) abort();
+    size_t n_pairs = 0;
+    for (size_t i = 0; i < n_hits;) {
+        size_t j = i + 1;
+        while (j < n_hits && !memcmp(hits[j].a, hits[i].a, ID_LEN) && !memcmp(hits[j].b, hits[i].b, ID_LEN)) j++;
+        pairs[n_pairs++] = (pair_t){i, j - i};
+        i = j;
+    }
+    sorted_hits = hits;
+    if (n_pairs) qsort(pairs, n_pairs, sizeof *pairs, cmp_pairs);
+
+    size_t shown = n_pairs < limit ? n_pairs : limit;
+    msgpack_pack_map(pk, 4);
+    pack_cstr(pk, "customers", 9);
+    msgpack_pack_uint32(pk, customers);
+    pack_cstr(pk, "pairs_found", 11);
+    msgpack_pack_uint64(pk, n_pairs);
+    pack_cstr(pk, "pairs", 5);
+    msgpack_pack_array(pk, (uint32_t)shown);
+    for (size_t p = 0; p < shown; p++) {
+        const hit_t *h = &hits[pairs[p].first];
+        msgpack_pack_map(pk, 7);
+        pack_cstr(pk, "a", 1);
+        pack_hex(pk, h->a);
+        pack_cstr(pk, "b", 1);
+        pack_hex(pk, h->b);
+        pack_cstr(pk, "a_name", 6);
+        pack_text_field(t, pk, h->a, F_CU_NAME);
+        pack_cstr(pk, "b_name", 6);
+        pack_text_field(t, pk, h->b, F_CU_NAME);
+        pack_cstr(pk, "a_branch", 8);
+        pack_text_field(t, pk, h->a, F_BRANCH);
+        pack_cstr(pk, "b_branch", 8);
+        pack_text_field(t, pk, h->b, F_BRANCH);
+        pack_cstr(pk, "reasons", 7);
+        msgpack_pack_array(pk, (uint32_t)pairs[p].n);
+        for (size_t r = 0; r < pairs[p].n; r++) {
+            const char *key = h[r].key;
+            char why[KEY_MAX + 16];
+            int len = snprintf(why, sizeof why, "same %s: %s", why_name[key[0] - '0'], key + 1);
+            pack_cstr(pk, why, (size_t)len < sizeof why ? (size_t)len : sizeof why - 1);
+        }
+    }
+    pack_cstr(pk, "shared", 6);
+    msgpack_pack_array(pk, (uint32_t)n_shared);
+    for (size_t s = 0; s < n_shared; s++) {
+        const char *key = ts.v[shared[s]].key;
+        msgpack_pack_map(pk, 3);
+        pack_cstr(pk, "what", 4);
+        pack_cstr(pk, why_name[key[0] - '0'], strlen(why_name[key[0] - '0']));
+        pack_cstr(pk, "value", 5);
+        pack_cstr(pk, key + 1, strlen(key + 1));
+        pack_cstr(pk, "customers", 9);
+        msgpack_pack_uint64(pk, shared_n[s]);
+    }
+    free(pairs);
+    free(hits);
+    free(shared);
+    free(shared_n);
+    free(ts.v);
+    return 0;
+}
+
+/* ---- merging ---------------------------------------------------------------------- */
+
+typedef struct {
+    record_t rec;
+    char bufs[RECORD_MAX_OPS][RECORD_MAX_STR + 1];
+    uint8_t ref[ID_LEN];
+} change_t;
+
+static void change_init(change_t *c, const uint8_t *entity, unsigned kind, const char *author)
+{
+    memset(&c->rec, 0, sizeof c->rec);
+    memcpy(c->rec.entity, entity, ID_LEN);
+    c->rec.kind = (uint8_t)kind;
+    c->rec.author = author;
+    c->rec.author_len = strlen(author);
+}
+
+/* A SET carrying the version this node holds, as every local edit does (api.c). */
+static record_op_t *add_set(store_txn_t *t, change_t *c, unsigned field)
+{
+    if (c->rec.n_ops >= RECORD_MAX_OPS) return NULL;
+    record_op_t *o = &c->rec.ops[c->rec.n_ops++];
+    memset(o, 0, sizeof *o);
+    o->field = (uint8_t)field;
+    o->op = OP_SET;
+    field_state_t f;
+    if (entity_get(t, c->rec.entity, field, &f) == 0) {
+        o->has_base = true;
+        memcpy(o->base, f.version, VERSION_LEN);
+    }
+    return o;
+}
+
+typedef struct {
+    store_txn_t *t;
+    change_t *c;
+    const uint8_t *keep;
+    unsigned field;
+    unsigned added;
+} elem_copy_t;
+
+typedef struct {
+    const char *want;
+    size_t len;
+    bool found;
+} elem_find_t;
+
+static int find_elem(void *ctx, const char *elem, size_t len)
+{
+    elem_find_t *f = ctx;
+    f->found = f->len == len && memcmp(f->want, elem, len) == 0;
+    return f->found; /* stops at the first match */
+}
+
+static int copy_elem(void *ctx, const char *elem, size_t len)
+{
+    elem_copy_t *e = ctx;
+    char s[RECORD_MAX_STR + 1];
+    if (len > RECORD_MAX_STR) return 0;
+    memcpy(s, elem, len);
+    s[len] = 0;
+    elem_find_t find = {s, len, false};
+    entity_each_elem(e->t, e->keep, e->field, find_elem, &find);
+    if (find.found) return 0; /* it has it already */
+    if (e->c->rec.n_ops >= RECORD_MAX_OPS) return 0;
+    record_op_t *o = &e->c->rec.ops[e->c->rec.n_ops];
+    memset(o, 0, sizeof *o);
+    o->field = (uint8_t)e->field;
+    o->op = OP_ADD;
+    memcpy(e->c->bufs[e->c->rec.n_ops], s, len + 1);
+    o->val = (value_t){VAL_STR, 0, e->c->bufs[e->c->rec.n_ops], len};
+    e->c->rec.n_ops++;
+    e->added++;
+    return 0;
+}
+
+int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t keep[ID_LEN],
+                 const uint8_t other[ID_LEN], dedupe_merge_t *out, char *msg, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    if (!memcmp(keep, other, ID_LEN)) return accord_fail(msg, cap, ACCORD_EINVAL, "a customer cannot be merged into itself");
+    if (!is_live_customer(t, keep) || !is_live_customer(t, other))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "both must be customers that are neither deleted nor merged already");
+    static change_t c;
+    int rc;
+    /* every record pointing at the other customer now points at the kept one */
+    static const unsigned refs[][2] = {{KIND_CONTACT, F_CO_CUSTOMER}, {KIND_DEAL, F_DE_CUSTOMER},
+        {KIND_TASK, F_TA_RELATED}, {KIND_INTERACTION, F_IN_CUSTOMER}, {KIND_NOTE, F_NO_RELATED}};
+    for (unsigned r = 0; r < sizeof refs / sizeof refs[0]; r++) {
+        uint8_t prefix = (uint8_t)refs[r][0];
+        store_iter_t *it;
+        if ((rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it)))
+            return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+        store_val_t k, v;
+        /* ids first: appending while iterating the same table would move the cursor */
+        uint8_t (*ids)[ID_LEN] = NULL;
+        size_t n = 0, idcap = 0;
+        while ((rc = store_iter_next(it, &k, &v)) == 1) {
+            if (k.len != 1 + ID_LEN) continue;
+            const uint8_t *id = (const uint8_t *)k.data + 1;
+            field_state_t f;
+            if (entity_get(t, id, refs[r][1], &f) || f.val.type != VAL_REF || memcmp(f.val.s, other, ID_LEN)) continue;
+            if (n == idcap) {
+                idcap = idcap ? idcap * 2 : 64;
+                ids = realloc(ids, idcap * ID_LEN);
+                if (!ids) abort();
+            }
+            memcpy(ids[n++], id, ID_LEN);
+        }
+        store_iter_destroy(&it);
+        for (size_t i = 0; rc >= 0 && i < n; i++) {
+            change_init(&c, ids[i], refs[r][0], author);
+            memcpy(c.ref, keep, ID_LEN);
+            record_op_t *o = add_set(t, &c, refs[r][1]);
+            o->val = (value_t){VAL_REF, 0, (const char *)c.ref, ID_LEN};
+            if ((rc = oplog_append(log, t, &c.rec))) break;
+            out->moved++;
+        }
+        free(ids);
+        if (rc < 0) return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+    }
+    /* the kept customer gains the other's phones, e-mails, tags and what it lacks */
+    change_init(&c, keep, KIND_CUSTOMER, author);
+    static const unsigned sets[] = {F_CU_PHONES, F_CU_EMAILS, F_CU_TAGS};
+    for (unsigned i = 0; i < 3; i++) {
+        elem_copy_t e = {t, &c, keep, sets[i], 0};
+        entity_each_elem(t, other, sets[i], copy_elem, &e);
+        out->copied += e.added;
+    }
+    static const unsigned regs[] = {F_CU_ADDRESS, F_CU_CITY, F_CU_NATID, F_CU_SEGMENT, F_CU_SOURCE, F_CU_ASSIGNED,
+                                    F_CU_CONSENT_EMAIL, F_CU_CONSENT_SMS};
+    for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+        field_state_t mine, theirs;
+        if (entity_get(t, keep, regs[i], &mine) == 0 && mine.val.type != VAL_NIL) continue;
+        if (entity_get(t, other, regs[i], &theirs) || theirs.val.type == VAL_NIL) continue;
+        record_op_t *o = add_set(t, &c, regs[i]);
+        if (!o) break;
+        o->val = theirs.val;
+        if (theirs.val.type == VAL_STR && theirs.val.len <= RECORD_MAX_STR) {
+            memcpy(c.bufs[c.rec.n_ops - 1], theirs.val.s, theirs.val.len);
+            o->val.s = c.bufs[c.rec.n_ops - 1];
+        }
+        out->copied++;
+    }
+    if (c.rec.n_ops && (rc = oplog_append(log, t, &c.rec)))
+        return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+    /* the other becomes a tombstone that points at the kept one */
+    change_init(&c, other, KIND_CUSTOMER, author);
+    memcpy(c.ref, keep, ID_LEN);
+    record_op_t *o = add_set(t, &c, F_CU_MERGED_INTO);
+    o->val = (value_t){VAL_REF, 0, (const char *)c.ref, ID_LEN};
+    o = add_set(t, &c, F_DELETED);
+    o->val = (value_t){VAL_BOOL, 1, NULL, 0};
+    if ((rc = oplog_append(log, t, &c.rec)))
+        return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+    return 0;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+#include "feed/apply.h"
+#include "proto/accord_err.h"
+#include "state/merge.h"
+#include "proto/hlc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEAD_VAL_LEN (8 + 32 + CRYPTO_SIG_LEN)
+
+static int refuse(apply_result_t *res, int code, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int refuse(apply_result_t *res, int code, uint64_t seq, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->why, sizeof res->why, fmt, ap);
+    va_end(ap);
+    res->bad_seq = seq;
+    return code;
+}
+
+int apply_head(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t *seq, uint8_t hash[32])
+{
+    store_val_t v;
+    int rc = store_get(t, TBL_HEADS, origin, ID_LEN, &v);
+    if (rc == ACCORD_ENOTFOUND) {
+        *seq = 0;
+        memset(hash, 0, 32);
+        return 0;
+    }
+    if (rc) return rc;
+    if (v.len != HEAD_VAL_LEN) return ACCORD_ESTORE;
+    *seq = be64_get(v.data);
+    memcpy(hash, (const uint8_t *)v.data + 8, 32);
+    return 0;
+}
+
+static void feed_key(uint8_t key[ID_LEN + 8], const uint8_t *origin, uint64_t seq)
+{
+    memcpy(key, origin, ID_LEN);
+    be64_put(key + ID_LEN, seq);
+}
+
+int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
+                const apply_batch_t *b, uint64_t hlc_limit, apply_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    if (b->n == 0) return refuse(res, ACCORD_EPROTO, 0, "the batch holds no records");
+    if (b->n > APPLY_MAX_RECORDS)
+        return refuse(res, ACCORD_ETOOBIG, 0, "the batch holds %u records; at most %d", b->n, APPLY_MAX_RECORDS);
+
+    /* 1. every record on its own, and the links between them */
+    uint8_t (*hash)[32] = malloc((size_t)b->n * 32);
+    if (!hash) abort();
+    static record_t rec; /* large; the single writer thread owns it */
+    uint64_t first = 0;
+    uint8_t first_prev[32];
+    int rc = 0;
+    for (unsigned i = 0; i < b->n && !rc; i++) {
+        if (b->lens[i] > RECORD_MAX_BYTES || record_decode(b->recs[i], b->lens[i], &rec)) {
+            rc = refuse(res, ACCORD_EPROTO, first ? first + i : 0, "record %u of the batch cannot be decoded", i + 1);
+            break;
+        }
+        if (i == 0) {
+            first = rec.seq;
+            memcpy(first_prev, rec.prev, 32);
+        }
+        if (memcmp(rec.origin, origin, ID_LEN))
+            rc = refuse(res, ACCORD_EPROTO, rec.seq, "record %llu names another origin", (unsigned long long)rec.seq);
+        else if (rec.seq != first + i)
+            rc = refuse(res, ACCORD_EPROTO, rec.seq, "the batch is not contiguous at record %llu",
+                        (unsigned long long)rec.seq);
+        else if (i > 0 && memcmp(rec.prev, hash[i - 1], 32))
+            rc = refuse(res, ACCORD_ECHAIN, rec.seq, "record %llu does not link to the record before it",
+                        (unsigned long long)rec.seq);
+        crypto_record_hash(b->recs[i], b->lens[i], hash[i]);
+        if (!rc && hlc_limit && rec.hlc > hlc_limit)
+            rc = refuse(res, ACCORD_EFUTURE, rec.seq,
+                        "record %llu is stamped %.1f s ahead of this node's clock: check the origin's clock (NTP); "
+                        "the batch applies once the clocks agree", (unsigned long long)rec.seq,
+                        (double)(HLC_MS(rec.hlc) - HLC_MS(hlc_limit)) / 1000.0);
+        if (rec.hlc > res->max_hlc) res->max_hlc = rec.hlc;
+    }
+    uint64_t last = first + b->n - 1;
+
+    /* 2. one signature covers the whole batch through the chain */
+    if (!rc && crypto_head_verify(pk, origin, last, hash[b->n - 1], b->sig))
+        rc = refuse(res, ACCORD_ESIG, last, "the signature over record %llu does not verify with the origin's key",
+                    (unsigned long long)last);
+
+    /* 3. against what this node holds */
+    uint64_t head_seq;
+    uint8_t head_hash[32];
+    if (!rc) rc = apply_head(t, origin, &head_seq, head_hash);
+    if (!rc && first > head_seq + 1)
+        rc = refuse(res, ACCORD_EGAP, head_seq + 1, "records %llu to %llu are missing before this batch",
+                    (unsigned long long)head_seq + 1, (unsigned long long)first - 1);
+    /* records at or behind a compaction base are no longer stored: the base's hash stands
+     * for them (and the batch's own chain links what comes before it to that record) */
+    uint64_t base = 0;
+    store_val_t bv;
+    if (!rc && store_get(t, TBL_BASES, origin, ID_LEN, &bv) == 0 && bv.len >= 40) base = be64_get(bv.data);
+    for (uint64_t s = first; !rc && s <= last && s <= head_seq; s++) {
+        uint8_t key[ID_LEN + 8], held[32];
+        store_val_t v;
+        if (s <= base) {
+            if (s == base && memcmp((const uint8_t *)bv.data + 8, hash[s - first], 32))
+                rc = refuse(res, ACCORD_EFORK, s, "record %llu differs from the one this node holds: the origin's feed forked",
+                            (unsigned long long)s);
+            else
+                res->held++;
+            continue;
+        }
+        feed_key(key, origin, s);
+        if ((rc = store_get(t, TBL_FEED, key, sizeof key, &v))) {
+            if (rc == ACCORD_ENOTFOUND) rc = refuse(res, ACCORD_ESTORE, s, "record %llu is under the head but not stored",
+                                                    (unsigned long long)s);
+            break;
+        }
+        crypto_record_hash(v.data, v.len, held);
+        if (memcmp(held, hash[s - first], 32))
+            rc = refuse(res, ACCORD_EFORK, s, "record %llu differs from the one this node holds: the origin's feed forked",
+                        (unsigned long long)s);
+        else
+            res->held++;
+    }
+    /* Where the batch overlaps what is held, the held records matched byte for byte, so the
+     * first new one follows the stored head through them; otherwise it must link to it. */
+    if (!rc && first == head_seq + 1 && memcmp(first_prev, head_hash, 32))
+        rc = refuse(res, ACCORD_EFORK, first, "record %llu does not follow this node's record %llu: the feed forked",
+                    (unsigned long long)first, (unsigned long long)head_seq);
+
+    /* 4. write: new records, then the head they reach */
+    for (uint64_t s = head_seq + 1; !rc && s <= last; s++) {
+        unsigned i = (unsigned)(s - first);
+        uint8_t key[ID_LEN + 8];
+        feed_key(key, origin, s);
+        if (record_decode(b->recs[i], b->lens[i], &rec) || (rc = merge_apply(t, &rec))) {
+            if (!rc || rc == ACCORD_EPROTO)
+                rc = refuse(res, ACCORD_EPROTO, s, "record %llu breaks the schema", (unsigned long long)s);
+            break;
+        }
+        if ((rc = store_put(t, TBL_FEED, key, sizeof key, b->recs[i], b->lens[i]))) break;
+        res->applied++;
+    }
+    if (!rc && last > head_seq) {
+        uint8_t val[HEAD_VAL_LEN], key[ID_LEN + 8];
+        be64_put(val, last);
+        memcpy(val + 8, hash[b->n - 1], 32);
+        memcpy(val + 40, b->sig, CRYPTO_SIG_LEN);
+        feed_key(key, origin, last);
+        if (!(rc = store_put(t, TBL_HEADS, origin, ID_LEN, val, sizeof val)))
+            rc = store_put(t, TBL_CHECKPTS, key, sizeof key, b->sig, CRYPTO_SIG_LEN);
+    }
+    res->head_seq = rc ? 0 : (last > head_seq ? last : head_seq);
+    free(hash);
+    return rc;
+}

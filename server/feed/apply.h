@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT
+ * apply: takes a batch of another node's feed — a contiguous run of its records as the
+ * exact bytes it wrote, plus its signature over the last one — checks it against what this
+ * node already holds of that feed, and applies the new records. The replication link and
+ * file bundles both feed batches through here.
+ *
+ * Checks, all before anything is written, in this order:
+ *   every record decodes canonically, names the origin, and seqs are contiguous (EPROTO);
+ *   each record's prev is the hash of the one before it (ECHAIN);
+ *   the signature verifies over (origin, last seq, hash of last record) (ESIG);
+ *   against the stored head: records this node holds must be byte-identical (else EFORK),
+ *   the first new record must chain to the stored head (else EFORK), and the batch may not
+ *   start after seq head+1 (EGAP).
+ * Then, in the caller's transaction: each new record is stored and merged, and the origin's
+ * head and a checkpoint advance to the batch's last record (the version vector entry moves
+ * with the records it covers). A batch wholly held already applies nothing and is not an
+ * error: replays are harmless, and res says so. */
+#ifndef ACCORD_APPLY_H
+#define ACCORD_APPLY_H
+
+#include "proto/crypto.h"
+#include "proto/record.h"
+#include "store/store.h"
+
+#define APPLY_MAX_RECORDS 4096 /* records in one batch */
+
+typedef struct {
+    const uint8_t *const *recs; /* record bytes, seq order */
+    const size_t *lens;
+    unsigned n;
+    uint8_t sig[CRYPTO_SIG_LEN]; /* the origin's signature over its last record */
+} apply_batch_t;
+
+typedef struct {
+    unsigned applied;    /* new records stored and merged */
+    unsigned held;       /* records this node already had, identical */
+    uint64_t head_seq;   /* the origin's head after the batch */
+    uint64_t bad_seq;    /* on refusal, the seq at fault (0 if none in particular) */
+    uint64_t max_hlc;    /* the newest HLC among the records applied */
+    char why[200];       /* on refusal, a sentence for the operator */
+} apply_result_t;
+
+/* The head this node holds for origin: seq 0 and zero hash if none. */
+int apply_head(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t *seq, uint8_t hash[32]);
+
+/* Checks b, a batch of origin's feed signed with pk, and applies its new records in t.
+ * hlc_limit (0: none) bounds a remote clock: a new record stamped later than it refuses
+ * the batch with ACCORD_EFUTURE, so a node whose clock runs ahead cannot win every later
+ * edit; its batch applies once this node's clock has caught up, and the refusal is reported.
+ * Returns 0, or a refusal (ACCORD_EPROTO, ECHAIN, ESIG, EFORK, EGAP, ETOOBIG, EFUTURE) with res
+ * saying why, or a store error. On any error t must be aborted: the checks above come
+ * before any write, but a record whose entity is stored with another kind is found only
+ * while merging. Not for this node's own feed (its oplog holds that head in memory). */
+int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
+                const apply_batch_t *b, uint64_t hlc_limit, apply_result_t *res);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT
+ * http: the hub's dashboard and JSON endpoints over HTTP (libmicrohttpd), on loopback
+ * unless told otherwise. It runs in libmicrohttpd's own thread and only reads the store
+ * (LMDB read transactions); what lives in the writer thread's memory (sync sessions,
+ * latencies) reaches it as text the main loop publishes once a second.
+ *
+ *   GET  /login, POST /login (user, password: Argon2id, users.h) -> session cookie
+ *        (HttpOnly, SameSite=Strict, 8 h idle); POST /logout needs the X-CSRF-Token header
+ *   GET  / (dashboard), /app.js, /app.css                         session
+ *   GET  /api/session, /api/report?period=&branch=, /api/daily?period=&branch=, /api/sync,
+ *        /api/customers?currency=&branch=&top= (RFM segments, top customers)   session (JSON)
+ *   GET  /metrics (Prometheus text)                               session or Basic auth
+ *   GET  /api/node/VERB?ARGS (get, list, search, history, conflicts, status, dupes) and
+ *   POST /api/node/VERB (create, update, delete, resolve, merge; form body; X-CSRF-Token;
+ *        staff or admin): the node's own API, as the signed-in user — the branch app (/app,
+ *        '/' on a branch) works through them
+ * Anything else is 404; a request without a valid session is 401 (pages: 303 to /login). */
+#ifndef ACCORD_HTTP_H
+#define ACCORD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store/store.h"
+
+typedef struct http http_t;
+
+/* Listens on "PORT" (127.0.0.1) or "ADDRESS:PORT" (IPv4). NULL with err filled on failure. */
+http_t *http_start(store_t *st, const char *node_name, bool hub, const char *listen, char *err, size_t cap);
+/* What the writer thread knows: sync status as JSON and the Prometheus text (copied). */
+void http_publish(http_t *h, const char *sync_json, size_t sync_len, const char *metrics, size_t metrics_len);
+void http_stop(http_t **h);
+
+#endif

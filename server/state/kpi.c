@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include "state/kpi.h"
+#include "proto/accord_err.h"
+#include "proto/hlc.h"
+#include "proto/schema.h"
+#include "state/entity.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+int kpi_use_time_zone(store_t *st)
+{
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, false, &t);
+    if (rc) return rc;
+    store_val_t v;
+    char tz[80] = "UTC";
+    if (store_get(t, TBL_META, "tz", 2, &v) == 0 && v.len > 0 && v.len < sizeof tz - 1) {
+        tz[0] = ':'; /* a name from the tz database, as TZ=:Asia/Tehran */
+        memcpy(tz + 1, v.data, v.len);
+        tz[v.len + 1] = 0;
+    }
+    store_txn_abort(&t);
+    setenv("TZ", tz, 1);
+    tzset();
+    return 0;
+}
+
+static uint32_t day_number(int year, int mon, int mday)
+{
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_mday = mday;
+    tm.tm_hour = 12;
+    time_t utc = timegm(&tm);
+    return utc < 0 ? 0 : (uint32_t)(utc / 86400) + 1;
+}
+
+uint32_t kpi_day_of_ms(uint64_t ms)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&s, &tm)) return 0;
+    return day_number(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+uint32_t kpi_day_of_date(const char *s, size_t len)
+{
+    int y, m, d;
+    char buf[11];
+    if (len < 10) return 0;
+    memcpy(buf, s, 10);
+    buf[10] = 0;
+    if (sscanf(buf, "%4d-%2d-%2d", &y, &m, &d) != 3 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) return 0;
+    return day_number(y, m, d);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) to ms since the epoch, 0 if malformed. */
+static uint64_t ms_of_datetime(const char *s, size_t len)
+{
+    int y, mo, d, h, mi, se;
+    char buf[21];
+    if (len < 20) return 0;
+    memcpy(buf, s, 20);
+    buf[20] = 0;
+    if (sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &se) != 6) return 0;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = se;
+    time_t utc = timegm(&tm);
+    return utc < 0 ? 0 : (uint64_t)utc * 1000;
+}
+
+bool kpi_field_counted(unsigned kind, unsigned field)
+{
+    if (field <= F_CREATED) return kind == KIND_CUSTOMER || kind == KIND_DEAL || kind == KIND_TASK ||
+                                   kind == KIND_INTERACTION || kind == KIND_IMPORT;
+    switch (kind) {
+    case KIND_CUSTOMER: return field == F_CU_PHONES || field == F_CU_EMAILS || field == F_CU_ASSIGNED;
+    case KIND_DEAL:
+        return field == F_DE_STAGE || field == F_DE_AMOUNT || field == F_DE_CURRENCY || field == F_DE_PROBABILITY ||
+               field == F_DE_LOST_REASON || field == F_DE_CUSTOMER;
+    case KIND_TASK: return field == F_TA_DUE || field == F_TA_DONE;
+    case KIND_INTERACTION: return field == F_IN_TYPE || field == F_IN_WHEN || field == F_IN_CUSTOMER;
+    case KIND_IMPORT: return field == F_IM_ROWS || field == F_IM_ROWS_REJECTED;
+    default: return false;
+    }
+}
+
+typedef struct {
+    kpi_terms_t *out;
+    const char *branch;
+    size_t branch_len;
+} builder_t;
+
+static void add(builder_t *b, kpi_metric_t m, uint32_t day, const char *extra, size_t extra_len, int64_t amount)
+{
+    kpi_terms_t *o = b->out;
+    if (o->n == KPI_MAX_TERMS || amount == 0) return;
+    size_t blen = b->branch_len > 64 ? 64 : b->branch_len;
+    if (extra_len > 200) extra_len = 200;
+    uint8_t *k = o->key[o->n];
+    size_t n = 0;
+    k[n++] = (uint8_t)m;
+    memcpy(k + n, b->branch, blen);
+    n += blen;
+    k[n++] = 0;
+    k[n++] = (uint8_t)(day >> 24), k[n++] = (uint8_t)(day >> 16), k[n++] = (uint8_t)(day >> 8), k[n++] = (uint8_t)day;
+    memcpy(k + n, extra, extra_len);
+    n += extra_len;
+    o->len[o->n] = (uint16_t)n;
+    o->amount[o->n++] = amount;
+}
+
+static const char *text(store_txn_t *t, const uint8_t *id, unsigned field, size_t *len)
+{
+    const char *s = entity_text(t, id, field, len);
+    if (!s) *len = 0;
+    return s ? s : "";
+}
+
+static bool int_field(store_txn_t *t, const uint8_t *id, unsigned field, int64_t *out, uint64_t *set_ms)
+{
+    field_state_t f;
+    if (entity_get(t, id, field, &f) || (f.val.type != VAL_INT && f.val.type != VAL_BOOL)) return false;
+    *out = f.val.i;
+    if (set_ms) *set_ms = HLC_MS(version_hlc(f.version));
+    return true;
+}
+
+static bool has_elem_cb_found;
+static int has_elem_cb(void *ctx, const char *elem, size_t len)
+{
+    (void)ctx, (void)elem, (void)len;
+    has_elem_cb_found = true;
+    return 1; /* one is enough */
+}
+
+static bool has_elem(store_txn_t *t, const uint8_t *id, unsigned field)
+{
+    has_elem_cb_found = false;
+    entity_each_elem(t, id, field, has_elem_cb, NULL);
+    return has_elem_cb_found;
+}
+
+static uint32_t created_day(store_txn_t *t, const uint8_t *id, uint64_t *ms)
+{
+    size_t len;
+    const char *s = text(t, id, F_CREATED, &len);
+    *ms = ms_of_datetime(s, len);
+    return *ms ? kpi_day_of_ms(*ms) : 0;
+}
+
+static void set_link(kpi_terms_t *o, const uint8_t *customer, unsigned link, uint64_t ms, const uint8_t *entity,
+                     int64_t amount, const char *currency, size_t cur_len)
+{
+    o->has_link = true;
+    memcpy(o->link_key, customer, ID_LEN);
+    o->link_key[ID_LEN] = (uint8_t)link;
+    be64_put(o->link_key + ID_LEN + 1, ms);
+    memcpy(o->link_key + ID_LEN + 9, entity, ID_LEN);
+    o->link_amount = amount;
+    if (cur_len > 8) cur_len = 8;
+    memcpy(o->link_currency, currency, cur_len);
+    o->link_currency[cur_len] = 0;
+}
+
+static bool ref_field(store_txn_t *t, const uint8_t *id, unsigned field, uint8_t out[ID_LEN])
+{
+    field_state_t f;
+    if (entity_get(t, id, field, &f) || f.val.type != VAL_REF || f.val.len != ID_LEN) return false;
+    memcpy(out, f.val.s, ID_LEN);
+    return true;
+}
+
+int kpi_customer_links(store_txn_t *t, const uint8_t customer[ID_LEN], kpi_customer_links_t *out,
+                       int (*won_fn)(void *ctx, const char *currency, int64_t amount), void *ctx)
+{
+    memset(out, 0, sizeof *out);
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_CUSTLINKS, customer, ID_LEN, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN + 1 + 8 + ID_LEN || v.len < 8) continue;
+        const uint8_t *key = k.data;
+        uint64_t ms = be64_get(key + ID_LEN + 1);
+        if (ms > out->last_ms) out->last_ms = ms;
+        if (key[ID_LEN] == KPI_LINK_INTERACTION) {
+            if (!out->interactions++) out->first_interaction_ms = ms; /* keys are in time order */
+        } else if (key[ID_LEN] == KPI_LINK_WON) {
+            out->won++;
+            char cur[9];
+            size_t cl = v.len - 8 > 8 ? 8 : v.len - 8;
+            memcpy(cur, (const uint8_t *)v.data + 8, cl);
+            cur[cl] = 0;
+            if (won_fn && (rc = won_fn(ctx, cur, (int64_t)be64_get(v.data)))) break;
+        }
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
+}
+
+static void customer_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    uint64_t ms;
+    uint32_t day = created_day(t, id, &ms);
+    add(b, KPI_CUSTOMERS_NEW, day, "", 0, 1);
+    add(b, KPI_CUSTOMERS, 0, "", 0, 1);
+    kpi_customer_links_t links;
+    if (kpi_customer_links(t, id, &links, NULL, NULL) == 0 && links.interactions && ms) {
+        add(b, KPI_RESPONDED, day, "", 0, 1);
+        uint64_t first = links.first_interaction_ms;
+        add(b, KPI_RESPONSE_HOURS, day, "", 0, first > ms ? (int64_t)((first - ms) / 3600000) : 0);
+    }
+    if (has_elem(t, id, F_CU_PHONES)) add(b, KPI_WITH_PHONE, 0, "", 0, 1);
+    if (has_elem(t, id, F_CU_EMAILS)) add(b, KPI_WITH_EMAIL, 0, "", 0, 1);
+    size_t len;
+    text(t, id, F_CU_ASSIGNED, &len);
+    if (len) add(b, KPI_WITH_OWNER, 0, "", 0, 1);
+}
+
+static void deal_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    uint64_t created_ms, stage_ms = 0;
+    add(b, KPI_DEALS_NEW, created_day(t, id, &created_ms), "", 0, 1);
+    field_state_t st;
+    const char *stage = "";
+    size_t stage_len = 0;
+    if (entity_get(t, id, F_DE_STAGE, &st) == 0 && st.val.type == VAL_STR) {
+        stage = st.val.s;
+        stage_len = st.val.len;
+        stage_ms = HLC_MS(version_hlc(st.version));
+    }
+    int64_t amount = 0, prob = 0;
+    int_field(t, id, F_DE_AMOUNT, &amount, NULL);
+    int_field(t, id, F_DE_PROBABILITY, &prob, NULL);
+    size_t cur_len;
+    const char *cur = text(t, id, F_DE_CURRENCY, &cur_len);
+    bool won = stage_len == 3 && strncasecmp(stage, "won", 3) == 0;
+    bool lost = stage_len == 4 && strncasecmp(stage, "lost", 4) == 0;
+    uint8_t customer[ID_LEN];
+    if (won && ref_field(t, id, F_DE_CUSTOMER, customer))
+        set_link(b->out, customer, KPI_LINK_WON, stage_ms, id, amount, cur, cur_len);
+    if (won) {
+        uint32_t day = kpi_day_of_ms(stage_ms);
+        add(b, KPI_DEALS_WON, day, "", 0, 1);
+        add(b, KPI_WON_VALUE, day, cur, cur_len, amount);
+        if (created_ms && stage_ms > created_ms) add(b, KPI_CLOSE_DAYS, day, "", 0, (int64_t)((stage_ms - created_ms) / 86400000));
+    } else if (lost) {
+        uint32_t day = kpi_day_of_ms(stage_ms);
+        size_t rlen;
+        const char *reason = text(t, id, F_DE_LOST_REASON, &rlen);
+        add(b, KPI_DEALS_LOST, day, "", 0, 1);
+        add(b, KPI_LOST_REASON, day, reason, rlen, 1);
+    } else {
+        char extra[64 + 1 + 8];
+        size_t sl = stage_len > 64 ? 64 : stage_len, cl = cur_len > 8 ? 8 : cur_len;
+        memcpy(extra, stage, sl);
+        extra[sl] = 0;
+        memcpy(extra + sl + 1, cur, cl);
+        add(b, KPI_PIPELINE, 0, extra, sl + 1 + cl, amount);
+        add(b, KPI_PIPELINE_WEIGHTED, 0, extra, sl + 1 + cl, amount * prob / 100);
+        add(b, KPI_PIPELINE_DEALS, 0, stage, sl, 1);
+    }
+}
+
+static void task_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    size_t len;
+    const char *due = text(t, id, F_TA_DUE, &len);
+    uint32_t day = kpi_day_of_date(due, len);
+    int64_t done = 0;
+    uint64_t done_ms = 0;
+    int_field(t, id, F_TA_DONE, &done, &done_ms);
+    add(b, KPI_TASKS_DUE, day, "", 0, 1);
+    if (done) add(b, KPI_TASKS_DONE, kpi_day_of_ms(done_ms), "", 0, 1);
+    else add(b, KPI_TASKS_OPEN, day, "", 0, 1);
+}
+
+static void interaction_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    size_t wlen, tlen;
+    const char *when = text(t, id, F_IN_WHEN, &wlen);
+    uint64_t ms = ms_of_datetime(when, wlen);
+    if (!ms) created_day(t, id, &ms);
+    const char *type = text(t, id, F_IN_TYPE, &tlen);
+    add(b, KPI_INTERACTIONS, ms ? kpi_day_of_ms(ms) : 0, type, tlen, 1);
+    uint8_t customer[ID_LEN];
+    if (ms && ref_field(t, id, F_IN_CUSTOMER, customer)) set_link(b->out, customer, KPI_LINK_INTERACTION, ms, id, 0, "", 0);
+}
+
+static void import_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    uint64_t ms;
+    uint32_t day = created_day(t, id, &ms);
+    int64_t rows = 0, rejected = 0;
+    int_field(t, id, F_IM_ROWS, &rows, NULL);
+    int_field(t, id, F_IM_ROWS_REJECTED, &rejected, NULL);
+    add(b, KPI_IMPORT_ROWS, day, "", 0, rows);
+    add(b, KPI_IMPORT_REJECTED, day, "", 0, rejected);
+}
+
+int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms_t *out)
+{
+    out->n = 0;
+    out->has_link = false;
+    if (kind != KIND_CUSTOMER && kind != KIND_DEAL && kind != KIND_TASK && kind != KIND_INTERACTION &&
+        kind != KIND_IMPORT)
+        return 0;
+    if (entity_kind(t, id) != (int)kind || entity_deleted(t, id)) return 0;
+    builder_t b = {out, NULL, 0};
+    b.branch = text(t, id, F_BRANCH, &b.branch_len);
+    switch (kind) {
+    case KIND_CUSTOMER: customer_terms(t, id, &b); break;
+    case KIND_DEAL: deal_terms(t, id, &b); break;
+    case KIND_TASK: task_terms(t, id, &b); break;
+    case KIND_IMPORT: import_terms(t, id, &b); break;
+    default: interaction_terms(t, id, &b); break;
+    }
+    return 0;
+}
+
+static int add_amount(store_txn_t *t, const uint8_t *key, size_t len, int64_t delta)
+{
+    if (delta == 0) return 0;
+    store_val_t v;
+    int64_t have = 0;
+    int rc = store_get(t, TBL_KPI, key, len, &v);
+    if (rc == 0 && v.len == 8) have = (int64_t)be64_get(v.data);
+    else if (rc && rc != ACCORD_ENOTFOUND) return rc;
+    int64_t now = have + delta;
+    if (now == 0) return store_del(t, TBL_KPI, key, len);
+    uint8_t val[8];
+    be64_put(val, (uint64_t)now);
+    return store_put(t, TBL_KPI, key, len, val, sizeof val);
+}
+
+static int apply_diff(store_txn_t *t, const kpi_terms_t *before, const kpi_terms_t *after)
+{
+    int rc = 0;
+    bool same_before[KPI_MAX_TERMS] = {false}, same_after[KPI_MAX_TERMS] = {false};
+    for (unsigned i = 0; i < before->n; i++) /* most changes leave most terms as they were */
+        for (unsigned j = 0; j < after->n; j++)
+            if (!same_after[j] && before->len[i] == after->len[j] && before->amount[i] == after->amount[j] &&
+                memcmp(before->key[i], after->key[j], after->len[j]) == 0) {
+                same_before[i] = same_after[j] = true;
+                break;
+            }
+    for (unsigned i = 0; i < before->n && !rc; i++)
+        if (!same_before[i]) rc = add_amount(t, before->key[i], before->len[i], -before->amount[i]);
+    for (unsigned i = 0; i < after->n && !rc; i++)
+        if (!same_after[i]) rc = add_amount(t, after->key[i], after->len[i], after->amount[i]);
+    return rc;
+}
+
+static bool same_link(const kpi_terms_t *a, const kpi_terms_t *b)
+{
+    return a->has_link == b->has_link &&
+           (!a->has_link || (!memcmp(a->link_key, b->link_key, sizeof a->link_key) && a->link_amount == b->link_amount &&
+                             !strcmp(a->link_currency, b->link_currency)));
+}
+
+/* Moves an entity's row in its customers' links, and those customers' own terms with it
+ * (a first response time reads the links): each customer's terms are taken before the
+ * rows move and after. */
+static int move_link(store_txn_t *t, const kpi_terms_t *before, const kpi_terms_t *after)
+{
+    static kpi_terms_t was[2], now[2]; /* the single writer thread owns them */
+    const uint8_t *cust[2] = {before->has_link ? before->link_key : NULL, after->has_link ? after->link_key : NULL};
+    if (cust[0] && cust[1] && !memcmp(cust[0], cust[1], ID_LEN)) cust[1] = NULL; /* the same customer */
+    int rc = 0;
+    for (int i = 0; i < 2 && !rc; i++)
+        if (cust[i]) rc = kpi_terms(t, cust[i], KIND_CUSTOMER, &was[i]);
+    if (!rc && before->has_link) rc = store_del(t, TBL_CUSTLINKS, before->link_key, sizeof before->link_key);
+    if (!rc && after->has_link) {
+        uint8_t val[8 + 8];
+        be64_put(val, (uint64_t)after->link_amount);
+        size_t cl = strlen(after->link_currency);
+        memcpy(val + 8, after->link_currency, cl);
+        rc = store_put(t, TBL_CUSTLINKS, after->link_key, sizeof after->link_key, val, 8 + cl);
+    }
+    for (int i = 0; i < 2 && !rc; i++)
+        if (cust[i] && !(rc = kpi_terms(t, cust[i], KIND_CUSTOMER, &now[i]))) rc = apply_diff(t, &was[i], &now[i]);
+    return rc;
+}
+
+int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kpi_terms_t *before)
+{
+    static kpi_terms_t after; /* the single writer thread owns it */
+    int rc = kpi_terms(t, id, kind, &after);
+    if (!rc) rc = apply_diff(t, before, &after);
+    if (!rc && !same_link(before, &after)) rc = move_link(t, before, &after);
+    return rc;
+}
+
+int kpi_rebuild(store_txn_t *t, const char *tz)
+{
+    int rc = tz ? store_put(t, TBL_META, "tz", 2, tz, strlen(tz)) : 0;
+    if (!rc) rc = store_clear_table(t, TBL_KPI);
+    if (!rc) rc = store_clear_table(t, TBL_CUSTLINKS);
+    if (rc) return rc;
+    if (tz) {
+        char env[80];
+        snprintf(env, sizeof env, ":%s", tz);
+        setenv("TZ", env, 1);
+        tzset();
+    }
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it))) return rc;
+    store_val_t k, v;
+    static kpi_terms_t none;
+    uint8_t (*ids)[ID_LEN] = NULL; /* collected first: a cursor does not outlive writes under it */
+    uint8_t *kinds = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || v.len != 1) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            ids = realloc(ids, cap * ID_LEN);
+            kinds = realloc(kinds, cap);
+            if (!ids || !kinds) abort();
+        }
+        memcpy(ids[n], k.data, ID_LEN);
+        kinds[n++] = *(const uint8_t *)v.data;
+    }
+    store_iter_destroy(&it);
+    /* every entity is already stored, so links go in first and then each entity's terms
+     * (kpi_update would also move each customer's terms with its links: counted twice) */
+    static kpi_terms_t terms;
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        if (!(rc = kpi_terms(t, ids[i], kinds[i], &terms)) && terms.has_link) rc = move_link(t, &none, &terms);
+    if (rc >= 0) rc = store_clear_table(t, TBL_KPI); /* what the link moves counted */
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        if (!(rc = kpi_terms(t, ids[i], kinds[i], &terms))) rc = apply_diff(t, &none, &terms);
+    free(ids);
+    free(kinds);
+    return rc < 0 ? rc : 0;
+}

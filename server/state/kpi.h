@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT
+ * kpi: the per-branch counters behind `accordctl report`, kept in TBL_KPI in the same
+ * transaction as the state they count, the way the search index is (index.h). Each entity
+ * contributes a few terms (key, amount) that depend only on its current state; merging a
+ * record takes the entity's terms before and after and adds the difference. So a report
+ * over any period sums a few thousand keys instead of reading a million records, and
+ * replicas that hold the same state hold the same counters (given the same time zone).
+ *
+ *   key   = metric(1) branch 0x00 day(4 BE) extra     value = amount, int64 (8 BE)
+ *   day   = days since 1970-01-01 in the node's report time zone, plus 1 (0: "no day",
+ *           for counts of what is, such as the open pipeline)
+ *
+ * Days come from the state, never from the clock of the node applying it: a customer's
+ * `created`, an interaction's `when`, a task's `due`, and the time of the change that set
+ * a deal's stage to Won or Lost or a task's `done` (the HLC of that field's version). A
+ * stage counts as won or lost by its name ("won", "lost", any case). */
+#ifndef ACCORD_KPI_H
+#define ACCORD_KPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/record.h"
+#include "store/store.h"
+
+typedef enum {
+    KPI_CUSTOMERS_NEW = 1, /* day created */
+    KPI_INTERACTIONS,      /* day when; extra: type */
+    KPI_DEALS_NEW,         /* day created */
+    KPI_DEALS_WON,         /* day won */
+    KPI_WON_VALUE,         /* day won; extra: currency; amount in minor units */
+    KPI_CLOSE_DAYS,        /* day won; amount: whole days from created to won */
+    KPI_DEALS_LOST,        /* day lost */
+    KPI_LOST_REASON,       /* day lost; extra: reason */
+    KPI_PIPELINE,          /* no day; extra: stage 0x00 currency; amount of open deals */
+    KPI_PIPELINE_WEIGHTED, /* as above, amount x probability / 100 */
+    KPI_PIPELINE_DEALS,    /* no day; extra: stage; open deals */
+    KPI_TASKS_DUE,         /* day due */
+    KPI_TASKS_OPEN,        /* day due, not done: overdue is what lies before today */
+    KPI_TASKS_DONE,        /* day done */
+    KPI_CUSTOMERS,         /* no day: live customers */
+    KPI_WITH_PHONE,        /* no day: ... with a phone */
+    KPI_WITH_EMAIL,        /* no day: ... with an e-mail */
+    KPI_WITH_OWNER,        /* no day: ... assigned to someone */
+    KPI_RESPONDED,         /* day created: customers with an interaction */
+    KPI_RESPONSE_HOURS,    /* day created: whole hours from created to the first interaction */
+    KPI_IMPORT_ROWS,       /* day of the import run: rows read */
+    KPI_IMPORT_REJECTED,   /* day of the import run: rows refused */
+    KPI_METRIC_COUNT
+} kpi_metric_t;
+
+#define KPI_MAX_TERMS 16
+#define KPI_KEY_MAX (1 + 64 + 1 + 4 + 200)
+
+/* What an interaction or a won deal adds to its customer's history (TBL_CUSTLINKS), for
+ * first response times and RFM: a row per link, keyed by time, present while it holds. */
+enum { KPI_LINK_INTERACTION = 1, KPI_LINK_WON = 2 };
+
+typedef struct {
+    unsigned n;
+    uint16_t len[KPI_MAX_TERMS];
+    int64_t amount[KPI_MAX_TERMS];
+    uint8_t key[KPI_MAX_TERMS][KPI_KEY_MAX];
+    bool has_link;               /* the entity's row in its customer's links */
+    uint8_t link_key[ID_LEN + 1 + 8 + ID_LEN];
+    int64_t link_amount;
+    char link_currency[9];
+} kpi_terms_t;
+
+/* The first and last link time of a customer (0 if none) and how many links it has. */
+typedef struct {
+    uint64_t first_interaction_ms, last_ms;
+    uint64_t interactions, won;
+} kpi_customer_links_t;
+int kpi_customer_links(store_txn_t *t, const uint8_t customer[ID_LEN], kpi_customer_links_t *out,
+                       int (*won_fn)(void *ctx, const char *currency, int64_t amount), void *ctx);
+
+/* True if a change to this field of this kind can change the entity's terms (so does
+ * the entity's creation, whatever the fields). */
+bool kpi_field_counted(unsigned kind, unsigned field);
+/* The terms of the entity's current state (none when deleted or of an uncounted kind). */
+int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms_t *out);
+/* Adds the difference between the entity's current terms and before to TBL_KPI. */
+int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kpi_terms_t *before);
+
+/* The report time zone: the meta value "tz" (an IANA name such as Asia/Tehran), UTC if
+ * none. Call once at start, before any KPI is computed, in every process that computes
+ * them (the node, and accordctl for check and reports). */
+int kpi_use_time_zone(store_t *st);
+/* Sets the report time zone (meta "tz") and derives every entity's counters again in t. */
+int kpi_rebuild(store_txn_t *t, const char *tz);
+/* Day number (as in the key) of a time in ms since the epoch, in the report time zone. */
+uint32_t kpi_day_of_ms(uint64_t ms);
+/* Day number of "YYYY-MM-DD" (a calendar date: no zone), 0 if malformed. */
+uint32_t kpi_day_of_date(const char *s, size_t len);
+
+#endif

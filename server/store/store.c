@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include "store/store.h"
+#include "proto/accord_err.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Big enough for tens of millions of records; LMDB only reserves address space.
+ * ACCORD_MAP_MB overrides it (valgrind, for one, cannot reserve 64 GiB). */
+#define STORE_MAP_SIZE (64ULL << 30)
+
+static uint64_t map_size(void)
+{
+    const char *mb = getenv("ACCORD_MAP_MB");
+    if (!mb || !*mb) return STORE_MAP_SIZE;
+    char *end;
+    unsigned long long v = strtoull(mb, &end, 10);
+    if (*end || v < 16 || v > (1ULL << 26)) {
+        log_warn("ACCORD_MAP_MB=%s is not a size from 16 to 67108864 MiB; using 64 GiB", mb);
+        return STORE_MAP_SIZE;
+    }
+    return (uint64_t)v << 20;
+}
+
+static const char *const table_names[TBL_COUNT] = {
+    "meta", "fields", "kinds", "bykind", "feed", "checkpts",
+    "heads", "index", "history", "siblings", "conflicts", "resolved",
+    "roster", "quarantine", "rejects", "acked", "bases", "graves", "kpi", "users", "custlinks",
+};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[TBL_COUNT];
+    char *dir;
+};
+
+struct store_txn {
+    MDB_txn *txn;
+    store_t *st;
+};
+
+struct store_iter {
+    MDB_cursor *cur;
+    const uint8_t *prefix; /* copied below */
+    size_t plen;
+    bool reverse;
+    bool started;
+    uint8_t prefix_buf[64];
+    uint8_t start_buf[64]; /* forward walks may start after the prefix's first key */
+    size_t slen;
+};
+
+static int map_err(int rc, const char *what)
+{
+    if (rc == 0) return 0;
+    if (rc == MDB_NOTFOUND) return ACCORD_ENOTFOUND;
+    log_error("store: %s: %s (LMDB %d)", what, mdb_strerror(rc), rc);
+    if (rc == MDB_MAP_FULL || rc == ENOSPC) return ACCORD_EFULL;
+    if (rc == EACCES || rc == ENOENT) return ACCORD_EIO;
+    return ACCORD_ESTORE;
+}
+
+int store_open(const char *dir, unsigned flags, store_t **out)
+{
+    store_t *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    int rc;
+    unsigned env_flags = MDB_NOTLS;
+    if (flags & STORE_RDONLY) env_flags |= MDB_RDONLY;
+    if (flags & STORE_NOSYNC) env_flags |= MDB_NOSYNC;
+    if ((rc = mdb_env_create(&st->env)) || (rc = mdb_env_set_maxdbs(st->env, TBL_COUNT)) ||
+        (rc = mdb_env_set_mapsize(st->env, map_size())) ||
+        (rc = mdb_env_set_maxreaders(st->env, 256)) ||
+        (rc = mdb_env_open(st->env, dir, env_flags, 0600))) {
+        rc = map_err(rc, dir);
+        goto fail;
+    }
+    MDB_txn *txn;
+    if ((rc = mdb_txn_begin(st->env, NULL, flags & STORE_RDONLY ? MDB_RDONLY : 0, &txn))) {
+        rc = map_err(rc, "begin");
+        goto fail;
+    }
+    for (int i = 0; i < TBL_COUNT; i++) {
+        rc = mdb_dbi_open(txn, table_names[i], flags & STORE_RDONLY ? 0 : MDB_CREATE, &st->dbi[i]);
+        if (rc) {
+            mdb_txn_abort(txn);
+            rc = map_err(rc, table_names[i]);
+            goto fail;
+        }
+    }
+    if ((rc = mdb_txn_commit(txn))) {
+        rc = map_err(rc, "open commit");
+        goto fail;
+    }
+    st->dir = strdup(dir);
+    *out = st;
+    return 0;
+fail:
+    if (st->env) mdb_env_close(st->env);
+    free(st);
+    return rc;
+}
+
+void store_close(store_t **pst)
+{
+    store_t *st = *pst;
+    if (!st) return;
+    mdb_env_close(st->env);
+    free(st->dir);
+    free(st);
+    *pst = NULL;
+}
+
+int store_txn_begin(store_t *st, store_txn_t *parent, bool write, store_txn_t **out)
+{
+    store_txn_t *t = malloc(sizeof *t);
+    if (!t) abort();
+    t->st = st;
+    int rc = mdb_txn_begin(st->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc) {
+        free(t);
+        return map_err(rc, "txn begin");
+    }
+    *out = t;
+    return 0;
+}
+
+int store_txn_commit(store_txn_t **pt)
+{
+    store_txn_t *t = *pt;
+    *pt = NULL;
+    int rc = mdb_txn_commit(t->txn);
+    free(t);
+    return map_err(rc, "commit");
+}
+
+void store_txn_abort(store_txn_t **pt)
+{
+    store_txn_t *t = *pt;
+    if (!t) return;
+    mdb_txn_abort(t->txn);
+    free(t);
+    *pt = NULL;
+}
+
+int store_get(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, store_val_t *v)
+{
+    MDB_val key = {klen, (void *)k}, val;
+    int rc = mdb_get(t->txn, t->st->dbi[tbl], &key, &val);
+    if (rc) return rc == MDB_NOTFOUND ? ACCORD_ENOTFOUND : map_err(rc, table_names[tbl]);
+    v->data = val.mv_data;
+    v->len = val.mv_size;
+    return 0;
+}
+
+int store_put(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, const void *v,
+              size_t vlen)
+{
+    MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
+    return map_err(mdb_put(t->txn, t->st->dbi[tbl], &key, &val, 0), table_names[tbl]);
+}
+
+int store_del(store_txn_t *t, store_table_t tbl, const void *k, size_t klen)
+{
+    MDB_val key = {klen, (void *)k};
+    int rc = mdb_del(t->txn, t->st->dbi[tbl], &key, NULL);
+    return rc == MDB_NOTFOUND ? 0 : map_err(rc, table_names[tbl]);
+}
+
+int store_clear_all(store_txn_t *t)
+{
+    for (int i = 0; i < TBL_COUNT; i++) {
+        int rc = mdb_drop(t->txn, t->st->dbi[i], 0);
+        if (rc) return map_err(rc, "drop");
+    }
+    return 0;
+}
+
+int store_clear_table(store_txn_t *t, store_table_t tbl)
+{
+    return map_err(mdb_drop(t->txn, t->st->dbi[tbl], 0), table_names[tbl]);
+}
+
+const char *store_table_name(store_table_t tbl)
+{
+    return (unsigned)tbl < TBL_COUNT ? table_names[tbl] : "?";
+}
+
+int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t plen,
+                   bool reverse, store_iter_t **out)
+{
+    if (plen > sizeof((store_iter_t *)0)->prefix_buf) return ACCORD_EINVAL;
+    store_iter_t *it = calloc(1, sizeof *it);
+    if (!it) abort();
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tbl], &it->cur);
+    if (rc) {
+        free(it);
+        return map_err(rc, "cursor");
+    }
+    if (plen) memcpy(it->prefix_buf, prefix, plen);
+    it->prefix = it->prefix_buf;
+    it->plen = plen;
+    it->reverse = reverse;
+    *out = it;
+    return 0;
+}
+
+int store_iter_seek(store_iter_t *it, const void *start, size_t slen)
+{
+    if (it->started || it->reverse || slen > sizeof it->start_buf || slen < it->plen ||
+        memcmp(start, it->prefix, it->plen))
+        return ACCORD_EINVAL;
+    memcpy(it->start_buf, start, slen);
+    it->slen = slen;
+    return 0;
+}
+
+/* The first key after every key that starts with the prefix: the prefix "incremented". */
+static bool prefix_successor(const uint8_t *p, size_t n, uint8_t *out, size_t *out_len)
+{
+    memcpy(out, p, n);
+    while (n > 0) {
+        if (out[n - 1] != 0xff) {
+            out[n - 1]++;
+            *out_len = n;
+            return true;
+        }
+        n--;
+    }
+    return false;
+}
+
+int store_iter_next(store_iter_t *it, store_val_t *key, store_val_t *val)
+{
+    MDB_val k, v;
+    int rc;
+    if (!it->started) {
+        it->started = true;
+        if (!it->reverse) {
+            k.mv_data = it->slen ? (void *)it->start_buf : (void *)it->prefix;
+            k.mv_size = it->slen ? it->slen : it->plen;
+            rc = k.mv_size ? mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE)
+                          : mdb_cursor_get(it->cur, &k, &v, MDB_FIRST);
+        } else {
+            uint8_t succ[64];
+            size_t slen;
+            if (it->plen && prefix_successor(it->prefix, it->plen, succ, &slen)) {
+                k.mv_data = succ;
+                k.mv_size = slen;
+                rc = mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE);
+                if (rc == 0) rc = mdb_cursor_get(it->cur, &k, &v, MDB_PREV);
+                else if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(it->cur, &k, &v, MDB_LAST);
+            } else {
+                rc = mdb_cursor_get(it->cur, &k, &v, MDB_LAST);
+            }
+        }
+    } else {
+        rc = mdb_cursor_get(it->cur, &k, &v, it->reverse ? MDB_PREV : MDB_NEXT);
+    }
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return map_err(rc, "cursor get");
+    if (k.mv_size < it->plen || memcmp(k.mv_data, it->prefix, it->plen) != 0) return 0;
+    key->data = k.mv_data;
+    key->len = k.mv_size;
+    val->data = v.mv_data;
+    val->len = v.mv_size;
+    return 1;
+}
+
+void store_iter_destroy(store_iter_t **pit)
+{
+    store_iter_t *it = *pit;
+    if (!it) return;
+    mdb_cursor_close(it->cur);
+    free(it);
+    *pit = NULL;
+}
+
+int store_backup(store_t *st, const char *dir)
+{
+    return map_err(mdb_env_copy2(st->env, dir, MDB_CP_COMPACT), dir);
+}
+
+int store_free_bytes(store_t *st, uint64_t *bytes)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_stat stat;
+    *bytes = 0;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc) return map_err(rc, "free list");
+    mdb_env_stat(st->env, &stat);
+    if (!(rc = mdb_cursor_open(txn, 0 /* LMDB's free-page table */, &cur))) {
+        MDB_val k, v;
+        uint64_t pages = 0;
+        while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+            if (v.mv_size >= sizeof(size_t)) { /* a page-number list, its length first */
+                size_t n;
+                memcpy(&n, v.mv_data, sizeof n);
+                pages += n;
+            }
+        mdb_cursor_close(cur);
+        if (rc == MDB_NOTFOUND) rc = 0;
+        *bytes = pages * stat.ms_psize;
+    }
+    mdb_txn_abort(txn);
+    return map_err(rc, "free list");
+}
+
+void store_usage(store_t *st, uint64_t *used, uint64_t *limit)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_env_info(st->env, &info);
+    mdb_env_stat(st->env, &stat);
+    *used = (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
+    *limit = info.me_mapsize;
+}
+
+const char *store_dir(const store_t *st)
+{
+    return st->dir;
+}
