@@ -41,11 +41,11 @@ $(BUILD)/server/http/http_assets.o: $(BUILD)/server/http/http_assets.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB_PROTO): $(PROTO_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(LIB_SERVER): $(SERVER_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(LIB_CLIENT): $(CLIENT_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/accord-node: $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)

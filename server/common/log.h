@@ -7,14 +7,6 @@
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define LOG_PRINTF(a, b)
-/* Checks a condition that only a bug can break, in every build: logs file:line, aborts.
- * Never for input from a peer, a file or a user; those get an error code. */
-#define ACCORD_ASSERT(cond)                                                              \
-    do {                                                                                 \
-        if (!(cond)) log_assert_fail(#cond, __FILE__, __LINE__);                         \
-    } while (0)
-void log_assert_fail(const char *cond, const char *file, int line) __attribute__((noreturn));
-
 #endif
 
 typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level_t;
@@ -33,5 +25,11 @@ void log_msg(log_level_t level, const char *fmt, ...) LOG_PRINTF(2, 3);
         if (!(cond)) log_assert_fail(#cond, __FILE__, __LINE__);                         \
     } while (0)
 void log_assert_fail(const char *cond, const char *file, int line) __attribute__((noreturn));
+/* The same for checks too costly for release builds: only where NDEBUG is not defined. */
+#ifdef NDEBUG
+#define ACCORD_DASSERT(cond) ((void)0)
+#else
+#define ACCORD_DASSERT(cond) ACCORD_ASSERT(cond)
+#endif
 
 #endif

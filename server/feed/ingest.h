@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT
+ * ingest: the one door through which a batch of another node's feed enters this store,
+ * whether it came over the replication link (repl/) or in a bundle file (bundle_in.h).
+ * Both call ingest_batch and, for a refusal, ingest_record_refusal, so the same admission
+ * rules hold and every refusal is kept and shown by `accordctl sync status`.
+ *
+ * Admission, in this order, before anything is written:
+ *   this node's own feed only while it rejoins from its hub (else EFORK: a restored node);
+ *   not a quarantined feed (EQUARANTINE: it forked, TBL_QUARANTINE);
+ *   an enrolled origin (EUNKNOWN) that is not revoked (EREVOKED);
+ * then apply_batch's checks and merge (apply.h) in a transaction nested in the caller's, so a
+ * refused batch takes nothing else with it; a batch wholly held already is EREPLAY. */
+#ifndef ACCORD_INGEST_H
+#define ACCORD_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "feed/apply.h"
+#include "store/store.h"
+
+/* The source of refusals that came in a bundle file, in TBL_REJECTS' peer column. */
+extern const uint8_t INGEST_SOURCE_BUNDLE[ID_LEN];
+
+typedef struct {
+    const uint8_t *self;     /* this node's origin (ID_LEN bytes) */
+    bool own_feed_ok;        /* rejoining from its hub: records of its own feed are expected */
+    uint64_t hlc_limit;      /* apply_batch's bound on a remote clock (0: none) */
+    const char *own_feed_why; /* the sentence for an unexpected own-feed batch; NULL: the default */
+} ingest_policy_t;
+
+/* Admits and applies b, a batch of origin's feed, in a transaction nested in parent (a write
+ * transaction of the caller's on st). Returns 0 with res filled, the batch committed into parent;
+ * or a refusal code (EFORK, EQUARANTINE, EUNKNOWN, EREVOKED, EREPLAY, apply_batch's codes) or
+ * a store error, with why (a sentence for the operator) and res->bad_seq set, and nothing of
+ * this batch in parent. */
+int ingest_batch(store_t *st, store_txn_t *parent, const ingest_policy_t *pol, const uint8_t origin[ID_LEN],
+                 const apply_batch_t *b, apply_result_t *res, char *why, size_t why_cap);
+
+/* Keeps a refusal: the latest one per (source, feed, code) in TBL_REJECTS, in its own write
+ * transaction (call it with no other write transaction open). A fork of another node's
+ * feed also quarantines that feed in TBL_QUARANTINE and returns *quarantined = true. */
+int ingest_record_refusal(store_t *st, const uint8_t self[ID_LEN], const uint8_t source[ID_LEN],
+                          const uint8_t origin[ID_LEN], int code, uint64_t seq, const char *why,
+                          uint64_t now_ms, bool *quarantined);
+
+#endif
