@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT
+ * ingest: sync and bundle import share one admission path. A bundle carrying records of a
+ * feed that sync quarantined is refused and the refusal kept, exactly as sync refuses it;
+ * the same bundle applies once the quarantine is lifted, and a second import holds it. */
+#include "helpers.h"
+
+#include "auth/identity.h"
+#include "auth/roster.h"
+#include "feed/bundle_in.h"
+#include "feed/ingest.h"
+#include "feed/oplog.h"
+#include "proto/accord_err.h"
+#include "proto/bundle.h"
+#include "proto/crypto.h"
+#include "proto/roster_entry.h"
+#include "proto/schema.h"
+#include "proto/wire.h"
+
+#include <sodium.h>
+
+typedef struct {
+    char *dir;
+    char path[160];
+    store_t *st;
+    identity_t *id;
+    oplog_t *log;
+} node_t;
+
+static void node_open(node_t *n, const char *name)
+{
+    char err[256];
+    n->dir = tmp_dir();
+    snprintf(n->path, sizeof n->path, "%s/n", n->dir);
+    assert_int_equal(identity_create(n->path, name, "branch", err, sizeof err), 0);
+    assert_int_equal(store_open(n->path, STORE_NOSYNC, &n->st), 0);
+    assert_int_equal(identity_load(n->path, n->st, &n->id, err, sizeof err), 0);
+    assert_int_equal(oplog_open(n->st, n->id, &n->log), 0);
+}
+
+static void node_close(node_t *n)
+{
+    oplog_destroy(&n->log);
+    identity_destroy(&n->id);
+    store_close(&n->st);
+    rm_dir(n->dir);
+}
+
+/* Pins the org key at `at` and enrols `who` there, as `accordctl enroll` would. */
+static void enrol(node_t *at, const uint8_t org_pk[32], const uint8_t *org_sk, const node_t *who)
+{
+    roster_entry_t e;
+    memset(&e, 0, sizeof e);
+    e.action = ROSTER_ENROLL;
+    memcpy(e.pk, who->id->pk, CRYPTO_PK_LEN);
+    snprintf(e.name, sizeof e.name, "%s", who->id->name);
+    snprintf(e.role, sizeof e.role, "branch");
+    e.issued_ms = 1;
+    uint8_t buf[ROSTER_ENTRY_MAX];
+    size_t len = 0;
+    assert_int_equal(roster_entry_sign(&e, org_sk, buf, &len), 0);
+    store_txn_t *t;
+    bool changed;
+    roster_entry_t out;
+    assert_int_equal(store_txn_begin(at->st, NULL, true, &t), 0);
+    assert_int_equal(roster_pin_org(t, org_pk), 0);
+    assert_int_equal(roster_add(t, buf, len, &changed, &out), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static void write_customers(node_t *n, unsigned count)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    for (unsigned i = 0; i < count; i++) {
+        record_t rec;
+        memset(&rec, 0, sizeof rec);
+        crypto_random(rec.entity, ID_LEN);
+        rec.kind = KIND_CUSTOMER;
+        rec.author = "t";
+        rec.author_len = 1;
+        char name[32];
+        snprintf(name, sizeof name, "Customer %u", i);
+        rec.n_ops = 1;
+        rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, name, strlen(name)}, false, {0}};
+        assert_int_equal(oplog_append(n->log, t, &rec), 0);
+    }
+    assert_int_equal(oplog_seal(n->log, t), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    oplog_commit_done(n->log);
+}
+
+/* A bundle for `to` holding from's records 1..last as one batch, as bundle export writes it. */
+static void write_bundle(node_t *from, node_t *to, uint64_t last, const char *path)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(from->st, NULL, false, &t), 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    uint8_t key[ID_LEN + 8];
+    memcpy(key, from->id->origin, ID_LEN);
+    be64_put(key + ID_LEN, last);
+    store_val_t v;
+    assert_int_equal(store_get(t, TBL_CHECKPTS, key, sizeof key, &v), 0);
+    wire_pack_batch_head(&pk, from->id->origin, v.data, (uint32_t)last);
+    for (uint64_t s = 1; s <= last; s++) {
+        be64_put(key + ID_LEN, s);
+        assert_int_equal(store_get(t, TBL_FEED, key, sizeof key, &v), 0);
+        wire_pack_bin(&pk, v.data, v.len);
+    }
+    store_txn_abort(&t);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    bundle_writer_t *w;
+    assert_int_equal(bundle_writer_open(f, to->id->pk, &w), 0);
+    assert_int_equal(bundle_write(w, sb.data, sb.size), 0);
+    assert_int_equal(bundle_writer_finish(&w), 0);
+    fclose(f);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static uint64_t head_of(node_t *n, const uint8_t *origin)
+{
+    store_txn_t *t;
+    uint64_t seq = 0;
+    uint8_t hash[32];
+    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(apply_head(t, origin, &seq, hash), 0);
+    store_txn_abort(&t);
+    return seq;
+}
+
+/* The refusal kept for (source, feed, code), as sync status reads it. */
+static bool refusal_kept(node_t *n, const uint8_t source[ID_LEN], const uint8_t feed[ID_LEN], int code)
+{
+    uint8_t key[2 * ID_LEN + 1];
+    memcpy(key, source, ID_LEN);
+    memcpy(key + ID_LEN, feed, ID_LEN);
+    key[2 * ID_LEN] = (uint8_t)-code;
+    store_txn_t *t;
+    store_val_t v;
+    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    bool found = store_get(t, TBL_REJECTS, key, sizeof key, &v) == 0;
+    store_txn_abort(&t);
+    return found;
+}
+
+static void lift_quarantine(node_t *n, const uint8_t feed[ID_LEN])
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_del(t, TBL_QUARANTINE, feed, ID_LEN), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static void test_bundle_of_quarantined_feed_is_refused_like_sync(void **state)
+{
+    (void)state;
+    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
+    crypto_keypair(org_pk, org_sk);
+    node_t a, hub;
+    node_open(&a, "a");
+    node_open(&hub, "hq");
+    enrol(&hub, org_pk, org_sk, &a);
+    write_customers(&a, 3);
+    char path[256];
+    snprintf(path, sizeof path, "%s/a.bundle", hub.dir);
+    write_bundle(&a, &hub, 3, path);
+
+    /* sync saw a fork of a's feed from some peer: the one ingest record quarantines it */
+    uint8_t peer[ID_LEN];
+    memset(peer, 7, sizeof peer);
+    bool quarantined = false;
+    assert_int_equal(ingest_record_refusal(hub.st, hub.id->origin, peer, a.id->origin, ACCORD_EFORK, 2,
+                                           "a second record 2", 1000, &quarantined), 0);
+    assert_true(quarantined);
+
+    bundle_in_report_t rep;
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, 0, NULL, &rep), 0);
+    assert_int_equal(rep.batches, 1);
+    assert_int_equal(rep.refused, 1);
+    assert_int_equal(rep.applied, 0);
+    assert_int_equal(rep.first_code, ACCORD_EQUARANTINE);
+    assert_int_equal(head_of(&hub, a.id->origin), 0);
+    assert_true(refusal_kept(&hub, INGEST_SOURCE_BUNDLE, a.id->origin, ACCORD_EQUARANTINE));
+
+    /* sync's own path gives the same answer for the same batch */
+    {
+        store_txn_t *t;
+        assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
+        ingest_policy_t pol = {.self = hub.id->origin};
+        apply_result_t res;
+        char why[200];
+        apply_batch_t empty = {NULL, NULL, 0, {0}};
+        assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &empty, &res, why, sizeof why),
+                         ACCORD_EQUARANTINE);
+        store_txn_abort(&t);
+    }
+
+    /* released: the same file applies, and a second import holds it */
+    lift_quarantine(&hub, a.id->origin);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, 0, NULL, &rep), 0);
+    assert_int_equal(rep.refused, 0);
+    assert_int_equal(rep.applied, 3);
+    assert_int_equal(head_of(&hub, a.id->origin), 3);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, 0, NULL, &rep), 0);
+    assert_int_equal(rep.held_batches, 1);
+    assert_int_equal(rep.applied, 0);
+
+    node_close(&a);
+    node_close(&hub);
+    sodium_free(org_sk);
+}
+
+static void test_ingest_admission(void **state)
+{
+    (void)state;
+    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
+    crypto_keypair(org_pk, org_sk);
+    node_t a, b, hub;
+    node_open(&a, "a");
+    node_open(&b, "b");
+    node_open(&hub, "hq");
+    enrol(&hub, org_pk, org_sk, &a); /* b is not enrolled */
+    write_customers(&b, 1);
+    char path[256];
+    snprintf(path, sizeof path, "%s/b.bundle", hub.dir);
+    write_bundle(&b, &hub, 1, path);
+    bundle_in_report_t rep;
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, 0, NULL, &rep), 0);
+    assert_int_equal(rep.first_code, ACCORD_EUNKNOWN);
+    assert_true(refusal_kept(&hub, INGEST_SOURCE_BUNDLE, b.id->origin, ACCORD_EUNKNOWN));
+
+    /* this node's own feed is refused unless it rejoins, and never quarantined */
+    store_txn_t *t;
+    apply_result_t res;
+    char why[300];
+    apply_batch_t empty = {NULL, NULL, 0, {0}};
+    ingest_policy_t pol = {.self = hub.id->origin};
+    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
+    assert_int_equal(ingest_batch(hub.st, t, &pol, hub.id->origin, &empty, &res, why, sizeof why), ACCORD_EFORK);
+    store_txn_abort(&t);
+    bool quarantined = true;
+    assert_int_equal(ingest_record_refusal(hub.st, hub.id->origin, a.id->origin, hub.id->origin, ACCORD_EFORK, 1,
+                                           why, 1, &quarantined), 0);
+    assert_false(quarantined);
+
+    /* a file that is not for this node applies nothing and says why */
+    snprintf(path, sizeof path, "%s/for-a.bundle", hub.dir);
+    write_bundle(&b, &a, 1, path);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, 0, NULL, &rep), ACCORD_ENOTMINE);
+    assert_non_null(strstr(rep.why, "another node"));
+    node_close(&a);
+    node_close(&b);
+    node_close(&hub);
+    sodium_free(org_sk);
+}
+
+int main(void)
+{
+    assert_int_equal(crypto_init(), 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bundle_of_quarantined_feed_is_refused_like_sync),
+        cmocka_unit_test(test_ingest_admission),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
