@@ -9,11 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Tables whose content is derived from the feeds. */
-static const store_table_t derived[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX,
-                                        TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED,
-                                        TBL_GRAVES, TBL_KPI, TBL_CUSTLINKS};
-#define N_DERIVED (sizeof derived / sizeof derived[0])
+/* The tables derived from the feeds are the catalogue's STORE_T_DERIVED ones (store.h). */
 
 static void example(check_report_t *rep, store_table_t tbl, const char *what, const store_val_t *key)
 {
@@ -175,7 +171,9 @@ int check_store(store_t *st, const identity_t *id, const char *scratch_dir, chec
         goto out;
     if ((rc = derive(st, src, dst, rep, progress, ctx))) goto out;
     if (progress) progress(ctx, "comparing", rep->records);
-    for (unsigned i = 0; i < N_DERIVED && !rc; i++) rc = compare_table(src, dst, derived[i], rep);
+    store_table_t derived[TBL_COUNT];
+    unsigned n_derived = store_tables_with(STORE_T_DERIVED, derived);
+    for (unsigned i = 0; i < n_derived && !rc; i++) rc = compare_table(src, dst, derived[i], rep);
     if (!rc && (rep->missing || rep->extra || rep->differ)) rc = ACCORD_ESTORE;
 out:
     store_txn_abort(&dst);
@@ -192,7 +190,9 @@ int check_repair(store_t *st, const identity_t *id, check_report_t *rep, check_p
     if (rc) return rc;
     if (progress) progress(ctx, "verifying feeds", 0);
     if ((rc = verify_feeds(t, id, rep))) goto fail;
-    for (unsigned i = 0; i < N_DERIVED; i++)
+    store_table_t derived[TBL_COUNT];
+    unsigned n_derived = store_tables_with(STORE_T_DERIVED, derived);
+    for (unsigned i = 0; i < n_derived; i++)
         if ((rc = store_clear_table(t, derived[i]))) goto fail;
     /* derive reads the feed through t and writes state through t: the tables differ */
     if ((rc = derive(st, t, t, rep, progress, ctx))) goto fail;

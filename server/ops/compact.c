@@ -62,8 +62,9 @@ static int bury(store_txn_t *t, const uint8_t id[ID_LEN], compact_report_t *rep)
     memcpy(grave + 1, del.version, VERSION_LEN);
     bykind[0] = (uint8_t)kind;
     memcpy(bykind + 1, id, ID_LEN);
-    static const store_table_t per_entity[] = {TBL_FIELDS, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED, TBL_HISTORY};
-    for (size_t i = 0; i < sizeof per_entity / sizeof per_entity[0]; i++)
+    store_table_t per_entity[TBL_COUNT]; /* the catalogue's STORE_T_PURGE tables (store.h) */
+    unsigned n_per_entity = store_tables_with(STORE_T_PURGE, per_entity);
+    for (unsigned i = 0; i < n_per_entity; i++)
         if ((rc = delete_prefix(t, per_entity[i], id, ID_LEN, &rep->rows))) return rc;
     /* a deleted entity has no search terms (index.h): merging removed them with the delete */
     if ((rc = store_del(t, TBL_KINDS, id, ID_LEN)) || (rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||

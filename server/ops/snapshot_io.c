@@ -18,17 +18,14 @@
 #define ROWS_PER_TXN 4096 /* install: bounded transactions, so memory stays flat */
 #define HEAD_VAL_LEN (8 + 32 + 64)
 
-/* The state tables a snapshot carries, in the order it carries them: fields before kinds,
- * so that when a kind row arrives the entity's fields are there to index. */
-static const store_table_t state_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_SIBLINGS, TBL_CONFLICTS,
-                                             TBL_RESOLVED, TBL_GRAVES};
-#define N_STATE (sizeof state_tables / sizeof state_tables[0])
+/* A snapshot carries the catalogue's STORE_T_SNAPSHOT tables (store.h), in catalogue
+ * order: fields before kinds, so that when a kind row arrives the entity's fields are there
+ * to index. */
+_Static_assert(TBL_FIELDS < TBL_KINDS, "a snapshot carries fields before kinds");
 
 static bool is_state_table(unsigned tbl)
 {
-    for (size_t i = 0; i < N_STATE; i++)
-        if ((unsigned)state_tables[i] == tbl) return true;
-    return false;
+    return tbl < TBL_COUNT && (store_table_flags((store_table_t)tbl) & STORE_T_SNAPSHOT);
 }
 
 void snapshot_info_free(snapshot_info_t *info)
@@ -86,7 +83,9 @@ static int save_body(store_txn_t *t, snapshot_writer_t *w, snapshot_info_t *info
     }
     store_iter_destroy(&it);
     if (rc < 0) return rc;
-    for (size_t i = 0; i < N_STATE; i++) {
+    store_table_t state_tables[TBL_COUNT];
+    unsigned n_state = store_tables_with(STORE_T_SNAPSHOT, state_tables);
+    for (unsigned i = 0; i < n_state; i++) {
         if ((rc = store_iter_new(t, state_tables[i], NULL, 0, false, &it))) return rc;
         while ((rc = store_iter_next(it, &k, &v)) == 1) {
             if ((rc = snapshot_write_row(w, state_tables[i], k.data, k.len, v.data, v.len))) break;
@@ -249,9 +248,15 @@ static bool table_empty(store_txn_t *t, store_table_t tbl)
     return empty;
 }
 
-static const store_table_t installed_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX, TBL_KPI, TBL_CUSTLINKS, TBL_SIBLINGS,
-                                                 TBL_CONFLICTS, TBL_RESOLVED, TBL_GRAVES, TBL_HEADS,
-                                                 TBL_CHECKPTS, TBL_BASES, TBL_FEED, TBL_HISTORY};
+/* Empties the catalogue's STORE_T_INSTALL tables: what a snapshot install replaces. */
+static int clear_installed(store_txn_t *t)
+{
+    store_table_t tables[TBL_COUNT];
+    unsigned n = store_tables_with(STORE_T_INSTALL, tables);
+    int rc = 0;
+    for (unsigned i = 0; !rc && i < n; i++) rc = store_clear_table(t, tables[i]);
+    return rc;
+}
 
 int snapshot_clear_partial(store_t *st, bool *cleared)
 {
@@ -265,8 +270,7 @@ int snapshot_clear_partial(store_t *st, bool *cleared)
         store_txn_abort(&t);
         return 0;
     }
-    for (size_t i = 0; !rc && i < sizeof installed_tables / sizeof installed_tables[0]; i++)
-        rc = store_clear_table(t, installed_tables[i]);
+    if (!rc) rc = clear_installed(t);
     if (!rc) rc = store_del(t, TBL_META, BOOTSTRAP_KEY, sizeof BOOTSTRAP_KEY - 1);
     if (rc) {
         store_txn_abort(&t);
@@ -455,8 +459,7 @@ static int install(store_t *st, const char *path, const uint8_t *want_signer, bo
         (rc = store_put(in.t, TBL_META, BOOTSTRAP_KEY, sizeof BOOTSTRAP_KEY - 1, "1", 1)))
         goto out;
     /* replacing: the node's feeds and state go in the transaction that sets the mark */
-    for (size_t i = 0; replace && !rc && i < sizeof installed_tables / sizeof installed_tables[0]; i++)
-        rc = store_clear_table(in.t, installed_tables[i]);
+    if (replace) rc = clear_installed(in.t);
     if (rc) goto out;
     while ((rc = snapshot_read(r, &fr)) == 1) {
         rc = 0;

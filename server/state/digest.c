@@ -6,13 +6,14 @@
 #include <sodium.h>
 #include <string.h>
 
-static const store_table_t state_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED};
 
 static int entity_digest(store_txn_t *t, const uint8_t entity[ID_LEN], uint8_t out[32])
 {
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, 32);
-    for (size_t i = 0; i < sizeof state_tables / sizeof state_tables[0]; i++) {
+    store_table_t state_tables[TBL_COUNT]; /* the catalogue's STORE_T_DIGEST tables (store.h) */
+    unsigned n_state = store_tables_with(STORE_T_DIGEST, state_tables);
+    for (unsigned i = 0; i < n_state; i++) {
         store_iter_t *it;
         int rc = store_iter_new(t, state_tables[i], entity, ID_LEN, false, &it);
         if (rc) return rc;

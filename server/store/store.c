@@ -27,10 +27,16 @@ static uint64_t map_size(void)
     return (uint64_t)v << 20;
 }
 
+/* the catalogue of store.h, as arrays indexed by table */
 static const char *const table_names[TBL_COUNT] = {
-    "meta", "fields", "kinds", "bykind", "feed", "checkpts",
-    "heads", "index", "history", "siblings", "conflicts", "resolved",
-    "roster", "quarantine", "rejects", "acked", "bases", "graves", "kpi", "users", "custlinks",
+#define STORE_TABLE_NAME(id, name, flags) [id] = name,
+    STORE_TABLES(STORE_TABLE_NAME)
+#undef STORE_TABLE_NAME
+};
+static const unsigned table_flags[TBL_COUNT] = {
+#define STORE_TABLE_FLAGS(id, name, flags) [id] = flags,
+    STORE_TABLES(STORE_TABLE_FLAGS)
+#undef STORE_TABLE_FLAGS
 };
 
 struct store {
@@ -189,6 +195,19 @@ int store_clear_table(store_txn_t *t, store_table_t tbl)
 const char *store_table_name(store_table_t tbl)
 {
     return (unsigned)tbl < TBL_COUNT ? table_names[tbl] : "?";
+}
+
+unsigned store_table_flags(store_table_t tbl)
+{
+    return (unsigned)tbl < TBL_COUNT ? table_flags[tbl] : 0;
+}
+
+unsigned store_tables_with(unsigned flags, store_table_t out[TBL_COUNT])
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < TBL_COUNT; i++)
+        if ((table_flags[i] & flags) == flags) out[n++] = (store_table_t)i;
+    return n;
 }
 
 int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t plen,

@@ -11,28 +11,70 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The catalogue of tables: one row each, the only list of them. Flags say which jobs a
+ * table takes part in, so no module keeps a list of its own:
+ *   STORE_T_DIGEST    the state digest covers it (digest.h; `accordctl verify`)
+ *   STORE_T_SNAPSHOT  a snapshot file carries its rows (snapshot_io.h)
+ *   STORE_T_DERIVED   derived from the feeds: `accordctl check` rebuilds and compares it
+ *   STORE_T_INSTALL   a snapshot install replaces it (snapshot_io.h)
+ *   STORE_T_PURGE     keyed by entity first: compaction removes a graved entity's rows
+ * The digest and snapshots walk the tables in catalogue order; that order is part of
+ * their format, so a new table goes at the end. */
+#define STORE_T_DIGEST 1u
+#define STORE_T_SNAPSHOT 2u
+#define STORE_T_DERIVED 4u
+#define STORE_T_INSTALL 8u
+#define STORE_T_PURGE 16u
+#define STORE_T_MERGED (STORE_T_DIGEST | STORE_T_SNAPSHOT | STORE_T_DERIVED | STORE_T_INSTALL)
+
+#define STORE_TABLES(X)                                                                                  \
+    /* node identity, clock, pipeline: small named values */                                             \
+    X(TBL_META, "meta", 0)                                                                               \
+    /* entity(16) field(1) [element] -> version(24) value */                                             \
+    X(TBL_FIELDS, "fields", STORE_T_MERGED | STORE_T_PURGE)                                              \
+    /* entity(16) -> kind(1) */                                                                          \
+    X(TBL_KINDS, "kinds", STORE_T_MERGED)                                                                \
+    /* kind(1) entity(16) -> "" */                                                                       \
+    X(TBL_BYKIND, "bykind", STORE_T_DERIVED | STORE_T_INSTALL)                                           \
+    /* origin(16) seq(8 BE) -> record bytes as written by the origin */                                  \
+    X(TBL_FEED, "feed", STORE_T_INSTALL)                                                                 \
+    /* origin(16) seq(8 BE) -> signature(64) of that head */                                             \
+    X(TBL_CHECKPTS, "checkpts", STORE_T_INSTALL)                                                         \
+    /* origin(16) -> seq(8 BE) hash(32) signature(64) */                                                 \
+    X(TBL_HEADS, "heads", STORE_T_INSTALL)                                                               \
+    /* type(1) term entity(16) -> "" */                                                                  \
+    X(TBL_INDEX, "index", STORE_T_DERIVED | STORE_T_INSTALL)                                             \
+    /* entity(16) origin(16) seq(8 BE) -> "" */                                                          \
+    X(TBL_HISTORY, "history", STORE_T_DERIVED | STORE_T_INSTALL | STORE_T_PURGE)                         \
+    /* entity(16) field(1) base(24) version(24) -> value */                                              \
+    X(TBL_SIBLINGS, "siblings", STORE_T_MERGED | STORE_T_PURGE)                                          \
+    /* entity(16) field(1) version a(24) version b(24), a < b -> "" */                                   \
+    X(TBL_CONFLICTS, "conflicts", STORE_T_MERGED | STORE_T_PURGE)                                        \
+    /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */                        \
+    X(TBL_RESOLVED, "resolved", STORE_T_MERGED | STORE_T_PURGE)                                          \
+    /* 'N' pk(32) -> signed entry; 'O' origin(16) / 'C' curve pk(32) / 'G' generation(8 BE) -> pk(32) */ \
+    X(TBL_ROSTER, "roster", 0)                                                                           \
+    /* origin(16) -> why a feed is held back (a fork), see feed/ingest.h */                              \
+    X(TBL_QUARANTINE, "quarantine", 0)                                                                   \
+    /* peer origin(16) feed origin(16) -code(1) -> the last such refusal (feed/ingest.h) */              \
+    X(TBL_REJECTS, "rejects", 0)                                                                         \
+    /* peer origin(16) feed origin(16) -> seq(8 BE) the peer said it holds (horizon.h) */                \
+    X(TBL_ACKED, "acked", 0)                                                                             \
+    /* origin(16) -> seq(8 BE) hash(32) signature(64): the feed is purged up to here */                  \
+    X(TBL_BASES, "bases", STORE_T_INSTALL)                                                               \
+    /* entity(16) -> kind(1) deleted version(24): a purged tombstone (compact.h) */                      \
+    X(TBL_GRAVES, "graves", STORE_T_SNAPSHOT | STORE_T_DERIVED | STORE_T_INSTALL)                        \
+    /* metric(1) branch 0 day(4 BE) extra -> int64(8 BE): report counters (kpi.h) */                     \
+    X(TBL_KPI, "kpi", STORE_T_DERIVED | STORE_T_INSTALL)                                                 \
+    /* user name -> role(1) Argon2id hash: who may sign in to the web pages (users.h) */                 \
+    X(TBL_USERS, "users", 0)                                                                             \
+    /* customer(16) link(1) time(8 BE) entity(16) -> amount(8 BE) currency: kpi.h */                     \
+    X(TBL_CUSTLINKS, "custlinks", STORE_T_DERIVED | STORE_T_INSTALL)
+
 typedef enum {
-    TBL_META,      /* node identity, clock, pipeline: small named values */
-    TBL_FIELDS,    /* entity(16) field(1) [element] -> version(24) value */
-    TBL_KINDS,     /* entity(16) -> kind(1) */
-    TBL_BYKIND,    /* kind(1) entity(16) -> "" */
-    TBL_FEED,      /* origin(16) seq(8 BE) -> record bytes as written by the origin */
-    TBL_CHECKPTS,  /* origin(16) seq(8 BE) -> signature(64) of that head */
-    TBL_HEADS,     /* origin(16) -> seq(8 BE) hash(32) signature(64) */
-    TBL_INDEX,     /* type(1) term entity(16) -> "" */
-    TBL_HISTORY,   /* entity(16) origin(16) seq(8 BE) -> "" */
-    TBL_SIBLINGS,  /* entity(16) field(1) base(24) version(24) -> value */
-    TBL_CONFLICTS, /* entity(16) field(1) version a(24) version b(24), a < b -> "" */
-    TBL_RESOLVED,  /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */
-    TBL_ROSTER,    /* 'N' pk(32) -> signed entry; 'O' origin(16) / 'C' curve pk(32) / 'G' generation(8 BE) -> pk(32) */
-    TBL_QUARANTINE,/* origin(16) -> why a feed is held back (a fork), see sync.h */
-    TBL_REJECTS,   /* peer origin(16) feed origin(16) -code(1) -> the last such refusal */
-    TBL_ACKED,     /* peer origin(16) feed origin(16) -> seq(8 BE) the peer said it holds (horizon.h) */
-    TBL_BASES,     /* origin(16) -> seq(8 BE) hash(32) signature(64): the feed is purged up to here */
-    TBL_GRAVES,    /* entity(16) -> kind(1) deleted version(24): a purged tombstone (compact.h) */
-    TBL_KPI,       /* metric(1) branch 0 day(4 BE) extra -> int64(8 BE): report counters (kpi.h) */
-    TBL_USERS,     /* user name -> role(1) Argon2id hash: who may sign in to the web pages (users.h) */
-    TBL_CUSTLINKS, /* customer(16) link(1) time(8 BE) entity(16) -> amount(8 BE) currency: kpi.h */
+#define STORE_TABLE_ENUM(id, name, flags) id,
+    STORE_TABLES(STORE_TABLE_ENUM)
+#undef STORE_TABLE_ENUM
     TBL_COUNT
 } store_table_t;
 
@@ -68,6 +110,10 @@ int store_clear_all(store_txn_t *t);
 /* Removes every key of one table (a rebuild of derived state starts with it). */
 int store_clear_table(store_txn_t *t, store_table_t tbl);
 const char *store_table_name(store_table_t tbl);
+/* The catalogue's flags of tbl (STORE_T_*). */
+unsigned store_table_flags(store_table_t tbl);
+/* The tables that have every flag in flags, in catalogue order, into out; returns how many. */
+unsigned store_tables_with(unsigned flags, store_table_t out[TBL_COUNT]);
 
 /* Iterates the keys that start with prefix (at most 64 bytes) in key order; reverse=true
  * walks backwards from the last such key. The iterator dies with its transaction. */

@@ -14,9 +14,6 @@
 #define MAX_RECS 24
 #define CASES_DEFAULT 10000
 
-static const store_table_t state_tables[] = {TBL_FIELDS, TBL_KINDS, TBL_BYKIND, TBL_INDEX,
-                                             TBL_HISTORY, TBL_SIBLINGS, TBL_CONFLICTS, TBL_RESOLVED,
-                                             TBL_KPI, TBL_CUSTLINKS};
 
 typedef struct {
     record_t rec;
@@ -170,7 +167,11 @@ static void assert_same_tables(store_t *a, store_t *b)
     store_txn_t *ta, *tb;
     assert_int_equal(store_txn_begin(a, NULL, false, &ta), 0);
     assert_int_equal(store_txn_begin(b, NULL, false, &tb), 0);
-    for (unsigned i = 0; i < sizeof state_tables / sizeof state_tables[0]; i++) {
+    /* every table derived from the feeds (the catalogue in store.h) must be byte-identical */
+    store_table_t state_tables[TBL_COUNT];
+    unsigned n_state = store_tables_with(STORE_T_DERIVED, state_tables);
+    assert_true(n_state >= 10);
+    for (unsigned i = 0; i < n_state; i++) {
         store_iter_t *ia, *ib;
         assert_int_equal(store_iter_new(ta, state_tables[i], NULL, 0, false, &ia), 0);
         assert_int_equal(store_iter_new(tb, state_tables[i], NULL, 0, false, &ib), 0);
