@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "accord_client.h"
 #include "proto/accord_err.h"
+#include "proto/datadir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@ int accord_client_new(const char *target, int timeout_ms, accord_client_t **out)
         snprintf(c->endpoint, sizeof c->endpoint, "%s", target);
         if (target[0] == 'i') snprintf(c->sock_path, sizeof c->sock_path, "%s", target + 6);
     } else {
-        snprintf(c->sock_path, sizeof c->sock_path, "%s/accord.sock", target);
+        datadir_path(target, DATADIR_SOCKET, c->sock_path, sizeof c->sock_path);
         snprintf(c->endpoint, sizeof c->endpoint, "ipc://%s", c->sock_path);
     }
     c->ctx = zmq_ctx_new();

@@ -33,6 +33,7 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_EQUARANTINE, "EQUARANTINE", "the feed is quarantined after a fork"},
     {ACCORD_ENOTMINE, "ENOTMINE", "it is addressed to another node"},
     {ACCORD_EPURGED, "EPURGED", "those records were compacted away; the node must start from a snapshot"},
+    {ACCORD_EBUSY, "EBUSY", "a node is running on that data directory; stop it first"},
 };
 
 const char *accord_strerror(int code)

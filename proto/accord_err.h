@@ -36,6 +36,7 @@ enum accord_err {
     ACCORD_EQUARANTINE = -25,/* the origin's feed is quarantined (it forked) */
     ACCORD_ENOTMINE = -26,   /* addressed to another node (a bundle) */
     ACCORD_EPURGED = -27,    /* the records asked for were compacted away (compact.h) */
+    ACCORD_EBUSY = -28,      /* a node runs on the data directory (datadir.h) */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "auth/identity.h"
 #include "proto/accord_err.h"
+#include "proto/datadir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +74,7 @@ int identity_create(const char *dir, const char *name, const char *role, char *e
         snprintf(err, err_cap, "cannot create %s: %s", dir, strerror(errno));
         return ACCORD_EIO;
     }
-    snprintf(path, sizeof path, "%s/node.key", dir);
+    datadir_path(dir, DATADIR_KEY, path, sizeof path);
     uint8_t pk[CRYPTO_PK_LEN];
     int krc = write_new_key(path, pk, err, err_cap);
     if (krc) return krc;
@@ -127,7 +128,7 @@ static int load(const char *dir, store_t *st, identity_t **out, char *err, size_
 {
     char path[4096];
     *out = NULL;
-    snprintf(path, sizeof path, "%s/node.key", dir);
+    datadir_path(dir, DATADIR_KEY, path, sizeof path);
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
         snprintf(err, err_cap, "cannot open %s: %s (create the node with 'accordctl node init')",
@@ -161,7 +162,7 @@ static int load(const char *dir, store_t *st, identity_t **out, char *err, size_
     if (rc == 0 && sodium_memcmp(id->sk + 32, id->pk, CRYPTO_PK_LEN) != 0 && !retried) {
         /* a new epoch whose store change committed before its key was put in place */
         char next[4200];
-        snprintf(next, sizeof next, "%s/node.key.next", dir);
+        datadir_path(dir, DATADIR_KEY_NEXT, next, sizeof next);
         uint8_t old_origin[CRYPTO_ORIGIN_LEN];
         crypto_origin_of(id->sk + 32, old_origin);
         if (access(next, R_OK) == 0 && identity_switch_key(dir, old_origin, err, err_cap) == 0) {
@@ -190,7 +191,7 @@ int identity_prepare_epoch(const char *dir, store_txn_t *t, uint8_t new_pk[CRYPT
                            size_t err_cap)
 {
     char next[4200];
-    snprintf(next, sizeof next, "%s/node.key.next", dir);
+    datadir_path(dir, DATADIR_KEY_NEXT, next, sizeof next);
     unlink(next); /* a prepared epoch that was never committed */
     int rc = write_new_key(next, new_pk, err, err_cap);
     if (rc) return rc;
@@ -207,9 +208,9 @@ int identity_switch_key(const char *dir, const uint8_t old_origin[CRYPTO_ORIGIN_
 {
     char cur[4200], next[4200], kept[4300], hex[2 * CRYPTO_ORIGIN_LEN + 1];
     crypto_hex(old_origin, CRYPTO_ORIGIN_LEN, hex);
-    snprintf(cur, sizeof cur, "%s/node.key", dir);
-    snprintf(next, sizeof next, "%s/node.key.next", dir);
-    snprintf(kept, sizeof kept, "%s/node.key.%s", dir, hex);
+    datadir_path(dir, DATADIR_KEY, cur, sizeof cur);
+    datadir_path(dir, DATADIR_KEY_NEXT, next, sizeof next);
+    snprintf(kept, sizeof kept, "%s/%s.%s", dir, datadir_file_name(DATADIR_KEY), hex);
     if (link(cur, kept) && errno != EEXIST) { /* the old key stays, under its origin */
         snprintf(err, err_cap, "cannot keep the old key as %s: %s", kept, strerror(errno));
         return ACCORD_EIO;

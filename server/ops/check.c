@@ -2,6 +2,7 @@
 #include "ops/check.h"
 #include "auth/roster.h"
 #include "proto/accord_err.h"
+#include "proto/datadir.h"
 #include "proto/crypto.h"
 #include "state/merge.h"
 #include "ops/snapshot_io.h"
@@ -63,7 +64,7 @@ static int load_base_state(store_t *st, store_txn_t *src, store_txn_t *dst, chec
     store_iter_destroy(&it);
     if (rc <= 0) return rc; /* no feed was compacted: everything derives from the feeds */
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", store_dir(st), SNAPSHOT_FILE);
+    datadir_path(store_dir(st), DATADIR_SNAPSHOT, path, sizeof path);
     snapshot_info_t info;
     if ((rc = snapshot_load_state(dst, path, &info))) {
         snprintf(rep->examples[rep->n_examples++], sizeof rep->examples[0],
@@ -83,7 +84,7 @@ static int load_base_state(store_t *st, store_txn_t *src, store_txn_t *dst, chec
             crypto_hex(k.data, ID_LEN, hex);
             snprintf(rep->examples[rep->n_examples++], sizeof rep->examples[0],
                      "feed %.12s was compacted past the snapshot %s: run 'accordctl compact' to write a new one",
-                     hex, SNAPSHOT_FILE);
+                     hex, datadir_file_name(DATADIR_SNAPSHOT));
             rc = ACCORD_ENOTFOUND;
             break;
         }

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "common/log.h"
 #include "proto/accord_err.h"
+#include "proto/datadir.h"
 #include "ops/snapshot_io.h"
 #include "repl/sync_internal.h"
 
@@ -104,7 +105,7 @@ void repl_end_snapshot_in(sync_t *s, bool remove)
     s->snap_in = NULL;
     if (remove) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/%s.incoming", store_dir(s->st), SNAPSHOT_FILE);
+        datadir_path(store_dir(s->st), DATADIR_SNAPSHOT_INCOMING, path, sizeof path);
         unlink(path);
     }
 }
@@ -113,8 +114,8 @@ void repl_end_snapshot_in(sync_t *s, bool remove)
 static void install_snapshot(sync_t *s, peer_t *p)
 {
     char in[4200], kept[4200];
-    snprintf(in, sizeof in, "%s/%s.incoming", store_dir(s->st), SNAPSHOT_FILE);
-    snprintf(kept, sizeof kept, "%s/%s", store_dir(s->st), SNAPSHOT_FILE);
+    datadir_path(store_dir(s->st), DATADIR_SNAPSHOT_INCOMING, in, sizeof in);
+    datadir_path(store_dir(s->st), DATADIR_SNAPSHOT, kept, sizeof kept);
     int rc = fflush(s->snap_in) || fsync(fileno(s->snap_in)) ? ACCORD_EIO : 0;
     repl_end_snapshot_in(s, false);
     snapshot_info_t info;
@@ -143,7 +144,7 @@ void repl_on_snap(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
     if (m->offset == 0) { /* a transfer starts (again) */
         char path[4200];
-        snprintf(path, sizeof path, "%s/%s.incoming", store_dir(s->st), SNAPSHOT_FILE);
+        datadir_path(store_dir(s->st), DATADIR_SNAPSHOT_INCOMING, path, sizeof path);
         repl_end_snapshot_in(s, false);
         if (!(s->snap_in = fopen(path, "wb"))) {
             log_error("cannot write %s: %s", path, strerror(errno));

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "common/log.h"
 #include "proto/accord_err.h"
+#include "proto/datadir.h"
 #include "ops/snapshot_io.h"
 #include "repl/sync_internal.h"
 
@@ -37,7 +38,7 @@ static bool needs_snapshot(sync_t *s, const peer_t *p)
 static void start_snapshot(sync_t *s, peer_t *p)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", store_dir(s->st), SNAPSHOT_FILE);
+    datadir_path(store_dir(s->st), DATADIR_SNAPSHOT, path, sizeof path);
     FILE *f = fopen(path, "rb");
     if (!f || fseek(f, 0, SEEK_END) || (p->snap_total = (uint64_t)ftell(f)) == 0 || fseek(f, 0, SEEK_SET)) {
         if (f) fclose(f);
@@ -110,7 +111,7 @@ void repl_pump(sync_t *s)
                                "once its own changes have reached the hub, stop it and start it again from the hub's "
                                "%s with 'accordctl snapshot install --replace' (run 'accordctl compact' at the hub first "
                                "for a snapshot that holds them)",
-                               hex, (unsigned long long)o->base, SNAPSHOT_FILE);
+                               hex, (unsigned long long)o->base, datadir_file_name(DATADIR_SNAPSHOT));
                     continue;
                 }
                 if (!t && store_txn_begin(s->st, NULL, false, &t)) return;
