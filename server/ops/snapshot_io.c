@@ -176,8 +176,8 @@ static int put_row(store_txn_t *t, const snap_frame_t *f)
     key[0] = f->val[0];
     memcpy(key + 1, f->key, ID_LEN);
     if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
-    static index_terms_t none; /* no terms before: all of the entity's terms are new */
-    static kpi_terms_t no_kpi;
+    static const index_terms_t none; /* no terms before: all of the entity's terms are new */
+    static const kpi_terms_t no_kpi;
     if ((rc = index_update(t, f->key, f->val[0], &none))) return rc;
     return kpi_update(t, f->key, f->val[0], &no_kpi);
 }

@@ -132,19 +132,18 @@ static bool int_field(store_txn_t *t, const uint8_t *id, unsigned field, int64_t
     return true;
 }
 
-static bool has_elem_cb_found;
 static int has_elem_cb(void *ctx, const char *elem, size_t len)
 {
-    (void)ctx, (void)elem, (void)len;
-    has_elem_cb_found = true;
+    (void)elem, (void)len;
+    *(bool *)ctx = true;
     return 1; /* one is enough */
 }
 
 static bool has_elem(store_txn_t *t, const uint8_t *id, unsigned field)
 {
-    has_elem_cb_found = false;
-    entity_each_elem(t, id, field, has_elem_cb, NULL);
-    return has_elem_cb_found;
+    bool found = false;
+    entity_each_elem(t, id, field, has_elem_cb, &found);
+    return found;
 }
 
 static uint32_t created_day(store_txn_t *t, const uint8_t *id, uint64_t *ms)
@@ -370,7 +369,7 @@ static bool same_link(const kpi_terms_t *a, const kpi_terms_t *b)
  * rows move and after. */
 static int move_link(store_txn_t *t, const kpi_terms_t *before, const kpi_terms_t *after)
 {
-    static kpi_terms_t was[2], now[2]; /* the single writer thread owns them */
+    kpi_terms_t was[2], now[2]; /* 4 KiB each, on the stack: no state between calls */
     const uint8_t *cust[2] = {before->has_link ? before->link_key : NULL, after->has_link ? after->link_key : NULL};
     if (cust[0] && cust[1] && !memcmp(cust[0], cust[1], ID_LEN)) cust[1] = NULL; /* the same customer */
     int rc = 0;
@@ -391,7 +390,7 @@ static int move_link(store_txn_t *t, const kpi_terms_t *before, const kpi_terms_
 
 int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kpi_terms_t *before)
 {
-    static kpi_terms_t after; /* the single writer thread owns it */
+    kpi_terms_t after;
     int rc = kpi_terms(t, id, kind, &after);
     if (!rc) rc = apply_diff(t, before, &after);
     if (!rc && !same_link(before, &after)) rc = move_link(t, before, &after);
@@ -413,7 +412,8 @@ int kpi_rebuild(store_txn_t *t, const char *tz)
     store_iter_t *it;
     if ((rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it))) return rc;
     store_val_t k, v;
-    static kpi_terms_t none;
+    kpi_terms_t none;
+    memset(&none, 0, sizeof none);
     uint8_t (*ids)[ID_LEN] = NULL; /* collected first: a cursor does not outlive writes under it */
     uint8_t *kinds = NULL;
     size_t n = 0, cap = 0;
@@ -431,7 +431,7 @@ int kpi_rebuild(store_txn_t *t, const char *tz)
     store_iter_destroy(&it);
     /* every entity is already stored, so links go in first and then each entity's terms
      * (kpi_update would also move each customer's terms with its links: counted twice) */
-    static kpi_terms_t terms;
+    kpi_terms_t terms;
     for (size_t i = 0; i < n && rc >= 0; i++)
         if (!(rc = kpi_terms(t, ids[i], kinds[i], &terms)) && terms.has_link) rc = move_link(t, &none, &terms);
     if (rc >= 0) rc = store_clear_table(t, TBL_KPI); /* what the link moves counted */

@@ -131,7 +131,7 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     bool is_new = kind == ACCORD_ENOTFOUND, touches_kpi = is_new; /* a new entity counts */
     for (uint32_t i = 0; i < rec->n_ops && !touches_kpi; i++)
         touches_kpi = kpi_field_counted(rec->kind, rec->ops[i].field);
-    static kpi_terms_t kpi_before; /* the single writer thread owns it */
+    kpi_terms_t kpi_before; /* on the writer's stack: merge keeps no state between records */
     kpi_before.n = 0, kpi_before.has_link = false;
     if (touches_kpi && !is_new && (rc = kpi_terms(t, rec->entity, rec->kind, &kpi_before))) return rc;
     if ((rc = check_kind(t, rec, kind))) return rc;
@@ -139,7 +139,7 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     bool touches_index = false;
     for (uint32_t i = 0; i < rec->n_ops && !touches_index; i++)
         touches_index = index_field_indexed(rec->kind, rec->ops[i].field);
-    static index_terms_t before; /* large; the single writer thread owns it */
+    index_terms_t before; /* 33 KiB on the writer's stack, not a static */
     if (touches_index && (rc = index_terms(t, rec->entity, rec->kind, &before))) return rc;
 
     uint8_t version[VERSION_LEN];
