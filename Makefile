@@ -22,7 +22,10 @@ LIB_CLIENT := $(BUILD)/libaccord_client.a
 BINS := $(BUILD)/accord-node $(BUILD)/accord $(BUILD)/accordctl
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-FUZZ_TARGETS := fuzz_record fuzz_request fuzz_api fuzz_wire fuzz_bundle fuzz_csv fuzz_vcard fuzz_snapshot fuzz_http
+# tests/unit/*.c other than test_*.c (the shared fixture) are linked into every unit test.
+UNIT_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)))
+# one libFuzzer target per tests/fuzz/fuzz_*.c
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:
@@ -55,7 +58,7 @@ CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
 $(BUILD)/accordctl: $(CTL_OBJ) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_PROTO)
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_LIB_OBJ) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lcmocka
 

@@ -3,6 +3,7 @@
  * their stores the way replication will: concurrent edits become conflicts on both,
  * resolving one is itself a change that closes it on both. */
 #include "helpers.h"
+#include "fixture.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -11,9 +12,8 @@
 #include "state/merge.h"
 
 typedef struct {
-    char *dir;
-    api_t api;
-    identity_t *id;
+    fixture_t fx; /* a branch: its store, identity and feed in a temporary directory */
+    api_t api;    /* over fx's store, feed and identity */
 } node_t;
 
 typedef struct {
@@ -34,23 +34,16 @@ static void result_done(result_t *r)
 
 static void node_open(node_t *n, const char *name)
 {
-    char err[256], path[128];
-    n->dir = tmp_dir();
-    snprintf(path, sizeof path, "%s/n", n->dir);
-    assert_int_equal(identity_create(path, name, "branch", err, sizeof err), 0);
-    assert_int_equal(store_open(path, STORE_NOSYNC, &n->api.st), 0);
-    assert_int_equal(identity_load(path, n->api.st, &n->id, err, sizeof err), 0);
-    assert_int_equal(oplog_open(n->api.st, n->id, &n->api.log), 0);
+    fixture_open(&n->fx, name, "branch");
+    n->api.st = n->fx.st;
+    n->api.log = n->fx.log;
     assert_int_equal(api_set_pipeline(&n->api, "Lead,Won,Lost"), 0);
-    n->api.id = n->id;
+    n->api.id = n->fx.id;
 }
 
 static void node_close(node_t *n)
 {
-    oplog_destroy(&n->api.log);
-    identity_destroy(&n->id);
-    store_close(&n->api.st);
-    rm_dir(n->dir);
+    fixture_close(&n->fx);
 }
 
 /* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil). */
@@ -137,7 +130,7 @@ static void replicate(node_t *from, node_t *to)
     assert_int_equal(store_txn_begin(from->api.st, NULL, false, &src), 0);
     assert_int_equal(store_txn_begin(to->api.st, NULL, true, &dst), 0);
     store_iter_t *it;
-    assert_int_equal(store_iter_new(src, TBL_FEED, from->id->origin, ID_LEN, false, &it), 0);
+    assert_int_equal(store_iter_new(src, TBL_FEED, from->fx.id->origin, ID_LEN, false, &it), 0);
     store_val_t k, v, have;
     while (store_iter_next(it, &k, &v) == 1) {
         if (store_get(dst, TBL_FEED, k.data, k.len, &have) == 0) continue;
@@ -302,7 +295,7 @@ static void test_full_store_refuses_cleanly(void **state)
     store_txn_t *t;
     assert_int_equal(store_txn_begin(a.api.st, NULL, false, &t), 0);
     feed_report_t rep;
-    assert_int_equal(oplog_verify(t, a.id->origin, a.id->pk, &rep, NULL, NULL), 0);
+    assert_int_equal(oplog_verify(t, a.fx.id->origin, a.fx.id->pk, &rep, NULL, NULL), 0);
     assert_int_equal((int)rep.records, stored + 1);
     store_txn_abort(&t);
     result_done(&r);

@@ -2,6 +2,7 @@
  * apply: another node's signed batches are applied once, in order, and refused with
  * nothing applied when they are damaged, forged, forked or leave a gap. */
 #include "helpers.h"
+#include "fixture.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -10,30 +11,17 @@
 #include "auth/identity.h"
 #include "feed/oplog.h"
 
-typedef struct {
-    char *dir;
-    store_t *st;
-    identity_t *id;
-    oplog_t *log;
-} node_t;
+/* a branch: its store, identity and feed in a temporary directory */
+typedef fixture_t node_t;
 
 static void node_open(node_t *n, const char *name)
 {
-    char err[256], path[128];
-    n->dir = tmp_dir();
-    snprintf(path, sizeof path, "%s/n", n->dir);
-    assert_int_equal(identity_create(path, name, "branch", err, sizeof err), 0);
-    assert_int_equal(store_open(path, STORE_NOSYNC, &n->st), 0);
-    assert_int_equal(identity_load(path, n->st, &n->id, err, sizeof err), 0);
-    assert_int_equal(oplog_open(n->st, n->id, &n->log), 0);
+    fixture_open(n, name, "branch");
 }
 
 static void node_close(node_t *n)
 {
-    oplog_destroy(&n->log);
-    identity_destroy(&n->id);
-    store_close(&n->st);
-    rm_dir(n->dir);
+    fixture_close(n);
 }
 
 /* count customers, each in its own commit (its own signed checkpoint) */

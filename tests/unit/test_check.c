@@ -2,6 +2,7 @@
  * check: the stored state is compared with the state the feeds give; a damaged index or
  * field is found and repaired; a damaged feed stops the repair. */
 #include "helpers.h"
+#include "fixture.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -9,24 +10,12 @@
 #include "ops/check.h"
 #include "state/index.h"
 
-typedef struct {
-    char *dir;
-    store_t *st;
-    identity_t *id;
-    oplog_t *log;
-} node_t;
+/* a branch: its store, identity and feed in a temporary directory */
+typedef fixture_t node_t;
 
 static int setup(void **state)
 {
-    node_t *n = calloc(1, sizeof *n);
-    char err[256], path[128];
-    crypto_init();
-    n->dir = tmp_dir();
-    snprintf(path, sizeof path, "%s/n", n->dir);
-    assert_int_equal(identity_create(path, "b", "branch", err, sizeof err), 0);
-    assert_int_equal(store_open(path, STORE_NOSYNC, &n->st), 0);
-    assert_int_equal(identity_load(path, n->st, &n->id, err, sizeof err), 0);
-    assert_int_equal(oplog_open(n->st, n->id, &n->log), 0);
+    node_t *n = fixture_new("b", "branch");
     static const char *const names[] = {"Ali Rezaei", "王小明", "Anna Müller", "Sara Ahmadi"};
     store_txn_t *t;
     assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
@@ -52,16 +41,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    node_t *n = *state;
-    oplog_destroy(&n->log);
-    identity_destroy(&n->id);
-    store_close(&n->st);
-    rm_dir(n->dir);
-    free(n);
-    return 0;
-}
 
 static int run_check(node_t *n, check_report_t *rep)
 {
@@ -151,9 +130,9 @@ static void test_damaged_feed_stops_the_repair(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sound_store_checks_clean, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_damaged_index_is_found_and_repaired, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_damaged_feed_stops_the_repair, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sound_store_checks_clean, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_index_is_found_and_repaired, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_feed_stops_the_repair, setup, fixture_teardown),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  * back, running it again changes nothing, and a snapshot that was altered or cut short is
  * refused. */
 #include "helpers.h"
+#include "fixture.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -17,11 +18,8 @@
 #include "state/merge.h"
 
 typedef struct {
-    char *dir;
-    char path[128], snap[160];
-    store_t *st;
-    identity_t *id;
-    oplog_t *log;
+    fixture_t fx; /* the hub: its store, identity and feed in a temporary directory */
+    char snap[160];
     uint8_t ids[4][ID_LEN];
 } node_t;
 
@@ -29,11 +27,11 @@ typedef struct {
 static void commit_record(node_t *n, record_t *rec)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
-    assert_int_equal(oplog_append(n->log, t, rec), 0);
-    assert_int_equal(oplog_seal(n->log, t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
+    assert_int_equal(oplog_append(n->fx.log, t, rec), 0);
+    assert_int_equal(oplog_seal(n->fx.log, t), 0);
     assert_int_equal(store_txn_commit(&t), 0);
-    oplog_commit_done(n->log);
+    oplog_commit_done(n->fx.log);
 }
 
 static void customer_record(record_t *rec, const uint8_t id[ID_LEN], const char *name)
@@ -58,15 +56,9 @@ static void delete_customer(node_t *n, const uint8_t id[ID_LEN])
 static int setup(void **state)
 {
     node_t *n = calloc(1, sizeof *n);
-    char err[256];
     crypto_init();
-    n->dir = tmp_dir();
-    snprintf(n->path, sizeof n->path, "%s/n", n->dir);
-    snprintf(n->snap, sizeof n->snap, "%s/%s", n->path, SNAPSHOT_FILE);
-    assert_int_equal(identity_create(n->path, "hq", "hub", err, sizeof err), 0);
-    assert_int_equal(store_open(n->path, STORE_NOSYNC, &n->st), 0);
-    assert_int_equal(identity_load(n->path, n->st, &n->id, err, sizeof err), 0);
-    assert_int_equal(oplog_open(n->st, n->id, &n->log), 0);
+    fixture_open(&n->fx, "hq", "hub");
+    snprintf(n->snap, sizeof n->snap, "%s/%s", n->fx.path, SNAPSHOT_FILE);
     static const char *const names[] = {"Ali Rezaei", "王小明", "Anna Müller", "Sara Ahmadi"};
     for (unsigned i = 0; i < 4; i++) {
         record_t rec;
@@ -82,10 +74,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     node_t *n = *state;
-    oplog_destroy(&n->log);
-    identity_destroy(&n->id);
-    store_close(&n->st);
-    rm_dir(n->dir);
+    fixture_close(&n->fx);
     free(n);
     return 0;
 }
@@ -94,7 +83,7 @@ static void state_digest(node_t *n, uint8_t out[32])
 {
     store_txn_t *t;
     state_digest_t d;
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
     assert_int_equal(digest_state(t, &d), 0);
     store_txn_abort(&t);
     memcpy(out, d.state, 32);
@@ -105,12 +94,12 @@ static int compact(node_t *n, bool dry_run, compact_report_t *rep)
 {
     store_txn_t *t;
     horizon_t h;
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
-    assert_int_equal(horizon_compute(t, n->id->origin, &h), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
+    assert_int_equal(horizon_compute(t, n->fx.id->origin, &h), 0);
     store_txn_abort(&t);
     assert_int_equal(h.n, 1);
     assert_int_equal(h.feeds[0].seq, h.feeds[0].head);
-    int rc = compact_run(n->st, n->id, &h, dry_run, n->snap, rep, NULL, NULL);
+    int rc = compact_run(n->fx.st, n->fx.id, &h, dry_run, n->snap, rep, NULL, NULL);
     horizon_free(&h);
     snapshot_info_free(&rep->snapshot);
     return rc;
@@ -119,7 +108,7 @@ static int compact(node_t *n, bool dry_run, compact_report_t *rep)
 static int run_check(node_t *n, check_report_t *rep)
 {
     char *scratch = tmp_dir();
-    int rc = check_store(n->st, n->id, scratch, rep, NULL, NULL);
+    int rc = check_store(n->fx.st, n->fx.id, scratch, rep, NULL, NULL);
     rm_dir(scratch);
     return rc;
 }
@@ -128,7 +117,7 @@ static bool has_row(node_t *n, store_table_t tbl, const uint8_t id[ID_LEN])
 {
     store_txn_t *t;
     store_val_t v;
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
     bool found = store_get(t, tbl, id, ID_LEN, &v) == 0;
     store_txn_abort(&t);
     return found;
@@ -144,7 +133,7 @@ static void test_dry_run_changes_nothing(void **state)
     assert_int_equal(rep.entities, 1);
     assert_int_equal(rep.records, 5);
     assert_true(has_row(n, TBL_KINDS, n->ids[1]));
-    assert_false(has_row(n, TBL_BASES, n->id->origin));
+    assert_false(has_row(n, TBL_BASES, n->fx.id->origin));
     state_digest(n, after);
     assert_memory_equal(before, after, 32);
 }
@@ -177,8 +166,8 @@ static void test_compaction_keeps_state_and_proofs(void **state)
     commit_record(n, &rec);
     store_txn_t *t;
     feed_report_t fr;
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
-    assert_int_equal(oplog_verify(t, n->id->origin, n->id->pk, &fr, NULL, NULL), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
+    assert_int_equal(oplog_verify(t, n->fx.id->origin, n->fx.id->pk, &fr, NULL, NULL), 0);
     store_txn_abort(&t);
     assert_int_equal(fr.base_seq, 5);
     assert_int_equal(fr.records, 1);
@@ -189,7 +178,7 @@ static void test_compaction_keeps_state_and_proofs(void **state)
     assert_int_equal(run_check(n, &cr), 0);
     assert_true(cr.snapshot_rows > 0);
     assert_int_equal(cr.records, 1);
-    assert_int_equal(check_repair(n->st, n->id, &cr, NULL, NULL), 0);
+    assert_int_equal(check_repair(n->fx.st, n->fx.id, &cr, NULL, NULL), 0);
     assert_int_equal(run_check(n, &cr), 0);
 }
 
@@ -207,7 +196,7 @@ static void test_late_change_cannot_revive_a_grave(void **state)
     rec.seq = 1;
     rec.hlc = 1;
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
     assert_int_equal(merge_apply(t, &rec), 0);
     assert_int_equal(store_txn_commit(&t), 0);
     assert_false(has_row(n, TBL_KINDS, n->ids[1]));
@@ -238,7 +227,7 @@ static void flip_and_load(node_t *n, long at, bool cut, int want)
     /* and the loader, which decodes as it goes, refuses it by its end at the latest */
     store_txn_t *t;
     snapshot_info_t info;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
     assert_int_not_equal(snapshot_load_state(t, bad, &info), 0);
     assert_non_null(strstr(info.why, ".bad"));
     store_txn_abort(&t);

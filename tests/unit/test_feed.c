@@ -2,6 +2,7 @@
  * oplog and index: a node's feed is chained and signed, a changed byte anywhere is found
  * with its seq, and search finds what staff type in any script or formatting. */
 #include "helpers.h"
+#include "fixture.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -11,35 +12,12 @@
 #include "feed/oplog.h"
 #include "state/textnorm.h"
 
-typedef struct {
-    char *dir;
-    store_t *st;
-    identity_t *id;
-    oplog_t *log;
-} node_t;
+/* a branch: its store, identity and feed in a temporary directory */
+typedef fixture_t node_t;
 
 static int node_setup(void **state)
 {
-    node_t *n = calloc(1, sizeof *n);
-    char err[256];
-    crypto_init();
-    n->dir = tmp_dir();
-    assert_int_equal(identity_create(n->dir, "test-branch", "branch", err, sizeof err), 0);
-    assert_int_equal(store_open(n->dir, STORE_NOSYNC, &n->st), 0);
-    assert_int_equal(identity_load(n->dir, n->st, &n->id, err, sizeof err), 0);
-    assert_int_equal(oplog_open(n->st, n->id, &n->log), 0);
-    *state = n;
-    return 0;
-}
-
-static int node_teardown(void **state)
-{
-    node_t *n = *state;
-    oplog_destroy(&n->log);
-    identity_destroy(&n->id);
-    store_close(&n->st);
-    rm_dir(n->dir);
-    free(n);
+    *state = fixture_new("test-branch", "branch");
     return 0;
 }
 
@@ -232,11 +210,11 @@ static void test_search(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_feed_sound, node_setup, node_teardown),
-        cmocka_unit_test_setup_teardown(test_every_flipped_byte_is_found_with_its_seq, node_setup, node_teardown),
-        cmocka_unit_test_setup_teardown(test_prove_and_other_key, node_setup, node_teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_reuses_seq, node_setup, node_teardown),
-        cmocka_unit_test_setup_teardown(test_search, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_feed_sound, node_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_every_flipped_byte_is_found_with_its_seq, node_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_prove_and_other_key, node_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_reuses_seq, node_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_search, node_setup, fixture_teardown),
         cmocka_unit_test(test_fold_of_expanding_text_is_bounded),
     };
     return cmocka_run_group_tests_name("feed", tests, NULL, NULL);
