@@ -172,7 +172,7 @@ int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, s
         free(ts.v);
         return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
     }
-    qsort(ts.v, ts.n, sizeof *ts.v, cmp_terms);
+    if (ts.n) qsort(ts.v, ts.n, sizeof *ts.v, cmp_terms); /* ts.v is NULL when there is none */
 
     hit_t *hits = NULL;
     size_t n_hits = 0, hits_cap = 0;

@@ -230,10 +230,13 @@ static void json_mix(FILE *f, const char *name, const report_mix_t *m, int money
 
 void report_day_text(uint32_t day, char out[11])
 {
+    /* "no end" (UINT32_MAX, report quality's default) is a year of 8 digits: shown as the
+     * last day that fits, 9999-12-31 (day 2932897), never as an unterminated buffer */
+    if (day > 2932897) day = 2932897;
     time_t s = (time_t)(day - 1) * 86400;
     struct tm tm;
     gmtime_r(&s, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
+    if (!strftime(out, 11, "%Y-%m-%d", &tm)) out[0] = '\0';
 }
 
 void report_write_json(FILE *f, const report_t *r)

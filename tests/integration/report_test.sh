@@ -78,6 +78,11 @@ check "the hub holds shiraz-1's new customer" wait_until 20 bash -c "ACCORD_DATA
 check "report quality counts the likely duplicate across two branches at both" \
     jqt '(.branches[] | select(.branch == "tehran-1") | .duplicate_pairs == 1) and (.branches[] | select(.branch == "shiraz-1") | .duplicate_pairs == 1)' "$W/quality.json"
 check "and the plain report names the column" bash -c "'$CTL' report quality --data '$W/hq' | grep -q DUPLICATES"
+check "report quality spans all time: from 1970-01-01 to 9999-12-31 (was an unterminated date)" \
+    jqt '.from == "1970-01-01" and .to == "9999-12-31"' "$W/quality.json"
+"$CTL" node init --data "$W/empty" --name empty --org-pub "$ORG" >/dev/null
+check "report quality of a node without customers is empty" \
+    bash -c "'$CTL' --json report quality --data '$W/empty' | jq -e '.branches == []' >/dev/null"
 check "check re-derives the counters and finds them equal" "$CTL" check --data "$W/hq"
 stop hq
 "$CTL" report tz --data "$W/hq" Asia/Tehran >/dev/null
