@@ -24,7 +24,9 @@ mkdir -p "$BUILD/screenshots"
 browser() { node tests/browser/sync.mjs "$@" > "$W/browser.out" 2>&1; local rc=$?; sed 's/^/# /' "$W/browser.out"; return $rc; }
 
 stop hq
-sleep 11 # the branches notice the hub is gone (silent for 10 s)
+# the branches notice the hub is gone once it has been silent for 10 s
+check "both branches see the hub go" \
+    wait_until 20 bash -c "[ \"\$(peer_field a hq connected)\" = 0 ] && [ \"\$(peer_field b hq connected)\" = 0 ]"
 check "with the hub down, staff at A add a customer in the page (the indicator says offline)" \
     browser add "http://127.0.0.1:$PA" staff-a 'staff password 1' "Added While Offline" "$BUILD/screenshots/branch-a-offline.png"
 start hq --listen "$HUB_EP" || exit 1

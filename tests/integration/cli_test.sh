@@ -5,25 +5,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"
-DIR=$(mktemp -d /tmp/accord-it-XXXXXX)
-export ACCORD_DATA="$DIR/n1" ACCORD_USER=sara
-n=0
-node_pid=
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-cleanup() { [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null; rm -rf "$DIR"; }
-trap cleanup EXIT
-
-start_node() {
-    "$NODE" --data "$ACCORD_DATA" 2>>"$DIR/node.log" &
-    node_pid=$!
-    # ready once it has bound its socket and written its own pid (a dead node's stay behind)
-    for _ in $(seq 100); do [ "$(cat "$ACCORD_DATA/accord-node.pid" 2>/dev/null)" = "$node_pid" ] && return 0; sleep 0.05; done
-    echo "# node did not start"; cat "$DIR/node.log"; return 1
-}
-stop_node() { kill "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=; }
+W=$(mktemp -d /tmp/accord-it-XXXXXX)
+. tests/integration/lib.sh
+export ACCORD_DATA="$W/n1" ACCORD_USER=sara
 
 # expect_exit CODE STDERR_SUBSTRING DESC -- command...
 expect_fail() {
@@ -35,7 +19,7 @@ expect_fail() {
 check "node init" "$CTL" node init --data "$ACCORD_DATA" --name tehran-1
 expect_fail 3 "already holds a node" "node init refuses an existing node" -- "$CTL" node init --data "$ACCORD_DATA" --name x
 expect_fail 3 "no node is running" "CLI says when no node runs" -- "$ACCORD" customer list
-start_node || exit 1
+start n1 || exit 1
 expect_fail 2 "already running" "a second node on the same directory is refused" -- "$NODE" --data "$ACCORD_DATA"
 
 C1=$("$ACCORD" customer add --name "علي رضايي" --phone "+98 (912) 555-1234" --email Ali@Example.com --city Tehran --tag vip)
@@ -121,29 +105,30 @@ check "40 concurrent clients" bash -c "'$ACCORD' --json customer search parallel
 # ops tools beside a running node
 check "check: a live node's state is what its feed gives" bash -c "'$CTL' --json check --data '$ACCORD_DATA' | jq -e '.ok and .records > 40 and .missing == 0' >/dev/null"
 expect_fail 3 "stop it before --repair" "check --repair refuses while the node runs" -- "$CTL" check --data "$ACCORD_DATA" --repair
-check "backup of a running node" "$CTL" backup --data "$ACCORD_DATA" "$DIR/backup"
-check "the backup holds a sound feed" bash -c "'$CTL' --json feed verify --data '$DIR/backup' | jq -e '.ok and .records > 40' >/dev/null"
-expect_fail 1 "give a new directory" "backup refuses an existing directory" -- "$CTL" backup --data "$ACCORD_DATA" "$DIR/backup"
+check "backup of a running node" "$CTL" backup --data "$ACCORD_DATA" "$W/backup"
+check "the backup holds a sound feed" bash -c "'$CTL' --json feed verify --data '$W/backup' | jq -e '.ok and .records > 40' >/dev/null"
+expect_fail 1 "give a new directory" "backup refuses an existing directory" -- "$CTL" backup --data "$ACCORD_DATA" "$W/backup"
 
 # durability: acknowledged writes survive kill -9
 for i in $(seq 25); do "$ACCORD" customer add --name "Durable $i" >/dev/null; done
-kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null; node_pid=
-start_node || exit 1  # the stale socket file and the dead node's lock do not stop it
+crash n1
+start n1 || exit 1  # the stale socket file and the dead node's lock do not stop it
 check "acknowledged writes survive kill -9" bash -c "'$ACCORD' --json customer search durable --limit 100 | jq -e 'length == 25' >/dev/null"
 check "a write after restart continues the feed" bash -c "'$ACCORD' customer add --name 'After restart' >/dev/null"
-stop_node
+stop n1
 
 check "feed verify: sound" bash -c "'$CTL' --json feed verify --data '$ACCORD_DATA' | jq -e '.ok and .records == .head_seq and .records > 60' >/dev/null"
 check "check --repair with the node stopped rebuilds the same state" bash -c "'$CTL' check --data '$ACCORD_DATA' --repair >/dev/null && '$CTL' --json check --data '$ACCORD_DATA' | jq -e '.ok' >/dev/null"
-check "feed export" bash -c "'$CTL' feed export --data '$ACCORD_DATA' --out '$DIR/feed.bin' && [ -s '$DIR/feed.bin' ]"
+check "feed export" bash -c "'$CTL' feed export --data '$ACCORD_DATA' --out '$W/feed.bin' && [ -s '$W/feed.bin' ]"
 check "an independent verifier (Python, from PROTOCOL.md) accepts the export" \
-    bash -c "tests/integration/verify_feed.py '$DIR/feed.bin' | grep -q '^sound: '"
+    bash -c "tests/integration/verify_feed.py '$W/feed.bin' | grep -q '^sound: '"
 # flip one byte inside the 10th record's bytes of the export: the verifier must refuse it
-python3 - "$DIR/feed.bin" "$DIR/bad.bin" <<'PY'
+python3 - "$W/feed.bin" "$W/bad.bin" <<'PY'
 import sys
 data = bytearray(open(sys.argv[1], "rb").read())
 data[len(data) // 2] ^= 0x20
 open(sys.argv[2], "wb").write(data)
 PY
-check "the independent verifier refuses a flipped byte" bash -c "! tests/integration/verify_feed.py '$DIR/bad.bin' >/dev/null"
+check "the independent verifier refuses a flipped byte" bash -c "! tests/integration/verify_feed.py '$W/bad.bin' >/dev/null"
+sanitizer_check
 echo "# integration done: $n checks"

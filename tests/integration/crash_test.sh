@@ -7,43 +7,18 @@
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-ACCORD="$BUILD/accord"; CTL="$BUILD/accordctl"; NODE="$BUILD/accord-node"; LOAD="$BUILD/tests/accord-load"
 W=$(mktemp -d /tmp/accord-crash-XXXXXX)
+. tests/integration/lib.sh
 ROUNDS=${CRASH_ROUNDS:-20}
 SEED=${CRASH_SEED:-$RANDOM}
 RANDOM=$SEED
-n=0
-declare -A pid
 writers=()
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
-cleanup() {
-    for p in "${writers[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$W"
-}
-trap cleanup EXIT
+test_cleanup() { for p in "${writers[@]}"; do kill "$p" 2>/dev/null; done; }
 echo "# seed $SEED (repeat with CRASH_SEED=$SEED)"
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-pub() { "$CTL" --json node show --data "$W/$1" | jq -r .public_key; }
-wait_until() {
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-    return 1
-}
 declare -A args
-start() {
-    local name=$1
-    # shellcheck disable=SC2086
-    "$NODE" --data "$W/$name" ${args[$name]} 2>>"$W/$name.log" &
-    pid[$name]=$!
-    for _ in $(seq 100); do [ "$(cat "$W/$name/accord-node.pid" 2>/dev/null)" = "${pid[$name]}" ] && return 0; sleep 0.05; done
-    echo "# $name did not start"; tail -5 "$W/$name.log"; return 1
-}
-crash() { kill -9 "${pid[$1]}" 2>/dev/null; wait "${pid[$1]}" 2>/dev/null; }
-digest() { "$CTL" --json digest --data "$W/$1" | jq -r .digest; }
+# shellcheck disable=SC2086
+start_node() { start "$1" ${args[$1]}; }
 same_digests() { local a b c; a=$(digest hub); b=$(digest b1); c=$(digest b2); [ ${#a} = 64 ] && [ "$a" = "$b" ] && [ "$a" = "$c" ]; }
 
 ORG=$("$CTL" --json org init --out "$W/org.key" | jq -r .org_public_key)
@@ -55,7 +30,7 @@ EP="tcp://127.0.0.1:$(free_port)"
 args[hub]="--listen $EP"
 args[b1]="--upstream $EP --upstream-key $(pub hub)"
 args[b2]=${args[b1]}
-for x in hub b1 b2; do start $x || exit 1; done
+for x in hub b1 b2; do start_node $x || exit 1; done
 
 # each writer keeps creating customers; the ids it prints were acknowledged (on disk)
 for b in b1 b2; do
@@ -68,7 +43,7 @@ for round in $(seq "$ROUNDS"); do
     v=${victims[$((RANDOM % 3))]}
     crash "$v"
     sleep "0.$((RANDOM % 3 + 1))"
-    start "$v" || { nok "restart $v after round $round"; break; }
+    start_node "$v" || { nok "restart $v after round $round"; break; }
     echo "# round $round: killed $v"
 done
 for p in "${writers[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -89,4 +64,5 @@ for x in hub b1 b2; do
     check "$x: check re-derives the state from the feeds and finds it equal (nothing applied twice)" \
         "$CTL" check --data "$W/$x"
 done
+sanitizer_check
 echo "# crash done: $n checks"

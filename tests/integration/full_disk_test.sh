@@ -10,8 +10,8 @@ W=$(mktemp -d /tmp/accord-full-XXXXXX)
 export ACCORD_DATA="$W/n1" ACCORD_USER=sara
 mkdir -p "$W/small"
 if ! mount -t tmpfs -o size=256k tmpfs "$W/small" 2>/dev/null; then
-    echo "# skipped: cannot mount a small tmpfs here (not root?)"
-    echo "# full_disk done: 0 checks"
+    skip "a full disk during backup, export and bundle export: cannot mount a small tmpfs here (not root?)"
+    echo "# full_disk done: $n checks"
     exit 0
 fi
 ORG=$("$CTL" --json org init --out "$W/org.key" | jq -r .org_public_key)
