@@ -77,7 +77,7 @@ $(BUILD)/tests/accord-peer: $(BUILD)/tests/tools/accord_peer.o $(LIB_SERVER) $(L
 
 unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS) $(BUILD)/tests/accord-load $(BUILD)/tests/accord-peer
 
-# The README's test command. Prints a closing "N passed, N failed" line.
+# The README's test command. Prints a closing "N passed, N failed, N skipped" line.
 test: unit
 	BUILD=$(BUILD) tests/run.sh
 
