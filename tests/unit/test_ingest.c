@@ -3,6 +3,7 @@
  * feed that sync quarantined is refused and the refusal kept, exactly as sync refuses it;
  * the same bundle applies once the quarantine is lifted, and a second import holds it. */
 #include "helpers.h"
+#include "fixture.h"
 
 #include "auth/identity.h"
 #include "auth/roster.h"
@@ -18,31 +19,16 @@
 
 #include <sodium.h>
 
-typedef struct {
-    char *dir;
-    char path[160];
-    store_t *st;
-    identity_t *id;
-    oplog_t *log;
-} node_t;
+typedef fixture_t node_t;
 
 static void node_open(node_t *n, const char *name)
 {
-    char err[256];
-    n->dir = tmp_dir();
-    snprintf(n->path, sizeof n->path, "%s/n", n->dir);
-    assert_int_equal(identity_create(n->path, name, "branch", err, sizeof err), 0);
-    assert_int_equal(store_open(n->path, STORE_NOSYNC, &n->st), 0);
-    assert_int_equal(identity_load(n->path, n->st, &n->id, err, sizeof err), 0);
-    assert_int_equal(oplog_open(n->st, n->id, &n->log), 0);
+    fixture_open(n, name, "branch");
 }
 
 static void node_close(node_t *n)
 {
-    oplog_destroy(&n->log);
-    identity_destroy(&n->id);
-    store_close(&n->st);
-    rm_dir(n->dir);
+    fixture_close(n);
 }
 
 /* Pins the org key at `at` and enrols `who` there, as `accordctl enroll` would. */
