@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * accord: the branch staff's command line, built on the client library.
  * Every verb has --help; --json prints what the node returned for scripts.
- * Exit codes: 0 done; 1 wrong arguments; 2 the node refused (invalid value, not found,
- * ...); 3 the node could not be reached or did not answer; 4 anything else. */
+ * Exit codes: client/exit_codes.h (shared with accordctl; docs/CLI.md). */
 #define _POSIX_C_SOURCE 200809L
 #include "proto/accord_err.h"
 #include "accord_client.h"
+#include "exit_codes.h"
 #include "export.h"
 #include "import.h"
 #include "output.h"
@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3, EXIT_OTHER = 4 };
 
 typedef struct {
     const char *data;
@@ -50,15 +48,15 @@ typedef struct {
 static int usage_error(const char *what, const char *arg)
 {
     fprintf(stderr, "accord: %s%s (see 'accord --help')\n", what, arg);
-    return EXIT_USAGE;
+    return ACCORD_EXIT_USAGE;
 }
 
 static int exit_for(int code)
 {
     if (code == 0) return 0;
-    if (code == ACCORD_ENET || code == ACCORD_ETIMEOUT) return EXIT_UNREACHABLE;
-    if (code == ACCORD_EINTERNAL || code == ACCORD_ESTORE || code == ACCORD_EIO || code == ACCORD_EPROTO) return EXIT_OTHER;
-    return EXIT_REFUSED;
+    if (code == ACCORD_ENET || code == ACCORD_ETIMEOUT) return ACCORD_EXIT_UNREACHABLE;
+    if (code == ACCORD_EINTERNAL || code == ACCORD_ESTORE || code == ACCORD_EIO || code == ACCORD_EPROTO) return ACCORD_EXIT_OTHER;
+    return ACCORD_EXIT_REFUSED;
 }
 
 /* Calls the node; on error prints the message (as JSON with --json) and returns the exit code. */
@@ -70,7 +68,7 @@ static int call(const char *verb, accord_args_t *args, accord_reply_t *r)
         memset(r, 0, sizeof *r);
         msgpack_unpacked_init(&r->msg);
         fprintf(stderr, "accord: cannot connect to the node at %s\n", g.data);
-        return EXIT_UNREACHABLE;
+        return ACCORD_EXIT_UNREACHABLE;
     }
     if (g.user) accord_args_str(args, "user", g.user);
     rc = accord_call(c, verb, args, r);
@@ -294,7 +292,7 @@ static int run_show(accord_args_t *a, char **pos, int n, const char *kind)
     if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) {
         fprintf(stderr, "accord: %s is a %s, not a %s\n", pos[0], k, kind);
         accord_reply_destroy(&r);
-        return EXIT_REFUSED;
+        return ACCORD_EXIT_REFUSED;
     }
     return finish(rc, &r, print_record);
 }
@@ -593,20 +591,20 @@ static int run_verb(const verb_t *v, int argc, char **argv)
         for (; o->opt && strcmp(o->opt, name); o++) k++;
         if (!o->opt) {
             fprintf(stderr, "accord %s: unknown option --%s (see 'accord %s --help')\n", v->name, name, v->name);
-            rc = EXIT_USAGE;
+            rc = ACCORD_EXIT_USAGE;
             goto out;
         }
         if (o->flags & O_FLAG) { accord_args_bool(&a, o->key, true); continue; }
         const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!val) {
             fprintf(stderr, "accord %s: --%s needs a value\n", v->name, name);
-            rc = EXIT_USAGE;
+            rc = ACCORD_EXIT_USAGE;
             goto out;
         }
         if (o->flags & O_MULTI) {
             if (k >= MAX_OPTS || multi_n[k] >= MAX_REPEAT) {
                 fprintf(stderr, "accord %s: --%s given too often (at most %d)\n", v->name, name, MAX_REPEAT);
-                rc = EXIT_USAGE;
+                rc = ACCORD_EXIT_USAGE;
                 goto out;
             }
             multi_vals[k][multi_n[k]++] = val;
@@ -617,7 +615,7 @@ static int run_verb(const verb_t *v, int argc, char **argv)
             long long num = strtoll(val, &end, 10);
             if (*end || !*val) {
                 fprintf(stderr, "accord %s: --%s: '%s' is not a whole number\n", v->name, name, val);
-                rc = EXIT_USAGE;
+                rc = ACCORD_EXIT_USAGE;
                 goto out;
             }
             accord_args_int(&a, o->key, num);
@@ -637,7 +635,7 @@ static int run_verb(const verb_t *v, int argc, char **argv)
         fprintf(stderr, "accord %s: expected %s%s\n", v->name, v->usage[0] ? v->usage : "no arguments",
                 npos < v->min_pos ? "" : " (too many arguments)");
         fprintf(stderr, "usage: accord %s %s [OPTIONS]   (see --help)\n", v->name, v->usage);
-        rc = EXIT_USAGE;
+        rc = ACCORD_EXIT_USAGE;
         goto out;
     }
     rc = v->run(&a, pos, npos);
@@ -661,7 +659,7 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) g.timeout_ms = atoi(argv[++i]);
         else return usage_error("unknown or incomplete global option ", argv[i]);
     }
-    if (i >= argc) { main_help(stderr); return EXIT_USAGE; }
+    if (i >= argc) { main_help(stderr); return ACCORD_EXIT_USAGE; }
     if (g.timeout_ms <= 0) return usage_error("--timeout: give milliseconds above 0", "");
     if (strcmp(argv[i], "import") == 0 || strcmp(argv[i], "export") == 0) {
         import_env_t env = {g.data, g.user, g.json, g.timeout_ms};
@@ -683,7 +681,7 @@ int main(int argc, char **argv)
     if (!best) {
         fprintf(stderr, "accord: unknown verb '%s%s%s' (see 'accord --help')\n", argv[i], i + 1 < argc ? " " : "",
                 i + 1 < argc ? argv[i + 1] : "");
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     return run_verb(best, argc - i - used, argv + i + used);
 }
