@@ -1,569 +1,302 @@
 /* SPDX-License-Identifier: MIT
- * accordctl: the ops tool. This issue's verbs work on a node's data directory directly
- * (LMDB allows readers beside the running node), so they work with the node stopped too.
- * Exit codes: 0 done (and the feed is sound); 1 wrong arguments; 2 the feed or the store
- * has a problem (verify found damage); 3 cannot open the node; 4 other error. */
+ * accordctl: the ops tool. Most verbs work on a node's data directory directly (LMDB
+ * allows readers beside the running node), so they work with the node stopped too.
+ * This file holds the verb table (one row per verb: its options, arguments, help and
+ * handler in tools/ctl_<noun>.c) and the dispatch; the exit codes are
+ * client/exit_codes.h, shared with accord (docs/CLI.md). */
 #define _POSIX_C_SOURCE 200809L
-#include "proto/accord_err.h"
+#include "ctl.h"
 #include "proto/crypto.h"
-#include "proto/record.h"
-#include "ops/check.h"
-#include "state/kpi.h"
-#include "auth/identity.h"
-#include "feed/oplog.h"
-#include "store/store.h"
-#include "client/output.h"
-#include "client/accord_client.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sodium.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "ctl.h"
+#define OPT_DATA {"data", 0, "the node's data directory (default $ACCORD_DATA)"}
 
-bool json;
+static const ctl_opt_t data_opts[] = {OPT_DATA, {0}};
+static const ctl_opt_t node_init_opts[] = {
+    OPT_DATA, {"name", 0, "the node's name, e.g. tehran-1 (required)"},
+    {"role", 0, "branch (default) or hub"}, {"org-pub", 0, "the org public key it will trust (64 hex digits)"}, {0}};
+static const ctl_opt_t org_init_opts[] = {{"out", 0, "where to write the org key (a new file; keep it offline)"}, {0}};
+static const ctl_opt_t enroll_opts[] = {
+    OPT_DATA, {"org-key", 0, "the org key file (from 'accordctl org init')"},
+    {"node-pub", 0, "the node's public key ('accordctl node show' there)"}, {"name", 0, "the node's name"},
+    {"role", 0, "hub or branch"}, {"region", 0, "a region, e.g. north (optional)"}, {0}};
+static const ctl_opt_t revoke_opts[] = {
+    OPT_DATA, {"org-key", 0, "the org key file"}, {"node-pub", 0, "the public key of the node to revoke"}, {0}};
+static const ctl_opt_t release_opts[] = {OPT_DATA, {"feed", 0, "the quarantined feed's origin (32 hex digits)"}, {0}};
+static const ctl_opt_t export_opts[] = {
+    OPT_DATA, {"to", 0, "the recipient's public key (64 hex digits)"},
+    {"since", 0, "the recipient's vector ('accordctl bundle vector' there; - for stdin)"},
+    {"out", 0, "the bundle file to write"}, {0}};
+static const ctl_opt_t verify_opts[] = {
+    OPT_DATA, {"hub", 0, "the hub's endpoint, e.g. tcp://hq.example.com:7400"},
+    {"hub-key", 0, "the hub's public key (64 hex digits)"}, {0}};
+static const ctl_opt_t out_opts[] = {OPT_DATA, {"out", 0, "the file to write"}, {0}};
+static const ctl_opt_t check_opts[] = {
+    OPT_DATA, {"repair", CTL_FLAG, "replace the stored state with what the feeds give (node stopped)"}, {0}};
+static const ctl_opt_t epoch_opts[] = {
+    OPT_DATA, {"force", CTL_FLAG, "even if the node is not waiting to rejoin"}, {0}};
+static const ctl_opt_t compact_opts[] = {
+    OPT_DATA, {"dry-run", CTL_FLAG, "report what would be freed; change nothing"}, {0}};
+static const ctl_opt_t install_opts[] = {
+    OPT_DATA, {"replace", CTL_FLAG, "over a node that lacks compacted records (node stopped)"}, {0}};
+static const ctl_opt_t no_opts[] = {{0}};
+static const ctl_opt_t branches_opts[] = {
+    OPT_DATA, {"period", 0, "2026-11, 2026-W48, 2026, 2026-11-24 or FROM..TO"},
+    {"branch", 0, "only this branch"}, {"csv", CTL_FLAG, "CSV instead of a table"}, {0}};
+static const ctl_opt_t customers_opts[] = {
+    OPT_DATA, {"segment", 0, "rfm (the only segmentation)"}, {"currency", 0, "count won value in this currency"},
+    {"branch", 0, "only this branch's customers"}, {"top", 0, "how many to list (20; 0: all)"},
+    {"csv", CTL_FLAG, "CSV instead of a table"}, {0}};
+static const ctl_opt_t user_add_opts[] = {
+    OPT_DATA, {"name", 0, "the user's name (required)"}, {"role", 0, "manager (default), staff or admin"}, {0}};
+static const ctl_opt_t user_name_opts[] = {OPT_DATA, {"name", 0, "the user's name (required)"}, {0}};
 
-static void help(FILE *f)
+static const ctl_verb_t verbs[] = {
+    {"node init", "--data DIR --name NAME [--role branch|hub] [--org-pub HEX]",
+     "make a node: its Ed25519 identity and an empty store", "--org-pub pins the org public key it will trust.",
+     node_init_opts, ctl_node_init, 0, 0},
+    {"node show", "--data DIR", "the node's name, role, origin and public key", NULL, data_opts, ctl_node_show, 0, 0},
+    {"org init", "--out FILE", "make the org key (keep FILE offline); prints its public key", NULL, org_init_opts,
+     ctl_org_init, 0, 0},
+    {"enroll", "--data DIR --org-key FILE --node-pub HEX --name NAME --role hub|branch [--region REGION]",
+     "sign a roster entry for a node into DIR's roster",
+     "DIR is usually the hub's; the entry replicates from there.", enroll_opts, ctl_enroll, 0, 0},
+    {"revoke", "--data DIR --org-key FILE --node-pub HEX", "sign a revocation: the node is refused and cut off", NULL,
+     revoke_opts, ctl_revoke, 0, 0},
+    {"roster", "--data DIR", "the roster this node holds", NULL, data_opts, ctl_roster, 0, 0},
+    {"sync status", "--data DIR [--json]", "each peer: connected, lag, refused batches and why; quarantined feeds",
+     "Asks the running node: per peer, connected, last seen, lag in records and seconds, refused\n"
+     "batches and why; quarantined feeds.", data_opts, ctl_sync_status, 0, 0},
+    {"sync release", "--data DIR --feed ORIGIN", "take a quarantined (forked) feed again",
+     "After its node was dealt with (see sync status).", release_opts, ctl_sync_release, 0, 0},
+    {"bundle vector", "--data DIR", "the last seq this node holds of every feed",
+     "'ORIGIN SEQ' lines, to give to the node that exports a bundle for this one.", data_opts, ctl_bundle_vector, 0,
+     0},
+    {"bundle export", "--data DIR --to NODE_PUBLIC_KEY [--since VECTOR_FILE] --out FILE",
+     "the roster and the signed changes the recipient lacks, sealed to its key",
+     "For when the line is down.", export_opts, ctl_bundle_export, 0, 0},
+    {"bundle import", "--data DIR FILE", "check the whole bundle, then apply it",
+     "A running node may stay up; importing twice changes nothing.", data_opts, ctl_bundle_import, 1, 1},
+    {"digest", "--data DIR", "the digest of this node's whole state (equal digests: equal data)", NULL, data_opts,
+     ctl_digest, 0, 0},
+    {"verify", "--data DIR --hub ENDPOINT --hub-key HEX", "compare this node's state with the hub's",
+     "Lists the records that differ (exit 2 when any do).", verify_opts, ctl_verify, 0, 0},
+    {"feed verify", "--data DIR", "walk the whole feed: every hash link, every signature", NULL, data_opts,
+     ctl_feed_verify, 0, 0},
+    {"feed export", "--data DIR --out FILE", "write the feed's raw records and signed head to FILE",
+     "Format: docs/PROTOCOL.md, \"Feed export\".", out_opts, ctl_feed_export, 0, 0},
+    {"check", "--data DIR [--repair]", "derive the state again from the feeds and compare it with the stored state",
+     "Verifies every feed, derives the state again from the feeds and compares it with the stored\n"
+     "state and indexes; --repair replaces the stored state (node stopped).", check_opts, ctl_check, 0, 0},
+    {"backup", "--data DIR DEST", "a consistent, compact copy of the node (key included) in the new directory DEST",
+     "The node may keep running.", data_opts, ctl_backup, 1, 1},
+    {"restore", "--data DIR BACKUP_DIR", "put a backup back as the node in DIR (a new path)",
+     "It accepts no changes until it has fetched its own newest changes from the hub, so its feed\n"
+     "cannot fork.", data_opts, ctl_restore, 1, 1},
+    {"epoch new", "--data DIR [--force]", "a restored node that cannot reach its hub takes a new key",
+     "A new feed, from seq 1; it accepts changes again; the org enrolls the new key (node stopped).", epoch_opts,
+     ctl_epoch_new, 0, 0},
+    {"compact", "--data DIR [--dry-run]", "purge what every enrolled node has acknowledged; write the snapshot",
+     "Purges tombstones and feed records behind the horizon every enrolled node has acknowledged,\n"
+     "writes the signed snapshot new nodes start from, and reports what was freed.", compact_opts, ctl_compact, 0,
+     0},
+    {"horizon", "--data DIR", "per feed: what this node holds, the horizon, and which node holds it back", NULL,
+     data_opts, ctl_horizon, 0, 0},
+    {"snapshot install", "--data DIR [--replace] FILE", "start a new, empty node (stopped) from a hub's snapshot",
+     "FILE is the hub's data directory's snapshot.acs; the node then syncs the rest. --replace: over a\n"
+     "node that lacks compacted records, if the snapshot holds all it has (its own changes included).",
+     install_opts, ctl_snapshot_install, 1, 1},
+    {"snapshot show", "FILE", "check a snapshot's signature and list its feed heads", NULL, no_opts,
+     ctl_snapshot_show, 1, 1},
+    {"report branches", "--data DIR --period 2026-11|2026-W48|2026|2026-11-24|FROM..TO [--branch NAME] [--csv]",
+     "per branch: new customers, interactions, deals, win rate, pipeline, tasks",
+     "Per branch: new customers, interactions, deals created, won, lost, win rate, days to close, won\n"
+     "value, pipeline, tasks due, overdue and done.", branches_opts, ctl_report_branches, 0, 0},
+    {"report customers", "--data DIR [--segment rfm] [--currency CODE] [--branch NAME] [--top N] [--csv]",
+     "RFM segments and the top customers by won value", NULL, customers_opts, ctl_report_customers, 0, 0},
+    {"report quality", "--data DIR [--period PERIOD] [--branch NAME] [--csv]",
+     "per branch: customers with a phone, an e-mail, an owner; duplicates", NULL, branches_opts,
+     ctl_report_quality, 0, 0},
+    {"report tz", "--data DIR ZONE", "count report days in ZONE (e.g. Asia/Tehran; node stopped)", NULL, data_opts,
+     ctl_report_tz, 1, 1},
+    {"user add", "--data DIR --name NAME [--role manager|staff|admin] < PASSWORD_FILE",
+     "let a user sign in to the node's web pages (Argon2id)",
+     "The password is the first line of standard input, never an argument.", user_add_opts, ctl_user_add, 0, 0},
+    {"user remove", "--data DIR --name NAME", "a user may no longer sign in", NULL, user_name_opts, ctl_user_remove,
+     0, 0},
+    {"user list", "--data DIR", "who may sign in to the node's web pages", NULL, data_opts, ctl_user_list, 0, 0},
+};
+#define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
+
+static void main_help(FILE *f)
 {
-    fprintf(f,
-            "usage: accordctl [--json] VERB [OPTIONS]\n\n"
-            "Ops tool for an Accord node.\n\n"
-            "verbs:\n"
-            "  node init --data DIR --name NAME [--role branch|hub]\n"
-            "                        make a node: its Ed25519 identity and an empty store\n"
-            "      [--org-pub HEX]   ... pinning the org public key it will trust\n"
-            "  node show --data DIR  the node's name, role, origin and public key\n"
-            "  org init --out FILE   make the org key (keep FILE offline); prints its public key\n"
-            "  enroll --data DIR --org-key FILE --node-pub HEX --name NAME --role hub|branch\n"
-            "      [--region REGION] sign a roster entry for a node into DIR's roster (usually\n"
-            "                        the hub's; it replicates from there)\n"
-            "  revoke --data DIR --org-key FILE --node-pub HEX\n"
-            "                        sign a revocation: the node is refused and cut off\n"
-            "  roster --data DIR     the roster this node holds\n"
-            "  sync status --data DIR\n"
-            "                        each peer: connected, last seen, lag in records and\n"
-            "                        seconds, refused batches and why; quarantined feeds\n"
-            "  bundle vector --data DIR\n"
-            "                        the last seq this node holds of every feed ('ORIGIN SEQ'\n"
-            "                        lines), to give to the node that exports a bundle for it\n"
-            "  bundle export --data DIR --to NODE_PUBLIC_KEY [--since VECTOR_FILE] --out FILE\n"
-            "                        the roster and the signed changes the recipient lacks,\n"
-            "                        sealed to its key, for when the line is down\n"
-            "  bundle import --data DIR FILE\n"
-            "                        check the whole bundle, then apply it (a running node\n"
-            "                        may stay up); importing twice changes nothing\n"
-            "  digest --data DIR     the digest of this node's whole state (equal digests:\n"
-            "                        equal data)\n"
-            "  verify --data DIR --hub ENDPOINT --hub-key HEX\n"
-            "                        compare this node's state with the hub's; list the\n"
-            "                        records that differ (exit 2 when any do)\n"
-            "  sync release --data DIR --feed ORIGIN\n"
-            "                        take a quarantined (forked) feed again, after its node\n"
-            "                        was dealt with (see sync status)\n"
-            "  feed verify --data DIR\n"
-            "                        walk the whole feed: every hash link, every signature\n"
-            "  feed export --data DIR --out FILE\n"
-            "                        write the feed's raw records and signed head to FILE\n"
-            "                        (format: docs/PROTOCOL.md, \"Feed export\")\n"
-            "  check --data DIR [--repair]\n"
-            "                        verify every feed, derive the state again from the feeds\n"
-            "                        and compare it with the stored state and indexes;\n"
-            "                        --repair replaces the stored state (node stopped)\n"
-            "  backup --data DIR DEST\n"
-            "                        a consistent, compact copy of the node (key included) in\n"
-            "                        the new directory DEST; the node may keep running\n"
-            "  restore --data DIR BACKUP_DIR\n"
-            "                        put a backup back as the node in DIR (a new path); it\n"
-            "                        accepts no changes until it has fetched its own newest\n"
-            "                        changes from the hub, so its feed cannot fork\n"
-            "  epoch new --data DIR [--force]\n"
-            "                        a restored node that cannot reach its hub takes a new\n"
-            "                        key (a new feed, from seq 1) and accepts changes again;\n"
-            "                        the org enrolls the new key (node stopped)\n"
-            "  compact --data DIR [--dry-run]\n"
-            "                        purge tombstones and feed records behind the horizon\n"
-            "                        every enrolled node has acknowledged, write the signed\n"
-            "                        snapshot new nodes start from; report what was freed\n"
-            "  horizon --data DIR    per feed: what this node holds, the horizon, and which\n"
-            "                        node holds it back\n"
-            "  snapshot install --data DIR [--replace] FILE\n"
-            "                        start a new, empty node (stopped) from a hub's snapshot\n"
-            "                        (its data directory's snapshot.acs); it then syncs the rest;\n"
-            "                        --replace: over a node that lacks compacted records, if the\n"
-            "                        snapshot holds all it has (its own changes included)\n"
-            "  snapshot show FILE    check a snapshot's signature and list its feed heads\n"
-            "  report branches --data DIR --period 2026-11|2026-W48|2026|2026-11-24|FROM..TO\n"
-            "      [--branch NAME] [--csv]\n"
-            "                        per branch: new customers, interactions, deals created,\n"
-            "                        won, lost, win rate, days to close, won value, pipeline,\n"
-            "                        tasks due, overdue and done\n"
-            "  report customers --data DIR [--segment rfm] [--currency CODE] [--top N]\n"
-            "                        RFM segments and the top customers by won value\n"
-            "  report quality --data DIR\n"
-            "                        per branch: customers with a phone, an e-mail, an owner\n"
-            "  report tz --data DIR ZONE\n"
-            "                        count report days in ZONE (e.g. Asia/Tehran; node stopped)\n"
-            "  user add --data DIR --name NAME [--role manager|admin] < PASSWORD_FILE\n"
-            "  user remove --data DIR --name NAME | user list --data DIR\n"
-            "                        who may sign in to the node's web pages (Argon2id)\n\n"
-            "--data defaults to $ACCORD_DATA. Exit codes: 0 done, 1 wrong arguments,\n"
-            "2 the feed or the state is damaged, 3 cannot open the node, 4 other error.\n");
+    fprintf(f, "usage: accordctl [--json] VERB [OPTIONS] [ARGS]\n\n"
+               "Ops tool for an Accord node.\n\n"
+               "verbs:\n");
+    for (int i = 0; i < N_VERBS; i++) fprintf(f, "  %-17s %s\n", verbs[i].name, verbs[i].about);
+    fprintf(f, "\nRun 'accordctl VERB --help' for a verb's usage and options. --json (before or after the verb)\n"
+               "prints one JSON document for scripts. --data defaults to $ACCORD_DATA.\n"
+               "Exit codes (docs/CLI.md): 0 done, 1 wrong arguments, 2 the feed or the state is damaged (or was\n"
+               "refused), 3 cannot open the node, 4 other error.\n");
 }
 
-const char *opt_value(int argc, char **argv, const char *name)
+static void verb_help(FILE *f, const ctl_verb_t *v)
 {
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], name) == 0 && i + 1 < argc) return argv[i + 1];
-    return NULL;
-}
-
-bool has_flag(int argc, char **argv, const char *name)
-{
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], name) == 0) return true;
-    return false;
-}
-
-static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_t **id)
-{
-    char err[512];
-    if (!dir) {
-        fprintf(stderr, "accordctl: give the node's directory with --data DIR (or set ACCORD_DATA)\n");
-        return 1;
+    ctl_usage(f, v);
+    fprintf(f, "\n%s.\n", v->about);
+    if (v->detail) fprintf(f, "%s\n", v->detail);
+    fprintf(f, "\noptions:\n");
+    for (const ctl_opt_t *o = v->opts; o->name; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s", o->name, o->flags & CTL_FLAG ? "" : " VALUE");
+        fprintf(f, "  %-18s %s\n", left, o->help);
     }
-    int rc = store_open(dir, flags, st);
-    if (!rc) rc = kpi_use_time_zone(*st); /* report days and check use the node's zone */
-    if (rc) {
-        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
-        return 3;
-    }
-    if ((rc = identity_load(dir, *st, id, err, sizeof err))) {
-        fprintf(stderr, "accordctl: %s\n", err);
-        store_close(st);
-        return 3;
-    }
-    return 0;
+    fprintf(f, "  %-18s %s\n  %-18s %s\n", "--json", "print one JSON document for scripts", "--help", "this text");
 }
 
-int open_node(const char *dir, store_t **st, identity_t **id)
+static int usage_error(const ctl_verb_t *v)
 {
-    return open_node_as(dir, STORE_RDONLY, st, id);
+    ctl_usage(stderr, v);
+    fprintf(stderr, "(see 'accordctl %s --help')\n", v->name);
+    return ACCORD_EXIT_USAGE;
 }
 
-int open_node_writable(const char *dir, store_t **st, identity_t **id)
+/* Sets --name's slot in a from arg (and the next argument, its value); an exit code. */
+static int take_option(ctl_args_t *a, int argc, char **argv, int *i)
 {
-    return open_node_as(dir, 0, st, id);
+    const ctl_verb_t *v = a->verb;
+    const char *arg = argv[*i], *eq = strchr(arg + 2, '=');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg - 2) : (int)strlen(arg + 2), arg + 2);
+    if (!strcmp(name, "json") && !eq) {
+        a->json = true;
+        return ACCORD_EXIT_OK;
+    }
+    int k = 0;
+    while (k < CTL_MAX_OPTS && v->opts[k].name && strcmp(v->opts[k].name, name)) k++;
+    if (k == CTL_MAX_OPTS || !v->opts[k].name) {
+        fprintf(stderr, "accordctl %s: unknown option --%s\n", v->name, name);
+        return usage_error(v);
+    }
+    if (v->opts[k].flags & CTL_FLAG) {
+        if (eq) {
+            fprintf(stderr, "accordctl %s: --%s takes no value\n", v->name, name);
+            return usage_error(v);
+        }
+        a->vals[k] = "";
+        return ACCORD_EXIT_OK;
+    }
+    const char *val = eq ? eq + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+    if (!val) {
+        fprintf(stderr, "accordctl %s: --%s needs a value\n", v->name, name);
+        return usage_error(v);
+    }
+    a->vals[k] = val;
+    return ACCORD_EXIT_OK;
 }
 
-const char *sole_argument(int argc, char **argv, int first)
+/* Parses argv (what follows the verb's name) against v into a, then runs v. */
+static int run_verb(const ctl_verb_t *v, int argc, char **argv, bool json, const char *global_data)
 {
-    const char *arg = NULL;
-    for (int k = first; k < argc; k++) {
-        if (!strcmp(argv[k], "--data")) { k++; continue; }
-        if (argv[k][0] == '-') continue;
-        arg = argv[k];
+    ctl_args_t a;
+    memset(&a, 0, sizeof a);
+    a.verb = v;
+    a.json = json;
+    a.pos = calloc((size_t)argc + 1, sizeof *a.pos);
+    if (!a.pos) abort();
+    int rc = ACCORD_EXIT_OK;
+    for (int i = 0; i < argc && !rc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            verb_help(stdout, v);
+            free(a.pos);
+            return ACCORD_EXIT_OK;
+        }
+        if (strncmp(argv[i], "--", 2) || !argv[i][2]) a.pos[a.n_pos++] = argv[i];
+        else rc = take_option(&a, argc, argv, &i);
     }
-    return arg;
-}
-
-bool tell_node_reload(const char *dir)
-{
-    accord_client_t *c;
-    bool told = false;
-    if (accord_client_new(dir, 5000, &c) == 0) {
-        accord_reply_t rep;
-        told = accord_call(c, "sync_reload", NULL, &rep) == 0;
-        accord_reply_destroy(&rep);
-        accord_client_destroy(&c);
+    int data = -1;
+    for (int k = 0; k < CTL_MAX_OPTS && v->opts[k].name; k++)
+        if (!strcmp(v->opts[k].name, "data")) data = k;
+    if (!rc && global_data && data < 0) {
+        fprintf(stderr, "accordctl %s: unknown option --data\n", v->name);
+        rc = usage_error(v);
     }
-    return told;
-}
-
-static int node_init(int argc, char **argv, const char *dir)
-{
-    const char *name = opt_value(argc, argv, "--name"), *role = opt_value(argc, argv, "--role");
-    if (!dir || !name) {
-        fprintf(stderr, "usage: accordctl node init --data DIR --name NAME [--role branch|hub]\n");
-        return 1;
+    if (!rc && (a.n_pos < v->min_pos || a.n_pos > v->max_pos)) {
+        fprintf(stderr, "accordctl %s: %s\n", v->name, a.n_pos < v->min_pos ? "missing argument" : "too many arguments");
+        rc = usage_error(v);
     }
-    const char *org_hex = opt_value(argc, argv, "--org-pub");
-    uint8_t org_pk[CRYPTO_PK_LEN];
-    if (org_hex && crypto_unhex(org_hex, org_pk, sizeof org_pk)) {
-        fprintf(stderr, "accordctl: --org-pub takes the org public key: 64 hex digits (from 'accordctl org init')\n");
-        return 1;
+    if (!rc && data >= 0) {
+        if (!a.vals[data]) a.vals[data] = global_data;
+        a.dir = a.vals[data] ? a.vals[data] : getenv("ACCORD_DATA");
     }
-    char err[512];
-    int rc = identity_create(dir, name, role ? role : "branch", err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "accordctl: %s\n", err);
-        return rc == ACCORD_EINVAL ? 1 : 3;
-    }
-    return org_hex ? pin_org(dir, org_pk) : 0;
-}
-
-static void print_node(const identity_t *id)
-{
-    char origin[2 * ID_LEN + 1], pk[2 * CRYPTO_PK_LEN + 1];
-    crypto_hex(id->origin, ID_LEN, origin);
-    crypto_hex(id->pk, CRYPTO_PK_LEN, pk);
-    if (json)
-        printf("{\"name\":\"%s\",\"role\":\"%s\",\"origin\":\"%s\",\"public_key\":\"%s\"}\n", id->name, id->role, origin, pk);
-    else
-        printf("name        %s\nrole        %s\norigin      %s\npublic key  %s\n", id->name, id->role, origin, pk);
-}
-
-static void progress(void *ctx, uint64_t done)
-{
-    (void)ctx;
-    if (isatty(2)) fprintf(stderr, "\rverified %llu records...", (unsigned long long)done);
-}
-
-static int feed_verify(const char *dir)
-{
-    store_t *st = NULL;
-    identity_t *id = NULL;
-    int rc = open_node(dir, &st, &id);
-    if (rc) return rc;
-    store_txn_t *t;
-    if ((rc = store_txn_begin(st, NULL, false, &t))) {
-        fprintf(stderr, "accordctl: cannot read the store: %s\n", accord_strerror(rc));
-        goto out;
-    }
-    feed_report_t rep;
-    rc = oplog_verify(t, id->origin, id->pk, &rep, progress, NULL);
-    store_txn_abort(&t);
-    if (isatty(2)) fputc('\n', stderr);
-    if (json) {
-        printf("{\"ok\":%s,\"records\":%llu,\"checkpoints\":%llu,\"head_seq\":%llu,\"bad_seq\":%llu,\"error\":\"%s\",\"message\":\"%s\"}\n",
-               rc ? "false" : "true", (unsigned long long)rep.records, (unsigned long long)rep.checkpoints,
-               (unsigned long long)rep.head_seq, (unsigned long long)rep.bad_seq, rc ? accord_errname(rc) : "",
-               rep.why);
-    } else if (rc == 0) {
-        printf("feed of %s is sound: %llu records, %llu signed checkpoints, head at %llu\n", id->name,
-               (unsigned long long)rep.records, (unsigned long long)rep.checkpoints, (unsigned long long)rep.head_seq);
-    } else {
-        printf("feed of %s is DAMAGED at seq %llu: %s\n", id->name, (unsigned long long)rep.bad_seq, rep.why);
-    }
-    rc = rc ? (rc == ACCORD_ECHAIN || rc == ACCORD_ESIG || rc == ACCORD_EPROTO ? 2 : 4) : 0;
-out:
-    identity_destroy(&id);
-    store_close(&st);
+    if (!rc) rc = v->run(&a);
+    free(a.pos);
     return rc;
 }
 
-/* Feed export: "ACCORDF1", then msgpack: [origin bin16, public key bin32, name str,
- * record count uint], each record as bin, then the head [seq, hash bin32, sig bin64]. */
-static int feed_export(const char *dir, const char *out_path)
+/* The longest verb name that argv spells: "node init" over a one-word verb. */
+static const ctl_verb_t *find_verb(int argc, char **argv, int *words)
 {
-    if (!out_path) {
-        fprintf(stderr, "usage: accordctl feed export --data DIR --out FILE\n");
-        return 1;
-    }
-    store_t *st = NULL;
-    identity_t *id = NULL;
-    int rc = open_node(dir, &st, &id);
-    if (rc) return rc;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
-    FILE *f = fopen(tmp, "wb");
-    store_txn_t *t = NULL;
-    if (!f) {
-        fprintf(stderr, "accordctl: cannot write %s: %s\n", tmp, strerror(errno));
-        rc = 4;
-        goto out;
-    }
-    if ((rc = store_txn_begin(st, NULL, false, &t))) goto fail;
-    store_val_t head;
-    uint64_t head_seq = 0;
-    if (store_get(t, TBL_HEADS, id->origin, ID_LEN, &head) == 0 && head.len == 8 + 32 + 64)
-        head_seq = be64_get(head.data);
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 4);
-    msgpack_pack_bin(&pk, ID_LEN); msgpack_pack_bin_body(&pk, id->origin, ID_LEN);
-    msgpack_pack_bin(&pk, CRYPTO_PK_LEN); msgpack_pack_bin_body(&pk, id->pk, CRYPTO_PK_LEN);
-    msgpack_pack_str(&pk, strlen(id->name)); msgpack_pack_str_body(&pk, id->name, strlen(id->name));
-    msgpack_pack_uint64(&pk, head_seq);
-    fwrite("ACCORDF1", 1, 8, f);
-    fwrite(sb.data, 1, sb.size, f);
-    store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_FEED, id->origin, ID_LEN, false, &it))) { msgpack_sbuffer_destroy(&sb); goto fail; }
-    store_val_t k, v;
-    uint64_t n = 0, base = 0;
-    if (store_get(t, TBL_BASES, id->origin, ID_LEN, &v) == 0 && v.len >= 8) base = be64_get(v.data);
-    if (base) { /* the format holds a whole feed, from seq 1 */
-        fprintf(stderr, "accordctl: this node's feed was compacted up to seq %llu: records 1-%llu are no longer here to "
-                        "export\n", (unsigned long long)base, (unsigned long long)base);
-        store_iter_destroy(&it);
-        msgpack_sbuffer_destroy(&sb);
-        store_txn_abort(&t);
-        fclose(f);
-        unlink(tmp);
-        rc = 2;
-        goto out;
-    }
-    while (n < head_seq && (rc = store_iter_next(it, &k, &v)) == 1) {
-        sb.size = 0;
-        msgpack_pack_bin(&pk, v.len);
-        msgpack_pack_bin_body(&pk, v.data, v.len);
-        fwrite(sb.data, 1, sb.size, f);
-        if (++n % 65536 == 0 && isatty(2))
-            fprintf(stderr, "\rexported %llu of %llu records...", (unsigned long long)n, (unsigned long long)head_seq);
-    }
-    if (n >= 65536 && isatty(2)) fputc('\n', stderr);
-    store_iter_destroy(&it);
-    sb.size = 0;
-    msgpack_pack_array(&pk, 3);
-    msgpack_pack_uint64(&pk, head_seq);
-    if (head_seq) {
-        msgpack_pack_bin(&pk, 32); msgpack_pack_bin_body(&pk, (const uint8_t *)head.data + 8, 32);
-        msgpack_pack_bin(&pk, 64); msgpack_pack_bin_body(&pk, (const uint8_t *)head.data + 40, 64);
-    } else {
-        msgpack_pack_nil(&pk);
-        msgpack_pack_nil(&pk);
-    }
-    fwrite(sb.data, 1, sb.size, f);
-    msgpack_sbuffer_destroy(&sb);
-    store_txn_abort(&t);
-    if (rc < 0 || n != head_seq) {
-        fprintf(stderr, "accordctl: the feed has %llu of %llu records: run 'accordctl feed verify'\n",
-                (unsigned long long)n, (unsigned long long)head_seq);
-        rc = 2;
-        fclose(f);
-        unlink(tmp);
-        goto out;
-    }
-    if (fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, out_path)) {
-        fprintf(stderr, "accordctl: cannot write %s: %s\n", out_path, strerror(errno));
-        unlink(tmp);
-        rc = 4;
-        goto out;
-    }
-    if (json) {
-        printf("{\"records\":%llu,\"file\":", (unsigned long long)n);
-        output_json_string(stdout, out_path);
-        printf("}\n");
-    }
-    else printf("exported %llu records of %s to %s\n", (unsigned long long)n, id->name, out_path);
-    rc = 0;
-    goto out;
-fail:
-    fprintf(stderr, "accordctl: cannot read the feed: %s\n", accord_strerror(rc));
-    store_txn_abort(&t);
-    fclose(f);
-    unlink(tmp);
-    rc = 4;
-out:
-    identity_destroy(&id);
-    store_close(&st);
-    return rc;
-}
-
-static void check_progress(void *ctx, const char *stage, uint64_t done)
-{
-    (void)ctx;
-    if (isatty(2)) fprintf(stderr, "\r%s... %llu records   ", stage, (unsigned long long)done);
-}
-
-static void print_check(const char *name, int rc, const check_report_t *rep, bool repaired)
-{
-    if (isatty(2)) fputc('\n', stderr);
-    if (json) {
-        printf("{\"ok\":%s,\"repaired\":%s,\"feeds\":%u,\"feeds_without_key\":%u,\"feeds_damaged\":%u,"
-               "\"records\":%llu,\"missing\":%llu,\"extra\":%llu,\"differ\":%llu,\"error\":\"%s\",\"examples\":[",
-               rc ? "false" : "true", repaired ? "true" : "false", rep->feeds, rep->feeds_unsigned, rep->feeds_bad,
-               (unsigned long long)rep->records, (unsigned long long)rep->missing, (unsigned long long)rep->extra,
-               (unsigned long long)rep->differ, rc ? accord_errname(rc) : "");
-        for (unsigned i = 0; i < rep->n_examples; i++) {
-            if (i) putchar(',');
-            output_json_string(stdout, rep->examples[i]);
-        }
-        printf("]}\n");
-        return;
-    }
-    printf("%s: %u feeds (%u checked without a key), %llu records\n", name, rep->feeds, rep->feeds_unsigned,
-           (unsigned long long)rep->records);
-    if (rc == 0) {
-        printf(repaired ? "state rebuilt from the feeds\n" : "sound: the stored state and indexes are what the feeds give\n");
-        return;
-    }
-    if (rep->feeds_bad) printf("%u feed(s) DAMAGED: run 'accordctl feed verify'; state is not rebuilt from a damaged feed\n", rep->feeds_bad);
-    if (rep->missing || rep->extra || rep->differ)
-        printf("state DIFFERS from the feeds: %llu keys missing, %llu extra, %llu different; "
-               "fix with 'accordctl check --repair' (node stopped)\n",
-               (unsigned long long)rep->missing, (unsigned long long)rep->extra, (unsigned long long)rep->differ);
-    for (unsigned i = 0; i < rep->n_examples; i++) printf("  %s\n", rep->examples[i]);
-    if (!rep->feeds_bad && !rep->missing && !rep->extra && !rep->differ) printf("check failed: %s\n", accord_strerror(rc));
-}
-
-static int check(const char *dir, bool repair)
-{
-    if (!dir) {
-        fprintf(stderr, "usage: accordctl check --data DIR [--repair]\n");
-        return 1;
-    }
-    int lock_fd = -1;
-    if (repair) { /* the node keeps its feed head in memory: it must not run meanwhile */
-        char lock_path[4200];
-        snprintf(lock_path, sizeof lock_path, "%s/accord-node.lock", dir);
-        lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            fprintf(stderr, "accordctl: the node on %s is running (or %s cannot be locked): stop it before --repair\n",
-                    dir, lock_path);
-            if (lock_fd >= 0) close(lock_fd);
-            return 3;
+    const ctl_verb_t *best = NULL;
+    for (int v = 0; v < N_VERBS; v++) {
+        const char *name = verbs[v].name, *sp = strchr(name, ' ');
+        size_t noun_len = sp ? (size_t)(sp - name) : strlen(name);
+        if (strlen(argv[0]) != noun_len || strncmp(argv[0], name, noun_len)) continue;
+        if (sp && !(argc > 1 && !strcmp(argv[1], sp + 1))) continue;
+        if (!best || (sp ? 2 : 1) > *words) {
+            best = &verbs[v];
+            *words = sp ? 2 : 1;
         }
     }
-    store_t *st = NULL;
-    identity_t *id = NULL;
-    char err[512];
-    int rc = store_open(dir, repair ? 0 : STORE_RDONLY, &st);
-    if (rc) {
-        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
-        if (lock_fd >= 0) close(lock_fd);
-        return 3;
-    }
-    if ((rc = identity_load(dir, st, &id, err, sizeof err))) {
-        fprintf(stderr, "accordctl: %s\n", err);
-        store_close(&st);
-        if (lock_fd >= 0) close(lock_fd);
-        return 3;
-    }
-    check_report_t rep;
-    if (repair) {
-        rc = check_repair(st, id, &rep, check_progress, NULL);
-    } else {
-        char scratch[] = "/tmp/accord-check-XXXXXX";
-        if (!mkdtemp(scratch)) {
-            fprintf(stderr, "accordctl: cannot make a scratch directory in /tmp: %s\n", strerror(errno));
-            rc = ACCORD_EIO;
-        } else {
-            rc = check_store(st, id, scratch, &rep, check_progress, NULL);
-            char path[64];
-            snprintf(path, sizeof path, "%s/data.mdb", scratch);
-            unlink(path);
-            snprintf(path, sizeof path, "%s/lock.mdb", scratch);
-            unlink(path);
-            rmdir(scratch);
-        }
-    }
-    print_check(id->name, rc, &rep, repair && rc == 0);
-    identity_destroy(&id);
-    store_close(&st);
-    if (lock_fd >= 0) close(lock_fd);
-    return rc == 0 ? 0 : (rc == ACCORD_ESTORE || rc == ACCORD_ECHAIN || rc == ACCORD_ESIG || rc == ACCORD_EPROTO) ? 2 : 4;
+    return best;
 }
 
-static int backup(const char *dir, const char *dest)
+static int unknown_verb(int argc, char **argv)
 {
-    if (!dir || !dest) {
-        fprintf(stderr, "usage: accordctl backup --data DIR DEST\n");
-        return 1;
+    bool help = argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")), known = false;
+    size_t len = strlen(argv[0]);
+    for (int v = 0; v < N_VERBS; v++) /* a known noun: its verbs' usage */
+        known |= !strncmp(verbs[v].name, argv[0], len) && verbs[v].name[len] == ' ';
+    if (help && known) {
+        for (int v = 0; v < N_VERBS; v++)
+            if (!strncmp(verbs[v].name, argv[0], len) && verbs[v].name[len] == ' ') ctl_usage(stdout, &verbs[v]);
+        return ACCORD_EXIT_OK;
     }
-    if (mkdir(dest, 0700) != 0) {
-        fprintf(stderr, "accordctl: cannot create %s: %s (give a new directory)\n", dest, strerror(errno));
-        return errno == EEXIST ? 1 : 4;
-    }
-    store_t *st = NULL;
-    int rc = store_open(dir, STORE_RDONLY, &st);
-    if (rc) {
-        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
-        rmdir(dest);
-        return 3;
-    }
-    rc = store_backup(st, dest);
-    store_close(&st);
-    /* the key goes along: a backup restores a node, not only its data */
-    char from[4200], to[4200];
-    snprintf(from, sizeof from, "%s/node.key", dir);
-    snprintf(to, sizeof to, "%s/node.key", dest);
-    FILE *in = rc ? NULL : fopen(from, "rb");
-    int fd = in ? open(to, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
-    if (!rc && (!in || fd < 0)) rc = ACCORD_EIO;
-    if (!rc) {
-        char buf[256];
-        size_t n = fread(buf, 1, sizeof buf, in);
-        if (write(fd, buf, n) != (ssize_t)n || fsync(fd) != 0) rc = ACCORD_EIO;
-        sodium_memzero(buf, sizeof buf);
-    }
-    if (in) fclose(in);
-    if (fd >= 0) close(fd);
-    if (rc) {
-        /* a partial copy must not pass for a backup: remove what was written */
-        bool full = rc == ACCORD_EFULL || errno == ENOSPC;
-        snprintf(to, sizeof to, "%s/node.key", dest);
-        unlink(to);
-        snprintf(to, sizeof to, "%s/data.mdb", dest);
-        unlink(to);
-        rmdir(dest);
-        fprintf(stderr, "accordctl: the backup to %s failed: %s%s; the partial copy was removed, the node is untouched\n",
-                dest, accord_strerror(rc), full ? " (the disk is full)" : "");
-        return 4;
-    }
-    if (json) {
-        printf("{\"ok\":true,\"dir\":");
-        output_json_string(stdout, dest);
-        printf("}\n");
-    } else {
-        printf("backed up %s to %s (it holds the node's secret key: keep it safe)\n", dir, dest);
-    }
-    return 0;
+    fprintf(stderr, "accordctl: unknown verb '%s%s%s' (see 'accordctl --help')\n", argv[0], argc > 1 ? " " : "",
+            argc > 1 ? argv[1] : "");
+    for (int v = 0; v < N_VERBS; v++)
+        if (!strncmp(verbs[v].name, argv[0], len) && verbs[v].name[len] == ' ') ctl_usage(stderr, &verbs[v]);
+    return ACCORD_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
-    if (crypto_init()) return 4;
+    if (crypto_init()) return ACCORD_EXIT_OTHER;
+    bool json = false;
+    const char *global_data = NULL;
     int i = 1;
-    if (i < argc && strcmp(argv[i], "--json") == 0) { json = true; i++; }
-    if (i >= argc || has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
-        help(i >= argc ? stderr : stdout);
-        return i >= argc ? 1 : 0;
+    for (; i < argc && !strncmp(argv[i], "-", 1); i++) { /* options before the verb */
+        if (!strcmp(argv[i], "--json")) json = true;
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            main_help(stdout);
+            return ACCORD_EXIT_OK;
+        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) global_data = argv[++i];
+        else if (!strncmp(argv[i], "--data=", 7)) global_data = argv[i] + 7;
+        else {
+            fprintf(stderr, "accordctl: unknown or incomplete option %s before the verb (see 'accordctl --help')\n",
+                    argv[i]);
+            return ACCORD_EXIT_USAGE;
+        }
     }
-    if (has_flag(argc, argv, "--json")) json = true;
-    const char *dir = opt_value(argc, argv, "--data");
-    if (!dir) dir = getenv("ACCORD_DATA");
-    const char *noun = argv[i], *verb = i + 1 < argc ? argv[i + 1] : "";
-    if (!strcmp(noun, "node") && !strcmp(verb, "init")) return node_init(argc, argv, dir);
-    if (!strcmp(noun, "node") && !strcmp(verb, "show")) {
-        store_t *st = NULL;
-        identity_t *id = NULL;
-        int rc = open_node(dir, &st, &id);
-        if (rc) return rc;
-        print_node(id);
-        identity_destroy(&id);
-        store_close(&st);
-        return 0;
+    if (i >= argc) {
+        main_help(stderr);
+        return ACCORD_EXIT_USAGE;
     }
-    if (!strcmp(noun, "org") && !strcmp(verb, "init")) return org_init(opt_value(argc, argv, "--out"));
-    if (!strcmp(noun, "enroll")) return roster_sign(argc, argv, dir, ROSTER_ENROLL);
-    if (!strcmp(noun, "revoke")) return roster_sign(argc, argv, dir, ROSTER_REVOKE);
-    if (!strcmp(noun, "roster")) return roster_list(dir);
-    if (!strcmp(noun, "sync")) return sync_cmd(argc, argv, dir, verb);
-    if (!strcmp(noun, "bundle")) return bundle_cmd(argc, argv, dir, verb);
-    if (!strcmp(noun, "restore")) return restore_cmd(argc, argv, dir);
-    if (!strcmp(noun, "epoch")) return epoch_cmd(argc, argv, dir, verb);
-    if (!strcmp(noun, "digest")) return digest_cmd(dir);
-    if (!strcmp(noun, "verify")) return verify_cmd(argc, argv, dir);
-    if (!strcmp(noun, "feed") && !strcmp(verb, "verify")) return feed_verify(dir);
-    if (!strcmp(noun, "feed") && !strcmp(verb, "export")) return feed_export(dir, opt_value(argc, argv, "--out"));
-    if (!strcmp(noun, "compact")) return compact_cmd(argc, argv, dir);
-    if (!strcmp(noun, "report")) return report_cmd(argc, argv, dir, verb);
-    if (!strcmp(noun, "user")) return user_cmd(argc, argv, dir, verb);
-    if (!strcmp(noun, "horizon")) return horizon_cmd(dir);
-    if (!strcmp(noun, "snapshot")) return snapshot_cmd(argc, argv, dir, verb);
-    if (!strcmp(noun, "check")) return check(dir, has_flag(argc, argv, "--repair"));
-    if (!strcmp(noun, "backup")) {
-        return backup(dir, sole_argument(argc, argv, i + 1));
-    }
-    fprintf(stderr, "accordctl: unknown verb '%s %s' (see 'accordctl --help')\n", noun, verb);
-    return 1;
+    int words = 0;
+    const ctl_verb_t *v = find_verb(argc - i, argv + i, &words);
+    if (!v) return unknown_verb(argc - i, argv + i);
+    return run_verb(v, argc - i - words, argv + i + words, json, global_data);
 }

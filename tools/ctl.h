@@ -1,59 +1,125 @@
 /* SPDX-License-Identifier: MIT
- * What the accordctl verbs, spread over tools/ctl_*.c, share. */
+ * What the accordctl verbs, spread over tools/ctl_<noun>.c, share: the verb table's row
+ * and option types (the table itself is in accordctl.c), the parsed arguments a verb's
+ * handler gets, and the helpers that open a node. A handler returns an exit code
+ * (client/exit_codes.h) after saying on stderr why it failed. */
 #ifndef ACCORD_CTL_H
 #define ACCORD_CTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
+#include "client/exit_codes.h"
 #include "proto/roster_entry.h"
 #include "auth/identity.h"
 #include "store/store.h"
 
-extern bool json; /* --json: one JSON document on stdout */
+#define CTL_FLAG 1u      /* the option takes no value */
+#define CTL_MAX_OPTS 16  /* options of one verb, --json and --help aside */
 
-const char *opt_value(int argc, char **argv, const char *name);
-bool has_flag(int argc, char **argv, const char *name);
+/* An option a verb accepts; --json and --help every verb accepts. */
+typedef struct {
+    const char *name;  /* without the leading "--": "to" */
+    unsigned flags;    /* CTL_FLAG or 0 */
+    const char *help;  /* one line for the verb's --help */
+} ctl_opt_t;
+
+typedef struct ctl_args ctl_args_t;
+
+/* One row of the verb table. */
+typedef struct {
+    const char *name;       /* "bundle export", or one word ("digest") */
+    const char *usage;      /* what follows the name: "--data DIR --out FILE" */
+    const char *about;      /* one line, for 'accordctl --help' */
+    const char *detail;     /* more for the verb's own --help, or NULL */
+    const ctl_opt_t *opts;  /* ends with {0} */
+    int (*run)(const ctl_args_t *a);
+    int min_pos, max_pos;   /* how many arguments besides the options */
+} ctl_verb_t;
+
+/* The command line, parsed against one verb's row; valid while argv is. */
+struct ctl_args {
+    const ctl_verb_t *verb;          /* the row that matched */
+    const char *dir;                 /* --data, else $ACCORD_DATA, else NULL */
+    bool json;                       /* --json: one JSON document on stdout */
+    char **pos;                      /* the arguments that are not options, in order */
+    int n_pos;                       /* how many */
+    const char *vals[CTL_MAX_OPTS];  /* by index in verb->opts: the value ("" for a flag), or NULL */
+};
+
+/* The value of --name, or NULL if it was not given (or is no option of this verb). */
+const char *ctl_opt(const ctl_args_t *a, const char *name);
+/* True if the flag --name was given. */
+bool ctl_flag(const ctl_args_t *a, const char *name);
+/* Prints "usage: accordctl NAME USAGE" for a's verb to f. */
+void ctl_usage(FILE *f, const ctl_verb_t *v);
+
 /* Opens DIR read-only with its identity; 0 or an exit code after saying why. */
-int open_node(const char *dir, store_t **st, identity_t **id);
+int ctl_open_node(const char *dir, store_t **st, identity_t **id);
 /* The same, for the verbs that write the store beside a running node (LMDB's lock orders them). */
-int open_node_writable(const char *dir, store_t **st, identity_t **id);
+int ctl_open_node_writable(const char *dir, store_t **st, identity_t **id);
 /* Asks a running node to read its feed heads again; false if none answers. */
-bool tell_node_reload(const char *dir);
-/* The one argument after the verb that is not an option (or --data's value), or NULL. */
-const char *sole_argument(int argc, char **argv, int first);
+bool ctl_tell_node_reload(const char *dir);
+/* True if the node in dir runs (its pid file names a live process). */
+bool ctl_node_running(const char *dir);
 
-/* ctl_org.c: the org key and the roster */
-int org_init(const char *out_path);
-int pin_org(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN]);
-int roster_sign(int argc, char **argv, const char *dir, roster_action_t action);
-int roster_list(const char *dir);
+/* ctl_node.c: a node's identity */
+int ctl_node_init(const ctl_args_t *a);
+int ctl_node_show(const ctl_args_t *a);
+
+/* ctl_org.c: the org key and the roster it signs */
+int ctl_org_init(const ctl_args_t *a);
+int ctl_org_pin(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN]);
+int ctl_enroll(const ctl_args_t *a);
+int ctl_revoke(const ctl_args_t *a);
+int ctl_roster(const ctl_args_t *a);
 
 /* ctl_sync.c: replication */
-int sync_cmd(int argc, char **argv, const char *dir, const char *verb);
+int ctl_sync_status(const ctl_args_t *a);
+int ctl_sync_release(const ctl_args_t *a);
 
 /* ctl_bundle.c: feeds moved by file */
-int bundle_cmd(int argc, char **argv, const char *dir, const char *verb);
+int ctl_bundle_vector(const ctl_args_t *a);
+int ctl_bundle_export(const ctl_args_t *a);
+int ctl_bundle_import(const ctl_args_t *a);
+
+/* ctl_feed.c: this node's own feed */
+int ctl_feed_verify(const ctl_args_t *a);
+int ctl_feed_export(const ctl_args_t *a);
+
+/* ctl_check.c: the state derived again from the feeds */
+int ctl_check(const ctl_args_t *a);
+
+/* ctl_backup.c: a consistent copy of a node */
+int ctl_backup(const ctl_args_t *a);
 
 /* ctl_restore.c: a backup put back, marked to rejoin */
-int restore_cmd(int argc, char **argv, const char *dir);
-/* True if the node in dir runs (its pid file names a live process). */
-bool node_running(const char *dir);
-/* ... and a new feed epoch for a restored node that cannot rejoin */
-int epoch_cmd(int argc, char **argv, const char *dir, const char *verb);
+int ctl_restore(const ctl_args_t *a);
 
-/* ctl_compact.c: compaction, its horizon, snapshots */
-int compact_cmd(int argc, char **argv, const char *dir);
-int horizon_cmd(const char *dir);
-int snapshot_cmd(int argc, char **argv, const char *dir, const char *verb);
+/* ctl_epoch.c: a new feed epoch for a restored node that cannot rejoin */
+int ctl_epoch_new(const ctl_args_t *a);
+
+/* ctl_compact.c: compaction and its horizon */
+int ctl_compact(const ctl_args_t *a);
+int ctl_horizon(const ctl_args_t *a);
+
+/* ctl_snapshot.c: starting a node from a hub's snapshot */
+int ctl_snapshot_install(const ctl_args_t *a);
+int ctl_snapshot_show(const ctl_args_t *a);
 
 /* ctl_report.c: per-branch reports from the KPI counters */
-int report_cmd(int argc, char **argv, const char *dir, const char *verb);
+int ctl_report_branches(const ctl_args_t *a);
+int ctl_report_quality(const ctl_args_t *a);
+int ctl_report_customers(const ctl_args_t *a);
+int ctl_report_tz(const ctl_args_t *a);
 
 /* ctl_users.c: who may sign in to the web pages */
-int user_cmd(int argc, char **argv, const char *dir, const char *verb);
+int ctl_user_add(const ctl_args_t *a);
+int ctl_user_remove(const ctl_args_t *a);
+int ctl_user_list(const ctl_args_t *a);
 
 /* ctl_verify.c: state digests */
-int digest_cmd(const char *dir);
-int verify_cmd(int argc, char **argv, const char *dir);
+int ctl_digest(const ctl_args_t *a);
+int ctl_verify(const ctl_args_t *a);
 
 #endif

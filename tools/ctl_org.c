@@ -19,17 +19,18 @@
 #define ORG_MAGIC "ACCORDO1"
 #define ORG_FILE_LEN (8 + CRYPTO_SK_LEN)
 
-int org_init(const char *out_path)
+int ctl_org_init(const ctl_args_t *a)
 {
+    const char *out_path = ctl_opt(a, "out");
     if (!out_path) {
         fprintf(stderr, "usage: accordctl org init --out FILE\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
         fprintf(stderr, "accordctl: cannot create %s: %s%s\n", out_path, strerror(errno),
                 errno == EEXIST ? " (an org key is made once; keep using the one you have)" : "");
-        return errno == EEXIST ? 4 : 3;
+        return errno == EEXIST ? ACCORD_EXIT_OTHER : ACCORD_EXIT_UNREACHABLE;
     }
     uint8_t pk[CRYPTO_PK_LEN], *file = sodium_malloc(ORG_FILE_LEN);
     if (!file) abort();
@@ -42,13 +43,13 @@ int org_init(const char *out_path)
     if (w != ORG_FILE_LEN || sync_rc) {
         fprintf(stderr, "accordctl: cannot write %s: %s\n", out_path, strerror(errno));
         unlink(out_path);
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
     char hex[2 * CRYPTO_PK_LEN + 1];
     crypto_hex(pk, sizeof pk, hex);
-    if (json) printf("{\"org_public_key\":\"%s\",\"file\":\"%s\"}\n", hex, out_path);
+    if (a->json) printf("{\"org_public_key\":\"%s\",\"file\":\"%s\"}\n", hex, out_path);
     else printf("org public key  %s\n(give it to every node: accordctl node init ... --org-pub %s)\n", hex, hex);
-    return 0;
+    return ACCORD_EXIT_OK;
 }
 
 /* Loads the org secret key into sodium memory; NULL after saying why. */
@@ -79,17 +80,17 @@ static int write_txn(const char *dir, store_t **st, store_txn_t **t)
     int rc = store_open(dir, 0, st);
     if (rc) {
         fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
-        return 3;
+        return ACCORD_EXIT_UNREACHABLE;
     }
     if ((rc = store_txn_begin(*st, NULL, true, t))) {
         fprintf(stderr, "accordctl: %s\n", accord_strerror(rc));
         store_close(st);
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
-    return 0;
+    return ACCORD_EXIT_OK;
 }
 
-int pin_org(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN])
+int ctl_org_pin(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN])
 {
     store_t *st = NULL;
     store_txn_t *t = NULL;
@@ -99,7 +100,7 @@ int pin_org(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN])
     else store_txn_abort(&t);
     store_close(&st);
     if (rc) fprintf(stderr, "accordctl: cannot pin the org key: %s\n", accord_strerror(rc));
-    return rc ? 4 : 0;
+    return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
 static void copy_opt(char *out, size_t cap, const char *v)
@@ -107,29 +108,30 @@ static void copy_opt(char *out, size_t cap, const char *v)
     snprintf(out, cap, "%s", v ? v : "");
 }
 
-int roster_sign(int argc, char **argv, const char *dir, roster_action_t action)
+static int roster_sign(const ctl_args_t *a, roster_action_t action)
 {
-    const char *key_path = opt_value(argc, argv, "--org-key"), *pub = opt_value(argc, argv, "--node-pub");
+    const char *dir = a->dir, *key_path = ctl_opt(a, "org-key"), *pub = ctl_opt(a, "node-pub");
+    bool json = a->json;
     roster_entry_t e;
     memset(&e, 0, sizeof e);
     e.action = (uint8_t)action;
-    copy_opt(e.name, sizeof e.name, opt_value(argc, argv, "--name"));
-    copy_opt(e.role, sizeof e.role, opt_value(argc, argv, "--role"));
-    copy_opt(e.region, sizeof e.region, opt_value(argc, argv, "--region"));
+    copy_opt(e.name, sizeof e.name, ctl_opt(a, "name"));
+    copy_opt(e.role, sizeof e.role, ctl_opt(a, "role"));
+    copy_opt(e.region, sizeof e.region, ctl_opt(a, "region"));
     if (!dir || !key_path || !pub) {
         fprintf(stderr, action == ROSTER_ENROLL
                             ? "usage: accordctl enroll --data DIR --org-key FILE --node-pub HEX --name NAME --role hub|branch [--region R]\n"
                             : "usage: accordctl revoke --data DIR --org-key FILE --node-pub HEX\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     if (crypto_unhex(pub, e.pk, sizeof e.pk)) {
         fprintf(stderr, "accordctl: --node-pub takes the node's public key: 64 hex digits ('accordctl node show')\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     uint8_t curve[32];
     if (crypto_curve_pk(e.pk, curve)) {
         fprintf(stderr, "accordctl: --node-pub %s is not a valid Ed25519 public key\n", pub);
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     store_t *st = NULL;
     store_txn_t *t = NULL;
@@ -142,7 +144,7 @@ int roster_sign(int argc, char **argv, const char *dir, roster_action_t action)
         store_close(&st);
         if (rc) {
             fprintf(stderr, "accordctl: no node with key %s is in the roster of %s\n", pub, dir);
-            return 4;
+            return ACCORD_EXIT_OTHER;
         }
         memcpy(e.name, old.name, sizeof e.name);
         memcpy(e.role, old.role, sizeof e.role);
@@ -152,17 +154,17 @@ int roster_sign(int argc, char **argv, const char *dir, roster_action_t action)
     const char *bad = roster_entry_invalid(&e);
     if (bad) {
         fprintf(stderr, "accordctl: %s\n", bad);
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     uint8_t org_pk[CRYPTO_PK_LEN], pinned[CRYPTO_PK_LEN], entry[ROSTER_ENTRY_MAX];
     size_t len = 0;
     uint8_t *sk = load_org_key(key_path, org_pk);
-    if (!sk) return 3;
+    if (!sk) return ACCORD_EXIT_UNREACHABLE;
     rc = roster_entry_sign(&e, sk, entry, &len);
     sodium_free(sk);
     if (rc) {
         fprintf(stderr, "accordctl: cannot sign the entry: %s\n", accord_strerror(rc));
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
     if ((rc = write_txn(dir, &st, &t))) return rc;
     if ((rc = roster_org_pk(t, pinned)) || memcmp(pinned, org_pk, sizeof pinned)) {
@@ -170,7 +172,7 @@ int roster_sign(int argc, char **argv, const char *dir, roster_action_t action)
         store_close(&st);
         fprintf(stderr, "accordctl: %s does not trust this org key (%s); it was made with another --org-pub\n",
                 dir, rc ? "no org key pinned" : "pinned key differs");
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
     bool changed = false;
     roster_entry_t stored;
@@ -179,28 +181,44 @@ int roster_sign(int argc, char **argv, const char *dir, roster_action_t action)
     store_close(&st);
     if (rc) {
         fprintf(stderr, "accordctl: cannot store the entry: %s\n", accord_strerror(rc));
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
     if (!changed && action == ROSTER_REVOKE) {
         printf(json ? "{\"name\":\"%s\",\"action\":\"revoke\",\"changed\":false}\n" : "%s was already revoked\n", e.name);
-        return 0;
+        return ACCORD_EXIT_OK;
     }
     if (!changed) {
         fprintf(stderr, "accordctl: %s's key is revoked and a revocation is final: make the node a new key "
                         "('accordctl node init' in a new directory) and enroll that\n", e.name);
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
     if (json) printf("{\"name\":\"%s\",\"action\":\"%s\",\"changed\":%s}\n", e.name,
                      action == ROSTER_ENROLL ? "enroll" : "revoke", changed ? "true" : "false");
     else printf("%s %s\n", action == ROSTER_ENROLL ? "enrolled" : "revoked", e.name);
-    return 0;
+    return ACCORD_EXIT_OK;
 }
+
+int ctl_enroll(const ctl_args_t *a)
+{
+    return roster_sign(a, ROSTER_ENROLL);
+}
+
+int ctl_revoke(const ctl_args_t *a)
+{
+    return roster_sign(a, ROSTER_REVOKE);
+}
+
+typedef struct {
+    bool json; /* --json: a list of objects */
+    int n;     /* entries printed so far */
+} listing_t;
 
 static int print_entry(void *ctx, const uint8_t *signed_entry, size_t len, const roster_entry_t *e)
 {
     (void)signed_entry;
     (void)len;
-    int *n = ctx;
+    listing_t *l = ctx;
+    int *n = &l->n;
     char pk[2 * CRYPTO_PK_LEN + 1], origin_hex[2 * CRYPTO_ORIGIN_LEN + 1], when[32];
     uint8_t origin[CRYPTO_ORIGIN_LEN];
     crypto_hex(e->pk, CRYPTO_PK_LEN, pk);
@@ -208,7 +226,7 @@ static int print_entry(void *ctx, const uint8_t *signed_entry, size_t len, const
     crypto_hex(origin, sizeof origin, origin_hex);
     hlc_format(e->issued_ms << 16, when, sizeof when);
     const char *state = e->action == ROSTER_REVOKE ? "revoked" : "enrolled";
-    if (json)
+    if (l->json)
         printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"region\":\"%s\",\"state\":\"%s\",\"since\":\"%s\","
                "\"origin\":\"%s\",\"public_key\":\"%s\"}",
                (*n)++ ? "," : "", e->name, e->role, e->region, state, when, origin_hex, pk);
@@ -218,26 +236,27 @@ static int print_entry(void *ctx, const uint8_t *signed_entry, size_t len, const
     return 0;
 }
 
-int roster_list(const char *dir)
+int ctl_roster(const ctl_args_t *a)
 {
+    const char *dir = a->dir;
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = open_node(dir, &st, &id);
+    int rc = ctl_open_node(dir, &st, &id);
     if (rc) return rc;
     store_txn_t *t = NULL;
-    int n = 0;
+    listing_t l = {a->json, 0};
     if ((rc = store_txn_begin(st, NULL, false, &t)) == 0) {
         uint8_t org[CRYPTO_PK_LEN];
         if (roster_org_pk(t, org) == ACCORD_ENOTFOUND)
             fprintf(stderr, "accordctl: %s pins no org key, so it trusts no roster (node init --org-pub)\n", dir);
-        if (json) printf("[");
+        if (a->json) printf("[");
         else printf("%-20s %-7s %-12s %-9s %-24s  %s\n", "NAME", "ROLE", "REGION", "STATE", "SINCE", "ORIGIN");
-        rc = roster_each(t, print_entry, &n);
-        if (json) printf("]\n");
+        rc = roster_each(t, print_entry, &l);
+        if (a->json) printf("]\n");
         store_txn_abort(&t);
     }
     identity_destroy(&id);
     store_close(&st);
     if (rc) fprintf(stderr, "accordctl: cannot read the roster: %s\n", accord_strerror(rc));
-    return rc ? 2 : 0;
+    return rc ? ACCORD_EXIT_REFUSED : ACCORD_EXIT_OK;
 }

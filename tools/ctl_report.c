@@ -77,18 +77,18 @@ static void print_table(const report_t *r, bool quality)
     }
 }
 
-static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
+static int report_cmd_run(const ctl_args_t *a, bool quality)
 {
-    const char *period = opt_value(argc, argv, "--period"), *branch = opt_value(argc, argv, "--branch");
+    const char *dir = a->dir, *period = ctl_opt(a, "period"), *branch = ctl_opt(a, "branch");
     uint32_t today = kpi_day_of_ms(hlc_wall_ms()), from = 1, to = UINT32_MAX; /* quality: all time by default */
     if (!quality && !period) {
         fprintf(stderr, "usage: accordctl report branches --data DIR --period 2026-11|2026-W48|2026|2026-11-24|"
                         "FROM..TO [--branch NAME] [--csv|--json]\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = open_node(dir, &st, &id); /* sets the node's report time zone */
+    int rc = ctl_open_node(dir, &st, &id); /* sets the node's report time zone */
     if (rc) return rc;
     today = kpi_day_of_ms(hlc_wall_ms());
     if (period && report_period(period, &from, &to)) {
@@ -96,7 +96,7 @@ static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
                         "2026-11-01..2026-11-15\n", period);
         identity_destroy(&id);
         store_close(&st);
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     store_txn_t *t;
     report_t r;
@@ -107,31 +107,31 @@ static int report_cmd_run(int argc, char **argv, const char *dir, bool quality)
     }
     if (rc) fprintf(stderr, "accordctl: cannot read the counters: %s\n", accord_strerror(rc));
     else {
-        if (json) report_write_json(stdout, &r);
-        else if (has_flag(argc, argv, "--csv")) print_csv(&r);
+        if (a->json) report_write_json(stdout, &r);
+        else if (ctl_flag(a, "csv")) print_csv(&r);
         else print_table(&r, quality);
         report_free(&r);
     }
     identity_destroy(&id);
     store_close(&st);
-    return rc ? 4 : 0;
+    return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
 /* RFM segments and the top customers by won value (a scan of every customer: seconds on a
  * big store, not the counters' milliseconds). */
-static int customers_cmd(int argc, char **argv, const char *dir)
+int ctl_report_customers(const ctl_args_t *a)
 {
-    const char *segment = opt_value(argc, argv, "--segment"), *currency = opt_value(argc, argv, "--currency");
-    const char *branch = opt_value(argc, argv, "--branch"), *top_s = opt_value(argc, argv, "--top");
+    const char *dir = a->dir, *segment = ctl_opt(a, "segment"), *currency = ctl_opt(a, "currency");
+    const char *branch = ctl_opt(a, "branch"), *top_s = ctl_opt(a, "top");
     long top = top_s ? strtol(top_s, NULL, 10) : 20;
     if ((segment && strcmp(segment, "rfm")) || top < 0 || top > 1000000 || (currency && strlen(currency) > 8)) {
         fprintf(stderr, "usage: accordctl report customers --data DIR [--segment rfm] [--currency CODE] [--branch NAME]\n"
                         "       [--top N (20; 0: all)] [--csv|--json]\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = open_node(dir, &st, &id);
+    int rc = ctl_open_node(dir, &st, &id);
     if (rc) return rc;
     store_txn_t *t;
     report_customers_t r;
@@ -146,8 +146,8 @@ static int customers_cmd(int argc, char **argv, const char *dir)
         fprintf(stderr, "accordctl: cannot read the customers: %s\n", accord_strerror(rc));
     } else {
         unsigned shown = top && (unsigned long)top < r.n ? (unsigned)top : r.n;
-        if (json) report_customers_write_json(stdout, &r, (unsigned)top);
-        else if (has_flag(argc, argv, "--csv")) {
+        if (a->json) report_customers_write_json(stdout, &r, (unsigned)top);
+        else if (ctl_flag(a, "csv")) {
             printf("id,name,branch,recency_days,frequency,monetary_minor,r,f,m,segment\n");
             for (unsigned i = 0; i < shown; i++) {
                 const report_customer_t *c = &r.customers[i];
@@ -177,28 +177,28 @@ static int customers_cmd(int argc, char **argv, const char *dir)
     }
     identity_destroy(&id);
     store_close(&st);
-    return rc ? 4 : 0;
+    return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
 /* Sets the report time zone and derives the counters again (node stopped). */
-static int tz_cmd(int argc, char **argv, const char *dir)
+int ctl_report_tz(const ctl_args_t *a)
 {
-    const char *zone = sole_argument(argc, argv, 3);
+    const char *dir = a->dir, *zone = a->pos[0];
     if (!zone || strlen(zone) > 64 || strstr(zone, "..")) {
         fprintf(stderr, "usage: accordctl report tz --data DIR ZONE (a tz database name such as Asia/Tehran)\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     char path[128];
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
     FILE *f = fopen(path, "rb");
     if (!f && strcmp(zone, "UTC")) {
         fprintf(stderr, "accordctl: '%s' is not a time zone this machine knows (see /usr/share/zoneinfo)\n", zone);
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     if (f) fclose(f);
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = open_node_writable(dir, &st, &id);
+    int rc = ctl_open_node_writable(dir, &st, &id);
     if (rc) return rc;
     store_txn_t *t;
     if (!(rc = store_txn_begin(st, NULL, true, &t))) {
@@ -209,15 +209,15 @@ static int tz_cmd(int argc, char **argv, const char *dir)
     else printf("reports of %s now count days in %s; restart the node so that it does too\n", id->name, zone);
     identity_destroy(&id);
     store_close(&st);
-    return rc ? 4 : 0;
+    return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
-int report_cmd(int argc, char **argv, const char *dir, const char *verb)
+int ctl_report_branches(const ctl_args_t *a)
 {
-    if (!strcmp(verb, "branches")) return report_cmd_run(argc, argv, dir, false);
-    if (!strcmp(verb, "quality")) return report_cmd_run(argc, argv, dir, true);
-    if (!strcmp(verb, "tz")) return tz_cmd(argc, argv, dir);
-    if (!strcmp(verb, "customers")) return customers_cmd(argc, argv, dir);
-    fprintf(stderr, "accordctl: report takes branches, quality, customers or tz (see 'accordctl --help')\n");
-    return 1;
+    return report_cmd_run(a, false);
+}
+
+int ctl_report_quality(const ctl_args_t *a)
+{
+    return report_cmd_run(a, true);
 }

@@ -76,47 +76,49 @@ static void print_table(const msgpack_object *body)
     }
 }
 
-static int sync_status_cmd(const char *dir)
+int ctl_sync_status(const ctl_args_t *a)
 {
+    const char *dir = a->dir;
     if (!dir) {
         fprintf(stderr, "usage: accordctl sync status --data DIR [--json]\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     accord_client_t *c = NULL;
     int rc = accord_client_new(dir, 5000, &c);
     if (rc) {
         fprintf(stderr, "accordctl: cannot reach the node on %s: %s\n", dir, accord_strerror(rc));
-        return 3;
+        return ACCORD_EXIT_UNREACHABLE;
     }
     accord_reply_t reply;
     rc = accord_call(c, "sync_status", NULL, &reply);
     if (rc) {
         fprintf(stderr, "accordctl: %s\n", reply.message[0] ? reply.message : accord_strerror(rc));
-    } else if (json) {
+    } else if (a->json) {
         output_json(stdout, &reply.body);
     } else {
         print_table(&reply.body);
     }
     accord_reply_destroy(&reply);
     accord_client_destroy(&c);
-    return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? 3 : rc ? 4 : 0;
+    return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? ACCORD_EXIT_UNREACHABLE : rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
 /* Clears a feed's quarantine after the operator dealt with the forked node; the refused
  * records are offered again by the peer within seconds. */
-static int sync_release(const char *dir, const char *feed_hex)
+int ctl_sync_release(const ctl_args_t *a)
 {
+    const char *dir = a->dir, *feed_hex = ctl_opt(a, "feed");
     uint8_t origin[ID_LEN];
     if (!dir || !feed_hex || crypto_unhex(feed_hex, origin, ID_LEN)) {
         fprintf(stderr, "usage: accordctl sync release --data DIR --feed ORIGIN (32 hex digits, from sync status)\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     store_t *st = NULL;
     store_txn_t *t = NULL;
     int rc = store_open(dir, 0, &st);
     if (rc) {
         fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
-        return 3;
+        return ACCORD_EXIT_UNREACHABLE;
     }
     store_val_t v;
     if ((rc = store_txn_begin(st, NULL, true, &t)) == 0 && (rc = store_get(t, TBL_QUARANTINE, origin, ID_LEN, &v)) == 0 &&
@@ -127,20 +129,12 @@ static int sync_release(const char *dir, const char *feed_hex)
     store_close(&st);
     if (rc == ACCORD_ENOTFOUND) {
         fprintf(stderr, "accordctl: feed %s is not quarantined on %s\n", feed_hex, dir);
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
     if (rc) {
         fprintf(stderr, "accordctl: %s\n", accord_strerror(rc));
-        return 4;
+        return ACCORD_EXIT_OTHER;
     }
     printf("released feed %s; restart the node so it takes the feed again\n", feed_hex);
-    return 0;
-}
-
-int sync_cmd(int argc, char **argv, const char *dir, const char *verb)
-{
-    if (!strcmp(verb, "status")) return sync_status_cmd(dir);
-    if (!strcmp(verb, "release")) return sync_release(dir, opt_value(argc, argv, "--feed"));
-    fprintf(stderr, "usage: accordctl sync status|release --data DIR\n");
-    return 1;
+    return ACCORD_EXIT_OK;
 }

@@ -28,25 +28,28 @@ static int local_digest(store_t *st, state_digest_t *d)
     return rc;
 }
 
-int digest_cmd(const char *dir)
+int ctl_digest(const ctl_args_t *a)
 {
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = open_node(dir, &st, &id);
+    int rc = ctl_open_node(a->dir, &st, &id);
     if (rc) return rc;
-    static state_digest_t d;
-    rc = local_digest(st, &d);
+    state_digest_t *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    rc = local_digest(st, d);
     identity_destroy(&id);
     store_close(&st);
     if (rc) {
         fprintf(stderr, "accordctl: cannot read the state: %s\n", accord_strerror(rc));
-        return 4;
+        free(d);
+        return ACCORD_EXIT_OTHER;
     }
     char hex[65];
-    crypto_hex(d.state, 32, hex);
-    if (json) printf("{\"digest\":\"%s\",\"records\":%llu}\n", hex, (unsigned long long)d.entities);
-    else printf("%s  %llu records\n", hex, (unsigned long long)d.entities);
-    return 0;
+    crypto_hex(d->state, 32, hex);
+    if (a->json) printf("{\"digest\":\"%s\",\"records\":%llu}\n", hex, (unsigned long long)d->entities);
+    else printf("%s  %llu records\n", hex, (unsigned long long)d->entities);
+    free(d);
+    return ACCORD_EXIT_OK;
 }
 
 typedef struct {
@@ -105,45 +108,49 @@ static int collect(void *ctx, const uint8_t entity[16], const uint8_t digest[32]
     return 0;
 }
 
-static unsigned listed;
+/* The records found to differ, as they are listed. */
+typedef struct {
+    bool json;       /* --json: objects in a list */
+    unsigned listed; /* differences found (only MAX_LISTED are printed) */
+} diff_list_t;
 
-static void report(const char *what, const uint8_t id[ID_LEN])
+static void report(diff_list_t *d, const char *what, const uint8_t id[ID_LEN])
 {
     char hex[2 * ID_LEN + 1];
     crypto_hex(id, ID_LEN, hex);
-    if (listed++ >= MAX_LISTED) return;
-    if (json) printf("%s{\"id\":\"%s\",\"difference\":\"%s\"}", listed > 1 ? "," : "", hex, what);
+    if (d->listed++ >= MAX_LISTED) return;
+    if (d->json) printf("%s{\"id\":\"%s\",\"difference\":\"%s\"}", d->listed > 1 ? "," : "", hex, what);
     else printf("  %s  %s\n", hex, what);
 }
 
 /* Both lists are in id order: a merge walk finds what is missing or different. */
-static void compare_bucket(const entity_list_t *mine, const hub_link_t *hub)
+static void compare_bucket(const entity_list_t *mine, const hub_link_t *hub, diff_list_t *d)
 {
     uint32_t i = 0, j = 0, n = hub->m.n_digests;
     while (i < mine->n || j < n) {
         int c = i == mine->n ? 1 : j == n ? -1 : memcmp(mine->ids[i], hub->items[j].key, ID_LEN);
         if (j < n && hub->items[j].key_len != ID_LEN) { j++; continue; }
-        if (c < 0) report("only on this node", mine->ids[i++]);
-        else if (c > 0) report("only at the hub", hub->items[j++].key);
+        if (c < 0) report(d, "only on this node", mine->ids[i++]);
+        else if (c > 0) report(d, "only at the hub", hub->items[j++].key);
         else {
-            if (memcmp(mine->digests[i], hub->items[j].digest, 32)) report("differs", mine->ids[i]);
+            if (memcmp(mine->digests[i], hub->items[j].digest, 32)) report(d, "differs", mine->ids[i]);
             i++, j++;
         }
     }
 }
 
-int verify_cmd(int argc, char **argv, const char *dir)
+int ctl_verify(const ctl_args_t *a)
 {
-    const char *ep = opt_value(argc, argv, "--hub"), *key_hex = opt_value(argc, argv, "--hub-key");
+    const char *dir = a->dir, *ep = ctl_opt(a, "hub"), *key_hex = ctl_opt(a, "hub-key");
     uint8_t hub_pk[CRYPTO_PK_LEN], hub_curve[32], my_curve[32], my_curve_sk[32];
     if (!dir || !ep || !key_hex || crypto_unhex(key_hex, hub_pk, sizeof hub_pk) || crypto_curve_pk(hub_pk, hub_curve)) {
         fprintf(stderr, "usage: accordctl verify --data DIR --hub ENDPOINT --hub-key HEX\n"
                         "  (the hub's endpoint and public key, as given to accord-node --upstream)\n");
-        return 1;
+        return ACCORD_EXIT_USAGE;
     }
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = open_node(dir, &st, &id);
+    int rc = ctl_open_node(dir, &st, &id);
     if (rc) return rc;
     crypto_curve_pk(id->pk, my_curve);
     crypto_curve_sk(id->sk, my_curve_sk);
@@ -162,7 +169,9 @@ int verify_cmd(int argc, char **argv, const char *dir)
     zmq_setsockopt(l.sock, ZMQ_CURVE_PUBLICKEY, my_curve, 32);
     zmq_setsockopt(l.sock, ZMQ_CURVE_SECRETKEY, my_curve_sk, 32);
     memset(my_curve_sk, 0, sizeof my_curve_sk);
-    static state_digest_t mine;
+    state_digest_t *mine = calloc(1, sizeof *mine);
+    if (!mine) abort();
+    diff_list_t d = {a->json, 0};
     entity_list_t list = {NULL, NULL, 0, 0};
     unsigned differing = 0;
     if (zmq_connect(l.sock, ep)) {
@@ -171,7 +180,7 @@ int verify_cmd(int argc, char **argv, const char *dir)
         goto out;
     }
     if (isatty(2)) fprintf(stderr, "digesting this node's state...\n");
-    if ((rc = local_digest(st, &mine))) goto out;
+    if ((rc = local_digest(st, mine))) goto out;
     if (isatty(2)) fprintf(stderr, "asking the hub...\n");
     if ((rc = ask(&l, DIGEST_BUCKETS))) {
         if (rc == ACCORD_ETIMEOUT)
@@ -182,12 +191,12 @@ int verify_cmd(int argc, char **argv, const char *dir)
     if (l.m.n_digests != DIGEST_BUCKETS) { rc = ACCORD_EPROTO; goto out; }
     uint8_t diff[DIGEST_BUCKETS];
     for (unsigned b = 0; b < DIGEST_BUCKETS; b++) {
-        diff[b] = l.items[b].key_len != 1 || l.items[b].key[0] != b || memcmp(l.items[b].digest, mine.bucket[b], 32);
+        diff[b] = l.items[b].key_len != 1 || l.items[b].key[0] != b || memcmp(l.items[b].digest, mine->bucket[b], 32);
         differing += diff[b];
     }
-    if (json) printf("{\"equal\":%s,\"records\":%llu,\"differing_buckets\":%u,\"differences\":[", differing ? "false" : "true",
-                     (unsigned long long)mine.entities, differing);
-    else if (!differing) printf("equal: this node and the hub hold the same %llu records\n", (unsigned long long)mine.entities);
+    if (a->json) printf("{\"equal\":%s,\"records\":%llu,\"differing_buckets\":%u,\"differences\":[", differing ? "false" : "true",
+                     (unsigned long long)mine->entities, differing);
+    else if (!differing) printf("equal: this node and the hub hold the same %llu records\n", (unsigned long long)mine->entities);
     else printf("DIFFERENT: %u of %d ranges differ; the records:\n", differing, DIGEST_BUCKETS);
     for (unsigned b = 0; b < DIGEST_BUCKETS && !rc; b++) {
         if (!diff[b]) continue;
@@ -197,14 +206,15 @@ int verify_cmd(int argc, char **argv, const char *dir)
         rc = digest_bucket(t, (uint8_t)b, collect, &list);
         store_txn_abort(&t);
         if (rc || (rc = ask(&l, b))) break;
-        compare_bucket(&list, &l);
+        compare_bucket(&list, &l, &d);
     }
-    if (json) printf("],\"listed\":%u}\n", listed < MAX_LISTED ? listed : MAX_LISTED);
-    else if (listed > MAX_LISTED) printf("  ... and %u more\n", listed - MAX_LISTED);
-    if (differing && !json && !listed)
+    if (a->json) printf("],\"listed\":%u}\n", d.listed < MAX_LISTED ? d.listed : MAX_LISTED);
+    else if (d.listed > MAX_LISTED) printf("  ... and %u more\n", d.listed - MAX_LISTED);
+    if (differing && !a->json && !d.listed)
         printf("  (the ranges differ but no record does: the state changed while comparing; run again)\n");
 out:
     if (rc) fprintf(stderr, "accordctl: verify failed: %s\n", accord_strerror(rc));
+    free(mine);
     free(list.ids);
     free(list.digests);
     free(l.items);
@@ -213,5 +223,5 @@ out:
     zmq_ctx_term(l.ctx);
     identity_destroy(&id);
     store_close(&st);
-    return rc ? (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? 3 : 4) : differing ? 2 : 0;
+    return rc ? (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER) : differing ? ACCORD_EXIT_REFUSED : ACCORD_EXIT_OK;
 }

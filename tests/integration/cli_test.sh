@@ -18,6 +18,12 @@ expect_fail() {
 
 check "node init" "$CTL" node init --data "$ACCORD_DATA" --name tehran-1
 expect_fail 3 "already holds a node" "node init refuses an existing node" -- "$CTL" node init --data "$ACCORD_DATA" --name x
+expect_fail 1 "unknown option --bogus" "accordctl refuses an unknown option, naming it" -- "$CTL" sync status --bogus
+check "... and prints the verb's usage" bash -c "'$CTL' sync status --bogus 2>&1 >/dev/null | grep -q '^usage: accordctl sync status'"
+check "accordctl VERB --help exits 0 and prints the verb's usage" \
+    bash -c "'$CTL' bundle export --help | grep -q '^usage: accordctl bundle export .*--to'"
+expect_fail 1 "unknown verb 'nosuch'" "accordctl refuses an unknown verb" -- "$CTL" nosuch
+check "accordctl --help lists every verb" bash -c "'$CTL' --help | grep -q '^  sync status ' && '$CTL' --help | grep -q '^  user list '"
 expect_fail 3 "no node is running" "CLI says when no node runs" -- "$ACCORD" customer list
 start n1 || exit 1
 expect_fail 2 "already running" "a second node on the same directory is refused" -- "$NODE" --data "$ACCORD_DATA"

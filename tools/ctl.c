@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT
+ * ctl: what the accordctl verbs share: their parsed options, and opening the node's data
+ * directory (LMDB allows readers beside the running node, so most verbs work with the
+ * node up or down). */
+#define _POSIX_C_SOURCE 200809L
+#include "ctl.h"
+#include "client/accord_client.h"
+#include "proto/accord_err.h"
+#include "state/kpi.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static int opt_index(const ctl_verb_t *v, const char *name)
+{
+    for (int k = 0; k < CTL_MAX_OPTS && v->opts[k].name; k++)
+        if (!strcmp(v->opts[k].name, name)) return k;
+    return -1;
+}
+
+const char *ctl_opt(const ctl_args_t *a, const char *name)
+{
+    int k = opt_index(a->verb, name);
+    return k < 0 ? NULL : a->vals[k];
+}
+
+bool ctl_flag(const ctl_args_t *a, const char *name)
+{
+    return ctl_opt(a, name) != NULL;
+}
+
+void ctl_usage(FILE *f, const ctl_verb_t *v)
+{
+    fprintf(f, "usage: accordctl %s%s%s\n", v->name, v->usage[0] ? " " : "", v->usage);
+}
+
+static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_t **id)
+{
+    char err[512];
+    if (!dir) {
+        fprintf(stderr, "accordctl: give the node's directory with --data DIR (or set ACCORD_DATA)\n");
+        return ACCORD_EXIT_USAGE;
+    }
+    int rc = store_open(dir, flags, st);
+    if (!rc) rc = kpi_use_time_zone(*st); /* report days and check use the node's zone */
+    if (rc) {
+        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
+        return ACCORD_EXIT_UNREACHABLE;
+    }
+    if ((rc = identity_load(dir, *st, id, err, sizeof err))) {
+        fprintf(stderr, "accordctl: %s\n", err);
+        store_close(st);
+        return ACCORD_EXIT_UNREACHABLE;
+    }
+    return ACCORD_EXIT_OK;
+}
+
+int ctl_open_node(const char *dir, store_t **st, identity_t **id)
+{
+    return open_node_as(dir, STORE_RDONLY, st, id);
+}
+
+int ctl_open_node_writable(const char *dir, store_t **st, identity_t **id)
+{
+    return open_node_as(dir, 0, st, id);
+}
+
+bool ctl_tell_node_reload(const char *dir)
+{
+    accord_client_t *c;
+    bool told = false;
+    if (accord_client_new(dir, 5000, &c) == 0) {
+        accord_reply_t rep;
+        told = accord_call(c, "sync_reload", NULL, &rep) == 0;
+        accord_reply_destroy(&rep);
+        accord_client_destroy(&c);
+    }
+    return told;
+}
+
+bool ctl_node_running(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/accord-node.pid", dir);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (!f) return false;
+    if (fscanf(f, "%ld", &pid) != 1) pid = 0;
+    fclose(f);
+    return pid > 0 && kill((pid_t)pid, 0) == 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT
+ * accordctl node init / node show: a node's Ed25519 identity and its empty store, made
+ * once; what it is afterwards. */
+#define _POSIX_C_SOURCE 200809L
+#include "ctl.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/record.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int ctl_node_init(const ctl_args_t *a)
+{
+    const char *name = ctl_opt(a, "name"), *role = ctl_opt(a, "role");
+    if (!a->dir || !name) {
+        fprintf(stderr, "usage: accordctl node init --data DIR --name NAME [--role branch|hub]\n");
+        return ACCORD_EXIT_USAGE;
+    }
+    const char *org_hex = ctl_opt(a, "org-pub");
+    uint8_t org_pk[CRYPTO_PK_LEN];
+    if (org_hex && crypto_unhex(org_hex, org_pk, sizeof org_pk)) {
+        fprintf(stderr, "accordctl: --org-pub takes the org public key: 64 hex digits (from 'accordctl org init')\n");
+        return ACCORD_EXIT_USAGE;
+    }
+    char err[512];
+    int rc = identity_create(a->dir, name, role ? role : "branch", err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "accordctl: %s\n", err);
+        return rc == ACCORD_EINVAL ? ACCORD_EXIT_USAGE : ACCORD_EXIT_UNREACHABLE;
+    }
+    return org_hex ? ctl_org_pin(a->dir, org_pk) : ACCORD_EXIT_OK;
+}
+
+static void print_node(const identity_t *id, bool json)
+{
+    char origin[2 * ID_LEN + 1], pk[2 * CRYPTO_PK_LEN + 1];
+    crypto_hex(id->origin, ID_LEN, origin);
+    crypto_hex(id->pk, CRYPTO_PK_LEN, pk);
+    if (json)
+        printf("{\"name\":\"%s\",\"role\":\"%s\",\"origin\":\"%s\",\"public_key\":\"%s\"}\n", id->name, id->role, origin, pk);
+    else
+        printf("name        %s\nrole        %s\norigin      %s\npublic key  %s\n", id->name, id->role, origin, pk);
+}
+
+int ctl_node_show(const ctl_args_t *a)
+{
+    store_t *st = NULL;
+    identity_t *id = NULL;
+    int rc = ctl_open_node(a->dir, &st, &id);
+    if (rc) return rc;
+    print_node(id, a->json);
+    identity_destroy(&id);
+    store_close(&st);
+    return ACCORD_EXIT_OK;
+}
