@@ -578,7 +578,7 @@ static void report_timing(unsigned n)
     node_dir("hq", dir);
     store_t *st;
     if (store_open(dir, STORE_RDONLY, &st) || kpi_use_time_zone(st)) die("cannot open the hub's store");
-    uint32_t today = kpi_day_of_ms((uint64_t)time(NULL) * 1000), from, to;
+    uint32_t today = kpi_day_of_ms(st, (uint64_t)time(NULL) * 1000), from, to;
     char month[16];
     time_t now = time(NULL);
     struct tm tm;

@@ -80,7 +80,7 @@ static void print_table(const report_t *r, bool quality)
 static int report_cmd_run(const ctl_args_t *a, bool quality)
 {
     const char *dir = a->dir, *period = ctl_opt(a, "period"), *branch = ctl_opt(a, "branch");
-    uint32_t today = kpi_day_of_ms(hlc_wall_ms()), from = 1, to = UINT32_MAX; /* quality: all time by default */
+    uint32_t today = 0, from = 1, to = UINT32_MAX; /* quality: all time by default */
     if (!quality && !period) {
         fprintf(stderr, "usage: accordctl report branches --data DIR --period 2026-11|2026-W48|2026|2026-11-24|"
                         "FROM..TO [--branch NAME] [--csv|--json]\n");
@@ -90,7 +90,7 @@ static int report_cmd_run(const ctl_args_t *a, bool quality)
     identity_t *id = NULL;
     int rc = ctl_open_node(dir, &st, &id); /* sets the node's report time zone */
     if (rc) return rc;
-    today = kpi_day_of_ms(hlc_wall_ms());
+    today = kpi_day_of_ms(st, hlc_wall_ms());
     if (period && report_period(period, &from, &to)) {
         fprintf(stderr, "accordctl: --period '%s': give 2026, 2026-11, 2026-W48, 2026-11-24 or "
                         "2026-11-01..2026-11-15\n", period);
@@ -188,14 +188,10 @@ int ctl_report_tz(const ctl_args_t *a)
         fprintf(stderr, "usage: accordctl report tz --data DIR ZONE (a tz database name such as Asia/Tehran)\n");
         return ACCORD_EXIT_USAGE;
     }
-    char path[128];
-    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
-    FILE *f = fopen(path, "rb");
-    if (!f && strcmp(zone, "UTC")) {
-        fprintf(stderr, "accordctl: '%s' is not a time zone this machine knows (see /usr/share/zoneinfo)\n", zone);
+    if (!kpi_time_zone_known(zone)) {
+        fprintf(stderr, "accordctl: '%s' is not a time zone this machine knows (an IANA name such as Asia/Tehran)\n", zone);
         return ACCORD_EXIT_USAGE;
     }
-    if (f) fclose(f);
     store_t *st = NULL;
     identity_t *id = NULL;
     int rc = ctl_open_node_writable(dir, &st, &id);

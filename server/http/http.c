@@ -182,7 +182,7 @@ static enum MHD_Result api_report(http_t *h, struct MHD_Connection *c, bool dail
             if (!(rc = report_daily(t, from, to, branch, &d))) report_daily_write_json(f, from, &d);
         } else {
             report_t r;
-            if (!(rc = report_branches(t, from, to, kpi_day_of_ms(hlc_wall_ms()), branch, &r))) {
+            if (!(rc = report_branches(t, from, to, kpi_day_of_ms(h->st, hlc_wall_ms()), branch, &r))) {
                 report_write_json(f, &r);
                 report_free(&r);
             }

@@ -5,6 +5,7 @@
 #include "proto/hlc.h"
 #include "proto/schema.h"
 #include "state/entity.h"
+#include "state/tzone.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,22 +13,53 @@
 #include <strings.h>
 #include <time.h>
 
+static void zone_free(void *zone)
+{
+    tzone_t *z = zone;
+    tzone_destroy(&z);
+}
+
+/* Opens the zone name and hands it to the store (tzone.h: no process-wide TZ). */
+static int set_zone(store_t *st, const char *name)
+{
+    tzone_t *z = NULL;
+    int rc = tzone_open(name, &z);
+    if (rc) return rc;
+    store_set_zone(st, z, zone_free);
+    return 0;
+}
+
 int kpi_use_time_zone(store_t *st)
 {
     store_txn_t *t;
     int rc = store_txn_begin(st, NULL, false, &t);
     if (rc) return rc;
     store_val_t v;
-    char tz[80] = "UTC";
-    if (store_get(t, TBL_META, "tz", 2, &v) == 0 && v.len > 0 && v.len < sizeof tz - 1) {
-        tz[0] = ':'; /* a name from the tz database, as TZ=:Asia/Tehran */
-        memcpy(tz + 1, v.data, v.len);
-        tz[v.len + 1] = 0;
+    char tz[80] = "";
+    if (store_get(t, TBL_META, "tz", 2, &v) == 0 && v.len > 0 && v.len < sizeof tz) {
+        memcpy(tz, v.data, v.len);
+        tz[v.len] = 0;
     }
     store_txn_abort(&t);
-    setenv("TZ", tz, 1);
-    tzset();
-    return 0;
+    return set_zone(st, tz);
+}
+
+bool kpi_time_zone_known(const char *name)
+{
+    tzone_t *z = NULL;
+    int rc = tzone_open(name, &z);
+    tzone_destroy(&z);
+    return rc == 0;
+}
+
+uint32_t kpi_day_of_ms(store_t *st, uint64_t ms)
+{
+    return tzone_day_of_ms(store_zone(st), ms);
+}
+
+static uint32_t day_of_ms(store_txn_t *t, uint64_t ms)
+{
+    return tzone_day_of_ms(store_zone(store_txn_store(t)), ms);
 }
 
 static uint32_t day_number(int year, int mon, int mday)
@@ -39,14 +71,6 @@ static uint32_t day_number(int year, int mon, int mday)
     tm.tm_hour = 12;
     time_t utc = timegm(&tm);
     return utc < 0 ? 0 : (uint32_t)(utc / 86400) + 1;
-}
-
-uint32_t kpi_day_of_ms(uint64_t ms)
-{
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!localtime_r(&s, &tm)) return 0;
-    return day_number(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 uint32_t kpi_day_of_date(const char *s, size_t len)
@@ -151,7 +175,7 @@ static uint32_t created_day(store_txn_t *t, const uint8_t *id, uint64_t *ms)
     size_t len;
     const char *s = text(t, id, F_CREATED, &len);
     *ms = ms_of_datetime(s, len);
-    return *ms ? kpi_day_of_ms(*ms) : 0;
+    return *ms ? day_of_ms(t, *ms) : 0;
 }
 
 static void set_link(kpi_terms_t *o, const uint8_t *customer, unsigned link, uint64_t ms, const uint8_t *entity,
@@ -246,12 +270,12 @@ static void deal_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
     if (won && ref_field(t, id, F_DE_CUSTOMER, customer))
         set_link(b->out, customer, KPI_LINK_WON, stage_ms, id, amount, cur, cur_len);
     if (won) {
-        uint32_t day = kpi_day_of_ms(stage_ms);
+        uint32_t day = day_of_ms(t, stage_ms);
         add(b, KPI_DEALS_WON, day, "", 0, 1);
         add(b, KPI_WON_VALUE, day, cur, cur_len, amount);
         if (created_ms && stage_ms > created_ms) add(b, KPI_CLOSE_DAYS, day, "", 0, (int64_t)((stage_ms - created_ms) / 86400000));
     } else if (lost) {
-        uint32_t day = kpi_day_of_ms(stage_ms);
+        uint32_t day = day_of_ms(t, stage_ms);
         size_t rlen;
         const char *reason = text(t, id, F_DE_LOST_REASON, &rlen);
         add(b, KPI_DEALS_LOST, day, "", 0, 1);
@@ -277,7 +301,7 @@ static void task_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
     uint64_t done_ms = 0;
     int_field(t, id, F_TA_DONE, &done, &done_ms);
     add(b, KPI_TASKS_DUE, day, "", 0, 1);
-    if (done) add(b, KPI_TASKS_DONE, kpi_day_of_ms(done_ms), "", 0, 1);
+    if (done) add(b, KPI_TASKS_DONE, day_of_ms(t, done_ms), "", 0, 1);
     else add(b, KPI_TASKS_OPEN, day, "", 0, 1);
 }
 
@@ -288,7 +312,7 @@ static void interaction_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
     uint64_t ms = ms_of_datetime(when, wlen);
     if (!ms) created_day(t, id, &ms);
     const char *type = text(t, id, F_IN_TYPE, &tlen);
-    add(b, KPI_INTERACTIONS, ms ? kpi_day_of_ms(ms) : 0, type, tlen, 1);
+    add(b, KPI_INTERACTIONS, ms ? day_of_ms(t, ms) : 0, type, tlen, 1);
     uint8_t customer[ID_LEN];
     if (ms && ref_field(t, id, F_IN_CUSTOMER, customer)) set_link(b->out, customer, KPI_LINK_INTERACTION, ms, id, 0, "", 0);
 }
@@ -403,12 +427,7 @@ int kpi_rebuild(store_txn_t *t, const char *tz)
     if (!rc) rc = store_clear_table(t, TBL_KPI);
     if (!rc) rc = store_clear_table(t, TBL_CUSTLINKS);
     if (rc) return rc;
-    if (tz) {
-        char env[80];
-        snprintf(env, sizeof env, ":%s", tz);
-        setenv("TZ", env, 1);
-        tzset();
-    }
+    if (tz && (rc = set_zone(store_txn_store(t), tz))) return rc;
     store_iter_t *it;
     if ((rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it))) return rc;
     store_val_t k, v;

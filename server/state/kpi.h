@@ -84,13 +84,17 @@ int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms
 int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kpi_terms_t *before);
 
 /* The report time zone: the meta value "tz" (an IANA name such as Asia/Tehran), UTC if
- * none. Call once at start, before any KPI is computed, in every process that computes
- * them (the node, and accordctl for check and reports). */
+ * none, kept with the store (store_set_zone; the process's TZ is never set). Call once
+ * after opening the store, before any KPI is computed, in every process that computes
+ * them (the node, and accordctl for check and reports). ACCORD_EINVAL: an unknown zone. */
 int kpi_use_time_zone(store_t *st);
-/* Sets the report time zone (meta "tz") and derives every entity's counters again in t. */
+/* True if name is a time zone this machine knows (ICU's database). */
+bool kpi_time_zone_known(const char *name);
+/* Sets the report time zone (meta "tz") and derives every entity's counters again in t;
+ * the store counts in that zone from now on. */
 int kpi_rebuild(store_txn_t *t, const char *tz);
-/* Day number (as in the key) of a time in ms since the epoch, in the report time zone. */
-uint32_t kpi_day_of_ms(uint64_t ms);
+/* Day number (as in the key) of a time in ms since the epoch, in st's report time zone. */
+uint32_t kpi_day_of_ms(store_t *st, uint64_t ms);
 /* Day number of "YYYY-MM-DD" (a calendar date: no zone), 0 if malformed. */
 uint32_t kpi_day_of_date(const char *s, size_t len);
 

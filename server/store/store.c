@@ -43,6 +43,8 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[TBL_COUNT];
     char *dir;
+    void *zone;                  /* the report time zone (state/kpi.h), owned: */
+    void (*zone_free)(void *zone);
 };
 
 struct store_txn {
@@ -117,6 +119,7 @@ void store_close(store_t **pst)
     store_t *st = *pst;
     if (!st) return;
     mdb_env_close(st->env);
+    if (st->zone && st->zone_free) st->zone_free(st->zone);
     free(st->dir);
     free(st);
     *pst = NULL;
@@ -344,4 +347,21 @@ void store_usage(store_t *st, uint64_t *used, uint64_t *limit)
 const char *store_dir(const store_t *st)
 {
     return st->dir;
+}
+
+store_t *store_txn_store(store_txn_t *t)
+{
+    return t->st;
+}
+
+void store_set_zone(store_t *st, void *zone, void (*free_fn)(void *zone))
+{
+    if (st->zone && st->zone_free) st->zone_free(st->zone);
+    st->zone = zone;
+    st->zone_free = free_fn;
+}
+
+void *store_zone(const store_t *st)
+{
+    return st->zone;
 }

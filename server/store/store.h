@@ -137,5 +137,13 @@ int store_free_bytes(store_t *st, uint64_t *bytes);
 /* Bytes of the map in use and its size limit, for status and benchmarks. */
 void store_usage(store_t *st, uint64_t *used, uint64_t *limit);
 const char *store_dir(const store_t *st);
+/* The store a transaction belongs to. */
+store_t *store_txn_store(store_txn_t *t);
+
+/* The report time zone the state layer keeps with this store for as long as it is open
+ * (state/kpi.h sets it; the store only holds it): replacing it, and store_close, free the
+ * old one with its free_fn. Set it before other threads read through the store. NULL: UTC. */
+void store_set_zone(store_t *st, void *zone, void (*free_fn)(void *zone));
+void *store_zone(const store_t *st);
 
 #endif

@@ -195,8 +195,6 @@ static void put(store_txn_t *t, record_t *rec)
 static void test_known_figures(void **state)
 {
     (void)state;
-    setenv("TZ", "UTC", 1);
-    tzset();
     char *dir;
     store_t *st = open_scratch(&dir);
     store_txn_t *t;
