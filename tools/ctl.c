@@ -4,6 +4,7 @@
  * node up or down). */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "proto/datadir.h"
 #include "client/accord_client.h"
 #include "proto/accord_err.h"
 #include "state/kpi.h"
@@ -81,12 +82,5 @@ bool ctl_tell_node_reload(const char *dir)
 
 bool ctl_node_running(const char *dir)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/accord-node.pid", dir);
-    FILE *f = fopen(path, "r");
-    long pid = 0;
-    if (!f) return false;
-    if (fscanf(f, "%ld", &pid) != 1) pid = 0;
-    fclose(f);
-    return pid > 0 && kill((pid_t)pid, 0) == 0;
+    return datadir_node_running(dir); /* the node's own lock: the one check (proto/datadir.h) */
 }

@@ -4,6 +4,7 @@
  * removed, never left to pass for a backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "proto/datadir.h"
 #include "client/output.h"
 #include "proto/accord_err.h"
 
@@ -37,8 +38,8 @@ int ctl_backup(const ctl_args_t *a)
     store_close(&st);
     /* the key goes along: a backup restores a node, not only its data */
     char from[4200], to[4200];
-    snprintf(from, sizeof from, "%s/node.key", dir);
-    snprintf(to, sizeof to, "%s/node.key", dest);
+    datadir_path(dir, DATADIR_KEY, from, sizeof from);
+    datadir_path(dest, DATADIR_KEY, to, sizeof to);
     FILE *in = rc ? NULL : fopen(from, "rb");
     int fd = in ? open(to, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
     if (!rc && (!in || fd < 0)) rc = ACCORD_EIO;
@@ -53,9 +54,9 @@ int ctl_backup(const ctl_args_t *a)
     if (rc) {
         /* a partial copy must not pass for a backup: remove what was written */
         bool full = rc == ACCORD_EFULL || errno == ENOSPC;
-        snprintf(to, sizeof to, "%s/node.key", dest);
+        datadir_path(dest, DATADIR_KEY, to, sizeof to);
         unlink(to);
-        snprintf(to, sizeof to, "%s/data.mdb", dest);
+        datadir_path(dest, DATADIR_STORE, to, sizeof to);
         unlink(to);
         rmdir(dest);
         fprintf(stderr, "accordctl: the backup to %s failed: %s%s; the partial copy was removed, the node is untouched\n",

@@ -4,6 +4,7 @@
  * --repair replaces the stored state, with the node stopped (ops/check.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "proto/datadir.h"
 #include "client/output.h"
 #include "proto/accord_err.h"
 #include "ops/check.h"
@@ -56,13 +57,11 @@ static void print_check(const char *name, int rc, const check_report_t *rep, boo
 /* Takes the node's lock, which a running node holds: the fd, or -1 after saying why. */
 static int lock_node(const char *dir)
 {
-    char lock_path[4200];
-    snprintf(lock_path, sizeof lock_path, "%s/accord-node.lock", dir);
-    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        fprintf(stderr, "accordctl: the node on %s is running (or %s cannot be locked): stop it before --repair\n",
-                dir, lock_path);
-        if (lock_fd >= 0) close(lock_fd);
+    int lock_fd;
+    int rc = datadir_lock(dir, &lock_fd);
+    if (rc) {
+        fprintf(stderr, "accordctl: the node on %s %s: stop it before --repair\n", dir,
+                rc == ACCORD_EBUSY ? "is running" : "cannot be locked (does the directory exist?)");
         return -1;
     }
     return lock_fd;
@@ -78,7 +77,7 @@ static int check_in_scratch(store_t *st, const identity_t *id, check_report_t *r
     }
     int rc = check_store(st, id, scratch, rep, check_progress, NULL);
     char path[64];
-    snprintf(path, sizeof path, "%s/data.mdb", scratch);
+    datadir_path(scratch, DATADIR_STORE, path, sizeof path);
     unlink(path);
     snprintf(path, sizeof path, "%s/lock.mdb", scratch);
     unlink(path);

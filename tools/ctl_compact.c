@@ -3,11 +3,12 @@
  * holds that back. The snapshot compaction writes is installed by ctl_snapshot.c. */
 #define _POSIX_C_SOURCE 200809L
 #include "client/output.h"
+#include "proto/datadir.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "ops/compact.h"
 #include "repl/horizon.h"
-#include "ops/snapshot_io.h" /* SNAPSHOT_FILE, snapshot_info_free */
+#include "ops/snapshot_io.h" /* snapshot_info_free */
 
 #include <errno.h>
 #include <stdio.h>
@@ -99,7 +100,7 @@ int ctl_compact(const ctl_args_t *a)
         return ACCORD_EXIT_OTHER;
     }
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, SNAPSHOT_FILE);
+    datadir_path(dir, DATADIR_SNAPSHOT, path, sizeof path);
     compact_report_t rep;
     rc = compact_run(st, id, &h, dry_run, path, &rep, progress, NULL);
     if (isatty(2)) fputc('\n', stderr);

@@ -4,6 +4,7 @@
  * under a new origin and cannot collide with what the hub holds of the old one. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "proto/datadir.h"
 #include "client/output.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -52,12 +53,12 @@ int ctl_epoch_new(const ctl_args_t *a)
             printf(",\"public_key\":\"%s\",\"origin\":\"%s\",\"old_origin\":\"%s\"}\n", pk_hex, new_hex, old_hex);
         } else {
             printf("node %s starts a new feed epoch: new public key %s (origin %.12s); its old feed (origin %.12s) "
-                   "stays valid, signed by the old key, kept as %s/node.key.%s.\n"
+                   "stays valid, signed by the old key, kept as %s/%s.%s.\n"
                    "It accepts changes now. Before it can sync, enroll the new key at the hub:\n"
                    "  accordctl enroll --data HUB_DIR --org-key ORG_KEY --node-pub %s --name %s --role %s\n"
                    "Once the hub holds all of the old feed, revoke the old key: until then it holds the\n"
                    "compaction horizon back ('accordctl horizon').\n",
-                   id->name, pk_hex, new_hex, old_hex, dir, old_hex, pk_hex, id->name, id->role);
+                   id->name, pk_hex, new_hex, old_hex, dir, datadir_file_name(DATADIR_KEY), old_hex, pk_hex, id->name, id->role);
         }
     }
     identity_destroy(&id);

@@ -4,6 +4,7 @@
  * hub (server/rejoin.h): a restore never forks the node's feed. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "proto/datadir.h"
 #include "client/output.h"
 #include "proto/accord_err.h"
 #include "repl/rejoin.h"
@@ -57,10 +58,10 @@ int ctl_restore(const ctl_args_t *a)
         return ACCORD_EXIT_OTHER;
     }
     int rc = 0;
-    static const char *const files[] = {"data.mdb", "node.key"};
+    static const datadir_file_t files[] = {DATADIR_STORE, DATADIR_KEY};
     for (int i = 0; i < 2 && !rc; i++) {
-        snprintf(from, sizeof from, "%s/%s", src, files[i]);
-        snprintf(to, sizeof to, "%s/%s", tmp, files[i]);
+        datadir_path(src, files[i], from, sizeof from);
+        datadir_path(tmp, files[i], to, sizeof to);
         if ((rc = copy_file(from, to)))
             fprintf(stderr, "accordctl: cannot copy %s: %s%s\n", from, accord_strerror(rc),
                     access(from, R_OK) ? " (is it a directory made by 'accordctl backup'?)" : "");

@@ -3,6 +3,7 @@
  * (written by compaction) instead of every record ever written, and checking one. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "proto/datadir.h"
 #include "client/output.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -66,7 +67,7 @@ int ctl_snapshot_install(const ctl_args_t *a)
     } else {
         /* kept beside the store: check re-derives the state from it */
         char to[4200];
-        snprintf(to, sizeof to, "%s/%s", dir, SNAPSHOT_FILE);
+        datadir_path(dir, DATADIR_SNAPSHOT, to, sizeof to);
         FILE *in = fopen(path, "rb"), *out = strcmp(path, to) ? fopen(to, "wb") : NULL;
         if (in && out) {
             char buf[65536];

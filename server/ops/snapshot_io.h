@@ -19,8 +19,6 @@
 #include "auth/identity.h"
 #include "store/store.h"
 
-/* in the data directory: the one compaction wrote last (tools/ still use this name) */
-#define SNAPSHOT_FILE "snapshot.acs"
 #define SNAPSHOT_MAX_FEEDS 65536
 
 typedef struct {

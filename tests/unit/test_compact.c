@@ -6,6 +6,7 @@
  * refused. */
 #include "helpers.h"
 #include "fixture.h"
+#include "proto/datadir.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -58,7 +59,7 @@ static int setup(void **state)
     node_t *n = calloc(1, sizeof *n);
     crypto_init();
     fixture_open(&n->fx, "hq", "hub");
-    snprintf(n->snap, sizeof n->snap, "%s/%s", n->fx.path, SNAPSHOT_FILE);
+    datadir_path(n->fx.path, DATADIR_SNAPSHOT, n->snap, sizeof n->snap);
     static const char *const names[] = {"Ali Rezaei", "王小明", "Anna Müller", "Sara Ahmadi"};
     for (unsigned i = 0; i < 4; i++) {
         record_t rec;
