@@ -34,7 +34,7 @@ typedef struct {
 
 size_t dedupe_name_key(const char *name, size_t len, char out[DEDUPE_NAME_KEY])
 {
-    static char folded[TEXTNORM_MAX + 1];
+    char folded[TEXTNORM_MAX + 1];
     size_t fl = textnorm_fold(name, len, folded);
     /* words only: "Ali  Rezaei" and "ali rezaei" are one name */
     textnorm_token_t tok[32];
@@ -101,15 +101,15 @@ static int cmp_hits(const void *x, const void *y)
 }
 
 typedef struct {
-    size_t first, n; /* a run of hits of one pair */
+    const hit_t *first; /* a run of hits of one pair, in the sorted hits */
+    size_t n;
 } pair_t;
 
-static const hit_t *sorted_hits;
 static int cmp_pairs(const void *x, const void *y)
 {
     const pair_t *a = x, *b = y;
     if (a->n != b->n) return a->n > b->n ? -1 : 1;
-    return cmp_hits(&sorted_hits[a->first], &sorted_hits[b->first]);
+    return cmp_hits(a->first, b->first);
 }
 
 static void pack_cstr(msgpack_packer *pk, const char *s, size_t n)
@@ -139,137 +139,172 @@ static bool is_live_customer(store_txn_t *t, const uint8_t *id)
            entity_get(t, id, F_CU_MERGED_INTO, &f) != 0;
 }
 
-int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, size_t cap)
+/* Every live customer's phones (last digits), e-mails and name key, as terms sorted by
+ * key: equal keys end up next to each other. Counts the customers. */
+static int collect_terms(store_txn_t *t, terms_t *ts, unsigned *customers)
 {
-    terms_t ts = {NULL, 0, 0, NULL, 0};
     uint8_t prefix = KIND_CUSTOMER;
     store_iter_t *it;
     int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
-    if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    if (rc) return rc;
     store_val_t k, v;
-    unsigned customers = 0;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
         if (k.len != 1 + ID_LEN) continue;
         const uint8_t *id = (const uint8_t *)k.data + 1;
         if (!is_live_customer(t, id)) continue;
-        customers++;
-        ts.id = id;
-        ts.why = WHY_PHONE;
-        entity_each_elem(t, id, F_CU_PHONES, push_phone, &ts);
-        ts.why = WHY_EMAIL;
-        entity_each_elem(t, id, F_CU_EMAILS, push_elem, &ts);
+        (*customers)++;
+        ts->id = id;
+        ts->why = WHY_PHONE;
+        entity_each_elem(t, id, F_CU_PHONES, push_phone, ts);
+        ts->why = WHY_EMAIL;
+        entity_each_elem(t, id, F_CU_EMAILS, push_elem, ts);
         size_t n;
         const char *name = entity_text(t, id, F_CU_NAME, &n);
         if (name) {
             char joined[DEDUPE_NAME_KEY];
             size_t jl = dedupe_name_key(name, n, joined);
-            ts.why = WHY_NAME;
-            push(&ts, joined, jl);
+            ts->why = WHY_NAME;
+            push(ts, joined, jl);
         }
     }
     store_iter_destroy(&it);
-    if (rc < 0) {
-        free(ts.v);
-        return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
-    }
-    if (ts.n) qsort(ts.v, ts.n, sizeof *ts.v, cmp_terms); /* ts.v is NULL when there is none */
+    if (rc < 0) return rc;
+    if (ts->n) qsort(ts->v, ts->n, sizeof *ts->v, cmp_terms); /* ts->v is NULL when there is none */
+    return 0;
+}
 
-    hit_t *hits = NULL;
-    size_t n_hits = 0, hits_cap = 0;
-    size_t shared_cap = 64, n_shared = 0;
-    size_t *shared = malloc(shared_cap * sizeof *shared), *shared_n = malloc(shared_cap * sizeof *shared_n);
-    if (!shared || !shared_n) abort();
-    for (size_t i = 0; i < ts.n;) {
+typedef struct {
+    hit_t *hits;          /* every pair of customers sharing a key, sorted by pair */
+    size_t n_hits, hits_cap;
+    size_t *shared;       /* the first term of each key too many customers share */
+    size_t *shared_n;     /* ...and how many share it */
+    size_t n_shared, shared_cap;
+    pair_t *pairs;        /* runs of hits of one pair, most reasons first */
+    size_t n_pairs;
+} found_t;
+
+static void add_hit(found_t *f, const term_t *x, const term_t *y)
+{
+    if (f->n_hits == f->hits_cap) {
+        f->hits_cap = f->hits_cap ? f->hits_cap * 2 : 256;
+        f->hits = realloc(f->hits, f->hits_cap * sizeof *f->hits);
+        if (!f->hits) abort();
+    }
+    hit_t *h = &f->hits[f->n_hits++];
+    memcpy(h->a, x->id, ID_LEN); /* sorted by id within a group: a < b */
+    memcpy(h->b, y->id, ID_LEN);
+    memcpy(h->key, x->key, KEY_MAX);
+}
+
+static void add_shared(found_t *f, size_t first, size_t n)
+{
+    if (f->n_shared == f->shared_cap) {
+        f->shared_cap = f->shared_cap ? f->shared_cap * 2 : 64;
+        f->shared = realloc(f->shared, f->shared_cap * sizeof *f->shared);
+        f->shared_n = realloc(f->shared_n, f->shared_cap * sizeof *f->shared_n);
+        if (!f->shared || !f->shared_n) abort();
+    }
+    f->shared[f->n_shared] = first;
+    f->shared_n[f->n_shared++] = n;
+}
+
+/* Groups equal terms: a small group gives a hit per pair of customers in it, a large
+ * one is a shared value. Then the hits of one pair become one pair_t. */
+static void find_pairs(const terms_t *ts, found_t *f)
+{
+    for (size_t i = 0; i < ts->n;) {
         size_t j = i + 1;
-        while (j < ts.n && !strcmp(ts.v[j].key, ts.v[i].key)) j++;
-        size_t g = j - i;
-        if (g > DEDUPE_MAX_GROUP) {
-            if (n_shared == shared_cap) {
-                shared_cap *= 2;
-                shared = realloc(shared, shared_cap * sizeof *shared);
-                shared_n = realloc(shared_n, shared_cap * sizeof *shared_n);
-                if (!shared || !shared_n) abort();
-            }
-            shared[n_shared] = i;
-            shared_n[n_shared++] = g;
-        } else {
+        while (j < ts->n && !strcmp(ts->v[j].key, ts->v[i].key)) j++;
+        if (j - i > DEDUPE_MAX_GROUP) add_shared(f, i, j - i);
+        else
             for (size_t x = i; x < j; x++)
-                for (size_t y = x + 1; y < j; y++) {
-                    if (!memcmp(ts.v[x].id, ts.v[y].id, ID_LEN)) continue; /* one customer, two equal values */
-                    if (n_hits == hits_cap) {
-                        hits_cap = hits_cap ? hits_cap * 2 : 256;
-                        hits = realloc(hits, hits_cap * sizeof *hits);
-                        if (!hits) abort();
-                    }
-                    hit_t *h = &hits[n_hits++];
-                    memcpy(h->a, ts.v[x].id, ID_LEN); /* sorted by id within a group: a < b */
-                    memcpy(h->b, ts.v[y].id, ID_LEN);
-                    memcpy(h->key, ts.v[x].key, KEY_MAX);
-                }
-        }
+                for (size_t y = x + 1; y < j; y++)
+                    if (memcmp(ts->v[x].id, ts->v[y].id, ID_LEN)) /* not one customer with two equal values */
+                        add_hit(f, &ts->v[x], &ts->v[y]);
         i = j;
     }
-    if (n_hits) qsort(hits, n_hits, sizeof *hits, cmp_hits);
-    pair_t *pairs = malloc((n_hits ? n_hits : 1) * sizeof *pairs);
-    if (!pairs) abort();
-    size_t n_pairs = 0;
-    for (size_t i = 0; i < n_hits;) {
+    if (f->n_hits) qsort(f->hits, f->n_hits, sizeof *f->hits, cmp_hits);
+    f->pairs = malloc((f->n_hits ? f->n_hits : 1) * sizeof *f->pairs);
+    if (!f->pairs) abort();
+    const hit_t *hits = f->hits;
+    for (size_t i = 0; i < f->n_hits;) {
         size_t j = i + 1;
-        while (j < n_hits && !memcmp(hits[j].a, hits[i].a, ID_LEN) && !memcmp(hits[j].b, hits[i].b, ID_LEN)) j++;
-        pairs[n_pairs++] = (pair_t){i, j - i};
+        while (j < f->n_hits && !memcmp(hits[j].a, hits[i].a, ID_LEN) && !memcmp(hits[j].b, hits[i].b, ID_LEN)) j++;
+        f->pairs[f->n_pairs++] = (pair_t){&hits[i], j - i};
         i = j;
     }
-    sorted_hits = hits;
-    if (n_pairs) qsort(pairs, n_pairs, sizeof *pairs, cmp_pairs);
+    if (f->n_pairs) qsort(f->pairs, f->n_pairs, sizeof *f->pairs, cmp_pairs);
+}
 
-    size_t shown = n_pairs < limit ? n_pairs : limit;
+static void pack_pair(store_txn_t *t, msgpack_packer *pk, const pair_t *p)
+{
+    const hit_t *h = p->first;
+    msgpack_pack_map(pk, 7);
+    pack_cstr(pk, "a", 1);
+    pack_hex(pk, h->a);
+    pack_cstr(pk, "b", 1);
+    pack_hex(pk, h->b);
+    pack_cstr(pk, "a_name", 6);
+    pack_text_field(t, pk, h->a, F_CU_NAME);
+    pack_cstr(pk, "b_name", 6);
+    pack_text_field(t, pk, h->b, F_CU_NAME);
+    pack_cstr(pk, "a_branch", 8);
+    pack_text_field(t, pk, h->a, F_BRANCH);
+    pack_cstr(pk, "b_branch", 8);
+    pack_text_field(t, pk, h->b, F_BRANCH);
+    pack_cstr(pk, "reasons", 7);
+    msgpack_pack_array(pk, (uint32_t)p->n);
+    for (size_t r = 0; r < p->n; r++) {
+        const char *key = h[r].key;
+        char why[KEY_MAX + 16];
+        int len = snprintf(why, sizeof why, "same %s: %s", why_name[key[0] - '0'], key + 1);
+        pack_cstr(pk, why, (size_t)len < sizeof why ? (size_t)len : sizeof why - 1);
+    }
+}
+
+static void pack_found(store_txn_t *t, msgpack_packer *pk, const terms_t *ts, const found_t *f, unsigned customers,
+                       unsigned limit)
+{
+    size_t shown = f->n_pairs < limit ? f->n_pairs : limit;
     msgpack_pack_map(pk, 4);
     pack_cstr(pk, "customers", 9);
     msgpack_pack_uint32(pk, customers);
     pack_cstr(pk, "pairs_found", 11);
-    msgpack_pack_uint64(pk, n_pairs);
+    msgpack_pack_uint64(pk, f->n_pairs);
     pack_cstr(pk, "pairs", 5);
     msgpack_pack_array(pk, (uint32_t)shown);
-    for (size_t p = 0; p < shown; p++) {
-        const hit_t *h = &hits[pairs[p].first];
-        msgpack_pack_map(pk, 7);
-        pack_cstr(pk, "a", 1);
-        pack_hex(pk, h->a);
-        pack_cstr(pk, "b", 1);
-        pack_hex(pk, h->b);
-        pack_cstr(pk, "a_name", 6);
-        pack_text_field(t, pk, h->a, F_CU_NAME);
-        pack_cstr(pk, "b_name", 6);
-        pack_text_field(t, pk, h->b, F_CU_NAME);
-        pack_cstr(pk, "a_branch", 8);
-        pack_text_field(t, pk, h->a, F_BRANCH);
-        pack_cstr(pk, "b_branch", 8);
-        pack_text_field(t, pk, h->b, F_BRANCH);
-        pack_cstr(pk, "reasons", 7);
-        msgpack_pack_array(pk, (uint32_t)pairs[p].n);
-        for (size_t r = 0; r < pairs[p].n; r++) {
-            const char *key = h[r].key;
-            char why[KEY_MAX + 16];
-            int len = snprintf(why, sizeof why, "same %s: %s", why_name[key[0] - '0'], key + 1);
-            pack_cstr(pk, why, (size_t)len < sizeof why ? (size_t)len : sizeof why - 1);
-        }
-    }
+    for (size_t p = 0; p < shown; p++) pack_pair(t, pk, &f->pairs[p]);
     pack_cstr(pk, "shared", 6);
-    msgpack_pack_array(pk, (uint32_t)n_shared);
-    for (size_t s = 0; s < n_shared; s++) {
-        const char *key = ts.v[shared[s]].key;
+    msgpack_pack_array(pk, (uint32_t)f->n_shared);
+    for (size_t s = 0; s < f->n_shared; s++) {
+        const char *key = ts->v[f->shared[s]].key;
         msgpack_pack_map(pk, 3);
         pack_cstr(pk, "what", 4);
         pack_cstr(pk, why_name[key[0] - '0'], strlen(why_name[key[0] - '0']));
         pack_cstr(pk, "value", 5);
         pack_cstr(pk, key + 1, strlen(key + 1));
         pack_cstr(pk, "customers", 9);
-        msgpack_pack_uint64(pk, shared_n[s]);
+        msgpack_pack_uint64(pk, f->shared_n[s]);
     }
-    free(pairs);
-    free(hits);
-    free(shared);
-    free(shared_n);
+}
+
+int dedupe_scan(store_txn_t *t, unsigned limit, msgpack_packer *pk, char *msg, size_t cap)
+{
+    terms_t ts = {NULL, 0, 0, NULL, 0};
+    unsigned customers = 0;
+    int rc = collect_terms(t, &ts, &customers);
+    if (rc) {
+        free(ts.v);
+        return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    }
+    found_t f;
+    memset(&f, 0, sizeof f);
+    find_pairs(&ts, &f);
+    pack_found(t, pk, &ts, &f, customers, limit);
+    free(f.pairs);
+    free(f.hits);
+    free(f.shared);
+    free(f.shared_n);
     free(ts.v);
     return 0;
 }
@@ -350,14 +385,11 @@ static int copy_elem(void *ctx, const char *elem, size_t len)
     return 0;
 }
 
-int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t keep[ID_LEN],
-                 const uint8_t other[ID_LEN], dedupe_merge_t *out, char *msg, size_t cap)
+/* The merge's records, built in c: references moved, what keep lacks copied, other
+ * made a tombstone. */
+static int dedupe_merge_into(store_txn_t *t, oplog_t *log, const char *author, const uint8_t keep[ID_LEN],
+                             const uint8_t other[ID_LEN], change_t *c, dedupe_merge_t *out, char *msg, size_t cap)
 {
-    memset(out, 0, sizeof *out);
-    if (!memcmp(keep, other, ID_LEN)) return accord_fail(msg, cap, ACCORD_EINVAL, "a customer cannot be merged into itself");
-    if (!is_live_customer(t, keep) || !is_live_customer(t, other))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "both must be customers that are neither deleted nor merged already");
-    static change_t c;
     int rc;
     /* every record pointing at the other customer now points at the kept one */
     static const unsigned refs[][2] = {{KIND_CONTACT, F_CO_CUSTOMER}, {KIND_DEAL, F_DE_CUSTOMER},
@@ -385,21 +417,21 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
         }
         store_iter_destroy(&it);
         for (size_t i = 0; rc >= 0 && i < n; i++) {
-            change_init(&c, ids[i], refs[r][0], author);
-            memcpy(c.ref, keep, ID_LEN);
-            record_op_t *o = add_set(t, &c, refs[r][1]);
-            o->val = (value_t){VAL_REF, 0, (const char *)c.ref, ID_LEN};
-            if ((rc = oplog_append(log, t, &c.rec))) break;
+            change_init(c, ids[i], refs[r][0], author);
+            memcpy(c->ref, keep, ID_LEN);
+            record_op_t *o = add_set(t, c, refs[r][1]);
+            o->val = (value_t){VAL_REF, 0, (const char *)c->ref, ID_LEN};
+            if ((rc = oplog_append(log, t, &c->rec))) break;
             out->moved++;
         }
         free(ids);
         if (rc < 0) return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
     }
     /* the kept customer gains the other's phones, e-mails, tags and what it lacks */
-    change_init(&c, keep, KIND_CUSTOMER, author);
+    change_init(c, keep, KIND_CUSTOMER, author);
     static const unsigned sets[] = {F_CU_PHONES, F_CU_EMAILS, F_CU_TAGS};
     for (unsigned i = 0; i < 3; i++) {
-        elem_copy_t e = {t, &c, keep, sets[i], 0};
+        elem_copy_t e = {t, c, keep, sets[i], 0};
         entity_each_elem(t, other, sets[i], copy_elem, &e);
         out->copied += e.added;
     }
@@ -409,25 +441,39 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
         field_state_t mine, theirs;
         if (entity_get(t, keep, regs[i], &mine) == 0 && mine.val.type != VAL_NIL) continue;
         if (entity_get(t, other, regs[i], &theirs) || theirs.val.type == VAL_NIL) continue;
-        record_op_t *o = add_set(t, &c, regs[i]);
+        record_op_t *o = add_set(t, c, regs[i]);
         if (!o) break;
         o->val = theirs.val;
         if (theirs.val.type == VAL_STR && theirs.val.len <= RECORD_MAX_STR) {
-            memcpy(c.bufs[c.rec.n_ops - 1], theirs.val.s, theirs.val.len);
-            o->val.s = c.bufs[c.rec.n_ops - 1];
+            memcpy(c->bufs[c->rec.n_ops - 1], theirs.val.s, theirs.val.len);
+            o->val.s = c->bufs[c->rec.n_ops - 1];
         }
         out->copied++;
     }
-    if (c.rec.n_ops && (rc = oplog_append(log, t, &c.rec)))
+    if (c->rec.n_ops && (rc = oplog_append(log, t, &c->rec)))
         return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
     /* the other becomes a tombstone that points at the kept one */
-    change_init(&c, other, KIND_CUSTOMER, author);
-    memcpy(c.ref, keep, ID_LEN);
-    record_op_t *o = add_set(t, &c, F_CU_MERGED_INTO);
-    o->val = (value_t){VAL_REF, 0, (const char *)c.ref, ID_LEN};
-    o = add_set(t, &c, F_DELETED);
+    change_init(c, other, KIND_CUSTOMER, author);
+    memcpy(c->ref, keep, ID_LEN);
+    record_op_t *o = add_set(t, c, F_CU_MERGED_INTO);
+    o->val = (value_t){VAL_REF, 0, (const char *)c->ref, ID_LEN};
+    o = add_set(t, c, F_DELETED);
     o->val = (value_t){VAL_BOOL, 1, NULL, 0};
-    if ((rc = oplog_append(log, t, &c.rec)))
+    if ((rc = oplog_append(log, t, &c->rec)))
         return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
     return 0;
+}
+
+int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t keep[ID_LEN],
+                 const uint8_t other[ID_LEN], dedupe_merge_t *out, char *msg, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    if (!memcmp(keep, other, ID_LEN)) return accord_fail(msg, cap, ACCORD_EINVAL, "a customer cannot be merged into itself");
+    if (!is_live_customer(t, keep) || !is_live_customer(t, other))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "both must be customers that are neither deleted nor merged already");
+    change_t *c = malloc(sizeof *c); /* large: one per merge, not on the stack */
+    if (!c) abort();
+    int rc = dedupe_merge_into(t, log, author, keep, other, c, out, msg, cap);
+    free(c);
+    return rc;
 }

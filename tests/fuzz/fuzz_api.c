@@ -17,16 +17,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static api_t api;
+static store_t *st;
+static oplog_t *feed_log;
+static api_t *api;
 static identity_t *id;
 static char dir[64];
 
 static void cleanup(void)
 {
     char cmd[128];
-    oplog_destroy(&api.log);
+    api_destroy(&api);
+    oplog_destroy(&feed_log);
     identity_destroy(&id);
-    store_close(&api.st);
+    store_close(&st);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) { /* nothing more to do */ }
 }
@@ -34,7 +37,7 @@ static void cleanup(void)
 static void seed(void)
 {
     store_txn_t *t;
-    if (store_txn_begin(api.st, NULL, true, &t)) abort();
+    if (store_txn_begin(st, NULL, true, &t)) abort();
     record_t rec;
     memset(&rec, 0, sizeof rec);
     rec.seq = 1;
@@ -75,10 +78,11 @@ static void init(void)
     char node[96];
     snprintf(node, sizeof node, "%s/n", dir);
     if (identity_create(node, "fuzz", "branch", err, sizeof err) ||
-        store_open(node, STORE_NOSYNC, &api.st) || identity_load(node, api.st, &id, err, sizeof err) ||
-        oplog_open(api.st, id, &api.log) || api_set_pipeline(&api, "Lead,Won,Lost"))
+        store_open(node, STORE_NOSYNC, &st) || identity_load(node, st, &id, err, sizeof err) ||
+        oplog_open(st, id, &feed_log))
         abort();
-    api.id = id;
+    api = api_new(st, feed_log, id);
+    if (api_set_pipeline(api, "Lead,Won,Lost")) abort();
     seed();
     atexit(cleanup);
 }
@@ -90,21 +94,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ready) { init(); ready = true; }
     if (request_decode(data, size, &req) != 0) return 0;
     store_txn_t *t;
-    if (store_txn_begin(api.st, NULL, true, &t)) abort();
-    feed_head_t mark = oplog_mark(api.log);
+    if (store_txn_begin(st, NULL, true, &t)) abort();
+    feed_head_t mark = oplog_mark(feed_log);
     msgpack_sbuffer body;
     msgpack_sbuffer_init(&body);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
     char msg[512];
-    int rc = api_handle(&api, t, &req, &pk, msg, sizeof msg);
+    const api_verb_t *v;
+    int rc = api_handle(api, t, &req, &pk, msg, sizeof msg);
     /* a refusal must say why; store failures mean the handler broke the store */
     if (rc && !msg[0]) abort();
     if (rc == ACCORD_ESTORE || rc == ACCORD_EINTERNAL) abort();
-    if (rc == 0 && api_is_write(&req) && oplog_seal(api.log, t)) abort();
+    if (rc == 0 && (v = api_verb_find(req.verb.s, req.verb.len)) && v->write && oplog_seal(feed_log, t)) abort();
     store_txn_abort(&t);
-    oplog_rollback(api.log, mark);
-    oplog_commit_failed(api.log);
+    oplog_rollback(feed_log, mark);
+    oplog_commit_failed(feed_log);
     msgpack_sbuffer_destroy(&body);
     return 0;
 }

@@ -13,7 +13,7 @@
 
 typedef struct {
     fixture_t fx; /* a branch: its store, identity and feed in a temporary directory */
-    api_t api;    /* over fx's store, feed and identity */
+    api_t *api;   /* over fx's store, feed and identity */
 } node_t;
 
 typedef struct {
@@ -35,14 +35,13 @@ static void result_done(result_t *r)
 static void node_open(node_t *n, const char *name)
 {
     fixture_open(&n->fx, name, "branch");
-    n->api.st = n->fx.st;
-    n->api.log = n->fx.log;
-    assert_int_equal(api_set_pipeline(&n->api, "Lead,Won,Lost"), 0);
-    n->api.id = n->fx.id;
+    n->api = api_new(n->fx.st, n->fx.log, n->fx.id);
+    assert_int_equal(api_set_pipeline(n->api, "Lead,Won,Lost"), 0);
 }
 
 static void node_close(node_t *n)
 {
+    api_destroy(&n->api);
     fixture_close(&n->fx);
 }
 
@@ -73,24 +72,24 @@ static void call(node_t *n, result_t *r, const char *verb, ...)
     static request_t req;
     assert_int_equal(request_decode(sb.data, sb.size, &req), 0);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->api.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
     msgpack_sbuffer body;
     msgpack_sbuffer_init(&body);
     msgpack_packer bp;
     msgpack_packer_init(&bp, &body, msgpack_sbuffer_write);
-    feed_head_t mark = oplog_mark(n->api.log);
-    r->code = api_handle(&n->api, t, &req, &bp, r->msg, sizeof r->msg);
-    if (r->code == 0 && (r->code = oplog_seal(n->api.log, t)) != 0) /* as the node does */
+    feed_head_t mark = oplog_mark(n->fx.log);
+    r->code = api_handle(n->api, t, &req, &bp, r->msg, sizeof r->msg);
+    if (r->code == 0 && (r->code = oplog_seal(n->fx.log, t)) != 0) /* as the node does */
         snprintf(r->msg, sizeof r->msg, "not saved: %s", accord_strerror(r->code));
     if (r->code) {
-        oplog_rollback(n->api.log, mark);
-        oplog_commit_failed(n->api.log);
+        oplog_rollback(n->fx.log, mark);
+        oplog_commit_failed(n->fx.log);
         store_txn_abort(&t);
     } else if ((r->code = store_txn_commit(&t)) != 0) {
         snprintf(r->msg, sizeof r->msg, "not saved: %s", accord_strerror(r->code));
-        oplog_commit_failed(n->api.log);
+        oplog_commit_failed(n->fx.log);
     } else {
-        oplog_commit_done(n->api.log);
+        oplog_commit_done(n->fx.log);
     }
     result_done(r);
     msgpack_unpacked_init(&r->out);
@@ -127,8 +126,8 @@ static void str_of(const msgpack_object *o, char *out, size_t cap)
 static void replicate(node_t *from, node_t *to)
 {
     store_txn_t *src, *dst;
-    assert_int_equal(store_txn_begin(from->api.st, NULL, false, &src), 0);
-    assert_int_equal(store_txn_begin(to->api.st, NULL, true, &dst), 0);
+    assert_int_equal(store_txn_begin(from->fx.st, NULL, false, &src), 0);
+    assert_int_equal(store_txn_begin(to->fx.st, NULL, true, &dst), 0);
     store_iter_t *it;
     assert_int_equal(store_iter_new(src, TBL_FEED, from->fx.id->origin, ID_LEN, false, &it), 0);
     store_val_t k, v, have;
@@ -293,7 +292,7 @@ static void test_full_store_refuses_cleanly(void **state)
     call(&a, &r, "status", NULL);
     assert_int_equal((int)get(&r.out.data, "feed_seq")->via.u64, stored + 1);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(a.api.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(a.fx.st, NULL, false, &t), 0);
     feed_report_t rep;
     assert_int_equal(oplog_verify(t, a.fx.id->origin, a.fx.id->pk, &rep, NULL, NULL), 0);
     assert_int_equal((int)rep.records, stored + 1);

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT
+ * api_internal: what the api_*.c modules share and no one else sees: the api_t struct with
+ * the single writer's scratch buffers, the verb handlers the table in api.c names, and
+ * the argument and packing helpers. Every function here runs on the writer thread. */
+#ifndef ACCORD_API_INTERNAL_H
+#define ACCORD_API_INTERNAL_H
+
+#include "api/api.h"
+#include "proto/record.h"
+#include "state/entity.h"
+
+#define API_LIST_MAX 1000        /* records in one reply of list, search, history, conflicts */
+#define API_IMPORT_MAX_COLUMNS 32
+#define API_IMPORT_MAX_ROWS 4096
+#define API_MATCH_MAX 50         /* customers an import row's key is compared with */
+#define API_CONFLICT_KEY_LEN (ID_LEN + 1 + 2 * VERSION_LEN) /* entity, field, the two versions */
+
+/* The values of one write: ops borrow their strings from here. */
+typedef struct {
+    record_t rec;
+    char buf[RECORD_MAX_OPS][RECORD_MAX_STR + 1];
+    uint8_t refs[RECORD_MAX_OPS][ID_LEN];
+} api_write_ctx_t;
+
+typedef struct {
+    char key[64];        /* what people sort this kind by, cut to 63 bytes */
+    uint8_t id[ID_LEN];  /* ties: by id, so the order is stable */
+} api_sort_row_t;
+
+typedef struct {
+    unsigned row;        /* the row's index in the request */
+    int code;            /* why it was refused */
+    char text[512];      /* and in words */
+} api_import_failure_t;
+
+/* Scratch of the import verb: one row at a time becomes a create or update request. */
+typedef struct {
+    char col_names[API_IMPORT_MAX_COLUMNS][REQUEST_MAX_KEY + 1]; /* the columns, as field names */
+    request_t row;                          /* the row, as a create or update request */
+    char item_copy[REQUEST_MAX_STR + 1];    /* one list item: rows joined by ROW_SEP, cut in place */
+    char cell_copy[REQUEST_MAX_STR + 1];    /* one row: cells cut in place; the row's args point here */
+    char row_msg[512];                      /* why the row was refused */
+    char idhex[2 * ID_LEN + 1];             /* the matched customer's id; the row's "id" arg points here */
+    uint8_t match_ids[API_MATCH_MAX][ID_LEN]; /* index hits for a match key */
+    api_import_failure_t failed[API_IMPORT_MAX_ROWS]; /* refused rows, reported in the reply */
+} api_import_scratch_t;
+
+struct api {
+    store_t *st;              /* borrowed */
+    oplog_t *log;             /* borrowed: this node's feed */
+    const identity_t *id;     /* borrowed */
+    sync_t *sync;             /* borrowed; NULL when the node replicates with no one */
+    unsigned n_stages;
+    char stages[API_MAX_STAGES][65]; /* the pipeline, in order */
+    /* scratch of the single writer, allocated once with the api_t */
+    api_write_ctx_t write;                  /* the change create/update/delete/resolve/merge build */
+    uint8_t ids[API_LIST_MAX][ID_LEN];      /* list and search results */
+    api_sort_row_t sort_rows[API_LIST_MAX]; /* a list page being put in people's order */
+    record_t recs[API_LIST_MAX];            /* a history, being put in time order */
+    uint8_t conflict_keys[API_LIST_MAX][API_CONFLICT_KEY_LEN]; /* conflicts listed */
+    bool resolved[API_LIST_MAX];            /* ...and whether each is resolved */
+    record_t side;                          /* the record behind one side of a conflict */
+    api_import_scratch_t import;
+};
+
+/* ---- packing and arguments (api.c) ---- */
+void api_pack_str(msgpack_packer *pk, const char *s, size_t n);
+void api_pack_cstr(msgpack_packer *pk, const char *s);
+void api_pack_hex(msgpack_packer *pk, const uint8_t *b, size_t n); /* n <= API_CONFLICT_KEY_LEN */
+/* Copies a string argument to a NUL-terminated buffer; false if it does not fit. */
+bool api_arg_cstr(const req_arg_t *a, char *out, size_t cap);
+/* The record a hex id (or a prefix of at least 4 digits) names; what names the argument. */
+int api_resolve_ref(store_txn_t *t, const char *hex, uint8_t id[ID_LEN], char *msg, size_t cap, const char *what);
+int api_arg_id(store_txn_t *t, const request_t *req, const char *key, uint8_t id[ID_LEN], char *msg, size_t cap);
+int api_arg_kind(const request_t *req, char *msg, size_t cap); /* the kind, or an error */
+int api_arg_limit(const request_t *req, int def, char *msg, size_t cap);
+bool api_stage_known(const api_t *api, const char *stage);
+/* True if entity id's field holds exactly the text want. */
+bool api_text_eq(store_txn_t *t, const uint8_t *id, unsigned field, const char *want);
+
+/* ---- writes (api_write.c) ---- */
+record_op_t *api_write_new_op(api_write_ctx_t *w, uint8_t field, uint8_t op);
+int api_write_author(const request_t *req, api_write_ctx_t *w, char *msg, size_t cap);
+int api_write_fill_bases(store_txn_t *t, api_write_ctx_t *w);
+int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_write_update(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_write_delete(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_write_merge(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+
+/* ---- reads (api_read.c) ---- */
+void api_pack_value(msgpack_packer *pk, const value_t *v);
+void api_pack_register(msgpack_packer *pk, const field_state_t *fs);
+/* A writing node by name when the roster knows it, else by origin id. */
+void api_pack_origin_name(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *origin);
+int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_read_history(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_read_dupes(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+
+/* ---- conflicts (api_conflict.c) ---- */
+int api_conflict_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_conflict_resolve(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
+                         size_t cap);
+
+/* ---- import (api_import.c) ---- */
+int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+
+/* ---- the node itself (api_node.c) ---- */
+int api_node_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_node_sync_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
+                         size_t cap);
+int api_node_sync_reload(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
+                         size_t cap);
+
+#endif

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT
+ * api_read: the verbs that only read: get, list, search, history, dupes. Each packs records
+ * as maps (pack_entity) from the caller's transaction; results are bounded by API_LIST_MAX
+ * and gathered in the api_t's scratch. */
+#define _POSIX_C_SOURCE 200809L
+#include "api/api_internal.h"
+#include "proto/accord_err.h"
+#include "proto/crypto.h"
+#include "proto/hlc.h"
+#include "proto/schema.h"
+#include "api/dedupe.h"
+#include "auth/roster.h"
+#include "common/log.h"
+#include "state/entity.h"
+#include "state/index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SEARCH_DEFAULT 50
+
+void api_pack_register(msgpack_packer *pk, const field_state_t *fs)
+{
+    switch (fs->val.type) {
+    case VAL_NIL: msgpack_pack_nil(pk); break;
+    case VAL_BOOL: fs->val.i ? msgpack_pack_true(pk) : msgpack_pack_false(pk); break;
+    case VAL_INT: msgpack_pack_int64(pk, fs->val.i); break;
+    case VAL_STR: api_pack_str(pk, fs->val.s, fs->val.len); break;
+    case VAL_REF: api_pack_hex(pk, (const uint8_t *)fs->val.s, fs->val.len); break;
+    }
+}
+
+#define ENTITY_MAX_KEYS 256
+
+/* Packs the entity as a map: id, kind, every set register, every non-empty set. */
+static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk)
+{
+    int kind = entity_kind(t, id);
+    if (kind < 0) return kind;
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it);
+    if (rc) return rc;
+    struct { store_val_t k, v; } rows[ENTITY_MAX_KEYS];
+    unsigned n = 0, keys = 2;
+    int last_set_field = -1;
+    store_val_t k, v;
+    while (n < ENTITY_MAX_KEYS && (rc = store_iter_next(it, &k, &v)) == 1) {
+        unsigned field = ((const uint8_t *)k.data)[ID_LEN];
+        if (k.len > ID_LEN + 1) {
+            if (v.len != VERSION_LEN + 1 || !((const uint8_t *)v.data)[VERSION_LEN]) continue;
+            if ((int)field != last_set_field) { keys++; last_set_field = (int)field; }
+        } else {
+            keys++;
+            if (kind == KIND_DEAL && field == F_DE_AMOUNT) keys++;
+        }
+        rows[n].k = k;
+        rows[n++].v = v;
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) return rc;
+    msgpack_pack_map(pk, keys);
+    api_pack_cstr(pk, "id");
+    api_pack_hex(pk, id, ID_LEN);
+    api_pack_cstr(pk, "kind");
+    api_pack_cstr(pk, schema_kind_name((unsigned)kind));
+    for (unsigned i = 0; i < n;) {
+        unsigned field = ((const uint8_t *)rows[i].k.data)[ID_LEN];
+        const field_def_t *f = schema_field_by_id((unsigned)kind, field);
+        const char *name = f ? f->name : "unknown";
+        if (rows[i].k.len == ID_LEN + 1) {
+            field_state_t fs;
+            api_pack_cstr(pk, name);
+            if (entity_decode_register(rows[i].v.data, rows[i].v.len, &fs)) msgpack_pack_nil(pk);
+            else api_pack_register(pk, &fs);
+            if (kind == KIND_DEAL && field == F_DE_AMOUNT) {
+                size_t cl;
+                const char *cur = entity_text(t, id, F_DE_CURRENCY, &cl);
+                char code[8] = "", text[40];
+                if (cur && cl < sizeof code) { memcpy(code, cur, cl); code[cl] = 0; }
+                api_pack_cstr(pk, "amount_text");
+                if (fs.val.type == VAL_INT) {
+                    schema_money_format(fs.val.i, code, text, sizeof text);
+                    api_pack_cstr(pk, text);
+                } else {
+                    msgpack_pack_nil(pk);
+                }
+            }
+            i++;
+            continue;
+        }
+        unsigned j = i;
+        while (j < n && ((const uint8_t *)rows[j].k.data)[ID_LEN] == field && rows[j].k.len > ID_LEN + 1) j++;
+        api_pack_cstr(pk, name);
+        msgpack_pack_array(pk, j - i);
+        for (; i < j; i++) api_pack_str(pk, (const char *)rows[i].k.data + ID_LEN + 1, rows[i].k.len - ID_LEN - 1);
+    }
+    return 0;
+}
+
+int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    (void)api;
+    uint8_t id[ID_LEN];
+    int rc = api_arg_id(t, req, "id", id, msg, cap);
+    if (rc) return rc;
+    if ((rc = pack_entity(t, id, pk))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
+    return 0;
+}
+
+typedef struct {
+    char branch[65], stage[65], due[11], today[11];
+    bool overdue, open_only;
+    bool has_customer;
+    uint8_t customer[ID_LEN];
+} list_filter_t;
+
+
+static bool ref_eq(store_txn_t *t, const uint8_t *id, unsigned field, const uint8_t *want)
+{
+    field_state_t f;
+    return entity_get(t, id, field, &f) == 0 && f.val.type == VAL_REF && memcmp(f.val.s, want, ID_LEN) == 0;
+}
+
+static bool passes(store_txn_t *t, const uint8_t *id, unsigned kind, const list_filter_t *lf)
+{
+    if (entity_deleted(t, id)) return false;
+    if (lf->branch[0] && !api_text_eq(t, id, F_BRANCH, lf->branch)) return false;
+    if (kind == KIND_DEAL && lf->stage[0] && !api_text_eq(t, id, F_DE_STAGE, lf->stage)) return false;
+    if (lf->has_customer) {
+        unsigned f = kind == KIND_DEAL ? F_DE_CUSTOMER : kind == KIND_CONTACT ? F_CO_CUSTOMER
+                   : kind == KIND_INTERACTION ? F_IN_CUSTOMER : kind == KIND_TASK ? F_TA_RELATED
+                   : kind == KIND_NOTE ? F_NO_RELATED : 0;
+        if (!f || !ref_eq(t, id, f, lf->customer)) return false;
+    }
+    if (kind == KIND_TASK) {
+        field_state_t done;
+        bool is_done = entity_get(t, id, F_TA_DONE, &done) == 0 && done.val.type == VAL_BOOL && done.val.i;
+        size_t n;
+        const char *due = entity_text(t, id, F_TA_DUE, &n);
+        if ((lf->open_only || lf->overdue || lf->due[0]) && is_done) return false;
+        if (lf->due[0] && !(due && n == 10 && memcmp(due, lf->due, 10) == 0)) return false;
+        if (lf->overdue && !(due && n == 10 && memcmp(due, lf->today, 10) < 0)) return false;
+    }
+    return true;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const api_sort_row_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : memcmp(x->id, y->id, ID_LEN);
+}
+
+/* Orders a page of results as people expect: customers and contacts by name (folded, so
+ * case and accents do not split them), deals by title, tasks by due date, interactions
+ * and notes by time. */
+static void sort_for_people(api_t *api, store_txn_t *t, unsigned kind, uint8_t (*ids)[ID_LEN], int n)
+{
+    api_sort_row_t *rows = api->sort_rows;
+    unsigned field = kind == KIND_DEAL ? F_DE_TITLE : kind == KIND_TASK ? F_TA_DUE
+                   : kind == KIND_INTERACTION ? F_IN_WHEN : F_CREATED;
+    for (int i = 0; i < n; i++) {
+        api_sort_row_t *r = &rows[i];
+        memcpy(r->id, ids[i], ID_LEN);
+        r->key[0] = 0;
+        store_val_t v;
+        uint8_t fkey[1 + ID_LEN] = {IDX_FOLDED};
+        memcpy(fkey + 1, ids[i], ID_LEN);
+        size_t len = 0;
+        const char *text = NULL;
+        if ((kind == KIND_CUSTOMER || kind == KIND_CONTACT) && store_get(t, TBL_INDEX, fkey, sizeof fkey, &v) == 0) {
+            text = v.data;
+            len = v.len;
+        } else {
+            text = entity_text(t, ids[i], field, &len);
+        }
+        if (!text) len = 0;
+        if (len >= sizeof r->key) len = sizeof r->key - 1;
+        if (len) memcpy(r->key, text, len);
+        r->key[len] = 0;
+    }
+    qsort(rows, (size_t)n, sizeof rows[0], cmp_rows);
+    for (int i = 0; i < n; i++) memcpy(ids[i], rows[i].id, ID_LEN);
+}
+
+int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    int kind = api_arg_kind(req, msg, cap);
+    if (kind < 0) return kind;
+    int limit = api_arg_limit(req, API_LIST_MAX, msg, cap);
+    if (limit < 0) return limit;
+    list_filter_t lf = {0};
+    const req_arg_t *a;
+    if ((a = request_arg(req, "branch")) && !api_arg_cstr(a, lf.branch, sizeof lf.branch))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "branch: give a branch name");
+    if ((a = request_arg(req, "stage")) && !api_arg_cstr(a, lf.stage, sizeof lf.stage))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
+    if ((a = request_arg(req, "today")) && (!api_arg_cstr(a, lf.today, sizeof lf.today) || !schema_date_valid(lf.today)))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
+    if (!lf.today[0]) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(lf.today, sizeof lf.today, "%Y-%m-%d", &tm);
+    }
+    if ((a = request_arg(req, "due"))) {
+        char due[16];
+        if (!api_arg_cstr(a, due, sizeof due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: give 'today' or YYYY-MM-DD");
+        strcpy(lf.due, strcmp(due, "today") == 0 ? lf.today : due);
+        if (!schema_date_valid(lf.due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: '%s' is not 'today' or a date as YYYY-MM-DD", due);
+    }
+    lf.overdue = (a = request_arg(req, "overdue")) && a->type == MP_BOOL && a->i;
+    lf.open_only = (a = request_arg(req, "open")) && a->type == MP_BOOL && a->i;
+    if (request_arg(req, "customer")) {
+        int rc = api_arg_id(t, req, "customer", lf.customer, msg, cap);
+        if (rc) return rc;
+        lf.has_customer = true;
+    }
+    /* after: the id a page ended at; pages then come in id order (export, scripts) */
+    uint8_t after[1 + ID_LEN] = {(uint8_t)kind};
+    bool paging = false;
+    if ((a = request_arg(req, "after"))) {
+        char hex[2 * ID_LEN + 1];
+        if (!api_arg_cstr(a, hex, sizeof hex) || strlen(hex) != 2 * ID_LEN || crypto_unhex(hex, after + 1, ID_LEN))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "after: give the full id (32 hex digits) the previous page ended at");
+        paging = true;
+    }
+    paging |= (a = request_arg(req, "by_id")) && a->type == MP_BOOL && a->i;
+    uint8_t prefix = (uint8_t)kind;
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    if (request_arg(req, "after")) store_iter_seek(it, after, sizeof after);
+    uint8_t (*ids)[ID_LEN] = api->ids;
+    int n = 0;
+    store_val_t k, v;
+    while (n < limit && (rc = store_iter_next(it, &k, &v)) == 1) {
+        const uint8_t *id = (const uint8_t *)k.data + 1;
+        if (request_arg(req, "after") && memcmp(id, after + 1, ID_LEN) == 0) continue;
+        if (passes(t, id, (unsigned)kind, &lf)) memcpy(ids[n++], id, ID_LEN);
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    if (!paging) sort_for_people(api, t, (unsigned)kind, ids, n);
+    msgpack_pack_array(pk, (size_t)n);
+    for (int i = 0; i < n; i++)
+        if ((rc = pack_entity(t, ids[i], pk))) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
+    return 0;
+}
+
+int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    const req_arg_t *ka = request_arg(req, "kind");
+    int kind = ka ? api_arg_kind(req, msg, cap) : KIND_CUSTOMER;
+    if (kind < 0) return kind;
+    int limit = api_arg_limit(req, SEARCH_DEFAULT, msg, cap);
+    if (limit < 0) return limit;
+    char q[512], by_name[16] = "auto";
+    if (!api_arg_cstr(request_arg(req, "q"), q, sizeof q) || !q[0])
+        return accord_fail(msg, cap, ACCORD_EINVAL, "q: give the text to search for (at most 511 bytes)");
+    const req_arg_t *b = request_arg(req, "by");
+    if (b && !api_arg_cstr(b, by_name, sizeof by_name)) return accord_fail(msg, cap, ACCORD_EINVAL, "by: give one of auto, name, phone, email, tag, branch, national_id");
+    static const char *const bys[] = {"auto", "name", "phone", "email", "tag", "branch", "national_id"};
+    int by = -1;
+    for (int i = 0; i < 7; i++)
+        if (strcmp(bys[i], by_name) == 0) by = i;
+    if (by < 0) return accord_fail(msg, cap, ACCORD_EINVAL, "by: '%s' is not one of auto, name, phone, email, tag, branch, national_id", by_name);
+    uint8_t (*ids)[ID_LEN] = api->ids;
+    int n = index_search(t, (unsigned)kind, (search_by_t)by, q, ids, limit);
+    if (n == ACCORD_EINVAL)
+        return accord_fail(msg, cap, n, "q: '%s' is too short to search by %s (phones need 3 digits)", q, by_name);
+    if (n < 0) return accord_fail(msg, cap, n, "search failed: %s", accord_strerror(n));
+    msgpack_pack_array(pk, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        int rc = pack_entity(t, ids[i], pk);
+        if (rc) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
+    }
+    return 0;
+}
+
+static const uint8_t *origin_pk(api_t *api, store_txn_t *t, const uint8_t *origin, roster_entry_t *e)
+{
+    if (memcmp(origin, api->id->origin, ID_LEN) == 0) return api->id->pk;
+    return roster_by_origin(t, origin, e) == 0 ? e->pk : NULL;
+}
+
+/* A writing node by name when the roster knows it, else by origin id. */
+void api_pack_origin_name(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *origin)
+{
+    roster_entry_t e;
+    if (memcmp(origin, api->id->origin, ID_LEN) == 0) api_pack_cstr(pk, api->id->name);
+    else if (roster_by_origin(t, origin, &e) == 0) api_pack_cstr(pk, e.name);
+    else api_pack_hex(pk, origin, ID_LEN);
+}
+
+void api_pack_value(msgpack_packer *pk, const value_t *v)
+{
+    field_state_t fs = {NULL, *v};
+    api_pack_register(pk, &fs);
+}
+
+int api_read_history(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    uint8_t id[ID_LEN];
+    int rc = api_arg_id(t, req, "id", id, msg, cap);
+    if (rc) return rc;
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_HISTORY, id, ID_LEN, false, &it))) return accord_fail(msg, cap, rc, "cannot read history");
+    uint8_t keys[API_LIST_MAX][ID_LEN + 8];
+    unsigned n = 0;
+    store_val_t k, v;
+    while (n < API_LIST_MAX && (rc = store_iter_next(it, &k, &v)) == 1) memcpy(keys[n++], (const uint8_t *)k.data + ID_LEN, ID_LEN + 8);
+    bool truncated = rc == 1; /* stopped at API_LIST_MAX with more to come */
+    store_iter_destroy(&it);
+    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read history");
+    if (truncated) log_warn("history of a record has more than %d changes; showing the first %d", API_LIST_MAX, API_LIST_MAX);
+    /* history keys are ordered by origin, then seq; people want time order */
+    record_t *recs = api->recs;
+    for (unsigned i = 0; i < n; i++) {
+        store_val_t raw;
+        if ((rc = store_get(t, TBL_FEED, keys[i], ID_LEN + 8, &raw)) || (rc = record_decode(raw.data, raw.len, &recs[i])))
+            return accord_fail(msg, cap, ACCORD_ECHAIN, "record %llu of this history is missing or damaged: run 'accordctl feed verify'",
+                        (unsigned long long)be64_get(keys[i] + ID_LEN));
+    }
+    for (unsigned i = 1; i < n; i++) /* insertion sort by hlc: histories are short */
+        for (unsigned j = i; j > 0 && recs[j].hlc < recs[j - 1].hlc; j--) {
+            record_t tmp = recs[j];
+            recs[j] = recs[j - 1];
+            recs[j - 1] = tmp;
+        }
+    msgpack_pack_array(pk, n);
+    for (unsigned i = 0; i < n; i++) {
+        const record_t *r = &recs[i];
+        char when[40];
+        hlc_format(r->hlc, when, sizeof when);
+        roster_entry_t e;
+        const uint8_t *opk = origin_pk(api, t, r->origin, &e);
+        int proof = opk ? oplog_prove(t, r->origin, opk, r->seq) : ACCORD_ENOTFOUND;
+        msgpack_pack_map(pk, 7);
+        api_pack_cstr(pk, "when"); api_pack_cstr(pk, when);
+        api_pack_cstr(pk, "author"); api_pack_str(pk, r->author, r->author_len);
+        api_pack_cstr(pk, "branch"); api_pack_origin_name(api, t, pk, r->origin);
+        api_pack_cstr(pk, "seq"); msgpack_pack_uint64(pk, r->seq);
+        api_pack_cstr(pk, "signature");
+        api_pack_cstr(pk, proof == 0 ? "valid" : proof == ACCORD_ENOTFOUND ? "unknown key" : "INVALID");
+        api_pack_cstr(pk, "hlc"); msgpack_pack_uint64(pk, r->hlc);
+        api_pack_cstr(pk, "changes");
+        msgpack_pack_array(pk, r->n_ops);
+        for (uint32_t j = 0; j < r->n_ops; j++) {
+            const record_op_t *o = &r->ops[j];
+            const field_def_t *f = schema_field_by_id(r->kind, o->field);
+            static const char *const opnames[] = {"?", "set", "add", "remove", "resolve"};
+            msgpack_pack_map(pk, 3);
+            api_pack_cstr(pk, "field"); api_pack_cstr(pk, f ? f->name : "?");
+            api_pack_cstr(pk, "op"); api_pack_cstr(pk, opnames[o->op <= OP_RESOLVE ? o->op : 0]);
+            api_pack_cstr(pk, "value");
+            if (o->op == OP_RESOLVE) msgpack_pack_nil(pk);
+            else api_pack_value(pk, &o->val);
+        }
+    }
+    return 0;
+}
+
+int api_read_dupes(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    (void)api;
+    int limit = api_arg_limit(req, 1000, msg, cap);
+    return limit < 0 ? limit : dedupe_scan(t, (unsigned)limit, pk, msg, cap);
+}
