@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT
+ * http_internal: what the http_*.c modules share and no one else sees: the http_t struct,
+ * sessions, the request a route handler gets, and the route table's shape. Everything here
+ * runs on libmicrohttpd's one polling thread, except the published text (under mu).
+ *
+ * Modules: http.c (start, stop, publish; the MHD callback that gathers a body, looks the
+ * route up and checks its auth), http_routes.c (the route table and the page, asset and
+ * report handlers), http_session.c (sign-in, sessions, CSRF), http_bridge.c (the node's own
+ * API for the branch app, through the local socket and the API's verb table). */
+#ifndef ACCORD_HTTP_INTERNAL_H
+#define ACCORD_HTTP_INTERNAL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+
+#include "http/http.h"
+#include "auth/users.h"
+#include "client/accord_client.h"
+#include "ops/report.h"
+
+#define HTTP_MAX_SESSIONS 256
+#define HTTP_MAX_BODY 4096
+#define HTTP_COOKIE "accord_session"
+
+typedef struct {
+    char token[65]; /* hex of 32 random bytes; "" if free */
+    char csrf[33];  /* hex of 16 random bytes: the X-CSRF-Token of every change */
+    char user[USER_NAME_MAX + 1];
+    user_role_t role;
+    uint64_t last_ms; /* last request; idle 8 h, it is forgotten */
+} http_session_t;
+
+struct http {
+    struct MHD_Daemon *d;
+    store_t *st;              /* borrowed; read transactions only */
+    char node[65];            /* this node's name */
+    bool hub;                 /* '/' is the HQ dashboard; else the branch app */
+    accord_client_t *client;  /* the MHD thread's link to this node's own API (writes go there) */
+    pthread_mutex_t mu;       /* guards the published text; sessions belong to the MHD thread */
+    char *sync_json, *metrics; /* published by the writer thread (http_publish) */
+    size_t sync_len, metrics_len;
+    http_session_t sessions[HTTP_MAX_SESSIONS];
+    report_daily_t daily;     /* scratch of /api/daily (large); only the MHD thread uses it */
+};
+
+typedef struct {
+    char body[HTTP_MAX_BODY + 1];
+    size_t len;
+    bool too_big;             /* the body was longer than HTTP_MAX_BODY: refused */
+} http_upload_t;
+
+/* What a route handler is given. */
+typedef struct {
+    struct MHD_Connection *c;
+    const char *url;
+    const char *tail;         /* the url after a prefix route's path ("" for exact routes) */
+    http_session_t *s;        /* the session; NULL when the route's auth lets none in */
+    http_upload_t *u;         /* the POST body; NULL for GET */
+} http_req_t;
+
+typedef enum MHD_Result (*http_route_fn)(http_t *h, const http_req_t *r);
+
+/* Who may reach a route; the dispatch checks it before the handler runs. */
+typedef enum {
+    HTTP_AUTH_NONE,    /* anyone; no session is looked up */
+    HTTP_AUTH_ANY,     /* the session is looked up, and the handler decides (logout) */
+    HTTP_AUTH_PAGE,    /* a session; without one, 303 to /login */
+    HTTP_AUTH_SESSION, /* a session; without one, 401 JSON */
+    HTTP_AUTH_BASIC,   /* a session or a user by Basic auth; else 401 JSON */
+    HTTP_AUTH_CHANGE,  /* a session (401) and its X-CSRF-Token (403) */
+} http_auth_t;
+
+typedef struct {
+    const char *method;       /* "GET" (HEAD too) or "POST" */
+    const char *path;         /* exact, or a prefix when it ends in '/' */
+    http_auth_t auth;
+    http_route_fn handle;
+} http_route_t;
+
+/* The route for method and url, with *tail set past a prefix; NULL if none (http_routes.c). */
+const http_route_t *http_route_find(const char *method, const char *url, const char **tail);
+
+/* ---- replies (http.c) ---- */
+enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                             size_t len, const char *cookie, const char *location);
+enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg);
+
+/* ---- sessions (http_session.c) ---- */
+http_session_t *http_session_of(http_t *h, struct MHD_Connection *c);
+bool http_csrf_ok(struct MHD_Connection *c, const http_session_t *s);
+/* Checks a user's password in a read transaction (Argon2id: about 0.1 s, on purpose). */
+bool http_check_user(http_t *h, const char *user, const char *password, user_role_t *role);
+enum MHD_Result http_login_page(http_t *h, struct MHD_Connection *c, unsigned status, const char *message);
+enum MHD_Result http_route_login_page(http_t *h, const http_req_t *r);
+enum MHD_Result http_route_login(http_t *h, const http_req_t *r);
+enum MHD_Result http_route_logout(http_t *h, const http_req_t *r);
+enum MHD_Result http_route_session(http_t *h, const http_req_t *r);
+
+/* ---- the node's API for the branch app (http_bridge.c) ---- */
+enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r);
+enum MHD_Result http_route_node_change(http_t *h, const http_req_t *r);
+
+#endif

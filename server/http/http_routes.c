@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT
+ * http_routes: the route table, the only list of the node's URLs, and the handlers of
+ * the pages, assets, reports and published status. The dispatch in http.c finds a route
+ * here, checks its auth, then calls its handler. */
+#define _POSIX_C_SOURCE 200809L
+#include "http/http_internal.h"
+#include "proto/accord_err.h"
+#include "proto/hlc.h"
+#include "proto/schema.h"
+#include "http/http_assets.h"
+#include "state/kpi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum MHD_Result asset(struct MHD_Connection *c, const char *type, const char *text)
+{
+    return http_respond(c, MHD_HTTP_OK, type, text, strlen(text), NULL, NULL);
+}
+
+/* the login page wears it too: nothing in it is private */
+static enum MHD_Result route_app_css(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    return asset(r->c, "text/css; charset=utf-8", http_app_css);
+}
+
+/* '/' is the dashboard on a hub, the branch app elsewhere */
+static enum MHD_Result route_root(http_t *h, const http_req_t *r)
+{
+    return asset(r->c, "text/html; charset=utf-8", h->hub ? http_dashboard_html : http_branch_html);
+}
+
+static enum MHD_Result route_dashboard(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    return asset(r->c, "text/html; charset=utf-8", http_dashboard_html);
+}
+
+static enum MHD_Result route_app(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    return asset(r->c, "text/html; charset=utf-8", http_branch_html);
+}
+
+static enum MHD_Result route_branch_js(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    return asset(r->c, "text/javascript; charset=utf-8", http_branch_js);
+}
+
+static enum MHD_Result route_app_js(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    return asset(r->c, "text/javascript; charset=utf-8", http_app_js);
+}
+
+/* What the writer thread published: the sync status as JSON, or the Prometheus text. */
+static enum MHD_Result published(http_t *h, struct MHD_Connection *c, bool metrics)
+{
+    pthread_mutex_lock(&h->mu);
+    const char *text = metrics ? h->metrics : h->sync_json;
+    size_t len = metrics ? h->metrics_len : h->sync_len;
+    enum MHD_Result ret =
+        text ? http_respond(c, MHD_HTTP_OK, metrics ? "text/plain; version=0.0.4" : "application/json", text, len, NULL, NULL)
+             : http_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "EAGAIN", "not yet known: ask again in a second");
+    pthread_mutex_unlock(&h->mu);
+    return ret;
+}
+
+static enum MHD_Result route_metrics(http_t *h, const http_req_t *r)
+{
+    return published(h, r->c, true);
+}
+
+static enum MHD_Result route_sync(http_t *h, const http_req_t *r)
+{
+    return published(h, r->c, false);
+}
+
+static enum MHD_Result period_args(struct MHD_Connection *c, uint32_t *from, uint32_t *to, const char **branch)
+{
+    const char *period = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
+    *branch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "branch");
+    if (*branch && (!**branch || strlen(*branch) > 64)) *branch = NULL;
+    if (!period || strlen(period) > 32 || report_period(period, from, to)) return MHD_NO;
+    return MHD_YES;
+}
+
+/* A report or the daily series of a period, read in one transaction, as JSON. */
+static enum MHD_Result report_json(http_t *h, struct MHD_Connection *c, bool daily)
+{
+    uint32_t from, to;
+    const char *branch;
+    if (period_args(c, &from, &to, &branch) != MHD_YES)
+        return http_json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL",
+                          "period: 2026, 2026-11, 2026-W48, 2026-11-24 or 2026-11-01..2026-11-15");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    store_txn_t *t;
+    int rc = f ? store_txn_begin(h->st, NULL, false, &t) : ACCORD_EINTERNAL;
+    if (!rc) {
+        if (daily) {
+            report_daily_t *d = &h->daily;
+            if (!(rc = report_daily(t, from, to, branch, d))) report_daily_write_json(f, from, d);
+        } else {
+            report_t r;
+            if (!(rc = report_branches(t, from, to, kpi_day_of_ms(h->st, hlc_wall_ms()), branch, &r))) {
+                report_write_json(f, &r);
+                report_free(&r);
+            }
+        }
+        store_txn_abort(&t);
+    }
+    if (f) fclose(f);
+    enum MHD_Result ret = rc ? http_json_error(c, rc == ACCORD_ETOOBIG ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                          accord_errname(rc), rc == ACCORD_ETOOBIG ? "at most 400 days" : accord_strerror(rc))
+                             : http_respond(c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
+    free(buf);
+    return ret;
+}
+
+/* RFM segments and the top customers by won value: a scan of every customer. */
+static enum MHD_Result customers_json(http_t *h, struct MHD_Connection *c)
+{
+    const char *currency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "currency");
+    const char *branch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "branch");
+    const char *top_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "top");
+    long top = top_s ? strtol(top_s, NULL, 10) : 10;
+    if ((currency && strlen(currency) > 8) || (branch && strlen(branch) > 64) || top < 0 || top > 1000)
+        return http_json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL", "currency: a code; branch: a name; top: 0 to 1000");
+    if (branch && !*branch) branch = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    store_txn_t *t;
+    int rc = f ? store_txn_begin(h->st, NULL, false, &t) : ACCORD_EINTERNAL;
+    if (!rc) {
+        char cur[9] = "";
+        if (currency && *currency) snprintf(cur, sizeof cur, "%s", currency);
+        else report_main_currency(t, cur);
+        report_customers_t r;
+        if (!(rc = report_customers(t, hlc_wall_ms(), cur, branch, &r))) {
+            report_customers_write_json(f, &r, (unsigned)top);
+            report_customers_free(&r);
+        }
+        store_txn_abort(&t);
+    }
+    if (f) fclose(f);
+    enum MHD_Result ret = rc ? http_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, accord_errname(rc), accord_strerror(rc))
+                             : http_respond(c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
+    free(buf);
+    return ret;
+}
+
+static enum MHD_Result route_report(http_t *h, const http_req_t *r)
+{
+    return report_json(h, r->c, false);
+}
+
+static enum MHD_Result route_daily(http_t *h, const http_req_t *r)
+{
+    return report_json(h, r->c, true);
+}
+
+static enum MHD_Result route_customers(http_t *h, const http_req_t *r)
+{
+    return customers_json(h, r->c);
+}
+
+/* minor-unit digits: the records hold amounts in minor units */
+static enum MHD_Result route_currencies(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    char body[4096];
+    size_t n = 0;
+    int exp;
+    const char *code;
+    n += (size_t)snprintf(body + n, sizeof body - n, "{");
+    for (unsigned i = 0; (code = schema_currency_at(i, &exp)) && n < sizeof body - 16; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s\"%s\":%d", i ? "," : "", code, exp);
+    n += (size_t)snprintf(body + n, sizeof body - n, "}\n");
+    return http_respond(r->c, MHD_HTTP_OK, "application/json", body, n, NULL, NULL);
+}
+
+/* Every URL the node serves (http.h lists them for people). */
+static const http_route_t routes[] = {
+    /* method  path                auth               handler */
+    {"POST", "/login",          HTTP_AUTH_NONE,    http_route_login},
+    {"POST", "/logout",         HTTP_AUTH_ANY,     http_route_logout},
+    {"POST", "/api/node/",      HTTP_AUTH_CHANGE,  http_route_node_change},
+    {"GET",  "/login",          HTTP_AUTH_NONE,    http_route_login_page},
+    {"GET",  "/app.css",        HTTP_AUTH_NONE,    route_app_css},
+    {"GET",  "/metrics",        HTTP_AUTH_BASIC,   route_metrics},
+    {"GET",  "/",               HTTP_AUTH_PAGE,    route_root},
+    {"GET",  "/dashboard",      HTTP_AUTH_PAGE,    route_dashboard},
+    {"GET",  "/app",            HTTP_AUTH_PAGE,    route_app},
+    {"GET",  "/app.js",         HTTP_AUTH_PAGE,    route_app_js},
+    {"GET",  "/branch.js",      HTTP_AUTH_PAGE,    route_branch_js},
+    {"GET",  "/api/session",    HTTP_AUTH_SESSION, http_route_session},
+    {"GET",  "/api/report",     HTTP_AUTH_SESSION, route_report},
+    {"GET",  "/api/daily",      HTTP_AUTH_SESSION, route_daily},
+    {"GET",  "/api/customers",  HTTP_AUTH_SESSION, route_customers},
+    {"GET",  "/api/currencies", HTTP_AUTH_SESSION, route_currencies},
+    {"GET",  "/api/node/",      HTTP_AUTH_SESSION, http_route_node_read},
+    {"GET",  "/api/sync",       HTTP_AUTH_SESSION, route_sync},
+};
+
+const http_route_t *http_route_find(const char *method, const char *url, const char **tail)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const http_route_t *rt = &routes[i];
+        if (strcmp(rt->method, method)) continue;
+        size_t n = strlen(rt->path);
+        bool prefix = n > 1 && rt->path[n - 1] == '/';
+        if (prefix ? strncmp(url, rt->path, n) == 0 : strcmp(url, rt->path) == 0) {
+            *tail = prefix ? url + n : "";
+            return rt;
+        }
+    }
+    return NULL;
+}
