@@ -326,7 +326,7 @@ static void change_init(change_t *c, const uint8_t *entity, unsigned kind, const
     c->rec.author_len = strlen(author);
 }
 
-/* A SET carrying the version this node holds, as every local edit does (api.c). */
+/* A SET carrying the version this node holds, as every local edit does (api_write.c). */
 static record_op_t *add_set(store_txn_t *t, change_t *c, unsigned field)
 {
     if (c->rec.n_ops >= RECORD_MAX_OPS) return NULL;

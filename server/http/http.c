@@ -49,7 +49,7 @@ static bool basic_ok(http_t *h, struct MHD_Connection *c, const http_session_t *
     return s || basic;
 }
 
-/* Checks what the route's auth asks; MHD_YES when the handler may run, else *ret holds
+/* Checks what the route's auth asks: true when the handler may run, else *ret holds
  * the refusal. */
 static bool auth_ok(http_t *h, const http_route_t *rt, const http_req_t *r, enum MHD_Result *ret)
 {

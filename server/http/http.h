@@ -14,7 +14,9 @@
  *   POST /api/node/VERB (create, update, delete, resolve, merge; form body; X-CSRF-Token;
  *        staff or admin): the node's own API, as the signed-in user — the branch app (/app,
  *        '/' on a branch) works through them
- * Anything else is 404; a request without a valid session is 401 (pages: 303 to /login). */
+ * Anything else is 404; a request without a valid session is 401 (pages: 303 to /login).
+ * The routes are one table (http_routes.c: method, path, auth, handler); which verbs
+ * /api/node/ serves, and to which role, is the API's verb table's word (api.h). */
 #ifndef ACCORD_HTTP_H
 #define ACCORD_HTTP_H
 
