@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
+#include "proto/datadir.h"
 #include "proto/request.h"
 #include "api/api.h"
 #include "auth/identity.h"
@@ -150,21 +151,22 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
 static int open_node(const options_t *o, node_t *n)
 {
     const char *dir = o->dir, *pipeline = o->pipeline;
-    char err[512], lock_path[4200];
+    char err[512];
     /* One node per directory: a second one would hold its own copy of the feed head and
-     * write a second record for the same seq, forking this node's own feed. */
-    snprintf(lock_path, sizeof lock_path, "%s/accord-node.lock", dir);
-    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0) {
-        log_error("cannot open %s: %s (does %s exist? create it with 'accordctl node init')", lock_path,
-                  strerror(errno), dir);
-        return 2;
-    }
-    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+     * write a second record for the same seq, forking this node's own feed. The lock is
+     * what every tool asks to tell whether a node runs here (proto/datadir.h); it stays
+     * held, through lock_fd, until the process ends. */
+    int lock_fd, rc = datadir_lock(dir, &lock_fd);
+    if (rc == ACCORD_EBUSY) {
         log_error("another accord-node is already running on %s; stop it first", dir);
         return 2;
     }
-    int rc = store_open(dir, 0, &n->st);
+    if (rc) {
+        log_error("cannot lock %s in %s: %s (does %s exist? create it with 'accordctl node init')",
+                  datadir_file_name(DATADIR_LOCK), dir, accord_strerror(rc), dir);
+        return 2;
+    }
+    rc = store_open(dir, 0, &n->st);
     if (rc) {
         log_error("cannot open the store in %s: %s (create it with 'accordctl node init --data %s --name NAME')",
                   dir, accord_strerror(rc), dir);
@@ -209,13 +211,13 @@ static int bind_local_api(void *sock, const char *dir, char *endpoint, size_t en
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg);
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     char sock_path[4200];
-    snprintf(sock_path, sizeof sock_path, "%s/accord.sock", dir);
+    datadir_path(dir, DATADIR_SOCKET, sock_path, sizeof sock_path);
     snprintf(endpoint, endpoint_cap, "ipc://%s", sock_path);
     if (strlen(sock_path) >= 100) { /* the limit of a Unix socket path */
         log_error("the data directory path is too long for a socket (%zu bytes; keep it under 88)", strlen(dir));
         return 2;
     }
-    snprintf(pid_path, pid_cap, "%s/accord-node.pid", dir);
+    datadir_path(dir, DATADIR_PID, pid_path, pid_cap);
     mode_t old = umask(077); /* only the node's own user may connect */
     int rc = zmq_bind(sock, endpoint);
     umask(old);

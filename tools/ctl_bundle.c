@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * accordctl bundle vector / export / import: moving feeds by file when the line is down.
  * Export writes, sealed to the recipient, the roster and the signed batches the
- * recipient's vector lacks; import checks the whole file before applying anything, then
- * applies it batch by batch exactly as replication would (apply.h). */
+ * recipient's vector lacks. Import goes through the one ingest path (feed/bundle_in.h):
+ * sent to the running node (its local API's bundle_import), or, with no node running,
+ * applied here under the data directory's lock; either way the whole file is checked
+ * before anything is applied, and a refused batch is kept for `sync status`. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
 #include "client/accord_client.h"
@@ -13,11 +15,14 @@
 #include "proto/record.h"
 #include "proto/wire.h"
 #include "feed/apply.h"
+#include "feed/bundle_in.h"
+#include "proto/datadir.h"
 #include "feed/feed_batch.h"
 #include "ops/snapshot_io.h"
 #include "auth/roster.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +31,6 @@
 
 #define MAX_FEEDS 65536
 #define BUNDLE_TARGET_RECORDS 1024
-#define MAX_CLOCK_SKEW_MS (300u * 1000)
 
 typedef struct {
     uint8_t origin[ID_LEN];
@@ -311,146 +315,111 @@ out:
 
 /* Where a bundle's messages are decoded to (on the heap: 1.5 MB); a decoded message's
  * items point into the message and stay valid until the next decode. */
-typedef struct {
-    wire_vec_t vec_space[1];
-    const uint8_t *items[WIRE_MAX_ROSTER];
-    size_t item_lens[WIRE_MAX_ROSTER];
-    wire_digest_t none[1];
-} decode_space_t;
-
-static int decode_msg(decode_space_t *ds, const uint8_t *msg, size_t len, wire_msg_t *m)
-{
-    wire_space_t sp = {ds->vec_space, 0, ds->items, ds->item_lens, WIRE_MAX_ROSTER, ds->none, 0};
-    int rc = wire_decode(msg, len, &sp, m);
-    if (!rc && m->type != WIRE_ROSTER && m->type != WIRE_BATCH) rc = ACCORD_EPROTO;
-    return rc;
-}
-
-/* Pass 1: the whole file opens, every chunk authenticates and decodes, and it ends with
- * the final chunk. Nothing is applied unless this passes. */
-static int check_file(FILE *f, const identity_t *id, const char *path, decode_space_t *ds, uint64_t *batches,
-                      uint64_t *records)
-{
-    bundle_reader_t *r;
-    int rc = bundle_reader_open(f, id->pk, id->sk, &r);
-    if (rc) {
-        fprintf(stderr, "accordctl: %s: %s\n", path,
-                rc == ACCORD_ENOTMINE ? "this bundle is addressed to another node"
-                : rc == ACCORD_ESIG   ? "this bundle was not sealed to this node's key"
-                                      : "not an Accord bundle (or its header is damaged)");
-        return rc;
-    }
-    const uint8_t *msg;
-    size_t len;
-    *batches = *records = 0;
-    while ((rc = bundle_read(r, &msg, &len)) == 1) {
-        wire_msg_t m;
-        if ((rc = decode_msg(ds, msg, len, &m))) break;
-        if (m.type == WIRE_BATCH) {
-            (*batches)++;
-            *records += m.n_items;
-        }
-    }
-    if (rc < 0)
-        fprintf(stderr, "accordctl: %s: %s at byte %ld; nothing was applied\n", path,
-                rc == ACCORD_ESIG    ? "the bundle was altered"
-                : rc == ACCORD_EPROTO ? "the bundle is truncated or malformed"
-                                      : accord_strerror(rc),
-                bundle_offset(r));
-    bundle_reader_close(&r);
-    return rc < 0 ? rc : 0;
-}
-
-/* What an import did, batch by batch. */
-typedef struct {
-    uint64_t n_batches, n_records;  /* in the file (pass 1) */
-    uint64_t applied, held_batches, refused, entries, done_batches;
-} import_counts_t;
-
-/* Admits and applies one batch of another feed in t, then commits or aborts t: 0, or
- * the code it was refused with (res->why says why). */
-static int import_batch(store_txn_t *t, const identity_t *id, decode_space_t *ds, const wire_msg_t *m,
-                        apply_result_t *res)
-{
-    roster_entry_t e;
-    memset(res, 0, sizeof *res);
-    int code = 0;
-    if (!memcmp(m->origin, id->origin, ID_LEN)) {
-        code = ACCORD_EFORK;
-        snprintf(res->why, sizeof res->why, "records of this node's own feed (rejoin is not built yet)");
-    } else if ((code = roster_by_origin(t, m->origin, &e)) == ACCORD_ENOTFOUND) {
-        code = ACCORD_EUNKNOWN;
-        snprintf(res->why, sizeof res->why, "the origin is not in this node's roster");
-    } else if (!code && e.action == ROSTER_REVOKE) {
-        code = ACCORD_EREVOKED;
-        snprintf(res->why, sizeof res->why, "the origin %s is revoked", e.name);
-    } else if (!code) {
-        apply_batch_t b = {ds->items, ds->item_lens, m->n_items, {0}};
-        memcpy(b.sig, m->sig, CRYPTO_SIG_LEN);
-        code = apply_batch(t, m->origin, e.pk, &b, HLC_PACK(wall_ms() + MAX_CLOCK_SKEW_MS, 0xffff), res);
-    }
-    if (!code) code = store_txn_commit(&t);
-    else store_txn_abort(&t);
-    return code;
-}
-
-/* Pass 2: applies the checked file message by message, and closes r; 0, or the error
- * that stopped it (what was applied stands). */
-static int import_apply(bundle_reader_t **r, store_t *st, const identity_t *id, decode_space_t *ds, import_counts_t *c)
-{
-    int rc;
-    const uint8_t *msg;
-    size_t len;
-    bool tty = isatty(2);
-    while ((rc = bundle_read(*r, &msg, &len)) == 1) {
-        wire_msg_t m;
-        store_txn_t *t;
-        if ((rc = decode_msg(ds, msg, len, &m)) || (rc = store_txn_begin(st, NULL, true, &t))) break;
-        if (m.type == WIRE_ROSTER) {
-            for (uint32_t i = 0; i < m.n_items; i++) {
-                bool changed = false;
-                roster_entry_t e;
-                if (roster_add(t, ds->items[i], ds->item_lens[i], &changed, &e) == 0 && changed) c->entries++;
-            }
-            if ((rc = store_txn_commit(&t))) break;
-            continue;
-        }
-        char hex[2 * ID_LEN + 1];
-        crypto_hex(m.origin, ID_LEN, hex);
-        apply_result_t res;
-        int code = import_batch(t, id, ds, &m, &res);
-        c->done_batches++;
-        if (code) {
-            c->refused++;
-            fprintf(stderr, "accordctl: a batch of feed %s was refused: %s: %s\n", hex, accord_errname(code), res.why);
-        } else if (res.applied == 0) {
-            c->held_batches++;
-        } else {
-            c->applied += res.applied;
-        }
-        if (tty && c->done_batches % 64 == 0)
-            fprintf(stderr, "\r  %llu of %llu batches ...", (unsigned long long)c->done_batches,
-                    (unsigned long long)c->n_batches);
-    }
-    if (tty && c->done_batches >= 64) fprintf(stderr, "\n");
-    bundle_reader_close(r);
-    return rc < 0 ? rc : 0;
-}
-
-static void print_import(const char *path, const import_counts_t *c, bool told, bool json)
+/* What an import did, from the node's reply or from bundle_in_file. */
+static void print_import(const char *path, const bundle_in_report_t *c, bool told, bool json)
 {
     if (json)
         printf("{\"file\":\"%s\",\"batches\":%llu,\"records_applied\":%llu,\"batches_already_held\":%llu,"
                "\"batches_refused\":%llu,\"roster_entries\":%llu,\"node_told\":%s}\n",
-               path, (unsigned long long)c->n_batches, (unsigned long long)c->applied,
-               (unsigned long long)c->held_batches, (unsigned long long)c->refused, (unsigned long long)c->entries,
-               told ? "true" : "false");
+               path, (unsigned long long)c->batches, (unsigned long long)c->applied,
+               (unsigned long long)c->held_batches, (unsigned long long)c->refused,
+               (unsigned long long)c->roster_entries, told ? "true" : "false");
     else
         printf("imported %s: %llu records applied from %llu batches (%llu already held, %llu refused), "
                "%llu roster entries%s\n",
-               path, (unsigned long long)c->applied, (unsigned long long)c->n_batches,
-               (unsigned long long)c->held_batches, (unsigned long long)c->refused, (unsigned long long)c->entries,
-               told ? "; the running node was told" : "");
+               path, (unsigned long long)c->applied, (unsigned long long)c->batches,
+               (unsigned long long)c->held_batches, (unsigned long long)c->refused,
+               (unsigned long long)c->roster_entries, told ? "; the running node applied it" : "");
+}
+
+/* The exit code of a bundle_in_file result, after saying what went wrong. */
+static int import_failed(const char *path, int rc, const bundle_in_report_t *c)
+{
+    fprintf(stderr, "accordctl: %s: %s\n", path, c->why[0] ? c->why : accord_strerror(rc));
+    if (rc == ACCORD_EIO && !c->applying) return ACCORD_EXIT_UNREACHABLE;
+    return c->applying ? ACCORD_EXIT_OTHER : ACCORD_EXIT_REFUSED; /* pass 1 refused the file: nothing applied */
+}
+
+static void on_refused(void *ctx, const char *feed_hex, int code, const char *why)
+{
+    (void)ctx;
+    fprintf(stderr, "accordctl: a batch of feed %s was refused: %s: %s\n", feed_hex, accord_errname(code), why);
+}
+
+static void on_progress(void *ctx, const bundle_in_report_t *c)
+{
+    if (*(bool *)ctx && c->done_batches % 64 == 0)
+        fprintf(stderr, "\r  %llu of %llu batches ...", (unsigned long long)c->done_batches,
+                (unsigned long long)c->batches);
+}
+
+/* A node runs on dir: it applies the file itself (the local API's bundle_import), so the
+ * store keeps one writer. */
+static int import_through_node(const char *dir, const char *path, const char *abs, bool json)
+{
+    accord_client_t *cl;
+    if (accord_client_new(dir, 600000, &cl)) {
+        fprintf(stderr, "accordctl: cannot reach the node running on %s\n", dir);
+        return ACCORD_EXIT_UNREACHABLE;
+    }
+    accord_args_t args;
+    accord_args_init(&args);
+    accord_args_str(&args, "path", abs);
+    accord_reply_t r;
+    int rc = accord_call(cl, "bundle_import", &args, &r), exit_code = ACCORD_EXIT_OK;
+    bundle_in_report_t c;
+    memset(&c, 0, sizeof c);
+    if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT) {
+        fprintf(stderr, "accordctl: the node on %s did not answer: %s\n", dir, accord_strerror(rc));
+        exit_code = ACCORD_EXIT_UNREACHABLE;
+    } else if (rc) {
+        fprintf(stderr, "accordctl: %s: %s\n", path, r.message);
+        exit_code = rc == ACCORD_EIO ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_REFUSED;
+    } else {
+        const msgpack_object *o;
+        uint64_t *fields[] = {&c.batches, &c.applied, &c.held_batches, &c.refused, &c.roster_entries};
+        const char *names[] = {"batches", "records_applied", "batches_already_held", "batches_refused", "roster_entries"};
+        for (int i = 0; i < 5; i++)
+            if ((o = accord_obj_get(&r.body, names[i])) && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) *fields[i] = o->via.u64;
+        const msgpack_object *first = accord_obj_get(&r.body, "first_refusal");
+        if (c.refused && first && first->type == MSGPACK_OBJECT_MAP) {
+            char code[32], why[400];
+            accord_obj_str(first, "code", code, sizeof code);
+            accord_obj_str(first, "why", why, sizeof why);
+            fprintf(stderr, "accordctl: %llu batch(es) were refused, the first: %s: %s (see 'accordctl sync status')\n",
+                    (unsigned long long)c.refused, code, why);
+        }
+        if (c.refused) exit_code = ACCORD_EXIT_REFUSED;
+        print_import(path, &c, true, json);
+    }
+    accord_reply_destroy(&r);
+    accord_args_destroy(&args);
+    accord_client_destroy(&cl);
+    return exit_code;
+}
+
+/* No node runs: this process takes the directory's lock, so none starts meanwhile, and
+ * applies the file through the same path the node uses. */
+static int import_here(const char *dir, const char *path, const char *abs, bool json, int lock_fd)
+{
+    store_t *st = NULL;
+    identity_t *id = NULL;
+    int exit_code = ctl_open_node_writable(dir, &st, &id);
+    if (exit_code) {
+        close(lock_fd);
+        return exit_code;
+    }
+    bool tty = isatty(2);
+    bundle_in_hooks_t hooks = {on_progress, on_refused, &tty};
+    bundle_in_report_t c;
+    int rc = bundle_in_file(st, id, abs, HLC_PACK(wall_ms() + BUNDLE_IN_MAX_SKEW_MS, 0xffff), &hooks, &c);
+    if (tty && c.done_batches >= 64) fprintf(stderr, "\n");
+    identity_destroy(&id);
+    store_close(&st);
+    close(lock_fd);
+    if (rc) return import_failed(path, rc, &c);
+    print_import(path, &c, false, json);
+    return c.refused ? ACCORD_EXIT_REFUSED : ACCORD_EXIT_OK;
 }
 
 int ctl_bundle_import(const ctl_args_t *a)
@@ -460,54 +429,16 @@ int ctl_bundle_import(const ctl_args_t *a)
         fprintf(stderr, "usage: accordctl bundle import --data DIR FILE\n");
         return ACCORD_EXIT_USAGE;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char abs[PATH_MAX];
+    if (!realpath(path, abs)) {
         fprintf(stderr, "accordctl: cannot open %s: %s\n", path, strerror(errno));
         return ACCORD_EXIT_UNREACHABLE;
     }
-    char err[512];
-    store_t *st;
-    identity_t *id;
-    int rc = store_open(dir, 0, &st);
+    int lock_fd, rc = datadir_lock(dir, &lock_fd);
+    if (rc == ACCORD_EBUSY) return import_through_node(dir, path, abs, a->json);
     if (rc) {
-        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
-        fclose(f);
+        fprintf(stderr, "accordctl: cannot lock the data directory %s: %s (does it exist?)\n", dir, accord_strerror(rc));
         return ACCORD_EXIT_UNREACHABLE;
     }
-    if ((rc = identity_load(dir, st, &id, err, sizeof err))) {
-        fprintf(stderr, "accordctl: %s\n", err);
-        store_close(&st);
-        fclose(f);
-        return ACCORD_EXIT_UNREACHABLE;
-    }
-    decode_space_t *ds = calloc(1, sizeof *ds);
-    if (!ds) abort();
-    import_counts_t c;
-    memset(&c, 0, sizeof c);
-    int exit_code = ACCORD_EXIT_OK;
-    if (check_file(f, id, path, ds, &c.n_batches, &c.n_records)) {
-        exit_code = ACCORD_EXIT_REFUSED;
-        goto done;
-    }
-    rewind(f);
-    bundle_reader_t *r;
-    if ((rc = bundle_reader_open(f, id->pk, id->sk, &r))) {
-        exit_code = ACCORD_EXIT_OTHER;
-        goto done;
-    }
-    if ((rc = import_apply(&r, st, id, ds, &c))) {
-        fprintf(stderr, "accordctl: %s: %s while applying; what was applied stands\n", path, accord_strerror(rc));
-        exit_code = ACCORD_EXIT_OTHER;
-        goto done;
-    }
-    /* a running node learns the new heads, and forwards what it got to its peers */
-    bool told = ctl_tell_node_reload(dir);
-    if (c.refused) exit_code = ACCORD_EXIT_REFUSED;
-    print_import(path, &c, told, a->json);
-done:
-    free(ds);
-    identity_destroy(&id);
-    store_close(&st);
-    fclose(f);
-    return exit_code;
+    return import_here(dir, path, abs, a->json, lock_fd);
 }

@@ -18,21 +18,22 @@
  * signed in; LOCAL verbs are never served over HTTP. */
 static const api_verb_t verbs[] = {
     /* name          handler                write  who may call it over HTTP */
-    {"create",       api_write_create,      true,  API_ROLE_STAFF},
-    {"update",       api_write_update,      true,  API_ROLE_STAFF},
-    {"delete",       api_write_delete,      true,  API_ROLE_STAFF},
-    {"resolve",      api_conflict_resolve,  true,  API_ROLE_STAFF},
-    {"merge",        api_write_merge,       true,  API_ROLE_STAFF},
-    {"import",       api_import_rows,       true,  API_ROLE_LOCAL},
-    {"get",          api_read_get,          false, API_ROLE_ANY},
-    {"list",         api_read_list,         false, API_ROLE_ANY},
-    {"search",       api_read_search,       false, API_ROLE_ANY},
-    {"history",      api_read_history,      false, API_ROLE_ANY},
-    {"conflicts",    api_conflict_list,     false, API_ROLE_ANY},
-    {"status",       api_node_status,       false, API_ROLE_ANY},
-    {"dupes",        api_read_dupes,        false, API_ROLE_ANY},
-    {"sync_status",  api_node_sync_status,  false, API_ROLE_ANY},
-    {"sync_reload",  api_node_sync_reload,  false, API_ROLE_LOCAL}, /* accordctl bundle import wrote the store */
+    {"create",       api_write_create,      true,  API_ROLE_STAFF, false},
+    {"update",       api_write_update,      true,  API_ROLE_STAFF, false},
+    {"delete",       api_write_delete,      true,  API_ROLE_STAFF, false},
+    {"resolve",      api_conflict_resolve,  true,  API_ROLE_STAFF, false},
+    {"merge",        api_write_merge,       true,  API_ROLE_STAFF, false},
+    {"import",       api_import_rows,       true,  API_ROLE_LOCAL, false},
+    {"get",          api_read_get,          false, API_ROLE_ANY, false},
+    {"list",         api_read_list,         false, API_ROLE_ANY, false},
+    {"search",       api_read_search,       false, API_ROLE_ANY, false},
+    {"history",      api_read_history,      false, API_ROLE_ANY, false},
+    {"conflicts",    api_conflict_list,     false, API_ROLE_ANY, false},
+    {"status",       api_node_status,       false, API_ROLE_ANY, false},
+    {"dupes",        api_read_dupes,        false, API_ROLE_ANY, false},
+    {"sync_status",  api_node_sync_status,  false, API_ROLE_ANY, false},
+    {"sync_reload",  api_node_sync_reload,  false, API_ROLE_LOCAL, false}, /* accordctl wrote the store (compact) */
+    {"bundle_import", api_node_bundle_import, false, API_ROLE_LOCAL, true}, /* the one ingest path (feed/bundle_in.h) */
 };
 
 const api_verb_t *api_verb_find(const char *name, size_t len)

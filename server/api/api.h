@@ -45,6 +45,8 @@ typedef struct {
     api_handler_fn handle; /* run by api_handle() */
     bool write;            /* changes state: needs a write txn and the oplog; refused while rejoining */
     api_role_t role;       /* who may call it over HTTP */
+    bool own_txns;         /* opens transactions of its own (bundle_import): the node loop runs
+                              it alone, outside any batch's transaction, with t NULL */
 } api_verb_t;
 
 /* The verb named name (len bytes, no NUL needed), or NULL. The descriptor is static: it

@@ -9,6 +9,7 @@
 #include "proto/record.h"
 #include "state/entity.h"
 
+#define API_PATH_MAX 1024         /* a file path a local client names (bundle_import) */
 #define API_LIST_MAX 1000        /* records in one reply of list, search, history, conflicts */
 #define API_IMPORT_MAX_COLUMNS 32
 #define API_IMPORT_MAX_ROWS 4096
@@ -110,6 +111,8 @@ int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
 int api_node_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_node_sync_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                          size_t cap);
+int api_node_bundle_import(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
+                           size_t cap);
 int api_node_sync_reload(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                          size_t cap);
 

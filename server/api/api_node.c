@@ -7,6 +7,9 @@
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
+#include "proto/hlc.h"
+#include "common/log.h"
+#include "feed/bundle_in.h"
 
 #include <string.h>
 
@@ -47,5 +50,47 @@ int api_node_sync_reload(api_t *api, store_txn_t *t, const request_t *req, msgpa
     (void)t, (void)req, (void)msg, (void)cap;
     if (api->sync) sync_reload(api->sync);
     msgpack_pack_nil(pk);
+    return 0;
+}
+
+/* A bundle file, applied by the node itself through the one ingest path (feed/bundle_in.h),
+ * so no second process writes beside it (accordctl bundle import sends it here). Runs with
+ * no transaction of the batch open (the verb table's own_txns): it commits batch by batch. */
+int api_node_bundle_import(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
+                           size_t cap)
+{
+    ACCORD_ASSERT(t == NULL); /* the node loop runs it alone */
+    char path[API_PATH_MAX + 1];
+    const req_arg_t *a = request_arg(req, "path");
+    if (!a || !api_arg_cstr(a, path, sizeof path) || path[0] != '/')
+        return accord_fail(msg, cap, ACCORD_EINVAL, "path: give the bundle file's absolute path");
+    bundle_in_report_t rep;
+    uint64_t limit = HLC_PACK(hlc_wall_ms() + BUNDLE_IN_MAX_SKEW_MS, 0xffff);
+    int rc = bundle_in_file(api->st, api->id, path, limit, NULL, &rep);
+    if (rep.done_batches || rep.roster_entries) { /* the heads moved: peers may lack what came */
+        if (api->sync) sync_reload(api->sync);
+    }
+    if (rc) {
+        log_warn("bundle %s refused: %s", path, rep.why);
+        return accord_fail(msg, cap, rc, "%s", rep.why);
+    }
+    log_info("bundle %s: %llu records applied from %llu batches (%llu already held, %llu refused)", path,
+             (unsigned long long)rep.applied, (unsigned long long)rep.batches, (unsigned long long)rep.held_batches,
+             (unsigned long long)rep.refused);
+    msgpack_pack_map(pk, 7);
+    api_pack_cstr(pk, "batches"); msgpack_pack_uint64(pk, rep.batches);
+    api_pack_cstr(pk, "records"); msgpack_pack_uint64(pk, rep.records);
+    api_pack_cstr(pk, "records_applied"); msgpack_pack_uint64(pk, rep.applied);
+    api_pack_cstr(pk, "batches_already_held"); msgpack_pack_uint64(pk, rep.held_batches);
+    api_pack_cstr(pk, "batches_refused"); msgpack_pack_uint64(pk, rep.refused);
+    api_pack_cstr(pk, "roster_entries"); msgpack_pack_uint64(pk, rep.roster_entries);
+    api_pack_cstr(pk, "first_refusal");
+    if (rep.first_code) {
+        msgpack_pack_map(pk, 2);
+        api_pack_cstr(pk, "code"); api_pack_cstr(pk, accord_errname(rep.first_code));
+        api_pack_cstr(pk, "why"); api_pack_cstr(pk, rep.why);
+    } else {
+        msgpack_pack_nil(pk);
+    }
     return 0;
 }

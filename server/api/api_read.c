@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "state/entity.h"
 #include "state/index.h"
+#include "state/tzone.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,12 +200,8 @@ int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
         return accord_fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
     if ((a = request_arg(req, "today")) && (!api_arg_cstr(a, lf.today, sizeof lf.today) || !schema_date_valid(lf.today)))
         return accord_fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
-    if (!lf.today[0]) {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        strftime(lf.today, sizeof lf.today, "%Y-%m-%d", &tm);
-    }
+    if (!lf.today[0]) /* today in the node's report zone (kpi.h), as the counters count it */
+        tzone_date(store_zone(store_txn_store(t)), hlc_wall_ms(), lf.today);
     if ((a = request_arg(req, "due"))) {
         char due[16];
         if (!api_arg_cstr(a, due, sizeof due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: give 'today' or YYYY-MM-DD");

@@ -136,6 +136,7 @@ int bundle_in_file(store_t *st, const identity_t *id, const char *path, uint64_t
     int rc = check_file(f, id, sp, rep);
     if (rc) goto done;
     rewind(f);
+    rep->applying = true;
     if ((rc = bundle_reader_open(f, id->pk, id->sk, &r))) goto done;
     const uint8_t *msg;
     size_t len;

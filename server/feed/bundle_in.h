@@ -15,6 +15,10 @@
 #include "auth/identity.h"
 #include "store/store.h"
 
+/* How far ahead of this clock a bundle's record may be stamped, as --max-clock-skew's
+ * default (the refused batch applies once clocks agree, like sync's EFUTURE). */
+#define BUNDLE_IN_MAX_SKEW_MS 300000
+
 typedef struct {
     uint64_t batches, records;   /* in the file */
     uint64_t applied;            /* records applied */
@@ -23,6 +27,7 @@ typedef struct {
     uint64_t roster_entries;     /* new roster entries */
     uint64_t done_batches;       /* batches looked at so far */
     int first_code;              /* the first refusal's code, 0 if none */
+    bool applying;               /* pass 1 passed: an error now leaves what was applied */
     char why[400];               /* why the file was refused, or the first batch refusal */
 } bundle_in_report_t;
 

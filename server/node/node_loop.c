@@ -28,6 +28,7 @@ typedef struct {
     request_t req;                /* decoded from the payload; borrows its bytes */
     int code;                     /* the reply's code: 0 or an ACCORD_E* */
     bool write;                   /* the verb writes (the API's table says) */
+    bool alone;                   /* the verb opens its own transactions: run outside the batch's */
     msgpack_sbuffer body;         /* the reply's body */
     char msg[512];                /* the reply's message */
 } pending_t;
@@ -121,7 +122,7 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
     if (rc) return rc;
     for (int i = 0; i < n; i++) {
         pending_t *p = &l->batch[i];
-        if (p->code) continue;
+        if (p->code || p->alone) continue;
         p->body.size = 0;
         msgpack_packer pk;
         msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
@@ -132,7 +133,7 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
             store_txn_abort(&txn);
             oplog_commit_failed(log);
             for (int j = 0; j < i; j++) /* run the others again */
-                if (l->batch[j].code == 0) l->batch[j].body.size = 0;
+                if (l->batch[j].code == 0 && !l->batch[j].alone) l->batch[j].body.size = 0;
             return 1;
         }
     }
@@ -160,7 +161,7 @@ static bool decode_batch(node_loop_t *l, int n)
         pending_t *p = &l->batch[i];
         p->body.size = 0;
         p->msg[0] = 0;
-        p->write = false;
+        p->write = p->alone = false;
         zmq_msg_t *payload = &p->frames[p->n_frames - 1];
         p->code = request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &p->req);
         if (p->code) {
@@ -171,6 +172,7 @@ static bool decode_batch(node_loop_t *l, int n)
         }
         const api_verb_t *v = api_verb_find(p->req.verb.s, p->req.verb.len);
         p->write = v && v->write;
+        p->alone = v && v->own_txns;
         if (p->write && (l->sync ? sync_rejoining(l->sync) : l->restored)) {
             p->code = ACCORD_EREADONLY;
             snprintf(p->msg, sizeof p->msg, "%s", REJOIN_WAITING_TEXT);
@@ -182,9 +184,24 @@ static bool decode_batch(node_loop_t *l, int n)
     return any_write;
 }
 
+/* The verbs that open their own transactions run first, one by one, with no transaction
+ * of the batch open (LMDB has one writer). */
+static void run_alone(node_loop_t *l, int n)
+{
+    for (int i = 0; i < n; i++) {
+        pending_t *p = &l->batch[i];
+        if (!p->alone || p->code) continue;
+        p->body.size = 0;
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
+        p->code = api_handle(l->api, NULL, &p->req, &pk, p->msg, sizeof p->msg);
+    }
+}
+
 static void run_batch(node_loop_t *l, int n)
 {
     bool any_write = decode_batch(l, n);
+    run_alone(l, n);
     int rc;
     for (int attempt = 0; (rc = run_writes(l, n, any_write)) == 1 && attempt <= n; attempt++)
         ;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 
@@ -66,6 +67,13 @@ int64_t tzone_offset_ms(const tzone_t *z, uint64_t ms)
     int32_t zone = ucal_get(m->cal, UCAL_ZONE_OFFSET, &err), dst = ucal_get(m->cal, UCAL_DST_OFFSET, &err);
     pthread_mutex_unlock(&m->mu);
     return U_FAILURE(err) ? 0 : (int64_t)zone + dst;
+}
+
+void tzone_date(const tzone_t *z, uint64_t ms, char out[11])
+{
+    time_t local = (time_t)(((int64_t)ms + tzone_offset_ms(z, ms)) / 1000);
+    struct tm tm;
+    if (!gmtime_r(&local, &tm) || !strftime(out, 11, "%Y-%m-%d", &tm)) out[0] = 0;
 }
 
 uint32_t tzone_day_of_ms(const tzone_t *z, uint64_t ms)

@@ -22,5 +22,7 @@ int64_t tzone_offset_ms(const tzone_t *z, uint64_t ms);
 /* Days since 1970-01-01 plus one of the local date at instant ms (0 never occurs for
  * instants after 1970-01-02): the day numbers of kpi.h. */
 uint32_t tzone_day_of_ms(const tzone_t *z, uint64_t ms);
+/* The local date at instant ms as YYYY-MM-DD. */
+void tzone_date(const tzone_t *z, uint64_t ms, char out[11]);
 
 #endif

@@ -77,6 +77,9 @@ stop b1
 "$CTL" bundle export --data "$W/b1" --to "$(pub hub)" --since "$W/hub.vector" --out "$W/late.bundle" >/dev/null
 out=$("$CTL" --json bundle import --data "$W/hub" "$W/late.bundle")
 check "a running hub imports a bundle and is told" bash -c "[ '$(echo "$out" | jq .records_applied)' = 1 ] && [ '$(echo "$out" | jq .node_told)' = true ]"
+"$CTL" bundle import --data "$W/hub" "$W/cut.bundle" 2>"$W/err"; rc=$?
+check "a running hub checks the file itself and refuses a truncated one (exit 2)" bash -c "[ $rc = 2 ] && grep -q 'truncated' '$W/err'"
+check "no second writer: the running hub applied the bundle itself (its log says so)" grep -q "bundle $(realpath "$W/late.bundle"): 1 records applied" "$W/hub.log"
 check "the hub forwards it to the connected b2" wait_until 15 bash -c "ACCORD_DATA='$W/b2' '$ACCORD' customer show '$C2'"
 for x in hub b2; do stop "$x"; done
 sanitizer_check
