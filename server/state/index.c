@@ -230,113 +230,127 @@ static bool looks_like_phone(const char *q)
     return digits >= 3;
 }
 
+/* The index prefix a phone query walks: its digits reversed (a suffix search). */
+static int phone_prefix(const char *query, uint8_t *prefix, size_t *plen)
+{
+    /* reuse the phone rule for digit scripts, but search with as few as 3 digits */
+    char digits[64];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)query; *p && n < sizeof digits - 1; p++) {
+        if (isdigit(*p)) digits[n++] = (char)*p;
+        else if ((p[0] == 0xdb && p[1] >= 0xb0 && p[1] <= 0xb9)) { digits[n++] = (char)('0' + p[1] - 0xb0); p++; }
+        else if ((p[0] == 0xd9 && p[1] >= 0xa0 && p[1] <= 0xa9)) { digits[n++] = (char)('0' + p[1] - 0xa0); p++; }
+    }
+    /* leading zeros are a trunk or international prefix ("0912...", "0098..."), which the
+     * stored number (+98912...) spells otherwise: the rest is its suffix */
+    size_t lead = 0;
+    while (lead < n && digits[lead] == '0') lead++;
+    if (n - lead >= 3) memmove(digits, digits + lead, n -= lead);
+    /* a country code may be on one side only (+98 912... typed, 0912... stored): the last
+     * nine digits are the subscriber's number in every plan this serves */
+    if (n > PHONE_MATCH_DIGITS) memmove(digits, digits + n - PHONE_MATCH_DIGITS, PHONE_MATCH_DIGITS), n = PHONE_MATCH_DIGITS;
+    if (n < 3) return ACCORD_EINVAL;
+    prefix[0] = IDX_PHONE;
+    for (size_t i = 0; i < n; i++) prefix[1 + i] = (uint8_t)digits[n - 1 - i];
+    *plen = 1 + n;
+    return 0;
+}
+
+static int email_prefix(const char *query, uint8_t *prefix, size_t *plen)
+{
+    char norm[256];
+    size_t n = 0;
+    for (const char *p = query; *p && n < sizeof norm - 1; p++)
+        if (!isspace((unsigned char)*p)) norm[n++] = (char)tolower((unsigned char)*p);
+    if (n < 2) return ACCORD_EINVAL;
+    prefix[0] = IDX_EMAIL;
+    memcpy(prefix + 1, norm, n);
+    *plen = 1 + n;
+    return 0;
+}
+
+/* A whole term (tag, national id, branch), 0x00-terminated: an exact match. */
+static int exact_prefix(search_by_t by, const char *query, size_t qlen, uint8_t *prefix, size_t *plen)
+{
+    char folded[TEXTNORM_MAX + 1];
+    size_t n = by == SEARCH_BRANCH ? (qlen < INDEX_TERM_MAX ? qlen : INDEX_TERM_MAX) : textnorm_fold(query, qlen, folded);
+    if (n == 0) return ACCORD_EINVAL;
+    if (n > INDEX_TERM_MAX) n = INDEX_TERM_MAX;
+    prefix[0] = by == SEARCH_TAG ? IDX_TAG : by == SEARCH_NATID ? IDX_NATID : IDX_BRANCH;
+    memcpy(prefix + 1, by == SEARCH_BRANCH ? query : folded, n);
+    prefix[1 + n] = 0;
+    *plen = n + 2;
+    return 0;
+}
+
+/* A name query: folds and splits it into nq (folded must outlive nq), and anchors on the
+ * query token with the fewest postings, so that "smith 12" walks the few customers with a
+ * word starting "12", not every Smith. Counting stops at the best count so far, which
+ * bounds the cost of a common word. */
+static int name_prefix(store_txn_t *t, const char *query, size_t qlen, char *folded, name_query_t *nq,
+                       uint8_t *prefix, size_t *plen)
+{
+    nq->flen = textnorm_fold(query, qlen, folded);
+    nq->folded = folded;
+    nq->n = textnorm_tokens(folded, nq->flen, nq->tok, 32);
+    if (nq->n == 0) return ACCORD_EINVAL;
+    size_t best = ANCHOR_COUNT_MAX + 1;
+    prefix[0] = IDX_WORD; /* if every token is common: the first word, checked below */
+    *plen = 0;
+    for (size_t i = 0; i < nq->n; i++) {
+        uint8_t cand[INDEX_TERM_MAX + 2];
+        size_t clen;
+        if (!nq->tok[i].cjk) {
+            cand[0] = IDX_WORD;
+            clen = nq->tok[i].len > 63 ? 63 : nq->tok[i].len;
+            memcpy(cand + 1, nq->tok[i].s, clen);
+            clen += 1;
+        } else {
+            size_t glen = nq->tok[i].len;
+            if (i + 1 < nq->n && nq->tok[i + 1].cjk && nq->tok[i].s + nq->tok[i].len == nq->tok[i + 1].s)
+                glen += nq->tok[i + 1].len;
+            cand[0] = IDX_GRAM;
+            memcpy(cand + 1, nq->tok[i].s, glen);
+            cand[1 + glen] = 0;
+            clen = glen + 2;
+        }
+        size_t count = count_postings(t, cand, clen, best);
+        if (count < best || *plen == 0) {
+            best = count;
+            memcpy(prefix, cand, clen);
+            *plen = clen;
+        }
+        if (best == 0) break; /* nothing can match */
+    }
+    return 0;
+}
+
 int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
                  uint8_t (*out)[ID_LEN], int max)
 {
     uint8_t prefix[INDEX_TERM_MAX + 2];
     size_t plen = 0;
-    bool exact = false;
     name_query_t nq = {0};
-    char folded[TEXTNORM_MAX + 1], norm[256];
+    char folded[TEXTNORM_MAX + 1];
     size_t qlen = strlen(query);
     if (!schema_utf8_valid(query, qlen)) return ACCORD_EINVAL;
     if (by == SEARCH_AUTO)
         by = strchr(query, '@') ? SEARCH_EMAIL : looks_like_phone(query) ? SEARCH_PHONE : SEARCH_NAME;
-
+    int rc;
     switch (by) {
-    case SEARCH_PHONE: {
-        /* reuse the phone rule for digit scripts, but search with as few as 3 digits */
-        char digits[64];
-        size_t n = 0;
-        for (const unsigned char *p = (const unsigned char *)query; *p && n < sizeof digits - 1; p++) {
-            if (isdigit(*p)) digits[n++] = (char)*p;
-            else if ((p[0] == 0xdb && p[1] >= 0xb0 && p[1] <= 0xb9)) { digits[n++] = (char)('0' + p[1] - 0xb0); p++; }
-            else if ((p[0] == 0xd9 && p[1] >= 0xa0 && p[1] <= 0xa9)) { digits[n++] = (char)('0' + p[1] - 0xa0); p++; }
-        }
-        /* leading zeros are a trunk or international prefix ("0912...", "0098..."), which the
-         * stored number (+98912...) spells otherwise: the rest is its suffix */
-        size_t lead = 0;
-        while (lead < n && digits[lead] == '0') lead++;
-        if (n - lead >= 3) memmove(digits, digits + lead, n -= lead);
-        /* a country code may be on one side only (+98 912... typed, 0912... stored): the last
-         * nine digits are the subscriber's number in every plan this serves */
-        if (n > PHONE_MATCH_DIGITS) memmove(digits, digits + n - PHONE_MATCH_DIGITS, PHONE_MATCH_DIGITS), n = PHONE_MATCH_DIGITS;
-        if (n < 3) return ACCORD_EINVAL;
-        prefix[0] = IDX_PHONE;
-        for (size_t i = 0; i < n; i++) prefix[1 + i] = (uint8_t)digits[n - 1 - i];
-        plen = 1 + n;
-        break;
-    }
-    case SEARCH_EMAIL: {
-        size_t n = 0;
-        for (const char *p = query; *p && n < sizeof norm - 1; p++)
-            if (!isspace((unsigned char)*p)) norm[n++] = (char)tolower((unsigned char)*p);
-        if (n < 2) return ACCORD_EINVAL;
-        prefix[0] = IDX_EMAIL;
-        memcpy(prefix + 1, norm, n);
-        plen = 1 + n;
-        break;
-    }
+    case SEARCH_PHONE: rc = phone_prefix(query, prefix, &plen); break;
+    case SEARCH_EMAIL: rc = email_prefix(query, prefix, &plen); break;
     case SEARCH_TAG:
     case SEARCH_NATID:
-    case SEARCH_BRANCH: {
-        size_t n = by == SEARCH_BRANCH ? (qlen < INDEX_TERM_MAX ? qlen : INDEX_TERM_MAX)
-                                       : textnorm_fold(query, qlen, folded);
-        if (n == 0) return ACCORD_EINVAL;
-        if (n > INDEX_TERM_MAX) n = INDEX_TERM_MAX;
-        prefix[0] = by == SEARCH_TAG ? IDX_TAG : by == SEARCH_NATID ? IDX_NATID : IDX_BRANCH;
-        memcpy(prefix + 1, by == SEARCH_BRANCH ? query : folded, n);
-        prefix[1 + n] = 0;
-        plen = n + 2;
-        exact = true;
-        break;
+    case SEARCH_BRANCH: rc = exact_prefix(by, query, qlen, prefix, &plen); break;
+    default: rc = name_prefix(t, query, qlen, folded, &nq, prefix, &plen); break;
     }
-    default: {
-        nq.flen = textnorm_fold(query, qlen, folded);
-        nq.folded = folded;
-        nq.n = textnorm_tokens(folded, nq.flen, nq.tok, 32);
-        if (nq.n == 0) return ACCORD_EINVAL;
-        /* Anchor on the query token with the fewest postings, so that "smith 12" walks
-         * the few customers with a word starting "12", not every Smith. Counting stops
-         * at the best count so far, which bounds the cost of a common word. */
-        size_t best = ANCHOR_COUNT_MAX + 1;
-        prefix[0] = IDX_WORD; /* if every token is common: the first word, checked below */
-        plen = 0;
-        for (size_t i = 0; i < nq.n; i++) {
-            uint8_t cand[INDEX_TERM_MAX + 2];
-            size_t clen;
-            if (!nq.tok[i].cjk) {
-                cand[0] = IDX_WORD;
-                clen = nq.tok[i].len > 63 ? 63 : nq.tok[i].len;
-                memcpy(cand + 1, nq.tok[i].s, clen);
-                clen += 1;
-            } else {
-                size_t glen = nq.tok[i].len;
-                if (i + 1 < nq.n && nq.tok[i + 1].cjk && nq.tok[i].s + nq.tok[i].len == nq.tok[i + 1].s)
-                    glen += nq.tok[i + 1].len;
-                cand[0] = IDX_GRAM;
-                memcpy(cand + 1, nq.tok[i].s, glen);
-                cand[1 + glen] = 0;
-                clen = glen + 2;
-            }
-            size_t count = count_postings(t, cand, clen, best);
-            if (count < best || plen == 0) {
-                best = count;
-                memcpy(prefix, cand, clen);
-                plen = clen;
-            }
-            if (best == 0) break; /* nothing can match */
-        }
-        exact = prefix[0] == IDX_GRAM;
-        break;
-    }
-    }
-    (void)exact; /* exact terms carry their 0x00 terminator in the prefix already */
+    if (rc) return rc;
+    /* exact terms and CJK grams carry their 0x00 terminator in the prefix already */
     if (plen > 64) plen = 64; /* the iterator's prefix bound; candidates are verified anyway */
 
     store_iter_t *it;
-    int rc = store_iter_new(t, TBL_INDEX, prefix, plen, false, &it);
-    if (rc) return rc;
+    if ((rc = store_iter_new(t, TBL_INDEX, prefix, plen, false, &it))) return rc;
     store_val_t k, v;
     int found = 0, scanned = 0;
     while (found < max && scanned++ < SEARCH_SCAN_MAX && (rc = store_iter_next(it, &k, &v)) == 1) {
