@@ -7,7 +7,7 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "ops/compact.h"
-#include "repl/horizon.h"
+#include "ops/horizon.h"
 #include "ops/snapshot_io.h" /* snapshot_info_free */
 
 #include <errno.h>

@@ -12,7 +12,7 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/schema.h"
-#include "api/dedupe.h"
+#include "ops/dedupe.h"
 #include "state/entity.h"
 #include "state/index.h"
 

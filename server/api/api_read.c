@@ -8,7 +8,7 @@
 #include "proto/crypto.h"
 #include "proto/hlc.h"
 #include "proto/schema.h"
-#include "api/dedupe.h"
+#include "ops/dedupe.h"
 #include "auth/roster.h"
 #include "common/log.h"
 #include "state/entity.h"

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "repl/horizon.h"
+#include "ops/horizon.h"
 #include "auth/identity.h"
 #include "ops/snapshot_io.h"
 #include "store/store.h"

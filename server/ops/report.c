@@ -5,7 +5,7 @@
 #include "proto/record.h"
 #include "state/kpi.h"
 #include "state/entity.h"
-#include "api/dedupe.h"
+#include "ops/dedupe.h"
 #include "proto/schema.h"
 #include "proto/json.h"
 

@@ -6,7 +6,7 @@
 #include "common/log.h"
 #include "proto/accord_err.h"
 #include "proto/record.h"
-#include "repl/horizon.h"
+#include "ops/horizon.h"
 #include "repl/rejoin.h"
 #include "repl/sync_internal.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "api/dedupe.h"
+#include "ops/dedupe.h"
 #include "proto/accord_err.h"
 #include "proto/schema.h"
 #include "state/entity.h"

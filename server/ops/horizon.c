@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "repl/horizon.h"
+#include "ops/horizon.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "auth/roster.h"
