@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT
+ * peer: the replication session's state machine. The lifecycles of peer.h's diagram are
+ * allowed, a transition the table does not list aborts the process (in release builds
+ * too), and every state can be reached and can get back to LIVE. */
+#include "helpers.h"
+
+#include "repl/peer.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void test_lifecycles_in_the_diagram(void **state)
+{
+    (void)state;
+    peer_t up;
+    memset(&up, 0, sizeof up);
+    up.upstream = true;
+    assert_int_equal(up.state, PEER_FREE);
+    peer_set_state(&up, PEER_CONNECTING, "sync_new");
+    peer_set_state(&up, PEER_HELLO_SENT, "handshake");
+    assert_false(peer_in_session(&up));
+    peer_set_state(&up, PEER_LIVE, "hub's HELLO");
+    assert_true(peer_in_session(&up));
+    peer_lost(&up, "disconnected");
+    assert_int_equal(up.state, PEER_CONNECTING); /* upstream retries */
+    peer_lost(&up, "refused again");             /* not in session: stays */
+    assert_int_equal(up.state, PEER_CONNECTING);
+
+    peer_t down;
+    memset(&down, 0, sizeof down);
+    peer_set_state(&down, PEER_DOWN, "first HELLO");
+    peer_set_state(&down, PEER_LIVE, "HELLO");
+    peer_set_state(&down, PEER_SNAP_SENDING, "empty peer");
+    peer_set_state(&down, PEER_SNAP_SENT, "all sent");
+    assert_true(peer_in_session(&down));
+    peer_set_state(&down, PEER_LIVE, "its next HELLO");
+    peer_lost(&down, "silent");
+    assert_int_equal(down.state, PEER_DOWN);
+    peer_lost(&down, "again");
+    assert_int_equal(down.state, PEER_DOWN);
+    peer_release(&down);
+    assert_int_equal(down.state, PEER_FREE);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    for (int a = 0; a < PEER_N_STATES; a++) {
+        assert_string_not_equal(peer_state_name((peer_state_t)a), "?");
+        for (int b = 0; b < a; b++)
+            assert_string_not_equal(peer_state_name((peer_state_t)a), peer_state_name((peer_state_t)b));
+    }
+    assert_string_equal(peer_state_name(PEER_N_STATES), "?");
+    assert_string_equal(peer_state_name(PEER_LIVE), "LIVE");
+}
+
+/* Runs from -> to in a child process: true if the child aborted. */
+static bool aborts(peer_state_t from, peer_state_t to)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) dup2(devnull, 2); /* the assertion's message */
+        peer_t p;
+        memset(&p, 0, sizeof p);
+        p.state = from;
+        peer_set_state(&p, to, "test");
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void test_a_transition_not_in_the_table_aborts(void **state)
+{
+    (void)state;
+    assert_true(aborts(PEER_DOWN, PEER_SNAP_SENT));     /* a snapshot was never started */
+    assert_true(aborts(PEER_FREE, PEER_LIVE));          /* a session needs a known peer */
+    assert_true(aborts(PEER_CONNECTING, PEER_SNAP_SENDING));
+    assert_true(aborts(PEER_LIVE, PEER_FREE));          /* slots are never freed in use */
+    assert_false(aborts(PEER_LIVE, PEER_DOWN));
+    assert_false(aborts(PEER_SNAP_SENDING, PEER_LIVE));
+}
+
+/* Every state but FREE is reachable from FREE, and LIVE is reachable from each of them:
+ * no state is a trap. Probes the table through children, as peer_set_state is its only door. */
+static void test_no_state_is_a_trap(void **state)
+{
+    (void)state;
+    bool can[PEER_N_STATES][PEER_N_STATES];
+    for (int a = 0; a < PEER_N_STATES; a++)
+        for (int b = 0; b < PEER_N_STATES; b++) can[a][b] = !aborts((peer_state_t)a, (peer_state_t)b);
+    for (int k = 0; k < PEER_N_STATES; k++) /* transitive closure */
+        for (int a = 0; a < PEER_N_STATES; a++)
+            for (int b = 0; b < PEER_N_STATES; b++) can[a][b] |= can[a][k] && can[k][b];
+    for (int s = 1; s < PEER_N_STATES; s++) {
+        assert_true(can[PEER_FREE][s]);
+        assert_true(can[s][PEER_LIVE]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lifecycles_in_the_diagram),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_a_transition_not_in_the_table_aborts),
+        cmocka_unit_test(test_no_state_is_a_trap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
