@@ -64,15 +64,218 @@ static int stored_record(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t 
     return store_get(t, TBL_FEED, key, sizeof key, rec);
 }
 
+/* The batch a step sends: records (stored ones, or made up in enc) and the signature. */
+typedef struct {
+    const uint8_t *origin;
+    uint8_t sig[CRYPTO_SIG_LEN];
+    const uint8_t *recs[8];
+    size_t lens[8];
+    unsigned n;
+    msgpack_sbuffer enc;           /* records a step makes up (fork, forge) */
+    uint8_t made[RECORD_MAX_BYTES]; /* a stored record with a bit flipped */
+    record_t rec;                  /* decoding and making records */
+} step_batch_t;
+
+/* first, replay: record 1; flip, rest: records 2-3 (flip alters a bit of record 2). */
+static void step_stored(store_txn_t *t, const char *step, step_batch_t *b)
+{
+    store_val_t v;
+    const uint8_t *cp;
+    uint64_t first = 1, last = 1;
+    if (!strcmp(step, "flip") || !strcmp(step, "rest")) first = 2, last = 3;
+    for (uint64_t s = first; s <= last; s++) {
+        stored_record(t, b->origin, s, &v, &cp);
+        b->recs[b->n] = v.data, b->lens[b->n++] = v.len;
+        if (s == last) memcpy(b->sig, cp, CRYPTO_SIG_LEN);
+    }
+    if (!strcmp(step, "flip")) {
+        memcpy(b->made, b->recs[0], b->lens[0]);
+        b->made[b->lens[0] - 3] ^= 0x01; /* inside the record's last op value */
+        b->recs[0] = b->made;
+    }
+}
+
+/* a second, validly signed record 3 of our own feed: the same seq and link, different content */
+static void step_fork(store_txn_t *t, const identity_t *id, step_batch_t *b)
+{
+    store_val_t v;
+    const uint8_t *cp;
+    stored_record(t, b->origin, 3, &v, &cp);
+    record_decode(v.data, v.len, &b->rec);
+    b->rec.hlc += 1;
+    record_encode(&b->rec, &b->enc);
+    uint8_t h[32];
+    crypto_record_hash(b->enc.data, b->enc.size, h);
+    crypto_head_sign(id->sk, b->origin, 3, h, b->sig);
+    b->recs[b->n] = (const uint8_t *)b->enc.data, b->lens[b->n++] = b->enc.size;
+}
+
+/* the next record of another node's feed, signed with our key, not the origin's */
+static void step_forge(store_txn_t *ot, const identity_t *id, const identity_t *other_id, uint64_t at_hub,
+                       step_batch_t *b)
+{
+    store_val_t v;
+    const uint8_t *cp;
+    b->origin = other_id->origin;
+    record_t *rec = &b->rec;
+    memset(rec, 0, sizeof *rec);
+    memcpy(rec->origin, b->origin, ID_LEN);
+    rec->seq = at_hub + 1;
+    rec->hlc = HLC_PACK(hlc_wall_ms(), 0);
+    if (at_hub) {
+        stored_record(ot, b->origin, at_hub, &v, &cp);
+        crypto_record_hash(v.data, v.len, rec->prev);
+    }
+    rec->author = "mallory";
+    rec->author_len = 7;
+    crypto_random(rec->entity, ID_LEN);
+    rec->kind = KIND_CUSTOMER;
+    rec->n_ops = 1;
+    rec->ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, "Forged", 6}, false, {0}};
+    record_encode(rec, &b->enc);
+    uint8_t h[32];
+    crypto_record_hash(b->enc.data, b->enc.size, h);
+    crypto_head_sign(id->sk, b->origin, rec->seq, h, b->sig);
+    b->recs[b->n] = (const uint8_t *)b->enc.data, b->lens[b->n++] = b->enc.size;
+}
+
+/* another node's real records the hub lacks, relayed by us */
+static void step_foreign(store_txn_t *ot, const identity_t *other_id, uint64_t at_hub, step_batch_t *b)
+{
+    store_val_t v;
+    const uint8_t *cp;
+    b->origin = other_id->origin;
+    for (uint64_t s = at_hub + 1; b->n < 8 && stored_record(ot, b->origin, s, &v, &cp) == 0; s++) {
+        b->recs[b->n] = v.data, b->lens[b->n++] = v.len;
+        if (cp) memcpy(b->sig, cp, CRYPTO_SIG_LEN);
+    }
+}
+
+/* a node of a future protocol: [1, 99, role, store_id, []]; prints the hub's ERROR */
+static int step_version(msgpack_packer *pk, msgpack_sbuffer *sb, zmq_msg_t *msg)
+{
+    uint8_t store_id[16] = {0};
+    msgpack_pack_array(pk, 5);
+    msgpack_pack_uint8(pk, WIRE_HELLO);
+    msgpack_pack_uint8(pk, 99);
+    msgpack_pack_str(pk, 6);
+    msgpack_pack_str_body(pk, "branch", 6);
+    msgpack_pack_bin(pk, 16);
+    msgpack_pack_bin_body(pk, store_id, 16);
+    msgpack_pack_array(pk, 0);
+    send_buf(sb);
+    wire_msg_t m;
+    int rc;
+    while ((rc = recv_msg(msg, &m, 10000)) == 0 && m.type != WIRE_ERROR) {}
+    if (rc) return 1;
+    printf("%s %.*s\n", accord_errname((int)m.code), (int)m.text_len, m.text);
+    return 0;
+}
+
+/* Makes the step's batch after the hub's HELLO; 0, or the exit code. */
+static int make_batch(const char *step, store_t *st, store_t *other, const identity_t *id,
+                      const identity_t *other_id, uint64_t other_at_hub, step_batch_t *b)
+{
+    store_txn_t *t = NULL, *ot = NULL;
+    store_txn_begin(st, NULL, false, &t);
+    if (other) store_txn_begin(other, NULL, false, &ot);
+    b->origin = id->origin;
+    int rc = 0;
+    if (!strcmp(step, "first") || !strcmp(step, "replay") || !strcmp(step, "flip") || !strcmp(step, "rest"))
+        step_stored(t, step, b);
+    else if (!strcmp(step, "fork")) step_fork(t, id, b);
+    else if (!strcmp(step, "forge") && other_id) step_forge(ot, id, other_id, other_at_hub, b);
+    else if (!strcmp(step, "foreign") && other_id) step_foreign(ot, other_id, other_at_hub, b);
+    else {
+        fprintf(stderr, "accord-peer: unknown step %s\n", step);
+        rc = 2;
+    }
+    if (!rc && b->n == 0) {
+        fprintf(stderr, "accord-peer: no records for step %s\n", step);
+        rc = 2;
+    }
+    if (!rc) { /* the stored bytes die with the transactions: keep copies in made/enc */
+        for (unsigned i = 0; i < b->n; i++)
+            if (b->recs[i] != b->made && b->recs[i] != (const uint8_t *)b->enc.data) {
+                uint8_t *copy = malloc(b->lens[i]);
+                if (!copy) abort();
+                memcpy(copy, b->recs[i], b->lens[i]);
+                b->recs[i] = copy;
+            }
+    }
+    if (t) store_txn_abort(&t);
+    if (ot) store_txn_abort(&ot);
+    return rc;
+}
+
+static void free_batch(step_batch_t *b)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if (b->recs[i] != b->made && b->recs[i] != (const uint8_t *)b->enc.data) free((void *)b->recs[i]);
+    msgpack_sbuffer_destroy(&b->enc);
+}
+
+static void *connect_hub(void *ctx, const char *endpoint, const uint8_t hub_curve[32], const identity_t *id)
+{
+    uint8_t my_curve[32], my_curve_sk[32];
+    crypto_curve_pk(id->pk, my_curve);
+    crypto_curve_sk(id->sk, my_curve_sk);
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, hub_curve, 32);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, my_curve, 32);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, my_curve_sk, 32);
+    zmq_connect(s, endpoint);
+    return s;
+}
+
+/* Says HELLO, makes the step's batch, sends it and prints the hub's answer: the exit code. */
+static int run_step(const char *step, store_t *st, store_t *other, const identity_t *id, const identity_t *other_id,
+                    msgpack_packer *pk, msgpack_sbuffer *sb, zmq_msg_t *msg)
+{
+    if (!strcmp(step, "version")) return step_version(pk, sb, msg);
+    uint8_t store_id[16] = {0};
+    wire_pack_hello(pk, "branch", store_id, NULL, 0);
+    send_buf(sb);
+    wire_msg_t m;
+    int rc;
+    while ((rc = recv_msg(msg, &m, 10000)) == 0 && m.type != WIRE_HELLO) {}
+    if (rc) {
+        fprintf(stderr, "accord-peer: no HELLO from the hub (%s)\n", accord_errname(rc));
+        return 1;
+    }
+    /* the vector points into msg: keep what is needed before reading more */
+    uint64_t other_at_hub = other_id ? hub_head_of(&m, other_id->origin) : 0;
+    step_batch_t *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    msgpack_sbuffer_init(&b->enc);
+    if ((rc = make_batch(step, st, other, id, other_id, other_at_hub, b))) goto out;
+    wire_pack_batch_head(pk, b->origin, b->sig, b->n);
+    for (unsigned i = 0; i < b->n; i++) wire_pack_bin(pk, b->recs[i], b->lens[i]);
+    send_buf(sb);
+    while ((rc = recv_msg(msg, &m, 10000)) == 0 && !(m.type == WIRE_ACK && memcmp(m.origin, b->origin, ID_LEN) == 0)) {}
+    if (rc) {
+        fprintf(stderr, "accord-peer: no ACK (%s)\n", accord_errname(rc));
+        rc = 1;
+        goto out;
+    }
+    printf("%s\n", m.code ? accord_errname((int)m.code) : "OK");
+    if (m.code) fprintf(stderr, "%.*s\n", (int)m.text_len, m.text);
+out:
+    free_batch(b);
+    free(b);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 5) {
         fprintf(stderr, "usage: accord-peer HUB_EP HUB_KEY OWN_DIR STEP [OTHER_DIR]\n");
         return 2;
     }
-    const char *step = argv[4];
     crypto_init();
-    uint8_t hub_pk[32], hub_curve[32], my_curve[32], my_curve_sk[32];
+    uint8_t hub_pk[32], hub_curve[32];
     char err[256];
     store_t *st = NULL, *other = NULL;
     identity_t *id = NULL, *other_id = NULL;
@@ -85,152 +288,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "accord-peer: bad other dir\n");
         return 2;
     }
-    crypto_curve_pk(id->pk, my_curve);
-    crypto_curve_sk(id->sk, my_curve_sk);
     void *ctx = zmq_ctx_new();
-    sock = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 0;
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, hub_curve, 32);
-    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, my_curve, 32);
-    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, my_curve_sk, 32);
-    zmq_connect(sock, argv[1]);
-
+    sock = connect_hub(ctx, argv[1], hub_curve, id);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    uint8_t store_id[16] = {0};
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    wire_msg_t m, hello;
-    int rc;
-    store_txn_t *t = NULL, *ot = NULL;
-    msgpack_sbuffer enc; /* records a step makes up (flip, fork, forge) */
-    msgpack_sbuffer_init(&enc);
-    if (!strcmp(step, "version")) { /* a node of a future protocol: [1, 99, role, store_id, []] */
-        msgpack_pack_array(&pk, 5);
-        msgpack_pack_uint8(&pk, WIRE_HELLO);
-        msgpack_pack_uint8(&pk, 99);
-        msgpack_pack_str(&pk, 6);
-        msgpack_pack_str_body(&pk, "branch", 6);
-        msgpack_pack_bin(&pk, 16);
-        msgpack_pack_bin_body(&pk, store_id, 16);
-        msgpack_pack_array(&pk, 0);
-        send_buf(&sb);
-        while ((rc = recv_msg(&msg, &m, 10000)) == 0 && m.type != WIRE_ERROR) {}
-        if (rc) return 1;
-        printf("%s %.*s\n", accord_errname((int)m.code), (int)m.text_len, m.text);
-        goto done;
-    }
-    wire_pack_hello(&pk, "branch", store_id, NULL, 0);
-    send_buf(&sb);
-
-    while ((rc = recv_msg(&msg, &m, 10000)) == 0 && m.type != WIRE_HELLO) {}
-    if (rc) {
-        fprintf(stderr, "accord-peer: no HELLO from the hub (%s)\n", accord_errname(rc));
-        return 1;
-    }
-    hello = m;
-    /* the vector points into msg: keep what is needed before reading more */
-    uint64_t other_at_hub = other_id ? hub_head_of(&hello, other_id->origin) : 0;
-
-    store_txn_begin(st, NULL, false, &t);
-    if (other) store_txn_begin(other, NULL, false, &ot);
-    const uint8_t *origin = id->origin;
-    uint8_t sig[CRYPTO_SIG_LEN];
-    const uint8_t *recs[8];
-    size_t lens[8];
-    unsigned n = 0;
-    store_val_t v;
-    const uint8_t *cp;
-    static uint8_t made[RECORD_MAX_BYTES];
-
-    if (!strcmp(step, "first") || !strcmp(step, "replay")) {
-        stored_record(t, origin, 1, &v, &cp);
-        recs[n] = v.data, lens[n++] = v.len;
-        memcpy(sig, cp, CRYPTO_SIG_LEN);
-    } else if (!strcmp(step, "flip") || !strcmp(step, "rest")) {
-        for (uint64_t s = 2; s <= 3; s++) {
-            stored_record(t, origin, s, &v, &cp);
-            recs[n] = v.data, lens[n++] = v.len;
-            if (s == 3) memcpy(sig, cp, CRYPTO_SIG_LEN);
-        }
-        if (!strcmp(step, "flip")) {
-            memcpy(made, recs[0], lens[0]);
-            made[lens[0] - 3] ^= 0x01; /* inside the record's last op value */
-            recs[0] = made;
-        }
-    } else if (!strcmp(step, "fork")) {
-        stored_record(t, origin, 3, &v, &cp);
-        static record_t rec;
-        record_decode(v.data, v.len, &rec);
-        rec.hlc += 1; /* the same seq and link, different content */
-        record_encode(&rec, &enc);
-        uint8_t h[32];
-        crypto_record_hash(enc.data, enc.size, h);
-        crypto_head_sign(id->sk, origin, 3, h, sig);
-        recs[n] = (const uint8_t *)enc.data, lens[n++] = enc.size;
-    } else if (!strcmp(step, "forge") && other_id) {
-        origin = other_id->origin;
-        uint64_t seq = other_at_hub;
-        static record_t rec;
-        memset(&rec, 0, sizeof rec);
-        memcpy(rec.origin, origin, ID_LEN);
-        rec.seq = seq + 1;
-        rec.hlc = HLC_PACK(hlc_wall_ms(), 0);
-        if (seq) {
-            stored_record(ot, origin, seq, &v, &cp);
-            crypto_record_hash(v.data, v.len, rec.prev);
-        }
-        rec.author = "mallory";
-        rec.author_len = 7;
-        crypto_random(rec.entity, ID_LEN);
-        rec.kind = KIND_CUSTOMER;
-        rec.n_ops = 1;
-        rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, "Forged", 6}, false, {0}};
-        record_encode(&rec, &enc);
-        uint8_t h[32];
-        crypto_record_hash(enc.data, enc.size, h);
-        crypto_head_sign(id->sk, origin, rec.seq, h, sig); /* mallory's key, not the origin's */
-        recs[n] = (const uint8_t *)enc.data, lens[n++] = enc.size;
-    } else if (!strcmp(step, "foreign") && other_id) {
-        origin = other_id->origin;
-        for (uint64_t s = other_at_hub + 1; n < 8 && stored_record(ot, origin, s, &v, &cp) == 0; s++) {
-            recs[n] = v.data, lens[n++] = v.len;
-            if (cp) memcpy(sig, cp, CRYPTO_SIG_LEN);
-        }
-    } else {
-        fprintf(stderr, "accord-peer: unknown step %s\n", step);
-        return 2;
-    }
-    if (n == 0) {
-        fprintf(stderr, "accord-peer: no records for step %s\n", step);
-        return 2;
-    }
-    wire_pack_batch_head(&pk, origin, sig, n);
-    for (unsigned i = 0; i < n; i++) wire_pack_bin(&pk, recs[i], lens[i]);
-    send_buf(&sb);
-    while ((rc = recv_msg(&msg, &m, 10000)) == 0 && !(m.type == WIRE_ACK && memcmp(m.origin, origin, ID_LEN) == 0)) {}
-    if (rc) {
-        fprintf(stderr, "accord-peer: no ACK (%s)\n", accord_errname(rc));
-        return 1;
-    }
-    printf("%s\n", m.code ? accord_errname((int)m.code) : "OK");
-    if (m.code) fprintf(stderr, "%.*s\n", (int)m.text_len, m.text);
-done:
+    int rc = run_step(argv[4], st, other, id, other_id, &pk, &sb, &msg);
     zmq_msg_close(&msg);
     msgpack_sbuffer_destroy(&sb);
-    msgpack_sbuffer_destroy(&enc);
-    if (t) store_txn_abort(&t);
-    if (ot) store_txn_abort(&ot);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     identity_destroy(&id);
     identity_destroy(&other_id);
     store_close(&st);
     store_close(&other);
-    return 0;
+    return rc;
 }
 
 static uint64_t hub_head_of(const wire_msg_t *hello, const uint8_t origin[ID_LEN])
