@@ -4,6 +4,7 @@
 
 #include "fixture.h"
 #include "proto/crypto.h"
+#include "proto/schema.h"
 
 void fixture_open(fixture_t *f, const char *name, const char *role)
 {
@@ -25,6 +26,30 @@ void fixture_close(fixture_t *f)
     store_close(&f->st);
     rm_dir(f->dir);
     f->dir = NULL;
+}
+
+void fixture_write_customers(fixture_t *f, unsigned count, const char *prefix, bool each_commit)
+{
+    store_txn_t *t = NULL;
+    for (unsigned i = 0; i < count; i++) {
+        if (!t) assert_int_equal(store_txn_begin(f->st, NULL, true, &t), 0);
+        record_t rec;
+        memset(&rec, 0, sizeof rec);
+        crypto_random(rec.entity, ID_LEN);
+        rec.kind = KIND_CUSTOMER;
+        rec.author = "t";
+        rec.author_len = 1;
+        char name[64];
+        snprintf(name, sizeof name, "%s %u", prefix, i);
+        rec.n_ops = 1;
+        rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, name, strlen(name)}, false, {0}};
+        assert_int_equal(oplog_append(f->log, t, &rec), 0);
+        if (each_commit || i + 1 == count) {
+            assert_int_equal(oplog_seal(f->log, t), 0);
+            assert_int_equal(store_txn_commit(&t), 0);
+            oplog_commit_done(f->log);
+        }
+    }
 }
 
 fixture_t *fixture_new(const char *name, const char *role)

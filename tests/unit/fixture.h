@@ -11,6 +11,8 @@
 #ifndef ACCORD_TEST_FIXTURE_H
 #define ACCORD_TEST_FIXTURE_H
 
+#include <stdbool.h>
+
 #include "auth/identity.h"
 #include "feed/oplog.h"
 #include "store/store.h"
@@ -30,6 +32,10 @@ void fixture_open(fixture_t *f, const char *name, const char *role);
 
 /* Destroys the feed and the identity, closes the store and removes the directory. */
 void fixture_close(fixture_t *f);
+
+/* Writes count customers named "PREFIX i" to f's own feed, each in its own commit (its
+ * own signed checkpoint) with each_commit, else all in one. */
+void fixture_write_customers(fixture_t *f, unsigned count, const char *prefix, bool each_commit);
 
 /* The same on the heap, for cmocka set-ups whose state is a fixture_t; fixture_teardown
  * is such a test's teardown (fixture_free of *state). */

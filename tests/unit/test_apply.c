@@ -27,24 +27,7 @@ static void node_close(node_t *n)
 /* count customers, each in its own commit (its own signed checkpoint) */
 static void write_customers(node_t *n, unsigned count, const char *prefix)
 {
-    for (unsigned i = 0; i < count; i++) {
-        store_txn_t *t;
-        assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
-        record_t rec;
-        memset(&rec, 0, sizeof rec);
-        crypto_random(rec.entity, ID_LEN);
-        rec.kind = KIND_CUSTOMER;
-        rec.author = "t";
-        rec.author_len = 1;
-        char name[64];
-        snprintf(name, sizeof name, "%s %u", prefix, i);
-        rec.n_ops = 1;
-        rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, name, strlen(name)}, false, {0}};
-        assert_int_equal(oplog_append(n->log, t, &rec), 0);
-        assert_int_equal(oplog_seal(n->log, t), 0);
-        assert_int_equal(store_txn_commit(&t), 0);
-        oplog_commit_done(n->log);
-    }
+    fixture_write_customers(n, count, prefix, true);
 }
 
 /* A batch of n's records first..last, signed by its checkpoint at last. Copies bytes. */

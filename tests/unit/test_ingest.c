@@ -55,24 +55,7 @@ static void enrol(node_t *at, const uint8_t org_pk[32], const uint8_t *org_sk, c
 
 static void write_customers(node_t *n, unsigned count)
 {
-    store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
-    for (unsigned i = 0; i < count; i++) {
-        record_t rec;
-        memset(&rec, 0, sizeof rec);
-        crypto_random(rec.entity, ID_LEN);
-        rec.kind = KIND_CUSTOMER;
-        rec.author = "t";
-        rec.author_len = 1;
-        char name[32];
-        snprintf(name, sizeof name, "Customer %u", i);
-        rec.n_ops = 1;
-        rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, name, strlen(name)}, false, {0}};
-        assert_int_equal(oplog_append(n->log, t, &rec), 0);
-    }
-    assert_int_equal(oplog_seal(n->log, t), 0);
-    assert_int_equal(store_txn_commit(&t), 0);
-    oplog_commit_done(n->log);
+    fixture_write_customers(n, count, "Customer", false);
 }
 
 /* A bundle for `to` holding from's records 1..last as one batch, as bundle export writes it. */
