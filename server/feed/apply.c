@@ -56,7 +56,7 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
     /* 1. every record on its own, and the links between them */
     uint8_t (*hash)[32] = malloc((size_t)b->n * 32);
     if (!hash) abort();
-    static record_t rec; /* large; the single writer thread owns it */
+    record_t rec; /* 4 KiB on the writer's stack, not a static */
     uint64_t first = 0;
     uint8_t first_prev[32];
     int rc = 0;

@@ -105,7 +105,7 @@ static int derive(store_t *st, store_txn_t *src, store_txn_t *dst, check_report_
     store_iter_t *it;
     if ((rc = store_iter_new(src, TBL_FEED, NULL, 0, false, &it))) return rc;
     store_val_t k, v;
-    static record_t rec;
+    record_t rec; /* 4 KiB, on the stack: no state kept between calls */
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
         if (record_decode(v.data, v.len, &rec)) { rc = ACCORD_EPROTO; break; }
         if ((rc = merge_apply(dst, &rec))) break;

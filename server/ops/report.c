@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: MIT
+ * report: per-branch figures summed from the counters, RFM scores, and their JSON and CSV
+ * (report.h). */
+#define _GNU_SOURCE /* qsort_r */
 #define _POSIX_C_SOURCE 200809L
 #include "ops/report.h"
 #include "proto/accord_err.h"
@@ -334,22 +337,25 @@ static int add_won(void *ctx, const char *currency, int64_t amount)
     return 0;
 }
 
-static report_customer_t *sort_base;
-static int by_recency(const void *a, const void *b) /* most recent first; never last */
+/* Comparators of indices into the customers (ctx), for qsort_r: no array in a static. */
+static int by_recency(const void *a, const void *b, void *ctx) /* most recent first; never last */
 {
-    int64_t x = sort_base[*(const unsigned *)a].recency_days, y = sort_base[*(const unsigned *)b].recency_days;
+    const report_customer_t *c = ctx;
+    int64_t x = c[*(const unsigned *)a].recency_days, y = c[*(const unsigned *)b].recency_days;
     if (x < 0) x = INT64_MAX;
     if (y < 0) y = INT64_MAX;
     return x < y ? -1 : x > y;
 }
-static int by_frequency(const void *a, const void *b)
+static int by_frequency(const void *a, const void *b, void *ctx)
 {
-    int64_t x = sort_base[*(const unsigned *)a].frequency, y = sort_base[*(const unsigned *)b].frequency;
+    const report_customer_t *c = ctx;
+    int64_t x = c[*(const unsigned *)a].frequency, y = c[*(const unsigned *)b].frequency;
     return x > y ? -1 : x < y;
 }
-static int by_monetary(const void *a, const void *b)
+static int by_monetary(const void *a, const void *b, void *ctx)
 {
-    int64_t x = sort_base[*(const unsigned *)a].monetary, y = sort_base[*(const unsigned *)b].monetary;
+    const report_customer_t *c = ctx;
+    int64_t x = c[*(const unsigned *)a].monetary, y = c[*(const unsigned *)b].monetary;
     return x > y ? -1 : x < y;
 }
 static int by_monetary_rows(const void *a, const void *b)
@@ -360,17 +366,16 @@ static int by_monetary_rows(const void *a, const void *b)
 }
 
 /* Scores 5 (the best fifth) to 1 by rank; equal values share the better score. */
-static void score(report_customer_t *c, unsigned n, int (*cmp)(const void *, const void *), size_t field)
+static void score(report_customer_t *c, unsigned n, int (*cmp)(const void *, const void *, void *), size_t field)
 {
     unsigned *idx = malloc((n ? n : 1) * sizeof *idx);
     if (!idx) abort();
     for (unsigned i = 0; i < n; i++) idx[i] = i;
-    sort_base = c;
-    qsort(idx, n, sizeof *idx, cmp);
+    qsort_r(idx, n, sizeof *idx, cmp, c);
     uint8_t last = 5;
     for (unsigned rank = 0; rank < n; rank++) {
         uint8_t sc = (uint8_t)(5 - (uint64_t)rank * 5 / n);
-        if (rank && cmp(&idx[rank], &idx[rank - 1]) == 0) sc = last;
+        if (rank && cmp(&idx[rank], &idx[rank - 1], c) == 0) sc = last;
         *((uint8_t *)&c[idx[rank]] + field) = sc;
         last = sc;
     }
