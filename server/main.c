@@ -37,7 +37,7 @@
 
 #define DEFAULT_PIPELINE "Lead,Qualified,Proposal,Negotiation,Won,Lost"
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping; /* a signal handler can reach nothing else */
 
 static void on_signal(int sig)
 {

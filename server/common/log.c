@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* The one process-wide setting left on purpose: set once at start (--verbose) before any
+ * thread runs, read by every module that logs, which would otherwise all take a logger. */
 static log_level_t min_level = LOG_INFO;
 
 void log_set_level(log_level_t level)
