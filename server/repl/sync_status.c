@@ -105,11 +105,12 @@ void sync_status(sync_t *s, msgpack_packer *pk)
     for (uint32_t i = 0; i < s->n_peers; i++) {
         peer_t *p = &s->peers[i];
         if (p->state == PEER_FREE) continue;
-        msgpack_pack_map(pk, 17);
+        msgpack_pack_map(pk, 18);
         pack_cstr(pk, "name"); pack_cstr(pk, p->name);
         pack_cstr(pk, "origin"); pack_hex(pk, p->origin, ID_LEN);
         pack_cstr(pk, "direction"); pack_cstr(pk, p->upstream ? "upstream" : "downstream");
         pack_cstr(pk, "connected"); msgpack_pack_int(pk, peer_in_session(p));
+        pack_cstr(pk, "state"); pack_cstr(pk, peer_state_name(p->state)); /* repl/peer.h */
         pack_cstr(pk, "last_seen_s");
         if (p->last_seen_ms) msgpack_pack_double(pk, (double)(now - p->last_seen_ms) / 1000.0);
         else msgpack_pack_nil(pk);

@@ -47,6 +47,7 @@ check "20 shared customers reach every node" wait_until 30 same_digests hub b1 b
 
 stop hub
 check "a branch sees the hub go" wait_until 15 bash -c "[ \"\$(peer_field b2 hq connected)\" = 0 ]"
+check "its upstream session is back to CONNECTING (peer.h), retrying" [ "$(peer_field b2 hq state)" = CONNECTING ]
 for b in b1 b2 b3; do
     ( "$LOAD" "$W/$b" create "$PER_BRANCH" "$b" > "$W/$b.ids" && "$LOAD" "$W/$b" edit "$W/shared.ids" 2 "$b" ) &
 done
@@ -62,6 +63,7 @@ start hub --listen "$HUB_EP" || exit 1
 t0=$SECONDS
 check "hub and branches converge to one state digest after the outage" wait_until 180 same_digests hub b1 b2 b3
 echo "# converged in $((SECONDS - t0)) s: $(( 3 * (PER_BRANCH + 40) )) offline changes"
+check "the hub shows each branch's session LIVE, and b1 its upstream LIVE" bash -c "[ \"\$(peer_field hub b1 state)\" = LIVE ] && [ \"\$(peer_field hub b3 state)\" = LIVE ] && [ \"\$(peer_field b1 upstream state)\" = LIVE ]"
 for b in b1 b2 b3; do
     ACCORD_DATA="$W/hub" "$ACCORD" --json customer list --branch "$b" > "$W/list.hub"
     same=1
