@@ -16,14 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The global options, parsed once by main and passed down to every verb. */
 typedef struct {
-    const char *data;
-    const char *user;
-    bool json;
-    int timeout_ms;
-} globals_t;
-
-static globals_t g;
+    const char *data;  /* the node's data directory */
+    const char *user;  /* who makes the change; NULL: not sent */
+    bool json;         /* print results as JSON */
+    int timeout_ms;    /* how long to wait for the node */
+} cli_t;
 
 /* An option of a verb that maps to an API argument. */
 typedef struct {
@@ -41,7 +40,7 @@ typedef struct {
     const char *usage;    /* positional arguments */
     const char *about;
     const opt_t *opts;
-    int (*run)(accord_args_t *args, char **pos, int npos);
+    int (*run)(const cli_t *cli, accord_args_t *args, char **pos, int npos);
     int min_pos, max_pos;
 } verb_t;
 
@@ -60,21 +59,21 @@ static int exit_for(int code)
 }
 
 /* Calls the node; on error prints the message (as JSON with --json) and returns the exit code. */
-static int call(const char *verb, accord_args_t *args, accord_reply_t *r)
+static int call(const cli_t *cli, const char *verb, accord_args_t *args, accord_reply_t *r)
 {
     accord_client_t *c;
-    int rc = accord_client_new(g.data, g.timeout_ms, &c);
+    int rc = accord_client_new(cli->data, cli->timeout_ms, &c);
     if (rc) {
         memset(r, 0, sizeof *r);
         msgpack_unpacked_init(&r->msg);
-        fprintf(stderr, "accord: cannot connect to the node at %s\n", g.data);
+        fprintf(stderr, "accord: cannot connect to the node at %s\n", cli->data);
         return ACCORD_EXIT_UNREACHABLE;
     }
-    if (g.user) accord_args_str(args, "user", g.user);
+    if (cli->user) accord_args_str(args, "user", cli->user);
     rc = accord_call(c, verb, args, r);
     accord_client_destroy(&c);
     if (rc) {
-        if (g.json) {
+        if (cli->json) {
             printf("{\"error\":\"%s\",\"code\":%d,\"message\":", accord_errname(rc), rc);
             output_json_string(stdout, r->message);
             printf("}\n");
@@ -141,10 +140,10 @@ static void print_record(const msgpack_object *o)
     }
 }
 
-static int finish(int rc, accord_reply_t *r, void (*human)(const msgpack_object *))
+static int finish(const cli_t *cli, int rc, accord_reply_t *r, void (*human)(const msgpack_object *))
 {
     if (rc == 0) {
-        if (g.json) output_json(stdout, &r->body);
+        if (cli->json) output_json(stdout, &r->body);
         else human(&r->body);
     }
     accord_reply_destroy(r);
@@ -261,65 +260,65 @@ static void print_ok(const msgpack_object *o) { (void)o; printf("done\n"); }
 
 /* ---- verbs ---- */
 
-static int simple(const char *verb, accord_args_t *a, void (*human)(const msgpack_object *))
+static int simple(const cli_t *cli, const char *verb, accord_args_t *a, void (*human)(const msgpack_object *))
 {
     accord_reply_t r;
-    return finish(call(verb, a, &r), &r, human);
+    return finish(cli, call(cli, verb, a, &r), &r, human);
 }
 
-static int run_customer_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "customer"); return simple("create", a, print_created); }
-static int run_contact_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "contact"); return simple("create", a, print_created); }
-static int run_deal_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "deal"); return simple("create", a, print_created); }
-static int run_task_add(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "task"); return simple("create", a, print_created); }
+static int run_customer_add(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "customer"); return simple(cli, "create", a, print_created); }
+static int run_contact_add(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "contact"); return simple(cli, "create", a, print_created); }
+static int run_deal_add(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "deal"); return simple(cli, "create", a, print_created); }
+static int run_task_add(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "task"); return simple(cli, "create", a, print_created); }
 
-static int run_edit(accord_args_t *a, char **pos, int n, const char *kind)
+static int run_edit(const cli_t *cli, accord_args_t *a, char **pos, int n, const char *kind)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
     accord_args_str(a, "kind", kind);
-    return simple("update", a, print_created);
+    return simple(cli, "update", a, print_created);
 }
-static int run_customer_edit(accord_args_t *a, char **pos, int n) { return run_edit(a, pos, n, "customer"); }
-static int run_deal_edit(accord_args_t *a, char **pos, int n) { return run_edit(a, pos, n, "deal"); }
+static int run_customer_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "customer"); }
+static int run_deal_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "deal"); }
 
-static int run_show(accord_args_t *a, char **pos, int n, const char *kind)
+static int run_show(const cli_t *cli, accord_args_t *a, char **pos, int n, const char *kind)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
     accord_reply_t r;
-    int rc = call("get", a, &r);
+    int rc = call(cli, "get", a, &r);
     char k[32];
     if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) {
         fprintf(stderr, "accord: %s is a %s, not a %s\n", pos[0], k, kind);
         accord_reply_destroy(&r);
         return ACCORD_EXIT_REFUSED;
     }
-    return finish(rc, &r, print_record);
+    return finish(cli, rc, &r, print_record);
 }
-static int run_customer_show(accord_args_t *a, char **pos, int n) { return run_show(a, pos, n, "customer"); }
-static int run_deal_show(accord_args_t *a, char **pos, int n) { return run_show(a, pos, n, "deal"); }
+static int run_customer_show(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_show(cli, a, pos, n, "customer"); }
+static int run_deal_show(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_show(cli, a, pos, n, "deal"); }
 
-static int run_list(accord_args_t *a, const char *kind, void (*human)(const msgpack_object *))
+static int run_list(const cli_t *cli, accord_args_t *a, const char *kind, void (*human)(const msgpack_object *))
 {
     accord_args_str(a, "kind", kind);
-    return simple("list", a, human);
+    return simple(cli, "list", a, human);
 }
-static int run_customer_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "customer", print_customers); }
-static int run_deal_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "deal", print_deals); }
-static int run_task_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "task", print_tasks); }
-static int run_contact_list(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(a, "contact", print_contacts); }
+static int run_customer_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "customer", print_customers); }
+static int run_deal_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "deal", print_deals); }
+static int run_task_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "task", print_tasks); }
+static int run_contact_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "contact", print_contacts); }
 
-static int run_customer_search(accord_args_t *a, char **pos, int n)
+static int run_customer_search(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     char q[512] = "";
     for (int i = 0; i < n; i++)
         snprintf(q + strlen(q), sizeof q - strlen(q), "%s%s", i ? " " : "", pos[i]);
     accord_args_str(a, "q", q);
     accord_args_str(a, "kind", "customer");
-    return simple("search", a, print_customers);
+    return simple(cli, "search", a, print_customers);
 }
 
-static int run_customer_tag(accord_args_t *a, char **pos, int n)
+static int run_customer_tag(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     const char *add[64], *rem[64];
     unsigned na = 0, nr = 0;
@@ -331,55 +330,54 @@ static int run_customer_tag(accord_args_t *a, char **pos, int n)
     if (nr) accord_args_strv(a, "remove:tags", rem, nr);
     accord_args_str(a, "id", pos[0]);
     accord_args_str(a, "kind", "customer");
-    return simple("update", a, print_created);
+    return simple(cli, "update", a, print_created);
 }
 
-static int run_customer_dupes(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return simple("dupes", a, print_dupes); }
-static int run_customer_merge(accord_args_t *a, char **pos, int n)
+static int run_customer_dupes(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return simple(cli, "dupes", a, print_dupes); }
+static int run_customer_merge(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "keep", pos[0]);
     accord_args_str(a, "other", pos[1]);
-    return simple("merge", a, print_merged);
+    return simple(cli, "merge", a, print_merged);
 }
 
-static int run_delete(accord_args_t *a, char **pos, int n)
+static int run_delete(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
     accord_args_str(a, "kind", "customer");
-    return simple("delete", a, print_ok);
+    return simple(cli, "delete", a, print_ok);
 }
 
-static int run_deal_move(accord_args_t *a, char **pos, int n)
+static int run_deal_move(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
     accord_args_str(a, "kind", "deal");
     accord_args_str(a, "stage", pos[1]);
-    return simple("update", a, print_created);
+    return simple(cli, "update", a, print_created);
 }
 
-static int run_task_done(accord_args_t *a, char **pos, int n)
+static int run_task_done(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
     accord_args_str(a, "kind", "task");
     accord_args_bool(a, "done", true);
-    return simple("update", a, print_ok);
+    return simple(cli, "update", a, print_ok);
 }
 
-static const char *log_type;
-static int run_log(accord_args_t *a, char **pos, int n)
+/* type: the interaction's type, from the verb's name ("log call": "call") */
+static int run_log(const cli_t *cli, accord_args_t *a, char **pos, const char *type)
 {
-    (void)n;
     accord_args_str(a, "kind", "interaction");
-    accord_args_str(a, "type", log_type);
+    accord_args_str(a, "type", type);
     accord_args_str(a, "customer", pos[0]);
-    return simple("create", a, print_created);
+    return simple(cli, "create", a, print_created);
 }
 
-static int run_note_add(accord_args_t *a, char **pos, int n)
+static int run_note_add(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     char text[4096] = "";
     for (int i = 1; i < n; i++)
@@ -387,32 +385,32 @@ static int run_note_add(accord_args_t *a, char **pos, int n)
     accord_args_str(a, "kind", "note");
     accord_args_str(a, "related", pos[0]);
     accord_args_str(a, "text", text);
-    return simple("create", a, print_created);
+    return simple(cli, "create", a, print_created);
 }
 
-static int run_history(accord_args_t *a, char **pos, int n)
+static int run_history(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
-    return simple("history", a, print_history);
+    return simple(cli, "history", a, print_history);
 }
 
-static int run_conflicts(accord_args_t *a, char **pos, int n)
+static int run_conflicts(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)pos;
     (void)n;
-    return simple("conflicts", a, print_conflicts);
+    return simple(cli, "conflicts", a, print_conflicts);
 }
 
-static int run_conflicts_resolve(accord_args_t *a, char **pos, int n)
+static int run_conflicts_resolve(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "conflict", pos[0]);
-    return simple("resolve", a, print_created);
+    return simple(cli, "resolve", a, print_created);
 }
 
 static void print_status(const msgpack_object *o) { print_record(o); }
-static int run_status(accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return simple("status", a, print_status); }
+static int run_status(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return simple(cli, "status", a, print_status); }
 
 /* ---- option tables ---- */
 
@@ -488,11 +486,11 @@ static const opt_t log_opts[] = {
 static const opt_t conflicts_opts[] = {{"all", "all", O_FLAG, "include resolved conflicts"}, {0}};
 static const opt_t resolve_opts[] = {{"keep", "keep", 0, "a or b: the value to keep (required)"}, {0}};
 
-static int run_log_call(accord_args_t *a, char **p, int n) { log_type = "call"; return run_log(a, p, n); }
-static int run_log_visit(accord_args_t *a, char **p, int n) { log_type = "visit"; return run_log(a, p, n); }
-static int run_log_email(accord_args_t *a, char **p, int n) { log_type = "email"; return run_log(a, p, n); }
-static int run_log_sms(accord_args_t *a, char **p, int n) { log_type = "sms"; return run_log(a, p, n); }
-static int run_log_chat(accord_args_t *a, char **p, int n) { log_type = "chat"; return run_log(a, p, n); }
+static int run_log_call(const cli_t *cli, accord_args_t *a, char **p, int n) { (void)n; return run_log(cli, a, p, "call"); }
+static int run_log_visit(const cli_t *cli, accord_args_t *a, char **p, int n) { (void)n; return run_log(cli, a, p, "visit"); }
+static int run_log_email(const cli_t *cli, accord_args_t *a, char **p, int n) { (void)n; return run_log(cli, a, p, "email"); }
+static int run_log_sms(const cli_t *cli, accord_args_t *a, char **p, int n) { (void)n; return run_log(cli, a, p, "sms"); }
+static int run_log_chat(const cli_t *cli, accord_args_t *a, char **p, int n) { (void)n; return run_log(cli, a, p, "chat"); }
 
 static const verb_t verbs[] = {
     {"customer add", "", "add a customer", customer_add_opts, run_customer_add, 0, 0},
@@ -561,7 +559,7 @@ static void main_help(FILE *f)
                "3 node not reachable, 4 other error.\n");
 }
 
-static int run_verb(const verb_t *v, int argc, char **argv)
+static int run_verb(const cli_t *cli, const verb_t *v, int argc, char **argv)
 {
     accord_args_t a;
     accord_args_init(&a);
@@ -638,7 +636,7 @@ static int run_verb(const verb_t *v, int argc, char **argv)
         rc = ACCORD_EXIT_USAGE;
         goto out;
     }
-    rc = v->run(&a, pos, npos);
+    rc = v->run(cli, &a, pos, npos);
 out:
     accord_args_destroy(&a);
     return rc;
@@ -647,22 +645,23 @@ out:
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    g.data = getenv("ACCORD_DATA") ? getenv("ACCORD_DATA") : "accord-data";
-    g.user = getenv("ACCORD_USER") ? getenv("ACCORD_USER") : getenv("USER");
-    g.timeout_ms = 10000;
+    cli_t cli = {0};
+    cli.data = getenv("ACCORD_DATA") ? getenv("ACCORD_DATA") : "accord-data";
+    cli.user = getenv("ACCORD_USER") ? getenv("ACCORD_USER") : getenv("USER");
+    cli.timeout_ms = 10000;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-        if (strcmp(argv[i], "--json") == 0) g.json = true;
+        if (strcmp(argv[i], "--json") == 0) cli.json = true;
         else if (strcmp(argv[i], "--help") == 0) { main_help(stdout); return 0; }
-        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) g.data = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--user") == 0) g.user = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) g.timeout_ms = atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) cli.data = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--user") == 0) cli.user = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) cli.timeout_ms = atoi(argv[++i]);
         else return usage_error("unknown or incomplete global option ", argv[i]);
     }
     if (i >= argc) { main_help(stderr); return ACCORD_EXIT_USAGE; }
-    if (g.timeout_ms <= 0) return usage_error("--timeout: give milliseconds above 0", "");
+    if (cli.timeout_ms <= 0) return usage_error("--timeout: give milliseconds above 0", "");
     if (strcmp(argv[i], "import") == 0 || strcmp(argv[i], "export") == 0) {
-        import_env_t env = {g.data, g.user, g.json, g.timeout_ms};
+        import_env_t env = {cli.data, cli.user, cli.json, cli.timeout_ms};
         return argv[i][0] == 'i' ? import_main(argc - i, argv + i, &env) : export_main(argc - i, argv + i, &env);
     }
     /* the longest verb name that the arguments spell wins: "conflicts resolve" over "conflicts" */
@@ -683,5 +682,5 @@ int main(int argc, char **argv)
                 i + 1 < argc ? argv[i + 1] : "");
         return ACCORD_EXIT_USAGE;
     }
-    return run_verb(best, argc - i - used, argv + i + used);
+    return run_verb(&cli, best, argc - i - used, argv + i + used);
 }
