@@ -130,18 +130,27 @@ static void copy(char *dst, const char *v)
     snprintf(dst, VCARD_MAX_VALUE + 1, "%s", v);
 }
 
+/* The state of one vcard_read call: too big for the stack (some 56 KiB), so allocated per
+ * call; nothing outlives the call. */
+typedef struct {
+    reader_t r;                 /* the physical lines */
+    char line[VCARD_MAX_LINE];  /* the logical line being read */
+    vcard_t card;               /* the card being filled */
+} scan_t;
+
 int vcard_read(FILE *f, vcard_fn fn, void *ctx, char *error, size_t cap)
 {
-    static reader_t r;
-    memset(&r, 0, sizeof r);
-    r.f = f;
-    static char line[VCARD_MAX_LINE];
-    static vcard_t card;
+    scan_t *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    reader_t *const r = &s->r;
+    char *const line = s->line;
+    vcard_t *const card = &s->card;
+    r->f = f;
     char n_name[VCARD_MAX_VALUE + 1] = "", org[VCARD_MAX_VALUE + 1] = "", bad[200] = "";
     bool in = false, any = false;
     unsigned number = 0, begun = 0, at;
     int rc, stop = 0;
-    while (!stop && (rc = logical(&r, line, sizeof line, &at)) != 1) {
+    while (!stop && (rc = logical(r, line, sizeof s->line, &at)) != 1) {
         if (rc < 0) {
             if (in) snprintf(bad, sizeof bad, "line %u is longer than %d bytes", at, VCARD_MAX_LINE);
             continue;
@@ -163,7 +172,7 @@ int vcard_read(FILE *f, vcard_fn fn, void *ctx, char *error, size_t cap)
         char *params = strchr(name, ';');
         if (params) *params++ = 0;
         if (!strcasecmp(name, "BEGIN") && !strcasecmp(value, "VCARD")) {
-            memset(&card, 0, sizeof card);
+            memset(card, 0, sizeof *card);
             n_name[0] = org[0] = bad[0] = 0;
             in = any = true;
             begun = at;
@@ -172,10 +181,10 @@ int vcard_read(FILE *f, vcard_fn fn, void *ctx, char *error, size_t cap)
         if (!in) continue;
         if (!strcasecmp(name, "END") && !strcasecmp(value, "VCARD")) {
             in = false;
-            if (!card.name[0]) copy(card.name, n_name[0] ? n_name : org);
-            card.company = org[0] && !n_name[0] && !strcmp(card.name, org);
-            if (!bad[0] && !card.name[0]) snprintf(bad, sizeof bad, "the card has no name (FN, N or ORG)");
-            stop = fn(ctx, ++number, begun, &card, bad[0] ? bad : NULL);
+            if (!card->name[0]) copy(card->name, n_name[0] ? n_name : org);
+            card->company = org[0] && !n_name[0] && !strcmp(card->name, org);
+            if (!bad[0] && !card->name[0]) snprintf(bad, sizeof bad, "the card has no name (FN, N or ORG)");
+            stop = fn(ctx, ++number, begun, card, bad[0] ? bad : NULL);
             continue;
         }
         for (char *p = params, *q; p && *p; p = q) { /* parameters that change how the value reads */
@@ -191,7 +200,7 @@ int vcard_read(FILE *f, vcard_fn fn, void *ctx, char *error, size_t cap)
         char *parts[8];
         if (!strcasecmp(name, "FN")) {
             split_unescape(value, NO_SEP, parts, 1); /* no separator: unescape only */
-            copy(card.name, value);
+            copy(card->name, value);
         } else if (!strcasecmp(name, "N")) {
             unsigned k = split_unescape(value, ';', parts, 8);
             char full[VCARD_MAX_VALUE + 1] = "";
@@ -205,27 +214,28 @@ int vcard_read(FILE *f, vcard_fn fn, void *ctx, char *error, size_t cap)
             if (k) copy(org, parts[0]);
         } else if (!strcasecmp(name, "TEL")) {
             split_unescape(value, NO_SEP, parts, 1);
-            append(card.phones, !strncasecmp(value, "tel:", 4) ? value + 4 : value);
+            append(card->phones, !strncasecmp(value, "tel:", 4) ? value + 4 : value);
         } else if (!strcasecmp(name, "EMAIL")) {
             split_unescape(value, NO_SEP, parts, 1);
-            append(card.emails, value);
-        } else if (!strcasecmp(name, "ADR") && !card.address[0] && !card.city[0]) {
+            append(card->emails, value);
+        } else if (!strcasecmp(name, "ADR") && !card->address[0] && !card->city[0]) {
             /* po box;extended;street;locality;region;code;country */
             unsigned k = split_unescape(value, ';', parts, 8);
-            if (k > 2) copy(card.address, parts[2]);
-            if (k > 3) copy(card.city, parts[3]);
+            if (k > 2) copy(card->address, parts[2]);
+            if (k > 3) copy(card->city, parts[3]);
         } else if (!strcasecmp(name, "CATEGORIES")) {
             unsigned k = split_unescape(value, ',', parts, 8);
             for (unsigned i = 0; i < k; i++) {
                 while (*parts[i] == ' ') parts[i]++;
-                append(card.tags, parts[i]);
+                append(card->tags, parts[i]);
             }
         }
     }
     if (!stop && in) {
-        if (!card.name[0]) copy(card.name, n_name[0] ? n_name : org);
-        fn(ctx, ++number, begun, &card, "the file ends inside this card (no END:VCARD): it may be cut short");
+        if (!card->name[0]) copy(card->name, n_name[0] ? n_name : org);
+        fn(ctx, ++number, begun, card, "the file ends inside this card (no END:VCARD): it may be cut short");
     }
+    free(s);
     if (!any) {
         snprintf(error, cap, "no BEGIN:VCARD in the file: is it a vCard (.vcf) file?");
         return -1;
