@@ -4,6 +4,7 @@
 #include "proto/accord_err.h"
 #include "proto/schema.h"
 #include "accord_client.h"
+#include "exit_codes.h"
 #include "output.h"
 
 #include <csv.h>
@@ -14,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3, EXIT_OTHER = 4 };
 #define PAGE 1000
 
 typedef enum { FMT_CSV, FMT_JSONL, FMT_ICS, FMT_VCARD } format_t;
@@ -165,12 +165,12 @@ int export_main(int argc, char **argv, const import_env_t *env)
         const char **slot = !strcmp(a, "--format") ? &format : !strcmp(a, "--out") ? &out_path
                           : !strcmp(a, "--vcard-version") ? &vver : NULL;
         if (slot) {
-            if (!v) { fprintf(stderr, "accord export: %s needs a value\n", a); return EXIT_USAGE; }
+            if (!v) { fprintf(stderr, "accord export: %s needs a value\n", a); return ACCORD_EXIT_USAGE; }
             *slot = v;
             i++;
         } else if (a[0] == '-' || kind_arg) {
             fprintf(stderr, "accord export: unexpected '%s' (see 'accord export --help')\n", a);
-            return EXIT_USAGE;
+            return ACCORD_EXIT_USAGE;
         } else {
             kind_arg = a;
         }
@@ -179,10 +179,10 @@ int export_main(int argc, char **argv, const import_env_t *env)
                      : !strcmp(kind_arg, "tasks") ? "task" : NULL;
     format_t fmt = !strcmp(format, "csv") ? FMT_CSV : !strcmp(format, "jsonl") ? FMT_JSONL
                  : !strcmp(format, "ics") ? FMT_ICS : !strcmp(format, "vcard") ? FMT_VCARD : (format_t)-1;
-    if (!kind || (int)fmt < 0) { help(stderr); return EXIT_USAGE; }
+    if (!kind || (int)fmt < 0) { help(stderr); return ACCORD_EXIT_USAGE; }
     if ((fmt == FMT_ICS && strcmp(kind, "task")) || (fmt == FMT_VCARD && strcmp(kind, "customer"))) {
         fprintf(stderr, "accord export: --format ics is for tasks and vcard for customers\n");
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     int version = !strcmp(vver, "3") ? 3 : 4;
     char tmp[4200];
@@ -191,14 +191,14 @@ int export_main(int argc, char **argv, const import_env_t *env)
         snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
         if (!(f = fopen(tmp, "w"))) {
             fprintf(stderr, "accord export: cannot write %s: %s\n", tmp, strerror(errno));
-            return EXIT_OTHER;
+            return ACCORD_EXIT_OTHER;
         }
     }
     accord_client_t *c;
     if (accord_client_new(env->data, env->timeout_ms, &c)) {
         fprintf(stderr, "accord export: cannot connect to the node at %s\n", env->data);
         if (out_path) { fclose(f); unlink(tmp); }
-        return EXIT_UNREACHABLE;
+        return ACCORD_EXIT_UNREACHABLE;
     }
     unsigned n_fields;
     const field_def_t *fields = schema_fields((unsigned)schema_kind_by_name(kind), &n_fields);
@@ -260,9 +260,9 @@ int export_main(int argc, char **argv, const import_env_t *env)
         fclose(f);
         if (rc || rename(tmp, out_path)) {
             unlink(tmp);
-            return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? EXIT_UNREACHABLE : EXIT_OTHER;
+            return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER;
         }
         fprintf(stderr, "wrote %lu %ss to %s\n", total, kind, out_path);
     }
-    return rc ? EXIT_OTHER : 0;
+    return rc ? ACCORD_EXIT_OTHER : 0;
 }
