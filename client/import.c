@@ -4,6 +4,7 @@
 #include "proto/accord_err.h"
 #include "proto/schema.h"
 #include "accord_client.h"
+#include "exit_codes.h"
 #include "output.h"
 #include "vcard.h"
 
@@ -24,8 +25,6 @@
 #define MAX_BAD 100000
 #define MAX_BATCH_ROWS 4096       /* the node's limit per request */
 #define ITEM_BYTES 8000           /* of one list item (the API takes 8 KiB strings) */
-
-enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3, EXIT_OTHER = 4 };
 
 typedef struct {
     unsigned row;
@@ -64,7 +63,7 @@ typedef struct {
     unsigned long rows_read, created, updated;
     bad_t *bad;
     unsigned n_bad, bad_cap;
-    int fatal;                   /* an exit code that stops the import */
+    accord_exit_t fatal;         /* an exit code that stops the import; 0: none */
     long file_size, consumed;
     bool tty, vcard;
 } import_t;
@@ -108,7 +107,7 @@ static void trim(char *s)
 }
 
 /* --map "field=Header,field=Header" or a file of such lines: which column feeds which field */
-static int apply_map_pair(import_t *im, const char *pair, const char *where)
+static accord_exit_t apply_map_pair(import_t *im, const char *pair, const char *where)
 {
     char buf[400];
     snprintf(buf, sizeof buf, "%s", pair);
@@ -117,7 +116,7 @@ static int apply_map_pair(import_t *im, const char *pair, const char *where)
     char *eq = strchr(buf, '=');
     if (!eq) {
         fprintf(stderr, "accord import: %s: '%s' is not field=Header\n", where, buf);
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     *eq = 0;
     char *field = buf, *header = eq + 1;
@@ -126,7 +125,7 @@ static int apply_map_pair(import_t *im, const char *pair, const char *where)
     const field_def_t *f = schema_field(KIND_CUSTOMER, field);
     if (!f || f->id <= F_CREATED || f->id == F_CU_MERGED_INTO) {
         fprintf(stderr, "accord import: %s: '%s' is not a customer field that can be imported\n", where, field);
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     for (unsigned c = 0; c < im->n_headers; c++)
         if (!strcasecmp(im->headers[c], header)) {
@@ -136,10 +135,10 @@ static int apply_map_pair(import_t *im, const char *pair, const char *where)
     fprintf(stderr, "accord import: %s: the file has no column '%s'; its columns are:", where, header);
     for (unsigned c = 0; c < im->n_headers; c++) fprintf(stderr, "%s '%s'", c ? "," : "", im->headers[c]);
     fprintf(stderr, "\n");
-    return EXIT_USAGE;
+    return ACCORD_EXIT_USAGE;
 }
 
-static int setup_columns(import_t *im)
+static accord_exit_t setup_columns(import_t *im)
 {
     for (unsigned c = 0; c < im->n_cells && c < MAX_COLUMNS; c++) {
         im->headers[c] = strdup(im->cells[c]);
@@ -147,7 +146,7 @@ static int setup_columns(import_t *im)
         trim(im->headers[c]);
     }
     im->n_headers = im->n_cells;
-    int rc = 0;
+    accord_exit_t rc = ACCORD_EXIT_OK;
     if (im->map || im->map_file) {
         if (im->map) {
             char *copy = strdup(im->map), *save = NULL;
@@ -159,7 +158,7 @@ static int setup_columns(import_t *im)
             FILE *f = fopen(im->map_file, "r");
             if (!f) {
                 fprintf(stderr, "accord import: cannot open the mapping file %s: %s\n", im->map_file, strerror(errno));
-                return EXIT_USAGE;
+                return ACCORD_EXIT_USAGE;
             }
             char line[400], where[4200];
             unsigned n = 0;
@@ -189,7 +188,7 @@ static int setup_columns(import_t *im)
             if (im->send_col[k] != c && !strcmp(im->send_fields[k], im->field_of[c]->name)) {
                 fprintf(stderr, "accord import: two columns ('%s' and '%s') map to %s\n", im->headers[im->send_col[k]],
                         im->headers[c], im->field_of[c]->name);
-                return EXIT_USAGE;
+                return ACCORD_EXIT_USAGE;
             }
         if (im->n_send == 32) break;
         im->send_fields[im->n_send] = im->field_of[c]->name;
@@ -198,7 +197,7 @@ static int setup_columns(import_t *im)
     }
     if (!has_name && strcmp(im->mode, "update")) {
         fprintf(stderr, "accord import: no column maps to name; say which with --map name=HEADER\n");
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     im->max_items = 128 - im->n_send - im->n_match;
     return 0;
@@ -232,12 +231,12 @@ static void record_run(import_t *im)
     accord_args_destroy(&a);
 }
 
-static int send_batch(import_t *im)
+static accord_exit_t send_batch(import_t *im)
 {
     if (im->n_items == 0 || im->dry_run) return 0;
     if (!im->client && accord_client_new(im->env->data, im->env->timeout_ms, &im->client)) {
         fprintf(stderr, "accord import: cannot connect to the node at %s\n", im->env->data);
-        return EXIT_UNREACHABLE;
+        return ACCORD_EXIT_UNREACHABLE;
     }
     accord_args_t a;
     accord_args_init(&a);
@@ -253,7 +252,7 @@ static int send_batch(import_t *im)
     if (rc) {
         fprintf(stderr, "accord import: the node refused a batch: %s\n", r.message[0] ? r.message : accord_strerror(rc));
         accord_reply_destroy(&r);
-        return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? EXIT_UNREACHABLE : EXIT_OTHER;
+        return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER;
     }
     const msgpack_object *c = accord_obj_get(&r.body, "created"), *u = accord_obj_get(&r.body, "updated"),
                          *f = accord_obj_get(&r.body, "failed");
@@ -352,7 +351,7 @@ static void take_row(import_t *im)
     if (im->dry_run) return;
     bool item_full = im->n_items == 0 || im->item_len[im->n_items - 1] + 1 + len > ITEM_BYTES;
     if (im->n_rows == MAX_BATCH_ROWS || im->batch_bytes + len + 1 > BATCH_BYTES || (item_full && im->n_items == im->max_items)) {
-        int rc = send_batch(im);
+        accord_exit_t rc = send_batch(im);
         if (rc) { im->fatal = rc; return; }
         item_full = true;
     }
@@ -391,7 +390,7 @@ static void on_record(int term, void *data)
     im->record++;
     if (im->fatal) { im->n_cells = 0; return; }
     if (im->record == 1) {
-        if ((im->fatal = setup_columns(im)) == 0 && im->n_headers == 0) im->fatal = EXIT_USAGE;
+        if ((im->fatal = setup_columns(im)) == 0 && im->n_headers == 0) im->fatal = ACCORD_EXIT_USAGE;
     } else {
         take_row(im);
     }
@@ -461,18 +460,18 @@ static int on_card(void *ctx, unsigned number, unsigned line, const vcard_t *car
     return im->fatal;
 }
 
-static int read_vcards(import_t *im, FILE *f)
+static accord_exit_t read_vcards(import_t *im, FILE *f)
 {
     im->vcard = true;
     im->n_cells = 0;
     for (unsigned c = 0; c < 7; c++) on_cell((void *)vcard_columns[c], strlen(vcard_columns[c]), im);
-    int rc = setup_columns(im);
+    accord_exit_t rc = setup_columns(im);
     im->n_cells = 0;
     if (rc) return rc;
     char err[200];
     if (vcard_read(f, on_card, im, err, sizeof err) < 0) {
         fprintf(stderr, "accord import: %s: %s\n", im->path, err);
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     return 0;
 }
@@ -520,28 +519,28 @@ int import_main(int argc, char **argv, const import_env_t *env)
                           : !strcmp(a, "--mode") ? &im.mode : !strcmp(a, "--match") ? &match
                           : !strcmp(a, "--errors-out") ? &im.errors_out : !strcmp(a, "--delimiter") ? &delim : NULL;
         if (slot) {
-            if (!v) { fprintf(stderr, "accord import: %s needs a value\n", a); return EXIT_USAGE; }
+            if (!v) { fprintf(stderr, "accord import: %s needs a value\n", a); return ACCORD_EXIT_USAGE; }
             *slot = v;
             i++;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "accord import: unknown option %s (see 'accord import --help')\n", a);
-            return EXIT_USAGE;
+            return ACCORD_EXIT_USAGE;
         } else if (!kind) {
             kind = a;
         } else if (!im.path) {
             im.path = a;
         } else {
             fprintf(stderr, "accord import: one file at a time\n");
-            return EXIT_USAGE;
+            return ACCORD_EXIT_USAGE;
         }
     }
     if (!kind || strcmp(kind, "customers") || !im.path) {
         import_help(stderr);
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     if (strcmp(im.mode, "create") && strcmp(im.mode, "update") && strcmp(im.mode, "upsert")) {
         fprintf(stderr, "accord import: --mode is create, update or upsert\n");
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     static char match_copy[128];
     if (match) {
@@ -551,26 +550,26 @@ int import_main(int argc, char **argv, const import_env_t *env)
             if ((strcmp(tok, "phone") && strcmp(tok, "email") && strcmp(tok, "national_id") && strcmp(tok, "name")) ||
                 im.n_match == 4) {
                 fprintf(stderr, "accord import: --match takes phone, email, national_id and name\n");
-                return EXIT_USAGE;
+                return ACCORD_EXIT_USAGE;
             }
             im.match[im.n_match++] = tok;
         }
     }
     if (strcmp(im.mode, "create") && !im.n_match) {
         fprintf(stderr, "accord import: --mode %s needs --match (phone, email or national_id)\n", im.mode);
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     FILE *f = fopen(im.path, "rb");
     struct stat st;
     if (!f || fstat(fileno(f), &st)) {
         fprintf(stderr, "accord import: cannot open %s: %s\n", im.path, strerror(errno));
         if (f) fclose(f);
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     if (st.st_size > MAX_FILE) {
         fprintf(stderr, "accord import: %s is larger than 1 GiB: split it\n", im.path);
         fclose(f);
-        return EXIT_USAGE;
+        return ACCORD_EXIT_USAGE;
     }
     im.file_size = (long)st.st_size;
     im.tty = isatty(2) && !env->json;
@@ -633,7 +632,7 @@ finish:
         if (im.dry_run) printf("%s: %lu %s checked, %u bad; nothing was changed (--dry-run)\n", im.path, im.rows_read, what, im.n_bad);
         else printf("%s: %lu %s: %lu created, %lu updated, %u bad\n", im.path, im.rows_read, what, im.created, im.updated, im.n_bad);
     }
-    int rc = im.fatal ? im.fatal : im.n_bad ? EXIT_REFUSED : 0;
+    int rc = im.fatal ? im.fatal : im.n_bad ? ACCORD_EXIT_REFUSED : 0;
     free(im.bad);
     return rc;
 }
