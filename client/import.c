@@ -32,11 +32,14 @@ typedef struct {
     char reason[300];
 } bad_t;
 
+/* One run of `accord import`: allocated by import_main, freed when it returns. */
 typedef struct {
     /* options */
     const char *path, *map, *map_file, *mode, *errors_out;
-    const char *match[4];
+    const char *delim_arg;       /* --delimiter as given; NULL: detect it */
+    const char *match[4];        /* point into match_copy */
     unsigned n_match;
+    char match_copy[128];        /* --match, split in place */
     bool dry_run;
     char delim;
     const import_env_t *env;
@@ -66,6 +69,9 @@ typedef struct {
     accord_exit_t fatal;         /* an exit code that stops the import; 0: none */
     long file_size, consumed;
     bool tty, vcard;
+    /* scratch */
+    char row_text[8192];         /* take_row: the row being packed */
+    char buf[1 << 16];           /* the file, one read at a time */
 } import_t;
 
 static void add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -285,7 +291,7 @@ static void take_row(import_t *im)
     bool empty = true;
     for (unsigned c = 0; c < im->n_cells && empty; c++) empty = im->cell_len[c] == 0;
     if (empty) { im->rows_read--; return; } /* blank lines at the end of a sheet */
-    static char line[8192];
+    char *line = im->row_text;
     size_t len = 0;
     bool ok = true;
     for (unsigned k = 0; k < im->n_send && ok; k++) {
@@ -331,7 +337,7 @@ static void take_row(import_t *im)
             /* numbers and booleans are sent as the text typed: the node parses them again */
             const char *out = (f->type == FT_BOOL || f->type == FT_INT || f->type == FT_PERCENT || f->type == FT_MONEY) ? t : norm;
             size_t n = strlen(out);
-            if (len + n + 2 >= sizeof line) {
+            if (len + n + 2 >= sizeof im->row_text) {
                 add_bad(im, row, im->headers[c], "the row is too long");
                 ok = false;
                 break;
@@ -503,21 +509,19 @@ void import_help(FILE *f)
             "exit: 0 every row imported; 2 some rows refused; 1 wrong arguments; 3 node not reachable.\n");
 }
 
-int import_main(int argc, char **argv, const import_env_t *env)
+/* The command line into im; on a usage error says why and returns the exit code. *help is
+ * set when --help was asked for (and shown). */
+static accord_exit_t read_options(import_t *im, int argc, char **argv, bool *help)
 {
-    static import_t im;
-    memset(&im, 0, sizeof im);
-    im.env = env;
-    im.mode = "create";
-    const char *kind = NULL, *match = NULL, *delim = NULL;
+    const char *kind = NULL, *match = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { import_help(stdout); return 0; }
-        if (!strcmp(a, "--dry-run")) { im.dry_run = true; continue; }
-        const char **slot = !strcmp(a, "--map") ? &im.map : !strcmp(a, "--map-file") ? &im.map_file
-                          : !strcmp(a, "--mode") ? &im.mode : !strcmp(a, "--match") ? &match
-                          : !strcmp(a, "--errors-out") ? &im.errors_out : !strcmp(a, "--delimiter") ? &delim : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { import_help(stdout); *help = true; return ACCORD_EXIT_OK; }
+        if (!strcmp(a, "--dry-run")) { im->dry_run = true; continue; }
+        const char **slot = !strcmp(a, "--map") ? &im->map : !strcmp(a, "--map-file") ? &im->map_file
+                          : !strcmp(a, "--mode") ? &im->mode : !strcmp(a, "--match") ? &match
+                          : !strcmp(a, "--errors-out") ? &im->errors_out : !strcmp(a, "--delimiter") ? &im->delim_arg : NULL;
         if (slot) {
             if (!v) { fprintf(stderr, "accord import: %s needs a value\n", a); return ACCORD_EXIT_USAGE; }
             *slot = v;
@@ -527,112 +531,152 @@ int import_main(int argc, char **argv, const import_env_t *env)
             return ACCORD_EXIT_USAGE;
         } else if (!kind) {
             kind = a;
-        } else if (!im.path) {
-            im.path = a;
+        } else if (!im->path) {
+            im->path = a;
         } else {
             fprintf(stderr, "accord import: one file at a time\n");
             return ACCORD_EXIT_USAGE;
         }
     }
-    if (!kind || strcmp(kind, "customers") || !im.path) {
+    if (!kind || strcmp(kind, "customers") || !im->path) {
         import_help(stderr);
         return ACCORD_EXIT_USAGE;
     }
-    if (strcmp(im.mode, "create") && strcmp(im.mode, "update") && strcmp(im.mode, "upsert")) {
+    if (strcmp(im->mode, "create") && strcmp(im->mode, "update") && strcmp(im->mode, "upsert")) {
         fprintf(stderr, "accord import: --mode is create, update or upsert\n");
         return ACCORD_EXIT_USAGE;
     }
-    static char match_copy[128];
     if (match) {
-        snprintf(match_copy, sizeof match_copy, "%s", match);
+        snprintf(im->match_copy, sizeof im->match_copy, "%s", match);
         char *save = NULL;
-        for (char *tok = strtok_r(match_copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        for (char *tok = strtok_r(im->match_copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             if ((strcmp(tok, "phone") && strcmp(tok, "email") && strcmp(tok, "national_id") && strcmp(tok, "name")) ||
-                im.n_match == 4) {
+                im->n_match == 4) {
                 fprintf(stderr, "accord import: --match takes phone, email, national_id and name\n");
                 return ACCORD_EXIT_USAGE;
             }
-            im.match[im.n_match++] = tok;
+            im->match[im->n_match++] = tok;
         }
     }
-    if (strcmp(im.mode, "create") && !im.n_match) {
-        fprintf(stderr, "accord import: --mode %s needs --match (phone, email or national_id)\n", im.mode);
+    if (strcmp(im->mode, "create") && !im->n_match) {
+        fprintf(stderr, "accord import: --mode %s needs --match (phone, email or national_id)\n", im->mode);
         return ACCORD_EXIT_USAGE;
     }
-    FILE *f = fopen(im.path, "rb");
+    return ACCORD_EXIT_OK;
+}
+
+/* The CSV file from its first n bytes, already in im->buf (skip: a BOM's length), to its
+ * end: every record through on_cell/on_record. A parse error is a bad row that ends the
+ * read. Stops early when im->fatal is set. */
+static void read_csv(import_t *im, FILE *f, size_t n, size_t skip)
+{
+    struct csv_parser p;
+    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
+    const char *delim = im->delim_arg;
+    im->delim = delim ? (!strcmp(delim, "tab") ? '\t' : delim[0]) : sniff_delimiter(im->buf + skip, n - skip);
+    csv_set_delim(&p, (unsigned char)im->delim);
+    int parse_error = 0;
+    for (bool first = true; n > 0 && !im->fatal; first = false, n = fread(im->buf, 1, sizeof im->buf, f)) {
+        size_t off = first ? skip : 0;
+        im->consumed += (long)n;
+        if (csv_parse(&p, im->buf + off, n - off, on_cell, on_record, im) != n - off) {
+            parse_error = csv_error(&p);
+            break;
+        }
+    }
+    if (!parse_error && !im->fatal && csv_fini(&p, on_cell, on_record, im)) parse_error = csv_error(&p);
+    csv_free(&p);
+    if (parse_error)
+        add_bad(im, im->record + 1, "-", "%s (a quote is not closed, or stray text follows a closing quote): "
+                "the rest of the file was not read", csv_strerror(parse_error));
+}
+
+/* Opens im->path and reads it as a vCard or a CSV file, whichever its first bytes say.
+ * Returns an exit code when the file cannot be read at all (nothing was checked), else 0
+ * with the outcome in im (fatal, bad rows, counts). */
+static accord_exit_t read_file(import_t *im)
+{
+    FILE *f = fopen(im->path, "rb");
     struct stat st;
     if (!f || fstat(fileno(f), &st)) {
-        fprintf(stderr, "accord import: cannot open %s: %s\n", im.path, strerror(errno));
+        fprintf(stderr, "accord import: cannot open %s: %s\n", im->path, strerror(errno));
         if (f) fclose(f);
         return ACCORD_EXIT_USAGE;
     }
     if (st.st_size > MAX_FILE) {
-        fprintf(stderr, "accord import: %s is larger than 1 GiB: split it\n", im.path);
+        fprintf(stderr, "accord import: %s is larger than 1 GiB: split it\n", im->path);
         fclose(f);
         return ACCORD_EXIT_USAGE;
     }
-    im.file_size = (long)st.st_size;
-    im.tty = isatty(2) && !env->json;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf, f);
+    im->file_size = (long)st.st_size;
+    im->tty = isatty(2) && !im->env->json;
+    char *buf = im->buf;
+    size_t n = fread(buf, 1, sizeof im->buf, f);
     size_t skip = n >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb && (unsigned char)buf[2] == 0xbf ? 3 : 0;
     size_t lead = skip + strspn(buf + skip, " \t\r\n");
     if (n - lead >= 11 && !strncasecmp(buf + lead, "BEGIN:VCARD", 11)) { /* a .vcf file */
         rewind(f);
         if (skip) fseek(f, 3, SEEK_SET);
-        im.fatal = read_vcards(&im, f);
-        fclose(f);
-        goto finish;
+        im->fatal = read_vcards(im, f);
+    } else {
+        read_csv(im, f, n, skip);
     }
-    struct csv_parser p;
-    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
-    im.delim = delim ? (!strcmp(delim, "tab") ? '\t' : delim[0]) : sniff_delimiter(buf + skip, n - skip);
-    csv_set_delim(&p, (unsigned char)im.delim);
-    int parse_error = 0;
-    for (bool first = true; n > 0 && !im.fatal; first = false, n = fread(buf, 1, sizeof buf, f)) {
-        size_t off = first ? skip : 0;
-        im.consumed += (long)n;
-        if (csv_parse(&p, buf + off, n - off, on_cell, on_record, &im) != n - off) {
-            parse_error = csv_error(&p);
-            break;
-        }
-    }
-    if (!parse_error && !im.fatal && csv_fini(&p, on_cell, on_record, &im)) parse_error = csv_error(&p);
-    csv_free(&p);
     fclose(f);
-    if (parse_error)
-        add_bad(&im, im.record + 1, "-", "%s (a quote is not closed, or stray text follows a closing quote): "
-                "the rest of the file was not read", csv_strerror(parse_error));
-finish:
-    for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im.cells[c]);
-    if (!im.fatal) im.fatal = send_batch(&im);
-    if (!im.fatal) record_run(&im);
-    if (im.tty && im.record >= 2000) fprintf(stderr, "\n");
-    if (im.client) accord_client_destroy(&im.client);
-    for (unsigned c = 0; c < im.n_headers; c++) free(im.headers[c]);
-    write_errors(&im);
-    if (env->json) {
+    return ACCORD_EXIT_OK;
+}
+
+/* What the run did: JSON on standard output with --json, else the first bad rows on
+ * standard error and a line of counts on standard output. */
+static void print_summary(const import_t *im)
+{
+    if (im->env->json) {
         printf("{\"file\":");
-        output_json_string(stdout, im.path);
-        printf(",\"dry_run\":%s,\"rows\":%lu,\"created\":%lu,\"updated\":%lu,\"bad\":[", im.dry_run ? "true" : "false",
-               im.rows_read, im.created, im.updated);
-        for (unsigned i = 0; i < im.n_bad; i++) {
-            printf("%s{\"row\":%u,\"column\":", i ? "," : "", im.bad[i].row);
-            output_json_string(stdout, im.bad[i].column);
+        output_json_string(stdout, im->path);
+        printf(",\"dry_run\":%s,\"rows\":%lu,\"created\":%lu,\"updated\":%lu,\"bad\":[", im->dry_run ? "true" : "false",
+               im->rows_read, im->created, im->updated);
+        for (unsigned i = 0; i < im->n_bad; i++) {
+            printf("%s{\"row\":%u,\"column\":", i ? "," : "", im->bad[i].row);
+            output_json_string(stdout, im->bad[i].column);
             printf(",\"reason\":");
-            output_json_string(stdout, im.bad[i].reason);
+            output_json_string(stdout, im->bad[i].reason);
             printf("}");
         }
         printf("]}\n");
-    } else {
-        for (unsigned i = 0; i < im.n_bad && i < 20; i++)
-            fprintf(stderr, "%s %u, %s: %s\n", im.vcard ? "card" : "row", im.bad[i].row, im.bad[i].column, im.bad[i].reason);
-        if (im.n_bad > 20) fprintf(stderr, "... and %u more bad rows%s\n", im.n_bad - 20, im.errors_out ? "" : " (--errors-out FILE lists all)");
-        const char *what = im.vcard ? "cards" : "rows";
-        if (im.dry_run) printf("%s: %lu %s checked, %u bad; nothing was changed (--dry-run)\n", im.path, im.rows_read, what, im.n_bad);
-        else printf("%s: %lu %s: %lu created, %lu updated, %u bad\n", im.path, im.rows_read, what, im.created, im.updated, im.n_bad);
+        return;
     }
-    int rc = im.fatal ? im.fatal : im.n_bad ? ACCORD_EXIT_REFUSED : 0;
-    free(im.bad);
-    return rc;
+    for (unsigned i = 0; i < im->n_bad && i < 20; i++)
+        fprintf(stderr, "%s %u, %s: %s\n", im->vcard ? "card" : "row", im->bad[i].row, im->bad[i].column, im->bad[i].reason);
+    if (im->n_bad > 20) fprintf(stderr, "... and %u more bad rows%s\n", im->n_bad - 20, im->errors_out ? "" : " (--errors-out FILE lists all)");
+    const char *what = im->vcard ? "cards" : "rows";
+    if (im->dry_run) printf("%s: %lu %s checked, %u bad; nothing was changed (--dry-run)\n", im->path, im->rows_read, what, im->n_bad);
+    else printf("%s: %lu %s: %lu created, %lu updated, %u bad\n", im->path, im->rows_read, what, im->created, im->updated, im->n_bad);
+}
+
+/* After the read: the last batch, the record of the run, the bad rows file and the
+ * summary; frees what the read held. Returns the exit code of the run. */
+static accord_exit_t finish_run(import_t *im)
+{
+    for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im->cells[c]);
+    if (!im->fatal) im->fatal = send_batch(im);
+    if (!im->fatal) record_run(im);
+    if (im->tty && im->record >= 2000) fprintf(stderr, "\n");
+    if (im->client) accord_client_destroy(&im->client);
+    for (unsigned c = 0; c < im->n_headers; c++) free(im->headers[c]);
+    write_errors(im);
+    print_summary(im);
+    return im->fatal ? im->fatal : im->n_bad ? ACCORD_EXIT_REFUSED : ACCORD_EXIT_OK;
+}
+
+int import_main(int argc, char **argv, const import_env_t *env)
+{
+    import_t *im = calloc(1, sizeof *im);
+    if (!im) abort();
+    im->env = env;
+    im->mode = "create";
+    bool help = false;
+    accord_exit_t rc = read_options(im, argc, argv, &help);
+    if (!rc && !help && (rc = read_file(im)) == ACCORD_EXIT_OK) rc = finish_run(im);
+    free(im->bad);
+    free(im);
+    return (int)rc;
 }
