@@ -25,6 +25,7 @@
 #define MAX_BAD 100000
 #define MAX_BATCH_ROWS 4096       /* the node's limit per request */
 #define ITEM_BYTES 8000           /* of one list item (the API takes 8 KiB strings) */
+#define READ_BYTES (1u << 16)     /* of the file per fread */
 
 typedef struct {
     unsigned row;
@@ -71,7 +72,8 @@ typedef struct {
     bool tty, vcard;
     /* scratch */
     char row_text[8192];         /* take_row: the row being packed */
-    char buf[1 << 16];           /* the file, one read at a time */
+    char buf[READ_BYTES + 1];    /* the file, one read at a time; zeroed and one byte
+                                  * longer than a read, so the first read ends in a 0 */
 } import_t;
 
 static void add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -576,7 +578,7 @@ static void read_csv(import_t *im, FILE *f, size_t n, size_t skip)
     im->delim = delim ? (!strcmp(delim, "tab") ? '\t' : delim[0]) : sniff_delimiter(im->buf + skip, n - skip);
     csv_set_delim(&p, (unsigned char)im->delim);
     int parse_error = 0;
-    for (bool first = true; n > 0 && !im->fatal; first = false, n = fread(im->buf, 1, sizeof im->buf, f)) {
+    for (bool first = true; n > 0 && !im->fatal; first = false, n = fread(im->buf, 1, READ_BYTES, f)) {
         size_t off = first ? skip : 0;
         im->consumed += (long)n;
         if (csv_parse(&p, im->buf + off, n - off, on_cell, on_record, im) != n - off) {
@@ -611,9 +613,9 @@ static accord_exit_t read_file(import_t *im)
     im->file_size = (long)st.st_size;
     im->tty = isatty(2) && !im->env->json;
     char *buf = im->buf;
-    size_t n = fread(buf, 1, sizeof im->buf, f);
+    size_t n = fread(buf, 1, READ_BYTES, f);
     size_t skip = n >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb && (unsigned char)buf[2] == 0xbf ? 3 : 0;
-    size_t lead = skip + strspn(buf + skip, " \t\r\n");
+    size_t lead = skip + strspn(buf + skip, " \t\r\n"); /* buf[n] is 0: stops within the read */
     if (n - lead >= 11 && !strncasecmp(buf + lead, "BEGIN:VCARD", 11)) { /* a .vcf file */
         rewind(f);
         if (skip) fseek(f, 3, SEEK_SET);
