@@ -117,6 +117,13 @@ static int apply_resolve(store_txn_t *t, const record_t *rec, const record_op_t 
     return store_put(t, TBL_RESOLVED, key, sizeof key, version, VERSION_LEN);
 }
 
+/* The terms of the entity before a record, kept in the store's writer scratch: too large
+ * for the stack in the hot path, and merge keeps no state of its own. */
+typedef struct {
+    kpi_terms_t kpi_before;
+    index_terms_t before;
+} merge_scratch_t;
+
 int merge_apply(store_txn_t *t, const record_t *rec)
 {
     int rc;
@@ -131,16 +138,17 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     bool is_new = kind == ACCORD_ENOTFOUND, touches_kpi = is_new; /* a new entity counts */
     for (uint32_t i = 0; i < rec->n_ops && !touches_kpi; i++)
         touches_kpi = kpi_field_counted(rec->kind, rec->ops[i].field);
-    kpi_terms_t kpi_before; /* on the writer's stack: merge keeps no state between records */
-    kpi_before.n = 0, kpi_before.has_link = false;
-    if (touches_kpi && !is_new && (rc = kpi_terms(t, rec->entity, rec->kind, &kpi_before))) return rc;
+    merge_scratch_t *scratch = store_writer_scratch(t, sizeof *scratch);
+    kpi_terms_t *kpi_before = &scratch->kpi_before;
+    kpi_before->n = 0, kpi_before->has_link = false;
+    if (touches_kpi && !is_new && (rc = kpi_terms(t, rec->entity, rec->kind, kpi_before))) return rc;
     if ((rc = check_kind(t, rec, kind))) return rc;
 
     bool touches_index = false;
     for (uint32_t i = 0; i < rec->n_ops && !touches_index; i++)
         touches_index = index_field_indexed(rec->kind, rec->ops[i].field);
-    index_terms_t before; /* 33 KiB on the writer's stack, not a static */
-    if (touches_index && (rc = index_terms(t, rec->entity, rec->kind, &before))) return rc;
+    index_terms_t *before = &scratch->before;
+    if (touches_index && (rc = index_terms(t, rec->entity, rec->kind, before))) return rc;
 
     uint8_t version[VERSION_LEN];
     version_make(version, rec->hlc, rec->origin);
@@ -155,8 +163,8 @@ int merge_apply(store_txn_t *t, const record_t *rec)
         }
         if (rc) return rc;
     }
-    if (touches_index && (rc = index_update(t, rec->entity, rec->kind, &before))) return rc;
-    if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, &kpi_before))) return rc;
+    if (touches_index && (rc = index_update(t, rec->entity, rec->kind, before))) return rc;
+    if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, kpi_before))) return rc;
 
     uint8_t hkey[ID_LEN + ID_LEN + 8];
     memcpy(hkey, rec->entity, ID_LEN);

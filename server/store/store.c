@@ -45,6 +45,8 @@ struct store {
     char *dir;
     void *zone;                  /* the report time zone (state/kpi.h), owned: */
     void (*zone_free)(void *zone);
+    void *scratch;               /* store_writer_scratch's buffer, owned */
+    size_t scratch_len;
 };
 
 struct store_txn {
@@ -120,6 +122,7 @@ void store_close(store_t **pst)
     if (!st) return;
     mdb_env_close(st->env);
     if (st->zone && st->zone_free) st->zone_free(st->zone);
+    free(st->scratch);
     free(st->dir);
     free(st);
     *pst = NULL;
@@ -364,4 +367,15 @@ void store_set_zone(store_t *st, void *zone, void (*free_fn)(void *zone))
 void *store_zone(const store_t *st)
 {
     return st->zone;
+}
+
+void *store_writer_scratch(store_txn_t *t, size_t size)
+{
+    store_t *st = t->st;
+    if (size > st->scratch_len) {
+        free(st->scratch);
+        if (!(st->scratch = malloc(size))) abort();
+        st->scratch_len = size;
+    }
+    return st->scratch;
 }
