@@ -48,22 +48,3 @@ int datadir_lock(const char *dir, int *fd)
     *fd = lock_fd;
     return 0;
 }
-
-bool datadir_node_running(const char *dir)
-{
-    int fd, rc = datadir_lock(dir, &fd);
-    if (rc == ACCORD_EBUSY) return true;
-    if (rc) {
-        /* no lock file can be made: nothing ran here, unless the directory is read-only
-         * to us and a node holds it */
-        char path[4200];
-        if (datadir_path(dir, DATADIR_LOCK, path, sizeof path)) return false;
-        int ro = open(path, O_RDONLY | O_CLOEXEC);
-        if (ro < 0) return false;
-        bool held = flock(ro, LOCK_EX | LOCK_NB) != 0;
-        close(ro);
-        return held;
-    }
-    close(fd);
-    return false;
-}

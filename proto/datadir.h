@@ -29,11 +29,8 @@ const char *datadir_file_name(datadir_file_t f);
 int datadir_path(const char *dir, datadir_file_t f, char *out, size_t cap);
 
 /* Takes the data directory's lock for a node or an offline tool: 0 and *fd (keep it open
- * while you write; close it to release), ACCORD_EBUSY if a node holds it, ACCORD_EIO if the
+ * while you write; close it to release), ACCORD_EBUSY if a node runs there (it holds it), ACCORD_EIO if the
  * lock file cannot be opened (no such directory). */
 int datadir_lock(const char *dir, int *fd);
-
-/* True while a node runs on dir (another process holds its lock). */
-bool datadir_node_running(const char *dir);
 
 #endif

@@ -80,7 +80,11 @@ bool ctl_tell_node_reload(const char *dir)
     return told;
 }
 
-bool ctl_node_running(const char *dir)
+int ctl_lock_stopped_node(const char *dir, const char *what_for, int *lock_fd)
 {
-    return datadir_node_running(dir); /* the node's own lock: the one check (proto/datadir.h) */
+    int rc = datadir_lock(dir, lock_fd); /* the node's own lock: the one check */
+    if (rc == 0) return ACCORD_EXIT_OK;
+    fprintf(stderr, "accordctl: the node on %s %s: stop it %s\n", dir,
+            rc == ACCORD_EBUSY ? "is running" : "cannot be locked (does the directory exist?)", what_for);
+    return rc == ACCORD_EBUSY ? ACCORD_EXIT_OTHER : ACCORD_EXIT_UNREACHABLE;
 }

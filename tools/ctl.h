@@ -60,8 +60,10 @@ int ctl_open_node(const char *dir, store_t **st, identity_t **id);
 int ctl_open_node_writable(const char *dir, store_t **st, identity_t **id);
 /* Asks a running node to read its feed heads again; false if none answers. */
 bool ctl_tell_node_reload(const char *dir);
-/* True if the node in dir runs (its pid file names a live process). */
-bool ctl_node_running(const char *dir);
+/* For a verb that needs the node stopped: takes the data directory's lock (proto/datadir.h)
+ * and holds it in *lock_fd until the caller closes it, so no node can start meanwhile.
+ * 0; or, after saying "the node on DIR is running: stop it <what_for>", an exit code. */
+int ctl_lock_stopped_node(const char *dir, const char *what_for, int *lock_fd);
 
 /* ctl_node.c: a node's identity */
 int ctl_node_init(const ctl_args_t *a);

@@ -54,18 +54,6 @@ static void print_check(const char *name, int rc, const check_report_t *rep, boo
     if (!rep->feeds_bad && !rep->missing && !rep->extra && !rep->differ) printf("check failed: %s\n", accord_strerror(rc));
 }
 
-/* Takes the node's lock, which a running node holds: the fd, or -1 after saying why. */
-static int lock_node(const char *dir)
-{
-    int lock_fd;
-    int rc = datadir_lock(dir, &lock_fd);
-    if (rc) {
-        fprintf(stderr, "accordctl: the node on %s %s: stop it before --repair\n", dir,
-                rc == ACCORD_EBUSY ? "is running" : "cannot be locked (does the directory exist?)");
-        return -1;
-    }
-    return lock_fd;
-}
 
 /* Derives the state again in a scratch store under /tmp and compares. */
 static int check_in_scratch(store_t *st, const identity_t *id, check_report_t *rep)
@@ -95,7 +83,8 @@ int ctl_check(const ctl_args_t *a)
     }
     int lock_fd = -1;
     /* the node keeps its feed head in memory: it must not run meanwhile */
-    if (repair && (lock_fd = lock_node(dir)) < 0) return ACCORD_EXIT_UNREACHABLE;
+    /* the node keeps its feed head in memory: it must not run meanwhile */
+    if (repair && ctl_lock_stopped_node(dir, "before --repair", &lock_fd)) return ACCORD_EXIT_UNREACHABLE;
     store_t *st = NULL;
     identity_t *id = NULL;
     char err[512];

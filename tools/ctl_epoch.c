@@ -12,24 +12,26 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int ctl_epoch_new(const ctl_args_t *a)
 {
     const char *dir = a->dir;
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = ctl_open_node_writable(dir, &st, &id);
+    int lock_fd, rc = ctl_lock_stopped_node(dir, "first", &lock_fd); /* held until the key is switched */
     if (rc) return rc;
+    if ((rc = ctl_open_node_writable(dir, &st, &id))) {
+        close(lock_fd);
+        return rc;
+    }
     int exit_code = ACCORD_EXIT_OK;
     char err[512] = "";
     uint8_t new_pk[CRYPTO_PK_LEN], old_origin[CRYPTO_ORIGIN_LEN];
     memcpy(old_origin, id->origin, sizeof old_origin);
     bool restored = rejoin_pending(st);
     store_txn_t *t = NULL;
-    if (ctl_node_running(dir)) {
-        fprintf(stderr, "accordctl: the node in %s is running: stop it first\n", dir);
-        exit_code = ACCORD_EXIT_OTHER;
-    } else if (!restored && !ctl_flag(a, "force")) {
+    if (!restored && !ctl_flag(a, "force")) {
         fprintf(stderr, "accordctl: this node is not waiting to rejoin; a new epoch gives it a new key that the org "
                         "must enroll again. Add --force if that is what you want\n");
         exit_code = ACCORD_EXIT_USAGE;
@@ -63,5 +65,6 @@ int ctl_epoch_new(const ctl_args_t *a)
     }
     identity_destroy(&id);
     store_close(&st);
+    close(lock_fd);
     return exit_code;
 }

@@ -50,14 +50,14 @@ int ctl_snapshot_install(const ctl_args_t *a)
         fprintf(stderr, "usage: accordctl snapshot install --data DIR [--replace] FILE\n");
         return ACCORD_EXIT_USAGE;
     }
-    if (replace && ctl_node_running(dir)) {
-        fprintf(stderr, "accordctl: the node in %s is running: stop it before replacing its data\n", dir);
-        return ACCORD_EXIT_OTHER;
-    }
+    int lock_fd = -1, rc;
+    if (replace && (rc = ctl_lock_stopped_node(dir, "before replacing its data", &lock_fd))) return rc;
     store_t *st = NULL;
     identity_t *id = NULL;
-    int rc = ctl_open_node_writable(dir, &st, &id);
-    if (rc) return rc;
+    if ((rc = ctl_open_node_writable(dir, &st, &id))) {
+        if (lock_fd >= 0) close(lock_fd);
+        return rc;
+    }
     snapshot_info_t info;
     rc = replace ? snapshot_install_replacing(st, path, &info) : snapshot_install(st, path, NULL, &info, NULL, NULL);
     int exit_code = ACCORD_EXIT_OK;
@@ -84,6 +84,7 @@ int ctl_snapshot_install(const ctl_args_t *a)
     snapshot_info_free(&info);
     identity_destroy(&id);
     store_close(&st);
+    if (lock_fd >= 0) close(lock_fd);
     return exit_code;
 }
 

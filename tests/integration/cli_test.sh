@@ -111,6 +111,8 @@ check "40 concurrent clients" bash -c "'$ACCORD' --json customer search parallel
 # ops tools beside a running node
 check "check: a live node's state is what its feed gives" bash -c "'$CTL' --json check --data '$ACCORD_DATA' | jq -e '.ok and .records > 40 and .missing == 0' >/dev/null"
 expect_fail 3 "stop it before --repair" "check --repair refuses while the node runs" -- "$CTL" check --data "$ACCORD_DATA" --repair
+expect_fail 4 "is running: stop it first" "epoch new refuses while the node runs (it holds the directory's lock)" -- "$CTL" epoch new --data "$ACCORD_DATA" --force
+expect_fail 4 "is running: stop it before replacing its data" "snapshot install --replace refuses while the node runs" -- "$CTL" snapshot install --data "$ACCORD_DATA" --replace /nonexistent.acs
 check "backup of a running node" "$CTL" backup --data "$ACCORD_DATA" "$W/backup"
 check "the backup holds a sound feed" bash -c "'$CTL' --json feed verify --data '$W/backup' | jq -e '.ok and .records > 40' >/dev/null"
 expect_fail 1 "give a new directory" "backup refuses an existing directory" -- "$CTL" backup --data "$ACCORD_DATA" "$W/backup"
