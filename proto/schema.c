@@ -165,6 +165,23 @@ bool schema_utf8_valid(const char *s, size_t len)
     return true;
 }
 
+bool schema_text_multiline(const field_def_t *f)
+{
+    return f->type == FT_TEXT && f->max_len >= 500;
+}
+
+bool schema_text_has_control(const char *s, size_t len, bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < 0x20 && !(multiline && (p[i] == '\n' || p[i] == '\t'))) return true;
+        if (p[i] == 0x7f) return true;
+        /* C1 controls, U+0080..U+009F (0x9b is a terminal's CSI): UTF-8 C2 80..C2 9F */
+        if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) return true;
+    }
+    return false;
+}
+
 /* Maps the digits of Persian (U+06F0..) and Arabic-Indic (U+0660..) scripts to ASCII:
  * staff in Iran and the Gulf type phone numbers with them. Returns bytes consumed, 0 if
  * the character at p is not such a digit. */
@@ -415,12 +432,8 @@ int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out
             snprintf(err, err_cap, "%s: too long (%zu bytes; at most %u)", f->name, len, f->max_len);
             return ACCORD_EINVAL;
         }
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = (unsigned char)in[i];
-            if (c < 0x20 && !(f->max_len >= 500 && (c == '\n' || c == '\t')))
-                return bad(err, err_cap, f, "?", "contains a control character");
-            if (c == 0x7f) return bad(err, err_cap, f, "?", "contains a control character");
-        }
+        if (schema_text_has_control(in, len, schema_text_multiline(f)))
+            return bad(err, err_cap, f, "?", "contains a control character");
         memcpy(out, in, len);
         out[len] = '\0';
         return 0;

@@ -412,7 +412,8 @@ static int import_here(const char *dir, const char *path, const char *abs, bool 
     bool tty = isatty(2);
     bundle_in_hooks_t hooks = {on_progress, on_refused, &tty};
     bundle_in_report_t c;
-    int rc = bundle_in_file(st, id, abs, HLC_PACK(wall_ms() + BUNDLE_IN_MAX_SKEW_MS, 0xffff), &hooks, &c);
+    apply_clock_t clock = {wall_ms(), BUNDLE_IN_MAX_SKEW_MS};
+    int rc = bundle_in_file(st, id, abs, &clock, &hooks, &c);
     if (tty && c.done_batches >= 64) fprintf(stderr, "\n");
     identity_destroy(&id);
     store_close(&st);

@@ -8,6 +8,7 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/schema.h"
+#include "proto/validate.h"
 #include "ops/dedupe.h"
 #include "state/entity.h"
 
@@ -172,8 +173,9 @@ int api_write_author(const request_t *req, api_write_ctx_t *w, char *msg, size_t
 {
     const req_arg_t *u = request_arg(req, "user");
     if (!u) { w->rec.author = "unknown"; w->rec.author_len = 7; return 0; }
-    if (u->type != MP_STR || u->s.len == 0 || u->s.len > RECORD_AUTHOR_MAX || !schema_utf8_valid(u->s.s, u->s.len))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "user: must be 1-%d bytes of text", RECORD_AUTHOR_MAX);
+    if (u->type != MP_STR || !validate_author(u->s.s, u->s.len))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "user: must be 1-%d bytes of text without control characters",
+                           RECORD_AUTHOR_MAX);
     w->rec.author = u->s.s;
     w->rec.author_len = u->s.len;
     return 0;

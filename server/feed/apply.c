@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "feed/apply.h"
 #include "proto/accord_err.h"
-#include "state/merge.h"
 #include "proto/hlc.h"
+#include "proto/validate.h"
+#include "state/merge.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,15 +46,48 @@ static void feed_key(uint8_t key[ID_LEN + 8], const uint8_t *origin, uint64_t se
     be64_put(key + ID_LEN, seq);
 }
 
+void apply_format_duration(uint64_t ms, char *out, size_t cap)
+{
+    uint64_t s = ms / 1000;
+    if (s >= 86400) snprintf(out, cap, "%llu d %llu h", (unsigned long long)(s / 86400), (unsigned long long)(s % 86400 / 3600));
+    else if (s >= 3600) snprintf(out, cap, "%llu h %llu min", (unsigned long long)(s / 3600), (unsigned long long)(s % 3600 / 60));
+    else if (s >= 60) snprintf(out, cap, "%llu min %llu s", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+    else snprintf(out, cap, "%.1f s", (double)ms / 1000.0);
+}
+
+/* 3. each record's content, once the signature says the batch is the origin's own */
+static int check_content(const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res)
+{
+    record_t rec;
+    char why[160];
+    uint64_t limit_ms = clock ? clock->now_ms + clock->max_ahead_ms : 0;
+    for (unsigned i = 0; i < b->n; i++) {
+        if (record_decode(b->recs[i], b->lens[i], &rec)) return ACCORD_EPROTO; /* decoded in step 1 */
+        if (validate_record(&rec, why, sizeof why))
+            return refuse(res, ACCORD_EPROTO, rec.seq, "record %llu is not one a node could write: %s",
+                          (unsigned long long)rec.seq, why);
+        if (clock && HLC_MS(rec.hlc) > limit_ms) {
+            char ahead[40];
+            apply_format_duration(HLC_MS(rec.hlc) - clock->now_ms, ahead, sizeof ahead);
+            return refuse(res, ACCORD_EFUTURE, rec.seq,
+                          "record %llu is stamped %s ahead of this node's clock (at most %llu s is accepted): "
+                          "check the origin's clock (NTP)",
+                          (unsigned long long)rec.seq, ahead, (unsigned long long)(clock->max_ahead_ms / 1000));
+        }
+        if (rec.hlc > res->max_hlc) res->max_hlc = rec.hlc;
+    }
+    return 0;
+}
+
 int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
-                const apply_batch_t *b, uint64_t hlc_limit, apply_result_t *res)
+                const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     if (b->n == 0) return refuse(res, ACCORD_EPROTO, 0, "the batch holds no records");
     if (b->n > APPLY_MAX_RECORDS)
         return refuse(res, ACCORD_ETOOBIG, 0, "the batch holds %u records; at most %d", b->n, APPLY_MAX_RECORDS);
 
-    /* 1. every record on its own, and the links between them */
+    /* 1. every record decodes, and the links between them */
     uint8_t (*hash)[32] = malloc((size_t)b->n * 32);
     if (!hash) abort();
     record_t rec; /* 4 KiB on the writer's stack, not a static */
@@ -78,21 +112,17 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
             rc = refuse(res, ACCORD_ECHAIN, rec.seq, "record %llu does not link to the record before it",
                         (unsigned long long)rec.seq);
         crypto_record_hash(b->recs[i], b->lens[i], hash[i]);
-        if (!rc && hlc_limit && rec.hlc > hlc_limit)
-            rc = refuse(res, ACCORD_EFUTURE, rec.seq,
-                        "record %llu is stamped %.1f s ahead of this node's clock: check the origin's clock (NTP); "
-                        "the batch applies once the clocks agree", (unsigned long long)rec.seq,
-                        (double)(HLC_MS(rec.hlc) - HLC_MS(hlc_limit)) / 1000.0);
-        if (rec.hlc > res->max_hlc) res->max_hlc = rec.hlc;
     }
     uint64_t last = first + b->n - 1;
+    if (!rc) res->first_seq = first, res->last_seq = last;
 
     /* 2. one signature covers the whole batch through the chain */
     if (!rc && crypto_head_verify(pk, origin, last, hash[b->n - 1], b->sig))
         rc = refuse(res, ACCORD_ESIG, last, "the signature over record %llu does not verify with the origin's key",
                     (unsigned long long)last);
+    if (!rc) rc = check_content(b, clock, res);
 
-    /* 3. against what this node holds */
+    /* 4. against what this node holds */
     uint64_t head_seq;
     uint8_t head_hash[32];
     if (!rc) rc = apply_head(t, origin, &head_seq, head_hash);
@@ -134,17 +164,23 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
         rc = refuse(res, ACCORD_EFORK, first, "record %llu does not follow this node's record %llu: the feed forked",
                     (unsigned long long)first, (unsigned long long)head_seq);
 
-    /* 4. write: new records, then the head they reach */
+    /* 5. write: new records, then the head they reach */
     for (uint64_t s = head_seq + 1; !rc && s <= last; s++) {
         unsigned i = (unsigned)(s - first);
         uint8_t key[ID_LEN + 8];
         feed_key(key, origin, s);
         if (record_decode(b->recs[i], b->lens[i], &rec) || (rc = merge_apply(t, &rec))) {
             if (!rc || rc == ACCORD_EPROTO)
-                rc = refuse(res, ACCORD_EPROTO, s, "record %llu breaks the schema", (unsigned long long)s);
+                rc = refuse(res, ACCORD_EPROTO, s, "record %llu names a record stored with another kind",
+                            (unsigned long long)s);
+            else
+                refuse(res, rc, s, "cannot store record %llu: %s", (unsigned long long)s, accord_strerror(rc));
             break;
         }
-        if ((rc = store_put(t, TBL_FEED, key, sizeof key, b->recs[i], b->lens[i]))) break;
+        if ((rc = store_put(t, TBL_FEED, key, sizeof key, b->recs[i], b->lens[i]))) {
+            refuse(res, rc, s, "cannot store record %llu: %s", (unsigned long long)s, accord_strerror(rc));
+            break;
+        }
         res->applied++;
     }
     if (!rc && last > head_seq) {
@@ -155,8 +191,12 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
         feed_key(key, origin, last);
         if (!(rc = store_put(t, TBL_HEADS, origin, ID_LEN, val, sizeof val)))
             rc = store_put(t, TBL_CHECKPTS, key, sizeof key, b->sig, CRYPTO_SIG_LEN);
+        if (rc) refuse(res, rc, last, "cannot store the head of the feed at record %llu: %s", (unsigned long long)last,
+                       accord_strerror(rc));
     }
     res->head_seq = rc ? 0 : (last > head_seq ? last : head_seq);
+    if (rc && !res->why[0]) /* a store error: its reason, not an empty refusal */
+        snprintf(res->why, sizeof res->why, "the store failed: %s", accord_strerror(rc));
     free(hash);
     return rc;
 }

@@ -7,7 +7,10 @@
  * Checks, all before anything is written, in this order:
  *   every record decodes canonically, names the origin, and seqs are contiguous (EPROTO);
  *   each record's prev is the hash of the one before it (ECHAIN);
- *   the signature verifies over (origin, last seq, hash of last record) (ESIG);
+ *   the signature verifies over (origin, last seq, hash of last record) (ESIG) — before any
+ *   judgement of the content, so a forged batch is reported as forged, not as anything else;
+ *   each record is one a node could have written (validate.h: kind, author, fields, values)
+ *   (EPROTO), and is not stamped further ahead of this node's clock than allowed (EFUTURE);
  *   against the stored head: records this node holds must be byte-identical (else EFORK),
  *   the first new record must chain to the stored head (else EFORK), and the batch may not
  *   start after seq head+1 (EGAP).
@@ -31,10 +34,18 @@ typedef struct {
     uint8_t sig[CRYPTO_SIG_LEN]; /* the origin's signature over its last record */
 } apply_batch_t;
 
+/* The bound on a remote clock: a record may be stamped at most max_ahead_ms after now_ms. */
+typedef struct {
+    uint64_t now_ms;       /* this node's wall clock */
+    uint64_t max_ahead_ms; /* --max-clock-skew */
+} apply_clock_t;
+
 typedef struct {
     unsigned applied;    /* new records stored and merged */
     unsigned held;       /* records this node already had, identical */
     uint64_t head_seq;   /* the origin's head after the batch */
+    uint64_t first_seq;  /* the batch's first and last seq (0 if it did not decode) */
+    uint64_t last_seq;
     uint64_t bad_seq;    /* on refusal, the seq at fault (0 if none in particular) */
     uint64_t max_hlc;    /* the newest HLC among the records applied */
     char why[200];       /* on refusal, a sentence for the operator */
@@ -44,14 +55,18 @@ typedef struct {
 int apply_head(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t *seq, uint8_t hash[32]);
 
 /* Checks b, a batch of origin's feed signed with pk, and applies its new records in t.
- * hlc_limit (0: none) bounds a remote clock: a new record stamped later than it refuses
- * the batch with ACCORD_EFUTURE, so a node whose clock runs ahead cannot win every later
- * edit; its batch applies once this node's clock has caught up, and the refusal is reported.
+ * clock (NULL: no bound) bounds a remote clock: a record stamped more than max_ahead_ms
+ * after now_ms refuses the batch with ACCORD_EFUTURE, so a node whose clock runs ahead
+ * cannot win every later edit; the refusal says how far ahead the record is.
  * Returns 0, or a refusal (ACCORD_EPROTO, ECHAIN, ESIG, EFORK, EGAP, ETOOBIG, EFUTURE) with res
- * saying why, or a store error. On any error t must be aborted: the checks above come
- * before any write, but a record whose entity is stored with another kind is found only
- * while merging. Not for this node's own feed (its oplog holds that head in memory). */
+ * saying why, or a store error (res->why names it and the record). On any error t must be
+ * aborted: the checks above come before any write, but a record whose entity is stored with
+ * another kind is found only while merging. Not for this node's own feed (its oplog holds
+ * that head in memory). */
 int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
-                const apply_batch_t *b, uint64_t hlc_limit, apply_result_t *res);
+                const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res);
+
+/* "3 h 0 min", "12.5 s": a duration for a message, into out. */
+void apply_format_duration(uint64_t ms, char *out, size_t cap);
 
 #endif

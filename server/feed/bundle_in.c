@@ -75,13 +75,13 @@ static int apply_roster(store_t *st, space_t *sp, const wire_msg_t *m, bundle_in
     return store_txn_commit(&t);
 }
 
-static int apply_one(store_t *st, const identity_t *id, space_t *sp, const wire_msg_t *m, uint64_t hlc_limit,
+static int apply_one(store_t *st, const identity_t *id, space_t *sp, const wire_msg_t *m, const apply_clock_t *clock,
                      const bundle_in_hooks_t *hooks, bundle_in_report_t *rep)
 {
     ingest_policy_t pol = {
         .self = id->origin,
         .own_feed_ok = false,
-        .hlc_limit = hlc_limit,
+        .clock = clock,
         .own_feed_why = "records of this node's own feed: a restored node rejoins from its hub "
                         "('accordctl restore'), not from a bundle",
     };
@@ -121,7 +121,7 @@ static int apply_one(store_t *st, const identity_t *id, space_t *sp, const wire_
     return 0;
 }
 
-int bundle_in_file(store_t *st, const identity_t *id, const char *path, uint64_t hlc_limit,
+int bundle_in_file(store_t *st, const identity_t *id, const char *path, const apply_clock_t *clock,
                    const bundle_in_hooks_t *hooks, bundle_in_report_t *rep)
 {
     memset(rep, 0, sizeof *rep);
@@ -143,7 +143,7 @@ int bundle_in_file(store_t *st, const identity_t *id, const char *path, uint64_t
     while ((rc = bundle_read(r, &msg, &len)) == 1) {
         wire_msg_t m;
         if ((rc = decode_msg(sp, msg, len, &m))) break;
-        rc = m.type == WIRE_ROSTER ? apply_roster(st, sp, &m, rep) : apply_one(st, id, sp, &m, hlc_limit, hooks, rep);
+        rc = m.type == WIRE_ROSTER ? apply_roster(st, sp, &m, rep) : apply_one(st, id, sp, &m, clock, hooks, rep);
         if (rc) break;
         if (m.type == WIRE_BATCH && hooks && hooks->progress) hooks->progress(hooks->ctx, rep);
     }

@@ -13,6 +13,7 @@
 #define ACCORD_BUNDLE_IN_H
 
 #include "auth/identity.h"
+#include "feed/apply.h"
 #include "store/store.h"
 
 /* How far ahead of this clock a bundle's record may be stamped, as --max-clock-skew's
@@ -39,12 +40,12 @@ typedef struct {
     void *ctx;
 } bundle_in_hooks_t;
 
-/* Applies the bundle at path to st as the node id, with hlc_limit as apply_batch's bound.
+/* Applies the bundle at path to st as the node id, with clock as apply_batch's bound (NULL: none).
  * Returns 0 when the file was read whole (rep->refused says whether batches were refused);
  * ACCORD_EIO if it cannot be opened; the bundle's own error (ACCORD_ENOTMINE, ESIG, EPROTO,
  * ETOOBIG) if pass 1 fails, with nothing applied; a store error or ACCORD_EPROTO if pass 2
  * stops part way (what was applied stands). rep->why says it in a sentence. */
-int bundle_in_file(store_t *st, const identity_t *id, const char *path, uint64_t hlc_limit,
+int bundle_in_file(store_t *st, const identity_t *id, const char *path, const apply_clock_t *clock,
                    const bundle_in_hooks_t *hooks, bundle_in_report_t *rep);
 
 #endif

@@ -60,14 +60,16 @@ int ingest_batch(store_t *st, store_txn_t *parent, const ingest_policy_t *pol, c
     }
     roster_entry_t e;
     if ((code = admit(t, pol, origin, &e, why, why_cap))) goto refused;
-    if ((code = apply_batch(t, origin, e.pk, b, pol->hlc_limit, res))) {
-        snprintf(why, why_cap, "%s", res->why);
+    if ((code = apply_batch(t, origin, e.pk, b, pol->clock, res))) {
+        if (res->why[0]) snprintf(why, why_cap, "%s", res->why);
+        else snprintf(why, why_cap, "cannot apply the batch: %s", accord_strerror(code));
         goto refused;
     }
     if (res->applied == 0) {
         code = ACCORD_EREPLAY;
-        snprintf(why, why_cap, "records %llu-%llu were applied before",
-                 (unsigned long long)(res->head_seq - b->n + 1), (unsigned long long)res->head_seq);
+        snprintf(why, why_cap, "records %llu-%llu were sent again: this node holds them already (up to %llu)",
+                 (unsigned long long)res->first_seq, (unsigned long long)res->last_seq,
+                 (unsigned long long)res->head_seq);
         goto refused;
     }
     if ((code = store_txn_commit(&t))) /* into parent: durable when it commits */

@@ -25,7 +25,7 @@ extern const uint8_t INGEST_SOURCE_BUNDLE[ID_LEN];
 typedef struct {
     const uint8_t *self;     /* this node's origin (ID_LEN bytes) */
     bool own_feed_ok;        /* rejoining from its hub: records of its own feed are expected */
-    uint64_t hlc_limit;      /* apply_batch's bound on a remote clock (0: none) */
+    const apply_clock_t *clock; /* apply_batch's bound on a remote clock (NULL: none) */
     const char *own_feed_why; /* the sentence for an unexpected own-feed batch; NULL: the default */
 } ingest_policy_t;
 

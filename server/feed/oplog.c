@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "feed/oplog.h"
+#include "common/log.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
+#include "proto/validate.h"
 #include "state/merge.h"
 
 #include <stdio.h>
@@ -94,6 +96,12 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
     rec->seq = log->head.seq + 1;
     if (rec->hlc == 0) rec->hlc = oplog_now(log);
     memcpy(rec->prev, log->head.hash, 32);
+    /* the same rule a peer's record meets (validate.h): what this node writes, every node accepts */
+    char why[160];
+    if (validate_record(rec, why, sizeof why)) {
+        log_error("refusing to write a record that breaks the schema: %s", why);
+        return ACCORD_EPROTO;
+    }
     log->buf.size = 0;
     int rc = record_encode(rec, &log->buf);
     if (rc) return rc;

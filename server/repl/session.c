@@ -181,10 +181,11 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     } else if (!s->group && (code = store_txn_begin(s->st, NULL, true, &s->group))) {
         snprintf(why, sizeof why, "cannot write: %s", accord_strerror(code));
     } else {
+        apply_clock_t clock = {repl_now_ms(), (uint64_t)s->cfg.max_skew_s * 1000};
         ingest_policy_t pol = {
             .self = s->id->origin,
             .own_feed_ok = s->rejoining && p->upstream,
-            .hlc_limit = HLC_PACK(repl_now_ms() + (uint64_t)s->cfg.max_skew_s * 1000, 0xffff),
+            .clock = &clock,
             .own_feed_why = "the peer holds records of this node's own feed that this node lacks: this node "
                             "was restored from an old backup without 'accordctl restore'; stop it, restore "
                             "it with 'accordctl restore' and let it rejoin, or its next change forks its feed",

@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         apply_batch_t b = {items, item_lens, m.n_items, {0}};
         memcpy(b.sig, m.sig, CRYPTO_SIG_LEN);
         apply_result_t res;
-        rc = apply_batch(t, m.origin, keys.node_pk, &b, 0, &res);
+        rc = apply_batch(t, m.origin, keys.node_pk, &b, NULL, &res);
         if (rc == ACCORD_ESTORE || rc == ACCORD_EFULL) abort();
     } else if (m.type == WIRE_ROSTER) {
         for (uint32_t i = 0; i < m.n_items; i++) {

@@ -75,7 +75,7 @@ static int apply(node_t *to, node_t *from, const uint8_t *pk, held_batch_t *hb, 
 {
     store_txn_t *t;
     assert_int_equal(store_txn_begin(to->st, NULL, true, &t), 0);
-    int rc = apply_batch(t, from->id->origin, pk, &hb->b, 0, res);
+    int rc = apply_batch(t, from->id->origin, pk, &hb->b, NULL, res);
     if (rc) store_txn_abort(&t);
     else assert_int_equal(store_txn_commit(&t), 0);
     return rc;
