@@ -193,26 +193,48 @@ static void print_history(const msgpack_object *o)
     }
 }
 
-static void print_conflicts(const msgpack_object *o)
+static void print_conflicts(const msgpack_object *page)
 {
-    if (o->type != MSGPACK_OBJECT_ARRAY) return;
-    if (o->via.array.size == 0) { printf("no open conflicts\n"); return; }
+    const msgpack_object *o = accord_obj_get(page, "conflicts");
+    if (!o || o->type != MSGPACK_OBJECT_ARRAY) return;
+    if (o->via.array.size == 0) printf("no open conflicts\n");
     for (uint32_t i = 0; i < o->via.array.size; i++) {
         const msgpack_object *c = &o->via.array.ptr[i];
-        char id[64], kind[32], field[64], winner[16], conflict[256];
+        char id[64], kind[32], field[64], winner[16], conflict[256], last[2] = "a";
         printf("%s %s field %s (kept: %s)\n", accord_obj_str(c, "kind", kind, sizeof kind),
                accord_obj_str(c, "id", id, sizeof id), accord_obj_str(c, "field", field, sizeof field),
                accord_obj_str(c, "winner", winner, sizeof winner));
-        for (int s = 0; s < 2; s++) {
-            const msgpack_object *side = accord_obj_get(c, s ? "b" : "a");
-            char val[1024], who[128], br[128], when[64];
+        const msgpack_object *sides = accord_obj_get(c, "sides");
+        uint32_t n = sides && sides->type == MSGPACK_OBJECT_ARRAY ? sides->via.array.size : 0;
+        for (uint32_t s = 0; s < n; s++) {
+            const msgpack_object *side = &sides->via.array.ptr[s];
+            char label[8], val[1024], who[128], br[128], when[64];
             output_cell(accord_obj_get(side, "value"), val, sizeof val);
-            printf("  %c: %-30s by %s @ %s, %s\n", s ? 'b' : 'a', val, accord_obj_str(side, "author", who, sizeof who),
+            accord_obj_str(side, "side", label, sizeof label);
+            printf("  %s: %-30s by %s @ %s, %s\n", label, val, accord_obj_str(side, "author", who, sizeof who),
                    accord_obj_str(side, "branch", br, sizeof br), accord_obj_str(side, "when", when, sizeof when));
+            last[0] = label[0];
         }
-        printf("  resolve: accord conflicts resolve %s --keep a|b\n",
-               accord_obj_str(c, "conflict", conflict, sizeof conflict));
+        const msgpack_object *total = accord_obj_get(c, "n_sides");
+        if (total && total->type == MSGPACK_OBJECT_POSITIVE_INTEGER && total->via.u64 > n)
+            printf("  ... and %llu more sides not shown; keeping one of these joins them all\n",
+                   (unsigned long long)(total->via.u64 - n));
+        printf("  resolve: accord conflicts resolve %s --keep a%s%s\n", accord_obj_str(c, "conflict", conflict, sizeof conflict),
+               n > 1 ? "..": "", n > 1 ? last : "");
     }
+    const msgpack_object *more = accord_obj_get(page, "more");
+    char next[128];
+    if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean)
+        printf("more conflicts: accord conflicts --after %s\n", accord_obj_str(page, "next", next, sizeof next));
+}
+
+static void print_resolved(const msgpack_object *o)
+{
+    const msgpack_object *left = accord_obj_get(o, "remaining");
+    print_created(o);
+    if (left && left->type == MSGPACK_OBJECT_POSITIVE_INTEGER && left->via.u64)
+        printf("%llu sides are not joined yet (one change holds only so many): run the same resolve again\n",
+               (unsigned long long)left->via.u64);
 }
 
 static void print_dupes(const msgpack_object *o)
@@ -406,7 +428,7 @@ static int run_conflicts_resolve(const cli_t *cli, accord_args_t *a, char **pos,
 {
     (void)n;
     accord_args_str(a, "conflict", pos[0]);
-    return simple(cli, "resolve", a, print_created);
+    return simple(cli, "resolve", a, print_resolved);
 }
 
 static void print_status(const msgpack_object *o) { print_record(o); }
@@ -483,8 +505,10 @@ static const opt_t task_list_opts[] = {
 static const opt_t log_opts[] = {
     {"summary", "summary", 0, "what was said or done"}, {"outcome", "outcome", 0, "result, e.g. interested"},
     {"when", "when", 0, "ISO 8601 date and time (default: now)"}, {0}};
-static const opt_t conflicts_opts[] = {{"all", "all", O_FLAG, "include resolved conflicts"}, {0}};
-static const opt_t resolve_opts[] = {{"keep", "keep", 0, "a or b: the value to keep (required)"}, {0}};
+static const opt_t conflicts_opts[] = {{"all", "all", O_FLAG, "include resolved conflicts"},
+    {"after", "after", 0, "start after this conflict (the 'more' line's id)"},
+    {"limit", "limit", 0, "at most this many (default 100, at most 1000)"}, {0}};
+static const opt_t resolve_opts[] = {{"keep", "keep", 0, "the side to keep, a, b, c... as listed (required)"}, {0}};
 
 static int run_log_call(const cli_t *cli, accord_args_t *a, char **p, int n) { (void)n; return run_log(cli, a, p, "call"); }
 static int run_log_visit(const cli_t *cli, accord_args_t *a, char **p, int n) { (void)n; return run_log(cli, a, p, "visit"); }

@@ -34,6 +34,7 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_ENOTMINE, "ENOTMINE", "it is addressed to another node"},
     {ACCORD_EPURGED, "EPURGED", "those records were compacted away; the node must start from a snapshot"},
     {ACCORD_EBUSY, "EBUSY", "a node is running on that data directory; stop it first"},
+    {ACCORD_EQUOTA, "EQUOTA", "the origin added more than this node takes from one origin in a day"},
 };
 
 const char *accord_strerror(int code)

@@ -37,6 +37,7 @@ enum accord_err {
     ACCORD_ENOTMINE = -26,   /* addressed to another node (a bundle) */
     ACCORD_EPURGED = -27,    /* the records asked for were compacted away (compact.h) */
     ACCORD_EBUSY = -28,      /* a node runs on the data directory (datadir.h) */
+    ACCORD_EQUOTA = -29,     /* an origin added more than a node takes from it in a day */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */

@@ -22,6 +22,8 @@
 #include "ops/snapshot_io.h"
 #include "http/http.h"
 #include "state/kpi.h"
+#include "state/merge.h"
+#include "feed/ingest.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -66,7 +68,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: accord-node --data DIR [--listen ENDPOINT] [--upstream ENDPOINT --upstream-key HEX]\n"
-            "                   [--max-clock-skew SECONDS] [--pipeline STAGES] [--http [ADDRESS:]PORT] [--verbose]\n"
+            "                   [--max-clock-skew SECONDS] [--origin-daily-mb MB] [--pipeline STAGES]\n"
+            "                   [--http [ADDRESS:]PORT] [--verbose]\n"
             "\n"
             "Runs an Accord node on the store in DIR (made by 'accordctl node init').\n"
             "Clients talk to it on ipc://DIR/accord.sock.\n"
@@ -78,6 +81,8 @@ static void usage(FILE *f)
             "  -k, --upstream-key HEX  that hub's public key ('accordctl node show' there)\n"
             "  -s, --max-clock-skew S  refuse records stamped more than S seconds ahead of\n"
             "                        this clock (default 300); they apply once clocks agree\n"
+            "  -q, --origin-daily-mb MB  take at most MB MiB of records from one origin per UTC day\n"
+            "                        (default 1024; 0: no bound); the rest waits for the next day\n"
             "  -p, --pipeline LIST   deal stages in order, comma-separated\n"
             "                        (default: " DEFAULT_PIPELINE ")\n"
             "  -w, --http [ADDR:]PORT  serve the dashboard, JSON and /metrics over HTTP on\n"
@@ -86,19 +91,35 @@ static void usage(FILE *f)
             "  -h, --help            this text\n"
             "\n"
             "Each option may also come from the environment: ACCORD_DATA, ACCORD_LISTEN,\n"
-            "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_PIPELINE, ACCORD_HTTP (see deploy/*.env).\n"
+            "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_PIPELINE, ACCORD_HTTP, ACCORD_ORIGIN_DAILY_MB\n"
+            "(see deploy/*.env).\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit codes: 0 stopped, 1 usage, 2 cannot start.\n");
 }
 
+
+static bool parse_daily_mb(const char *text, unsigned *mb)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end || v < 0 || v > 1048576) {
+        log_error("--origin-daily-mb takes MiB, 0 (no bound) to 1048576");
+        return false;
+    }
+    *mb = (unsigned)v;
+    return true;
+}
 
 /* Reads the environment, then the options over it. False when main() should exit now,
  * with *exit_code (0 after --help, 1 on a usage error). */
 static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
 {
+    *exit_code = 1;
     o->dir = getenv("ACCORD_DATA"), o->pipeline = getenv("ACCORD_PIPELINE");
     o->upstream_key = getenv("ACCORD_UPSTREAM_KEY"), o->http_listen = getenv("ACCORD_HTTP");
     if (o->http_listen && !*o->http_listen) o->http_listen = NULL;
-    o->sync_cfg = (sync_config_t){getenv("ACCORD_LISTEN"), getenv("ACCORD_UPSTREAM"), {0}, 300};
+    o->sync_cfg = (sync_config_t){getenv("ACCORD_LISTEN"), getenv("ACCORD_UPSTREAM"), {0}, 300, INGEST_ORIGIN_DAY_MB};
+    const char *daily = getenv("ACCORD_ORIGIN_DAILY_MB");
+    if (daily && *daily && !parse_daily_mb(daily, &o->sync_cfg.origin_day_mb)) return false;
     if (o->sync_cfg.listen && !*o->sync_cfg.listen) o->sync_cfg.listen = NULL;
     if (o->sync_cfg.upstream && !*o->sync_cfg.upstream) o->sync_cfg.upstream = NULL;
     if (o->upstream_key && !*o->upstream_key) o->upstream_key = NULL;
@@ -107,10 +128,11 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
         {"foreground", no_argument, 0, 'f'}, {"listen", required_argument, 0, 'l'},
         {"upstream", required_argument, 0, 'u'}, {"upstream-key", required_argument, 0, 'k'},
-        {"max-clock-skew", required_argument, 0, 's'}, {"http", required_argument, 0, 'w'}, {0, 0, 0, 0}};
+        {"max-clock-skew", required_argument, 0, 's'}, {"http", required_argument, 0, 'w'},
+        {"origin-daily-mb", required_argument, 0, 'q'}, {0, 0, 0, 0}};
     int c;
     *exit_code = 1;
-    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:q:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': o->dir = optarg; break;
         case 'p': o->pipeline = optarg; break;
@@ -120,6 +142,7 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         case 'u': o->sync_cfg.upstream = optarg; break;
         case 'k': o->upstream_key = optarg; break;
         case 'w': o->http_listen = optarg; break;
+        case 'q': if (!parse_daily_mb(optarg, &o->sync_cfg.origin_day_mb)) return false; break;
         case 's': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -189,6 +212,12 @@ static int open_node(const options_t *o, node_t *n)
     if (cleared)
         log_warn("a snapshot install was cut short here; what it wrote was removed. Install the snapshot again "
                  "with 'accordctl snapshot install' before this node syncs");
+    uint64_t groups;
+    if ((rc = merge_upgrade(n->st, &groups))) {
+        log_error("cannot upgrade the store's conflict log: %s", accord_strerror(rc));
+        return 2;
+    }
+    if (groups != UINT64_MAX) log_info("store upgraded: the conflict log holds %llu groups", (unsigned long long)groups);
     if ((rc = oplog_open(n->st, n->id, &n->log))) {
         log_error("cannot read this node's feed head: %s", accord_strerror(rc));
         return 2;

@@ -131,8 +131,8 @@ void api_pack_cstr(msgpack_packer *pk, const char *s)
 
 void api_pack_hex(msgpack_packer *pk, const uint8_t *b, size_t n)
 {
-    char hex[2 * API_CONFLICT_KEY_LEN + 1];
-    ACCORD_ASSERT(n <= API_CONFLICT_KEY_LEN);
+    char hex[2 * 2 * VERSION_LEN + 1];
+    ACCORD_ASSERT(n <= 2 * VERSION_LEN);
     crypto_hex(b, n, hex);
     api_pack_str(pk, hex, 2 * n);
 }

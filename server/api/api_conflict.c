@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * api_conflict: concurrent SETs of one field that merge kept both sides of (TBL_CONFLICTS,
- * merge.h): listing them with both values, who wrote each and which one won, and resolving
- * one by writing the chosen value again with an OP_RESOLVE that closes the conflict on
- * every node the record reaches. */
+ * api_conflict: concurrent SETs of one field that merge kept every side of (a group per
+ * (entity, field, base) in TBL_CONFLICTS, merge.h): listing them, a page at a time, with each
+ * side's value, who wrote it and which one won, and resolving one by writing the chosen
+ * value again with OP_RESOLVE pairs that join every side, closing the conflict on every node
+ * the record reaches. */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
@@ -11,6 +12,7 @@
 #include "proto/schema.h"
 #include "state/entity.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Finds the value a SET op with this version wrote to entity's field, from its feed record. */
@@ -45,13 +47,15 @@ static int value_of_version(store_txn_t *t, const uint8_t *entity, unsigned fiel
 }
 
 static void pack_side(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *entity,
-                      unsigned field, const uint8_t *version)
+                      unsigned field, const uint8_t *version, const char *label)
 {
     record_t *rec = &api->side;
     const record_op_t *op = NULL;
     char when[40];
     hlc_format(version_hlc(version), when, sizeof when);
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, 5);
+    api_pack_cstr(pk, "side");
+    api_pack_cstr(pk, label);
     api_pack_cstr(pk, "value");
     if (value_of_version(t, entity, field, version, rec, &op) == 0) api_pack_value(pk, &op->val);
     else msgpack_pack_nil(pk);
@@ -64,89 +68,243 @@ static void pack_side(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint
     api_pack_cstr(pk, when);
 }
 
+/* One conflict group (merge.h): its siblings in version order, joined into sets by the
+ * RESOLVE pairs stored for the field (union-find over indexes into v). */
+typedef struct {
+    uint8_t (*v)[VERSION_LEN]; /* the siblings' versions, ascending */
+    uint32_t *up;              /* union-find parent of each */
+    size_t n;
+} group_t;
+
+static uint32_t group_find(group_t *g, uint32_t i)
+{
+    while (g->up[i] != i) i = g->up[i] = g->up[g->up[i]];
+    return i;
+}
+
+static long group_index(const group_t *g, const uint8_t *version)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = memcmp(g->v[mid], version, VERSION_LEN);
+        if (c == 0) return (long)mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+static void group_free(group_t *g)
+{
+    free(g->v);
+    free(g->up);
+    memset(g, 0, sizeof *g);
+}
+
+static int group_load(store_txn_t *t, const uint8_t key[API_CONFLICT_KEY_LEN], group_t *g)
+{
+    memset(g, 0, sizeof *g);
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_SIBLINGS, key, API_CONFLICT_KEY_LEN, false, &it);
+    if (rc) return rc;
+    size_t cap = 0;
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != API_CONFLICT_KEY_LEN + VERSION_LEN) continue;
+        if (g->n == cap) {
+            cap = cap ? 2 * cap : 8;
+            g->v = realloc(g->v, cap * VERSION_LEN);
+            g->up = realloc(g->up, cap * sizeof *g->up);
+            if (!g->v || !g->up) abort();
+        }
+        g->up[g->n] = (uint32_t)g->n;
+        memcpy(g->v[g->n++], (const uint8_t *)k.data + API_CONFLICT_KEY_LEN, VERSION_LEN);
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) return rc;
+    /* resolutions of this field: entity field a b; only pairs of this group's siblings join */
+    if ((rc = store_iter_new(t, TBL_RESOLVED, key, ID_LEN + 1, false, &it))) return rc;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN + 1 + 2 * VERSION_LEN) continue;
+        const uint8_t *a = (const uint8_t *)k.data + ID_LEN + 1;
+        long ia = group_index(g, a), ib = group_index(g, a + VERSION_LEN);
+        if (ia >= 0 && ib >= 0) g->up[group_find(g, (uint32_t)ia)] = group_find(g, (uint32_t)ib);
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
+}
+
+static size_t group_sets(group_t *g)
+{
+    size_t sets = 0;
+    for (size_t i = 0; i < g->n; i++) sets += group_find(g, (uint32_t)i) == i;
+    return sets;
+}
+
+static void side_label(size_t i, char out[2])
+{
+    out[0] = (char)('a' + i);
+    out[1] = 0;
+}
+
+static void pack_group(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *key, group_t *g)
+{
+    int kind = entity_kind(t, key);
+    unsigned field = key[ID_LEN];
+    const field_def_t *f = schema_field_by_id((unsigned)(kind > 0 ? kind : 0), field);
+    field_state_t cur;
+    bool have = entity_get(t, key, field, &cur) == 0;
+    size_t shown = g->n < API_CONFLICT_SIDES ? g->n : API_CONFLICT_SIDES;
+    char label[2], winner[16] = "later edit";
+    if (!have) snprintf(winner, sizeof winner, "?");
+    long w = have ? group_index(g, cur.version) : -1;
+    if (w >= 0 && (size_t)w < shown) side_label((size_t)w, winner);
+    else if (w >= 0) snprintf(winner, sizeof winner, "not shown");
+    msgpack_pack_map(pk, 10);
+    api_pack_cstr(pk, "conflict"); api_pack_hex(pk, key, API_CONFLICT_KEY_LEN);
+    api_pack_cstr(pk, "id"); api_pack_hex(pk, key, ID_LEN);
+    api_pack_cstr(pk, "kind"); api_pack_cstr(pk, kind > 0 ? schema_kind_name((unsigned)kind) : "?");
+    api_pack_cstr(pk, "field"); api_pack_cstr(pk, f ? f->name : "?");
+    api_pack_cstr(pk, "sides");
+    msgpack_pack_array(pk, (uint32_t)shown);
+    for (size_t i = 0; i < shown; i++) {
+        side_label(i, label);
+        pack_side(api, t, pk, key, field, g->v[i], label);
+    }
+    api_pack_cstr(pk, "n_sides"); msgpack_pack_uint64(pk, g->n);
+    api_pack_cstr(pk, "unjoined"); msgpack_pack_uint64(pk, group_sets(g) - 1);
+    api_pack_cstr(pk, "winner"); api_pack_cstr(pk, winner);
+    api_pack_cstr(pk, "current");
+    if (have) api_pack_register(pk, &cur); else msgpack_pack_nil(pk);
+    api_pack_cstr(pk, "resolved"); group_sets(g) == 1 ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+}
+
+static bool arg_group_key(const req_arg_t *a, uint8_t key[API_CONFLICT_KEY_LEN])
+{
+    char hex[2 * API_CONFLICT_KEY_LEN + 1];
+    return api_arg_cstr(a, hex, sizeof hex) && strlen(hex) == 2 * API_CONFLICT_KEY_LEN &&
+           crypto_unhex(hex, key, API_CONFLICT_KEY_LEN) == 0;
+}
+
 int api_conflict_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
     const req_arg_t *a = request_arg(req, "all");
     bool all = a && a->type == MP_BOOL && a->i;
+    int limit = api_arg_limit(req, API_CONFLICT_DEFAULT, msg, cap);
+    if (limit < 0) return limit;
+    uint8_t after[API_CONFLICT_KEY_LEN];
+    const req_arg_t *af = request_arg(req, "after");
+    if (af && !arg_group_key(af, after))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "after: give a conflict's id as listed (the 'next' of a page)");
     store_iter_t *it;
     int rc = store_iter_new(t, TBL_CONFLICTS, NULL, 0, false, &it);
+    if (!rc && af) rc = store_iter_seek(it, after, sizeof after);
     if (rc) return accord_fail(msg, cap, rc, "cannot read conflicts");
     uint8_t (*keys)[API_CONFLICT_KEY_LEN] = api->conflict_keys;
-    bool *resolved = api->resolved;
     unsigned n = 0;
+    bool more = false;
     store_val_t k, v;
-    while (n < API_LIST_MAX && (rc = store_iter_next(it, &k, &v)) == 1) {
-        if (k.len != sizeof keys[0]) continue;
-        store_val_t r;
-        resolved[n] = store_get(t, TBL_RESOLVED, k.data, k.len, &r) == 0;
-        if (resolved[n] && !all) continue;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != API_CONFLICT_KEY_LEN) continue; /* a pair of an older store, until its upgrade */
+        if (af && !memcmp(k.data, after, sizeof after)) continue;
+        group_t g;
+        if ((rc = group_load(t, k.data, &g))) break;
+        bool resolved = group_sets(&g) <= 1;
+        group_free(&g);
+        if (resolved && !all) continue;
+        if (n == (unsigned)limit) {
+            more = true;
+            break;
+        }
         memcpy(keys[n++], k.data, k.len);
     }
     store_iter_destroy(&it);
     if (rc < 0) return accord_fail(msg, cap, rc, "cannot read conflicts");
+    msgpack_pack_map(pk, 3);
+    api_pack_cstr(pk, "conflicts");
     msgpack_pack_array(pk, n);
     for (unsigned i = 0; i < n; i++) {
-        const uint8_t *key = keys[i];
-        int kind = entity_kind(t, key);
-        unsigned field = key[ID_LEN];
-        const field_def_t *f = schema_field_by_id((unsigned)(kind > 0 ? kind : 0), field);
-        field_state_t cur;
-        bool have = entity_get(t, key, field, &cur) == 0;
-        const uint8_t *va = key + ID_LEN + 1, *vb = va + VERSION_LEN;
-        msgpack_pack_map(pk, 9);
-        api_pack_cstr(pk, "conflict"); api_pack_hex(pk, key, sizeof keys[0]);
-        api_pack_cstr(pk, "id"); api_pack_hex(pk, key, ID_LEN);
-        api_pack_cstr(pk, "kind"); api_pack_cstr(pk, kind > 0 ? schema_kind_name((unsigned)kind) : "?");
-        api_pack_cstr(pk, "field"); api_pack_cstr(pk, f ? f->name : "?");
-        api_pack_cstr(pk, "a"); pack_side(api, t, pk, key, field, va);
-        api_pack_cstr(pk, "b"); pack_side(api, t, pk, key, field, vb);
-        api_pack_cstr(pk, "winner");
-        api_pack_cstr(pk, !have ? "?" : !memcmp(cur.version, va, VERSION_LEN) ? "a" : !memcmp(cur.version, vb, VERSION_LEN) ? "b" : "later edit");
-        api_pack_cstr(pk, "current");
-        if (have) api_pack_register(pk, &cur); else msgpack_pack_nil(pk);
-        api_pack_cstr(pk, "resolved"); resolved[i] ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+        group_t g;
+        if (group_load(t, keys[i], &g)) return accord_fail(msg, cap, ACCORD_ESTORE, "cannot read conflicts");
+        pack_group(api, t, pk, keys[i], &g);
+        group_free(&g);
     }
+    api_pack_cstr(pk, "more");
+    more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    api_pack_cstr(pk, "next");
+    if (more) api_pack_hex(pk, keys[n - 1], API_CONFLICT_KEY_LEN);
+    else msgpack_pack_nil(pk);
     return 0;
 }
 
+/* Writes the chosen side's value again, with RESOLVE pairs that join every other set of
+ * the group to the chosen side's (at most what one record holds: the reply says how many
+ * sets remain for a second run). */
 int api_conflict_resolve(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                          size_t cap)
 {
     api_write_ctx_t *w = &api->write;
     memset(&w->rec, 0, sizeof w->rec);
     uint8_t key[API_CONFLICT_KEY_LEN];
-    char hex[2 * sizeof key + 1], keep[8];
+    char keep[8];
     int rc;
-    if (!api_arg_cstr(request_arg(req, "conflict"), hex, sizeof hex) || crypto_unhex(hex, key, sizeof key))
+    if (!arg_group_key(request_arg(req, "conflict"), key))
         return accord_fail(msg, cap, ACCORD_EINVAL, "conflict: give the conflict's id as listed by 'accord conflicts'");
     store_val_t v;
     if (store_get(t, TBL_CONFLICTS, key, sizeof key, &v)) return accord_fail(msg, cap, ACCORD_ENOTFOUND, "conflict: no such conflict");
-    if (!api_arg_cstr(request_arg(req, "keep"), keep, sizeof keep) || (strcmp(keep, "a") && strcmp(keep, "b")))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "keep: give a or b, the value to keep");
     if ((rc = api_write_author(req, w, msg, cap))) return rc;
+    group_t g;
+    if ((rc = group_load(t, key, &g))) return accord_fail(msg, cap, rc, "cannot read the conflict");
+    size_t shown = g.n < API_CONFLICT_SIDES ? g.n : API_CONFLICT_SIDES;
+    if (!api_arg_cstr(request_arg(req, "keep"), keep, sizeof keep) || strlen(keep) != 1 || keep[0] < 'a' ||
+        (size_t)(keep[0] - 'a') >= shown) {
+        group_free(&g);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "keep: give the side to keep, a to %c", (int)('a' + shown - 1));
+    }
+    size_t chosen_i = (size_t)(keep[0] - 'a');
     memcpy(w->rec.entity, key, ID_LEN);
     int kind = entity_kind(t, key);
-    if (kind < 0) return accord_fail(msg, cap, kind, "the conflict's record is missing");
+    if (kind < 0) {
+        group_free(&g);
+        return accord_fail(msg, cap, kind, "the conflict's record is missing");
+    }
     w->rec.kind = (uint8_t)kind;
     unsigned field = key[ID_LEN];
     record_t *src = &api->side;
     const record_op_t *chosen;
-    const uint8_t *version = key + ID_LEN + 1 + (keep[0] == 'b' ? VERSION_LEN : 0);
-    if ((rc = value_of_version(t, key, field, version, src, &chosen)))
+    if ((rc = value_of_version(t, key, field, g.v[chosen_i], src, &chosen))) {
+        group_free(&g);
         return accord_fail(msg, cap, rc, "the chosen value's record is missing: run 'accordctl feed verify'");
+    }
     record_op_t *o = api_write_new_op(w, (uint8_t)field, OP_SET);
     o->val = chosen->val;
     if (o->val.type == VAL_STR || o->val.type == VAL_REF) {
         memcpy(w->buf[0], chosen->val.s, chosen->val.len);
         o->val.s = w->buf[0];
     }
-    record_op_t *r = api_write_new_op(w, (uint8_t)field, OP_RESOLVE);
-    r->val = (value_t){VAL_REF, 0, (const char *)key + ID_LEN + 1, 2 * VERSION_LEN};
+    /* one pair from the chosen side to a member of each other set, ordered a < b */
+    uint32_t mine = group_find(&g, (uint32_t)chosen_i);
+    size_t sets = group_sets(&g), joined = 0;
+    for (size_t i = 0; i < g.n && w->rec.n_ops < RECORD_MAX_OPS; i++) {
+        uint32_t root = group_find(&g, (uint32_t)i);
+        if (root != i || root == mine) continue;
+        record_op_t *r = api_write_new_op(w, (uint8_t)field, OP_RESOLVE);
+        char *pair = w->buf[w->rec.n_ops - 1];
+        bool chosen_first = memcmp(g.v[chosen_i], g.v[i], VERSION_LEN) < 0;
+        memcpy(pair, chosen_first ? g.v[chosen_i] : g.v[i], VERSION_LEN);
+        memcpy(pair + VERSION_LEN, chosen_first ? g.v[i] : g.v[chosen_i], VERSION_LEN);
+        r->val = (value_t){VAL_REF, 0, pair, 2 * VERSION_LEN};
+        joined++;
+    }
+    group_free(&g);
     if ((rc = api_write_fill_bases(t, w))) return accord_fail(msg, cap, rc, "cannot read the record");
     if ((rc = oplog_append(api->log, t, &w->rec)))
         return accord_fail(msg, cap, rc, "cannot store the resolution: %s", accord_strerror(rc));
-    msgpack_pack_map(pk, 1);
+    msgpack_pack_map(pk, 2);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, w->rec.entity, ID_LEN);
+    api_pack_cstr(pk, "remaining");
+    msgpack_pack_uint64(pk, sets - 1 - joined);
     return 0;
 }

@@ -14,7 +14,9 @@
 #define API_IMPORT_MAX_COLUMNS 32
 #define API_IMPORT_MAX_ROWS 4096
 #define API_MATCH_MAX 50         /* customers an import row's key is compared with */
-#define API_CONFLICT_KEY_LEN (ID_LEN + 1 + 2 * VERSION_LEN) /* entity, field, the two versions */
+#define API_CONFLICT_KEY_LEN (ID_LEN + 1 + VERSION_LEN) /* entity, field, base: one group (merge.h) */
+#define API_CONFLICT_SIDES 26     /* sides of one conflict shown and chosen from, as a..z */
+#define API_CONFLICT_DEFAULT 100  /* conflicts in one reply unless limit says otherwise */
 
 /* The values of one write: ops borrow their strings from here. */
 typedef struct {
@@ -59,7 +61,6 @@ struct api {
     api_sort_row_t sort_rows[API_LIST_MAX]; /* a list page being put in people's order */
     record_t recs[API_LIST_MAX];            /* a history, being put in time order */
     uint8_t conflict_keys[API_LIST_MAX][API_CONFLICT_KEY_LEN]; /* conflicts listed */
-    bool resolved[API_LIST_MAX];            /* ...and whether each is resolved */
     record_t side;                          /* the record behind one side of a conflict */
     api_import_scratch_t import;
 };
@@ -67,7 +68,7 @@ struct api {
 /* ---- packing and arguments (api.c) ---- */
 void api_pack_str(msgpack_packer *pk, const char *s, size_t n);
 void api_pack_cstr(msgpack_packer *pk, const char *s);
-void api_pack_hex(msgpack_packer *pk, const uint8_t *b, size_t n); /* n <= API_CONFLICT_KEY_LEN */
+void api_pack_hex(msgpack_packer *pk, const uint8_t *b, size_t n); /* n <= 48 */
 /* Copies a string argument to a NUL-terminated buffer; false if it does not fit. */
 bool api_arg_cstr(const req_arg_t *a, char *out, size_t cap);
 /* The record a hex id (or a prefix of at least 4 digits) names; what names the argument. */

@@ -82,6 +82,7 @@ static int apply_one(store_t *st, const identity_t *id, space_t *sp, const wire_
         .self = id->origin,
         .own_feed_ok = false,
         .clock = clock,
+        .origin_day_bytes = (uint64_t)INGEST_ORIGIN_DAY_MB << 20, /* the same allowance as sync's default */
         .own_feed_why = "records of this node's own feed: a restored node rejoins from its hub "
                         "('accordctl restore'), not from a bundle",
     };

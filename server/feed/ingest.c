@@ -8,6 +8,7 @@
 #include <msgpack.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const uint8_t INGEST_SOURCE_BUNDLE[ID_LEN] = {0};
 
@@ -47,6 +48,48 @@ static int admit(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origi
     return 0;
 }
 
+static uint32_t be32_get(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void be32_put(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
+}
+
+/* The origin's record bytes added here today: TBL_META "quota" origin -> day(4 BE) bytes(8 BE),
+ * one row per origin, started again each UTC day. */
+static int charge_quota(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origin[ID_LEN],
+                        const apply_batch_t *b, const apply_result_t *res, char *why, size_t why_cap)
+{
+    if (!pol->origin_day_bytes || !memcmp(origin, pol->self, ID_LEN)) return 0;
+    uint64_t added = 0;
+    for (unsigned i = b->n - res->applied; i < b->n; i++) added += b->lens[i];
+    uint64_t now_ms = pol->clock ? pol->clock->now_ms : (uint64_t)time(NULL) * 1000;
+    uint32_t today = (uint32_t)(now_ms / 86400000);
+    uint8_t key[5 + ID_LEN], val[12];
+    memcpy(key, "quota", 5);
+    memcpy(key + 5, origin, ID_LEN);
+    store_val_t v;
+    uint64_t used = 0;
+    int rc = store_get(t, TBL_META, key, sizeof key, &v);
+    if (rc == 0 && v.len == sizeof val && be32_get(v.data) == today) used = be64_get((const uint8_t *)v.data + 4);
+    else if (rc && rc != ACCORD_ENOTFOUND) return rc;
+    if (used + added > pol->origin_day_bytes) {
+        snprintf(why, why_cap,
+                 "this feed has added %.1f MB here today and this batch would pass the limit of %.1f MB a day "
+                 "(--origin-daily-mb): it applies tomorrow (UTC); if the branch is doing real work (a large "
+                 "import), raise the limit",
+                 (double)used / 1048576.0, (double)pol->origin_day_bytes / 1048576.0);
+        return ACCORD_EQUOTA;
+    }
+    be32_put(val, today);
+    be64_put(val + 4, used + added);
+    return store_put(t, TBL_META, key, sizeof key, val, sizeof val);
+}
+
 int ingest_batch(store_t *st, store_txn_t *parent, const ingest_policy_t *pol, const uint8_t origin[ID_LEN],
                  const apply_batch_t *b, apply_result_t *res, char *why, size_t why_cap)
 {
@@ -70,6 +113,11 @@ int ingest_batch(store_t *st, store_txn_t *parent, const ingest_policy_t *pol, c
         snprintf(why, why_cap, "records %llu-%llu were sent again: this node holds them already (up to %llu)",
                  (unsigned long long)res->first_seq, (unsigned long long)res->last_seq,
                  (unsigned long long)res->head_seq);
+        goto refused;
+    }
+    if ((code = charge_quota(t, pol, origin, b, res, why, why_cap))) {
+        if (code != ACCORD_EQUOTA) snprintf(why, why_cap, "cannot write: %s", accord_strerror(code));
+        res->bad_seq = res->last_seq - res->applied + 1;
         goto refused;
     }
     if ((code = store_txn_commit(&t))) /* into parent: durable when it commits */

@@ -9,7 +9,10 @@
  *   not a quarantined feed (EQUARANTINE: it forked, TBL_QUARANTINE);
  *   an enrolled origin (EUNKNOWN) that is not revoked (EREVOKED);
  * then apply_batch's checks and merge (apply.h) in a transaction nested in the caller's, so a
- * refused batch takes nothing else with it; a batch wholly held already is EREPLAY. */
+ * refused batch takes nothing else with it; a batch wholly held already is EREPLAY;
+ * last, the origin's allowance of the day (EQUOTA): no origin can make this node store more
+ * than origin_day_bytes of its records in one UTC day, so a compromised branch cannot fill
+ * every store of the network (the rest applies the next day, or once the limit is raised). */
 #ifndef ACCORD_INGEST_H
 #define ACCORD_INGEST_H
 
@@ -27,7 +30,10 @@ typedef struct {
     bool own_feed_ok;        /* rejoining from its hub: records of its own feed are expected */
     const apply_clock_t *clock; /* apply_batch's bound on a remote clock (NULL: none) */
     const char *own_feed_why; /* the sentence for an unexpected own-feed batch; NULL: the default */
+    uint64_t origin_day_bytes; /* record bytes one origin may add here per UTC day (0: no bound) */
 } ingest_policy_t;
+
+#define INGEST_ORIGIN_DAY_MB 1024 /* the default of origin_day_bytes, in MiB (--origin-daily-mb) */
 
 /* Admits and applies b, a batch of origin's feed, in a transaction nested in parent (a write
  * transaction of the caller's on st). Returns 0 with res filled, the batch committed into parent;

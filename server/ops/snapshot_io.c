@@ -6,6 +6,7 @@
 #include "proto/hlc.h"
 #include "state/index.h"
 #include "state/kpi.h"
+#include "state/merge.h"
 #include "auth/roster.h"
 
 #include <errno.h>
@@ -166,9 +167,28 @@ static const char *read_error(int rc)
     }
 }
 
+/* A sibling row also marks its group a conflict if another sibling of it is in already:
+ * a snapshot of an older node keeps its conflicts as pairs, which are not taken. */
+static int put_sibling(store_txn_t *t, const snap_frame_t *f)
+{
+    if (f->key_len != MERGE_SIBLING_KEY_LEN) return ACCORD_EPROTO;
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_SIBLINGS, f->key, MERGE_CONFLICT_KEY_LEN, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    bool other = false;
+    while (!other && (rc = store_iter_next(it, &k, &v)) == 1) other = memcmp(k.data, f->key, f->key_len) != 0;
+    store_iter_destroy(&it);
+    if (rc < 0) return rc;
+    if (other && (rc = store_put(t, TBL_CONFLICTS, f->key, MERGE_CONFLICT_KEY_LEN, "", 0))) return rc;
+    return store_put(t, TBL_SIBLINGS, f->key, f->key_len, f->val, f->val_len);
+}
+
 /* Writes one state row, and for a kind row the derived by-kind entry and search terms. */
 static int put_row(store_txn_t *t, const snap_frame_t *f)
 {
+    if (f->table == TBL_SIBLINGS) return put_sibling(t, f);
+    if (f->table == TBL_CONFLICTS && f->key_len != MERGE_CONFLICT_KEY_LEN) return 0; /* a pair: see put_sibling */
     int rc = store_put(t, (store_table_t)f->table, f->key, f->key_len, f->val, f->val_len);
     if (rc || f->table != TBL_KINDS) return rc;
     if (f->key_len != ID_LEN || f->val_len != 1) return ACCORD_EPROTO;

@@ -85,6 +85,9 @@ typedef struct {
     int last_code;       /* the last refusal of its batches here */
     char last_why[320];
     uint64_t last_refusal_ms;
+    uint8_t last_refused_feed[16]; /* the feed of that refusal, and the seq it named: the */
+    uint64_t last_refused_seq;     /* EGAPs of batches already on the wire behind it are its echo */
+    uint64_t echoes;               /* such EGAPs, counted and not recorded as refusals */
     int last_error_code; /* an ERROR message the peer sent us */
     char last_error[320];
     FILE *snap_out;      /* SNAP_SENDING: the snapshot file being sent (snapshot_io.h) */

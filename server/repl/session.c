@@ -79,9 +79,14 @@ static void record_refusal(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], i
     p->last_code = code;
     p->last_refusal_ms = repl_now_ms();
     snprintf(p->last_why, sizeof p->last_why, "%s", why);
+    memcpy(p->last_refused_feed, origin, ID_LEN);
+    p->last_refused_seq = seq;
     char hex[2 * ID_LEN + 1];
     crypto_hex(origin, ID_LEN, hex);
-    log_warn("refused a batch of feed %s from %s: %s: %s", hex, p->name, accord_errname(code), why);
+    if (code == ACCORD_EQUOTA) /* an alert: a branch writing this much is broken or hostile */
+        log_error("ALERT: feed %s from %s reached its daily allowance: %s", hex, p->name, why);
+    else
+        log_warn("refused a batch of feed %s from %s: %s: %s", hex, p->name, accord_errname(code), why);
     bool quarantined = false;
     int rc = ingest_record_refusal(s->st, s->id->origin, p->origin, origin, code, seq, why, p->last_refusal_ms,
                                    &quarantined);
@@ -93,6 +98,13 @@ static void record_refusal(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], i
                   "See 'accordctl sync status' for how to rejoin that node.",
                   hex, (unsigned long long)seq);
     }
+}
+
+/* An EGAP whose missing records start at the seq of the peer's last refusal of that feed. */
+static bool is_echo(const peer_t *p, const uint8_t origin[ID_LEN], int code, uint64_t gap_from)
+{
+    return code == ACCORD_EGAP && p->last_code && p->last_code != ACCORD_EGAP &&
+           !memcmp(p->last_refused_feed, origin, ID_LEN) && p->last_refused_seq && gap_from <= p->last_refused_seq;
 }
 
 static void send_ack(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], uint64_t head, int code, const char *why)
@@ -138,7 +150,7 @@ void repl_group_flush(sync_t *s)
         if (rc) {
             char why[120];
             snprintf(why, sizeof why, "cannot commit: %s", accord_strerror(rc));
-            record_refusal(s, p, a->origin, rc, 0, why);
+            record_refusal(s, p, a->origin, rc, a->head - a->applied + 1, why); /* the batch's first seq */
             send_ack(s, p, a->origin, held_head(s, a->origin), rc, why);
             continue;
         }
@@ -186,6 +198,7 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
             .self = s->id->origin,
             .own_feed_ok = s->rejoining && p->upstream,
             .clock = &clock,
+            .origin_day_bytes = (uint64_t)s->cfg.origin_day_mb << 20,
             .own_feed_why = "the peer holds records of this node's own feed that this node lacks: this node "
                             "was restored from an old backup without 'accordctl restore'; stop it, restore "
                             "it with 'accordctl restore' and let it rejoin, or its next change forks its feed",
@@ -204,7 +217,14 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
     /* what came before it stands; a replay is harmless but shown; a store failure is ours */
     repl_group_flush(s);
-    record_refusal(s, p, origin, code, res.bad_seq, why);
+    if (is_echo(p, origin, code, res.bad_seq)) {
+        /* the batches the peer sent behind a refused one leave a gap: the first refusal is the
+         * cause and stays the one shown; the peer starts again from our head on the ACK */
+        p->echoes++;
+        log_debug("batch of %s after a refused one: %s", p->name, why);
+    } else {
+        record_refusal(s, p, origin, code, res.bad_seq, why);
+    }
     send_ack(s, p, origin, held_head(s, origin), code, why);
 }
 

@@ -33,6 +33,7 @@ typedef struct {
     const char *upstream;        /* the hub above; NULL: none */
     uint8_t upstream_pk[CRYPTO_PK_LEN]; /* its Ed25519 key, pinned */
     unsigned max_skew_s;         /* how far ahead of this clock a record may be stamped */
+    unsigned origin_day_mb;      /* record MiB one origin may add here per UTC day (0: no bound) */
 } sync_config_t;
 
 typedef struct sync sync_t;

@@ -25,47 +25,87 @@ static int check_kind(store_txn_t *t, const record_t *rec, int kind)
     return kind == rec->kind ? 0 : ACCORD_EPROTO;
 }
 
-/* Records op under its base and logs a conflict with every other op of the same base. */
+/* Records op under its base; if another op already has that base, the (entity, field,
+ * base) group is a conflict. One marker per group, however many siblings it has: storage
+ * and work per record stay constant (N concurrent SETs once made N(N-1)/2 pairs). */
 static int note_sibling(store_txn_t *t, const record_t *rec, const record_op_t *op,
                         const uint8_t version[VERSION_LEN])
 {
-    uint8_t key[ID_LEN + 1 + 2 * VERSION_LEN];
+    uint8_t key[MERGE_SIBLING_KEY_LEN];
     memcpy(key, rec->entity, ID_LEN);
     key[ID_LEN] = op->field;
     memcpy(key + ID_LEN + 1, op->has_base ? op->base : no_base, VERSION_LEN);
-    memcpy(key + ID_LEN + 1 + VERSION_LEN, version, VERSION_LEN);
+    memcpy(key + MERGE_CONFLICT_KEY_LEN, version, VERSION_LEN);
     store_val_t v;
     int rc = store_get(t, TBL_SIBLINGS, key, sizeof key, &v);
     if (rc == 0) return 0; /* already applied */
     if (rc != ACCORD_ENOTFOUND) return rc;
 
+    /* is there a sibling already? The first key under the group's prefix tells. */
     store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_SIBLINGS, key, ID_LEN + 1 + VERSION_LEN, false, &it))) return rc;
+    if ((rc = store_iter_new(t, TBL_SIBLINGS, key, MERGE_CONFLICT_KEY_LEN, false, &it))) return rc;
     store_val_t k;
-    uint8_t pair[ID_LEN + 1 + 2 * VERSION_LEN];
-    memcpy(pair, key, ID_LEN + 1);
-    /* Collect first: writing while the cursor walks the same table is not allowed. Every
-     * sibling must be paired, or the conflict log would depend on arrival order. */
-    uint8_t (*others)[VERSION_LEN] = NULL;
+    rc = store_iter_next(it, &k, &v);
+    store_iter_destroy(&it);
+    if (rc < 0) return rc;
+    if (rc == 1 && (rc = store_put(t, TBL_CONFLICTS, key, MERGE_CONFLICT_KEY_LEN, "", 0))) return rc;
+    return store_put(t, TBL_SIBLINGS, key, sizeof key, "", 0);
+}
+
+int merge_conflicts_rebuild(store_txn_t *t, uint64_t *groups)
+{
+    *groups = 0;
+    int rc = store_clear_table(t, TBL_CONFLICTS);
+    if (rc) return rc;
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_SIBLINGS, NULL, 0, false, &it))) return rc;
+    uint8_t prev[MERGE_CONFLICT_KEY_LEN], marked[MERGE_CONFLICT_KEY_LEN];
+    bool have_prev = false, have_marked = false;
+    /* siblings of a group are adjacent; collect markers first (no writes while walking) */
+    uint8_t (*found)[MERGE_CONFLICT_KEY_LEN] = NULL;
     size_t n = 0, cap = 0;
+    store_val_t k, v;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 8;
-            others = realloc(others, cap * VERSION_LEN);
-            if (!others) abort();
+        if (k.len != MERGE_SIBLING_KEY_LEN) continue;
+        if (have_prev && !memcmp(prev, k.data, sizeof prev) && !(have_marked && !memcmp(marked, prev, sizeof prev))) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                found = realloc(found, cap * sizeof *found);
+                if (!found) abort();
+            }
+            memcpy(found[n++], prev, sizeof prev);
+            memcpy(marked, prev, sizeof prev);
+            have_marked = true;
         }
-        memcpy(others[n++], (const uint8_t *)k.data + ID_LEN + 1 + VERSION_LEN, VERSION_LEN);
+        memcpy(prev, k.data, sizeof prev);
+        have_prev = true;
     }
     store_iter_destroy(&it);
-    for (size_t i = 0; i < n && rc >= 0; i++) {
-        bool mine_first = memcmp(version, others[i], VERSION_LEN) < 0;
-        memcpy(pair + ID_LEN + 1, mine_first ? version : others[i], VERSION_LEN);
-        memcpy(pair + ID_LEN + 1 + VERSION_LEN, mine_first ? others[i] : version, VERSION_LEN);
-        rc = store_put(t, TBL_CONFLICTS, pair, sizeof pair, "", 0);
-    }
-    free(others);
+    for (size_t i = 0; i < n && rc >= 0; i++) rc = store_put(t, TBL_CONFLICTS, found[i], sizeof found[i], "", 0);
+    free(found);
     if (rc < 0) return rc;
-    return store_put(t, TBL_SIBLINGS, key, sizeof key, "", 0);
+    *groups = n;
+    return 0;
+}
+
+int merge_upgrade(store_t *st, uint64_t *groups)
+{
+    static const char flag[] = "conflict-groups";
+    *groups = UINT64_MAX;
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, true, &t);
+    if (rc) return rc;
+    store_val_t v;
+    rc = store_get(t, TBL_META, flag, sizeof flag - 1, &v);
+    if (rc == 0) {
+        store_txn_abort(&t);
+        return 0;
+    }
+    if (rc == ACCORD_ENOTFOUND && !(rc = merge_conflicts_rebuild(t, groups)) &&
+        !(rc = store_put(t, TBL_META, flag, sizeof flag - 1, "1", 1)))
+        return store_txn_commit(&t);
+    store_txn_abort(&t);
+    return rc;
 }
 
 static int apply_set(store_txn_t *t, const record_t *rec, const record_op_t *op,

@@ -45,7 +45,8 @@ static void node_close(node_t *n)
     fixture_close(&n->fx);
 }
 
-/* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil). */
+/* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil,
+ * "\1true" is true). */
 static void call(node_t *n, result_t *r, const char *verb, ...)
 {
     msgpack_sbuffer sb;
@@ -67,6 +68,7 @@ static void call(node_t *n, result_t *r, const char *verb, ...)
         msgpack_pack_str(&pk, strlen(kv[i]));
         msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
         if (!strcmp(kv[i + 1], "\1nil")) msgpack_pack_nil(&pk);
+        else if (!strcmp(kv[i + 1], "\1true")) msgpack_pack_true(&pk);
         else { msgpack_pack_str(&pk, strlen(kv[i + 1])); msgpack_pack_str_body(&pk, kv[i + 1], strlen(kv[i + 1])); }
     }
     static request_t req;
@@ -143,19 +145,32 @@ static void replicate(node_t *from, node_t *to)
     assert_int_equal(store_txn_commit(&dst), 0);
 }
 
+/* The open conflicts of a node's "conflicts" reply (a page: {conflicts, more, next}). */
+static const msgpack_object *conflict_list(node_t *n, result_t *r)
+{
+    call(n, r, "conflicts", NULL);
+    assert_int_equal(r->code, 0);
+    const msgpack_object *list = get(&r->out.data, "conflicts");
+    assert_non_null(list);
+    assert_int_equal(list->type, MSGPACK_OBJECT_ARRAY);
+    return list;
+}
+
 static void test_conflict_is_listed_and_resolved_on_both(void **state)
 {
     (void)state;
     crypto_init();
-    node_t a, b;
+    node_t a, b, c;
     node_open(&a, "tehran-1");
     node_open(&b, "shiraz-2");
+    node_open(&c, "tabriz-3");
     result_t r = {0};
     char id[64], kept[64];
     call(&a, &r, "create", "kind", "customer", "name", "Sara Ahmadi", "city", "Tehran", "user", "ali", NULL);
     assert_int_equal(r.code, 0);
     str_of(get(&r.out.data, "id"), id, sizeof id);
     replicate(&a, &b);
+    replicate(&a, &c);
     /* both branches change the city, each having seen Tehran */
     call(&a, &r, "update", "id", id, "city", "Karaj", "user", "ali", NULL);
     assert_int_equal(r.code, 0);
@@ -169,18 +184,19 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     char conflict[256];
     node_t *nodes[2] = {&a, &b};
     for (int i = 0; i < 2; i++) {
-        call(nodes[i], &r, "conflicts", NULL);
-        assert_int_equal(r.code, 0);
-        assert_int_equal(r.out.data.type, MSGPACK_OBJECT_ARRAY);
-        assert_int_equal(r.out.data.via.array.size, 1);
-        const msgpack_object *c = &r.out.data.via.array.ptr[0];
+        const msgpack_object *list = conflict_list(nodes[i], &r);
+        assert_int_equal(list->via.array.size, 1);
+        assert_false(get(&r.out.data, "more")->via.boolean);
+        const msgpack_object *cf = &list->via.array.ptr[0];
         char field[32], va[32], vb[32];
-        str_of(get(c, "field"), field, sizeof field);
+        str_of(get(cf, "field"), field, sizeof field);
         assert_string_equal(field, "city");
-        str_of(get(get(c, "a"), "value"), va, sizeof va);
-        str_of(get(get(c, "b"), "value"), vb, sizeof vb);
+        const msgpack_object *sides = get(cf, "sides");
+        assert_int_equal(sides->via.array.size, 2);
+        str_of(get(&sides->via.array.ptr[0], "value"), va, sizeof va);
+        str_of(get(&sides->via.array.ptr[1], "value"), vb, sizeof vb);
         assert_true((!strcmp(va, "Karaj") && !strcmp(vb, "Shiraz")) || (!strcmp(va, "Shiraz") && !strcmp(vb, "Karaj")));
-        str_of(get(c, "conflict"), conflict, sizeof conflict);
+        str_of(get(cf, "conflict"), conflict, sizeof conflict);
         if (i == 0) snprintf(kept, sizeof kept, "%s", va);
         call(nodes[i], &r, "get", "id", id, NULL);
         const msgpack_object *phones = get(&r.out.data, "phones");
@@ -196,16 +212,16 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     /* resolving at b keeps side a, and replicates like any change */
     call(&b, &r, "resolve", "conflict", conflict, "keep", "a", "user", "mina", NULL);
     assert_int_equal(r.code, 0);
+    assert_int_equal(get(&r.out.data, "remaining")->via.u64, 0);
     replicate(&b, &a);
     for (int i = 0; i < 2; i++) {
-        call(nodes[i], &r, "conflicts", NULL);
-        assert_int_equal(r.out.data.via.array.size, 0);
+        assert_int_equal(conflict_list(nodes[i], &r)->via.array.size, 0);
         call(nodes[i], &r, "get", "id", id, NULL);
         char city[32];
         str_of(get(&r.out.data, "city"), city, sizeof city);
         assert_string_equal(city, kept);
         call(nodes[i], &r, "conflicts", "all", "\1nil", NULL); /* "all" not true: still none */
-        assert_int_equal(r.out.data.via.array.size, 0);
+        assert_int_equal(get(&r.out.data, "conflicts")->via.array.size, 0);
     }
     /* history shows the other branch's records, whose key this node does not know yet */
     call(&a, &r, "history", "id", id, NULL);
@@ -213,9 +229,29 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     assert_int_equal(r.out.data.via.array.size, 6);
     call(&a, &r, "resolve", "conflict", conflict, "keep", "c", NULL);
     assert_int_equal(r.code, ACCORD_EINVAL);
+
+    /* a third branch, offline all along, had changed the city from Tehran too: its edit is a
+     * new side of the same conflict, which opens again with three sides */
+    call(&c, &r, "update", "id", id, "city", "Tabriz", "user", "reza", NULL);
+    assert_int_equal(r.code, 0);
+    replicate(&c, &a);
+    const msgpack_object *list = conflict_list(&a, &r);
+    assert_int_equal(list->via.array.size, 1);
+    const msgpack_object *cf = &list->via.array.ptr[0];
+    assert_int_equal(get(cf, "sides")->via.array.size, 3);
+    assert_int_equal(get(cf, "n_sides")->via.u64, 3);
+    char again[256];
+    str_of(get(cf, "conflict"), again, sizeof again);
+    assert_string_equal(again, conflict); /* one conflict per field and base, not per pair */
+    call(&a, &r, "resolve", "conflict", conflict, "keep", "c", "user", "ali", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(conflict_list(&a, &r)->via.array.size, 0);
+    call(&a, &r, "conflicts", "all", "\1true", NULL);
+    assert_int_equal(get(&r.out.data, "conflicts")->via.array.size, 1);
     result_done(&r);
     node_close(&a);
     node_close(&b);
+    node_close(&c);
 }
 
 static void test_refusals_name_the_problem(void **state)

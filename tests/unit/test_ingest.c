@@ -13,6 +13,7 @@
 #include "proto/accord_err.h"
 #include "proto/bundle.h"
 #include "proto/crypto.h"
+#include "proto/hlc.h"
 #include "proto/roster_entry.h"
 #include "proto/schema.h"
 #include "proto/wire.h"
@@ -226,12 +227,81 @@ static void test_ingest_admission(void **state)
     sodium_free(org_sk);
 }
 
+/* A batch of n's records first..last, as sync receives it (copies nothing: valid while t is). */
+typedef struct {
+    const uint8_t *recs[16];
+    size_t lens[16];
+    apply_batch_t b;
+} view_batch_t;
+
+static void view_batch(store_txn_t *t, node_t *n, uint64_t first, uint64_t last, view_batch_t *vb)
+{
+    uint8_t key[ID_LEN + 8];
+    memcpy(key, n->id->origin, ID_LEN);
+    store_val_t v;
+    for (uint64_t s = first; s <= last; s++) {
+        be64_put(key + ID_LEN, s);
+        assert_int_equal(store_get(t, TBL_FEED, key, sizeof key, &v), 0);
+        vb->recs[s - first] = v.data;
+        vb->lens[s - first] = v.len;
+    }
+    be64_put(key + ID_LEN, last);
+    assert_int_equal(store_get(t, TBL_CHECKPTS, key, sizeof key, &v), 0);
+    memcpy(vb->b.sig, v.data, CRYPTO_SIG_LEN);
+    vb->b.recs = vb->recs, vb->b.lens = vb->lens, vb->b.n = (unsigned)(last - first + 1);
+}
+
+/* Issue 13, item 2: no origin can make a node store more than its allowance of the day;
+ * the refusal says so, the rest applies the next day. */
+static void test_an_origin_has_a_daily_allowance(void **state)
+{
+    (void)state;
+    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
+    crypto_keypair(org_pk, org_sk);
+    node_t a, hub;
+    node_open(&a, "a");
+    node_open(&hub, "hq");
+    enrol(&hub, org_pk, org_sk, &a);
+    fixture_write_customers(&a, 6, "Customer", true);
+    store_txn_t *src;
+    assert_int_equal(store_txn_begin(a.st, NULL, false, &src), 0);
+    view_batch_t first, rest;
+    view_batch(src, &a, 1, 2, &first);
+    view_batch(src, &a, 3, 6, &rest);
+    size_t two = first.lens[0] + first.lens[1];
+    uint64_t now_ms = hlc_wall_ms();
+    apply_clock_t day1 = {now_ms, 300000}, day2 = {now_ms + 86400000ULL, 300000};
+    ingest_policy_t pol = {.self = hub.id->origin, .clock = &day1, .origin_day_bytes = two + 10};
+    apply_result_t res;
+    char why[300];
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
+    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &first.b, &res, why, sizeof why), 0);
+    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &rest.b, &res, why, sizeof why), ACCORD_EQUOTA);
+    assert_non_null(strstr(why, "a day"));
+    assert_int_equal(res.bad_seq, 3);
+    assert_int_equal(store_txn_commit(&t), 0);
+    assert_int_equal(head_of(&hub, a.id->origin), 2);
+    /* the next day the same batch applies */
+    pol.clock = &day2;
+    pol.origin_day_bytes = 1u << 20;
+    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
+    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &rest.b, &res, why, sizeof why), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    assert_int_equal(head_of(&hub, a.id->origin), 6);
+    store_txn_abort(&src);
+    node_close(&a);
+    node_close(&hub);
+    sodium_free(org_sk);
+}
+
 int main(void)
 {
     assert_int_equal(crypto_init(), 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bundle_of_quarantined_feed_is_refused_like_sync),
         cmocka_unit_test(test_ingest_admission),
+        cmocka_unit_test(test_an_origin_has_a_daily_allowance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

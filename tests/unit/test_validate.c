@@ -359,6 +359,70 @@ static void test_every_normalised_value_validates(void **state)
     }
 }
 
+/* Issue 13, item 2: N signed SETs of one field with the same base once made N(N-1)/2
+ * conflict pairs (4,096 records grew every store by 1.16 GB). Now one group, linear. */
+static void test_many_siblings_grow_the_store_linearly(void **state)
+{
+    (void)state;
+    crypto_init();
+    fixture_t hub;
+    forger_t peer = {0};
+    fixture_open(&hub, "hub", "hub");
+    fixture_open(&peer.node, "rogue", "branch");
+    record_t *recs = calloc(4, sizeof *recs);
+    assert_non_null(recs);
+    forged_batch_t fb;
+    apply_result_t res;
+    good_customer(&recs[0], "Reza");
+    forge(&peer, recs, 1, true, &fb);
+    assert_int_equal(receive(&hub, &peer, &fb, &res), 0);
+    forged_free(&fb);
+    uint8_t entity[ID_LEN];
+    memcpy(entity, recs[0].entity, ID_LEN);
+    uint8_t base[VERSION_LEN];
+    version_make(base, recs[0].hlc, peer.node.id->origin);
+    uint64_t used0, used1, limit;
+    store_usage(hub.st, &used0, &limit);
+    char names[4][32];
+    const unsigned n = 4096;
+    for (unsigned i = 0; i < n; i += 4) { /* four records a batch, as a peer streams them */
+        for (unsigned j = 0; j < 4; j++) {
+            record_t *r = &recs[j];
+            memset(r, 0, sizeof *r);
+            memcpy(r->entity, entity, ID_LEN);
+            r->kind = KIND_CUSTOMER;
+            r->hlc = HLC_PACK(1764000000000ULL + 1 + i + j, 0);
+            r->author = "rogue", r->author_len = 5;
+            snprintf(names[j], sizeof names[j], "City %u", i + j);
+            set_str(&r->ops[0], F_CU_CITY, names[j]);
+            r->ops[0].has_base = true;
+            memcpy(r->ops[0].base, base, VERSION_LEN);
+            r->n_ops = 1;
+        }
+        forge(&peer, recs, 4, true, &fb);
+        assert_int_equal(receive(&hub, &peer, &fb, &res), 0);
+        forged_free(&fb);
+    }
+    store_usage(hub.st, &used1, &limit);
+    uint64_t grown = used1 - used0;
+    fprintf(stderr, "# %u sibling SETs grew the store by %.2f MB\n", n, (double)grown / 1e6);
+    assert_true(grown < 10u * 1000 * 1000);
+    /* one conflict, of all 4,096 sides */
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(hub.st, NULL, false, &t), 0);
+    store_iter_t *it;
+    assert_int_equal(store_iter_new(t, TBL_CONFLICTS, NULL, 0, false, &it), 0);
+    store_val_t k, v;
+    unsigned groups = 0;
+    while (store_iter_next(it, &k, &v) == 1) groups++;
+    store_iter_destroy(&it);
+    store_txn_abort(&t);
+    assert_int_equal(groups, 1);
+    free(recs);
+    fixture_close(&peer.node);
+    fixture_close(&hub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_signature_is_judged_before_content),
         cmocka_unit_test(test_apply_accepts_exactly_what_validates),
         cmocka_unit_test(test_every_normalised_value_validates),
+        cmocka_unit_test(test_many_siblings_grow_the_store_linearly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

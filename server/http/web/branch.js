@@ -194,13 +194,14 @@ async function myTasks() {
 async function conflicts() {
   const body = $('conflicts').tBodies[0];
   body.textContent = '';
-  for (const c of await call('conflicts', {}).catch(() => [])) {
+  const page = await call('conflicts', {}).catch(() => ({conflicts: []}));
+  for (const c of page.conflicts || []) {
     if (c.resolved) continue;
     const tr = el('tr', {'data-conflict': c.conflict});
     tr.appendChild(el('td', {}, c.kind + ' ' + c.id.slice(0, 8)));
     tr.appendChild(el('td', {}, c.field));
-    for (const side of ['a', 'b']) {
-      const v = c[side] || {};
+    for (const v of c.sides || []) {
+      const side = v.side;
       const td = el('td', {dir: 'auto'});
       td.appendChild(el('bdi', {}, String(v.value ?? '') + ' — ' + (v.author || '') + ', ' + (v.branch || '') + ' '));
       const b = el('button', {type: 'button', 'data-keep': side}, t('keep'));
