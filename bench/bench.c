@@ -191,7 +191,7 @@ static void bulk_and_search(const char *dir, unsigned n_customers)
         store_txn_t *t;
         double s0 = now_s();
         store_txn_begin(st, NULL, false, &t);
-        int n = index_search(t, KIND_CUSTOMER, SEARCH_AUTO, queries[q % 15], out, 50);
+        int n = index_search(t, KIND_CUSTOMER, SEARCH_AUTO, queries[q % 15], out, 50, NULL);
         store_txn_abort(&t);
         lat[q] = now_s() - s0;
         if (n > 0) found += n;

@@ -85,6 +85,12 @@ const field_def_t *schema_field_by_id(unsigned kind, unsigned id);  /* NULL if n
 const field_def_t *schema_fields(unsigned kind, unsigned *n);
 bool schema_is_set(field_type_t t);
 
+/* Elements a set field (phones, e-mails, tags) of one record may hold. This node refuses a
+ * change of its own that would pass it (create, update, import, merge); a record from
+ * another node is applied whatever it holds (a concurrent add on two branches may pass it,
+ * and refusing one would split the replicas), so readers and the index take any count. */
+#define SCHEMA_SET_MAX 1000
+
 /* Normalises a value a person typed for field f into out (NUL-terminated).
  * FT_BOOL, FT_INT, FT_PERCENT, FT_MONEY store their integer in *out_int.
  * Returns 0, or ACCORD_EINVAL with a message that names the field in err. */

@@ -89,7 +89,7 @@ static bool find_customer(api_import_scratch_t *sc, store_txn_t *t, const char *
         if (nd > 10) memmove(query, query + nd - 10, 11);
     }
     uint8_t (*ids)[ID_LEN] = sc->match_ids;
-    int n = index_search(t, KIND_CUSTOMER, by, query, ids, API_MATCH_MAX);
+    int n = index_search(t, KIND_CUSTOMER, by, query, ids, API_MATCH_MAX, NULL);
     for (int i = 0; i < n; i++) {
         field_state_t merged;
         if (entity_get(t, ids[i], F_CU_MERGED_INTO, &merged) == 0) continue;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * api_read: the verbs that only read: get, list, search, history, dupes. Each packs records
- * as maps (pack_entity) from the caller's transaction; results are bounded by API_LIST_MAX
- * and gathered in the api_t's scratch. */
+ * as maps (pack_entity) from the caller's transaction, every row a record holds; a page of
+ * list or search holds at most API_LIST_MAX, gathered in the api_t's scratch, and says
+ * whether more were left out (pack_page). */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
@@ -33,71 +34,101 @@ void api_pack_register(msgpack_packer *pk, const field_state_t *fs)
     }
 }
 
-#define ENTITY_MAX_KEYS 256
+/* What an entity's rows make of its map, counted in a first walk so that a second packs
+ * the map as its rows come, however many a record holds (no buffer of rows to cut). */
+typedef struct {
+    unsigned keys;         /* map keys: id, kind, a register each (a deal's amount two, with
+                            * its text), a set with elements present each */
+    unsigned elems[256];   /* present elements of each set field, by field id */
+} entity_shape_t;
 
-/* Packs the entity as a map: id, kind, every set register, every non-empty set. */
+static bool elem_present(const store_val_t *v)
+{
+    return v->len == VERSION_LEN + 1 && ((const uint8_t *)v->data)[VERSION_LEN];
+}
+
+static int measure_entity(store_txn_t *t, const uint8_t id[ID_LEN], int kind, entity_shape_t *sh)
+{
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it);
+    if (rc) return rc;
+    memset(sh, 0, sizeof *sh);
+    sh->keys = 2;
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        unsigned field = ((const uint8_t *)k.data)[ID_LEN];
+        if (k.len > ID_LEN + 1) {
+            if (!elem_present(&v)) continue;
+            if (sh->elems[field]++ == 0) sh->keys++;
+        } else {
+            sh->keys++;
+            if (kind == KIND_DEAL && field == F_DE_AMOUNT) sh->keys++;
+        }
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
+}
+
+static void pack_register_row(store_txn_t *t, const uint8_t id[ID_LEN], int kind, const char *name, unsigned field,
+                              const store_val_t *v, msgpack_packer *pk)
+{
+    field_state_t fs;
+    api_pack_cstr(pk, name);
+    if (entity_decode_register(v->data, v->len, &fs)) {
+        msgpack_pack_nil(pk);
+        fs.val.type = VAL_NIL;
+    } else {
+        api_pack_register(pk, &fs);
+    }
+    if (kind != KIND_DEAL || field != F_DE_AMOUNT) return;
+    size_t cl;
+    const char *cur = entity_text(t, id, F_DE_CURRENCY, &cl);
+    char code[8] = "", text[40];
+    if (cur && cl < sizeof code) { memcpy(code, cur, cl); code[cl] = 0; }
+    api_pack_cstr(pk, "amount_text");
+    if (fs.val.type == VAL_INT) {
+        schema_money_format(fs.val.i, code, text, sizeof text);
+        api_pack_cstr(pk, text);
+    } else {
+        msgpack_pack_nil(pk);
+    }
+}
+
+/* Packs the entity as a map: id, kind, every set register, every non-empty set, whole. */
 static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk)
 {
     int kind = entity_kind(t, id);
     if (kind < 0) return kind;
-    store_iter_t *it;
-    int rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it);
+    entity_shape_t shape, *sh = &shape; /* 1 KiB */
+    int rc = measure_entity(t, id, kind, sh);
     if (rc) return rc;
-    struct { store_val_t k, v; } rows[ENTITY_MAX_KEYS];
-    unsigned n = 0, keys = 2;
-    int last_set_field = -1;
-    store_val_t k, v;
-    while (n < ENTITY_MAX_KEYS && (rc = store_iter_next(it, &k, &v)) == 1) {
-        unsigned field = ((const uint8_t *)k.data)[ID_LEN];
-        if (k.len > ID_LEN + 1) {
-            if (v.len != VERSION_LEN + 1 || !((const uint8_t *)v.data)[VERSION_LEN]) continue;
-            if ((int)field != last_set_field) { keys++; last_set_field = (int)field; }
-        } else {
-            keys++;
-            if (kind == KIND_DEAL && field == F_DE_AMOUNT) keys++;
-        }
-        rows[n].k = k;
-        rows[n++].v = v;
-    }
-    store_iter_destroy(&it);
-    if (rc < 0) return rc;
-    msgpack_pack_map(pk, keys);
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it))) return rc;
+    msgpack_pack_map(pk, sh->keys);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, id, ID_LEN);
     api_pack_cstr(pk, "kind");
     api_pack_cstr(pk, schema_kind_name((unsigned)kind));
-    for (unsigned i = 0; i < n;) {
-        unsigned field = ((const uint8_t *)rows[i].k.data)[ID_LEN];
+    int set_open = -1; /* the set field whose array is being packed */
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        unsigned field = ((const uint8_t *)k.data)[ID_LEN];
         const field_def_t *f = schema_field_by_id((unsigned)kind, field);
         const char *name = f ? f->name : "unknown";
-        if (rows[i].k.len == ID_LEN + 1) {
-            field_state_t fs;
-            api_pack_cstr(pk, name);
-            if (entity_decode_register(rows[i].v.data, rows[i].v.len, &fs)) msgpack_pack_nil(pk);
-            else api_pack_register(pk, &fs);
-            if (kind == KIND_DEAL && field == F_DE_AMOUNT) {
-                size_t cl;
-                const char *cur = entity_text(t, id, F_DE_CURRENCY, &cl);
-                char code[8] = "", text[40];
-                if (cur && cl < sizeof code) { memcpy(code, cur, cl); code[cl] = 0; }
-                api_pack_cstr(pk, "amount_text");
-                if (fs.val.type == VAL_INT) {
-                    schema_money_format(fs.val.i, code, text, sizeof text);
-                    api_pack_cstr(pk, text);
-                } else {
-                    msgpack_pack_nil(pk);
-                }
-            }
-            i++;
+        if (k.len == ID_LEN + 1) {
+            pack_register_row(t, id, kind, name, field, &v, pk);
             continue;
         }
-        unsigned j = i;
-        while (j < n && ((const uint8_t *)rows[j].k.data)[ID_LEN] == field && rows[j].k.len > ID_LEN + 1) j++;
-        api_pack_cstr(pk, name);
-        msgpack_pack_array(pk, j - i);
-        for (; i < j; i++) api_pack_str(pk, (const char *)rows[i].k.data + ID_LEN + 1, rows[i].k.len - ID_LEN - 1);
+        if (!elem_present(&v)) continue;
+        if ((int)field != set_open) {
+            api_pack_cstr(pk, name);
+            msgpack_pack_array(pk, sh->elems[field]);
+            set_open = (int)field;
+        }
+        api_pack_str(pk, (const char *)k.data + ID_LEN + 1, k.len - ID_LEN - 1);
     }
-    return 0;
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
 }
 
 int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
@@ -186,6 +217,26 @@ static void sort_for_people(api_t *api, store_txn_t *t, unsigned kind, uint8_t (
     for (int i = 0; i < n; i++) memcpy(ids[i], rows[i].id, ID_LEN);
 }
 
+/* A page of records: {items: [record...], more: bool, next: id | nil}. more: records past
+ * these were left out; next (list only) is what the caller gives as after to get them. */
+static int pack_page(store_txn_t *t, uint8_t (*ids)[ID_LEN], int n, bool more, const uint8_t *next,
+                     msgpack_packer *pk, char *msg, size_t cap)
+{
+    msgpack_pack_map(pk, 3);
+    api_pack_cstr(pk, "items");
+    msgpack_pack_array(pk, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        int rc = pack_entity(t, ids[i], pk);
+        if (rc) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
+    }
+    api_pack_cstr(pk, "more");
+    more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    api_pack_cstr(pk, "next");
+    if (next) api_pack_hex(pk, next, ID_LEN);
+    else msgpack_pack_nil(pk);
+    return 0;
+}
+
 int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
     int kind = api_arg_kind(req, msg, cap);
@@ -215,36 +266,42 @@ int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
         if (rc) return rc;
         lf.has_customer = true;
     }
-    /* after: the id a page ended at; pages then come in id order (export, scripts) */
+    /* after: the next of the page before; a page holds the next records in id order, shown
+     * in people's order unless by_id (export, scripts) */
     uint8_t after[1 + ID_LEN] = {(uint8_t)kind};
-    bool paging = false;
+    bool has_after = false;
     if ((a = request_arg(req, "after"))) {
         char hex[2 * ID_LEN + 1];
         if (!api_arg_cstr(a, hex, sizeof hex) || strlen(hex) != 2 * ID_LEN || crypto_unhex(hex, after + 1, ID_LEN))
             return accord_fail(msg, cap, ACCORD_EINVAL, "after: give the full id (32 hex digits) the previous page ended at");
-        paging = true;
+        has_after = true;
     }
-    paging |= (a = request_arg(req, "by_id")) && a->type == MP_BOOL && a->i;
+    bool by_id = (a = request_arg(req, "by_id")) && a->type == MP_BOOL && a->i;
     uint8_t prefix = (uint8_t)kind;
     store_iter_t *it;
     int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
     if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
-    if (request_arg(req, "after")) store_iter_seek(it, after, sizeof after);
+    if (has_after) store_iter_seek(it, after, sizeof after);
     uint8_t (*ids)[ID_LEN] = api->ids;
     int n = 0;
+    bool more = false;
     store_val_t k, v;
-    while (n < limit && (rc = store_iter_next(it, &k, &v)) == 1) {
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
         const uint8_t *id = (const uint8_t *)k.data + 1;
-        if (request_arg(req, "after") && memcmp(id, after + 1, ID_LEN) == 0) continue;
-        if (passes(t, id, (unsigned)kind, &lf)) memcpy(ids[n++], id, ID_LEN);
+        if (has_after && memcmp(id, after + 1, ID_LEN) == 0) continue;
+        if (!passes(t, id, (unsigned)kind, &lf)) continue;
+        if (n == limit) { /* one more past the page: the caller is told where to go on */
+            more = true;
+            break;
+        }
+        memcpy(ids[n++], id, ID_LEN);
     }
     store_iter_destroy(&it);
     if (rc < 0) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
-    if (!paging) sort_for_people(api, t, (unsigned)kind, ids, n);
-    msgpack_pack_array(pk, (size_t)n);
-    for (int i = 0; i < n; i++)
-        if ((rc = pack_entity(t, ids[i], pk))) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
-    return 0;
+    uint8_t next[ID_LEN];
+    if (more) memcpy(next, ids[n - 1], ID_LEN); /* the page's last id, before sorting */
+    if (!by_id) sort_for_people(api, t, (unsigned)kind, ids, n);
+    return pack_page(t, ids, n, more, more ? next : NULL, pk, msg, cap);
 }
 
 int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
@@ -265,16 +322,12 @@ int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
         if (strcmp(bys[i], by_name) == 0) by = i;
     if (by < 0) return accord_fail(msg, cap, ACCORD_EINVAL, "by: '%s' is not one of auto, name, phone, email, tag, branch, national_id", by_name);
     uint8_t (*ids)[ID_LEN] = api->ids;
-    int n = index_search(t, (unsigned)kind, (search_by_t)by, q, ids, limit);
+    bool more;
+    int n = index_search(t, (unsigned)kind, (search_by_t)by, q, ids, limit, &more);
     if (n == ACCORD_EINVAL)
         return accord_fail(msg, cap, n, "q: '%s' is too short to search by %s (phones need 3 digits)", q, by_name);
     if (n < 0) return accord_fail(msg, cap, n, "search failed: %s", accord_strerror(n));
-    msgpack_pack_array(pk, (size_t)n);
-    for (int i = 0; i < n; i++) {
-        int rc = pack_entity(t, ids[i], pk);
-        if (rc) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
-    }
-    return 0;
+    return pack_page(t, ids, n, more, NULL, pk, msg, cap); /* no next: a narrower query finds the rest */
 }
 
 static const uint8_t *origin_pk(api_t *api, store_txn_t *t, const uint8_t *origin, roster_entry_t *e)

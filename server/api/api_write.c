@@ -137,6 +137,44 @@ static int field_ops(api_t *api, store_txn_t *t, api_write_ctx_t *w, unsigned ki
     return 0;
 }
 
+static bool same_elem(const record_op_t *a, const record_op_t *b)
+{
+    return a->field == b->field && a->val.len == b->val.len && !memcmp(a->val.s, b->val.s, a->val.len);
+}
+
+/* Refuses a change that would leave a set field with more than SCHEMA_SET_MAX elements:
+ * what the record holds now (none when new), plus what this change adds that it lacks,
+ * less what it removes. */
+static int check_set_sizes(store_txn_t *t, api_write_ctx_t *w, bool is_new, char *msg, size_t cap)
+{
+    const record_t *rec = &w->rec;
+    for (uint32_t i = 0; i < rec->n_ops; i++) {
+        const record_op_t *o = &rec->ops[i];
+        bool first_of_field = true;
+        for (uint32_t j = 0; j < i && first_of_field; j++)
+            first_of_field = rec->ops[j].field != o->field || (rec->ops[j].op != OP_ADD && rec->ops[j].op != OP_REMOVE);
+        if ((o->op != OP_ADD && o->op != OP_REMOVE) || !first_of_field) continue;
+        int count = is_new ? 0 : entity_count_elems(t, rec->entity, o->field);
+        if (count < 0) return accord_fail(msg, cap, count, "cannot read the record: %s", accord_strerror(count));
+        for (uint32_t j = i; j < rec->n_ops; j++) {
+            const record_op_t *e = &rec->ops[j];
+            if (e->field != o->field || (e->op != OP_ADD && e->op != OP_REMOVE)) continue;
+            bool repeated = false; /* the same value named again in this change counts once */
+            for (uint32_t m = i; m < j && !repeated; m++) repeated = same_elem(&rec->ops[m], e);
+            if (repeated) continue;
+            bool held = !is_new && entity_has_elem(t, rec->entity, e->field, e->val.s, e->val.len);
+            if (e->op == OP_ADD && !held) count++;
+            if (e->op == OP_REMOVE && held) count--;
+        }
+        if (count > SCHEMA_SET_MAX) {
+            const field_def_t *f = schema_field_by_id(rec->kind, o->field);
+            return accord_fail(msg, cap, ACCORD_ETOOBIG, "%s: a %s holds at most %d %s; this change would leave %d (remove some first)",
+                               f->name, schema_kind_name(rec->kind), SCHEMA_SET_MAX, f->name, count);
+        }
+    }
+    return 0;
+}
+
 static record_op_t *find_op(api_write_ctx_t *w, unsigned field)
 {
     for (uint32_t i = 0; i < w->rec.n_ops; i++)
@@ -237,7 +275,7 @@ int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_p
     }
     const char *missing = required_missing((unsigned)kind, w);
     if (missing) return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required for a new %s", missing, schema_kind_name((unsigned)kind));
-    if ((rc = finish_amount(t, w, msg, cap))) return rc;
+    if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, true, msg, cap))) return rc;
     if (w->rec.n_ops >= RECORD_MAX_OPS)
         return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
     if ((rc = oplog_append(api->log, t, &w->rec)))
@@ -309,7 +347,7 @@ static int change(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
                     return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required, cannot be cleared",
                                 schema_field_by_id(w->rec.kind, o->field)->name);
         }
-        if ((rc = finish_amount(t, w, msg, cap))) return rc;
+        if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, false, msg, cap))) return rc;
     }
     if ((rc = api_write_fill_bases(t, w))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     if ((rc = oplog_append(api->log, t, &w->rec)))

@@ -2,6 +2,7 @@
 #include "ops/dedupe.h"
 #include "proto/accord_err.h"
 #include "proto/schema.h"
+#include "common/log.h"
 #include "state/entity.h"
 #include "state/textnorm.h"
 
@@ -315,7 +316,16 @@ typedef struct {
     record_t rec;
     char bufs[RECORD_MAX_OPS][RECORD_MAX_STR + 1];
     uint8_t ref[ID_LEN];
+    size_t bytes;      /* what rec encodes to at most, so far (MERGE_OP_BYTES) */
+    oplog_t *log;      /* where a full record goes */
+    store_txn_t *t;
 } change_t;
+
+/* Bytes an op of a value of len bytes takes in a record at most: its array, field, op,
+ * the value's header and the base version (record.c). The record's own fields take less
+ * than MERGE_RECORD_BYTES. */
+#define MERGE_OP_BYTES(len) ((len) + 48)
+#define MERGE_RECORD_BYTES 256
 
 static void change_init(change_t *c, const uint8_t *entity, unsigned kind, const char *author)
 {
@@ -324,12 +334,28 @@ static void change_init(change_t *c, const uint8_t *entity, unsigned kind, const
     c->rec.kind = (uint8_t)kind;
     c->rec.author = author;
     c->rec.author_len = strlen(author);
+    c->bytes = MERGE_RECORD_BYTES;
+}
+
+/* Makes room in c for an op of a value of len bytes: a record that holds RECORD_MAX_OPS
+ * ops, or would pass RECORD_MAX_BYTES, is appended and c starts the next record of the
+ * same entity, in the same transaction. So a merge copies whatever the other customer
+ * holds, in as many records as that takes. */
+static int change_room(change_t *c, size_t len)
+{
+    if (c->rec.n_ops < RECORD_MAX_OPS && c->bytes + MERGE_OP_BYTES(len) <= RECORD_MAX_BYTES) return 0;
+    int rc = oplog_append(c->log, c->t, &c->rec);
+    if (rc) return rc;
+    uint8_t entity[ID_LEN];
+    memcpy(entity, c->rec.entity, ID_LEN);
+    change_init(c, entity, c->rec.kind, c->rec.author);
+    return 0;
 }
 
 /* A SET carrying the version this node holds, as every local edit does (api_write.c). */
 static record_op_t *add_set(store_txn_t *t, change_t *c, unsigned field)
 {
-    if (c->rec.n_ops >= RECORD_MAX_OPS) return NULL;
+    ACCORD_ASSERT(c->rec.n_ops < RECORD_MAX_OPS); /* change_room made room */
     record_op_t *o = &c->rec.ops[c->rec.n_ops++];
     memset(o, 0, sizeof *o);
     o->field = (uint8_t)field;
@@ -342,46 +368,91 @@ static record_op_t *add_set(store_txn_t *t, change_t *c, unsigned field)
     return o;
 }
 
+/* The elements of other's sets that keep lacks, gathered before any is written: writing
+ * while a walk over the same table is open would move its cursor. Each entry is its
+ * field, its length (2 bytes) and its bytes. */
 typedef struct {
     store_txn_t *t;
-    change_t *c;
     const uint8_t *keep;
-    unsigned field;
-    unsigned added;
-} elem_copy_t;
+    unsigned field;    /* the set being walked */
+    uint8_t *buf;      /* owned */
+    size_t len, cap;
+    unsigned n;        /* entries */
+} lacking_t;
 
-typedef struct {
-    const char *want;
-    size_t len;
-    bool found;
-} elem_find_t;
-
-static int find_elem(void *ctx, const char *elem, size_t len)
+static int gather_lacking(void *ctx, const char *elem, size_t len)
 {
-    elem_find_t *f = ctx;
-    f->found = f->len == len && memcmp(f->want, elem, len) == 0;
-    return f->found; /* stops at the first match */
+    lacking_t *l = ctx;
+    if (len > RECORD_MAX_STR) return 0; /* a stored element never is (schema_check_op) */
+    if (entity_has_elem(l->t, l->keep, l->field, elem, len)) return 0; /* it has it already */
+    if (l->len + 3 + len > l->cap) {
+        l->cap = 2 * l->cap + 3 + len + 4096;
+        if (!(l->buf = realloc(l->buf, l->cap))) abort();
+    }
+    l->buf[l->len++] = (uint8_t)l->field;
+    l->buf[l->len++] = (uint8_t)(len >> 8);
+    l->buf[l->len++] = (uint8_t)len;
+    memcpy(l->buf + l->len, elem, len);
+    l->len += len;
+    l->n++;
+    return 0;
 }
 
-static int copy_elem(void *ctx, const char *elem, size_t len)
+/* Adds the gathered elements to keep, in as many records as they take. */
+static int copy_lacking(change_t *c, const lacking_t *l)
 {
-    elem_copy_t *e = ctx;
-    char s[RECORD_MAX_STR + 1];
-    if (len > RECORD_MAX_STR) return 0;
-    memcpy(s, elem, len);
-    s[len] = 0;
-    elem_find_t find = {s, len, false};
-    entity_each_elem(e->t, e->keep, e->field, find_elem, &find);
-    if (find.found) return 0; /* it has it already */
-    if (e->c->rec.n_ops >= RECORD_MAX_OPS) return 0;
-    record_op_t *o = &e->c->rec.ops[e->c->rec.n_ops];
-    memset(o, 0, sizeof *o);
-    o->field = (uint8_t)e->field;
-    o->op = OP_ADD;
-    memcpy(e->c->bufs[e->c->rec.n_ops], s, len + 1);
-    o->val = (value_t){VAL_STR, 0, e->c->bufs[e->c->rec.n_ops], len};
-    e->c->rec.n_ops++;
-    e->added++;
+    for (size_t at = 0; at < l->len;) {
+        unsigned field = l->buf[at];
+        size_t len = (size_t)l->buf[at + 1] << 8 | l->buf[at + 2];
+        const uint8_t *elem = l->buf + at + 3;
+        at += 3 + len;
+        int rc = change_room(c, len);
+        if (rc) return rc;
+        record_op_t *o = &c->rec.ops[c->rec.n_ops];
+        memset(o, 0, sizeof *o);
+        o->field = (uint8_t)field;
+        o->op = OP_ADD;
+        memcpy(c->bufs[c->rec.n_ops], elem, len);
+        c->bufs[c->rec.n_ops][len] = 0;
+        o->val = (value_t){VAL_STR, 0, c->bufs[c->rec.n_ops], len};
+        c->rec.n_ops++;
+        c->bytes += MERGE_OP_BYTES(len);
+    }
+    return 0;
+}
+
+typedef struct {
+    store_txn_t *t;
+    const uint8_t *keep;
+    unsigned field;
+    int lacking;       /* elements of other that keep lacks */
+} elem_count_t;
+
+static int count_lacking(void *ctx, const char *elem, size_t len)
+{
+    elem_count_t *e = ctx;
+    if (!entity_has_elem(e->t, e->keep, e->field, elem, len)) e->lacking++;
+    return 0;
+}
+
+static const unsigned merged_sets[] = {F_CU_PHONES, F_CU_EMAILS, F_CU_TAGS};
+
+/* A merge that would leave keep with more than SCHEMA_SET_MAX elements in a set is
+ * refused before anything is written. */
+static int check_merged_sets(store_txn_t *t, const uint8_t keep[ID_LEN], const uint8_t other[ID_LEN], char *msg,
+                             size_t cap)
+{
+    for (unsigned i = 0; i < sizeof merged_sets / sizeof merged_sets[0]; i++) {
+        int held = entity_count_elems(t, keep, merged_sets[i]);
+        elem_count_t e = {t, keep, merged_sets[i], 0};
+        int rc = held < 0 ? held : entity_each_elem(t, other, merged_sets[i], count_lacking, &e);
+        if (rc) return accord_fail(msg, cap, rc, "cannot read the customers: %s", accord_strerror(rc));
+        if (held + e.lacking > SCHEMA_SET_MAX) {
+            const char *name = schema_field_by_id(KIND_CUSTOMER, merged_sets[i])->name;
+            return accord_fail(msg, cap, ACCORD_ETOOBIG, "%s: the merged customer would hold %d %s and a customer holds at "
+                               "most %d: remove some from one of them first", name, held + e.lacking, name, SCHEMA_SET_MAX);
+        }
+    }
     return 0;
 }
 
@@ -391,6 +462,8 @@ static int dedupe_merge_into(store_txn_t *t, oplog_t *log, const char *author, c
                              const uint8_t other[ID_LEN], change_t *c, dedupe_merge_t *out, char *msg, size_t cap)
 {
     int rc;
+    c->log = log;
+    c->t = t;
     /* every record pointing at the other customer now points at the kept one */
     static const unsigned refs[][2] = {{KIND_CONTACT, F_CO_CUSTOMER}, {KIND_DEAL, F_DE_CUSTOMER},
         {KIND_TASK, F_TA_RELATED}, {KIND_INTERACTION, F_IN_CUSTOMER}, {KIND_NOTE, F_NO_RELATED}};
@@ -429,25 +502,31 @@ static int dedupe_merge_into(store_txn_t *t, oplog_t *log, const char *author, c
     }
     /* the kept customer gains the other's phones, e-mails, tags and what it lacks */
     change_init(c, keep, KIND_CUSTOMER, author);
-    static const unsigned sets[] = {F_CU_PHONES, F_CU_EMAILS, F_CU_TAGS};
-    for (unsigned i = 0; i < 3; i++) {
-        elem_copy_t e = {t, c, keep, sets[i], 0};
-        entity_each_elem(t, other, sets[i], copy_elem, &e);
-        out->copied += e.added;
+    lacking_t l = {t, keep, 0, NULL, 0, 0, 0};
+    rc = 0;
+    for (unsigned i = 0; rc == 0 && i < sizeof merged_sets / sizeof merged_sets[0]; i++) {
+        l.field = merged_sets[i];
+        rc = entity_each_elem(t, other, merged_sets[i], gather_lacking, &l);
     }
+    if (rc == 0) rc = copy_lacking(c, &l);
+    free(l.buf);
+    if (rc) return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+    out->copied += l.n;
     static const unsigned regs[] = {F_CU_ADDRESS, F_CU_CITY, F_CU_NATID, F_CU_SEGMENT, F_CU_SOURCE, F_CU_ASSIGNED,
                                     F_CU_CONSENT_EMAIL, F_CU_CONSENT_SMS};
     for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++) {
         field_state_t mine, theirs;
         if (entity_get(t, keep, regs[i], &mine) == 0 && mine.val.type != VAL_NIL) continue;
         if (entity_get(t, other, regs[i], &theirs) || theirs.val.type == VAL_NIL) continue;
+        if (theirs.val.type == VAL_STR && theirs.val.len > RECORD_MAX_STR) continue; /* never stored (schema) */
+        if ((rc = change_room(c, theirs.val.len))) return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
         record_op_t *o = add_set(t, c, regs[i]);
-        if (!o) break;
         o->val = theirs.val;
-        if (theirs.val.type == VAL_STR && theirs.val.len <= RECORD_MAX_STR) {
+        if (theirs.val.type == VAL_STR) {
             memcpy(c->bufs[c->rec.n_ops - 1], theirs.val.s, theirs.val.len);
             o->val.s = c->bufs[c->rec.n_ops - 1];
         }
+        c->bytes += MERGE_OP_BYTES(theirs.val.len);
         out->copied++;
     }
     if (c->rec.n_ops && (rc = oplog_append(log, t, &c->rec)))
@@ -471,9 +550,11 @@ int dedupe_merge(store_txn_t *t, oplog_t *log, const char *author, const uint8_t
     if (!memcmp(keep, other, ID_LEN)) return accord_fail(msg, cap, ACCORD_EINVAL, "a customer cannot be merged into itself");
     if (!is_live_customer(t, keep) || !is_live_customer(t, other))
         return accord_fail(msg, cap, ACCORD_EINVAL, "both must be customers that are neither deleted nor merged already");
+    int rc = check_merged_sets(t, keep, other, msg, cap);
+    if (rc) return rc;
     change_t *c = malloc(sizeof *c); /* large: one per merge, not on the stack */
     if (!c) abort();
-    int rc = dedupe_merge_into(t, log, author, keep, other, c, out, msg, cap);
+    rc = dedupe_merge_into(t, log, author, keep, other, c, out, msg, cap);
     free(c);
     return rc;
 }

@@ -184,8 +184,9 @@ static int put_sibling(store_txn_t *t, const snap_frame_t *f)
     return store_put(t, TBL_SIBLINGS, f->key, f->key_len, f->val, f->val_len);
 }
 
-/* Writes one state row, and for a kind row the derived by-kind entry and search terms. */
-static int put_row(store_txn_t *t, const snap_frame_t *f)
+/* Writes one state row, and for a kind row the derived by-kind entry and search terms
+ * (collected in terms, the caller's scratch). */
+static int put_row(store_txn_t *t, const snap_frame_t *f, index_terms_t *terms)
 {
     if (f->table == TBL_SIBLINGS) return put_sibling(t, f);
     if (f->table == TBL_CONFLICTS && f->key_len != MERGE_CONFLICT_KEY_LEN) return 0; /* a pair: see put_sibling */
@@ -198,7 +199,7 @@ static int put_row(store_txn_t *t, const snap_frame_t *f)
     if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
     static const index_terms_t none; /* no terms before: all of the entity's terms are new */
     static const kpi_terms_t no_kpi;
-    if ((rc = index_update(t, f->key, f->val[0], &none))) return rc;
+    if ((rc = index_update(t, f->key, f->val[0], &none, terms))) return rc;
     return kpi_update(t, f->key, f->val[0], &no_kpi);
 }
 
@@ -237,16 +238,20 @@ int snapshot_load_state(store_txn_t *t, const char *path, snapshot_info_t *info)
     memcpy(info->signer, fr.signer, 32);
     info->created_ms = fr.created_ms;
     unsigned last_table = 0;
+    index_terms_t *terms = calloc(1, sizeof *terms); /* 35 KiB: not on the stack */
+    if (!terms) abort();
     while ((rc = snapshot_read(r, &fr)) == 1) {
         if (fr.kind == SNAP_FEED) {
             if ((rc = add_feed(info, &fr))) break;
         } else if (fr.kind == SNAP_ROW) {
             if (!is_state_table(fr.table) || fr.table < last_table) { rc = ACCORD_EPROTO; break; }
             last_table = fr.table;
-            if ((rc = put_row(t, &fr))) break;
+            if ((rc = put_row(t, &fr, terms))) break;
             info->rows++;
         }
     }
+    index_terms_release(terms);
+    free(terms);
     if (rc) rc = fail(info, rc, path, r, rc == ACCORD_ESTORE || rc == ACCORD_EFULL ? accord_strerror(rc) : read_error(rc));
 out:
     snapshot_reader_close(&r);
@@ -317,6 +322,7 @@ typedef struct {
     store_t *st;
     store_txn_t *t;
     uint32_t rows_in_txn;
+    index_terms_t *terms; /* a kind row's search terms, collected here; owned */
 } installer_t;
 
 static int next_txn(installer_t *in)
@@ -443,7 +449,7 @@ int snapshot_install(store_t *st, const char *path, const uint8_t *want_signer, 
     bool cleared;
     int rc = snapshot_clear_partial(st, &cleared);
     if (rc) return rc;
-    installer_t in = {st, NULL, 0};
+    installer_t in = {st, NULL, 0, NULL};
     if ((rc = store_txn_begin(st, NULL, true, &in.t))) return rc;
     if (!table_empty(in.t, TBL_HEADS) || !table_empty(in.t, TBL_KINDS)) {
         store_txn_abort(&in.t);
@@ -459,12 +465,13 @@ static int install(store_t *st, const char *path, const uint8_t *want_signer, bo
                    snapshot_progress_fn progress, void *ctx)
 {
     int rc;
-    installer_t in = {st, NULL, 0};
+    installer_t in = {st, NULL, 0, NULL};
     if ((rc = verify_file(path, info))) return rc;
     snapshot_info_free(info);
 
     FILE *f = fopen(path, "rb");
     if (!f) return fail(info, ACCORD_EIO, path, NULL, strerror(errno));
+    if (!(in.terms = calloc(1, sizeof *in.terms))) abort(); /* 35 KiB: not on the stack */
     snapshot_reader_t *r = NULL;
     snap_frame_t fr;
     bool checked = false;
@@ -509,7 +516,7 @@ static int install(store_t *st, const char *path, const uint8_t *want_signer, bo
                 break;
             }
             last_table = fr.table;
-            if ((rc = put_row(in.t, &fr))) {
+            if ((rc = put_row(in.t, &fr, in.terms))) {
                 rc = fail(info, rc, path, r, rc == ACCORD_EPROTO ? "a kind row in it is malformed" : accord_strerror(rc));
                 break;
             }
@@ -528,6 +535,8 @@ static int install(store_t *st, const char *path, const uint8_t *want_signer, bo
         !(rc = store_del(in.t, TBL_META, BOOTSTRAP_KEY, sizeof BOOTSTRAP_KEY - 1)))
         rc = store_txn_commit(&in.t);
 out:
+    index_terms_release(in.terms);
+    free(in.terms);
     store_txn_abort(&in.t);
     snapshot_reader_close(&r);
     fclose(f);

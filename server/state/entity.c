@@ -93,6 +93,33 @@ int entity_each_elem(store_txn_t *t, const uint8_t id[ID_LEN], unsigned field,
     return rc < 0 ? rc : 0;
 }
 
+bool entity_has_elem(store_txn_t *t, const uint8_t id[ID_LEN], unsigned field, const char *elem, size_t len)
+{
+    uint8_t key[ID_LEN + 1 + RECORD_MAX_STR];
+    if (len > RECORD_MAX_STR) return false;
+    memcpy(key, id, ID_LEN);
+    key[ID_LEN] = (uint8_t)field;
+    memcpy(key + ID_LEN + 1, elem, len);
+    store_val_t v;
+    return store_get(t, TBL_FIELDS, key, ID_LEN + 1 + len, &v) == 0 && v.len == VERSION_LEN + 1 &&
+           ((const uint8_t *)v.data)[VERSION_LEN];
+}
+
+static int count_one(void *ctx, const char *elem, size_t len)
+{
+    (void)elem;
+    (void)len;
+    ++*(int *)ctx;
+    return 0;
+}
+
+int entity_count_elems(store_txn_t *t, const uint8_t id[ID_LEN], unsigned field)
+{
+    int n = 0;
+    int rc = entity_each_elem(t, id, field, count_one, &n);
+    return rc ? rc : n;
+}
+
 int entity_resolve_id(store_txn_t *t, const char *hex, uint8_t id[ID_LEN])
 {
     size_t n = strlen(hex);

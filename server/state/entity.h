@@ -33,6 +33,11 @@ typedef int (*entity_elem_fn)(void *ctx, const char *elem, size_t len);
 int entity_each_elem(store_txn_t *t, const uint8_t id[ID_LEN], unsigned field,
                      entity_elem_fn fn, void *ctx);
 
+/* True if the element is present in the entity's set field. */
+bool entity_has_elem(store_txn_t *t, const uint8_t id[ID_LEN], unsigned field, const char *elem, size_t len);
+/* Elements present in the entity's set field (0 if none), or a negative error. */
+int entity_count_elems(store_txn_t *t, const uint8_t id[ID_LEN], unsigned field);
+
 /* Resolves a full id in hex or a unique hex prefix (>= 4 digits) of a stored entity. */
 int entity_resolve_id(store_txn_t *t, const char *hex, uint8_t id[ID_LEN]);
 

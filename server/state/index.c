@@ -7,6 +7,7 @@
 #include "state/textnorm.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PHONE_MATCH_DIGITS 9 /* a longer phone query matches on its last nine digits */
@@ -41,23 +42,56 @@ bool index_field_indexed(unsigned kind, unsigned field)
 
 static void add_term(index_terms_t *ts, uint8_t type, const void *term, size_t len)
 {
-    if (len == 0 || ts->n >= INDEX_MAX_TERMS) return;
+    if (len == 0) return;
     if (len > INDEX_TERM_MAX) len = INDEX_TERM_MAX;
-    uint8_t *k = ts->key[ts->n];
-    k[0] = type;
-    memcpy(k + 1, term, len);
-    k[len + 1] = 0;
-    for (unsigned i = 0; i < ts->n; i++)
-        if (ts->len[i] == len + 2 && memcmp(ts->key[i], k, len + 2) == 0) return;
-    ts->len[ts->n++] = (uint16_t)(len + 2);
+    if (ts->n == ts->cap) {
+        ts->cap = ts->cap ? 2 * ts->cap : 64;
+        ts->terms = realloc(ts->terms, ts->cap * sizeof *ts->terms);
+        if (!ts->terms) abort();
+    }
+    index_term_t *k = &ts->terms[ts->n++];
+    k->key[0] = type;
+    memcpy(k->key + 1, term, len);
+    k->key[len + 1] = 0;
+    k->len = (uint16_t)(len + 2);
+}
+
+static int term_cmp(const index_term_t *a, const index_term_t *b)
+{
+    int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+    return c ? c : (int)a->len - (int)b->len;
+}
+
+static int term_qsort_cmp(const void *a, const void *b)
+{
+    return term_cmp(a, b);
+}
+
+/* Sorted and each term once: two tags that fold alike are one term, and index_update
+ * compares two entities' terms in one pass (n log n, whatever a record holds). */
+static void sort_terms(index_terms_t *ts)
+{
+    if (ts->n < 2) return;
+    qsort(ts->terms, ts->n, sizeof *ts->terms, term_qsort_cmp);
+    unsigned kept = 1;
+    for (unsigned i = 1; i < ts->n; i++)
+        if (term_cmp(&ts->terms[i], &ts->terms[kept - 1]) != 0) ts->terms[kept++] = ts->terms[i];
+    ts->n = kept;
+}
+
+void index_terms_release(index_terms_t *ts)
+{
+    free(ts->terms);
+    ts->terms = NULL;
+    ts->n = ts->cap = 0;
 }
 
 static void add_name_terms(index_terms_t *ts, const char *name, size_t len)
 {
     char *folded = ts->folded;
     size_t flen = ts->folded_len = textnorm_fold(name, len, folded);
-    textnorm_token_t tok[64];
-    size_t n = textnorm_tokens(folded, flen, tok, 64);
+    textnorm_token_t *tok = ts->tok;
+    size_t n = textnorm_tokens(folded, flen, tok, TEXTNORM_MAX_TOKENS);
     for (size_t i = 0; i < n; i++) {
         if (!tok[i].cjk) {
             add_term(ts, IDX_WORD, tok[i].s, tok[i].len);
@@ -114,14 +148,8 @@ int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_t
     if (f.emails && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
     c.type = IDX_TAG;
     if (f.tags && (rc = entity_each_elem(t, id, f.tags, add_elem, &c))) return rc;
+    sort_terms(out);
     return 0;
-}
-
-static bool has_term(const index_terms_t *ts, const uint8_t *k, size_t len)
-{
-    for (unsigned i = 0; i < ts->n; i++)
-        if (ts->len[i] == len && memcmp(ts->key[i], k, len) == 0) return true;
-    return false;
 }
 
 static int term_op(store_txn_t *t, const uint8_t *term, size_t len, const uint8_t *id, bool put)
@@ -134,30 +162,29 @@ static int term_op(store_txn_t *t, const uint8_t *term, size_t len, const uint8_
 }
 
 int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
-                 const index_terms_t *before)
+                 const index_terms_t *before, index_terms_t *after)
 {
-    index_terms_t after;
-    int rc = index_terms(t, id, kind, &after);
+    int rc = index_terms(t, id, kind, after);
     if (rc) return rc;
-    for (unsigned i = 0; i < before->n; i++)
-        if (!has_term(&after, before->key[i], before->len[i]) &&
-            (rc = term_op(t, before->key[i], before->len[i], id, false)))
-            return rc;
-    for (unsigned i = 0; i < after.n; i++)
-        if (!has_term(before, after.key[i], after.len[i]) &&
-            (rc = term_op(t, after.key[i], after.len[i], id, true)))
-            return rc;
-    if (before->folded_len == after.folded_len && !memcmp(before->folded, after.folded, after.folded_len))
+    /* both sorted: one walk finds the terms gone (before only) and the new (after only) */
+    unsigned i = 0, j = 0;
+    while (i < before->n || j < after->n) {
+        int c = i == before->n ? 1 : j == after->n ? -1 : term_cmp(&before->terms[i], &after->terms[j]);
+        if (c < 0) rc = term_op(t, before->terms[i].key, before->terms[i].len, id, false), i++;
+        else if (c > 0) rc = term_op(t, after->terms[j].key, after->terms[j].len, id, true), j++;
+        else i++, j++;
+        if (rc) return rc;
+    }
+    if (before->folded_len == after->folded_len && !memcmp(before->folded, after->folded, after->folded_len))
         return 0;
     uint8_t key[1 + ID_LEN] = {IDX_FOLDED};
     memcpy(key + 1, id, ID_LEN);
-    return after.folded_len ? store_put(t, TBL_INDEX, key, sizeof key, after.folded, after.folded_len)
+    return after->folded_len ? store_put(t, TBL_INDEX, key, sizeof key, after->folded, after->folded_len)
                             : store_del(t, TBL_INDEX, key, sizeof key);
 }
 
 /* ---- search ---- */
 
-#define SEARCH_SCAN_MAX 20000 /* index keys looked at per query: bounds the worst case */
 #define ANCHOR_COUNT_MAX 4096 /* postings counted per query token when choosing the anchor */
 
 typedef struct {
@@ -183,8 +210,8 @@ static bool name_matches(store_txn_t *t, const uint8_t *id, const name_query_t *
     char folded[TEXTNORM_MAX + 1];
     memcpy(folded, v.data, v.len);
     folded[v.len] = 0;
-    textnorm_token_t tok[64];
-    size_t n = textnorm_tokens(folded, v.len, tok, 64);
+    textnorm_token_t tok[TEXTNORM_MAX_TOKENS]; /* every word: the query's may be the last */
+    size_t n = textnorm_tokens(folded, v.len, tok, TEXTNORM_MAX_TOKENS);
     for (size_t i = 0; i < q->n; i++) {
         if (!q->tok[i].cjk) {
             if (!word_prefix_of_any(&q->tok[i], tok, n)) return false;
@@ -326,8 +353,9 @@ static int name_prefix(store_txn_t *t, const char *query, size_t qlen, char *fol
 }
 
 int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
-                 uint8_t (*out)[ID_LEN], int max)
+                 uint8_t (*out)[ID_LEN], int max, bool *more)
 {
+    if (more) *more = false;
     uint8_t prefix[INDEX_TERM_MAX + 2];
     size_t plen = 0;
     name_query_t nq = {0};
@@ -353,13 +381,21 @@ int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *quer
     if ((rc = store_iter_new(t, TBL_INDEX, prefix, plen, false, &it))) return rc;
     store_val_t k, v;
     int found = 0, scanned = 0;
-    while (found < max && scanned++ < SEARCH_SCAN_MAX && (rc = store_iter_next(it, &k, &v)) == 1) {
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (scanned++ == INDEX_SEARCH_SCAN_MAX) { /* keys left unread may match */
+            if (more) *more = true;
+            break;
+        }
         if (k.len < ID_LEN + 2) continue;
         const uint8_t *id = (const uint8_t *)k.data + k.len - ID_LEN;
         bool dup = false;
         for (int i = 0; i < found && !dup; i++) dup = memcmp(out[i], id, ID_LEN) == 0;
         if (dup || entity_kind(t, id) != (int)kind) continue;
         if (by == SEARCH_NAME && !name_matches(t, id, &nq)) continue;
+        if (found == max) { /* a match past the last one asked for */
+            if (more) *more = true;
+            break;
+        }
         memcpy(out[found++], id, ID_LEN);
     }
     store_iter_destroy(&it);

@@ -12,36 +12,53 @@
 #define ACCORD_INDEX_H
 
 #include "proto/record.h"
+#include "state/textnorm.h"
 #include "store/store.h"
 
 enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NATID,
        IDX_FOLDED /* key: type entity(16), value: the folded name, to check candidates */ };
 
-#define INDEX_TERM_MAX 200
-#define INDEX_MAX_TERMS 160
+#define INDEX_TERM_MAX 200 /* bytes of a term; longer ones are cut (search verifies names) */
 
 typedef struct {
+    uint16_t len;                    /* key length: type term 0x00 */
+    uint8_t key[INDEX_TERM_MAX + 2];
+} index_term_t;
+
+/* The terms of one entity, as many as its state holds: no term is left out. A zeroed
+ * index_terms_t is empty; its term array grows to the largest entity it has held and is
+ * kept for the next use (the merge hot path allocates nothing once warm), so the owner
+ * frees it with index_terms_release. */
+typedef struct {
     size_t folded_len;                    /* the folded name, 0 if none */
-    char folded[1025];
-    unsigned n;                           /* terms held */
-    uint16_t len[INDEX_MAX_TERMS];        /* key length of each term: type term 0x00 */
-    uint8_t key[INDEX_MAX_TERMS][INDEX_TERM_MAX + 2];
+    char folded[TEXTNORM_MAX + 1];
+    unsigned n;                           /* terms held: sorted by key, each once */
+    unsigned cap;                         /* room in terms */
+    index_term_t *terms;                  /* owned */
+    textnorm_token_t tok[TEXTNORM_MAX_TOKENS]; /* the name's words, while they are collected */
 } index_terms_t;
 
 /* True if changes to this field of this kind can change the entity's terms. */
 bool index_field_indexed(unsigned kind, unsigned field);
-/* Collects the terms of the entity's current state (none when deleted). */
+/* Collects the terms of the entity's current state (none when deleted) into out, growing
+ * its array if needed (aborts if out of memory). */
 int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out);
-/* Brings the index from the terms in before to the entity's current terms. */
+/* Brings the index from the terms in before to the entity's current terms, which it
+ * collects in after (the caller's scratch, overwritten). */
 int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
-                 const index_terms_t *before);
+                 const index_terms_t *before, index_terms_t *after);
+/* Frees the term array; ts is empty and reusable after. Safe to call twice. */
+void index_terms_release(index_terms_t *ts);
 
 typedef enum { SEARCH_AUTO, SEARCH_NAME, SEARCH_PHONE, SEARCH_EMAIL, SEARCH_TAG,
                SEARCH_BRANCH, SEARCH_NATID } search_by_t;
 
 /* Finds up to max live entities of kind matching query; ids into out, count returned
- * (or a negative error; ACCORD_EINVAL names a query too short to search). */
+ * (or a negative error; ACCORD_EINVAL names a query too short to search). *more (may be
+ * NULL) says whether more may match: it found one past max, or it stopped at
+ * INDEX_SEARCH_SCAN_MAX index keys looked at with keys left. */
+#define INDEX_SEARCH_SCAN_MAX 20000 /* index keys looked at per query: bounds the worst case */
 int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
-                 uint8_t (*out)[ID_LEN], int max);
+                 uint8_t (*out)[ID_LEN], int max, bool *more);
 
 #endif

@@ -157,12 +157,21 @@ static int apply_resolve(store_txn_t *t, const record_t *rec, const record_op_t 
     return store_put(t, TBL_RESOLVED, key, sizeof key, version, VERSION_LEN);
 }
 
-/* The terms of the entity before a record, kept in the store's writer scratch: too large
- * for the stack in the hot path, and merge keeps no state of its own. */
+/* The terms of the entity before and after a record, kept in the store's writer scratch:
+ * too large for the stack in the hot path, and merge keeps no state of its own. The index
+ * terms' arrays grow to the largest entity merged and are freed with the scratch. */
 typedef struct {
     kpi_terms_t kpi_before;
     index_terms_t before;
+    index_terms_t after;
 } merge_scratch_t;
+
+static void merge_scratch_release(void *buf)
+{
+    merge_scratch_t *scratch = buf;
+    index_terms_release(&scratch->before);
+    index_terms_release(&scratch->after);
+}
 
 int merge_apply(store_txn_t *t, const record_t *rec)
 {
@@ -178,7 +187,7 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     bool is_new = kind == ACCORD_ENOTFOUND, touches_kpi = is_new; /* a new entity counts */
     for (uint32_t i = 0; i < rec->n_ops && !touches_kpi; i++)
         touches_kpi = kpi_field_counted(rec->kind, rec->ops[i].field);
-    merge_scratch_t *scratch = store_writer_scratch(t, sizeof *scratch);
+    merge_scratch_t *scratch = store_writer_scratch(t, sizeof *scratch, merge_scratch_release);
     kpi_terms_t *kpi_before = &scratch->kpi_before;
     kpi_before->n = 0, kpi_before->has_link = false;
     if (touches_kpi && !is_new && (rc = kpi_terms(t, rec->entity, rec->kind, kpi_before))) return rc;
@@ -203,7 +212,7 @@ int merge_apply(store_txn_t *t, const record_t *rec)
         }
         if (rc) return rc;
     }
-    if (touches_index && (rc = index_update(t, rec->entity, rec->kind, before))) return rc;
+    if (touches_index && (rc = index_update(t, rec->entity, rec->kind, before, &scratch->after))) return rc;
     if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, kpi_before))) return rc;
 
     uint8_t hkey[ID_LEN + ID_LEN + 8];

@@ -23,8 +23,13 @@ typedef struct {
     bool cjk;      /* one CJK character; consecutive ones form a run */
 } textnorm_token_t;
 
+/* Tokens folded text of TEXTNORM_MAX bytes can hold: on average every token but the last
+ * takes at least two bytes (a word and the character that ends it; a CJK character is
+ * three or four). */
+#define TEXTNORM_MAX_TOKENS (TEXTNORM_MAX / 2 + 1)
+
 /* Splits folded text into word tokens and single CJK characters; returns the count
- * (at most max). */
+ * (at most max; TEXTNORM_MAX_TOKENS always holds them all). */
 size_t textnorm_tokens(const char *folded, size_t len, textnorm_token_t *tok, size_t max);
 
 #endif

@@ -47,6 +47,7 @@ struct store {
     void (*zone_free)(void *zone);
     void *scratch;               /* store_writer_scratch's buffer, owned */
     size_t scratch_len;
+    void (*scratch_release)(void *buf); /* what the buffer owns is freed by this */
 };
 
 struct store_txn {
@@ -122,6 +123,7 @@ void store_close(store_t **pst)
     if (!st) return;
     mdb_env_close(st->env);
     if (st->zone && st->zone_free) st->zone_free(st->zone);
+    if (st->scratch && st->scratch_release) st->scratch_release(st->scratch);
     free(st->scratch);
     free(st->dir);
     free(st);
@@ -369,13 +371,15 @@ void *store_zone(const store_t *st)
     return st->zone;
 }
 
-void *store_writer_scratch(store_txn_t *t, size_t size)
+void *store_writer_scratch(store_txn_t *t, size_t size, void (*release)(void *buf))
 {
     store_t *st = t->st;
     if (size > st->scratch_len) {
+        if (st->scratch && st->scratch_release) st->scratch_release(st->scratch);
         free(st->scratch);
-        if (!(st->scratch = malloc(size))) abort();
+        if (!(st->scratch = calloc(1, size))) abort();
         st->scratch_len = size;
     }
+    st->scratch_release = release;
     return st->scratch;
 }

@@ -149,8 +149,10 @@ void *store_zone(const store_t *st);
 /* A buffer of at least size bytes that the store keeps for its single writer, for the
  * state layer's per-record scratch (merge.c: the terms before a record, 37 KiB, which cost
  * 8% of catch-up on the stack, measured with make bench's catch-up). t must be a write
- * transaction; the buffer stays valid until the next call or store_close. Aborts if out
- * of memory. Not reentrant: one user at a time. */
-void *store_writer_scratch(store_txn_t *t, size_t size);
+ * transaction; the buffer stays valid until the next call or store_close. It is zeroed
+ * when the store allocates it, and release (may be NULL) is called with it before the
+ * store frees it (a later call asking for more, or store_close), so the buffer may own
+ * memory of its own. Aborts if out of memory. Not reentrant: one user at a time. */
+void *store_writer_scratch(store_txn_t *t, size_t size, void (*release)(void *buf));
 
 #endif

@@ -46,7 +46,7 @@ static void node_close(node_t *n)
 }
 
 /* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil,
- * "\1true" is true). */
+ * "\2" then digits a number, "\3" true). */
 static void call(node_t *n, result_t *r, const char *verb, ...)
 {
     msgpack_sbuffer sb;
@@ -68,7 +68,8 @@ static void call(node_t *n, result_t *r, const char *verb, ...)
         msgpack_pack_str(&pk, strlen(kv[i]));
         msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
         if (!strcmp(kv[i + 1], "\1nil")) msgpack_pack_nil(&pk);
-        else if (!strcmp(kv[i + 1], "\1true")) msgpack_pack_true(&pk);
+        else if (kv[i + 1][0] == '\2') msgpack_pack_int64(&pk, strtoll(kv[i + 1] + 1, NULL, 10));
+        else if (kv[i + 1][0] == '\3') msgpack_pack_true(&pk);
         else { msgpack_pack_str(&pk, strlen(kv[i + 1])); msgpack_pack_str_body(&pk, kv[i + 1], strlen(kv[i + 1])); }
     }
     static request_t req;
@@ -122,6 +123,23 @@ static void str_of(const msgpack_object *o, char *out, size_t cap)
     assert_non_null(o);
     assert_int_equal(o->type, MSGPACK_OBJECT_STR);
     snprintf(out, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+}
+
+/* The items of a list or search reply ({items, more, next}). */
+static const msgpack_object *items_of(const result_t *r)
+{
+    const msgpack_object *items = get(&r->out.data, "items");
+    assert_non_null(items);
+    assert_int_equal(items->type, MSGPACK_OBJECT_ARRAY);
+    return items;
+}
+
+static bool more_of(const result_t *r)
+{
+    const msgpack_object *more = get(&r->out.data, "more");
+    assert_non_null(more);
+    assert_int_equal(more->type, MSGPACK_OBJECT_BOOLEAN);
+    return more->via.boolean;
 }
 
 /* Copies every record of from's own feed that to lacks into to's store and applies it. */
@@ -246,7 +264,7 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     call(&a, &r, "resolve", "conflict", conflict, "keep", "c", "user", "ali", NULL);
     assert_int_equal(r.code, 0);
     assert_int_equal(conflict_list(&a, &r)->via.array.size, 0);
-    call(&a, &r, "conflicts", "all", "\1true", NULL);
+    call(&a, &r, "conflicts", "all", "\3", NULL);
     assert_int_equal(get(&r.out.data, "conflicts")->via.array.size, 1);
     result_done(&r);
     node_close(&a);
@@ -324,7 +342,7 @@ static void test_full_store_refuses_cleanly(void **state)
     /* everything acknowledged is there and the feed is sound */
     call(&a, &r, "list", "kind", "note", NULL);
     assert_int_equal(r.code, 0);
-    assert_int_equal((int)r.out.data.via.array.size, stored < 1000 ? stored : 1000);
+    assert_int_equal((int)items_of(&r)->via.array.size, stored < 1000 ? stored : 1000);
     call(&a, &r, "status", NULL);
     assert_int_equal((int)get(&r.out.data, "feed_seq")->via.u64, stored + 1);
     store_txn_t *t;
@@ -338,12 +356,179 @@ static void test_full_store_refuses_cleanly(void **state)
     unsetenv("ACCORD_MAP_MB");
 }
 
+/* Adds tags PREFIX000 ... to the record, one update each (a request holds at most 64). */
+static void add_tags(node_t *n, result_t *r, const char *id, const char *prefix, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "%s%03u", prefix, i);
+        call(n, r, "update", "id", id, "add:tags", tag, NULL);
+        assert_int_equal(r->code, 0);
+    }
+}
+
+static unsigned array_size(const msgpack_object *o)
+{
+    assert_non_null(o);
+    assert_int_equal(o->type, MSGPACK_OBJECT_ARRAY);
+    return o->via.array.size;
+}
+
+/* issue 13 item 15: a record with more stored rows than a fixed read buffer held (300 tags
+ * are 300 rows) is shown whole, and what is stored after the tags too: a tombstone's
+ * merged_into, a deal's assigned. A merge copies every tag and the city, in as many records
+ * as that takes. The index holds every term: the last tag finds the customer. */
+static void test_300_tags_are_shown_searched_and_merged_in_full(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char keep[64], other[64], deal[64], s[64];
+    call(&a, &r, "create", "kind", "customer", "name", "Reza Karimi", NULL);
+    str_of(get(&r.out.data, "id"), keep, sizeof keep);
+    call(&a, &r, "create", "kind", "customer", "name", "Reza Karimi Dup", "city", "Tabriz", NULL);
+    str_of(get(&r.out.data, "id"), other, sizeof other);
+    add_tags(&a, &r, other, "t", 300);
+    call(&a, &r, "get", "id", other, NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(get(&r.out.data, "tags")), 300);
+    call(&a, &r, "search", "q", "t299", "by", "tag", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(items_of(&r)), 1);
+
+    call(&a, &r, "merge", "keep", keep, "other", other, "user", "ali", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(get(&r.out.data, "copied")->via.u64, 301);
+    call(&a, &r, "get", "id", keep, NULL);
+    assert_int_equal(array_size(get(&r.out.data, "tags")), 300);
+    str_of(get(&r.out.data, "city"), s, sizeof s);
+    assert_string_equal(s, "Tabriz");
+    call(&a, &r, "get", "id", other, NULL); /* the tombstone: its tags, then merged_into */
+    assert_int_equal(array_size(get(&r.out.data, "tags")), 300);
+    str_of(get(&r.out.data, "merged_into"), s, sizeof s);
+    assert_string_equal(s, keep);
+    call(&a, &r, "search", "q", "t299", "by", "tag", NULL);
+    assert_int_equal(array_size(items_of(&r)), 1);
+    str_of(get(&items_of(&r)->via.array.ptr[0], "id"), s, sizeof s);
+    assert_string_equal(s, keep);
+
+    call(&a, &r, "create", "kind", "deal", "customer", keep, "title", "Fleet", "assigned", "mina", NULL);
+    assert_int_equal(r.code, 0);
+    str_of(get(&r.out.data, "id"), deal, sizeof deal);
+    add_tags(&a, &r, deal, "d", 300);
+    call(&a, &r, "list", "kind", "deal", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(items_of(&r)), 1);
+    const msgpack_object *d = &items_of(&r)->via.array.ptr[0];
+    assert_int_equal(array_size(get(d, "tags")), 300);
+    str_of(get(d, "assigned"), s, sizeof s);
+    assert_string_equal(s, "mina");
+    result_done(&r);
+    node_close(&a);
+}
+
+/* A set field holds at most SCHEMA_SET_MAX elements: the add past it is refused, naming
+ * the limit, and a merge that would pass it is refused the same way. */
+static void test_a_set_past_its_limit_is_refused(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char id[64], other[64];
+    call(&a, &r, "create", "kind", "customer", "name", "Full Tags", NULL);
+    str_of(get(&r.out.data, "id"), id, sizeof id);
+    add_tags(&a, &r, id, "x", SCHEMA_SET_MAX);
+    call(&a, &r, "update", "id", id, "add:tags", "x000", NULL); /* held already: no change */
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "update", "id", id, "add:tags", "one-more", NULL);
+    assert_int_equal(r.code, ACCORD_ETOOBIG);
+    char want[64];
+    snprintf(want, sizeof want, "at most %d", SCHEMA_SET_MAX);
+    assert_non_null(strstr(r.msg, want));
+    call(&a, &r, "create", "kind", "customer", "name", "Other", "add:tags", "y", NULL);
+    str_of(get(&r.out.data, "id"), other, sizeof other);
+    call(&a, &r, "merge", "keep", id, "other", other, NULL);
+    assert_int_equal(r.code, ACCORD_ETOOBIG);
+    assert_non_null(strstr(r.msg, want));
+    call(&a, &r, "get", "id", other, NULL); /* nothing was written */
+    assert_null(get(&r.out.data, "merged_into"));
+    result_done(&r);
+    node_close(&a);
+}
+
+/* issue 13 item 12: a list pages past API_LIST_MAX: each reply says whether more follow and
+ * where the next page starts (after), and the pages together hold every record once. */
+static void test_list_pages_past_1000(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    fixture_write_customers(&a.fx, 1500, "Paged", false);
+    result_t r = {0};
+    call(&a, &r, "list", "kind", "customer", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(items_of(&r)), 1000);
+    assert_true(more_of(&r));
+    char next[64], seen_next[64];
+    str_of(get(&r.out.data, "next"), next, sizeof next);
+    call(&a, &r, "list", "kind", "customer", "after", next, NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(items_of(&r)), 500);
+    assert_false(more_of(&r));
+    assert_int_equal(get(&r.out.data, "next")->type, MSGPACK_OBJECT_NIL);
+
+    /* small pages in id order: 1500 distinct ids, then an empty end */
+    unsigned total = 0, pages = 0;
+    char last[64] = "";
+    seen_next[0] = 0;
+    for (;;) {
+        if (seen_next[0]) call(&a, &r, "list", "kind", "customer", "limit", "\002400", "by_id", "\3", "after", seen_next, NULL);
+        else call(&a, &r, "list", "kind", "customer", "limit", "\002400", "by_id", "\3", NULL);
+        assert_int_equal(r.code, 0);
+        const msgpack_object *items = items_of(&r);
+        for (uint32_t i = 0; i < items->via.array.size; i++) {
+            char id[64];
+            str_of(get(&items->via.array.ptr[i], "id"), id, sizeof id);
+            assert_true(strcmp(id, last) > 0);
+            snprintf(last, sizeof last, "%s", id);
+        }
+        total += items->via.array.size;
+        pages++;
+        if (!more_of(&r)) break;
+        str_of(get(&r.out.data, "next"), seen_next, sizeof seen_next);
+        assert_string_equal(seen_next, last);
+    }
+    assert_int_equal(total, 1500);
+    assert_int_equal(pages, 4);
+    call(&a, &r, "list", "kind", "customer", "limit", "\0021001", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "1000"));
+    /* a search that stops at its limit says so */
+    call(&a, &r, "search", "q", "paged", "limit", "\00210", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(items_of(&r)), 10);
+    assert_true(more_of(&r));
+    call(&a, &r, "search", "q", "paged 1499", NULL);
+    assert_int_equal(array_size(items_of(&r)), 1);
+    assert_false(more_of(&r));
+    result_done(&r);
+    node_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conflict_is_listed_and_resolved_on_both),
         cmocka_unit_test(test_refusals_name_the_problem),
         cmocka_unit_test(test_full_store_refuses_cleanly),
+        cmocka_unit_test(test_300_tags_are_shown_searched_and_merged_in_full),
+        cmocka_unit_test(test_a_set_past_its_limit_is_refused),
+        cmocka_unit_test(test_list_pages_past_1000),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }

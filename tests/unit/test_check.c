@@ -106,8 +106,8 @@ static void test_damaged_index_is_found_and_repaired(void **state)
     store_txn_t *t;
     uint8_t out[10][ID_LEN];
     assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
-    assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_TAG, "vip", out, 10), 4);
-    assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_PHONE, "5550002", out, 10), 1);
+    assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_TAG, "vip", out, 10, NULL), 4);
+    assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_PHONE, "5550002", out, 10, NULL), 1);
     store_txn_abort(&t);
 }
 

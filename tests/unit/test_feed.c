@@ -158,7 +158,7 @@ static int search(node_t *n, search_by_t by, const char *q, uint8_t (*out)[ID_LE
 {
     store_txn_t *t;
     assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
-    int found = index_search(t, KIND_CUSTOMER, by, q, out, 10);
+    int found = index_search(t, KIND_CUSTOMER, by, q, out, 10, NULL);
     store_txn_abort(&t);
     return found;
 }
