@@ -133,10 +133,11 @@ static void print_record(const msgpack_object *o)
 {
     if (o->type != MSGPACK_OBJECT_MAP) return;
     for (uint32_t i = 0; i < o->via.map.size; i++) {
-        char key[64], val[4096];
+        char key[64];
+        char *val = output_cell_dup(&o->via.map.ptr[i].val); /* whole: 1,000 tags are long */
         output_cell(&o->via.map.ptr[i].key, key, sizeof key);
-        output_cell(&o->via.map.ptr[i].val, val, sizeof val);
         printf("%-15s %s\n", key, val);
+        free(val);
     }
 }
 
@@ -320,10 +321,39 @@ static int run_show(const cli_t *cli, accord_args_t *a, char **pos, int n, const
 static int run_customer_show(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_show(cli, a, pos, n, "customer"); }
 static int run_deal_show(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_show(cli, a, pos, n, "deal"); }
 
+/* A list or search reply is a page, {items, more, next}: the items are shown as before
+ * (--json: the array, so scripts read what they read), and a page that left records out
+ * says so and how to get them: on standard output for people, on standard error with
+ * --json so that standard output stays one JSON value. */
+static int run_page(const cli_t *cli, const char *verb, accord_args_t *a, const char *what,
+                    void (*human)(const msgpack_object *))
+{
+    accord_reply_t r;
+    int rc = call(cli, verb, a, &r);
+    if (rc) return finish(cli, rc, &r, human);
+    const msgpack_object *items = accord_obj_get(&r.body, "items"), *more = accord_obj_get(&r.body, "more");
+    static const msgpack_object none = {.type = MSGPACK_OBJECT_ARRAY};
+    if (!items || items->type != MSGPACK_OBJECT_ARRAY) items = &none;
+    if (cli->json) output_json(stdout, items);
+    else human(items);
+    if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean) {
+        char next[2 * 16 + 1];
+        FILE *f = cli->json ? stderr : stdout;
+        if (accord_obj_str(&r.body, "next", next, sizeof next)[0])
+            fprintf(f, "... more %s: run again with --after %s (and the same options)\n", what, next);
+        else
+            fprintf(f, "... more %s match: narrow the search, or raise --limit (at most 1000)\n", what);
+    }
+    accord_reply_destroy(&r);
+    return 0;
+}
+
 static int run_list(const cli_t *cli, accord_args_t *a, const char *kind, void (*human)(const msgpack_object *))
 {
+    char what[32];
     accord_args_str(a, "kind", kind);
-    return simple(cli, "list", a, human);
+    snprintf(what, sizeof what, "%ss", kind);
+    return run_page(cli, "list", a, what, human);
 }
 static int run_customer_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "customer", print_customers); }
 static int run_deal_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "deal", print_deals); }
@@ -337,7 +367,7 @@ static int run_customer_search(const cli_t *cli, accord_args_t *a, char **pos, i
         snprintf(q + strlen(q), sizeof q - strlen(q), "%s%s", i ? " " : "", pos[i]);
     accord_args_str(a, "q", q);
     accord_args_str(a, "kind", "customer");
-    return simple(cli, "search", a, print_customers);
+    return run_page(cli, "search", a, "customers", print_customers);
 }
 
 static int run_customer_tag(const cli_t *cli, accord_args_t *a, char **pos, int n)
@@ -459,12 +489,14 @@ static const opt_t customer_edit_opts[] = {
     {"remove-email", "remove:emails", O_MULTI, "remove an e-mail address"},
     {"untag", "remove:tags", O_MULTI, "remove a tag"},
     {0}};
+#define PAGE_OPTS                                                                        \
+    {"limit", "limit", 0, "at most this many, 1-1000 (default 1000)"},                  \
+    {"after", "after", 0, "the next page: the id a page said to go on after"}
 static const opt_t list_opts[] = {
-    {"branch", "branch", 0, "only records owned by this branch"},
-    {"limit", "limit", 0, "at most this many (default 1000)"}, {0}};
+    {"branch", "branch", 0, "only records owned by this branch"}, PAGE_OPTS, {0}};
 static const opt_t search_opts[] = {
     {"by", "by", 0, "name, phone, email, tag, branch or national_id (default: guessed)"},
-    {"limit", "limit", 0, "at most this many (default 50)"}, {0}};
+    {"limit", "limit", 0, "at most this many, 1-1000 (default 50)"}, {0}};
 static const opt_t no_opts[] = {{0}};
 static const opt_t dupes_opts[] = {{"limit", "limit", 0, "at most this many pairs (default 1000)"}, {0}};
 static const opt_t contact_opts[] = {
@@ -473,7 +505,7 @@ static const opt_t contact_opts[] = {
     {"phone", "add:phones", O_MULTI, "a phone number; repeatable"},
     {"email", "add:emails", O_MULTI, "an e-mail address; repeatable"},
     {"role", "role", 0, "job title"}, {0}};
-static const opt_t contact_list_opts[] = {{"customer", "customer", 0, "contacts of this customer"}, {0}};
+static const opt_t contact_list_opts[] = {{"customer", "customer", 0, "contacts of this customer"}, PAGE_OPTS, {0}};
 #define DEAL_FIELDS                                                                      \
     {"title", "title", 0, "what is being sold (required when adding)"},                \
     {"stage", "stage", 0, "pipeline stage (default: the first)"},                      \
@@ -492,7 +524,7 @@ static const opt_t deal_edit_opts[] = {
 static const opt_t deal_move_opts[] = {{"lost-reason", "lost_reason", 0, "why the deal was lost"}, {0}};
 static const opt_t deal_list_opts[] = {
     {"stage", "stage", 0, "only deals in this stage"}, {"customer", "customer", 0, "only this customer's deals"},
-    {"branch", "branch", 0, "only deals owned by this branch"}, {"limit", "limit", 0, "at most this many"}, {0}};
+    {"branch", "branch", 0, "only deals owned by this branch"}, PAGE_OPTS, {0}};
 static const opt_t task_add_opts[] = {
     {"title", "title", 0, "what to do (required)"}, {"due", "due", 0, "due date, YYYY-MM-DD"},
     {"assignee", "assignee", 0, "who does it"}, {"related", "related", 0, "id of a related customer, deal, ..."}, {0}};
@@ -500,8 +532,7 @@ static const opt_t task_list_opts[] = {
     {"due", "due", 0, "open tasks due on this day: 'today' or YYYY-MM-DD"},
     {"overdue", "overdue", O_FLAG, "open tasks whose due date has passed"},
     {"open", "open", O_FLAG, "only tasks not done"},
-    {"today", "today", 0, "take this date (YYYY-MM-DD) as today"},
-    {"limit", "limit", 0, "at most this many"}, {0}};
+    {"today", "today", 0, "take this date (YYYY-MM-DD) as today"}, PAGE_OPTS, {0}};
 static const opt_t log_opts[] = {
     {"summary", "summary", 0, "what was said or done"}, {"outcome", "outcome", 0, "result, e.g. interested"},
     {"when", "when", 0, "ISO 8601 date and time (default: now)"}, {0}};

@@ -93,9 +93,28 @@ static void write_ics_task(FILE *f, const msgpack_object *rec, const char *stamp
     put_folded(f, "END:VTODO");
 }
 
+/* CATEGORIES: every tag, a comma inside one escaped and commas between them (RFC 6350
+ * 6.7.1), however many; a tag is at most 64 bytes, so escaped at most 128. */
+static void write_categories(FILE *f, const msgpack_object *tl)
+{
+    if (!tl || tl->type != MSGPACK_OBJECT_ARRAY || tl->via.array.size == 0) return;
+    size_t cap = sizeof "CATEGORIES:" + (size_t)tl->via.array.size * (2 * 512 + 1), n = 0;
+    char *line = malloc(cap);
+    if (!line) abort();
+    n += (size_t)snprintf(line, cap, "CATEGORIES:");
+    for (uint32_t i = 0; i < tl->via.array.size; i++) {
+        char v[512], e[2 * 512 + 1];
+        output_cell(&tl->via.array.ptr[i], v, sizeof v);
+        escape_text(v, e, sizeof e);
+        n += (size_t)snprintf(line + n, cap - n, "%s%s", i ? "," : "", e);
+    }
+    put_folded(f, line);
+    free(line);
+}
+
 static void write_vcard(FILE *f, const msgpack_object *rec, int version)
 {
-    char id[64], name[4096], type[16], city[256], addr[4096], tags[4096], line[8400], esc[8192];
+    char id[64], name[4096], type[16], city[256], addr[4096], line[8400], esc[8192];
     put_folded(f, "BEGIN:VCARD");
     put_folded(f, version == 3 ? "VERSION:3.0" : "VERSION:4.0");
     field(rec, "name", name, sizeof name);
@@ -125,19 +144,7 @@ static void write_vcard(FILE *f, const msgpack_object *rec, int version)
         snprintf(line, sizeof line, "ADR:;;%s;%s;;;", ea, ec);
         put_folded(f, line);
     }
-    const msgpack_object *tl = accord_obj_get(rec, "tags");
-    size_t tn = 0;
-    tags[0] = 0;
-    for (uint32_t i = 0; tl && tl->type == MSGPACK_OBJECT_ARRAY && i < tl->via.array.size; i++) {
-        char v[512], e[1100];
-        output_cell(&tl->via.array.ptr[i], v, sizeof v);
-        escape_text(v, e, sizeof e); /* a comma inside a tag is escaped; commas between them list them */
-        tn += (size_t)snprintf(tags + tn, tn < sizeof tags ? sizeof tags - tn : 0, "%s%s", i ? "," : "", e);
-    }
-    if (tags[0] && tn < sizeof tags) {
-        snprintf(line, sizeof line, "CATEGORIES:%s", tags);
-        put_folded(f, line);
-    }
+    write_categories(f, accord_obj_get(rec, "tags"));
     snprintf(line, sizeof line, version == 3 ? "UID:%s" : "UID:urn:accord:%s", field(rec, "id", id, sizeof id));
     put_folded(f, line);
     put_folded(f, "END:VCARD");
@@ -145,13 +152,14 @@ static void write_vcard(FILE *f, const msgpack_object *rec, int version)
 
 static void write_csv_row(FILE *f, const msgpack_object *rec, const field_def_t *fields, unsigned n)
 {
-    char v[8192];
-    field(rec, "id", v, sizeof v);
-    csv_fwrite(f, v, strlen(v));
+    char id[64];
+    field(rec, "id", id, sizeof id);
+    csv_fwrite(f, id, strlen(id));
     for (unsigned i = 1; i < n; i++) { /* field 0 is "deleted": export holds live records */
         fputc(',', f);
-        field(rec, fields[i].name, v, sizeof v);
+        char *v = output_cell_dup(accord_obj_get(rec, fields[i].name)); /* whole: a set may be long */
         csv_fwrite(f, v, strlen(v));
+        free(v);
     }
     fputs("\r\n", f);
 }
@@ -235,19 +243,26 @@ int export_main(int argc, char **argv, const import_env_t *env)
             accord_reply_destroy(&r);
             break;
         }
-        uint32_t n = r.body.type == MSGPACK_OBJECT_ARRAY ? r.body.via.array.size : 0;
+        const msgpack_object *items = accord_obj_get(&r.body, "items"), *more = accord_obj_get(&r.body, "more");
+        uint32_t n = items && items->type == MSGPACK_OBJECT_ARRAY ? items->via.array.size : 0;
         for (uint32_t i = 0; i < n; i++) {
-            const msgpack_object *rec = &r.body.via.array.ptr[i];
+            const msgpack_object *rec = &items->via.array.ptr[i];
             if (fmt == FMT_CSV) write_csv_row(f, rec, fields, n_fields);
             else if (fmt == FMT_JSONL) { output_json(f, rec); }
             else if (fmt == FMT_ICS) write_ics_task(f, rec, stamp);
             else write_vcard(f, rec, version);
         }
         total += n;
-        if (n) field(&r.body.via.array.ptr[n - 1], "id", after, sizeof after);
+        bool go_on = more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean;
+        accord_obj_str(&r.body, "next", after, sizeof after); /* where the next page starts */
         accord_reply_destroy(&r);
         if (tty) fprintf(stderr, "\r  %lu records ...", total);
-        if (n < PAGE) break;
+        if (!go_on) break;
+        if (!after[0]) {
+            fprintf(stderr, "accord export: the node said more records follow but not where: export stopped at %lu\n", total);
+            rc = ACCORD_EPROTO;
+            break;
+        }
     }
     if (tty) fprintf(stderr, "\n");
     if (!rc && fmt == FMT_ICS) put_folded(f, "END:VCALENDAR");

@@ -4,6 +4,7 @@
 #include "proto/json.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -27,17 +28,45 @@ const char *output_cell(const msgpack_object *o, char *out, size_t cap)
     case MSGPACK_OBJECT_BOOLEAN: snprintf(out, cap, "%s", o->via.boolean ? "yes" : "no"); break;
     case MSGPACK_OBJECT_POSITIVE_INTEGER: snprintf(out, cap, "%" PRIu64, o->via.u64); break;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER: snprintf(out, cap, "%" PRId64, o->via.i64); break;
-    case MSGPACK_OBJECT_ARRAY:
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
-            char item[512];
-            output_cell(&o->via.array.ptr[i], item, sizeof item);
-            size_t used = strlen(out);
-            snprintf(out + used, cap - used, "%s%s", i ? ", " : "", item);
+    case MSGPACK_OBJECT_ARRAY: {
+        size_t used = 0;
+        for (uint32_t i = 0; i < o->via.array.size && used + 1 < cap; i++) {
+            if (i) used += (size_t)snprintf(out + used, cap - used, ", ");
+            if (used + 1 >= cap) { out[cap - 1] = 0; break; }
+            output_cell(&o->via.array.ptr[i], out + used, cap - used);
+            used += strlen(out + used);
         }
         break;
+    }
     default: break;
     }
     return out;
+}
+
+/* Bytes output_cell writes for o, without its NUL. */
+static size_t cell_len(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_STR: return o->via.str.size;
+    case MSGPACK_OBJECT_BOOLEAN: return 3;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return 20;
+    case MSGPACK_OBJECT_ARRAY: {
+        size_t n = 0;
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            n += (i ? 2 : 0) + cell_len(&o->via.array.ptr[i]);
+        return n;
+    }
+    default: return 0;
+    }
+}
+
+char *output_cell_dup(const msgpack_object *o)
+{
+    size_t cap = (o ? cell_len(o) : 0) + 1;
+    char *out = malloc(cap);
+    if (!out) abort();
+    return (char *)output_cell(o, out, cap);
 }
 
 int output_width(const char *s)

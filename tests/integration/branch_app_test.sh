@@ -26,8 +26,8 @@ ID=$(jq -r .result.id "$W/c.json")
 check "the record's author is the signed-in user, not the one the form named" \
     bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json history '$ID' | jq -e '.[0].author == \"sara\"' >/dev/null"
 check "search through the app's API finds it by Persian letters and by a phone in another format" \
-    bash -c "curl -s -b '$W/jar' -G --data-urlencode 'q=علی رضایی' -d kind=customer '$U/api/node/search' | jq -e '.result[0].id == \"$ID\"' >/dev/null &&
-             curl -s -b '$W/jar' -G -d q=09121112222 -d kind=customer '$U/api/node/search' | jq -e '.result | length == 1' >/dev/null"
+    bash -c "curl -s -b '$W/jar' -G --data-urlencode 'q=علی رضایی' -d kind=customer '$U/api/node/search' | jq -e '.result.items[0].id == \"$ID\"' >/dev/null &&
+             curl -s -b '$W/jar' -G -d q=09121112222 -d kind=customer '$U/api/node/search' | jq -e '.result.items | length == 1' >/dev/null"
 check "a bad value is refused with the node's message (400)" \
     bash -c "[ \$(curl -s -o '$W/bad.json' -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=customer -d name=Y -d 'add:emails=not-an-email' '$U/api/node/create') = 400 ] && jq -e '.error == \"EINVAL\"' '$W/bad.json' >/dev/null"
 check "a verb the app does not offer is 404" [ "$(code -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d x=1 "$U/api/node/import")" = 404 ]
@@ -35,7 +35,7 @@ curl -s -c "$W/jar2" -o /dev/null -d 'user=boss&password=manager+password+1' "$U
 C2=$(curl -s -b "$W/jar2" "$U/api/session" | jq -r .csrf)
 check "a manager reads but cannot change records (403)" \
     bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar2' -H 'X-CSRF-Token: $C2' -d kind=customer -d name=Z '$U/api/node/create') = 403 ] &&
-             curl -s -b '$W/jar2' -G -d kind=customer '$U/api/node/list' | jq -e '.result | length == 1' >/dev/null"
+             curl -s -b '$W/jar2' -G -d kind=customer '$U/api/node/list' | jq -e '.result.items | length == 1' >/dev/null"
 # a deal to drag on the board and an overdue task for "my tasks"
 curl -s -o /dev/null -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=deal -d customer="$ID" -d "title=Test drive deal" -d amount=1500 -d currency=EUR "$U/api/node/create"
 curl -s -o /dev/null -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=task -d "title=Overdue follow-up" -d due=2026-01-02 "$U/api/node/create"
@@ -43,7 +43,7 @@ check "a contact and a note of the customer are made" bash -c "
     [ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=contact -d customer='$ID' -d 'name=Reza Ahmadi' -d 'role=Fleet manager' '$U/api/node/create') = 200 ] &&
     [ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=note -d related='$ID' --data-urlencode 'text=ترجیح می‌دهد عصرها پیامک بگیرد' '$U/api/node/create') = 200 ]"
 check "a list's flags arrive as booleans: the overdue task is listed" \
-    bash -c "curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq -e '.result | length == 1' >/dev/null"
+    bash -c "curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq -e '.result.items | length == 1' >/dev/null"
 mkdir -p "$BUILD/screenshots"
 if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
     node tests/browser/branch.mjs "$U" sara 'staff password 1' "$BUILD/screenshots" > "$W/browser.out" 2>&1
@@ -51,7 +51,7 @@ if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]
     sed 's/^/# /' "$W/browser.out"
     check "what the page did are records of the node: the call, the deal won, the task done" \
         bash -c "'$CTL' --json report branches --data '$W/b1' --period \$(date -u +%Y-%m) | jq -e '.branches[0].interactions_by_kind.call == 1 and .branches[0].deals_won == 1' >/dev/null &&
-                 [ \$(curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq '.result | length') = 0 ]"
+                 [ \$(curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq '.result.items | length') = 0 ]"
 else
     nok "the branch app in headless Chromium (chromium or tests/browser/node_modules missing: run deploy/install-deps.sh)"
 fi

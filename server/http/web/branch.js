@@ -14,7 +14,7 @@ const T = {
        mytasks: 'My tasks: today and overdue', conflicts: 'Conflicts to decide', record: 'Record', field: 'Field',
        one: 'One edit', other: 'The other', keep: 'Keep', moveto: 'Move to', done: 'Done', overdue: 'overdue', verified: 'verified',
        contacts: 'Contacts', notes: 'Notes', badphone: 'A phone number needs at least 5 digits.',
-       bademail: 'An e-mail address looks like name@example.com.'},
+       bademail: 'An e-mail address looks like name@example.com.', more: 'More not shown: search to narrow the list.'},
   fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', customers: 'مشتریان', search: 'جستجو', name: 'نام',
        phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه', created: 'تاریخ ثبت', add: 'افزودن مشتری', phone: 'تلفن',
        email: 'ایمیل', save: 'ذخیره', saveanyway: 'با این حال ذخیره شود', logcall: 'ثبت تماس', logvisit: 'ثبت بازدید',
@@ -24,7 +24,8 @@ const T = {
        pipeline: 'قیف فروش', mytasks: 'کارهای من: امروز و عقب‌افتاده', conflicts: 'تعارض‌ها برای تصمیم', record: 'رکورد',
        field: 'فیلد', one: 'یک ویرایش', other: 'ویرایش دیگر', keep: 'نگه‌داشتن', moveto: 'انتقال به', done: 'انجام شد',
        overdue: 'عقب‌افتاده', verified: 'تأیید شد', contacts: 'افراد تماس', notes: 'یادداشت‌ها',
-       badphone: 'شماره تلفن دست‌کم ۵ رقم دارد.', bademail: 'ایمیل شبیه name@example.com است.'},
+       badphone: 'شماره تلفن دست‌کم ۵ رقم دارد.', bademail: 'ایمیل شبیه name@example.com است.',
+       more: 'موارد بیشتری نشان داده نشده: برای محدود کردن فهرست جستجو کنید.'},
   zh: {title: 'Accord', language: '语言', signout: '退出', customers: '客户', search: '搜索', name: '姓名', phones: '电话',
        emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件', save: '保存',
        saveanyway: '仍然保存', logcall: '记录电话', logvisit: '记录拜访', needname: '请输入姓名。', dupe: '可能已存在：',
@@ -32,7 +33,8 @@ const T = {
        tasks: '任务', interactions: '电话和拜访', history: '历史', when: '时间', who: '用户', changes: '更改', signature: '签名',
        pipeline: '销售漏斗', mytasks: '我的任务：今天和逾期', conflicts: '待决定的冲突', record: '记录', field: '字段',
        one: '一个编辑', other: '另一个', keep: '保留', moveto: '移至', done: '完成', overdue: '逾期', verified: '已验证',
-       contacts: '联系人', notes: '备注', badphone: '电话号码至少需要5位数字。', bademail: '电子邮件应类似 name@example.com。'},
+       contacts: '联系人', notes: '备注', badphone: '电话号码至少需要5位数字。', bademail: '电子邮件应类似 name@example.com。',
+       more: '还有更多未显示：请搜索以缩小列表。'},
 };
 let lang = localStorage.getItem('accord-lang') || 'en', session = null, current = null, confirmDupe = false, digits = {};
 const t = (k) => (T[lang] || T.en)[k] || T.en[k];
@@ -69,6 +71,12 @@ async function call(verb, args, write) {
   return j.result;
 }
 
+// The records of a list or search reply ({items, more, next}); .more says some were left out.
+async function items(verb, args) {
+  const r = await call(verb, args);
+  return Object.assign(r.items, {more: r.more});
+}
+
 function list(a) { return Array.isArray(a) ? a.join(', ') : (a || ''); }
 
 function showRows(rows) {
@@ -86,13 +94,14 @@ function showRows(rows) {
     tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') open(); });
     body.appendChild(tr);
   }
+  if (rows.more) body.appendChild(el('tr', {class: 'more'})).appendChild(el('td', {colspan: '5'}, t('more')));
 }
 
 let searchTimer = null;
 async function search() {
   const q = $('q').value.trim();
   try {
-    showRows(q.length >= 2 ? await call('search', {kind: 'customer', q}) : await call('list', {kind: 'customer'}));
+    showRows(q.length >= 2 ? await items('search', {kind: 'customer', q}) : await items('list', {kind: 'customer'}));
   } catch (e) { /* a query too short to search, or offline: keep what is shown */ }
 }
 
@@ -130,7 +139,9 @@ async function cardLists(id) {
                                     ['interaction', 'card-interactions', (x) => `${x.type} · ${date(x.when)} · ${x.summary || ''}`]]) {
     const ul = $(box);
     ul.textContent = '';
-    for (const x of await call('list', {kind, customer: id}).catch(() => [])) ul.appendChild(el('li', {dir: 'auto'}, label(x)));
+    const xs = await items('list', {kind, customer: id}).catch(() => []);
+    for (const x of xs) ul.appendChild(el('li', {dir: 'auto'}, label(x)));
+    if (xs.more) ul.appendChild(el('li', {class: 'more'}, t('more')));
   }
   const body = $('card-history').tBodies[0];
   body.textContent = '';
@@ -149,7 +160,8 @@ async function board() {
   const box = $('board');
   box.textContent = '';
   const stages = (await call('status', {})).pipeline || [];
-  const deals = await call('list', {kind: 'deal'}).catch(() => []);
+  const deals = await items('list', {kind: 'deal'}).catch(() => []);
+  if (deals.more) box.appendChild(el('p', {class: 'more'}, t('more')));
   for (const stage of stages) {
     const col = el('div', {class: 'column', 'data-stage': stage, role: 'list', 'aria-label': stage});
     col.appendChild(el('h3', {dir: 'auto'}, stage));
@@ -180,8 +192,9 @@ function alertText(m) { $('add-message').textContent = m; }
 async function myTasks() {
   const ul = $('mytasks');
   ul.textContent = '';
-  const today = await call('list', {kind: 'task', due: 'today', open: 'true'}).catch(() => []);
-  const late = await call('list', {kind: 'task', overdue: 'true'}).catch(() => []);
+  const today = await items('list', {kind: 'task', due: 'today', open: 'true'}).catch(() => []);
+  const late = await items('list', {kind: 'task', overdue: 'true'}).catch(() => []);
+  if (today.more || late.more) ul.appendChild(el('li', {class: 'more'}, t('more')));
   for (const [x, isLate] of [...late.map((x) => [x, true]), ...today.map((x) => [x, false])]) {
     const li = el('li', {'data-id': x.id, dir: 'auto'}, x.title + ' · ' + (x.due || '') + (isLate ? ' · ' + t('overdue') : ''));
     const b = el('button', {type: 'button'}, t('done'));
@@ -240,7 +253,7 @@ async function add(ev) {
     if (!confirmDupe) { // the same matcher as the CLI's search: phone in any format, folded names
       const hits = [];
       for (const [q, by] of [[phone, 'phone'], [email, 'email'], [name, 'name']])
-        if (q.length >= 2) for (const c of await call('search', {kind: 'customer', q, by}).catch(() => [])) hits.push(c.name);
+        if (q.length >= 2) for (const c of await items('search', {kind: 'customer', q, by}).catch(() => [])) hits.push(c.name);
       if (hits.length) {
         msg.textContent = t('dupe') + [...new Set(hits)].join('، ');
         confirmDupe = true;
