@@ -429,6 +429,29 @@ static void test_300_tags_are_shown_searched_and_merged_in_full(void **state)
     node_close(&a);
 }
 
+/* Every word of a name is indexed and matched: a name of 66 short words (197 bytes) is
+ * found by its last, which a 64-token cut left out. */
+static void test_a_name_is_found_by_its_last_word(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char name[200] = "";
+    for (int i = 0; i < 66; i++)
+        snprintf(name + strlen(name), sizeof name - strlen(name), "%s%c%c", i ? " " : "", 'a' + i / 26, 'a' + i % 26);
+    call(&a, &r, "create", "kind", "customer", "name", name, NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "search", "q", "cn", "by", "name", NULL); /* the 66th word */
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(items_of(&r)), 1);
+    call(&a, &r, "search", "q", "aa cn", NULL);
+    assert_int_equal(array_size(items_of(&r)), 1);
+    result_done(&r);
+    node_close(&a);
+}
+
 /* A set field holds at most SCHEMA_SET_MAX elements: the add past it is refused, naming
  * the limit, and a merge that would pass it is refused the same way. */
 static void test_a_set_past_its_limit_is_refused(void **state)
@@ -527,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_refusals_name_the_problem),
         cmocka_unit_test(test_full_store_refuses_cleanly),
         cmocka_unit_test(test_300_tags_are_shown_searched_and_merged_in_full),
+        cmocka_unit_test(test_a_name_is_found_by_its_last_word),
         cmocka_unit_test(test_a_set_past_its_limit_is_refused),
         cmocka_unit_test(test_list_pages_past_1000),
     };
