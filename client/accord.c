@@ -194,10 +194,9 @@ static void print_history(const msgpack_object *o)
     }
 }
 
-static void print_conflicts(const msgpack_object *page)
+static void print_conflicts(const msgpack_object *o)
 {
-    const msgpack_object *o = accord_obj_get(page, "conflicts");
-    if (!o || o->type != MSGPACK_OBJECT_ARRAY) return;
+    if (o->type != MSGPACK_OBJECT_ARRAY) return;
     if (o->via.array.size == 0) printf("no open conflicts\n");
     for (uint32_t i = 0; i < o->via.array.size; i++) {
         const msgpack_object *c = &o->via.array.ptr[i];
@@ -223,10 +222,6 @@ static void print_conflicts(const msgpack_object *page)
         printf("  resolve: accord conflicts resolve %s --keep a%s%s\n", accord_obj_str(c, "conflict", conflict, sizeof conflict),
                n > 1 ? "..": "", n > 1 ? last : "");
     }
-    const msgpack_object *more = accord_obj_get(page, "more");
-    char next[128];
-    if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean)
-        printf("more conflicts: accord conflicts --after %s\n", accord_obj_str(page, "next", next, sizeof next));
 }
 
 static void print_resolved(const msgpack_object *o)
@@ -337,7 +332,7 @@ static int run_page(const cli_t *cli, const char *verb, accord_args_t *a, const 
     if (cli->json) output_json(stdout, items);
     else human(items);
     if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean) {
-        char next[2 * 16 + 1];
+        char next[2 * 48 + 1]; /* a record id, or a conflict's (entity, field, base) */
         FILE *f = cli->json ? stderr : stdout;
         if (accord_obj_str(&r.body, "next", next, sizeof next)[0])
             fprintf(f, "... more %s: run again with --after %s (and the same options)\n", what, next);
@@ -451,7 +446,7 @@ static int run_conflicts(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)pos;
     (void)n;
-    return simple(cli, "conflicts", a, print_conflicts);
+    return run_page(cli, "conflicts", a, "conflicts", print_conflicts);
 }
 
 static int run_conflicts_resolve(const cli_t *cli, accord_args_t *a, char **pos, int n)

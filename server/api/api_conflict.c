@@ -222,7 +222,7 @@ int api_conflict_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_
     store_iter_destroy(&it);
     if (rc < 0) return accord_fail(msg, cap, rc, "cannot read conflicts");
     msgpack_pack_map(pk, 3);
-    api_pack_cstr(pk, "conflicts");
+    api_pack_cstr(pk, "items");
     msgpack_pack_array(pk, n);
     for (unsigned i = 0; i < n; i++) {
         group_t g;

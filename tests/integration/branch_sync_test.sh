@@ -39,13 +39,13 @@ stop hq
 at a customer edit "$C" --city Tehran >/dev/null
 at b customer edit "$C" --city Shiraz >/dev/null
 start hq --listen "$HUB_EP" || exit 1
-check "both edits meet: A's conflict log holds the pair" wait_until 30 bash -c "ACCORD_DATA='$W/a' '$ACCORD' --json conflicts | jq -e '.conflicts | length == 1' >/dev/null"
+check "both edits meet: A's conflict log holds the pair" wait_until 30 bash -c "ACCORD_DATA='$W/a' '$ACCORD' --json conflicts | jq -e 'length == 1' >/dev/null"
 check "in A's conflicts inbox a person keeps B's side (Shiraz)" \
     browser resolve "http://127.0.0.1:$PA" staff-a 'staff password 1' b "$BUILD/screenshots/branch-a-conflict.png"
 check "the choice replicates: both branches show Shiraz and no open conflict" wait_until 30 bash -c "
     for x in a b; do
         ACCORD_DATA='$W/'\$x '$ACCORD' --json customer show '$C' | jq -e '.city == \"Shiraz\"' >/dev/null || exit 1
-        ACCORD_DATA='$W/'\$x '$ACCORD' --json conflicts | jq -e '[.conflicts[] | select(.resolved | not)] | length == 0' >/dev/null || exit 1
+        ACCORD_DATA='$W/'\$x '$ACCORD' --json conflicts | jq -e '[.[] | select(.resolved | not)] | length == 0' >/dev/null || exit 1
     done"
 stop_all
 sanitizer_check

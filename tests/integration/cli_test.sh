@@ -97,7 +97,7 @@ check "deleted customer leaves list and search" bash -c "'$ACCORD' --json custom
 expect_fail 2 "was deleted" "editing a deleted customer" -- "$ACCORD" customer edit "$C3" --city x
 check "lists come sorted by name, whatever the case" bash -c "'$ACCORD' --json customer list | jq -e 'map(.name) == (map(.name) | sort_by(ascii_downcase))' >/dev/null"
 check "tasks come sorted by due date" bash -c "'$ACCORD' --json task list | jq -e 'map(.due) == (map(.due) | sort)' >/dev/null"
-check "no conflicts on one node" bash -c "'$ACCORD' --json conflicts | jq -e '.conflicts | length == 0' >/dev/null"
+check "no conflicts on one node" bash -c "'$ACCORD' --json conflicts | jq -e 'length == 0' >/dev/null"
 
 check "a name that grows 18-fold when folded is stored and found" \
     bash -c "'$ACCORD' customer add --name \"\$(printf 'ﷺ%.0s' \$(seq 66))\" >/dev/null && '$ACCORD' customer search ﷺ >/dev/null"

@@ -74,7 +74,7 @@ for b in b1 b2 b3; do
 done
 check "each list holds that branch's customers" bash -c "[ \$(jq length '$W/list.hub') -ge $PER_BRANCH ]"
 ACCORD_DATA="$W/hub" "$ACCORD" --json conflicts > "$W/conflicts.hub"
-check "concurrent edits of the shared customers are in the conflict log" bash -c "[ \$(jq '.conflicts | length' '$W/conflicts.hub') -ge 20 ]"
+check "concurrent edits of the shared customers are in the conflict log" bash -c "[ \$(jq length '$W/conflicts.hub') -ge 20 ]"
 same=1
 for x in b1 b2 b3; do ACCORD_DATA="$W/$x" "$ACCORD" --json conflicts | cmp -s - "$W/conflicts.hub" || same=0; done
 check "the conflict logs agree on all four nodes" [ $same = 1 ]

@@ -168,7 +168,7 @@ static const msgpack_object *conflict_list(node_t *n, result_t *r)
 {
     call(n, r, "conflicts", NULL);
     assert_int_equal(r->code, 0);
-    const msgpack_object *list = get(&r->out.data, "conflicts");
+    const msgpack_object *list = get(&r->out.data, "items");
     assert_non_null(list);
     assert_int_equal(list->type, MSGPACK_OBJECT_ARRAY);
     return list;
@@ -239,7 +239,7 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
         str_of(get(&r.out.data, "city"), city, sizeof city);
         assert_string_equal(city, kept);
         call(nodes[i], &r, "conflicts", "all", "\1nil", NULL); /* "all" not true: still none */
-        assert_int_equal(get(&r.out.data, "conflicts")->via.array.size, 0);
+        assert_int_equal(get(&r.out.data, "items")->via.array.size, 0);
     }
     /* history shows the other branch's records, whose key this node does not know yet */
     call(&a, &r, "history", "id", id, NULL);
@@ -265,7 +265,7 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     assert_int_equal(r.code, 0);
     assert_int_equal(conflict_list(&a, &r)->via.array.size, 0);
     call(&a, &r, "conflicts", "all", "\3", NULL);
-    assert_int_equal(get(&r.out.data, "conflicts")->via.array.size, 1);
+    assert_int_equal(get(&r.out.data, "items")->via.array.size, 1);
     result_done(&r);
     node_close(&a);
     node_close(&b);

@@ -207,8 +207,8 @@ async function myTasks() {
 async function conflicts() {
   const body = $('conflicts').tBodies[0];
   body.textContent = '';
-  const page = await call('conflicts', {}).catch(() => ({conflicts: []}));
-  for (const c of page.conflicts || []) {
+  const page = await call('conflicts', {}).catch(() => ({items: []}));
+  for (const c of page.items || []) {
     if (c.resolved) continue;
     const tr = el('tr', {'data-conflict': c.conflict});
     tr.appendChild(el('td', {}, c.kind + ' ' + c.id.slice(0, 8)));
