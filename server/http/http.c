@@ -6,6 +6,7 @@
 #include "http/http.h"
 #include "http/http_internal.h"
 #include "http/http_parse.h"
+#include "proto/json.h"
 
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -33,9 +34,19 @@ enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const ch
 
 enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg)
 {
-    char body[400];
-    int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}\n", code, msg);
-    return http_respond(c, status, "application/json", body, (size_t)n, NULL, NULL);
+    char *body = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&body, &len);
+    if (!f) return MHD_NO;
+    fputs("{\"error\":", f); /* the message may quote what the request sent: escaped */
+    json_write_cstr(f, code);
+    fputs(",\"message\":", f);
+    json_write_cstr(f, msg);
+    fputs("}\n", f);
+    fclose(f);
+    enum MHD_Result ret = http_respond(c, status, "application/json", body, len, NULL, NULL);
+    free(body);
+    return ret;
 }
 
 /* A session, or a user and password by Basic auth (for Prometheus). */

@@ -9,10 +9,12 @@
 #include "proto/hlc.h"
 #include "http/http_assets.h"
 #include "http/http_parse.h"
+#include "proto/json.h"
 #include "common/log.h"
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SESSION_IDLE_MS (8ull * 3600 * 1000)
@@ -123,8 +125,17 @@ enum MHD_Result http_route_logout(http_t *h, const http_req_t *r)
 enum MHD_Result http_route_session(http_t *h, const http_req_t *r)
 {
     const http_session_t *s = r->s;
-    char body[300];
-    int n = snprintf(body, sizeof body, "{\"node\":\"%s\",\"user\":\"%s\",\"role\":\"%s\",\"csrf\":\"%s\"}\n", h->node,
-                     s->user, user_role_name(s->role), s->csrf);
-    return http_respond(r->c, MHD_HTTP_OK, "application/json", body, (size_t)n, NULL, NULL);
+    char *body = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&body, &len);
+    if (!f) return MHD_NO;
+    fputs("{\"node\":", f);
+    json_write_cstr(f, h->node);
+    fputs(",\"user\":", f);
+    json_write_cstr(f, s->user);
+    fprintf(f, ",\"role\":\"%s\",\"csrf\":\"%s\"}\n", user_role_name(s->role), s->csrf); /* a fixed name, hex */
+    fclose(f);
+    enum MHD_Result ret = http_respond(r->c, MHD_HTTP_OK, "application/json", body, len, NULL, NULL);
+    free(body);
+    return ret;
 }

@@ -192,18 +192,13 @@ void report_free(report_t *r)
 
 /* ---- JSON, as the CLI and the dashboard's endpoint print it ---- */
 
-static void json_write_str(FILE *f, const char *s)
-{
-    json_write_string(f, s, strlen(s));
-}
-
 /* Amounts go out twice: in minor units, for sums, and as the currency writes them (its own
  * number of decimals), for people, so no reader needs the table of currencies. */
 static void json_money(FILE *f, int64_t minor, const char *currency)
 {
     char text[40];
     schema_money_format(minor, currency, text, sizeof text);
-    fprintf(f, "\"%s\"", text);
+    json_write_cstr(f, text);
 }
 
 static void json_mix(FILE *f, const char *name, const report_mix_t *m, int money)
@@ -211,7 +206,7 @@ static void json_mix(FILE *f, const char *name, const report_mix_t *m, int money
     fprintf(f, ",\"%s\":{", name);
     for (unsigned i = 0; i < m->n; i++) {
         if (i) fprintf(f, ",");
-        json_write_str(f, m->items[i].key);
+        json_write_cstr(f, m->items[i].key);
         if (money == 2) { /* pipeline: the key is "stage currency" */
             const char *cur = strrchr(m->items[i].key, ' ');
             cur = cur ? cur + 1 : "";
@@ -251,7 +246,7 @@ void report_write_json(FILE *f, const report_t *r)
     for (unsigned i = 0; i < r->n; i++) {
         const report_branch_t *b = &r->branches[i];
         fprintf(f, "%s{\"branch\":", i ? "," : "");
-        json_write_str(f, b->branch);
+        json_write_cstr(f, b->branch);
         int64_t closed = b->deals_won + b->deals_lost;
         fprintf(f, ",\"customers_new\":%lld,\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
                "\"win_rate\":%.4f,\"avg_days_to_close\":%.2f,\"deals_open\":%lld,\"tasks_due\":%lld,\"tasks_overdue\":%lld,"
@@ -436,7 +431,7 @@ int report_customers(store_txn_t *t, uint64_t now_ms, const char *currency, cons
     score(out->customers, out->n, by_frequency, offsetof(report_customer_t, f));
     score(out->customers, out->n, by_monetary, offsetof(report_customer_t, m));
     for (unsigned i = 0; i < out->n; i++) out->customers[i].segment = segment_of(&out->customers[i]);
-    qsort(out->customers, out->n, sizeof *out->customers, by_monetary_rows);
+    if (out->n) qsort(out->customers, out->n, sizeof *out->customers, by_monetary_rows); /* NULL when none */
     return 0;
 }
 
@@ -451,7 +446,9 @@ void report_customers_write_json(FILE *f, const report_customers_t *r, unsigned 
 {
     static const char *const segments[] = {"champions", "loyal", "new", "at risk", "hibernating", "needs attention",
                                            "no activity"};
-    fprintf(f, "{\"currency\":\"%s\",\"customers_counted\":%u,\"segments\":{", r->currency, r->n);
+    fprintf(f, "{\"currency\":");
+    json_write_cstr(f, r->currency); /* from the caller: a query string, a command line */
+    fprintf(f, ",\"customers_counted\":%u,\"segments\":{", r->n);
     for (size_t s = 0; s < sizeof segments / sizeof segments[0]; s++) {
         unsigned n = 0;
         for (unsigned i = 0; i < r->n; i++) n += r->customers[i].segment == segments[s];
@@ -464,9 +461,9 @@ void report_customers_write_json(FILE *f, const report_customers_t *r, unsigned 
         char hex[33];
         for (int b = 0; b < 16; b++) snprintf(hex + 2 * b, 3, "%02x", c->id[b]);
         fprintf(f, "%s{\"id\":\"%s\",\"name\":", i ? "," : "", hex);
-        json_write_str(f, c->name);
+        json_write_cstr(f, c->name);
         fprintf(f, ",\"branch\":");
-        json_write_str(f, c->branch);
+        json_write_cstr(f, c->branch);
         fprintf(f, ",\"recency_days\":%lld,\"frequency\":%lld,\"monetary_minor\":%lld,\"monetary\":",
                 (long long)c->recency_days, (long long)c->frequency, (long long)c->monetary);
         json_money(f, c->monetary, r->currency);

@@ -50,6 +50,9 @@ curl -s -b "$W/jar" "$URL/api/customers?top=10" > "$W/api-rfm.json"
 "$CTL" --json report customers --data "$W/hq" --top 10 > "$W/cli-rfm.json"
 check "/api/customers gives the same RFM segments and top customers as accordctl report customers" \
     bash -c "[ \"\$(jq -S . '$W/api-rfm.json')\" = \"\$(jq -S . '$W/cli-rfm.json')\" ] && jq -e '.customers[0].name == \"王小明\"' '$W/api-rfm.json' >/dev/null"
+curl -s -b "$W/jar" "$URL/api/customers?currency=%22%5C%1B%FF" > "$W/api-cur.json"
+check "/api/customers with a currency of a quote, a backslash, ESC and a byte that is not UTF-8 is valid JSON, escaped" \
+    bash -c "/usr/bin/python3 -c 'import json, sys; d = json.loads(open(sys.argv[1], \"rb\").read().decode()); sys.exit(d[\"currency\"] != \"\\\"\\\\\\x1b\\ufffd\")' '$W/api-cur.json'"
 check "a bad period is 400 with the forms it takes" bash -c "[ \$(curl -s -b '$W/jar' -o '$W/bad.json' -w '%{http_code}' '$URL/api/report?period=13') = 400 ] && grep -q 2026-W48 '$W/bad.json'"
 check "the sync view shows b1 connected" wait_until 10 bash -c "curl -s -b '$W/jar' '$URL/api/sync' | jq -e '.peers[] | select(.name == \"b1\") | .connected == 1' >/dev/null"
 curl -s -u 'maryam:manager password 1' "$URL/metrics" > "$W/metrics.txt"

@@ -282,12 +282,41 @@ static void test_periods(void **state)
         if (report_period(bad[i], &from, &to) != ACCORD_EINVAL) fail_msg("'%s' was accepted", bad[i]);
 }
 
+/* An empty store (nothing to sort: qsort of NULL was a UBSan report) and a currency as a
+ * query string may give it: the JSON is still valid, the currency escaped. */
+static void test_customers_report_of_an_empty_store(void **state)
+{
+    (void)state;
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    report_customers_t r;
+    assert_int_equal(report_customers(t, 1763985600000ULL, "E\"\x1b\xff", NULL, &r), 0);
+    store_txn_abort(&t);
+    assert_int_equal(r.n, 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    report_customers_write_json(f, &r, 20);
+    fclose(f);
+    assert_string_equal(buf, "{\"currency\":\"E\\\"\\u001b\\ufffd\",\"customers_counted\":0,\"segments\":{\"champions\":0,"
+                             "\"loyal\":0,\"new\":0,\"at risk\":0,\"hibernating\":0,\"needs attention\":0,"
+                             "\"no activity\":0},\"customers\":[]}\n");
+    free(buf);
+    report_customers_free(&r);
+    store_close(&st);
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counters_converge_and_match_a_rebuild),
         cmocka_unit_test(test_known_figures),
         cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_customers_report_of_an_empty_store),
     };
     return cmocka_run_group_tests_name("kpi", tests, NULL, NULL);
 }
