@@ -78,7 +78,9 @@ static int call(const cli_t *cli, const char *verb, accord_args_t *args, accord_
             output_json_string(stdout, r->message);
             printf("}\n");
         }
-        fprintf(stderr, "accord: %s\n", r->message[0] ? r->message : accord_strerror(rc));
+        char shown[4 * sizeof r->message]; /* the message may quote a value: shown as output_text does */
+        output_text(r->message, strlen(r->message), shown, sizeof shown);
+        fprintf(stderr, "accord: %s\n", r->message[0] ? shown : accord_strerror(rc));
         return exit_for(rc);
     }
     return 0;
@@ -145,7 +147,10 @@ static int finish(const cli_t *cli, int rc, accord_reply_t *r, void (*human)(con
 {
     if (rc == 0) {
         if (cli->json) output_json(stdout, &r->body);
-        else human(&r->body);
+        else {
+            output_sanitize(&r->body, r->msg.zone); /* peers' text must not reach the terminal as escapes */
+            human(&r->body);
+        }
     }
     accord_reply_destroy(r);
     return rc;

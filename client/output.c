@@ -4,6 +4,7 @@
 #include "proto/json.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -19,12 +20,83 @@ void output_json(FILE *f, const msgpack_object *o)
     fputc('\n', f);
 }
 
+/* How output_text shows the character c of len bytes at s: into out (room for 7 bytes and
+ * a NUL); returns its length. */
+static size_t shown_char(const char *s, size_t len, uint32_t c, char out[8])
+{
+    if (!len) { /* U+FFFD for a byte that is not UTF-8 */
+        memcpy(out, "\xef\xbf\xbd", 4);
+        return 3;
+    }
+    if (c == '\t' || c == '\n' || c == '\r') return (size_t)snprintf(out, 8, "\\%c", c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+    if (c < 0x20 || c == 0x7f) return (size_t)snprintf(out, 8, "\\x%02x", (unsigned)c);
+    if (c >= 0x80 && c <= 0x9f) return (size_t)snprintf(out, 8, "\\u%04x", (unsigned)c);
+    memcpy(out, s, len);
+    out[len] = 0;
+    return len;
+}
+
+const char *output_text(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t c = 0;
+        size_t len = json_utf8_next(s + i, n - i, &c);
+        char shown[8];
+        size_t k = shown_char(s + i, len, c, shown);
+        if (used + k >= cap) break; /* cut between characters, never inside one */
+        memcpy(out + used, shown, k);
+        used += k;
+        i += len ? len : 1;
+    }
+    out[used] = 0;
+    return out;
+}
+
+/* True if output_text would show the n bytes of s as something else. */
+static bool text_needs_cleaning(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t c = 0;
+        size_t len = json_utf8_next(s + i, n - i, &c);
+        if (!len || c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+        i += len;
+    }
+    return false;
+}
+
+void output_sanitize(msgpack_object *o, msgpack_zone *zone)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_STR:
+        if (text_needs_cleaning(o->via.str.ptr, o->via.str.size)) {
+            size_t cap = 4 * (size_t)o->via.str.size + 1; /* at most 4 bytes shown a byte: ESC is \x1b */
+            char *clean = msgpack_zone_malloc(zone, cap);
+            if (!clean) abort();
+            output_text(o->via.str.ptr, o->via.str.size, clean, cap);
+            o->via.str.ptr = clean;
+            o->via.str.size = (uint32_t)strlen(clean);
+        }
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        for (uint32_t i = 0; i < o->via.array.size; i++) output_sanitize(&o->via.array.ptr[i], zone);
+        break;
+    case MSGPACK_OBJECT_MAP:
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            output_sanitize(&o->via.map.ptr[i].key, zone);
+            output_sanitize(&o->via.map.ptr[i].val, zone);
+        }
+        break;
+    default: break;
+    }
+}
+
 const char *output_cell(const msgpack_object *o, char *out, size_t cap)
 {
     out[0] = 0;
     if (!o) return out;
     switch (o->type) {
-    case MSGPACK_OBJECT_STR: snprintf(out, cap, "%.*s", (int)o->via.str.size, o->via.str.ptr); break;
+    case MSGPACK_OBJECT_STR: output_text(o->via.str.ptr, o->via.str.size, out, cap); break;
     case MSGPACK_OBJECT_BOOLEAN: snprintf(out, cap, "%s", o->via.boolean ? "yes" : "no"); break;
     case MSGPACK_OBJECT_POSITIVE_INTEGER: snprintf(out, cap, "%" PRIu64, o->via.u64); break;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER: snprintf(out, cap, "%" PRId64, o->via.i64); break;

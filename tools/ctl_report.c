@@ -39,6 +39,13 @@ static void print_csv(const report_t *r)
     }
 }
 
+/* A branch name from the counters (a peer's record named it), 16 columns wide. */
+static void print_branch_cell(const char *branch)
+{
+    char shown[4 * sizeof ((report_branch_t *)0)->branch];
+    output_padded(stdout, output_text(branch, strlen(branch), shown, sizeof shown), 16);
+}
+
 static void print_table(const report_t *r, bool quality)
 {
     char from[11], to[11];
@@ -51,7 +58,8 @@ static void print_table(const report_t *r, bool quality)
             const report_branch_t *b = &r->branches[i];
             char refused[48];
             snprintf(refused, sizeof refused, "%lld of %lld", (long long)b->import_rejected, (long long)b->import_rows);
-            printf("%-16.16s %9lld %6.1f%% %6.1f%% %6.1f%% %10lld %20s\n", b->branch, (long long)b->customers,
+            print_branch_cell(b->branch);
+            printf(" %9lld %6.1f%% %6.1f%% %6.1f%% %10lld %20s\n", (long long)b->customers,
                    pct(b->with_phone, b->customers), pct(b->with_email, b->customers), pct(b->with_owner, b->customers),
                    (long long)b->duplicate_pairs, refused);
         }
@@ -64,9 +72,9 @@ static void print_table(const report_t *r, bool quality)
         int64_t closed = b->deals_won + b->deals_lost;
         char reply[24] = "-";
         if (b->responded) snprintf(reply, sizeof reply, "%.1f h", (double)b->response_hours / (double)b->responded);
-        printf("%-16.16s %8lld %8lld %6lld %5lld %5lld %5.1f%% %6.1f %6lld %8lld %8lld %9s\n", b->branch,
-               (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
-               (long long)b->deals_lost, pct(b->deals_won, closed),
+        print_branch_cell(b->branch);
+        printf(" %8lld %8lld %6lld %5lld %5lld %5.1f%% %6.1f %6lld %8lld %8lld %9s\n", (long long)b->customers_new,
+               (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won, (long long)b->deals_lost, pct(b->deals_won, closed),
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
                (long long)b->tasks_due, (long long)b->tasks_overdue, reply);
         for (unsigned k = 0; k < b->won_value.n; k++) {
@@ -168,9 +176,12 @@ int ctl_report_customers(const ctl_args_t *a)
                 if (cur[0]) schema_money_format(c->monetary, cur, amount, sizeof amount);
                 if (c->recency_days >= 0) snprintf(rec, sizeof rec, "%lldd", (long long)c->recency_days);
                 printf("%02x%02x%02x%02x%02x%02x ", c->id[0], c->id[1], c->id[2], c->id[3], c->id[4], c->id[5]);
-                output_padded(stdout, c->name, 24);
-                printf(" %-12.12s %8s %5lld %14s  %u %u %u  %s\n", c->branch, rec, (long long)c->frequency, amount, c->r, c->f,
-                       c->m, c->segment);
+                char name[4 * sizeof c->name], br[4 * sizeof c->branch]; /* peers' text, shown safe */
+                output_padded(stdout, output_text(c->name, strlen(c->name), name, sizeof name), 24);
+                putchar(' ');
+                output_padded(stdout, output_text(c->branch, strlen(c->branch), br, sizeof br), 12);
+                printf(" %8s %5lld %14s  %u %u %u  %s\n", rec, (long long)c->frequency, amount, c->r, c->f, c->m,
+                       c->segment);
             }
         }
         report_customers_free(&r);

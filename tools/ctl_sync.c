@@ -96,6 +96,7 @@ int ctl_sync_status(const ctl_args_t *a)
     } else if (a->json) {
         output_json(stdout, &reply.body);
     } else {
+        output_sanitize(&reply.body, reply.msg.zone); /* peer names and refusal reasons come from peers */
         print_table(&reply.body);
     }
     accord_reply_destroy(&reply);
