@@ -77,11 +77,14 @@ int ctl_bundle_vector(const ctl_args_t *a)
         store_txn_abort(&t);
     }
     if (rc) fprintf(stderr, "accordctl: cannot read the feeds of %s: %s\n", dir, accord_strerror(rc));
+    if (!rc && a->json) printf("{\"feeds\":["); /* as snapshot show lists feed heads */
     for (uint32_t i = 0; !rc && i < n; i++) {
         char hex[2 * ID_LEN + 1];
         crypto_hex(v[i].origin, ID_LEN, hex);
-        printf("%s %llu\n", hex, (unsigned long long)v[i].seq);
+        if (a->json) printf("%s{\"origin\":\"%s\",\"seq\":%llu}", i ? "," : "", hex, (unsigned long long)v[i].seq);
+        else printf("%s %llu\n", hex, (unsigned long long)v[i].seq);
     }
+    if (!rc && a->json) printf("]}\n");
     free(v);
     identity_destroy(&id);
     store_close(&st);
@@ -298,10 +301,12 @@ int ctl_bundle_export(const ctl_args_t *a)
     identity_destroy(&id);
     store_close(&st);
     if (exit_code == 0) {
-        if (a->json)
-            printf("{\"file\":\"%s\",\"feeds\":%llu,\"batches\":%llu,\"records\":%llu}\n", out_path,
-                   (unsigned long long)x.feeds, (unsigned long long)x.batches, (unsigned long long)x.records);
-        else
+        if (a->json) {
+            printf("{\"file\":");
+            output_json_string(stdout, out_path);
+            printf(",\"feeds\":%llu,\"batches\":%llu,\"records\":%llu}\n", (unsigned long long)x.feeds,
+                   (unsigned long long)x.batches, (unsigned long long)x.records);
+        } else
             printf("wrote %s: %llu records of %llu feed(s) in %llu batches, sealed to %s\n", out_path,
                    (unsigned long long)x.records, (unsigned long long)x.feeds, (unsigned long long)x.batches, to);
     }
@@ -318,13 +323,15 @@ out:
 /* What an import did, from the node's reply or from bundle_in_file. */
 static void print_import(const char *path, const bundle_in_report_t *c, bool told, bool json)
 {
-    if (json)
-        printf("{\"file\":\"%s\",\"batches\":%llu,\"records_applied\":%llu,\"batches_already_held\":%llu,"
+    if (json) {
+        printf("{\"file\":");
+        output_json_string(stdout, path);
+        printf(",\"batches\":%llu,\"records_applied\":%llu,\"batches_already_held\":%llu,"
                "\"batches_refused\":%llu,\"roster_entries\":%llu,\"node_told\":%s}\n",
-               path, (unsigned long long)c->batches, (unsigned long long)c->applied,
+               (unsigned long long)c->batches, (unsigned long long)c->applied,
                (unsigned long long)c->held_batches, (unsigned long long)c->refused,
                (unsigned long long)c->roster_entries, told ? "true" : "false");
-    else
+    } else
         printf("imported %s: %llu records applied from %llu batches (%llu already held, %llu refused), "
                "%llu roster entries%s\n",
                path, (unsigned long long)c->applied, (unsigned long long)c->batches,

@@ -36,10 +36,11 @@ int ctl_feed_verify(const ctl_args_t *a)
     store_txn_abort(&t);
     if (isatty(2)) fputc('\n', stderr);
     if (a->json) {
-        printf("{\"ok\":%s,\"records\":%llu,\"checkpoints\":%llu,\"head_seq\":%llu,\"bad_seq\":%llu,\"error\":\"%s\",\"message\":\"%s\"}\n",
+        printf("{\"ok\":%s,\"records\":%llu,\"checkpoints\":%llu,\"head_seq\":%llu,\"bad_seq\":%llu,\"error\":\"%s\",\"message\":",
                rc ? "false" : "true", (unsigned long long)rep.records, (unsigned long long)rep.checkpoints,
-               (unsigned long long)rep.head_seq, (unsigned long long)rep.bad_seq, rc ? accord_errname(rc) : "",
-               rep.why);
+               (unsigned long long)rep.head_seq, (unsigned long long)rep.bad_seq, rc ? accord_errname(rc) : "");
+        output_json_string(stdout, rep.why);
+        printf("}\n");
     } else if (rc == 0) {
         printf("feed of %s is sound: %llu records, %llu signed checkpoints, head at %llu\n", id->name,
                (unsigned long long)rep.records, (unsigned long long)rep.checkpoints, (unsigned long long)rep.head_seq);

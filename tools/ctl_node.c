@@ -3,6 +3,7 @@
  * once; what it is afterwards. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "client/output.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/record.h"
@@ -29,7 +30,8 @@ int ctl_node_init(const ctl_args_t *a)
         fprintf(stderr, "accordctl: %s\n", err);
         return rc == ACCORD_EINVAL ? ACCORD_EXIT_USAGE : ACCORD_EXIT_UNREACHABLE;
     }
-    return org_hex ? ctl_org_pin(a->dir, org_pk) : ACCORD_EXIT_OK;
+    if (org_hex && (rc = ctl_org_pin(a->dir, org_pk))) return rc;
+    return a->json ? ctl_node_show(a) : ACCORD_EXIT_OK; /* --json: the new node, as node show prints it */
 }
 
 static void print_node(const identity_t *id, bool json)
@@ -37,9 +39,13 @@ static void print_node(const identity_t *id, bool json)
     char origin[2 * ID_LEN + 1], pk[2 * CRYPTO_PK_LEN + 1];
     crypto_hex(id->origin, ID_LEN, origin);
     crypto_hex(id->pk, CRYPTO_PK_LEN, pk);
-    if (json)
-        printf("{\"name\":\"%s\",\"role\":\"%s\",\"origin\":\"%s\",\"public_key\":\"%s\"}\n", id->name, id->role, origin, pk);
-    else
+    if (json) {
+        printf("{\"name\":");
+        output_json_string(stdout, id->name);
+        printf(",\"role\":");
+        output_json_string(stdout, id->role);
+        printf(",\"origin\":\"%s\",\"public_key\":\"%s\"}\n", origin, pk);
+    } else
         printf("name        %s\nrole        %s\norigin      %s\npublic key  %s\n", id->name, id->role, origin, pk);
 }
 

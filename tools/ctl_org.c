@@ -4,6 +4,7 @@
  * offline at HQ, never on a branch. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "client/output.h"
 #include "proto/accord_err.h"
 #include "proto/hlc.h"
 #include "auth/roster.h"
@@ -47,8 +48,11 @@ int ctl_org_init(const ctl_args_t *a)
     }
     char hex[2 * CRYPTO_PK_LEN + 1];
     crypto_hex(pk, sizeof pk, hex);
-    if (a->json) printf("{\"org_public_key\":\"%s\",\"file\":\"%s\"}\n", hex, out_path);
-    else printf("org public key  %s\n(give it to every node: accordctl node init ... --org-pub %s)\n", hex, hex);
+    if (a->json) {
+        printf("{\"org_public_key\":\"%s\",\"file\":", hex);
+        output_json_string(stdout, out_path);
+        printf("}\n");
+    } else printf("org public key  %s\n(give it to every node: accordctl node init ... --org-pub %s)\n", hex, hex);
     return ACCORD_EXIT_OK;
 }
 
@@ -106,6 +110,20 @@ int ctl_org_pin(const char *dir, const uint8_t org_pk[CRYPTO_PK_LEN])
 static void copy_opt(char *out, size_t cap, const char *v)
 {
     snprintf(out, cap, "%s", v ? v : "");
+}
+
+/* What enroll or revoke did to the entry e: action is "enroll" or "revoke". */
+static void print_signed(const roster_entry_t *e, const char *action, bool changed, bool json)
+{
+    if (json) {
+        printf("{\"name\":");
+        output_json_string(stdout, e->name);
+        printf(",\"action\":\"%s\",\"changed\":%s}\n", action, changed ? "true" : "false");
+    } else if (!changed) {
+        printf("%s was already revoked\n", e->name);
+    } else {
+        printf("%s %s\n", strcmp(action, "enroll") ? "revoked" : "enrolled", e->name);
+    }
 }
 
 static int roster_sign(const ctl_args_t *a, roster_action_t action)
@@ -184,7 +202,7 @@ static int roster_sign(const ctl_args_t *a, roster_action_t action)
         return ACCORD_EXIT_OTHER;
     }
     if (!changed && action == ROSTER_REVOKE) {
-        printf(json ? "{\"name\":\"%s\",\"action\":\"revoke\",\"changed\":false}\n" : "%s was already revoked\n", e.name);
+        print_signed(&e, "revoke", false, json);
         return ACCORD_EXIT_OK;
     }
     if (!changed) {
@@ -192,9 +210,7 @@ static int roster_sign(const ctl_args_t *a, roster_action_t action)
                         "('accordctl node init' in a new directory) and enroll that\n", e.name);
         return ACCORD_EXIT_OTHER;
     }
-    if (json) printf("{\"name\":\"%s\",\"action\":\"%s\",\"changed\":%s}\n", e.name,
-                     action == ROSTER_ENROLL ? "enroll" : "revoke", changed ? "true" : "false");
-    else printf("%s %s\n", action == ROSTER_ENROLL ? "enrolled" : "revoked", e.name);
+    print_signed(&e, action == ROSTER_ENROLL ? "enroll" : "revoke", true, json);
     return ACCORD_EXIT_OK;
 }
 
@@ -226,11 +242,17 @@ static int print_entry(void *ctx, const uint8_t *signed_entry, size_t len, const
     crypto_hex(origin, sizeof origin, origin_hex);
     hlc_format(e->issued_ms << 16, when, sizeof when);
     const char *state = e->action == ROSTER_REVOKE ? "revoked" : "enrolled";
-    if (l->json)
-        printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"region\":\"%s\",\"state\":\"%s\",\"since\":\"%s\","
-               "\"origin\":\"%s\",\"public_key\":\"%s\"}",
-               (*n)++ ? "," : "", e->name, e->role, e->region, state, when, origin_hex, pk);
-    else
+    if (l->json) {
+        printf("%s{\"name\":", (*n)++ ? "," : "");
+        output_json_string(stdout, e->name);
+        printf(",\"role\":");
+        output_json_string(stdout, e->role);
+        printf(",\"region\":");
+        output_json_string(stdout, e->region);
+        printf(",\"state\":\"%s\",\"since\":", state);
+        output_json_string(stdout, when);
+        printf(",\"origin\":\"%s\",\"public_key\":\"%s\"}", origin_hex, pk);
+    } else
         printf("%-20s %-7s %-12s %-9s %s  %s\n", e->name, e->role, e->region[0] ? e->region : "-", state, when,
                origin_hex), (*n)++;
     return 0;

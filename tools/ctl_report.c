@@ -213,7 +213,11 @@ int ctl_report_tz(const ctl_args_t *a)
         else rc = store_txn_commit(&t);
     }
     if (rc) fprintf(stderr, "accordctl: cannot set the time zone: %s\n", accord_strerror(rc));
-    else printf("reports of %s now count days in %s; restart the node so that it does too\n", id->name, zone);
+    else if (a->json) {
+        printf("{\"time_zone\":");
+        output_json_string(stdout, zone);
+        printf(",\"restart_needed\":true}\n");
+    } else printf("reports of %s now count days in %s; restart the node so that it does too\n", id->name, zone);
     identity_destroy(&id);
     store_close(&st);
     return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;

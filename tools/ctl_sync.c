@@ -136,6 +136,7 @@ int ctl_sync_release(const ctl_args_t *a)
         fprintf(stderr, "accordctl: %s\n", accord_strerror(rc));
         return ACCORD_EXIT_OTHER;
     }
-    printf("released feed %s; restart the node so it takes the feed again\n", feed_hex);
+    if (a->json) printf("{\"released\":\"%s\",\"restart_needed\":true}\n", feed_hex); /* 32 hex digits, checked */
+    else printf("released feed %s; restart the node so it takes the feed again\n", feed_hex);
     return ACCORD_EXIT_OK;
 }

@@ -83,7 +83,13 @@ static int user_cmd(const ctl_args_t *a, user_verb_t verb)
         if (rc) {
             fprintf(stderr, "accordctl: %s\n", err[0] ? err : rc == ACCORD_ENOTFOUND ? "no such user" : accord_strerror(rc));
             exit_code = rc == ACCORD_EINVAL || rc == ACCORD_ENOTFOUND ? ACCORD_EXIT_USAGE : ACCORD_EXIT_OTHER;
-        } else if (!a->json) {
+        } else if (a->json) {
+            printf("{\"name\":");
+            output_json_string(stdout, name);
+            printf(",\"action\":\"%s\"", add ? "add" : "remove");
+            if (add) printf(",\"role\":\"%s\"", user_role_name((user_role_t)role));
+            printf("}\n");
+        } else {
             printf(add ? "user %s (%s) can sign in to %s's pages\n" : "user %s removed from %s\n", name,
                    add ? user_role_name((user_role_t)role) : id->name, id->name);
         }
