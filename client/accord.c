@@ -648,9 +648,13 @@ static int run_verb(const cli_t *cli, const verb_t *v, int argc, char **argv)
             goto out;
         }
         if (o->flags & O_FLAG) { accord_args_bool(&a, o->key, true); continue; }
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        /* the next argument is the value unless it is an option itself (--NAME=VALUE takes any) */
+        const char *val = eq ? eq + 1 : (i + 1 < argc && strncmp(argv[i + 1], "--", 2) ? argv[++i] : NULL);
         if (!val) {
-            fprintf(stderr, "accord %s: --%s needs a value\n", v->name, name);
+            if (i + 1 < argc)
+                fprintf(stderr, "accord %s: --%s needs a value, not the option %s (write --%s=VALUE for a value that "
+                                "starts with --)\n", v->name, name, argv[i + 1], name);
+            else fprintf(stderr, "accord %s: --%s needs a value\n", v->name, name);
             rc = ACCORD_EXIT_USAGE;
             goto out;
         }
@@ -697,6 +701,12 @@ out:
     return rc;
 }
 
+/* True if a global option at argv[i] has its value next: an argument that is no option. */
+static bool has_value(int argc, char **argv, int i)
+{
+    return i + 1 < argc && argv[i + 1][0] && strncmp(argv[i + 1], "--", 2);
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -708,9 +718,9 @@ int main(int argc, char **argv)
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--json") == 0) cli.json = true;
         else if (strcmp(argv[i], "--help") == 0) { main_help(stdout); return 0; }
-        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) cli.data = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--user") == 0) cli.user = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) cli.timeout_ms = atoi(argv[++i]);
+        else if (has_value(argc, argv, i) && strcmp(argv[i], "--data") == 0) cli.data = argv[++i];
+        else if (has_value(argc, argv, i) && strcmp(argv[i], "--user") == 0) cli.user = argv[++i];
+        else if (has_value(argc, argv, i) && strcmp(argv[i], "--timeout") == 0) cli.timeout_ms = atoi(argv[++i]);
         else return usage_error("unknown or incomplete global option ", argv[i]);
     }
     if (i >= argc) { main_help(stderr); return ACCORD_EXIT_USAGE; }

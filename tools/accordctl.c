@@ -138,7 +138,8 @@ static void main_help(FILE *f)
                "verbs:\n");
     for (int i = 0; i < N_VERBS; i++) fprintf(f, "  %-17s %s\n", verbs[i].name, verbs[i].about);
     fprintf(f, "\nRun 'accordctl VERB --help' for a verb's usage and options. --json (before or after the verb)\n"
-               "prints one JSON document for scripts. --data defaults to $ACCORD_DATA.\n"
+               "prints one JSON document for scripts. --data defaults to $ACCORD_DATA. An option's value is\n"
+               "the next argument unless that starts with -- (then write --NAME=VALUE).\n"
                "Exit codes (docs/CLI.md): 0 done, 1 wrong arguments, 2 the feed or the state is damaged (or was\n"
                "refused), 3 cannot open the node, 4 other error.\n");
 }
@@ -189,9 +190,15 @@ static int take_option(ctl_args_t *a, int argc, char **argv, int *i)
         a->vals[k] = "";
         return ACCORD_EXIT_OK;
     }
-    const char *val = eq ? eq + 1 : *i + 1 < argc ? argv[++*i] : NULL;
-    if (!val) {
-        fprintf(stderr, "accordctl %s: --%s needs a value\n", v->name, name);
+    /* the next argument is the value unless it is itself an option: "--org-pub --data X" must
+     * not pin "--data" (or, with a lenient verb, nothing); --name=VALUE takes any value but
+     * an empty one */
+    const char *val = eq ? eq + 1 : *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) ? argv[++*i] : NULL;
+    if (!val || !val[0]) {
+        if (!val && *i + 1 < argc)
+            fprintf(stderr, "accordctl %s: --%s needs a value, not the option %s (write --%s=VALUE for a value "
+                            "that starts with --)\n", v->name, name, argv[*i + 1], name);
+        else fprintf(stderr, "accordctl %s: --%s needs a value\n", v->name, name);
         return usage_error(v);
     }
     a->vals[k] = val;
@@ -283,8 +290,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             main_help(stdout);
             return ACCORD_EXIT_OK;
-        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) global_data = argv[++i];
-        else if (!strncmp(argv[i], "--data=", 7)) global_data = argv[i] + 7;
+        } else if (!strcmp(argv[i], "--data") && i + 1 < argc && argv[i + 1][0] && strncmp(argv[i + 1], "--", 2))
+            global_data = argv[++i];
+        else if (!strncmp(argv[i], "--data=", 7) && argv[i][7]) global_data = argv[i] + 7;
         else {
             fprintf(stderr, "accordctl: unknown or incomplete option %s before the verb (see 'accordctl --help')\n",
                     argv[i]);

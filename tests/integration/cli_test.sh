@@ -24,6 +24,22 @@ check "accordctl VERB --help exits 0 and prints the verb's usage" \
     bash -c "'$CTL' bundle export --help | grep -q '^usage: accordctl bundle export .*--to'"
 expect_fail 1 "unknown verb 'nosuch'" "accordctl refuses an unknown verb" -- "$CTL" nosuch
 check "accordctl --help lists every verb" bash -c "'$CTL' --help | grep -q '^  sync status ' && '$CTL' --help | grep -q '^  user list '"
+# an option that takes a value never takes the next option as it; a missing or empty value is a usage error
+expect_fail 1 "--org-pub needs a value" "node init --org-pub with no value is refused" -- \
+    "$CTL" node init --data "$W/np1" --name np1 --org-pub
+expect_fail 1 "--org-pub needs a value, not the option --data" "... and does not take the next option as the value" -- \
+    "$CTL" node init --org-pub --data "$W/np2" --name np2
+check "... and makes no node that trusts no org" bash -c "[ ! -e '$W/np1' ] && [ ! -e '$W/np2' ]"
+expect_fail 1 "--currency needs a value, not the option --csv" "report customers --currency --csv: an option is no value" -- \
+    "$CTL" report customers --data "$ACCORD_DATA" --currency --csv
+expect_fail 1 "--period needs a value" "an empty value (--period=) is refused" -- "$CTL" report branches --data "$ACCORD_DATA" --period=
+expect_fail 1 "incomplete option --data before the verb" "--data before the verb does not take --json as its value" -- \
+    "$CTL" --data --json node show
+expect_fail 1 "--name needs a value, not the option --city" "accord: an option's value is never the next option" -- \
+    "$ACCORD" customer add --name --city Rome
+expect_fail 1 "incomplete global option --user" "accord: --user does not take --json as its value" -- "$ACCORD" --user --json status
+check "a value that starts with -- can be given as --NAME=VALUE" \
+    bash -c "'$CTL' --json report customers --data '$ACCORD_DATA' --currency=--X | jq -e '.currency == \"--X\"' >/dev/null"
 expect_fail 3 "no node is running" "CLI says when no node runs" -- "$ACCORD" customer list
 start n1 || exit 1
 expect_fail 2 "already running" "a second node on the same directory is refused" -- "$NODE" --data "$ACCORD_DATA"
