@@ -59,7 +59,8 @@ static const ctl_verb_t verbs[] = {
      "make a node: its Ed25519 identity and an empty store", "--org-pub pins the org public key it will trust.",
      node_init_opts, ctl_node_init, 0, 0},
     {"node show", "--data DIR", "the node's name, role, origin and public key", NULL, data_opts, ctl_node_show, 0, 0},
-    {"org init", "--out FILE", "make the org key (keep FILE offline); prints its public key", NULL, org_init_opts,
+    {"org init", "--out FILE", "make the org key (keep FILE offline); prints its public key",
+     "Makes the folders above FILE that are missing, mode 0700 (exit 3 if one cannot be made).", org_init_opts,
      ctl_org_init, 0, 0},
     {"enroll", "--data DIR --org-key FILE --node-pub HEX --name NAME --role hub|branch [--region REGION]",
      "sign a roster entry for a node into DIR's roster",
@@ -92,7 +93,8 @@ static const ctl_verb_t verbs[] = {
      "Verifies every feed, derives the state again from the feeds and compares it with the stored\n"
      "state and indexes; --repair replaces the stored state (node stopped).", check_opts, ctl_check, 0, 0},
     {"backup", "--data DIR DEST", "a consistent, compact copy of the node (key included) in the new directory DEST",
-     "The node may keep running.", data_opts, ctl_backup, 1, 1},
+     "The node may keep running. Makes the folders above DEST that are missing, mode 0700 (exit 4 if one\n"
+     "cannot be made).", data_opts, ctl_backup, 1, 1},
     {"restore", "--data DIR BACKUP_DIR", "put a backup back as the node in DIR (a new path)",
      "It accepts no changes until it has fetched its own newest changes from the hub, so its feed\n"
      "cannot fork.", data_opts, ctl_restore, 1, 1},

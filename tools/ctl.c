@@ -9,9 +9,11 @@
 #include "proto/accord_err.h"
 #include "state/kpi.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int opt_index(const ctl_verb_t *v, const char *name)
 {
@@ -87,4 +89,33 @@ int ctl_lock_stopped_node(const char *dir, const char *what_for, int *lock_fd)
     fprintf(stderr, "accordctl: the node on %s %s: stop it %s\n", dir,
             rc == ACCORD_EBUSY ? "is running" : "cannot be locked (does the directory exist?)", what_for);
     return rc == ACCORD_EBUSY ? ACCORD_EXIT_OTHER : ACCORD_EXIT_UNREACHABLE;
+}
+
+int ctl_make_parents(const char *path)
+{
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
+        errno = ENAMETOOLONG;
+        fprintf(stderr, "accordctl: %.64s...: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') dir[--len] = 0; /* "backup/" names the folder backup */
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return 0; /* in the working directory, or in / */
+    *slash = 0;
+    /* each prefix in turn, from the top: "a", "a/b", ...; "//" and a trailing "/" are skipped */
+    for (char *p = dir + 1; ; p++) {
+        if (*p && *p != '/') continue;
+        char was = *p;
+        *p = 0;
+        struct stat sb;
+        if (p > dir && p[-1] != '/' && mkdir(dir, 0700) && (errno != EEXIST || stat(dir, &sb) || !S_ISDIR(sb.st_mode))) {
+            if (errno == EEXIST) errno = ENOTDIR;
+            fprintf(stderr, "accordctl: cannot make the folder %s: %s\n", dir, strerror(errno));
+            return -1;
+        }
+        *p = was;
+        if (!was) return 0;
+    }
 }

@@ -65,6 +65,11 @@ bool ctl_tell_node_reload(const char *dir);
  * 0; or, after saying "the node on DIR is running: stop it <what_for>", an exit code. */
 int ctl_lock_stopped_node(const char *dir, const char *what_for, int *lock_fd);
 
+/* Makes the folders above path that are missing (mkdir -p of its parent), each mode 0700:
+ * what they will hold is a key or a backup with one. 0, or -1 after saying on stderr which
+ * folder could not be made and why (errno is left set); folders already made stay. */
+int ctl_make_parents(const char *path);
+
 /* ctl_node.c: a node's identity */
 int ctl_node_init(const ctl_args_t *a);
 int ctl_node_show(const ctl_args_t *a);

@@ -23,6 +23,7 @@ int ctl_backup(const ctl_args_t *a)
         fprintf(stderr, "usage: accordctl backup --data DIR DEST\n");
         return ACCORD_EXIT_USAGE;
     }
+    if (ctl_make_parents(dest)) return ACCORD_EXIT_OTHER; /* backups/2026-12-01 makes backups/, mode 0700 */
     if (mkdir(dest, 0700) != 0) {
         fprintf(stderr, "accordctl: cannot create %s: %s (give a new directory)\n", dest, strerror(errno));
         return errno == EEXIST ? ACCORD_EXIT_USAGE : ACCORD_EXIT_OTHER;

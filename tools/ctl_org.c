@@ -27,6 +27,7 @@ int ctl_org_init(const ctl_args_t *a)
         fprintf(stderr, "usage: accordctl org init --out FILE\n");
         return ACCORD_EXIT_USAGE;
     }
+    if (ctl_make_parents(out_path)) return ACCORD_EXIT_UNREACHABLE; /* --out keys/org.key makes keys/, mode 0700 */
     int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
         fprintf(stderr, "accordctl: cannot create %s: %s%s\n", out_path, strerror(errno),

@@ -40,6 +40,12 @@ expect_fail 1 "--name needs a value, not the option --city" "accord: an option's
 expect_fail 1 "incomplete global option --user" "accord: --user does not take --json as its value" -- "$ACCORD" --user --json status
 check "a value that starts with -- can be given as --NAME=VALUE" \
     bash -c "'$CTL' --json report customers --data '$ACCORD_DATA' --currency=--X | jq -e '.currency == \"--X\"' >/dev/null"
+# org init --out makes the folders above the key (mode 0700), or says why not with exit 3
+check "org init --out makes the missing folders, mode 0700, the key 0600" \
+    bash -c "'$CTL' org init --out '$W/new/keys/org.key' >/dev/null && [ \$(stat -c %a '$W/new') = 700 ] && [ \$(stat -c %a '$W/new/keys') = 700 ] && [ \$(stat -c %a '$W/new/keys/org.key') = 600 ]"
+touch "$W/a-file"
+expect_fail 3 "cannot make the folder $W/a-file: Not a directory" "org init --out under a file says which folder it cannot make (exit 3)" -- \
+    "$CTL" org init --out "$W/a-file/keys/org.key"
 expect_fail 3 "no node is running" "CLI says when no node runs" -- "$ACCORD" customer list
 start n1 || exit 1
 expect_fail 2 "already running" "a second node on the same directory is refused" -- "$NODE" --data "$ACCORD_DATA"
@@ -153,6 +159,10 @@ expect_fail 4 "is running: stop it before replacing its data" "snapshot install 
 check "backup of a running node" "$CTL" backup --data "$ACCORD_DATA" "$W/backup"
 check "the backup holds a sound feed" bash -c "'$CTL' --json feed verify --data '$W/backup' | jq -e '.ok and .records > 40' >/dev/null"
 expect_fail 1 "give a new directory" "backup refuses an existing directory" -- "$CTL" backup --data "$ACCORD_DATA" "$W/backup"
+check "backup DEST makes DEST's missing parent folders, mode 0700" \
+    bash -c "'$CTL' backup --data '$ACCORD_DATA' '$W/backups/2026-12/n1' >/dev/null && [ -f '$W/backups/2026-12/n1/data.mdb' ] && [ \$(stat -c %a '$W/backups/2026-12') = 700 ]"
+expect_fail 4 "cannot make the folder $W/a-file: Not a directory" "backup under a file says which folder it cannot make (exit 4)" -- \
+    "$CTL" backup --data "$ACCORD_DATA" "$W/a-file/backups/n1"
 
 # durability: acknowledged writes survive kill -9
 for i in $(seq 25); do "$ACCORD" customer add --name "Durable $i" >/dev/null; done
