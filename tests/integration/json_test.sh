@@ -50,7 +50,7 @@ file_and_json() { [ -e "$1" ] && jq -e "$2" "$W/out.json" >/dev/null; } # a file
 # hostile text: a quote, a backslash, ESC (a colour escape) and a byte that is not UTF-8
 EVIL=$'q"b\\\e[31m\xff'
 HP="$W/paths $EVIL"                  # a folder not made yet: org init and backup make it
-EVIL_USER=$'\e[31mmallory\e]0;owned\a' # an author: UTF-8, so the node takes it
+EVIL_USER=$'\e[31mmallory\e]0;owned\a' # an author with terminal escapes: refused (validate.h)
 EVIL_CUR=$'"\e\xff'
 
 org_and_nodes hq:hub b1 fresh
@@ -61,8 +61,11 @@ start b1 --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
 
 # ---- accord: every verb, against b1 (the hostile author's branch) and the hub ----
 ACCORD_USER=$EVIL_USER accord_json b1 "customer add" --name "Ali Rezaei" --phone "+98 912 111 2222" --email ali@example.ir
+check "an author with terminal escapes is refused, and the refusal says why" \
+    bash -c "jq -e '.code == \"EINVAL\"' '$W/out.json' >/dev/null || grep -q 'control characters' '$W/err'"
+ACCORD_USER=mallory accord_json b1 "customer add" --name "Ali Rezaei" --phone "+98 912 111 2222" --email ali@example.ir
 C1=$(json_of .id)
-ACCORD_USER=$EVIL_USER accord_json b1 "customer edit" "$C1" --city Tehran
+ACCORD_USER=mallory accord_json b1 "customer edit" "$C1" --city Tehran
 C2=$(at b1 customer add --name "Ali Rezai" --phone "+98 912 111 2222")
 CO=$(at b1 customer add --name "Pars Trucks" --type company)
 accord_json b1 "customer show" "$C1"
@@ -73,7 +76,7 @@ accord_json b1 "customer dupes"
 accord_json b1 "customer merge" "$C1" "$C2"
 accord_json b1 "contact add" --customer "$CO" --name "Reza" --role buyer
 accord_json b1 "contact list" --customer "$CO"
-ACCORD_USER=$EVIL_USER accord_json b1 "deal add" --customer "$C1" --title Sedan --amount 1000 --currency EUR
+ACCORD_USER=mallory accord_json b1 "deal add" --customer "$C1" --title Sedan --amount 1000 --currency EUR
 D=$(json_of .id)
 accord_json b1 "deal edit" "$D" --probability 60
 accord_json b1 "deal move" "$D" Won
@@ -87,7 +90,7 @@ for k in call visit email sms chat; do accord_json b1 "log $k" "$C1" --summary "
 accord_json b1 "note add" "$C1" $'a note\twith a tab\nand a second line'
 N=$(json_of .id)
 accord_json b1 "history" "$C1"
-check "... and its JSON holds the author's escapes, escaped" grep -qF '\u001b[31mmallory\u001b]0;owned\u0007' "$W/out.json"
+check "... and its JSON names the author" grep -qF '"mallory"' "$W/out.json"
 accord_json b1 "conflicts"
 accord_json b1 "conflicts resolve" 00000000000000000000000000000000 --keep a
 accord_json b1 "status"
@@ -104,10 +107,10 @@ check "accord export --format jsonl: every line valid JSON" bash -c \
 
 check "the hub holds b1's changes" wait_until 20 bash -c "[ \"\$('$CTL' --json digest --data '$W/hq' | jq -r .digest)\" = \"\$('$CTL' --json digest --data '$W/b1' | jq -r .digest)\" ]"
 accord_json hq "history" "$C1"
-check "at the hub, the remote author's escapes are escaped in JSON" grep -qF '\u001b[31mmallory' "$W/out.json"
+check "at the hub, the remote author is in the history" grep -qF '"mallory"' "$W/out.json"
 at hq history "$C1" > "$W/history.txt"
-check "accord history shows the remote author's ESC as \\x1b, and prints no ESC or BEL byte" \
-    bash -c "grep -qF '\\x1b[31mmallory\\x1b]0;owned\\x07' '$W/history.txt' && ! grep -q \$'[\\e\\a]' '$W/history.txt'"
+check "accord history at the hub names the remote author and prints no ESC or BEL byte" \
+    bash -c "grep -qF 'mallory' '$W/history.txt' && ! grep -q \$'[\\e\\a]' '$W/history.txt'"
 at b1 customer show "$C1" > /dev/null
 at b1 deal list > "$W/deals.txt"
 check "a table never carries a raw ESC" bash -c "! grep -q \$'\\e' '$W/deals.txt' '$W/history.txt'"
