@@ -3,6 +3,7 @@
 #include "hlc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 uint64_t hlc_tick(hlc_clock_t *c, uint64_t now_ms)
@@ -18,11 +19,29 @@ void hlc_observe(hlc_clock_t *c, uint64_t remote)
     if (remote > c->last) c->last = remote;
 }
 
+/* For tests only: ACCORD_TEST_CLOCK_OFFSET_MS moves this process's wall clock, so a test
+ * can run a node whose clock is wrong (tests/integration/clock_test.sh): signed
+ * milliseconds, or "@PATH" of a file holding them, read at every call, so a test can put
+ * a running node's clock right. Read here and nowhere else; never set it on a real node. */
+static int64_t test_clock_offset_ms(void)
+{
+    const char *s = getenv("ACCORD_TEST_CLOCK_OFFSET_MS");
+    if (!s || !*s) return 0;
+    if (*s != '@') return strtoll(s, NULL, 10);
+    char buf[32] = "";
+    FILE *f = fopen(s + 1, "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
+        fclose(f);
+    }
+    return strtoll(buf, NULL, 10);
+}
+
 uint64_t hlc_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + (uint64_t)test_clock_offset_ms();
 }
 
 void hlc_format(uint64_t hlc, char *out, unsigned out_len)

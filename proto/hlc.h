@@ -17,6 +17,7 @@ typedef struct {
 uint64_t hlc_tick(hlc_clock_t *c, uint64_t now_ms);
 /* Folds a timestamp seen elsewhere into the clock (receive rule). */
 void hlc_observe(hlc_clock_t *c, uint64_t remote);
+/* Unix milliseconds (plus ACCORD_TEST_CLOCK_OFFSET_MS, for tests only: see hlc.c). */
 uint64_t hlc_wall_ms(void);
 /* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SS.mmmZ" of the HLC's milliseconds; out holds >= 32 bytes. */
 void hlc_format(uint64_t hlc, char *out, unsigned out_len);

@@ -171,6 +171,23 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
 
 /* Takes the directory's lock, then opens the store, identity, feed and API in n.
  * Returns 0, or the exit code after logging why. */
+/* The wall clock far behind the newest stamp this node issued or saw: its clock ran ahead
+ * before (or is behind now). Records it wrote ahead are re-stamped when it next meets its
+ * hub with the clocks agreeing (feed/restamp.h); the operator should know either way. */
+static void warn_clock_behind(oplog_t *log, unsigned max_skew_s)
+{
+    oplog_set_max_skew(log, (uint64_t)max_skew_s * 1000);
+    uint64_t newest_ms = HLC_MS(oplog_clock(log)), now_ms = hlc_wall_ms();
+    if (newest_ms <= now_ms + (uint64_t)max_skew_s * 1000) return;
+    char newest[32], now[32];
+    hlc_format(oplog_clock(log), newest, sizeof newest);
+    hlc_format(HLC_PACK(now_ms, 0), now, sizeof now);
+    log_warn("this node's clock reads %s, %.0f s behind the newest time it stamped or saw (%s): its clock ran "
+             "ahead before, or is behind now. Check it (NTP). Records it stamped ahead are re-stamped to this clock "
+             "when it next syncs with its hub and the clocks agree; until then the hub refuses them (EFUTURE)",
+             now, (double)(newest_ms - now_ms) / 1000.0, newest);
+}
+
 static int open_node(const options_t *o, node_t *n)
 {
     const char *dir = o->dir, *pipeline = o->pipeline;
@@ -222,6 +239,7 @@ static int open_node(const options_t *o, node_t *n)
         log_error("cannot read this node's feed head: %s", accord_strerror(rc));
         return 2;
     }
+    warn_clock_behind(n->log, o->sync_cfg.max_skew_s);
     n->api = api_new(n->st, n->log, n->id);
     if (api_set_pipeline(n->api, pipeline ? pipeline : DEFAULT_PIPELINE)) {
         log_error("--pipeline: give 2 to %d stage names separated by commas", API_MAX_STAGES);

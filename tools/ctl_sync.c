@@ -52,6 +52,12 @@ static void print_table(const msgpack_object *body)
                c && c->type == MSGPACK_OBJECT_POSITIVE_INTEGER && c->via.u64 ? "yes" : "no", seen, lag, lags, behind,
                refused, problem);
     }
+    const msgpack_object *cr = accord_obj_get(body, "clock_restamp");
+    if (cr && cr->type == MSGPACK_OBJECT_MAP) {
+        char text[400];
+        accord_obj_str(cr, "text", text, sizeof text);
+        printf("\nCLOCK: %s\n", text);
+    }
     const msgpack_object *q = accord_obj_get(body, "quarantined");
     for (uint32_t i = 0; q && q->type == MSGPACK_OBJECT_ARRAY && i < q->via.array.size; i++) {
         char feed[40], name[80], why[400], rejoin[600];

@@ -4,6 +4,7 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/validate.h"
+#include "feed/restamp.h"
 #include "state/merge.h"
 
 #include <stdio.h>
@@ -13,6 +14,8 @@
 struct oplog {
     const identity_t *id;
     hlc_clock_t clock;
+    uint64_t remote_last; /* the newest timestamp folded in from other nodes since open */
+    uint64_t max_skew_ms; /* the wall clock this far behind the HLC counts as "behind" */
     feed_head_t head;     /* after the records appended so far */
     feed_head_t sealed;   /* as last signed */
     feed_head_t durable;  /* as last committed */
@@ -49,6 +52,7 @@ int oplog_open(store_t *st, const identity_t *id, oplog_t **out)
     oplog_t *log = calloc(1, sizeof *log);
     if (!log) abort();
     log->id = id;
+    log->max_skew_ms = RESTAMP_DEFAULT_SKEW_MS;
     msgpack_sbuffer_init(&log->buf);
     int rc = read_head(st, log);
     if (rc) {
@@ -82,6 +86,22 @@ uint64_t oplog_now(oplog_t *log)
 void oplog_observe(oplog_t *log, uint64_t hlc)
 {
     hlc_observe(&log->clock, hlc);
+    if (hlc > log->remote_last) log->remote_last = hlc;
+}
+
+uint64_t oplog_clock(const oplog_t *log)
+{
+    return log->clock.last;
+}
+
+void oplog_set_max_skew(oplog_t *log, uint64_t max_skew_ms)
+{
+    log->max_skew_ms = max_skew_ms;
+}
+
+void oplog_reset_clock(oplog_t *log, uint64_t hlc)
+{
+    log->clock.last = hlc > log->remote_last ? hlc : log->remote_last;
 }
 
 static void feed_key(uint8_t key[ID_LEN + 8], const uint8_t *origin, uint64_t seq)
@@ -94,7 +114,11 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
 {
     memcpy(rec->origin, log->id->origin, ID_LEN);
     rec->seq = log->head.seq + 1;
-    if (rec->hlc == 0) rec->hlc = oplog_now(log);
+    uint64_t wall_ms = hlc_wall_ms();
+    /* the clock was ahead and is right now: the HLC keeps the feed in order, and the wall
+     * time is kept so a re-stamp can give this record its real time */
+    bool behind = rec->hlc == 0 && HLC_MS(log->clock.last) > wall_ms + log->max_skew_ms;
+    if (rec->hlc == 0) rec->hlc = hlc_tick(&log->clock, wall_ms);
     memcpy(rec->prev, log->head.hash, 32);
     /* the same rule a peer's record meets (validate.h): what this node writes, every node accepts */
     char why[160];
@@ -111,6 +135,7 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
     uint8_t key[ID_LEN + 8];
     feed_key(key, rec->origin, rec->seq);
     if ((rc = store_put(t, TBL_FEED, key, sizeof key, log->buf.data, log->buf.size))) return rc;
+    if (behind && (rc = restamp_note_wall(t, rec->seq, wall_ms))) return rc;
     log->head.seq = rec->seq;
     crypto_record_hash(log->buf.data, log->buf.size, log->head.hash);
     return 0;

@@ -29,7 +29,9 @@ void oplog_destroy(oplog_t **log);
 int oplog_reload(oplog_t *log, store_t *st);
 
 /* Fills rec's origin, seq, hlc and prev, encodes it, stores it and applies it to the
- * state in t. A refused record (ACCORD_EPROTO, ACCORD_EINVAL, ACCORD_ETOOBIG) leaves t
+ * state in t. A record stamped while the wall clock is more than the max skew behind the
+ * HLC (the clock was ahead and has been put right) also leaves its wall time in TBL_META
+ * (RESTAMP_WALL_KEY, feed/restamp.h), the real time a re-stamp gives it. A refused record (ACCORD_EPROTO, ACCORD_EINVAL, ACCORD_ETOOBIG) leaves t
  * untouched; after a store error (ACCORD_ESTORE, ACCORD_EFULL) t may hold part of it and
  * must be aborted. Either way the caller calls oplog_rollback with the mark taken before. */
 int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec);
@@ -41,6 +43,15 @@ void oplog_commit_done(oplog_t *log);
 void oplog_commit_failed(oplog_t *log);
 feed_head_t oplog_head(const oplog_t *log);
 uint64_t oplog_now(oplog_t *log); /* next HLC timestamp */
+/* The clock's last reading: the newest timestamp it issued or folded in. */
+uint64_t oplog_clock(const oplog_t *log);
+/* How far this node's wall clock may lag its HLC before a record written counts as
+ * written "behind" (see oplog_append); the node's --max-clock-skew, 300 s by default. */
+void oplog_set_max_skew(oplog_t *log, uint64_t max_skew_ms);
+/* Sets the clock to the newest of hlc and the remote timestamps folded in since open,
+ * after this node's own unsent records were re-stamped (feed/restamp.h) so that hlc is
+ * now the newest own stamp. */
+void oplog_reset_clock(oplog_t *log, uint64_t hlc);
 /* Folds the HLC of a record applied from another node into this node's clock, so a local
  * edit made after seeing a remote one is ordered after it. */
 void oplog_observe(oplog_t *log, uint64_t hlc);

@@ -51,11 +51,13 @@ void repl_on_dealer_message(sync_t *s)
                           (unsigned long long)here + 1, (unsigned long long)at_hub);
         }
         repl_start_session(s, p, &m);
+        repl_clock_on_hello(s, p);
         p->last_seen_ms = repl_now_ms();
         log_info("in session with the hub %s (%u feeds in its vector)", p->name, m.n_vec);
         repl_send_roster(s, p);
     } else {
         repl_dispatch(s, p, &m);
+        if (m.type == WIRE_BEAT) repl_clock_on_beat(s, p);
     }
     zmq_msg_close(&body);
 }

@@ -8,7 +8,9 @@
  *                  DIGEST answers, cutting revoked peers;
  *   branch_side.c  the DEALER to the hub above: its socket monitor, the snapshot it sends;
  *   pump.c         what each peer lacks, in batches within its credit, or a snapshot;
- *   sync_status.c  the local API's sync_status reply.
+ *   sync_status.c  the local API's sync_status reply;
+ *   clock_watch.c  the branch's clock against its hub's: re-stamping records of a clock
+ *                  that ran ahead (feed/restamp.h).
  * Each peer's session is the explicit state machine of peer.h. */
 #ifndef ACCORD_SYNC_INTERNAL_H
 #define ACCORD_SYNC_INTERNAL_H
@@ -100,6 +102,9 @@ struct sync {
     double latency_sum_ms;
     bool rejoining;      /* restored: fetching this node's own newest records (rejoin.h) */
     uint64_t rejoin_target; /* the hub's head of this node's feed */
+    bool clock_hold;        /* our feed is held back until the hub's first BEAT (clock_watch.c) */
+    bool clock_gave_up;     /* a re-stamp failed: not tried again until the node restarts */
+    uint64_t clock_kept_lead_ms; /* the lead over the hub's clock last kept in meta, 0 if none */
 };
 
 static inline uint64_t repl_now_ms(void)
@@ -150,6 +155,11 @@ void repl_on_dealer_message(sync_t *s);
 void repl_on_monitor_event(sync_t *s);
 void repl_end_snapshot_in(sync_t *s, bool remove);
 void repl_on_snap(sync_t *s, peer_t *p, const wire_msg_t *m);
+
+/* clock_watch.c: the upstream session's HELLO (after start_session, before anything is
+ * sent) and each BEAT from the hub (after the session handled it) */
+void repl_clock_on_hello(sync_t *s, peer_t *p);
+void repl_clock_on_beat(sync_t *s, peer_t *p);
 
 /* pump.c */
 /* Sends every LIVE peer what it lacks, within its credit, or its snapshot. */

@@ -3,6 +3,7 @@
  * their lag and counters, the apply latency histogram, kept refusals and quarantines. */
 #define _POSIX_C_SOURCE 200809L
 #include "auth/roster.h"
+#include "feed/restamp.h"
 #include "proto/accord_err.h"
 #include "proto/mpread.h"
 #include "proto/record.h"
@@ -78,6 +79,28 @@ static void pack_refusal(msgpack_packer *pk, const store_val_t *v)
     pack_cstr(pk, "why"); msgpack_pack_str(pk, wl); msgpack_pack_str_body(pk, why, wl);
 }
 
+/* The last time this node's unsent records were re-stamped after its clock ran ahead. */
+static void pack_clock_restamp(msgpack_packer *pk, store_txn_t *t)
+{
+    restamp_result_t r;
+    pack_cstr(pk, "clock_restamp");
+    if (!t || restamp_last(t, &r)) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    char at[32], text[400];
+    hlc_format(HLC_PACK(r.at_ms, 0), at, sizeof at);
+    restamp_describe(&r, text, sizeof text);
+    msgpack_pack_map(pk, 7);
+    pack_cstr(pk, "at"); pack_cstr(pk, at);
+    pack_cstr(pk, "first_seq"); msgpack_pack_uint64(pk, r.first_seq);
+    pack_cstr(pk, "last_seq"); msgpack_pack_uint64(pk, r.last_seq);
+    pack_cstr(pk, "shift_ms"); msgpack_pack_uint64(pk, r.shift_ms);
+    pack_cstr(pk, "measured"); r.measured ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    pack_cstr(pk, "entities"); msgpack_pack_uint64(pk, r.entities);
+    pack_cstr(pk, "text"); pack_cstr(pk, text);
+}
+
 void sync_status(sync_t *s, msgpack_packer *pk)
 {
     uint64_t now = repl_now_ms();
@@ -85,7 +108,8 @@ void sync_status(sync_t *s, msgpack_packer *pk)
     if (store_txn_begin(s->st, NULL, false, &t)) t = NULL;
     uint32_t n_peers = 0;
     for (uint32_t i = 0; i < s->n_peers; i++) n_peers += s->peers[i].state != PEER_FREE;
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 8);
+    pack_clock_restamp(pk, t);
     pack_cstr(pk, "apply_latency"); /* arrival to durable commit of applied batches */
     msgpack_pack_map(pk, 4);
     pack_cstr(pk, "le_ms");
