@@ -328,6 +328,7 @@ static int entity_records(store_txn_t *t, const uint8_t id[ID_LEN], uint8_t (**k
 
 typedef struct {
     index_terms_t index;
+    index_terms_t after; /* index_update's scratch */
     kpi_terms_t kpi;
 } entity_terms_t;
 
@@ -343,7 +344,7 @@ static int remerge_entity(store_txn_t *t, const uint8_t id[ID_LEN])
     if ((rc = entity_records(t, id, &keys, &n))) return rc;
     int kind = entity_kind(t, id);
     if (kind >= 0) {
-        entity_terms_t *before = malloc(sizeof *before);
+        entity_terms_t *before = calloc(1, sizeof *before); /* zeroed: empty term arrays */
         if (!before) abort();
         uint8_t bykind[1 + ID_LEN];
         bykind[0] = (uint8_t)kind;
@@ -355,8 +356,10 @@ static int remerge_entity(store_txn_t *t, const uint8_t id[ID_LEN])
         for (unsigned i = 0; i < n_per_entity && !rc; i++) rc = delete_prefix(t, per_entity[i], id, ID_LEN);
         if (!rc) rc = store_del(t, TBL_KINDS, id, ID_LEN);
         if (!rc) rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind);
-        if (!rc) rc = index_update(t, id, (unsigned)kind, &before->index);
+        if (!rc) rc = index_update(t, id, (unsigned)kind, &before->index, &before->after);
         if (!rc) rc = kpi_update(t, id, (unsigned)kind, &before->kpi);
+        index_terms_release(&before->index);
+        index_terms_release(&before->after);
         free(before);
     } else if (kind != ACCORD_ENOTFOUND) {
         rc = kind;

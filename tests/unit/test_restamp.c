@@ -8,6 +8,7 @@
 #include "feed/restamp.h"
 #include "ops/check.h"
 #include "proto/accord_err.h"
+#include "state/merge.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
 #include "proto/schema.h"
@@ -169,17 +170,20 @@ static void test_the_tail_gets_the_right_clock_and_versions_follow(void **state)
         }
         if (seq == 5) assert_memory_equal(rec->ops[0].base, nv[3], VERSION_LEN);
     }
-    /* the conflict is kept under the new versions, and the name's register holds record 5's */
-    uint8_t ckey[ID_LEN + 1 + 2 * VERSION_LEN];
-    memcpy(ckey, s->customer, ID_LEN);
-    ckey[ID_LEN] = F_CU_NAME;
-    memcpy(ckey + ID_LEN + 1, nv[2], VERSION_LEN);
-    memcpy(ckey + ID_LEN + 1 + VERSION_LEN, nv[3], VERSION_LEN);
+    /* the conflict (one group: name, base record 1) keeps its sides under the new versions */
     store_val_t v;
-    assert_int_equal(store_get(t, TBL_CONFLICTS, ckey, sizeof ckey, &v), 0);
-    memcpy(ckey + ID_LEN + 1, s->v[2], VERSION_LEN);
-    memcpy(ckey + ID_LEN + 1 + VERSION_LEN, s->v[3], VERSION_LEN);
-    assert_int_equal(store_get(t, TBL_CONFLICTS, ckey, sizeof ckey, &v), ACCORD_ENOTFOUND);
+    uint8_t gkey[MERGE_CONFLICT_KEY_LEN], skey[MERGE_SIBLING_KEY_LEN];
+    memcpy(gkey, s->customer, ID_LEN);
+    gkey[ID_LEN] = F_CU_NAME;
+    memcpy(gkey + ID_LEN + 1, s->v[1], VERSION_LEN);
+    assert_int_equal(store_get(t, TBL_CONFLICTS, gkey, sizeof gkey, &v), 0);
+    memcpy(skey, gkey, sizeof gkey);
+    for (int seq = 2; seq <= 3; seq++) {
+        memcpy(skey + sizeof gkey, nv[seq], VERSION_LEN);
+        assert_int_equal(store_get(t, TBL_SIBLINGS, skey, sizeof skey, &v), 0);
+        memcpy(skey + sizeof gkey, s->v[seq], VERSION_LEN);
+        assert_int_equal(store_get(t, TBL_SIBLINGS, skey, sizeof skey, &v), ACCORD_ENOTFOUND);
+    }
     uint8_t fkey[ID_LEN + 1];
     memcpy(fkey, s->customer, ID_LEN);
     fkey[ID_LEN] = F_CU_NAME;
