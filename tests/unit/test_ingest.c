@@ -295,6 +295,37 @@ static void test_an_origin_has_a_daily_allowance(void **state)
     sodium_free(org_sk);
 }
 
+/* Issue 13, item 6: a replay names the seqs that were sent again. */
+static void test_a_replay_names_its_seqs(void **state)
+{
+    (void)state;
+    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
+    crypto_keypair(org_pk, org_sk);
+    node_t a, hub;
+    node_open(&a, "a");
+    node_open(&hub, "hq");
+    enrol(&hub, org_pk, org_sk, &a);
+    fixture_write_customers(&a, 5, "Customer", true);
+    store_txn_t *src, *t;
+    assert_int_equal(store_txn_begin(a.st, NULL, false, &src), 0);
+    view_batch_t all, middle;
+    view_batch(src, &a, 1, 5, &all);
+    view_batch(src, &a, 2, 3, &middle);
+    ingest_policy_t pol = {.self = hub.id->origin};
+    apply_result_t res;
+    char why[300];
+    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
+    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &all.b, &res, why, sizeof why), 0);
+    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &middle.b, &res, why, sizeof why), ACCORD_EREPLAY);
+    assert_non_null(strstr(why, "records 2-3 were sent again"));
+    assert_non_null(strstr(why, "up to 5"));
+    store_txn_abort(&t);
+    store_txn_abort(&src);
+    node_close(&a);
+    node_close(&hub);
+    sodium_free(org_sk);
+}
+
 int main(void)
 {
     assert_int_equal(crypto_init(), 0);
@@ -302,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_bundle_of_quarantined_feed_is_refused_like_sync),
         cmocka_unit_test(test_ingest_admission),
         cmocka_unit_test(test_an_origin_has_a_daily_allowance),
+        cmocka_unit_test(test_a_replay_names_its_seqs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
