@@ -110,8 +110,9 @@ int ctl_sync_status(const ctl_args_t *a)
     return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? ACCORD_EXIT_UNREACHABLE : rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
-/* Clears a feed's quarantine after the operator dealt with the forked node; the refused
- * records are offered again by the peer within seconds. */
+/* Clears a feed's quarantine after the operator dealt with the forked node. The running
+ * node, if any, is told (sync_reload), so it forwards the feed again at once; the records
+ * it refused are offered again by the peer within seconds. */
 int ctl_sync_release(const ctl_args_t *a)
 {
     const char *dir = a->dir, *feed_hex = ctl_opt(a, "feed");
@@ -142,7 +143,9 @@ int ctl_sync_release(const ctl_args_t *a)
         fprintf(stderr, "accordctl: %s\n", accord_strerror(rc));
         return ACCORD_EXIT_OTHER;
     }
-    if (a->json) printf("{\"released\":\"%s\",\"restart_needed\":true}\n", feed_hex); /* 32 hex digits, checked */
-    else printf("released feed %s; restart the node so it takes the feed again\n", feed_hex);
+    bool live = ctl_tell_node_reload(dir);
+    if (a->json) printf("{\"released\":\"%s\",\"node_took_it\":%s}\n", feed_hex, live ? "true" : "false"); /* 32 hex digits, checked */
+    else if (live) printf("released feed %s; the running node takes it again now\n", feed_hex);
+    else printf("released feed %s; no node answered on %s: it takes the feed when it starts\n", feed_hex, dir);
     return ACCORD_EXIT_OK;
 }

@@ -43,7 +43,8 @@ int api_node_sync_status(api_t *api, store_txn_t *t, const request_t *req, msgpa
     return 0;
 }
 
-/* Another process (accordctl bundle import) wrote the store: the link reads the heads again. */
+/* Another process (accordctl compact, sync release) wrote the store: the link reads the
+ * heads, bases and quarantines again. */
 int api_node_sync_reload(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                          size_t cap)
 {

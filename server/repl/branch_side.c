@@ -38,7 +38,7 @@ void repl_on_dealer_message(sync_t *s)
         repl_version_text(rc, &m, text, sizeof text);
         p->last_error_code = rc;
         snprintf(p->last_error, sizeof p->last_error, "%s", text);
-        log_error("from the hub %s: %s", p->name, text);
+        log_limited(&p->log_frames, repl_now_ms(), LOG_ERROR, "from the hub %s: %s", p->name, text);
         repl_send_error(s, p, rc, "%s", text);
     } else if (m.type == WIRE_HELLO) {
         if (s->rejoining) {
@@ -157,7 +157,8 @@ void repl_on_snap(sync_t *s, peer_t *p, const wire_msg_t *m)
         log_info("the hub sends its snapshot (%llu bytes): this node starts from it", (unsigned long long)m->total);
     }
     if (!s->snap_in || m->offset != s->snap_got || m->total != s->snap_total) {
-        log_error("a piece of the hub's snapshot came out of order; waiting for it to start again");
+        log_limited(&p->log_frames, repl_now_ms(), LOG_ERROR,
+                    "a piece of the hub's snapshot came out of order; waiting for it to start again");
         repl_end_snapshot_in(s, true);
         return;
     }

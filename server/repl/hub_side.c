@@ -30,6 +30,74 @@ static peer_t *peer_by_rid(sync_t *s, const void *rid, size_t len)
     return NULL;
 }
 
+/* A peer's route, for an answer to a frame that belongs to no session (p is not kept). */
+static void route_of(peer_t *tmp, zmq_msg_t *rid, const char *user)
+{
+    memset(tmp, 0, sizeof *tmp);
+    size_t n = zmq_msg_size(rid) < sizeof tmp->rid ? zmq_msg_size(rid) : sizeof tmp->rid;
+    memcpy(tmp->rid, zmq_msg_data(rid), n);
+    tmp->rid_len = n;
+    snprintf(tmp->name, sizeof tmp->name, "%s", user);
+}
+
+/* Why a HELLO cannot open a session, or 0. Its role is "hub" or "branch", and "hub" only from
+ * a key the roster enrolls as a hub: the roster, not the peer, says what a node is. A key
+ * not in the roster, or revoked, was admitted by ZAP before the roster said so. */
+static int hello_refusal(const wire_msg_t *m, const roster_entry_t *e, bool enrolled, char *why, size_t cap)
+{
+    bool hub = m->role_len == 3 && memcmp(m->role, "hub", 3) == 0;
+    bool branch = m->role_len == 6 && memcmp(m->role, "branch", 6) == 0;
+    if (!hub && !branch)
+        return accord_fail(why, cap, ACCORD_EPROTO, "the role in a HELLO is \"hub\" or \"branch\"");
+    if (!enrolled) /* ZAP admitted it, and the roster lost it since: it cannot be */
+        return accord_fail(why, cap, ACCORD_EUNKNOWN, "this node's key is not in the roster here");
+    if (e->action == ROSTER_REVOKE) /* revoked since ZAP admitted it; check_roster cuts it */
+        return accord_fail(why, cap, ACCORD_EREVOKED, "this node is revoked by the org; it may no longer sync");
+    if (hub && strcmp(e->role, "hub") != 0)
+        return accord_fail(why, cap, ACCORD_EINVAL,
+                           "%s is enrolled as a %s, and its HELLO says role \"hub\": a node speaks in the role "
+                           "the roster gives it (enroll it as a hub, or make it a branch with 'accordctl node init "
+                           "--role branch')",
+                           e->name, e->role);
+    return 0;
+}
+
+/* A HELLO opens (or reopens) the session of origin, the node ZAP admitted on this route;
+ * a refused one is answered with an ERROR, and no session starts. */
+static void on_hello(sync_t *s, zmq_msg_t *rid, zmq_msg_t *body, const uint8_t origin[ID_LEN], const char *user,
+                     const wire_msg_t *m)
+{
+    if (zmq_msg_size(rid) > sizeof s->peers[0].rid) return;
+    store_txn_t *t;
+    roster_entry_t e;
+    bool enrolled = false;
+    if (store_txn_begin(s->st, NULL, false, &t) == 0) {
+        enrolled = roster_by_origin(t, origin, &e) == 0;
+        store_txn_abort(&t);
+    }
+    char why[300];
+    int code = hello_refusal(m, &e, enrolled, why, sizeof why);
+    if (code) {
+        peer_t tmp;
+        route_of(&tmp, rid, enrolled ? e.name : user);
+        log_limited(&s->log_hellos, repl_now_ms(), LOG_WARN, "refused the HELLO of %s: %s: %s", tmp.name,
+                    accord_errname(code), why);
+        repl_send_error(s, &tmp, code, "%s", why);
+        return;
+    }
+    peer_t *p = repl_peer_by_origin(s, origin, true, false);
+    if (!p) return;
+    memcpy(p->rid, zmq_msg_data(rid), zmq_msg_size(rid));
+    p->rid_len = zmq_msg_size(rid);
+    p->fd = zmq_msg_get(body, ZMQ_SRCFD);
+    snprintf(p->name, sizeof p->name, "%s", e.name);
+    repl_start_session(s, p, m);
+    p->last_seen_ms = repl_now_ms();
+    log_info("%s connected (%.*s, %u feeds in its vector)", p->name, (int)m->role_len, m->role, m->n_vec);
+    repl_send_hello(s, p);
+    repl_send_roster(s, p);
+}
+
 void repl_on_router_message(sync_t *s)
 {
     zmq_msg_t rid, body;
@@ -52,23 +120,7 @@ void repl_on_router_message(sync_t *s)
     peer_t *p = peer_by_rid(s, zmq_msg_data(&rid), zmq_msg_size(&rid));
     if (p && memcmp(p->origin, origin, ID_LEN)) p = NULL;
     if (rc == 0 && m.type == WIRE_HELLO) {
-        p = repl_peer_by_origin(s, origin, true, false);
-        if (!p) goto done;
-        if (zmq_msg_size(&rid) > sizeof p->rid) goto done;
-        memcpy(p->rid, zmq_msg_data(&rid), zmq_msg_size(&rid));
-        p->rid_len = zmq_msg_size(&rid);
-        p->fd = zmq_msg_get(&body, ZMQ_SRCFD);
-        store_txn_t *t;
-        roster_entry_t e;
-        if (store_txn_begin(s->st, NULL, false, &t) == 0) {
-            if (roster_by_origin(t, origin, &e) == 0) snprintf(p->name, sizeof p->name, "%s", e.name);
-            store_txn_abort(&t);
-        }
-        repl_start_session(s, p, &m);
-        p->last_seen_ms = repl_now_ms();
-        log_info("%s connected (%.*s, %u feeds in its vector)", p->name, (int)m.role_len, m.role, m.n_vec);
-        repl_send_hello(s, p);
-        repl_send_roster(s, p);
+        on_hello(s, &rid, &body, origin, user, &m);
         goto done;
     }
     if (rc == 0 && m.type == WIRE_DIGEST) {
@@ -83,13 +135,11 @@ void repl_on_router_message(sync_t *s)
     }
     if (!p) { /* answer on the session's route so a DEALER that lost its session says HELLO again */
         peer_t tmp;
-        memset(&tmp, 0, sizeof tmp);
-        memcpy(tmp.rid, zmq_msg_data(&rid), zmq_msg_size(&rid) < sizeof tmp.rid ? zmq_msg_size(&rid) : sizeof tmp.rid);
-        tmp.rid_len = zmq_msg_size(&rid) < sizeof tmp.rid ? zmq_msg_size(&rid) : sizeof tmp.rid;
-        snprintf(tmp.name, sizeof tmp.name, "%s", user);
+        route_of(&tmp, &rid, user);
         char text[200];
         if (rc) {
-            log_warn("from %s: %s", user, repl_version_text(rc, &m, text, sizeof text));
+            log_limited(&s->log_no_session, repl_now_ms(), LOG_WARN, "from %s (no session): %s", user,
+                        repl_version_text(rc, &m, text, sizeof text));
             repl_send_error(s, &tmp, rc, "%s", text);
         } else {
             repl_send_error(s, &tmp, ACCORD_ENOTFOUND, "no session: send HELLO first");
@@ -102,7 +152,7 @@ void repl_on_router_message(sync_t *s)
         p->last_code = rc;
         snprintf(p->last_why, sizeof p->last_why, "%s", repl_version_text(rc, &m, text, sizeof text));
         p->last_refusal_ms = repl_now_ms();
-        log_warn("from %s: %s", p->name, p->last_why);
+        log_limited(&p->log_frames, p->last_refusal_ms, LOG_WARN, "from %s: %s", p->name, p->last_why);
         repl_send_error(s, p, rc, "%s", text);
         goto done;
     }
@@ -192,7 +242,8 @@ void repl_on_zap_request(sync_t *s)
             if (rc == 0) crypto_origin_of(e.pk, origin);
             if (rc == 0 && e.action == ROSTER_REVOKE) {
                 text = "revoked";
-                log_warn("refused a connection from %s: its key is revoked", e.name);
+                log_limited(&s->log_zap, repl_now_ms(), LOG_WARN, "refused a connection from %s: its key is revoked",
+                            e.name);
             } else if (rc == 0 && memcmp(origin, s->id->origin, ID_LEN) == 0) {
                 text = "that is this node's own key";
             } else if (rc == 0) {
@@ -200,7 +251,8 @@ void repl_on_zap_request(sync_t *s)
                 text = "OK";
                 crypto_hex(origin, ID_LEN, user);
             } else {
-                log_warn("refused a connection from a key that is not in the roster");
+                log_limited(&s->log_zap, repl_now_ms(), LOG_WARN,
+                            "refused a connection from a key that is not in the roster");
             }
         }
     }

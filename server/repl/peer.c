@@ -56,6 +56,36 @@ void peer_lost(peer_t *p, const char *why)
     peer_set_state(p, p->upstream ? PEER_CONNECTING : PEER_DOWN, why);
 }
 
+int peer_credit(const peer_t *p)
+{
+    return PEER_CREDIT - (int)p->n_flight;
+}
+
+void peer_flight_add(peer_t *p, uint32_t slot, uint64_t last)
+{
+    ACCORD_ASSERT(p->n_flight < PEER_CREDIT);
+    p->flight[p->n_flight++] = (peer_flight_t){slot, last};
+}
+
+bool peer_flight_answer(peer_t *p, uint32_t slot, uint64_t head, bool refused)
+{
+    /* a receiver answers one feed's batches in the order they came: the oldest first */
+    uint32_t i = 0;
+    while (i < p->n_flight && p->flight[i].slot != slot) i++;
+    if (i == p->n_flight || (!refused && head < p->flight[i].last)) {
+        p->ignored_acks++;
+        return false;
+    }
+    memmove(&p->flight[i], &p->flight[i + 1], (p->n_flight - i - 1) * sizeof p->flight[0]);
+    p->n_flight--;
+    return true;
+}
+
+void peer_flight_reset(peer_t *p)
+{
+    p->n_flight = 0;
+}
+
 void peer_grow(peer_t *p, uint32_t slots)
 {
     if (slots <= p->slots) return;

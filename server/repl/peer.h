@@ -39,7 +39,15 @@
  *   SNAP_SENDING snap_out is open: chunks of the snapshot flow within credit, no batches.
  *   SNAP_SENT   the snapshot went whole; nothing is sent until the peer says HELLO.
  * "In session" (peer_in_session) is LIVE, SNAP_SENDING or SNAP_SENT: beats go out and it
- * counts as connected. */
+ * counts as connected.
+ *
+ * Credit. At most PEER_CREDIT batches (or snapshot chunks) are unanswered at a time. Each
+ * one sent is kept in flight[] (peer_flight_add) with the feed's slot and its last seq,
+ * oldest first; an ACK returns credit only if it answers one of them (peer_flight_answer):
+ * the oldest in flight of its feed, and, when it says the batch applied, with a head at or
+ * past that batch's last seq. Any other ACK (for a feed none is in flight of, a duplicate,
+ * a head short of the batch) returns nothing, so a peer cannot widen its own window. A new
+ * session (start_session) empties flight[]. */
 #ifndef ACCORD_PEER_H
 #define ACCORD_PEER_H
 
@@ -48,7 +56,11 @@
 #include <stdio.h>
 
 #include "auth/roster.h"
+#include "common/log.h"
 #include "proto/record.h"
+
+#define PEER_CREDIT 4                      /* batches or snapshot chunks in flight per peer */
+#define PEER_SNAP_SLOT (UINT32_MAX - 1)    /* flight[].slot of a snapshot chunk (no origin slot) */
 
 typedef enum {
     PEER_FREE = 0, /* must be 0: a zeroed peer_t is a free slot */
@@ -62,6 +74,11 @@ typedef enum {
 } peer_state_t;
 
 typedef struct {
+    uint32_t slot;       /* the origin slot of the batch, or PEER_SNAP_SLOT */
+    uint64_t last;       /* its last seq; of a snapshot chunk, the bytes sent through it */
+} peer_flight_t;
+
+typedef struct {
     peer_state_t state;  /* only peer_set_state writes it */
     bool upstream;       /* the hub above this node, over the DEALER */
     uint8_t rid[256];    /* ROUTER routing id of the session */
@@ -73,7 +90,9 @@ typedef struct {
     uint64_t *sent;      /* per origin slot: what has been sent to it */
     uint64_t *paused;    /* per origin slot: offer again after this wall ms */
     uint32_t slots;      /* length of have, sent, paused */
-    int credit;          /* batches (or snapshot chunks) it may still be sent unanswered */
+    peer_flight_t flight[PEER_CREDIT]; /* sent, not yet answered, oldest first */
+    uint32_t n_flight;
+    uint64_t ignored_acks; /* ACKs that answered nothing in flight */
     bool dirty;          /* it may lack something: look when it has credit */
     bool have_changed;   /* have[] moved since it was last kept in TBL_ACKED */
     uint32_t rr;         /* round robin over origins, so one long feed does not block others */
@@ -92,6 +111,9 @@ typedef struct {
     char last_error[320];
     FILE *snap_out;      /* SNAP_SENDING: the snapshot file being sent (snapshot_io.h) */
     uint64_t snap_sent, snap_total;
+    log_limit_t log_frames; /* its malformed frames (log.h) */
+    log_limit_t log_acks;   /* its ACKs that answer nothing */
+    log_limit_t log_refusals; /* its refused batches */
 } peer_t;
 
 /* "LIVE", "DOWN", ...: for logs and status. */
@@ -107,6 +129,23 @@ bool peer_in_session(const peer_t *p);
 /* The session ended (silent, revoked, unreachable, disconnected): upstream goes back to
  * CONNECTING, downstream to DOWN. A peer not in session stays as it is. */
 void peer_lost(peer_t *p, const char *why);
+
+/* Batches (or snapshot chunks) p may still be sent: PEER_CREDIT less those in flight. */
+int peer_credit(const peer_t *p);
+
+/* One went out: a batch of origin slot `slot` ending at seq `last`, or a snapshot chunk
+ * (PEER_SNAP_SLOT, last = the bytes sent through it). Takes one credit; calling it with
+ * none left is a bug (asserted). */
+void peer_flight_add(peer_t *p, uint32_t slot, uint64_t last);
+
+/* An ACK from p for slot, saying it holds head; refused: it carries a refusal code. True if
+ * it answers the oldest batch of that slot in flight (for an ACK without a refusal, one
+ * whose last seq is at most head): that one is answered and its credit is back. False if
+ * it answers none: nothing changes but ignored_acks. */
+bool peer_flight_answer(peer_t *p, uint32_t slot, uint64_t head, bool refused);
+
+/* A session starts: nothing in flight, the whole credit. */
+void peer_flight_reset(peer_t *p);
 
 /* Makes room for slots origins in have, sent and paused (new slots zero). */
 void peer_grow(peer_t *p, uint32_t slots);

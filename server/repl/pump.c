@@ -56,7 +56,7 @@ static void start_snapshot(sync_t *s, peer_t *p)
 static void pump_snapshot(sync_t *s, peer_t *p)
 {
     if (!s->snap_buf && !(s->snap_buf = malloc(WIRE_SNAP_CHUNK))) abort();
-    while (p->credit > 0 && p->snap_sent < p->snap_total) {
+    while (peer_credit(p) > 0 && p->snap_sent < p->snap_total) {
         size_t n = fread(s->snap_buf, 1, WIRE_SNAP_CHUNK, p->snap_out);
         if (n == 0) break;
         if (n > p->snap_total - p->snap_sent) n = (size_t)(p->snap_total - p->snap_sent);
@@ -64,7 +64,7 @@ static void pump_snapshot(sync_t *s, peer_t *p)
         wire_pack_snap(repl_out_begin(s, &pk), p->snap_sent, p->snap_total, s->snap_buf, n);
         if (!repl_out_send(s, p)) break;
         p->snap_sent += n;
-        p->credit--;
+        peer_flight_add(p, PEER_SNAP_SLOT, p->snap_sent);
     }
     if (p->snap_sent == p->snap_total || ferror(p->snap_out) || feof(p->snap_out)) {
         if (p->snap_sent == p->snap_total) log_info("sent the snapshot to %s", p->name);
@@ -92,9 +92,9 @@ void repl_pump(sync_t *s)
             continue;
         }
         bool offered = true;
-        while (p->credit > 0 && offered) {
+        while (peer_credit(p) > 0 && offered) {
             offered = false;
-            for (uint32_t k = 0; k < s->n_origins && p->credit > 0; k++) {
+            for (uint32_t k = 0; k < s->n_origins && peer_credit(p) > 0; k++) {
                 uint32_t i = (p->rr + k) % s->n_origins;
                 origin_t *o = &s->origins[i];
                 if (o->head <= p->sent[i] || o->quarantined || p->paused[i] > now) continue;
@@ -128,7 +128,7 @@ void repl_pump(sync_t *s)
                 p->records_out += last - p->sent[i];
                 p->batches_out++;
                 p->sent[i] = last;
-                p->credit--;
+                peer_flight_add(p, i, last);
                 p->rr = i + 1;
                 offered = true;
             }

@@ -65,7 +65,7 @@ void repl_start_session(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
     peer_set_state(p, PEER_LIVE, "HELLO");
     p->have_changed = true;
-    p->credit = SYNC_CREDIT;
+    peer_flight_reset(p);
     p->dirty = s->any_dirty = true;
     p->connected_ms = repl_now_ms();
 }
@@ -84,9 +84,11 @@ static void record_refusal(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], i
     char hex[2 * ID_LEN + 1];
     crypto_hex(origin, ID_LEN, hex);
     if (code == ACCORD_EQUOTA) /* an alert: a branch writing this much is broken or hostile */
-        log_error("ALERT: feed %s from %s reached its daily allowance: %s", hex, p->name, why);
+        log_limited(&p->log_refusals, p->last_refusal_ms, LOG_ERROR, "ALERT: feed %s from %s reached its daily allowance: %s",
+                    hex, p->name, why);
     else
-        log_warn("refused a batch of feed %s from %s: %s: %s", hex, p->name, accord_errname(code), why);
+        log_limited(&p->log_refusals, p->last_refusal_ms, LOG_WARN, "refused a batch of feed %s from %s: %s: %s", hex,
+                    p->name, accord_errname(code), why);
     bool quarantined = false;
     int rc = ingest_record_refusal(s->st, s->id->origin, p->origin, origin, code, seq, why, p->last_refusal_ms,
                                    &quarantined);
@@ -228,13 +230,27 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     send_ack(s, p, origin, held_head(s, origin), code, why);
 }
 
+/* An ACK returns credit only if it answers a batch in flight to p (peer.h, "Credit"); any
+ * other is counted and ignored, with a log line at a bounded rate. The snapshot's pieces
+ * are answered with the zero origin. */
 static void on_ack(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
-    uint32_t slot = repl_origin_slot(s, m->origin, false);
-    p->credit += m->credit > SYNC_CREDIT ? SYNC_CREDIT : (int)m->credit;
-    if (p->credit > SYNC_CREDIT) p->credit = SYNC_CREDIT;
+    const uint8_t none[ID_LEN] = {0};
+    bool snap = memcmp(m->origin, none, ID_LEN) == 0;
+    uint32_t slot = snap ? PEER_SNAP_SLOT : repl_origin_slot(s, m->origin, false);
+    if (slot == UINT32_MAX) p->ignored_acks++; /* a feed this node does not hold was never sent */
+    if (slot == UINT32_MAX || !peer_flight_answer(p, slot, m->head, m->code != 0)) {
+        char hex[2 * ID_LEN + 1];
+        crypto_hex(m->origin, ID_LEN, hex);
+        log_limited(&p->log_acks, repl_now_ms(), LOG_WARN,
+                    "ignored an ACK from %s (feed %.12s, head %llu, %s): it answers no batch in flight to it; "
+                    "%llu such ACKs from it so far",
+                    p->name, hex, (unsigned long long)m->head, accord_errname((int)m->code),
+                    (unsigned long long)p->ignored_acks);
+        return;
+    }
     p->dirty = s->any_dirty = true;
-    if (slot == UINT32_MAX) return;
+    if (snap) return;
     if (p->have[slot] != m->head) p->have_changed = true;
     p->have[slot] = m->head;
     if (m->code && m->code != ACCORD_EREPLAY) {
@@ -265,7 +281,9 @@ static void on_roster(sync_t *s, peer_t *p, const wire_msg_t *m)
         if (rc) bad++;
         added += changed;
     }
-    if (bad) log_warn("%u roster entries from %s do not verify with the pinned org key; ignored", bad, p->name);
+    if (bad)
+        log_limited(&p->log_frames, repl_now_ms(), LOG_WARN,
+                    "%u roster entries from %s do not verify with the pinned org key; ignored", bad, p->name);
     if (!added) {
         store_txn_abort(&t);
         return;
@@ -292,7 +310,8 @@ static void on_error(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
     p->last_error_code = (int)m->code;
     snprintf(p->last_error, sizeof p->last_error, "%.*s", (int)m->text_len, m->text);
-    log_error("%s says: %s (%s)", p->name, p->last_error, accord_errname((int)m->code));
+    log_limited(&p->log_frames, repl_now_ms(), LOG_ERROR, "%s says: %s (%s)", p->name, p->last_error,
+                accord_errname((int)m->code));
     if (p->upstream && m->code == ACCORD_ENOTFOUND) { /* the hub lost our session: start again */
         peer_set_state(p, PEER_HELLO_SENT, "the hub lost our session");
         repl_send_hello(s, p);

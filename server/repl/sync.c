@@ -80,6 +80,8 @@ int repl_load_origins(sync_t *s)
         }
         store_iter_destroy(&it);
     }
+    /* the store decides: a feed released (accordctl sync release) is forwarded again */
+    for (uint32_t i = 0; rc >= 0 && i < s->n_origins; i++) s->origins[i].quarantined = false;
     if (rc >= 0 && (rc = store_iter_new(t, TBL_QUARANTINE, NULL, 0, false, &it)) == 0) {
         store_val_t k, v;
         while ((rc = store_iter_next(it, &k, &v)) == 1) {
@@ -207,6 +209,19 @@ static void save_acked(sync_t *s)
     if (rc) log_error("cannot keep what the peers hold: %s", accord_strerror(rc));
 }
 
+/* The count of what each rate-limited log suppressed, once its window is over (log.h). */
+static void flush_logs(sync_t *s, uint64_t now)
+{
+    log_limit_flush(&s->log_no_session, now);
+    log_limit_flush(&s->log_hellos, now);
+    log_limit_flush(&s->log_zap, now);
+    for (uint32_t i = 0; i < s->n_peers; i++) {
+        log_limit_flush(&s->peers[i].log_frames, now);
+        log_limit_flush(&s->peers[i].log_acks, now);
+        log_limit_flush(&s->peers[i].log_refusals, now);
+    }
+}
+
 static void timers(sync_t *s)
 {
     uint64_t now = repl_now_ms();
@@ -214,6 +229,7 @@ static void timers(sync_t *s)
     s->next_beat_ms = now + BEAT_MS;
     repl_check_roster(s);
     save_acked(s);
+    flush_logs(s, now);
     uint64_t used, limit;
     store_usage(s->st, &used, &limit);
     for (uint32_t i = 0; i < s->n_peers; i++) {

@@ -8,8 +8,9 @@
  *   roster; each then sends the other, in BATCHes, what that vector lacks: a contiguous
  *   run of one origin's records ending at a signed checkpoint, as the exact stored bytes.
  *   The receiver verifies and applies a batch in one LMDB transaction (apply.h) and
- *   answers with an ACK naming its new head and returning one credit; a sender has at
- *   most SYNC_CREDIT batches unanswered per peer, so neither side queues a backlog.
+ *   answers with an ACK naming its new head; a sender has at most PEER_CREDIT batches
+ *   unanswered per peer (peer.h: only an ACK that answers one of them returns its credit),
+ *   so neither side queues a backlog.
  *
  * A refused batch applies nothing; the refusal is kept per peer and origin (TBL_REJECTS)
  * and shown by `accordctl sync status`. A fork quarantines that origin's feed (TBL_QUARANTINE)
@@ -24,7 +25,6 @@
 #include "feed/oplog.h"
 #include "store/store.h"
 
-#define SYNC_CREDIT 4          /* batches in flight per peer */
 #define SYNC_MAX_PEERS 4096
 #define SYNC_MAX_SOCKETS 4     /* poll items sync adds to the node's loop */
 
@@ -48,8 +48,9 @@ int sync_poll_items(sync_t *s, zmq_pollitem_t *items);
 void sync_run(sync_t *s, const zmq_pollitem_t *items, int n);
 /* This node committed records of its own feed: peers may now lack them. */
 void sync_local_commit(sync_t *s);
-/* Another process (accordctl bundle import) applied feeds to the store: read the heads
- * again and offer peers what they now lack. */
+/* The store changed beside the loop (accordctl compact cut feeds, bundle import applied some, sync
+ * release cleared a quarantine): read heads, bases and quarantines again and offer peers
+ * what they now lack. */
 void sync_reload(sync_t *s);
 /* True while this restored node is fetching its own newest records (rejoin.h). */
 bool sync_rejoining(const sync_t *s);

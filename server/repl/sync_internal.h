@@ -100,6 +100,9 @@ struct sync {
     uint64_t latency_counts[SYNC_N_LATENCY + 1]; /* per bucket (not cumulative); the last is +Inf */
     uint64_t latency_n;
     double latency_sum_ms;
+    log_limit_t log_no_session; /* frames from admitted nodes with no session (log.h) */
+    log_limit_t log_hellos;     /* refused HELLOs */
+    log_limit_t log_zap;        /* connections ZAP refused */
     bool rejoining;      /* restored: fetching this node's own newest records (rejoin.h) */
     uint64_t rejoin_target; /* the hub's head of this node's feed */
     bool clock_hold;        /* our feed is held back until the hub's first BEAT (clock_watch.c) */
@@ -117,7 +120,8 @@ void repl_shared_msg_unref(void *data, void *hint);
 shared_msg_t *repl_shared_msg_new(const void *data, size_t size);
 /* The slot of origin, added if new; UINT32_MAX when the table is full (or absent and !add). */
 uint32_t repl_origin_slot(sync_t *s, const uint8_t id[ID_LEN], bool add);
-/* Reads heads, bases and quarantines from the store into s->origins. */
+/* Reads heads, bases and quarantines from the store into s->origins (a feed no longer in
+ * TBL_QUARANTINE is no longer quarantined here either). */
 int repl_load_origins(sync_t *s);
 /* The peer of origin; with add, a new slot if none (upstream: CONNECTING, else DOWN).
  * NULL when the table is full. */

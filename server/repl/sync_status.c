@@ -129,7 +129,7 @@ void sync_status(sync_t *s, msgpack_packer *pk)
     for (uint32_t i = 0; i < s->n_peers; i++) {
         peer_t *p = &s->peers[i];
         if (p->state == PEER_FREE) continue;
-        msgpack_pack_map(pk, 18);
+        msgpack_pack_map(pk, 19);
         pack_cstr(pk, "name"); pack_cstr(pk, p->name);
         pack_cstr(pk, "origin"); pack_hex(pk, p->origin, ID_LEN);
         pack_cstr(pk, "direction"); pack_cstr(pk, p->upstream ? "upstream" : "downstream");
@@ -148,6 +148,7 @@ void sync_status(sync_t *s, msgpack_packer *pk)
         pack_cstr(pk, "batches_out"); msgpack_pack_uint64(pk, p->batches_out);
         pack_cstr(pk, "records_out"); msgpack_pack_uint64(pk, p->records_out);
         pack_cstr(pk, "refused"); msgpack_pack_uint64(pk, p->refused);
+        pack_cstr(pk, "ignored_acks"); msgpack_pack_uint64(pk, p->ignored_acks); /* peer.h, "Credit" */
         pack_cstr(pk, "last_refusal");
         if (p->last_code) {
             char at[32];

@@ -9,10 +9,18 @@
  *          replay    records 1 again
  *          flip      records 2-3 with one byte of record 2 flipped
  *          rest      records 2-3, genuine
- *          fork      a second, different record 3, validly signed by OWN_DIR's key
+ *          fork      a second, different record at the hub's head of OWN_DIR's feed, validly
+ *                    signed by OWN_DIR's key (record 3 when the hub holds 1-3)
  *          forge     a record claiming OTHER_DIR's origin, signed by OWN_DIR's key
  *          foreign   OTHER_DIR's own genuine records the hub lacks (a revoked node's)
  *          version   a HELLO of protocol version 99: prints the ERROR's name and message
+ *          role=R    a HELLO claiming role R: prints "HELLO" if the hub answered with its
+ *                    HELLO, or the ERROR's name and message
+ *          acks      takes batches without answering for 2 s and counts them, then sends
+ *                    ACKs for no batch it was sent (feeds it never got, duplicates of its one
+ *                    genuine ACK): prints "BEFORE AFTER", the batches that came in each phase
+ *          garbage=N N frames that are not messages before its HELLO and N after it; then
+ *                    asks for a DIGEST so that all were read: prints "sent 2N"
  */
 #define _POSIX_C_SOURCE 200809L
 #include "proto/accord_err.h"
@@ -33,6 +41,7 @@ static void *sock;
 static wire_vec_t vec[WIRE_MAX_ORIGINS];
 static const uint8_t *items[WIRE_MAX_ROSTER];
 static size_t item_lens[WIRE_MAX_ROSTER];
+static wire_digest_t digests[257]; /* the hub's answer to a DIGEST request (garbage) */
 static uint64_t hub_head_of(const wire_msg_t *hello, const uint8_t origin[ID_LEN]);
 
 static int recv_msg(zmq_msg_t *msg, wire_msg_t *m, int timeout_ms)
@@ -42,7 +51,7 @@ static int recv_msg(zmq_msg_t *msg, wire_msg_t *m, int timeout_ms)
     zmq_msg_close(msg);
     zmq_msg_init(msg);
     if (zmq_msg_recv(msg, sock, 0) < 0) return ACCORD_ENET;
-    wire_space_t sp = {vec, WIRE_MAX_ORIGINS, items, item_lens, WIRE_MAX_ROSTER, NULL, 0};
+    wire_space_t sp = {vec, WIRE_MAX_ORIGINS, items, item_lens, WIRE_MAX_ROSTER, digests, 257};
     return wire_decode(zmq_msg_data(msg), zmq_msg_size(msg), &sp, m);
 }
 
@@ -95,18 +104,19 @@ static void step_stored(store_txn_t *t, const char *step, step_batch_t *b)
     }
 }
 
-/* a second, validly signed record 3 of our own feed: the same seq and link, different content */
-static void step_fork(store_txn_t *t, const identity_t *id, step_batch_t *b)
+/* a second, validly signed record `at` (the hub's head) of our own feed: the same seq and
+ * link, different content */
+static void step_fork(store_txn_t *t, const identity_t *id, uint64_t at, step_batch_t *b)
 {
     store_val_t v;
     const uint8_t *cp;
-    stored_record(t, b->origin, 3, &v, &cp);
+    if (!at || stored_record(t, b->origin, at, &v, &cp)) return; /* no records: the caller says so */
     record_decode(v.data, v.len, &b->rec);
     b->rec.hlc += 1;
     record_encode(&b->rec, &b->enc);
     uint8_t h[32];
     crypto_record_hash(b->enc.data, b->enc.size, h);
-    crypto_head_sign(id->sk, b->origin, 3, h, b->sig);
+    crypto_head_sign(id->sk, b->origin, at, h, b->sig);
     b->recs[b->n] = (const uint8_t *)b->enc.data, b->lens[b->n++] = b->enc.size;
 }
 
@@ -172,9 +182,116 @@ static int step_version(msgpack_packer *pk, msgpack_sbuffer *sb, zmq_msg_t *msg)
     return 0;
 }
 
+/* Reads messages until one of type `type` (or ERROR, if stop_on_error) comes: 0, or why not. */
+static int await_type(zmq_msg_t *msg, wire_msg_t *m, wire_type_t type, bool stop_on_error, int timeout_ms)
+{
+    int rc;
+    while ((rc = recv_msg(msg, m, timeout_ms)) == 0 && m->type != type && !(stop_on_error && m->type == WIRE_ERROR)) {}
+    return rc;
+}
+
+/* a HELLO claiming another role than this key's roster entry gives it */
+static int step_role(const char *role, msgpack_packer *pk, msgpack_sbuffer *sb, zmq_msg_t *msg)
+{
+    uint8_t store_id[16] = {0};
+    wire_pack_hello(pk, role, store_id, NULL, 0);
+    send_buf(sb);
+    wire_msg_t m;
+    if (await_type(msg, &m, WIRE_HELLO, true, 10000)) return 1;
+    if (m.type == WIRE_HELLO) printf("HELLO\n");
+    else printf("%s %.*s\n", accord_errname((int)m.code), (int)m.text_len, m.text);
+    return 0;
+}
+
+/* BATCHes that arrive within ms; the origin and last seq of the first one go to first_origin and first_last. */
+static unsigned count_batches(zmq_msg_t *msg, int ms, uint8_t first_origin[ID_LEN], uint64_t *first_last)
+{
+    unsigned n = 0;
+    uint64_t end = hlc_wall_ms() + (uint64_t)ms;
+    wire_msg_t m;
+    for (uint64_t now = hlc_wall_ms(); now < end; now = hlc_wall_ms()) {
+        if (recv_msg(msg, &m, (int)(end - now)) || m.type != WIRE_BATCH) continue;
+        if (n++ == 0 && first_origin) {
+            memcpy(first_origin, m.origin, ID_LEN);
+            record_t *rec = malloc(sizeof *rec);
+            if (!rec) abort();
+            *first_last = record_decode(items[m.n_items - 1], item_lens[m.n_items - 1], rec) == 0 ? rec->seq : 0;
+            free(rec);
+        }
+    }
+    return n;
+}
+
+static void send_ack(msgpack_packer *pk, msgpack_sbuffer *sb, const uint8_t origin[ID_LEN], uint64_t head, int code)
+{
+    wire_pack_ack(pk, origin, head, code, 1, code ? "refused" : "");
+    send_buf(sb);
+}
+
+/* A peer that answers batches it never got, hoping for a wider window. */
+static int step_acks(msgpack_packer *pk, msgpack_sbuffer *sb, zmq_msg_t *msg)
+{
+    uint8_t store_id[16] = {0}, first[ID_LEN], never[ID_LEN];
+    wire_pack_hello(pk, "branch", store_id, NULL, 0);
+    send_buf(sb);
+    wire_msg_t m;
+    if (await_type(msg, &m, WIRE_HELLO, false, 10000)) return 1;
+    uint64_t first_last = 0;
+    unsigned before = count_batches(msg, 2000, first, &first_last);
+    if (!before || !first_last) {
+        fprintf(stderr, "accord-peer: the hub sent no batch\n");
+        return 1;
+    }
+    crypto_random(never, ID_LEN);
+    for (int i = 0; i < 100; i++) send_ack(pk, sb, never, 1000000, 0);       /* a feed never sent */
+    for (int i = 0; i < 100; i++) send_ack(pk, sb, never, 0, ACCORD_EGAP);  /* refusing it */
+    send_ack(pk, sb, first, first_last, 0);                                 /* the one genuine ACK */
+    for (int i = 0; i < 100; i++) send_ack(pk, sb, first, first_last, 0);   /* and its duplicates */
+    unsigned after = count_batches(msg, 2000, NULL, NULL);
+    printf("%u %u\n", before, after);
+    return 0;
+}
+
+/* Frames that are not messages, before and after a HELLO; a DIGEST answered says all were read. */
+static int step_garbage(long n, msgpack_packer *pk, msgpack_sbuffer *sb, zmq_msg_t *msg)
+{
+    char junk[64];
+    wire_msg_t m;
+    for (int phase = 0; phase < 2; phase++) {
+        for (long i = 0; i < n; i++) {
+            int len = snprintf(junk, sizeof junk, "\xc1 not a message %ld", i); /* 0xc1: never used by msgpack */
+            zmq_send(sock, junk, (size_t)len, 0);
+        }
+        /* the hub answers each frame with an ERROR; those may fill its queue to us, and its
+         * HELLO is then dropped with them: say HELLO until one comes */
+        int tries = 0;
+        for (; phase == 0 && tries < 30; tries++) {
+            uint8_t store_id[16] = {0};
+            wire_pack_hello(pk, "branch", store_id, NULL, 0);
+            send_buf(sb);
+            if (await_type(msg, &m, WIRE_HELLO, false, 1000) == 0) break;
+        }
+        if (tries == 30) {
+            fprintf(stderr, "accord-peer: no HELLO from the hub after the garbage\n");
+            return 1;
+        }
+    }
+    /* likewise the answer to a DIGEST request: ask until one comes */
+    for (int tries = 0; tries < 30; tries++) {
+        wire_pack_digest_head(pk, 256, 0);
+        send_buf(sb);
+        if (await_type(msg, &m, WIRE_DIGEST, false, 1000) == 0) {
+            printf("sent %ld\n", 2 * n);
+            return 0;
+        }
+    }
+    fprintf(stderr, "accord-peer: no DIGEST answer after the garbage\n");
+    return 1;
+}
+
 /* Makes the step's batch after the hub's HELLO; 0, or the exit code. */
 static int make_batch(const char *step, store_t *st, store_t *other, const identity_t *id,
-                      const identity_t *other_id, uint64_t other_at_hub, step_batch_t *b)
+                      const identity_t *other_id, uint64_t own_at_hub, uint64_t other_at_hub, step_batch_t *b)
 {
     store_txn_t *t = NULL, *ot = NULL;
     store_txn_begin(st, NULL, false, &t);
@@ -183,7 +300,7 @@ static int make_batch(const char *step, store_t *st, store_t *other, const ident
     int rc = 0;
     if (!strcmp(step, "first") || !strcmp(step, "replay") || !strcmp(step, "flip") || !strcmp(step, "rest"))
         step_stored(t, step, b);
-    else if (!strcmp(step, "fork")) step_fork(t, id, b);
+    else if (!strcmp(step, "fork")) step_fork(t, id, own_at_hub, b);
     else if (!strcmp(step, "forge") && other_id) step_forge(ot, id, other_id, other_at_hub, b);
     else if (!strcmp(step, "foreign") && other_id) step_foreign(ot, other_id, other_at_hub, b);
     else {
@@ -235,6 +352,9 @@ static int run_step(const char *step, store_t *st, store_t *other, const identit
                     msgpack_packer *pk, msgpack_sbuffer *sb, zmq_msg_t *msg)
 {
     if (!strcmp(step, "version")) return step_version(pk, sb, msg);
+    if (!strncmp(step, "role=", 5)) return step_role(step + 5, pk, sb, msg);
+    if (!strcmp(step, "acks")) return step_acks(pk, sb, msg);
+    if (!strncmp(step, "garbage=", 8)) return step_garbage(strtol(step + 8, NULL, 10), pk, sb, msg);
     uint8_t store_id[16] = {0};
     wire_pack_hello(pk, "branch", store_id, NULL, 0);
     send_buf(sb);
@@ -247,10 +367,11 @@ static int run_step(const char *step, store_t *st, store_t *other, const identit
     }
     /* the vector points into msg: keep what is needed before reading more */
     uint64_t other_at_hub = other_id ? hub_head_of(&m, other_id->origin) : 0;
+    uint64_t own_at_hub = hub_head_of(&m, id->origin);
     step_batch_t *b = calloc(1, sizeof *b);
     if (!b) abort();
     msgpack_sbuffer_init(&b->enc);
-    if ((rc = make_batch(step, st, other, id, other_id, other_at_hub, b))) goto out;
+    if ((rc = make_batch(step, st, other, id, other_id, own_at_hub, other_at_hub, b))) goto out;
     wire_pack_batch_head(pk, b->origin, b->sig, b->n);
     for (unsigned i = 0; i < b->n; i++) wire_pack_bin(pk, b->recs[i], b->lens[i]);
     send_buf(sb);

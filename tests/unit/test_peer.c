@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * peer: the replication session's state machine. The lifecycles of peer.h's diagram are
  * allowed, a transition the table does not list aborts the process (in release builds
- * too), and every state can be reached and can get back to LIVE. */
+ * too), and every state can be reached and can get back to LIVE. Credit comes back only
+ * from an ACK that answers a batch in flight. */
 #include "helpers.h"
 
 #include "repl/peer.h"
@@ -104,6 +105,67 @@ static void test_no_state_is_a_trap(void **state)
     }
 }
 
+static void test_credit_comes_back_only_for_a_batch_in_flight(void **state)
+{
+    (void)state;
+    peer_t p;
+    memset(&p, 0, sizeof p);
+    peer_flight_reset(&p);
+    assert_int_equal(peer_credit(&p), PEER_CREDIT);
+    peer_flight_add(&p, 0, 1024); /* feed 0: records 1-1024, then 1025-2048 */
+    peer_flight_add(&p, 0, 2048);
+    peer_flight_add(&p, 1, 7);
+    peer_flight_add(&p, 2, 30);
+    assert_int_equal(peer_credit(&p), 0);
+
+    assert_false(peer_flight_answer(&p, 5, 100, false));        /* a feed it was never sent */
+    assert_false(peer_flight_answer(&p, 5, 0, true));           /* nor refusing one */
+    assert_false(peer_flight_answer(&p, 0, 1000, false));       /* short of the oldest batch of feed 0 */
+    assert_false(peer_flight_answer(&p, PEER_SNAP_SLOT, 1, false)); /* no snapshot chunk was sent */
+    assert_int_equal(peer_credit(&p), 0);
+    assert_int_equal(p.ignored_acks, 4);
+
+    assert_true(peer_flight_answer(&p, 1, 7, false)); /* feed 1's batch applied */
+    assert_int_equal(peer_credit(&p), 1);
+    assert_false(peer_flight_answer(&p, 1, 7, false)); /* the same ACK again */
+    assert_int_equal(peer_credit(&p), 1);
+    assert_true(peer_flight_answer(&p, 0, 1024, false)); /* feed 0's first batch */
+    assert_false(peer_flight_answer(&p, 0, 1024, false)); /* again: short of the second */
+    assert_true(peer_flight_answer(&p, 0, 0, true));      /* the second refused: a refusal holds any head */
+    assert_true(peer_flight_answer(&p, 2, 99, false));    /* at or past its last seq */
+    assert_int_equal(peer_credit(&p), PEER_CREDIT);
+    assert_int_equal(p.ignored_acks, 6);
+    for (int i = 0; i < 1000; i++) assert_false(peer_flight_answer(&p, 0, 5000, false));
+    assert_int_equal(peer_credit(&p), PEER_CREDIT); /* never past the window */
+
+    peer_flight_add(&p, PEER_SNAP_SLOT, 1 << 20); /* snapshot pieces, answered with the bytes held */
+    peer_flight_add(&p, PEER_SNAP_SLOT, 2 << 20);
+    assert_true(peer_flight_answer(&p, PEER_SNAP_SLOT, 1 << 20, false));
+    peer_flight_reset(&p); /* a new session: what was in flight is forgotten */
+    assert_int_equal(peer_credit(&p), PEER_CREDIT);
+    assert_false(peer_flight_answer(&p, PEER_SNAP_SLOT, 2 << 20, false));
+}
+
+/* Sending with no credit left is a bug in the pump: it aborts (in a child). */
+static void test_sending_past_the_credit_aborts(void **state)
+{
+    (void)state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) dup2(devnull, 2);
+        peer_t p;
+        memset(&p, 0, sizeof p);
+        for (int i = 0; i <= PEER_CREDIT; i++) peer_flight_add(&p, 0, (uint64_t)i + 1);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +173,8 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_a_transition_not_in_the_table_aborts),
         cmocka_unit_test(test_no_state_is_a_trap),
+        cmocka_unit_test(test_credit_comes_back_only_for_a_batch_in_flight),
+        cmocka_unit_test(test_sending_past_the_credit_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
