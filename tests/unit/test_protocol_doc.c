@@ -23,7 +23,7 @@ static void meaning(const field_def_t *f, char *out, size_t cap)
             n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : " ", f->choices[i]);
         break;
     }
-    case FT_BOOL: snprintf(out, cap, "true or false"); break;
+    case FT_BOOL: snprintf(out, cap, f->id == F_DELETED ? "the tombstone: the record is deleted" : "true or false"); break;
     case FT_INT: snprintf(out, cap, "integer"); break;
     case FT_PERCENT: snprintf(out, cap, "percent"); break;
     case FT_MONEY: snprintf(out, cap, "minor units of the record's currency"); break;
@@ -38,20 +38,23 @@ static void meaning(const field_def_t *f, char *out, size_t cap)
     }
 }
 
-/* The operations a record may carry on the field and their value, as schema_check_op takes them. */
+/* The operations a record may carry on the field and their value, as validate_record takes
+ * them: deleted, branch and created are never cleared, and deleted is only set to true. */
 static void ops(const field_def_t *f, char *out, size_t cap)
 {
     if (schema_is_set(f->type)) {
         snprintf(out, cap, "ADD, REMOVE: str ≤ %u bytes", f->max_len);
         return;
     }
+    const char *nil = f->id <= F_CREATED ? "" : " or nil";
+    if (f->id == F_DELETED) { snprintf(out, cap, "SET: true"); return; }
     switch (f->type) {
-    case FT_BOOL: snprintf(out, cap, "SET: bool or nil"); break;
+    case FT_BOOL: snprintf(out, cap, "SET: bool%s", nil); break;
     case FT_INT:
-    case FT_MONEY: snprintf(out, cap, "SET: int or nil"); break;
-    case FT_PERCENT: snprintf(out, cap, "SET: int 0–100 or nil"); break;
-    case FT_REF: snprintf(out, cap, "SET: bin16 or nil"); break;
-    default: snprintf(out, cap, "SET: str ≤ %u bytes or nil", f->max_len); break;
+    case FT_MONEY: snprintf(out, cap, "SET: int%s", nil); break;
+    case FT_PERCENT: snprintf(out, cap, "SET: int 0–100%s", nil); break;
+    case FT_REF: snprintf(out, cap, "SET: bin16%s", nil); break;
+    default: snprintf(out, cap, "SET: str ≤ %u bytes%s", f->max_len, nil); break;
     }
 }
 
