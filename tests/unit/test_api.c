@@ -272,6 +272,53 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     node_close(&c);
 }
 
+/* Issue 13, item 15: the conflicts list pages and says when there is more. */
+static void test_conflicts_page(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a, b;
+    node_open(&a, "tehran-1");
+    node_open(&b, "shiraz-2");
+    result_t r = {0};
+    char ids[5][64];
+    for (int i = 0; i < 5; i++) {
+        call(&a, &r, "create", "kind", "customer", "name", "Shared Customer", "city", "Tehran", NULL);
+        assert_int_equal(r.code, 0);
+        str_of(get(&r.out.data, "id"), ids[i], sizeof ids[i]);
+    }
+    replicate(&a, &b);
+    for (int i = 0; i < 5; i++) {
+        call(&a, &r, "update", "id", ids[i], "city", "Karaj", NULL);
+        call(&b, &r, "update", "id", ids[i], "city", "Shiraz", NULL);
+    }
+    replicate(&b, &a);
+    char after[256] = "";
+    unsigned seen = 0, pages = 0;
+    for (;;) {
+        if (after[0]) call(&a, &r, "conflicts", "limit", "\2" "2", "after", after, NULL);
+        else call(&a, &r, "conflicts", "limit", "\2" "2", NULL);
+        assert_int_equal(r.code, 0);
+        const msgpack_object *items = get(&r.out.data, "items"), *more = get(&r.out.data, "more");
+        assert_true(items->via.array.size <= 2);
+        seen += items->via.array.size;
+        pages++;
+        if (!more->via.boolean) {
+            assert_int_equal(get(&r.out.data, "next")->type, MSGPACK_OBJECT_NIL);
+            break;
+        }
+        assert_int_equal(items->via.array.size, 2);
+        str_of(get(&r.out.data, "next"), after, sizeof after);
+    }
+    assert_int_equal(seen, 5);
+    assert_int_equal(pages, 3);
+    call(&a, &r, "conflicts", "after", "not-a-conflict", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    result_done(&r);
+    node_close(&a);
+    node_close(&b);
+}
+
 static void test_refusals_name_the_problem(void **state)
 {
     (void)state;
@@ -547,6 +594,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conflict_is_listed_and_resolved_on_both),
+        cmocka_unit_test(test_conflicts_page),
         cmocka_unit_test(test_refusals_name_the_problem),
         cmocka_unit_test(test_full_store_refuses_cleanly),
         cmocka_unit_test(test_300_tags_are_shown_searched_and_merged_in_full),
