@@ -3,10 +3,13 @@
  *
  * The row format: import {kind: customer, user, mode: create|update|upsert, match:
  * [phone|email|national_id|name], columns: [field...], rows: [rows joined by 0x1d, cells by
- * 0x1f, set values by 0x1e]}. Each row becomes a create or an update request, run exactly
- * as those verbs run it (api_write.c); a refused row is rolled back, reported and skipped,
- * so the others still land. The request is refused whole, before anything is written,
- * when its arguments are wrong or it holds more than API_IMPORT_MAX_ROWS rows. */
+ * 0x1f, set values by 0x1e], dry_run?}. Each row becomes a create or an update request, run
+ * exactly as those verbs run it (api_write.c); a refused row is rolled back, reported and
+ * skipped, so the others still land. The request is refused whole, before anything is
+ * written, when its arguments are wrong or it holds more than API_IMPORT_MAX_ROWS rows.
+ * dry_run: the rows run the same way in a child transaction that is then thrown away, so
+ * the reply predicts the real run's (rows that match a customer, or an earlier row of the
+ * same request, are refused the same) and nothing is written. */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
@@ -32,6 +35,7 @@ typedef struct {
     bool col_set[API_IMPORT_MAX_COLUMNS];       /* the column is a set field */
     char keys[MATCH_KEYS_MAX][16];              /* match keys, in order */
     unsigned n_keys;
+    bool dry_run;                               /* run the rows, then throw them away */
 } import_spec_t;
 
 typedef struct {
@@ -127,12 +131,14 @@ static void add_arg(request_t *r, const char *key, mp_type_t type, const char *s
 static int read_spec(api_t *api, const request_t *req, import_spec_t *sp, char *msg, size_t cap)
 {
     char kind[16] = "";
-    const req_arg_t *k = request_arg(req, "kind"), *md = request_arg(req, "mode"), *match = request_arg(req, "match");
+    const req_arg_t *k = request_arg(req, "kind"), *md = request_arg(req, "mode"), *match = request_arg(req, "match"),
+                    *dry = request_arg(req, "dry_run");
     memset(sp, 0, sizeof *sp);
     snprintf(sp->mode, sizeof sp->mode, "create");
     sp->cols = request_arg(req, "columns");
     sp->rows = request_arg(req, "rows");
     sp->user = request_arg(req, "user");
+    sp->dry_run = dry && dry->type == MP_BOOL && dry->i;
     if (!api_arg_cstr(k, kind, sizeof kind) || strcmp(kind, "customer"))
         return accord_fail(msg, cap, ACCORD_EINVAL, "kind: only customer can be imported");
     if (md && (!api_arg_cstr(md, sp->mode, sizeof sp->mode) ||
@@ -195,9 +201,9 @@ static unsigned split_cells(char *row, const char *cells[API_IMPORT_MAX_COLUMNS]
 }
 
 /* The customer a row's match keys find, tried in order; each value of a set cell counts.
- * Runs before the set cells are cut up in place. */
+ * *key_used: the key that found it. Runs before the set cells are cut up in place. */
 static bool match_row(api_t *api, store_txn_t *t, const import_spec_t *sp, const char *const *cells,
-                      unsigned n_cells, uint8_t found[ID_LEN])
+                      unsigned n_cells, uint8_t found[ID_LEN], const char **key_used)
 {
     const char (*col_names)[REQUEST_MAX_KEY + 1] = api->import.col_names;
     bool exists = false;
@@ -215,6 +221,7 @@ static bool match_row(api_t *api, store_txn_t *t, const import_spec_t *sp, const
                 p += l + (p[l] ? 1 : 0);
             }
         }
+        if (exists) *key_used = key;
     }
     return exists;
 }
@@ -268,7 +275,8 @@ static int run_row(api_t *api, store_txn_t *t, const import_spec_t *sp, const ch
         return accord_fail(sc->row_msg, sizeof sc->row_msg, ACCORD_EINVAL, "the row has %u cells for %u columns", n_cells,
                            sp->cols->n_items);
     uint8_t found[ID_LEN];
-    bool exists = match_row(api, t, sp, cells, n_cells, found); /* before add_cells cuts the cells up */
+    const char *key = "key";
+    bool exists = match_row(api, t, sp, cells, n_cells, found, &key); /* before add_cells cuts the cells up */
     int code = add_cells(sc, sp, cells, n_cells);
     feed_head_t mark = oplog_mark(api->log);
     msgpack_packer spk;
@@ -279,7 +287,7 @@ static int run_row(api_t *api, store_txn_t *t, const import_spec_t *sp, const ch
     } else if (exists && !strcmp(sp->mode, "create")) {
         crypto_hex(found, ID_LEN, sc->idhex);
         code = accord_fail(sc->row_msg, sizeof sc->row_msg, ACCORD_EEXISTS, "a customer with the same %s exists (%.12s)",
-                           sp->n_keys ? sp->keys[0] : "key", sc->idhex);
+                           !strcmp(key, "email") ? "e-mail" : !strcmp(key, "national_id") ? "national id" : key, sc->idhex);
     } else if (!exists && !strcmp(sp->mode, "update")) {
         code = accord_fail(sc->row_msg, sizeof sc->row_msg, ACCORD_ENOTFOUND, "no customer matches this row");
     } else if (exists) {
@@ -325,6 +333,10 @@ int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
         return accord_fail(msg, cap, ACCORD_ETOOBIG, "rows: at most %d in one request", API_IMPORT_MAX_ROWS);
     api_import_scratch_t *sc = &api->import;
     import_counts_t n = {0, 0, 0};
+    store_txn_t *parent = t;
+    feed_head_t dry_mark = oplog_mark(api->log);
+    if (sp.dry_run && (rc = store_txn_begin(api->st, parent, true, &t)) != 0)
+        return accord_fail(msg, cap, rc, "cannot begin the dry run: %s", accord_strerror(rc));
     msgpack_sbuffer scratch; /* the replies of the rows' creates and updates, thrown away */
     msgpack_sbuffer_init(&scratch);
     unsigned r = 0;
@@ -345,6 +357,10 @@ int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
         }
     }
     msgpack_sbuffer_destroy(&scratch);
+    if (sp.dry_run) { /* nothing of it stays: neither the state nor the feed */
+        store_txn_abort(&t);
+        oplog_rollback(api->log, dry_mark);
+    }
     pack_result(pk, &n, sc->failed);
     return 0;
 }
