@@ -5,12 +5,14 @@
 #include "proto/schema.h"
 #include "accord_client.h"
 #include "exit_codes.h"
+#include "filecheck.h"
 #include "output.h"
 #include "vcard.h"
 
 #include <csv.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +28,25 @@
 #define MAX_BATCH_ROWS 4096       /* the node's limit per request */
 #define ITEM_BYTES 8000           /* of one list item (the API takes 8 KiB strings) */
 #define READ_BYTES (1u << 16)     /* of the file per fread */
+/* A record longer than this has a cell over MAX_CELL or more than MAX_COLUMNS cells, so the
+ * file check calls it malformed (most often: a quote that is never closed). */
+#define MAX_RECORD ((size_t)MAX_COLUMNS * (MAX_CELL + 3))
+
+/* The columns --errors-out adds in front of the file's own; import ignores them, so the
+ * errors file, once fixed, imports as it is. */
+static const char *const error_columns[] = {"error row", "error column", "error reason"};
 
 typedef struct {
     unsigned row;
+    unsigned seq;                /* the order faults were found in, to sort by row stably */
     char column[80];
     char reason[300];
 } bad_t;
+
+typedef enum {
+    PASS_IMPORT,                 /* the rows are checked and sent */
+    PASS_ERRORS,                 /* the bad rows are copied to --errors-out */
+} pass_t;
 
 /* One run of `accord import`: allocated by import_main, freed when it returns. */
 typedef struct {
@@ -42,13 +57,21 @@ typedef struct {
     unsigned n_match;
     char match_copy[128];        /* --match, split in place */
     bool dry_run;
+    bool node_checked;           /* --dry-run: the node answered for the rows (matches included) */
     char delim;
     const import_env_t *env;
+    /* the file */
+    FILE *in;                    /* the file, or its UTF-8 conversion (a temporary file) */
+    long skip;                   /* bytes of BOM at its start */
+    bool had_bom, converted;     /* converted: from UTF-16, so positions are in the conversion */
+    pass_t pass;
+    FILE *errors;                /* PASS_ERRORS: the --errors-out file */
+    unsigned next_bad;           /* PASS_ERRORS: the first bad row not yet written */
     /* the record being parsed */
     char *cells[MAX_COLUMNS];
     size_t cell_len[MAX_COLUMNS];
+    bool too_long[MAX_COLUMNS];  /* the cell is longer than MAX_CELL (and kept empty) */
     unsigned n_cells;
-    bool cell_too_long;
     unsigned record;             /* 1 = the header */
     /* columns */
     char *headers[MAX_COLUMNS];
@@ -72,6 +95,7 @@ typedef struct {
     bool tty, vcard;
     /* scratch */
     char row_text[8192];         /* take_row: the row being packed */
+    char cell_text[ITEM_BYTES + 1]; /* take_row: one cell, normalised */
     char buf[READ_BYTES + 1];    /* the file, one read at a time; zeroed and one byte
                                   * longer than a read, so the first read ends in a 0 */
 } import_t;
@@ -85,7 +109,8 @@ static void add_bad(import_t *im, unsigned row, const char *column, const char *
         im->bad = realloc(im->bad, im->bad_cap * sizeof *im->bad);
         if (!im->bad) abort();
     }
-    bad_t *b = &im->bad[im->n_bad++];
+    bad_t *b = &im->bad[im->n_bad];
+    b->seq = im->n_bad++;
     b->row = row;
     snprintf(b->column, sizeof b->column, "%s", column);
     va_list ap;
@@ -104,6 +129,13 @@ static const char *alias(const char *h)
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcasecmp(h, map[i][0])) return map[i][1];
     return h;
+}
+
+static bool is_error_column(const char *header)
+{
+    for (size_t i = 0; i < sizeof error_columns / sizeof error_columns[0]; i++)
+        if (!strcasecmp(header, error_columns[i])) return true;
+    return false;
 }
 
 static void trim(char *s)
@@ -178,6 +210,7 @@ static accord_exit_t setup_columns(import_t *im)
         }
     } else {
         for (unsigned c = 0; c < im->n_headers; c++) {
+            if (is_error_column(im->headers[c])) continue; /* an --errors-out file imported again */
             const field_def_t *f = schema_field(KIND_CUSTOMER, alias(im->headers[c]));
             if (!f) {
                 char lower[128];
@@ -241,7 +274,7 @@ static void record_run(import_t *im)
 
 static accord_exit_t send_batch(import_t *im)
 {
-    if (im->n_items == 0 || im->dry_run) return 0;
+    if (im->n_items == 0 || (im->dry_run && !im->node_checked)) return 0;
     if (!im->client && accord_client_new(im->env->data, im->env->timeout_ms, &im->client)) {
         fprintf(stderr, "accord import: cannot connect to the node at %s\n", im->env->data);
         return ACCORD_EXIT_UNREACHABLE;
@@ -253,6 +286,7 @@ static accord_exit_t send_batch(import_t *im)
     if (im->n_match) accord_args_strv(&a, "match", im->match, im->n_match);
     accord_args_strv(&a, "columns", im->send_fields, im->n_send);
     accord_args_strv(&a, "rows", (const char *const *)im->items, im->n_items);
+    if (im->dry_run) accord_args_bool(&a, "dry_run", true); /* the node runs the rows and keeps none */
     if (im->env->user) accord_args_str(&a, "user", im->env->user);
     accord_reply_t r;
     int rc = accord_call(im->client, "import", &a, &r);
@@ -281,82 +315,75 @@ static accord_exit_t send_batch(import_t *im)
     return 0;
 }
 
-/* One data row: every mapped cell normalised as the node would; a good row joins the batch. */
-static void take_row(import_t *im)
+/* One cell of field f as the node would store it, into im->cell_text (a set's values
+ * joined by 0x1e). Returns 0, or -1 with why filled. */
+static int normalise_cell(import_t *im, const field_def_t *f, const char *cell, size_t *out_len, char *why, size_t why_cap)
 {
-    unsigned row = im->record;
-    im->rows_read++;
-    if (im->cell_too_long) {
-        add_bad(im, row, "-", "a cell is longer than %d bytes", MAX_CELL);
-        return;
+    char value[MAX_CELL + 1];
+    size_t vl = 0;
+    for (const char *q = cell; *q && vl < MAX_CELL; q++) { /* a line break inside a quoted cell: a space */
+        if (*q == '\r' || *q == '\n') {
+            if (vl && value[vl - 1] != ' ') value[vl++] = ' ';
+            continue;
+        }
+        value[vl++] = *q;
     }
-    bool empty = true;
-    for (unsigned c = 0; c < im->n_cells && empty; c++) empty = im->cell_len[c] == 0;
-    if (empty) { im->rows_read--; return; } /* blank lines at the end of a sheet */
-    char *line = im->row_text;
+    value[vl] = 0;
+    trim(value);
+    if (strpbrk(value, "\x1d\x1e\x1f")) return snprintf(why, why_cap, "control characters are not allowed"), -1;
+    if (f->id == F_CU_NAME && !value[0] && strcmp(im->mode, "update")) return snprintf(why, why_cap, "name is required"), -1;
+    char *out = im->cell_text, *save = NULL;
     size_t len = 0;
-    bool ok = true;
-    for (unsigned k = 0; k < im->n_send && ok; k++) {
-        unsigned c = im->send_col[k];
-        const field_def_t *f = im->field_of[c];
-        const char *cell = c < im->n_cells ? im->cells[c] : "";
-        if (k) line[len++] = '\x1f';
-        char value[MAX_CELL + 1];
-        size_t vl = 0;
-        for (const char *q = cell; *q && vl < MAX_CELL; q++) { /* a line break inside a quoted cell: a space */
-            if (*q == '\r' || *q == '\n') {
-                if (vl && value[vl - 1] != ' ') value[vl++] = ' ';
-                continue;
-            }
-            value[vl++] = *q;
-        }
-        value[vl] = 0;
-        trim(value);
-        if (strpbrk(value, "\x1d\x1e\x1f")) {
-            add_bad(im, row, im->headers[c], "control characters are not allowed");
-            ok = false;
-            break;
-        }
-        if (f->id == F_CU_NAME && !value[0] && strcmp(im->mode, "update")) {
-            add_bad(im, row, im->headers[c], "name is required");
-            ok = false;
-            break;
-        }
-        char *save = NULL, *piece = value;
-        bool set = schema_is_set(f->type), first = true;
-        for (char *tok = set ? strtok_r(value, ";,|", &save) : piece; tok && ok;
-             tok = set ? strtok_r(NULL, ";,|", &save) : NULL) {
-            char t[MAX_CELL + 1], norm[MAX_CELL + 1], err[300];
-            snprintf(t, sizeof t, "%s", tok);
-            trim(t);
-            if (!t[0]) continue;
-            int64_t num;
-            if (schema_normalize(f, t, norm, sizeof norm, &num, err, sizeof err)) {
-                add_bad(im, row, im->headers[c], "%s", err);
-                ok = false;
-                break;
-            }
-            /* numbers and booleans are sent as the text typed: the node parses them again */
-            const char *out = (f->type == FT_BOOL || f->type == FT_INT || f->type == FT_PERCENT || f->type == FT_MONEY) ? t : norm;
-            size_t n = strlen(out);
-            if (len + n + 2 >= sizeof im->row_text) {
-                add_bad(im, row, im->headers[c], "the row is too long");
-                ok = false;
-                break;
-            }
-            if (!first) line[len++] = '\x1e';
-            memcpy(line + len, out, n);
-            len += n;
-            first = false;
-        }
+    bool set = schema_is_set(f->type);
+    for (char *tok = set ? strtok_r(value, ";,|", &save) : value; tok; tok = set ? strtok_r(NULL, ";,|", &save) : NULL) {
+        char t[MAX_CELL + 1], norm[MAX_CELL + 1];
+        snprintf(t, sizeof t, "%s", tok);
+        trim(t);
+        if (!t[0]) continue;
+        int64_t num;
+        if (schema_normalize(f, t, norm, sizeof norm, &num, why, why_cap)) return -1;
+        /* numbers and booleans are sent as the text typed: the node parses them again */
+        const char *v = (f->type == FT_BOOL || f->type == FT_INT || f->type == FT_PERCENT || f->type == FT_MONEY) ? t : norm;
+        size_t n = strlen(v);
+        if (len + n + 1 > ITEM_BYTES) return snprintf(why, why_cap, "the cell is longer than %d bytes", ITEM_BYTES), -1;
+        if (len) out[len++] = '\x1e';
+        memcpy(out + len, v, n);
+        len += n;
     }
-    if (!ok) return;
-    line[len] = 0;
-    if (len > ITEM_BYTES) {
-        add_bad(im, row, "-", "the row is longer than %d bytes", ITEM_BYTES);
-        return;
+    out[len] = 0;
+    *out_len = len;
+    return 0;
+}
+
+static const char *header_of(const import_t *im, unsigned c)
+{
+    return c < im->n_headers ? im->headers[c] : "-";
+}
+
+/* The faults that are the row's as a whole, not a mapped cell's: a cell too long (of any
+ * column), cells beyond the header. Returns how many it reported. */
+static unsigned row_shape_faults(import_t *im, unsigned row)
+{
+    unsigned faults = 0, extra = 0;
+    for (unsigned c = 0; c < im->n_cells; c++) {
+        if (im->too_long[c]) {
+            add_bad(im, row, header_of(im, c), "the cell is longer than %d bytes", MAX_CELL);
+            faults++;
+        }
+        extra += c >= im->n_headers && im->cell_len[c] > 0;
     }
-    if (im->dry_run) return;
+    if (extra && !im->vcard) {
+        add_bad(im, row, "-", "the row has %u cells but the header names %u columns: is a separator inside a cell "
+                "that is not quoted?", im->n_cells, im->n_headers);
+        faults++;
+    }
+    return faults;
+}
+
+/* Adds the packed row (im->row_text, len bytes) to the batch, sending the batch first when
+ * it is full. */
+static void batch_row(import_t *im, unsigned row, size_t len)
+{
     bool item_full = im->n_items == 0 || im->item_len[im->n_items - 1] + 1 + len > ITEM_BYTES;
     if (im->n_rows == MAX_BATCH_ROWS || im->batch_bytes + len + 1 > BATCH_BYTES || (item_full && im->n_items == im->max_items)) {
         accord_exit_t rc = send_batch(im);
@@ -371,10 +398,100 @@ static void take_row(import_t *im)
         im->items[im->n_items - 1][im->item_len[im->n_items - 1]++] = '\x1d';
     }
     char *item = im->items[im->n_items - 1];
-    memcpy(item + im->item_len[im->n_items - 1], line, len + 1);
+    memcpy(item + im->item_len[im->n_items - 1], im->row_text, len + 1);
     im->item_len[im->n_items - 1] += len;
     im->row_number[im->n_rows++] = row;
     im->batch_bytes += len + 1;
+}
+
+/* One data row: every mapped cell normalised as the node would, and every fault of the
+ * row reported (one per cell); a row without any joins the batch. */
+static void take_row(import_t *im)
+{
+    unsigned row = im->record;
+    bool empty = true;
+    for (unsigned c = 0; c < im->n_cells && empty; c++) empty = im->cell_len[c] == 0 && !im->too_long[c];
+    if (empty) return; /* blank lines at the end of a sheet */
+    im->rows_read++;
+    unsigned faults = row_shape_faults(im, row);
+    char *line = im->row_text;
+    size_t len = 0;
+    for (unsigned k = 0; k < im->n_send; k++) {
+        unsigned c = im->send_col[k];
+        if (c < im->n_cells && im->too_long[c]) continue; /* said above */
+        char why[300];
+        size_t n;
+        if (normalise_cell(im, im->field_of[c], c < im->n_cells ? im->cells[c] : "", &n, why, sizeof why)) {
+            add_bad(im, row, im->headers[c], "%s", why);
+            faults++;
+            continue;
+        }
+        if (faults) continue; /* the row is not sent: only its other faults matter */
+        if (len + n + 2 > ITEM_BYTES) {
+            add_bad(im, row, "-", "the row is longer than %d bytes", ITEM_BYTES);
+            faults++;
+            continue;
+        }
+        if (k) line[len++] = '\x1f';
+        memcpy(line + len, im->cell_text, n);
+        len += n;
+    }
+    line[len] = 0;
+    if (faults || (im->dry_run && !im->node_checked)) return;
+    batch_row(im, row, len);
+}
+
+/* ---- --errors-out: the bad rows as they were in the file, after their faults ---- */
+
+static void put_cell(import_t *im, bool first, const char *s, size_t len)
+{
+    if (!first) fputc(im->vcard ? ',' : im->delim, im->errors);
+    csv_fwrite(im->errors, s, len);
+}
+
+/* The three error cells of row: its faults, from im->next_bad on (im->bad is sorted by
+ * row), joined by " | "; moves next_bad past them. */
+static void put_error_cells(import_t *im, unsigned row)
+{
+    char num[16], columns[1024] = "", reasons[4096] = "";
+    size_t cl = 0, rl = 0;
+    for (; im->next_bad < im->n_bad && im->bad[im->next_bad].row == row; im->next_bad++) {
+        const bad_t *b = &im->bad[im->next_bad];
+        const char *sep = cl ? " | " : "";
+        if (cl < sizeof columns) cl += (size_t)snprintf(columns + cl, sizeof columns - cl, "%s%s", sep, b->column);
+        if (rl < sizeof reasons)
+            rl += (size_t)snprintf(reasons + rl, sizeof reasons - rl, "%s%s%s%s", sep, strcmp(b->column, "-") ? b->column : "",
+                                   strcmp(b->column, "-") ? ": " : "", b->reason);
+    }
+    snprintf(num, sizeof num, "%u", row);
+    put_cell(im, true, num, strlen(num));
+    put_cell(im, false, columns, strlen(columns));
+    put_cell(im, false, reasons, strlen(reasons));
+}
+
+/* True when the errors file has faults for row; skips those of earlier rows. */
+static bool row_is_bad(import_t *im, unsigned row)
+{
+    while (im->next_bad < im->n_bad && im->bad[im->next_bad].row < row) im->next_bad++;
+    return im->next_bad < im->n_bad && im->bad[im->next_bad].row == row;
+}
+
+/* PASS_ERRORS, one CSV record: the header with the error columns in front, or a bad row's
+ * faults and then its cells as they were. The error columns of a file that was itself an
+ * errors file are left out, so they do not pile up. */
+static void error_record(import_t *im)
+{
+    bool header = im->record == 1;
+    if (header) {
+        for (unsigned i = 0; i < 3; i++) put_cell(im, i == 0, error_columns[i], strlen(error_columns[i]));
+    } else if (row_is_bad(im, im->record)) {
+        put_error_cells(im, im->record);
+    } else {
+        return;
+    }
+    for (unsigned c = 0; c < im->n_cells; c++)
+        if (c >= im->n_headers || !is_error_column(im->headers[c])) put_cell(im, false, im->cells[c], im->cell_len[c]);
+    fputc('\n', im->errors);
 }
 
 static void on_cell(void *s, size_t len, void *data)
@@ -382,7 +499,8 @@ static void on_cell(void *s, size_t len, void *data)
     import_t *im = data;
     if (im->n_cells >= MAX_COLUMNS) return;
     unsigned c = im->n_cells++;
-    if (len > MAX_CELL) { im->cell_too_long = true; len = 0; }
+    im->too_long[c] = len > MAX_CELL && im->pass == PASS_IMPORT; /* the errors file keeps the cell whole */
+    if (im->too_long[c]) len = 0;
     free(im->cells[c]);
     im->cells[c] = malloc(len + 1);
     if (!im->cells[c]) abort();
@@ -396,15 +514,15 @@ static void on_record(int term, void *data)
     (void)term;
     import_t *im = data;
     im->record++;
-    if (im->fatal) { im->n_cells = 0; return; }
-    if (im->record == 1) {
+    if (im->fatal && im->pass == PASS_IMPORT) { im->n_cells = 0; return; }
+    if (im->pass == PASS_ERRORS) error_record(im);
+    else if (im->record == 1) {
         if ((im->fatal = setup_columns(im)) == 0 && im->n_headers == 0) im->fatal = ACCORD_EXIT_USAGE;
     } else {
         take_row(im);
     }
     im->n_cells = 0;
-    im->cell_too_long = false;
-    if (im->tty && im->record % 2000 == 0 && im->file_size > 0)
+    if (im->tty && im->pass == PASS_IMPORT && im->record % 2000 == 0 && im->file_size > 0)
         fprintf(stderr, "\r  %s: %3ld%%  %u rows", im->dry_run ? "checking" : "importing",
                 100 * im->consumed / im->file_size, im->record - 1);
 }
@@ -421,28 +539,6 @@ static char sniff_delimiter(const char *buf, size_t n)
         else if (!quoted && buf[i] == '\t') tab++;
     }
     return tab > semi && tab > comma ? '\t' : semi > comma ? ';' : ',';
-}
-
-static void write_errors(import_t *im)
-{
-    if (!im->errors_out) return;
-    FILE *f = fopen(im->errors_out, "w");
-    if (!f) {
-        fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
-        return;
-    }
-    fprintf(f, "row,column,reason\n");
-    for (unsigned i = 0; i < im->n_bad; i++) {
-        char num[16];
-        snprintf(num, sizeof num, "%u", im->bad[i].row);
-        csv_fwrite(f, num, strlen(num));
-        fputc(',', f);
-        csv_fwrite(f, im->bad[i].column, strlen(im->bad[i].column));
-        fputc(',', f);
-        csv_fwrite(f, im->bad[i].reason, strlen(im->bad[i].reason));
-        fputc('\n', f);
-    }
-    if (fclose(f)) fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
 }
 
 /* vCard: each card is a row of fixed columns, checked and sent like a CSV row. */
@@ -468,7 +564,7 @@ static int on_card(void *ctx, unsigned number, unsigned line, const vcard_t *car
     return im->fatal;
 }
 
-static accord_exit_t read_vcards(import_t *im, FILE *f)
+static accord_exit_t read_vcards(import_t *im)
 {
     im->vcard = true;
     im->n_cells = 0;
@@ -477,11 +573,73 @@ static accord_exit_t read_vcards(import_t *im, FILE *f)
     im->n_cells = 0;
     if (rc) return rc;
     char err[200];
-    if (vcard_read(f, on_card, im, err, sizeof err) < 0) {
+    if (fseek(im->in, im->skip, SEEK_SET) || vcard_read(im->in, on_card, im, err, sizeof err) < 0) {
         fprintf(stderr, "accord import: %s: %s\n", im->path, err);
         return ACCORD_EXIT_USAGE;
     }
     return 0;
+}
+
+/* PASS_ERRORS, one card: a bad card's faults, then its fields as the CSV columns of
+ * vcard_columns (the errors file of a vCard file is a CSV file). */
+static int error_card(void *ctx, unsigned number, unsigned line, const vcard_t *card, const char *error)
+{
+    (void)line, (void)error;
+    import_t *im = ctx;
+    if (!row_is_bad(im, number)) return 0;
+    put_error_cells(im, number);
+    const char *values[] = {card->name, card->phones, card->emails, card->address, card->city, card->tags,
+                            card->company ? "company" : ""};
+    for (unsigned c = 0; c < 7; c++) put_cell(im, false, values[c], strlen(values[c]));
+    fputc('\n', im->errors);
+    return 0;
+}
+
+/* Reads im->in from after its BOM to its end through on_cell and on_record. Returns 0 or
+ * libcsv's error (which the file check rules out, unless the file changed since). */
+static int parse_csv(import_t *im)
+{
+    struct csv_parser p;
+    if (csv_init(&p, FILECHECK_CSV_OPTIONS)) abort();
+    csv_set_delim(&p, (unsigned char)im->delim);
+    int err = fseek(im->in, im->skip, SEEK_SET) ? CSV_EPARSE : 0;
+    size_t n;
+    while (!err && !(im->fatal && im->pass == PASS_IMPORT) && (n = fread(im->buf, 1, READ_BYTES, im->in)) > 0) {
+        im->consumed += (long)n;
+        if (csv_parse(&p, im->buf, n, on_cell, on_record, im) != n) err = csv_error(&p);
+    }
+    if (!err && !(im->fatal && im->pass == PASS_IMPORT) && csv_fini(&p, on_cell, on_record, im)) err = csv_error(&p);
+    csv_free(&p);
+    return err;
+}
+
+/* Writes --errors-out: for a CSV file its header and each bad row, with the error columns
+ * in front; for a vCard file the bad cards as CSV rows. Rereads the file to do so. */
+static void write_errors(import_t *im)
+{
+    if (!im->errors_out || !im->in) return;
+    if (!(im->errors = fopen(im->errors_out, "w"))) {
+        fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
+        return;
+    }
+    im->pass = PASS_ERRORS;
+    im->next_bad = 0;
+    im->record = 0;
+    im->n_cells = 0;
+    if (im->had_bom) fputs("\xef\xbb\xbf", im->errors); /* so Excel reads it as UTF-8, as it did the file */
+    if (im->vcard) {
+        char err[200];
+        for (unsigned i = 0; i < 3 + 7; i++) {
+            const char *h = i < 3 ? error_columns[i] : vcard_columns[i - 3];
+            put_cell(im, i == 0, h, strlen(h));
+        }
+        fputc('\n', im->errors);
+        if (fseek(im->in, im->skip, SEEK_SET) == 0) vcard_read(im->in, error_card, im, err, sizeof err);
+    } else {
+        parse_csv(im);
+    }
+    if (fclose(im->errors)) fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
+    im->errors = NULL;
 }
 
 void import_help(FILE *f)
@@ -489,26 +647,36 @@ void import_help(FILE *f)
     fprintf(f,
             "usage: accord [GLOBAL] import customers FILE.csv [OPTIONS]\n\n"
             "Imports customers from a spreadsheet export (or a vCard 2.1/3.0/4.0 .vcf file of contacts:\n"
-            "FN/N/ORG, TEL, EMAIL, ADR, CATEGORIES): UTF-8 with or without a BOM, ',' ';' or tab\n"
-            "separated (detected), CRLF or LF, quoted cells with line breaks. The first row names\n"
-            "the columns. Every row is checked as the node would check it; bad rows are reported\n"
-            "with their row number (the header is row 1), column and reason, and skipped.\n\n"
+            "FN/N/ORG, TEL, EMAIL, ADR, CATEGORIES): UTF-8 with or without a BOM, or UTF-16 with a BOM\n"
+            "(converted), ',' ';' or tab separated (detected), CRLF or LF, quoted cells with line\n"
+            "breaks. The first row names the columns. The whole file is checked before a row is sent:\n"
+            "a malformed one (not UTF-8, NUL bytes, binary, a quote not closed, more than 256 columns,\n"
+            "no rows) is refused with its line and byte offset, and nothing is imported. Then every\n"
+            "row is checked as the node would check it; each fault of a bad row is reported with the\n"
+            "row number (the header is row 1), column and reason, and the row is skipped.\n\n"
             "options:\n"
             "  --map \"name=Full Name,phones=Mobile\"  which column feeds which field (default:\n"
             "                          columns named like fields: name, phone, email, city, ...)\n"
             "  --map-file FILE         the same, one field=Header per line\n"
             "  --mode create|update|upsert\n"
-            "                          create (default) refuses rows that match a customer;\n"
+            "                          create (default) refuses rows that match a customer (by\n"
+            "                          phone or e-mail unless --match says otherwise), so a file\n"
+            "                          imported twice creates nothing the second time;\n"
             "                          update changes the match and refuses rows that match none;\n"
             "                          upsert does either\n"
-            "  --match phone,email,national_id,name\n"
+            "  --match phone,email,national_id,name | none\n"
             "                          how a row matches an existing customer, tried in this order,\n"
             "                          by the rules of 'accord customer dupes' (phone: last 10\n"
-            "                          digits; name: equal after folding case and Persian/Arabic letters)\n"
-            "  --dry-run               check every row, change nothing (no node needed)\n"
-            "  --errors-out FILE       write the bad rows (row, column, reason) as CSV to fix\n"
+            "                          digits; name: equal after folding case and Persian/Arabic\n"
+            "                          letters); none: create mode matches nothing\n"
+            "  --dry-run               check every row, change nothing; with a node running it asks\n"
+            "                          the node, so the rows it would refuse (matches) are named too\n"
+            "  --errors-out FILE       the bad rows as CSV to fix and import again as it is: the\n"
+            "                          columns 'error row', 'error column', 'error reason' (which\n"
+            "                          import ignores), then the file's own header and cells\n"
             "  --delimiter , | ; | tab  instead of detecting it\n\n"
-            "exit: 0 every row imported; 2 some rows refused; 1 wrong arguments; 3 node not reachable.\n");
+            "exit: 0 every row imported; 2 some rows refused, or the file is malformed (nothing\n"
+            "imported); 1 wrong arguments; 3 node not reachable.\n");
 }
 
 /* The command line into im; on a usage error says why and returns the exit code. *help is
@@ -548,13 +716,14 @@ static accord_exit_t read_options(import_t *im, int argc, char **argv, bool *hel
         fprintf(stderr, "accord import: --mode is create, update or upsert\n");
         return ACCORD_EXIT_USAGE;
     }
-    if (match) {
+    if (!match && !strcmp(im->mode, "create")) match = "phone,email"; /* so a file imported twice creates nothing twice */
+    if (match && strcmp(match, "none")) {
         snprintf(im->match_copy, sizeof im->match_copy, "%s", match);
         char *save = NULL;
         for (char *tok = strtok_r(im->match_copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             if ((strcmp(tok, "phone") && strcmp(tok, "email") && strcmp(tok, "national_id") && strcmp(tok, "name")) ||
                 im->n_match == 4) {
-                fprintf(stderr, "accord import: --match takes phone, email, national_id and name\n");
+                fprintf(stderr, "accord import: --match takes phone, email, national_id and name, or none\n");
                 return ACCORD_EXIT_USAGE;
             }
             im->match[im->n_match++] = tok;
@@ -567,35 +736,129 @@ static accord_exit_t read_options(import_t *im, int argc, char **argv, bool *hel
     return ACCORD_EXIT_OK;
 }
 
-/* The CSV file from its first n bytes, already in im->buf (skip: a BOM's length), to its
- * end: every record through on_cell/on_record. A parse error is a bad row that ends the
- * read. Stops early when im->fatal is set. */
-static void read_csv(import_t *im, FILE *f, size_t n, size_t skip)
+/* The CSV file, every record through on_cell/on_record. A parse error (the file changed
+ * after its check) is a bad row that ends the read. Stops early when im->fatal is set. */
+static void read_csv(import_t *im)
 {
-    struct csv_parser p;
-    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
-    const char *delim = im->delim_arg;
-    im->delim = delim ? (!strcmp(delim, "tab") ? '\t' : delim[0]) : sniff_delimiter(im->buf + skip, n - skip);
-    csv_set_delim(&p, (unsigned char)im->delim);
-    int parse_error = 0;
-    for (bool first = true; n > 0 && !im->fatal; first = false, n = fread(im->buf, 1, READ_BYTES, f)) {
-        size_t off = first ? skip : 0;
-        im->consumed += (long)n;
-        if (csv_parse(&p, im->buf + off, n - off, on_cell, on_record, im) != n - off) {
-            parse_error = csv_error(&p);
-            break;
-        }
-    }
-    if (!parse_error && !im->fatal && csv_fini(&p, on_cell, on_record, im)) parse_error = csv_error(&p);
-    csv_free(&p);
+    int parse_error = parse_csv(im);
     if (parse_error)
         add_bad(im, im->record + 1, "-", "%s (a quote is not closed, or stray text follows a closing quote): "
                 "the rest of the file was not read", csv_strerror(parse_error));
 }
 
-/* Opens im->path and reads it as a vCard or a CSV file, whichever its first bytes say.
- * Returns an exit code when the file cannot be read at all (nothing was checked), else 0
- * with the outcome in im (fatal, bad rows, counts). */
+/* The file is malformed: says where and why, the way an editor or hexdump finds it. */
+static accord_exit_t refuse_file(const import_t *im, const filecheck_fault_t *fault, bool in_conversion)
+{
+    fprintf(stderr, "accord import: %s: line %llu, byte %llu%s: %s\n", im->path, fault->line, fault->byte,
+            in_conversion ? " of its UTF-8 conversion" : "", fault->why);
+    fprintf(stderr, "accord import: nothing was imported: fix the file and run the import again\n");
+    return ACCORD_EXIT_REFUSED;
+}
+
+static unsigned long count_lines(const char *p, size_t n)
+{
+    unsigned long lines = 0;
+    for (size_t i = 0; i < n; i++) lines += p[i] == '\n';
+    return lines;
+}
+
+/* A UTF-16 file (from after its 2-byte BOM) converted to UTF-8 in a temporary file, which
+ * becomes im->in. Returns 0, or fills fault (a position in the original file) and returns -1. */
+static int convert_utf16(import_t *im, FILE *f, bool big_endian, filecheck_fault_t *fault)
+{
+    iconv_t cd = iconv_open("UTF-8", big_endian ? "UTF-16BE" : "UTF-16LE");
+    FILE *out = tmpfile();
+    if (cd == (iconv_t)-1 || !out) {
+        if (out) fclose(out);
+        if (cd != (iconv_t)-1) iconv_close(cd);
+        snprintf(fault->why, sizeof fault->why, "cannot convert UTF-16 here (%s): save the file as UTF-8", strerror(errno));
+        fault->line = 1, fault->byte = 0;
+        return -1;
+    }
+    char *conv = malloc(READ_BYTES * 2);
+    if (!conv) abort();
+    unsigned long long in_off = 2; /* of the file, at im->buf[0] */
+    unsigned long line = 1;
+    size_t carry = 0;
+    int rc = fseek(f, 2, SEEK_SET) ? -1 : 0;
+    for (bool eof = false; rc == 0 && !eof;) {
+        size_t n = fread(im->buf + carry, 1, READ_BYTES - carry, f);
+        eof = n == 0;
+        char *ip = im->buf;
+        size_t il = carry + n;
+        while (il > 0) {
+            char *op = conv;
+            size_t ol = READ_BYTES * 2;
+            size_t r = iconv(cd, &ip, &il, &op, &ol);
+            int e = errno;
+            fwrite(conv, 1, (size_t)(op - conv), out);
+            line += count_lines(conv, (size_t)(op - conv));
+            if (r != (size_t)-1 || e == E2BIG) continue;
+            if (e == EINVAL && !eof) break; /* a character split across reads: carried over */
+            fault->line = line;
+            fault->byte = in_off + (unsigned long long)(ip - im->buf);
+            snprintf(fault->why, sizeof fault->why, "%s", e == EINVAL ? "the file ends inside a UTF-16 character: it was cut short"
+                     : "not UTF-16: an unpaired surrogate; save the file as UTF-8");
+            rc = -1;
+            break;
+        }
+        in_off += (unsigned long long)(ip - im->buf);
+        carry = il;
+        memmove(im->buf, ip, carry);
+    }
+    free(conv);
+    iconv_close(cd);
+    if (rc || fflush(out) || ferror(out)) {
+        if (!rc) snprintf(fault->why, sizeof fault->why, "cannot convert it: %s", strerror(errno)), fault->line = 1, fault->byte = 0;
+        fclose(out);
+        return -1;
+    }
+    rewind(out);
+    im->in = out;
+    im->converted = true;
+    return 0;
+}
+
+/* The whole file, before a row is sent: text and CSV structure (filecheck.h). A fault is
+ * said with its position and refuses the file. */
+static accord_exit_t check_file(import_t *im)
+{
+    filecheck_t *fc = filecheck_new(im->vcard ? 0 : im->delim, MAX_COLUMNS, MAX_RECORD);
+    int rc = fseek(im->in, im->skip, SEEK_SET);
+    size_t n;
+    while (rc == 0 && (n = fread(im->buf, 1, READ_BYTES, im->in)) > 0) rc = filecheck_feed(fc, im->buf, n);
+    accord_exit_t out = ACCORD_EXIT_OK;
+    if (ferror(im->in)) {
+        fprintf(stderr, "accord import: cannot read %s: %s\n", im->path, strerror(errno));
+        out = ACCORD_EXIT_OTHER;
+    } else if (rc || filecheck_finish(fc)) {
+        out = refuse_file(im, filecheck_fault(fc), im->converted);
+    }
+    filecheck_destroy(&fc);
+    return out;
+}
+
+/* --dry-run: whether a node runs to ask which rows it would refuse (those that match a
+ * customer among them); without one the check is the file's alone, and says so. */
+static void probe_node(import_t *im)
+{
+    if (accord_client_new(im->env->data, im->env->timeout_ms, &im->client) == 0) {
+        accord_args_t a;
+        accord_args_init(&a);
+        accord_reply_t r;
+        im->node_checked = accord_call(im->client, "status", &a, &r) == 0;
+        accord_reply_destroy(&r);
+        accord_args_destroy(&a);
+    }
+    if (!im->node_checked) accord_client_destroy(&im->client);
+    if (!im->node_checked)
+        fprintf(stderr, "accord import: no node answers at %s: the dry run checks the file alone, so its count excludes "
+                "rows that match existing customers (which a real run in create mode refuses)\n", im->env->data);
+}
+
+/* Opens im->path and reads it as a vCard or a CSV file, whichever its first bytes say,
+ * after checking all of it. Returns an exit code when the file cannot be read or is
+ * malformed (nothing was sent), else 0 with the outcome in im (fatal, bad rows, counts). */
 static accord_exit_t read_file(import_t *im)
 {
     FILE *f = fopen(im->path, "rb");
@@ -605,25 +868,36 @@ static accord_exit_t read_file(import_t *im)
         if (f) fclose(f);
         return ACCORD_EXIT_USAGE;
     }
+    im->in = f;
     if (st.st_size > MAX_FILE) {
         fprintf(stderr, "accord import: %s is larger than 1 GiB: split it\n", im->path);
-        fclose(f);
         return ACCORD_EXIT_USAGE;
     }
     im->file_size = (long)st.st_size;
     im->tty = isatty(2) && !im->env->json;
     char *buf = im->buf;
-    size_t n = fread(buf, 1, READ_BYTES, f);
-    size_t skip = n >= 3 && (unsigned char)buf[0] == 0xef && (unsigned char)buf[1] == 0xbb && (unsigned char)buf[2] == 0xbf ? 3 : 0;
-    size_t lead = skip + strspn(buf + skip, " \t\r\n"); /* buf[n] is 0: stops within the read */
-    if (n - lead >= 11 && !strncasecmp(buf + lead, "BEGIN:VCARD", 11)) { /* a .vcf file */
-        rewind(f);
-        if (skip) fseek(f, 3, SEEK_SET);
-        im->fatal = read_vcards(im, f);
-    } else {
-        read_csv(im, f, n, skip);
+    size_t n = fread(buf, 1, READ_BYTES, f), bom;
+    filecheck_fault_t fault;
+    filecheck_encoding_t enc = filecheck_sniff((const unsigned char *)buf, n, &bom, &fault);
+    if (enc == FILECHECK_REFUSED) return refuse_file(im, &fault, false);
+    im->had_bom = bom > 0;
+    if (enc == FILECHECK_UTF16LE || enc == FILECHECK_UTF16BE) { /* Excel's "Unicode Text": read as UTF-8 */
+        if (convert_utf16(im, f, enc == FILECHECK_UTF16BE, &fault)) return refuse_file(im, &fault, false);
+        fclose(f);
+        n = fread(buf, 1, READ_BYTES, im->in);
+        bom = 0;
     }
-    fclose(f);
+    memset(buf + n, 0, READ_BYTES + 1 - n); /* the scans below stop within the bytes read */
+    im->skip = (long)bom;
+    size_t lead = bom + strspn(buf + bom, " \t\r\n");
+    im->vcard = n - lead >= 11 && !strncasecmp(buf + lead, "BEGIN:VCARD", 11);
+    const char *delim = im->delim_arg;
+    im->delim = delim ? (!strcmp(delim, "tab") ? '\t' : delim[0]) : sniff_delimiter(buf + bom, n - bom);
+    accord_exit_t rc = check_file(im);
+    if (rc) return rc;
+    if (im->dry_run) probe_node(im);
+    if (im->vcard) im->fatal = read_vcards(im);
+    else read_csv(im);
     return ACCORD_EXIT_OK;
 }
 
@@ -634,8 +908,9 @@ static void print_summary(const import_t *im)
     if (im->env->json) {
         printf("{\"file\":");
         output_json_string(stdout, im->path);
-        printf(",\"dry_run\":%s,\"rows\":%lu,\"created\":%lu,\"updated\":%lu,\"bad\":[", im->dry_run ? "true" : "false",
-               im->rows_read, im->created, im->updated);
+        printf(",\"dry_run\":%s,", im->dry_run ? "true" : "false");
+        if (im->dry_run) printf("\"node_checked\":%s,", im->node_checked ? "true" : "false");
+        printf("\"rows\":%lu,\"created\":%lu,\"updated\":%lu,\"bad\":[", im->rows_read, im->created, im->updated);
         for (unsigned i = 0; i < im->n_bad; i++) {
             printf("%s{\"row\":%u,\"column\":", i ? "," : "", im->bad[i].row);
             output_json_string(stdout, im->bad[i].column);
@@ -650,21 +925,34 @@ static void print_summary(const import_t *im)
         fprintf(stderr, "%s %u, %s: %s\n", im->vcard ? "card" : "row", im->bad[i].row, im->bad[i].column, im->bad[i].reason);
     if (im->n_bad > 20) fprintf(stderr, "... and %u more bad rows%s\n", im->n_bad - 20, im->errors_out ? "" : " (--errors-out FILE lists all)");
     const char *what = im->vcard ? "cards" : "rows";
-    if (im->dry_run) printf("%s: %lu %s checked, %u bad; nothing was changed (--dry-run)\n", im->path, im->rows_read, what, im->n_bad);
+    if (im->dry_run && im->node_checked)
+        printf("%s: %lu %s checked with the node, %u bad: the import would create %lu and update %lu; nothing was "
+               "changed (--dry-run)\n", im->path, im->rows_read, what, im->n_bad, im->created, im->updated);
+    else if (im->dry_run)
+        printf("%s: %lu %s checked, %u bad (matches with existing customers not checked: no node); nothing was "
+               "changed (--dry-run)\n", im->path, im->rows_read, what, im->n_bad);
     else printf("%s: %lu %s: %lu created, %lu updated, %u bad\n", im->path, im->rows_read, what, im->created, im->updated, im->n_bad);
+}
+
+static int by_row(const void *a, const void *b)
+{
+    const bad_t *x = a, *y = b;
+    if (x->row != y->row) return x->row < y->row ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* After the read: the last batch, the record of the run, the bad rows file and the
  * summary; frees what the read held. Returns the exit code of the run. */
 static accord_exit_t finish_run(import_t *im)
 {
-    for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im->cells[c]);
     if (!im->fatal) im->fatal = send_batch(im);
     if (!im->fatal) record_run(im);
     if (im->tty && im->record >= 2000) fprintf(stderr, "\n");
     if (im->client) accord_client_destroy(&im->client);
-    for (unsigned c = 0; c < im->n_headers; c++) free(im->headers[c]);
+    qsort(im->bad, im->n_bad, sizeof *im->bad, by_row); /* the node's faults came after the rows read since */
     write_errors(im);
+    for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im->cells[c]);
+    for (unsigned c = 0; c < im->n_headers; c++) free(im->headers[c]);
     print_summary(im);
     return im->fatal ? im->fatal : im->n_bad ? ACCORD_EXIT_REFUSED : ACCORD_EXIT_OK;
 }
@@ -678,6 +966,7 @@ int import_main(int argc, char **argv, const import_env_t *env)
     bool help = false;
     accord_exit_t rc = read_options(im, argc, argv, &help);
     if (!rc && !help && (rc = read_file(im)) == ACCORD_EXIT_OK) rc = finish_run(im);
+    if (im->in) fclose(im->in);
     free(im->bad);
     free(im);
     return (int)rc;

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # accord import customers with a real node: real spreadsheet exports (BOM, CRLF, ';' or
 # ',', quoted cells with line breaks and separators, Persian text), mappings, --dry-run
-# naming every bad row, the bad-rows CSV fixed and imported again, create / update /
-# upsert matched on phone, e-mail or national id. TAP lines.
+# naming every fault of every bad row, the bad-rows CSV fixed and imported again as it is,
+# create / update / upsert matched on phone, e-mail or national id (create: phone and
+# e-mail unless told), a dry run that asks the node, malformed files (UTF-16, Windows-1256,
+# Latin-1, NUL, too many columns, a quote not closed, empty, a workbook) refused before a
+# row is sent, with line and byte. TAP lines.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -21,15 +24,63 @@ printf 'Bad Phone;call me;x@y.ir;;;\r\n' >> "$W/a.csv"
 printf ';0912 000 0000;;;;\r\n' >> "$W/a.csv"
 printf 'Bad Mail;0912 333 4444;not-an-email;;;\r\n' >> "$W/a.csv"
 
-out=$("$ACCORD" --json import customers "$W/a.csv" --map "name=Full Name,phones=Mobile,emails=E-mail,city=City,address=Address,tags=Tags" --dry-run --errors-out "$W/bad.csv")
+MAP_A="name=Full Name,phones=Mobile,emails=E-mail,city=City,address=Address,tags=Tags"
+out=$("$ACCORD" --json import customers "$W/a.csv" --map "$MAP_A" --dry-run --errors-out "$W/bad.csv" 2>"$W/err")
 check "--dry-run reads 5 rows and needs no node" [ "$(echo "$out" | jq .rows)" = 5 ]
+check "... and says that without a node it cannot see matches with existing customers" bash -c "echo '$out' | jq -e '.node_checked == false' >/dev/null && grep -q 'excludes rows that match existing customers' '$W/err'"
 check "--dry-run names each bad row with its row number and column" bash -c "echo '$out' | jq -e '[.bad[] | \"\\(.row):\\(.column)\"] == [\"4:Mobile\",\"5:Full Name\",\"6:E-mail\"]' >/dev/null"
 check "the reasons say what is wrong" bash -c "echo '$out' | jq -e '.bad[0].reason | test(\"not a phone number\")' >/dev/null"
-check "the bad rows are written as CSV to fix" bash -c "[ \$(wc -l < '$W/bad.csv') = 4 ] && head -1 '$W/bad.csv' | grep -q '^row,column,reason'"
+check "the bad rows are written as CSV to fix: the error columns, then the file's own header" bash -c "[ \$(wc -l < '$W/bad.csv') = 4 ] && [ \"\$(head -1 '$W/bad.csv')\" = \$'\\xef\\xbb\\xbf\"error row\";\"error column\";\"error reason\";\"Full Name\";\"Mobile\";\"E-mail\";\"City\";\"Address\";\"Tags\"' ]"
+check "... and each bad row's own cells after its faults" grep -qF '"4";"Mobile";"Mobile: ' "$W/bad.csv"
+# a row with several faults: each is reported; the errors file, fixed, imports as it is (below)
+printf '\xef\xbb\xbfFull Name;Mobile;E-mail;City\r\nTwo Faults;call me;not-an-email;Tehran\r\n;0912 000 1111;one@example.ir;Qom\r\nGood One;0912 000 2222;good@example.ir;Karaj\r\n' > "$W/e.csv"
+out=$("$ACCORD" --json import customers "$W/e.csv" --dry-run --errors-out "$W/e-bad.csv" 2>/dev/null)
+check "every fault of a row is reported, not only the first" bash -c "echo '$out' | jq -e '[.bad[] | \"\\(.row):\\(.column)\"] == [\"2:Mobile\",\"2:E-mail\",\"3:Full Name\"]' >/dev/null"
+check "--errors-out: one line per bad row naming all its faults; the good row is not in it" bash -c "[ \$(wc -l < '$W/e-bad.csv') = 3 ] && grep -qF '\"2\";\"Mobile | E-mail\";\"Mobile: ' '$W/e-bad.csv' && grep -qF ' | E-mail: ' '$W/e-bad.csv' && ! grep -q 'Good One' '$W/e-bad.csv'"
+sed -e 's/"call me"/"0912 000 3333"/' -e 's/"not-an-email"/"two@example.ir"/' -e 's/;"";"0912 000 1111"/;"Named Now";"0912 000 1111"/' "$W/e-bad.csv" > "$W/e-fixed.csv"
 
 start "$(basename "$ACCORD_DATA")" || exit 1
-"$ACCORD" import customers "$W/a.csv" --map "name=Full Name,phones=Mobile,emails=E-mail,city=City,address=Address,tags=Tags" >/dev/null 2>&1
+"$ACCORD" import customers "$W/a.csv" --map "$MAP_A" >/dev/null 2>&1
 check "importing creates the 2 good rows and exits 2 for the bad ones" bash -c "[ $? = 2 ] && [ \$('$ACCORD' --json customer list | jq length) = 2 ]"
+out=$("$ACCORD" --json import customers "$W/a.csv" --map "$MAP_A" 2>/dev/null)
+check "importing the same file again creates nothing: create mode matches phone and e-mail by default" bash -c "echo '$out' | jq -e '.created == 0 and ([.bad[] | select(.reason | test(\"same phone\"))] | length) == 2' >/dev/null && [ \$('$ACCORD' --json customer list | jq length) = 2 ]"
+out=$("$ACCORD" --json import customers "$W/a.csv" --map "$MAP_A" --dry-run 2>/dev/null)
+check "--dry-run with a node running asks it, and predicts those refusals" bash -c "echo '$out' | jq -e '.node_checked and .created == 0 and ([.bad[] | select(.reason | test(\"same phone\"))] | length) == 2' >/dev/null"
+printf 'name,phone,email\nAli Again,0912 555 1234,\nSomeone,0935 100 2000,\nSomeone Twice,,ALI@example.ir\nOther,0935 100 2000,\n' > "$W/dup.csv"
+out=$("$ACCORD" --json import customers "$W/dup.csv" --dry-run 2>/dev/null)
+check "... predicts the creates too (a repeat within the file or an e-mail match refused), and writes nothing" bash -c "echo '$out' | jq -e '.created == 1 and ([.bad[].row] == [2,4,5])' >/dev/null && [ \$('$ACCORD' --json customer list | jq length) = 2 ]"
+
+# malformed files: refused before a row is sent, with line and byte offset, nothing imported
+refused() { # FILE EXPECTED-MESSAGE-REGEX [OPTIONS...]: exit 2, the message, no customer added
+    local f=$1 re=$2; shift 2
+    local before; before=$(count)
+    "$ACCORD" import customers "$f" "$@" >/dev/null 2>"$W/err"; local rc=$?
+    [ $rc = 2 ] && grep -qE "^accord import: $f: $re" "$W/err" && [ "$(count)" = "$before" ] || { echo "# rc=$rc: $(cat "$W/err")"; return 1; }
+}
+printf 'name,phone\nAli,0912 111 0000\n' > "$W/w1256.csv"
+printf 'پرويز گلپايگاني,0912 111 2222\n' | iconv -f UTF-8 -t WINDOWS-1256 >> "$W/w1256.csv"
+check "a Windows-1256 file is refused: which encoding it looks like, line and byte" refused "$W/w1256.csv" 'line 3, byte 29: the text is not UTF-8 \(byte 0x81\): it looks like Windows-1256 \(Arabic/Persian\); save it as UTF-8'
+printf 'name,city\nJosé,Zürich\n' | iconv -f UTF-8 -t LATIN1 > "$W/latin1.csv"
+check "a Latin-1 file is refused as Latin-1" refused "$W/latin1.csv" 'line 2, byte 13: the text is not UTF-8 \(byte 0xE9\): it looks like Latin-1'
+printf 'name,phone\nAli\0Reza,0912 111 4444\n' > "$W/nul.csv"
+check "a NUL byte is refused where it is, not read as the end of the cell" refused "$W/nul.csv" 'line 2, byte 14: a NUL byte'
+{ printf 'name,phone\nCol Many,0912 100 0001\n'; seq -s, 1 300; } > "$W/wide.csv"
+check "a row of more than 256 columns is refused, not cut short" refused "$W/wide.csv" 'line 3, byte 34: the row that starts here has more than 256 cells'
+printf 'name,phone\nQ One,0912 100 0001\nQ Two,0912 100 0002\n"Q Broken,0912 100 0003\nQ Four,0912 100 0004\n' > "$W/quote.csv"
+check "a quote never closed at line 4 is refused whole: the rows before it are not imported" refused "$W/quote.csv" 'line 4, byte 51: the quote that opens a cell in the row that starts here is not closed'
+printf 'name,phone\nab"c,0912 100 0005\n' > "$W/stray.csv"
+check "a stray quote is refused at its byte" refused "$W/stray.csv" 'line 2, byte 13: a stray quote'
+: > "$W/empty.csv"
+check "an empty file is refused, not '0 rows: 0 created'" refused "$W/empty.csv" 'line 1, byte 0: the file is empty'
+printf '\xef\xbb\xbfname,phone\r\n' > "$W/header.csv"
+check "a header and no rows is refused" refused "$W/header.csv" 'line 1, byte 0: the file has a header line and no rows'
+printf 'PK\003\004\024\000\006\000\010\000\000\000!\000' > "$W/book.csv"
+check "an Excel workbook saved as .csv is named as such" refused "$W/book.csv" 'line 1, byte 0: this is a zip file, such as an Excel \(.xlsx\)'
+printf 'name,phone\nNo Bom,0912 100 0006\n' | iconv -f UTF-8 -t UTF-16LE > "$W/u16nobom.csv"
+check "UTF-16 without a BOM is refused with a reason" refused "$W/u16nobom.csv" 'line 1, byte 0: the file looks like UTF-16 \(little-endian\) without a BOM'
+printf 'name,phone\nBad Dry,0912 100 0007\n"open\n' > "$W/quote2.csv"
+"$ACCORD" import customers "$W/quote2.csv" --dry-run >/dev/null 2>"$W/err"; rc=$?
+check "--dry-run refuses a malformed file the same way" bash -c "[ $rc = 2 ] && grep -q 'line 3, byte 33: the quote' '$W/err'"
 check "a quoted ';' stays in the name; tags split on |" bash -c "[ \"\$('$ACCORD' --json customer search 5551234 | jq -r '.[0].name')\" = 'Rezaei; Ali' ] && [ \"\$('$ACCORD' --json customer search 5551234 | jq -r '.[0].tags | sort | join(\",\")')\" = 'fleet,vip' ]"
 check "a line break inside a quoted cell is kept as a space" bash -c "[ \"\$('$ACCORD' --json customer search 5551234 | jq -r '.[0].address')\" = 'Vali-Asr St. No. 12' ]"
 check "Persian digits in a phone are normalised" bash -c "[ \"\$('$ACCORD' --json customer search 09171112222 | jq -r '.[0].name')\" = 'زهرا کریمی' ]"
@@ -54,7 +105,7 @@ out=$("$ACCORD" --json import customers "$W/tags.csv")
 check "a cell of more values than a request may carry is refused by name, not cut short" bash -c "echo '$out' | jq -e '.created == 0 and (.bad[0].reason | test(\"tags: more than 128 values\"))' >/dev/null"
 printf 'name,phone\n"never closed,0912\n' > "$W/broken.csv"
 "$ACCORD" import customers "$W/broken.csv" >/dev/null 2>"$W/err"; rc=$?
-check "a file with an unclosed quote is reported, not half-read silently" bash -c "[ $rc = 2 ] && grep -q 'quote is not closed' '$W/err'"
+check "a file with an unclosed quote is reported, not half-read silently" bash -c "[ $rc = 2 ] && grep -q 'line 2, byte 11: the quote that opens a cell in the row that starts here is not closed' '$W/err'"
 "$ACCORD" import customers "$W/b.csv" --map "name=Nope" >/dev/null 2>"$W/err"; rc=$?
 check "a mapping to a missing column lists the file's columns" bash -c "[ $rc = 1 ] && grep -q \"columns are: 'name', 'phone'\" '$W/err'"
 check "accord import --help explains the options" bash -c "'$ACCORD' import --help | grep -q -- '--match phone,email,national_id'"
@@ -106,6 +157,14 @@ check "the exported CSV imports into another node with every customer" bash -c "
 check "... with the same names, phones and e-mails" bash -c "diff <(jq -r '[.name, (.phones // [] | sort | join(\" \")), (.emails // [] | sort | join(\" \"))] | @tsv' '$W/all.jsonl' | sort) <('$ACCORD' --json customer list | jq -r '.[] | [.name, (.phones // [] | sort | join(\" \")), (.emails // [] | sort | join(\" \"))] | @tsv' | sort)"
 "$ACCORD" import customers "$W/all.vcf" --mode upsert --match phone >/dev/null 2>&1
 check "the exported vCard file reads back: every card matches its customer by phone" bash -c "[ \$('$ACCORD' --json customer list | jq length) = \$(wc -l < '$W/all.jsonl') ]"
+out=$("$ACCORD" --json import customers "$W/e-fixed.csv" 2>/dev/null)
+check "the errors file, fixed, imports as it is (its error columns are ignored)" bash -c "echo '$out' | jq -e '.created == 2 and (.bad | length) == 0' >/dev/null && [ \"\$('$ACCORD' --json customer search 00000333 | jq -r '.[0].name + \" \" + .[0].emails[0] + \" \" + .[0].city')\" = 'Two Faults two@example.ir Tehran' ]"
+# Excel's "Unicode Text": UTF-16 LE with a BOM, tab separated, CRLF, Persian headers
+{ printf '\xff\xfe'; printf 'نام\tموبایل\tشهر\r\nمریم احمدی\t۰۹۱۲ ۱۱۱ ۲۲۳۳\tتهران\r\n' | iconv -f UTF-8 -t UTF-16LE; } > "$W/u16.csv"
+out=$("$ACCORD" --json import customers "$W/u16.csv" --map 'name=نام,phones=موبایل,city=شهر' 2>"$W/err")
+check "a Persian UTF-16 LE file with a BOM is converted and imported" bash -c "echo '$out' | jq -e '.created == 1' >/dev/null && [ \"\$('$ACCORD' --json customer search 1112233 | jq -r '.[0].name + \" \" + .[0].city')\" = 'مریم احمدی تهران' ]"
+{ printf '\xff\xfe'; printf 'name,phone\nA,0912 100 0008\n' | iconv -f UTF-8 -t UTF-16LE; printf '\000\330a\000'; } > "$W/u16bad.csv"
+check "an unpaired surrogate in a UTF-16 file is refused at its byte in the file" refused "$W/u16bad.csv" 'line 3, byte 56: not UTF-16'
 stop_all
 sanitizer_check
 echo "# import done: $n checks"
