@@ -11,6 +11,13 @@
 #define GUESS_WINDOW 8192 /* bytes read after a non-UTF-8 byte to guess the encoding */
 #define SAVE_AS_UTF8 "save it as UTF-8 (Excel: Save As, \"CSV UTF-8\")"
 
+typedef struct {
+    unsigned char first;          /* the byte that starts the broken sequence */
+    size_t seen, high, follow;    /* bytes counted, above 0x7F, above 0x7F after another */
+    size_t persian, control;      /* Windows-1256's Persian letters; control bytes */
+    bool prev_high;
+} guess_t;
+
 struct filecheck {
     char delim;                   /* 0: text only */
     unsigned max_columns;
@@ -25,7 +32,12 @@ struct filecheck {
     unsigned need;                /* continuation bytes the open sequence still needs */
     unsigned char lo, hi;         /* the range the next continuation byte must be in */
     unsigned long long seq_line, seq_byte; /* where the open sequence began */
+    unsigned char seq_first;      /* and its lead byte */
     bool saw_multibyte;           /* a valid multi-byte character was seen */
+    bool guessing;                /* a byte broke UTF-8: the bytes after it are being counted */
+    bool nul;                     /* a NUL byte was found, at nul_line, nul_byte */
+    unsigned long long nul_line, nul_byte;
+    guess_t guess;
     /* control bytes other than tab, CR, LF (NUL is a fault at once) */
     unsigned long long n_control, control_line, control_byte;
     unsigned char control_first;
@@ -122,32 +134,50 @@ static bool is_control(unsigned char c)
     return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
 }
 
-/* A byte that is not UTF-8, with up to GUESS_WINDOW bytes from it: what the text looks
- * like. Windows-1256 writes an Arabic or Persian word as a run of bytes above 0x7F (and
- * has the Persian letters at 0x81 0x8D 0x8E 0x90 0x98); Latin-1 puts a single accented
- * letter between ASCII ones. */
-static int not_utf8(filecheck_t *fc, const unsigned char *w, size_t n)
+/* After a byte that is not UTF-8 the next GUESS_WINDOW bytes (across pieces, so the guess
+ * does not depend on how the text was cut) are counted, then the fault is given with what
+ * the text looks like. Windows-1256 writes an Arabic or Persian word as a run of bytes
+ * above 0x7F (and has the Persian letters at 0x81 0x8D 0x8E 0x90 0x98); Latin-1 puts a
+ * single accented letter between ASCII ones. */
+static void guess_byte(filecheck_t *fc, unsigned char c)
 {
-    unsigned char first = n ? w[0] : 0;
-    if (n > GUESS_WINDOW) n = GUESS_WINDOW;
-    size_t high = 0, in_run = 0, persian = 0, control = 0;
-    for (size_t k = 0; k < n; k++) {
-        control += is_control(w[k]) || w[k] == 0;
-        if (w[k] < 0x80) continue;
-        high++;
-        in_run += (k > 0 && w[k - 1] >= 0x80) || (k + 1 < n && w[k + 1] >= 0x80);
-        persian += w[k] == 0x81 || w[k] == 0x8d || w[k] == 0x8e || w[k] == 0x90 || w[k] == 0x98;
-    }
-    if (control * 20 > n)
-        return fail(fc, fc->seq_line, fc->seq_byte, "binary content (byte 0x%02X): this is not a text file", first);
+    guess_t *g = &fc->guess;
+    g->seen++;
+    g->control += is_control(c) || c == 0;
+    bool high = c >= 0x80;
+    g->high += high;
+    g->follow += high && g->prev_high;
+    g->persian += c == 0x81 || c == 0x8d || c == 0x8e || c == 0x90 || c == 0x98;
+    g->prev_high = high;
+}
+
+static int guess_end(filecheck_t *fc)
+{
+    const guess_t *g = &fc->guess;
+    unsigned char b = g->first;
+    if (g->control * 20 > g->seen)
+        return fail(fc, fc->seq_line, fc->seq_byte, "binary content (byte 0x%02X): this is not a text file", b);
     if (fc->saw_multibyte)
         return fail(fc, fc->seq_line, fc->seq_byte, "byte 0x%02X is not UTF-8, though the text before it is: was a "
-                    "cell pasted from a file in another encoding? %s", first, SAVE_AS_UTF8);
-    if (persian || in_run * 2 > high)
+                    "cell pasted from a file in another encoding? %s", b, SAVE_AS_UTF8);
+    if (g->persian || g->follow * 3 > g->high)
         return fail(fc, fc->seq_line, fc->seq_byte, "the text is not UTF-8 (byte 0x%02X): it looks like Windows-1256 "
-                    "(Arabic/Persian); %s", first, SAVE_AS_UTF8);
+                    "(Arabic/Persian); %s", b, SAVE_AS_UTF8);
     return fail(fc, fc->seq_line, fc->seq_byte, "the text is not UTF-8 (byte 0x%02X): it looks like Latin-1 "
-                "(Windows-1252, Western European); %s", first, SAVE_AS_UTF8);
+                "(Windows-1252, Western European); %s", b, SAVE_AS_UTF8);
+}
+
+/* c breaks UTF-8 (the sequence began at seq_line/seq_byte with seq_first): the guess starts. */
+static void not_utf8(filecheck_t *fc, unsigned char c)
+{
+    guess_t *g = &fc->guess;
+    fc->guessing = true;
+    g->first = fc->need ? fc->seq_first : c;
+    if (fc->need) { /* the lead byte and continuations before c */
+        g->high = g->seen = 1;
+        g->prev_high = true;
+    }
+    guess_byte(fc, c);
 }
 
 /* Starts a UTF-8 sequence at lead byte c: how many continuation bytes, in which range
@@ -166,15 +196,23 @@ static bool utf8_lead(filecheck_t *fc, unsigned char c)
     return true;
 }
 
-/* Checks p[0..n) as text and moves the position past it; end: the end of what was fed,
- * so that the guess after a non-UTF-8 byte sees the bytes that follow it. */
-static int check_text(filecheck_t *fc, const unsigned char *p, size_t n, const unsigned char *end)
+/* Checks p[0..n) as text and moves the position past it. Returns how many bytes come
+ * before a fault: n, or the offset of a NUL (fc->nul is set) or of the byte that breaks
+ * UTF-8 (fc->guessing is set; the bytes after it feed the guess). The CSV check reads only
+ * those bytes, so the fault found first is the one earliest in the file however the text
+ * was cut into pieces. */
+static size_t check_text(filecheck_t *fc, const unsigned char *p, size_t n)
 {
-    const unsigned char *seq_start = p;
+    size_t clean = fc->guessing || fc->nul ? 0 : n;
     for (size_t i = 0; i < n; i++, fc->byte++) {
         unsigned char c = p[i];
+        if (fc->nul) break;
+        if (fc->guessing) {
+            if (fc->guess.seen < GUESS_WINDOW) guess_byte(fc, c);
+            continue;
+        }
         if (fc->need) {
-            if (c < fc->lo || c > fc->hi) return not_utf8(fc, seq_start, (size_t)(end - seq_start));
+            if (c < fc->lo || c > fc->hi) { clean = i; not_utf8(fc, c); continue; }
             fc->lo = 0x80, fc->hi = 0xbf;
             if (--fc->need == 0) fc->saw_multibyte = true;
             continue;
@@ -182,15 +220,17 @@ static int check_text(filecheck_t *fc, const unsigned char *p, size_t n, const u
         if (c >= 0x80) {
             fc->seq_line = fc->line;
             fc->seq_byte = fc->byte;
-            seq_start = p + i;
-            if (!utf8_lead(fc, c)) return not_utf8(fc, seq_start, (size_t)(end - seq_start));
+            fc->seq_first = c;
+            if (!utf8_lead(fc, c)) { clean = i; not_utf8(fc, c); continue; }
             fc->any_text = true;
             fc->prev_cr = false;
             continue;
         }
-        if (c == 0)
-            return fail(fc, fc->line, fc->byte, "a NUL byte (0x00): the file is binary, or UTF-16 without a BOM; "
-                        SAVE_AS_UTF8);
+        if (c == 0) {
+            fc->nul = true, fc->nul_line = fc->line, fc->nul_byte = fc->byte;
+            clean = i;
+            break;
+        }
         if (c == '\n') {
             if (!fc->prev_cr) fc->line++;
             fc->prev_cr = false;
@@ -205,7 +245,7 @@ static int check_text(filecheck_t *fc, const unsigned char *p, size_t n, const u
         }
         fc->any_text |= c != ' ' && c != '\t';
     }
-    return 0;
+    return clean;
 }
 
 /* ---- the CSV structure ---- */
@@ -226,27 +266,33 @@ static void on_record(int term, void *data)
     fc->record_open = false;
 }
 
-/* One piece of the text that ends at a line break (or at the end of what was fed), as
- * libcsv reads it; line and byte: where the piece began. */
+/* One piece of the text, ending at a line break or a delimiter (where libcsv ends a
+ * record or a cell) or at the end of what was fed; line and byte: where it began. Of the
+ * faults the piece shows, the one earliest in the file is given: a stray quote where
+ * libcsv stopped, too many cells at the delimiter that ends the piece, a record too long
+ * at its max_record + 1st byte. */
 static int check_piece(filecheck_t *fc, const char *p, size_t n, unsigned long long line, unsigned long long byte)
 {
     size_t blank = 0;
     while (blank < n && (p[blank] == ' ' || p[blank] == '\t' || p[blank] == '\r' || p[blank] == '\n')) blank++;
-    if (!fc->record_open && blank < n) { /* a record begins on this line */
+    if (!fc->record_open && blank < n) { /* a record begins at its first non-blank byte */
         fc->record_open = true;
         fc->rec_line = line;
-        fc->rec_byte = byte;
+        fc->rec_byte = byte + blank;
     }
+    bool open = fc->record_open;
     unsigned long long rec_line = fc->rec_line, rec_byte = fc->rec_byte; /* on_record may end it */
     size_t done = csv_parse(&fc->csv, p, n, on_cell, on_record, fc);
+    unsigned long long stray = done != n ? byte + done : ~0ULL, end = byte + n - 1;
+    unsigned long long too_long = open && byte + n > rec_byte + fc->max_record + 1 ? rec_byte + fc->max_record + 1 : ~0ULL;
+    if (too_long <= stray && too_long <= end)
+        return fail(fc, rec_line, rec_byte, "the row that starts here runs for more than %zu bytes: a quote "
+                    "in it is probably not closed", fc->max_record);
     if (fc->too_many_cells)
         return fail(fc, rec_line, rec_byte, "the row that starts here has more than %u cells (columns)", fc->max_columns);
     if (done != n)
-        return fail(fc, line, byte + done, "a stray quote: a quote inside a cell must be doubled (\"\") and the cell "
+        return fail(fc, line, stray, "a stray quote: a quote inside a cell must be doubled (\"\") and the cell "
                     "quoted (\"...\"), and nothing may follow a cell's closing quote");
-    if (fc->record_open && fc->byte - fc->rec_byte > fc->max_record)
-        return fail(fc, fc->rec_line, fc->rec_byte, "the row that starts here runs for more than %zu bytes: a quote "
-                    "in it is probably not closed", fc->max_record);
     return 0;
 }
 
@@ -277,14 +323,18 @@ void filecheck_destroy(filecheck_t **pfc)
 int filecheck_feed(filecheck_t *fc, const char *p, size_t n)
 {
     if (fc->failed) return -1;
-    const unsigned char *u = (const unsigned char *)p, *end = u + n;
+    const unsigned char *u = (const unsigned char *)p;
     while (n > 0) {
         size_t len = 0;
-        while (len < n && p[len] != '\n' && p[len] != '\r') len++;
-        if (len < n) len++; /* the line break ends the piece */
+        while (len < n && p[len] != '\n' && p[len] != '\r' && (!fc->delim || p[len] != fc->delim)) len++;
+        if (len < n) len++; /* the line break or delimiter ends the piece */
         unsigned long long line = fc->line, byte = fc->byte;
-        if (check_text(fc, u, len, end)) return -1;
-        if (fc->delim && check_piece(fc, p, len, line, byte)) return -1;
+        size_t clean = check_text(fc, u, len);
+        if (fc->delim && clean && check_piece(fc, p, clean, line, byte)) return -1;
+        if (fc->nul)
+            return fail(fc, fc->nul_line, fc->nul_byte, "a NUL byte (0x00): the file is binary, or UTF-16 without a "
+                        "BOM; " SAVE_AS_UTF8);
+        if (fc->guessing && fc->guess.seen >= GUESS_WINDOW) return guess_end(fc);
         p += len, u += len, n -= len;
     }
     return 0;
@@ -293,6 +343,7 @@ int filecheck_feed(filecheck_t *fc, const char *p, size_t n)
 int filecheck_finish(filecheck_t *fc)
 {
     if (fc->failed) return -1;
+    if (fc->guessing) return guess_end(fc);
     if (fc->need)
         return fail(fc, fc->seq_line, fc->seq_byte, "the file ends inside a UTF-8 character: it was cut short");
     if (fc->n_control >= 16 && fc->n_control * 100 >= fc->byte)
