@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * libFuzzer target: any bytes as the CSV file of `accord import customers --dry-run`: the
- * BOM and delimiter detection, libcsv's parse, header mapping and the check of every row
- * (no node is involved in a dry run). */
+ * BOM sniff and UTF-16 conversion, the delimiter detection, the whole-file check
+ * (filecheck.h, also fuzzed alone by fuzz_filecheck), libcsv's parse, header mapping and
+ * the check of every row. The dry run asks a node when one runs; none runs at the data
+ * directory given here, so it checks the file alone. */
 #define _POSIX_C_SOURCE 200809L
 #include "client/import.h"
 #include "proto/crypto.h"
