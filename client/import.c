@@ -923,15 +923,20 @@ static void print_summary(const import_t *im)
     }
     for (unsigned i = 0; i < im->n_bad && i < 20; i++)
         fprintf(stderr, "%s %u, %s: %s\n", im->vcard ? "card" : "row", im->bad[i].row, im->bad[i].column, im->bad[i].reason);
-    if (im->n_bad > 20) fprintf(stderr, "... and %u more bad rows%s\n", im->n_bad - 20, im->errors_out ? "" : " (--errors-out FILE lists all)");
+    if (im->n_bad > 20) fprintf(stderr, "... and %u more faults%s\n", im->n_bad - 20, im->errors_out ? "" : " (--errors-out FILE lists all)");
     const char *what = im->vcard ? "cards" : "rows";
+    char bad[64]; /* bad rows, and the faults in them when a row has several */
+    unsigned rows = 0;
+    for (unsigned i = 0; i < im->n_bad; i++) rows += i == 0 || im->bad[i].row != im->bad[i - 1].row; /* sorted by row */
+    if (rows == im->n_bad) snprintf(bad, sizeof bad, "%u bad", rows);
+    else snprintf(bad, sizeof bad, "%u bad (%u faults)", rows, im->n_bad);
     if (im->dry_run && im->node_checked)
-        printf("%s: %lu %s checked with the node, %u bad: the import would create %lu and update %lu; nothing was "
-               "changed (--dry-run)\n", im->path, im->rows_read, what, im->n_bad, im->created, im->updated);
+        printf("%s: %lu %s checked with the node, %s: the import would create %lu and update %lu; nothing was "
+               "changed (--dry-run)\n", im->path, im->rows_read, what, bad, im->created, im->updated);
     else if (im->dry_run)
-        printf("%s: %lu %s checked, %u bad (matches with existing customers not checked: no node); nothing was "
-               "changed (--dry-run)\n", im->path, im->rows_read, what, im->n_bad);
-    else printf("%s: %lu %s: %lu created, %lu updated, %u bad\n", im->path, im->rows_read, what, im->created, im->updated, im->n_bad);
+        printf("%s: %lu %s checked, %s; matches with existing customers not checked (no node); nothing was "
+               "changed (--dry-run)\n", im->path, im->rows_read, what, bad);
+    else printf("%s: %lu %s: %lu created, %lu updated, %s\n", im->path, im->rows_read, what, im->created, im->updated, bad);
 }
 
 static int by_row(const void *a, const void *b)
