@@ -954,7 +954,7 @@ static accord_exit_t finish_run(import_t *im)
     if (!im->fatal) record_run(im);
     if (im->tty && im->record >= 2000) fprintf(stderr, "\n");
     if (im->client) accord_client_destroy(&im->client);
-    qsort(im->bad, im->n_bad, sizeof *im->bad, by_row); /* the node's faults came after the rows read since */
+    if (im->n_bad) qsort(im->bad, im->n_bad, sizeof *im->bad, by_row); /* the node's faults came after the rows read since */
     write_errors(im);
     for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im->cells[c]);
     for (unsigned c = 0; c < im->n_headers; c++) free(im->headers[c]);

@@ -176,8 +176,6 @@ bool schema_text_has_control(const char *s, size_t len, bool multiline)
     for (size_t i = 0; i < len; i++) {
         if (p[i] < 0x20 && !(multiline && (p[i] == '\n' || p[i] == '\t'))) return true;
         if (p[i] == 0x7f) return true;
-        /* C1 controls, U+0080..U+009F (0x9b is a terminal's CSI): UTF-8 C2 80..C2 9F */
-        if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) return true;
     }
     return false;
 }

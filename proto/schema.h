@@ -104,7 +104,9 @@ int schema_check_op(unsigned kind, const record_op_t *op);
 
 /* Individual rules, also used by search and import. */
 bool schema_utf8_valid(const char *s, size_t len);
-/* True if s holds a control character: C0 (but newline and tab where multiline), DEL or C1. */
+/* True if s holds a control character: C0 (but newline and tab where multiline) or DEL. C1
+ * characters are let through, as every earlier version did (a record of one must still
+ * apply); tables and JSON escape them when they show text. */
 bool schema_text_has_control(const char *s, size_t len, bool multiline);
 bool schema_text_multiline(const field_def_t *f); /* long text fields keep newlines and tabs */
 int schema_phone_normalize(const char *in, char *out, size_t cap);   /* 0 or ACCORD_EINVAL */

@@ -27,6 +27,18 @@ bool validate_author(const char *s, size_t len)
     return len >= 1 && len <= RECORD_AUTHOR_MAX && schema_utf8_valid(s, len) && !schema_text_has_control(s, len, false);
 }
 
+/* What schema_phone_normalize writes: an optional + and 4 to 15 ASCII digits. (Its output is
+ * not always a fixed point of it — "0 0912" gives "00912", which it would read as +912 — so
+ * the shape is checked, not a second pass.) */
+static bool phone_shaped(const value_t *v)
+{
+    size_t i = v->len && v->s[0] == '+', digits = v->len - i;
+    if (digits < 4 || digits > 15) return false;
+    for (; i < v->len; i++)
+        if (v->s[i] < '0' || v->s[i] > '9') return false;
+    return true;
+}
+
 /* A string value is normalised if schema_normalize gives it back unchanged: the node writes
  * only what that function returns, so anything else was not written by a node. */
 static bool normalised(const field_def_t *f, const value_t *v)
@@ -34,6 +46,7 @@ static bool normalised(const field_def_t *f, const value_t *v)
     char in[RECORD_MAX_STR + 1], out[RECORD_MAX_STR + 1], err[8];
     int64_t num;
     if (v->type != VAL_STR || v->len > RECORD_MAX_STR || v->len > f->max_len) return false;
+    if (f->type == FT_PHONES) return phone_shaped(v);
     if (memchr(v->s, 0, v->len)) return false;
     memcpy(in, v->s, v->len);
     in[v->len] = 0;

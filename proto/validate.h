@@ -9,8 +9,9 @@
  *   each op names a field of the kind; ADD/REMOVE only on sets, SET only on single values,
  *   RESOLVE only on single values with a pair of versions a < b;
  *   the value has the field's type and is normalised: text trimmed, within the field's
- *   length and free of control characters; choices from their list; dates, date-times,
- *   currencies, phones and e-mails as the node writes them; percent 0..100;
+ *   length and free of C0 control characters; choices from their list; dates, date-times,
+ *   currencies and e-mails as the node writes them; phones as + and 4-15 digits; percent
+ *   0..100;
  *   `deleted` is only ever set to true; `deleted`, `branch` and `created` are never cleared.
  * Pure: no store, no allocation; the node's own state (does the entity exist, is the stage
  * in this node's pipeline) is not its business. */

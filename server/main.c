@@ -241,6 +241,7 @@ static int open_node(const options_t *o, node_t *n)
     }
     warn_clock_behind(n->log, o->sync_cfg.max_skew_s);
     n->api = api_new(n->st, n->log, n->id);
+    api_set_origin_day_bytes(n->api, (uint64_t)o->sync_cfg.origin_day_mb << 20);
     if (api_set_pipeline(n->api, pipeline ? pipeline : DEFAULT_PIPELINE)) {
         log_error("--pipeline: give 2 to %d stage names separated by commas", API_MAX_STAGES);
         return 1;

@@ -16,6 +16,7 @@
 #include "proto/wire.h"
 #include "feed/apply.h"
 #include "feed/bundle_in.h"
+#include "feed/ingest.h"
 #include "proto/datadir.h"
 #include "feed/feed_batch.h"
 #include "ops/snapshot_io.h"
@@ -420,7 +421,7 @@ static int import_here(const char *dir, const char *path, const char *abs, bool 
     bundle_in_hooks_t hooks = {on_progress, on_refused, &tty};
     bundle_in_report_t c;
     apply_clock_t clock = {wall_ms(), BUNDLE_IN_MAX_SKEW_MS};
-    int rc = bundle_in_file(st, id, abs, &clock, &hooks, &c);
+    int rc = bundle_in_file(st, id, abs, &clock, ingest_origin_day_bytes_from_env(), &hooks, &c);
     if (tty && c.done_batches >= 64) fprintf(stderr, "\n");
     identity_destroy(&id);
     store_close(&st);

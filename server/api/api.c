@@ -7,6 +7,7 @@
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
+#include "feed/ingest.h"
 #include "proto/schema.h"
 #include "common/log.h"
 
@@ -58,6 +59,7 @@ api_t *api_new(store_t *st, oplog_t *log, const identity_t *id)
 {
     api_t *api = calloc(1, sizeof *api); /* the scratch is most of it: untouched pages cost nothing */
     if (!api) abort();
+    api->origin_day_bytes = (uint64_t)INGEST_ORIGIN_DAY_MB << 20;
     api->st = st;
     api->log = log;
     api->id = id;
@@ -94,12 +96,16 @@ int api_set_pipeline(api_t *api, const char *csv)
     while (*p) {
         const char *e = strchr(p, ',');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        while (len && *p == ' ') { p++; len--; }
-        while (len && p[len - 1] == ' ') len--;
-        if (len == 0 || len > 64 || n == API_MAX_STAGES || !schema_utf8_valid(p, len))
+        char raw[65], err[8];
+        int64_t num;
+        if (len == 0 || len > 64 || n == API_MAX_STAGES) return ACCORD_EINVAL;
+        memcpy(raw, p, len);
+        raw[len] = 0;
+        /* the stage a deal is created in is written as is: it must be what validate takes */
+        if (schema_normalize(schema_field_by_id(KIND_DEAL, F_DE_STAGE), raw, stages[n], sizeof stages[n], &num, err,
+                             sizeof err))
             return ACCORD_EINVAL;
-        memcpy(stages[n], p, len);
-        stages[n++][len] = 0;
+        n++;
         if (!e) break;
         p = e + 1;
     }
@@ -107,6 +113,11 @@ int api_set_pipeline(api_t *api, const char *csv)
     memcpy(api->stages, stages, sizeof stages);
     api->n_stages = n;
     return 0;
+}
+
+void api_set_origin_day_bytes(api_t *api, uint64_t bytes)
+{
+    api->origin_day_bytes = bytes;
 }
 
 bool api_stage_known(const api_t *api, const char *s)

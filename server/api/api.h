@@ -62,6 +62,9 @@ void api_destroy(api_t **api);
 /* Sets the pipeline from a comma-separated list; ACCORD_EINVAL if empty or too long
  * (then the pipeline is unchanged). */
 int api_set_pipeline(api_t *api, const char *csv);
+/* The daily allowance of each origin (ingest.h) for bundles applied through this node; the
+ * default until set. */
+void api_set_origin_day_bytes(api_t *api, uint64_t bytes);
 /* The replication link the sync verbs report on (borrowed; NULL when the node replicates
  * with no one, the default). */
 void api_set_sync(api_t *api, sync_t *sync);

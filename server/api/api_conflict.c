@@ -257,6 +257,10 @@ int api_conflict_resolve(api_t *api, store_txn_t *t, const request_t *req, msgpa
     group_t g;
     if ((rc = group_load(t, key, &g))) return accord_fail(msg, cap, rc, "cannot read the conflict");
     size_t shown = g.n < API_CONFLICT_SIDES ? g.n : API_CONFLICT_SIDES;
+    if (group_sets(&g) <= 1) { /* keeping a side now would only undo whatever came after */
+        group_free(&g);
+        return accord_fail(msg, cap, ACCORD_EEXISTS, "conflict: already resolved; edit the field to change it");
+    }
     if (!api_arg_cstr(request_arg(req, "keep"), keep, sizeof keep) || strlen(keep) != 1 || keep[0] < 'a' ||
         (size_t)(keep[0] - 'a') >= shown) {
         group_free(&g);

@@ -53,6 +53,7 @@ struct api {
     oplog_t *log;             /* borrowed: this node's feed */
     const identity_t *id;     /* borrowed */
     sync_t *sync;             /* borrowed; NULL when the node replicates with no one */
+    uint64_t origin_day_bytes; /* each origin's daily allowance for a bundle (ingest.h; 0: none) */
     unsigned n_stages;
     char stages[API_MAX_STAGES][65]; /* the pipeline, in order */
     /* scratch of the single writer, allocated once with the api_t */

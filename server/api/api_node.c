@@ -67,7 +67,7 @@ int api_node_bundle_import(api_t *api, store_txn_t *t, const request_t *req, msg
         return accord_fail(msg, cap, ACCORD_EINVAL, "path: give the bundle file's absolute path");
     bundle_in_report_t rep;
     apply_clock_t clock = {hlc_wall_ms(), BUNDLE_IN_MAX_SKEW_MS};
-    int rc = bundle_in_file(api->st, api->id, path, &clock, NULL, &rep);
+    int rc = bundle_in_file(api->st, api->id, path, &clock, api->origin_day_bytes, NULL, &rep);
     if (rep.done_batches || rep.roster_entries) { /* the heads moved: peers may lack what came */
         if (api->sync) sync_reload(api->sync);
     }

@@ -76,13 +76,14 @@ static int apply_roster(store_t *st, space_t *sp, const wire_msg_t *m, bundle_in
 }
 
 static int apply_one(store_t *st, const identity_t *id, space_t *sp, const wire_msg_t *m, const apply_clock_t *clock,
+                     uint64_t origin_day_bytes,
                      const bundle_in_hooks_t *hooks, bundle_in_report_t *rep)
 {
     ingest_policy_t pol = {
         .self = id->origin,
         .own_feed_ok = false,
         .clock = clock,
-        .origin_day_bytes = (uint64_t)INGEST_ORIGIN_DAY_MB << 20, /* the same allowance as sync's default */
+        .origin_day_bytes = origin_day_bytes,
         .own_feed_why = "records of this node's own feed: a restored node rejoins from its hub "
                         "('accordctl restore'), not from a bundle",
     };
@@ -122,7 +123,7 @@ static int apply_one(store_t *st, const identity_t *id, space_t *sp, const wire_
     return 0;
 }
 
-int bundle_in_file(store_t *st, const identity_t *id, const char *path, const apply_clock_t *clock,
+int bundle_in_file(store_t *st, const identity_t *id, const char *path, const apply_clock_t *clock, uint64_t origin_day_bytes,
                    const bundle_in_hooks_t *hooks, bundle_in_report_t *rep)
 {
     memset(rep, 0, sizeof *rep);
@@ -144,7 +145,7 @@ int bundle_in_file(store_t *st, const identity_t *id, const char *path, const ap
     while ((rc = bundle_read(r, &msg, &len)) == 1) {
         wire_msg_t m;
         if ((rc = decode_msg(sp, msg, len, &m))) break;
-        rc = m.type == WIRE_ROSTER ? apply_roster(st, sp, &m, rep) : apply_one(st, id, sp, &m, clock, hooks, rep);
+        rc = m.type == WIRE_ROSTER ? apply_roster(st, sp, &m, rep) : apply_one(st, id, sp, &m, clock, origin_day_bytes, hooks, rep);
         if (rc) break;
         if (m.type == WIRE_BATCH && hooks && hooks->progress) hooks->progress(hooks->ctx, rep);
     }

@@ -40,12 +40,13 @@ typedef struct {
     void *ctx;
 } bundle_in_hooks_t;
 
-/* Applies the bundle at path to st as the node id, with clock as apply_batch's bound (NULL: none).
+/* Applies the bundle at path to st as the node id, with clock as apply_batch's bound (NULL: none)
+ * and origin_day_bytes as each origin's daily allowance (ingest.h; 0: none).
  * Returns 0 when the file was read whole (rep->refused says whether batches were refused);
  * ACCORD_EIO if it cannot be opened; the bundle's own error (ACCORD_ENOTMINE, ESIG, EPROTO,
  * ETOOBIG) if pass 1 fails, with nothing applied; a store error or ACCORD_EPROTO if pass 2
  * stops part way (what was applied stands). rep->why says it in a sentence. */
-int bundle_in_file(store_t *st, const identity_t *id, const char *path, const apply_clock_t *clock,
+int bundle_in_file(store_t *st, const identity_t *id, const char *path, const apply_clock_t *clock, uint64_t origin_day_bytes,
                    const bundle_in_hooks_t *hooks, bundle_in_report_t *rep);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <msgpack.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -88,6 +89,15 @@ static int charge_quota(store_txn_t *t, const ingest_policy_t *pol, const uint8_
     be32_put(val, today);
     be64_put(val + 4, used + added);
     return store_put(t, TBL_META, key, sizeof key, val, sizeof val);
+}
+
+uint64_t ingest_origin_day_bytes_from_env(void)
+{
+    const char *s = getenv("ACCORD_ORIGIN_DAILY_MB");
+    char *end;
+    long mb = s && *s ? strtol(s, &end, 10) : -1;
+    if (!s || !*s || *end || mb < 0 || mb > 1048576) mb = INGEST_ORIGIN_DAY_MB;
+    return (uint64_t)mb << 20;
 }
 
 int ingest_batch(store_t *st, store_txn_t *parent, const ingest_policy_t *pol, const uint8_t origin[ID_LEN],

@@ -35,6 +35,10 @@ typedef struct {
 
 #define INGEST_ORIGIN_DAY_MB 1024 /* the default of origin_day_bytes, in MiB (--origin-daily-mb) */
 
+/* The allowance ACCORD_ORIGIN_DAILY_MB sets (MiB, 0: no bound), else the default, in bytes:
+ * for the tools that apply a bundle with no node running. */
+uint64_t ingest_origin_day_bytes_from_env(void);
+
 /* Admits and applies b, a batch of origin's feed, in a transaction nested in parent (a write
  * transaction of the caller's on st). Returns 0 with res filled, the batch committed into parent;
  * or a refusal code (EFORK, EQUARANTINE, EUNKNOWN, EREVOKED, EREPLAY, apply_batch's codes) or

@@ -2,6 +2,8 @@
  * restamp: the rule is in restamp.h; this file follows it in three phases: plan the new
  * stamps, write the rebuilt tail (chain, checkpoints, head), merge its entities again. */
 #include "feed/restamp.h"
+#include "common/log.h"
+#include "proto/validate.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
@@ -245,8 +247,20 @@ static int rewrite(store_txn_t *t, const identity_t *id, uint64_t held, tail_t *
                 memcpy(pairs[k], op->val.s, 2 * VERSION_LEN);
                 map_version(tl, id->origin, pairs[k]);
                 map_version(tl, id->origin, pairs[k] + VERSION_LEN);
+                if (memcmp(pairs[k], pairs[k] + VERSION_LEN, VERSION_LEN) > 0) { /* a pair stays a < b */
+                    uint8_t tmp[VERSION_LEN];
+                    memcpy(tmp, pairs[k], VERSION_LEN);
+                    memcpy(pairs[k], pairs[k] + VERSION_LEN, VERSION_LEN);
+                    memcpy(pairs[k] + VERSION_LEN, tmp, VERSION_LEN);
+                }
                 op->val.s = (const char *)pairs[k];
             }
+        }
+        char why[160]; /* what the hub will check: a re-stamped record must still be one */
+        if (validate_record(rec, why, sizeof why)) {
+            log_error("re-stamp: record %llu would not be valid: %s", (unsigned long long)seq, why);
+            rc = ACCORD_EPROTO;
+            break;
         }
         buf.size = 0;
         if ((rc = record_encode(rec, &buf))) break;

@@ -245,8 +245,8 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     call(&a, &r, "history", "id", id, NULL);
     assert_int_equal(r.code, 0);
     assert_int_equal(r.out.data.via.array.size, 6);
-    call(&a, &r, "resolve", "conflict", conflict, "keep", "c", NULL);
-    assert_int_equal(r.code, ACCORD_EINVAL);
+    call(&a, &r, "resolve", "conflict", conflict, "keep", "a", NULL); /* resolved: it would undo later edits */
+    assert_int_equal(r.code, ACCORD_EEXISTS);
 
     /* a third branch, offline all along, had changed the city from Tehran too: its edit is a
      * new side of the same conflict, which opens again with three sides */
@@ -261,6 +261,8 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     char again[256];
     str_of(get(cf, "conflict"), again, sizeof again);
     assert_string_equal(again, conflict); /* one conflict per field and base, not per pair */
+    call(&a, &r, "resolve", "conflict", conflict, "keep", "d", "user", "ali", NULL); /* three sides: a to c */
+    assert_int_equal(r.code, ACCORD_EINVAL);
     call(&a, &r, "resolve", "conflict", conflict, "keep", "c", "user", "ali", NULL);
     assert_int_equal(r.code, 0);
     assert_int_equal(conflict_list(&a, &r)->via.array.size, 0);

@@ -147,7 +147,7 @@ static void test_bundle_of_quarantined_feed_is_refused_like_sync(void **state)
     assert_true(quarantined);
 
     bundle_in_report_t rep;
-    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, NULL, &rep), 0);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, 0, NULL, &rep), 0);
     assert_int_equal(rep.batches, 1);
     assert_int_equal(rep.refused, 1);
     assert_int_equal(rep.applied, 0);
@@ -170,11 +170,11 @@ static void test_bundle_of_quarantined_feed_is_refused_like_sync(void **state)
 
     /* released: the same file applies, and a second import holds it */
     lift_quarantine(&hub, a.id->origin);
-    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, NULL, &rep), 0);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, 0, NULL, &rep), 0);
     assert_int_equal(rep.refused, 0);
     assert_int_equal(rep.applied, 3);
     assert_int_equal(head_of(&hub, a.id->origin), 3);
-    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, NULL, &rep), 0);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, 0, NULL, &rep), 0);
     assert_int_equal(rep.held_batches, 1);
     assert_int_equal(rep.applied, 0);
 
@@ -198,7 +198,7 @@ static void test_ingest_admission(void **state)
     snprintf(path, sizeof path, "%s/b.bundle", hub.dir);
     write_bundle(&b, &hub, 1, path);
     bundle_in_report_t rep;
-    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, NULL, &rep), 0);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, 0, NULL, &rep), 0);
     assert_int_equal(rep.first_code, ACCORD_EUNKNOWN);
     assert_true(refusal_kept(&hub, INGEST_SOURCE_BUNDLE, b.id->origin, ACCORD_EUNKNOWN));
 
@@ -219,7 +219,7 @@ static void test_ingest_admission(void **state)
     /* a file that is not for this node applies nothing and says why */
     snprintf(path, sizeof path, "%s/for-a.bundle", hub.dir);
     write_bundle(&b, &a, 1, path);
-    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, NULL, &rep), ACCORD_ENOTMINE);
+    assert_int_equal(bundle_in_file(hub.st, hub.id, path, NULL, 0, NULL, &rep), ACCORD_ENOTMINE);
     assert_non_null(strstr(rep.why, "another node"));
     node_close(&a);
     node_close(&b);
