@@ -38,6 +38,7 @@
 #include <zmq.h>
 
 #define DEFAULT_PIPELINE "Lead,Qualified,Proposal,Negotiation,Won,Lost"
+#define MAX_CLOCK_SKEW_S (86400 * 30) /* a month: beyond that a clock is wrong, not skewed */
 
 static volatile sig_atomic_t stopping; /* a signal handler can reach nothing else */
 
@@ -91,8 +92,8 @@ static void usage(FILE *f)
             "  -h, --help            this text\n"
             "\n"
             "Each option may also come from the environment: ACCORD_DATA, ACCORD_LISTEN,\n"
-            "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_PIPELINE, ACCORD_HTTP, ACCORD_ORIGIN_DAILY_MB\n"
-            "(see deploy/*.env).\n"
+            "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_MAX_CLOCK_SKEW, ACCORD_PIPELINE,\n"
+            "ACCORD_HTTP, ACCORD_ORIGIN_DAILY_MB (see deploy/node.env).\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit codes: 0 stopped, 1 usage, 2 cannot start.\n");
 }
 
@@ -106,6 +107,21 @@ static bool parse_daily_mb(const char *text, unsigned *mb)
         return false;
     }
     *mb = (unsigned)v;
+    return true;
+}
+
+/* --max-clock-skew's seconds from text (the option or ACCORD_MAX_CLOCK_SKEW, named by
+ * from in the message): true and *out, or false after saying what it takes. */
+static bool read_skew(const char *text, const char *from, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > MAX_CLOCK_SKEW_S) {
+        log_error("%s takes seconds, 1 to %d (got '%s')", from, MAX_CLOCK_SKEW_S, text);
+        return false;
+    }
+    *out = (unsigned)v;
     return true;
 }
 
@@ -123,6 +139,8 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
     if (o->sync_cfg.listen && !*o->sync_cfg.listen) o->sync_cfg.listen = NULL;
     if (o->sync_cfg.upstream && !*o->sync_cfg.upstream) o->sync_cfg.upstream = NULL;
     if (o->upstream_key && !*o->upstream_key) o->upstream_key = NULL;
+    const char *skew = getenv("ACCORD_MAX_CLOCK_SKEW");
+    if (skew && *skew && !read_skew(skew, "ACCORD_MAX_CLOCK_SKEW", &o->sync_cfg.max_skew_s)) return false;
     static const struct option opts[] = {
         {"data", required_argument, 0, 'd'}, {"pipeline", required_argument, 0, 'p'},
         {"verbose", no_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
@@ -131,7 +149,6 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         {"max-clock-skew", required_argument, 0, 's'}, {"http", required_argument, 0, 'w'},
         {"origin-daily-mb", required_argument, 0, 'q'}, {0, 0, 0, 0}};
     int c;
-    *exit_code = 1;
     while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:q:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': o->dir = optarg; break;
@@ -143,16 +160,9 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         case 'k': o->upstream_key = optarg; break;
         case 'w': o->http_listen = optarg; break;
         case 'q': if (!parse_daily_mb(optarg, &o->sync_cfg.origin_day_mb)) return false; break;
-        case 's': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 86400 * 30) {
-                log_error("--max-clock-skew takes seconds, 1 to 2592000");
-                return false;
-            }
-            o->sync_cfg.max_skew_s = (unsigned)v;
+        case 's':
+            if (!read_skew(optarg, "--max-clock-skew", &o->sync_cfg.max_skew_s)) return false;
             break;
-        }
         case 'h': usage(stdout); *exit_code = 0; return false;
         default: usage(stderr); return false;
         }

@@ -13,6 +13,7 @@
  *                    signed by OWN_DIR's key (record 3 when the hub holds 1-3)
  *          forge     a record claiming OTHER_DIR's origin, signed by OWN_DIR's key
  *          foreign   OTHER_DIR's own genuine records the hub lacks (a revoked node's)
+ *          future    OWN_DIR's next record, validly signed, stamped an hour ahead
  *          version   a HELLO of protocol version 99: prints the ERROR's name and message
  *          role=R    a HELLO claiming role R: prints "HELLO" if the hub answered with its
  *                    HELLO, or the ERROR's name and message
@@ -36,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
+
+#define FUTURE_MS (3600 * 1000) /* how far ahead the future step stamps its record */
 
 static void *sock;
 static wire_vec_t vec[WIRE_MAX_ORIGINS];
@@ -120,20 +123,21 @@ static void step_fork(store_txn_t *t, const identity_t *id, uint64_t at, step_ba
     b->recs[b->n] = (const uint8_t *)b->enc.data, b->lens[b->n++] = b->enc.size;
 }
 
-/* the next record of another node's feed, signed with our key, not the origin's */
-static void step_forge(store_txn_t *ot, const identity_t *id, const identity_t *other_id, uint64_t at_hub,
-                       step_batch_t *b)
+/* a made-up record at seq at_hub + 1 of origin's feed (whose records feed_txn holds),
+ * stamped hlc and signed with sk; nothing when feed_txn lacks record at_hub to link to */
+static void made_record(store_txn_t *feed_txn, const uint8_t *origin, uint64_t at_hub, uint64_t hlc,
+                        const uint8_t *sk, step_batch_t *b)
 {
     store_val_t v;
     const uint8_t *cp;
-    b->origin = other_id->origin;
+    b->origin = origin;
     record_t *rec = &b->rec;
     memset(rec, 0, sizeof *rec);
     memcpy(rec->origin, b->origin, ID_LEN);
     rec->seq = at_hub + 1;
-    rec->hlc = HLC_PACK(hlc_wall_ms(), 0);
+    rec->hlc = hlc;
     if (at_hub) {
-        stored_record(ot, b->origin, at_hub, &v, &cp);
+        if (stored_record(feed_txn, b->origin, at_hub, &v, &cp)) return;
         crypto_record_hash(v.data, v.len, rec->prev);
     }
     rec->author = "mallory";
@@ -145,7 +149,7 @@ static void step_forge(store_txn_t *ot, const identity_t *id, const identity_t *
     record_encode(rec, &b->enc);
     uint8_t h[32];
     crypto_record_hash(b->enc.data, b->enc.size, h);
-    crypto_head_sign(id->sk, b->origin, rec->seq, h, b->sig);
+    crypto_head_sign(sk, b->origin, rec->seq, h, b->sig);
     b->recs[b->n] = (const uint8_t *)b->enc.data, b->lens[b->n++] = b->enc.size;
 }
 
@@ -301,7 +305,10 @@ static int make_batch(const char *step, store_t *st, store_t *other, const ident
     if (!strcmp(step, "first") || !strcmp(step, "replay") || !strcmp(step, "flip") || !strcmp(step, "rest"))
         step_stored(t, step, b);
     else if (!strcmp(step, "fork")) step_fork(t, id, own_at_hub, b);
-    else if (!strcmp(step, "forge") && other_id) step_forge(ot, id, other_id, other_at_hub, b);
+    else if (!strcmp(step, "forge") && other_id) /* another node's next record, signed with our key */
+        made_record(ot, other_id->origin, other_at_hub, HLC_PACK(hlc_wall_ms(), 0), id->sk, b);
+    else if (!strcmp(step, "future")) /* our own next record, genuine but stamped an hour ahead */
+        made_record(t, id->origin, own_at_hub, HLC_PACK(hlc_wall_ms() + FUTURE_MS, 0), id->sk, b);
     else if (!strcmp(step, "foreign") && other_id) step_foreign(ot, other_id, other_at_hub, b);
     else {
         fprintf(stderr, "accord-peer: unknown step %s\n", step);
@@ -366,8 +373,7 @@ static int run_step(const char *step, store_t *st, store_t *other, const identit
         return 1;
     }
     /* the vector points into msg: keep what is needed before reading more */
-    uint64_t other_at_hub = other_id ? hub_head_of(&m, other_id->origin) : 0;
-    uint64_t own_at_hub = hub_head_of(&m, id->origin);
+    uint64_t own_at_hub = hub_head_of(&m, id->origin), other_at_hub = other_id ? hub_head_of(&m, other_id->origin) : 0;
     step_batch_t *b = calloc(1, sizeof *b);
     if (!b) abort();
     msgpack_sbuffer_init(&b->enc);
