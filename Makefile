@@ -29,7 +29,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 .SECONDARY:
-.PHONY: all test unit asan valgrind fuzz bench clean demo
+.PHONY: all test unit asan valgrind fuzz bench clean demo install
 all: $(BINS)
 
 $(BUILD)/%.o: %.c
@@ -125,6 +125,36 @@ $(BUILD)/accord-sync-bench: $(BUILD)/bench/sync_bench.o $(LIB_CLIENT) $(LIB_SERV
 
 demo: $(BINS)
 	deploy/demo.sh
+
+# The binaries in $(PREFIX)/bin, the systemd unit (ExecStart pointing there), the settings
+# file /etc/accord/node.env (deploy/node.env; an existing one is kept) and the data
+# directory /var/lib/accord; as root without DESTDIR also the accord system user, who owns
+# that directory. DESTDIR stages everything under another root (packaging, tests).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+UNITDIR ?= /etc/systemd/system
+ENV_FILE := $(DESTDIR)/etc/accord/node.env
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)/etc/accord
+	install -d -m 0700 $(DESTDIR)/var/lib/accord
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	sed 's|/usr/local/bin/|$(BINDIR)/|g' deploy/accord-node.service > $(DESTDIR)$(UNITDIR)/accord-node.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/accord-node.service
+	@if [ -e $(ENV_FILE) ]; then echo "kept $(ENV_FILE) as it is (deploy/node.env has every setting)"; \
+	else install -m 0644 deploy/node.env $(ENV_FILE) && echo "wrote $(ENV_FILE): set the node's role there"; fi
+	@if [ -n "$(DESTDIR)" ]; then \
+	    echo "DESTDIR is set: on the target machine, as root, create the accord user and give it /var/lib/accord:"; \
+	    echo "  useradd --system --user-group --home-dir /var/lib/accord --shell /usr/sbin/nologin accord"; \
+	    echo "  chown accord:accord /var/lib/accord"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	    echo "not root: the accord user was not created (run make install as root)"; \
+	else \
+	    id -u accord >/dev/null 2>&1 || /usr/sbin/useradd --system --user-group --home-dir /var/lib/accord \
+	        --no-create-home --shell /usr/sbin/nologin accord; \
+	    chown accord:accord /var/lib/accord; \
+	    if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	    echo "installed; next: README.md, Running a branch network"; \
+	fi
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind
