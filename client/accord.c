@@ -444,7 +444,7 @@ static int run_history(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
-    return simple(cli, "history", a, print_history);
+    return run_page(cli, "history", a, "changes", print_history);
 }
 
 static int run_conflicts(const cli_t *cli, accord_args_t *a, char **pos, int n)
@@ -498,6 +498,8 @@ static const opt_t search_opts[] = {
     {"by", "by", 0, "name, phone, email, tag, branch or national_id (default: guessed)"},
     {"limit", "limit", 0, "at most this many, 1-1000 (default 50)"}, {0}};
 static const opt_t no_opts[] = {{0}};
+static const opt_t history_opts[] = {{"after", "after", 0, "start after this change (the 'more' line's cursor)"},
+    {"limit", "limit", 0, "at most this many, oldest first (default 1000, at most 1000)"}, {0}};
 static const opt_t dupes_opts[] = {{"limit", "limit", 0, "at most this many pairs (default 1000)"}, {0}};
 static const opt_t contact_opts[] = {
     {"customer", "customer", 0, "the company customer's id (required)"},
@@ -576,7 +578,7 @@ static const verb_t verbs[] = {
     {"log sms", "CUSTOMER", "log an SMS", log_opts, run_log_sms, 1, 1},
     {"log chat", "CUSTOMER", "log a chat", log_opts, run_log_chat, 1, 1},
     {"note add", "ID TEXT...", "add a note to a customer, deal or task", no_opts, run_note_add, 2, 200},
-    {"history", "ID", "every change to a record: when, who, which branch, signature", no_opts, run_history, 1, 1},
+    {"history", "ID", "every change to a record: when, who, which branch, signature", history_opts, run_history, 1, 1},
     {"conflicts", "", "list concurrent edits kept in the conflict log", conflicts_opts, run_conflicts, 0, 0},
     {"conflicts resolve", "CONFLICT", "keep one side of a conflict (itself a change)", resolve_opts,
      run_conflicts_resolve, 1, 1},

@@ -351,35 +351,93 @@ void api_pack_value(msgpack_packer *pk, const value_t *v)
     api_pack_register(pk, &fs);
 }
 
+/* One change of a record's history, in the order people read it: by time, then origin, seq. */
+typedef struct {
+    uint8_t at[VERSION_LEN + 8]; /* hlc (8 BE), origin (16), seq (8 BE): memcmp orders it */
+} history_pos_t;
+
+static int by_position(const void *a, const void *b)
+{
+    return memcmp(((const history_pos_t *)a)->at, ((const history_pos_t *)b)->at, sizeof ((const history_pos_t *)a)->at);
+}
+
+/* The record's changes in time order, all of them (a history has no cap), into *out. */
+static int history_positions(store_txn_t *t, const uint8_t id[ID_LEN], history_pos_t **out, size_t *n_out)
+{
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_HISTORY, id, ID_LEN, false, &it);
+    if (rc) return rc;
+    history_pos_t *pos = NULL;
+    size_t n = 0, cap = 0;
+    store_val_t k, v, raw;
+    record_t *rec = malloc(sizeof *rec);
+    if (!rec) abort();
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        const uint8_t *key = (const uint8_t *)k.data + ID_LEN; /* origin seq */
+        if ((rc = store_get(t, TBL_FEED, key, ID_LEN + 8, &raw)) || (rc = record_decode(raw.data, raw.len, rec))) {
+            rc = ACCORD_ECHAIN;
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            pos = realloc(pos, cap * sizeof *pos);
+            if (!pos) abort();
+        }
+        be64_put(pos[n].at, rec->hlc);
+        memcpy(pos[n++].at + 8, key, ID_LEN + 8);
+    }
+    store_iter_destroy(&it);
+    free(rec);
+    if (rc < 0) {
+        free(pos);
+        return rc;
+    }
+    if (n) qsort(pos, n, sizeof *pos, by_position);
+    *out = pos;
+    *n_out = n;
+    return 0;
+}
+
 int api_read_history(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
     uint8_t id[ID_LEN];
     int rc = api_arg_id(t, req, "id", id, msg, cap);
     if (rc) return rc;
-    store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_HISTORY, id, ID_LEN, false, &it))) return accord_fail(msg, cap, rc, "cannot read history");
-    uint8_t keys[API_LIST_MAX][ID_LEN + 8];
-    unsigned n = 0;
-    store_val_t k, v;
-    while (n < API_LIST_MAX && (rc = store_iter_next(it, &k, &v)) == 1) memcpy(keys[n++], (const uint8_t *)k.data + ID_LEN, ID_LEN + 8);
-    bool truncated = rc == 1; /* stopped at API_LIST_MAX with more to come */
-    store_iter_destroy(&it);
-    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read history");
-    if (truncated) log_warn("history of a record has more than %d changes; showing the first %d", API_LIST_MAX, API_LIST_MAX);
-    /* history keys are ordered by origin, then seq; people want time order */
+    int limit = api_arg_limit(req, API_LIST_MAX, msg, cap);
+    if (limit < 0) return limit;
+    history_pos_t after;
+    char hex[2 * sizeof after.at + 1];
+    const req_arg_t *af = request_arg(req, "after");
+    if (af && (!api_arg_cstr(af, hex, sizeof hex) || strlen(hex) != 2 * sizeof after.at ||
+               crypto_unhex(hex, after.at, sizeof after.at)))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "after: give the 'next' of the page before");
+    history_pos_t *pos;
+    size_t total;
+    if ((rc = history_positions(t, id, &pos, &total)))
+        return accord_fail(msg, cap, rc, rc == ACCORD_ECHAIN ? "a record of this history is missing or damaged: run 'accordctl feed verify'"
+                                                            : "cannot read history");
+    size_t first = 0;
+    while (af && first < total && memcmp(pos[first].at, after.at, sizeof after.at) <= 0) first++;
+    unsigned n = (unsigned)(total - first < (size_t)limit ? total - first : (size_t)limit);
+    bool more = first + n < total;
     record_t *recs = api->recs;
     for (unsigned i = 0; i < n; i++) {
         store_val_t raw;
-        if ((rc = store_get(t, TBL_FEED, keys[i], ID_LEN + 8, &raw)) || (rc = record_decode(raw.data, raw.len, &recs[i])))
+        const uint8_t *key = pos[first + i].at + 8;
+        if ((rc = store_get(t, TBL_FEED, key, ID_LEN + 8, &raw)) || (rc = record_decode(raw.data, raw.len, &recs[i]))) {
+            free(pos);
             return accord_fail(msg, cap, ACCORD_ECHAIN, "record %llu of this history is missing or damaged: run 'accordctl feed verify'",
-                        (unsigned long long)be64_get(keys[i] + ID_LEN));
-    }
-    for (unsigned i = 1; i < n; i++) /* insertion sort by hlc: histories are short */
-        for (unsigned j = i; j > 0 && recs[j].hlc < recs[j - 1].hlc; j--) {
-            record_t tmp = recs[j];
-            recs[j] = recs[j - 1];
-            recs[j - 1] = tmp;
+                               (unsigned long long)be64_get(key + ID_LEN));
         }
+    }
+    msgpack_pack_map(pk, 3);
+    api_pack_cstr(pk, "more");
+    more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    api_pack_cstr(pk, "next");
+    if (more) api_pack_hex(pk, pos[first + n - 1].at, sizeof pos[0].at);
+    else msgpack_pack_nil(pk);
+    free(pos);
+    api_pack_cstr(pk, "items");
     msgpack_pack_array(pk, n);
     for (unsigned i = 0; i < n; i++) {
         const record_t *r = &recs[i];

@@ -244,7 +244,7 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
     /* history shows the other branch's records, whose key this node does not know yet */
     call(&a, &r, "history", "id", id, NULL);
     assert_int_equal(r.code, 0);
-    assert_int_equal(r.out.data.via.array.size, 6);
+    assert_int_equal(get(&r.out.data, "items")->via.array.size, 6);
     call(&a, &r, "resolve", "conflict", conflict, "keep", "a", NULL); /* resolved: it would undo later edits */
     assert_int_equal(r.code, ACCORD_EEXISTS);
 
@@ -319,6 +319,49 @@ static void test_conflicts_page(void **state)
     result_done(&r);
     node_close(&a);
     node_close(&b);
+}
+
+/* Issue 13, item 15: a history of more than 1,000 changes pages, oldest first, none lost. */
+static void test_history_pages_past_1000(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char id[64], city[32];
+    call(&a, &r, "create", "kind", "customer", "name", "Busy Customer", NULL);
+    str_of(get(&r.out.data, "id"), id, sizeof id);
+    for (int i = 0; i < 1200; i++) {
+        snprintf(city, sizeof city, "City %d", i);
+        call(&a, &r, "update", "id", id, "city", city, NULL);
+        assert_int_equal(r.code, 0);
+    }
+    char after[256] = "";
+    unsigned seen = 0, pages = 0;
+    uint64_t last_hlc = 0;
+    for (;;) {
+        if (after[0]) call(&a, &r, "history", "id", id, "limit", "\2" "500", "after", after, NULL);
+        else call(&a, &r, "history", "id", id, "limit", "\2" "500", NULL);
+        assert_int_equal(r.code, 0);
+        const msgpack_object *items = get(&r.out.data, "items");
+        for (uint32_t i = 0; i < items->via.array.size; i++) {
+            uint64_t h = get(&items->via.array.ptr[i], "hlc")->via.u64;
+            assert_true(h > last_hlc); /* oldest first, each once */
+            last_hlc = h;
+        }
+        seen += items->via.array.size;
+        pages++;
+        if (!get(&r.out.data, "more")->via.boolean) break;
+        str_of(get(&r.out.data, "next"), after, sizeof after);
+    }
+    assert_int_equal(seen, 1201);
+    assert_int_equal(pages, 3);
+    call(&a, &r, "history", "id", id, NULL); /* the default page: 1,000, and it says there is more */
+    assert_int_equal(get(&r.out.data, "items")->via.array.size, 1000);
+    assert_true(get(&r.out.data, "more")->via.boolean);
+    result_done(&r);
+    node_close(&a);
 }
 
 static void test_refusals_name_the_problem(void **state)
@@ -597,6 +640,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conflict_is_listed_and_resolved_on_both),
         cmocka_unit_test(test_conflicts_page),
+        cmocka_unit_test(test_history_pages_past_1000),
         cmocka_unit_test(test_refusals_name_the_problem),
         cmocka_unit_test(test_full_store_refuses_cleanly),
         cmocka_unit_test(test_300_tags_are_shown_searched_and_merged_in_full),

@@ -145,7 +145,13 @@ async function cardLists(id) {
   }
   const body = $('card-history').tBodies[0];
   body.textContent = '';
-  for (const h of await call('history', {id}).catch(() => [])) {
+  const changes = await call('history', {id}).catch(() => ({items: []}));
+  if (changes.more) { // the card shows the oldest page; the CLI pages the rest
+    const tr = el('tr', {class: 'more'});
+    tr.appendChild(el('td', {colspan: '5'}, t('more')));
+    body.appendChild(tr);
+  }
+  for (const h of changes.items || []) {
     const tr = el('tr');
     tr.appendChild(el('td', {}, date(h.when)));
     tr.appendChild(el('td', {dir: 'auto'}, h.author));
