@@ -13,6 +13,7 @@ static const char *op_name(unsigned op)
     return op < sizeof names / sizeof names[0] ? names[op] : "?";
 }
 
+static int fail(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *why, size_t cap, const char *fmt, ...)
 {
     va_list ap;
