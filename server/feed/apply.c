@@ -79,6 +79,43 @@ static int check_content(const apply_batch_t *b, const apply_clock_t *clock, app
     return 0;
 }
 
+/* 4b. the records of the batch this node holds already (seq first..head) must be the same
+ * bytes; those at or behind a compaction base are no longer stored, and the base's hash
+ * stands for them (the batch's own chain links what comes before it to that record). */
+static int check_held(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t first, uint64_t last,
+                      uint64_t head_seq, const uint8_t (*hash)[32], apply_result_t *res)
+{
+    uint64_t base = 0;
+    store_val_t bv;
+    int rc = 0;
+    if (store_get(t, TBL_BASES, origin, ID_LEN, &bv) == 0 && bv.len >= 40) base = be64_get(bv.data);
+    for (uint64_t s = first; !rc && s <= last && s <= head_seq; s++) {
+        uint8_t key[ID_LEN + 8], held[32];
+        store_val_t v;
+        if (s <= base) {
+            if (s == base && memcmp((const uint8_t *)bv.data + 8, hash[s - first], 32))
+                rc = refuse(res, ACCORD_EFORK, s, "record %llu differs from the one this node holds: the origin's feed forked",
+                            (unsigned long long)s);
+            else
+                res->held++;
+            continue;
+        }
+        feed_key(key, origin, s);
+        if ((rc = store_get(t, TBL_FEED, key, sizeof key, &v))) {
+            if (rc == ACCORD_ENOTFOUND) rc = refuse(res, ACCORD_ESTORE, s, "record %llu is under the head but not stored",
+                                                    (unsigned long long)s);
+            break;
+        }
+        crypto_record_hash(v.data, v.len, held);
+        if (memcmp(held, hash[s - first], 32))
+            rc = refuse(res, ACCORD_EFORK, s, "record %llu differs from the one this node holds: the origin's feed forked",
+                        (unsigned long long)s);
+        else
+            res->held++;
+    }
+    return rc;
+}
+
 int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
                 const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res)
 {
@@ -129,35 +166,7 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
     if (!rc && first > head_seq + 1)
         rc = refuse(res, ACCORD_EGAP, head_seq + 1, "records %llu to %llu are missing before this batch",
                     (unsigned long long)head_seq + 1, (unsigned long long)first - 1);
-    /* records at or behind a compaction base are no longer stored: the base's hash stands
-     * for them (and the batch's own chain links what comes before it to that record) */
-    uint64_t base = 0;
-    store_val_t bv;
-    if (!rc && store_get(t, TBL_BASES, origin, ID_LEN, &bv) == 0 && bv.len >= 40) base = be64_get(bv.data);
-    for (uint64_t s = first; !rc && s <= last && s <= head_seq; s++) {
-        uint8_t key[ID_LEN + 8], held[32];
-        store_val_t v;
-        if (s <= base) {
-            if (s == base && memcmp((const uint8_t *)bv.data + 8, hash[s - first], 32))
-                rc = refuse(res, ACCORD_EFORK, s, "record %llu differs from the one this node holds: the origin's feed forked",
-                            (unsigned long long)s);
-            else
-                res->held++;
-            continue;
-        }
-        feed_key(key, origin, s);
-        if ((rc = store_get(t, TBL_FEED, key, sizeof key, &v))) {
-            if (rc == ACCORD_ENOTFOUND) rc = refuse(res, ACCORD_ESTORE, s, "record %llu is under the head but not stored",
-                                                    (unsigned long long)s);
-            break;
-        }
-        crypto_record_hash(v.data, v.len, held);
-        if (memcmp(held, hash[s - first], 32))
-            rc = refuse(res, ACCORD_EFORK, s, "record %llu differs from the one this node holds: the origin's feed forked",
-                        (unsigned long long)s);
-        else
-            res->held++;
-    }
+    if (!rc) rc = check_held(t, origin, first, last, head_seq, (const uint8_t (*)[32])hash, res);
     /* Where the batch overlaps what is held, the held records matched byte for byte, so the
      * first new one follows the stored head through them; otherwise it must link to it. */
     if (!rc && first == head_seq + 1 && memcmp(first_prev, head_hash, 32))

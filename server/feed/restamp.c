@@ -296,25 +296,6 @@ static int rewrite(store_txn_t *t, const identity_t *id, uint64_t held, tail_t *
     return rc;
 }
 
-/* Deletes every key of tbl that starts with prefix. */
-static int delete_prefix(store_txn_t *t, store_table_t tbl, const uint8_t *prefix, size_t plen)
-{
-    for (;;) { /* one key at a time: a cursor does not outlive a delete under it */
-        store_iter_t *it;
-        int rc = store_iter_new(t, tbl, prefix, plen, false, &it);
-        if (rc) return rc;
-        store_val_t k, v;
-        uint8_t key[512];
-        size_t klen = 0;
-        rc = store_iter_next(it, &k, &v);
-        if (rc == 1 && k.len <= sizeof key) memcpy(key, k.data, klen = k.len);
-        store_iter_destroy(&it);
-        if (rc <= 0) return rc;
-        if (!klen) return ACCORD_ESTORE;
-        if ((rc = store_del(t, tbl, key, klen))) return rc;
-    }
-}
-
 /* The entity's records, as (origin, seq) keys of its history, copied out. */
 static int entity_records(store_txn_t *t, const uint8_t id[ID_LEN], uint8_t (**keys)[ID_LEN + 8], size_t *n)
 {
@@ -367,7 +348,7 @@ static int remerge_entity(store_txn_t *t, const uint8_t id[ID_LEN])
         unsigned n_per_entity = store_tables_with(STORE_T_PURGE, per_entity);
         rc = index_terms(t, id, (unsigned)kind, &before->index);
         if (!rc) rc = kpi_terms(t, id, (unsigned)kind, &before->kpi);
-        for (unsigned i = 0; i < n_per_entity && !rc; i++) rc = delete_prefix(t, per_entity[i], id, ID_LEN);
+        for (unsigned i = 0; i < n_per_entity && !rc; i++) rc = store_del_prefix(t, per_entity[i], id, ID_LEN, NULL);
         if (!rc) rc = store_del(t, TBL_KINDS, id, ID_LEN);
         if (!rc) rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind);
         if (!rc) rc = index_update(t, id, (unsigned)kind, &before->index, &before->after);

@@ -28,27 +28,6 @@ static int all_behind(store_txn_t *t, const uint8_t id[ID_LEN], const horizon_t 
     return rc < 0 ? rc : 0;
 }
 
-/* Deletes every key of tbl that starts with prefix; counts them into *n. */
-static int delete_prefix(store_txn_t *t, store_table_t tbl, const uint8_t *prefix, size_t plen, uint64_t *n)
-{
-    for (;;) { /* one key at a time: a cursor does not outlive a delete under it */
-        store_iter_t *it;
-        int rc = store_iter_new(t, tbl, prefix, plen, false, &it);
-        if (rc) return rc;
-        store_val_t k, v;
-        uint8_t key[512];
-        size_t klen = 0;
-        rc = store_iter_next(it, &k, &v);
-        if (rc == 1 && k.len <= sizeof key) memcpy(key, k.data, klen = k.len);
-        store_iter_destroy(&it);
-        if (rc < 0) return rc;
-        if (rc == 0) return 0;
-        if (!klen) return ACCORD_ESTORE;
-        if ((rc = store_del(t, tbl, key, klen))) return rc;
-        (*n)++;
-    }
-}
-
 /* Reduces a deleted entity to its grave. */
 static int bury(store_txn_t *t, const uint8_t id[ID_LEN], compact_report_t *rep)
 {
@@ -65,7 +44,7 @@ static int bury(store_txn_t *t, const uint8_t id[ID_LEN], compact_report_t *rep)
     store_table_t per_entity[TBL_COUNT]; /* the catalogue's STORE_T_PURGE tables (store.h) */
     unsigned n_per_entity = store_tables_with(STORE_T_PURGE, per_entity);
     for (unsigned i = 0; i < n_per_entity; i++)
-        if ((rc = delete_prefix(t, per_entity[i], id, ID_LEN, &rep->rows))) return rc;
+        if ((rc = store_del_prefix(t, per_entity[i], id, ID_LEN, &rep->rows))) return rc;
     /* a deleted entity has no search terms (index.h): merging removed them with the delete */
     if ((rc = store_del(t, TBL_KINDS, id, ID_LEN)) || (rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||
         (rc = store_put(t, TBL_GRAVES, id, ID_LEN, grave, sizeof grave)))

@@ -186,6 +186,22 @@ int store_del(store_txn_t *t, store_table_t tbl, const void *k, size_t klen)
     return rc == MDB_NOTFOUND ? 0 : map_err(rc, table_names[tbl]);
 }
 
+int store_del_prefix(store_txn_t *t, store_table_t tbl, const void *prefix, size_t plen, uint64_t *n)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, t->st->dbi[tbl], &c);
+    if (rc) return map_err(rc, table_names[tbl]);
+    for (;;) { /* seek again after each delete: where a cursor stands after one is subtle */
+        MDB_val key = {plen, (void *)prefix}, val;
+        rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+        if (rc || key.mv_size < plen || memcmp(key.mv_data, prefix, plen)) break;
+        if ((rc = mdb_cursor_del(c, 0))) break;
+        if (n) (*n)++;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : map_err(rc, table_names[tbl]);
+}
+
 int store_clear_all(store_txn_t *t)
 {
     for (int i = 0; i < TBL_COUNT; i++) {

@@ -107,6 +107,8 @@ int store_put(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, con
 int store_del(store_txn_t *t, store_table_t tbl, const void *k, size_t klen);
 /* Removes every key of every table: tests replay into a clean store with it. */
 int store_clear_all(store_txn_t *t);
+/* Deletes every key of tbl that starts with prefix, adding how many to *n (n may be NULL). */
+int store_del_prefix(store_txn_t *t, store_table_t tbl, const void *prefix, size_t plen, uint64_t *n);
 /* Removes every key of one table (a rebuild of derived state starts with it). */
 int store_clear_table(store_txn_t *t, store_table_t tbl);
 const char *store_table_name(store_table_t tbl);
