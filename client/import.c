@@ -1,18 +1,19 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: MIT
+ * import: `accord import customers FILE`: opens a CSV or vCard file (a UTF-16 one through
+ * transcode.h), checks it whole (filecheck.h), then checks each row as the node would and
+ * sends the rows in batches to the node's import verb; the bad rows go to the report and
+ * to --errors-out (import_errors.c). */
 #define _POSIX_C_SOURCE 200809L
-#include "import.h"
+#include "import_internal.h"
 #include "proto/accord_err.h"
-#include "proto/schema.h"
-#include "accord_client.h"
-#include "exit_codes.h"
 #include "filecheck.h"
 #include "output.h"
+#include "transcode.h"
 #include "vcard.h"
 
 #include <csv.h>
 #include <stdarg.h>
 #include <errno.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,88 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_COLUMNS 256
-#define MAX_CELL 8000            /* bytes of one cell (the API's string limit, less separators) */
-#define MAX_FILE (1024L << 20)   /* 1 GiB */
-#define BATCH_BYTES (240u << 10) /* of row text per request (the API takes 256 KiB) */
-#define MAX_BAD 100000
-#define MAX_BATCH_ROWS 4096       /* the node's limit per request */
-#define ITEM_BYTES 8000           /* of one list item (the API takes 8 KiB strings) */
-#define READ_BYTES (1u << 16)     /* of the file per fread */
-/* A record longer than this has a cell over MAX_CELL or more than MAX_COLUMNS cells, so the
- * file check calls it malformed (most often: a quote that is never closed). */
-#define MAX_RECORD ((size_t)MAX_COLUMNS * (MAX_CELL + 3))
-
-/* The columns --errors-out adds in front of the file's own; import ignores them, so the
- * errors file, once fixed, imports as it is. */
-static const char *const error_columns[] = {"error row", "error column", "error reason"};
-
-typedef struct {
-    unsigned row;
-    unsigned seq;                /* the order faults were found in, to sort by row stably */
-    char column[80];
-    char reason[300];
-} bad_t;
-
-typedef enum {
-    PASS_IMPORT,                 /* the rows are checked and sent */
-    PASS_ERRORS,                 /* the bad rows are copied to --errors-out */
-} pass_t;
-
-/* One run of `accord import`: allocated by import_main, freed when it returns. */
-typedef struct {
-    /* options */
-    const char *path, *map, *map_file, *mode, *errors_out;
-    const char *delim_arg;       /* --delimiter as given; NULL: detect it */
-    const char *match[4];        /* point into match_copy */
-    unsigned n_match;
-    char match_copy[128];        /* --match, split in place */
-    bool dry_run;
-    bool node_checked;           /* --dry-run: the node answered for the rows (matches included) */
-    char delim;
-    const import_env_t *env;
-    /* the file */
-    FILE *in;                    /* the file, or its UTF-8 conversion (a temporary file) */
-    long skip;                   /* bytes of BOM at its start */
-    bool had_bom, converted;     /* converted: from UTF-16, so positions are in the conversion */
-    pass_t pass;
-    FILE *errors;                /* PASS_ERRORS: the --errors-out file */
-    unsigned next_bad;           /* PASS_ERRORS: the first bad row not yet written */
-    /* the record being parsed */
-    char *cells[MAX_COLUMNS];
-    size_t cell_len[MAX_COLUMNS];
-    bool too_long[MAX_COLUMNS];  /* the cell is longer than MAX_CELL (and kept empty) */
-    unsigned n_cells;
-    unsigned record;             /* 1 = the header */
-    /* columns */
-    char *headers[MAX_COLUMNS];
-    unsigned n_headers;
-    const field_def_t *field_of[MAX_COLUMNS]; /* NULL: ignored */
-    const char *send_fields[32];
-    unsigned send_col[32], n_send;
-    /* batch: rows packed into list items of up to ITEM_BYTES, joined by 0x1d */
-    char *items[128];
-    size_t item_len[128];
-    unsigned n_items, max_items;
-    unsigned row_number[MAX_BATCH_ROWS], n_rows;
-    size_t batch_bytes;
-    accord_client_t *client;
-    /* results */
-    unsigned long rows_read, created, updated;
-    bad_t *bad;
-    unsigned n_bad, bad_cap;
-    accord_exit_t fatal;         /* an exit code that stops the import; 0: none */
-    long file_size, consumed;
-    bool tty, vcard;
-    /* scratch */
-    char row_text[8192];         /* take_row: the row being packed */
-    char cell_text[ITEM_BYTES + 1]; /* take_row: one cell, normalised */
-    char buf[READ_BYTES + 1];    /* the file, one read at a time; zeroed and one byte
-                                  * longer than a read, so the first read ends in a 0 */
-} import_t;
-
-static void add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...)
+void import_add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...)
 {
     if (im->n_bad >= MAX_BAD) return;
     if (im->n_bad == im->bad_cap) {
@@ -131,10 +51,10 @@ static const char *alias(const char *h)
     return h;
 }
 
-static bool is_error_column(const char *header)
+bool import_is_error_column(const char *header)
 {
-    for (size_t i = 0; i < sizeof error_columns / sizeof error_columns[0]; i++)
-        if (!strcasecmp(header, error_columns[i])) return true;
+    for (size_t i = 0; i < sizeof import_error_columns / sizeof import_error_columns[0]; i++)
+        if (!strcasecmp(header, import_error_columns[i])) return true;
     return false;
 }
 
@@ -210,7 +130,7 @@ static accord_exit_t setup_columns(import_t *im)
         }
     } else {
         for (unsigned c = 0; c < im->n_headers; c++) {
-            if (is_error_column(im->headers[c])) continue; /* an --errors-out file imported again */
+            if (import_is_error_column(im->headers[c])) continue; /* an --errors-out file imported again */
             const field_def_t *f = schema_field(KIND_CUSTOMER, alias(im->headers[c]));
             if (!f) {
                 char lower[128];
@@ -306,7 +226,7 @@ static accord_exit_t send_batch(import_t *im)
         accord_obj_str(e, "message", text, sizeof text);
         accord_obj_str(e, "code", code, sizeof code);
         unsigned idx = row && row->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (unsigned)row->via.u64 : 0;
-        add_bad(im, idx < im->n_rows ? im->row_number[idx] : 0, "-", "%s (%s)", text, code);
+        import_add_bad(im, idx < im->n_rows ? im->row_number[idx] : 0, "-", "%s (%s)", text, code);
     }
     accord_reply_destroy(&r);
     for (unsigned i = 0; i < im->n_items; i++) free(im->items[i]);
@@ -367,13 +287,13 @@ static unsigned row_shape_faults(import_t *im, unsigned row)
     unsigned faults = 0, extra = 0;
     for (unsigned c = 0; c < im->n_cells; c++) {
         if (im->too_long[c]) {
-            add_bad(im, row, header_of(im, c), "the cell is longer than %d bytes", MAX_CELL);
+            import_add_bad(im, row, header_of(im, c), "the cell is longer than %d bytes", MAX_CELL);
             faults++;
         }
         extra += c >= im->n_headers && im->cell_len[c] > 0;
     }
     if (extra && !im->vcard) {
-        add_bad(im, row, "-", "the row has %u cells but the header names %u columns: is a separator inside a cell "
+        import_add_bad(im, row, "-", "the row has %u cells but the header names %u columns: is a separator inside a cell "
                 "that is not quoted?", im->n_cells, im->n_headers);
         faults++;
     }
@@ -422,13 +342,13 @@ static void take_row(import_t *im)
         char why[300];
         size_t n;
         if (normalise_cell(im, im->field_of[c], c < im->n_cells ? im->cells[c] : "", &n, why, sizeof why)) {
-            add_bad(im, row, im->headers[c], "%s", why);
+            import_add_bad(im, row, im->headers[c], "%s", why);
             faults++;
             continue;
         }
         if (faults) continue; /* the row is not sent: only its other faults matter */
         if (len + n + 2 > ITEM_BYTES) {
-            add_bad(im, row, "-", "the row is longer than %d bytes", ITEM_BYTES);
+            import_add_bad(im, row, "-", "the row is longer than %d bytes", ITEM_BYTES);
             faults++;
             continue;
         }
@@ -439,59 +359,6 @@ static void take_row(import_t *im)
     line[len] = 0;
     if (faults || (im->dry_run && !im->node_checked)) return;
     batch_row(im, row, len);
-}
-
-/* ---- --errors-out: the bad rows as they were in the file, after their faults ---- */
-
-static void put_cell(import_t *im, bool first, const char *s, size_t len)
-{
-    if (!first) fputc(im->vcard ? ',' : im->delim, im->errors);
-    csv_fwrite(im->errors, s, len);
-}
-
-/* The three error cells of row: its faults, from im->next_bad on (im->bad is sorted by
- * row), joined by " | "; moves next_bad past them. */
-static void put_error_cells(import_t *im, unsigned row)
-{
-    char num[16], columns[1024] = "", reasons[4096] = "";
-    size_t cl = 0, rl = 0;
-    for (; im->next_bad < im->n_bad && im->bad[im->next_bad].row == row; im->next_bad++) {
-        const bad_t *b = &im->bad[im->next_bad];
-        const char *sep = cl ? " | " : "";
-        if (cl < sizeof columns) cl += (size_t)snprintf(columns + cl, sizeof columns - cl, "%s%s", sep, b->column);
-        if (rl < sizeof reasons)
-            rl += (size_t)snprintf(reasons + rl, sizeof reasons - rl, "%s%s%s%s", sep, strcmp(b->column, "-") ? b->column : "",
-                                   strcmp(b->column, "-") ? ": " : "", b->reason);
-    }
-    snprintf(num, sizeof num, "%u", row);
-    put_cell(im, true, num, strlen(num));
-    put_cell(im, false, columns, strlen(columns));
-    put_cell(im, false, reasons, strlen(reasons));
-}
-
-/* True when the errors file has faults for row; skips those of earlier rows. */
-static bool row_is_bad(import_t *im, unsigned row)
-{
-    while (im->next_bad < im->n_bad && im->bad[im->next_bad].row < row) im->next_bad++;
-    return im->next_bad < im->n_bad && im->bad[im->next_bad].row == row;
-}
-
-/* PASS_ERRORS, one CSV record: the header with the error columns in front, or a bad row's
- * faults and then its cells as they were. The error columns of a file that was itself an
- * errors file are left out, so they do not pile up. */
-static void error_record(import_t *im)
-{
-    bool header = im->record == 1;
-    if (header) {
-        for (unsigned i = 0; i < 3; i++) put_cell(im, i == 0, error_columns[i], strlen(error_columns[i]));
-    } else if (row_is_bad(im, im->record)) {
-        put_error_cells(im, im->record);
-    } else {
-        return;
-    }
-    for (unsigned c = 0; c < im->n_cells; c++)
-        if (c >= im->n_headers || !is_error_column(im->headers[c])) put_cell(im, false, im->cells[c], im->cell_len[c]);
-    fputc('\n', im->errors);
 }
 
 static void on_cell(void *s, size_t len, void *data)
@@ -515,7 +382,7 @@ static void on_record(int term, void *data)
     import_t *im = data;
     im->record++;
     if (im->fatal && im->pass == PASS_IMPORT) { im->n_cells = 0; return; }
-    if (im->pass == PASS_ERRORS) error_record(im);
+    if (im->pass == PASS_ERRORS) import_error_record(im);
     else if (im->record == 1) {
         if ((im->fatal = setup_columns(im)) == 0 && im->n_headers == 0) im->fatal = ACCORD_EXIT_USAGE;
     } else {
@@ -542,7 +409,7 @@ static char sniff_delimiter(const char *buf, size_t n)
 }
 
 /* vCard: each card is a row of fixed columns, checked and sent like a CSV row. */
-static const char *const vcard_columns[] = {"name", "phones", "emails", "address", "city", "tags", "type"};
+const char *const import_vcard_columns[7] = {"name", "phones", "emails", "address", "city", "tags", "type"};
 
 static int on_card(void *ctx, unsigned number, unsigned line, const vcard_t *card, const char *error)
 {
@@ -551,7 +418,7 @@ static int on_card(void *ctx, unsigned number, unsigned line, const vcard_t *car
     im->record = number; /* bad cards are reported by their number in the file */
     if (error) {
         im->rows_read++;
-        add_bad(im, number, "-", "%s", error);
+        import_add_bad(im, number, "-", "%s", error);
         return im->fatal;
     }
     const char *values[] = {card->name, card->phones, card->emails, card->address, card->city, card->tags,
@@ -568,7 +435,7 @@ static accord_exit_t read_vcards(import_t *im)
 {
     im->vcard = true;
     im->n_cells = 0;
-    for (unsigned c = 0; c < 7; c++) on_cell((void *)vcard_columns[c], strlen(vcard_columns[c]), im);
+    for (unsigned c = 0; c < 7; c++) on_cell((void *)import_vcard_columns[c], strlen(import_vcard_columns[c]), im);
     accord_exit_t rc = setup_columns(im);
     im->n_cells = 0;
     if (rc) return rc;
@@ -580,24 +447,9 @@ static accord_exit_t read_vcards(import_t *im)
     return 0;
 }
 
-/* PASS_ERRORS, one card: a bad card's faults, then its fields as the CSV columns of
- * vcard_columns (the errors file of a vCard file is a CSV file). */
-static int error_card(void *ctx, unsigned number, unsigned line, const vcard_t *card, const char *error)
-{
-    (void)line, (void)error;
-    import_t *im = ctx;
-    if (!row_is_bad(im, number)) return 0;
-    put_error_cells(im, number);
-    const char *values[] = {card->name, card->phones, card->emails, card->address, card->city, card->tags,
-                            card->company ? "company" : ""};
-    for (unsigned c = 0; c < 7; c++) put_cell(im, false, values[c], strlen(values[c]));
-    fputc('\n', im->errors);
-    return 0;
-}
-
 /* Reads im->in from after its BOM to its end through on_cell and on_record. Returns 0 or
  * libcsv's error (which the file check rules out, unless the file changed since). */
-static int parse_csv(import_t *im)
+int import_parse_csv(import_t *im)
 {
     struct csv_parser p;
     if (csv_init(&p, FILECHECK_CSV_OPTIONS)) abort();
@@ -611,35 +463,6 @@ static int parse_csv(import_t *im)
     if (!err && !(im->fatal && im->pass == PASS_IMPORT) && csv_fini(&p, on_cell, on_record, im)) err = csv_error(&p);
     csv_free(&p);
     return err;
-}
-
-/* Writes --errors-out: for a CSV file its header and each bad row, with the error columns
- * in front; for a vCard file the bad cards as CSV rows. Rereads the file to do so. */
-static void write_errors(import_t *im)
-{
-    if (!im->errors_out || !im->in) return;
-    if (!(im->errors = fopen(im->errors_out, "w"))) {
-        fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
-        return;
-    }
-    im->pass = PASS_ERRORS;
-    im->next_bad = 0;
-    im->record = 0;
-    im->n_cells = 0;
-    if (im->had_bom) fputs("\xef\xbb\xbf", im->errors); /* so Excel reads it as UTF-8, as it did the file */
-    if (im->vcard) {
-        char err[200];
-        for (unsigned i = 0; i < 3 + 7; i++) {
-            const char *h = i < 3 ? error_columns[i] : vcard_columns[i - 3];
-            put_cell(im, i == 0, h, strlen(h));
-        }
-        fputc('\n', im->errors);
-        if (fseek(im->in, im->skip, SEEK_SET) == 0) vcard_read(im->in, error_card, im, err, sizeof err);
-    } else {
-        parse_csv(im);
-    }
-    if (fclose(im->errors)) fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
-    im->errors = NULL;
 }
 
 void import_help(FILE *f)
@@ -740,9 +563,9 @@ static accord_exit_t read_options(import_t *im, int argc, char **argv, bool *hel
  * after its check) is a bad row that ends the read. Stops early when im->fatal is set. */
 static void read_csv(import_t *im)
 {
-    int parse_error = parse_csv(im);
+    int parse_error = import_parse_csv(im);
     if (parse_error)
-        add_bad(im, im->record + 1, "-", "%s (a quote is not closed, or stray text follows a closing quote): "
+        import_add_bad(im, im->record + 1, "-", "%s (a quote is not closed, or stray text follows a closing quote): "
                 "the rest of the file was not read", csv_strerror(parse_error));
 }
 
@@ -753,70 +576,6 @@ static accord_exit_t refuse_file(const import_t *im, const filecheck_fault_t *fa
             in_conversion ? " of its UTF-8 conversion" : "", fault->why);
     fprintf(stderr, "accord import: nothing was imported: fix the file and run the import again\n");
     return ACCORD_EXIT_REFUSED;
-}
-
-static unsigned long count_lines(const char *p, size_t n)
-{
-    unsigned long lines = 0;
-    for (size_t i = 0; i < n; i++) lines += p[i] == '\n';
-    return lines;
-}
-
-/* A UTF-16 file (from after its 2-byte BOM) converted to UTF-8 in a temporary file, which
- * becomes im->in. Returns 0, or fills fault (a position in the original file) and returns -1. */
-static int convert_utf16(import_t *im, FILE *f, bool big_endian, filecheck_fault_t *fault)
-{
-    iconv_t cd = iconv_open("UTF-8", big_endian ? "UTF-16BE" : "UTF-16LE");
-    FILE *out = tmpfile();
-    if (cd == (iconv_t)-1 || !out) {
-        if (out) fclose(out);
-        if (cd != (iconv_t)-1) iconv_close(cd);
-        snprintf(fault->why, sizeof fault->why, "cannot convert UTF-16 here (%s): save the file as UTF-8", strerror(errno));
-        fault->line = 1, fault->byte = 0;
-        return -1;
-    }
-    char *conv = malloc(READ_BYTES * 2);
-    if (!conv) abort();
-    unsigned long long in_off = 2; /* of the file, at im->buf[0] */
-    unsigned long line = 1;
-    size_t carry = 0;
-    int rc = fseek(f, 2, SEEK_SET) ? -1 : 0;
-    for (bool eof = false; rc == 0 && !eof;) {
-        size_t n = fread(im->buf + carry, 1, READ_BYTES - carry, f);
-        eof = n == 0;
-        char *ip = im->buf;
-        size_t il = carry + n;
-        while (il > 0) {
-            char *op = conv;
-            size_t ol = READ_BYTES * 2;
-            size_t r = iconv(cd, &ip, &il, &op, &ol);
-            int e = errno;
-            fwrite(conv, 1, (size_t)(op - conv), out);
-            line += count_lines(conv, (size_t)(op - conv));
-            if (r != (size_t)-1 || e == E2BIG) continue;
-            if (e == EINVAL && !eof) break; /* a character split across reads: carried over */
-            fault->line = line;
-            fault->byte = in_off + (unsigned long long)(ip - im->buf);
-            snprintf(fault->why, sizeof fault->why, "%s", e == EINVAL ? "the file ends inside a UTF-16 character: it was cut short"
-                     : "not UTF-16: an unpaired surrogate; save the file as UTF-8");
-            rc = -1;
-            break;
-        }
-        in_off += (unsigned long long)(ip - im->buf);
-        carry = il;
-        memmove(im->buf, ip, carry);
-    }
-    free(conv);
-    iconv_close(cd);
-    if (rc || fflush(out) || ferror(out)) {
-        if (!rc) snprintf(fault->why, sizeof fault->why, "cannot convert it: %s", strerror(errno)), fault->line = 1, fault->byte = 0;
-        fclose(out);
-        return -1;
-    }
-    rewind(out);
-    im->in = out;
-    im->converted = true;
-    return 0;
 }
 
 /* The whole file, before a row is sent: text and CSV structure (filecheck.h). A fault is
@@ -882,7 +641,8 @@ static accord_exit_t read_file(import_t *im)
     if (enc == FILECHECK_REFUSED) return refuse_file(im, &fault, false);
     im->had_bom = bom > 0;
     if (enc == FILECHECK_UTF16LE || enc == FILECHECK_UTF16BE) { /* Excel's "Unicode Text": read as UTF-8 */
-        if (convert_utf16(im, f, enc == FILECHECK_UTF16BE, &fault)) return refuse_file(im, &fault, false);
+        if (transcode_utf16(f, enc == FILECHECK_UTF16BE, &im->in, &fault)) return refuse_file(im, &fault, false);
+        im->converted = true;
         fclose(f);
         n = fread(buf, 1, READ_BYTES, im->in);
         bom = 0;
@@ -955,7 +715,7 @@ static accord_exit_t finish_run(import_t *im)
     if (im->tty && im->record >= 2000) fprintf(stderr, "\n");
     if (im->client) accord_client_destroy(&im->client);
     if (im->n_bad) qsort(im->bad, im->n_bad, sizeof *im->bad, by_row); /* the node's faults came after the rows read since */
-    write_errors(im);
+    import_write_errors(im);
     for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im->cells[c]);
     for (unsigned c = 0; c < im->n_headers; c++) free(im->headers[c]);
     print_summary(im);
