@@ -78,7 +78,7 @@ static int charge_quota(store_txn_t *t, const ingest_policy_t *pol, const uint8_
     int rc = store_get(t, TBL_META, key, sizeof key, &v);
     if (rc == 0 && v.len == sizeof val && be32_get(v.data) == today) used = be64_get((const uint8_t *)v.data + 4);
     else if (rc && rc != ACCORD_ENOTFOUND) return rc;
-    if (used + added > pol->origin_day_bytes) {
+    if (used && used + added > pol->origin_day_bytes) { /* a day's first batch always goes: no batch waits forever */
         snprintf(why, why_cap,
                  "this feed has added %.1f MB here today and this batch would pass the limit of %.1f MB a day "
                  "(--origin-daily-mb): it applies tomorrow (UTC); if the branch is doing real work (a large "
