@@ -22,8 +22,8 @@ w.writerow(["name", "city", "tags"])
 for i in range(12000): w.writerow([f"Customer {i:05d} with a long enough name", "Tehran", "imported;batch-%d" % (i % 50)])
 ' > "$W/many.csv"
 start b1 || exit 1
-ACCORD_DATA="$W/b1" "$ACCORD" import customers "$W/many.csv" >/dev/null 2>&1
-check "the branch holds 12,000 customers" bash -c "[ \$(ACCORD_DATA='$W/b1' '$ACCORD' --json status | jq -r '.customers // .counts.customer // 0') -ge 12000 ] || [ \$(ACCORD_DATA='$W/b1' '$ACCORD' --json customer list --limit 1000 2>/dev/null | jq 'if type == \"array\" then length else (.customers // .items | length) end') -ge 1000 ]"
+ACCORD_DATA="$W/b1" "$ACCORD" --json import customers "$W/many.csv" > "$W/import.json" 2>/dev/null
+check "the branch holds 12,000 customers" jq -e '.created == 12000' "$W/import.json"
 stop b1
 
 # 1. a hub with a 16 MiB store: it fills up; the refusal shown is EFULL with its reason
