@@ -160,7 +160,7 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
     if (!rc) rc = check_content(b, clock, res);
 
     /* 4. against what this node holds */
-    uint64_t head_seq;
+    uint64_t head_seq = 0;
     uint8_t head_hash[32];
     if (!rc) rc = apply_head(t, origin, &head_seq, head_hash);
     if (!rc && first > head_seq + 1)
