@@ -412,6 +412,8 @@ static void test_full_store_refuses_cleanly(void **state)
 {
     (void)state;
     crypto_init();
+    const char *was = getenv("ACCORD_MAP_MB"); /* valgrind's run sets one: the tests after need it back */
+    char *saved = was ? strdup(was) : NULL;
     setenv("ACCORD_MAP_MB", "16", 1);
     node_t a;
     node_open(&a, "tehran-1");
@@ -445,7 +447,9 @@ static void test_full_store_refuses_cleanly(void **state)
     store_txn_abort(&t);
     result_done(&r);
     node_close(&a);
-    unsetenv("ACCORD_MAP_MB");
+    if (saved) setenv("ACCORD_MAP_MB", saved, 1);
+    else unsetenv("ACCORD_MAP_MB");
+    free(saved);
 }
 
 /* Adds tags PREFIX000 ... to the record, one update each (a request holds at most 64). */
