@@ -52,7 +52,7 @@ wait_until 10 bash -c "curl -s -b '$W/jar' '$U/metrics' | grep -q '^accord_store
 curl -s -b "$W/jar" "$U/metrics" | grep -q '^accord_store_used_bytes' || fail "metrics over HTTP"
 CSRF=$(curl -s -b "$W/jar" "$U/api/session" | jq -r .csrf)
 curl -s -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=customer -d name=FromTheApp "$U/api/node/create" | jq -e .ok >/dev/null || fail "a change through the app's API"
-curl -s -b "$W/jar" -G -d kind=customer -d q=FromTheApp "$U/api/node/search" | jq -e '.result | length == 1' >/dev/null || fail "a search through the app's API"
+curl -s -b "$W/jar" -G -d kind=customer -d q=FromTheApp "$U/api/node/search" | jq -e '.result.items | length == 1' >/dev/null || fail "a search through the app's API"
 curl -s -o /dev/null -X POST -d "$(head -c 9000 /dev/zero | tr '\0' a)" "$U/login"
 curl -s -o /dev/null -b "$W/jar" -X POST "$U/logout"
 "$C" revoke --data "$W/hub" --org-key "$W/org.key" --node-pub "$(pub b1)" >/dev/null
