@@ -54,6 +54,17 @@ static void enrol(node_t *at, const uint8_t org_pk[32], const uint8_t *org_sk, c
     assert_int_equal(store_txn_commit(&t), 0);
 }
 
+/* A hub "hq" with a branch "a" enrolled at it; returns the org's secret key (sodium_free it). */
+static uint8_t *hub_and_branch(node_t *hub, node_t *a)
+{
+    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
+    crypto_keypair(org_pk, org_sk);
+    node_open(a, "a");
+    node_open(hub, "hq");
+    enrol(hub, org_pk, org_sk, a);
+    return org_sk;
+}
+
 static void write_customers(node_t *n, unsigned count)
 {
     fixture_write_customers(n, count, "Customer", false);
@@ -127,12 +138,8 @@ static void lift_quarantine(node_t *n, const uint8_t feed[ID_LEN])
 static void test_bundle_of_quarantined_feed_is_refused_like_sync(void **state)
 {
     (void)state;
-    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
-    crypto_keypair(org_pk, org_sk);
     node_t a, hub;
-    node_open(&a, "a");
-    node_open(&hub, "hq");
-    enrol(&hub, org_pk, org_sk, &a);
+    uint8_t *org_sk = hub_and_branch(&hub, &a);
     write_customers(&a, 3);
     char path[256];
     snprintf(path, sizeof path, "%s/a.bundle", hub.dir);
@@ -256,12 +263,8 @@ static void view_batch(store_txn_t *t, node_t *n, uint64_t first, uint64_t last,
 static void test_an_origin_has_a_daily_allowance(void **state)
 {
     (void)state;
-    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
-    crypto_keypair(org_pk, org_sk);
     node_t a, hub;
-    node_open(&a, "a");
-    node_open(&hub, "hq");
-    enrol(&hub, org_pk, org_sk, &a);
+    uint8_t *org_sk = hub_and_branch(&hub, &a);
     fixture_write_customers(&a, 6, "Customer", true);
     store_txn_t *src;
     assert_int_equal(store_txn_begin(a.st, NULL, false, &src), 0);
@@ -299,12 +302,8 @@ static void test_an_origin_has_a_daily_allowance(void **state)
 static void test_a_replay_names_its_seqs(void **state)
 {
     (void)state;
-    uint8_t org_pk[32], *org_sk = sodium_malloc(CRYPTO_SK_LEN);
-    crypto_keypair(org_pk, org_sk);
     node_t a, hub;
-    node_open(&a, "a");
-    node_open(&hub, "hq");
-    enrol(&hub, org_pk, org_sk, &a);
+    uint8_t *org_sk = hub_and_branch(&hub, &a);
     fixture_write_customers(&a, 5, "Customer", true);
     store_txn_t *src, *t;
     assert_int_equal(store_txn_begin(a.st, NULL, false, &src), 0);
