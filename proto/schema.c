@@ -373,26 +373,121 @@ const char *schema_currency_at(unsigned i, int *exp)
     return currencies[i].code;
 }
 
-int schema_money_parse(const char *in, const char *currency, int64_t *minor)
+int schema_currency_shown_digits(const char *code)
 {
-    int exp = schema_currency_exponent(currency);
-    if (exp < 0) return ACCORD_EINVAL;
-    const char *p = in;
-    bool neg = *p == '-';
-    if (neg) p++;
-    if (!isdigit((unsigned char)*p)) return ACCORD_EINVAL;
-    int64_t v = 0;
-    int frac = -1;
-    for (; *p; p++) {
-        if (*p == '.' && frac < 0) { frac = 0; continue; }
-        if (*p == ',' && frac < 0) continue; /* thousands separator */
-        if (!isdigit((unsigned char)*p)) return ACCORD_EINVAL;
-        if (frac >= 0 && ++frac > exp) return ACCORD_EINVAL;
-        if (v > (INT64_MAX - 9) / 10 / 1000) return ACCORD_EINVAL;
-        v = v * 10 + (*p - '0');
+    /* the rial keeps two minor digits in ISO 4217 that nobody uses: amounts are whole rials */
+    if (!strcmp(code, "IRR")) return 0;
+    return schema_currency_exponent(code);
+}
+
+/* The ASCII digit of an ASCII, Persian (U+06F0..) or Arabic-Indic (U+0660..) digit at p,
+ * its length in *used; -1 if none. */
+static int any_digit(const unsigned char *p, size_t left, int *used)
+{
+    char d;
+    if (left && isdigit(*p)) { *used = 1; return *p - '0'; }
+    if ((*used = eastern_digit(p, left, &d))) return d - '0';
+    return -1;
+}
+
+/* Separators people type in amounts: kind 'd' decimal only (Arabic U+066B), 'g' grouping
+ * only (spaces, U+00A0, U+202F, ', Arabic U+066C), 's' either ('.' and ','). */
+static char money_separator(const unsigned char *p, size_t left, int *used)
+{
+    *used = 1;
+    if (*p == '.' || *p == ',') return 's';
+    if (*p == ' ' || *p == '\'') return 'g';
+    *used = 2;
+    if (left >= 2 && p[0] == 0xd9 && p[1] == 0xab) return 'd';
+    if (left >= 2 && p[0] == 0xd9 && p[1] == 0xac) return 'g';
+    if (left >= 2 && p[0] == 0xc2 && p[1] == 0xa0) return 'g';
+    *used = 3;
+    if (left >= 3 && p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0xaf) return 'g';
+    return 0;
+}
+
+int schema_money_parse(const char *in, const char *currency, int64_t *minor, const char **why)
+{
+    const char *dummy;
+    if (!why) why = &dummy;
+    *why = "is not an amount";
+    int exp = schema_currency_exponent(currency), shown = schema_currency_shown_digits(currency);
+    if (exp < 0) { *why = "has no currency this node knows"; return ACCORD_EINVAL; }
+    const unsigned char *p = (const unsigned char *)in;
+    size_t len = strlen(in);
+    while (len && (*p == ' ')) p++, len--;
+    while (len && p[len - 1] == ' ') len--;
+    if (len && (*p == '-' || (len >= 3 && p[0] == 0xe2 && p[1] == 0x88 && p[2] == 0x92))) {
+        *why = "is negative: an amount is 0 or more";
+        return ACCORD_EINVAL;
     }
-    for (int i = frac < 0 ? 0 : frac; i < exp; i++) v *= 10;
-    *minor = neg ? -v : v;
+    /* One pass to a plain form: digits, and 's'/'d' separators with their positions. */
+    char digits[64];
+    int n = 0, sep_at[32], n_sep = 0, decimal_at = -1, dots = 0, commas = 0;
+    char last_s = 0;
+    for (size_t i = 0; i < len;) {
+        int used, d = any_digit(p + i, len - i, &used);
+        if (d >= 0) {
+            if (n == (int)sizeof digits - 1) return ACCORD_EINVAL;
+            digits[n++] = (char)('0' + d);
+            i += (size_t)used;
+            continue;
+        }
+        char kind = money_separator(p + i, len - i, &used);
+        if (!kind || n == 0) return ACCORD_EINVAL; /* nothing but digits, and a digit first */
+        if (kind == 'd') {
+            if (decimal_at >= 0) return ACCORD_EINVAL;
+            decimal_at = n;
+        } else if (kind == 's') {
+            if (n_sep == 32) return ACCORD_EINVAL;
+            sep_at[n_sep++] = n;
+            if (p[i] == '.') dots++; else commas++;
+            last_s = (char)p[i];
+        }
+        i += (size_t)used;
+    }
+    if (n == 0) return ACCORD_EINVAL;
+    /* Which '.' or ',' is the decimal point: the last one when both kinds are there; a lone
+     * one unless three digits follow it (12,500 is twelve thousand five hundred) in a
+     * currency without three minor digits; never one of several of the same kind. */
+    if (decimal_at < 0 && n_sep) {
+        int last = sep_at[n_sep - 1];
+        if (dots && commas) {
+            decimal_at = last;
+            (void)last_s;
+        } else if (n_sep == 1 && !(n - last == 3 && exp != 3)) {
+            decimal_at = last;
+        }
+        if (decimal_at == last) n_sep--;
+    } else if (decimal_at >= 0) {
+        for (int k = 0; k < n_sep; k++)
+            if (sep_at[k] > decimal_at) return ACCORD_EINVAL;
+    }
+    /* grouping: 1 to 3 digits first, then groups of exactly three */
+    int whole = decimal_at >= 0 ? decimal_at : n;
+    for (int k = 0; k < n_sep; k++) {
+        int group_end = k + 1 < n_sep ? sep_at[k + 1] : whole;
+        if ((k == 0 && (sep_at[0] < 1 || sep_at[0] > 3)) || group_end - sep_at[k] != 3) {
+            *why = "has its thousands separators in the wrong places";
+            return ACCORD_EINVAL;
+        }
+    }
+    int frac = n - whole;
+    while (frac > 0 && digits[whole + frac - 1] == '0') frac--; /* 12.50 is 12.5 */
+    if (frac > shown) {
+        *why = shown ? "has more decimals than the currency has" : "has decimals, and this currency has none";
+        return ACCORD_EINVAL;
+    }
+    int64_t v = 0;
+    for (int i = 0; i < whole + frac; i++) {
+        if (v > (INT64_MAX - 9) / 10 / 1000) { *why = "is too large"; return ACCORD_EINVAL; }
+        v = v * 10 + (digits[i] - '0');
+    }
+    for (int i = frac; i < exp; i++) {
+        if (v > INT64_MAX / 10 / 1000) { *why = "is too large"; return ACCORD_EINVAL; }
+        v *= 10;
+    }
+    *minor = v;
     return 0;
 }
 
@@ -401,9 +496,12 @@ void schema_money_format(int64_t minor, const char *currency, char *out, size_t 
     int exp = schema_currency_exponent(currency);
     if (exp <= 0) { snprintf(out, cap, "%lld", (long long)minor); return; }
     long long scale = exp == 3 ? 1000 : 100;
-    unsigned long long a = (unsigned long long)(minor < 0 ? -minor : minor);
+    /* INT64_MIN has no positive twin: its magnitude as unsigned */
+    unsigned long long a = minor < 0 ? 0ULL - (unsigned long long)minor : (unsigned long long)minor;
     unsigned long long whole = a / (unsigned long long)scale, frac = a % (unsigned long long)scale;
-    if (exp == 3) snprintf(out, cap, "%s%llu.%03llu", minor < 0 ? "-" : "", whole, frac);
+    if (frac == 0 && schema_currency_shown_digits(currency) == 0)
+        snprintf(out, cap, "%s%llu", minor < 0 ? "-" : "", whole);
+    else if (exp == 3) snprintf(out, cap, "%s%llu.%03llu", minor < 0 ? "-" : "", whole, frac);
     else snprintf(out, cap, "%s%llu.%02llu", minor < 0 ? "-" : "", whole, frac);
 }
 

@@ -116,9 +116,16 @@ int schema_datetime_normalize(const char *in, char *out, size_t cap);
 int schema_currency_exponent(const char *code);   /* minor-unit digits, or ACCORD_EINVAL */
 /* The i-th currency this schema knows (NULL past the last) and its minor-unit digits. */
 const char *schema_currency_at(unsigned i, int *exp);
-/* "1234.5" in currency code → 123450; ACCORD_EINVAL if malformed or too precise. */
-int schema_money_parse(const char *in, const char *currency, int64_t *minor);
-/* Formats minor units of currency as "1234.50"; out holds >= 32 bytes. */
+/* An amount as people type it, in currency code, to minor units, exactly: "1234.5", "12,5",
+ * "1,234.50", "1.234,50", "1 234", Persian "۱۲٫۵" (U+066B is the decimal point, U+066C a
+ * thousands separator). A lone '.' or ',' is the decimal point unless exactly three digits
+ * follow it in a currency without three minor digits ("12,500" is 12500); when both occur,
+ * the last is. ACCORD_EINVAL if malformed, negative, or more precise than the currency's
+ * shown digits; *why (may be NULL) then says which, in words to show after the value. */
+int schema_money_parse(const char *in, const char *currency, int64_t *minor, const char **why);
+/* Minor-unit digits people use: the exponent, but none for IRR (whole rials). */
+int schema_currency_shown_digits(const char *code);
+/* Formats minor units of currency as "1234.50" ("1500000" for whole IRR); out holds >= 32 bytes. */
 void schema_money_format(int64_t minor, const char *currency, char *out, size_t cap);
 
 #endif

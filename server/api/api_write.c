@@ -200,9 +200,10 @@ static int finish_amount(store_txn_t *t, api_write_ctx_t *w, char *msg, size_t c
     }
     if (!code[0]) return accord_fail(msg, cap, ACCORD_EINVAL, "amount: give a currency too (e.g. --currency EUR)");
     int64_t minor;
-    if (schema_money_parse(amount->val.s, code, &minor))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "amount: '%.40s' is not an amount in %s (at most %d decimals)",
-                    amount->val.s, code, schema_currency_exponent(code));
+    const char *why;
+    if (schema_money_parse(amount->val.s, code, &minor, &why))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "amount: '%.40s' %s (%s: at most %d decimals)", amount->val.s, why, code,
+                           schema_currency_shown_digits(code));
     amount->val = (value_t){VAL_INT, minor, NULL, 0};
     return 0;
 }

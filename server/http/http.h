@@ -6,7 +6,7 @@
  *
  *   GET  /login, POST /login (user, password: Argon2id, users.h) -> session cookie
  *        (HttpOnly, SameSite=Strict, 8 h idle); POST /logout needs the X-CSRF-Token header
- *   GET  / (dashboard), /app.js, /app.css                         session
+ *   GET  / (dashboard or branch app), /assets/NAME (scripts, styles)  session; /app.css none
  *   GET  /api/session, /api/report?period=&branch=, /api/daily?period=&branch=, /api/sync,
  *        /api/customers?currency=&branch=&top= (RFM segments, top customers)   session (JSON)
  *   GET  /metrics (Prometheus text)                               session or Basic auth

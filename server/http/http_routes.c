@@ -14,46 +14,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum MHD_Result asset(struct MHD_Connection *c, const char *type, const char *text)
+static enum MHD_Result page(struct MHD_Connection *c, const char *text)
 {
-    return http_respond(c, MHD_HTTP_OK, type, text, strlen(text), NULL, NULL);
+    return http_respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", text, strlen(text), NULL, NULL);
+}
+
+static const http_asset_t *asset_named(const char *name)
+{
+    for (const http_asset_t *a = http_assets; a->name; a++)
+        if (!strcmp(a->name, name)) return a;
+    return NULL;
+}
+
+static enum MHD_Result send_asset(struct MHD_Connection *c, const char *name)
+{
+    const http_asset_t *a = asset_named(name);
+    if (!a) return http_json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such file");
+    return http_respond(c, MHD_HTTP_OK, a->type, a->text, a->len, NULL, NULL);
 }
 
 /* the login page wears it too: nothing in it is private */
 static enum MHD_Result route_app_css(http_t *h, const http_req_t *r)
 {
     (void)h;
-    return asset(r->c, "text/css; charset=utf-8", http_app_css);
+    return send_asset(r->c, "app.css");
+}
+
+/* GET /assets/NAME: the scripts and styles of the pages (http_assets.h) */
+static enum MHD_Result route_asset(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    return send_asset(r->c, r->tail);
 }
 
 /* '/' is the dashboard on a hub, the branch app elsewhere */
 static enum MHD_Result route_root(http_t *h, const http_req_t *r)
 {
-    return asset(r->c, "text/html; charset=utf-8", h->hub ? http_dashboard_html : http_branch_html);
+    return page(r->c, h->hub ? http_dashboard_html : http_branch_html);
 }
 
 static enum MHD_Result route_dashboard(http_t *h, const http_req_t *r)
 {
     (void)h;
-    return asset(r->c, "text/html; charset=utf-8", http_dashboard_html);
+    return page(r->c, http_dashboard_html);
 }
 
 static enum MHD_Result route_app(http_t *h, const http_req_t *r)
 {
     (void)h;
-    return asset(r->c, "text/html; charset=utf-8", http_branch_html);
-}
-
-static enum MHD_Result route_branch_js(http_t *h, const http_req_t *r)
-{
-    (void)h;
-    return asset(r->c, "text/javascript; charset=utf-8", http_branch_js);
-}
-
-static enum MHD_Result route_app_js(http_t *h, const http_req_t *r)
-{
-    (void)h;
-    return asset(r->c, "text/javascript; charset=utf-8", http_app_js);
+    return page(r->c, http_branch_html);
 }
 
 /* What the writer thread published: the sync status as JSON, or the Prometheus text. */
@@ -170,17 +179,19 @@ static enum MHD_Result route_customers(http_t *h, const http_req_t *r)
     return customers_json(h, r->c);
 }
 
-/* minor-unit digits: the records hold amounts in minor units */
+/* {CODE: {minor, shown}}: the records hold amounts in minor units; shown is how many of
+ * them people use (none for IRR) */
 static enum MHD_Result route_currencies(http_t *h, const http_req_t *r)
 {
     (void)h;
-    char body[4096];
+    char body[8192];
     size_t n = 0;
     int exp;
     const char *code;
     n += (size_t)snprintf(body + n, sizeof body - n, "{");
-    for (unsigned i = 0; (code = schema_currency_at(i, &exp)) && n < sizeof body - 16; i++)
-        n += (size_t)snprintf(body + n, sizeof body - n, "%s\"%s\":%d", i ? "," : "", code, exp);
+    for (unsigned i = 0; (code = schema_currency_at(i, &exp)) && n < sizeof body - 64; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s\"%s\":{\"minor\":%d,\"shown\":%d}", i ? "," : "", code, exp,
+                              schema_currency_shown_digits(code));
     n += (size_t)snprintf(body + n, sizeof body - n, "}\n");
     return http_respond(r->c, MHD_HTTP_OK, "application/json", body, n, NULL, NULL);
 }
@@ -197,8 +208,7 @@ static const http_route_t routes[] = {
     {"GET",  "/",               HTTP_AUTH_PAGE,    route_root},
     {"GET",  "/dashboard",      HTTP_AUTH_PAGE,    route_dashboard},
     {"GET",  "/app",            HTTP_AUTH_PAGE,    route_app},
-    {"GET",  "/app.js",         HTTP_AUTH_PAGE,    route_app_js},
-    {"GET",  "/branch.js",      HTTP_AUTH_PAGE,    route_branch_js},
+    {"GET",  "/assets/",        HTTP_AUTH_PAGE,    route_asset},
     {"GET",  "/api/session",    HTTP_AUTH_SESSION, http_route_session},
     {"GET",  "/api/report",     HTTP_AUTH_SESSION, route_report},
     {"GET",  "/api/daily",      HTTP_AUTH_SESSION, route_daily},

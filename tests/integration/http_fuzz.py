@@ -8,7 +8,7 @@ import random, socket, sys
 
 port, n, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rnd = random.Random(seed)
-paths = ['/', '/login', '/logout', '/app.js', '/app.css', '/api/report', '/api/daily', '/api/sync', '/api/session',
+paths = ['/', '/login', '/logout', '/assets/app.js', '/app.css', '/api/report', '/api/daily', '/api/sync', '/api/session',
          '/metrics', '/%00', '/..%2f..%2fetc/passwd', '/api/report?period=' + 'x' * 3000, '/api/report?period=2026-11&branch=' + '%ff' * 40,
          '/api/daily?period=2000..2026-11-01', '/api/daily?period=1970-01-01..2026-12-31', '/login?user=a']
 methods = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'G\x00T', 'TRACE', '']

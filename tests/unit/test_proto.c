@@ -160,17 +160,52 @@ static void test_email_date_money_rules(void **state)
     assert_string_equal(out, "2025-12-31T23:30:00Z");
     assert_int_equal(schema_datetime_normalize("2026-01-01T25:00", out, sizeof out), ACCORD_EINVAL);
     int64_t minor;
-    assert_int_equal(schema_money_parse("1234.5", "EUR", &minor), 0);
+    assert_int_equal(schema_money_parse("1234.5", "EUR", &minor, NULL), 0);
     assert_true(minor == 123450);
-    assert_int_equal(schema_money_parse("1,000", "JPY", &minor), 0);
+    assert_int_equal(schema_money_parse("1,000", "JPY", &minor, NULL), 0);
     assert_true(minor == 1000);
-    assert_int_equal(schema_money_parse("1.5", "JPY", &minor), ACCORD_EINVAL);
-    assert_int_equal(schema_money_parse("1.234", "KWD", &minor), 0);
+    assert_int_equal(schema_money_parse("1.5", "JPY", &minor, NULL), ACCORD_EINVAL);
+    assert_int_equal(schema_money_parse("1.234", "KWD", &minor, NULL), 0);
     assert_true(minor == 1234);
-    assert_int_equal(schema_money_parse("12", "XXX", &minor), ACCORD_EINVAL);
-    assert_int_equal(schema_money_parse("99999999999999999999", "EUR", &minor), ACCORD_EINVAL);
+    assert_int_equal(schema_money_parse("12", "XXX", &minor, NULL), ACCORD_EINVAL);
+    assert_int_equal(schema_money_parse("99999999999999999999", "EUR", &minor, NULL), ACCORD_EINVAL);
     schema_money_format(-123450, "EUR", out, sizeof out);
     assert_string_equal(out, "-1234.50");
+    schema_money_format(150000000, "IRR", out, sizeof out);
+    assert_string_equal(out, "1500000"); /* whole rials: no false decimals */
+    schema_money_format(INT64_MIN, "EUR", out, sizeof out);
+    assert_string_equal(out, "-92233720368547758.08");
+}
+
+/* Amounts as people type them (issue "Branch app v2"): the decimal comma, Persian digits
+ * and separator, thousands separators, and the refusals that say why. */
+static void test_money_as_people_type_it(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *cur; int64_t want; } ok[] = {
+        {"12,5", "EUR", 1250}, {"12.50", "EUR", 1250}, {"\u06f1\u06f2\u066b\u06f5", "EUR", 1250},
+        {"1,234.50", "EUR", 123450}, {"1.234,50", "EUR", 123450}, {"1 234", "EUR", 123400},
+        {"12,500", "EUR", 1250000}, {"1,234,567", "USD", 123456700}, {"1.234", "KWD", 1234},
+        {"1\u066c500\u066c000", "IRR", 150000000}, {"1500000", "IRR", 150000000}, {"1.500.000", "IRR", 150000000},
+        {"\u0661\u0662", "JPY", 12}, {"0", "EUR", 0}, {" 7 ", "EUR", 700}, {"12.345", "EUR", 1234500},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        int64_t minor = -1;
+        assert_int_equal(schema_money_parse(ok[i].in, ok[i].cur, &minor, NULL), 0);
+        assert_true(minor == ok[i].want);
+    }
+    static const struct { const char *in, *cur, *why; } bad[] = {
+        {"-5", "EUR", "negative"}, {"\u22125", "EUR", "negative"}, {"12.5", "IRR", "has none"},
+        {"1,2,3", "EUR", "separators"}, {"1.2.3,4", "EUR", "separators"}, {"12,34,567", "EUR", "separators"},
+        {"abc", "EUR", NULL}, {"", "EUR", NULL}, {",5", "EUR", NULL}, {"1.5", "JPY", "has none"}, {"12.0015", "EUR", "more decimals"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t minor;
+        const char *why = NULL;
+        assert_int_equal(schema_money_parse(bad[i].in, bad[i].cur, &minor, &why), ACCORD_EINVAL);
+        assert_non_null(why);
+        if (bad[i].why) assert_non_null(strstr(why, bad[i].why));
+    }
 }
 
 static void test_normalize_names_the_field(void **state)
@@ -207,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_record_round_trip), cmocka_unit_test(test_record_refusals),
         cmocka_unit_test(test_request_decode), cmocka_unit_test(test_phone_rules),
         cmocka_unit_test(test_email_date_money_rules), cmocka_unit_test(test_normalize_names_the_field),
+        cmocka_unit_test(test_money_as_people_type_it),
     };
     return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }

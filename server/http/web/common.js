@@ -1,0 +1,171 @@
+'use strict';
+// The branch app's shared helpers (global A): translations, the node's API, formatting of
+// numbers, money and dates per language, and the views the router shows. Every script of the
+// page (branch.js, board.js, tasks.js, import.js) builds on these; data is put on the page
+// with textContent only.
+const A = (() => {
+  const S = {en: {}, fa: {}, zh: {}};
+  const langListeners = [];
+  const views = {};
+  const LOCALE = {en: 'en-GB', fa: 'fa-IR', zh: 'zh-CN'};
+  const DATE_LOCALE = {en: 'en-GB', fa: 'fa-IR-u-ca-persian', zh: 'zh-CN'};
+  const A = {
+    lang: localStorage.getItem('accord-lang') || 'en',
+    session: null,
+    canWrite: false,
+    currencies: {},
+  };
+  if (!S[A.lang]) A.lang = 'en';
+
+  A.strings = (table) => { for (const l of Object.keys(S)) Object.assign(S[l], table[l] || {}); };
+  A.t = (key, ...args) => {
+    const s = S[A.lang][key] ?? S.en[key] ?? key;
+    return String(s).replace(/\{(\d)\}/g, (_, i) => (args[i] === undefined ? '' : String(args[i])));
+  };
+  A.has = (key) => key in S.en;
+  A.onLanguage = (fn) => langListeners.push(fn);
+  A.translate = (root) => {
+    for (const e of (root || document).querySelectorAll('[data-t]')) e.textContent = A.t(e.dataset.t);
+    for (const e of (root || document).querySelectorAll('[data-t-label]')) e.setAttribute('aria-label', A.t(e.dataset.tLabel));
+    for (const e of (root || document).querySelectorAll('[data-t-title]')) e.title = A.t(e.dataset.tTitle);
+  };
+  A.setLanguage = (lang) => {
+    A.lang = S[lang] ? lang : 'en';
+    localStorage.setItem('accord-lang', A.lang);
+    document.documentElement.lang = A.lang;
+    document.documentElement.dir = A.lang === 'fa' ? 'rtl' : 'ltr';
+    document.title = A.t('title');
+    A.translate(document);
+    for (const fn of langListeners) fn();
+  };
+
+  A.el = (tag, attrs, text) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  };
+
+  // ---- the node's API ----
+  function failure(j, status) {
+    const e = new Error(j && j.message ? j.message : 'HTTP ' + status);
+    e.code = j && j.error ? j.error : 'EHTTP';
+    e.status = status;
+    return e;
+  }
+  A.post = (url, body, contentType) => fetch(url, {
+    method: 'POST', body, headers: Object.assign({'X-CSRF-Token': A.session ? A.session.csrf : ''}, contentType ? {'Content-Type': contentType} : {}),
+  });
+  A.call = async (verb, args, write) => {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(args || {}))
+      for (const x of [].concat(v)) if (x !== '' && x !== undefined && x !== null) body.append(k, typeof x === 'boolean' ? String(x) : x);
+    let r;
+    try {
+      r = write ? await A.post('/api/node/' + verb, body) : await fetch('/api/node/' + verb + '?' + body.toString());
+    } catch (e) { throw failure({error: 'ENET', message: A.t('nonode')}, 0); }
+    if (r.status === 401) { location.href = '/login'; throw failure({error: 'ESESSION', message: 'signed out'}, 401); }
+    let j = null;
+    try { j = await r.json(); } catch (e) { throw failure(null, r.status); }
+    if (j.error) throw failure(j, r.status);
+    return j.result;
+  };
+  // The records of a list or search reply ({items, more, total}) as an array with .more and .total.
+  A.items = async (verb, args) => {
+    const r = await A.call(verb, args);
+    return Object.assign(r.items || [], {more: !!r.more, total: r.total, next: r.next, totals: r.totals});
+  };
+
+  // ---- numbers, money and dates ----
+  const FA_DIGITS = '۰۱۲۳۴۵۶۷۸۹', AR_DIGITS = '٠١٢٣٤٥٦٧٨٩';
+  A.locale = () => LOCALE[A.lang];
+  A.num = (n) => (n === undefined || n === null || n === '' ? '' : new Intl.NumberFormat(LOCALE[A.lang]).format(Number(n)));
+  A.localDigits = (s) => (A.lang === 'fa' ? String(s).replace(/[0-9]/g, (d) => FA_DIGITS[d]) : String(s));
+  A.asciiDigits = (s) => String(s).replace(/[۰-۹]/g, (d) => FA_DIGITS.indexOf(d)).replace(/[٠-٩]/g, (d) => AR_DIGITS.indexOf(d));
+  A.date = (iso) => {
+    if (!iso) return '';
+    const d = new Date(iso.length === 10 ? iso + 'T12:00:00' : iso);
+    return isNaN(d) ? String(iso) : new Intl.DateTimeFormat(DATE_LOCALE[A.lang], {dateStyle: 'medium'}).format(d);
+  };
+  A.dateTime = (iso) => {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return isNaN(d) ? String(iso) : new Intl.DateTimeFormat(DATE_LOCALE[A.lang], {dateStyle: 'medium', timeStyle: 'short'}).format(d);
+  };
+  A.dateFormat = (opts) => new Intl.DateTimeFormat(DATE_LOCALE[A.lang], opts);
+  // minor: the digits the records keep; shown: the ones people use (IRR keeps 2, shows none)
+  A.currency = (code) => A.currencies[code] || {minor: 2, shown: 2};
+  A.money = (minor, currency) => {
+    if (minor === undefined || minor === null || minor === '' || !currency) return '';
+    const c = A.currency(currency), value = Number(minor) / Math.pow(10, c.minor);
+    const shown = value % 1 === 0 ? c.shown : c.minor; // a fraction that is there is never hidden
+    try {
+      return new Intl.NumberFormat(LOCALE[A.lang], {style: 'currency', currency, minimumFractionDigits: shown, maximumFractionDigits: Math.max(shown, c.minor === c.shown ? shown : c.minor)}).format(value);
+    } catch (e) { return value.toFixed(shown) + ' ' + currency; }
+  };
+  // An amount as people type it (12,5 · 12.50 · ۱۲٫۵ · 1,234.50 · 1.234,50 · 1 234) to minor
+  // units of the currency, exactly (no floating point); the node parses it by the same rule
+  // (proto/schema.c schema_money_parse). {minor} or {error: key}.
+  A.parseAmount = (text, currency) => {
+    let s = A.asciiDigits(String(text).trim()).replace(/[\s\u00a0\u202f'٬]/g, '').replace(/٫/g, '#');
+    if (!s) return {error: 'needamount'};
+    if (/^[-−]/.test(s)) return {error: 'negative'};
+    if (!/^[0-9.,#]+$/.test(s) || !/^[0-9]/.test(s)) return {error: 'badamount'};
+    const c = A.currency(currency);
+    let whole = s, frac = '';
+    const hash = s.indexOf('#');
+    if (hash >= 0) { whole = s.slice(0, hash); frac = s.slice(hash + 1); }
+    else {
+      const lastDot = s.lastIndexOf('.'), lastComma = s.lastIndexOf(',');
+      const dots = s.split('.').length - 1, commas = s.split(',').length - 1;
+      let dec = -1;
+      if (dots && commas) dec = Math.max(lastDot, lastComma);
+      else if (dots + commas === 1) {
+        const at = Math.max(lastDot, lastComma), after = s.length - at - 1;
+        dec = after === 3 && c.minor !== 3 ? -1 : at; // 12,500 is twelve thousand five hundred
+      }
+      if (dec >= 0) { whole = s.slice(0, dec); frac = s.slice(dec + 1); }
+    }
+    if (/[.,#]/.test(frac)) return {error: 'badamount'};
+    const groups = whole.split(/[.,]/);
+    if (groups.length > 1 && (groups[0].length < 1 || groups[0].length > 3 || groups.slice(1).some((g) => g.length !== 3))) return {error: 'badamount'};
+    whole = groups.join('');
+    if (!/^[0-9]+$/.test(whole)) return {error: 'badamount'};
+    frac = frac.replace(/0+$/, '');
+    if (frac.length > c.shown) return {error: c.shown ? 'tooprecise' : 'nodecimals'};
+    const minor = BigInt(whole) * 10n ** BigInt(c.minor) + (frac ? BigInt(frac.padEnd(c.minor, '0')) : 0n);
+    if (minor > 9000000000000000n) return {error: 'badamount'};
+    return {minor: Number(minor)};
+  };
+
+  // ---- views: #/NAME/ARG shows #view-NAME and calls its show(arg) ----
+  A.view = (name, v) => { views[name] = v; };
+  A.go = (hash) => { if (location.hash !== hash) location.hash = hash; else A.route(); };
+  A.route = () => {
+    const [, name = 'customers', ...rest] = (location.hash || '#/customers').split('/');
+    const v = views[name] ? name : 'customers';
+    for (const n of Object.keys(views)) {
+      const box = document.getElementById('view-' + (views[n].box || n));
+      if (box) box.hidden = (views[n].box || n) !== (views[v].box || v);
+    }
+    for (const a of document.querySelectorAll('nav a[data-view]')) {
+      if (a.dataset.view === (views[v].nav || v)) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    }
+    views[v].show(rest.map(decodeURIComponent));
+  };
+  A.redrawCurrent = () => A.route();
+
+  A.start = async (init) => {
+    const r = await fetch('/api/session');
+    if (r.status === 401) { location.href = '/login'; return; }
+    A.session = await r.json();
+    A.canWrite = A.session.role === 'staff' || A.session.role === 'admin';
+    document.body.dataset.role = A.session.role;
+    A.currencies = await (await fetch('/api/currencies')).json();
+    A.setLanguage(A.lang);
+    await init();
+    window.addEventListener('hashchange', A.route);
+    A.route();
+  };
+  return A;
+})();
