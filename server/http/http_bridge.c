@@ -3,7 +3,7 @@
  * client of the local socket like the CLIs, so every change still goes through the node's
  * single writer; the author is the signed-in user. Which verbs are served, and to whom, is
  * the API's verb table's word (api.h): a write by POST (form body, X-CSRF-Token), a read by
- * GET; LOCAL verbs never. */
+ * GET; LOCAL verbs never. A form has no nil: clear=FIELD (repeatable) empties a field. */
 #define _POSIX_C_SOURCE 200809L
 #include "http/http_internal.h"
 #include "proto/accord_err.h"
@@ -67,6 +67,29 @@ static bool form_args(char *buf, size_t len, bridge_args_t *a)
     return true;
 }
 
+/* A form's values are text; these arguments of the list and search verbs are not. */
+static bool is_flag(const char *key)
+{
+    static const char *const flags[] = {"open", "overdue", "all", "desc", "totals", "by_id"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (!strcmp(key, flags[i])) return true;
+    return false;
+}
+
+static bool is_count(const char *key)
+{
+    return !strcmp(key, "limit") || !strcmp(key, "offset");
+}
+
+static bool whole_number(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 9) return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
 static enum MHD_Result bridge(http_t *h, struct MHD_Connection *c, const http_session_t *s, const char *verb, http_upload_t *u)
 {
     bridge_args_t a = {0};
@@ -84,13 +107,18 @@ static enum MHD_Result bridge(http_t *h, struct MHD_Connection *c, const http_se
     bool used[BRIDGE_MAX_ARGS] = {false};
     for (unsigned i = 0; i < a.n; i++) {
         if (used[i] || !strcmp(a.key[i], "user")) continue; /* the author is who signed in */
+        if (!strcmp(a.key[i], "clear")) { /* a form has no nil: clear=FIELD empties it, as the CLI's --clear */
+            if (a.val[i][0]) accord_args_nil(&args, a.val[i]);
+            used[i] = true;
+            continue;
+        }
         const char *vals[BRIDGE_MAX_ARGS];
         unsigned n = 0;
         for (unsigned j = i; j < a.n; j++)
             if (!used[j] && !strcmp(a.key[j], a.key[i])) vals[n++] = a.val[j], used[j] = true;
         bool set_op = !strncmp(a.key[i], "add:", 4) || !strncmp(a.key[i], "remove:", 7);
-        bool flag = !strcmp(a.key[i], "open") || !strcmp(a.key[i], "overdue") || !strcmp(a.key[i], "all");
-        if (n == 1 && flag) accord_args_bool(&args, a.key[i], !strcmp(vals[0], "true") || !strcmp(vals[0], "1"));
+        if (n == 1 && is_flag(a.key[i])) accord_args_bool(&args, a.key[i], !strcmp(vals[0], "true") || !strcmp(vals[0], "1"));
+        else if (n == 1 && is_count(a.key[i]) && whole_number(vals[0])) accord_args_int(&args, a.key[i], strtoll(vals[0], NULL, 10));
         else if (n == 1 && !set_op) accord_args_str(&args, a.key[i], vals[0]);
         else accord_args_strv(&args, a.key[i], vals, n);
     }

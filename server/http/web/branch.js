@@ -1,321 +1,817 @@
 'use strict';
-// Accord branch app: find and add customers, open one, log a call or visit in two clicks.
-// Every change goes to the node's API (/api/node/VERB) with the session's CSRF token; data
-// is put on the page with textContent only. English, Persian (right to left, Solar Hijri
-// dates) and Chinese.
+// The branch app's customers: the list (filters, sort, pages, saved filters), the card beside
+// it where every field is edited in place and contacts, deals, tasks, notes and calls are
+// added and edited, the conflicts inbox and the sync indicator. Builds on common.js (A).
+A.strings({
+  en: {title: 'Accord', language: 'Language', signout: 'Sign out', sections: 'Sections', customers: 'Customers', pipeline: 'Pipeline',
+    tasksnav: 'Tasks', conflictsnav: 'Conflicts', importnav: 'Import', reminders: 'Reminders', search: 'Search',
+    searchhint: 'name, phone, e-mail, tag, city, national id, contact person', name: 'Name', phones: 'Phones', emails: 'E-mails',
+    branch: 'Branch', created: 'Created', add: 'Add a customer', phone: 'Phone', email: 'E-mail', save: 'Save', cancel: 'Cancel',
+    saveanyway: 'Save anyway', needname: 'Give a name.', dupe: 'Possibly already here: {0}. Open it, or save anyway.', saved: 'Saved.',
+    badphone: 'A phone number has 4 to 15 digits, e.g. 0912 345 6789.', bademail: 'An e-mail address looks like name@example.com.',
+    all: 'All', anyone: 'Anyone', savedfilters: 'Saved filters', nofilter: '—', clearfilters: 'Clear filters', savefilter: 'Save this filter',
+    deletefilter: 'Delete this saved filter', filtername: 'Name of the filter', total: '{0}–{1} of {2}', totalsome: '{0} shown',
+    searchmore: '{0} shown; more match — type more to narrow the search.', searchall: '{0} found', none: 'No customers match. Clear the filters, or add a customer.',
+    empty: 'No customers yet — add the first one.', prev: 'Previous', next: 'Next', pageof: 'Page {0} of {1}', sortedby: 'sorted',
+    close: 'Close', details: 'Details', savechanges: 'Save changes', undo: 'Undo my edits', nochange: 'Nothing changed.',
+    savedfields: 'Saved: {0}.', problem: 'Not saved: {0}', logcall: 'Log a call', logvisit: 'Log a visit', addtask: 'Add a task',
+    adddeal: 'Add a deal', addnote: 'Add a note', addcontact: 'Add a contact', edit: 'Edit', remove: 'Remove', addvalue: 'Add',
+    removevalue: 'Remove {0}', newvalue: 'New {0}', contacts: 'Contacts', deals: 'Deals', tasks: 'Tasks', interactions: 'Calls, visits and messages',
+    notes: 'Notes', history: 'History', when: 'When', who: 'Who', changes: 'Changes', signature: 'Signature', verified: 'verified',
+    more: 'More not shown: search to narrow the list.', morehistory: 'Older changes not shown: `accord history` pages through all.',
+    nocontacts: 'No contacts yet.', nodeals: 'No deals yet — add a deal.', notasks: 'No tasks yet.', nointeractions: 'No calls or visits yet.',
+    nonotes: 'No notes yet.', loading: 'Loading…', nonode: 'The node does not answer. Your edits are kept on this page; try again.',
+    conflict: 'Changed at two places at once. Kept now: {0}. Decide below or in Conflicts.', conflicts: 'Conflicts to decide',
+    conflictshelp: 'The same field was changed at two places before they heard of each other. Until you decide, every node keeps the value shown as kept now.',
+    record: 'Record', field: 'Field', keptnow: 'Kept now', sides: 'The edits', keep: 'Keep this', nowconflicts: 'Nothing to decide.',
+    sideby: '{0} — {1} at {2}, {3}', decided: 'Decided.', online: 'Connected to HQ', offline: 'Offline', offlinesince: 'Offline since {0}',
+    waiting: '{0} changes waiting to go', allsent: 'all changes sent', yes: 'Yes', no: 'No', amountis: '= {0}', needamount: 'Give an amount.',
+    negative: 'An amount cannot be negative.', badamount: 'Not an amount: type it as 1250, 12,5 or 1.234,50.',
+    tooprecise: 'Too many decimals for this currency.', nodecimals: 'This currency has no decimals.', needtitle: 'Give a title.',
+    needtext: 'Write the note.', needdue: 'A time needs a due date.', dateis: '= {0}', me: '{0} (me)', done: 'Done',
+    f_type: 'Type', f_name: 'Name', f_phones: 'Phones', f_emails: 'E-mails', f_address: 'Address', f_city: 'City',
+    f_national_id: 'National id', f_segment: 'Segment', f_source: 'Source', f_assigned: 'Assigned to', f_consent_email: 'Agrees to e-mail',
+    f_consent_sms: 'Agrees to SMS', f_tags: 'Tags', f_branch: 'Branch', f_created: 'Created', f_role: 'Role', f_title: 'Title',
+    f_stage: 'Stage', f_amount: 'Amount', f_currency: 'Currency', f_expected_close: 'Expected close', f_probability: 'Probability (%)',
+    f_lost_reason: 'Reason lost', f_due: 'Due date', f_due_time: 'Due time', f_assignee: 'Assignee', f_reminder: 'Reminder',
+    f_done: 'Done', f_when: 'When', f_summary: 'What was it about', f_outcome: 'Outcome', f_text: 'Note', f_customer: 'Customer',
+    f_related: 'Customer', f_deleted: 'Deleted', f_merged_into: 'Merged into',
+    ty_person: 'Person', ty_company: 'Company', it_call: 'Call', it_visit: 'Visit', it_email: 'E-mail', it_sms: 'SMS', it_chat: 'Chat',
+    kind_customer: 'Customer', kind_contact: 'Contact', kind_deal: 'Deal', kind_task: 'Task', kind_interaction: 'Call or visit', kind_note: 'Note',
+    rem_none: 'No reminder', rem_0: 'At the due time', rem_15: '15 minutes before', rem_60: '1 hour before', rem_1440: '1 day before',
+    st_Lead: 'Lead', st_Qualified: 'Qualified', st_Proposal: 'Proposal', st_Negotiation: 'Negotiation', st_Won: 'Won', st_Lost: 'Lost',
+    newcontact: 'New contact', newdeal: 'New deal', newtask: 'New task', newnote: 'New note', newinteraction: 'Log a call, visit or message',
+    editcontact: 'Edit contact', editdeal: 'Edit deal', edittask: 'Edit task', opendone: 'open', overdue: 'overdue'},
+  fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', sections: 'بخش‌ها', customers: 'مشتریان', pipeline: 'قیف فروش', tasksnav: 'کارها',
+    conflictsnav: 'تعارض‌ها', importnav: 'ورود داده', reminders: 'یادآوری‌ها', search: 'جستجو',
+    searchhint: 'نام، تلفن، ایمیل، برچسب، شهر، کد ملی، فرد تماس', name: 'نام', phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه',
+    created: 'تاریخ ثبت', add: 'افزودن مشتری', phone: 'تلفن', email: 'ایمیل', save: 'ذخیره', cancel: 'انصراف', saveanyway: 'با این حال ذخیره شود',
+    needname: 'نام را وارد کنید.', dupe: 'شاید قبلاً ثبت شده: {0}. آن را باز کنید یا با این حال ذخیره کنید.', saved: 'ذخیره شد.',
+    badphone: 'شماره تلفن ۴ تا ۱۵ رقم دارد، مثلاً ۰۹۱۲ ۳۴۵ ۶۷۸۹.', bademail: 'ایمیل شبیه name@example.com است.', all: 'همه', anyone: 'همه کاربران',
+    savedfilters: 'فیلترهای ذخیره‌شده', nofilter: '—', clearfilters: 'پاک کردن فیلترها', savefilter: 'ذخیرهٔ این فیلتر',
+    deletefilter: 'حذف این فیلتر ذخیره‌شده', filtername: 'نام فیلتر', total: '{0}–{1} از {2}', totalsome: '{0} نمایش داده شد',
+    searchmore: '{0} نمایش داده شد؛ موارد بیشتری هست — برای محدود کردن بیشتر بنویسید.', searchall: '{0} یافت شد',
+    none: 'مشتری‌ای با این فیلترها نیست. فیلترها را پاک کنید یا مشتری بیفزایید.', empty: 'هنوز مشتری‌ای نیست — اولین را اضافه کنید.',
+    prev: 'قبلی', next: 'بعدی', pageof: 'صفحهٔ {0} از {1}', sortedby: 'مرتب‌شده', close: 'بستن', details: 'جزئیات', savechanges: 'ذخیرهٔ تغییرات',
+    undo: 'برگرداندن ویرایش‌هایم', nochange: 'چیزی تغییر نکرد.', savedfields: 'ذخیره شد: {0}.', problem: 'ذخیره نشد: {0}', logcall: 'ثبت تماس',
+    logvisit: 'ثبت بازدید', addtask: 'افزودن کار', adddeal: 'افزودن معامله', addnote: 'افزودن یادداشت', addcontact: 'افزودن فرد تماس',
+    edit: 'ویرایش', remove: 'حذف', addvalue: 'افزودن', removevalue: 'حذف {0}', newvalue: '{0} تازه', contacts: 'افراد تماس', deals: 'معامله‌ها',
+    tasks: 'کارها', interactions: 'تماس‌ها، بازدیدها و پیام‌ها', notes: 'یادداشت‌ها', history: 'تاریخچه', when: 'زمان', who: 'کاربر',
+    changes: 'تغییرات', signature: 'امضا', verified: 'تأیید شد', more: 'موارد بیشتری نشان داده نشده: برای محدود کردن فهرست جستجو کنید.',
+    morehistory: 'تغییرات قدیمی‌تر نشان داده نشده: `accord history` همه را نشان می‌دهد.', nocontacts: 'هنوز فرد تماسی نیست.',
+    nodeals: 'هنوز معامله‌ای نیست — یک معامله اضافه کنید.', notasks: 'هنوز کاری نیست.', nointeractions: 'هنوز تماس یا بازدیدی نیست.',
+    nonotes: 'هنوز یادداشتی نیست.', loading: 'در حال بارگذاری…', nonode: 'گره پاسخ نمی‌دهد. ویرایش‌های شما در این صفحه می‌ماند؛ دوباره امتحان کنید.',
+    conflict: 'هم‌زمان در دو جا تغییر کرده. اکنون نگه‌داشته: {0}. پایین‌تر یا در «تعارض‌ها» تصمیم بگیرید.', conflicts: 'تعارض‌ها برای تصمیم',
+    conflictshelp: 'یک فیلد در دو جا پیش از آنکه از هم خبر داشته باشند تغییر کرده است. تا تصمیم بگیرید، همهٔ گره‌ها مقدار «اکنون نگه‌داشته» را دارند.',
+    record: 'رکورد', field: 'فیلد', keptnow: 'اکنون نگه‌داشته', sides: 'ویرایش‌ها', keep: 'این بماند', nowconflicts: 'چیزی برای تصمیم نیست.',
+    sideby: '{0} — {1} در {2}، {3}', decided: 'تصمیم ثبت شد.', online: 'متصل به دفتر مرکزی', offline: 'آفلاین', offlinesince: 'آفلاین از {0}',
+    waiting: '{0} تغییر در انتظار ارسال', allsent: 'همهٔ تغییرات ارسال شده', yes: 'بله', no: 'خیر', amountis: '= {0}', needamount: 'مبلغ را وارد کنید.',
+    negative: 'مبلغ نمی‌تواند منفی باشد.', badamount: 'مبلغ نیست: مثلاً ۱۲۵۰ یا ۱۲٫۵ بنویسید.', tooprecise: 'این ارز این‌قدر رقم اعشار ندارد.',
+    nodecimals: 'این ارز اعشار ندارد.', needtitle: 'عنوان را وارد کنید.', needtext: 'یادداشت را بنویسید.', needdue: 'ساعت بدون تاریخ سررسید معنا ندارد.',
+    dateis: '= {0}', me: '{0} (من)', done: 'انجام شد',
+    f_type: 'نوع', f_name: 'نام', f_phones: 'تلفن‌ها', f_emails: 'ایمیل‌ها', f_address: 'نشانی', f_city: 'شهر', f_national_id: 'کد ملی',
+    f_segment: 'بخش بازار', f_source: 'منبع', f_assigned: 'مسئول', f_consent_email: 'رضایت به ایمیل', f_consent_sms: 'رضایت به پیامک',
+    f_tags: 'برچسب‌ها', f_branch: 'شعبه', f_created: 'تاریخ ثبت', f_role: 'سمت', f_title: 'عنوان', f_stage: 'مرحله', f_amount: 'مبلغ',
+    f_currency: 'ارز', f_expected_close: 'تاریخ پیش‌بینی بستن', f_probability: 'احتمال (٪)', f_lost_reason: 'دلیل از دست رفتن',
+    f_due: 'تاریخ سررسید', f_due_time: 'ساعت سررسید', f_assignee: 'انجام‌دهنده', f_reminder: 'یادآوری', f_done: 'انجام شده', f_when: 'زمان',
+    f_summary: 'موضوع', f_outcome: 'نتیجه', f_text: 'یادداشت', f_customer: 'مشتری', f_related: 'مشتری', f_deleted: 'حذف‌شده', f_merged_into: 'ادغام در',
+    ty_person: 'شخص', ty_company: 'شرکت', it_call: 'تماس', it_visit: 'بازدید', it_email: 'ایمیل', it_sms: 'پیامک', it_chat: 'گفتگو',
+    kind_customer: 'مشتری', kind_contact: 'فرد تماس', kind_deal: 'معامله', kind_task: 'کار', kind_interaction: 'تماس یا بازدید', kind_note: 'یادداشت',
+    rem_none: 'بدون یادآوری', rem_0: 'سر وقت', rem_15: '۱۵ دقیقه پیش از آن', rem_60: '۱ ساعت پیش از آن', rem_1440: '۱ روز پیش از آن',
+    st_Lead: 'سرنخ', st_Qualified: 'واجد شرایط', st_Proposal: 'پیشنهاد', st_Negotiation: 'مذاکره', st_Won: 'موفق', st_Lost: 'از دست رفته',
+    newcontact: 'فرد تماس تازه', newdeal: 'معاملهٔ تازه', newtask: 'کار تازه', newnote: 'یادداشت تازه', newinteraction: 'ثبت تماس، بازدید یا پیام',
+    editcontact: 'ویرایش فرد تماس', editdeal: 'ویرایش معامله', edittask: 'ویرایش کار', opendone: 'باز', overdue: 'عقب‌افتاده'},
+  zh: {title: 'Accord', language: '语言', signout: '退出', sections: '栏目', customers: '客户', pipeline: '销售漏斗', tasksnav: '任务',
+    conflictsnav: '冲突', importnav: '导入', reminders: '提醒', search: '搜索', searchhint: '姓名、电话、电子邮件、标签、城市、证件号、联系人',
+    name: '姓名', phones: '电话', emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件',
+    save: '保存', cancel: '取消', saveanyway: '仍然保存', needname: '请输入姓名。', dupe: '可能已存在：{0}。打开它，或仍然保存。', saved: '已保存。',
+    badphone: '电话号码为4到15位数字。', bademail: '电子邮件应类似 name@example.com。', all: '全部', anyone: '任何人', savedfilters: '已保存的筛选',
+    nofilter: '—', clearfilters: '清除筛选', savefilter: '保存此筛选', deletefilter: '删除此已保存筛选', filtername: '筛选名称',
+    total: '第{0}–{1}条，共{2}条', totalsome: '显示{0}条', searchmore: '显示{0}条；还有更多匹配——请输入更多以缩小范围。', searchall: '找到{0}条',
+    none: '没有符合的客户。请清除筛选或添加客户。', empty: '还没有客户——添加第一个。', prev: '上一页', next: '下一页', pageof: '第{0}页，共{1}页',
+    sortedby: '已排序', close: '关闭', details: '详细信息', savechanges: '保存更改', undo: '撤销我的编辑', nochange: '没有更改。',
+    savedfields: '已保存：{0}。', problem: '未保存：{0}', logcall: '记录电话', logvisit: '记录拜访', addtask: '添加任务', adddeal: '添加交易',
+    addnote: '添加备注', addcontact: '添加联系人', edit: '编辑', remove: '删除', addvalue: '添加', removevalue: '删除{0}', newvalue: '新的{0}',
+    contacts: '联系人', deals: '交易', tasks: '任务', interactions: '电话、拜访和消息', notes: '备注', history: '历史', when: '时间', who: '用户',
+    changes: '更改', signature: '签名', verified: '已验证', more: '还有更多未显示：请搜索以缩小列表。', morehistory: '更早的更改未显示：`accord history` 可查看全部。',
+    nocontacts: '还没有联系人。', nodeals: '还没有交易——添加一个。', notasks: '还没有任务。', nointeractions: '还没有电话或拜访。', nonotes: '还没有备注。',
+    loading: '加载中…', nonode: '节点没有响应。您的编辑保留在此页面上；请重试。', conflict: '两处同时更改。当前保留：{0}。请在下方或“冲突”中决定。',
+    conflicts: '待决定的冲突', conflictshelp: '同一字段在两处互相知晓之前被更改。在您决定之前，所有节点都保留“当前保留”的值。', record: '记录',
+    field: '字段', keptnow: '当前保留', sides: '各方编辑', keep: '保留这个', nowconflicts: '没有需要决定的。', sideby: '{0} — {1}，{2}，{3}',
+    decided: '已决定。', online: '已连接总部', offline: '离线', offlinesince: '自{0}起离线', waiting: '{0}个更改待发送', allsent: '所有更改已发送',
+    yes: '是', no: '否', amountis: '= {0}', needamount: '请输入金额。', negative: '金额不能为负。', badamount: '不是金额：例如 1250 或 12.5。',
+    tooprecise: '此货币没有这么多位小数。', nodecimals: '此货币没有小数。', needtitle: '请输入标题。', needtext: '请写备注。', needdue: '时间需要截止日期。',
+    dateis: '= {0}', me: '{0}（我）', done: '完成',
+    f_type: '类型', f_name: '姓名', f_phones: '电话', f_emails: '电子邮件', f_address: '地址', f_city: '城市', f_national_id: '证件号',
+    f_segment: '细分', f_source: '来源', f_assigned: '负责人', f_consent_email: '同意电子邮件', f_consent_sms: '同意短信', f_tags: '标签',
+    f_branch: '分店', f_created: '创建时间', f_role: '职务', f_title: '标题', f_stage: '阶段', f_amount: '金额', f_currency: '货币',
+    f_expected_close: '预计成交', f_probability: '概率（%）', f_lost_reason: '丢单原因', f_due: '截止日期', f_due_time: '截止时间',
+    f_assignee: '执行人', f_reminder: '提醒', f_done: '已完成', f_when: '时间', f_summary: '内容', f_outcome: '结果', f_text: '备注',
+    f_customer: '客户', f_related: '客户', f_deleted: '已删除', f_merged_into: '合并到',
+    ty_person: '个人', ty_company: '公司', it_call: '电话', it_visit: '拜访', it_email: '电子邮件', it_sms: '短信', it_chat: '聊天',
+    kind_customer: '客户', kind_contact: '联系人', kind_deal: '交易', kind_task: '任务', kind_interaction: '电话或拜访', kind_note: '备注',
+    rem_none: '不提醒', rem_0: '到期时', rem_15: '提前15分钟', rem_60: '提前1小时', rem_1440: '提前1天',
+    st_Lead: '线索', st_Qualified: '已确认', st_Proposal: '方案', st_Negotiation: '谈判', st_Won: '赢单', st_Lost: '丢单',
+    newcontact: '新联系人', newdeal: '新交易', newtask: '新任务', newnote: '新备注', newinteraction: '记录电话、拜访或消息',
+    editcontact: '编辑联系人', editdeal: '编辑交易', edittask: '编辑任务', opendone: '未完成', overdue: '逾期'},
+});
+
 const $ = (id) => document.getElementById(id);
-const T = {
-  en: {title: 'Accord', language: 'Language', signout: 'Sign out', customers: 'Customers', search: 'Search', name: 'Name',
-       phones: 'Phones', emails: 'E-mails', branch: 'Branch', created: 'Created', add: 'Add a customer', phone: 'Phone',
-       email: 'E-mail', save: 'Save', saveanyway: 'Save anyway', logcall: 'Log a call', logvisit: 'Log a visit',
-       needname: 'Give a name.', dupe: 'Possibly already here: ', saved: 'Saved.', logged: 'Logged.', online: 'Connected to HQ',
-       offline: 'Offline', waiting: ' changes waiting to go', deals: 'Deals', tasks: 'Tasks', interactions: 'Calls and visits',
-       history: 'History', when: 'When', who: 'Who', changes: 'Changes', signature: 'Signature', pipeline: 'Pipeline',
-       mytasks: 'My tasks: today and overdue', conflicts: 'Conflicts to decide', record: 'Record', field: 'Field',
-       one: 'One edit', other: 'The other', keep: 'Keep', moveto: 'Move to', done: 'Done', overdue: 'overdue', verified: 'verified',
-       contacts: 'Contacts', notes: 'Notes', badphone: 'A phone number needs at least 5 digits.',
-       bademail: 'An e-mail address looks like name@example.com.', more: 'More not shown: search to narrow the list.'},
-  fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', customers: 'مشتریان', search: 'جستجو', name: 'نام',
-       phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه', created: 'تاریخ ثبت', add: 'افزودن مشتری', phone: 'تلفن',
-       email: 'ایمیل', save: 'ذخیره', saveanyway: 'با این حال ذخیره شود', logcall: 'ثبت تماس', logvisit: 'ثبت بازدید',
-       needname: 'نام را وارد کنید.', dupe: 'شاید قبلاً ثبت شده: ', saved: 'ذخیره شد.', logged: 'ثبت شد.',
-       online: 'متصل به دفتر مرکزی', offline: 'آفلاین', waiting: ' تغییر در انتظار ارسال', deals: 'معامله‌ها', tasks: 'کارها',
-       interactions: 'تماس‌ها و بازدیدها', history: 'تاریخچه', when: 'زمان', who: 'کاربر', changes: 'تغییرات', signature: 'امضا',
-       pipeline: 'قیف فروش', mytasks: 'کارهای من: امروز و عقب‌افتاده', conflicts: 'تعارض‌ها برای تصمیم', record: 'رکورد',
-       field: 'فیلد', one: 'یک ویرایش', other: 'ویرایش دیگر', keep: 'نگه‌داشتن', moveto: 'انتقال به', done: 'انجام شد',
-       overdue: 'عقب‌افتاده', verified: 'تأیید شد', contacts: 'افراد تماس', notes: 'یادداشت‌ها',
-       badphone: 'شماره تلفن دست‌کم ۵ رقم دارد.', bademail: 'ایمیل شبیه name@example.com است.',
-       more: 'موارد بیشتری نشان داده نشده: برای محدود کردن فهرست جستجو کنید.'},
-  zh: {title: 'Accord', language: '语言', signout: '退出', customers: '客户', search: '搜索', name: '姓名', phones: '电话',
-       emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件', save: '保存',
-       saveanyway: '仍然保存', logcall: '记录电话', logvisit: '记录拜访', needname: '请输入姓名。', dupe: '可能已存在：',
-       saved: '已保存。', logged: '已记录。', online: '已连接总部', offline: '离线', waiting: ' 个更改待发送', deals: '交易',
-       tasks: '任务', interactions: '电话和拜访', history: '历史', when: '时间', who: '用户', changes: '更改', signature: '签名',
-       pipeline: '销售漏斗', mytasks: '我的任务：今天和逾期', conflicts: '待决定的冲突', record: '记录', field: '字段',
-       one: '一个编辑', other: '另一个', keep: '保留', moveto: '移至', done: '完成', overdue: '逾期', verified: '已验证',
-       contacts: '联系人', notes: '备注', badphone: '电话号码至少需要5位数字。', bademail: '电子邮件应类似 name@example.com。',
-       more: '还有更多未显示：请搜索以缩小列表。'},
+const B = {users: [], branches: [], stages: [], conflicts: [], names: {}}; // what the views share
+A.B = B;
+A.stage = (s) => (A.has('st_' + s) ? A.t('st_' + s) : s);
+A.fieldLabel = (f) => (A.has('f_' + f) ? A.t('f_' + f) : f);
+A.list = (a) => (Array.isArray(a) ? a.join(A.lang === 'fa' ? '، ' : ', ') : (a || ''));
+// The node's message names the field first ("phones: '12' is not a phone"): the field's own
+// words in the chosen language, then the node's reason.
+A.reason = (e) => {
+  const m = /^([a-z_]+): (.*)$/.exec(e.message || '');
+  return m && A.has('f_' + m[1]) ? A.t('f_' + m[1]) + ': ' + m[2] : (e.message || String(e));
 };
-let lang = localStorage.getItem('accord-lang') || 'en', session = null, current = null, confirmDupe = false, digits = {};
-const t = (k) => (T[lang] || T.en)[k] || T.en[k];
 
-function el(tag, attrs, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = String(text);
-  return e;
+// ---- shared choices: users, branches ----
+function fillSelect(sel, options, value, allKey) {
+  sel.textContent = '';
+  if (allKey) sel.appendChild(A.el('option', {value: ''}, A.t(allKey)));
+  for (const [v, label] of options) sel.appendChild(A.el('option', {value: v}, label));
+  sel.value = value || '';
+}
+const userOptions = () => B.users.map((u) => [u.name, u.name === A.session.user ? A.t('me', u.name) : u.name]);
+A.userOptions = userOptions;
+A.fillSelect = fillSelect;
+
+async function loadChoices() {
+  B.users = await A.items('users', {}).catch(() => []);
+  if (!B.users.some((u) => u.name === A.session.user)) B.users.unshift({name: A.session.user, role: A.session.role});
+  const st = await A.call('status', {}).catch(() => ({}));
+  B.stages = st.pipeline || [];
+  const names = new Set([A.session.node]);
+  const sync = await A.call('sync_status', {}).catch(() => ({}));
+  for (const p of sync.peers || []) if (p.name) names.add(p.name);
+  B.branches = [...names].sort();
 }
 
-function date(iso) {
-  if (!iso) return '';
-  const locale = {fa: 'fa-IR-u-ca-persian', zh: 'zh-CN', en: 'en-GB'}[lang];
-  return new Intl.DateTimeFormat(locale, {dateStyle: 'medium', timeStyle: 'short'}).format(new Date(iso));
+// ---- the customer list ----
+const L = {offset: 0, limit: 50, sort: 'name', desc: false, page: []};
+function filters() {
+  const f = {};
+  for (const [k, id] of [['branch', 'f-branch'], ['assigned', 'f-assigned'], ['tag', 'f-tag'], ['city', 'f-city'], ['segment', 'f-segment']]) {
+    const v = $(id).value.trim();
+    if (v) f[k] = v;
+  }
+  return f;
 }
-
-function applyLanguage() {
-  document.documentElement.lang = lang;
-  document.documentElement.dir = lang === 'fa' ? 'rtl' : 'ltr';
-  for (const e of document.querySelectorAll('[data-t]')) e.textContent = t(e.dataset.t);
-  $('lang').value = lang;
-}
-
-async function call(verb, args, write) {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(args)) for (const x of [].concat(v)) if (x !== '' && x !== undefined) body.append(k, x);
-  const r = write
-    ? await fetch('/api/node/' + verb, {method: 'POST', body, headers: {'X-CSRF-Token': session.csrf}})
-    : await fetch('/api/node/' + verb + '?' + body.toString());
-  if (r.status === 401) { location.href = '/login'; throw new Error('signed out'); }
-  const j = await r.json();
-  if (j.error) throw new Error(j.message);
-  return j.result;
-}
-
-// The records of a list or search reply ({items, more, next}); .more says some were left out.
-async function items(verb, args) {
-  const r = await call(verb, args);
-  return Object.assign(r.items, {more: r.more});
-}
-
-function list(a) { return Array.isArray(a) ? a.join(', ') : (a || ''); }
 
 function showRows(rows) {
   const body = $('list').tBodies[0];
   body.textContent = '';
   for (const c of rows) {
-    const tr = el('tr', {'data-id': c.id, tabindex: '0'});
-    tr.appendChild(el('th', {dir: 'auto', scope: 'row'}, c.name));
-    tr.appendChild(el('td', {dir: 'ltr'}, list(c.phones)));
-    tr.appendChild(el('td', {dir: 'ltr'}, list(c.emails)));
-    tr.appendChild(el('td', {dir: 'auto'}, c.branch || ''));
-    tr.appendChild(el('td', {}, date(c.created)));
-    const open = () => openCard(c.id);
+    const tr = A.el('tr', {'data-id': c.id, tabindex: '0'});
+    if (c.id === B.open) tr.setAttribute('aria-selected', 'true');
+    const th = A.el('th', {scope: 'row'});
+    th.appendChild(A.el('bdi', {}, c.name));
+    if (c.matched === 'contact' && c.contact) th.appendChild(A.el('small', {class: 'muted', dir: 'auto'}, ' · ' + c.contact));
+    tr.appendChild(th);
+    tr.appendChild(A.el('td', {dir: 'ltr'}, A.list(c.phones)));
+    tr.appendChild(A.el('td', {dir: 'ltr'}, A.list(c.emails)));
+    tr.appendChild(A.el('td', {dir: 'auto'}, c.city || ''));
+    tr.appendChild(A.el('td', {dir: 'auto'}, c.branch || ''));
+    tr.appendChild(A.el('td', {dir: 'auto'}, c.assigned || ''));
+    tr.appendChild(A.el('td', {}, A.date(c.created)));
+    const open = () => A.go('#/customer/' + c.id);
     tr.addEventListener('click', open);
     tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') open(); });
     body.appendChild(tr);
   }
-  if (rows.more) body.appendChild(el('tr', {class: 'more'})).appendChild(el('td', {colspan: '5'}, t('more')));
+  if (!rows.length) {
+    const tr = body.appendChild(A.el('tr', {class: 'empty'}));
+    tr.appendChild(A.el('td', {colspan: '7'}, A.t(Object.keys(filters()).length || $('q').value.trim() ? 'none' : 'empty')));
+  }
+  for (const th of $('list').tHead.rows[0].cells) {
+    if (!th.dataset.sort) continue;
+    if (th.dataset.sort === L.sort && !$('q').value.trim()) th.setAttribute('aria-sort', L.desc ? 'descending' : 'ascending');
+    else th.removeAttribute('aria-sort');
+  }
 }
 
-let searchTimer = null;
-async function search() {
-  const q = $('q').value.trim();
+let listSeq = 0;
+async function loadList() {
+  const seq = ++listSeq, q = $('q').value.trim();
+  $('list').setAttribute('aria-busy', 'true');
   try {
-    showRows(q.length >= 2 ? await items('search', {kind: 'customer', q}) : await items('list', {kind: 'customer'}));
-  } catch (e) { /* a query too short to search, or offline: keep what is shown */ }
-}
-
-async function openCard(id) {
-  const c = await call('get', {kind: 'customer', id});
-  current = c.id;
-  $('card').hidden = false;
-  $('card-name').textContent = c.name;
-  const dl = $('card-fields');
-  dl.textContent = '';
-  for (const [k, v] of Object.entries(c)) {
-    if (k === 'name' || v === null || v === '' || (Array.isArray(v) && !v.length)) continue;
-    dl.appendChild(el('dt', {}, k));
-    dl.appendChild(el('dd', {dir: 'auto'}, k === 'created' ? date(v) : list(v)));
-  }
-  $('log-message').textContent = '';
-  await cardLists(c.id);
-}
-
-// Records hold amounts in minor units; the node says how many digits each currency has.
-function money(minor, currency) {
-  if (minor === undefined || minor === null || minor === '' || !currency) return '';
-  const d = digits[currency] ?? 2, locale = {fa: 'fa-IR', zh: 'zh-CN', en: 'en-GB'}[lang];
-  try {
-    return new Intl.NumberFormat(locale, {style: 'currency', currency, minimumFractionDigits: d, maximumFractionDigits: d})
-      .format(Number(minor) / Math.pow(10, d));
-  } catch (e) { return (Number(minor) / Math.pow(10, d)).toFixed(d) + ' ' + currency; }
-}
-
-async function cardLists(id) {
-  for (const [kind, box, label] of [['contact', 'card-contacts', (x) => `${x.name}${x.role ? ' · ' + x.role : ''} · ${list(x.phones)}`],
-                                    ['note', 'card-notes', (x) => `${x.text} · ${date(x.created)}`],
-                                    ['deal', 'card-deals', (d) => `${d.title} · ${d.stage} · ${money(d.amount, d.currency)}`],
-                                    ['task', 'card-tasks', (x) => `${x.title} · ${x.due || ''}${x.done ? ' · ✓' : ''}`],
-                                    ['interaction', 'card-interactions', (x) => `${x.type} · ${date(x.when)} · ${x.summary || ''}`]]) {
-    const ul = $(box);
-    ul.textContent = '';
-    const xs = await items('list', {kind, customer: id}).catch(() => []);
-    for (const x of xs) ul.appendChild(el('li', {dir: 'auto'}, label(x)));
-    if (xs.more) ul.appendChild(el('li', {class: 'more'}, t('more')));
-  }
-  const body = $('card-history').tBodies[0];
-  body.textContent = '';
-  const changes = await call('history', {id}).catch(() => ({items: []}));
-  if (changes.more) { // the card shows the oldest page; the CLI pages the rest
-    const tr = el('tr', {class: 'more'});
-    tr.appendChild(el('td', {colspan: '5'}, t('more')));
-    body.appendChild(tr);
-  }
-  for (const h of changes.items || []) {
-    const tr = el('tr');
-    tr.appendChild(el('td', {}, date(h.when)));
-    tr.appendChild(el('td', {dir: 'auto'}, h.author));
-    tr.appendChild(el('td', {dir: 'auto'}, h.branch));
-    tr.appendChild(el('td', {dir: 'auto'}, (h.changes || []).map((c) => c.field + ' ' + (c.op === 'set' ? '= ' : c.op + ' ') + (c.value ?? '')).join('; ')));
-    tr.appendChild(el('td', {'data-signature': h.signature}, h.signature === 'valid' ? '✓ ' + t('verified') : String(h.signature)));
-    body.appendChild(tr);
-  }
-}
-
-async function board() {
-  const box = $('board');
-  box.textContent = '';
-  const stages = (await call('status', {})).pipeline || [];
-  const deals = await items('list', {kind: 'deal'}).catch(() => []);
-  if (deals.more) box.appendChild(el('p', {class: 'more'}, t('more')));
-  for (const stage of stages) {
-    const col = el('div', {class: 'column', 'data-stage': stage, role: 'list', 'aria-label': stage});
-    col.appendChild(el('h3', {dir: 'auto'}, stage));
-    col.addEventListener('dragover', (e) => e.preventDefault());
-    col.addEventListener('drop', async (e) => { e.preventDefault(); await move(e.dataTransfer.getData('text/plain'), stage); });
-    for (const d of deals.filter((x) => x.stage === stage)) {
-      const card = el('div', {class: 'deal', draggable: 'true', 'data-id': d.id, role: 'listitem', tabindex: '0'});
-      card.appendChild(el('span', {dir: 'auto'}, d.title));
-      card.appendChild(el('small', {}, ' ' + money(d.amount, d.currency)));
-      const sel = el('select', {'aria-label': t('moveto') + ' …'});
-      for (const s2 of stages) { const o = el('option', {value: s2}, s2); if (s2 === stage) o.selected = true; sel.appendChild(o); }
-      sel.addEventListener('change', () => move(d.id, sel.value)); // the keyboard's way to drag
-      card.appendChild(sel);
-      card.addEventListener('dragstart', (e) => e.dataTransfer.setData('text/plain', d.id));
-      col.appendChild(card);
+    let rows, text;
+    if (q.length >= 2) {
+      rows = await A.items('search', Object.assign({kind: 'customer', q, limit: 100}, filters()));
+      text = rows.more ? A.t('searchmore', A.num(rows.length)) : A.t('searchall', A.num(rows.length));
+      $('prev').hidden = $('next').hidden = true;
+      $('page-of').textContent = '';
+    } else {
+      rows = await A.items('list', Object.assign({kind: 'customer', sort: L.sort, desc: L.desc, offset: L.offset, limit: L.limit}, filters()));
+      const total = rows.total ?? rows.length;
+      text = total ? A.t('total', A.num(L.offset + 1), A.num(L.offset + rows.length), A.num(total)) : '';
+      const pages = Math.max(1, Math.ceil(total / L.limit));
+      $('prev').hidden = $('next').hidden = pages <= 1;
+      $('prev').disabled = L.offset === 0;
+      $('next').disabled = !rows.more;
+      $('page-of').textContent = pages > 1 ? A.t('pageof', A.num(Math.floor(L.offset / L.limit) + 1), A.num(pages)) : '';
     }
-    box.appendChild(col);
+    if (seq !== listSeq) return; // a later keystroke's answer wins
+    L.page = rows;
+    $('list-total').textContent = text;
+    showRows(rows);
+  } catch (e) {
+    if (seq === listSeq) $('list-total').textContent = A.reason(e);
+  } finally {
+    if (seq === listSeq) $('list').removeAttribute('aria-busy');
   }
 }
+A.reloadList = loadList;
 
-async function move(id, stage) {
-  try { await call('update', {kind: 'deal', id, stage}, true); } catch (e) { alertText(e.message); }
-  await board();
+// ---- saved filters, per user (in this browser) ----
+const savedKey = () => 'accord-filters:' + A.session.node + ':' + A.session.user;
+const savedAll = () => { try { return JSON.parse(localStorage.getItem(savedKey()) || '{}'); } catch (e) { return {}; } };
+function drawSaved(selected) {
+  const all = savedAll();
+  fillSelect($('saved'), Object.keys(all).sort().map((n) => [n, n]), selected, 'nofilter');
+  $('delete-filter').hidden = !$('saved').value;
+}
+function applySaved(name) {
+  const f = savedAll()[name];
+  if (!f) return;
+  for (const [k, id] of [['branch', 'f-branch'], ['assigned', 'f-assigned'], ['tag', 'f-tag'], ['city', 'f-city'], ['segment', 'f-segment']]) $(id).value = f[k] || '';
+  L.sort = f.sort || 'name';
+  L.desc = !!f.desc;
+  L.offset = 0;
+  loadList();
 }
 
-function alertText(m) { $('add-message').textContent = m; }
-
-async function myTasks() {
-  const ul = $('mytasks');
-  ul.textContent = '';
-  const today = await items('list', {kind: 'task', due: 'today', open: 'true'}).catch(() => []);
-  const late = await items('list', {kind: 'task', overdue: 'true'}).catch(() => []);
-  if (today.more || late.more) ul.appendChild(el('li', {class: 'more'}, t('more')));
-  for (const [x, isLate] of [...late.map((x) => [x, true]), ...today.map((x) => [x, false])]) {
-    const li = el('li', {'data-id': x.id, dir: 'auto'}, x.title + ' · ' + (x.due || '') + (isLate ? ' · ' + t('overdue') : ''));
-    const b = el('button', {type: 'button'}, t('done'));
-    b.addEventListener('click', async () => { await call('update', {kind: 'task', id: x.id, done: 'yes'}, true).catch((e) => alertText(e.message)); myTasks(); });
-    li.appendChild(b);
-    ul.appendChild(li);
-  }
-}
-
-async function conflicts() {
-  const body = $('conflicts').tBodies[0];
-  body.textContent = '';
-  const page = await call('conflicts', {}).catch(() => ({items: []}));
-  for (const c of page.items || []) {
-    if (c.resolved) continue;
-    const tr = el('tr', {'data-conflict': c.conflict});
-    tr.appendChild(el('td', {}, c.kind + ' ' + c.id.slice(0, 8)));
-    tr.appendChild(el('td', {}, c.field));
-    for (const v of c.sides || []) {
-      const side = v.side;
-      const td = el('td', {dir: 'auto'});
-      td.appendChild(el('bdi', {}, String(v.value ?? '') + ' — ' + (v.author || '') + ', ' + (v.branch || '') + ' '));
-      const b = el('button', {type: 'button', 'data-keep': side}, t('keep'));
-      b.addEventListener('click', async () => { await call('resolve', {conflict: c.conflict, keep: side}, true).catch((e) => alertText(e.message)); conflicts(); });
-      td.appendChild(b);
-      tr.appendChild(td);
-    }
-    body.appendChild(tr);
-  }
-}
-
-async function log(type) {
-  try {
-    await call('create', {kind: 'interaction', customer: current, type}, true);
-    await cardLists(current);
-    $('log-message').textContent = t('logged');
-  } catch (e) { $('log-message').textContent = e.message; }
-}
-
-// Inline checks while typing; the node checks again on save and its message is shown.
-function digitsOf(s) { return (s.match(/[0-9\u06f0-\u06f9\u0660-\u0669]/g) || []).length; }
-function checkInline() {
+// ---- the add form (duplicate check first) ----
+let confirmDupe = false;
+const digitsOf = (s) => (A.asciiDigits(s).match(/[0-9]/g) || []).length;
+function checkAdd() {
   const phone = $('add-phone').value.trim(), email = $('add-email').value.trim();
-  $('add-phone-hint').textContent = phone && digitsOf(phone) < 5 ? t('badphone') : '';
-  $('add-email-hint').textContent = email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) ? t('bademail') : '';
+  $('add-phone-hint').textContent = phone && (digitsOf(phone) < 4 || digitsOf(phone) > 15) ? A.t('badphone') : '';
+  $('add-email-hint').textContent = email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) ? A.t('bademail') : '';
   return !$('add-phone-hint').textContent && !$('add-email-hint').textContent;
 }
-
-async function add(ev) {
+async function addCustomer(ev) {
   ev.preventDefault();
   const name = $('add-name').value.trim(), phone = $('add-phone').value.trim(), email = $('add-email').value.trim();
   const msg = $('add-message');
-  if (!name) { msg.textContent = t('needname'); $('add-name').focus(); return; }
-  if (!checkInline()) return;
+  $('add-name-hint').textContent = name ? '' : A.t('needname');
+  if (!name) { $('add-name').focus(); return; }
+  if (!checkAdd()) { (phone && $('add-phone-hint').textContent ? $('add-phone') : $('add-email')).focus(); return; }
   try {
-    if (!confirmDupe) { // the same matcher as the CLI's search: phone in any format, folded names
-      const hits = [];
+    if (!confirmDupe) { // the CLI's matcher: a phone in any format, folded names
+      const hits = new Map();
       for (const [q, by] of [[phone, 'phone'], [email, 'email'], [name, 'name']])
-        if (q.length >= 2) for (const c of await items('search', {kind: 'customer', q, by}).catch(() => [])) hits.push(c.name);
-      if (hits.length) {
-        msg.textContent = t('dupe') + [...new Set(hits)].join('، ');
+        if (q.length >= 2) for (const c of await A.items('search', {kind: 'customer', q, by}).catch(() => [])) hits.set(c.id, c.name);
+      if (hits.size) {
+        msg.textContent = A.t('dupe', [...hits.values()].join(A.lang === 'fa' ? '، ' : ', '));
         confirmDupe = true;
-        $('add-save').textContent = t('saveanyway');
+        $('add-save').textContent = A.t('saveanyway');
         return;
       }
     }
-    const made = await call('create', {kind: 'customer', name, 'add:phones': phone || undefined, 'add:emails': email || undefined}, true);
-    msg.textContent = t('saved');
+    const made = await A.call('create', {kind: 'customer', name, type: $('add-type').value, 'add:phones': phone || undefined, 'add:emails': email || undefined}, true);
+    msg.textContent = A.t('saved');
     confirmDupe = false;
-    $('add-save').textContent = t('save');
+    $('add-save').textContent = A.t('save');
     $('add').reset();
-    await search();
-    if (made && made.id) await openCard(made.id);
-  } catch (e) { msg.textContent = e.message; }
+    await loadList();
+    if (made && made.id) A.go('#/customer/' + made.id);
+  } catch (e) { msg.textContent = A.t('problem', A.reason(e)); }
 }
 
+// ---- the card: every field in place ----
+const CUSTOMER_FIELDS = [
+  {name: 'type', type: 'choice', choices: ['person', 'company'], prefix: 'ty_'}, {name: 'name', type: 'text', max: 200, required: true},
+  {name: 'phones', type: 'set', input: 'tel', dir: 'ltr'}, {name: 'emails', type: 'set', input: 'email', dir: 'ltr'},
+  {name: 'tags', type: 'set'}, {name: 'address', type: 'textarea', max: 500}, {name: 'city', type: 'text', max: 100},
+  {name: 'national_id', type: 'text', max: 32, dir: 'ltr'}, {name: 'segment', type: 'text', max: 64}, {name: 'source', type: 'text', max: 64},
+  {name: 'assigned', type: 'user'}, {name: 'consent_email', type: 'bool'}, {name: 'consent_sms', type: 'bool'},
+];
+const C = {rec: null, sets: {}};
+
+function fieldBox(f, value, idp) {
+  const id = idp + f.name, p = A.el('p', {class: 'field f-' + f.type, 'data-field': f.name});
+  p.appendChild(A.el('label', {for: id}, A.fieldLabel(f.name)));
+  let input;
+  if (f.type === 'choice' || f.type === 'user' || f.type === 'select') {
+    input = A.el('select', {id, name: f.name});
+    const opts = f.type === 'user' ? userOptions() : f.choices.map((c) => [c, f.prefix ? A.t(f.prefix + c) : c]);
+    fillSelect(input, opts, value, f.type === 'user' || f.optional ? 'nofilter' : null);
+    if (f.type === 'user' && value && !B.users.some((u) => u.name === value)) input.appendChild(A.el('option', {value}, value)), input.value = value;
+  } else if (f.type === 'bool') {
+    input = A.el('select', {id, name: f.name});
+    fillSelect(input, [['true', A.t('yes')], ['false', A.t('no')]], value === true ? 'true' : value === false ? 'false' : '', 'nofilter');
+  } else if (f.type === 'textarea') {
+    input = A.el('textarea', {id, name: f.name, maxlength: f.max, rows: '3', dir: 'auto'});
+    input.value = value || '';
+  } else if (f.type === 'set') {
+    return setBox(f, value || [], id, p);
+  } else {
+    input = A.el('input', {id, name: f.name, maxlength: f.max, dir: f.dir || 'auto', type: f.input || 'text', inputmode: f.inputmode});
+    input.value = value ?? '';
+  }
+  if (!A.canWrite) input.disabled = true;
+  input.setAttribute('aria-describedby', id + '-hint');
+  p.appendChild(input);
+  p.appendChild(A.el('span', {id: id + '-hint', class: 'hint', role: 'status'}));
+  return p;
+}
+
+// A set (phones, e-mails, tags): each element with its remove button, and a box to add one.
+function setBox(f, values, id, p) {
+  const s = C.sets[f.name] = {had: [...values], now: [...values], adding: []};
+  const ul = A.el('ul', {class: 'chips'});
+  const draw = () => {
+    ul.textContent = '';
+    for (const v of [...s.now, ...s.adding]) {
+      const li = A.el('li', {class: s.adding.includes(v) ? 'chip new' : 'chip'});
+      li.appendChild(A.el('bdi', {dir: f.dir || 'auto'}, v));
+      if (A.canWrite) {
+        const x = A.el('button', {type: 'button', class: 'chip-x', 'aria-label': A.t('removevalue', v)}, '×');
+        x.addEventListener('click', () => {
+          s.now = s.now.filter((y) => y !== v);
+          s.adding = s.adding.filter((y) => y !== v);
+          draw();
+        });
+        li.appendChild(x);
+      }
+      ul.appendChild(li);
+    }
+  };
+  draw();
+  p.appendChild(ul);
+  if (A.canWrite) {
+    // the field's label names the box a new element is typed in
+    const row = A.el('span', {class: 'addrow'});
+    const input = A.el('input', {id, dir: f.dir || 'auto', type: f.input === 'email' ? 'email' : 'text', inputmode: f.input === 'tel' ? 'tel' : undefined,
+      maxlength: '254', 'aria-describedby': id + '-hint'});
+    const add = A.el('button', {type: 'button'}, A.t('addvalue'));
+    const push = () => {
+      const v = input.value.trim();
+      if (!v) return;
+      if (f.input === 'tel' && (digitsOf(v) < 4 || digitsOf(v) > 15)) { $(id + '-hint').textContent = A.t('badphone'); input.focus(); return; }
+      if (f.input === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) { $(id + '-hint').textContent = A.t('bademail'); input.focus(); return; }
+      $(id + '-hint').textContent = '';
+      if (!s.now.includes(v) && !s.adding.includes(v)) s.adding.push(v);
+      input.value = '';
+      draw();
+    };
+    input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); push(); } });
+    add.addEventListener('click', push);
+    row.append(input, add);
+    p.appendChild(row);
+  }
+  p.appendChild(A.el('span', {id: id + '-hint', class: 'hint', role: 'status'}));
+  return p;
+}
+
+function drawCardHeader(c) {
+  $('card-name').firstChild.textContent = c.name || '';
+  const sub = [A.t('ty_' + (c.type || 'person')), c.branch, c.assigned, A.list(c.tags)].filter(Boolean);
+  $('card-sub').textContent = sub.join(' · ');
+}
+
+function drawFields(c) {
+  C.rec = c;
+  C.sets = {};
+  const box = $('card-fields');
+  box.textContent = '';
+  for (const f of CUSTOMER_FIELDS) box.appendChild(fieldBox(f, c[f.name], 'cf-'));
+  const ro = A.el('p', {class: 'field'});
+  ro.appendChild(A.el('span', {class: 'label'}, A.fieldLabel('branch')));
+  ro.appendChild(A.el('span', {dir: 'auto'}, (c.branch || '') + ' · ' + A.dateTime(c.created)));
+  box.appendChild(ro);
+  for (const k of B.conflicts) if (k.id === c.id) markConflict(k);
+}
+
+function markConflict(k) {
+  const hint = $('cf-' + k.field + '-hint');
+  if (!hint) return;
+  hint.textContent = A.t('conflict', k.current === undefined || k.current === null ? '—' : A.list(k.current));
+  hint.closest('.field').classList.add('in-conflict');
+}
+
+// What the form holds now against the record it was drawn from: the args of one update.
+function cardChanges() {
+  const c = C.rec, args = {}, changed = [], clear = [];
+  for (const f of CUSTOMER_FIELDS) {
+    if (f.type === 'set') {
+      const s = C.sets[f.name];
+      const pending = $('cf-' + f.name) && $('cf-' + f.name).value.trim();
+      const adding = [...s.adding, ...(pending && !s.now.includes(pending) && !s.adding.includes(pending) ? [pending] : [])];
+      const removing = s.had.filter((v) => !s.now.includes(v));
+      if (adding.length) args['add:' + f.name] = adding;
+      if (removing.length) args['remove:' + f.name] = removing;
+      if (adding.length || removing.length) changed.push(f.name);
+      continue;
+    }
+    const el = $('cf-' + f.name);
+    let v = el.value, was = c[f.name];
+    if (f.type === 'bool') was = was === true ? 'true' : was === false ? 'false' : '';
+    v = f.type === 'text' || f.type === 'textarea' ? v.trim() : v;
+    if ((was ?? '') === v) continue;
+    changed.push(f.name);
+    if (v === '') clear.push(f.name);
+    else args[f.name] = f.type === 'bool' ? (v === 'true' ? 'yes' : 'no') : v;
+  }
+  if (clear.length) args.clear = clear;
+  return {args, changed};
+}
+
+async function saveCard(ev) {
+  ev.preventDefault();
+  const msg = $('card-message');
+  for (const h of $('card-fields').querySelectorAll('.hint')) if (!h.closest('.in-conflict')) h.textContent = '';
+  const {args, changed} = cardChanges();
+  if (!changed.length) { msg.textContent = A.t('nochange'); return; }
+  if (changed.includes('name') && !$('cf-name').value.trim()) {
+    $('cf-name-hint').textContent = A.t('needname');
+    $('cf-name').focus();
+    return;
+  }
+  try {
+    await A.call('update', Object.assign({kind: 'customer', id: C.rec.id}, args), true);
+    await openCard(C.rec.id, true);
+    $('card-message').textContent = A.t('savedfields', changed.map(A.fieldLabel).join(A.lang === 'fa' ? '، ' : ', '));
+    loadList();
+  } catch (e) {
+    // the field the node names gets the message and the focus; what was typed stays
+    const m = /^([a-z_]+): /.exec(e.message || '');
+    const hint = m && $('cf-' + m[1] + '-hint');
+    if (hint) { hint.textContent = A.reason(e); const inp = $('cf-' + m[1]); if (inp) inp.focus(); }
+    msg.textContent = A.t('problem', A.reason(e));
+  }
+}
+
+// ---- related records: contacts, deals, tasks, calls, notes ----
+const REMINDERS = ['', '0', '15', '60', '1440'];
+const SUBFORMS = {
+  contact: {ref: 'customer', fields: () => [{name: 'name', type: 'text', max: 200, required: true}, {name: 'role', type: 'text', max: 100},
+    {name: 'phones', type: 'one', input: 'tel', dir: 'ltr'}, {name: 'emails', type: 'one', input: 'email', dir: 'ltr'}]},
+  deal: {ref: 'customer', fields: () => [{name: 'title', type: 'text', max: 200, required: true},
+    {name: 'amount', type: 'amount'}, {name: 'currency', type: 'select', choices: Object.keys(A.currencies)},
+    {name: 'stage', type: 'select', choices: B.stages, prefix: 'stage'}, {name: 'expected_close', type: 'date'},
+    {name: 'probability', type: 'text', input: 'number', dir: 'ltr'}, {name: 'assigned', type: 'user'}]},
+  task: {ref: 'related', fields: () => [{name: 'title', type: 'text', max: 200, required: true}, {name: 'due', type: 'date'},
+    {name: 'due_time', type: 'text', input: 'time', dir: 'ltr'}, {name: 'assignee', type: 'user'},
+    {name: 'reminder', type: 'select', choices: REMINDERS, prefix: 'rem', optional: false}]},
+  note: {ref: 'related', insertOnly: true, fields: () => [{name: 'text', type: 'textarea', max: 4000, required: true}]},
+  interaction: {ref: 'customer', insertOnly: true, fields: () => [{name: 'type', type: 'choice', choices: ['call', 'visit', 'email', 'sms', 'chat'], prefix: 'it_'},
+    {name: 'when', type: 'text', input: 'datetime-local', dir: 'ltr'}, {name: 'summary', type: 'textarea', max: 2000},
+    {name: 'outcome', type: 'text', max: 200}]},
+};
+
+function subField(f, value, idp) {
+  if (f.type === 'amount' || f.type === 'date' || f.type === 'one') {
+    const p = fieldBox({name: f.name, type: 'text', dir: f.dir || 'ltr', input: f.type === 'date' ? 'date' : f.input, inputmode: f.type === 'amount' ? 'decimal' : undefined}, value, idp);
+    if (f.type !== 'one') p.insertBefore(A.el('span', {class: 'understood', id: idp + f.name + '-understood', 'aria-live': 'polite'}), p.lastChild);
+    return p;
+  }
+  if (f.type === 'select' && f.prefix === 'stage') {
+    const p = fieldBox({name: f.name, type: 'select', choices: f.choices}, value, idp);
+    for (const o of p.querySelector('select').options) o.textContent = A.stage(o.value);
+    return p;
+  }
+  if (f.type === 'select' && f.prefix === 'rem') {
+    const p = fieldBox({name: f.name, type: 'select', choices: REMINDERS}, value === undefined || value === null ? '' : String(value), idp);
+    for (const o of p.querySelector('select').options) o.textContent = A.t('rem_' + (o.value === '' ? 'none' : o.value));
+    return p;
+  }
+  return fieldBox(f, value, idp);
+}
+
+function localNow() {
+  const d = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 16);
+}
+
+// The understood amount and date, shown back as they will be kept.
+function understood(form, idp) {
+  const amount = form.querySelector('#' + idp + 'amount'), cur = form.querySelector('#' + idp + 'currency');
+  if (amount) {
+    const out = $(idp + 'amount-understood'), hint = $(idp + 'amount-hint');
+    const r = amount.value.trim() ? A.parseAmount(amount.value, cur.value) : null;
+    out.textContent = r && r.minor !== undefined ? A.t('amountis', A.money(r.minor, cur.value)) : '';
+    hint.textContent = r && r.error ? A.t(r.error) : '';
+  }
+  for (const name of ['due', 'expected_close']) {
+    const d = form.querySelector('#' + idp + name);
+    if (d) $(idp + name + '-understood').textContent = d.value && A.lang !== 'en' ? A.t('dateis', A.date(d.value)) : '';
+  }
+}
+
+function openSubform(kind, rec, preset) {
+  const spec = SUBFORMS[kind], idp = 'sf-' + kind + '-', box = $('card-subform');
+  box.textContent = '';
+  const form = A.el('form', {class: 'panel subform', novalidate: true, 'data-kind': kind, 'aria-labelledby': idp + 'h'});
+  form.appendChild(A.el('h3', {id: idp + 'h'}, A.t((rec ? 'edit' : 'new') + kind)));
+  const fields = A.el('div', {class: 'fields'});
+  const defaults = {type: preset && preset.type, when: localNow(), assignee: A.session.user, assigned: A.session.user,
+    currency: B.lastCurrency || (A.lang === 'fa' ? 'IRR' : 'EUR'), stage: B.stages[0], reminder: ''};
+  for (const f of spec.fields()) {
+    let v = rec ? rec[f.name] : defaults[f.name];
+    if (rec && f.name === 'amount' && rec.amount !== undefined && rec.currency) v = (rec.amount_text || '');
+    if (f.type === 'one' && Array.isArray(v)) v = v[0] || '';
+    if (f.name === 'when' && v && v.length > 16) v = v.slice(0, 16);
+    fields.appendChild(subField(f, v, idp));
+  }
+  form.appendChild(fields);
+  form.appendChild(A.el('p', {id: idp + 'message', role: 'alert'}));
+  const actions = form.appendChild(A.el('p', {class: 'actions'}));
+  actions.appendChild(A.el('button', {type: 'submit', class: 'primary'}, A.t('save')));
+  const cancel = actions.appendChild(A.el('button', {type: 'button'}, A.t('cancel')));
+  cancel.addEventListener('click', () => { box.textContent = ''; });
+  form.addEventListener('input', () => understood(form, idp));
+  form.addEventListener('change', () => understood(form, idp));
+  form.addEventListener('submit', (e) => { e.preventDefault(); saveSub(kind, rec, form, idp); });
+  box.appendChild(form);
+  understood(form, idp);
+  const first = form.querySelector('input, textarea, select');
+  if (first) first.focus();
+}
+
+async function saveSub(kind, rec, form, idp) {
+  const spec = SUBFORMS[kind], args = {kind}, clear = [];
+  const msg = $(idp + 'message');
+  for (const h of form.querySelectorAll('.hint')) h.textContent = '';
+  let bad = null;
+  const fail = (name, key) => { $(idp + name + '-hint').textContent = A.t(key); bad = bad || form.querySelector('#' + idp + name); };
+  for (const f of spec.fields()) {
+    const el = form.querySelector('#' + idp + f.name);
+    let v = el.value.trim ? el.value.trim() : el.value;
+    if (f.required && !v) fail(f.name, f.name === 'text' ? 'needtext' : f.name === 'name' ? 'needname' : 'needtitle');
+    const was = rec ? rec[f.name] : undefined;
+    if (f.type === 'amount' && v) {
+      const r = A.parseAmount(v, form.querySelector('#' + idp + 'currency').value);
+      if (r.error) { fail('amount', r.error); continue; }
+    }
+    if (f.type === 'one') {
+      if (v && f.input === 'tel' && (digitsOf(v) < 4 || digitsOf(v) > 15)) { fail(f.name, 'badphone'); continue; }
+      if (v && f.input === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) { fail(f.name, 'bademail'); continue; }
+      const old = Array.isArray(was) ? was[0] : undefined;
+      if (v && v !== old) args['add:' + f.name] = v;
+      if (old && v !== old) args['remove:' + f.name] = old;
+      continue;
+    }
+    if (f.name === 'when' && v) v = new Date(v).toISOString();
+    if (f.name === 'amount' && rec && v === (rec.amount_text || '')) continue;
+    if (rec && String(was ?? '') === String(v)) continue;
+    if (!v) { if (rec && was !== undefined) clear.push(f.name); continue; }
+    args[f.name] = v;
+  }
+  const due = form.querySelector('#' + idp + 'due'), time = form.querySelector('#' + idp + 'due_time');
+  if (due && time && time.value && !due.value) fail('due', 'needdue');
+  if (bad) { bad.focus(); return; }
+  if (clear.length) args.clear = clear;
+  if (args.amount && !args.currency && rec) args.currency = rec.currency;
+  try {
+    if (rec) await A.call('update', Object.assign(args, {id: rec.id}), true);
+    else await A.call('create', Object.assign(args, {[spec.ref]: C.rec.id}), true);
+    if (args.currency) B.lastCurrency = args.currency;
+    $('card-subform').textContent = '';
+    $('card-message').textContent = A.t('saved');
+    await cardLists(C.rec.id);
+  } catch (e) {
+    const m = /^([a-z_]+): /.exec(e.message || '');
+    const hint = m && $(idp + m[1] + '-hint');
+    if (hint) hint.textContent = A.reason(e);
+    msg.textContent = A.t('problem', A.reason(e));
+  }
+}
+
+const RELATED = [
+  ['contact', 'contacts', 'nocontacts', (x) => [x.name, x.role, A.list(x.phones), A.list(x.emails)]],
+  ['deal', 'deals', 'nodeals', (x) => [x.title, A.stage(x.stage), A.money(x.amount, x.currency), x.lost_reason]],
+  ['task', 'tasks', 'notasks', (x) => [x.title, [A.date(x.due), x.due_time ? A.localDigits(x.due_time) : ''].filter(Boolean).join(' '),
+    x.assignee, x.done ? '✓ ' + A.t('done') : '']],
+  ['interaction', 'interactions', 'nointeractions', (x) => [A.t('it_' + x.type), A.dateTime(x.when), x.summary, x.outcome]],
+  ['note', 'notes', 'nonotes', (x) => [x.text, A.dateTime(x.created), x.branch]],
+];
+
+async function cardLists(id) {
+  const box = $('card-related');
+  box.setAttribute('aria-busy', 'true');
+  const lists = await Promise.all(RELATED.map(([kind]) => A.items('list', {kind, customer: id}).catch(() => [])));
+  if (C.rec && C.rec.id !== id) return;
+  box.textContent = '';
+  RELATED.forEach(([kind, title, empty, parts], i) => {
+    const xs = lists[i];
+    const sec = box.appendChild(A.el('section', {class: 'related', 'data-kind': kind, 'aria-labelledby': 'rel-' + kind}));
+    const head = sec.appendChild(A.el('div', {class: 'row'}));
+    head.appendChild(A.el('h3', {id: 'rel-' + kind}, A.t(title)));
+    if (A.canWrite) {
+      const b = head.appendChild(A.el('button', {type: 'button', class: 'small'}, A.t(kind === 'interaction' ? 'newinteraction' : 'add' + kind)));
+      b.addEventListener('click', () => openSubform(kind));
+    }
+    const ul = sec.appendChild(A.el('ul', {class: 'records'}));
+    if (kind === 'interaction' || kind === 'note') xs.sort((a, b) => String(b.when || b.created).localeCompare(String(a.when || a.created)));
+    for (const x of xs) {
+      const li = ul.appendChild(A.el('li', {'data-id': x.id}));
+      const text = li.appendChild(A.el('span', {dir: 'auto', class: 'what'}));
+      parts(x).filter((s) => s !== undefined && s !== null && s !== '').forEach((s, j) => {
+        if (j) text.appendChild(document.createTextNode(' · '));
+        text.appendChild(A.el(j === 0 ? 'strong' : 'bdi', {}, s));
+      });
+      if (A.canWrite && !SUBFORMS[kind].insertOnly) {
+        const b = li.appendChild(A.el('button', {type: 'button', class: 'small', 'aria-label': A.t('edit') + ' ' + (x.name || x.title || '')}, A.t('edit')));
+        b.addEventListener('click', () => openSubform(kind, x));
+      }
+      if (A.canWrite && kind === 'task' && !x.done) {
+        const b = li.appendChild(A.el('button', {type: 'button', class: 'small', 'aria-label': A.t('done') + ' ' + x.title}, A.t('done')));
+        b.addEventListener('click', async () => { await A.call('update', {kind: 'task', id: x.id, done: 'yes'}, true).catch((e) => { $('card-message').textContent = A.reason(e); }); cardLists(id); });
+      }
+    }
+    if (!xs.length) ul.appendChild(A.el('li', {class: 'empty'}, A.t(empty)));
+    if (xs.more) ul.appendChild(A.el('li', {class: 'more'}, A.t('more')));
+  });
+  box.removeAttribute('aria-busy');
+  await drawHistory(id);
+}
+
+async function drawHistory(id) {
+  const body = $('card-history').tBodies[0];
+  const changes = await A.call('history', {id}).catch(() => ({items: []}));
+  body.textContent = '';
+  for (const h of (changes.items || []).slice().reverse()) { // newest first
+    const tr = body.appendChild(A.el('tr'));
+    tr.appendChild(A.el('td', {}, A.dateTime(h.when)));
+    tr.appendChild(A.el('td', {dir: 'auto'}, h.author));
+    tr.appendChild(A.el('td', {dir: 'auto'}, h.branch));
+    tr.appendChild(A.el('td', {dir: 'auto'}, (h.changes || []).map((c) => A.fieldLabel(c.field) + ' ' + (c.op === 'set' ? '= ' : c.op === 'add' ? '+ ' : c.op === 'remove' ? '− ' : c.op + ' ') + (c.value ?? '')).join('; ')));
+    tr.appendChild(A.el('td', {'data-signature': h.signature}, h.signature === 'valid' ? '✓ ' + A.t('verified') : String(h.signature)));
+  }
+  if (changes.more) body.appendChild(A.el('tr', {class: 'more'})).appendChild(A.el('td', {colspan: '5'}, A.t('morehistory')));
+}
+
+async function openCard(id, keepMessage) {
+  let c;
+  try { c = await A.call('get', {kind: 'customer', id}); } catch (e) { $('list-total').textContent = A.reason(e); return; }
+  B.open = c.id;
+  const card = $('card');
+  const wasHidden = card.hidden;
+  card.hidden = false;
+  $('view-customers').classList.add('with-card');
+  drawCardHeader(c);
+  drawFields(c);
+  if (!keepMessage) { $('card-message').textContent = ''; $('card-subform').textContent = ''; }
+  for (const tr of $('list').tBodies[0].rows) tr.toggleAttribute('aria-selected', tr.dataset.id === c.id);
+  if (wasHidden) card.focus();
+  await cardLists(c.id);
+}
+A.openCard = openCard;
+
+function closeCard() {
+  $('card').hidden = true;
+  $('view-customers').classList.remove('with-card');
+  const was = B.open;
+  B.open = null;
+  if (location.hash.startsWith('#/customer/')) history.replaceState(null, '', '#/customers');
+  const row = was && $('list').querySelector(`tr[data-id="${was}"]`);
+  if (row) row.focus();
+}
+
+// ---- conflicts ----
+async function loadConflicts() {
+  const page = await A.call('conflicts', {}).catch(() => null);
+  if (!page) return;
+  B.conflicts = (page.items || []).filter((c) => !c.resolved);
+  $('conflict-count').textContent = B.conflicts.length ? A.num(B.conflicts.length) : '';
+}
+
+function drawConflicts() {
+  const body = $('conflicts').tBodies[0];
+  body.textContent = '';
+  for (const c of B.conflicts) {
+    const tr = body.appendChild(A.el('tr', {'data-conflict': c.conflict}));
+    const rec = tr.appendChild(A.el('td'));
+    const a = rec.appendChild(A.el('a', {href: c.kind === 'customer' ? '#/customer/' + c.id : '#/customers', dir: 'auto'}, c.name || (A.t('kind_' + c.kind) + ' ' + c.id.slice(0, 8))));
+    a.title = A.t('kind_' + c.kind);
+    tr.appendChild(A.el('td', {}, A.fieldLabel(c.field)));
+    tr.appendChild(A.el('td', {dir: 'auto', class: 'kept'}, c.current === undefined || c.current === null ? '—' : A.list(c.current)));
+    const td = tr.appendChild(A.el('td'));
+    const ul = td.appendChild(A.el('ul', {class: 'sides'}));
+    for (const v of c.sides || []) {
+      const li = ul.appendChild(A.el('li'));
+      li.appendChild(A.el('bdi', {}, A.t('sideby', String(v.value ?? '—'), v.author || '?', v.branch || '?', A.dateTime(v.when))));
+      if (A.canWrite) {
+        const b = li.appendChild(A.el('button', {type: 'button', 'data-keep': v.side, 'aria-label': A.t('keep') + ': ' + String(v.value ?? '')}, A.t('keep')));
+        b.addEventListener('click', async () => {
+          try {
+            await A.call('resolve', {conflict: c.conflict, keep: v.side}, true);
+            $('conflicts-message').textContent = A.t('decided');
+          } catch (e) { $('conflicts-message').textContent = A.reason(e); }
+          await loadConflicts();
+          drawConflicts();
+        });
+      }
+    }
+  }
+  if (!B.conflicts.length) body.appendChild(A.el('tr', {class: 'empty'})).appendChild(A.el('td', {colspan: '4'}, A.t('nowconflicts')));
+}
+
+// ---- the sync indicator: connected or offline since when, and what waits to go ----
 async function syncIndicator() {
   try {
-    const s = await call('sync_status', {});
+    const s = await A.call('sync_status', {});
     const up = (s.peers || []).find((p) => p.direction === 'upstream');
-    $('sync').textContent = up ? (up.connected ? t('online') : t('offline')) + (up.lag_records ? ' · ' + up.lag_records + t('waiting') : '') : '';
-  } catch (e) { $('sync').textContent = ''; }
+    if (!up) { $('sync').textContent = ''; return; }
+    const pending = up.pending ?? up.lag_records ?? 0;
+    const state = up.connected ? A.t('online') : up.offline_since ? A.t('offlinesince', A.dateTime(up.offline_since)) : A.t('offline');
+    $('sync').textContent = state + ' · ' + (pending ? A.t('waiting', A.num(pending)) : A.t('allsent'));
+    $('sync').dataset.state = up.connected ? 'online' : 'offline';
+  } catch (e) { // ENOTFOUND: this node replicates with no one, so there is nothing to tell
+    $('sync').textContent = e.code === 'ENOTFOUND' ? '' : A.t('offline');
+    $('sync').dataset.state = e.code === 'ENOTFOUND' ? '' : 'offline';
+  }
+}
+A.syncIndicator = syncIndicator;
+
+// ---- wiring ----
+function drawFilterChoices() {
+  fillSelect($('f-branch'), B.branches.map((b) => [b, b]), $('f-branch').value, 'all');
+  fillSelect($('f-assigned'), userOptions(), $('f-assigned').value, 'anyone');
+  drawSaved($('saved').value);
 }
 
-async function main() {
-  const r = await fetch('/api/session');
-  if (r.status === 401) { location.href = '/login'; return; }
-  session = await r.json();
-  digits = await (await fetch('/api/currencies')).json();
-  $('who').textContent = session.user + ' · ' + session.node;
-  applyLanguage();
-  $('lang').addEventListener('change', () => {
-    lang = $('lang').value;
-    localStorage.setItem('accord-lang', lang);
-    applyLanguage();
-    search();
-    if (current) openCard(current); // its dates in the new calendar
+A.view('customers', {box: 'customers', show() { if (!$('card').hidden) closeCard(); loadList(); }});
+A.view('customer', {box: 'customers', nav: 'customers', show([id]) { if (!L.page.length) loadList(); if (id) openCard(id); }});
+A.view('conflicts', {async show() { await loadConflicts(); drawConflicts(); }});
+
+A.initBranch = async () => {
+  $('who').textContent = A.session.user + ' · ' + A.session.node;
+  await loadChoices();
+  drawFilterChoices();
+  let timer = null;
+  $('q').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { L.offset = 0; loadList(); }, 120); });
+  for (const id of ['f-branch', 'f-assigned']) $(id).addEventListener('change', () => { L.offset = 0; loadList(); });
+  for (const id of ['f-tag', 'f-city', 'f-segment']) $(id).addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { L.offset = 0; loadList(); }, 250); });
+  for (const th of $('list').tHead.rows[0].cells) {
+    if (!th.dataset.sort) continue;
+    th.querySelector('button').addEventListener('click', () => {
+      if (L.sort === th.dataset.sort) L.desc = !L.desc; else { L.sort = th.dataset.sort; L.desc = false; }
+      L.offset = 0;
+      loadList();
+    });
+  }
+  $('prev').addEventListener('click', () => { L.offset = Math.max(0, L.offset - L.limit); loadList(); });
+  $('next').addEventListener('click', () => { L.offset += L.limit; loadList(); });
+  $('clear-filters').addEventListener('click', () => { for (const id of ['f-branch', 'f-assigned', 'f-tag', 'f-city', 'f-segment']) $(id).value = ''; $('saved').value = ''; L.offset = 0; loadList(); });
+  $('saved').addEventListener('change', () => { $('delete-filter').hidden = !$('saved').value; applySaved($('saved').value); });
+  $('save-filter').addEventListener('click', () => { $('save-filter-form').hidden = false; $('filter-name').focus(); });
+  $('filter-cancel').addEventListener('click', () => { $('save-filter-form').hidden = true; });
+  $('save-filter-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = $('filter-name').value.trim();
+    if (!name) return;
+    const all = savedAll();
+    all[name] = Object.assign(filters(), {sort: L.sort, desc: L.desc});
+    localStorage.setItem(savedKey(), JSON.stringify(all));
+    $('save-filter-form').hidden = true;
+    $('filter-name').value = '';
+    drawSaved(name);
   });
-  $('q').addEventListener('input', () => { clearTimeout(searchTimer); searchTimer = setTimeout(search, 150); });
-  $('add').addEventListener('submit', add);
+  $('delete-filter').addEventListener('click', () => {
+    const all = savedAll();
+    delete all[$('saved').value];
+    localStorage.setItem(savedKey(), JSON.stringify(all));
+    drawSaved('');
+  });
+  $('new-customer').addEventListener('click', () => { $('add').hidden = false; $('add-name').focus(); });
+  $('add-cancel').addEventListener('click', () => { $('add').reset(); $('add').hidden = true; });
+  $('add').addEventListener('submit', addCustomer);
   for (const id of ['add-name', 'add-phone', 'add-email'])
-    $(id).addEventListener('input', () => { confirmDupe = false; $('add-save').textContent = t('save'); $('add-message').textContent = ''; checkInline(); });
-  $('log-call').addEventListener('click', () => log('call'));
-  $('log-visit').addEventListener('click', () => log('visit'));
-  $('logout').addEventListener('click', async () => {
-    await fetch('/logout', {method: 'POST', headers: {'X-CSRF-Token': session.csrf}});
-    location.href = '/login';
+    $(id).addEventListener('input', () => { confirmDupe = false; $('add-save').textContent = A.t('save'); $('add-message').textContent = ''; checkAdd(); });
+  $('card-form').addEventListener('submit', saveCard);
+  $('card-reset').addEventListener('click', () => { drawFields(C.rec); $('card-message').textContent = ''; });
+  $('card-close').addEventListener('click', closeCard);
+  $('card-actions').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-add]');
+    if (b) openSubform(b.dataset.add, null, {type: b.dataset.type});
   });
-  await search();
-  await board();
-  await myTasks();
-  await conflicts();
-  await syncIndicator();
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !$('card').hidden) {
+      if ($('card-subform').firstChild) $('card-subform').textContent = '';
+      else closeCard();
+    }
+    if (e.key === '/' && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) { e.preventDefault(); $('q').focus(); }
+  });
+  $('lang').value = A.lang;
+  $('lang').addEventListener('change', () => A.setLanguage($('lang').value));
+  A.onLanguage(() => {
+    $('lang').value = A.lang;
+    drawFilterChoices();
+    if (!$('view-customers').hidden) loadList(); // its total and its dates in the new language
+    if (B.open && C.rec) { drawCardHeader(C.rec); drawFields(C.rec); cardLists(C.rec.id); }
+    if (!$('view-conflicts').hidden) drawConflicts();
+    syncIndicator();
+  });
+  $('logout').addEventListener('click', async () => { await A.post('/logout', ''); location.href = '/login'; });
+  await loadConflicts();
+  syncIndicator();
   setInterval(syncIndicator, 5000);
-  setInterval(conflicts, 10000); // edits from other branches arrive while the page is open
-}
-
-main();
+  setInterval(loadConflicts, 10000); // edits from other branches arrive while the page is open
+};
