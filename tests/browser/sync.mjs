@@ -1,6 +1,6 @@
 // Steps of the two-branch browser test, one per run (the shell stops and starts the hub in
 // between): add NAME at a branch's page; find NAME on another branch's page; keep side
-// KEEP of the one open conflict in the conflicts inbox. Screenshot SHOT.
+// KEEP of the one open conflict of customer NAME (ARG = KEEP:NAME) in the conflicts inbox. Screenshot SHOT.
 // Usage: node sync.mjs add|find|resolve URL USER PASSWORD ARG SHOT
 import { chromium } from 'playwright-core';
 
@@ -16,11 +16,14 @@ try {
   await Promise.all([page.waitForURL(url + '/'), page.click('#signin')]);
   await page.waitForSelector('#q');
   if (step === 'add') {
-    await page.fill('#add-name', arg);
+    await page.getByRole('button', { name: 'Add a customer' }).click();
+    await page.getByLabel('Name', { exact: true }).first().fill(arg);
     await page.click('#add-save');
     await page.waitForFunction(() => document.getElementById('add-message').textContent === 'Saved.', null, { timeout: 5000 })
       .catch(async () => problems.push('adding said: ' + (await page.textContent('#add-message'))));
-    if (!(await page.textContent('#sync')).startsWith('Offline')) problems.push('with the hub down the indicator says: ' + (await page.textContent('#sync')));
+    // the indicator tells the truth: offline since when, and the change just made waits to go
+    await page.waitForFunction(() => /^Offline since .* · [1-9][0-9]* changes waiting to go$/.test(document.getElementById('sync').textContent), null, { timeout: 8000 })
+      .catch(async () => problems.push('with the hub down and a change made the indicator says: ' + (await page.textContent('#sync'))));
   } else if (step === 'find') {
     const found = async () => {
       await page.fill('#q', '');
@@ -31,13 +34,22 @@ try {
     for (let i = 0; i < 20 && !ok; i++) ok = await found();
     if (!ok) problems.push(arg + ' never appeared on this branch\'s page');
   } else if (step === 'resolve') {
-    const row = page.locator('#conflicts tbody tr').first();
+    // the card shows the conflict on the field itself
+    await page.fill('#q', arg.split(':')[1]);
+    await page.locator('#list tbody tr').first().click();
+    await page.locator('#card .field.in-conflict[data-field="city"]').waitFor({ timeout: 15000 })
+      .catch(() => problems.push('the card does not mark the city as changed at two places'));
+    await page.getByRole('link', { name: /^Conflicts/ }).click();
+    const row = page.locator('#conflicts tbody tr[data-conflict]').first();
     await row.waitFor({ timeout: 15000 }).catch(() => problems.push('the conflicts inbox is empty'));
     if ((await row.count()) === 1) {
-      const field = await row.locator('td').nth(1).textContent();
-      if (field !== 'city') problems.push('the conflict is on ' + field + ', not city');
+      const cells = await row.locator('td').allTextContents();
+      if (cells[0] !== arg.split(':')[1]) problems.push('the conflict does not name the customer: ' + cells[0]);
+      if (cells[1] !== 'City') problems.push('the conflict is on ' + cells[1] + ', not City');
+      if (!['Tehran', 'Shiraz'].includes(cells[2])) problems.push('the value kept now is not shown: ' + cells[2]);
+      for (const want of ['Tehran', 'Shiraz', 'staff-a', 'staff-b']) if (!cells[3].includes(want)) problems.push('the sides do not show ' + want + ': ' + cells[3]);
       await page.screenshot({ path: shot.replace('.png', '-before.png'), fullPage: true });
-      await row.locator(`button[data-keep="${arg}"]`).click();
+      await row.locator(`button[data-keep="${arg.split(':')[0]}"]`).click();
       await row.waitFor({ state: 'detached', timeout: 5000 }).catch(() => problems.push('the resolved conflict stays in the inbox'));
     }
   }
