@@ -177,6 +177,11 @@ static void print_customers(const msgpack_object *o) { print_table(o, customer_c
 static void print_deals(const msgpack_object *o) { print_table(o, deal_cols, 7); }
 static void print_tasks(const msgpack_object *o) { print_table(o, task_cols, 5); }
 static void print_contacts(const msgpack_object *o) { print_table(o, contact_cols, 5); }
+static const column_t interaction_cols[] = {
+    {"ID", "id", 12}, {"WHEN", "when", 20}, {"TYPE", "type", 6}, {"OUTCOME", "outcome", 20}, {"SUMMARY", "summary", 0}};
+static const column_t note_cols[] = {{"ID", "id", 12}, {"CREATED", "created", 20}, {"BRANCH", "branch", 12}, {"TEXT", "text", 0}};
+static void print_interactions(const msgpack_object *o) { print_table(o, interaction_cols, 5); }
+static void print_notes(const msgpack_object *o) { print_table(o, note_cols, 4); }
 
 static void print_history(const msgpack_object *o)
 {
@@ -303,6 +308,7 @@ static int run_edit(const cli_t *cli, accord_args_t *a, char **pos, int n, const
 }
 static int run_customer_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "customer"); }
 static int run_deal_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "deal"); }
+static int run_contact_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "contact"); }
 
 static int run_show(const cli_t *cli, accord_args_t *a, char **pos, int n, const char *kind)
 {
@@ -359,6 +365,8 @@ static int run_customer_list(const cli_t *cli, accord_args_t *a, char **pos, int
 static int run_deal_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "deal", print_deals); }
 static int run_task_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "task", print_tasks); }
 static int run_contact_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "contact", print_contacts); }
+static int run_log_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "interaction", print_interactions); }
+static int run_note_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "note", print_notes); }
 
 static int run_customer_search(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
@@ -507,7 +515,16 @@ static const opt_t contact_opts[] = {
     {"phone", "add:phones", O_MULTI, "a phone number; repeatable"},
     {"email", "add:emails", O_MULTI, "an e-mail address; repeatable"},
     {"role", "role", 0, "job title"}, {0}};
+static const opt_t contact_edit_opts[] = {
+    {"name", "name", 0, "full name"}, {"role", "role", 0, "job title"},
+    {"phone", "add:phones", O_MULTI, "a phone number to add; repeatable"},
+    {"email", "add:emails", O_MULTI, "an e-mail address to add; repeatable"},
+    {"remove-phone", "remove:phones", O_MULTI, "remove a phone number"},
+    {"remove-email", "remove:emails", O_MULTI, "remove an e-mail address"},
+    {"clear", "", O_MULTI, "empty a field, e.g. --clear role; repeatable"}, {0}};
 static const opt_t contact_list_opts[] = {{"customer", "customer", 0, "contacts of this customer"}, PAGE_OPTS, {0}};
+static const opt_t log_list_opts[] = {{"customer", "customer", 0, "calls, visits and messages of this customer"}, PAGE_OPTS, {0}};
+static const opt_t note_list_opts[] = {{"customer", "customer", 0, "notes of this customer, deal or task"}, PAGE_OPTS, {0}};
 #define DEAL_FIELDS                                                                      \
     {"title", "title", 0, "what is being sold (required when adding)"},                \
     {"stage", "stage", 0, "pipeline stage (default: the first)"},                      \
@@ -563,6 +580,7 @@ static const verb_t verbs[] = {
     {"customer merge", "KEEP OTHER", "merge OTHER into KEEP: its records, phones, e-mails, tags move; it becomes a "
      "tombstone pointing at KEEP", no_opts, run_customer_merge, 2, 2},
     {"contact add", "", "add a contact person of a company customer", contact_opts, run_contact_add, 0, 0},
+    {"contact edit", "ID", "change a contact's fields", contact_edit_opts, run_contact_edit, 1, 1},
     {"contact list", "", "list contacts", contact_list_opts, run_contact_list, 0, 0},
     {"deal add", "", "add a deal", deal_add_opts, run_deal_add, 0, 0},
     {"deal edit", "ID", "change a deal's fields", deal_edit_opts, run_deal_edit, 1, 1},
@@ -577,7 +595,9 @@ static const verb_t verbs[] = {
     {"log email", "CUSTOMER", "log an e-mail", log_opts, run_log_email, 1, 1},
     {"log sms", "CUSTOMER", "log an SMS", log_opts, run_log_sms, 1, 1},
     {"log chat", "CUSTOMER", "log a chat", log_opts, run_log_chat, 1, 1},
+    {"log list", "", "list calls, visits, e-mails, SMS and chats", log_list_opts, run_log_list, 0, 0},
     {"note add", "ID TEXT...", "add a note to a customer, deal or task", no_opts, run_note_add, 2, 200},
+    {"note list", "", "list notes", note_list_opts, run_note_list, 0, 0},
     {"history", "ID", "every change to a record: when, who, which branch, signature", history_opts, run_history, 1, 1},
     {"conflicts", "", "list concurrent edits kept in the conflict log", conflicts_opts, run_conflicts, 0, 0},
     {"conflicts resolve", "CONFLICT", "keep one side of a conflict (itself a change)", resolve_opts,

@@ -112,6 +112,13 @@ check "log call" [ ${#I1} = 32 ]
 check "interaction time normalised to UTC" bash -c "'$ACCORD' --json customer show '$I1' 2>/dev/null; '$ACCORD' --json history '$I1' | jq -e '.[0].changes | map(select(.field == \"when\"))[0].value == \"2026-11-20T06:30:00Z\"' >/dev/null"
 expect_fail 2 "that record is an interaction" "an interaction is not edited as a customer" -- "$ACCORD" customer edit "$I1" --name x
 check "note add" "$ACCORD" note add "$C1" prefers morning calls
+check "log list and note list: a customer's calls (summary, outcome, time) and notes" bash -c "
+    '$ACCORD' --json log list --customer '$C1' | jq -e 'length == 1 and .[0].summary == \"asked for a price\" and .[0].outcome == \"interested\" and .[0].when == \"2026-11-20T06:30:00Z\"' >/dev/null &&
+    '$ACCORD' --json note list --customer '$C1' | jq -e 'length == 1 and .[0].text == \"prefers morning calls\"' >/dev/null"
+K1=$("$ACCORD" contact add --customer "$C1" --name "Kaveh" --phone "0912 111 0000")
+check "contact edit: a field set, a phone removed and an e-mail added as sets" bash -c "
+    '$ACCORD' contact edit '$K1' --role Buyer --remove-phone 09121110000 --email kaveh@example.com >/dev/null &&
+    '$ACCORD' --json contact list --customer '$C1' | jq -e '.[0].role == \"Buyer\" and (.[0].phones // [] | length) == 0 and .[0].emails == [\"kaveh@example.com\"]' >/dev/null"
 check "history: every change, signed" bash -c "'$ACCORD' --json history '$C1' | jq -e 'length == 5 and all(.signature == \"valid\") and all(.author == \"sara\") and all(.branch == \"tehran-1\")' >/dev/null"
 
 check "customer delete" "$ACCORD" customer delete "$C3"
