@@ -377,10 +377,21 @@ static void score(report_customer_t *c, unsigned n, int (*cmp)(const void *, con
     free(idx);
 }
 
+/* A customer with nothing on an axis (never contacted, no contact, nothing won) scores 1
+ * there: ties share the better score, so when most customers have won nothing the first
+ * of them ranks high and all of them would share a 5. */
+static void score_nothing_lowest(report_customer_t *c)
+{
+    if (c->recency_days < 0) c->r = 1;
+    if (c->frequency == 0) c->f = 1;
+    if (c->monetary <= 0) c->m = 1;
+}
+
+/* Champions are recent, frequent AND have bought: a customer with no won value never is. */
 static const char *segment_of(const report_customer_t *c)
 {
     if (c->frequency == 0) return "no activity";
-    if (c->r >= 4 && c->f >= 4) return "champions";
+    if (c->r >= 4 && c->f >= 4 && c->m >= 4 && c->monetary > 0) return "champions";
     if (c->f >= 4) return "loyal";
     if (c->r >= 4 && c->f <= 2) return "new";
     if (c->r <= 2 && c->f >= 3) return "at risk";
@@ -430,7 +441,10 @@ int report_customers(store_txn_t *t, uint64_t now_ms, const char *currency, cons
     score(out->customers, out->n, by_recency, offsetof(report_customer_t, r));
     score(out->customers, out->n, by_frequency, offsetof(report_customer_t, f));
     score(out->customers, out->n, by_monetary, offsetof(report_customer_t, m));
-    for (unsigned i = 0; i < out->n; i++) out->customers[i].segment = segment_of(&out->customers[i]);
+    for (unsigned i = 0; i < out->n; i++) {
+        score_nothing_lowest(&out->customers[i]);
+        out->customers[i].segment = segment_of(&out->customers[i]);
+    }
     if (out->n) qsort(out->customers, out->n, sizeof *out->customers, by_monetary_rows); /* NULL when none */
     return 0;
 }

@@ -310,6 +310,78 @@ static void test_customers_report_of_an_empty_store(void **state)
     rm_dir(dir);
 }
 
+/* One record of `kind` for entity (0xcc, n), at ms, with the fields set by the caller. */
+static gen_record_t *rfm_record(unsigned kind, uint8_t n, uint64_t seq, uint64_t ms)
+{
+    static gen_record_t g;
+    memset(&g, 0, sizeof g);
+    g.rec.origin[0] = 2, g.rec.seq = seq, g.rec.hlc = HLC_PACK(ms, 0);
+    g.rec.author = "t", g.rec.author_len = 1, g.rec.kind = (uint8_t)kind;
+    g.rec.entity[0] = 0xcc, g.rec.entity[15] = n;
+    set_str(&g, F_BRANCH, "tehran-1");
+    return &g;
+}
+
+static void set_ref(gen_record_t *g, unsigned field, uint8_t n)
+{
+    static uint8_t refs[RECORD_MAX_OPS][16];
+    uint8_t *ref = refs[g->rec.n_ops];
+    memset(ref, 0, 16);
+    ref[0] = 0xcc, ref[15] = n;
+    g->rec.ops[g->rec.n_ops++] = (record_op_t){(uint8_t)field, OP_SET, {VAL_REF, 0, (const char *)ref, 16}, false, {0}};
+}
+
+/* Issue 15 item 12: ten customers, every one called yesterday, three times each; only the
+ * last bought anything. The nine who never bought were "champions" (top recency and
+ * frequency, and a monetary score of 5 shared with the best zero); now a customer with no
+ * won value scores M 1 and is never a champion, and the buyer is. */
+static void test_rfm_no_won_value_is_never_a_champion(void **state)
+{
+    (void)state;
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    uint64_t now = 1763985600000ULL, seq = 0; /* 2025-11-24T12:00:00Z */
+    for (uint8_t c = 0; c < 10; c++) {
+        gen_record_t *g = rfm_record(KIND_CUSTOMER, c, ++seq, now - 86400000ULL * 30);
+        set_str(g, F_CU_NAME, c == 9 ? "buyer" : "caller");
+        put(t, &g->rec);
+        for (uint8_t i = 0; i < 3; i++) {
+            g = rfm_record(KIND_INTERACTION, (uint8_t)(100 + 3 * c + i), ++seq, now - 86400000ULL);
+            set_ref(g, F_IN_CUSTOMER, c);
+            set_str(g, F_IN_TYPE, "call");
+            set_str(g, F_IN_WHEN, "2025-11-23T12:00:00Z");
+            put(t, &g->rec);
+        }
+    }
+    gen_record_t *g = rfm_record(KIND_DEAL, 200, ++seq, now - 86400000ULL);
+    set_ref(g, F_DE_CUSTOMER, 9);
+    set_int(g, F_DE_AMOUNT, VAL_INT, 5000);
+    set_str(g, F_DE_CURRENCY, "EUR");
+    set_str(g, F_DE_STAGE, "Won");
+    put(t, &g->rec);
+    assert_int_equal(store_txn_commit(&t), 0);
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    report_customers_t r;
+    assert_int_equal(report_customers(t, now, "EUR", NULL, &r), 0);
+    store_txn_abort(&t);
+    assert_int_equal(r.n, 10);
+    assert_string_equal(r.customers[0].name, "buyer"); /* highest won value first */
+    assert_int_equal(r.customers[0].monetary, 5000);
+    assert_int_equal(r.customers[0].m, 5);
+    assert_string_equal(r.customers[0].segment, "champions");
+    for (unsigned i = 1; i < r.n; i++) {
+        assert_int_equal(r.customers[i].monetary, 0);
+        assert_int_equal(r.customers[i].m, 1);
+        if (!strcmp(r.customers[i].segment, "champions")) fail_msg("customer %u won nothing and is a champion", i);
+        assert_string_equal(r.customers[i].segment, "loyal"); /* frequent and recent, but no money yet */
+    }
+    report_customers_free(&r);
+    store_close(&st);
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_known_figures),
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_customers_report_of_an_empty_store),
+        cmocka_unit_test(test_rfm_no_won_value_is_never_a_champion),
     };
     return cmocka_run_group_tests_name("kpi", tests, NULL, NULL);
 }
