@@ -221,7 +221,9 @@ static void print_conflicts(const msgpack_object *o)
             char label[8], val[1024], who[128], br[128], when[64];
             output_cell(accord_obj_get(side, "value"), val, sizeof val);
             accord_obj_str(side, "side", label, sizeof label);
-            printf("  %s: %-30s by %s @ %s, %s\n", label, val, accord_obj_str(side, "author", who, sizeof who),
+            printf("  %s: ", label);
+            output_aligned(stdout, val, 30);
+            printf(" by %s @ %s, %s\n", accord_obj_str(side, "author", who, sizeof who),
                    accord_obj_str(side, "branch", br, sizeof br), accord_obj_str(side, "when", when, sizeof when));
             last[0] = label[0];
         }
@@ -243,6 +245,17 @@ static void print_resolved(const msgpack_object *o)
                (unsigned long long)left->via.u64);
 }
 
+/* One customer of a likely pair: its id's first 12 characters, its name and branch
+ * aligned by display width (Persian and Chinese names take fewer columns than bytes). */
+static void print_dupe_side(const char *id, const char *name, const char *branch)
+{
+    printf("%.12s  ", id);
+    output_aligned(stdout, name, 28);
+    putchar(' ');
+    output_aligned(stdout, branch, 12);
+    putchar('\n');
+}
+
 static void print_dupes(const msgpack_object *o)
 {
     const msgpack_object *pairs = accord_obj_get(o, "pairs"), *shared = accord_obj_get(o, "shared");
@@ -252,9 +265,10 @@ static void print_dupes(const msgpack_object *o)
         char a[40], b[40], an[300], bn[300], ab[80], bb[80];
         accord_obj_str(p, "a", a, sizeof a);
         accord_obj_str(p, "b", b, sizeof b);
-        printf("%.12s  %-28s %-12s\n%.12s  %-28s %-12s\n", a, accord_obj_str(p, "a_name", an, sizeof an),
-               accord_obj_str(p, "a_branch", ab, sizeof ab), b, accord_obj_str(p, "b_name", bn, sizeof bn),
-               accord_obj_str(p, "b_branch", bb, sizeof bb));
+        accord_obj_str(p, "a_name", an, sizeof an), accord_obj_str(p, "b_name", bn, sizeof bn);
+        accord_obj_str(p, "a_branch", ab, sizeof ab), accord_obj_str(p, "b_branch", bb, sizeof bb);
+        print_dupe_side(a, an, ab);
+        print_dupe_side(b, bn, bb);
         const msgpack_object *why = accord_obj_get(p, "reasons");
         for (uint32_t j = 0; why && why->type == MSGPACK_OBJECT_ARRAY && j < why->via.array.size; j++)
             if (why->via.array.ptr[j].type == MSGPACK_OBJECT_STR)

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#define _XOPEN_SOURCE 700
 #include "output.h"
 #include "proto/json.h"
 
@@ -7,7 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
+#include <utf8proc.h>
 
 void output_json_string(FILE *f, const char *s)
 {
@@ -141,47 +140,52 @@ char *output_cell_dup(const msgpack_object *o)
     return (char *)output_cell(o, out, cap);
 }
 
+/* The next character of the n > 0 bytes at s: its length in bytes (1 for a byte that is
+ * not UTF-8, shown as U+FFFD) and, in *columns, how many a terminal gives it. utf8proc's
+ * table, not wcwidth: the CLIs run under any locale, C included, where wcwidth knows no
+ * Persian or Chinese. */
+static size_t next_char(const char *s, size_t n, int *columns)
+{
+    utf8proc_int32_t c;
+    utf8proc_ssize_t len = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &c);
+    if (len <= 0) {
+        *columns = 1;
+        return 1;
+    }
+    *columns = utf8proc_charwidth(c);
+    return (size_t)len;
+}
+
 int output_width(const char *s)
 {
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    int w = 0;
-    size_t n = strlen(s);
-    while (n > 0) {
-        wchar_t wc;
-        size_t used = mbrtowc(&wc, s, n, &st);
-        if (used == (size_t)-1 || used == (size_t)-2) { w++; s++; n--; memset(&st, 0, sizeof st); continue; }
-        if (used == 0) break;
-        int cw = wcwidth(wc);
-        w += cw < 0 ? 1 : cw;
-        s += used;
-        n -= used;
+    int w = 0, cw;
+    for (size_t n = strlen(s), len; n > 0; s += len, n -= len) {
+        len = next_char(s, n, &cw);
+        w += cw;
     }
     return w;
 }
 
 void output_padded(FILE *f, const char *s, int width)
 {
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    int w = 0;
-    size_t n = strlen(s);
-    const char *p = s;
-    while (n > 0) {
-        wchar_t wc;
-        size_t used = mbrtowc(&wc, p, n, &st);
-        if (used == (size_t)-1 || used == (size_t)-2 || used == 0) break;
-        int cw = wcwidth(wc);
-        if (cw < 0) cw = 1;
-        if (w + cw > width - (n > used ? 1 : 0) && w + cw + output_width(p + used) > width) {
+    int w = 0, cw;
+    bool cut = output_width(s) > width;
+    for (size_t n = strlen(s), len; n > 0; s += len, n -= len) {
+        len = next_char(s, n, &cw);
+        if (cut && w + cw > width - 1) { /* room for the "…" */
             fputs("…", f);
             w++;
             break;
         }
-        fwrite(p, 1, used, f);
+        if (len == 1 && (unsigned char)*s >= 0x80) fputs("\xef\xbf\xbd", f); /* not UTF-8 */
+        else fwrite(s, 1, len, f);
         w += cw;
-        p += used;
-        n -= used;
     }
     for (; w < width; w++) fputc(' ', f);
+}
+
+void output_aligned(FILE *f, const char *s, int width)
+{
+    fputs(s, f);
+    for (int w = output_width(s); w < width; w++) fputc(' ', f);
 }

@@ -27,9 +27,14 @@ void output_sanitize(msgpack_object *o, msgpack_zone *zone);
 const char *output_cell(const msgpack_object *o, char *out, size_t cap);
 /* The same, whole, in a string the caller frees. */
 char *output_cell_dup(const msgpack_object *o);
-/* Display width of UTF-8 text in terminal columns (CJK counts 2). */
+/* Display width of UTF-8 text in terminal columns, whatever the locale (utf8proc's table):
+ * Chinese and emoji 2, ZWNJ and combining marks 0, a byte that is not UTF-8 1. */
 int output_width(const char *s);
-/* Prints s padded with spaces to width columns (cut with "…" if longer). */
+/* Prints s padded with spaces to width columns by that width (cut with "…" if longer; a
+ * byte that is not UTF-8 as U+FFFD). */
 void output_padded(FILE *f, const char *s, int width);
+/* Prints s, then spaces up to width columns; never cuts (printf's %-*s by display width,
+ * for a column whose whole text matters). */
+void output_aligned(FILE *f, const char *s, int width);
 
 #endif

@@ -253,9 +253,13 @@ static int print_entry(void *ctx, const uint8_t *signed_entry, size_t len, const
         printf(",\"state\":\"%s\",\"since\":", state);
         output_json_string(stdout, when);
         printf(",\"origin\":\"%s\",\"public_key\":\"%s\"}", origin_hex, pk);
-    } else
-        printf("%-20s %-7s %-12s %-9s %s  %s\n", e->name, e->role, e->region[0] ? e->region : "-", state, when,
-               origin_hex), (*n)++;
+    } else {
+        output_aligned(stdout, e->name, 20); /* names and regions may be Persian or Chinese */
+        printf(" %-7s ", e->role);
+        output_aligned(stdout, e->region[0] ? e->region : "-", 12);
+        printf(" %-9s %s  %s\n", state, when, origin_hex);
+        (*n)++;
+    }
     return 0;
 }
 

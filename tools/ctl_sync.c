@@ -48,7 +48,8 @@ static void print_table(const msgpack_object *body)
         } else {
             accord_obj_str(p, "error", problem, sizeof problem);
         }
-        printf("%-16s %-10s %-9s %9s %11s %9s %9s %8s  %s\n", name, dir,
+        output_aligned(stdout, name, 16); /* a branch's name may be Persian or Chinese */
+        printf(" %-10s %-9s %9s %11s %9s %9s %8s  %s\n", dir,
                c && c->type == MSGPACK_OBJECT_POSITIVE_INTEGER && c->via.u64 ? "yes" : "no", seen, lag, lags, behind,
                refused, problem);
     }

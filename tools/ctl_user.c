@@ -26,7 +26,8 @@ static int print_user(void *ctx, const char *name, user_role_t role)
         output_json_string(stdout, name);
         printf(",\"role\":\"%s\"}", user_role_name(role));
     } else {
-        printf("%-24s %s\n", name, user_role_name(role));
+        output_aligned(stdout, name, 24);
+        printf(" %s\n", user_role_name(role));
     }
     l->first = false;
     return 0;

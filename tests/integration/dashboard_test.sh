@@ -25,7 +25,29 @@ at b1 deal move "$D" Lost --lost-reason "قیمت بالا" >/dev/null
 D2=$(at b1 deal add --customer "$C2" --title Van --amount 1200 --currency EUR)
 at b1 deal move "$D2" Won >/dev/null
 at b1 log visit "$C" >/dev/null
+at b1 customer add --name "نرم‌افزار پارس" >/dev/null # a ZWNJ inside نرم‌افزار
+at b1 customer add --name "Party 🎉 shop" >/dev/null
 check "b1's changes reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report branches --data '$W/hq' --period \$(date -u +%Y-%m) | jq '.branches | length') = 1 ]"
+
+check "all four customers reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report customers --data '$W/hq' | jq .customers_counted) = 4 ]"
+# Issue 15 item 12: the text table pads by what a terminal shows, under any locale (the
+# names were blank: accordctl set no locale, and wcwidth knows no Persian under C).
+LC_ALL=C "$CTL" report customers --data "$W/hq" > "$W/rfm.txt"
+check "report customers' table under LC_ALL=C shows Chinese, Persian (with a ZWNJ) and emoji names whole, the branch column aligned" \
+    /usr/bin/python3 - "$W/rfm.txt" <<'PY'
+import sys, unicodedata
+def width(s):
+    return sum(0 if unicodedata.category(c) in ('Mn', 'Me', 'Cf') else 2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+rows = [l.rstrip('\n') for l in open(sys.argv[1], encoding='utf-8')][2:]
+names = ['王小明', 'علی رضایی', 'نرم\u200cافزار پارس', 'Party 🎉 shop']
+ok = len(rows) == 4 and all(any(n in r for r in rows) for n in names)
+for r in rows:  # ID (12), a space, NAME (24), a space, then BRANCH
+    at = r.find(' b1 ')
+    ok = ok and at >= 0 and width(r[:at + 1]) == 12 + 1 + 24 + 1
+if not ok:
+    print('\n'.join('# ' + r for r in rows))
+sys.exit(0 if ok else 1)
+PY
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 check "the dashboard without a session sends the browser to /login" \

@@ -158,6 +158,59 @@ static void test_cells_are_shown_safe(void **state)
     assert_string_equal(output_cell(&list, cell, sizeof cell), "a\\x1bb, \xef\xbf\xbd");
 }
 
+/* output_padded of s to width columns, as a NUL-terminated heap string. */
+static char *padded(const char *s, int width)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    output_padded(f, s, width);
+    fclose(f);
+    return buf;
+}
+
+static void expect_padded(const char *s, int width, const char *want)
+{
+    char *got = padded(s, width);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* Issue 15 item 12: tables pad by what a terminal shows, whatever the locale (accordctl
+ * never set one, accord only LANG's, so under C both printed Persian and Chinese names
+ * blank). Chinese is 2 columns a character, ZWNJ and Persian vowel marks 0, an emoji 2. */
+static void test_tables_pad_by_display_width(void **state)
+{
+    (void)state;
+    assert_int_equal(output_width("王小明"), 6);
+    assert_int_equal(output_width("می\u200cخواهم"), 7);       /* ZWNJ between the two parts */
+    assert_int_equal(output_width("عَلی"), 3);               /* a fatha on the ain */
+    assert_int_equal(output_width("\U0001F389 party"), 8);   /* 🎉 */
+    assert_int_equal(output_width("\xff" "ab"), 3);          /* a byte that is not UTF-8: one column */
+    expect_padded("王小明", 10, "王小明    ");
+    expect_padded("می\u200cخواهم", 10, "می\u200cخواهم   ");
+    expect_padded("\U0001F389 party", 10, "\U0001F389 party  ");
+    expect_padded("tehran-1", 10, "tehran-1  ");
+    /* cut with "…" where the next character would not fit: a wide one leaves a blank */
+    expect_padded("王小明王小明", 8, "王小明… ");
+    expect_padded("علی رضایی و شرکا", 12, "علی رضایی و…");
+    expect_padded("\U0001F389\U0001F389\U0001F389", 5, "\U0001F389\U0001F389…");
+    expect_padded("exactly", 7, "exactly");
+    expect_padded("\xff", 3, "\xef\xbf\xbd  "); /* never a raw byte that is not UTF-8 */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    output_aligned(f, "王小明", 8);
+    fputc('|', f);
+    output_aligned(f, "王小明王小明", 8); /* longer: whole, no padding */
+    fputc('|', f);
+    fclose(f);
+    assert_string_equal(buf, "王小明  |王小明王小明|");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_text_for_tables),
         cmocka_unit_test(test_sanitize_a_reply),
         cmocka_unit_test(test_cells_are_shown_safe),
+        cmocka_unit_test(test_tables_pad_by_display_width),
     };
     return cmocka_run_group_tests_name("output", tests, NULL, NULL);
 }
