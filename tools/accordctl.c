@@ -44,7 +44,7 @@ static const ctl_opt_t install_opts[] = {
     OPT_DATA, {"replace", CTL_FLAG, "over a node that lacks compacted records (node stopped)"}, {0}};
 static const ctl_opt_t no_opts[] = {{0}};
 static const ctl_opt_t branches_opts[] = {
-    OPT_DATA, {"period", 0, "2026-11, 2026-W48, 2026, 2026-11-24 or FROM..TO"},
+    OPT_DATA, {"period", 0, "2026-11, 2026-Q4, 2026-W48, 2026, 2026-11-24, FROM..TO; Solar Hijri fa:1405-09"},
     {"branch", 0, "only this branch"}, {"csv", CTL_FLAG, "CSV instead of a table"}, {0}};
 static const ctl_opt_t customers_opts[] = {
     OPT_DATA, {"segment", 0, "rfm (the only segmentation)"}, {"currency", 0, "count won value in this currency"},
@@ -113,7 +113,7 @@ static const ctl_verb_t verbs[] = {
      install_opts, ctl_snapshot_install, 1, 1},
     {"snapshot show", "FILE", "check a snapshot's signature and list its feed heads", NULL, no_opts,
      ctl_snapshot_show, 1, 1},
-    {"report branches", "--data DIR --period 2026-11|2026-W48|2026|2026-11-24|FROM..TO [--branch NAME] [--csv]",
+    {"report branches", "--data DIR --period 2026-11|2026-Q4|2026-W48|2026|2026-11-24|FROM..TO|fa:1405-09 [--branch NAME] [--csv]",
      "per branch: new customers, interactions, deals, win rate, pipeline, tasks",
      "Per branch: new customers, interactions, deals created, won, lost, win rate, days to close, won\n"
      "value, pipeline, tasks due, overdue and done.", branches_opts, ctl_report_branches, 0, 0},

@@ -90,8 +90,8 @@ static int report_cmd_run(const ctl_args_t *a, bool quality)
     const char *dir = a->dir, *period = ctl_opt(a, "period"), *branch = ctl_opt(a, "branch");
     uint32_t today = 0, from = 1, to = UINT32_MAX; /* quality: all time by default */
     if (!quality && !period) {
-        fprintf(stderr, "usage: accordctl report branches --data DIR --period 2026-11|2026-W48|2026|2026-11-24|"
-                        "FROM..TO [--branch NAME] [--csv|--json]\n");
+        fprintf(stderr, "usage: accordctl report branches --data DIR --period 2026-11|2026-Q4|2026-W48|2026|2026-11-24|"
+                        "FROM..TO|fa:1405-09 [--branch NAME] [--csv|--json]\n");
         return ACCORD_EXIT_USAGE;
     }
     store_t *st = NULL;
@@ -100,8 +100,9 @@ static int report_cmd_run(const ctl_args_t *a, bool quality)
     if (rc) return rc;
     today = kpi_day_of_ms(st, hlc_wall_ms());
     if (period && report_period(period, &from, &to)) {
-        fprintf(stderr, "accordctl: --period '%s': give 2026, 2026-11, 2026-W48, 2026-11-24 or "
-                        "2026-11-01..2026-11-15\n", period);
+        fprintf(stderr, "accordctl: --period '%s': give 2026, 2026-Q4, 2026-11, 2026-W48, 2026-11-24 or "
+                        "2026-11-01..2026-11-15, or in the Solar Hijri calendar fa:1405, fa:1405-Q3, fa:1405-09, "
+                        "fa:1405-09-01 or fa:1405-09-01..1405-09-15 (docs/CLI.md, Report periods)\n", period);
         identity_destroy(&id);
         store_close(&st);
         return ACCORD_EXIT_USAGE;

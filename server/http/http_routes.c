@@ -104,7 +104,8 @@ static enum MHD_Result report_json(http_t *h, struct MHD_Connection *c, bool dai
     const char *branch;
     if (period_args(c, &from, &to, &branch) != MHD_YES)
         return http_json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL",
-                          "period: 2026, 2026-11, 2026-W48, 2026-11-24 or 2026-11-01..2026-11-15");
+                          "period: 2026, 2026-Q4, 2026-11, 2026-W48, 2026-11-24, 2026-11-01..2026-11-15, "
+                          "or Solar Hijri fa:1405, fa:1405-Q3, fa:1405-09, fa:1405-09-01, fa:1405-09-01..1405-09-15");
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);

@@ -38,10 +38,89 @@ static uint32_t days_in_month(int y, int m)
     return (uint32_t)(d[m - 1] + (m == 2 && leap));
 }
 
+/* The n bytes at s as a number if they are all digits, else -1. */
+static int digits(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* ---- the Solar Hijri calendar (Iran's; fa: periods) ----
+ * Months 1-6 have 31 days, 7-11 have 30, Esfand (12) 29 or 30 in a leap year. Farvardin
+ * 1st of year y is day 365 (y - 1) + floor((8 y + 21) / 33) - 492267 as kpi.h numbers
+ * days (1 = 1970-01-01): the 33-year arithmetic rule, which ICU used for decades and which
+ * agrees with the astronomical calendar from 1349 (1970) to 1502 (2123); periods take
+ * years up to 1500. */
+#define PERSIAN_FIRST_YEAR 1349
+#define PERSIAN_LAST_YEAR 1500
+
+static uint32_t persian_new_year(int y)
+{
+    return (uint32_t)(365 * (y - 1) + (8 * y + 21) / 33 - 492267);
+}
+
+static uint32_t persian_month_start(int y, int m)
+{
+    return persian_new_year(y) + (uint32_t)(m <= 7 ? 31 * (m - 1) : 186 + 30 * (m - 7));
+}
+
+static uint32_t persian_month_days(int y, int m)
+{
+    return m <= 6 ? 31 : m <= 11 ? 30 : persian_new_year(y + 1) - persian_month_start(y, 12);
+}
+
+static bool persian_year_ok(int y)
+{
+    return y >= PERSIAN_FIRST_YEAR && y <= PERSIAN_LAST_YEAR;
+}
+
+/* "1405-09-01" (exactly 10 bytes at s) to its day number, 0 if it is not a date. */
+static uint32_t persian_day(const char *s, size_t n)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-') return 0;
+    int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+    if (!persian_year_ok(y) || m < 1 || m > 12 || d < 1 || (uint32_t)d > persian_month_days(y, m)) return 0;
+    return persian_month_start(y, m) + (uint32_t)d - 1;
+}
+
+/* spec without its "fa:": 1405 | 1405-Q3 | 1405-09 | 1405-09-01 | 1405-09-01..1405-09-15 */
+static int persian_period(const char *spec, uint32_t *from, uint32_t *to)
+{
+    const char *dots = strstr(spec, "..");
+    size_t len = strlen(spec);
+    if (dots) {
+        *from = persian_day(spec, (size_t)(dots - spec));
+        *to = persian_day(dots + 2, strlen(dots + 2));
+        return *from && *to && *from <= *to ? 0 : ACCORD_EINVAL;
+    }
+    if (len == 10) return (*from = *to = persian_day(spec, len)) ? 0 : ACCORD_EINVAL;
+    int y = len >= 4 ? digits(spec, 4) : -1;
+    if (!persian_year_ok(y)) return ACCORD_EINVAL;
+    int first = 1, last = 12; /* the months the period covers */
+    if (len == 7 && spec[4] == '-' && spec[5] == 'Q') {
+        int q = digits(spec + 6, 1);
+        if (q < 1 || q > 4) return ACCORD_EINVAL;
+        first = 3 * q - 2, last = 3 * q;
+    } else if (len == 7 && spec[4] == '-') {
+        first = last = digits(spec + 5, 2);
+        if (first < 1 || first > 12) return ACCORD_EINVAL;
+    } else if (len != 4) {
+        return ACCORD_EINVAL;
+    }
+    *from = persian_month_start(y, first);
+    *to = persian_month_start(y, last) + persian_month_days(y, last) - 1;
+    return 0;
+}
+
 int report_period(const char *spec, uint32_t *from, uint32_t *to)
 {
     int y, m, d, w;
     char extra;
+    if (!strncmp(spec, "fa:", 3)) return persian_period(spec + 3, from, to);
     const char *dots = strstr(spec, "..");
     if (dots) {
         *from = kpi_day_of_date(spec, (size_t)(dots - spec));
@@ -56,6 +135,15 @@ int report_period(const char *spec, uint32_t *from, uint32_t *to)
     if (len == 8 && sscanf(spec, "%4d-W%2d%c", &y, &w, &extra) == 2 && w >= 1 && w <= 53 && y >= 1970) {
         *from = iso_week_start(y, w);
         *to = *from + 6;
+        return *from ? 0 : ACCORD_EINVAL;
+    }
+    if (len == 7 && spec[4] == '-' && spec[5] == 'Q' && (y = digits(spec, 4)) >= 1970 && (w = digits(spec + 6, 1)) >= 1 &&
+        w <= 4) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%04d-%02d-01", y, 3 * w - 2);
+        *from = kpi_day_of_date(buf, 10);
+        snprintf(buf, sizeof buf, "%04d-%02d-01", y, 3 * w);
+        *to = kpi_day_of_date(buf, 10) + days_in_month(y, 3 * w) - 1;
         return *from ? 0 : ACCORD_EINVAL;
     }
     if (len == 7 && sscanf(spec, "%4d-%2d%c", &y, &m, &extra) == 2 && m >= 1 && m <= 12 && y >= 1970) {

@@ -44,8 +44,10 @@ typedef struct {
     bool has_duplicates;              /* report_duplicates filled duplicate_pairs */
 } report_t;
 
-/* Parses a period: 2026 | 2026-11 | 2026-W48 | 2026-11-24 | 2026-11-01..2026-11-15.
- * 0, or ACCORD_EINVAL. */
+/* Parses a period: 2026 | 2026-Q4 | 2026-11 | 2026-W48 | 2026-11-24 | 2026-11-01..2026-11-15,
+ * or in the Solar Hijri calendar after "fa:": fa:1405 | fa:1405-Q3 | fa:1405-09 |
+ * fa:1405-09-01 | fa:1405-09-01..1405-09-15 (years 1349 to 1500). Sets the first and last
+ * day, inclusive, as kpi.h numbers days. 0, or ACCORD_EINVAL. */
 int report_period(const char *spec, uint32_t *from_day, uint32_t *to_day);
 /* Sums the counters for [from_day, to_day] per branch (only `branch` if not NULL). */
 int report_branches(store_txn_t *t, uint32_t from_day, uint32_t to_day, uint32_t today, const char *branch,

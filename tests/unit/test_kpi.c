@@ -277,7 +277,49 @@ static void test_periods(void **state)
     assert_int_equal(to - from, 6);
     assert_int_equal(report_period("2026-11-01..2026-11-15", &from, &to), 0);
     assert_int_equal(to - from, 14);
-    const char *bad[] = {"", "2026-13", "26-11", "2026-11-15..2026-11-01", "2026-W60", "x", "2026-11-32", "1969"};
+    const char *bad[] = {"", "2026-13", "26-11", "2026-11-15..2026-11-01", "2026-W60", "x", "2026-11-32", "1969",
+                         "2026-Q0", "2026-Q5", "2026-Qx", "1969-Q4"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (report_period(bad[i], &from, &to) != ACCORD_EINVAL) fail_msg("'%s' was accepted", bad[i]);
+}
+
+static void expect_period(const char *spec, const char *first, const char *last)
+{
+    uint32_t from, to;
+    if (report_period(spec, &from, &to)) fail_msg("'%s' was refused", spec);
+    char a[11], b[11];
+    report_day_text(from, a);
+    report_day_text(to, b);
+    if (strcmp(a, first) || strcmp(b, last)) fail_msg("'%s' is %s..%s, not %s..%s", spec, a, b, first, last);
+}
+
+/* Issue 15 item 11: quarters, and periods in the Solar Hijri calendar after "fa:", each
+ * the Gregorian days it covers (checked against ICU's Persian calendar, as Chromium's
+ * Intl shows them). Azar 1405 is 2026-11-22..2026-12-21; Shahrivar (31 days) ends on
+ * 2026-09-22 and Mehr (30) starts on the 23rd; 1403 is a leap year (Esfand 30th). */
+static void test_quarters_and_solar_hijri_periods(void **state)
+{
+    (void)state;
+    expect_period("2026-Q4", "2026-10-01", "2026-12-31");
+    expect_period("2024-Q1", "2024-01-01", "2024-03-31");
+    expect_period("fa:1405-09", "2026-11-22", "2026-12-21");
+    expect_period("fa:1405-08", "2026-10-23", "2026-11-21");
+    expect_period("fa:1405-06", "2026-08-23", "2026-09-22");
+    expect_period("fa:1405-07", "2026-09-23", "2026-10-22");
+    expect_period("fa:1405", "2026-03-21", "2027-03-20");
+    expect_period("fa:1405-Q3", "2026-09-23", "2026-12-21");
+    expect_period("fa:1405-Q4", "2026-12-22", "2027-03-20");
+    expect_period("fa:1405-09-01", "2026-11-22", "2026-11-22");
+    expect_period("fa:1405-09-01..1405-09-15", "2026-11-22", "2026-12-06");
+    expect_period("fa:1403-12", "2025-02-19", "2025-03-20");
+    expect_period("fa:1403-12-30", "2025-03-20", "2025-03-20");
+    expect_period("fa:1404-01-01", "2025-03-21", "2025-03-21");
+    expect_period("fa:1349-01-01", "1970-03-21", "1970-03-21");
+    expect_period("fa:1500-12", "2122-02-20", "2122-03-20");
+    uint32_t from, to;
+    const char *bad[] = {"fa:", "fa:1405-13", "fa:1405-00", "fa:1405-Q5", "fa:1405-Q0", "fa:1348", "fa:1501",
+                         "fa:1405-09-31", "fa:1404-12-30", "fa:1405-09-15..1405-09-01", "fa:2026-11", "fa:1405-9",
+                         "fa:+405", "fa:1405-09-1", "fa:1405-W10", "fa:1405-09-01..2026-12-01", "fa:14O5", "FA:1405"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (report_period(bad[i], &from, &to) != ACCORD_EINVAL) fail_msg("'%s' was accepted", bad[i]);
 }
@@ -388,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_counters_converge_and_match_a_rebuild),
         cmocka_unit_test(test_known_figures),
         cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_quarters_and_solar_hijri_periods),
         cmocka_unit_test(test_customers_report_of_an_empty_store),
         cmocka_unit_test(test_rfm_no_won_value_is_never_a_champion),
     };
