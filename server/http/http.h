@@ -4,7 +4,7 @@
  * (LMDB read transactions); what lives in the writer thread's memory (sync sessions,
  * latencies) reaches it as text the main loop publishes once a second.
  *
- *   GET  /login, POST /login (user, password: Argon2id, users.h) -> session cookie
+ *   GET  /login, /login.js, POST /login (user, password: Argon2id, users.h) -> session cookie
  *        (HttpOnly, SameSite=Strict, 8 h idle); POST /logout needs the X-CSRF-Token header
  *   GET  / (dashboard or branch app), /assets/NAME (scripts, styles)  session; /app.css none
  *   GET  /api/session, /api/report?period=&branch=, /api/daily?period=&branch=, /api/sync,

@@ -40,6 +40,13 @@ static enum MHD_Result route_app_css(http_t *h, const http_req_t *r)
     return send_asset(r->c, "app.css");
 }
 
+/* the sign-in page's words in the chosen language: public, like the page */
+static enum MHD_Result route_login_js(http_t *h, const http_req_t *r)
+{
+    (void)h;
+    return send_asset(r->c, "login.js");
+}
+
 /* GET /assets/NAME: the scripts and styles of the pages (http_assets.h) */
 static enum MHD_Result route_asset(http_t *h, const http_req_t *r)
 {
@@ -205,6 +212,7 @@ static const http_route_t routes[] = {
     {"POST", "/api/node/",      HTTP_AUTH_CHANGE,  http_route_node_change},
     {"GET",  "/login",          HTTP_AUTH_NONE,    http_route_login_page},
     {"GET",  "/app.css",        HTTP_AUTH_NONE,    route_app_css},
+    {"GET",  "/login.js",       HTTP_AUTH_NONE,    route_login_js},
     {"GET",  "/metrics",        HTTP_AUTH_BASIC,   route_metrics},
     {"GET",  "/",               HTTP_AUTH_PAGE,    route_root},
     {"GET",  "/dashboard",      HTTP_AUTH_PAGE,    route_dashboard},
