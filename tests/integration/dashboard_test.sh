@@ -10,7 +10,7 @@ W=$(mktemp -d /tmp/accord-dash-XXXXXX)
 at() { local node=$1; shift; ACCORD_DATA="$W/$node" "$ACCORD" "$@"; }
 jqt() { jq -e "$@" >/dev/null; }
 
-org_and_nodes hq:hub b1
+org_and_nodes hq:hub b1 b2
 HUB_EP="tcp://127.0.0.1:$(free_port)"
 HTTP=$(free_port)
 URL="http://127.0.0.1:$HTTP"
@@ -18,6 +18,7 @@ echo 'manager password 1' | "$CTL" user add --data "$W/hq" --name maryam --role 
 check "a password shorter than 10 characters is refused" bash -c "! echo short | '$CTL' user add --data '$W/hq' --name x 2>/dev/null"
 start hq --listen "$HUB_EP" --http "$HTTP" || exit 1
 start b1 --upstream "$HUB_EP" --upstream-key "$(pub hq)" || exit 1
+start b2 --upstream "$HUB_EP" --upstream-key "$(pub hq)" || exit 1
 C=$(at b1 customer add --name "علی رضایی" --phone "+98 912 111 2222")
 C2=$(at b1 customer add --name "王小明")
 D=$(at b1 deal add --customer "$C" --title Sedan --amount 2500 --currency EUR --probability 50)
@@ -27,9 +28,14 @@ at b1 deal move "$D2" Won >/dev/null
 at b1 log visit "$C" >/dev/null
 at b1 customer add --name "نرم‌افزار پارس" >/dev/null # a ZWNJ inside نرم‌افزار
 at b1 customer add --name "Party 🎉 shop" >/dev/null
-check "b1's changes reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report branches --data '$W/hq' --period \$(date -u +%Y-%m) | jq '.branches | length') = 1 ]"
+# b2: two won deals, in EUR and IRR (won value per currency, sorted, with a total)
+C5=$(at b2 customer add --name "شرکت البرز")
+at b2 deal move "$(at b2 deal add --customer "$C5" --title Bus --amount 900 --currency EUR)" Won >/dev/null
+at b2 deal move "$(at b2 deal add --customer "$C5" --title Fleet --amount 150000000 --currency IRR)" Won >/dev/null
+at b2 log call "$C5" >/dev/null
+check "b1's and b2's changes reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report branches --data '$W/hq' --period \$(date -u +%Y-%m) | jq '[.branches[] | .deals_won] | add') = 3 ]"
 
-check "all four customers reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report customers --data '$W/hq' | jq .customers_counted) = 4 ]"
+check "all five customers reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report customers --data '$W/hq' | jq .customers_counted) = 5 ]"
 # Issue 15 item 12: the text table pads by what a terminal shows, under any locale (the
 # names were blank: accordctl set no locale, and wcwidth knows no Persian under C).
 LC_ALL=C "$CTL" report customers --data "$W/hq" > "$W/rfm.txt"
@@ -39,10 +45,10 @@ import sys, unicodedata
 def width(s):
     return sum(0 if unicodedata.category(c) in ('Mn', 'Me', 'Cf') else 2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
 rows = [l.rstrip('\n') for l in open(sys.argv[1], encoding='utf-8')][2:]
-names = ['王小明', 'علی رضایی', 'نرم\u200cافزار پارس', 'Party 🎉 shop']
-ok = len(rows) == 4 and all(any(n in r for r in rows) for n in names)
+names = ['王小明', 'علی رضایی', 'نرم\u200cافزار پارس', 'Party 🎉 shop', 'شرکت البرز']
+ok = len(rows) == 5 and all(any(n in r for r in rows) for n in names)
 for r in rows:  # ID (12), a space, NAME (24), a space, then BRANCH
-    at = r.find(' b1 ')
+    at = max(r.find(' b1 '), r.find(' b2 '))
     ok = ok and at >= 0 and width(r[:at + 1]) == 12 + 1 + 24 + 1
 if not ok:
     print('\n'.join('# ' + r for r in rows))
@@ -67,7 +73,7 @@ curl -s -b "$W/jar" "$URL/api/report?period=$MONTH" > "$W/api.json"
 check "/api/report gives the same numbers as accordctl report --json" bash -c "[ \"\$(jq -S . '$W/api.json')\" = \"\$(jq -S . '$W/cli.json')\" ]"
 check "the lost reason in Persian comes through intact" jqt '.branches[0].lost_reasons["قیمت بالا"] == 1' "$W/api.json"
 curl -s -b "$W/jar" "$URL/api/daily?period=$MONTH" > "$W/daily.json"
-check "/api/daily adds up to the report's figures" bash -c "[ \$(jq '.customers_new | add' '$W/daily.json') = \$(jq '.branches[0].customers_new' '$W/api.json') ] && [ \$(jq '.interactions | add' '$W/daily.json') = 1 ] && [ \$(jq '.deals_won | add' '$W/daily.json') = 1 ]"
+check "/api/daily adds up to the report's figures" bash -c "[ \$(jq '.customers_new | add' '$W/daily.json') = \$(jq '[.branches[].customers_new] | add' '$W/api.json') ] && [ \$(jq '.interactions | add' '$W/daily.json') = 2 ] && [ \$(jq '.deals_won | add' '$W/daily.json') = 3 ]"
 curl -s -b "$W/jar" "$URL/api/customers?top=10" > "$W/api-rfm.json"
 "$CTL" --json report customers --data "$W/hq" --top 10 > "$W/cli-rfm.json"
 check "/api/customers gives the same RFM segments and top customers as accordctl report customers" \
@@ -88,9 +94,9 @@ check "every metric line is in the Prometheus text format" \
     bash -c "! grep -v '^# \(HELP\|TYPE\) ' '$W/metrics.txt' | grep -vE '^[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? [-+0-9.e]+$'"
 mkdir -p "$BUILD/screenshots"
 if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
-    node tests/browser/dashboard.mjs "$URL" maryam 'manager password 1' "$W/cli.json" "$BUILD/screenshots/dashboard.png" \
+    ACCORD_CTL="$CTL" ACCORD_HQ="$W/hq" node tests/browser/dashboard.mjs "$URL" maryam 'manager password 1' "$W/cli.json" "$BUILD/screenshots/dashboard.png" \
         "$W/cli-rfm.json" > "$W/browser.out" 2>&1
-    check "in headless Chromium the dashboard shows the same numbers as accordctl report --json" [ $? = 0 ]
+    check "in headless Chromium, in English and Persian: sign-in and dashboard translated, every period button's figures and the previous period's equal accordctl --json report branches, won value sorted with separators and totals, quality trends, CSV downloads with a BOM, 1366x768 without sideways scrolling" [ $? = 0 ]
     sed 's/^/# /' "$W/browser.out"
 else
     nok "in headless Chromium the dashboard shows the same numbers (chromium or tests/browser/node_modules missing: run deploy/install-deps.sh)"
