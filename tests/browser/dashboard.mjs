@@ -155,7 +155,7 @@ try {
   const b1won = await page.locator('#details tbody tr[data-branch="b1"] td[data-key="won:EUR"] .now').textContent();
   if (!b1won.includes('1,200.00')) problem('b1 won in EUR is not written with separators: ' + b1won);
   const irr = await page.locator('#details tbody tr[data-branch="b2"] td[data-key="won:IRR"] .now').textContent();
-  if (!irr.includes('150,000,000.00')) problem('b2 won in IRR is not written with separators: ' + irr);
+  if (!irr.includes('150,000,000') || irr.includes('.00')) problem('b2 won in IRR is not written with separators and without false decimals: ' + irr);
   const total = await page.locator('#details tfoot td[data-key="won:EUR"] .now').textContent();
   if (!total.includes('2,100.00')) problem('the EUR total is not 2,100.00: ' + total);
   const order = () => page.locator('#details tbody tr[data-branch]').evaluateAll((trs) => trs.map((tr) => tr.dataset.branch).join(' '));

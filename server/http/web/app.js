@@ -143,8 +143,12 @@ const fixed1 = (v) => num(v, {minimumFractionDigits: 1, maximumFractionDigits: 1
 const pct = (v) => num(v, {style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1});
 const minus = (s) => s.replace(/-/g, '−'); // a real minus sign, as the change column promises
 
+// {minor, shown} per currency (/api/currencies): the digits records keep, and the ones people
+// use (none for IRR); a fraction that is there is never hidden
+const minorDigits = (c) => (digits[c] ? digits[c].minor : 2);
+const shownDigits = (c, minor) => (digits[c] && minor % 10 ** digits[c].minor === 0 ? digits[c].shown : minorDigits(c));
 function money(minor, currency) {
-  const d = digits[currency] ?? 2, major = minor / 10 ** d;
+  const d = shownDigits(currency, minor), major = minor / 10 ** minorDigits(currency);
   try {
     return new Intl.NumberFormat(LOCALE[lang], {style: 'currency', currency, currencyDisplay: 'code',
                                                 minimumFractionDigits: d, maximumFractionDigits: d}).format(major);
@@ -502,7 +506,7 @@ function csvText(rows) {
   const cell = (v) => { const s = String(v ?? ''); return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; };
   return '\ufeff' + rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
-const major = (minor, c) => (minor / 10 ** (digits[c] ?? 2)).toFixed(digits[c] ?? 2);
+const major = (minor, c) => (minor / 10 ** minorDigits(c)).toFixed(shownDigits(c, minor));
 const CSV = {
   branches: () => [[t('branch'), ...ACTIVITY.flatMap((k) => [t(k), t(k) + ' (' + t('before') + ')'])],
                    ...sortedRows().map((r) => [r.now.branch, ...ACTIVITY.flatMap((k) => [r.now[k] || 0, r.before[k] || 0])])],
