@@ -22,6 +22,7 @@
 #include "ops/snapshot_io.h"
 #include "http/http.h"
 #include "state/kpi.h"
+#include "state/index.h"
 #include "state/merge.h"
 #include "feed/ingest.h"
 
@@ -245,6 +246,12 @@ static int open_node(const options_t *o, node_t *n)
         return 2;
     }
     if (groups != UINT64_MAX) log_info("store upgraded: the conflict log holds %llu groups", (unsigned long long)groups);
+    uint64_t indexed;
+    if ((rc = index_upgrade(n->st, &indexed))) {
+        log_error("cannot rebuild the store's search and list index: %s", accord_strerror(rc));
+        return 2;
+    }
+    if (indexed != UINT64_MAX) log_info("index built for lists and search: %llu records", (unsigned long long)indexed);
     if ((rc = oplog_open(n->st, n->id, &n->log))) {
         log_error("cannot read this node's feed head: %s", accord_strerror(rc));
         return 2;

@@ -7,10 +7,14 @@
 #include "state/textnorm.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PHONE_MATCH_DIGITS 9 /* a longer phone query matches on its last nine digits */
+#define EMAIL_PART_MIN 3     /* bytes of the shortest part of an e-mail address searched */
+#define EMAIL_PART_STARTS 64 /* parts of an address start in its first 64 bytes */
+#define EMPTY_VALUE 0xff     /* an ORDER term's value for an empty field: after every value */
 
 typedef struct {
     unsigned name, phones, emails, tags, natid; /* field ids, 0 when the kind has none */
@@ -31,10 +35,44 @@ static indexed_fields_t fields_of(unsigned kind)
     }
 }
 
+/* The fields lists sort and filter each kind by: one ORDER term each per live entity. */
+typedef struct {
+    uint8_t kind, field;
+} order_def_t;
+
+static const order_def_t order_defs[] = {
+    {KIND_CUSTOMER, F_CU_NAME}, {KIND_CUSTOMER, F_CREATED}, {KIND_CUSTOMER, F_CU_CITY},
+    {KIND_CUSTOMER, F_BRANCH}, {KIND_CUSTOMER, F_CU_SEGMENT}, {KIND_CUSTOMER, F_CU_ASSIGNED},
+    {KIND_CONTACT, F_CO_NAME}, {KIND_CONTACT, F_CREATED}, {KIND_CONTACT, F_BRANCH}, {KIND_CONTACT, F_CO_CUSTOMER},
+    {KIND_DEAL, F_DE_TITLE}, {KIND_DEAL, F_CREATED}, {KIND_DEAL, F_BRANCH}, {KIND_DEAL, F_DE_ASSIGNED},
+    {KIND_DEAL, F_DE_STAGE}, {KIND_DEAL, F_DE_CUSTOMER},
+    {KIND_TASK, F_TA_TITLE}, {KIND_TASK, F_CREATED}, {KIND_TASK, F_TA_DUE}, {KIND_TASK, F_BRANCH},
+    {KIND_TASK, F_TA_ASSIGNEE}, {KIND_TASK, F_TA_RELATED},
+    {KIND_INTERACTION, F_IN_WHEN}, {KIND_INTERACTION, F_CREATED}, {KIND_INTERACTION, F_BRANCH},
+    {KIND_INTERACTION, F_IN_CUSTOMER},
+    {KIND_NOTE, F_CREATED}, {KIND_NOTE, F_BRANCH}, {KIND_NOTE, F_NO_RELATED},
+};
+#define N_ORDER_DEFS (sizeof order_defs / sizeof order_defs[0])
+
+static bool is_order_field(unsigned kind, unsigned field)
+{
+    for (size_t i = 0; i < N_ORDER_DEFS; i++)
+        if (order_defs[i].kind == kind && order_defs[i].field == field) return true;
+    return false;
+}
+
+int index_order_field(unsigned kind, const char *name)
+{
+    const field_def_t *f = schema_field(kind, name);
+    return f && is_order_field(kind, f->id) ? f->id : -1;
+}
+
 bool index_field_indexed(unsigned kind, unsigned field)
 {
     indexed_fields_t f = fields_of(kind);
-    if (field == F_DELETED) return f.name || f.branch;
+    if (is_order_field(kind, field)) return true;
+    if (kind == KIND_DEAL && (field == F_DE_AMOUNT || field == F_DE_CURRENCY)) return true; /* the stage term */
+    if (field == F_DELETED) return f.name || f.branch || is_order_field(kind, F_CREATED);
     if (field == F_BRANCH) return f.branch;
     return field != 0 && (field == f.name || field == f.phones || field == f.emails ||
                           field == f.tags || field == f.natid);
@@ -121,9 +159,92 @@ static int add_elem(void *ctx, const char *elem, size_t len)
     } else if (c->type == IDX_TAG) {
         char folded[TEXTNORM_MAX + 1];
         add_term(c->ts, IDX_TAG, folded, textnorm_fold(elem, len, folded));
+    } else if (c->type == IDX_EMAILSUB) {
+        /* from the second byte (the whole address is its EMAIL term), the first
+         * EMAIL_PART_STARTS starts: a hostile address adds a bounded number of terms */
+        for (size_t at = 1; at + EMAIL_PART_MIN <= len && at <= EMAIL_PART_STARTS; at++)
+            add_term(c->ts, IDX_EMAILSUB, elem + at, len - at);
     } else {
         add_term(c->ts, c->type, elem, len);
     }
+    return 0;
+}
+
+/* A field's value as ORDER terms and filters hold it (index.h), cut at INDEX_ORDER_VALUE_MAX;
+ * returns its length, 0 for a value that cannot be one (a reference of another size). */
+static size_t order_value(unsigned kind, unsigned field, const void *raw, size_t len, uint8_t *out)
+{
+    const field_def_t *def = schema_field_by_id(kind, field);
+    if (def && def->type == FT_REF) {
+        if (len != ID_LEN) return 0;
+        memcpy(out, raw, ID_LEN);
+        return ID_LEN;
+    }
+    char folded[TEXTNORM_MAX + 1];
+    if (def && def->type == FT_TEXT && field != F_BRANCH) { /* branch names are exact */
+        len = textnorm_fold(raw, len, folded);
+        raw = folded;
+    }
+    if (len > INDEX_ORDER_VALUE_MAX) len = INDEX_ORDER_VALUE_MAX;
+    memcpy(out, raw, len);
+    return len;
+}
+
+/* The deal's stage term's tail: whether it has an amount, its currency and amount. */
+static size_t deal_money_tail(store_txn_t *t, const uint8_t id[ID_LEN], uint8_t *out)
+{
+    field_state_t amount;
+    size_t cl;
+    const char *cur = entity_text(t, id, F_DE_CURRENCY, &cl);
+    bool has = entity_get(t, id, F_DE_AMOUNT, &amount) == 0 && amount.val.type == VAL_INT;
+    out[0] = 0;
+    out[1] = has;
+    memset(out + 2, 0, 3);
+    if (has && cur && cl <= 3) memcpy(out + 2, cur, cl);
+    be64_put(out + 5, has ? (uint64_t)amount.val.i ^ (1ull << 63) : 0);
+    return 13;
+}
+
+static void add_order_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out)
+{
+    for (size_t i = 0; i < N_ORDER_DEFS; i++) {
+        if (order_defs[i].kind != kind) continue;
+        unsigned field = order_defs[i].field;
+        uint8_t term[2 + INDEX_ORDER_VALUE_MAX + 13] = {(uint8_t)kind, (uint8_t)field};
+        field_state_t fs;
+        size_t n = 0;
+        if (entity_get(t, id, field, &fs) == 0 && (fs.val.type == VAL_STR || fs.val.type == VAL_REF))
+            n = order_value(kind, field, fs.val.s, fs.val.len, term + 2);
+        if (n == 0) term[2] = EMPTY_VALUE, n = 1;
+        n += 2;
+        if (kind == KIND_DEAL && field == F_DE_STAGE) n += deal_money_tail(t, id, term + n);
+        add_term(out, IDX_ORDER, term, n);
+    }
+}
+
+int index_filter_value(index_filter_t *f, unsigned kind, unsigned field, const void *value, size_t len)
+{
+    if (!is_order_field(kind, field)) return ACCORD_EINVAL;
+    f->prefix[0] = IDX_ORDER;
+    f->prefix[1] = (uint8_t)kind;
+    f->prefix[2] = (uint8_t)field;
+    size_t n = order_value(kind, field, value, len, f->prefix + 3);
+    if (n == 0) return ACCORD_EINVAL;
+    f->prefix[3 + n] = 0;
+    f->len = 4 + n;
+    return 0;
+}
+
+int index_filter_tag(index_filter_t *f, const char *tag, size_t len)
+{
+    char folded[TEXTNORM_MAX + 1];
+    size_t n = textnorm_fold(tag, len, folded);
+    if (n == 0) return ACCORD_EINVAL;
+    if (n > INDEX_TERM_MAX) n = INDEX_TERM_MAX;
+    f->prefix[0] = IDX_TAG;
+    memcpy(f->prefix + 1, folded, n);
+    f->prefix[1 + n] = 0;
+    f->len = 2 + n;
     return 0;
 }
 
@@ -132,7 +253,9 @@ int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_t
     out->n = 0;
     out->folded_len = 0;
     indexed_fields_t f = fields_of(kind);
-    if (entity_deleted(t, id)) return 0;
+    /* none for an entity deleted, or taken out of the state (restamp.c): its ORDER terms
+     * are there however empty its fields are */
+    if (entity_deleted(t, id) || entity_kind(t, id) < 0) return 0;
     size_t len;
     const char *s;
     int rc = 0;
@@ -148,6 +271,9 @@ int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_t
     if (f.emails && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
     c.type = IDX_TAG;
     if (f.tags && (rc = entity_each_elem(t, id, f.tags, add_elem, &c))) return rc;
+    c.type = IDX_EMAILSUB;
+    if (f.emails && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
+    add_order_terms(t, id, kind, out);
     sort_terms(out);
     return 0;
 }
@@ -181,6 +307,49 @@ int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
     memcpy(key + 1, id, ID_LEN);
     return after->folded_len ? store_put(t, TBL_INDEX, key, sizeof key, after->folded, after->folded_len)
                             : store_del(t, TBL_INDEX, key, sizeof key);
+}
+
+/* Puts every entity's terms afresh into an emptied index. */
+static int index_rebuild(store_txn_t *t, uint64_t *entities)
+{
+    int rc = store_clear_table(t, TBL_INDEX);
+    if (rc) return rc;
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it))) return rc;
+    static const index_terms_t none; /* no terms before: every term is new */
+    index_terms_t after = {0};
+    store_val_t k, v;
+    *entities = 0;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || v.len != 1) continue;
+        if ((rc = index_update(t, k.data, *(const uint8_t *)v.data, &none, &after))) break;
+        ++*entities;
+    }
+    store_iter_destroy(&it);
+    index_terms_release(&after);
+    return rc < 0 ? rc : 0;
+}
+
+int index_upgrade(store_t *st, uint64_t *entities)
+{
+    static const char key[] = "index-version";
+    char want[8];
+    int wlen = snprintf(want, sizeof want, "%d", INDEX_VERSION);
+    *entities = UINT64_MAX;
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, true, &t);
+    if (rc) return rc;
+    store_val_t v;
+    rc = store_get(t, TBL_META, key, sizeof key - 1, &v);
+    if (rc == 0 && v.len == (size_t)wlen && !memcmp(v.data, want, v.len)) {
+        store_txn_abort(&t);
+        return 0;
+    }
+    if ((rc == 0 || rc == ACCORD_ENOTFOUND) && !(rc = index_rebuild(t, entities)) &&
+        !(rc = store_put(t, TBL_META, key, sizeof key - 1, want, (size_t)wlen)))
+        return store_txn_commit(&t);
+    store_txn_abort(&t);
+    return rc;
 }
 
 /* ---- search ---- */
@@ -352,8 +521,143 @@ static int name_prefix(store_txn_t *t, const char *query, size_t qlen, char *fol
     return 0;
 }
 
+/* What a search found so far: at most max, each once, and whether more were left out. */
+typedef struct {
+    uint8_t (*out)[ID_LEN];
+    index_hit_t *hits; /* may be NULL */
+    int found, max;
+    bool more;
+} results_t;
+
+static bool results_full(const results_t *r)
+{
+    return r->found == r->max && r->more;
+}
+
+static bool results_has(const results_t *r, const uint8_t *id)
+{
+    for (int i = 0; i < r->found; i++)
+        if (memcmp(r->out[i], id, ID_LEN) == 0) return true;
+    return false;
+}
+
+/* Adds id (not yet found); past max it only notes that more match. */
+static void results_add(results_t *r, const uint8_t *id, search_by_t by, const uint8_t *contact)
+{
+    if (r->found == r->max) { /* a match past the last one asked for */
+        r->more = true;
+        return;
+    }
+    memcpy(r->out[r->found], id, ID_LEN);
+    if (r->hits) {
+        r->hits[r->found].by = by;
+        if (contact) memcpy(r->hits[r->found].contact, contact, ID_LEN);
+    }
+    r->found++;
+}
+
+/* One walk of the index keys under prefix: each entity of kind not found yet (whose name
+ * matches nq, for a name search) is added as matched by `by`. */
+static int search_pass(store_txn_t *t, unsigned kind, search_by_t by, const uint8_t *prefix, size_t plen,
+                       const name_query_t *nq, results_t *r)
+{
+    if (plen > 64) plen = 64; /* the iterator's prefix bound; candidates are verified anyway */
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_INDEX, prefix, plen, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    int scanned = 0;
+    while (!results_full(r) && (rc = store_iter_next(it, &k, &v)) == 1) {
+        if (scanned++ == INDEX_SEARCH_SCAN_MAX) { /* keys left unread may match */
+            r->more = true;
+            break;
+        }
+        if (k.len < ID_LEN + 2) continue;
+        const uint8_t *id = (const uint8_t *)k.data + k.len - ID_LEN;
+        if (results_has(r, id) || entity_kind(t, id) != (int)kind) continue;
+        if (nq && !name_matches(t, id, nq)) continue;
+        results_add(r, id, by, NULL);
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
+}
+
+/* The customers whose contacts' names (or phones) match: each contact found is its
+ * customer's hit, once per customer. */
+static int search_contacts(store_txn_t *t, const char *query, bool phone, results_t *r)
+{
+    uint8_t (*contacts)[ID_LEN] = malloc((size_t)r->max * ID_LEN);
+    if (!contacts) abort();
+    bool more = false;
+    int n = index_search(t, KIND_CONTACT, phone ? SEARCH_PHONE : SEARCH_NAME, query, contacts, r->max, &more);
+    for (int i = 0; i < n && !results_full(r); i++) {
+        field_state_t ref;
+        if (entity_get(t, contacts[i], F_CO_CUSTOMER, &ref) || ref.val.type != VAL_REF || ref.val.len != ID_LEN) continue;
+        const uint8_t *customer = (const uint8_t *)ref.val.s;
+        if (results_has(r, customer) || entity_kind(t, customer) != KIND_CUSTOMER || entity_deleted(t, customer)) continue;
+        results_add(r, customer, SEARCH_CONTACT, contacts[i]);
+    }
+    if (more) r->more = true; /* contacts left out may belong to other customers */
+    free(contacts);
+    return n == ACCORD_EINVAL ? 0 : n < 0 ? n : 0;
+}
+
+/* The prefix of a value's start: type, then the folded (or lower-cased) query. */
+static size_t start_prefix(uint8_t type, const char *query, size_t qlen, bool fold, uint8_t *prefix)
+{
+    char norm[TEXTNORM_MAX + 1];
+    size_t n = 0;
+    if (fold) {
+        n = textnorm_fold(query, qlen, norm);
+    } else {
+        for (size_t i = 0; i < qlen && n < sizeof norm - 1; i++)
+            if (!isspace((unsigned char)query[i])) norm[n++] = (char)tolower((unsigned char)query[i]);
+    }
+    if (n > 63) n = 63;
+    prefix[0] = type;
+    memcpy(prefix + 1, norm, n);
+    return 1 + n;
+}
+
+/* The passes after the first of an auto search over customers (index.h, index_search_hits). */
+static int search_customers_more(store_txn_t *t, const char *query, size_t qlen, search_by_t first, results_t *r)
+{
+    uint8_t prefix[INDEX_TERM_MAX + 2];
+    size_t plen;
+    int rc = 0;
+    bool phone = first == SEARCH_PHONE, email = first == SEARCH_EMAIL;
+    if (!exact_prefix(SEARCH_TAG, query, qlen, prefix, &plen) && (rc = search_pass(t, KIND_CUSTOMER, SEARCH_TAG, prefix, plen, NULL, r)))
+        return rc;
+    if (!phone && !email) { /* a city as it begins: "teh" finds Tehran */
+        uint8_t city[3 + INDEX_ORDER_VALUE_MAX] = {IDX_ORDER, KIND_CUSTOMER, F_CU_CITY};
+        char folded[TEXTNORM_MAX + 1];
+        size_t n = textnorm_fold(query, qlen, folded);
+        if (n > INDEX_ORDER_VALUE_MAX) n = INDEX_ORDER_VALUE_MAX;
+        memcpy(city + 3, folded, n);
+        if (n && (rc = search_pass(t, KIND_CUSTOMER, SEARCH_CITY, city, 3 + n, NULL, r))) return rc;
+    }
+    if ((plen = start_prefix(IDX_NATID, query, qlen, true, prefix)) >= 1 + 3 &&
+        (rc = search_pass(t, KIND_CUSTOMER, SEARCH_NATID, prefix, plen, NULL, r)))
+        return rc;
+    if (!phone && !memchr(query, ' ', qlen) && (plen = start_prefix(IDX_EMAILSUB, query, qlen, false, prefix)) >= 1 + EMAIL_PART_MIN) {
+        if (!email) { /* an address's start is its EMAIL term */
+            prefix[0] = IDX_EMAIL;
+            if ((rc = search_pass(t, KIND_CUSTOMER, SEARCH_EMAIL, prefix, plen, NULL, r))) return rc;
+            prefix[0] = IDX_EMAILSUB;
+        }
+        if ((rc = search_pass(t, KIND_CUSTOMER, SEARCH_EMAIL_PART, prefix, plen, NULL, r))) return rc;
+    }
+    return email ? 0 : search_contacts(t, query, phone, r);
+}
+
 int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
                  uint8_t (*out)[ID_LEN], int max, bool *more)
+{
+    return index_search_hits(t, kind, by, query, out, NULL, max, more);
+}
+
+int index_search_hits(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
+                      uint8_t (*out)[ID_LEN], index_hit_t *hits, int max, bool *more)
 {
     if (more) *more = false;
     uint8_t prefix[INDEX_TERM_MAX + 2];
@@ -362,7 +666,8 @@ int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *quer
     char folded[TEXTNORM_MAX + 1];
     size_t qlen = strlen(query);
     if (!schema_utf8_valid(query, qlen)) return ACCORD_EINVAL;
-    if (by == SEARCH_AUTO)
+    bool autom = by == SEARCH_AUTO;
+    if (autom)
         by = strchr(query, '@') ? SEARCH_EMAIL : looks_like_phone(query) ? SEARCH_PHONE : SEARCH_NAME;
     int rc;
     switch (by) {
@@ -371,33 +676,18 @@ int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *quer
     case SEARCH_TAG:
     case SEARCH_NATID:
     case SEARCH_BRANCH: rc = exact_prefix(by, query, qlen, prefix, &plen); break;
-    default: rc = name_prefix(t, query, qlen, folded, &nq, prefix, &plen); break;
+    case SEARCH_NAME: rc = name_prefix(t, query, qlen, folded, &nq, prefix, &plen); break;
+    default: rc = ACCORD_EINVAL; break;
     }
-    if (rc) return rc;
+    /* an auto search over customers has more ways to match than the first */
+    bool others = autom && kind == KIND_CUSTOMER;
+    int first_rc = rc;
+    if (rc && !(others && rc == ACCORD_EINVAL)) return rc;
+    results_t r = {out, hits, 0, max, false};
     /* exact terms and CJK grams carry their 0x00 terminator in the prefix already */
-    if (plen > 64) plen = 64; /* the iterator's prefix bound; candidates are verified anyway */
-
-    store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_INDEX, prefix, plen, false, &it))) return rc;
-    store_val_t k, v;
-    int found = 0, scanned = 0;
-    while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (scanned++ == INDEX_SEARCH_SCAN_MAX) { /* keys left unread may match */
-            if (more) *more = true;
-            break;
-        }
-        if (k.len < ID_LEN + 2) continue;
-        const uint8_t *id = (const uint8_t *)k.data + k.len - ID_LEN;
-        bool dup = false;
-        for (int i = 0; i < found && !dup; i++) dup = memcmp(out[i], id, ID_LEN) == 0;
-        if (dup || entity_kind(t, id) != (int)kind) continue;
-        if (by == SEARCH_NAME && !name_matches(t, id, &nq)) continue;
-        if (found == max) { /* a match past the last one asked for */
-            if (more) *more = true;
-            break;
-        }
-        memcpy(out[found++], id, ID_LEN);
-    }
-    store_iter_destroy(&it);
-    return rc < 0 ? rc : found;
+    if (!rc && (rc = search_pass(t, kind, by, prefix, plen, by == SEARCH_NAME ? &nq : NULL, &r))) return rc;
+    if (others && (rc = search_customers_more(t, query, qlen, by, &r))) return rc;
+    if (first_rc && r.found == 0) return first_rc; /* too short for what it looks like */
+    if (more) *more = r.more;
+    return r.found;
 }

@@ -6,6 +6,17 @@
  *          most its last 9 digits, so 0912..., +98 912... and 912... meet)
  *   EMAIL  lower-cased address (prefix)
  *   TAG    folded tag                             BRANCH owning branch   NATID national id
+ *   EMAILSUB every suffix of an address from its second byte, of 3 bytes or more: a prefix
+ *          of one is a part of the address (search finds "karimi" in ali.karimi@gmail.com)
+ *   ORDER  kind(1) field(1) value: one term per live entity for each field lists sort and
+ *          filter it by (index_order_field), the field's value cut at INDEX_ORDER_VALUE_MAX
+ *          bytes; text folded as names are (branch, stage, dates as they are; a reference
+ *          its 16 bytes); an empty field is the one byte 0xff, after every value (UTF-8
+ *          never holds it). Read in key order, the terms of one field are the entities of
+ *          the kind in that field's order (ties by id); the terms of one value are the
+ *          entities holding it, in id order. A deal's stage term carries, after the stage,
+ *          0x00, 1 if it has an amount, its currency (3 bytes, zero-padded) and the amount
+ *          (8, big-endian, sign bit flipped), for the board's totals.
  * Being derived, the index of an entity depends only on its state, so replicas that hold
  * the same state hold the same index. */
 #ifndef ACCORD_INDEX_H
@@ -16,7 +27,14 @@
 #include "store/store.h"
 
 enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NATID,
-       IDX_FOLDED /* key: type entity(16), value: the folded name, to check candidates */ };
+       IDX_FOLDED, /* key: type entity(16), value: the folded name, to check candidates */
+       IDX_ORDER, IDX_EMAILSUB };
+
+/* What the index of this version holds; a store whose index an older version built is
+ * rebuilt once when the node starts (index_upgrade). */
+#define INDEX_VERSION 2
+#define INDEX_ORDER_VALUE_MAX 40 /* bytes of a value that order and filter terms keep: the
+                                  * term and an id fit the store's 64-byte prefix and seek */
 
 #define INDEX_TERM_MAX 200 /* bytes of a term; longer ones are cut (search verifies names) */
 
@@ -50,8 +68,83 @@ int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
 /* Frees the term array; ts is empty and reusable after. Safe to call twice. */
 void index_terms_release(index_terms_t *ts);
 
+/* Builds the index again from the entities' state if an older version built it (or none
+ * did: a new store), in one transaction of its own, and notes INDEX_VERSION in TBL_META;
+ * a crash leaves the old index, and the next start does it again. *entities is UINT64_MAX
+ * if nothing was to do, else how many entities were indexed. Called when the node starts. */
+int index_upgrade(store_t *st, uint64_t *entities);
+
+/* ---- lists (index_list.c): pages in a field's order, filters, totals ---- */
+
+/* The field of kind that lists sort and filter by under this name (a field's name in the
+ * schema: name, created, city, branch, segment, assigned, stage, due, ...), or -1. */
+int index_order_field(unsigned kind, const char *name);
+
+/* One filter: the records whose terms start with prefix (an exact value). */
+typedef struct {
+    uint8_t prefix[INDEX_TERM_MAX + 2];
+    size_t len;
+} index_filter_t;
+
+/* The records of kind whose field (an index_order_field of kind) holds value (len bytes;
+ * folded as the index folds that field, so "Tehran" finds "tehran"); a reference field's
+ * value is its 16 bytes. ACCORD_EINVAL if the field is not one lists filter by. */
+int index_filter_value(index_filter_t *f, unsigned kind, unsigned field, const void *value, size_t len);
+/* The records whose tags hold tag (folded; of any kind that has tags). */
+int index_filter_tag(index_filter_t *f, const char *tag, size_t len);
+
+/* Whether the record id holds the filter's value (one lookup). */
+bool index_filter_holds(store_txn_t *t, const index_filter_t *f, const uint8_t id[ID_LEN]);
+
+/* A check of one record the index cannot make (a task's due date): true if it passes. */
+typedef bool (*index_check_fn)(void *ctx, const uint8_t id[ID_LEN]);
+
+typedef struct {
+    unsigned kind;                 /* the records listed */
+    unsigned field;                /* the order: an index_order_field of kind */
+    bool desc;                     /* last first (empty values first) */
+    const index_filter_t *filters; /* all must hold (AND) */
+    unsigned n_filters;
+    index_check_fn check;          /* NULL, or a further test every record must pass */
+    void *check_ctx;
+} index_query_t;
+
+/* The page of the live records of q->kind that pass q's filters, in q's order, from the
+ * offset-th (0-based) on: at most max ids into out, the count returned (or a negative
+ * error). *total receives how many pass in all. Reads every term of the order field
+ * once (the total is exact): about 5 ms per 100,000 records, plus the filters' terms. */
+int index_page(store_txn_t *t, const index_query_t *q, uint64_t offset, int max,
+               uint8_t (*out)[ID_LEN], uint64_t *total);
+
+/* Calls fn for the records that hold the smallest of the n filters' values (n >= 1), in id
+ * order, from the first after after (NULL: from the first) until fn returns nonzero; the
+ * caller checks the other filters (and the kind, for a tag). 0, or fn's nonzero, or a
+ * store error. */
+int index_filter_each(store_txn_t *t, const index_filter_t *filters, unsigned n, const uint8_t *after,
+                      int (*fn)(void *ctx, const uint8_t id[ID_LEN]), void *ctx);
+
+/* The pipeline's totals: one row per (stage, currency) of the live deals that pass q's
+ * filters and check (q->kind and q->field are not used). */
+typedef struct {
+    char stage[INDEX_ORDER_VALUE_MAX + 1];
+    char currency[4];  /* "" for deals without an amount (counted, amount 0) */
+    uint64_t count;
+    int64_t amount;    /* minor units */
+} index_deal_total_t;
+/* Up to cap rows into out, *n the count; ACCORD_ETOOBIG if there are more, ACCORD_EINVAL
+ * if a sum passes what 64 bits hold. */
+int index_deal_totals(store_txn_t *t, const index_query_t *q, index_deal_total_t *out, unsigned cap,
+                      unsigned *n);
+
 typedef enum { SEARCH_AUTO, SEARCH_NAME, SEARCH_PHONE, SEARCH_EMAIL, SEARCH_TAG,
-               SEARCH_BRANCH, SEARCH_NATID } search_by_t;
+               SEARCH_BRANCH, SEARCH_NATID, SEARCH_CITY, SEARCH_EMAIL_PART, SEARCH_CONTACT } search_by_t;
+
+/* Why a search found a record: what matched (SEARCH_NAME, _PHONE, ...; SEARCH_CONTACT: one
+ * of the customer's contacts, by name or phone, and which). */
+typedef struct {
+    search_by_t by;
+    uint8_t contact[ID_LEN]; /* SEARCH_CONTACT only */
+} index_hit_t;
 
 /* Finds up to max live entities of kind matching query; ids into out, count returned
  * (or a negative error; ACCORD_EINVAL names a query too short to search). *more (may be
@@ -60,5 +153,11 @@ typedef enum { SEARCH_AUTO, SEARCH_NAME, SEARCH_PHONE, SEARCH_EMAIL, SEARCH_TAG,
 #define INDEX_SEARCH_SCAN_MAX 20000 /* index keys looked at per query: bounds the worst case */
 int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
                  uint8_t (*out)[ID_LEN], int max, bool *more);
+/* index_search, and why each record matched into hits (max of them). SEARCH_AUTO over
+ * customers looks, in this order and each once: by name (or phone, or e-mail when the
+ * query has an @), tag, city (prefix), national id (prefix), part of an e-mail (3 bytes
+ * or more), and contacts' names or phones (their customers). */
+int index_search_hits(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
+                      uint8_t (*out)[ID_LEN], index_hit_t *hits, int max, bool *more);
 
 #endif

@@ -193,11 +193,12 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     if (touches_kpi && !is_new && (rc = kpi_terms(t, rec->entity, rec->kind, kpi_before))) return rc;
     if ((rc = check_kind(t, rec, kind))) return rc;
 
-    bool touches_index = false;
+    bool touches_index = is_new; /* a new entity has an ORDER term for every list field */
     for (uint32_t i = 0; i < rec->n_ops && !touches_index; i++)
         touches_index = index_field_indexed(rec->kind, rec->ops[i].field);
     index_terms_t *before = &scratch->before;
-    if (touches_index && (rc = index_terms(t, rec->entity, rec->kind, before))) return rc;
+    before->n = 0, before->folded_len = 0; /* a new entity has no terms in the index yet */
+    if (touches_index && !is_new && (rc = index_terms(t, rec->entity, rec->kind, before))) return rc;
 
     uint8_t version[VERSION_LEN];
     version_make(version, rec->hlc, rec->origin);
