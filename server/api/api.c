@@ -11,6 +11,7 @@
 #include "proto/schema.h"
 #include "common/log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,13 +192,37 @@ int api_arg_kind(const request_t *req, char *msg, size_t cap)
     return kind;
 }
 
+bool api_arg_int(const req_arg_t *a, int64_t *out)
+{
+    if (a && a->type == MP_INT) {
+        *out = a->i;
+        return true;
+    }
+    /* the branch app's query strings carry every value as text */
+    char text[24], *end;
+    if (!api_arg_cstr(a, text, sizeof text) || !text[0] || text[0] == '+' || text[0] == ' ') return false;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (*end || errno) return false;
+    *out = v;
+    return true;
+}
+
+bool api_arg_flag(const request_t *req, const char *key)
+{
+    const req_arg_t *a = request_arg(req, key);
+    if (a && a->type == MP_BOOL) return a->i != 0;
+    return a && a->type == MP_STR && (req_str_eq(a->s, "true") || req_str_eq(a->s, "1"));
+}
+
 int api_arg_limit(const request_t *req, int def, char *msg, size_t cap)
 {
     const req_arg_t *a = request_arg(req, "limit");
+    int64_t v;
     if (!a) return def;
-    if (a->type != MP_INT || a->i < 1 || a->i > API_LIST_MAX)
+    if (!api_arg_int(a, &v) || v < 1 || v > API_LIST_MAX)
         return accord_fail(msg, cap, ACCORD_EINVAL, "limit: must be a number from 1 to %d", API_LIST_MAX);
-    return (int)a->i;
+    return (int)v;
 }
 
 bool api_text_eq(store_txn_t *t, const uint8_t *id, unsigned field, const char *want)

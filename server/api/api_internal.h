@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "proto/record.h"
 #include "state/entity.h"
+#include "state/index.h"
 
 #define API_PATH_MAX 1024         /* a file path a local client names (bundle_import) */
 #define API_LIST_MAX 1000        /* records in one reply of list, search, history, conflicts */
@@ -59,6 +60,7 @@ struct api {
     /* scratch of the single writer, allocated once with the api_t */
     api_write_ctx_t write;                  /* the change create/update/delete/resolve/merge build */
     uint8_t ids[API_LIST_MAX][ID_LEN];      /* list and search results */
+    index_hit_t hits[API_LIST_MAX];         /* why each search result matched */
     api_sort_row_t sort_rows[API_LIST_MAX]; /* a list page being put in people's order */
     record_t recs[API_LIST_MAX];            /* a history, being put in time order */
     uint8_t conflict_keys[API_LIST_MAX][API_CONFLICT_KEY_LEN]; /* conflicts listed */
@@ -76,7 +78,12 @@ bool api_arg_cstr(const req_arg_t *a, char *out, size_t cap);
 int api_resolve_ref(store_txn_t *t, const char *hex, uint8_t id[ID_LEN], char *msg, size_t cap, const char *what);
 int api_arg_id(store_txn_t *t, const request_t *req, const char *key, uint8_t id[ID_LEN], char *msg, size_t cap);
 int api_arg_kind(const request_t *req, char *msg, size_t cap); /* the kind, or an error */
+/* limit: 1..API_LIST_MAX, def when not given; an integer or its decimal text (HTTP). */
 int api_arg_limit(const request_t *req, int def, char *msg, size_t cap);
+/* An integer argument, or its decimal text; false if a is NULL or neither. */
+bool api_arg_int(const req_arg_t *a, int64_t *out);
+/* A flag: true, or the text "true" or "1" (HTTP); false when absent. */
+bool api_arg_flag(const request_t *req, const char *key);
 bool api_stage_known(const api_t *api, const char *stage);
 /* True if entity id's field holds exactly the text want. */
 bool api_text_eq(store_txn_t *t, const uint8_t *id, unsigned field, const char *want);

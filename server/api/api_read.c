@@ -94,8 +94,9 @@ static void pack_register_row(store_txn_t *t, const uint8_t id[ID_LEN], int kind
     }
 }
 
-/* Packs the entity as a map: id, kind, every set register, every non-empty set, whole. */
-static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk)
+/* Packs the entity as a map: id, kind, every set register, every non-empty set, whole;
+ * the map has extra_keys more keys, which the caller packs after it returns. */
+static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], unsigned extra_keys, msgpack_packer *pk)
 {
     int kind = entity_kind(t, id);
     if (kind < 0) return kind;
@@ -104,7 +105,7 @@ static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer 
     if (rc) return rc;
     store_iter_t *it;
     if ((rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it))) return rc;
-    msgpack_pack_map(pk, sh->keys);
+    msgpack_pack_map(pk, sh->keys + extra_keys);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, id, ID_LEN);
     api_pack_cstr(pk, "kind");
@@ -137,36 +138,40 @@ int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packe
     uint8_t id[ID_LEN];
     int rc = api_arg_id(t, req, "id", id, msg, cap);
     if (rc) return rc;
-    if ((rc = pack_entity(t, id, pk))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
+    if ((rc = pack_entity(t, id, 0, pk))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     return 0;
 }
 
+#define LIST_MAX_FILTERS 8
+#define LIST_MAX_TOTALS 256 /* (stage, currency) rows of a pipeline's totals */
+
+/* What a list is filtered by. The index holds the filters (index_filter_t: branch, tag,
+ * assigned, city, segment, customer); the rest are tested on each record (passes_rest). */
 typedef struct {
-    char branch[65], stage[65], due[11], today[11];
+    unsigned kind;
+    char stage[65], due[11], today[11];
     bool overdue, open_only;
-    bool has_customer;
-    uint8_t customer[ID_LEN];
+    index_filter_t filters[LIST_MAX_FILTERS];
+    unsigned n_filters;
+    bool any_kind;        /* a filter's terms hold other kinds too (tags) */
+    store_txn_t *t;       /* for passes_rest, the index's check */
 } list_filter_t;
 
 
-static bool ref_eq(store_txn_t *t, const uint8_t *id, unsigned field, const uint8_t *want)
+/* The tests of one record the index does not hold: a deal's stage, a task's due date and
+ * whether it is done. */
+static bool has_rest(const list_filter_t *lf)
 {
-    field_state_t f;
-    return entity_get(t, id, field, &f) == 0 && f.val.type == VAL_REF && memcmp(f.val.s, want, ID_LEN) == 0;
+    return (lf->kind == KIND_DEAL && lf->stage[0]) ||
+           (lf->kind == KIND_TASK && (lf->open_only || lf->overdue || lf->due[0]));
 }
 
-static bool passes(store_txn_t *t, const uint8_t *id, unsigned kind, const list_filter_t *lf)
+static bool passes_rest(void *ctx, const uint8_t id[ID_LEN])
 {
-    if (entity_deleted(t, id)) return false;
-    if (lf->branch[0] && !api_text_eq(t, id, F_BRANCH, lf->branch)) return false;
-    if (kind == KIND_DEAL && lf->stage[0] && !api_text_eq(t, id, F_DE_STAGE, lf->stage)) return false;
-    if (lf->has_customer) {
-        unsigned f = kind == KIND_DEAL ? F_DE_CUSTOMER : kind == KIND_CONTACT ? F_CO_CUSTOMER
-                   : kind == KIND_INTERACTION ? F_IN_CUSTOMER : kind == KIND_TASK ? F_TA_RELATED
-                   : kind == KIND_NOTE ? F_NO_RELATED : 0;
-        if (!f || !ref_eq(t, id, f, lf->customer)) return false;
-    }
-    if (kind == KIND_TASK) {
+    const list_filter_t *lf = ctx;
+    store_txn_t *t = lf->t;
+    if (lf->kind == KIND_DEAL && lf->stage[0] && !api_text_eq(t, id, F_DE_STAGE, lf->stage)) return false;
+    if (lf->kind == KIND_TASK) {
         field_state_t done;
         bool is_done = entity_get(t, id, F_TA_DONE, &done) == 0 && done.val.type == VAL_BOOL && done.val.i;
         size_t n;
@@ -176,6 +181,16 @@ static bool passes(store_txn_t *t, const uint8_t *id, unsigned kind, const list_
         if (lf->overdue && !(due && n == 10 && memcmp(due, lf->today, 10) < 0)) return false;
     }
     return true;
+}
+
+/* A record of the id-order walk: of the kind, live, and holding every filter. */
+static bool passes(store_txn_t *t, const uint8_t *id, const list_filter_t *lf)
+{
+    if (lf->any_kind && entity_kind(t, id) != (int)lf->kind) return false;
+    if (entity_deleted(t, id)) return false;
+    for (unsigned i = 0; i < lf->n_filters; i++)
+        if (!index_filter_holds(t, &lf->filters[i], id)) return false;
+    return passes_rest((void *)lf, id);
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -217,23 +232,225 @@ static void sort_for_people(api_t *api, store_txn_t *t, unsigned kind, uint8_t (
     for (int i = 0; i < n; i++) memcpy(ids[i], rows[i].id, ID_LEN);
 }
 
-/* A page of records: {items: [record...], more: bool, next: id | nil}. more: records past
- * these were left out; next (list only) is what the caller gives as after to get them. */
-static int pack_page(store_txn_t *t, uint8_t (*ids)[ID_LEN], int n, bool more, const uint8_t *next,
+/* What a page says besides its records. */
+typedef struct {
+    bool more;                          /* records past these were left out */
+    const uint8_t *next;                /* an id-order list's next page starts after it */
+    bool has_total;                     /* a sorted list: total, and no next */
+    uint64_t total;
+    const index_deal_total_t *totals;   /* totals=true: the pipeline's, n_totals rows */
+    unsigned n_totals;
+    const index_hit_t *hits;            /* a search: why each record matched */
+} page_info_t;
+
+static const char *hit_name(search_by_t by)
+{
+    static const char *const names[] = {"auto", "name", "phone", "email", "tag", "branch", "national_id",
+                                        "city", "email", "contact"};
+    return (unsigned)by < sizeof names / sizeof names[0] ? names[by] : "auto";
+}
+
+/* A search hit's record: its map, with matched (and for a contact's match, contact_id and
+ * contact_name). */
+static int pack_hit(store_txn_t *t, const uint8_t id[ID_LEN], const index_hit_t *hit, msgpack_packer *pk)
+{
+    bool contact = hit->by == SEARCH_CONTACT;
+    int rc = pack_entity(t, id, contact ? 3 : 1, pk);
+    if (rc) return rc;
+    api_pack_cstr(pk, "matched");
+    api_pack_cstr(pk, hit_name(hit->by));
+    if (!contact) return 0;
+    size_t len;
+    const char *name = entity_text(t, hit->contact, F_CO_NAME, &len);
+    api_pack_cstr(pk, "contact_id");
+    api_pack_hex(pk, hit->contact, ID_LEN);
+    api_pack_cstr(pk, "contact_name");
+    if (name) api_pack_str(pk, name, len);
+    else msgpack_pack_nil(pk);
+    return 0;
+}
+
+static void pack_totals(msgpack_packer *pk, const index_deal_total_t *rows, unsigned n)
+{
+    msgpack_pack_array(pk, n);
+    for (unsigned i = 0; i < n; i++) {
+        msgpack_pack_map(pk, 4);
+        api_pack_cstr(pk, "stage");
+        api_pack_cstr(pk, rows[i].stage);
+        api_pack_cstr(pk, "currency");
+        if (rows[i].currency[0]) api_pack_cstr(pk, rows[i].currency);
+        else msgpack_pack_nil(pk);
+        api_pack_cstr(pk, "count");
+        msgpack_pack_uint64(pk, rows[i].count);
+        api_pack_cstr(pk, "amount");
+        msgpack_pack_int64(pk, rows[i].amount);
+    }
+}
+
+/* A page of records: {items: [record...], more: bool, next: id | nil}, a sorted list's
+ * total in place of next, and the pipeline's totals when asked. more: records past these
+ * were left out; next (an id-order list only) is what the caller gives as after to get
+ * them. */
+static int pack_page(store_txn_t *t, uint8_t (*ids)[ID_LEN], int n, const page_info_t *info,
                      msgpack_packer *pk, char *msg, size_t cap)
 {
-    msgpack_pack_map(pk, 3);
+    msgpack_pack_map(pk, 4 + (info->totals != NULL));
     api_pack_cstr(pk, "items");
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++) {
-        int rc = pack_entity(t, ids[i], pk);
+        int rc = info->hits ? pack_hit(t, ids[i], &info->hits[i], pk) : pack_entity(t, ids[i], 0, pk);
         if (rc) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
     }
     api_pack_cstr(pk, "more");
-    more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    info->more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     api_pack_cstr(pk, "next");
-    if (next) api_pack_hex(pk, next, ID_LEN);
+    if (info->next) api_pack_hex(pk, info->next, ID_LEN);
     else msgpack_pack_nil(pk);
+    api_pack_cstr(pk, "total");
+    if (info->has_total) msgpack_pack_uint64(pk, info->total);
+    else msgpack_pack_nil(pk);
+    if (info->totals) {
+        api_pack_cstr(pk, "totals");
+        pack_totals(pk, info->totals, info->n_totals);
+    }
+    return 0;
+}
+
+/* The field a filter argument names for kind: assigned is a task's assignee; customer is
+ * a task's or note's related record. 0 if the kind has none to filter by. */
+static unsigned filter_field(unsigned kind, const char *arg)
+{
+    const char *name = arg;
+    if (kind == KIND_TASK && !strcmp(arg, "assigned")) name = "assignee";
+    if ((kind == KIND_TASK || kind == KIND_NOTE) && !strcmp(arg, "customer")) name = "related";
+    int f = index_order_field(kind, name);
+    return f > 0 ? (unsigned)f : 0;
+}
+
+/* Reads the filters the index holds: branch, tag, assigned, city, segment (text, folded
+ * as search folds it, but branch exact) and customer (an id). */
+static int read_index_filters(store_txn_t *t, const request_t *req, list_filter_t *lf, char *msg, size_t cap)
+{
+    static const char *const text_args[] = {"branch", "assigned", "city", "segment"};
+    const req_arg_t *a;
+    char val[RECORD_MAX_STR + 1];
+    for (size_t i = 0; i < sizeof text_args / sizeof text_args[0]; i++) {
+        if (!(a = request_arg(req, text_args[i]))) continue;
+        unsigned field = filter_field(lf->kind, text_args[i]);
+        if (!api_arg_cstr(a, val, sizeof val) || !val[0] || !schema_utf8_valid(val, strlen(val)))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: give the value to list by", text_args[i]);
+        if (!field)
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: a %s has no %s to list by", text_args[i],
+                               schema_kind_name(lf->kind), text_args[i]);
+        index_filter_value(&lf->filters[lf->n_filters++], lf->kind, field, val, strlen(val));
+    }
+    if ((a = request_arg(req, "tag"))) {
+        if (!api_arg_cstr(a, val, sizeof val) || !schema_utf8_valid(val, strlen(val)) ||
+            index_filter_tag(&lf->filters[lf->n_filters], val, strlen(val)))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "tag: give the tag to list by");
+        if (lf->kind != KIND_CUSTOMER && lf->kind != KIND_DEAL)
+            return accord_fail(msg, cap, ACCORD_EINVAL, "tag: only customers and deals have tags");
+        lf->n_filters++;
+        lf->any_kind = true;
+    }
+    if (request_arg(req, "customer")) {
+        uint8_t customer[ID_LEN];
+        unsigned field = filter_field(lf->kind, "customer");
+        int rc = api_arg_id(t, req, "customer", customer, msg, cap);
+        if (rc) return rc;
+        if (!field)
+            return accord_fail(msg, cap, ACCORD_EINVAL, "customer: a %s belongs to no customer", schema_kind_name(lf->kind));
+        index_filter_value(&lf->filters[lf->n_filters++], lf->kind, field, customer, ID_LEN);
+    }
+    return 0;
+}
+
+static int read_filters(store_txn_t *t, const request_t *req, list_filter_t *lf, char *msg, size_t cap)
+{
+    const req_arg_t *a;
+    if ((a = request_arg(req, "stage")) && !api_arg_cstr(a, lf->stage, sizeof lf->stage))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
+    if ((a = request_arg(req, "today")) && (!api_arg_cstr(a, lf->today, sizeof lf->today) || !schema_date_valid(lf->today)))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
+    if (!lf->today[0]) /* today in the node's report zone (kpi.h), as the counters count it */
+        tzone_date(store_zone(store_txn_store(t)), hlc_wall_ms(), lf->today);
+    if ((a = request_arg(req, "due"))) {
+        char due[16];
+        if (!api_arg_cstr(a, due, sizeof due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: give 'today' or YYYY-MM-DD");
+        strcpy(lf->due, strcmp(due, "today") == 0 ? lf->today : due);
+        if (!schema_date_valid(lf->due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: '%s' is not 'today' or a date as YYYY-MM-DD", due);
+    }
+    lf->overdue = api_arg_flag(req, "overdue");
+    lf->open_only = api_arg_flag(req, "open");
+    return read_index_filters(t, req, lf, msg, cap);
+}
+
+typedef struct {
+    store_txn_t *t;
+    const list_filter_t *lf;
+    uint8_t (*ids)[ID_LEN];
+    int n, limit;
+    bool more;
+} id_walk_t;
+
+static int take_in_id_order(void *ctx, const uint8_t id[ID_LEN])
+{
+    id_walk_t *w = ctx;
+    if (!passes(w->t, id, w->lf)) return 0;
+    if (w->n == w->limit) { /* one more past the page: the caller is told where to go on */
+        w->more = true;
+        return 1;
+    }
+    memcpy(w->ids[w->n++], id, ID_LEN);
+    return 0;
+}
+
+/* The records after after (NULL: from the first) in id order, as lists have always paged:
+ * through the terms of the smallest filter the index holds, or every record of the kind. */
+static int walk_id_order(store_txn_t *t, const list_filter_t *lf, const uint8_t *after, id_walk_t *w)
+{
+    int rc;
+    if (lf->n_filters) {
+        rc = index_filter_each(t, lf->filters, lf->n_filters, after, take_in_id_order, w);
+        return rc < 0 ? rc : 0; /* 1: the page is full */
+    }
+    uint8_t start[1 + ID_LEN] = {(uint8_t)lf->kind};
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_BYKIND, start, 1, false, &it))) return rc;
+    if (after) {
+        memcpy(start + 1, after, ID_LEN);
+        store_iter_seek(it, start, sizeof start);
+    }
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        const uint8_t *id = (const uint8_t *)k.data + 1;
+        if (after && memcmp(id, after, ID_LEN) == 0) continue;
+        if (take_in_id_order(w, id)) break;
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
+}
+
+/* A sorted list's arguments: sort (a field), desc and offset. */
+static int read_order(const request_t *req, unsigned kind, index_query_t *q, uint64_t *offset, char *msg, size_t cap)
+{
+    char name[32];
+    const req_arg_t *a = request_arg(req, "sort");
+    int field;
+    if (!api_arg_cstr(a, name, sizeof name) || (field = index_order_field(kind, name)) < 0 || schema_is_set(schema_field_by_id(kind, (unsigned)field)->type) ||
+        schema_field_by_id(kind, (unsigned)field)->type == FT_REF)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "sort: a %s list sorts by %s", schema_kind_name(kind),
+                           kind == KIND_CUSTOMER ? "name, created, city, branch, segment or assigned"
+                           : kind == KIND_CONTACT ? "name, created or branch"
+                           : kind == KIND_DEAL ? "title, created, branch, assigned or stage"
+                           : kind == KIND_TASK ? "title, created, due, branch or assignee"
+                           : kind == KIND_INTERACTION ? "when, created or branch" : "created or branch");
+    q->field = (unsigned)field;
+    q->desc = api_arg_flag(req, "desc");
+    int64_t off = 0;
+    if ((a = request_arg(req, "offset")) && (!api_arg_int(a, &off) || off < 0))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "offset: give the 0-based position of the page's first record");
+    *offset = (uint64_t)off;
     return 0;
 }
 
@@ -243,65 +460,78 @@ int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     if (kind < 0) return kind;
     int limit = api_arg_limit(req, API_LIST_MAX, msg, cap);
     if (limit < 0) return limit;
-    list_filter_t lf = {0};
-    const req_arg_t *a;
-    if ((a = request_arg(req, "branch")) && !api_arg_cstr(a, lf.branch, sizeof lf.branch))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "branch: give a branch name");
-    if ((a = request_arg(req, "stage")) && !api_arg_cstr(a, lf.stage, sizeof lf.stage))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
-    if ((a = request_arg(req, "today")) && (!api_arg_cstr(a, lf.today, sizeof lf.today) || !schema_date_valid(lf.today)))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
-    if (!lf.today[0]) /* today in the node's report zone (kpi.h), as the counters count it */
-        tzone_date(store_zone(store_txn_store(t)), hlc_wall_ms(), lf.today);
-    if ((a = request_arg(req, "due"))) {
-        char due[16];
-        if (!api_arg_cstr(a, due, sizeof due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: give 'today' or YYYY-MM-DD");
-        strcpy(lf.due, strcmp(due, "today") == 0 ? lf.today : due);
-        if (!schema_date_valid(lf.due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: '%s' is not 'today' or a date as YYYY-MM-DD", due);
+    list_filter_t *lf = calloc(1, sizeof *lf); /* 2 KiB of filters */
+    if (!lf) abort();
+    lf->kind = (unsigned)kind;
+    lf->t = t;
+    int rc = read_filters(t, req, lf, msg, cap);
+    if (rc) goto out;
+    bool sorted = request_arg(req, "sort") != NULL, totals = api_arg_flag(req, "totals");
+    if (!sorted && request_arg(req, "offset")) {
+        rc = accord_fail(msg, cap, ACCORD_EINVAL, "offset: pages a sorted list; give sort too (after pages the id order)");
+        goto out;
     }
-    lf.overdue = (a = request_arg(req, "overdue")) && a->type == MP_BOOL && a->i;
-    lf.open_only = (a = request_arg(req, "open")) && a->type == MP_BOOL && a->i;
-    if (request_arg(req, "customer")) {
-        int rc = api_arg_id(t, req, "customer", lf.customer, msg, cap);
-        if (rc) return rc;
-        lf.has_customer = true;
+    if (sorted && (request_arg(req, "after") || api_arg_flag(req, "by_id"))) {
+        rc = accord_fail(msg, cap, ACCORD_EINVAL, "sort: a sorted list pages by offset, not after or by_id");
+        goto out;
     }
-    /* after: the next of the page before; a page holds the next records in id order, shown
-     * in people's order unless by_id (export, scripts) */
-    uint8_t after[1 + ID_LEN] = {(uint8_t)kind};
-    bool has_after = false;
-    if ((a = request_arg(req, "after"))) {
-        char hex[2 * ID_LEN + 1];
-        if (!api_arg_cstr(a, hex, sizeof hex) || strlen(hex) != 2 * ID_LEN || crypto_unhex(hex, after + 1, ID_LEN))
-            return accord_fail(msg, cap, ACCORD_EINVAL, "after: give the full id (32 hex digits) the previous page ended at");
-        has_after = true;
+    if (totals && kind != KIND_DEAL) {
+        rc = accord_fail(msg, cap, ACCORD_EINVAL, "totals: only a list of deals has the pipeline's totals");
+        goto out;
     }
-    bool by_id = (a = request_arg(req, "by_id")) && a->type == MP_BOOL && a->i;
-    uint8_t prefix = (uint8_t)kind;
-    store_iter_t *it;
-    int rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it);
-    if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
-    if (has_after) store_iter_seek(it, after, sizeof after);
+    index_query_t q = {(unsigned)kind, 0, false, lf->filters, lf->n_filters, has_rest(lf) ? passes_rest : NULL, lf};
     uint8_t (*ids)[ID_LEN] = api->ids;
-    int n = 0;
-    bool more = false;
-    store_val_t k, v;
-    while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        const uint8_t *id = (const uint8_t *)k.data + 1;
-        if (has_after && memcmp(id, after + 1, ID_LEN) == 0) continue;
-        if (!passes(t, id, (unsigned)kind, &lf)) continue;
-        if (n == limit) { /* one more past the page: the caller is told where to go on */
-            more = true;
-            break;
+    page_info_t info = {0};
+    uint8_t after[ID_LEN], next[ID_LEN];
+    int n;
+    if (sorted) {
+        uint64_t offset = 0;
+        if ((rc = read_order(req, (unsigned)kind, &q, &offset, msg, cap))) goto out;
+        n = index_page(t, &q, offset, limit, ids, &info.total);
+        if (n < 0) {
+            rc = accord_fail(msg, cap, n, "cannot read the store: %s", accord_strerror(n));
+            goto out;
         }
-        memcpy(ids[n++], id, ID_LEN);
+        info.has_total = true;
+        info.more = offset + (uint64_t)n < info.total;
+    } else {
+        /* after: the next of the page before; a page holds the next records in id order,
+         * shown in people's order unless by_id (export, scripts) */
+        const req_arg_t *a = request_arg(req, "after");
+        char hex[2 * ID_LEN + 1];
+        if (a && (!api_arg_cstr(a, hex, sizeof hex) || strlen(hex) != 2 * ID_LEN || crypto_unhex(hex, after, ID_LEN))) {
+            rc = accord_fail(msg, cap, ACCORD_EINVAL, "after: give the full id (32 hex digits) the previous page ended at");
+            goto out;
+        }
+        id_walk_t w = {t, lf, ids, 0, limit, false};
+        if ((rc = walk_id_order(t, lf, a ? after : NULL, &w))) {
+            rc = accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+            goto out;
+        }
+        n = w.n;
+        info.more = w.more;
+        if (w.more) memcpy(next, ids[n - 1], ID_LEN); /* the page's last id, before sorting */
+        info.next = w.more ? next : NULL;
+        if (!api_arg_flag(req, "by_id")) sort_for_people(api, t, (unsigned)kind, ids, n);
     }
-    store_iter_destroy(&it);
-    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
-    uint8_t next[ID_LEN];
-    if (more) memcpy(next, ids[n - 1], ID_LEN); /* the page's last id, before sorting */
-    if (!by_id) sort_for_people(api, t, (unsigned)kind, ids, n);
-    return pack_page(t, ids, n, more, more ? next : NULL, pk, msg, cap);
+    index_deal_total_t *rows = NULL;
+    if (totals) {
+        rows = malloc(LIST_MAX_TOTALS * sizeof *rows);
+        if (!rows) abort();
+        rc = index_deal_totals(t, &q, rows, LIST_MAX_TOTALS, &info.n_totals);
+        if (rc) {
+            free(rows);
+            rc = accord_fail(msg, cap, rc, rc == ACCORD_ETOOBIG ? "totals: more than %d stage and currency pairs"
+                                                               : "totals: a sum is past what 64 bits hold (%d)", LIST_MAX_TOTALS);
+            goto out;
+        }
+        info.totals = rows;
+    }
+    rc = pack_page(t, ids, n, &info, pk, msg, cap);
+    free(rows);
+out:
+    free(lf);
+    return rc;
 }
 
 int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
@@ -323,11 +553,12 @@ int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
     if (by < 0) return accord_fail(msg, cap, ACCORD_EINVAL, "by: '%s' is not one of auto, name, phone, email, tag, branch, national_id", by_name);
     uint8_t (*ids)[ID_LEN] = api->ids;
     bool more;
-    int n = index_search(t, (unsigned)kind, (search_by_t)by, q, ids, limit, &more);
+    int n = index_search_hits(t, (unsigned)kind, (search_by_t)by, q, ids, api->hits, limit, &more);
     if (n == ACCORD_EINVAL)
         return accord_fail(msg, cap, n, "q: '%s' is too short to search by %s (phones need 3 digits)", q, by_name);
     if (n < 0) return accord_fail(msg, cap, n, "search failed: %s", accord_strerror(n));
-    return pack_page(t, ids, n, more, NULL, pk, msg, cap); /* no next: a narrower query finds the rest */
+    page_info_t info = {.more = more, .hits = api->hits}; /* no next: a narrower query finds the rest */
+    return pack_page(t, ids, n, &info, pk, msg, cap);
 }
 
 static const uint8_t *origin_pk(api_t *api, store_txn_t *t, const uint8_t *origin, roster_entry_t *e)
