@@ -124,7 +124,19 @@ void index_terms_release(index_terms_t *ts)
     ts->n = ts->cap = 0;
 }
 
-static void add_name_terms(index_terms_t *ts, const char *name, size_t len)
+/* The term types of a kind's name words and CJK grams: a contact's are its own, so that a
+ * search of contacts (a customer's search looks at them too) walks contacts only. */
+static uint8_t word_type(unsigned kind)
+{
+    return kind == KIND_CONTACT ? IDX_CONTACT_WORD : IDX_WORD;
+}
+
+static uint8_t gram_type(unsigned kind)
+{
+    return kind == KIND_CONTACT ? IDX_CONTACT_GRAM : IDX_GRAM;
+}
+
+static void add_name_terms(index_terms_t *ts, unsigned kind, const char *name, size_t len)
 {
     char *folded = ts->folded;
     size_t flen = ts->folded_len = textnorm_fold(name, len, folded);
@@ -132,13 +144,13 @@ static void add_name_terms(index_terms_t *ts, const char *name, size_t len)
     size_t n = textnorm_tokens(folded, flen, tok, TEXTNORM_MAX_TOKENS);
     for (size_t i = 0; i < n; i++) {
         if (!tok[i].cjk) {
-            add_term(ts, IDX_WORD, tok[i].s, tok[i].len);
+            add_term(ts, word_type(kind), tok[i].s, tok[i].len);
             continue;
         }
-        add_term(ts, IDX_GRAM, tok[i].s, tok[i].len);
+        add_term(ts, gram_type(kind), tok[i].s, tok[i].len);
         /* a pair only where the two characters stand next to each other in the text */
         if (i + 1 < n && tok[i + 1].cjk && tok[i].s + tok[i].len == tok[i + 1].s)
-            add_term(ts, IDX_GRAM, tok[i].s, tok[i].len + tok[i + 1].len);
+            add_term(ts, gram_type(kind), tok[i].s, tok[i].len + tok[i + 1].len);
     }
 }
 
@@ -259,7 +271,7 @@ int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_t
     size_t len;
     const char *s;
     int rc = 0;
-    if (f.name && (s = entity_text(t, id, f.name, &len))) add_name_terms(out, s, len);
+    if (f.name && (s = entity_text(t, id, f.name, &len))) add_name_terms(out, kind, s, len);
     if (f.branch && (s = entity_text(t, id, F_BRANCH, &len))) add_term(out, IDX_BRANCH, s, len);
     if (f.natid && (s = entity_text(t, id, f.natid, &len))) {
         char folded[TEXTNORM_MAX + 1];
@@ -483,7 +495,7 @@ static int exact_prefix(search_by_t by, const char *query, size_t qlen, uint8_t 
  * query token with the fewest postings, so that "smith 12" walks the few customers with a
  * word starting "12", not every Smith. Counting stops at the best count so far, which
  * bounds the cost of a common word. */
-static int name_prefix(store_txn_t *t, const char *query, size_t qlen, char *folded, name_query_t *nq,
+static int name_prefix(store_txn_t *t, unsigned kind, const char *query, size_t qlen, char *folded, name_query_t *nq,
                        uint8_t *prefix, size_t *plen)
 {
     nq->flen = textnorm_fold(query, qlen, folded);
@@ -491,13 +503,13 @@ static int name_prefix(store_txn_t *t, const char *query, size_t qlen, char *fol
     nq->n = textnorm_tokens(folded, nq->flen, nq->tok, 32);
     if (nq->n == 0) return ACCORD_EINVAL;
     size_t best = ANCHOR_COUNT_MAX + 1;
-    prefix[0] = IDX_WORD; /* if every token is common: the first word, checked below */
+    prefix[0] = word_type(kind); /* if every token is common: the first word, checked below */
     *plen = 0;
     for (size_t i = 0; i < nq->n; i++) {
         uint8_t cand[INDEX_TERM_MAX + 2];
         size_t clen;
         if (!nq->tok[i].cjk) {
-            cand[0] = IDX_WORD;
+            cand[0] = word_type(kind);
             clen = nq->tok[i].len > 63 ? 63 : nq->tok[i].len;
             memcpy(cand + 1, nq->tok[i].s, clen);
             clen += 1;
@@ -505,7 +517,7 @@ static int name_prefix(store_txn_t *t, const char *query, size_t qlen, char *fol
             size_t glen = nq->tok[i].len;
             if (i + 1 < nq->n && nq->tok[i + 1].cjk && nq->tok[i].s + nq->tok[i].len == nq->tok[i + 1].s)
                 glen += nq->tok[i + 1].len;
-            cand[0] = IDX_GRAM;
+            cand[0] = gram_type(kind);
             memcpy(cand + 1, nq->tok[i].s, glen);
             cand[1 + glen] = 0;
             clen = glen + 2;
@@ -626,6 +638,7 @@ static int search_customers_more(store_txn_t *t, const char *query, size_t qlen,
     size_t plen;
     int rc = 0;
     bool phone = first == SEARCH_PHONE, email = first == SEARCH_EMAIL;
+    if (results_full(r)) return 0; /* the first found more than were asked for */
     if (!exact_prefix(SEARCH_TAG, query, qlen, prefix, &plen) && (rc = search_pass(t, KIND_CUSTOMER, SEARCH_TAG, prefix, plen, NULL, r)))
         return rc;
     if (!phone && !email) { /* a city as it begins: "teh" finds Tehran */
@@ -647,7 +660,7 @@ static int search_customers_more(store_txn_t *t, const char *query, size_t qlen,
         }
         if ((rc = search_pass(t, KIND_CUSTOMER, SEARCH_EMAIL_PART, prefix, plen, NULL, r))) return rc;
     }
-    return email ? 0 : search_contacts(t, query, phone, r);
+    return email || results_full(r) ? 0 : search_contacts(t, query, phone, r);
 }
 
 int index_search(store_txn_t *t, unsigned kind, search_by_t by, const char *query,
@@ -676,7 +689,7 @@ int index_search_hits(store_txn_t *t, unsigned kind, search_by_t by, const char 
     case SEARCH_TAG:
     case SEARCH_NATID:
     case SEARCH_BRANCH: rc = exact_prefix(by, query, qlen, prefix, &plen); break;
-    case SEARCH_NAME: rc = name_prefix(t, query, qlen, folded, &nq, prefix, &plen); break;
+    case SEARCH_NAME: rc = name_prefix(t, kind, query, qlen, folded, &nq, prefix, &plen); break;
     default: rc = ACCORD_EINVAL; break;
     }
     /* an auto search over customers has more ways to match than the first */

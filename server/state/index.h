@@ -2,6 +2,7 @@
  * index: the search index in TBL_INDEX, derived from entity state and changed in the same
  * transaction as the state it indexes. Key: type(1) term 0x00 entity(16), value empty.
  *   WORD   folded name words (prefix search)     GRAM  CJK characters and pairs
+ *          (a contact's: CONTACT_WORD and CONTACT_GRAM, so a search of contacts walks theirs)
  *   PHONE  phone digits reversed (suffix search: a query drops its leading zeros and keeps at
  *          most its last 9 digits, so 0912..., +98 912... and 912... meet)
  *   EMAIL  lower-cased address (prefix)
@@ -28,7 +29,7 @@
 
 enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NATID,
        IDX_FOLDED, /* key: type entity(16), value: the folded name, to check candidates */
-       IDX_ORDER, IDX_EMAILSUB };
+       IDX_ORDER, IDX_EMAILSUB, IDX_CONTACT_WORD, IDX_CONTACT_GRAM };
 
 /* What the index of this version holds; a store whose index an older version built is
  * rebuilt once when the node starts (index_upgrade). */
