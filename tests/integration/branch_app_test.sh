@@ -44,6 +44,24 @@ check "a contact and a note of the customer are made" bash -c "
     [ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=note -d related='$ID' --data-urlencode 'text=ترجیح می‌دهد عصرها پیامک بگیرد' '$U/api/node/create') = 200 ]"
 check "a list's flags arrive as booleans: the overdue task is listed" \
     bash -c "curl -s -b '$W/jar' -G -d kind=task -d overdue=true '$U/api/node/list' | jq -e '.result.items | length == 1' >/dev/null"
+# lists that scale (issue 15 item 5): a sorted page of the whole filtered set with its total
+for i in 1 2 3; do
+    curl -s -o /dev/null -b "$W/jar" -H "X-CSRF-Token: $CSRF" -d kind=customer -d "name=Listed $i" -d city=Tabriz \
+        -d "add:tags=vip" -d "add:emails=listed$i.karimi@gmail.com" "$U/api/node/create"
+done
+check "a sorted list pages by offset through the app's API and says the total (numbers and flags as text)" \
+    bash -c "curl -s -b '$W/jar' -G -d kind=customer -d sort=name -d desc=true -d offset=2 -d limit=1 '$U/api/node/list' |
+             jq -e '.result.total == 4 and (.result.items | length) == 1 and .result.items[0].name == \"Listed 2\" and .result.more == true' >/dev/null"
+check "filters are ANDed and folded: city and tag" \
+    bash -c "curl -s -b '$W/jar' -G -d kind=customer -d sort=name -d city=TABRIZ -d tag=VIP '$U/api/node/list' | jq -e '.result.total == 3' >/dev/null &&
+             curl -s -b '$W/jar' -G -d kind=customer -d sort=name -d city=tabriz -d tag=none '$U/api/node/list' | jq -e '.result.total == 0' >/dev/null"
+check "the board's totals: every deal's count and amount per stage and currency, in minor units" \
+    bash -c "curl -s -b '$W/jar' -G -d kind=deal -d totals=true -d limit=1 '$U/api/node/list' |
+             jq -e '.result.totals == [{\"stage\": \"Lead\", \"currency\": \"EUR\", \"count\": 1, \"amount\": 150000}]' >/dev/null"
+check "search finds a tag, part of an e-mail and a contact person, and says what matched" \
+    bash -c "curl -s -b '$W/jar' -G -d q=vip -d limit=2 '$U/api/node/search' | jq -e '(.result.items | length) == 2 and .result.more == true and .result.items[0].matched == \"tag\"' >/dev/null &&
+             curl -s -b '$W/jar' -G -d q=gmail '$U/api/node/search' | jq -e '(.result.items | length) == 3 and .result.items[0].matched == \"email\"' >/dev/null &&
+             curl -s -b '$W/jar' -G -d q=ahmadi '$U/api/node/search' | jq -e '.result.items[0].id == \"$ID\" and .result.items[0].matched == \"contact\" and .result.items[0].contact_name == \"Reza Ahmadi\"' >/dev/null"
 mkdir -p "$BUILD/screenshots"
 # the page's data: 1,100 customers from a spreadsheet (100 per city, every 10th a vip, every
 # 5th in the fleet segment), a company found by its contact person, one in Kashan with a
