@@ -356,7 +356,20 @@ static int run_page(const cli_t *cli, const char *verb, accord_args_t *a, const 
     if (!items || items->type != MSGPACK_OBJECT_ARRAY) items = &none;
     if (cli->json) output_json(stdout, items);
     else human(items);
-    if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean) {
+    const msgpack_object *total = accord_obj_get(&r.body, "total");
+    if (total && total->type == MSGPACK_OBJECT_POSITIVE_INTEGER) { /* a sorted page: where it is in the whole */
+        const msgpack_object *o = accord_obj_get(&r.body, "offset");
+        uint64_t offset = o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
+        uint64_t shown = items->via.array.size, first = shown ? (uint64_t)offset + 1 : 0;
+        FILE *f = cli->json ? stderr : stdout;
+        if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean)
+            fprintf(f, "... %llu-%llu of %llu %s: run again with --offset %llu (and the same options)\n",
+                    (unsigned long long)first, (unsigned long long)(offset + shown), (unsigned long long)total->via.u64,
+                    what, (unsigned long long)(offset + shown));
+        else if (!cli->json)
+            fprintf(f, "%llu-%llu of %llu %s\n", (unsigned long long)first, (unsigned long long)(offset + shown),
+                    (unsigned long long)total->via.u64, what);
+    } else if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean) {
         char next[2 * 48 + 1]; /* a record id, or a conflict's (entity, field, base) */
         FILE *f = cli->json ? stderr : stdout;
         if (accord_obj_str(&r.body, "next", next, sizeof next)[0])
@@ -514,8 +527,16 @@ static const opt_t customer_edit_opts[] = {
 #define PAGE_OPTS                                                                        \
     {"limit", "limit", 0, "at most this many, 1-1000 (default 1000)"},                  \
     {"after", "after", 0, "the next page: the id a page said to go on after"}
+/* a sorted list: pages by --offset, with the total */
+#define SORT_OPTS(fields)                                                                \
+    {"sort", "sort", 0, "sort by " fields " (pages by --offset, with the total)"},        \
+    {"desc", "desc", O_FLAG, "sort the last first"},                                     \
+    {"offset", "offset", 0, "a sorted page starts at this 0-based position"}
 static const opt_t list_opts[] = {
-    {"branch", "branch", 0, "only records owned by this branch"}, PAGE_OPTS, {0}};
+    {"branch", "branch", 0, "only records owned by this branch"},
+    {"tag", "tag", 0, "only customers with this tag"}, {"assigned", "assigned", 0, "only customers assigned to this user"},
+    {"city", "city", 0, "only customers in this city"}, {"segment", "segment", 0, "only customers of this segment"},
+    SORT_OPTS("name, created, city, branch, segment or assigned"), PAGE_OPTS, {0}};
 static const opt_t search_opts[] = {
     {"by", "by", 0, "name, phone, email, tag, branch or national_id (default: guessed)"},
     {"limit", "limit", 0, "at most this many, 1-1000 (default 50)"}, {0}};
@@ -557,7 +578,9 @@ static const opt_t deal_edit_opts[] = {
 static const opt_t deal_move_opts[] = {{"lost-reason", "lost_reason", 0, "why the deal was lost"}, {0}};
 static const opt_t deal_list_opts[] = {
     {"stage", "stage", 0, "only deals in this stage"}, {"customer", "customer", 0, "only this customer's deals"},
-    {"branch", "branch", 0, "only deals owned by this branch"}, PAGE_OPTS, {0}};
+    {"branch", "branch", 0, "only deals owned by this branch"}, {"assigned", "assigned", 0, "only deals assigned to this user"},
+    {"tag", "tag", 0, "only deals with this tag"},
+    SORT_OPTS("title, created, branch, assigned or stage"), PAGE_OPTS, {0}};
 static const opt_t task_add_opts[] = {
     {"title", "title", 0, "what to do (required)"}, {"due", "due", 0, "due date, YYYY-MM-DD"},
     {"assignee", "assignee", 0, "who does it"}, {"related", "related", 0, "id of a related customer, deal, ..."}, {0}};
@@ -703,7 +726,7 @@ static int run_verb(const cli_t *cli, const verb_t *v, int argc, char **argv)
             multi_vals[k][multi_n[k]++] = val;
             continue;
         }
-        if (strcmp(o->key, "limit") == 0 || strcmp(o->key, "probability") == 0) {
+        if (strcmp(o->key, "limit") == 0 || strcmp(o->key, "probability") == 0 || strcmp(o->key, "offset") == 0) {
             char *end;
             long long num = strtoll(val, &end, 10);
             if (*end || !*val) {

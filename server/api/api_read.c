@@ -236,8 +236,8 @@ static void sort_for_people(api_t *api, store_txn_t *t, unsigned kind, uint8_t (
 typedef struct {
     bool more;                          /* records past these were left out */
     const uint8_t *next;                /* an id-order list's next page starts after it */
-    bool has_total;                     /* a sorted list: total, and no next */
-    uint64_t total;
+    bool has_total;                     /* a sorted list: total and offset, and no next */
+    uint64_t total, offset;
     const index_deal_total_t *totals;   /* totals=true: the pipeline's, n_totals rows */
     unsigned n_totals;
     const index_hit_t *hits;            /* a search: why each record matched */
@@ -294,7 +294,7 @@ static void pack_totals(msgpack_packer *pk, const index_deal_total_t *rows, unsi
 static int pack_page(store_txn_t *t, uint8_t (*ids)[ID_LEN], int n, const page_info_t *info,
                      msgpack_packer *pk, char *msg, size_t cap)
 {
-    msgpack_pack_map(pk, 4 + (info->totals != NULL));
+    msgpack_pack_map(pk, 4 + (info->totals != NULL) + info->has_total);
     api_pack_cstr(pk, "items");
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++) {
@@ -309,6 +309,10 @@ static int pack_page(store_txn_t *t, uint8_t (*ids)[ID_LEN], int n, const page_i
     api_pack_cstr(pk, "total");
     if (info->has_total) msgpack_pack_uint64(pk, info->total);
     else msgpack_pack_nil(pk);
+    if (info->has_total) { /* where the page starts in the whole */
+        api_pack_cstr(pk, "offset");
+        msgpack_pack_uint64(pk, info->offset);
+    }
     if (info->totals) {
         api_pack_cstr(pk, "totals");
         pack_totals(pk, info->totals, info->n_totals);
@@ -493,6 +497,7 @@ int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
             goto out;
         }
         info.has_total = true;
+        info.offset = offset;
         info.more = offset + (uint64_t)n < info.total;
     } else {
         /* after: the next of the page before; a page holds the next records in id order,

@@ -151,6 +151,14 @@ check "--after: the pages hold every customer once" bash -c "
     [ \"\$( ('$ACCORD' --json customer list --limit 2 2>/dev/null; '$ACCORD' --json customer list --after \$next 2>/dev/null) | jq -r '.[].id' | sort)\" = \"\$('$ACCORD' --json customer list | jq -r '.[].id' | sort)\" ] &&
     ! '$ACCORD' customer list --after \$next | grep -q '^\.\.\. more'"
 expect_fail 2 "from 1 to 1000" "--limit past the page maximum is refused, naming it" -- "$ACCORD" customer list --limit 1001
+check "a sorted page: --sort, --desc and --offset, and where it is in the whole" bash -c "
+    all=\$('$ACCORD' --json customer list --sort name --desc | jq -r '.[].name') &&
+    [ \"\$('$ACCORD' --json customer list --sort name --desc --offset 1 --limit 1 2>/dev/null | jq -r '.[0].name')\" = \"\$(echo \"\$all\" | sed -n 2p)\" ] &&
+    '$ACCORD' customer list --sort name --offset 1 --limit 1 | grep -q '^\.\.\. 2-2 of [0-9]* customers: run again with --offset 2'"
+check "--tag and --city list only those customers" bash -c "
+    '$ACCORD' customer add --name 'Tagged Tabriz' --city TABRIZ --tag Listed >/dev/null &&
+    out=\$('$ACCORD' --json customer list --sort name --tag listed --city tabriz) &&
+    echo \"\$out\" | jq -e 'length == 1 and .[0].name == \"Tagged Tabriz\"' >/dev/null"
 
 # many clients at once: every acknowledged write is there
 pids=()

@@ -213,6 +213,7 @@ static void test_sorted_pages_hold_every_record_once_in_order(void **state)
         snprintf(offs, sizeof offs, "\2%u", off);
         call(&a, &r, "list", "kind", "customer", "sort", "name", "offset", offs, "limit", "\0027", NULL);
         assert_int_equal(total_of(&r), 40);
+        assert_int_equal(get(&r.out.data, "offset")->via.u64, off);
         for (unsigned i = 0; i < n_items(&r); i++, seen++) assert_string_equal(text(item(&r, i), "id"), ids[off + i]);
         assert_int_equal(more_of(&r), off + 7 < 40);
         assert_int_equal(get(&r.out.data, "next")->type, MSGPACK_OBJECT_NIL);
