@@ -87,8 +87,10 @@ try {
   const c = await openCustomer(page, 'Golnar Motors');
   const lb = await page.locator('.listpane').boundingBox(), cb = await c.boundingBox();
   expect(cb && lb && cb.x >= lb.x + lb.width - 5 && cb.y < lb.y + 200, 'the card does not open beside the list');
-  const id = await page.locator('#list tbody tr[aria-selected="true"]').getAttribute('data-id');
-  expect((await page.evaluate(() => location.hash)).startsWith('#/customer/'), 'the URL does not name the open customer');
+  const hash = await page.evaluate(() => location.hash);
+  expect(hash.startsWith('#/customer/'), 'the URL does not name the open customer: ' + hash);
+  const id = hash.slice('#/customer/'.length);
+  expect(await page.locator('#list tbody tr[aria-selected="true"]').getAttribute('data-id') === id, 'the open customer\'s row is not marked in the list');
   await c.getByLabel('Type').selectOption('company');
   await c.getByLabel('City', { exact: true }).fill('Tabriz');
   await c.getByLabel('Phones').fill('021 5555 1234');

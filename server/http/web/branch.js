@@ -170,7 +170,7 @@ function showRows(rows) {
     if (c.id === B.open) tr.setAttribute('aria-selected', 'true');
     const th = A.el('th', {scope: 'row'});
     th.appendChild(A.el('bdi', {}, c.name));
-    if (c.matched === 'contact' && c.contact) th.appendChild(A.el('small', {class: 'muted', dir: 'auto'}, ' · ' + c.contact));
+    if (c.matched === 'contact' && c.contact_name) th.appendChild(A.el('small', {class: 'muted', dir: 'auto'}, ' · ' + c.contact_name));
     tr.appendChild(th);
     tr.appendChild(A.el('td', {dir: 'ltr'}, A.list(c.phones)));
     tr.appendChild(A.el('td', {dir: 'ltr'}, A.list(c.emails)));
@@ -658,7 +658,9 @@ async function openCard(id, keepMessage) {
   drawCardHeader(c);
   drawFields(c);
   if (!keepMessage) { $('card-message').textContent = ''; $('card-subform').textContent = ''; }
-  for (const tr of $('list').tBodies[0].rows) tr.toggleAttribute('aria-selected', tr.dataset.id === c.id);
+  for (const tr of $('list').tBodies[0].rows) {
+    if (tr.dataset.id === c.id) tr.setAttribute('aria-selected', 'true'); else tr.removeAttribute('aria-selected');
+  }
   if (wasHidden) card.focus();
   await cardLists(c.id);
 }
