@@ -60,6 +60,8 @@ static const field_def_t task_fields[] = {
     {F_TA_ASSIGNEE, "assignee", FT_TEXT, 64, NULL},
     {F_TA_RELATED, "related", FT_REF, 16, NULL},
     {F_TA_DONE, "done", FT_BOOL, 0, NULL},
+    {F_TA_DUE_TIME, "due_time", FT_TIME, 5, NULL},   /* the branch's wall time on `due` */
+    {F_TA_REMINDER, "reminder", FT_INT, 10080, NULL}, /* minutes before due, at most a week */
 };
 static const field_def_t interaction_fields[] = {
     COMMON_FIELDS,
@@ -345,6 +347,13 @@ int schema_datetime_normalize(const char *in, char *out, size_t cap)
     return 0;
 }
 
+bool schema_int_in_range(const field_def_t *f, int64_t v)
+{
+    if (f->type == FT_PERCENT) return v >= 0 && v <= 100;
+    if (f->type == FT_INT && f->max_len) return v >= 0 && v <= f->max_len;
+    return true;
+}
+
 /* ISO 4217 codes in common use with their minor-unit digits; others are refused with a
  * message, since a wrong exponent silently scales an amount by 10 or 100. */
 static const struct { char code[4]; int exp; } currencies[] = {
@@ -388,6 +397,33 @@ static int any_digit(const unsigned char *p, size_t left, int *used)
     if (left && isdigit(*p)) { *used = 1; return *p - '0'; }
     if ((*used = eastern_digit(p, left, &d))) return d - '0';
     return -1;
+}
+
+/* Reads up to 3 digits at *p into d; the count read (3 means too many for a part of a time). */
+static int time_part(const unsigned char **p, size_t *left, int d[3])
+{
+    int n = 0, used;
+    while (n < 3 && (d[n] = any_digit(*p, *left, &used)) >= 0) {
+        *p += used;
+        *left -= (size_t)used;
+        n++;
+    }
+    return n;
+}
+
+int schema_time_normalize(const char *in, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t left = strlen(in);
+    int hd[3], md[3];
+    int n_hour = time_part(&p, &left, hd);
+    if (n_hour < 1 || n_hour > 2 || !left || *p != ':' || cap < 6) return ACCORD_EINVAL;
+    p++, left--;
+    if (time_part(&p, &left, md) != 2 || left) return ACCORD_EINVAL; /* "9:5": 9:05 or 9:50? */
+    int h = n_hour == 2 ? hd[0] * 10 + hd[1] : hd[0], m = md[0] * 10 + md[1];
+    if (h > 23 || m > 59) return ACCORD_EINVAL;
+    snprintf(out, cap, "%02d:%02d", h, m);
+    return 0;
 }
 
 /* Separators people type in amounts: kind 'd' decimal only (Arabic U+066B), 'g' grouping
@@ -559,6 +595,10 @@ int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out
         if (*end) return bad(err, err_cap, f, in, "is not a whole number");
         if (f->type == FT_PERCENT && (v < 0 || v > 100))
             return bad(err, err_cap, f, in, "must be between 0 and 100");
+        if (!schema_int_in_range(f, v)) {
+            snprintf(err, err_cap, "%s: '%.40s' must be a whole number from 0 to %u", f->name, in, f->max_len);
+            return ACCORD_EINVAL;
+        }
         *out_int = v;
         return 0;
     }
@@ -574,6 +614,10 @@ int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out
     case FT_DATETIME:
         if (schema_datetime_normalize(in, out, out_cap))
             return bad(err, err_cap, f, in, "is not an ISO 8601 date and time (2026-11-24T14:30 or 2026-11-24T14:30:00+03:30)");
+        return 0;
+    case FT_TIME:
+        if (schema_time_normalize(in, out, out_cap))
+            return bad(err, err_cap, f, in, "is not a time of day as HH:MM, 24-hour (09:05, 17:30)");
         return 0;
     case FT_REF:
         return bad(err, err_cap, f, in, "must be a record id");
@@ -604,8 +648,8 @@ int schema_check_op(unsigned kind, const record_op_t *op)
     switch (f->type) {
     case FT_BOOL: return v->type == VAL_BOOL ? 0 : ACCORD_EPROTO;
     case FT_INT:
+    case FT_PERCENT: return v->type == VAL_INT && schema_int_in_range(f, v->i) ? 0 : ACCORD_EPROTO;
     case FT_MONEY: return v->type == VAL_INT ? 0 : ACCORD_EPROTO;
-    case FT_PERCENT: return v->type == VAL_INT && v->i >= 0 && v->i <= 100 ? 0 : ACCORD_EPROTO;
     case FT_REF: return v->type == VAL_REF && v->len == ID_LEN ? 0 : ACCORD_EPROTO;
     default:
         if (v->type != VAL_STR || v->len > f->max_len || !schema_utf8_valid(v->s, v->len))

@@ -33,6 +33,7 @@ typedef enum {
     FT_CURRENCY, /* ISO 4217 code */
     FT_DATE,     /* YYYY-MM-DD */
     FT_DATETIME, /* normalised to YYYY-MM-DDTHH:MM:SSZ */
+    FT_TIME,     /* a wall-clock time of day, HH:MM, 24-hour */
     FT_REF,      /* 16-byte id of another record */
     FT_PHONES,   /* set of normalised phone numbers */
     FT_EMAILS,   /* set of lower-cased e-mail addresses */
@@ -56,7 +57,7 @@ enum { /* deal */
     F_DE_PROBABILITY, F_DE_LOST_REASON, F_DE_TAGS, F_DE_ASSIGNED
 };
 enum { /* task */
-    F_TA_TITLE = 3, F_TA_DUE, F_TA_ASSIGNEE, F_TA_RELATED, F_TA_DONE
+    F_TA_TITLE = 3, F_TA_DUE, F_TA_ASSIGNEE, F_TA_RELATED, F_TA_DONE, F_TA_DUE_TIME, F_TA_REMINDER
 };
 enum { /* interaction */
     F_IN_CUSTOMER = 3, F_IN_TYPE, F_IN_WHEN, F_IN_SUMMARY, F_IN_OUTCOME
@@ -72,7 +73,8 @@ typedef struct {
     uint8_t id;                  /* stable field id */
     const char *name;            /* name in the API, CLI and JSON */
     field_type_t type;
-    uint16_t max_len;            /* bytes, for text-like types */
+    uint16_t max_len;            /* bytes, for text-like types; FT_INT: if not 0, values
+                                  * are 0..max_len (e.g. a reminder's minutes) */
     const char *const *choices;  /* FT_CHOICE: NULL-terminated list */
 } field_def_t;
 
@@ -113,6 +115,11 @@ int schema_phone_normalize(const char *in, char *out, size_t cap);   /* 0 or ACC
 int schema_email_normalize(const char *in, char *out, size_t cap);
 bool schema_date_valid(const char *s);
 int schema_datetime_normalize(const char *in, char *out, size_t cap);
+/* "HH:MM" (or "H:MM"), 24-hour, ASCII, Persian or Arabic-Indic digits, into "HH:MM" (out
+ * holds >= 6 bytes); ACCORD_EINVAL otherwise ("9:5" is refused: 9:05 or 9:50?). */
+int schema_time_normalize(const char *in, char *out, size_t cap);
+/* True if v is a value the FT_INT or FT_PERCENT field f takes (always for other types). */
+bool schema_int_in_range(const field_def_t *f, int64_t v);
 int schema_currency_exponent(const char *code);   /* minor-unit digits, or ACCORD_EINVAL */
 /* The i-th currency this schema knows (NULL past the last) and its minor-unit digits. */
 const char *schema_currency_at(unsigned i, int *exp);

@@ -90,6 +90,10 @@ static int check_set(const field_def_t *f, const record_op_t *op, char *why, siz
     case FT_BOOL:
         return v->type == VAL_BOOL ? 0 : fail(why, cap, "SET of field %u (%s): not a boolean", f->id, f->name);
     case FT_INT:
+        if (v->type != VAL_INT) return fail(why, cap, "SET of field %u (%s): not an integer", f->id, f->name);
+        return schema_int_in_range(f, v->i)
+                   ? 0
+                   : fail(why, cap, "SET of field %u (%s): not an integer from 0 to %u", f->id, f->name, f->max_len);
     case FT_MONEY:
         return v->type == VAL_INT ? 0 : fail(why, cap, "SET of field %u (%s): not an integer", f->id, f->name);
     case FT_PERCENT:
@@ -112,6 +116,7 @@ static int check_set(const field_def_t *f, const record_op_t *op, char *why, siz
         [FT_TEXT] = "trimmed text without control characters", [FT_CHOICE] = "one of the field's choices",
         [FT_CURRENCY] = "a known ISO 4217 code", [FT_DATE] = "a date as YYYY-MM-DD",
         [FT_DATETIME] = "a date and time as YYYY-MM-DDTHH:MM:SSZ", [FT_STAGE] = "a trimmed stage name",
+        [FT_TIME] = "a time of day as HH:MM (ASCII digits)",
     };
     const char *form = (unsigned)f->type < sizeof forms / sizeof forms[0] && forms[f->type] ? forms[f->type] : "valid";
     return fail(why, cap, "SET of field %u (%s): not %s", f->id, f->name, form);

@@ -10,8 +10,8 @@
  *   RESOLVE only on single values with a pair of versions a < b;
  *   the value has the field's type and is normalised: text trimmed, within the field's
  *   length and free of C0 control characters; choices from their list; dates, date-times,
- *   currencies and e-mails as the node writes them; phones as + and 4-15 digits; percent
- *   0..100;
+ *   currencies, times of day (HH:MM) and e-mails as the node writes them; phones as + and
+ *   4-15 digits; percent 0..100, an integer field with a bound (a task's reminder) 0..bound;
  *   `deleted` is only ever set to true; `deleted`, `branch` and `created` are never cleared.
  * Pure: no store, no allocation; the node's own state (does the entity exist, is the stage
  * in this node's pipeline) is not its business. */

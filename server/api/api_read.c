@@ -150,6 +150,9 @@ int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packe
 typedef struct {
     unsigned kind;
     char stage[65], due[11], today[11];
+    char now[6];          /* local HH:MM on today: a due_time before it is overdue */
+    char assignee[65];    /* tasks: exactly this assignee */
+    char due_from[11], due_to[11]; /* tasks: due on these days or between (a calendar) */
     bool overdue, open_only;
     index_filter_t filters[LIST_MAX_FILTERS];
     unsigned n_filters;
@@ -159,11 +162,23 @@ typedef struct {
 
 
 /* The tests of one record the index does not hold: a deal's stage, a task's due date and
- * whether it is done. */
+ * time, exact assignee and whether it is done. */
 static bool has_rest(const list_filter_t *lf)
 {
     return (lf->kind == KIND_DEAL && lf->stage[0]) ||
-           (lf->kind == KIND_TASK && (lf->open_only || lf->overdue || lf->due[0]));
+           (lf->kind == KIND_TASK && (lf->open_only || lf->overdue || lf->due[0] || lf->due_from[0] ||
+                                      lf->due_to[0] || lf->assignee[0]));
+}
+
+/* A task due on due (10 bytes) is overdue on a day after it, or on that day once its
+ * due_time has passed (HH:MM compares as text); with no due_time, only from the next day. */
+static bool task_past_due(store_txn_t *t, const uint8_t *id, const char *due, const list_filter_t *lf)
+{
+    int day = memcmp(due, lf->today, 10);
+    if (day != 0) return day < 0;
+    size_t n;
+    const char *at = entity_text(t, id, F_TA_DUE_TIME, &n);
+    return at && n == 5 && lf->now[0] && memcmp(at, lf->now, 5) < 0;
 }
 
 static bool passes_rest(void *ctx, const uint8_t id[ID_LEN])
@@ -176,9 +191,13 @@ static bool passes_rest(void *ctx, const uint8_t id[ID_LEN])
         bool is_done = entity_get(t, id, F_TA_DONE, &done) == 0 && done.val.type == VAL_BOOL && done.val.i;
         size_t n;
         const char *due = entity_text(t, id, F_TA_DUE, &n);
+        bool has_due = due && n == 10;
         if ((lf->open_only || lf->overdue || lf->due[0]) && is_done) return false;
-        if (lf->due[0] && !(due && n == 10 && memcmp(due, lf->due, 10) == 0)) return false;
-        if (lf->overdue && !(due && n == 10 && memcmp(due, lf->today, 10) < 0)) return false;
+        if (lf->due[0] && !(has_due && memcmp(due, lf->due, 10) == 0)) return false;
+        if (lf->due_from[0] && !(has_due && memcmp(due, lf->due_from, 10) >= 0)) return false;
+        if (lf->due_to[0] && !(has_due && memcmp(due, lf->due_to, 10) <= 0)) return false;
+        if (lf->assignee[0] && !api_text_eq(t, id, F_TA_ASSIGNEE, lf->assignee)) return false;
+        if (lf->overdue && !(has_due && task_past_due(t, id, due, lf))) return false;
     }
     return true;
 }
@@ -201,8 +220,8 @@ static int cmp_rows(const void *a, const void *b)
 }
 
 /* Orders a page of results as people expect: customers and contacts by name (folded, so
- * case and accents do not split them), deals by title, tasks by due date, interactions
- * and notes by time. */
+ * case and accents do not split them), deals by title, tasks by due date and time,
+ * interactions and notes by time. */
 static void sort_for_people(api_t *api, store_txn_t *t, unsigned kind, uint8_t (*ids)[ID_LEN], int n)
 {
     api_sort_row_t *rows = api->sort_rows;
@@ -227,6 +246,13 @@ static void sort_for_people(api_t *api, store_txn_t *t, unsigned kind, uint8_t (
         if (len >= sizeof r->key) len = sizeof r->key - 1;
         if (len) memcpy(r->key, text, len);
         r->key[len] = 0;
+        size_t at_len;
+        const char *at = kind == KIND_TASK && len == 10 ? entity_text(t, ids[i], F_TA_DUE_TIME, &at_len) : NULL;
+        if (at && at_len == 5) { /* "2026-12-01 09:00": a day's tasks by time, those without one first */
+            r->key[10] = ' ';
+            memcpy(r->key + 11, at, 5);
+            r->key[16] = 0;
+        }
     }
     qsort(rows, (size_t)n, sizeof rows[0], cmp_rows);
     for (int i = 0; i < n; i++) memcpy(ids[i], rows[i].id, ID_LEN);
@@ -369,6 +395,30 @@ static int read_index_filters(store_txn_t *t, const request_t *req, list_filter_
     return 0;
 }
 
+/* A YYYY-MM-DD argument into out (left empty when the argument is absent). */
+static int date_arg(const request_t *req, const char *name, char out[11], char *msg, size_t cap)
+{
+    const req_arg_t *a = request_arg(req, name);
+    if (a && (!api_arg_cstr(a, out, 11) || !schema_date_valid(out)))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "%s: give a date as YYYY-MM-DD", name);
+    return 0;
+}
+
+/* A task list's own filters: assignee (exact), due_from and due_to (a calendar's days). */
+static int read_task_filters(const request_t *req, list_filter_t *lf, char *msg, size_t cap)
+{
+    const req_arg_t *a;
+    int rc;
+    if ((a = request_arg(req, "assignee")) && (!api_arg_cstr(a, lf->assignee, sizeof lf->assignee) || !lf->assignee[0]))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "assignee: give a user name (at most 64 bytes)");
+    if ((rc = date_arg(req, "due_from", lf->due_from, msg, cap)) || (rc = date_arg(req, "due_to", lf->due_to, msg, cap)))
+        return rc;
+    if (lf->due_from[0] && lf->due_to[0] && strcmp(lf->due_from, lf->due_to) > 0)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "due_from: %s is after due_to %s; give the earlier day first",
+                           lf->due_from, lf->due_to);
+    return 0;
+}
+
 static int read_filters(store_txn_t *t, const request_t *req, list_filter_t *lf, char *msg, size_t cap)
 {
     const req_arg_t *a;
@@ -376,8 +426,17 @@ static int read_filters(store_txn_t *t, const request_t *req, list_filter_t *lf,
         return accord_fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
     if ((a = request_arg(req, "today")) && (!api_arg_cstr(a, lf->today, sizeof lf->today) || !schema_date_valid(lf->today)))
         return accord_fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
-    if (!lf->today[0]) /* today in the node's report zone (kpi.h), as the counters count it */
-        tzone_date(store_zone(store_txn_store(t)), hlc_wall_ms(), lf->today);
+    char typed[32];
+    if ((a = request_arg(req, "now")) &&
+        (!api_arg_cstr(a, typed, sizeof typed) || schema_time_normalize(typed, lf->now, sizeof lf->now)))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "now: give the local time of day as HH:MM");
+    if (!lf->today[0]) { /* today in the node's report zone (kpi.h), as the counters count it */
+        uint64_t wall_ms = hlc_wall_ms();
+        tzone_date(store_zone(store_txn_store(t)), wall_ms, lf->today);
+        if (!lf->now[0]) tzone_time_of_day(store_zone(store_txn_store(t)), wall_ms, lf->now);
+    } /* a given today without now: only the days before it are past (a script's report) */
+    int rc = read_task_filters(req, lf, msg, cap);
+    if (rc) return rc;
     if ((a = request_arg(req, "due"))) {
         char due[16];
         if (!api_arg_cstr(a, due, sizeof due)) return accord_fail(msg, cap, ACCORD_EINVAL, "due: give 'today' or YYYY-MM-DD");

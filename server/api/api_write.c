@@ -93,6 +93,9 @@ static int field_ops(api_t *api, store_txn_t *t, api_write_ctx_t *w, unsigned ki
     if (a->type == MP_INT && (f->type == FT_INT || f->type == FT_PERCENT)) {
         if (f->type == FT_PERCENT && (a->i < 0 || a->i > 100))
             return accord_fail(msg, cap, ACCORD_EINVAL, "%s: %lld must be between 0 and 100", f->name, (long long)a->i);
+        if (!schema_int_in_range(f, a->i))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: %lld must be a whole number from 0 to %u", f->name,
+                               (long long)a->i, f->max_len);
         o->val = (value_t){VAL_INT, a->i, NULL, 0};
         return 0;
     }
@@ -242,6 +245,27 @@ static const char *required_missing(unsigned kind, api_write_ctx_t *w)
     return NULL;
 }
 
+/* Whether the task will hold a value in field after this change: set by it, or already
+ * held and not cleared by it (is_new: nothing is held). */
+static bool task_will_hold(store_txn_t *t, api_write_ctx_t *w, bool is_new, unsigned field)
+{
+    record_op_t *o = find_op(w, field);
+    if (o) return o->val.type != VAL_NIL;
+    field_state_t fs;
+    return !is_new && entity_get(t, w->rec.entity, field, &fs) == 0 && fs.val.type != VAL_NIL;
+}
+
+/* A due time is a time on the due date: a task never keeps one without the other. */
+static int check_due_time(store_txn_t *t, api_write_ctx_t *w, bool is_new, char *msg, size_t cap)
+{
+    if (w->rec.kind != KIND_TASK || !task_will_hold(t, w, is_new, F_TA_DUE_TIME) ||
+        task_will_hold(t, w, is_new, F_TA_DUE))
+        return 0;
+    if (find_op(w, F_TA_DUE))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "due: the task has a due_time; clear due_time too, or give a new due date");
+    return accord_fail(msg, cap, ACCORD_EINVAL, "due_time: give the due date too (due, YYYY-MM-DD): a due time is a time on that day");
+}
+
 static void now_iso(char *out, size_t cap)
 {
     time_t now = time(NULL);
@@ -276,7 +300,9 @@ int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_p
     }
     const char *missing = required_missing((unsigned)kind, w);
     if (missing) return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required for a new %s", missing, schema_kind_name((unsigned)kind));
-    if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, true, msg, cap))) return rc;
+    if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, true, msg, cap)) ||
+        (rc = check_due_time(t, w, true, msg, cap)))
+        return rc;
     if (w->rec.n_ops >= RECORD_MAX_OPS)
         return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
     if ((rc = oplog_append(api->log, t, &w->rec)))
@@ -348,7 +374,9 @@ static int change(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
                     return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required, cannot be cleared",
                                 schema_field_by_id(w->rec.kind, o->field)->name);
         }
-        if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, false, msg, cap))) return rc;
+        if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, false, msg, cap)) ||
+            (rc = check_due_time(t, w, false, msg, cap)))
+            return rc;
     }
     if ((rc = api_write_fill_bases(t, w))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     if ((rc = oplog_append(api->log, t, &w->rec)))

@@ -76,6 +76,13 @@ void tzone_date(const tzone_t *z, uint64_t ms, char out[11])
     if (!gmtime_r(&local, &tm) || !strftime(out, 11, "%Y-%m-%d", &tm)) out[0] = 0;
 }
 
+void tzone_time_of_day(const tzone_t *z, uint64_t ms, char out[6])
+{
+    time_t local = (time_t)(((int64_t)ms + tzone_offset_ms(z, ms)) / 1000);
+    struct tm tm;
+    if (!gmtime_r(&local, &tm) || !strftime(out, 6, "%H:%M", &tm)) out[0] = 0;
+}
+
 uint32_t tzone_day_of_ms(const tzone_t *z, uint64_t ms)
 {
     int64_t local = (int64_t)ms + tzone_offset_ms(z, ms);

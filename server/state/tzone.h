@@ -24,5 +24,8 @@ int64_t tzone_offset_ms(const tzone_t *z, uint64_t ms);
 uint32_t tzone_day_of_ms(const tzone_t *z, uint64_t ms);
 /* The local date at instant ms as YYYY-MM-DD. */
 void tzone_date(const tzone_t *z, uint64_t ms, char out[11]);
+/* The local wall time at instant ms as HH:MM (24-hour): with tzone_date, what a task's due
+ * and due_time are compared with. */
+void tzone_time_of_day(const tzone_t *z, uint64_t ms, char out[6]);
 
 #endif

@@ -639,6 +639,106 @@ static void test_list_pages_past_1000(void **state)
     node_close(&a);
 }
 
+/* The titles of a task list's items, sorted and joined by ",", into out. */
+static void titles_of(const result_t *r, char *out, size_t cap)
+{
+    const msgpack_object *items = items_of(r);
+    char titles[16][64];
+    unsigned n = items->via.array.size < 16 ? items->via.array.size : 16;
+    for (unsigned i = 0; i < n; i++) str_of(get(&items->via.array.ptr[i], "title"), titles[i], sizeof titles[i]);
+    qsort(titles, n, sizeof titles[0], (int (*)(const void *, const void *))strcmp);
+    out[0] = 0;
+    for (unsigned i = 0; i < n; i++) snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? "," : "", titles[i]);
+}
+
+/* Issue 15, item 4: a task has a due time (HH:MM on its due date, the branch's wall time)
+ * and a reminder (minutes before); lists find a person's tasks and a calendar's days, and
+ * a task due today is overdue once its due time has passed. */
+static void test_task_due_time_reminder_and_filters(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char id[64], list[256];
+    call(&a, &r, "create", "kind", "task", "title", "A", "due_time", "09:00", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "due_time: give the due date too"));
+    call(&a, &r, "create", "kind", "task", "title", "A", "due", "2026-12-01", "due_time", "9:5", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "HH:MM"));
+    call(&a, &r, "create", "kind", "task", "title", "A", "due", "2026-12-01", "reminder", "\00220000", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "reminder: 20000 must be a whole number from 0 to 10080"));
+    call(&a, &r, "create", "kind", "task", "title", "A", "due", "2026-12-01", "due_time", "۰۹:۰۰", "reminder", "30",
+         "assignee", "mina", NULL);
+    assert_int_equal(r.code, 0);
+    str_of(get(&r.out.data, "id"), id, sizeof id);
+    call(&a, &r, "get", "id", id, NULL);
+    char due_time[16];
+    str_of(get(&r.out.data, "due_time"), due_time, sizeof due_time);
+    assert_string_equal(due_time, "09:00");
+    assert_int_equal(get(&r.out.data, "reminder")->via.i64, 30);
+    /* the due date cannot go while the due time stays; both together can */
+    call(&a, &r, "update", "id", id, "due", "\1nil", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "clear due_time too"));
+    call(&a, &r, "create", "kind", "task", "title", "B", "due", "2026-12-01", "assignee", "ali", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "create", "kind", "task", "title", "C", "due", "2026-12-03", "assignee", "mina", NULL);
+    call(&a, &r, "create", "kind", "task", "title", "D", "due", "2026-11-30", "due_time", "10:00", "assignee", "mina",
+         "done", "yes", NULL);
+    call(&a, &r, "create", "kind", "task", "title", "E", "assignee", "mina", NULL);
+    char no_due[64];
+    str_of(get(&r.out.data, "id"), no_due, sizeof no_due);
+    call(&a, &r, "update", "id", no_due, "due_time", "08:00", NULL); /* E has no due date */
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "give the due date too"));
+
+    call(&a, &r, "list", "kind", "task", "assignee", "mina", NULL);
+    titles_of(&r, list, sizeof list);
+    assert_string_equal(list, "A,C,D,E");
+    call(&a, &r, "list", "kind", "task", "assignee", "mina", "open", "\3", NULL);
+    titles_of(&r, list, sizeof list);
+    assert_string_equal(list, "A,C,E");
+    call(&a, &r, "list", "kind", "task", "assignee", "min", NULL); /* exact, not a prefix */
+    assert_int_equal(array_size(items_of(&r)), 0);
+    call(&a, &r, "list", "kind", "task", "due_from", "2026-11-30", "due_to", "2026-12-01", NULL);
+    titles_of(&r, list, sizeof list);
+    assert_string_equal(list, "A,B,D");
+    call(&a, &r, "list", "kind", "task", "due_from", "2026-12-01", "open", "\3", "assignee", "mina", NULL);
+    titles_of(&r, list, sizeof list);
+    assert_string_equal(list, "A,C");
+    call(&a, &r, "list", "kind", "task", "due_to", "2026-12-02", NULL);
+    titles_of(&r, list, sizeof list);
+    assert_string_equal(list, "A,B,D");
+    call(&a, &r, "list", "kind", "task", "due_from", "2026-12-03", "due_to", "2026-12-01", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "earlier day first"));
+    call(&a, &r, "list", "kind", "task", "due_from", "1 Dec", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "due_from: give a date as YYYY-MM-DD"));
+
+    /* due today at 09:00: overdue at 10:00, not at 08:59; B, due today with no time, only tomorrow */
+    call(&a, &r, "list", "kind", "task", "overdue", "\3", "today", "2026-12-01", "now", "10:00", NULL);
+    assert_int_equal(r.code, 0);
+    titles_of(&r, list, sizeof list);
+    assert_string_equal(list, "A");
+    call(&a, &r, "list", "kind", "task", "overdue", "\3", "today", "2026-12-01", "now", "08:59", NULL);
+    assert_int_equal(array_size(items_of(&r)), 0);
+    call(&a, &r, "list", "kind", "task", "overdue", "\3", "today", "2026-12-01", NULL); /* no time: days before */
+    assert_int_equal(array_size(items_of(&r)), 0);
+    call(&a, &r, "list", "kind", "task", "overdue", "\3", "today", "2026-12-02", NULL);
+    titles_of(&r, list, sizeof list);
+    assert_string_equal(list, "A,B");
+    call(&a, &r, "list", "kind", "task", "overdue", "\3", "today", "2026-12-01", "now", "25:00", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "now: give the local time of day as HH:MM"));
+    result_done(&r);
+    node_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_a_name_is_found_by_its_last_word),
         cmocka_unit_test(test_a_set_past_its_limit_is_refused),
         cmocka_unit_test(test_list_pages_past_1000),
+        cmocka_unit_test(test_task_due_time_reminder_and_filters),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }

@@ -236,6 +236,50 @@ static void test_normalize_names_the_field(void **state)
     assert_true(schema_utf8_valid("ی‌ک", strlen("ی‌ک")));
 }
 
+/* Issue 15, item 4: a task's due time is HH:MM, 24-hour, in any digits people type; its
+ * reminder is minutes before it, at most a week, and the refusal says what is allowed. */
+static void test_task_due_time_and_reminder(void **state)
+{
+    (void)state;
+    char out[32], err[256];
+    int64_t num;
+    assert_int_equal(schema_time_normalize("09:05", out, sizeof out), 0);
+    assert_string_equal(out, "09:05");
+    assert_int_equal(schema_time_normalize("9:30", out, sizeof out), 0);
+    assert_string_equal(out, "09:30");
+    assert_int_equal(schema_time_normalize("۰۹:۰۵", out, sizeof out), 0); /* Persian digits */
+    assert_string_equal(out, "09:05");
+    assert_int_equal(schema_time_normalize("١٧:٣٠", out, sizeof out), 0); /* Arabic-Indic */
+    assert_string_equal(out, "17:30");
+    assert_int_equal(schema_time_normalize("23:59", out, sizeof out), 0);
+    const char *bad[] = {"9:5", "24:00", "12:60", "123:00", "12:000", "12", "12:", ":30", "12-30", " 09:05", "09:05 ", "9h30", ""};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (schema_time_normalize(bad[i], out, sizeof out) != ACCORD_EINVAL) fail_msg("'%s' was taken as %s", bad[i], out);
+    const field_def_t *due_time = schema_field(KIND_TASK, "due_time");
+    assert_non_null(due_time);
+    assert_int_equal(due_time->id, F_TA_DUE_TIME);
+    assert_int_equal(schema_normalize(due_time, "9:5", out, sizeof out, &num, err, sizeof err), ACCORD_EINVAL);
+    assert_non_null(strstr(err, "due_time"));
+    assert_non_null(strstr(err, "HH:MM"));
+    const field_def_t *reminder = schema_field(KIND_TASK, "reminder");
+    assert_non_null(reminder);
+    assert_int_equal(reminder->id, F_TA_REMINDER);
+    assert_int_equal(schema_normalize(reminder, "30", out, sizeof out, &num, err, sizeof err), 0);
+    assert_true(num == 30);
+    assert_int_equal(schema_normalize(reminder, "10080", out, sizeof out, &num, err, sizeof err), 0);
+    assert_int_equal(schema_normalize(reminder, "10081", out, sizeof out, &num, err, sizeof err), ACCORD_EINVAL);
+    assert_non_null(strstr(err, "from 0 to 10080"));
+    assert_int_equal(schema_normalize(reminder, "-5", out, sizeof out, &num, err, sizeof err), ACCORD_EINVAL);
+    assert_true(schema_int_in_range(reminder, 0) && !schema_int_in_range(reminder, -1));
+    /* an integer field without a bound takes any */
+    assert_true(schema_int_in_range(schema_field(KIND_IMPORT, "rows"), 1000000));
+    /* a peer's SET of the reminder out of range is no op a node writes */
+    record_op_t op = {F_TA_REMINDER, OP_SET, {VAL_INT, 20000, NULL, 0}, false, {0}};
+    assert_int_equal(schema_check_op(KIND_TASK, &op), ACCORD_EPROTO);
+    op.val.i = 15;
+    assert_int_equal(schema_check_op(KIND_TASK, &op), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_request_decode), cmocka_unit_test(test_phone_rules),
         cmocka_unit_test(test_email_date_money_rules), cmocka_unit_test(test_normalize_names_the_field),
         cmocka_unit_test(test_money_as_people_type_it),
+        cmocka_unit_test(test_task_due_time_and_reminder),
     };
     return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }

@@ -30,6 +30,7 @@ static void meaning(const field_def_t *f, char *out, size_t cap)
     case FT_CURRENCY: snprintf(out, cap, "ISO 4217 code"); break;
     case FT_DATE: snprintf(out, cap, "date `YYYY-MM-DD`"); break;
     case FT_DATETIME: snprintf(out, cap, "time `YYYY-MM-DDTHH:MM:SSZ`"); break;
+    case FT_TIME: snprintf(out, cap, "time of day `HH:MM`, 24-hour"); break;
     case FT_REF: snprintf(out, cap, "entity id of another record"); break;
     case FT_PHONES: snprintf(out, cap, "phone numbers, normalised"); break;
     case FT_EMAILS: snprintf(out, cap, "e-mail addresses, lower case"); break;
@@ -51,6 +52,9 @@ static void ops(const field_def_t *f, char *out, size_t cap)
     switch (f->type) {
     case FT_BOOL: snprintf(out, cap, "SET: bool%s", nil); break;
     case FT_INT:
+        if (f->max_len) snprintf(out, cap, "SET: int 0–%u%s", f->max_len, nil);
+        else snprintf(out, cap, "SET: int%s", nil);
+        break;
     case FT_MONEY: snprintf(out, cap, "SET: int%s", nil); break;
     case FT_PERCENT: snprintf(out, cap, "SET: int 0–100%s", nil); break;
     case FT_REF: snprintf(out, cap, "SET: bin16%s", nil); break;

@@ -34,6 +34,16 @@ static void test_days_in_zones(void **state)
     assert_int_equal(tzone_offset_ms(ny, t), -5 * 3600000);
     /* 03:00 UTC on 1 July is the evening before in New York */
     assert_int_equal(tzone_day_of_ms(ny, utc_ms(2026, 7, 1, 3, 0)), tzone_day_of_ms(NULL, utc_ms(2026, 6, 30, 12, 0)));
+    /* the wall time a task's due_time is compared with: 00:30 in Tehran, 16:00 in New York */
+    char hhmm[6], date[11];
+    tzone_time_of_day(tehran, t, hhmm);
+    tzone_date(tehran, t, date);
+    assert_string_equal(hhmm, "00:30");
+    assert_string_equal(date, "2026-12-02");
+    tzone_time_of_day(ny, t, hhmm);
+    assert_string_equal(hhmm, "16:00");
+    tzone_time_of_day(NULL, t, hhmm);
+    assert_string_equal(hhmm, "21:00");
     assert_string_equal(tzone_name(tehran), "Asia/Tehran");
     assert_string_equal(tzone_name(NULL), "UTC");
     assert_null(getenv("TZ")); /* nothing set the process's zone */

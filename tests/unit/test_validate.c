@@ -171,6 +171,29 @@ static void test_records_no_node_could_write_are_refused(void **state)
     assert_int_equal(receive(&hub, &peer, &fb, &res), 0);
     assert_int_equal(res.applied, 2);
     forged_free(&fb);
+
+    /* a task whose due time is not as a node writes it ("9:30", not "09:30"), and one whose
+     * reminder is more than a week before (issue 15, item 4); the well-formed one applies */
+    good_customer(&recs[0], "Reza");
+    recs[0].kind = KIND_TASK;
+    set_str(&recs[0].ops[2], F_TA_TITLE, "call back");
+    set_str(&recs[0].ops[3], F_TA_DUE_TIME, "9:30");
+    forge(&peer, recs, 1, false, &fb);
+    assert_int_equal(receive(&hub, &peer, &fb, &res), ACCORD_EPROTO);
+    assert_non_null(strstr(res.why, "due_time"));
+    forged_free(&fb);
+    set_str(&recs[0].ops[3], F_TA_DUE_TIME, "09:30");
+    recs[0].ops[4] = (record_op_t){F_TA_REMINDER, OP_SET, {VAL_INT, 20000, NULL, 0}, false, {0}};
+    recs[0].n_ops = 5;
+    forge(&peer, recs, 1, false, &fb);
+    assert_int_equal(receive(&hub, &peer, &fb, &res), ACCORD_EPROTO);
+    assert_non_null(strstr(res.why, "reminder"));
+    assert_non_null(strstr(res.why, "0 to 10080"));
+    forged_free(&fb);
+    recs[0].ops[4].val.i = 10080;
+    forge(&peer, recs, 1, true, &fb);
+    assert_int_equal(receive(&hub, &peer, &fb, &res), 0);
+    forged_free(&fb);
     fixture_close(&peer.node);
     fixture_close(&hub);
 }
@@ -219,6 +242,7 @@ static const char *const typed[] = {
     "\xff\xfe", "person", "company", "robot", "2026-11-24", "2026-02-30", "2026-11-24T10:00:00Z",
     "2026-11-24 10:00", "yesterday", "EUR", "IRR", "QQQ", "eur", "+98 912 345 6789", "09123456789", "+989123456789",
     "0 0912 345 6789", "0-0912 345", "0\xdb\xb0" "912345", "12", "MINA@Example.COM", "mina@example.com", "not-an-email", "vip", " vip", "call", "visit", "won",
+    "09:05", "9:30", "9:5", "۰۹:۰۵", "24:00", "30", "10080", "10081", "-5",
 };
 
 /* A value for op on field f: often what schema_normalize makes of something typed (what
