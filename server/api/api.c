@@ -34,6 +34,7 @@ static const api_verb_t verbs[] = {
     {"status",       api_node_status,       false, API_ROLE_ANY, false},
     {"dupes",        api_read_dupes,        false, API_ROLE_ANY, false},
     {"sync_status",  api_node_sync_status,  false, API_ROLE_ANY, false},
+    {"users",        api_node_users,        false, API_ROLE_ANY, false}, /* to pick an owner or assignee */
     {"sync_reload",  api_node_sync_reload,  false, API_ROLE_LOCAL, false}, /* accordctl wrote the store (compact) */
     {"bundle_import", api_node_bundle_import, false, API_ROLE_LOCAL, true}, /* the one ingest path (feed/bundle_in.h) */
 };

@@ -118,6 +118,8 @@ int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
 
 /* ---- the node itself (api_node.c) ---- */
 int api_node_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+/* users {}: {items: [{name, role}], more: false}, every user who may sign in here, by name. */
+int api_node_users(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_node_sync_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                          size_t cap);
 int api_node_bundle_import(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT
  * api_node: the verbs about the node itself rather than its records: status (name, role,
- * feed head, store size, pipeline) and the two that ask the replication link, sync_status
- * and sync_reload (the link is borrowed through api_set_sync; none when the node
- * replicates with no one). */
+ * feed head, store size, pipeline), the users who may sign in here (users), and the two
+ * that ask the replication link, sync_status and sync_reload (the link is borrowed through
+ * api_set_sync; none when the node replicates with no one). */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
+#include "auth/users.h"
 #include "common/log.h"
 #include "feed/bundle_in.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int api_node_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
@@ -29,6 +33,62 @@ int api_node_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
     api_pack_cstr(pk, "pipeline");
     msgpack_pack_array(pk, api->n_stages);
     for (unsigned i = 0; i < api->n_stages; i++) api_pack_cstr(pk, api->stages[i]);
+    return 0;
+}
+
+typedef struct {
+    char name[USER_NAME_MAX + 1];
+    user_role_t role;
+} user_row_t;
+
+typedef struct {
+    user_row_t *rows;
+    size_t n, cap;
+} user_rows_t;
+
+static int collect_user(void *ctx, const char *name, user_role_t role)
+{
+    user_rows_t *u = ctx;
+    if (u->n == u->cap) {
+        u->cap = u->cap ? 2 * u->cap : 16;
+        u->rows = realloc(u->rows, u->cap * sizeof *u->rows);
+        if (!u->rows) abort();
+    }
+    snprintf(u->rows[u->n].name, sizeof u->rows[u->n].name, "%s", name);
+    u->rows[u->n++].role = role;
+    return 0;
+}
+
+/* As people read a list of names: "ali, Mina, zahra" (names are ASCII, users.c), and
+ * bytewise where only case differs, so the order is total. */
+static int by_name(const void *a, const void *b)
+{
+    const user_row_t *x = a, *y = b;
+    int c = strcasecmp(x->name, y->name);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+int api_node_users(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    (void)api, (void)req;
+    user_rows_t u = {0};
+    int rc = users_each(t, collect_user, &u); /* names and roles only: hashes stay in users.c */
+    if (rc) {
+        free(u.rows);
+        return accord_fail(msg, cap, rc, "cannot read the users: %s", accord_strerror(rc));
+    }
+    if (u.n) qsort(u.rows, u.n, sizeof *u.rows, by_name);
+    msgpack_pack_map(pk, 2);
+    api_pack_cstr(pk, "items");
+    msgpack_pack_array(pk, (uint32_t)u.n);
+    for (size_t i = 0; i < u.n; i++) {
+        msgpack_pack_map(pk, 2);
+        api_pack_cstr(pk, "name"); api_pack_cstr(pk, u.rows[i].name);
+        api_pack_cstr(pk, "role"); api_pack_cstr(pk, user_role_name(u.rows[i].role));
+    }
+    api_pack_cstr(pk, "more"); /* every user, always: a node has few, and a page would need a cursor */
+    msgpack_pack_false(pk);
+    free(u.rows);
     return 0;
 }
 

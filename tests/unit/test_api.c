@@ -9,6 +9,7 @@
 #include "proto/crypto.h"
 #include "proto/schema.h"
 #include "api/api.h"
+#include "auth/users.h"
 #include "state/merge.h"
 
 typedef struct {
@@ -739,6 +740,46 @@ static void test_task_due_time_reminder_and_filters(void **state)
     node_close(&a);
 }
 
+/* Issue 15: the page picks an owner or an assignee from the node's users: each name with
+ * its role, sorted by name as people read it (case aside), never a password hash. */
+static void test_users_lists_names_and_roles(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    call(&a, &r, "users", NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(array_size(items_of(&r)), 0);
+    assert_false(more_of(&r));
+    store_txn_t *t;
+    char err[128];
+    assert_int_equal(store_txn_begin(a.fx.st, NULL, true, &t), 0);
+    assert_int_equal(users_put(t, "mina", USER_STAFF, "a long password 1", err, sizeof err), 0);
+    assert_int_equal(users_put(t, "ali", USER_MANAGER, "a long password 2", err, sizeof err), 0);
+    assert_int_equal(users_put(t, "Zahra", USER_ADMIN, "a long password 3", err, sizeof err), 0);
+    assert_int_equal(users_put(t, "زهرا", USER_ADMIN, "a long password 3", err, sizeof err), ACCORD_EINVAL); /* ASCII names */
+    assert_int_equal(store_txn_commit(&t), 0);
+    call(&a, &r, "users", NULL);
+    assert_int_equal(r.code, 0);
+    const msgpack_object *items = items_of(&r);
+    assert_int_equal(items->via.array.size, 3);
+    static const char *const want[][2] = {{"ali", "manager"}, {"mina", "staff"}, {"Zahra", "admin"}}; /* not by case */
+    for (unsigned i = 0; i < 3; i++) {
+        const msgpack_object *u = &items->via.array.ptr[i];
+        char name[64], role[16];
+        assert_int_equal(u->via.map.size, 2); /* name and role, nothing else */
+        str_of(get(u, "name"), name, sizeof name);
+        str_of(get(u, "role"), role, sizeof role);
+        assert_string_equal(name, want[i][0]);
+        assert_string_equal(role, want[i][1]);
+    }
+    assert_false(more_of(&r));
+    result_done(&r);
+    node_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_a_set_past_its_limit_is_refused),
         cmocka_unit_test(test_list_pages_past_1000),
         cmocka_unit_test(test_task_due_time_reminder_and_filters),
+        cmocka_unit_test(test_users_lists_names_and_roles),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }
