@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * api_conflict: concurrent SETs of one field that merge kept every side of (a group per
- * (entity, field, base) in TBL_CONFLICTS, merge.h): listing them, a page at a time, with each
- * side's value, who wrote it and which one won, and resolving one by writing the chosen
+ * (entity, field, base) in TBL_CONFLICTS, merge.h): listing them, a page at a time, with the
+ * record's name, the value it holds now, each side's value, who wrote it where and when and
+ * which one won, and resolving one by writing the chosen
  * value again with OP_RESOLVE pairs that join every side, closing the conflict on every node
  * the record reaches. */
 #define _POSIX_C_SOURCE 200809L
@@ -148,6 +149,17 @@ static void side_label(size_t i, char out[2])
     out[1] = 0;
 }
 
+/* What people call the record: a customer's or contact's name, a deal's or task's title;
+ * "" for a kind without one, or a record that holds none. */
+static void pack_display_name(store_txn_t *t, msgpack_packer *pk, const uint8_t *id, int kind)
+{
+    unsigned field = kind == KIND_CUSTOMER ? F_CU_NAME : kind == KIND_CONTACT ? F_CO_NAME
+                   : kind == KIND_DEAL ? F_DE_TITLE : kind == KIND_TASK ? F_TA_TITLE : 0;
+    size_t n = 0;
+    const char *name = field ? entity_text(t, id, field, &n) : NULL;
+    api_pack_str(pk, name ? name : "", name ? n : 0);
+}
+
 static void pack_group(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *key, group_t *g)
 {
     int kind = entity_kind(t, key);
@@ -161,10 +173,11 @@ static void pack_group(api_t *api, store_txn_t *t, msgpack_packer *pk, const uin
     long w = have ? group_index(g, cur.version) : -1;
     if (w >= 0 && (size_t)w < shown) side_label((size_t)w, winner);
     else if (w >= 0) snprintf(winner, sizeof winner, "not shown");
-    msgpack_pack_map(pk, 10);
+    msgpack_pack_map(pk, 11);
     api_pack_cstr(pk, "conflict"); api_pack_hex(pk, key, API_CONFLICT_KEY_LEN);
     api_pack_cstr(pk, "id"); api_pack_hex(pk, key, ID_LEN);
     api_pack_cstr(pk, "kind"); api_pack_cstr(pk, kind > 0 ? schema_kind_name((unsigned)kind) : "?");
+    api_pack_cstr(pk, "name"); pack_display_name(t, pk, key, kind);
     api_pack_cstr(pk, "field"); api_pack_cstr(pk, f ? f->name : "?");
     api_pack_cstr(pk, "sides");
     msgpack_pack_array(pk, (uint32_t)shown);
