@@ -26,17 +26,20 @@ static void print_table(const msgpack_object *body)
     accord_obj_str(body, "role", role, sizeof role);
     printf("node %s (%s)\n\n", node, role);
     const msgpack_object *peers = accord_obj_get(body, "peers");
-    printf("%-16s %-10s %-9s %9s %11s %9s %9s %8s  %s\n", "PEER", "DIRECTION", "CONNECTED", "SEEN(s)",
-           "LAG(recs)", "LAG(s)", "BEHIND", "REFUSED", "LAST PROBLEM");
+    printf("%-16s %-10s %-9s %9s %11s %9s %9s %9s %-24s %8s  %s\n", "PEER", "DIRECTION", "CONNECTED", "SEEN(s)",
+           "LAG(recs)", "LAG(s)", "BEHIND", "PENDING", "OFFLINE SINCE", "REFUSED", "LAST PROBLEM");
     for (uint32_t i = 0; peers && peers->type == MSGPACK_OBJECT_ARRAY && i < peers->via.array.size; i++) {
         const msgpack_object *p = &peers->via.array.ptr[i];
-        char name[80], dir[16], seen[32], lag[32], lags[32], behind[32], refused[32], problem[400] = "";
+        char name[80], dir[16], seen[32], lag[32], lags[32], behind[32], pending[32], offline[40], refused[32],
+            problem[400] = "";
         accord_obj_str(p, "name", name, sizeof name);
         accord_obj_str(p, "direction", dir, sizeof dir);
         cell(p, "last_seen_s", seen, sizeof seen);
         cell(p, "lag_records", lag, sizeof lag);
         cell(p, "lag_seconds", lags, sizeof lags);
         cell(p, "behind_records", behind, sizeof behind);
+        cell(p, "pending", pending, sizeof pending); /* this node's changes the peer has yet to take */
+        cell(p, "offline_since", offline, sizeof offline);
         cell(p, "refused", refused, sizeof refused);
         const msgpack_object *c = accord_obj_get(p, "connected");
         const msgpack_object *lr = accord_obj_get(p, "last_refusal");
@@ -49,9 +52,9 @@ static void print_table(const msgpack_object *body)
             accord_obj_str(p, "error", problem, sizeof problem);
         }
         output_aligned(stdout, name, 16); /* a branch's name may be Persian or Chinese */
-        printf(" %-10s %-9s %9s %11s %9s %9s %8s  %s\n", dir,
+        printf(" %-10s %-9s %9s %11s %9s %9s %9s %-24s %8s  %s\n", dir,
                c && c->type == MSGPACK_OBJECT_POSITIVE_INTEGER && c->via.u64 ? "yes" : "no", seen, lag, lags, behind,
-               refused, problem);
+               pending, offline, refused, problem);
     }
     const msgpack_object *cr = accord_obj_get(body, "clock_restamp");
     if (cr && cr->type == MSGPACK_OBJECT_MAP) {

@@ -105,3 +105,12 @@ int horizon_note(store_txn_t *t, const uint8_t peer[ID_LEN], const uint8_t feed[
     be64_put(val, seq);
     return store_put(t, TBL_ACKED, key, sizeof key, val, sizeof val);
 }
+
+uint64_t horizon_noted(store_txn_t *t, const uint8_t peer[ID_LEN], const uint8_t feed[ID_LEN])
+{
+    uint8_t key[2 * ID_LEN];
+    memcpy(key, peer, ID_LEN);
+    memcpy(key + ID_LEN, feed, ID_LEN);
+    store_val_t v;
+    return store_get(t, TBL_ACKED, key, sizeof key, &v) == 0 && v.len == 8 ? be64_get(v.data) : 0;
+}

@@ -35,5 +35,8 @@ uint64_t horizon_of(const horizon_t *h, const uint8_t origin[ID_LEN]);
 
 /* Keeps what peer says it holds of feed: the value horizon_compute reads. */
 int horizon_note(store_txn_t *t, const uint8_t peer[ID_LEN], const uint8_t feed[ID_LEN], uint64_t seq);
+/* What peer was last noted to hold of feed (horizon_note), across restarts; 0 if nothing
+ * was noted or the store cannot say. */
+uint64_t horizon_noted(store_txn_t *t, const uint8_t peer[ID_LEN], const uint8_t feed[ID_LEN]);
 
 #endif

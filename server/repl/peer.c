@@ -2,6 +2,7 @@
  * peer: a replication partner's session state and its one setter (the diagram is in peer.h). */
 #include "repl/peer.h"
 #include "common/log.h"
+#include "proto/hlc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,10 @@ void peer_set_state(peer_t *p, peer_state_t to, const char *why)
                        peer_state_name(to), why);
     ACCORD_ASSERT(ok);
     if (from != to) log_debug("peer %s: %s -> %s (%s)", p->name, peer_state_name(from), peer_state_name(to), why);
+    bool was_in = peer_in_session(p);
     p->state = to;
+    if (peer_in_session(p)) p->offline_since_ms = 0;
+    else if (was_in || from == PEER_FREE) p->offline_since_ms = hlc_wall_ms();
 }
 
 bool peer_in_session(const peer_t *p)

@@ -97,6 +97,8 @@ typedef struct {
     bool have_changed;   /* have[] moved since it was last kept in TBL_ACKED */
     uint32_t rr;         /* round robin over origins, so one long feed does not block others */
     uint64_t connected_ms, last_seen_ms;
+    uint64_t offline_since_ms; /* out of session since (wall ms): the slot's making, or the
+                                * session's end; 0 in session (peer_set_state keeps it) */
     uint64_t their_clock_ms, their_pending, their_used, their_limit; /* from its BEAT */
     int64_t clock_offset_ms;
     char version[33];    /* its software version, from its BEAT */
@@ -120,7 +122,8 @@ typedef struct {
 const char *peer_state_name(peer_state_t st);
 
 /* Moves p to state to. A transition the table does not allow is a bug in this module:
- * it logs both states and why, then aborts (ACCORD_ASSERT, on in release builds). */
+ * it logs both states and why, then aborts (ACCORD_ASSERT, on in release builds). Leaving
+ * FREE or a session stamps offline_since_ms with the wall clock; entering one clears it. */
 void peer_set_state(peer_t *p, peer_state_t to, const char *why);
 
 /* True in LIVE, SNAP_SENDING and SNAP_SENT. */

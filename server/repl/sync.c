@@ -422,6 +422,7 @@ void sync_destroy(sync_t **ps)
     sync_t *s = *ps;
     if (!s) return;
     repl_group_flush(s);
+    save_acked(s); /* the last second's ACKs too: a restart counts what is pending from them */
     void *socks[] = {s->router, s->dealer, s->zap, s->mon};
     for (int i = 0; i < 4; i++)
         if (socks[i]) zmq_close(socks[i]);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * sync_status: the body of the local API's sync_status reply (docs/PROTOCOL.md): peers,
- * their lag and counters, the apply latency histogram, kept refusals and quarantines. */
+ * their lag, this node's changes each has yet to take, since when each is offline, their
+ * counters, the apply latency histogram, kept refusals and quarantines. */
 #define _POSIX_C_SOURCE 200809L
 #include "auth/roster.h"
 #include "feed/restamp.h"
+#include "ops/horizon.h"
 #include "proto/accord_err.h"
 #include "proto/mpread.h"
 #include "proto/record.h"
@@ -46,6 +48,18 @@ static double lag_seconds(sync_t *s, store_txn_t *t, const peer_t *p, uint64_t n
         free(rec);
     }
     return oldest && now > oldest ? (double)(now - oldest) / 1000.0 : 0.0;
+}
+
+/* This node's own records the peer has not acknowledged: the own feed's head less what
+ * the peer holds of it, as it said this session (have[]) or as was kept from before
+ * (TBL_ACKED, horizon_note), whichever is further, so the count holds after a restart and
+ * while the peer was never reached since. */
+static uint64_t own_pending(sync_t *s, store_txn_t *t, const peer_t *p)
+{
+    uint64_t head = oplog_head(s->log).seq, held = t ? horizon_noted(t, p->origin, s->id->origin) : 0;
+    uint32_t slot = repl_origin_slot(s, s->id->origin, false);
+    if (slot != UINT32_MAX && slot < p->slots && p->have[slot] > held) held = p->have[slot];
+    return head > held ? head - held : 0;
 }
 
 static int count_table(store_txn_t *t, store_table_t tbl)
@@ -129,7 +143,7 @@ void sync_status(sync_t *s, msgpack_packer *pk)
     for (uint32_t i = 0; i < s->n_peers; i++) {
         peer_t *p = &s->peers[i];
         if (p->state == PEER_FREE) continue;
-        msgpack_pack_map(pk, 19);
+        msgpack_pack_map(pk, 21);
         pack_cstr(pk, "name"); pack_cstr(pk, p->name);
         pack_cstr(pk, "origin"); pack_hex(pk, p->origin, ID_LEN);
         pack_cstr(pk, "direction"); pack_cstr(pk, p->upstream ? "upstream" : "downstream");
@@ -141,6 +155,15 @@ void sync_status(sync_t *s, msgpack_packer *pk)
         pack_cstr(pk, "lag_records"); msgpack_pack_uint64(pk, peer_in_session(p) ? repl_lag_records(s, p) : 0);
         pack_cstr(pk, "lag_seconds"); msgpack_pack_double(pk, peer_in_session(p) && t ? lag_seconds(s, t, p, now) : 0.0);
         pack_cstr(pk, "behind_records"); msgpack_pack_uint64(pk, p->their_pending);
+        pack_cstr(pk, "pending"); msgpack_pack_uint64(pk, own_pending(s, t, p));
+        pack_cstr(pk, "offline_since");
+        if (p->offline_since_ms && !peer_in_session(p)) {
+            char since[32];
+            hlc_format(HLC_PACK(p->offline_since_ms, 0), since, sizeof since);
+            pack_cstr(pk, since);
+        } else {
+            msgpack_pack_nil(pk);
+        }
         pack_cstr(pk, "clock_offset_ms"); msgpack_pack_int64(pk, p->clock_offset_ms);
         pack_cstr(pk, "version"); pack_cstr(pk, p->version);
         pack_cstr(pk, "batches_in"); msgpack_pack_uint64(pk, p->batches_in);

@@ -5,9 +5,11 @@
  * from an ACK that answers a batch in flight. */
 #include "helpers.h"
 
+#include "proto/hlc.h"
 #include "repl/peer.h"
 
 #include <fcntl.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +45,37 @@ static void test_lifecycles_in_the_diagram(void **state)
     assert_int_equal(down.state, PEER_DOWN);
     peer_release(&down);
     assert_int_equal(down.state, PEER_FREE);
+}
+
+/* Issue 15, item 8: offline since the slot was made (the node's start, for the hub above),
+ * or since the session ended; not reset by retries while offline; cleared in session. */
+static void test_offline_since_is_kept_by_the_state_machine(void **state)
+{
+    (void)state;
+    peer_t up;
+    memset(&up, 0, sizeof up);
+    up.upstream = true;
+    uint64_t start = hlc_wall_ms();
+    peer_set_state(&up, PEER_CONNECTING, "sync_new");
+    assert_true(up.offline_since_ms >= start && up.offline_since_ms <= hlc_wall_ms());
+    uint64_t made = up.offline_since_ms;
+    struct timespec nap = {0, 5 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    peer_set_state(&up, PEER_HELLO_SENT, "handshake");
+    peer_set_state(&up, PEER_CONNECTING, "handshake failed"); /* still offline since the start */
+    assert_true(up.offline_since_ms == made);
+    peer_set_state(&up, PEER_HELLO_SENT, "handshake");
+    peer_set_state(&up, PEER_LIVE, "hub's HELLO");
+    assert_true(up.offline_since_ms == 0);
+    nanosleep(&nap, NULL);
+    uint64_t before_loss = hlc_wall_ms();
+    peer_lost(&up, "disconnected");
+    assert_true(up.offline_since_ms >= before_loss && up.offline_since_ms > made);
+    peer_set_state(&up, PEER_HELLO_SENT, "handshake");
+    peer_set_state(&up, PEER_LIVE, "hub's HELLO");
+    peer_set_state(&up, PEER_HELLO_SENT, "the hub lost our session"); /* out of session, not by peer_lost */
+    assert_true(up.offline_since_ms >= before_loss);
+    peer_release(&up);
 }
 
 static void test_names(void **state)
@@ -170,6 +203,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lifecycles_in_the_diagram),
+        cmocka_unit_test(test_offline_since_is_kept_by_the_state_machine),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_a_transition_not_in_the_table_aborts),
         cmocka_unit_test(test_no_state_is_a_trap),
