@@ -15,7 +15,8 @@ HUB_EP="tcp://127.0.0.1:$(free_port)"
 HUB_KEY=$(pub hq)
 start hq --listen "$HUB_EP" || exit 1
 start a --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
-status() { "$CTL" --json sync status --data "$W/a" | jq -e "$1" >/dev/null; }
+# the branch's sync status passes a jq test (a status that cannot be read fails it)
+status() { local out; out=$("$CTL" --json sync status --data "$W/a") && jq -e "$1" <<<"$out" >/dev/null; }
 HQ='.peers[] | select(.direction == "upstream")'
 
 at a customer add --name "Sent While Online" >/dev/null
@@ -46,7 +47,7 @@ start hq --listen "$HUB_EP" || exit 1
 check "the hub is back: pending goes to 0 and offline_since to null" \
     wait_until 30 status "$HQ | .connected == 1 and .pending == 0 and .offline_since == null"
 check "and the hub holds the 4 changes" \
-    wait_until 20 bash -c "ACCORD_DATA='$W/hq' '$ACCORD' --json customer list | jq -e '[.[] | select(.name | startswith(\"Offline\"))] | length == 4' >/dev/null"
+    wait_until 20 bash -c "set -o pipefail; ACCORD_DATA='$W/hq' '$ACCORD' --json customer list | jq -e '[.[] | select(.name | startswith(\"Offline\"))] | length == 4' >/dev/null"
 stop_all
 sanitizer_check
 echo "# sync indicator done: $n checks"
