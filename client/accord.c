@@ -169,13 +169,14 @@ static const column_t deal_cols[] = {
     {"ID", "id", 12}, {"TITLE", "title", 28}, {"STAGE", "stage", 12}, {"AMOUNT", "amount_text", 14},
     {"CUR", "currency", 4}, {"CLOSE", "expected_close", 10}, {"CUSTOMER", "customer", 0}};
 static const column_t task_cols[] = {
-    {"ID", "id", 12}, {"DUE", "due", 10}, {"DONE", "done", 4}, {"ASSIGNEE", "assignee", 12}, {"TITLE", "title", 0}};
+    {"ID", "id", 12}, {"DUE", "due", 10}, {"AT", "due_time", 5}, {"DONE", "done", 4}, {"ASSIGNEE", "assignee", 12},
+    {"TITLE", "title", 0}};
 static const column_t contact_cols[] = {
     {"ID", "id", 12}, {"NAME", "name", 28}, {"ROLE", "role", 16}, {"PHONES", "phones", 18}, {"EMAILS", "emails", 0}};
 
 static void print_customers(const msgpack_object *o) { print_table(o, customer_cols, 6); }
 static void print_deals(const msgpack_object *o) { print_table(o, deal_cols, 7); }
-static void print_tasks(const msgpack_object *o) { print_table(o, task_cols, 5); }
+static void print_tasks(const msgpack_object *o) { print_table(o, task_cols, 6); }
 static void print_contacts(const msgpack_object *o) { print_table(o, contact_cols, 5); }
 static const column_t interaction_cols[] = {
     {"ID", "id", 12}, {"WHEN", "when", 20}, {"TYPE", "type", 6}, {"OUTCOME", "outcome", 20}, {"SUMMARY", "summary", 0}};
@@ -323,6 +324,7 @@ static int run_edit(const cli_t *cli, accord_args_t *a, char **pos, int n, const
 static int run_customer_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "customer"); }
 static int run_deal_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "deal"); }
 static int run_contact_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "contact"); }
+static int run_task_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_edit(cli, a, pos, n, "task"); }
 
 static int run_show(const cli_t *cli, accord_args_t *a, char **pos, int n, const char *kind)
 {
@@ -581,14 +583,25 @@ static const opt_t deal_list_opts[] = {
     {"branch", "branch", 0, "only deals owned by this branch"}, {"assigned", "assigned", 0, "only deals assigned to this user"},
     {"tag", "tag", 0, "only deals with this tag"},
     SORT_OPTS("title, created, branch, assigned or stage"), PAGE_OPTS, {0}};
-static const opt_t task_add_opts[] = {
-    {"title", "title", 0, "what to do (required)"}, {"due", "due", 0, "due date, YYYY-MM-DD"},
-    {"assignee", "assignee", 0, "who does it"}, {"related", "related", 0, "id of a related customer, deal, ..."}, {0}};
+#define TASK_FIELDS                                                                      \
+    {"due", "due", 0, "due date, YYYY-MM-DD"},                                          \
+    {"due-time", "due_time", 0, "due time on that date, HH:MM 24-hour (the branch's time)"}, \
+    {"reminder", "reminder", 0, "remind this many minutes before the due time, 0-10080"},  \
+    {"assignee", "assignee", 0, "who does it"},                                         \
+    {"related", "related", 0, "id of a related customer, deal, ..."}
+static const opt_t task_add_opts[] = {{"title", "title", 0, "what to do (required)"}, TASK_FIELDS, {0}};
+static const opt_t task_edit_opts[] = {
+    {"title", "title", 0, "what to do"}, TASK_FIELDS,
+    {"clear", "", O_MULTI, "empty a field, e.g. --clear due_time; repeatable"}, {0}};
 static const opt_t task_list_opts[] = {
     {"due", "due", 0, "open tasks due on this day: 'today' or YYYY-MM-DD"},
-    {"overdue", "overdue", O_FLAG, "open tasks whose due date has passed"},
+    {"overdue", "overdue", O_FLAG, "open tasks past their due date, or due time today"},
     {"open", "open", O_FLAG, "only tasks not done"},
-    {"today", "today", 0, "take this date (YYYY-MM-DD) as today"}, PAGE_OPTS, {0}};
+    {"assignee", "assignee", 0, "only tasks of this assignee (the exact name)"},
+    {"from", "due_from", 0, "only tasks due on this day (YYYY-MM-DD) or later"},
+    {"to", "due_to", 0, "only tasks due on this day (YYYY-MM-DD) or earlier"},
+    {"today", "today", 0, "take this date (YYYY-MM-DD) as today"},
+    {"now", "now", 0, "take this time (HH:MM) as now, for --overdue"}, PAGE_OPTS, {0}};
 static const opt_t log_opts[] = {
     {"summary", "summary", 0, "what was said or done"}, {"outcome", "outcome", 0, "result, e.g. interested"},
     {"when", "when", 0, "ISO 8601 date and time (default: now)"}, {0}};
@@ -625,6 +638,8 @@ static const verb_t verbs[] = {
     {"deal show", "ID", "show one deal", no_opts, run_deal_show, 1, 1},
     {"deal list", "", "list deals", deal_list_opts, run_deal_list, 0, 0},
     {"task add", "", "add a follow-up task", task_add_opts, run_task_add, 0, 0},
+    {"task edit", "ID", "change a task's fields (due date and time, reminder, assignee, ...)", task_edit_opts,
+     run_task_edit, 1, 1},
     {"task done", "ID", "mark a task done", no_opts, run_task_done, 1, 1},
     {"task list", "", "list tasks", task_list_opts, run_task_list, 0, 0},
     {"log call", "CUSTOMER", "log a call with a customer", log_opts, run_log_call, 1, 1},

@@ -106,6 +106,24 @@ check "task list --overdue" bash -c "'$ACCORD' --json task list --overdue | jq -
 check "task done" "$ACCORD" task done "$T2"
 check "done task is no longer overdue" bash -c "'$ACCORD' --json task list --overdue | jq -e 'length == 0' >/dev/null"
 expect_fail 2 "is not a date" "bad due date" -- "$ACCORD" task add --title x --due 2026-02-30
+# issue 15, item 4: a due time and a reminder; a person's tasks, a calendar's days
+T3=$("$ACCORD" task add --title "visit the fleet" --due 2026-03-10 --due-time ۱۴:۳۰ --reminder 45 --assignee mina)
+check "task add --due-time (Persian digits) --reminder, and task list --assignee --from --to" \
+    bash -c "set -o pipefail; '$ACCORD' --json task list --assignee mina --from 2026-03-01 --to 2026-03-31 | jq -e 'length == 1 and .[0].id == \"$T3\" and .[0].due_time == \"14:30\" and .[0].reminder == 45' >/dev/null"
+check "task list --from past its due date finds none" \
+    bash -c "set -o pipefail; '$ACCORD' --json task list --assignee mina --from 2026-03-11 | jq -e 'length == 0' >/dev/null"
+check "task edit --due-time" "$ACCORD" task edit "$T3" --due-time 9:05
+check "... and the table shows it" bash -c "set -o pipefail; '$ACCORD' task list --assignee mina | grep -q '2026-03-10  09:05'"
+check "overdue once the due time has passed that day (09:05, now 09:06)" \
+    bash -c "set -o pipefail; '$ACCORD' --json task list --overdue --today 2026-03-10 --now 09:06 | jq -e 'map(.id) == [\"$T3\"]' >/dev/null"
+check "not before (now 09:04)" \
+    bash -c "set -o pipefail; '$ACCORD' --json task list --overdue --today 2026-03-10 --now 09:04 | jq -e 'length == 0' >/dev/null"
+expect_fail 2 "due_time: give the due date too" "a due time without a due date" -- "$ACCORD" task add --title x --due-time 10:00
+expect_fail 2 "is not a time of day as HH:MM" "an ambiguous due time" -- "$ACCORD" task edit "$T3" --due-time 9:5
+expect_fail 2 "from 0 to 10080" "a reminder more than a week before" -- "$ACCORD" task edit "$T3" --reminder 20000
+expect_fail 2 "clear due_time too" "the due date cleared under a due time" -- "$ACCORD" task edit "$T3" --clear due
+check "both cleared together" "$ACCORD" task edit "$T3" --clear due --clear due_time
+check "task done (of the fleet visit)" "$ACCORD" task done "$T3"
 
 I1=$("$ACCORD" log call "$C1" --summary "asked for a price" --outcome interested --when 2026-11-20T10:00+03:30)
 check "log call" [ ${#I1} = 32 ]

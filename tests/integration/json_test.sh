@@ -84,6 +84,7 @@ accord_json b1 "deal show" "$D"
 accord_json b1 "deal list"
 accord_json b1 "task add" --title "Call back" --due 2026-12-01 --related "$C1"
 T=$(json_of .id)
+accord_json b1 "task edit" "$T" --due-time 09:30 --reminder 15
 accord_json b1 "task done" "$T"
 accord_json b1 "task list"
 for k in call visit email sms chat; do accord_json b1 "log $k" "$C1" --summary "talked"; done
