@@ -62,6 +62,11 @@ check "search finds a tag, part of an e-mail and a contact person, and says what
     bash -c "curl -s -b '$W/jar' -G -d q=vip -d limit=2 '$U/api/node/search' | jq -e '(.result.items | length) == 2 and .result.more == true and .result.items[0].matched == \"tag\"' >/dev/null &&
              curl -s -b '$W/jar' -G -d q=gmail '$U/api/node/search' | jq -e '(.result.items | length) == 3 and .result.items[0].matched == \"email\"' >/dev/null &&
              curl -s -b '$W/jar' -G -d q=ahmadi '$U/api/node/search' | jq -e '.result.items[0].id == \"$ID\" and .result.items[0].matched == \"contact\" and .result.items[0].contact_name == \"Reza Ahmadi\"' >/dev/null"
+check "the users verb over HTTP: every user who may sign in, by name, with the role, to pick an assignee" \
+    bash -c "curl -s -b '$W/jar2' '$U/api/node/users' | jq -e '.result == {items: [{name: \"boss\", role: \"manager\"}, {name: \"sara\", role: \"staff\"}], more: false}' >/dev/null"
+check "a task with a due time and a reminder through the form, and the calendar's range of days" \
+    bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' -H 'X-CSRF-Token: $CSRF' -d kind=task -d 'title=Call at nine' -d due=2099-03-10 -d due_time=09:00 -d reminder=30 -d assignee=sara '$U/api/node/create') = 200 ] &&
+             curl -s -b '$W/jar' -G -d kind=task -d assignee=sara -d due_from=2099-03-01 -d due_to=2099-03-31 -d open=true '$U/api/node/list' | jq -e '.result.items | length == 1 and .[0].due_time == \"09:00\" and .[0].reminder == 30' >/dev/null"
 mkdir -p "$BUILD/screenshots"
 # the page's data: 1,100 customers from a spreadsheet (100 per city, every 10th a vip, every
 # 5th in the fleet segment), a company found by its contact person, one in Kashan with a
