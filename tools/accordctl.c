@@ -69,8 +69,9 @@ static const ctl_verb_t verbs[] = {
      revoke_opts, ctl_revoke, 0, 0},
     {"roster", "--data DIR", "the roster this node holds", NULL, data_opts, ctl_roster, 0, 0},
     {"sync status", "--data DIR [--json]", "each peer: connected, lag, refused batches and why; quarantined feeds",
-     "Asks the running node: per peer, connected, last seen, lag in records and seconds, refused\n"
-     "batches and why; quarantined feeds.", data_opts, ctl_sync_status, 0, 0},
+     "Asks the running node: per peer, connected, last seen, lag in records and seconds, pending\n"
+     "(this node's own changes the peer has yet to take), offline since, refused batches and why;\n"
+     "quarantined feeds.", data_opts, ctl_sync_status, 0, 0},
     {"sync release", "--data DIR --feed ORIGIN", "take a quarantined (forked) feed again",
      "After its node was dealt with (see sync status).", release_opts, ctl_sync_release, 0, 0},
     {"bundle vector", "--data DIR", "the last seq this node holds of every feed",
