@@ -756,6 +756,17 @@ static void test_task_due_time_reminder_and_filters(void **state)
     call(&a, &r, "list", "kind", "task", "overdue", "\3", "today", "2026-12-02", NULL);
     titles_of(&r, list, sizeof list);
     assert_string_equal(list, "A,B");
+    /* a day's tasks in the order of their times, one without a time before them */
+    call(&a, &r, "create", "kind", "task", "title", "F", "due", "2026-12-01", "due_time", "08:15", NULL);
+    call(&a, &r, "list", "kind", "task", "due", "2026-12-01", NULL);
+    const msgpack_object *day = items_of(&r);
+    assert_int_equal(day->via.array.size, 3);
+    const char *order[] = {"B", "F", "A"};
+    for (unsigned i = 0; i < 3; i++) {
+        char title[8];
+        str_of(get(&day->via.array.ptr[i], "title"), title, sizeof title);
+        assert_string_equal(title, order[i]);
+    }
     call(&a, &r, "list", "kind", "task", "overdue", "\3", "today", "2026-12-01", "now", "25:00", NULL);
     assert_int_equal(r.code, ACCORD_EINVAL);
     assert_non_null(strstr(r.msg, "now: give the local time of day as HH:MM"));
