@@ -255,11 +255,14 @@ static bool task_will_hold(store_txn_t *t, api_write_ctx_t *w, bool is_new, unsi
     return !is_new && entity_get(t, w->rec.entity, field, &fs) == 0 && fs.val.type != VAL_NIL;
 }
 
-/* A due time is a time on the due date: a task never keeps one without the other. */
+/* A due time is a time on the due date: a change that sets or clears either never leaves
+ * one without the other. A change of other fields is let through whatever the task holds
+ * (concurrent edits on two branches may leave a due time alone, and marking such a task
+ * done must still work). */
 static int check_due_time(store_txn_t *t, api_write_ctx_t *w, bool is_new, char *msg, size_t cap)
 {
-    if (w->rec.kind != KIND_TASK || !task_will_hold(t, w, is_new, F_TA_DUE_TIME) ||
-        task_will_hold(t, w, is_new, F_TA_DUE))
+    if (w->rec.kind != KIND_TASK || (!find_op(w, F_TA_DUE) && !find_op(w, F_TA_DUE_TIME)) ||
+        !task_will_hold(t, w, is_new, F_TA_DUE_TIME) || task_will_hold(t, w, is_new, F_TA_DUE))
         return 0;
     if (find_op(w, F_TA_DUE))
         return accord_fail(msg, cap, ACCORD_EINVAL, "due: the task has a due_time; clear due_time too, or give a new due date");

@@ -12,6 +12,8 @@
 #include "auth/users.h"
 #include "state/merge.h"
 
+#include <time.h>
+
 typedef struct {
     fixture_t fx; /* a branch: its store, identity and feed in a temporary directory */
     api_t *api;   /* over fx's store, feed and identity */
@@ -774,6 +776,41 @@ static void test_task_due_time_reminder_and_filters(void **state)
     node_close(&a);
 }
 
+/* Two branches may leave a task with a due time and no due date between them (one clears
+ * both, the other, later, moves the time): the task is shown as it is and still done. */
+static void test_a_due_time_left_alone_by_two_branches_does_not_block_the_task(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a, b;
+    node_open(&a, "tehran-1");
+    node_open(&b, "shiraz-2");
+    result_t r = {0};
+    char id[64];
+    call(&a, &r, "create", "kind", "task", "title", "Call", "due", "2026-12-01", "due_time", "09:00", NULL);
+    str_of(get(&r.out.data, "id"), id, sizeof id);
+    replicate(&a, &b);
+    call(&a, &r, "update", "id", id, "due", "\1nil", "due_time", "\1nil", NULL);
+    assert_int_equal(r.code, 0);
+    struct timespec later = {0, 5 * 1000 * 1000}; /* b's change is the later by its clock too */
+    nanosleep(&later, NULL);
+    call(&b, &r, "update", "id", id, "due_time", "10:00", NULL);
+    assert_int_equal(r.code, 0);
+    replicate(&b, &a);
+    call(&a, &r, "get", "id", id, NULL);
+    char at[8];
+    str_of(get(&r.out.data, "due_time"), at, sizeof at);
+    assert_string_equal(at, "10:00");
+    assert_true(get(&r.out.data, "due") == NULL || get(&r.out.data, "due")->type == MSGPACK_OBJECT_NIL);
+    call(&a, &r, "update", "id", id, "done", "yes", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "update", "id", id, "due_time", "11:00", NULL); /* but not a new time without a date */
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    result_done(&r);
+    node_close(&a);
+    node_close(&b);
+}
+
 /* Issue 15: the page picks an owner or an assignee from the node's users: each name with
  * its role, sorted by name as people read it (case aside), never a password hash. */
 static void test_users_lists_names_and_roles(void **state)
@@ -828,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_list_pages_past_1000),
         cmocka_unit_test(test_task_due_time_reminder_and_filters),
         cmocka_unit_test(test_users_lists_names_and_roles),
+        cmocka_unit_test(test_a_due_time_left_alone_by_two_branches_does_not_block_the_task),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }
