@@ -94,7 +94,7 @@ check "deal amount kept in minor units" bash -c "'$ACCORD' --json deal show '$D1
 check "deal move" "$ACCORD" deal move "$D1" Won
 check "deal list --stage" bash -c "'$ACCORD' --json deal list --stage Won | jq -e 'length == 1' >/dev/null"
 expect_fail 2 "not in the pipeline" "deal move to an unknown stage" -- "$ACCORD" deal move "$D1" Maybe
-expect_fail 2 "not an amount in JPY" "too many decimals for the currency" -- "$ACCORD" deal add --customer "$C1" --title x --amount 1.5 --currency JPY
+expect_fail 2 "has decimals, and this currency has none" "too many decimals for the currency" -- "$ACCORD" deal add --customer "$C1" --title x --amount 1.5 --currency JPY
 expect_fail 2 "not a known ISO 4217" "unknown currency" -- "$ACCORD" deal add --customer "$C1" --title x --amount 1 --currency ABC
 expect_fail 2 "is a deal, not a customer" "deal of a deal is refused" -- "$ACCORD" deal add --customer "$D1" --title x
 

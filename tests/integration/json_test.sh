@@ -75,6 +75,8 @@ accord_json b1 "customer tag" "$C1" vip -old
 accord_json b1 "customer dupes"
 accord_json b1 "customer merge" "$C1" "$C2"
 accord_json b1 "contact add" --customer "$CO" --name "Reza" --role buyer
+K=$(json_of .id)
+accord_json b1 "contact edit" "$K" --role "fleet buyer"
 accord_json b1 "contact list" --customer "$CO"
 ACCORD_USER=mallory accord_json b1 "deal add" --customer "$C1" --title Sedan --amount 1000 --currency EUR
 D=$(json_of .id)
@@ -88,8 +90,10 @@ accord_json b1 "task edit" "$T" --due-time 09:30 --reminder 15
 accord_json b1 "task done" "$T"
 accord_json b1 "task list"
 for k in call visit email sms chat; do accord_json b1 "log $k" "$C1" --summary "talked"; done
+accord_json b1 "log list" --customer "$C1"
 accord_json b1 "note add" "$C1" $'a note\twith a tab\nand a second line'
 N=$(json_of .id)
+accord_json b1 "note list" --customer "$C1"
 accord_json b1 "history" "$C1"
 check "... and its JSON names the author" grep -qF '"mallory"' "$W/out.json"
 accord_json b1 "conflicts"
