@@ -36,7 +36,7 @@ try {
   } else if (step === 'resolve') {
     // the card shows the conflict on the field itself
     await page.fill('#q', arg.split(':')[1]);
-    await page.locator('#list tbody tr').first().click();
+    await page.locator('#list tbody tr', { has: page.locator('th bdi', { hasText: arg.split(':')[1] }) }).first().click();
     await page.locator('#card .field.in-conflict[data-field="city"]').waitFor({ timeout: 15000 })
       .catch(() => problems.push('the card does not mark the city as changed at two places'));
     await page.getByRole('link', { name: /^Conflicts/ }).click();

@@ -650,6 +650,7 @@ async function drawHistory(id) {
 async function openCard(id, keepMessage) {
   let c;
   try { c = await A.call('get', {kind: 'customer', id}); } catch (e) { $('list-total').textContent = A.reason(e); return; }
+  await loadConflicts();
   B.open = c.id;
   const card = $('card');
   const wasHidden = card.hidden;
@@ -682,6 +683,7 @@ async function loadConflicts() {
   if (!page) return;
   B.conflicts = (page.items || []).filter((c) => !c.resolved);
   $('conflict-count').textContent = B.conflicts.length ? A.num(B.conflicts.length) : '';
+  if (B.open) for (const k of B.conflicts) if (k.id === B.open) markConflict(k); // one that arrived while the card is open
 }
 
 function drawConflicts() {
