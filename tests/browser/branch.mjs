@@ -214,7 +214,8 @@ try {
     'the total is not in Persian digits, grouped: ' + await page.textContent('#list-total'));
   await until(page, () => /۱۴۰[۰-۹]/.test(document.querySelector('#list tbody td:nth-child(7)').textContent), null, 'dates are not Solar Hijri with Persian digits');
   await page.getByLabel('جستجو').fill('Golnar Motors');
-  await page.locator('#list tbody tr').first().click();
+  await page.locator('#list tbody tr', { has: page.locator('th bdi', { hasText: 'Golnar Motors' }) }).click();
+  await until(page, () => document.querySelector('#card-name bdi').textContent === 'Golnar Motors', null, 'the Persian card did not open');
   await page.getByLabel('شهر', { exact: true }).last().waitFor();
   await page.screenshot({ path: dir + '/branch-card-fa.png', fullPage: true });
   await page.getByLabel('Language').or(page.getByLabel('زبان')).selectOption('zh');
@@ -228,7 +229,7 @@ try {
   expect(await m.getByRole('button', { name: 'Add a customer' }).isHidden(), 'a manager sees Add a customer');
   expect(await m.getByRole('link', { name: 'Import' }).isHidden(), 'a manager sees Import');
   await m.getByLabel('Search', { exact: true }).fill('Golnar Motors');
-  await m.locator('#list tbody tr').first().click();
+  await m.locator('#list tbody tr', { has: m.locator('th bdi', { hasText: 'Golnar Motors' }) }).click();
   await m.locator('#card').waitFor();
   expect(await m.getByRole('button', { name: 'Save changes' }).isHidden(), 'a manager sees Save changes');
   expect(await m.getByRole('button', { name: 'Log a call', exact: true }).isHidden(), 'a manager sees Log a call');
