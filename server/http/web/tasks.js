@@ -48,6 +48,7 @@
   const REMINDER_EVERY_MS = 60000;
   const MAX_PAGES = 10; // a person's open tasks, 1,000 a page: more is not a to-do list any longer
   const MAX_DISMISSED = 500;
+  const REMINDER_MAX_DAYS = 7; // a reminder is at most 10,080 minutes ahead (the task schema's bound)
 
   // ---- calendar days ----
   const utc = (iso) => new Date(iso + 'T00:00:00Z');
@@ -270,6 +271,14 @@
   function taskEntry(x, now, today) {
     const li = A.el('li', {'data-id': x.id, class: x.done ? 'tk-done' : isOverdue(x, now, today) ? 'tk-overdue' : undefined});
     const target = x.related ? A.el('a', {href: '#/customer/' + encodeURIComponent(x.related)}) : A.el('span');
+    if (x.related) { // related may be a deal or another record: then there is no customer to open
+      customerName(x.related).then((name) => {
+        if (name) return;
+        const text = A.el('span');
+        text.append(...target.childNodes);
+        target.replaceWith(text);
+      });
+    }
     if (x.due_time) target.appendChild(A.el('time', {class: 'tk-time', datetime: x.due_time}, time(x.due_time)));
     target.appendChild(A.el('bdi', {}, x.title || ''));
     if (x.done) target.appendChild(A.el('span', {class: 'tk-flag'}, A.t('tk_isdone')));
@@ -357,7 +366,11 @@
     text.appendChild(A.el('bdi', {}, x.title || ''));
     text.appendChild(A.el('span', {class: 'tk-when'}, ' — ' + A.t('tk_due_at', dueText(x))));
     const open = b.appendChild(A.el('button', {type: 'button'}, A.t('tk_open')));
-    open.addEventListener('click', () => { dismiss(x.id); A.go(x.related ? '#/customer/' + encodeURIComponent(x.related) : '#/tasks/day/' + x.due); });
+    open.addEventListener('click', async () => { // the customer, else the task's day
+      dismiss(x.id);
+      const customer = x.related && (await customerName(x.related));
+      A.go(customer ? '#/customer/' + encodeURIComponent(x.related) : '#/tasks/day/' + x.due);
+    });
     const close = b.appendChild(A.el('button', {type: 'button'}, A.t('tk_dismiss')));
     close.addEventListener('click', () => dismiss(x.id));
     return b;
@@ -374,7 +387,8 @@
     checking = true;
     try {
       const now = new Date(), gone = new Set(dismissed());
-      const due = (await myTaskRecords({open: true})).filter((x) => wantsReminder(x) && remindAt(x) <= now && !gone.has(x.id));
+      // a task due later than the longest reminder (REMINDER_MAX_DAYS) cannot be reminded of yet
+      const due = (await myTaskRecords({open: true, due_to: addDays(todayIso(), REMINDER_MAX_DAYS + 1)})).filter((x) => wantsReminder(x) && remindAt(x) <= now && !gone.has(x.id));
       const ids = new Set(due.map((x) => x.id));
       for (const [id, s] of shown) if (!ids.has(id)) { s.banner.remove(); shown.delete(id); } // done meanwhile
       for (const x of due.sort(byDue)) {
