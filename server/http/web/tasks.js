@@ -18,7 +18,7 @@
          tk_failed: 'Could not load the tasks: {0}. Check the connection and reload the page.',
          tk_donefailed: 'Could not mark “{0}” done: {1}', tk_marked: 'Marked done: {0}',
          tk_more: 'Not every task is shown here (more than one page): mark some done, or look at a shorter period.',
-         tk_reminders: 'Reminders', tk_reminder: 'Reminder: {0}', tk_due_at: 'due {0}', tk_open: 'Open', tk_dismiss: 'Dismiss',
+         tk_reminder: 'Reminder: {0}', tk_due_at: 'due {0}', tk_open: 'Open', tk_dismiss: 'Dismiss',
          tk_calendar: 'Calendar of my tasks'},
     fa: {tk_heading: 'کارهای من', tk_views: 'نمایش', tk_list: 'فهرست', tk_day: 'روز', tk_week: 'هفته', tk_month: 'ماه',
          tk_move: 'بازه', tk_prev: 'قبلی', tk_today: 'امروز', tk_next: 'بعدی',
@@ -28,7 +28,7 @@
          tk_failed: 'کارها بارگذاری نشدند: {0}. اتصال را بررسی و صفحه را دوباره باز کنید.',
          tk_donefailed: '«{0}» انجام‌شده ثبت نشد: {1}', tk_marked: 'انجام شد: {0}',
          tk_more: 'همهٔ کارها این‌جا نیامده‌اند (بیش از یک صفحه): چند کار را انجام‌شده بزنید یا بازهٔ کوتاه‌تری ببینید.',
-         tk_reminders: 'یادآوری‌ها', tk_reminder: 'یادآوری: {0}', tk_due_at: 'موعد {0}', tk_open: 'باز کردن', tk_dismiss: 'بستن',
+         tk_reminder: 'یادآوری: {0}', tk_due_at: 'موعد {0}', tk_open: 'باز کردن', tk_dismiss: 'بستن',
          tk_calendar: 'تقویم کارهای من'},
     zh: {tk_heading: '我的任务', tk_views: '显示', tk_list: '列表', tk_day: '日', tk_week: '周', tk_month: '月',
          tk_move: '时间段', tk_prev: '上一个', tk_today: '今天', tk_next: '下一个',
@@ -38,7 +38,7 @@
          tk_failed: '无法加载任务：{0}。请检查连接并重新加载页面。',
          tk_donefailed: '无法将“{0}”标为完成：{1}', tk_marked: '已完成：{0}',
          tk_more: '此处未显示全部任务（超过一页）：请先完成一些，或查看更短的时间段。',
-         tk_reminders: '提醒', tk_reminder: '提醒：{0}', tk_due_at: '{0} 到期', tk_open: '打开', tk_dismiss: '关闭',
+         tk_reminder: '提醒：{0}', tk_due_at: '{0} 到期', tk_open: '打开', tk_dismiss: '关闭',
          tk_calendar: '我的任务日历'},
   });
 
@@ -375,11 +375,7 @@
     close.addEventListener('click', () => dismiss(x.id));
     return b;
   }
-  function region() {
-    const r = document.getElementById('reminders');
-    if (r) r.setAttribute('aria-label', A.t('tk_reminders'));
-    return r;
-  }
+  const region = () => document.getElementById('reminders'); // the page names it (data-t-label)
   let checking = false;
   async function checkReminders() {
     const r = region();
@@ -405,18 +401,15 @@
   }
   function redrawReminders() {
     for (const [id, s] of shown) { const b = banner(s.task); s.banner.replaceWith(b); shown.set(id, {task: s.task, banner: b}); }
-    region();
   }
 
   A.onLanguage(() => {
     redrawReminders();
     if (box && !box.hidden) draw();
   });
-  // common.js has no "signed in" event: wait for A.start to have the session
-  const waitForSession = setInterval(() => {
-    if (!A.session) return;
-    clearInterval(waitForSession);
+  // start.js calls this once the session is known (A.start), before the first view is shown
+  A.initTasks = async () => {
     checkReminders();
     setInterval(checkReminders, REMINDER_EVERY_MS);
-  }, 100);
+  };
 })();
