@@ -15,7 +15,7 @@ const [staff, manager, idle] = logins.map((s) => ({ user: s.slice(0, s.indexOf('
 const problems = [];
 const fail = (what) => problems.push(what);
 const TITLES = {
-  overdue: 'Call back about the quote', today: 'Send the brochure', later: 'Confirm the fitting',
+  overdue: 'Call back about the quote', early: 'Open the showroom', today: 'Send the brochure', later: 'Confirm the fitting',
   next: 'Visit the showroom', ring: 'Ring the fleet manager', other: 'Reza: order the parts', manager: 'Review the branch targets',
 };
 const CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
@@ -69,6 +69,10 @@ try {
   const late = row(page, TITLES.overdue);
   if (!(await late.textContent()).includes('overdue')) fail('the overdue task does not say "overdue" (colour alone)');
   if (!(await late.evaluate((tr) => tr.closest('table').querySelector('caption').textContent)).startsWith('Overdue')) fail('the overdue task is not in the Overdue group');
+  // due today at midnight: overdue by its time, though its day is today
+  const early = row(page, TITLES.early);
+  if (!(await early.count()) || !(await early.textContent()).includes('overdue') ||
+      (await early.evaluate((tr) => tr.closest('table').querySelector('caption').textContent)) !== 'Overdue') fail('a task due today at a time that has passed is not overdue');
   const lateColour = await late.evaluate((tr) => getComputedStyle(tr).backgroundColor);
   const plainColour = await row(page, TITLES.next).evaluate((tr) => getComputedStyle(tr).backgroundColor);
   if (lateColour === plainColour) fail('the overdue row is not highlighted');
@@ -185,7 +189,8 @@ try {
   await tasksView(page).getByRole('button', { name: 'فهرست' }).click();
   await waitLoaded(page);
   const captionsFa = await tasksView(page).locator('table caption').allTextContents();
-  if (captionsFa[0] !== 'امروز') fail('the Persian list does not start with today (the overdue one is done): ' + captionsFa.join('|'));
+  if (captionsFa.join('|') !== 'عقب‌افتاده|امروز|۷ روز آینده') fail('the Persian groups are not overdue, today, next 7 days: ' + captionsFa.join('|'));
+  if ((await row(page, TITLES.overdue).count()) !== 0) fail('the task marked done is back in the list');
   const dueFa = await row(page, TITLES.next).locator('td.tk-when').textContent();
   if (!/[۰-۹]/.test(dueFa) || /[0-9]/.test(dueFa) || !PERSIAN_MONTHS.some((x) => dueFa.includes(x))) fail('a due date in Persian is not Solar Hijri with Persian digits: ' + dueFa);
   await page.screenshot({ path: dir + '/tasks-list-fa.png', fullPage: true });

@@ -46,7 +46,7 @@
   const UPCOMING_DAYS = 7;
   const DEFAULT_TIME = '09:00'; // the due moment of a task without a time, for reminders and overdue
   const REMINDER_EVERY_MS = 60000;
-  const MAX_PAGES = 10; // a person's open tasks, 1,000 a page: more is not a to-do list any longer
+  const MAX_PAGES = 10; // pages of 1,000 read for one list; past that the page says not all are shown
   const MAX_DISMISSED = 500;
   const REMINDER_MAX_DAYS = 7; // a reminder is at most 10,080 minutes ahead (the task schema's bound)
 
@@ -122,9 +122,9 @@
     }
     return Object.assign(all.filter((x) => x.assignee === me() && validIso(x.due)), {more});
   }
-  const customerNames = new Map(); // id -> Promise of the customer's name, or null
+  const customerNames = new Map(); // id -> Promise of the customer's name, or null; emptied at each draw
   function customerName(id) {
-    if (!customerNames.has(id)) customerNames.set(id, A.call('get', {kind: 'customer', id}).then((c) => (c && c.kind !== undefined && c.kind !== 'customer' ? null : c.name || null), () => null));
+    if (!customerNames.has(id)) customerNames.set(id, A.call('get', {kind: 'customer', id}).then((c) => (c && c.kind === 'customer' && c.name) || null, () => null));
     return customerNames.get(id);
   }
   // a link to the task's customer, its text the name once known; nothing for a task of none
@@ -324,6 +324,7 @@
   async function draw() {
     if (!box || !A.session) return;
     const mine = ++generation, isCurrent = () => mine === generation;
+    customerNames.clear(); // a customer renamed since the last draw shows its new name
     const body = frame();
     try {
       await (state.mode === 'list' ? drawList(body, isCurrent) : drawCalendar(body, isCurrent));
