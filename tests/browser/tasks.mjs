@@ -133,6 +133,9 @@ try {
   const monthEn = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric' }).format(new Date());
   if (titleBefore !== monthEn) fail('the month is titled ' + titleBefore + ', not ' + monthEn);
   await page.screenshot({ path: dir + '/tasks-month-en.png', fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' }); // to look at: legible on a dark background too
+  await page.screenshot({ path: dir + '/tasks-month-en-dark.png', fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
   // by keyboard: Tab to Next, Enter; the title moves a month on
   const next = tasksView(page).getByRole('button', { name: 'Next' });
   await tasksView(page).getByRole('button', { name: 'Month' }).focus();
