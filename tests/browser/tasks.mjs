@@ -1,7 +1,8 @@
 // My tasks, the calendar and the reminders of the branch app (issue 15, item 4) in headless
 // Chromium against a real branch node that tasks_page_test.sh filled: only the signed-in
 // user's tasks, overdue first and saying so, a reminder that is due shows (and one that is
-// not, or an overdue task without one, does not), Dismiss is remembered, Done marks the task
+// not, or an overdue task without one, does not), one whose time comes while the page is open
+// shows then, Dismiss is remembered, Open goes to the customer, Done marks the task
 // done, the month view in English (weeks from Monday) and in Persian (a Solar Hijri month with
 // Persian digits, weeks from Saturday, the Persian month's own days), a manager sees no Done
 // button, someone with nothing due sees the empty state. Screenshots in English and Persian.
@@ -26,10 +27,11 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 // Signs in; while the node's branch page has no #view-tasks yet (the new page is being written
 // at the same time), serves the stand-in of tests/browser/fixtures around the node's own
 // /assets/common.js and /assets/tasks.js, with the node's Content-Security-Policy.
-async function signIn(who) {
+async function signIn(who, clockAt) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(5000); // a missing element fails in seconds, not half a minute
   const page = await context.newPage();
+  if (clockAt) await page.clock.install({ time: clockAt }); // the page's clock, moved on by the test
   await page.goto(url + '/');
   await page.fill('#user', who.user);
   await page.fill('#password', who.password);
@@ -210,6 +212,17 @@ try {
     if (!(await tasksView(page).getByRole('button', { name, exact: true }).count())) fail('no Chinese button ' + name);
   }
   await page.locator('#lang').selectOption('en');
+
+  // ---- a reminder that falls due while the page is open (the page's clock moved on) ----
+  const evening = await signIn(staff, new Date(todayIso + 'T23:57:30'));
+  await waitLoaded(evening.page);
+  const fitting = evening.page.locator('#reminders').getByRole('group', { name: 'Reminder: ' + TITLES.later });
+  await evening.page.locator('#reminders').getByRole('group', { name: 'Reminder: ' + TITLES.today }).waitFor()
+    .catch(() => fail('at 23:57 the reminder due since yesterday is not shown'));
+  if (await fitting.count()) fail('a reminder shows before its time (due 23:59, reminded at the due time)');
+  await evening.page.clock.runFor(125000); // 23:59:35: the check of every minute has run at 23:59:30
+  await fitting.waitFor().catch(() => fail('a reminder whose time comes while the page is open does not show'));
+  await evening.context.close();
 
   // ---- a manager: their own tasks, no Done button ----
   const boss = await signIn(manager);
