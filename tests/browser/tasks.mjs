@@ -9,7 +9,6 @@
 // Usage: node tasks.mjs URL DIR STAFF:PASSWORD MANAGER:PASSWORD IDLE:PASSWORD
 // (tasks_page_test.sh gives the tasks the titles used here.)
 import { chromium } from 'playwright-core';
-import { readFileSync } from 'node:fs';
 
 const [url, dir, ...logins] = process.argv.slice(2);
 const [staff, manager, idle] = logins.map((s) => ({ user: s.slice(0, s.indexOf(':')), password: s.slice(s.indexOf(':') + 1) }));
@@ -19,14 +18,11 @@ const TITLES = {
   overdue: 'Call back about the quote', early: 'Open the showroom', today: 'Send the brochure', later: 'Confirm the fitting',
   next: 'Visit the showroom', ring: 'Ring the fleet manager', other: 'Reza: order the parts', manager: 'Review the branch targets',
 };
-const CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
 const PERSIAN_MONTHS = ['فروردین', 'اردیبهشت', 'خرداد', 'تیر', 'مرداد', 'شهریور', 'مهر', 'آبان', 'آذر', 'دی', 'بهمن', 'اسفند'];
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 
-// Signs in; while the node's branch page has no #view-tasks yet (the new page is being written
-// at the same time), serves the stand-in of tests/browser/fixtures around the node's own
-// /assets/common.js and /assets/tasks.js, with the node's Content-Security-Policy.
+// Signs in and opens #/tasks; clockAt: the page's clock starts there and moves only when told.
 async function signIn(who, clockAt) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(5000); // a missing element fails in seconds, not half a minute
@@ -36,12 +32,6 @@ async function signIn(who, clockAt) {
   await page.fill('#user', who.user);
   await page.fill('#password', who.password);
   await Promise.all([page.waitForURL(url + '/'), page.click('#signin')]);
-  const own = await page.evaluate(() => !!document.getElementById('view-tasks'));
-  if (!own) {
-    const fixture = (f) => readFileSync(new URL('fixtures/' + f, import.meta.url), 'utf8');
-    await page.route(url + '/', (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': CSP }, body: fixture('tasks_page.html') }));
-    await page.route(url + '/fixture/tasks_page.js', (r) => r.fulfill({ contentType: 'text/javascript', body: fixture('tasks_page.js') }));
-  }
   // from here on the page is the one under test (a refused inline script or style is a console error)
   page.on('pageerror', (e) => fail('script error on the page: ' + e.message));
   // (a script of another part of the page that is not there yet, e.g. /assets/import.js while
@@ -49,9 +39,8 @@ async function signIn(who, clockAt) {
   const notYetThere = (text) => /^Failed to load resource/.test(text) || /assets\/(?!common\.js|tasks\.js)[\w.-]+'? because its MIME type/.test(text);
   page.on('console', (m) => { if (m.type() === 'error' && !notYetThere(m.text())) fail('console error: ' + m.text()); });
   await page.goto(url + '/#/tasks');
-  await page.reload(); // the hash alone would not load the stand-in
   await page.getByRole('heading', { name: 'My tasks' }).waitFor({ timeout: 10000 });
-  return { context, page, own };
+  return { context, page };
 }
 
 const tasksView = (page) => page.locator('#view-tasks');
@@ -62,8 +51,7 @@ async function waitLoaded(page) {
 
 try {
   // ---- staff: the list ----
-  const { page, own } = await signIn(staff);
-  console.log('# the page: ' + (own ? "the node's own branch page" : 'the stand-in (the node\'s page has no #view-tasks yet)'));
+  const { page } = await signIn(staff);
   await waitLoaded(page);
   await row(page, TITLES.overdue).waitFor({ timeout: 10000 }).catch(() => fail('the overdue task is not in my tasks'));
   const tables = await tasksView(page).locator('table caption').allTextContents();
