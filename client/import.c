@@ -21,6 +21,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+void import_say(import_t *im, const char *fmt, ...)
+{
+    if (!im->echo) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("accord import: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+accord_exit_t import_fail(import_t *im, accord_exit_t code, const char *fmt, ...)
+{
+    char text[sizeof im->error];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!im->error[0]) snprintf(im->error, sizeof im->error, "%s", text);
+    import_say(im, "%s", text);
+    return code;
+}
+
 void import_add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...)
 {
     if (im->n_bad >= MAX_BAD) return;
@@ -66,6 +89,13 @@ static void trim(char *s)
     if (k) memmove(s, s + k, n - k + 1);
 }
 
+/* The customer field called name, if an import may feed it (not the id, stamps or merge). */
+static const field_def_t *importable_field(const char *name)
+{
+    const field_def_t *f = schema_field(KIND_CUSTOMER, name);
+    return f && f->id > F_CREATED && f->id != F_CU_MERGED_INTO ? f : NULL;
+}
+
 /* --map "field=Header,field=Header" or a file of such lines: which column feeds which field */
 static accord_exit_t apply_map_pair(import_t *im, const char *pair, const char *where)
 {
@@ -74,28 +104,39 @@ static accord_exit_t apply_map_pair(import_t *im, const char *pair, const char *
     trim(buf);
     if (!buf[0] || buf[0] == '#') return 0;
     char *eq = strchr(buf, '=');
-    if (!eq) {
-        fprintf(stderr, "accord import: %s: '%s' is not field=Header\n", where, buf);
-        return ACCORD_EXIT_USAGE;
-    }
+    if (!eq) return import_fail(im, ACCORD_EXIT_USAGE, "%s: '%s' is not field=Header", where, buf);
     *eq = 0;
     char *field = buf, *header = eq + 1;
     trim(field);
     trim(header);
-    const field_def_t *f = schema_field(KIND_CUSTOMER, field);
-    if (!f || f->id <= F_CREATED || f->id == F_CU_MERGED_INTO) {
-        fprintf(stderr, "accord import: %s: '%s' is not a customer field that can be imported\n", where, field);
-        return ACCORD_EXIT_USAGE;
-    }
+    const field_def_t *f = importable_field(field);
+    if (!f) return import_fail(im, ACCORD_EXIT_USAGE, "%s: '%s' is not a customer field that can be imported", where, field);
     for (unsigned c = 0; c < im->n_headers; c++)
         if (!strcasecmp(im->headers[c], header)) {
             im->field_of[c] = f;
             return 0;
         }
-    fprintf(stderr, "accord import: %s: the file has no column '%s'; its columns are:", where, header);
-    for (unsigned c = 0; c < im->n_headers; c++) fprintf(stderr, "%s '%s'", c ? "," : "", im->headers[c]);
-    fprintf(stderr, "\n");
-    return ACCORD_EXIT_USAGE;
+    char columns[900];
+    size_t n = 0;
+    for (unsigned c = 0; c < im->n_headers && n < sizeof columns; c++)
+        n += (size_t)snprintf(columns + n, sizeof columns - n, "%s '%s'", c ? "," : "", im->headers[c]);
+    return import_fail(im, ACCORD_EXIT_USAGE, "%s: the file has no column '%s'; its columns are:%s", where, header, columns);
+}
+
+/* A field per column, in the file's order (import_options_t.columns): "" ignores one. */
+static accord_exit_t apply_columns(import_t *im)
+{
+    if (im->n_columns > im->n_headers)
+        return import_fail(im, ACCORD_EXIT_USAGE, "the mapping names %u columns but the file has %u", im->n_columns,
+                           im->n_headers);
+    for (unsigned c = 0; c < im->n_columns; c++) {
+        const char *name = im->columns[c];
+        if (!name || !name[0]) continue;
+        if (!(im->field_of[c] = importable_field(name)))
+            return import_fail(im, ACCORD_EXIT_USAGE, "column '%s': '%s' is not a customer field that can be imported",
+                               im->headers[c], name);
+    }
+    return 0;
 }
 
 static accord_exit_t setup_columns(import_t *im)
@@ -107,7 +148,9 @@ static accord_exit_t setup_columns(import_t *im)
     }
     im->n_headers = im->n_cells;
     accord_exit_t rc = ACCORD_EXIT_OK;
-    if (im->map || im->map_file) {
+    if (im->columns) {
+        rc = apply_columns(im);
+    } else if (im->map || im->map_file) {
         if (im->map) {
             char *copy = strdup(im->map), *save = NULL;
             for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save))
@@ -116,10 +159,7 @@ static accord_exit_t setup_columns(import_t *im)
         }
         if (im->map_file && !rc) {
             FILE *f = fopen(im->map_file, "r");
-            if (!f) {
-                fprintf(stderr, "accord import: cannot open the mapping file %s: %s\n", im->map_file, strerror(errno));
-                return ACCORD_EXIT_USAGE;
-            }
+            if (!f) return import_fail(im, ACCORD_EXIT_USAGE, "cannot open the mapping file %s: %s", im->map_file, strerror(errno));
             char line[400], where[4200];
             unsigned n = 0;
             while (!rc && fgets(line, sizeof line, f)) {
@@ -138,7 +178,7 @@ static accord_exit_t setup_columns(import_t *im)
                 for (char *p = lower; *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
                 f = schema_field(KIND_CUSTOMER, alias(lower));
             }
-            if (f && f->id > F_CREATED && f->id != F_CU_MERGED_INTO) im->field_of[c] = f;
+            if (f && importable_field(f->name)) im->field_of[c] = f;
         }
     }
     if (rc) return rc;
@@ -146,20 +186,16 @@ static accord_exit_t setup_columns(import_t *im)
     for (unsigned c = 0; c < im->n_headers; c++) {
         if (!im->field_of[c]) continue;
         for (unsigned k = 0; k < im->n_send; k++)
-            if (im->send_col[k] != c && !strcmp(im->send_fields[k], im->field_of[c]->name)) {
-                fprintf(stderr, "accord import: two columns ('%s' and '%s') map to %s\n", im->headers[im->send_col[k]],
-                        im->headers[c], im->field_of[c]->name);
-                return ACCORD_EXIT_USAGE;
-            }
+            if (im->send_col[k] != c && !strcmp(im->send_fields[k], im->field_of[c]->name) && !im->preview)
+                return import_fail(im, ACCORD_EXIT_USAGE, "two columns ('%s' and '%s') map to %s", im->headers[im->send_col[k]],
+                                   im->headers[c], im->field_of[c]->name);
         if (im->n_send == 32) break;
         im->send_fields[im->n_send] = im->field_of[c]->name;
         im->send_col[im->n_send++] = c;
         has_name |= im->field_of[c]->id == F_CU_NAME;
     }
-    if (!has_name && strcmp(im->mode, "update")) {
-        fprintf(stderr, "accord import: no column maps to name; say which with --map name=HEADER\n");
-        return ACCORD_EXIT_USAGE;
-    }
+    if (!has_name && strcmp(im->mode, "update") && !im->preview) /* a preview shows the columns so that one is chosen */
+        return import_fail(im, ACCORD_EXIT_USAGE, "no column maps to name; say which with --map name=HEADER");
     im->max_items = 128 - im->n_send - im->n_match;
     return 0;
 }
@@ -169,7 +205,7 @@ static accord_exit_t setup_columns(import_t *im)
  * rows are in either way, and a failure here is only said. */
 static void record_run(import_t *im)
 {
-    if (im->dry_run || im->rows_read == 0 || !im->client) return;
+    if (im->dry_run || im->preview || im->rows_read == 0 || !im->client) return;
     char num[4][24];
     unsigned long refused = im->rows_read > im->created + im->updated ? im->rows_read - im->created - im->updated : 0;
     snprintf(num[0], sizeof num[0], "%lu", im->rows_read);
@@ -187,7 +223,7 @@ static void record_run(import_t *im)
     accord_args_str(&a, "rows_rejected", num[3]);
     if (im->env->user) accord_args_str(&a, "user", im->env->user);
     accord_reply_t r;
-    if (accord_call(im->client, "create", &a, &r)) fprintf(stderr, "accord import: the run was not recorded: %s\n", r.message);
+    if (accord_call(im->client, "create", &a, &r)) import_say(im, "the run was not recorded: %s", r.message);
     accord_reply_destroy(&r);
     accord_args_destroy(&a);
 }
@@ -195,10 +231,8 @@ static void record_run(import_t *im)
 static accord_exit_t send_batch(import_t *im)
 {
     if (im->n_items == 0 || (im->dry_run && !im->node_checked)) return 0;
-    if (!im->client && accord_client_new(im->env->data, im->env->timeout_ms, &im->client)) {
-        fprintf(stderr, "accord import: cannot connect to the node at %s\n", im->env->data);
-        return ACCORD_EXIT_UNREACHABLE;
-    }
+    if (!im->client && accord_client_new(im->env->data, im->env->timeout_ms, &im->client))
+        return import_fail(im, ACCORD_EXIT_UNREACHABLE, "cannot connect to the node at %s", im->env->data);
     accord_args_t a;
     accord_args_init(&a);
     accord_args_str(&a, "kind", "customer");
@@ -212,9 +246,10 @@ static accord_exit_t send_batch(import_t *im)
     int rc = accord_call(im->client, "import", &a, &r);
     accord_args_destroy(&a);
     if (rc) {
-        fprintf(stderr, "accord import: the node refused a batch: %s\n", r.message[0] ? r.message : accord_strerror(rc));
+        accord_exit_t code = import_fail(im, rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER,
+                                         "the node refused a batch: %s", r.message[0] ? r.message : accord_strerror(rc));
         accord_reply_destroy(&r);
-        return rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER;
+        return code;
     }
     const msgpack_object *c = accord_obj_get(&r.body, "created"), *u = accord_obj_get(&r.body, "updated"),
                          *f = accord_obj_get(&r.body, "failed");
@@ -324,6 +359,18 @@ static void batch_row(import_t *im, unsigned row, size_t len)
     im->batch_bytes += len + 1;
 }
 
+/* A preview's row: its cells as the file has them (a cell too long is kept empty). */
+static void keep_preview_row(import_t *im)
+{
+    unsigned i = im->n_preview++;
+    for (unsigned c = 0; c < im->n_cells; c++) {
+        im->preview_cells[i][c] = strdup(im->cells[c]);
+        if (!im->preview_cells[i][c]) abort();
+    }
+    im->preview_len[i] = im->n_cells;
+    im->stop = im->n_preview == IMPORT_PREVIEW_ROWS;
+}
+
 /* One data row: every mapped cell normalised as the node would, and every fault of the
  * row reported (one per cell); a row without any joins the batch. */
 static void take_row(import_t *im)
@@ -333,6 +380,10 @@ static void take_row(import_t *im)
     for (unsigned c = 0; c < im->n_cells && empty; c++) empty = im->cell_len[c] == 0 && !im->too_long[c];
     if (empty) return; /* blank lines at the end of a sheet */
     im->rows_read++;
+    if (im->preview) {
+        keep_preview_row(im);
+        return;
+    }
     unsigned faults = row_shape_faults(im, row);
     char *line = im->row_text;
     size_t len = 0;
@@ -376,15 +427,22 @@ static void on_cell(void *s, size_t len, void *data)
     im->cell_len[c] = len;
 }
 
+/* The import pass reads no more: a fatal fault, or a preview that has its rows. */
+static bool halted(const import_t *im)
+{
+    return (im->fatal || im->stop) && im->pass == PASS_IMPORT;
+}
+
 static void on_record(int term, void *data)
 {
     (void)term;
     import_t *im = data;
     im->record++;
-    if (im->fatal && im->pass == PASS_IMPORT) { im->n_cells = 0; return; }
+    if (halted(im)) { im->n_cells = 0; return; }
     if (im->pass == PASS_ERRORS) import_error_record(im);
     else if (im->record == 1) {
         if ((im->fatal = setup_columns(im)) == 0 && im->n_headers == 0) im->fatal = ACCORD_EXIT_USAGE;
+        im->read_rows = !im->fatal;
     } else {
         take_row(im);
     }
@@ -416,10 +474,11 @@ static int on_card(void *ctx, unsigned number, unsigned line, const vcard_t *car
     (void)line;
     import_t *im = ctx;
     im->record = number; /* bad cards are reported by their number in the file */
+    im->read_rows = true;
     if (error) {
         im->rows_read++;
         import_add_bad(im, number, "-", "%s", error);
-        return im->fatal;
+        return im->fatal || im->stop;
     }
     const char *values[] = {card->name, card->phones, card->emails, card->address, card->city, card->tags,
                             card->company ? "company" : ""};
@@ -428,7 +487,7 @@ static int on_card(void *ctx, unsigned number, unsigned line, const vcard_t *car
     take_row(im);
     im->n_cells = 0;
     if (im->tty && number % 2000 == 0) fprintf(stderr, "\r  %s: %u cards", im->dry_run ? "checking" : "importing", number);
-    return im->fatal;
+    return im->fatal || im->stop;
 }
 
 static accord_exit_t read_vcards(import_t *im)
@@ -440,10 +499,8 @@ static accord_exit_t read_vcards(import_t *im)
     im->n_cells = 0;
     if (rc) return rc;
     char err[200];
-    if (fseek(im->in, im->skip, SEEK_SET) || vcard_read(im->in, on_card, im, err, sizeof err) < 0) {
-        fprintf(stderr, "accord import: %s: %s\n", im->path, err);
-        return ACCORD_EXIT_USAGE;
-    }
+    if (fseek(im->in, im->skip, SEEK_SET) || vcard_read(im->in, on_card, im, err, sizeof err) < 0)
+        return import_fail(im, ACCORD_EXIT_USAGE, "%s: %s", im->path, err);
     return 0;
 }
 
@@ -456,11 +513,11 @@ int import_parse_csv(import_t *im)
     csv_set_delim(&p, (unsigned char)im->delim);
     int err = fseek(im->in, im->skip, SEEK_SET) ? CSV_EPARSE : 0;
     size_t n;
-    while (!err && !(im->fatal && im->pass == PASS_IMPORT) && (n = fread(im->buf, 1, READ_BYTES, im->in)) > 0) {
+    while (!err && !halted(im) && (n = fread(im->buf, 1, READ_BYTES, im->in)) > 0) {
         im->consumed += (long)n;
         if (csv_parse(&p, im->buf, n, on_cell, on_record, im) != n) err = csv_error(&p);
     }
-    if (!err && !(im->fatal && im->pass == PASS_IMPORT) && csv_fini(&p, on_cell, on_record, im)) err = csv_error(&p);
+    if (!err && !halted(im) && csv_fini(&p, on_cell, on_record, im)) err = csv_error(&p);
     csv_free(&p);
     return err;
 }
@@ -502,19 +559,19 @@ void import_help(FILE *f)
             "imported); 1 wrong arguments; 3 node not reachable.\n");
 }
 
-/* The command line into im; on a usage error says why and returns the exit code. *help is
+/* The command line into o; on a usage error says why and returns the exit code. *help is
  * set when --help was asked for (and shown). */
-static accord_exit_t read_options(import_t *im, int argc, char **argv, bool *help)
+static accord_exit_t read_options(import_options_t *o, int argc, char **argv, bool *help)
 {
-    const char *kind = NULL, *match = NULL;
+    const char *kind = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { import_help(stdout); *help = true; return ACCORD_EXIT_OK; }
-        if (!strcmp(a, "--dry-run")) { im->dry_run = true; continue; }
-        const char **slot = !strcmp(a, "--map") ? &im->map : !strcmp(a, "--map-file") ? &im->map_file
-                          : !strcmp(a, "--mode") ? &im->mode : !strcmp(a, "--match") ? &match
-                          : !strcmp(a, "--errors-out") ? &im->errors_out : !strcmp(a, "--delimiter") ? &im->delim_arg : NULL;
+        if (!strcmp(a, "--dry-run")) { o->dry_run = true; continue; }
+        const char **slot = !strcmp(a, "--map") ? &o->map : !strcmp(a, "--map-file") ? &o->map_file
+                          : !strcmp(a, "--mode") ? &o->mode : !strcmp(a, "--match") ? &o->match
+                          : !strcmp(a, "--errors-out") ? &o->errors_path : !strcmp(a, "--delimiter") ? &o->delimiter : NULL;
         if (slot) {
             if (!v) { fprintf(stderr, "accord import: %s needs a value\n", a); return ACCORD_EXIT_USAGE; }
             *slot = v;
@@ -524,39 +581,59 @@ static accord_exit_t read_options(import_t *im, int argc, char **argv, bool *hel
             return ACCORD_EXIT_USAGE;
         } else if (!kind) {
             kind = a;
-        } else if (!im->path) {
-            im->path = a;
+        } else if (!o->name) {
+            o->name = a;
         } else {
             fprintf(stderr, "accord import: one file at a time\n");
             return ACCORD_EXIT_USAGE;
         }
     }
-    if (!kind || strcmp(kind, "customers") || !im->path) {
+    if (!kind || strcmp(kind, "customers") || !o->name) {
         import_help(stderr);
         return ACCORD_EXIT_USAGE;
     }
-    if (strcmp(im->mode, "create") && strcmp(im->mode, "update") && strcmp(im->mode, "upsert")) {
-        fprintf(stderr, "accord import: --mode is create, update or upsert\n");
-        return ACCORD_EXIT_USAGE;
-    }
+    return ACCORD_EXIT_OK;
+}
+
+/* The mode, the match keys and the delimiter of o into im. Returns 0, or -1 with why. */
+static int set_options(import_t *im, const import_options_t *o, char *why, size_t cap)
+{
+    im->path = o->name ? o->name : "the file";
+    im->map = o->map, im->map_file = o->map_file;
+    im->columns = o->columns, im->n_columns = o->columns ? o->n_columns : 0;
+    im->mode = o->mode ? o->mode : "create";
+    im->errors_out = o->errors_path, im->errors_file = o->errors_file;
+    im->delim_arg = o->delimiter;
+    im->dry_run = o->dry_run, im->preview = o->preview, im->echo = o->echo;
+    if (strcmp(im->mode, "create") && strcmp(im->mode, "update") && strcmp(im->mode, "upsert"))
+        return snprintf(why, cap, "--mode is create, update or upsert"), -1;
+    const char *d = o->delimiter;
+    if (d && strcmp(d, ",") && strcmp(d, ";") && strcmp(d, "tab") && strcmp(d, "\t"))
+        return snprintf(why, cap, "--delimiter is ',', ';' or tab"), -1;
+    const char *match = o->match;
     if (!match && !strcmp(im->mode, "create")) match = "phone,email"; /* so a file imported twice creates nothing twice */
     if (match && strcmp(match, "none")) {
         snprintf(im->match_copy, sizeof im->match_copy, "%s", match);
         char *save = NULL;
         for (char *tok = strtok_r(im->match_copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             if ((strcmp(tok, "phone") && strcmp(tok, "email") && strcmp(tok, "national_id") && strcmp(tok, "name")) ||
-                im->n_match == 4) {
-                fprintf(stderr, "accord import: --match takes phone, email, national_id and name, or none\n");
-                return ACCORD_EXIT_USAGE;
-            }
+                im->n_match == 4)
+                return snprintf(why, cap, "--match takes phone, email, national_id and name, or none"), -1;
             im->match[im->n_match++] = tok;
         }
     }
-    if (strcmp(im->mode, "create") && !im->n_match) {
-        fprintf(stderr, "accord import: --mode %s needs --match (phone, email or national_id)\n", im->mode);
-        return ACCORD_EXIT_USAGE;
-    }
-    return ACCORD_EXIT_OK;
+    if (strcmp(im->mode, "create") && !im->n_match)
+        return snprintf(why, cap, "--mode %s needs --match (phone, email or national_id)", im->mode), -1;
+    return 0;
+}
+
+import_t *import_new(const import_env_t *env, const import_options_t *o, char *why, size_t cap)
+{
+    import_t *im = calloc(1, sizeof *im);
+    if (!im) abort();
+    im->env = env;
+    if (set_options(im, o, why, cap)) import_destroy(&im);
+    return im;
 }
 
 /* The CSV file, every record through on_cell/on_record. A parse error (the file changed
@@ -570,11 +647,11 @@ static void read_csv(import_t *im)
 }
 
 /* The file is malformed: says where and why, the way an editor or hexdump finds it. */
-static accord_exit_t refuse_file(const import_t *im, const filecheck_fault_t *fault, bool in_conversion)
+static accord_exit_t refuse_file(import_t *im, const filecheck_fault_t *fault, bool in_conversion)
 {
-    fprintf(stderr, "accord import: %s: line %llu, byte %llu%s: %s\n", im->path, fault->line, fault->byte,
-            in_conversion ? " of its UTF-8 conversion" : "", fault->why);
-    fprintf(stderr, "accord import: nothing was imported: fix the file and run the import again\n");
+    import_fail(im, ACCORD_EXIT_REFUSED, "%s: line %llu, byte %llu%s: %s", im->path, fault->line, fault->byte,
+                in_conversion ? " of its UTF-8 conversion" : "", fault->why);
+    import_say(im, "nothing was imported: fix the file and run the import again");
     return ACCORD_EXIT_REFUSED;
 }
 
@@ -587,12 +664,8 @@ static accord_exit_t check_file(import_t *im)
     size_t n;
     while (rc == 0 && (n = fread(im->buf, 1, READ_BYTES, im->in)) > 0) rc = filecheck_feed(fc, im->buf, n);
     accord_exit_t out = ACCORD_EXIT_OK;
-    if (ferror(im->in)) {
-        fprintf(stderr, "accord import: cannot read %s: %s\n", im->path, strerror(errno));
-        out = ACCORD_EXIT_OTHER;
-    } else if (rc || filecheck_finish(fc)) {
-        out = refuse_file(im, filecheck_fault(fc), im->converted);
-    }
+    if (ferror(im->in)) out = import_fail(im, ACCORD_EXIT_OTHER, "cannot read %s: %s", im->path, strerror(errno));
+    else if (rc || filecheck_finish(fc)) out = refuse_file(im, filecheck_fault(fc), im->converted);
     filecheck_destroy(&fc);
     return out;
 }
@@ -611,39 +684,43 @@ static void probe_node(import_t *im)
     }
     if (!im->node_checked) accord_client_destroy(&im->client);
     if (!im->node_checked)
-        fprintf(stderr, "accord import: no node answers at %s: the dry run checks the file alone, so its count excludes "
-                "rows that match existing customers (which a real run in create mode refuses)\n", im->env->data);
+        import_say(im, "no node answers at %s: the dry run checks the file alone, so its count excludes rows that match "
+                   "existing customers (which a real run in create mode refuses)", im->env->data);
 }
 
-/* Opens im->path and reads it as a vCard or a CSV file, whichever its first bytes say,
- * after checking all of it. Returns an exit code when the file cannot be read or is
- * malformed (nothing was sent), else 0 with the outcome in im (fatal, bad rows, counts). */
-static accord_exit_t read_file(import_t *im)
+/* The size of f, which is seekable; -1 if it cannot be told. */
+static long file_size(FILE *f)
 {
-    FILE *f = fopen(im->path, "rb");
     struct stat st;
-    if (!f || fstat(fileno(f), &st)) {
-        fprintf(stderr, "accord import: cannot open %s: %s\n", im->path, strerror(errno));
-        if (f) fclose(f);
-        return ACCORD_EXIT_USAGE;
-    }
+    if (fileno(f) >= 0 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) return (long)st.st_size;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1; /* a file in memory (fmemopen) */
+    rewind(f);
+    return size;
+}
+
+/* Reads f as a vCard or a CSV file, whichever its first bytes say, after checking all of
+ * it. Returns an exit code when the file cannot be read or is malformed (nothing was
+ * sent), else 0 with the outcome in im (fatal, bad rows, counts). */
+static accord_exit_t read_file(import_t *im, FILE *f)
+{
+    im->file_size = file_size(f);
+    if (im->file_size > MAX_FILE) return import_fail(im, ACCORD_EXIT_USAGE, "%s is larger than 1 GiB: split it", im->path);
+    if (fseek(f, 0, SEEK_SET)) return import_fail(im, ACCORD_EXIT_OTHER, "cannot read %s: %s", im->path, strerror(errno));
     im->in = f;
-    if (st.st_size > MAX_FILE) {
-        fprintf(stderr, "accord import: %s is larger than 1 GiB: split it\n", im->path);
-        return ACCORD_EXIT_USAGE;
-    }
-    im->file_size = (long)st.st_size;
-    im->tty = isatty(2) && !im->env->json;
+    im->tty = im->echo && isatty(2) && !im->env->json;
     char *buf = im->buf;
     size_t n = fread(buf, 1, READ_BYTES, f), bom;
     filecheck_fault_t fault;
     filecheck_encoding_t enc = filecheck_sniff((const unsigned char *)buf, n, &bom, &fault);
     if (enc == FILECHECK_REFUSED) return refuse_file(im, &fault, false);
     im->had_bom = bom > 0;
+    im->encoding = enc == FILECHECK_UTF16LE ? "UTF-16LE" : enc == FILECHECK_UTF16BE ? "UTF-16BE" : bom ? "UTF-8 with BOM" : "UTF-8";
     if (enc == FILECHECK_UTF16LE || enc == FILECHECK_UTF16BE) { /* Excel's "Unicode Text": read as UTF-8 */
-        if (transcode_utf16(f, enc == FILECHECK_UTF16BE, &im->in, &fault)) return refuse_file(im, &fault, false);
+        if (transcode_utf16(f, enc == FILECHECK_UTF16BE, &im->in, &fault)) {
+            im->in = NULL;
+            return refuse_file(im, &fault, false);
+        }
         im->converted = true;
-        fclose(f);
         n = fread(buf, 1, READ_BYTES, im->in);
         bom = 0;
     }
@@ -655,10 +732,74 @@ static accord_exit_t read_file(import_t *im)
     im->delim = delim ? (!strcmp(delim, "tab") ? '\t' : delim[0]) : sniff_delimiter(buf + bom, n - bom);
     accord_exit_t rc = check_file(im);
     if (rc) return rc;
-    if (im->dry_run) probe_node(im);
+    if (im->dry_run && !im->preview) probe_node(im);
     if (im->vcard) im->fatal = read_vcards(im);
     else read_csv(im);
     return ACCORD_EXIT_OK;
+}
+
+void import_write_json(const import_t *im, FILE *out, bool open)
+{
+    fprintf(out, "{\"file\":");
+    output_json_string(out, im->path);
+    fprintf(out, ",\"dry_run\":%s,", im->dry_run ? "true" : "false");
+    if (im->dry_run) fprintf(out, "\"node_checked\":%s,", im->node_checked ? "true" : "false");
+    fprintf(out, "\"rows\":%lu,\"created\":%lu,\"updated\":%lu,\"bad\":[", im->rows_read, im->created, im->updated);
+    for (unsigned i = 0; i < im->n_bad; i++) {
+        fprintf(out, "%s{\"row\":%u,\"column\":", i ? "," : "", im->bad[i].row);
+        output_json_string(out, im->bad[i].column);
+        fprintf(out, ",\"reason\":");
+        output_json_string(out, im->bad[i].reason);
+        fprintf(out, "}");
+    }
+    fprintf(out, "]");
+    if (!open) fprintf(out, "}\n");
+}
+
+static void json_strings(FILE *out, char *const *s, unsigned n)
+{
+    fputc('[', out);
+    for (unsigned i = 0; i < n; i++) {
+        if (i) fputc(',', out);
+        output_json_string(out, s[i] ? s[i] : "");
+    }
+    fputc(']', out);
+}
+
+void import_write_preview_json(const import_t *im, FILE *out, bool open)
+{
+    char delim[2] = {im->vcard ? 0 : im->delim, 0};
+    fprintf(out, "{\"file\":");
+    output_json_string(out, im->path);
+    fprintf(out, ",\"format\":\"%s\",\"delimiter\":", im->vcard ? "vcard" : "csv");
+    if (im->vcard) fprintf(out, "null");
+    else output_json_string(out, im->delim == '\t' ? "tab" : delim);
+    fprintf(out, ",\"encoding\":\"%s\",\"header\":", im->encoding ? im->encoding : "UTF-8");
+    json_strings(out, im->headers, im->n_headers);
+    fprintf(out, ",\"rows\":[");
+    for (unsigned i = 0; i < im->n_preview; i++) {
+        if (i) fputc(',', out);
+        json_strings(out, im->preview_cells[i], im->preview_len[i]);
+    }
+    fprintf(out, "],\"mapping\":[");
+    for (unsigned c = 0; c < im->n_headers; c++) {
+        if (c) fputc(',', out);
+        if (im->field_of[c]) output_json_string(out, im->field_of[c]->name);
+        else fprintf(out, "null");
+    }
+    fprintf(out, "],\"fields\":[");
+    unsigned n;
+    const field_def_t *fields = schema_fields(KIND_CUSTOMER, &n);
+    bool first = true;
+    for (unsigned i = 0; i < n; i++) {
+        if (!importable_field(fields[i].name)) continue;
+        fprintf(out, "%s{\"name\":", first ? "" : ",");
+        output_json_string(out, fields[i].name);
+        fprintf(out, ",\"set\":%s}", schema_is_set(fields[i].type) ? "true" : "false");
+        first = false;
+    }
+    fprintf(out, "]");
+    if (!open) fprintf(out, "}\n");
 }
 
 /* What the run did: JSON on standard output with --json, else the first bad rows on
@@ -666,19 +807,7 @@ static accord_exit_t read_file(import_t *im)
 static void print_summary(const import_t *im)
 {
     if (im->env->json) {
-        printf("{\"file\":");
-        output_json_string(stdout, im->path);
-        printf(",\"dry_run\":%s,", im->dry_run ? "true" : "false");
-        if (im->dry_run) printf("\"node_checked\":%s,", im->node_checked ? "true" : "false");
-        printf("\"rows\":%lu,\"created\":%lu,\"updated\":%lu,\"bad\":[", im->rows_read, im->created, im->updated);
-        for (unsigned i = 0; i < im->n_bad; i++) {
-            printf("%s{\"row\":%u,\"column\":", i ? "," : "", im->bad[i].row);
-            output_json_string(stdout, im->bad[i].column);
-            printf(",\"reason\":");
-            output_json_string(stdout, im->bad[i].reason);
-            printf("}");
-        }
-        printf("]}\n");
+        import_write_json(im, stdout, false);
         return;
     }
     for (unsigned i = 0; i < im->n_bad && i < 20; i++)
@@ -706,33 +835,73 @@ static int by_row(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* After the read: the last batch, the record of the run, the bad rows file and the
- * summary; frees what the read held. Returns the exit code of the run. */
+/* After the read: the last batch, the record of the run and the bad rows file. Returns
+ * the exit code of the run. */
 static accord_exit_t finish_run(import_t *im)
 {
-    if (!im->fatal) im->fatal = send_batch(im);
+    im->finished = true;
+    if (!im->fatal && !im->preview) im->fatal = send_batch(im);
     if (!im->fatal) record_run(im);
     if (im->tty && im->record >= 2000) fprintf(stderr, "\n");
     if (im->client) accord_client_destroy(&im->client);
     if (im->n_bad) qsort(im->bad, im->n_bad, sizeof *im->bad, by_row); /* the node's faults came after the rows read since */
-    import_write_errors(im);
+    if (!im->preview) import_write_errors(im);
+    return im->fatal ? im->fatal : im->n_bad && !im->preview ? ACCORD_EXIT_REFUSED : ACCORD_EXIT_OK;
+}
+
+accord_exit_t import_run(import_t *im, FILE *f)
+{
+    accord_exit_t rc = read_file(im, f);
+    return rc ? rc : finish_run(im);
+}
+
+const char *import_error(const import_t *im)
+{
+    return im->error;
+}
+
+bool import_read_rows(const import_t *im)
+{
+    return im->read_rows;
+}
+
+void import_destroy(import_t **pim)
+{
+    import_t *im = *pim;
+    if (!im) return;
+    if (im->client) accord_client_destroy(&im->client);
+    if (im->in && im->converted) fclose(im->in); /* the UTF-8 conversion; the caller's file is the caller's */
+    for (unsigned i = 0; i < im->n_items; i++) free(im->items[i]);
     for (unsigned c = 0; c < MAX_COLUMNS; c++) free(im->cells[c]);
     for (unsigned c = 0; c < im->n_headers; c++) free(im->headers[c]);
-    print_summary(im);
-    return im->fatal ? im->fatal : im->n_bad ? ACCORD_EXIT_REFUSED : ACCORD_EXIT_OK;
+    for (unsigned i = 0; i < im->n_preview; i++)
+        for (unsigned c = 0; c < im->preview_len[i]; c++) free(im->preview_cells[i][c]);
+    free(im->bad);
+    free(im);
+    *pim = NULL;
 }
 
 int import_main(int argc, char **argv, const import_env_t *env)
 {
-    import_t *im = calloc(1, sizeof *im);
-    if (!im) abort();
-    im->env = env;
-    im->mode = "create";
+    import_options_t o = {.echo = true};
     bool help = false;
-    accord_exit_t rc = read_options(im, argc, argv, &help);
-    if (!rc && !help && (rc = read_file(im)) == ACCORD_EXIT_OK) rc = finish_run(im);
-    if (im->in) fclose(im->in);
-    free(im->bad);
-    free(im);
+    accord_exit_t rc = read_options(&o, argc, argv, &help);
+    if (rc || help) return (int)rc;
+    char why[300];
+    import_t *im = import_new(env, &o, why, sizeof why);
+    if (!im) {
+        fprintf(stderr, "accord import: %s\n", why);
+        return ACCORD_EXIT_USAGE;
+    }
+    FILE *f = fopen(o.name, "rb");
+    if (!f) {
+        fprintf(stderr, "accord import: cannot open %s: %s\n", o.name, strerror(errno));
+        rc = ACCORD_EXIT_USAGE;
+    } else {
+        rc = import_run(im, f);
+        if (im->finished) print_summary(im); /* not when the file was refused: nothing was read */
+    }
+    if (f) fclose(f);
+    import_destroy(&im);
     return (int)rc;
 }

@@ -77,13 +77,15 @@ static int error_card(void *ctx, unsigned number, unsigned line, const vcard_t *
     return 0;
 }
 
-/* Writes --errors-out: for a CSV file its header and each bad row, with the error columns
- * in front; for a vCard file the bad cards as CSV rows. Rereads the file to do so. */
+/* Writes --errors-out (or into the caller's errors_file): for a CSV file its header and
+ * each bad row, with the error columns in front; for a vCard file the bad cards as CSV
+ * rows. Rereads the file to do so. */
 void import_write_errors(import_t *im)
 {
-    if (!im->errors_out || !im->in) return;
-    if (!(im->errors = fopen(im->errors_out, "w"))) {
-        fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
+    if ((!im->errors_out && !im->errors_file) || !im->in) return;
+    im->errors = im->errors_file ? im->errors_file : fopen(im->errors_out, "w");
+    if (!im->errors) {
+        import_say(im, "cannot write %s: %s", im->errors_out, strerror(errno));
         return;
     }
     im->pass = PASS_ERRORS;
@@ -102,7 +104,8 @@ void import_write_errors(import_t *im)
     } else {
         import_parse_csv(im);
     }
-    if (fclose(im->errors)) fprintf(stderr, "accord import: cannot write %s: %s\n", im->errors_out, strerror(errno));
+    if (im->errors_file ? fflush(im->errors) != 0 : fclose(im->errors) != 0)
+        import_say(im, "cannot write %s: %s", im->errors_out ? im->errors_out : "the errors file", strerror(errno));
     im->errors = NULL;
 }
 

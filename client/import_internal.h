@@ -41,15 +41,18 @@ typedef enum {
     PASS_ERRORS,                 /* the bad rows are copied to --errors-out */
 } pass_t;
 
-/* One run of `accord import`: allocated by import_main, freed when it returns. */
-typedef struct {
+/* One run of an import (import.h): import_new allocates it, import_destroy frees it. */
+struct import {
     /* options */
-    const char *path, *map, *map_file, *mode, *errors_out;
+    const char *path, *map, *map_file, *mode, *errors_out; /* path: the file's name, for messages */
+    const char *const *columns;  /* a field per column (import_options_t), or NULL */
+    unsigned n_columns;
+    FILE *errors_file;           /* the bad rows go here, when the caller gave a file */
     const char *delim_arg;       /* --delimiter as given; NULL: detect it */
     const char *match[4];        /* point into match_copy */
     unsigned n_match;
     char match_copy[128];        /* --match, split in place */
-    bool dry_run;
+    bool dry_run, preview, echo;
     bool node_checked;           /* --dry-run: the node answered for the rows (matches included) */
     char delim;
     const import_env_t *env;
@@ -57,6 +60,7 @@ typedef struct {
     FILE *in;                    /* the file, or its UTF-8 conversion (a temporary file) */
     long skip;                   /* bytes of BOM at its start */
     bool had_bom, converted;     /* converted: from UTF-16, so positions are in the conversion */
+    const char *encoding;        /* what the file was: "UTF-8", "UTF-8 with BOM", "UTF-16LE"... */
     pass_t pass;
     FILE *errors;                /* PASS_ERRORS: the --errors-out file */
     unsigned next_bad;           /* PASS_ERRORS: the first bad row not yet written */
@@ -84,6 +88,13 @@ typedef struct {
     bad_t *bad;
     unsigned n_bad, bad_cap;
     accord_exit_t fatal;         /* an exit code that stops the import; 0: none */
+    bool stop;                   /* a preview has its rows: read no more */
+    bool read_rows;              /* the file and mapping passed: the rows were read */
+    bool finished;               /* the read ended and the last batch was sent (or not) */
+    char error[1200];            /* the message of what stopped the run; "" */
+    /* preview: the first rows, as the file has them */
+    char *preview_cells[IMPORT_PREVIEW_ROWS][MAX_COLUMNS];
+    unsigned preview_len[IMPORT_PREVIEW_ROWS], n_preview;
     long file_size, consumed;
     bool tty, vcard;
     /* scratch */
@@ -91,11 +102,16 @@ typedef struct {
     char cell_text[ITEM_BYTES + 1]; /* take_row: one cell, normalised */
     char buf[READ_BYTES + 1];    /* the file, one read at a time; zeroed and one byte
                                   * longer than a read, so the first read ends in a 0 */
-} import_t;
+};
 
 /* The CSV columns a vCard file's rows are read as (and its errors file holds). */
 extern const char *const import_vcard_columns[7];
 
+/* A message for the person: on stderr as it comes when echo (the CLI), "accord import: "
+ * first. import_fail keeps the first one that stops the run as import_error and returns
+ * code. */
+void import_say(import_t *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+accord_exit_t import_fail(import_t *im, accord_exit_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Keeps a fault of row (column "-" for the row as a whole), for the report and --errors-out. */
 void import_add_bad(import_t *im, unsigned row, const char *column, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* True for a column --errors-out added ("error row", ...), which import ignores. */
@@ -108,7 +124,8 @@ int import_parse_csv(import_t *im);
 /* PASS_ERRORS, one CSV record: the header with the error columns in front, or a bad row. */
 void import_error_record(import_t *im);
 /* Writes --errors-out, rereading the file: its header and each bad row, the error columns
- * in front; for a vCard file the bad cards as CSV rows. Does nothing without --errors-out. */
+ * in front; for a vCard file the bad cards as CSV rows. Does nothing without --errors-out
+ * or an errors_file. */
 void import_write_errors(import_t *im);
 
 #endif
