@@ -91,6 +91,41 @@ static bool auth_ok(http_t *h, const http_route_t *rt, const http_req_t *r, enum
     return false;
 }
 
+/* The first call of a POST: where its body will go, a form's buffer or, for a route that
+ * takes a file, a temporary file. A body its Content-Length says is too large is refused
+ * before it is read (413), and so is a file when HTTP_MAX_UPLOADS are being received. */
+static enum MHD_Result begin_upload(http_t *h, struct MHD_Connection *c, const char *url, void **con_cls)
+{
+    const char *tail;
+    bool file = http_route_takes_file(http_route_find("POST", url, &tail));
+    size_t limit = file ? HTTP_MAX_UPLOAD : HTTP_MAX_BODY;
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (file && length && strtoull(length, NULL, 10) > limit)
+        return http_json_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG",
+                               "a file to import is at most 20 MiB: split it, or import it with 'accord import'");
+    if (file && h->n_uploads >= HTTP_MAX_UPLOADS)
+        return http_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "EBUSY", "other files are being imported: try again in a minute");
+    http_upload_t *u = calloc(1, sizeof *u);
+    if (!u) return MHD_NO;
+    if (file && !(u->file = tmpfile())) {
+        free(u);
+        return http_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "EIO", "no room for the file here: tell the node's operator");
+    }
+    h->n_uploads += file;
+    *con_cls = u;
+    return MHD_YES;
+}
+
+/* The next piece of a POST body: kept while within its limit, else only counted. */
+static void take_upload(http_upload_t *u, const char *data, size_t n)
+{
+    size_t limit = u->file ? HTTP_MAX_UPLOAD : HTTP_MAX_BODY;
+    if (u->too_big || u->len + n > limit) u->too_big = true;
+    else if (u->file) u->write_failed |= fwrite(data, 1, n, u->file) != n;
+    else memcpy(u->body + u->len, data, n);
+    if (!u->too_big) u->len += n;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -100,14 +135,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     http_upload_t *u = NULL;
     if (post) { /* gather the body first (bounded), then answer on the last call */
         u = *con_cls;
-        if (!u) {
-            if (!(u = calloc(1, sizeof *u))) return MHD_NO;
-            *con_cls = u;
-            return MHD_YES;
-        }
+        if (!u) return begin_upload(h, c, url, con_cls);
         if (*upload_size) {
-            if (u->len + *upload_size > HTTP_MAX_BODY) u->too_big = true;
-            else memcpy(u->body + u->len, upload_data, *upload_size), u->len += *upload_size;
+            take_upload(u, upload_data, *upload_size);
             *upload_size = 0;
             return MHD_YES;
         }
@@ -127,7 +157,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode code)
 {
-    (void)cls, (void)c, (void)code;
+    (void)c, (void)code;
+    http_t *h = cls;
+    http_upload_t *u = *con_cls;
+    if (u && u->file) {
+        fclose(u->file); /* a tmpfile: gone with it */
+        h->n_uploads--;
+    }
     if (*con_cls) {
         sodium_memzero(*con_cls, sizeof(http_upload_t)); /* it may hold a password */
         free(*con_cls);

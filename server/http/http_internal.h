@@ -20,6 +20,8 @@
 
 #define HTTP_MAX_SESSIONS 256
 #define HTTP_MAX_BODY 4096
+#define HTTP_MAX_UPLOAD (20u << 20) /* bytes of a file sent to a route that takes one (an import) */
+#define HTTP_MAX_UPLOADS 4          /* such files being received at once (each in a temporary file) */
 #define HTTP_COOKIE "accord_session"
 
 typedef struct {
@@ -40,13 +42,17 @@ struct http {
     char *sync_json, *metrics; /* published by the writer thread (http_publish) */
     size_t sync_len, metrics_len;
     http_session_t sessions[HTTP_MAX_SESSIONS];
+    unsigned n_uploads;       /* files being received (http_upload_t.file), at most HTTP_MAX_UPLOADS */
     report_daily_t daily;     /* scratch of /api/daily (large); only the MHD thread uses it */
 };
 
 typedef struct {
-    char body[HTTP_MAX_BODY + 1];
+    char body[HTTP_MAX_BODY + 1]; /* a form; unused when file is set */
     size_t len;
-    bool too_big;             /* the body was longer than HTTP_MAX_BODY: refused */
+    bool too_big;             /* the body was longer than its limit: refused */
+    FILE *file;               /* a route that takes a file: the body, in a temporary file (up to
+                               * HTTP_MAX_UPLOAD bytes); NULL for a form */
+    bool write_failed;        /* the temporary file could not take the body (a full disk) */
 } http_upload_t;
 
 /* What a route handler is given. */
@@ -95,6 +101,12 @@ enum MHD_Result http_route_login_page(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_login(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_logout(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_session(http_t *h, const http_req_t *r);
+
+/* ---- importing a file (http_import.c) ---- */
+/* POST /api/import/preview, /check, /run: the body is the file (http_import.c says more). */
+enum MHD_Result http_route_import(http_t *h, const http_req_t *r);
+/* True for a route whose body is a file (up to HTTP_MAX_UPLOAD) rather than a form. */
+bool http_route_takes_file(const http_route_t *rt);
 
 /* ---- the node's API for the branch app (http_bridge.c) ---- */
 enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r);

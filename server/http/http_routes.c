@@ -210,6 +210,7 @@ static const http_route_t routes[] = {
     {"POST", "/login",          HTTP_AUTH_NONE,    http_route_login},
     {"POST", "/logout",         HTTP_AUTH_ANY,     http_route_logout},
     {"POST", "/api/node/",      HTTP_AUTH_CHANGE,  http_route_node_change},
+    {"POST", "/api/import/",    HTTP_AUTH_CHANGE,  http_route_import},
     {"GET",  "/login",          HTTP_AUTH_NONE,    http_route_login_page},
     {"GET",  "/app.css",        HTTP_AUTH_NONE,    route_app_css},
     {"GET",  "/login.js",       HTTP_AUTH_NONE,    route_login_js},
