@@ -231,6 +231,9 @@ static void record_run(import_t *im)
 static accord_exit_t send_batch(import_t *im)
 {
     if (im->n_items == 0 || (im->dry_run && !im->node_checked)) return 0;
+    if (im->cancel && atomic_load(im->cancel))
+        return import_fail(im, ACCORD_EXIT_OTHER, "the import was stopped (created %lu, updated %lu so far): the node's "
+                           "web server is stopping; the rest of the file was not sent", im->created, im->updated);
     if (!im->client && accord_client_new(im->env->data, im->env->timeout_ms, &im->client))
         return import_fail(im, ACCORD_EXIT_UNREACHABLE, "cannot connect to the node at %s", im->env->data);
     accord_args_t a;
@@ -605,6 +608,7 @@ static int set_options(import_t *im, const import_options_t *o, char *why, size_
     im->errors_out = o->errors_path, im->errors_file = o->errors_file;
     im->delim_arg = o->delimiter;
     im->dry_run = o->dry_run, im->preview = o->preview, im->echo = o->echo;
+    im->cancel = o->cancel;
     if (strcmp(im->mode, "create") && strcmp(im->mode, "update") && strcmp(im->mode, "upsert"))
         return snprintf(why, cap, "--mode is create, update or upsert"), -1;
     const char *d = o->delimiter;
@@ -863,6 +867,11 @@ const char *import_error(const import_t *im)
 bool import_read_rows(const import_t *im)
 {
     return im->read_rows;
+}
+
+unsigned import_faults(const import_t *im)
+{
+    return im->preview ? 0 : im->n_bad;
 }
 
 void import_destroy(import_t **pim)

@@ -13,6 +13,7 @@
 
 #include "exit_codes.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -43,6 +44,8 @@ typedef struct {
     bool echo;                   /* the CLI: each message on stderr as it comes, progress on a terminal */
     const char *errors_path;     /* --errors-out: the bad rows as CSV, written there */
     FILE *errors_file;           /* or into this open file (not closed) */
+    const atomic_bool *cancel;   /* when set (by another thread), the run stops before its next
+                                  * batch; the rows sent stay. NULL: never */
 } import_options_t;
 
 typedef struct import import_t;
@@ -61,6 +64,8 @@ const char *import_error(const import_t *im);
 /* True when the run read rows (so a summary says what happened to them), false when it
  * stopped before (the file or the mapping was refused: nothing was sent). */
 bool import_read_rows(const import_t *im);
+/* Faults found in the rows (several may be of one row); 0 after a preview. */
+unsigned import_faults(const import_t *im);
 /* The summary of the run as `accord --json import` prints it: {file, dry_run, rows,
  * created, updated, bad: [{row, column, reason}]}. With open the object is left open (no
  * closing brace), for the caller's own members. */

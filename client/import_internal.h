@@ -48,6 +48,7 @@ struct import {
     const char *const *columns;  /* a field per column (import_options_t), or NULL */
     unsigned n_columns;
     FILE *errors_file;           /* the bad rows go here, when the caller gave a file */
+    const atomic_bool *cancel;   /* import_options_t.cancel */
     const char *delim_arg;       /* --delimiter as given; NULL: detect it */
     const char *match[4];        /* point into match_copy */
     unsigned n_match;

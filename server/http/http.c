@@ -141,6 +141,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             *upload_size = 0;
             return MHD_YES;
         }
+        if (u->job) return http_import_reply(c, u); /* its thread has ended and resumed us */
     } else if (!get) {
         return http_json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "EINVAL", "GET or POST only");
     }
@@ -160,6 +161,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     (void)c, (void)code;
     http_t *h = cls;
     http_upload_t *u = *con_cls;
+    if (u) http_import_job_free(&u->job);
     if (u && u->file) {
         fclose(u->file); /* a tmpfile: gone with it */
         h->n_uploads--;
@@ -196,13 +198,17 @@ http_t *http_start(store_t *st, const char *node_name, bool hub, const char *lis
     h->hub = hub;
     snprintf(h->node, sizeof h->node, "%s", node_name);
     pthread_mutex_init(&h->mu, NULL);
-    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, (uint16_t)port, NULL, NULL, handle, h,
+    pthread_cond_init(&h->imports_done, NULL);
+    /* suspend/resume: an import runs in its own thread while its connection waits */
+    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)port,
+                            NULL, NULL, handle, h,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, 64u,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 15u,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
                             completed, h, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, cap, "cannot serve HTTP on %s:%ld (is the port taken?)", host, port);
+        pthread_cond_destroy(&h->imports_done);
         pthread_mutex_destroy(&h->mu);
         free(h);
         return NULL;
@@ -228,8 +234,10 @@ void http_stop(http_t **ph)
 {
     http_t *h = *ph;
     if (!h) return;
+    http_import_wait(h);
     MHD_stop_daemon(h->d);
     accord_client_destroy(&h->client);
+    pthread_cond_destroy(&h->imports_done);
     pthread_mutex_destroy(&h->mu);
     free(h->sync_json);
     free(h->metrics);

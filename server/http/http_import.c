@@ -14,14 +14,21 @@
  *
  * column is repeated, once per column of the file in its order ("" ignores one); without
  * it the columns map as the CLI maps them. Staff and admins only (a manager reads); the
- * session's X-CSRF-Token, as every POST. The import runs on the HTTP thread, and sends its
- * rows in the CLI's batches, so the node's writer serves other clients between them. */
+ * session's X-CSRF-Token, as every POST.
+ *
+ * An import of 20 MiB takes tens of seconds, so it runs in a thread of its own while its
+ * connection is suspended (MHD_suspend_connection): the HTTP thread serves every other
+ * request meanwhile, and the rows go to the node in the CLI's batches, so the node's
+ * writer serves its other clients between them. The thread's import has its own client
+ * of the node and touches nothing of the http_t but the stopping flag and the count of
+ * imports (under mu); it ends by resuming the connection, whose next call replies. */
 #define _POSIX_C_SOURCE 200809L
 #include "http/http_internal.h"
 #include "client/import.h"
 #include "proto/accord_err.h"
 #include "proto/json.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +52,6 @@ static enum MHD_Result collect_column(void *cls, enum MHD_ValueKind kind, const 
     if (q->n_columns == sizeof q->column / sizeof q->column[0]) { q->too_many = true; return MHD_NO; }
     q->column[q->n_columns++] = value ? value : "";
     return MHD_YES;
-}
-
-/* A query argument, or NULL when absent, empty or longer than max bytes. */
-static const char *query_arg(struct MHD_Connection *c, const char *key, size_t max)
-{
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
-    return v && *v && strlen(v) <= max ? v : NULL;
 }
 
 /* The file's name without its folders (a browser may send a path), at most
@@ -81,6 +81,27 @@ static unsigned exit_status(accord_exit_t rc)
          : rc == ACCORD_EXIT_OTHER ? MHD_HTTP_BAD_GATEWAY : MHD_HTTP_BAD_REQUEST;
 }
 
+/* One import, run in its own thread while its connection is suspended: what it needs,
+ * copied from the request, and the reply it leaves. Owned by the request's http_upload_t
+ * (freed when the request ends); the thread touches it only until it resumes the
+ * connection. */
+struct http_import_job {
+    http_t *h;
+    struct MHD_Connection *c;
+    import_step_t step;
+    char user[USER_NAME_MAX + 1];
+    char name[IMPORT_NAME_MAX + 1];
+    char mode[17], match[65], delimiter[9];
+    char column_text[256][33];    /* a field name per column */
+    const char *column[256];
+    unsigned n_columns;
+    FILE *file;                   /* the upload's temporary file (borrowed) */
+    /* the reply */
+    unsigned status;
+    char *body;
+    size_t len;
+};
+
 /* The errors file of the run as a JSON member, when it has bad rows. */
 static void write_errors_csv(FILE *out, FILE *errors)
 {
@@ -95,67 +116,166 @@ static void write_errors_csv(FILE *out, FILE *errors)
     free(text);
 }
 
+/* A reply of {"error", "message"} into the job. */
+static void job_error(struct http_import_job *j, unsigned status, const char *code, const char *message)
+{
+    FILE *f = open_memstream(&j->body, &j->len);
+    if (!f) abort();
+    fputs("{\"error\":", f);
+    json_write_cstr(f, code);
+    fputs(",\"message\":", f);
+    json_write_cstr(f, message);
+    fputs("}\n", f);
+    fclose(f);
+    j->status = status;
+}
+
 /* The reply of a run: the preview or the report (with errors_csv), and, when the run
  * stopped early, error and message; the status says which. */
-static enum MHD_Result reply(struct MHD_Connection *c, import_t *im, import_step_t step, accord_exit_t rc, FILE *errors)
+static void job_reply(struct http_import_job *j, import_t *im, accord_exit_t rc, FILE *errors)
 {
     bool stopped = rc != ACCORD_EXIT_OK && import_error(im)[0];
-    if (stopped && !import_read_rows(im)) /* the file or the mapping was refused: nothing was sent */
-        return http_json_error(c, exit_status(rc), exit_code_name(rc), import_error(im));
-    char *body = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&body, &len);
-    if (!f) return MHD_NO;
-    if (step == STEP_PREVIEW) import_write_preview_json(im, f, true);
+    if (stopped && !import_read_rows(im)) { /* the file or the mapping was refused: nothing was sent */
+        job_error(j, exit_status(rc), exit_code_name(rc), import_error(im));
+        return;
+    }
+    FILE *f = open_memstream(&j->body, &j->len);
+    if (!f) abort();
+    if (j->step == STEP_PREVIEW) import_write_preview_json(im, f, true);
     else import_write_json(im, f, true);
-    if (step != STEP_PREVIEW) write_errors_csv(f, errors);
+    if (import_faults(im)) write_errors_csv(f, errors);
     if (stopped) {
         fprintf(f, ",\"error\":\"%s\",\"message\":", exit_code_name(rc));
         json_write_cstr(f, import_error(im));
     }
     fputs("}\n", f);
     fclose(f);
-    enum MHD_Result ret = http_respond(c, stopped ? exit_status(rc) : MHD_HTTP_OK, "application/json", body, len, NULL, NULL);
-    free(body);
-    return ret;
+    j->status = stopped ? exit_status(rc) : MHD_HTTP_OK;
 }
 
-/* One step of an import over the uploaded file. */
+/* The import itself, on the job's thread. */
+static void job_run(struct http_import_job *j)
+{
+    import_env_t env = {store_dir(j->h->st), j->user, true, IMPORT_TIMEOUT_MS};
+    import_options_t o = {
+        .name = j->name,
+        .columns = j->n_columns ? j->column : NULL,
+        .n_columns = j->n_columns,
+        .mode = j->mode[0] ? j->mode : NULL,
+        .match = j->match[0] ? j->match : NULL,
+        .delimiter = j->delimiter[0] ? j->delimiter : NULL,
+        .dry_run = j->step != STEP_RUN,
+        .preview = j->step == STEP_PREVIEW,
+        .cancel = &j->h->stopping,
+    };
+    FILE *errors = j->step == STEP_PREVIEW ? NULL : tmpfile();
+    if (j->step != STEP_PREVIEW && !errors) {
+        job_error(j, MHD_HTTP_INTERNAL_SERVER_ERROR, "EIO", "no room for the report here: tell the node's operator");
+        return;
+    }
+    o.errors_file = errors;
+    char why[300];
+    import_t *im = import_new(&env, &o, why, sizeof why);
+    if (!im) {
+        job_error(j, MHD_HTTP_BAD_REQUEST, "EINVAL", why);
+    } else {
+        job_reply(j, im, import_run(im, j->file), errors);
+        import_destroy(&im);
+    }
+    if (errors) fclose(errors);
+}
+
+static void *job_thread(void *arg)
+{
+    struct http_import_job *j = arg;
+    http_t *h = j->h;
+    job_run(j);
+    MHD_resume_connection(j->c); /* the last touch of j: the MHD thread replies and frees it */
+    pthread_mutex_lock(&h->mu);
+    h->n_imports--;
+    pthread_cond_signal(&h->imports_done);
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* Copies a query argument of at most cap - 1 bytes into out ("" when absent). False when
+ * it is longer. */
+static bool copy_arg(struct MHD_Connection *c, const char *key, char *out, size_t cap)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    if (v && strlen(v) >= cap) return false;
+    snprintf(out, cap, "%s", v ? v : "");
+    return true;
+}
+
+/* One step of an import over the uploaded file: the request's arguments into a job, and
+ * the job on a thread of its own while the connection waits (suspended). */
 static enum MHD_Result import_step(http_t *h, const http_req_t *r, import_step_t step)
 {
     struct MHD_Connection *c = r->c;
     import_query_t q = {.n_columns = 0};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_column, &q);
     if (q.too_many) return http_json_error(c, MHD_HTTP_BAD_REQUEST, "ETOOBIG", "a file to import has at most 256 columns");
-    char name[IMPORT_NAME_MAX + 1];
-    file_name(c, name, sizeof name);
-    import_env_t env = {store_dir(h->st), r->s->user, true, IMPORT_TIMEOUT_MS};
-    import_options_t o = {
-        .name = name,
-        .columns = q.n_columns ? q.column : NULL,
-        .n_columns = q.n_columns,
-        .mode = query_arg(c, "mode", 16),
-        .match = query_arg(c, "match", 64),
-        .delimiter = query_arg(c, "delimiter", 8),
-        .dry_run = step != STEP_RUN,
-        .preview = step == STEP_PREVIEW,
-    };
-    FILE *errors = step == STEP_PREVIEW ? NULL : tmpfile();
-    if (step != STEP_PREVIEW && !errors)
-        return http_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "EIO", "no room for the report here: tell the node's operator");
-    o.errors_file = errors;
-    char why[300];
-    import_t *im = import_new(&env, &o, why, sizeof why);
-    enum MHD_Result ret;
-    if (!im) {
-        ret = http_json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL", why);
-    } else {
-        accord_exit_t rc = import_run(im, r->u->file);
-        ret = reply(c, im, step, rc, errors);
-        import_destroy(&im);
+    struct http_import_job *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->h = h, j->c = c, j->step = step, j->file = r->u->file;
+    snprintf(j->user, sizeof j->user, "%s", r->s->user);
+    file_name(c, j->name, sizeof j->name);
+    bool ok = copy_arg(c, "mode", j->mode, sizeof j->mode) && copy_arg(c, "match", j->match, sizeof j->match) &&
+              copy_arg(c, "delimiter", j->delimiter, sizeof j->delimiter);
+    for (unsigned i = 0; ok && i < q.n_columns; i++) {
+        ok = strlen(q.column[i]) < sizeof j->column_text[i];
+        snprintf(j->column_text[i], sizeof j->column_text[i], "%s", q.column[i]);
+        j->column[i] = j->column_text[i];
     }
-    if (errors) fclose(errors);
-    return ret;
+    j->n_columns = q.n_columns;
+    if (!ok) {
+        free(j);
+        return http_json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL", "mode, match, delimiter or a column's field is too long");
+    }
+    rewind(j->file);
+    r->u->job = j;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&h->mu); /* with http_import_wait's: no import starts once it has begun */
+    bool started = !atomic_load(&h->stopping);
+    if (started) {
+        MHD_suspend_connection(c); /* before the thread can resume it */
+        started = pthread_create(&t, &attr, job_thread, j) == 0;
+        if (!started) MHD_resume_connection(c);
+    }
+    h->n_imports += started;
+    pthread_mutex_unlock(&h->mu);
+    pthread_attr_destroy(&attr);
+    if (started) return MHD_YES;
+    r->u->job = NULL;
+    http_import_job_free(&j);
+    return http_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "EBUSY", "the node cannot start an import now: try again in a minute");
+}
+
+enum MHD_Result http_import_reply(struct MHD_Connection *c, http_upload_t *u)
+{
+    const struct http_import_job *j = u->job;
+    return http_respond(c, j->status, "application/json", j->body, j->len, NULL, NULL);
+}
+
+void http_import_job_free(struct http_import_job **pj)
+{
+    struct http_import_job *j = *pj;
+    if (!j) return;
+    free(j->body);
+    free(j);
+    *pj = NULL;
+}
+
+void http_import_wait(http_t *h)
+{
+    pthread_mutex_lock(&h->mu);
+    atomic_store(&h->stopping, true);
+    while (h->n_imports > 0) pthread_cond_wait(&h->imports_done, &h->mu);
+    pthread_mutex_unlock(&h->mu);
 }
 
 enum MHD_Result http_route_import(http_t *h, const http_req_t *r)

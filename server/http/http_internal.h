@@ -12,6 +12,8 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 
 #include "http/http.h"
 #include "auth/users.h"
@@ -43,6 +45,9 @@ struct http {
     size_t sync_len, metrics_len;
     http_session_t sessions[HTTP_MAX_SESSIONS];
     unsigned n_uploads;       /* files being received (http_upload_t.file), at most HTTP_MAX_UPLOADS */
+    unsigned n_imports;       /* imports running in their own threads (under mu) */
+    pthread_cond_t imports_done; /* signalled (under mu) as each ends */
+    atomic_bool stopping;     /* http_stop: running imports stop after their batch */
     report_daily_t daily;     /* scratch of /api/daily (large); only the MHD thread uses it */
 };
 
@@ -53,6 +58,7 @@ typedef struct {
     FILE *file;               /* a route that takes a file: the body, in a temporary file (up to
                                * HTTP_MAX_UPLOAD bytes); NULL for a form */
     bool write_failed;        /* the temporary file could not take the body (a full disk) */
+    struct http_import_job *job; /* an import running for this request (http_import.c) */
 } http_upload_t;
 
 /* What a route handler is given. */
@@ -107,6 +113,13 @@ enum MHD_Result http_route_session(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_import(http_t *h, const http_req_t *r);
 /* True for a route whose body is a file (up to HTTP_MAX_UPLOAD) rather than a form. */
 bool http_route_takes_file(const http_route_t *rt);
+/* The request's import has ended (its connection was resumed): queues its reply. */
+enum MHD_Result http_import_reply(struct MHD_Connection *c, http_upload_t *u);
+/* Frees what a request's import left (after its reply; NULL is fine). */
+void http_import_job_free(struct http_import_job **job);
+/* Asks running imports to stop after their batch and waits until they have (http_stop,
+ * before MHD_stop_daemon: their connections are suspended until then). */
+void http_import_wait(http_t *h);
 
 /* ---- the node's API for the branch app (http_bridge.c) ---- */
 enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r);
