@@ -611,9 +611,9 @@ static int set_options(import_t *im, const import_options_t *o, char *why, size_
     im->cancel = o->cancel;
     if (strcmp(im->mode, "create") && strcmp(im->mode, "update") && strcmp(im->mode, "upsert"))
         return snprintf(why, cap, "--mode is create, update or upsert"), -1;
-    const char *d = o->delimiter;
-    if (d && strcmp(d, ",") && strcmp(d, ";") && strcmp(d, "tab") && strcmp(d, "\t"))
-        return snprintf(why, cap, "--delimiter is ',', ';' or tab"), -1;
+    const char *d = o->delimiter; /* a quote or a line break cannot separate cells */
+    if (d && strcmp(d, "tab") && (strlen(d) != 1 || strchr("\"\r\n", d[0])))
+        return snprintf(why, cap, "--delimiter is one character (',', ';', '|') or tab"), -1;
     const char *match = o->match;
     if (!match && !strcmp(im->mode, "create")) match = "phone,email"; /* so a file imported twice creates nothing twice */
     if (match && strcmp(match, "none")) {
