@@ -110,8 +110,9 @@ check "a file with an unclosed quote is reported, not half-read silently" bash -
 check "a mapping to a missing column lists the file's columns" bash -c "[ $rc = 1 ] && grep -q \"columns are: 'name', 'phone'\" '$W/err'"
 check "accord import --help explains the options" bash -c "'$ACCORD' import --help | grep -q -- '--match phone,email,national_id'"
 check "a delimiter that cannot separate cells (a quote, two characters) is a usage error" bash -c "
-    '$ACCORD' import customers '$W/a.csv' --delimiter '\"' 2>'$W/err'; [ \$? = 1 ] && grep -q 'delimiter is one character' '$W/err' &&
-    '$ACCORD' import customers '$W/a.csv' --delimiter ';;' 2>/dev/null; [ \$? = 1 ]"
+    '$ACCORD' import customers '$W/a.csv' --delimiter '\"' 2>'$W/err'; quote=\$?
+    '$ACCORD' import customers '$W/a.csv' --delimiter ';;' 2>'$W/err2'; two=\$?
+    [ \$quote = 1 ] && [ \$two = 1 ] && grep -q 'delimiter is one character' '$W/err' && grep -q 'delimiter is one character' '$W/err2'"
 
 # vCard: contacts from a phone (3.0 with groups and escapes, 2.1 quoted-printable Persian, 4.0)
 cat > "$W/c.vcf" <<'VCF'
