@@ -104,7 +104,8 @@ try {
   await c.getByRole('button', { name: 'Save changes' }).click();
   await until(page, () => /^Not saved: E-mails:/.test(document.getElementById('card-message').textContent), null,
     'a value the node refuses does not say which field: ' + await page.textContent('#card-message'));
-  expect(/E-mails: .*sales@-golnar\.ir/.test(await page.textContent('#cf-emails-hint')), 'the refusal is not next to the e-mail field');
+  expect(await page.textContent('#cf-emails-hint') === 'E-mails: «sales@-golnar.ir» An e-mail address looks like name@example.com.',
+    'the refusal is not next to the e-mail field in the page\'s words: ' + await page.textContent('#cf-emails-hint'));
   expect(await c.getByLabel('City', { exact: true }).inputValue() === 'Tabriz', 'a failed save lost what was typed');
   await c.getByLabel('E-mails').fill('sales@golnar.ir');
   await c.getByRole('button', { name: 'Save changes' }).click();
@@ -217,7 +218,12 @@ try {
   await page.locator('#list tbody tr', { has: page.locator('th bdi', { hasText: 'Golnar Motors' }) }).click();
   await until(page, () => document.querySelector('#card-name bdi').textContent === 'Golnar Motors', null, 'the Persian card did not open');
   await page.getByLabel('شهر', { exact: true }).last().waitFor();
+  await card(page).getByLabel('ایمیل‌ها').fill('x@-y.ir'); // the node refuses it, and says so in Persian
+  await page.getByRole('button', { name: 'ذخیرهٔ تغییرات' }).click();
+  await until(page, () => document.getElementById('cf-emails-hint').textContent === 'ایمیل‌ها: «x@-y.ir» ایمیل شبیه name@example.com است.', null,
+    'the node\'s refusal is not in Persian: ' + await page.textContent('#cf-emails-hint'));
   await page.screenshot({ path: dir + '/branch-card-fa.png', fullPage: true });
+  await page.getByRole('button', { name: 'برگرداندن ویرایش‌هایم' }).click();
   await page.getByLabel('Language').or(page.getByLabel('زبان')).selectOption('zh');
   expect(await page.getAttribute('html', 'dir') === 'ltr' && (await page.textContent('#h-find')) === '客户', 'Chinese is not drawn');
   await page.screenshot({ path: dir + '/branch-card-zh.png', fullPage: true });

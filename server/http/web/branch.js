@@ -41,7 +41,11 @@ A.strings({
     rem_none: 'No reminder', rem_0: 'At the due time', rem_15: '15 minutes before', rem_60: '1 hour before', rem_1440: '1 day before',
     st_Lead: 'Lead', st_Qualified: 'Qualified', st_Proposal: 'Proposal', st_Negotiation: 'Negotiation', st_Won: 'Won', st_Lost: 'Lost',
     newcontact: 'New contact', newdeal: 'New deal', newtask: 'New task', newnote: 'New note', newinteraction: 'Log a call, visit or message',
-    editcontact: 'Edit contact', editdeal: 'Edit deal', edittask: 'Edit task', opendone: 'open', overdue: 'overdue'},
+    editcontact: 'Edit contact', editdeal: 'Edit deal', edittask: 'Edit task', opendone: 'open', overdue: 'overdue',
+    r_empty: 'is empty.', r_control: 'holds a control character; type it again.', r_utf8: 'is not text; type it again.',
+    r_date: 'is not a date (YYYY-MM-DD).', r_currency: 'is not a currency code such as EUR or IRR.', r_time: 'is not a time of day such as 09:05.',
+    r_number: 'is not a whole number.', r_datetime: 'is not a date and time.', r_yesno: 'must be yes or no.', r_percent: 'must be from 0 to 100.',
+    r_toolong: 'is too long: shorten it.', r_required: 'is needed.'},
   fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', sections: 'بخش‌ها', customers: 'مشتریان', pipeline: 'قیف فروش', tasksnav: 'کارها',
     conflictsnav: 'تعارض‌ها', importnav: 'ورود داده', reminders: 'یادآوری‌ها', search: 'جستجو',
     searchhint: 'نام، تلفن، ایمیل، برچسب، شهر، کد ملی، فرد تماس', name: 'نام', phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه',
@@ -80,7 +84,11 @@ A.strings({
     rem_none: 'بدون یادآوری', rem_0: 'سر وقت', rem_15: '۱۵ دقیقه پیش از آن', rem_60: '۱ ساعت پیش از آن', rem_1440: '۱ روز پیش از آن',
     st_Lead: 'سرنخ', st_Qualified: 'واجد شرایط', st_Proposal: 'پیشنهاد', st_Negotiation: 'مذاکره', st_Won: 'موفق', st_Lost: 'از دست رفته',
     newcontact: 'فرد تماس تازه', newdeal: 'معاملهٔ تازه', newtask: 'کار تازه', newnote: 'یادداشت تازه', newinteraction: 'ثبت تماس، بازدید یا پیام',
-    editcontact: 'ویرایش فرد تماس', editdeal: 'ویرایش معامله', edittask: 'ویرایش کار', opendone: 'باز', overdue: 'عقب‌افتاده'},
+    editcontact: 'ویرایش فرد تماس', editdeal: 'ویرایش معامله', edittask: 'ویرایش کار', opendone: 'باز', overdue: 'عقب‌افتاده',
+    r_empty: 'خالی است.', r_control: 'نویسهٔ کنترلی دارد؛ دوباره بنویسید.', r_utf8: 'متن نیست؛ دوباره بنویسید.',
+    r_date: 'تاریخ نیست (YYYY-MM-DD).', r_currency: 'کد ارز نیست، مثلاً EUR یا IRR.', r_time: 'ساعت نیست، مثلاً ۰۹:۰۵.',
+    r_number: 'عدد صحیح نیست.', r_datetime: 'تاریخ و ساعت نیست.', r_yesno: 'باید بله یا خیر باشد.', r_percent: 'باید از ۰ تا ۱۰۰ باشد.',
+    r_toolong: 'بیش از اندازه بلند است: کوتاهش کنید.', r_required: 'لازم است.'},
   zh: {title: 'Accord', language: '语言', signout: '退出', sections: '栏目', customers: '客户', pipeline: '销售漏斗', tasksnav: '任务',
     conflictsnav: '冲突', importnav: '导入', reminders: '提醒', search: '搜索', searchhint: '姓名、电话、电子邮件、标签、城市、证件号、联系人',
     name: '姓名', phones: '电话', emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件',
@@ -113,7 +121,10 @@ A.strings({
     rem_none: '不提醒', rem_0: '到期时', rem_15: '提前15分钟', rem_60: '提前1小时', rem_1440: '提前1天',
     st_Lead: '线索', st_Qualified: '已确认', st_Proposal: '方案', st_Negotiation: '谈判', st_Won: '赢单', st_Lost: '丢单',
     newcontact: '新联系人', newdeal: '新交易', newtask: '新任务', newnote: '新备注', newinteraction: '记录电话、拜访或消息',
-    editcontact: '编辑联系人', editdeal: '编辑交易', edittask: '编辑任务', opendone: '未完成', overdue: '逾期'},
+    editcontact: '编辑联系人', editdeal: '编辑交易', edittask: '编辑任务', opendone: '未完成', overdue: '逾期',
+    r_empty: '为空。', r_control: '含有控制字符；请重新输入。', r_utf8: '不是文本；请重新输入。', r_date: '不是日期（YYYY-MM-DD）。',
+    r_currency: '不是货币代码，例如 EUR 或 IRR。', r_time: '不是时间，例如 09:05。', r_number: '不是整数。', r_datetime: '不是日期和时间。',
+    r_yesno: '必须是是或否。', r_percent: '必须在0到100之间。', r_toolong: '太长：请缩短。', r_required: '是必填项。'},
 });
 
 const $ = (id) => document.getElementById(id);
@@ -122,11 +133,26 @@ A.B = B;
 A.stage = (s) => (A.has('st_' + s) ? A.t('st_' + s) : s);
 A.fieldLabel = (f) => (A.has('f_' + f) ? A.t('f_' + f) : f);
 A.list = (a) => (Array.isArray(a) ? a.join(A.lang === 'fa' ? '، ' : ', ') : (a || ''));
-// The node's message names the field first ("phones: '12' is not a phone"): the field's own
-// words in the chosen language, then the node's reason.
+// The node's messages name the field first ("emails: 'x' is not an e-mail address like ..."):
+// the field's label and, for the reasons people meet while typing, the reason in the chosen
+// language; any other reason as the node wrote it.
+const REASONS = [
+  [/^is empty$/, 'r_empty'], [/^contains a control character$/, 'r_control'], [/^is not valid UTF-8 text$/, 'r_utf8'],
+  [/^is not a date as YYYY-MM-DD$/, 'r_date'], [/^is not a known ISO 4217 currency code/, 'r_currency'],
+  [/^is not a phone number/, 'badphone'], [/^is not a time of day as HH:MM/, 'r_time'], [/^is not a whole number$/, 'r_number'],
+  [/^is not an ISO 8601 date and time/, 'r_datetime'], [/^is not an e-mail address like name@example.com$/, 'bademail'],
+  [/^is not yes or no$/, 'r_yesno'], [/^must be between 0 and 100$/, 'r_percent'], [/^is negative/, 'negative'],
+  [/^has decimals, and this currency has none/, 'nodecimals'], [/^has more decimals than the currency has/, 'tooprecise'],
+  [/^has its thousands separators in the wrong places/, 'badamount'], [/^is not an amount/, 'badamount'],
+  [/^too long \(/, 'r_toolong'], [/^required, cannot be cleared$/, 'r_required'], [/^required for a new /, 'r_required'],
+  [/^give the due date too/, 'needdue'],
+];
 A.reason = (e) => {
-  const m = /^([a-z_]+): (.*)$/.exec(e.message || '');
-  return m && A.has('f_' + m[1]) ? A.t('f_' + m[1]) + ': ' + m[2] : (e.message || String(e));
+  const m = /^([a-z_]+): (?:'(.*?)' )?(.*)$/s.exec(e.message || '');
+  if (!m || !A.has('f_' + m[1])) return e.message || String(e);
+  const known = REASONS.find(([re]) => re.test(m[3]));
+  const why = known ? A.t(known[1]) : m[3];
+  return A.t('f_' + m[1]) + ': ' + (m[2] !== undefined ? '«' + m[2] + '» ' : '') + why;
 };
 
 // ---- shared choices: users, branches ----
