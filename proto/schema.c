@@ -485,13 +485,14 @@ int schema_money_parse(const char *in, const char *currency, int64_t *minor, con
     if (n == 0) return ACCORD_EINVAL;
     /* Which '.' or ',' is the decimal point: the last one when both kinds are there; a lone
      * one unless three digits follow it (12,500 is twelve thousand five hundred) in a
-     * currency without three minor digits; never one of several of the same kind. */
+     * currency without three minor digits, but always after a lone 0 (0,500 is a half: no
+     * one groups thousands after a zero); never one of several of the same kind. */
     if (decimal_at < 0 && n_sep) {
         int last = sep_at[n_sep - 1];
         if (dots && commas) {
             decimal_at = last;
             (void)last_s;
-        } else if (n_sep == 1 && !(n - last == 3 && exp != 3)) {
+        } else if (n_sep == 1 && !(n - last == 3 && exp != 3 && !(last == 1 && digits[0] == '0'))) {
             decimal_at = last;
         }
         if (decimal_at == last) n_sep--;
@@ -523,6 +524,7 @@ int schema_money_parse(const char *in, const char *currency, int64_t *minor, con
         if (v > INT64_MAX / 10 / 1000) { *why = "is too large"; return ACCORD_EINVAL; }
         v *= 10;
     }
+    if (v > SCHEMA_MONEY_MAX) { *why = "is too large"; return ACCORD_EINVAL; }
     *minor = v;
     return 0;
 }

@@ -104,6 +104,10 @@ int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out
  * is valid UTF-8 and within the field's length. 0 or ACCORD_EPROTO. */
 int schema_check_op(unsigned kind, const record_op_t *op);
 
+/* The largest amount in minor units an amount typed is read as: below 2^53, so the branch
+ * app's numbers (JSON, JavaScript) hold it exactly; common.js A.parseAmount has the same. */
+#define SCHEMA_MONEY_MAX 9000000000000000LL
+
 /* Individual rules, also used by search and import. */
 bool schema_utf8_valid(const char *s, size_t len);
 /* True if s holds a control character: C0 (but newline and tab where multiline) or DEL. C1

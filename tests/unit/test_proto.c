@@ -188,6 +188,7 @@ static void test_money_as_people_type_it(void **state)
         {"12,500", "EUR", 1250000}, {"1,234,567", "USD", 123456700}, {"1.234", "KWD", 1234},
         {"1\u066c500\u066c000", "IRR", 150000000}, {"1500000", "IRR", 150000000}, {"1.500.000", "IRR", 150000000},
         {"\u0661\u0662", "JPY", 12}, {"0", "EUR", 0}, {" 7 ", "EUR", 700}, {"12.345", "EUR", 1234500},
+        {"0,500", "EUR", 50}, {"0.5", "EUR", 50}, {"90000000000000", "USD", 9000000000000000},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t minor = -1;
@@ -198,6 +199,10 @@ static void test_money_as_people_type_it(void **state)
         {"-5", "EUR", "negative"}, {"\u22125", "EUR", "negative"}, {"12.5", "IRR", "has none"},
         {"1,2,3", "EUR", "separators"}, {"1.2.3,4", "EUR", "separators"}, {"12,34,567", "EUR", "separators"},
         {"abc", "EUR", NULL}, {"", "EUR", NULL}, {",5", "EUR", NULL}, {"1.5", "JPY", "has none"}, {"12.0015", "EUR", "more decimals"},
+        /* what common.js A.parseAmount refuses too: a grouping mark first, a tab, '#', an
+         * amount past 9e15 minor units (the page's numbers hold it exactly), 0,001 USD */
+        {"\u00a012", "EUR", NULL}, {"'12", "EUR", NULL}, {"1\t234", "EUR", NULL}, {"12#5", "EUR", NULL},
+        {"90000000000000.01", "USD", "too large"}, {"92233720368547", "USD", "too large"}, {"0,001", "USD", "more decimals"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t minor;

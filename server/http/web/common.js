@@ -109,10 +109,13 @@ const A = (() => {
   // units of the currency, exactly (no floating point); the node parses it by the same rule
   // (proto/schema.c schema_money_parse). {minor} or {error: key}.
   A.parseAmount = (text, currency) => {
-    let s = A.asciiDigits(String(text).trim()).replace(/[\s\u00a0\u202f'٬]/g, '').replace(/٫/g, '#');
+    // the node's rule: only ASCII spaces trimmed at the ends; inside, the grouping marks it
+    // takes (space, U+00A0, U+202F, ', U+066C) after a digit; nothing else
+    let s = A.asciiDigits(String(text)).replace(/^ +| +$/g, '');
     if (!s) return {error: 'needamount'};
     if (/^[-−]/.test(s)) return {error: 'negative'};
-    if (!/^[0-9.,#]+$/.test(s) || !/^[0-9]/.test(s)) return {error: 'badamount'};
+    if (!/^[0-9]/.test(s) || /[^0-9., \u00a0\u202f'٬٫]/.test(s)) return {error: 'badamount'};
+    s = s.replace(/[ \u00a0\u202f'٬]/g, '').replace(/٫/g, '#');
     const c = A.currency(currency);
     let whole = s, frac = '';
     const hash = s.indexOf('#');
@@ -124,7 +127,7 @@ const A = (() => {
       if (dots && commas) dec = Math.max(lastDot, lastComma);
       else if (dots + commas === 1) {
         const at = Math.max(lastDot, lastComma), after = s.length - at - 1;
-        dec = after === 3 && c.minor !== 3 ? -1 : at; // 12,500 is twelve thousand five hundred
+        dec = after === 3 && c.minor !== 3 && !/^0[.,]/.test(s) ? -1 : at; // 12,500 is twelve thousand five hundred; 0,500 a half
       }
       if (dec >= 0) { whole = s.slice(0, dec); frac = s.slice(dec + 1); }
     }
@@ -136,7 +139,7 @@ const A = (() => {
     frac = frac.replace(/0+$/, '');
     if (frac.length > c.shown) return {error: c.shown ? 'tooprecise' : 'nodecimals'};
     const minor = BigInt(whole) * 10n ** BigInt(c.minor) + (frac ? BigInt(frac.padEnd(c.minor, '0')) : 0n);
-    if (minor > 9000000000000000n) return {error: 'badamount'};
+    if (minor > 9000000000000000n) return {error: 'toolarge'}; // as the node: past it, a page's numbers lose digits
     return {minor: Number(minor)};
   };
 
