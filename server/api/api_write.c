@@ -190,8 +190,22 @@ static int finish_amount(store_txn_t *t, api_write_ctx_t *w, char *msg, size_t c
 {
     if (w->rec.kind != KIND_DEAL) return 0;
     record_op_t *amount = find_op(w, F_DE_AMOUNT);
-    if (!amount || amount->val.type != VAL_STR) return 0;
     record_op_t *cur = find_op(w, F_DE_CURRENCY);
+    if (!amount && cur && cur->val.type == VAL_STR) {
+        /* the amount is kept in minor units of the currency: another currency with other
+         * minor digits would read it 10 or 100 times over (1500 EUR became 150000 JPY) */
+        field_state_t had;
+        size_t n;
+        const char *old = entity_text(t, w->rec.entity, F_DE_CURRENCY, &n);
+        char was[8] = "", code[8] = "";
+        if (old && n < sizeof was) memcpy(was, old, n);
+        if (cur->val.len < sizeof code) memcpy(code, cur->val.s, cur->val.len);
+        if (entity_get(t, w->rec.entity, F_DE_AMOUNT, &had) == 0 && had.val.type == VAL_INT && was[0] &&
+            schema_currency_exponent(was) != schema_currency_exponent(code))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "currency: give the amount again with it (%s has %d decimals, %s %d)",
+                               code, schema_currency_shown_digits(code), was, schema_currency_shown_digits(was));
+    }
+    if (!amount || amount->val.type != VAL_STR) return 0;
     char code[8] = "";
     if (cur && cur->val.type == VAL_STR && cur->val.len < sizeof code) {
         memcpy(code, cur->val.s, cur->val.len);

@@ -397,6 +397,21 @@ static void test_pipeline_totals_cover_every_deal_not_the_page(void **state)
     call(&a, &r, "list", "kind", "deal", "customer", cu, "sort", "title", "limit", "\0022", NULL);
     assert_int_equal(total_of(&r), 26);
     assert_string_equal(text(item(&r, 0), "title"), "Deal 00");
+    /* the amount is in minor units of its currency: a currency with other decimals alone
+     * would read 10 USD as 1,000 JPY, so it needs the amount again; one with as many does not */
+    call(&a, &r, "create", "kind", "deal", "customer", cu, "title", "Recurrency", "amount", "10", "currency", "USD", NULL);
+    assert_int_equal(r.code, 0);
+    char deal[33];
+    snprintf(deal, sizeof deal, "%s", text(&r.out.data, "id"));
+    call(&a, &r, "update", "id", deal, "currency", "JPY", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    assert_non_null(strstr(r.msg, "currency: give the amount again"));
+    call(&a, &r, "update", "id", deal, "currency", "EUR", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "update", "id", deal, "currency", "JPY", "amount", "10", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "get", "id", deal, NULL);
+    assert_int_equal(int_of(&r.out.data, "amount"), 10);
     result_done(&r);
     node_close(&a);
 }

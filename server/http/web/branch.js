@@ -584,7 +584,8 @@ async function saveSub(kind, rec, form, idp) {
       continue;
     }
     if (f.name === 'when' && v) v = new Date(v).toISOString();
-    if (f.name === 'amount' && rec && v === (rec.amount_text || '')) continue;
+    // an amount is kept in minor units of its currency: with another currency it is sent again
+    if (f.name === 'amount' && rec && v === (rec.amount_text || '') && form.querySelector('#' + idp + 'currency').value === rec.currency) continue;
     if (rec && String(was ?? '') === String(v)) continue;
     if (!v) { if (rec && was !== undefined) clear.push(f.name); continue; }
     args[f.name] = v;
