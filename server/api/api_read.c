@@ -615,12 +615,28 @@ int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
     for (int i = 0; i < 7; i++)
         if (strcmp(bys[i], by_name) == 0) by = i;
     if (by < 0) return accord_fail(msg, cap, ACCORD_EINVAL, "by: '%s' is not one of auto, name, phone, email, tag, branch, national_id", by_name);
+    /* the list's filters narrow a search too: the page keeps them while someone types */
+    list_filter_t lf = {.kind = (unsigned)kind, .t = t};
+    int rc = read_index_filters(t, req, &lf, msg, cap);
+    if (rc) return rc;
     uint8_t (*ids)[ID_LEN] = api->ids;
     bool more;
-    int n = index_search_hits(t, (unsigned)kind, (search_by_t)by, q, ids, api->hits, limit, &more);
+    int n = index_search_hits(t, (unsigned)kind, (search_by_t)by, q, ids, api->hits, lf.n_filters ? API_LIST_MAX : limit, &more);
     if (n == ACCORD_EINVAL)
         return accord_fail(msg, cap, n, "q: '%s' is too short to search by %s (phones need 3 digits)", q, by_name);
     if (n < 0) return accord_fail(msg, cap, n, "search failed: %s", accord_strerror(n));
+    if (lf.n_filters) { /* keep the hits that hold every filter, in their order */
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            bool holds = true;
+            for (unsigned k = 0; k < lf.n_filters && holds; k++) holds = index_filter_holds(t, &lf.filters[k], ids[i]);
+            if (!holds) continue;
+            if (kept == limit) { more = true; break; }
+            memmove(ids[kept], ids[i], ID_LEN);
+            api->hits[kept++] = api->hits[i];
+        }
+        n = kept;
+    }
     page_info_t info = {.more = more, .hits = api->hits}; /* no next: a narrower query finds the rest */
     return pack_page(t, ids, n, &info, pk, msg, cap);
 }

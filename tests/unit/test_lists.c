@@ -480,6 +480,35 @@ static void test_search_finds_tags_email_parts_contacts_city_and_national_id(voi
 
 /* A store whose index an older version built has no ORDER terms: the node's start builds
  * them, once. */
+/* The list's filters narrow a search too: the page keeps them while someone types. */
+static void test_search_keeps_the_lists_filters(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a);
+    result_t r = {0};
+    char ids[40][33];
+    forty_customers(&a, &r, ids);
+    call(&a, &r, "search", "q", "name", "limit", "\00210", "city", "tehran", NULL); /* 14 in Tehran */
+    assert_int_equal(r.code, 0);
+    assert_int_equal(n_items(&r), 10);
+    assert_true(more_of(&r));
+    for (unsigned i = 0; i < 10; i++) {
+        unsigned k = 0;
+        while (k < 40 && strcmp(ids[k], text(item(&r, i), "id"))) k++;
+        assert_true(k < 40 && k % 3 == 0);
+    }
+    call(&a, &r, "search", "q", "name", "limit", "\00210", "city", "Tehran", "tag", "vip", NULL); /* 0, 15, 30 */
+    assert_int_equal(r.code, 0);
+    assert_int_equal(n_items(&r), 3);
+    assert_false(more_of(&r));
+    call(&a, &r, "search", "q", "name", "city", "", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    result_done(&r);
+    node_close(&a);
+}
+
 static void test_an_older_index_is_rebuilt_at_start(void **state)
 {
     (void)state;
@@ -522,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_list_arguments_are_checked),
         cmocka_unit_test(test_pipeline_totals_cover_every_deal_not_the_page),
         cmocka_unit_test(test_search_finds_tags_email_parts_contacts_city_and_national_id),
+        cmocka_unit_test(test_search_keeps_the_lists_filters),
         cmocka_unit_test(test_an_older_index_is_rebuilt_at_start),
     };
     return cmocka_run_group_tests_name("lists", tests, NULL, NULL);
