@@ -194,7 +194,7 @@ function showRows(rows) {
   for (const c of rows) {
     const tr = A.el('tr', {'data-id': c.id, tabindex: '0'});
     if (c.id === B.open) tr.setAttribute('aria-selected', 'true');
-    const th = A.el('th', {scope: 'row'});
+    const th = A.el('th', {scope: 'row', dir: 'auto'});
     th.appendChild(A.el('bdi', {}, c.name));
     if (c.matched === 'contact' && c.contact_name) th.appendChild(A.el('small', {class: 'muted', dir: 'auto'}, ' · ' + c.contact_name));
     tr.appendChild(th);
@@ -659,6 +659,19 @@ async function cardLists(id) {
   await drawHistory(id);
 }
 
+// A value of the history as the card shows it: dates in the chosen calendar, choices and
+// yes/no in the chosen language.
+function shownValue(field, v) {
+  if (v === undefined || v === null) return '—';
+  if (v === true || v === false) return A.t(v ? 'yes' : 'no');
+  if ((field === 'created' || field === 'when') && /^\d{4}-\d\d-\d\dT/.test(v)) return A.dateTime(v);
+  if ((field === 'due' || field === 'expected_close') && /^\d{4}-\d\d-\d\d$/.test(v)) return A.date(v);
+  if (field === 'type' && A.has('ty_' + v)) return A.t('ty_' + v);
+  if (field === 'type' && A.has('it_' + v)) return A.t('it_' + v);
+  if (field === 'stage') return A.stage(v);
+  return String(v);
+}
+
 async function drawHistory(id) {
   const body = $('card-history').tBodies[0];
   const changes = await A.call('history', {id}).catch(() => ({items: []}));
@@ -668,7 +681,7 @@ async function drawHistory(id) {
     tr.appendChild(A.el('td', {}, A.dateTime(h.when)));
     tr.appendChild(A.el('td', {dir: 'auto'}, h.author));
     tr.appendChild(A.el('td', {dir: 'auto'}, h.branch));
-    tr.appendChild(A.el('td', {dir: 'auto'}, (h.changes || []).map((c) => A.fieldLabel(c.field) + ' ' + (c.op === 'set' ? '= ' : c.op === 'add' ? '+ ' : c.op === 'remove' ? '− ' : c.op + ' ') + (c.value ?? '')).join('; ')));
+    tr.appendChild(A.el('td', {dir: 'auto'}, (h.changes || []).map((c) => A.fieldLabel(c.field) + ' ' + (c.op === 'set' ? '= ' : c.op === 'add' ? '+ ' : c.op === 'remove' ? '− ' : c.op + ' ') + shownValue(c.field, c.value)).join('; ')));
     tr.appendChild(A.el('td', {'data-signature': h.signature}, h.signature === 'valid' ? '✓ ' + A.t('verified') : String(h.signature)));
   }
   if (changes.more) body.appendChild(A.el('tr', {class: 'more'})).appendChild(A.el('td', {colspan: '5'}, A.t('morehistory')));
