@@ -35,6 +35,9 @@ static const api_verb_t verbs[] = {
     {"dupes",        api_read_dupes,        false, API_ROLE_ANY, false},
     {"sync_status",  api_node_sync_status,  false, API_ROLE_ANY, false},
     {"users",        api_node_users,        false, API_ROLE_ANY, false}, /* to pick an owner or assignee */
+    {"views",        api_views_list,        false, API_ROLE_ANY, false}, /* a user's saved filters (api_views.c) */
+    {"view_save",    api_views_save,        true,  API_ROLE_ANY, false}, /* settings, not records: managers too */
+    {"view_delete",  api_views_delete,      true,  API_ROLE_ANY, false},
     {"sync_reload",  api_node_sync_reload,  false, API_ROLE_LOCAL, false}, /* accordctl wrote the store (compact) */
     {"bundle_import", api_node_bundle_import, false, API_ROLE_LOCAL, true}, /* the one ingest path (feed/bundle_in.h) */
 };

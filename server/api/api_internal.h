@@ -120,6 +120,10 @@ int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
 int api_node_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 /* users {}: {items: [{name, role}], more: false}, every user who may sign in here, by name. */
 int api_node_users(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+/* views {user}, view_save {user, name, filter}, view_delete {user, name}: saved filters (api_views.c) */
+int api_views_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_views_save(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_views_delete(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_node_sync_status(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                          size_t cap);
 int api_node_bundle_import(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,

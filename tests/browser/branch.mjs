@@ -230,8 +230,14 @@ try {
   await page.getByLabel('语言').selectOption('en');
   await page.context().close();
 
+  // the saved filter is the user's own, kept by the node: there in another browser, not another user's
+  const again = await signIn(user, password);
+  expect((await again.getByLabel('Saved filters').locator('option').allTextContents()).includes('VIPs in Isfahan'), 'the saved filter is not there in another browser');
+  await again.context().close();
+
   // ---- 9. a manager sees no control that would only be refused ----
   const m = await signIn(manager, managerPassword);
+  expect(!(await m.getByLabel('Saved filters').locator('option').allTextContents()).includes('VIPs in Isfahan'), 'a manager sees the staff member\'s saved filter');
   expect(await m.getByRole('button', { name: 'Add a customer' }).isHidden(), 'a manager sees Add a customer');
   expect(await m.getByRole('link', { name: 'Import' }).isHidden(), 'a manager sees Import');
   await m.getByLabel('Search', { exact: true }).fill('Golnar Motors');

@@ -253,16 +253,20 @@ async function loadList() {
 }
 A.reloadList = loadList;
 
-// ---- saved filters, per user (in this browser) ----
-const savedKey = () => 'accord-filters:' + A.session.node + ':' + A.session.user;
-const savedAll = () => { try { return JSON.parse(localStorage.getItem(savedKey()) || '{}'); } catch (e) { return {}; } };
+// ---- saved filters: each user's own, kept by the node (views, view_save, view_delete) ----
+let saved = {};
+async function loadSaved(selected) {
+  const views = await A.items('views', {}).catch(() => []);
+  saved = {};
+  for (const v of views) { try { saved[v.name] = JSON.parse(v.filter); } catch (e) { /* not the page's: leave it out */ } }
+  drawSaved(selected);
+}
 function drawSaved(selected) {
-  const all = savedAll();
-  fillSelect($('saved'), Object.keys(all).sort().map((n) => [n, n]), selected, 'nofilter');
+  fillSelect($('saved'), Object.keys(saved).sort((a, b) => a.localeCompare(b)).map((n) => [n, n]), selected, 'nofilter');
   $('delete-filter').hidden = !$('saved').value;
 }
 function applySaved(name) {
-  const f = savedAll()[name];
+  const f = saved[name];
   if (!f) return;
   for (const [k, id] of [['branch', 'f-branch'], ['assigned', 'f-assigned'], ['tag', 'f-tag'], ['city', 'f-city'], ['segment', 'f-segment']]) $(id).value = f[k] || '';
   L.sort = f.sort || 'name';
@@ -789,6 +793,7 @@ A.initBranch = async () => {
   $('who').textContent = A.session.user + ' · ' + A.session.node;
   await loadChoices();
   drawFilterChoices();
+  await loadSaved('');
   let timer = null;
   $('q').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { L.offset = 0; loadList(); }, 120); });
   for (const id of ['f-branch', 'f-assigned']) $(id).addEventListener('change', () => { L.offset = 0; loadList(); });
@@ -807,22 +812,20 @@ A.initBranch = async () => {
   $('saved').addEventListener('change', () => { $('delete-filter').hidden = !$('saved').value; applySaved($('saved').value); });
   $('save-filter').addEventListener('click', () => { $('save-filter-form').hidden = false; $('filter-name').focus(); });
   $('filter-cancel').addEventListener('click', () => { $('save-filter-form').hidden = true; });
-  $('save-filter-form').addEventListener('submit', (e) => {
+  $('save-filter-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const name = $('filter-name').value.trim();
-    if (!name) return;
-    const all = savedAll();
-    all[name] = Object.assign(filters(), {sort: L.sort, desc: L.desc});
-    localStorage.setItem(savedKey(), JSON.stringify(all));
-    $('save-filter-form').hidden = true;
-    $('filter-name').value = '';
-    drawSaved(name);
+    if (!name) { $('filter-name').focus(); return; }
+    try {
+      await A.call('view_save', {name, filter: JSON.stringify(Object.assign(filters(), {sort: L.sort, desc: L.desc}))}, true);
+      $('save-filter-form').hidden = true;
+      $('filter-name').value = '';
+      await loadSaved(name);
+    } catch (err) { $('list-total').textContent = A.reason(err); }
   });
-  $('delete-filter').addEventListener('click', () => {
-    const all = savedAll();
-    delete all[$('saved').value];
-    localStorage.setItem(savedKey(), JSON.stringify(all));
-    drawSaved('');
+  $('delete-filter').addEventListener('click', async () => {
+    try { await A.call('view_delete', {name: $('saved').value}, true); } catch (err) { $('list-total').textContent = A.reason(err); }
+    await loadSaved('');
   });
   $('new-customer').addEventListener('click', () => { $('add').hidden = false; $('add-name').focus(); });
   $('add-cancel').addEventListener('click', () => { $('add').reset(); $('add').hidden = true; });
