@@ -24,6 +24,11 @@ try {
     // the indicator tells the truth: offline since when, and the change just made waits to go
     await page.waitForFunction(() => /^Offline since .* · [1-9][0-9]* changes waiting to go$/.test(document.getElementById('sync').textContent), null, { timeout: 8000 })
       .catch(async () => problems.push('with the hub down and a change made the indicator says: ' + (await page.textContent('#sync'))));
+    await page.getByLabel('Language').selectOption('fa'); // the same truth in Persian, with Persian digits
+    await page.waitForFunction(() => /^آفلاین از .*۱۴۰[۰-۹].* · [۱-۹][۰-۹]* تغییر در انتظار ارسال$/.test(document.getElementById('sync').textContent), null, { timeout: 8000 })
+      .catch(async () => problems.push('in Persian the indicator says: ' + (await page.textContent('#sync'))));
+    await page.screenshot({ path: shot.replace('.png', '-fa.png') });
+    await page.getByLabel('زبان').selectOption('en');
   } else if (step === 'find') {
     const found = async () => {
       await page.fill('#q', '');
@@ -49,6 +54,11 @@ try {
       if (!['Tehran', 'Shiraz'].includes(cells[2])) problems.push('the value kept now is not shown: ' + cells[2]);
       for (const want of ['Tehran', 'Shiraz', 'staff-a', 'staff-b']) if (!cells[3].includes(want)) problems.push('the sides do not show ' + want + ': ' + cells[3]);
       await page.screenshot({ path: shot.replace('.png', '-before.png'), fullPage: true });
+      await page.getByLabel('Language').selectOption('fa');
+      const fa = await row.locator('td').allTextContents();
+      if (fa[1] !== 'شهر' || !/۱۴۰[۰-۹]/.test(fa[3])) problems.push('the conflict in Persian does not name the field or date the sides: ' + fa.join(' | '));
+      await page.screenshot({ path: shot.replace('.png', '-fa.png'), fullPage: true });
+      await page.getByLabel('زبان').selectOption('en');
       await row.locator(`button[data-keep="${arg.split(':')[0]}"]`).click();
       await row.waitFor({ state: 'detached', timeout: 5000 }).catch(() => problems.push('the resolved conflict stays in the inbox'));
     }
