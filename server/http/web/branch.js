@@ -854,6 +854,7 @@ A.initBranch = async () => {
     if (!$('view-customers').hidden) loadList(); // its total and its dates in the new language
     if (B.open && C.rec) { drawCardHeader(C.rec); drawFields(C.rec); cardLists(C.rec.id); }
     if (!$('view-conflicts').hidden) drawConflicts();
+    $('conflict-count').textContent = B.conflicts.length ? A.num(B.conflicts.length) : '';
     syncIndicator();
   });
   $('logout').addEventListener('click', async () => { await A.post('/logout', ''); location.href = '/login'; });
