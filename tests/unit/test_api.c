@@ -813,57 +813,6 @@ static void test_a_due_time_left_alone_by_two_branches_does_not_block_the_task(v
 
 /* Issue 15: the page picks an owner or an assignee from the node's users: each name with
  * its role, sorted by name as people read it (case aside), never a password hash. */
-/* Saved filters are each user's own: kept, replaced by name, bounded, deleted. */
-static void test_saved_filters_are_per_user(void **state)
-{
-    (void)state;
-    crypto_init();
-    node_t a;
-    node_open(&a, "tehran-1");
-    result_t r = {0};
-    call(&a, &r, "view_save", "user", "sara", "name", "VIPs in Isfahan", "filter", "{\"city\":\"Isfahan\",\"tag\":\"vip\"}", NULL);
-    assert_int_equal(r.code, 0);
-    call(&a, &r, "view_save", "user", "sara", "name", "Fleet", "filter", "{\"segment\":\"fleet\"}", NULL);
-    assert_int_equal(r.code, 0);
-    call(&a, &r, "view_save", "user", "reza", "name", "Mine", "filter", "{\"assigned\":\"reza\"}", NULL);
-    assert_int_equal(r.code, 0);
-    call(&a, &r, "view_save", "user", "sara", "name", "Fleet", "filter", "{\"segment\":\"fleet\",\"city\":\"Qom\"}", NULL);
-    assert_int_equal(r.code, 0); /* the same name replaces */
-    call(&a, &r, "views", "user", "sara", NULL);
-    assert_int_equal(r.code, 0);
-    const msgpack_object *items = items_of(&r);
-    assert_int_equal(items->via.array.size, 2);
-    char name[64], filter[128];
-    str_of(get(&items->via.array.ptr[0], "name"), name, sizeof name);
-    str_of(get(&items->via.array.ptr[0], "filter"), filter, sizeof filter);
-    assert_string_equal(name, "Fleet");
-    assert_string_equal(filter, "{\"segment\":\"fleet\",\"city\":\"Qom\"}");
-    call(&a, &r, "views", "user", "reza", NULL);
-    assert_int_equal(array_size(items_of(&r)), 1); /* each sees their own */
-    call(&a, &r, "view_save", "user", "sara", "name", "", "filter", "{}", NULL);
-    assert_int_equal(r.code, ACCORD_EINVAL);
-    call(&a, &r, "view_save", "user", "sara", "name", "x", "filter", "not json", NULL);
-    assert_int_equal(r.code, ACCORD_EINVAL);
-    call(&a, &r, "view_save", "name", "x", "filter", "{}", NULL);
-    assert_int_equal(r.code, ACCORD_EINVAL); /* whose? */
-    for (int i = 0; i < 48; i++) {
-        char n[16];
-        snprintf(n, sizeof n, "v%02d", i);
-        call(&a, &r, "view_save", "user", "sara", "name", n, "filter", "{}", NULL);
-        assert_int_equal(r.code, 0);
-    }
-    call(&a, &r, "view_save", "user", "sara", "name", "one too many", "filter", "{}", NULL);
-    assert_int_equal(r.code, ACCORD_ETOOBIG);
-    call(&a, &r, "view_delete", "user", "sara", "name", "Fleet", NULL);
-    assert_int_equal(r.code, 0);
-    call(&a, &r, "view_delete", "user", "sara", "name", "Fleet", NULL);
-    assert_int_equal(r.code, ACCORD_ENOTFOUND);
-    call(&a, &r, "views", "user", "sara", NULL);
-    assert_int_equal(array_size(items_of(&r)), 49);
-    result_done(&r);
-    node_close(&a);
-}
-
 static void test_users_lists_names_and_roles(void **state)
 {
     (void)state;
@@ -916,7 +865,6 @@ int main(void)
         cmocka_unit_test(test_list_pages_past_1000),
         cmocka_unit_test(test_task_due_time_reminder_and_filters),
         cmocka_unit_test(test_users_lists_names_and_roles),
-        cmocka_unit_test(test_saved_filters_are_per_user),
         cmocka_unit_test(test_a_due_time_left_alone_by_two_branches_does_not_block_the_task),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);

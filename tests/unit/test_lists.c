@@ -509,6 +509,54 @@ static void test_search_keeps_the_lists_filters(void **state)
     node_close(&a);
 }
 
+/* Saved filters are each user's own: kept, replaced by name, bounded, deleted. */
+static void test_saved_filters_are_per_user(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a);
+    result_t r = {0};
+    call(&a, &r, "view_save", "user", "sara", "name", "VIPs in Isfahan", "filter", "{\"city\":\"Isfahan\",\"tag\":\"vip\"}", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "view_save", "user", "sara", "name", "Fleet", "filter", "{\"segment\":\"fleet\"}", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "view_save", "user", "reza", "name", "Mine", "filter", "{\"assigned\":\"reza\"}", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "view_save", "user", "sara", "name", "Fleet", "filter", "{\"segment\":\"fleet\",\"city\":\"Qom\"}", NULL);
+    assert_int_equal(r.code, 0); /* the same name replaces */
+    call(&a, &r, "views", "user", "sara", NULL);
+    assert_int_equal(r.code, 0);
+    const msgpack_object *items = items_of(&r);
+    assert_int_equal(items->via.array.size, 2);
+    assert_string_equal(text(&items->via.array.ptr[0], "name"), "Fleet");
+    assert_string_equal(text(&items->via.array.ptr[0], "filter"), "{\"segment\":\"fleet\",\"city\":\"Qom\"}");
+    call(&a, &r, "views", "user", "reza", NULL);
+    assert_int_equal(n_items(&r), 1); /* each sees their own */
+    call(&a, &r, "view_save", "user", "sara", "name", "", "filter", "{}", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    call(&a, &r, "view_save", "user", "sara", "name", "x", "filter", "not json", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL);
+    call(&a, &r, "view_save", "name", "x", "filter", "{}", NULL);
+    assert_int_equal(r.code, ACCORD_EINVAL); /* whose? */
+    for (int i = 0; i < 48; i++) {
+        char n[16];
+        snprintf(n, sizeof n, "v%02d", i);
+        call(&a, &r, "view_save", "user", "sara", "name", n, "filter", "{}", NULL);
+        assert_int_equal(r.code, 0);
+    }
+    call(&a, &r, "view_save", "user", "sara", "name", "one too many", "filter", "{}", NULL);
+    assert_int_equal(r.code, ACCORD_ETOOBIG);
+    call(&a, &r, "view_delete", "user", "sara", "name", "Fleet", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "view_delete", "user", "sara", "name", "Fleet", NULL);
+    assert_int_equal(r.code, ACCORD_ENOTFOUND);
+    call(&a, &r, "views", "user", "sara", NULL);
+    assert_int_equal(n_items(&r), 49);
+    result_done(&r);
+    node_close(&a);
+}
+
 static void test_an_older_index_is_rebuilt_at_start(void **state)
 {
     (void)state;
@@ -552,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_totals_cover_every_deal_not_the_page),
         cmocka_unit_test(test_search_finds_tags_email_parts_contacts_city_and_national_id),
         cmocka_unit_test(test_search_keeps_the_lists_filters),
+        cmocka_unit_test(test_saved_filters_are_per_user),
         cmocka_unit_test(test_an_older_index_is_rebuilt_at_start),
     };
     return cmocka_run_group_tests_name("lists", tests, NULL, NULL);
