@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * import: one run of an import (`accord import customers FILE`, the import page): opens a
- * CSV or vCard file (a UTF-16 one through transcode.h), checks it whole (filecheck.h), then checks each row as the node would and
- * sends the rows in batches to the node's import verb; the bad rows go to the report and
- * to --errors-out (import_errors.c). */
+ * CSV or vCard file (a UTF-16 one through transcode.h), checks it whole (filecheck.h),
+ * then checks each row as the node would and sends the rows in batches to the node's
+ * import verb; the bad rows go to the report and to --errors-out (import_errors.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "import_internal.h"
 #include "proto/accord_err.h"
