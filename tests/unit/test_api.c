@@ -177,6 +177,35 @@ static const msgpack_object *conflict_list(node_t *n, result_t *r)
     return list;
 }
 
+/* Issue 15, item 7: what the conflicts inbox shows of a conflict of the city set to Karaj
+ * by ali at tehran-1 and to Shiraz by mina at shiraz-2: the record's name, the value kept
+ * now (the winner's), and each side's who, where and when. va, vb: the sides' values. */
+static void check_inbox_entry(const msgpack_object *cf, const char *va, const char *vb, bool at_tehran)
+{
+    const msgpack_object *sides = get(cf, "sides");
+    char name[64], current[32], winner[4];
+    str_of(get(cf, "name"), name, sizeof name);
+    assert_string_equal(name, "Sara Ahmadi");
+    str_of(get(cf, "current"), current, sizeof current);
+    str_of(get(cf, "winner"), winner, sizeof winner);
+    assert_true(winner[0] == 'a' || winner[0] == 'b');
+    assert_string_equal(current, winner[0] == 'a' ? va : vb);
+    for (unsigned s = 0; s < 2; s++) {
+        const msgpack_object *side = &sides->via.array.ptr[s];
+        char value[32], author[16], branch[64], when[40];
+        str_of(get(side, "value"), value, sizeof value);
+        str_of(get(side, "author"), author, sizeof author);
+        str_of(get(side, "branch"), branch, sizeof branch);
+        str_of(get(side, "when"), when, sizeof when);
+        assert_string_equal(author, !strcmp(value, "Karaj") ? "ali" : "mina");
+        assert_true(strlen(branch) > 0);
+        if (at_tehran && !strcmp(value, "Karaj")) assert_string_equal(branch, "tehran-1"); /* its own name */
+        assert_int_equal(strlen(when), 24); /* 2026-11-24T10:00:00.000Z */
+        assert_int_equal(when[10], 'T');
+        assert_int_equal(when[23], 'Z');
+    }
+}
+
 static void test_conflict_is_listed_and_resolved_on_both(void **state)
 {
     (void)state;
@@ -217,29 +246,7 @@ static void test_conflict_is_listed_and_resolved_on_both(void **state)
         str_of(get(&sides->via.array.ptr[0], "value"), va, sizeof va);
         str_of(get(&sides->via.array.ptr[1], "value"), vb, sizeof vb);
         assert_true((!strcmp(va, "Karaj") && !strcmp(vb, "Shiraz")) || (!strcmp(va, "Shiraz") && !strcmp(vb, "Karaj")));
-        /* issue 15, item 7: what the inbox shows: the record's name, the value kept now
-         * (the winner's), and each side's who, where and when */
-        char name[64], current[32], winner[4];
-        str_of(get(cf, "name"), name, sizeof name);
-        assert_string_equal(name, "Sara Ahmadi");
-        str_of(get(cf, "current"), current, sizeof current);
-        str_of(get(cf, "winner"), winner, sizeof winner);
-        assert_true(winner[0] == 'a' || winner[0] == 'b');
-        assert_string_equal(current, winner[0] == 'a' ? va : vb);
-        for (unsigned s = 0; s < 2; s++) {
-            const msgpack_object *side = &sides->via.array.ptr[s];
-            char value[32], author[16], branch[64], when[40];
-            str_of(get(side, "value"), value, sizeof value);
-            str_of(get(side, "author"), author, sizeof author);
-            str_of(get(side, "branch"), branch, sizeof branch);
-            str_of(get(side, "when"), when, sizeof when);
-            assert_string_equal(author, !strcmp(value, "Karaj") ? "ali" : "mina");
-            assert_true(strlen(branch) > 0);
-            if (nodes[i] == &a && !strcmp(value, "Karaj")) assert_string_equal(branch, "tehran-1"); /* its own name */
-            assert_int_equal(strlen(when), 24); /* 2026-11-24T10:00:00.000Z */
-            assert_int_equal(when[10], 'T');
-            assert_int_equal(when[23], 'Z');
-        }
+        check_inbox_entry(cf, va, vb, nodes[i] == &a);
         str_of(get(cf, "conflict"), conflict, sizeof conflict);
         if (i == 0) snprintf(kept, sizeof kept, "%s", va);
         call(nodes[i], &r, "get", "id", id, NULL);
