@@ -65,5 +65,33 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/create", argv[2]);
     write_file(path, sb.data, sb.size);
     msgpack_sbuffer_destroy(&sb);
+    /* the branch app's requests: amounts as people type them, a task's due time and
+     * reminder, a sorted and filtered page, a filtered search, a saved filter */
+    static const char *const app[][13] = {
+        {"deal_amount", "create", "kind", "deal", "customer", "00112233", "title", "x", "amount", "\u06f1\u066c\u06f2\u06f3\u06f4\u066b\u06f5", "currency", "IRR", NULL},
+        {"task_due", "create", "kind", "task", "title", "x", "due", "2026-12-20", "due_time", "14:30", "reminder", "60", NULL},
+        {"list_sorted", "list", "kind", "customer", "sort", "city", "city", "Tehran", "tag", "vip", "segment", "fleet", NULL},
+        {"search_filtered", "search", "q", "seed", "city", "tehran", "assigned", "sara", "branch", "b1", NULL},
+        {"view_save", "view_save", "user", "sara", "name", "VIPs", "filter", "{\"tag\":\"vip\"}", NULL},
+    };
+    for (size_t i = 0; i < sizeof app / sizeof app[0]; i++) {
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        unsigned n = 0;
+        while (app[i][2 + 2 * n]) n++;
+        msgpack_pack_array(&pk, 3);
+        msgpack_pack_uint64(&pk, 10 + i);
+        msgpack_pack_str(&pk, strlen(app[i][1])); msgpack_pack_str_body(&pk, app[i][1], strlen(app[i][1]));
+        msgpack_pack_map(&pk, n);
+        for (unsigned k = 0; k < n; k++)
+            for (unsigned j = 0; j < 2; j++) {
+                const char *x = app[i][2 + 2 * k + j];
+                msgpack_pack_str(&pk, strlen(x));
+                msgpack_pack_str_body(&pk, x, strlen(x));
+            }
+        snprintf(path, sizeof path, "%s/%s", argv[2], app[i][0]);
+        write_file(path, sb.data, sb.size);
+        msgpack_sbuffer_destroy(&sb);
+    }
     return 0;
 }
