@@ -75,7 +75,11 @@ $(BUILD)/tests/accord-peer: $(BUILD)/tests/tools/accord_peer.o $(LIB_SERVER) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 
-unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS) $(BUILD)/tests/accord-load $(BUILD)/tests/accord-peer
+$(BUILD)/tests/money-parse: $(BUILD)/tests/tools/money_parse.o $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+
+unit: $(UNIT_BINS) $(FUZZ_REPLAY) $(BINS) $(BUILD)/tests/accord-load $(BUILD)/tests/accord-peer $(BUILD)/tests/money-parse
 
 # The README's test command. Prints a closing "N passed, N failed, N skipped" line.
 test: unit

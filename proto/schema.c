@@ -457,6 +457,10 @@ int schema_money_parse(const char *in, const char *currency, int64_t *minor, con
         *why = "is negative: an amount is 0 or more";
         return ACCORD_EINVAL;
     }
+    /* U+066B is the Persian decimal mark, but people type it between thousands too
+     * (۱۲٫۵۰۰٫۰۰۰): more than one is read as grouping, the way several dots are */
+    unsigned arabic_marks = 0;
+    for (size_t i = 0; i + 1 < len; i++) arabic_marks += p[i] == 0xd9 && p[i + 1] == 0xab;
     /* One pass to a plain form: digits, and 's'/'d' separators with their positions. */
     char digits[64];
     int n = 0, sep_at[32], n_sep = 0, decimal_at = -1, dots = 0, commas = 0;
@@ -471,7 +475,12 @@ int schema_money_parse(const char *in, const char *currency, int64_t *minor, con
         }
         char kind = money_separator(p + i, len - i, &used);
         if (!kind || n == 0) return ACCORD_EINVAL; /* nothing but digits, and a digit first */
-        if (kind == 'd') {
+        if (kind == 'd' && arabic_marks > 1) { /* grouping, as a '.' */
+            if (n_sep == 32) return ACCORD_EINVAL;
+            sep_at[n_sep++] = n;
+            dots++;
+            last_s = '.';
+        } else if (kind == 'd') {
             if (decimal_at >= 0) return ACCORD_EINVAL;
             decimal_at = n;
         } else if (kind == 's') {

@@ -131,7 +131,7 @@ const char *schema_currency_at(unsigned i, int *exp);
  * "1,234.50", "1.234,50", "1 234", Persian "۱۲٫۵" (U+066B is the decimal point, U+066C a
  * thousands separator). A lone '.' or ',' is the decimal point unless exactly three digits
  * follow it in a currency without three minor digits ("12,500" is 12500); when both occur,
- * the last is. ACCORD_EINVAL if malformed, negative, or more precise than the currency's
+ * the last is; several U+066B group thousands as several dots do ("۱۲٫۵۰۰٫۰۰۰"). ACCORD_EINVAL if malformed, negative, or more precise than the currency's
  * shown digits; *why (may be NULL) then says which, in words to show after the value. */
 int schema_money_parse(const char *in, const char *currency, int64_t *minor, const char **why);
 /* Minor-unit digits people use: the exponent, but none for IRR (whole rials). */

@@ -184,6 +184,7 @@ static void test_money_as_people_type_it(void **state)
     (void)state;
     static const struct { const char *in, *cur; int64_t want; } ok[] = {
         {"12,5", "EUR", 1250}, {"12.50", "EUR", 1250}, {"\u06f1\u06f2\u066b\u06f5", "EUR", 1250},
+        {"\u06f1\u06f2\u066b\u06f5\u06f0\u06f0\u066b\u06f0\u06f0\u06f0", "IRR", 1250000000}, /* ۱۲٫۵۰۰٫۰۰۰: several marks group */
         {"1,234.50", "EUR", 123450}, {"1.234,50", "EUR", 123450}, {"1 234", "EUR", 123400},
         {"12,500", "EUR", 1250000}, {"1,234,567", "USD", 123456700}, {"1.234", "KWD", 1234},
         {"1\u066c500\u066c000", "IRR", 150000000}, {"1500000", "IRR", 150000000}, {"1.500.000", "IRR", 150000000},

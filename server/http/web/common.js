@@ -115,7 +115,10 @@ const A = (() => {
     if (!s) return {error: 'needamount'};
     if (/^[-−]/.test(s)) return {error: 'negative'};
     if (!/^[0-9]/.test(s) || /[^0-9., \u00a0\u202f'٬٫]/.test(s)) return {error: 'badamount'};
-    s = s.replace(/[ \u00a0\u202f'٬]/g, '').replace(/٫/g, '#');
+    s = s.replace(/[ \u00a0\u202f'٬]/g, '');
+    // ٫ is the Persian decimal mark, but people type it between thousands too (۱۲٫۵۰۰٫۰۰۰):
+    // more than one is grouping, read as dots are (the node's rule too)
+    s = (s.match(/٫/g) || []).length > 1 ? s.replace(/٫/g, '.') : s.replace(/٫/g, '#');
     const c = A.currency(currency);
     let whole = s, frac = '';
     const hash = s.indexOf('#');
@@ -142,6 +145,15 @@ const A = (() => {
     if (minor > 9000000000000000n) return {error: 'toolarge'}; // as the node: past it, a page's numbers lose digits
     return {minor: Number(minor)};
   };
+
+  // minor units as the plain text the node reads back to the same amount (12500000, 12.5):
+  // what the page sends is what it said it understood
+  A.amountText = (minor, currency) => {
+    const m = A.currency(currency).minor, s = String(minor).padStart(m + 1, '0');
+    const whole = m ? s.slice(0, -m) : s, frac = m ? s.slice(-m).replace(/0+$/, '') : '';
+    return frac ? whole + '.' + frac : whole;
+  };
+  A.sep = () => (A.lang === 'fa' ? ' | ' : ' · '); // a middle dot reads as the Persian zero ۰
 
   // ---- views: #/NAME/ARG shows #view-NAME and calls its show(arg) ----
   A.view = (name, v) => { views[name] = v; };
