@@ -196,7 +196,7 @@ function showRows(rows) {
     if (c.id === B.open) tr.setAttribute('aria-selected', 'true');
     const th = A.el('th', {scope: 'row', dir: 'auto'});
     th.appendChild(A.el('bdi', {}, c.name));
-    if (c.matched === 'contact' && c.contact_name) th.appendChild(A.el('small', {class: 'muted', dir: 'auto'}, ' · ' + c.contact_name));
+    if (c.matched === 'contact' && c.contact_name) th.appendChild(A.el('small', {class: 'muted', dir: 'auto'}, A.sep() + c.contact_name));
     tr.appendChild(th);
     tr.appendChild(A.el('td', {dir: 'ltr'}, A.list(c.phones)));
     tr.appendChild(A.el('td', {dir: 'ltr'}, A.list(c.emails)));
@@ -402,7 +402,7 @@ function setBox(f, values, id, p) {
 function drawCardHeader(c) {
   $('card-name').firstChild.textContent = c.name || '';
   const sub = [A.t('ty_' + (c.type || 'person')), c.branch, c.assigned, A.list(c.tags)].filter(Boolean);
-  $('card-sub').textContent = sub.join(' · ');
+  $('card-sub').textContent = sub.join(A.sep());
 }
 
 function drawFields(c) {
@@ -413,7 +413,7 @@ function drawFields(c) {
   for (const f of CUSTOMER_FIELDS) box.appendChild(fieldBox(f, c[f.name], 'cf-'));
   const ro = A.el('p', {class: 'field'});
   ro.appendChild(A.el('span', {class: 'label'}, A.fieldLabel('branch')));
-  ro.appendChild(A.el('span', {dir: 'auto'}, (c.branch || '') + ' · ' + A.dateTime(c.created)));
+  ro.appendChild(A.el('span')).append(A.el('bdi', {}, c.branch || ''), A.sep(), A.el('bdi', {}, A.dateTime(c.created)));
   box.appendChild(ro);
   for (const k of B.conflicts) if (k.id === c.id) markConflict(k);
 }
@@ -576,8 +576,11 @@ async function saveSub(kind, rec, form, idp) {
     if (f.required && !v) fail(f.name, f.name === 'text' ? 'needtext' : f.name === 'name' ? 'needname' : 'needtitle');
     const was = rec ? rec[f.name] : undefined;
     if (f.type === 'amount' && v) {
-      const r = A.parseAmount(v, form.querySelector('#' + idp + 'currency').value);
+      const cur = form.querySelector('#' + idp + 'currency').value, r = A.parseAmount(v, cur);
       if (r.error) { fail('amount', r.error); continue; }
+      // an amount is kept in minor units of its currency: with another currency it is sent again
+      if (rec && r.minor === rec.amount && cur === rec.currency) continue;
+      v = A.amountText(r.minor, cur); // what the page said it understood
     }
     if (f.type === 'one') {
       if (v && f.input === 'tel' && (digitsOf(v) < 4 || digitsOf(v) > 15)) { fail(f.name, 'badphone'); continue; }
@@ -588,8 +591,6 @@ async function saveSub(kind, rec, form, idp) {
       continue;
     }
     if (f.name === 'when' && v) v = new Date(v).toISOString();
-    // an amount is kept in minor units of its currency: with another currency it is sent again
-    if (f.name === 'amount' && rec && v === (rec.amount_text || '') && form.querySelector('#' + idp + 'currency').value === rec.currency) continue;
     if (rec && String(was ?? '') === String(v)) continue;
     if (!v) { if (rec && was !== undefined) clear.push(f.name); continue; }
     args[f.name] = v;
@@ -644,7 +645,7 @@ async function cardLists(id) {
       const li = ul.appendChild(A.el('li', {'data-id': x.id}));
       const text = li.appendChild(A.el('span', {dir: 'auto', class: 'what'}));
       parts(x).filter((s) => s !== undefined && s !== null && s !== '').forEach((s, j) => {
-        if (j) text.appendChild(document.createTextNode(' · '));
+        if (j) text.appendChild(document.createTextNode(A.sep()));
         text.appendChild(A.el(j === 0 ? 'strong' : 'bdi', {}, s));
       });
       if (A.canWrite && !SUBFORMS[kind].insertOnly) {
@@ -769,7 +770,7 @@ async function syncIndicator() {
     if (!up) { $('sync').textContent = ''; return; }
     const pending = up.pending ?? up.lag_records ?? 0;
     const state = up.connected ? A.t('online') : up.offline_since ? A.t('offlinesince', A.dateTime(up.offline_since)) : A.t('offline');
-    $('sync').textContent = state + ' · ' + (pending ? A.t('waiting', A.num(pending)) : A.t('allsent'));
+    $('sync').textContent = state + A.sep() + (pending ? A.t('waiting', A.num(pending)) : A.t('allsent'));
     $('sync').dataset.state = up.connected ? 'online' : 'offline';
   } catch (e) { // ENOTFOUND: this node replicates with no one, so there is nothing to tell
     $('sync').textContent = e.code === 'ENOTFOUND' ? '' : A.t('offline');
@@ -790,7 +791,7 @@ A.view('customer', {box: 'customers', nav: 'customers', show([id]) { if (!L.page
 A.view('conflicts', {async show() { await loadConflicts(); drawConflicts(); }});
 
 A.initBranch = async () => {
-  $('who').textContent = A.session.user + ' · ' + A.session.node;
+  $('who').textContent = A.session.user + A.sep() + A.session.node;
   await loadChoices();
   drawFilterChoices();
   await loadSaved('');

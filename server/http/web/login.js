@@ -4,13 +4,13 @@
 // node writes its name and its message (in English) into the page; the messages it can
 // write are translated here, anything else is shown as written.
 const WORDS = {
-  en: {title: 'Accord — sign in', language: 'Language', hq: 'Accord HQ', user: 'User', password: 'Password', signin: 'Sign in',
+  en: {title: 'Accord — sign in', language: 'Language', hq: 'Accord', user: 'User', password: 'Password', signin: 'Sign in',
        'Give a user name and a password.': 'Give a user name and a password.',
        'That user name and password do not match.': 'That user name and password do not match.'},
-  fa: {title: 'اکورد — ورود', language: 'زبان', hq: 'دفتر مرکزی اکورد', user: 'نام کاربری', password: 'گذرواژه', signin: 'ورود',
+  fa: {title: 'اکورد — ورود', language: 'زبان', hq: 'اکورد', user: 'نام کاربری', password: 'گذرواژه', signin: 'ورود',
        'Give a user name and a password.': 'نام کاربری و گذرواژه را وارد کنید.',
        'That user name and password do not match.': 'این نام کاربری و گذرواژه با هم نمی‌خوانند.'},
-  zh: {title: 'Accord — 登录', language: '语言', hq: 'Accord 总部', user: '用户名', password: '密码', signin: '登录',
+  zh: {title: 'Accord — 登录', language: '语言', hq: 'Accord', user: '用户名', password: '密码', signin: '登录',
        'Give a user name and a password.': '请输入用户名和密码。',
        'That user name and password do not match.': '用户名和密码不匹配。'},
 };
