@@ -252,6 +252,13 @@ static int open_node(const options_t *o, node_t *n)
         return 2;
     }
     if (indexed != UINT64_MAX) log_info("index built for lists and search: %llu records", (unsigned long long)indexed);
+    uint64_t counted;
+    if ((rc = kpi_upgrade(n->st, &counted))) {
+        log_error("cannot rebuild the store's report counters: %s", accord_strerror(rc));
+        return 2;
+    }
+    if (counted != UINT64_MAX)
+        log_info("report counters rebuilt (version %d): %llu records", KPI_VERSION, (unsigned long long)counted);
     if ((rc = oplog_open(n->st, n->id, &n->log))) {
         log_error("cannot read this node's feed head: %s", accord_strerror(rc));
         return 2;

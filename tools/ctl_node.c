@@ -7,9 +7,27 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/record.h"
+#include "state/kpi.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* A new store's report counters are this version's (none yet): noted, so that reports
+ * read at a node that was never started (a bundle imported while stopped) are not refused
+ * as an older version's (kpi_current). */
+static int note_counters_version(const char *dir)
+{
+    store_t *st = NULL;
+    store_txn_t *t = NULL;
+    int rc = store_open(dir, 0, &st);
+    if (!rc && !(rc = store_txn_begin(st, NULL, true, &t))) {
+        if ((rc = kpi_note_version(t))) store_txn_abort(&t);
+        else rc = store_txn_commit(&t);
+    }
+    store_close(&st);
+    if (rc) fprintf(stderr, "accordctl: cannot write the new store in %s: %s\n", dir, accord_strerror(rc));
+    return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
+}
 
 int ctl_node_init(const ctl_args_t *a)
 {
@@ -30,6 +48,7 @@ int ctl_node_init(const ctl_args_t *a)
         fprintf(stderr, "accordctl: %s\n", err);
         return rc == ACCORD_EINVAL ? ACCORD_EXIT_USAGE : ACCORD_EXIT_UNREACHABLE;
     }
+    if ((rc = note_counters_version(a->dir))) return rc;
     if (org_hex && (rc = ctl_org_pin(a->dir, org_pk))) return rc;
     return a->json ? ctl_node_show(a) : ACCORD_EXIT_OK; /* --json: the new node, as node show prints it */
 }

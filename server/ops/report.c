@@ -262,6 +262,9 @@ int report_branches(store_txn_t *t, uint32_t from, uint32_t to, uint32_t today, 
         case KPI_RESPONSE_HOURS: if (in_period) b->response_hours += val; break;
         case KPI_IMPORT_ROWS: if (in_period) b->import_rows += val; break;
         case KPI_IMPORT_REJECTED: if (in_period) b->import_rejected += val; break;
+        case KPI_NEW_WITH_PHONE: if (in_period) b->new_with_phone += val; break;
+        case KPI_NEW_WITH_EMAIL: if (in_period) b->new_with_email += val; break;
+        case KPI_NEW_WITH_OWNER: if (in_period) b->new_with_owner += val; break;
         default: break;
         }
     }
@@ -336,11 +339,14 @@ void report_write_json(FILE *f, const report_t *r)
         fprintf(f, "%s{\"branch\":", i ? "," : "");
         json_write_cstr(f, b->branch);
         int64_t closed = b->deals_won + b->deals_lost;
-        fprintf(f, ",\"customers_new\":%lld,\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
+        fprintf(f, ",\"customers_new\":%lld,\"new_with_phone\":%lld,\"new_with_email\":%lld,\"new_with_owner\":%lld",
+                (long long)b->customers_new, (long long)b->new_with_phone, (long long)b->new_with_email,
+                (long long)b->new_with_owner);
+        fprintf(f, ",\"interactions\":%lld,\"deals_new\":%lld,\"deals_won\":%lld,\"deals_lost\":%lld,"
                "\"win_rate\":%.4f,\"avg_days_to_close\":%.2f,\"deals_open\":%lld,\"tasks_due\":%lld,\"tasks_overdue\":%lld,"
                "\"tasks_done\":%lld,\"customers\":%lld,\"with_phone\":%lld,\"with_email\":%lld,\"with_owner\":%lld,"
                "\"responded\":%lld,\"avg_first_response_hours\":%.2f,\"import_rows\":%lld,\"import_rows_rejected\":%lld",
-               (long long)b->customers_new, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
+               (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won,
                (long long)b->deals_lost, closed ? (double)b->deals_won / (double)closed : 0.0,
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
                (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,

@@ -34,6 +34,7 @@ typedef struct {
     int64_t responded, response_hours; /* customers new in the period with an interaction, and hours to it */
     int64_t duplicate_pairs;           /* likely duplicates involving its customers (report_duplicates) */
     int64_t import_rows, import_rejected; /* rows `accord import` read and refused in the period */
+    int64_t new_with_phone, new_with_email, new_with_owner; /* of customers_new: with a phone, an e-mail, an owner */
     int64_t customers, with_phone, with_email, with_owner; /* now, whatever the period */
 } report_branch_t;
 

@@ -240,11 +240,14 @@ static void customer_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
         uint64_t first = links.first_interaction_ms;
         add(b, KPI_RESPONSE_HOURS, day, "", 0, first > ms ? (int64_t)((first - ms) / 3600000) : 0);
     }
-    if (has_elem(t, id, F_CU_PHONES)) add(b, KPI_WITH_PHONE, 0, "", 0, 1);
-    if (has_elem(t, id, F_CU_EMAILS)) add(b, KPI_WITH_EMAIL, 0, "", 0, 1);
+    /* each twice: now, whatever the period, and by the day created, which a period sums
+     * into the share of its new customers with one (a trend: the day never moves) */
     size_t len;
     text(t, id, F_CU_ASSIGNED, &len);
-    if (len) add(b, KPI_WITH_OWNER, 0, "", 0, 1);
+    bool phone = has_elem(t, id, F_CU_PHONES), email = has_elem(t, id, F_CU_EMAILS), owner = len > 0;
+    if (phone) add(b, KPI_WITH_PHONE, 0, "", 0, 1), add(b, KPI_NEW_WITH_PHONE, day, "", 0, 1);
+    if (email) add(b, KPI_WITH_EMAIL, 0, "", 0, 1), add(b, KPI_NEW_WITH_EMAIL, day, "", 0, 1);
+    if (owner) add(b, KPI_WITH_OWNER, 0, "", 0, 1), add(b, KPI_NEW_WITH_OWNER, day, "", 0, 1);
 }
 
 static void deal_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
@@ -421,33 +424,84 @@ int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kp
     return rc;
 }
 
-int kpi_rebuild(store_txn_t *t, const char *tz)
+static const char version_key[] = "kpi-version";
+
+int kpi_note_version(store_txn_t *t)
+{
+    char v[8];
+    int n = snprintf(v, sizeof v, "%d", KPI_VERSION);
+    return store_put(t, TBL_META, version_key, sizeof version_key - 1, v, (size_t)n);
+}
+
+static bool has_entities(store_txn_t *t)
+{
+    store_iter_t *it;
+    store_val_t k, v;
+    if (store_iter_new(t, TBL_KINDS, NULL, 0, false, &it)) return true; /* unknown: assume so */
+    bool any = store_iter_next(it, &k, &v) != 0;
+    store_iter_destroy(&it);
+    return any;
+}
+
+/* The version meta "kpi-version" names: 0 if none, -1 if it is not a number. */
+static int stored_version(store_txn_t *t)
+{
+    store_val_t v;
+    if (store_get(t, TBL_META, version_key, sizeof version_key - 1, &v)) return 0;
+    char buf[8];
+    if (v.len == 0 || v.len >= sizeof buf) return -1;
+    memcpy(buf, v.data, v.len);
+    buf[v.len] = 0;
+    char *end;
+    long n = strtol(buf, &end, 10);
+    return *end || n <= 0 || n > 1000000 ? -1 : (int)n;
+}
+
+bool kpi_current(store_txn_t *t)
+{
+    int v = stored_version(t);
+    return v == KPI_VERSION || (v == 0 && !has_entities(t));
+}
+
+/* Every entity's id and kind, collected before any write: a cursor does not outlive
+ * writes under it. The caller frees both arrays. */
+static int collect_entities(store_txn_t *t, uint8_t (**ids)[ID_LEN], uint8_t **kinds, size_t *n)
+{
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it);
+    if (rc) return rc;
+    store_val_t k, v;
+    size_t cap = 0;
+    *ids = NULL, *kinds = NULL, *n = 0;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || v.len != 1) continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            *ids = realloc(*ids, cap * ID_LEN);
+            *kinds = realloc(*kinds, cap);
+            if (!*ids || !*kinds) abort();
+        }
+        memcpy((*ids)[*n], k.data, ID_LEN);
+        (*kinds)[(*n)++] = *(const uint8_t *)v.data;
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : 0;
+}
+
+/* kpi_rebuild, saying how many entities it went through. */
+static int rebuild(store_txn_t *t, const char *tz, uint64_t *entities)
 {
     int rc = tz ? store_put(t, TBL_META, "tz", 2, tz, strlen(tz)) : 0;
     if (!rc) rc = store_clear_table(t, TBL_KPI);
     if (!rc) rc = store_clear_table(t, TBL_CUSTLINKS);
     if (rc) return rc;
     if (tz && (rc = set_zone(store_txn_store(t), tz))) return rc;
-    store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it))) return rc;
-    store_val_t k, v;
     kpi_terms_t none;
     memset(&none, 0, sizeof none);
-    uint8_t (*ids)[ID_LEN] = NULL; /* collected first: a cursor does not outlive writes under it */
+    uint8_t (*ids)[ID_LEN] = NULL;
     uint8_t *kinds = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (k.len != ID_LEN || v.len != 1) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            ids = realloc(ids, cap * ID_LEN);
-            kinds = realloc(kinds, cap);
-            if (!ids || !kinds) abort();
-        }
-        memcpy(ids[n], k.data, ID_LEN);
-        kinds[n++] = *(const uint8_t *)v.data;
-    }
-    store_iter_destroy(&it);
+    size_t n = 0;
+    if ((rc = collect_entities(t, &ids, &kinds, &n))) goto out;
     /* every entity is already stored, so links go in first and then each entity's terms
      * (kpi_update would also move each customer's terms with its links: counted twice) */
     kpi_terms_t terms;
@@ -456,7 +510,35 @@ int kpi_rebuild(store_txn_t *t, const char *tz)
     if (rc >= 0) rc = store_clear_table(t, TBL_KPI); /* what the link moves counted */
     for (size_t i = 0; i < n && rc >= 0; i++)
         if (!(rc = kpi_terms(t, ids[i], kinds[i], &terms))) rc = apply_diff(t, &none, &terms);
+    if (rc >= 0) rc = kpi_note_version(t);
+out:
     free(ids);
     free(kinds);
+    *entities = n;
     return rc < 0 ? rc : 0;
+}
+
+int kpi_rebuild(store_txn_t *t, const char *tz)
+{
+    uint64_t n;
+    return rebuild(t, tz, &n);
+}
+
+int kpi_upgrade(store_t *st, uint64_t *entities)
+{
+    *entities = UINT64_MAX;
+    store_txn_t *t;
+    int rc = store_txn_begin(st, NULL, true, &t);
+    if (rc) return rc;
+    if (stored_version(t) == KPI_VERSION) {
+        store_txn_abort(&t);
+        return 0;
+    }
+    uint64_t n;
+    if ((rc = rebuild(t, NULL, &n))) {
+        store_txn_abort(&t);
+        return rc;
+    }
+    if ((rc = store_txn_commit(&t)) == 0) *entities = n;
+    return rc;
 }

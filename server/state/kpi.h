@@ -46,8 +46,16 @@ typedef enum {
     KPI_RESPONSE_HOURS,    /* day created: whole hours from created to the first interaction */
     KPI_IMPORT_ROWS,       /* day of the import run: rows read */
     KPI_IMPORT_REJECTED,   /* day of the import run: rows refused */
-    KPI_METRIC_COUNT
+    KPI_NEW_WITH_PHONE,    /* day created: live customers with a phone (of KPI_CUSTOMERS_NEW) */
+    KPI_NEW_WITH_EMAIL,    /* day created: ... with an e-mail */
+    KPI_NEW_WITH_OWNER,    /* day created: ... assigned to someone */
+    KPI_METRIC_COUNT       /* new metrics go before this, never between: ids are keys on disk */
 } kpi_metric_t;
+
+/* What the counters of this version hold (meta "kpi-version"); a store whose counters an
+ * older version made is rebuilt once when the node starts (kpi_upgrade). 2: the new
+ * customers with a phone, an e-mail, an owner per day created. */
+#define KPI_VERSION 2
 
 #define KPI_MAX_TERMS 16
 #define KPI_KEY_MAX (1 + 64 + 1 + 4 + 200)
@@ -90,9 +98,20 @@ int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kp
 int kpi_use_time_zone(store_t *st);
 /* True if name is a time zone this machine knows (ICU's database). */
 bool kpi_time_zone_known(const char *name);
-/* Sets the report time zone (meta "tz") and derives every entity's counters again in t;
- * the store counts in that zone from now on. */
+/* Sets the report time zone (meta "tz") and derives every entity's counters again in t,
+ * noting KPI_VERSION; the store counts in that zone from now on. NULL tz: the store's zone. */
 int kpi_rebuild(store_txn_t *t, const char *tz);
+/* True if t's counters are this version's: meta "kpi-version" is KPI_VERSION, or the store
+ * holds no entity at all (nothing counted, nothing to be wrong). False for a store whose
+ * counters an older version made, until the node starts once (or check --repair). */
+bool kpi_current(store_txn_t *t);
+/* Notes in t that its counters are this version's (a new store; check --repair). */
+int kpi_note_version(store_txn_t *t);
+/* Derives every counter again in one transaction of its own if an older version made them
+ * (kpi_current is false), in the store's report time zone (kpi_use_time_zone first); a
+ * crash leaves the old counters, and the next start does it again. *entities is UINT64_MAX
+ * if nothing was to do, else how many entities were counted. Called when the node starts. */
+int kpi_upgrade(store_t *st, uint64_t *entities);
 /* Day number (as in the key) of a time in ms since the epoch, in st's report time zone. */
 uint32_t kpi_day_of_ms(store_t *st, uint64_t ms);
 /* Day number of "YYYY-MM-DD" (a calendar date: no zone), 0 if malformed. */

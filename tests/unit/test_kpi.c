@@ -103,6 +103,8 @@ static void gen_case(void)
             if (rng_below(2)) set_str(g, F_CU_ASSIGNED, "sara");
             if (rng_below(2)) g->rec.ops[g->rec.n_ops++] = (record_op_t){F_CU_PHONES, (uint8_t)(rng_below(3) ? OP_ADD : OP_REMOVE),
                                                                       {VAL_STR, 0, "+989121234567", 13}, false, {0}};
+            if (rng_below(2)) g->rec.ops[g->rec.n_ops++] = (record_op_t){F_CU_EMAILS, (uint8_t)(rng_below(3) ? OP_ADD : OP_REMOVE),
+                                                                      {VAL_STR, 0, "ali@example.com", 15}, false, {0}};
             break;
         }
         if (rec->kind != KIND_INTERACTION && rng_below(8) == 0) set_int(g, F_DELETED, VAL_BOOL, 1);
@@ -424,6 +426,229 @@ static void test_rfm_no_won_value_is_never_a_champion(void **state)
     rm_dir(dir);
 }
 
+
+/* ---- issue 15 item 11: the shares of new customers with a phone, an e-mail, an owner ---- */
+
+#define NOV20_MS 1763629200000ULL /* 2025-11-20T09:00:00Z */
+#define DAY_MS 86400000ULL
+
+/* Customer (0xee, n) of tehran-1, a record at ms. */
+static void customer_rec(gen_record_t *g, uint8_t n, uint64_t seq, uint64_t ms)
+{
+    memset(g, 0, sizeof *g);
+    g->rec.origin[0] = 3, g->rec.seq = seq, g->rec.hlc = HLC_PACK(ms, 0);
+    g->rec.author = "t", g->rec.author_len = 1, g->rec.kind = KIND_CUSTOMER;
+    g->rec.entity[0] = 0xee, g->rec.entity[15] = n;
+}
+
+static void add_elem(gen_record_t *g, unsigned field, const char *s)
+{
+    g->rec.ops[g->rec.n_ops++] = (record_op_t){(uint8_t)field, OP_ADD, {VAL_STR, 0, s, strlen(s)}, false, {0}};
+}
+
+/* A new customer created on `day` (20 + day of November 2025) with what it has. */
+static void new_customer(gen_record_t *g, uint8_t n, unsigned day, bool phone, bool email, bool owner)
+{
+    customer_rec(g, n, n, NOV20_MS + (day - 20) * DAY_MS);
+    char created[32];
+    snprintf(created, sizeof created, "2025-11-%02uT09:00:00Z", day);
+    set_str(g, F_BRANCH, "tehran-1");
+    set_str(g, F_CREATED, created);
+    set_str(g, F_CU_NAME, "customer");
+    if (phone) add_elem(g, F_CU_PHONES, "+989121234567");
+    if (email) add_elem(g, F_CU_EMAILS, "c@example.com");
+    if (owner) set_str(g, F_CU_ASSIGNED, "sara");
+}
+
+/* Three customers on the 20th (all three, a phone only, nothing), two on the 21st (e-mail
+ * and owner, a phone); on the 24th the one with nothing gets a phone and the 21st's one
+ * with a phone is deleted. */
+enum { QUALITY_RECS = 7 };
+static gen_record_t quality_recs[QUALITY_RECS];
+static void quality_case(void)
+{
+    new_customer(&quality_recs[0], 1, 20, true, true, true);
+    new_customer(&quality_recs[1], 2, 20, true, false, false);
+    new_customer(&quality_recs[2], 3, 20, false, false, false);
+    new_customer(&quality_recs[3], 4, 21, false, true, true);
+    new_customer(&quality_recs[4], 5, 21, true, false, false);
+    customer_rec(&quality_recs[5], 3, 10, NOV20_MS + 4 * DAY_MS);
+    add_elem(&quality_recs[5], F_CU_PHONES, "+989127654321");
+    customer_rec(&quality_recs[6], 5, 11, NOV20_MS + 4 * DAY_MS);
+    set_int(&quality_recs[6], F_DELETED, VAL_BOOL, 1);
+}
+
+typedef struct {
+    int64_t customers_new, phone, email, owner;
+} new_quality_t;
+
+static new_quality_t new_quality(store_t *st, const char *period)
+{
+    uint32_t from, to;
+    assert_int_equal(report_period(period, &from, &to), 0);
+    store_txn_t *t;
+    report_t r;
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(report_branches(t, from, to, to, NULL, &r), 0);
+    store_txn_abort(&t);
+    new_quality_t q = {0, 0, 0, 0};
+    for (unsigned i = 0; i < r.n; i++) {
+        q.customers_new += r.branches[i].customers_new;
+        q.phone += r.branches[i].new_with_phone;
+        q.email += r.branches[i].new_with_email;
+        q.owner += r.branches[i].new_with_owner;
+    }
+    report_free(&r);
+    return q;
+}
+
+static void expect_quality(store_t *st, const char *period, int64_t n, int64_t phone, int64_t email, int64_t owner)
+{
+    new_quality_t q = new_quality(st, period);
+    if (q.customers_new != n || q.phone != phone || q.email != email || q.owner != owner)
+        fail_msg("%s: %lld new, %lld with a phone, %lld with an e-mail, %lld with an owner; want %lld, %lld, %lld, %lld",
+                 period, (long long)q.customers_new, (long long)q.phone, (long long)q.email, (long long)q.owner,
+                 (long long)n, (long long)phone, (long long)email, (long long)owner);
+}
+
+static void apply_quality(store_t *st, unsigned from, unsigned to)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    for (unsigned i = from; i < to; i++) put(t, &quality_recs[i].rec);
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static void test_new_customers_quality_by_day_created(void **state)
+{
+    (void)state;
+    quality_case();
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    apply_quality(st, 0, 5);
+    expect_quality(st, "2025-11-20", 3, 2, 1, 1);
+    expect_quality(st, "2025-11-21", 2, 1, 1, 1);
+    expect_quality(st, "2025-11", 5, 3, 2, 2);
+    apply_quality(st, 5, 6); /* the phone added on the 24th counts on the day its customer was created */
+    expect_quality(st, "2025-11-20", 3, 3, 1, 1);
+    expect_quality(st, "2025-11-24", 0, 0, 0, 0);
+    apply_quality(st, 6, 7); /* deleted: no longer a new customer of the 21st, nor one with a phone */
+    expect_quality(st, "2025-11-21", 1, 0, 1, 1);
+    expect_quality(st, "2025-11", 4, 3, 2, 2);
+    expect_quality(st, "2025-10", 0, 0, 0, 0);
+    store_close(&st);
+    rm_dir(dir);
+}
+
+/* The same records in every order of a few dozen shuffles leave the same counters as in
+ * order, and as a rebuild from the final state. */
+static void test_new_customers_quality_is_the_same_in_any_order(void **state)
+{
+    (void)state;
+    rng_seed();
+    quality_case();
+    static uint8_t want[1 << 14], got[1 << 14];
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    apply_quality(st, 0, QUALITY_RECS);
+    size_t n_want = dump_kpi(st, want, sizeof want);
+    store_close(&st);
+    rm_dir(dir);
+    for (unsigned c = 0; c < 40; c++) {
+        unsigned order[QUALITY_RECS];
+        for (unsigned i = 0; i < QUALITY_RECS; i++) order[i] = i;
+        for (unsigned i = QUALITY_RECS - 1; i > 0; i--) {
+            unsigned j = rng_below(i + 1), x = order[i];
+            order[i] = order[j], order[j] = x;
+        }
+        st = open_scratch(&dir);
+        store_txn_t *t;
+        assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+        for (unsigned i = 0; i < QUALITY_RECS; i++) put(t, &quality_recs[order[i]].rec);
+        assert_int_equal(store_txn_commit(&t), 0);
+        size_t n_got = dump_kpi(st, got, sizeof got);
+        if (n_got != n_want || memcmp(got, want, n_got)) fail_msg("shuffle %u: the counters differ from those in order", c);
+        expect_quality(st, "2025-11", 4, 3, 2, 2);
+        assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+        assert_int_equal(kpi_rebuild(t, NULL), 0);
+        assert_int_equal(store_txn_commit(&t), 0);
+        n_got = dump_kpi(st, got, sizeof got);
+        if (n_got != n_want || memcmp(got, want, n_got)) fail_msg("shuffle %u: a rebuild differs", c);
+        store_close(&st);
+        rm_dir(dir);
+    }
+}
+
+/* What a store an older version kept looks like: no counter of the new metrics, and its
+ * version (if any) older. */
+static void make_old(store_t *st, const char *version)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    for (uint8_t m = KPI_NEW_WITH_PHONE; m < KPI_METRIC_COUNT; m++) {
+        for (;;) { /* deleting under a cursor: one key at a time */
+            store_iter_t *it;
+            store_val_t k, v;
+            uint8_t key[KPI_KEY_MAX];
+            assert_int_equal(store_iter_new(t, TBL_KPI, &m, 1, false, &it), 0);
+            int rc = store_iter_next(it, &k, &v);
+            size_t len = rc == 1 ? k.len : 0;
+            if (rc == 1) memcpy(key, k.data, len);
+            store_iter_destroy(&it);
+            if (rc != 1) break;
+            assert_int_equal(store_del(t, TBL_KPI, key, len), 0);
+        }
+    }
+    int rc = version ? store_put(t, TBL_META, "kpi-version", 11, version, strlen(version))
+                     : store_del(t, TBL_META, "kpi-version", 11);
+    assert_true(rc == 0 || rc == ACCORD_ENOTFOUND);
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static bool counters_current(store_t *st)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    bool current = kpi_current(t);
+    store_txn_abort(&t);
+    return current;
+}
+
+/* A store an older version kept (no version key, or "1") gets the new counters at the
+ * node's start, once, exactly as merging would have made them; an empty store is current. */
+static void test_an_old_store_gets_the_new_counters_at_start(void **state)
+{
+    (void)state;
+    quality_case();
+    static uint8_t want[1 << 14], got[1 << 14];
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    assert_true(counters_current(st)); /* nothing counted yet */
+    uint64_t n;
+    assert_int_equal(kpi_upgrade(st, &n), 0);
+    assert_int_equal(n, 0); /* a new store: the version noted */
+    assert_int_equal(kpi_upgrade(st, &n), 0);
+    assert_true(n == UINT64_MAX);
+    apply_quality(st, 0, QUALITY_RECS);
+    size_t n_want = dump_kpi(st, want, sizeof want);
+    static const char *const versions[] = {NULL, "1", "x"};
+    for (unsigned v = 0; v < 3; v++) {
+        make_old(st, versions[v]);
+        assert_false(counters_current(st));
+        expect_quality(st, "2025-11", 4, 0, 0, 0); /* what a report would have said: none */
+        assert_int_equal(kpi_upgrade(st, &n), 0);
+        assert_int_equal(n, 5); /* five customers */
+        assert_true(counters_current(st));
+        expect_quality(st, "2025-11", 4, 3, 2, 2);
+        size_t n_got = dump_kpi(st, got, sizeof got);
+        if (n_got != n_want || memcmp(got, want, n_got)) fail_msg("version %s: the upgraded counters differ", versions[v]);
+        assert_int_equal(kpi_upgrade(st, &n), 0); /* once */
+        assert_true(n == UINT64_MAX);
+    }
+    store_close(&st);
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +658,9 @@ int main(void)
         cmocka_unit_test(test_quarters_and_solar_hijri_periods),
         cmocka_unit_test(test_customers_report_of_an_empty_store),
         cmocka_unit_test(test_rfm_no_won_value_is_never_a_champion),
+        cmocka_unit_test(test_new_customers_quality_by_day_created),
+        cmocka_unit_test(test_new_customers_quality_is_the_same_in_any_order),
+        cmocka_unit_test(test_an_old_store_gets_the_new_counters_at_start),
     };
     return cmocka_run_group_tests_name("kpi", tests, NULL, NULL);
 }
