@@ -23,6 +23,8 @@ typedef struct {
     uint64_t missing;          /* keys derived but not stored */
     uint64_t extra;            /* keys stored but not derived */
     uint64_t differ;           /* keys in both with other values */
+    bool kpi_stale;            /* the report counters, made by an older version, were not
+                                * compared (kpi.h: the node's next start rebuilds them) */
     unsigned n_examples;
     char examples[CHECK_MAX_EXAMPLES][300]; /* "index: missing key 03 3531...", for people */
 } check_report_t;
@@ -32,13 +34,15 @@ typedef void (*check_progress_fn)(void *ctx, const char *stage, uint64_t done);
 /* Verifies every feed in st and compares the stored state with the state derived from the
  * feeds in a scratch store under scratch_dir (which must exist and be empty). Own feed
  * signatures are checked with id's key; other origins' chains only, until the roster.
+ * Report counters an older version made (kpi_current false) are not compared: they differ
+ * by design until the node's start rebuilds them; rep->kpi_stale says so.
  * Returns 0 if all is sound, ACCORD_ECHAIN/ESIG/EPROTO if a feed is damaged, ACCORD_ESTORE
  * if the state differs (rep says where), or another error. */
 int check_store(store_t *st, const identity_t *id, const char *scratch_dir, check_report_t *rep,
                 check_progress_fn progress, void *ctx);
 
 /* Replaces every table of state in st with the state derived from its feeds, in one
- * transaction. Refuses (with the feed's error) if a feed does not verify. The node must
+ * transaction (the report counters with them, noted as this version's). Refuses (with the feed's error) if a feed does not verify. The node must
  * not be running. */
 int check_repair(store_t *st, const identity_t *id, check_report_t *rep, check_progress_fn progress,
                  void *ctx);
