@@ -25,18 +25,27 @@ static double pct(int64_t part, int64_t whole)
 static void print_csv(const report_t *r)
 {
     printf("branch,customers_new,interactions,deals_new,deals_won,deals_lost,win_rate,avg_days_to_close,deals_open,"
-           "tasks_due,tasks_overdue,tasks_done,customers,with_phone,with_email,with_owner\n");
+           "tasks_due,tasks_overdue,tasks_done,customers,with_phone,with_email,with_owner,new_with_phone,new_with_email,"
+           "new_with_owner\n"); /* new columns go last: readers count columns */
     for (unsigned i = 0; i < r->n; i++) {
         const report_branch_t *b = &r->branches[i];
         int64_t closed = b->deals_won + b->deals_lost;
         csv_fwrite(stdout, b->branch, strlen(b->branch));
-        printf(",%lld,%lld,%lld,%lld,%lld,%.4f,%.2f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n", (long long)b->customers_new,
+        printf(",%lld,%lld,%lld,%lld,%lld,%.4f,%.2f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n", (long long)b->customers_new,
                (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won, (long long)b->deals_lost,
                closed ? (double)b->deals_won / (double)closed : 0.0,
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
                (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
-               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner);
+               (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner, (long long)b->new_with_phone,
+               (long long)b->new_with_email, (long long)b->new_with_owner);
     }
+}
+
+/* A share of the period's new customers as " 66.7%", or "-" when there were none. */
+static void share_of_new(char out[16], int64_t part, int64_t whole)
+{
+    if (whole) snprintf(out, 16, "%5.1f%%", pct(part, whole));
+    else snprintf(out, 16, "-");
 }
 
 /* A branch name from the counters (a peer's record named it), 16 columns wide. */
@@ -65,16 +74,22 @@ static void print_table(const report_t *r, bool quality)
         }
         return;
     }
-    printf("%s to %s\n%-16s %8s %8s %6s %5s %5s %6s %6s %6s %8s %8s %9s\n", from, to, "BRANCH", "NEW CUST", "CONTACTS",
-           "DEALS", "WON", "LOST", "WIN%", "DAYS", "OPEN", "TASKS DUE", "OVERDUE", "1ST REPLY");
+    /* PHONE, EMAIL, OWNER: the shares of the period's new customers (report quality: of all) */
+    printf("%s to %s\n%-16s %8s %6s %6s %6s %8s %6s %5s %5s %6s %6s %6s %8s %8s %9s\n", from, to, "BRANCH", "NEW CUST",
+           "PHONE", "EMAIL", "OWNER", "CONTACTS", "DEALS", "WON", "LOST", "WIN%", "DAYS", "OPEN", "TASKS DUE", "OVERDUE",
+           "1ST REPLY");
     for (unsigned i = 0; i < r->n; i++) {
         const report_branch_t *b = &r->branches[i];
         int64_t closed = b->deals_won + b->deals_lost;
         char reply[24] = "-";
         if (b->responded) snprintf(reply, sizeof reply, "%.1f h", (double)b->response_hours / (double)b->responded);
+        char phone[16], email[16], owner[16];
+        share_of_new(phone, b->new_with_phone, b->customers_new);
+        share_of_new(email, b->new_with_email, b->customers_new);
+        share_of_new(owner, b->new_with_owner, b->customers_new);
         print_branch_cell(b->branch);
-        printf(" %8lld %8lld %6lld %5lld %5lld %5.1f%% %6.1f %6lld %8lld %8lld %9s\n", (long long)b->customers_new,
-               (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won, (long long)b->deals_lost, pct(b->deals_won, closed),
+        printf(" %8lld %6s %6s %6s %8lld %6lld %5lld %5lld %5.1f%% %6.1f %6lld %8lld %8lld %9s\n", (long long)b->customers_new,
+               phone, email, owner, (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won, (long long)b->deals_lost, pct(b->deals_won, closed),
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
                (long long)b->tasks_due, (long long)b->tasks_overdue, reply);
         for (unsigned k = 0; k < b->won_value.n; k++) {
@@ -109,7 +124,16 @@ static int report_cmd_run(const ctl_args_t *a, bool quality)
     }
     store_txn_t *t;
     report_t r;
-    if (!(rc = store_txn_begin(st, NULL, false, &t))) {
+    if (!(rc = store_txn_begin(st, NULL, false, &t)) && !kpi_current(t)) {
+        /* an older version made these counters: figures it never counted would read as 0 */
+        fprintf(stderr, "accordctl: the report counters in %s were made by an older version of accord: start the node "
+                        "once (accord-node --data %s) to rebuild them, then report again\n", dir, dir);
+        store_txn_abort(&t);
+        identity_destroy(&id);
+        store_close(&st);
+        return ACCORD_EXIT_REFUSED;
+    }
+    if (!rc) {
         rc = report_branches(t, from, to, today, branch, &r);
         if (!rc && quality && (rc = report_duplicates(t, &r))) report_free(&r);
         store_txn_abort(&t);
