@@ -4,7 +4,8 @@
 // for the period the page shows and for the one before it, for each period button (day,
 // week, month, quarter, year, range; Solar Hijri periods in Persian); won value sorted by
 // clicking its column, with separators and a total per currency; data quality shares and
-// trends; a CSV of every table (UTF-8 with a BOM); RFM segments and top customers as
+// trends (the period's new customers with a phone, an e-mail, an owner against the period
+// before's, in points); a CSV of every table (UTF-8 with a BOM); RFM segments and top customers as
 // accordctl --json report customers lists them; the sync view; no sideways scrolling at
 // 1366x768; no English word or Latin digit left in Persian. Saves screenshots next to
 // SCREENSHOT_PNG. Exits 1 with the differences.
@@ -23,6 +24,8 @@ const cli = (spec) => JSON.parse(execFileSync(process.env.ACCORD_CTL, ['--json',
                                                                       '--period', spec], {encoding: 'utf8'}));
 const ACTIVITY = ['customers_new', 'interactions', 'deals_new', 'deals_won', 'deals_lost', 'win_rate', 'avg_days_to_close',
                   'deals_open', 'tasks_due', 'tasks_overdue', 'tasks_done'];
+const NEW_QUALITY = ['new_with_phone', 'new_with_email', 'new_with_owner'];
+const POINTS = { en: 'pp', fa: 'واحد درصد', zh: '个百分点' }; // the change of a share, in percentage points
 // data, codes and names that stay as written in every language (a language's own name in the picker)
 const DATA_WORDS = ['b1', 'b2', 'hq', user, 'EUR', 'IRR', 'CSV', 'RFM', 'Party 🎉 shop', '王小明', 'Accord', 'English'];
 
@@ -101,6 +104,22 @@ try {
         for (const [k, v] of Object.entries(want))
           if (!q[k] || Math.abs(q[k][0] - v) > 1e-9) problem(`${what} ${name} quality ${k}: the page shows ${q[k]}, accordctl gives ${v}`);
         if (!q.contacted || q.contacted[1] === undefined) problem(`${what} ${name}: no trend for the share of new customers contacted`);
+        // the period's new customers with a phone, an e-mail, an owner, and the period before's
+        const pb = before.branches.find((x) => x.branch === name) || { customers_new: 0 };
+        for (const k of NEW_QUALITY) {
+          const v = b.customers_new ? b[k] / b.customers_new : 0, pv = pb.customers_new ? (pb[k] || 0) / pb.customers_new : 0;
+          if (typeof b[k] !== 'number') problem(`${what} ${name}: accordctl gives no ${k}`);
+          if (!q[k] || Math.abs(q[k][0] - v) > 1e-9 || q[k][1] === undefined || Math.abs(Number(q[k][1]) - pv) > 1e-9)
+            problem(`${what} ${name} quality ${k}: the page shows ${q[k]}, accordctl ${r.period} ${v} and ${r.previous} ${pv}`);
+          if (!q[k]) continue;
+          const cell = page.locator(`#quality tbody tr[data-branch="${name}"] td[data-key="${k}"]`);
+          const [shown, line] = [await cell.locator('.now').textContent(), await cell.locator('.prev').textContent()];
+          const lang = await page.locator('html').getAttribute('lang'), loc = { en: 'en-GB', fa: 'fa-IR', zh: 'zh-CN' }[lang];
+          const pct = (x) => new Intl.NumberFormat(loc, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x);
+          const pts = new Intl.NumberFormat(loc, { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format((v - pv) * 100).replace(/-/g, '−');
+          if (shown !== pct(v) || !line.includes(pct(pv)) || !line.includes(pts + ' ' + POINTS[lang]))
+            problem(`${what} ${name} ${k}: shows "${shown}" and "${line}", not ${pct(v)}, before ${pct(pv)}, ${pts} ${POINTS[lang]}`);
+        }
       }
     }
     const totals = await page.locator('#details tfoot td[data-key^="won:"]').evaluateAll((tds) =>
@@ -217,6 +236,20 @@ try {
     const row = (en.branches || []).find((r) => r[0] === b.branch);
     if (!row || Number(row[1]) !== b.customers_new || Number(row[7]) !== b.deals_won) problem(`CSV branches ${b.branch}: ${row}`);
   }
+  // the quality CSV: the new customers' shares, each with the period before's
+  const qHead = (en.quality || [[]])[0], share = (n, d) => (d ? +(n / d).toFixed(4) : 0);
+  const beforeEn = cli(month.previous);
+  for (const b of nowEn.branches) {
+    const row = (en.quality || []).find((r) => r[0] === b.branch) || [];
+    const p = beforeEn.branches.find((x) => x.branch === b.branch) || { customers_new: 0 };
+    for (const [k, label] of [['new_with_phone', 'New with phone'], ['new_with_email', 'New with e-mail'], ['new_with_owner', 'New with owner']]) {
+      const at = qHead.indexOf(label), atBefore = qHead.indexOf(label + ' (before)');
+      if (at < 0 || atBefore < 0) { problem(`CSV quality: no columns ${label} and ${label} (before): ${qHead}`); continue; }
+      if (Number(row[at]) !== share(b[k], b.customers_new) || Number(row[atBefore]) !== share(p[k] || 0, p.customers_new))
+        problem(`CSV quality ${b.branch} ${k}: ${row[at]} and ${row[atBefore]}, accordctl ${share(b[k], b.customers_new)} and ${share(p[k] || 0, p.customers_new)}`);
+    }
+  }
+  if (/no trend/.test(await page.locator('#quality').locator('..').innerText())) problem('the data quality table still says its shares have no trend');
   const totalRow = (en.details || []).find((r) => r[0] === 'Total');
   if (!totalRow || totalRow[1] !== '2100.00') problem('CSV details: no Total row of 2100.00 EUR: ' + totalRow);
   const topNames = (en.top || []).map((r) => r[0]);
@@ -277,6 +310,7 @@ try {
   const faCsv = await csvs('Persian', 'دریافت CSV');
   if (!faCsv.branches || faCsv.branches[0][0] !== 'شعبه') problem('the Persian CSV header is not in Persian: ' + (faCsv.branches || [[]])[0]);
   if (!(faCsv.top || []).some((r) => r[0] === 'علی رضایی')) problem('the Persian CSV of top customers lost the Persian name');
+  if (!faCsv.quality || !faCsv.quality[0].includes('جدیدِ با تلفن')) problem('the Persian CSV of data quality has no column of new customers with a phone: ' + (faCsv.quality || [[]])[0]);
   } catch (e) { // a step that could not be done: say which, and show the page as it was
     problem('stopped: ' + e.message.split('\n').slice(0, 3).join(' '));
     await page.screenshot({ path: join(shots, 'dashboard-failure.png'), fullPage: true }).catch(() => {});

@@ -20,7 +20,7 @@ start hq --listen "$HUB_EP" --http "$HTTP" || exit 1
 start b1 --upstream "$HUB_EP" --upstream-key "$(pub hq)" || exit 1
 start b2 --upstream "$HUB_EP" --upstream-key "$(pub hq)" || exit 1
 C=$(at b1 customer add --name "علی رضایی" --phone "+98 912 111 2222")
-C2=$(at b1 customer add --name "王小明")
+C2=$(at b1 customer add --name "王小明" --email wang@example.cn --assigned maryam)
 D=$(at b1 deal add --customer "$C" --title Sedan --amount 2500 --currency EUR --probability 50)
 at b1 deal move "$D" Lost --lost-reason "قیمت بالا" >/dev/null
 D2=$(at b1 deal add --customer "$C2" --title Van --amount 1200 --currency EUR)

@@ -58,9 +58,10 @@ const T = {
        before: 'before', fresh: 'new', points: 'pp', details: 'Won, lost and open', won_in: 'Won value ({c})',
        lost_reasons: 'Lost reasons', pipeline: 'Open pipeline', weighted: 'weighted', by_kind: 'Interactions by kind',
        total: 'Total', quality: 'Data quality', customers: 'Customers', with_phone: 'With phone', with_email: 'With e-mail',
-       with_owner: 'With owner', contacted: 'New customers contacted', first_reply: 'First reply (h)',
+       with_owner: 'With owner', new_with_phone: 'New with phone', new_with_email: 'New with e-mail',
+       new_with_owner: 'New with owner', contacted: 'New customers contacted', first_reply: 'First reply (h)',
        import_refused: 'Import rows refused',
-       qualityNote: 'Phone, e-mail and owner are the shares of all customers today: the counters keep no history of them, so they have no trend. The other columns are for the period, with the one before it.',
+       qualityColumns: 'With phone, e-mail, owner: shares of all customers today. New with phone, e-mail, owner: shares of the customers created in the period that have one now, compared with the period before, as the other columns are.',
        bars: 'New customers and deals won', line: 'Per day', keyCustomers: 'new customers', keyWon: 'deals won',
        keyInteractions: 'interactions', max: 'max', rfm: 'Customers by RFM segment', money_in: '(money in {c})',
        segment: 'Segment', top: 'Top customers by won value', customer: 'Customer', won: 'Won',
@@ -84,9 +85,10 @@ const T = {
        before: 'قبل', fresh: 'تازه', points: 'واحد درصد', details: 'موفق، ناموفق و باز', won_in: 'ارزش موفق ({c})',
        lost_reasons: 'دلیل‌های شکست', pipeline: 'قیف باز', weighted: 'وزنی', by_kind: 'تماس‌ها به تفکیک نوع',
        total: 'جمع', quality: 'کیفیت داده‌ها', customers: 'مشتریان', with_phone: 'با تلفن', with_email: 'با ایمیل',
-       with_owner: 'با مسئول', contacted: 'مشتری جدیدِ تماس‌گرفته', first_reply: 'نخستین پاسخ (ساعت)',
+       with_owner: 'با مسئول', new_with_phone: 'جدیدِ با تلفن', new_with_email: 'جدیدِ با ایمیل',
+       new_with_owner: 'جدیدِ با مسئول', contacted: 'مشتری جدیدِ تماس‌گرفته', first_reply: 'نخستین پاسخ (ساعت)',
        import_refused: 'ردیف‌های ردشدهٔ ورود',
-       qualityNote: 'تلفن، ایمیل و مسئول سهم همهٔ مشتریان در امروز است: شمارنده‌ها تاریخچه‌ای از آن‌ها نگه نمی‌دارند، پس روندی ندارند. ستون‌های دیگر مربوط به دوره‌اند و با دورهٔ پیش از آن مقایسه می‌شوند.',
+       qualityColumns: '«با تلفن»، «با ایمیل» و «با مسئول» سهم همهٔ مشتریان در امروز است. «جدیدِ با …» سهم مشتریانی است که در این دوره ساخته شده‌اند و اکنون آن را دارند، در مقایسه با دورهٔ پیش از آن، مانند ستون‌های دیگر.',
        bars: 'مشتریان جدید و معامله‌های موفق', line: 'روزانه', keyCustomers: 'مشتری جدید', keyWon: 'معاملهٔ موفق',
        keyInteractions: 'تماس', max: 'بیشینه', rfm: 'مشتریان بر پایهٔ بخش RFM', money_in: '(مبالغ به {c})',
        segment: 'بخش', top: 'مشتریان برتر بر پایهٔ ارزش موفق', customer: 'مشتری', won: 'موفق',
@@ -110,9 +112,10 @@ const T = {
        before: '之前', fresh: '新增', points: '个百分点', details: '赢单、输单和进行中', won_in: '赢单金额（{c}）',
        lost_reasons: '输单原因', pipeline: '进行中的销售漏斗', weighted: '加权', by_kind: '按类型的互动',
        total: '合计', quality: '数据质量', customers: '客户', with_phone: '有电话', with_email: '有电子邮件',
-       with_owner: '有负责人', contacted: '已联系的新客户', first_reply: '首次回复（小时）',
+       with_owner: '有负责人', new_with_phone: '新客户有电话', new_with_email: '新客户有电子邮件',
+       new_with_owner: '新客户有负责人', contacted: '已联系的新客户', first_reply: '首次回复（小时）',
        import_refused: '导入被拒行',
-       qualityNote: '电话、电子邮件和负责人是当前全部客户中的占比：计数器不保存其历史，因此没有趋势。其他列属于所选期间，并与上一期间对比。',
+       qualityColumns: '“有电话”“有电子邮件”和“有负责人”是当前全部客户中的占比。“新客户有…”是本期间创建、现在已有该项的客户所占比例，与上一期间对比，其他列也是如此。',
        bars: '新客户和赢单', line: '每日', keyCustomers: '新客户', keyWon: '赢单',
        keyInteractions: '互动', max: '最大', rfm: '按 RFM 分群的客户', money_in: '（金额单位 {c}）',
        segment: '分群', top: '按赢单金额排名的客户', customer: '客户', won: '赢单',
@@ -364,12 +367,17 @@ function drawDetails() {
   foot.appendChild(tr);
 }
 
-// Shares of customers: phone, e-mail and owner now; the rest for the period and the one before.
+// Shares of all customers today (phone, e-mail, owner: no trend, they are what is now); the
+// same shares of the period's new customers, and the rest, for the period and the one
+// before (the new customers' shares count by the day each was created: docs/PROTOCOL.md).
 const share = (part, whole) => (whole ? part / whole : 0);
 const QUALITY = [
   ['with_phone', (b) => share(b.with_phone, b.customers), false],
   ['with_email', (b) => share(b.with_email, b.customers), false],
   ['with_owner', (b) => share(b.with_owner, b.customers), false],
+  ['new_with_phone', (b) => share(b.new_with_phone, b.customers_new), true],
+  ['new_with_email', (b) => share(b.new_with_email, b.customers_new), true],
+  ['new_with_owner', (b) => share(b.new_with_owner, b.customers_new), true],
   ['contacted', (b) => share(b.responded, b.customers_new), true],
   ['first_reply', (b) => b.avg_first_response_hours || 0, true],
   ['import_refused', (b) => share(b.import_rows_rejected, b.import_rows), true],
