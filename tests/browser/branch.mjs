@@ -218,6 +218,26 @@ try {
   await page.locator('#list tbody tr', { has: page.locator('th bdi', { hasText: 'Golnar Motors' }) }).click();
   await until(page, () => document.querySelector('#card-name bdi').textContent === 'Golnar Motors', null, 'the Persian card did not open');
   await page.getByLabel('شهر', { exact: true }).last().waitFor();
+  // typed as Persian staff type: a Solar Hijri date, Persian digits, ٫ between thousands
+  await card(page).getByRole('button', { name: 'افزودن کار' }).first().click();
+  await card(page).getByLabel('عنوان', { exact: true }).fill('پیگیری پیش‌فاکتور');
+  await card(page).getByLabel('تاریخ سررسید').fill('۱۴۰۵/۰۹/۲۹');
+  await card(page).getByLabel('ساعت سررسید').fill('۱۰:۳۰');
+  expect((await page.textContent('#sf-task-due-understood')).includes('۲۹ آذر ۱۴۰۵'), 'the Solar Hijri date is not shown back: ' + await page.textContent('#sf-task-due-understood'));
+  await card(page).getByRole('button', { name: 'ذخیره', exact: true }).click();
+  await card(page).locator('section[data-kind="task"] li', { hasText: 'پیگیری پیش‌فاکتور' }).waitFor({ timeout: 5000 }).catch(() => problems.push('the task added in Persian is not on the card'));
+  const faTask = cli('task', 'list', '--assignee', user).find((t) => t.title === 'پیگیری پیش‌فاکتور');
+  expect(faTask && faTask.due === '2026-12-20' && faTask.due_time === '10:30', 'the task typed ۱۴۰۵/۰۹/۲۹ ۱۰:۳۰ is not due 2026-12-20 10:30: ' + JSON.stringify(faTask));
+  await card(page).getByRole('button', { name: 'افزودن معامله' }).first().click();
+  await card(page).getByLabel('عنوان', { exact: true }).fill('معاملهٔ ریالی');
+  await card(page).getByLabel('ارز').selectOption('IRR');
+  await card(page).getByLabel('مبلغ').fill('۱۲٫۵۰۰٫۰۰۰');
+  await card(page).getByLabel('احتمال (٪)').fill('۷۰');
+  await card(page).getByRole('button', { name: 'ذخیره', exact: true }).click();
+  await card(page).locator('section[data-kind="deal"] li', { hasText: 'معاملهٔ ریالی' }).waitFor({ timeout: 5000 }).catch(() => problems.push('the deal added in Persian is not on the card'));
+  const faDeal = cli('deal', 'list', '--customer', id).find((d) => d.title === 'معاملهٔ ریالی');
+  expect(faDeal && faDeal.amount === 1250000000 && faDeal.currency === 'IRR' && faDeal.probability === 70,
+    'the deal typed ۱۲٫۵۰۰٫۰۰۰ ریال at ۷۰٪ is not 12,500,000 IRR at 70: ' + JSON.stringify(faDeal));
   await card(page).getByLabel('ایمیل‌ها').fill('x@-y.ir'); // the node refuses it, and says so in Persian
   await page.getByRole('button', { name: 'ذخیرهٔ تغییرات' }).click();
   await until(page, () => document.getElementById('cf-emails-hint').textContent === 'ایمیل‌ها: «x@-y.ir» ایمیل شبیه name@example.com است.', null,

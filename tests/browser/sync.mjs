@@ -25,7 +25,7 @@ try {
     await page.waitForFunction(() => /^Offline since .* · [1-9][0-9]* changes waiting to go$/.test(document.getElementById('sync').textContent), null, { timeout: 8000 })
       .catch(async () => problems.push('with the hub down and a change made the indicator says: ' + (await page.textContent('#sync'))));
     await page.getByLabel('Language').selectOption('fa'); // the same truth in Persian, with Persian digits
-    await page.waitForFunction(() => /^آفلاین از .*۱۴۰[۰-۹].* · [۱-۹][۰-۹]* تغییر در انتظار ارسال$/.test(document.getElementById('sync').textContent), null, { timeout: 8000 })
+    await page.waitForFunction(() => /^آفلاین از .*۱۴۰[۰-۹].* \| [۱-۹][۰-۹]* تغییر در انتظار ارسال$/.test(document.getElementById('sync').textContent), null, { timeout: 8000 })
       .catch(async () => problems.push('in Persian the indicator says: ' + (await page.textContent('#sync'))));
     await page.screenshot({ path: shot.replace('.png', '-fa.png') });
     await page.getByLabel('زبان').selectOption('en');

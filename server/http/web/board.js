@@ -45,6 +45,8 @@ A.strings({
     const args = {kind: 'deal', totals: true, limit: 1000};
     if ($('p-branch').value) args.branch = $('p-branch').value;
     if ($('p-assigned').value) args.assigned = $('p-assigned').value;
+    const form = $('lost-form');
+    if (box.contains(form)) $('view-pipeline').appendChild(form); // it sits beside a deal while asking: keep it
     let reply;
     try { reply = await A.items('list', args); } catch (e) { $('board-message').textContent = A.reason(e); box.removeAttribute('aria-busy'); return; }
     deals = reply;
@@ -99,12 +101,24 @@ A.strings({
     await draw();
   }
 
+  // Lost asks why, beside the deal it is about, naming it; Esc or Cancel leaves the deal where it was.
   function askReason(id, stage) {
     pendingLost = {id, stage};
-    $('lost-form').hidden = false;
+    const form = $('lost-form'), card = document.querySelector(`.deal[data-id="${id}"]`);
+    const d = deals.find((x) => x.id === id);
+    $('h-lost').textContent = A.t('lostwhy') + (d ? ' — ' + d.title : '');
+    if (card) card.after(form);
+    form.hidden = false;
     $('lost-reason').value = '';
     $('lost-hint').textContent = '';
     $('lost-reason').focus();
+  }
+
+  function cancelLost() {
+    const p = pendingLost;
+    $('lost-form').hidden = true;
+    pendingLost = null;
+    draw().then(() => { const card = p && document.querySelector(`.deal[data-id="${p.id}"]`); if (card) card.focus(); });
   }
 
   A.view('pipeline', {show() { draw(); }});
@@ -122,7 +136,8 @@ A.strings({
       pendingLost = null;
       if (p) await move(p.id, p.stage, reason);
     });
-    $('lost-cancel').addEventListener('click', () => { $('lost-form').hidden = true; pendingLost = null; draw(); });
+    $('lost-cancel').addEventListener('click', cancelLost);
+    $('lost-form').addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.stopPropagation(); cancelLost(); } });
     A.onLanguage(() => {
       A.fillSelect($('p-branch'), A.B.branches.map((b) => [b, b]), $('p-branch').value, 'all');
       A.fillSelect($('p-assigned'), A.userOptions(), $('p-assigned').value, 'anyone');

@@ -45,9 +45,10 @@ A.strings({
     r_empty: 'is empty.', r_control: 'holds a control character; type it again.', r_utf8: 'is not text; type it again.',
     r_date: 'is not a date (YYYY-MM-DD).', r_currency: 'is not a currency code such as EUR or IRR.', r_time: 'is not a time of day such as 09:05.',
     r_number: 'is not a whole number.', r_datetime: 'is not a date and time.', r_yesno: 'must be yes or no.', r_percent: 'must be from 0 to 100.',
-    r_toolong: 'is too long: shorten it.', r_required: 'is needed.'},
+    r_toolong: 'is too long: shorten it.', r_required: 'is needed.', readonly: 'You read this record: a manager does not change records.',
+    r_dupe: 'A customer with the same {0} is already here ({1}).'},
   fa: {title: 'اکورد', language: 'زبان', signout: 'خروج', sections: 'بخش‌ها', customers: 'مشتریان', pipeline: 'قیف فروش', tasksnav: 'کارها',
-    conflictsnav: 'تعارض‌ها', importnav: 'ورود داده', reminders: 'یادآوری‌ها', search: 'جستجو',
+    conflictsnav: 'تعارض‌ها', importnav: 'درون‌ریزی', reminders: 'یادآوری‌ها', search: 'جستجو',
     searchhint: 'نام، تلفن، ایمیل، برچسب، شهر، کد ملی، فرد تماس', name: 'نام', phones: 'تلفن‌ها', emails: 'ایمیل‌ها', branch: 'شعبه',
     created: 'تاریخ ثبت', add: 'افزودن مشتری', phone: 'تلفن', email: 'ایمیل', save: 'ذخیره', cancel: 'انصراف', saveanyway: 'با این حال ذخیره شود',
     needname: 'نام را وارد کنید.', dupe: 'شاید قبلاً ثبت شده: {0}. آن را باز کنید یا با این حال ذخیره کنید.', saved: 'ذخیره شد.',
@@ -88,7 +89,8 @@ A.strings({
     r_empty: 'خالی است.', r_control: 'نویسهٔ کنترلی دارد؛ دوباره بنویسید.', r_utf8: 'متن نیست؛ دوباره بنویسید.',
     r_date: 'تاریخ نیست (YYYY-MM-DD).', r_currency: 'کد ارز نیست، مثلاً EUR یا IRR.', r_time: 'ساعت نیست، مثلاً ۰۹:۰۵.',
     r_number: 'عدد صحیح نیست.', r_datetime: 'تاریخ و ساعت نیست.', r_yesno: 'باید بله یا خیر باشد.', r_percent: 'باید از ۰ تا ۱۰۰ باشد.',
-    r_toolong: 'بیش از اندازه بلند است: کوتاهش کنید.', r_required: 'لازم است.'},
+    r_toolong: 'بیش از اندازه بلند است: کوتاهش کنید.', r_required: 'لازم است.', readonly: 'این رکورد را فقط می‌خوانید: مدیر رکوردها را تغییر نمی‌دهد.',
+    r_dupe: 'مشتری‌ای با همین {0} از پیش هست ({1}).'},
   zh: {title: 'Accord', language: '语言', signout: '退出', sections: '栏目', customers: '客户', pipeline: '销售漏斗', tasksnav: '任务',
     conflictsnav: '冲突', importnav: '导入', reminders: '提醒', search: '搜索', searchhint: '姓名、电话、电子邮件、标签、城市、证件号、联系人',
     name: '姓名', phones: '电话', emails: '电子邮件', branch: '分店', created: '创建时间', add: '添加客户', phone: '电话', email: '电子邮件',
@@ -124,7 +126,8 @@ A.strings({
     editcontact: '编辑联系人', editdeal: '编辑交易', edittask: '编辑任务', opendone: '未完成', overdue: '逾期',
     r_empty: '为空。', r_control: '含有控制字符；请重新输入。', r_utf8: '不是文本；请重新输入。', r_date: '不是日期（YYYY-MM-DD）。',
     r_currency: '不是货币代码，例如 EUR 或 IRR。', r_time: '不是时间，例如 09:05。', r_number: '不是整数。', r_datetime: '不是日期和时间。',
-    r_yesno: '必须是是或否。', r_percent: '必须在0到100之间。', r_toolong: '太长：请缩短。', r_required: '是必填项。'},
+    r_yesno: '必须是是或否。', r_percent: '必须在0到100之间。', r_toolong: '太长：请缩短。', r_required: '是必填项。', readonly: '您只能查看此记录：经理不修改记录。',
+    r_dupe: '已有相同{0}的客户（{1}）。'},
 });
 
 const $ = (id) => document.getElementById(id);
@@ -148,6 +151,8 @@ const REASONS = [
   [/^give the due date too/, 'needdue'],
 ];
 A.reason = (e) => {
+  const dupe = /^a customer with the same (phone|e-mail|national id|name) exists \(([0-9a-f]+)\)/.exec(e.message || '');
+  if (dupe) return A.t('r_dupe', A.fieldLabel({phone: 'phones', 'e-mail': 'emails', 'national id': 'national_id'}[dupe[1]] || dupe[1]), dupe[2]);
   const m = /^([a-z_]+): (?:'(.*?)' )?(.*)$/s.exec(e.message || '');
   if (!m || !A.has('f_' + m[1])) return e.message || String(e);
   const known = REASONS.find(([re]) => re.test(m[3]));
@@ -213,9 +218,11 @@ function showRows(rows) {
     const tr = body.appendChild(A.el('tr', {class: 'empty'}));
     tr.appendChild(A.el('td', {colspan: '7'}, A.t(Object.keys(filters()).length || $('q').value.trim() ? 'none' : 'empty')));
   }
+  const searching = $('q').value.trim().length >= 2; // search results come best match first
   for (const th of $('list').tHead.rows[0].cells) {
     if (!th.dataset.sort) continue;
-    if (th.dataset.sort === L.sort && !$('q').value.trim()) th.setAttribute('aria-sort', L.desc ? 'descending' : 'ascending');
+    th.querySelector('button').disabled = searching;
+    if (th.dataset.sort === L.sort && !searching) th.setAttribute('aria-sort', L.desc ? 'descending' : 'ascending');
     else th.removeAttribute('aria-sort');
   }
 }
@@ -269,6 +276,7 @@ function applySaved(name) {
   const f = saved[name];
   if (!f) return;
   for (const [k, id] of [['branch', 'f-branch'], ['assigned', 'f-assigned'], ['tag', 'f-tag'], ['city', 'f-city'], ['segment', 'f-segment']]) $(id).value = f[k] || '';
+  $('q').value = f.q || '';
   L.sort = f.sort || 'name';
   L.desc = !!f.desc;
   L.offset = 0;
@@ -351,6 +359,15 @@ function fieldBox(f, value, idp) {
   return p;
 }
 
+// The form a set keeps an element in, as far as the page can tell: a phone by its digits (a
+// leading 00 is +), an e-mail in lower case; the node normalises it exactly.
+function setKey(f, v) {
+  if (f.input === 'tel') return A.asciiDigits(v).replace(/[^0-9+]/g, '').replace(/^00/, '+');
+  if (f.input === 'email') return v.trim().toLowerCase();
+  return v.trim();
+}
+const sameElement = (f, list, v) => list.some((x) => setKey(f, x) === setKey(f, v));
+
 // A set (phones, e-mails, tags): each element with its remove button, and a box to add one.
 function setBox(f, values, id, p) {
   const s = C.sets[f.name] = {had: [...values], now: [...values], adding: []};
@@ -386,7 +403,7 @@ function setBox(f, values, id, p) {
       if (f.input === 'tel' && (digitsOf(v) < 4 || digitsOf(v) > 15)) { $(id + '-hint').textContent = A.t('badphone'); input.focus(); return; }
       if (f.input === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) { $(id + '-hint').textContent = A.t('bademail'); input.focus(); return; }
       $(id + '-hint').textContent = '';
-      if (!s.now.includes(v) && !s.adding.includes(v)) s.adding.push(v);
+      if (!sameElement(f, [...s.now, ...s.adding], v)) s.adding.push(v);
       input.value = '';
       draw();
     };
@@ -401,6 +418,8 @@ function setBox(f, values, id, p) {
 
 function drawCardHeader(c) {
   $('card-name').firstChild.textContent = c.name || '';
+  $('card-actions').querySelector('[data-add="contact"]').hidden = c.type !== 'company';
+  $('card-readonly').hidden = A.canWrite;
   const sub = [A.t('ty_' + (c.type || 'person')), c.branch, c.assigned, A.list(c.tags)].filter(Boolean);
   $('card-sub').textContent = sub.join(A.sep());
 }
@@ -432,7 +451,7 @@ function cardChanges() {
     if (f.type === 'set') {
       const s = C.sets[f.name];
       const pending = $('cf-' + f.name) && $('cf-' + f.name).value.trim();
-      const adding = [...s.adding, ...(pending && !s.now.includes(pending) && !s.adding.includes(pending) ? [pending] : [])];
+      const adding = [...s.adding, ...(pending && !sameElement(f, [...s.now, ...s.adding], pending) ? [pending] : [])];
       const removing = s.had.filter((v) => !s.now.includes(v));
       if (adding.length) args['add:' + f.name] = adding;
       if (removing.length) args['remove:' + f.name] = removing;
@@ -479,26 +498,41 @@ async function saveCard(ev) {
 
 // ---- related records: contacts, deals, tasks, calls, notes ----
 const REMINDERS = ['', '0', '15', '60', '1440'];
+// the currencies people here use first, then every other one
+const currencyChoices = () => [...new Set(['IRR', 'EUR', 'USD', 'AED', 'CNY', ...Object.keys(A.currencies).sort()])].filter((c) => c in A.currencies);
 const SUBFORMS = {
   contact: {ref: 'customer', fields: () => [{name: 'name', type: 'text', max: 200, required: true}, {name: 'role', type: 'text', max: 100},
     {name: 'phones', type: 'one', input: 'tel', dir: 'ltr'}, {name: 'emails', type: 'one', input: 'email', dir: 'ltr'}]},
   deal: {ref: 'customer', fields: () => [{name: 'title', type: 'text', max: 200, required: true},
-    {name: 'amount', type: 'amount'}, {name: 'currency', type: 'select', choices: Object.keys(A.currencies)},
+    {name: 'amount', type: 'amount'}, {name: 'currency', type: 'select', choices: currencyChoices()},
     {name: 'stage', type: 'select', choices: B.stages, prefix: 'stage'}, {name: 'expected_close', type: 'date'},
-    {name: 'probability', type: 'text', input: 'number', dir: 'ltr'}, {name: 'assigned', type: 'user'}]},
+    {name: 'probability', type: 'number'}, {name: 'assigned', type: 'user'}, {name: 'lost_reason', type: 'text', max: 200}]},
   task: {ref: 'related', fields: () => [{name: 'title', type: 'text', max: 200, required: true}, {name: 'due', type: 'date'},
-    {name: 'due_time', type: 'text', input: 'time', dir: 'ltr'}, {name: 'assignee', type: 'user'},
+    {name: 'due_time', type: 'time'}, {name: 'assignee', type: 'user'},
     {name: 'reminder', type: 'select', choices: REMINDERS, prefix: 'rem', optional: false}]},
   note: {ref: 'related', insertOnly: true, fields: () => [{name: 'text', type: 'textarea', max: 4000, required: true}]},
   interaction: {ref: 'customer', insertOnly: true, fields: () => [{name: 'type', type: 'choice', choices: ['call', 'visit', 'email', 'sms', 'chat'], prefix: 'it_'},
-    {name: 'when', type: 'text', input: 'datetime-local', dir: 'ltr'}, {name: 'summary', type: 'textarea', max: 2000},
-    {name: 'outcome', type: 'text', max: 200}]},
+    {name: 'summary', type: 'textarea', max: 2000}, {name: 'outcome', type: 'text', max: 200},
+    {name: 'when', type: 'text', input: 'datetime-local', dir: 'ltr'}]},
 };
 
 function subField(f, value, idp) {
-  if (f.type === 'amount' || f.type === 'date' || f.type === 'one') {
-    const p = fieldBox({name: f.name, type: 'text', dir: f.dir || 'ltr', input: f.type === 'date' ? 'date' : f.input, inputmode: f.type === 'amount' ? 'decimal' : undefined}, value, idp);
-    if (f.type !== 'one') p.insertBefore(A.el('span', {class: 'understood', id: idp + f.name + '-understood', 'aria-live': 'polite'}), p.lastChild);
+  if (f.type === 'amount' || f.type === 'date' || f.type === 'one' || f.type === 'time' || f.type === 'number') {
+    // a date picker is Gregorian only: in Persian the date is typed (۱۴۰۵/۰۹/۲۹); times and
+    // numbers are text, so that Persian digits are taken
+    const picker = f.type === 'date' && A.lang !== 'fa';
+    const p = fieldBox({name: f.name, type: 'text', dir: f.dir || 'ltr', input: picker ? 'date' : f.type === 'one' ? f.input : 'text',
+      inputmode: f.type === 'amount' ? 'decimal' : f.type === 'time' || f.type === 'number' ? 'numeric' : undefined},
+    f.type === 'date' && !picker ? A.dateField(value) : f.type === 'time' || f.type === 'number' ? A.localDigits(value ?? '') : value, idp);
+    const input = p.querySelector('input');
+    if (f.type === 'date' && !picker) input.placeholder = A.localDigits('1405/09/29');
+    if (f.type === 'time') input.placeholder = A.localDigits('09:30');
+    if (f.type !== 'one' && f.type !== 'number') p.insertBefore(A.el('span', {class: 'understood', id: idp + f.name + '-understood', 'aria-live': 'polite'}), p.lastChild);
+    return p;
+  }
+  if (f.name === 'when') {
+    const p = fieldBox(f, value, idp);
+    p.insertBefore(A.el('span', {class: 'understood', id: idp + f.name + '-understood', 'aria-live': 'polite'}), p.lastChild);
     return p;
   }
   if (f.type === 'select' && f.prefix === 'stage') {
@@ -530,12 +564,24 @@ function understood(form, idp) {
   }
   for (const name of ['due', 'expected_close']) {
     const d = form.querySelector('#' + idp + name);
-    if (d) $(idp + name + '-understood').textContent = d.value && A.lang !== 'en' ? A.t('dateis', A.date(d.value)) : '';
+    if (!d) continue;
+    const iso = d.value.trim() ? A.parseDate(d.value) : '';
+    $(idp + name + '-understood').textContent = iso && (A.lang !== 'en' || d.type !== 'date') ? A.t('dateis', A.date(iso)) : '';
+    $(idp + name + '-hint').textContent = iso === null ? A.t('r_date') : '';
   }
+  const time = form.querySelector('#' + idp + 'due_time');
+  if (time) {
+    const hhmm = time.value.trim() ? A.parseTime(time.value) : '';
+    $(idp + 'due_time-understood').textContent = hhmm ? A.t('dateis', A.localDigits(hhmm)) : '';
+    $(idp + 'due_time-hint').textContent = hhmm === null ? A.t('r_time') : '';
+  }
+  const when = form.querySelector('#' + idp + 'when');
+  if (when) $(idp + 'when-understood').textContent = when.value && A.lang !== 'en' ? A.t('dateis', A.dateTime(new Date(when.value).toISOString())) : '';
 }
 
 function openSubform(kind, rec, preset) {
   const spec = SUBFORMS[kind], idp = 'sf-' + kind + '-', box = $('card-subform');
+  B.opener = document.activeElement; // where the focus goes back when the form closes
   box.textContent = '';
   const form = A.el('form', {class: 'panel subform', novalidate: true, 'data-kind': kind, 'aria-labelledby': idp + 'h'});
   form.appendChild(A.el('h3', {id: idp + 'h'}, A.t((rec ? 'edit' : 'new') + kind)));
@@ -554,7 +600,7 @@ function openSubform(kind, rec, preset) {
   const actions = form.appendChild(A.el('p', {class: 'actions'}));
   actions.appendChild(A.el('button', {type: 'submit', class: 'primary'}, A.t('save')));
   const cancel = actions.appendChild(A.el('button', {type: 'button'}, A.t('cancel')));
-  cancel.addEventListener('click', () => { box.textContent = ''; });
+  cancel.addEventListener('click', closeSubform);
   form.addEventListener('input', () => understood(form, idp));
   form.addEventListener('change', () => understood(form, idp));
   form.addEventListener('submit', (e) => { e.preventDefault(); saveSub(kind, rec, form, idp); });
@@ -562,6 +608,13 @@ function openSubform(kind, rec, preset) {
   understood(form, idp);
   const first = form.querySelector('input, textarea, select');
   if (first) first.focus();
+}
+
+function closeSubform() {
+  $('card-subform').textContent = '';
+  const back = B.opener && B.opener.isConnected ? B.opener : $('card-message');
+  if (back === $('card-message')) back.setAttribute('tabindex', '-1');
+  back.focus();
 }
 
 async function saveSub(kind, rec, form, idp) {
@@ -591,6 +644,10 @@ async function saveSub(kind, rec, form, idp) {
       continue;
     }
     if (f.name === 'when' && v) v = new Date(v).toISOString();
+    if (f.type === 'date' && v) { const iso = A.parseDate(v); if (!iso) { fail(f.name, 'r_date'); continue; } v = iso; }
+    if (f.type === 'time' && v) { const t = A.parseTime(v); if (!t) { fail(f.name, 'r_time'); continue; } v = t; }
+    if (f.type === 'number' && v) v = A.asciiDigits(v);
+    if (f.name === 'lost_reason' && !v && /lost/i.test(form.querySelector('#' + idp + 'stage').value)) { fail(f.name, 'needreason'); continue; }
     if (rec && String(was ?? '') === String(v)) continue;
     if (!v) { if (rec && was !== undefined) clear.push(f.name); continue; }
     args[f.name] = v;
@@ -604,9 +661,9 @@ async function saveSub(kind, rec, form, idp) {
     if (rec) await A.call('update', Object.assign(args, {id: rec.id}), true);
     else await A.call('create', Object.assign(args, {[spec.ref]: C.rec.id}), true);
     if (args.currency) B.lastCurrency = args.currency;
-    $('card-subform').textContent = '';
     $('card-message').textContent = A.t('saved');
     await cardLists(C.rec.id);
+    closeSubform();
   } catch (e) {
     const m = /^([a-z_]+): /.exec(e.message || '');
     const hint = m && $(idp + m[1] + '-hint');
@@ -615,11 +672,19 @@ async function saveSub(kind, rec, form, idp) {
   }
 }
 
+// A task not done whose due day (and time, when it has one) has passed, by this browser's clock.
+function taskLate(x) {
+  if (x.done || !x.due) return false;
+  const now = new Date(), today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  const hhmm = String(now.getHours()).padStart(2, '0') + ':' + String(now.getMinutes()).padStart(2, '0');
+  return x.due < today || (x.due === today && !!x.due_time && x.due_time < hhmm);
+}
+
 const RELATED = [
   ['contact', 'contacts', 'nocontacts', (x) => [x.name, x.role, A.list(x.phones), A.list(x.emails)]],
   ['deal', 'deals', 'nodeals', (x) => [x.title, A.stage(x.stage), A.money(x.amount, x.currency), x.lost_reason]],
   ['task', 'tasks', 'notasks', (x) => [x.title, [A.date(x.due), x.due_time ? A.localDigits(x.due_time) : ''].filter(Boolean).join(' '),
-    x.assignee, x.done ? '✓ ' + A.t('done') : '']],
+    x.assignee, x.done ? '✓ ' + A.t('done') : taskLate(x) ? '⚠ ' + A.t('overdue') : '']],
   ['interaction', 'interactions', 'nointeractions', (x) => [A.t('it_' + x.type), A.dateTime(x.when), x.summary, x.outcome]],
   ['note', 'notes', 'nonotes', (x) => [x.text, A.dateTime(x.created), x.branch]],
 ];
@@ -635,14 +700,14 @@ async function cardLists(id) {
     const sec = box.appendChild(A.el('section', {class: 'related', 'data-kind': kind, 'aria-labelledby': 'rel-' + kind}));
     const head = sec.appendChild(A.el('div', {class: 'row'}));
     head.appendChild(A.el('h3', {id: 'rel-' + kind}, A.t(title)));
-    if (A.canWrite) {
+    if (A.canWrite && (kind !== 'contact' || C.rec.type === 'company')) { // contact persons are a company's
       const b = head.appendChild(A.el('button', {type: 'button', class: 'small'}, A.t(kind === 'interaction' ? 'newinteraction' : 'add' + kind)));
       b.addEventListener('click', () => openSubform(kind));
     }
     const ul = sec.appendChild(A.el('ul', {class: 'records'}));
     if (kind === 'interaction' || kind === 'note') xs.sort((a, b) => String(b.when || b.created).localeCompare(String(a.when || a.created)));
     for (const x of xs) {
-      const li = ul.appendChild(A.el('li', {'data-id': x.id}));
+      const li = ul.appendChild(A.el('li', {'data-id': x.id, class: kind === 'task' && taskLate(x) ? 'late' : undefined}));
       const text = li.appendChild(A.el('span', {dir: 'auto', class: 'what'}));
       parts(x).filter((s) => s !== undefined && s !== null && s !== '').forEach((s, j) => {
         if (j) text.appendChild(document.createTextNode(A.sep()));
@@ -775,6 +840,7 @@ async function syncIndicator() {
   } catch (e) { // ENOTFOUND: this node replicates with no one, so there is nothing to tell
     $('sync').textContent = e.code === 'ENOTFOUND' ? '' : A.t('offline');
     $('sync').dataset.state = e.code === 'ENOTFOUND' ? '' : 'offline';
+    if (e.code === 'ENOTFOUND') clearInterval(B.syncTimer); // it will not start replicating while it runs
   }
 }
 A.syncIndicator = syncIndicator;
@@ -798,6 +864,22 @@ A.initBranch = async () => {
   let timer = null;
   $('q').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { L.offset = 0; loadList(); }, 120); });
   for (const id of ['f-branch', 'f-assigned']) $(id).addEventListener('change', () => { L.offset = 0; loadList(); });
+  // a filter changed by hand is no longer the saved one
+  for (const id of ['q', 'f-branch', 'f-assigned', 'f-tag', 'f-city', 'f-segment'])
+    $(id).addEventListener(id.startsWith('f-b') || id.startsWith('f-a') ? 'change' : 'input', () => { $('saved').value = ''; $('delete-filter').hidden = true; });
+  // from the search box, the arrow goes down into the results; Enter opens a lone one
+  $('q').addEventListener('keydown', (e) => {
+    const rows = $('list').tBodies[0].querySelectorAll('tr[data-id]');
+    if (e.key === 'ArrowDown' && rows.length) { e.preventDefault(); rows[0].focus(); }
+    if (e.key === 'Enter' && rows.length === 1) { e.preventDefault(); A.go('#/customer/' + rows[0].dataset.id); }
+  });
+  $('list').tBodies[0].addEventListener('keydown', (e) => {
+    const tr = e.target.closest('tr[data-id]');
+    if (!tr || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
+    e.preventDefault();
+    const next = e.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling;
+    if (next && next.dataset.id) next.focus(); else if (e.key === 'ArrowUp') $('q').focus();
+  });
   for (const id of ['f-tag', 'f-city', 'f-segment']) $(id).addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { L.offset = 0; loadList(); }, 250); });
   for (const th of $('list').tHead.rows[0].cells) {
     if (!th.dataset.sort) continue;
@@ -807,8 +889,9 @@ A.initBranch = async () => {
       loadList();
     });
   }
-  $('prev').addEventListener('click', () => { L.offset = Math.max(0, L.offset - L.limit); loadList(); });
-  $('next').addEventListener('click', () => { L.offset += L.limit; loadList(); });
+  const turn = async (by) => { L.offset = Math.max(0, L.offset + by); await loadList(); $('h-find').scrollIntoView({block: 'start'}); };
+  $('prev').addEventListener('click', () => turn(-L.limit));
+  $('next').addEventListener('click', () => turn(L.limit));
   $('clear-filters').addEventListener('click', () => { for (const id of ['f-branch', 'f-assigned', 'f-tag', 'f-city', 'f-segment']) $(id).value = ''; $('saved').value = ''; L.offset = 0; loadList(); });
   $('saved').addEventListener('change', () => { $('delete-filter').hidden = !$('saved').value; applySaved($('saved').value); });
   $('save-filter').addEventListener('click', () => { $('save-filter-form').hidden = false; $('filter-name').focus(); });
@@ -818,7 +901,7 @@ A.initBranch = async () => {
     const name = $('filter-name').value.trim();
     if (!name) { $('filter-name').focus(); return; }
     try {
-      await A.call('view_save', {name, filter: JSON.stringify(Object.assign(filters(), {sort: L.sort, desc: L.desc}))}, true);
+      await A.call('view_save', {name, filter: JSON.stringify(Object.assign(filters(), {q: $('q').value.trim() || undefined, sort: L.sort, desc: L.desc}))}, true);
       $('save-filter-form').hidden = true;
       $('filter-name').value = '';
       await loadSaved(name);
@@ -842,7 +925,7 @@ A.initBranch = async () => {
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !$('card').hidden) {
-      if ($('card-subform').firstChild) $('card-subform').textContent = '';
+      if ($('card-subform').firstChild) closeSubform();
       else closeCard();
     }
     if (e.key === '/' && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) { e.preventDefault(); $('q').focus(); }
@@ -861,6 +944,6 @@ A.initBranch = async () => {
   $('logout').addEventListener('click', async () => { await A.post('/logout', ''); location.href = '/login'; });
   await loadConflicts();
   syncIndicator();
-  setInterval(syncIndicator, 5000);
+  B.syncTimer = setInterval(syncIndicator, 5000);
   setInterval(loadConflicts, 10000); // edits from other branches arrive while the page is open
 };

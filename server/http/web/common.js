@@ -153,6 +153,49 @@ const A = (() => {
     const whole = m ? s.slice(0, -m) : s, frac = m ? s.slice(-m).replace(/0+$/, '') : '';
     return frac ? whole + '.' + frac : whole;
   };
+  // ---- dates and times as people type them ----
+  const PERSIAN_PARTS = new Intl.DateTimeFormat('en-u-ca-persian-nu-latn', {year: 'numeric', month: 'numeric', day: 'numeric', timeZone: 'UTC'});
+  const persianOf = (ms) => {
+    const p = {};
+    for (const x of PERSIAN_PARTS.formatToParts(new Date(ms))) p[x.type] = parseInt(x.value, 10);
+    return p;
+  };
+  const isoOf = (ms) => new Date(ms).toISOString().slice(0, 10);
+  // A Solar Hijri date to YYYY-MM-DD, walking from a guess with the browser's own calendar
+  // (no table of our own to keep right); null if there is no such day (1405/12/30).
+  A.persianToIso = (y, m, d) => {
+    if (y < 1300 || y > 1500 || m < 1 || m > 12 || d < 1 || d > 31) return null;
+    let ms = Date.UTC(y + 621, 2, 21) + ((m - 1) * 31 - (m > 7 ? m - 7 : 0) + d - 1) * 86400000;
+    for (let i = 0; i < 4; i++) {
+      const p = persianOf(ms), off = (y - p.year) * 365 + (m - p.month) * 30 + (d - p.day);
+      if (!off) return isoOf(ms);
+      ms += off * 86400000;
+    }
+    const p = persianOf(ms);
+    return p.year === y && p.month === m && p.day === d ? isoOf(ms) : null;
+  };
+  // YYYY-MM-DD as the chosen calendar writes it in a field: ۱۴۰۵/۰۹/۲۹ in Persian
+  A.dateField = (iso) => {
+    if (!iso || A.lang !== 'fa') return iso || '';
+    const p = persianOf(Date.parse(iso + 'T12:00:00Z'));
+    return A.localDigits(p.year + '/' + String(p.month).padStart(2, '0') + '/' + String(p.day).padStart(2, '0'));
+  };
+  // What a date field holds, to YYYY-MM-DD: a Solar Hijri date in Persian digits or not
+  // (1405/9/29, ۱۴۰۵-۰۹-۲۹), or a Gregorian one (2026-12-20); null if it is not a date.
+  A.parseDate = (text) => {
+    const m = /^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$/.exec(A.asciiDigits(text));
+    if (!m) return null;
+    const [y, mo, d] = [+m[1], +m[2], +m[3]];
+    if (y < 1700) return A.persianToIso(y, mo, d);
+    const iso = `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+    return isoOf(Date.parse(iso + 'T12:00:00Z') || NaN) === iso ? iso : null;
+  };
+  // A time of day as people type it (10:30, 1030, 10.30, ۱۰:۳۰, 9) to HH:MM; null if not one.
+  A.parseTime = (text) => {
+    const m = /^\s*(\d{1,2})(?:\s*[:.٫]?\s*(\d{2}))?\s*$/.exec(A.asciiDigits(text));
+    if (!m || +m[1] > 23 || (m[2] && +m[2] > 59)) return null;
+    return String(+m[1]).padStart(2, '0') + ':' + (m[2] || '00');
+  };
   A.sep = () => (A.lang === 'fa' ? ' | ' : ' · '); // a middle dot reads as the Persian zero ۰
 
   // ---- views: #/NAME/ARG shows #view-NAME and calls its show(arg) ----

@@ -10,6 +10,7 @@
       'imp.title': 'Import customers',
       'imp.intro': 'A spreadsheet saved as CSV (UTF-8, any separator) or a vCard file of contacts. Nothing is imported until you press Import.',
       'imp.file': 'File',
+      'imp.choose': 'Choose a file…', 'imp.nofile': 'No file chosen', 'imp.morebad': '… and {0} more: download the rows to fix to see them all.',
       'imp.reading': 'Reading the file…',
       'imp.about': '{0}: {1}, {2}, separator {3}',
       'imp.aboutvcard': '{0}: vCard, {1}',
@@ -54,6 +55,7 @@
       'imp.title': 'درون‌ریزی مشتریان',
       'imp.intro': 'صفحه‌گسترده‌ای که به صورت CSV ذخیره شده (UTF-8، با هر جداکننده‌ای) یا فایل vCard مخاطبان. تا دکمهٔ «درون‌ریزی» را نزنید چیزی وارد نمی‌شود.',
       'imp.file': 'فایل',
+      'imp.choose': 'انتخاب فایل…', 'imp.nofile': 'فایلی انتخاب نشده', 'imp.morebad': '… و {0} مورد دیگر: برای دیدن همه، سطرهای نیازمند اصلاح را دریافت کنید.',
       'imp.reading': 'در حال خواندن فایل…',
       'imp.about': '{0}: {1}، {2}، جداکننده {3}',
       'imp.aboutvcard': '{0}: vCard، {1}',
@@ -90,7 +92,7 @@
       'imp.stopped': 'درون‌ریزی متوقف شد: {0}',
       'imp.manager': 'مدیر فقط می‌خواند؛ کارکنان مشتریان را درون‌ریزی می‌کنند.',
       'imp.f.type': 'نوع (شخص یا شرکت)', 'imp.f.name': 'نام', 'imp.f.phones': 'تلفن‌ها', 'imp.f.emails': 'ایمیل‌ها',
-      'imp.f.address': 'نشانی', 'imp.f.city': 'شهر', 'imp.f.national_id': 'کد ملی', 'imp.f.segment': 'بخش',
+      'imp.f.address': 'نشانی', 'imp.f.city': 'شهر', 'imp.f.national_id': 'کد ملی', 'imp.f.segment': 'بخش بازار',
       'imp.f.source': 'منبع', 'imp.f.assigned': 'مسئول', 'imp.f.consent_email': 'رضایت به ایمیل',
       'imp.f.consent_sms': 'رضایت به پیامک', 'imp.f.tags': 'برچسب‌ها',
     },
@@ -98,6 +100,7 @@
       'imp.title': '导入客户',
       'imp.intro': '另存为 CSV 的电子表格（UTF-8，任意分隔符）或联系人 vCard 文件。在您按下“导入”之前不会导入任何内容。',
       'imp.file': '文件',
+      'imp.choose': '选择文件…', 'imp.nofile': '未选择文件', 'imp.morebad': '……还有{0}条：下载待修正的行以查看全部。',
       'imp.reading': '正在读取文件…',
       'imp.about': '{0}：{1}，{2}，分隔符 {3}',
       'imp.aboutvcard': '{0}：vCard，{1}',
@@ -141,6 +144,7 @@
   });
 
   // What the view holds between redraws (a language change redraws it from here).
+  const BAD_SHOWN = 200; // of the rows to fix on the page; the download has every one
   const st = {file: null, preview: null, mapping: [], mode: 'create', report: null, reportKind: '', busy: '', error: '', csvUrl: ''};
   const box = () => document.getElementById('view-import');
   const fieldLabel = (name) => { const key = 'imp.f.' + name, t = A.t(key); return t === key ? name : t; };
@@ -228,7 +232,9 @@
       tbody.append(tr);
     }
     table.append(thead, tbody);
-    return table;
+    const wrap = A.el('div', {class: 'tablebox'}); // a wide file scrolls in its box, not the page
+    wrap.append(table);
+    return wrap;
   }
 
   function modeSelect() {
@@ -257,14 +263,17 @@
     const thead = A.el('thead');
     thead.append(head);
     const tbody = A.el('tbody');
-    for (const b of r.bad) {
+    for (const b of r.bad.slice(0, BAD_SHOWN)) {
       const tr = A.el('tr');
       tr.append(A.el('td', {}, A.num(b.row)), A.el('td', {dir: 'auto'}, b.column === '-' ? A.t('imp.wholerow') : b.column),
-                A.el('td', {dir: 'auto'}, b.reason));
+                A.el('td', {dir: 'auto'}, A.reason ? A.reason({message: b.reason}) : b.reason)); // the node's words, translated where known
       tbody.append(tr);
     }
     table.append(thead, tbody);
-    part.append(table);
+    const wrap = A.el('div', {class: 'tablebox'});
+    wrap.append(table);
+    part.append(wrap);
+    if (r.bad.length > BAD_SHOWN) part.append(A.el('p', {class: 'more'}, A.t('imp.morebad', A.num(r.bad.length - BAD_SHOWN))));
     if (st.csvUrl) {
       const base = st.file.name.replace(/\.[^.]*$/, '');
       part.append(A.el('p', {}, A.t('imp.downloadnote')));
@@ -282,9 +291,13 @@
     root.setAttribute('aria-labelledby', 'h-import');
     if (!A.canWrite) { root.replaceChildren(h, A.el('p', {}, A.t('imp.manager'))); return; }
     const pick = A.el('p');
-    const input = A.el('input', {id: 'import-file', type: 'file', accept: '.csv,.txt,.tsv,.vcf,text/csv,text/vcard'});
+    // the browser's own file button speaks the browser's language: a label of ours opens it
+    const input = A.el('input', {id: 'import-file', type: 'file', class: 'sr', accept: '.csv,.txt,.tsv,.vcf,text/csv,text/vcard'});
     input.addEventListener('change', () => choose(input.files[0] || null));
-    pick.append(A.el('label', {for: 'import-file'}, A.t('imp.file')), A.el('br'), input);
+    const button = A.el('label', {for: 'import-file', class: 'filebutton', tabindex: '0'}, A.t('imp.choose'));
+    button.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); } });
+    pick.append(A.el('label', {for: 'import-file'}, A.t('imp.file')), input, button, ' ',
+                A.el('span', {id: 'import-filename', dir: 'auto', class: 'muted'}, st.file ? st.file.name : A.t('imp.nofile')));
     const parts = [h, A.el('p', {}, A.t('imp.intro')), pick];
     const p = st.preview;
     if (p) {
