@@ -144,9 +144,15 @@ try {
   await grid.locator(`td[data-date="${todayIso}"]`).getByRole('link', { name: new RegExp(TITLES.today) }).click();
   await page.waitForFunction(() => /^#\/customer\/[0-9a-f]{32}$/.test(location.hash), null, { timeout: 5000 }).catch(() => fail('a task in the calendar does not open its customer'));
   await page.goBack();
+  // back on the month (its redraw may start a moment after the URL changes)
+  await page.waitForFunction(() => location.hash.startsWith('#/tasks/month/') && !document.getElementById('view-tasks').hidden, null, { timeout: 5000 })
+    .catch(() => fail('Back does not return to the month'));
+  await page.waitForTimeout(200);
   await waitLoaded(page);
   // the week: seven days from Monday; a day without tasks says so
   await tasksView(page).getByRole('button', { name: 'Week' }).click();
+  await page.waitForFunction(() => location.hash.startsWith('#/tasks/week/'), null, { timeout: 5000 }).catch(() => fail('Week does not show the week'));
+  await page.waitForTimeout(200);
   await waitLoaded(page);
   const week = await tasksView(page).locator('table td').evaluateAll((tds) => tds.map((td) => td.dataset.date));
   if (week.length !== 7 || new Date(week[0] + 'T00:00:00Z').getUTCDay() !== 1 || !week.includes(todayIso)) fail('the week is not this week from Monday: ' + week.join(','));
