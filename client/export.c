@@ -26,7 +26,9 @@ static void help(FILE *f)
                "  --format csv     (default) a header row of field names, then one row per record;\n"
                "                   lists joined by ', '; UTF-8 with a BOM so spreadsheets read it\n"
                "  --format jsonl   one JSON object per line\n"
-               "  --format ics     tasks as iCalendar to-dos (RFC 5545) for calendar programs\n"
+               "  --format ics     tasks as iCalendar to-dos (RFC 5545) for calendar programs: the due\n"
+               "                   date, or date and time (the branch's wall time), and the reminder\n"
+               "                   as an alarm\n"
                "  --format vcard   customers as vCard 4.0 (--vcard-version 3 for older phones)\n"
                "  --out FILE       write FILE (complete or not at all) instead of standard output\n");
 }
@@ -77,7 +79,7 @@ static const char *field(const msgpack_object *rec, const char *key, char *out, 
 
 static void write_ics_task(FILE *f, const msgpack_object *rec, const char *stamp)
 {
-    char id[64], title[4096], due[32], done[8], line[200];
+    char id[64], title[4096], due[32], at[16], reminder[16], done[8], line[200];
     put_folded(f, "BEGIN:VTODO");
     snprintf(line, sizeof line, "UID:%s@accord", field(rec, "id", id, sizeof id));
     put_folded(f, line);
@@ -85,9 +87,25 @@ static void write_ics_task(FILE *f, const msgpack_object *rec, const char *stamp
     put_folded(f, line);
     prop(f, "SUMMARY", field(rec, "title", title, sizeof title));
     field(rec, "due", due, sizeof due);
-    if (strlen(due) == 10) {
+    field(rec, "due_time", at, sizeof at);
+    if (strlen(due) == 10 && strlen(at) == 5) { /* the branch's wall time: a floating local time (RFC 5545 3.3.5) */
+        snprintf(line, sizeof line, "DUE:%.4s%.2s%.2sT%.2s%.2s00", due, due + 5, due + 8, at, at + 3);
+        put_folded(f, line);
+    } else if (strlen(due) == 10) {
         snprintf(line, sizeof line, "DUE;VALUE=DATE:%.4s%.2s%.2s", due, due + 5, due + 8);
         put_folded(f, line);
+    }
+    field(rec, "reminder", reminder, sizeof reminder);
+    char *end;
+    long minutes = strtol(reminder, &end, 10);
+    if (strlen(due) == 10 && reminder[0] && !*end && minutes >= 0 && minutes <= 10080) {
+        /* the page's reminder: that many minutes before the due moment */
+        put_folded(f, "BEGIN:VALARM");
+        put_folded(f, "ACTION:DISPLAY");
+        prop(f, "DESCRIPTION", title);
+        snprintf(line, sizeof line, "TRIGGER;RELATED=END:-PT%ldM", minutes);
+        put_folded(f, line);
+        put_folded(f, "END:VALARM");
     }
     put_folded(f, !strcmp(field(rec, "done", done, sizeof done), "yes") ? "STATUS:COMPLETED" : "STATUS:NEEDS-ACTION");
     put_folded(f, "END:VTODO");

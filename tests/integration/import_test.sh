@@ -144,6 +144,7 @@ check "a quoted-printable Persian name is decoded" bash -c "[ \"\$('$ACCORD' --j
 "$ACCORD" export customers --out "$W/all.csv" 2>/dev/null
 "$ACCORD" export customers --format jsonl > "$W/all.jsonl"
 "$ACCORD" task add --title "Call Sara, about the fleet; soon" --due 2026-12-01 >/dev/null
+"$ACCORD" task add --title "Test drive" --due 2026-12-02 --due-time 09:30 --reminder 15 >/dev/null
 "$ACCORD" export tasks --format ics > "$W/tasks.ics"
 "$ACCORD" export customers --format vcard > "$W/all.vcf"
 check "JSON Lines: one object per customer" bash -c "[ \$(wc -l < '$W/all.jsonl') = \$('$ACCORD' --json customer list | jq length) ] && jq -e -s 'all(.[]; .id | length == 32)' '$W/all.jsonl' >/dev/null"
@@ -152,6 +153,10 @@ check "iCalendar: CRLF lines of at most 75 octets, a VTODO with an escaped summa
     [ \$(LC_ALL=C awk '{ if (length(\$0) > 76) n++ } END { print n + 0 }' '$W/tasks.ics') = 0 ] &&
     grep -q 'SUMMARY:Call Sara\\\\, about the fleet\\\\; soon' '$W/tasks.ics' && grep -q 'DUE;VALUE=DATE:20261201' '$W/tasks.ics' &&
     [ \$(grep -c 'BEGIN:VTODO' '$W/tasks.ics') = \$(grep -c 'END:VTODO' '$W/tasks.ics') ]"
+check "iCalendar: a task's due time is a local DUE time and its reminder an alarm that many minutes before" bash -c "
+    tr -d '\r' < '$W/tasks.ics' | grep -A6 'SUMMARY:Test drive' | grep -q '^DUE:20261202T093000$' &&
+    tr -d '\r' < '$W/tasks.ics' | grep -A12 'SUMMARY:Test drive' | grep -q '^TRIGGER;RELATED=END:-PT15M$' &&
+    [ \$(grep -c 'BEGIN:VALARM' '$W/tasks.ics') = 1 ]"
 stop_all
 export ACCORD_DATA="$W/n2"
 "$CTL" node init --data "$ACCORD_DATA" --name shiraz-1 >/dev/null
