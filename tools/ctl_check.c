@@ -29,10 +29,12 @@ static void print_check(const char *name, int rc, const check_report_t *rep, boo
     if (json) {
         printf("{\"ok\":%s,\"repaired\":%s,\"feeds\":%u,\"feeds_without_key\":%u,\"feeds_damaged\":%u,"
                "\"records\":%llu,\"missing\":%llu,\"extra\":%llu,\"differ\":%llu,\"counters_not_compared\":%s,"
+               "\"index_not_compared\":%s,"
                "\"error\":\"%s\",\"examples\":[",
                rc ? "false" : "true", repaired ? "true" : "false", rep->feeds, rep->feeds_unsigned, rep->feeds_bad,
                (unsigned long long)rep->records, (unsigned long long)rep->missing, (unsigned long long)rep->extra,
-               (unsigned long long)rep->differ, rep->kpi_stale ? "true" : "false", rc ? accord_errname(rc) : "");
+               (unsigned long long)rep->differ, rep->kpi_stale ? "true" : "false", rep->index_stale ? "true" : "false",
+               rc ? accord_errname(rc) : "");
         for (unsigned i = 0; i < rep->n_examples; i++) {
             if (i) putchar(',');
             output_json_string(stdout, rep->examples[i]);
@@ -42,6 +44,9 @@ static void print_check(const char *name, int rc, const check_report_t *rep, boo
     }
     printf("%s: %u feeds (%u checked without a key), %llu records\n", name, rep->feeds, rep->feeds_unsigned,
            (unsigned long long)rep->records);
+    if (rep->index_stale)
+        printf("search and list index not compared: an older version of accord built it; the node rebuilds it when "
+               "it next starts (or run 'accordctl check --repair' with the node stopped)\n");
     if (rep->kpi_stale)
         printf("report counters not compared: an older version of accord made them; the node rebuilds them when it "
                "next starts (or run 'accordctl check --repair' with the node stopped)\n");

@@ -7,12 +7,13 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/record.h"
+#include "state/index.h"
 #include "state/kpi.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* A new store's report counters are this version's (none yet): noted, so that reports
+/* A new store's report counters and index are this version's (none yet): noted, so that reports
  * read at a node that was never started (a bundle imported while stopped) are not refused
  * as an older version's (kpi_current). */
 static int note_counters_version(const char *dir)
@@ -21,7 +22,7 @@ static int note_counters_version(const char *dir)
     store_txn_t *t = NULL;
     int rc = store_open(dir, 0, &st);
     if (!rc && !(rc = store_txn_begin(st, NULL, true, &t))) {
-        if ((rc = kpi_note_version(t))) store_txn_abort(&t);
+        if ((rc = kpi_note_version(t)) || (rc = index_note_version(t))) store_txn_abort(&t);
         else rc = store_txn_commit(&t);
     }
     store_close(&st);

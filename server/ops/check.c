@@ -4,6 +4,7 @@
 #include "proto/accord_err.h"
 #include "proto/datadir.h"
 #include "proto/crypto.h"
+#include "state/index.h"
 #include "state/kpi.h"
 #include "state/merge.h"
 #include "ops/snapshot_io.h"
@@ -176,8 +177,10 @@ int check_store(store_t *st, const identity_t *id, const char *scratch_dir, chec
     store_table_t derived[TBL_COUNT];
     unsigned n_derived = store_tables_with(STORE_T_DERIVED, derived);
     rep->kpi_stale = !kpi_current(src);
+    rep->index_stale = !index_current(src);
     for (unsigned i = 0; i < n_derived && !rc; i++)
-        if (derived[i] != TBL_KPI || !rep->kpi_stale) rc = compare_table(src, dst, derived[i], rep);
+        if (!(derived[i] == TBL_KPI && rep->kpi_stale) && !(derived[i] == TBL_INDEX && rep->index_stale))
+            rc = compare_table(src, dst, derived[i], rep);
     if (!rc && (rep->missing || rep->extra || rep->differ)) rc = ACCORD_ESTORE;
 out:
     store_txn_abort(&dst);
@@ -199,7 +202,7 @@ int check_repair(store_t *st, const identity_t *id, check_report_t *rep, check_p
     for (unsigned i = 0; i < n_derived; i++)
         if ((rc = store_clear_table(t, derived[i]))) goto fail;
     /* derive reads the feed through t and writes state through t: the tables differ */
-    if ((rc = derive(st, t, t, rep, progress, ctx)) || (rc = kpi_note_version(t))) goto fail;
+    if ((rc = derive(st, t, t, rep, progress, ctx)) || (rc = kpi_note_version(t)) || (rc = index_note_version(t))) goto fail;
     return store_txn_commit(&t);
 fail:
     store_txn_abort(&t);

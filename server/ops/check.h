@@ -25,6 +25,7 @@ typedef struct {
     uint64_t differ;           /* keys in both with other values */
     bool kpi_stale;            /* the report counters, made by an older version, were not
                                 * compared (kpi.h: the node's next start rebuilds them) */
+    bool index_stale;          /* the same for the search and list index (index.h) */
     unsigned n_examples;
     char examples[CHECK_MAX_EXAMPLES][300]; /* "index: missing key 03 3531...", for people */
 } check_report_t;
@@ -35,7 +36,8 @@ typedef void (*check_progress_fn)(void *ctx, const char *stage, uint64_t done);
  * feeds in a scratch store under scratch_dir (which must exist and be empty). Own feed
  * signatures are checked with id's key; other origins' chains only, until the roster.
  * Report counters an older version made (kpi_current false) are not compared: they differ
- * by design until the node's start rebuilds them; rep->kpi_stale says so.
+ * by design until the node's start rebuilds them; rep->kpi_stale says so, and
+ * rep->index_stale of an index an older version built (index_current false).
  * Returns 0 if all is sound, ACCORD_ECHAIN/ESIG/EPROTO if a feed is damaged, ACCORD_ESTORE
  * if the state differs (rep says where), or another error. */
 int check_store(store_t *st, const identity_t *id, const char *scratch_dir, check_report_t *rep,

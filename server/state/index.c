@@ -342,23 +342,43 @@ static int index_rebuild(store_txn_t *t, uint64_t *entities)
     return rc < 0 ? rc : 0;
 }
 
-int index_upgrade(store_t *st, uint64_t *entities)
+static const char index_version_key[] = "index-version";
+
+int index_note_version(store_txn_t *t)
 {
-    static const char key[] = "index-version";
+    char v[8];
+    int n = snprintf(v, sizeof v, "%d", INDEX_VERSION);
+    return store_put(t, TBL_META, index_version_key, sizeof index_version_key - 1, v, (size_t)n);
+}
+
+bool index_current(store_txn_t *t)
+{
     char want[8];
     int wlen = snprintf(want, sizeof want, "%d", INDEX_VERSION);
+    store_val_t v;
+    if (store_get(t, TBL_META, index_version_key, sizeof index_version_key - 1, &v) == 0)
+        return v.len == (size_t)wlen && !memcmp(v.data, want, v.len);
+    store_iter_t *it; /* no version: current only while there is nothing to index */
+    store_val_t k;
+    if (store_iter_new(t, TBL_KINDS, NULL, 0, false, &it)) return false;
+    bool any = store_iter_next(it, &k, &v) != 0;
+    store_iter_destroy(&it);
+    return !any;
+}
+
+int index_upgrade(store_t *st, uint64_t *entities)
+{
     *entities = UINT64_MAX;
     store_txn_t *t;
     int rc = store_txn_begin(st, NULL, true, &t);
     if (rc) return rc;
     store_val_t v;
-    rc = store_get(t, TBL_META, key, sizeof key - 1, &v);
-    if (rc == 0 && v.len == (size_t)wlen && !memcmp(v.data, want, v.len)) {
+    rc = store_get(t, TBL_META, index_version_key, sizeof index_version_key - 1, &v);
+    if (rc == 0 && index_current(t)) {
         store_txn_abort(&t);
         return 0;
     }
-    if ((rc == 0 || rc == ACCORD_ENOTFOUND) && !(rc = index_rebuild(t, entities)) &&
-        !(rc = store_put(t, TBL_META, key, sizeof key - 1, want, (size_t)wlen)))
+    if ((rc == 0 || rc == ACCORD_ENOTFOUND) && !(rc = index_rebuild(t, entities)) && !(rc = index_note_version(t)))
         return store_txn_commit(&t);
     store_txn_abort(&t);
     return rc;

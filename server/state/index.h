@@ -74,6 +74,12 @@ void index_terms_release(index_terms_t *ts);
  * a crash leaves the old index, and the next start does it again. *entities is UINT64_MAX
  * if nothing was to do, else how many entities were indexed. Called when the node starts. */
 int index_upgrade(store_t *st, uint64_t *entities);
+/* True if the index is this version's: its meta "index-version" says INDEX_VERSION, or the
+ * store has no version and nothing to index (a new store). accordctl check compares only
+ * such an index; an older one differs by design until the node's start rebuilds it. */
+bool index_current(store_txn_t *t);
+/* Notes INDEX_VERSION in TBL_META: a new store, or an index derived again (check --repair). */
+int index_note_version(store_txn_t *t);
 
 /* ---- lists (index_list.c): pages in a field's order, filters, totals ---- */
 

@@ -167,6 +167,34 @@ static void test_counters_of_an_older_version_are_not_compared(void **state)
     assert_int_equal(rep.differ, 1);
 }
 
+/* The same for an index an older version built (no ORDER terms, no version): not
+ * compared, said so, rebuilt by --repair, which notes the version. */
+static void test_an_index_of_an_older_version_is_not_compared(void **state)
+{
+    node_t *n = *state;
+    store_txn_t *t;
+    uint8_t order = IDX_ORDER;
+    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_del_prefix(t, TBL_INDEX, &order, 1, NULL), 0);
+    assert_int_equal(store_del(t, TBL_META, "index-version", 13), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    check_report_t rep;
+    assert_int_equal(run_check(n, &rep), 0);
+    assert_true(rep.index_stale);
+    assert_int_equal(rep.missing + rep.extra + rep.differ, 0);
+    assert_int_equal(check_repair(n->st, n->id, &rep, NULL, NULL), 0);
+    assert_int_equal(run_check(n, &rep), 0);
+    assert_false(rep.index_stale);
+    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_true(index_current(t));
+    store_txn_abort(&t);
+    uint64_t rebuilt;
+    assert_int_equal(index_upgrade(n->st, &rebuilt), 0); /* the repair noted it: the next start does nothing */
+    assert_int_equal(rebuilt, UINT64_MAX);
+    damage(n, TBL_INDEX, 0); /* and a missing term of this version is found as before */
+    assert_int_equal(run_check(n, &rep), ACCORD_ESTORE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +202,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_index_is_found_and_repaired, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_feed_stops_the_repair, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_counters_of_an_older_version_are_not_compared, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_an_index_of_an_older_version_is_not_compared, setup, fixture_teardown),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

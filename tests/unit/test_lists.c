@@ -567,9 +567,7 @@ static void test_an_older_index_is_rebuilt_at_start(void **state)
     char ids[40][33];
     forty_customers(&a, &r, ids);
     uint64_t n;
-    assert_int_equal(index_upgrade(a.fx.st, &n), 0); /* a store never upgraded: built */
-    assert_int_equal(n, 40);
-    assert_int_equal(index_upgrade(a.fx.st, &n), 0);
+    assert_int_equal(index_upgrade(a.fx.st, &n), 0); /* a store this version made (node init notes it): nothing to do */
     assert_int_equal(n, UINT64_MAX);
     /* as an older version left it: no ORDER terms, no version */
     store_txn_t *t;
