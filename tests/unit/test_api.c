@@ -4,6 +4,7 @@
  * resolving one is itself a change that closes it on both. */
 #include "helpers.h"
 #include "fixture.h"
+#include "api_harness.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -14,112 +15,6 @@
 
 #include <time.h>
 
-typedef struct {
-    fixture_t fx; /* a branch: its store, identity and feed in a temporary directory */
-    api_t *api;   /* over fx's store, feed and identity */
-} node_t;
-
-typedef struct {
-    int code;
-    char msg[512];
-    msgpack_unpacked out;
-    char *copy; /* the reply's bytes: out points into them */
-    bool live;  /* out holds a reply to free before the next */
-} result_t;
-
-static void result_done(result_t *r)
-{
-    if (r->live) msgpack_unpacked_destroy(&r->out);
-    free(r->copy);
-    r->copy = NULL;
-    r->live = false;
-}
-
-static void node_open(node_t *n, const char *name)
-{
-    fixture_open(&n->fx, name, "branch");
-    n->api = api_new(n->fx.st, n->fx.log, n->fx.id);
-    assert_int_equal(api_set_pipeline(n->api, "Lead,Won,Lost"), 0);
-}
-
-static void node_close(node_t *n)
-{
-    api_destroy(&n->api);
-    fixture_close(&n->fx);
-}
-
-/* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil,
- * "\2" then digits a number, "\3" true). */
-static void call(node_t *n, result_t *r, const char *verb, ...)
-{
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    const char *kv[64];
-    unsigned nkv = 0;
-    va_list ap;
-    va_start(ap, verb);
-    for (const char *s; (s = va_arg(ap, const char *));) kv[nkv++] = s;
-    va_end(ap);
-    msgpack_pack_array(&pk, 3);
-    msgpack_pack_uint64(&pk, 1);
-    msgpack_pack_str(&pk, strlen(verb));
-    msgpack_pack_str_body(&pk, verb, strlen(verb));
-    msgpack_pack_map(&pk, nkv / 2);
-    for (unsigned i = 0; i + 1 < nkv; i += 2) {
-        msgpack_pack_str(&pk, strlen(kv[i]));
-        msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
-        if (!strcmp(kv[i + 1], "\1nil")) msgpack_pack_nil(&pk);
-        else if (kv[i + 1][0] == '\2') msgpack_pack_int64(&pk, strtoll(kv[i + 1] + 1, NULL, 10));
-        else if (kv[i + 1][0] == '\3') msgpack_pack_true(&pk);
-        else { msgpack_pack_str(&pk, strlen(kv[i + 1])); msgpack_pack_str_body(&pk, kv[i + 1], strlen(kv[i + 1])); }
-    }
-    static request_t req;
-    assert_int_equal(request_decode(sb.data, sb.size, &req), 0);
-    store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
-    msgpack_sbuffer body;
-    msgpack_sbuffer_init(&body);
-    msgpack_packer bp;
-    msgpack_packer_init(&bp, &body, msgpack_sbuffer_write);
-    feed_head_t mark = oplog_mark(n->fx.log);
-    r->code = api_handle(n->api, t, &req, &bp, r->msg, sizeof r->msg);
-    if (r->code == 0 && (r->code = oplog_seal(n->fx.log, t)) != 0) /* as the node does */
-        snprintf(r->msg, sizeof r->msg, "not saved: %s", accord_strerror(r->code));
-    if (r->code) {
-        oplog_rollback(n->fx.log, mark);
-        oplog_commit_failed(n->fx.log);
-        store_txn_abort(&t);
-    } else if ((r->code = store_txn_commit(&t)) != 0) {
-        snprintf(r->msg, sizeof r->msg, "not saved: %s", accord_strerror(r->code));
-        oplog_commit_failed(n->fx.log);
-    } else {
-        oplog_commit_done(n->fx.log);
-    }
-    result_done(r);
-    msgpack_unpacked_init(&r->out);
-    r->live = true;
-    if (body.size) {
-        r->copy = malloc(body.size);
-        assert_non_null(r->copy);
-        memcpy(r->copy, body.data, body.size);
-        size_t off = 0;
-        assert_int_equal(msgpack_unpack_next(&r->out, r->copy, body.size, &off), MSGPACK_UNPACK_SUCCESS);
-    }
-    msgpack_sbuffer_destroy(&body);
-    msgpack_sbuffer_destroy(&sb);
-}
-
-static const msgpack_object *get(const msgpack_object *map, const char *key)
-{
-    if (!map || map->type != MSGPACK_OBJECT_MAP) return NULL;
-    for (uint32_t i = 0; i < map->via.map.size; i++)
-        if (map->via.map.ptr[i].key.via.str.size == strlen(key) &&
-            !memcmp(map->via.map.ptr[i].key.via.str.ptr, key, strlen(key)))
-            return &map->via.map.ptr[i].val;
-    return NULL;
-}
 
 static void str_of(const msgpack_object *o, char *out, size_t cap)
 {

@@ -6,6 +6,7 @@
  * says when it left some out; an index built by an older version is rebuilt at start. */
 #include "helpers.h"
 #include "fixture.h"
+#include "api_harness.h"
 
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -16,108 +17,6 @@
 
 #include <msgpack.h>
 
-typedef struct {
-    fixture_t fx;
-    api_t *api;
-} node_t;
-
-typedef struct {
-    int code;
-    char msg[512];
-    msgpack_unpacked out;
-    char *copy;
-    bool live;
-} result_t;
-
-static void result_done(result_t *r)
-{
-    if (r->live) msgpack_unpacked_destroy(&r->out);
-    free(r->copy);
-    r->copy = NULL;
-    r->live = false;
-}
-
-static void node_open(node_t *n)
-{
-    fixture_open(&n->fx, "tehran-1", "branch");
-    n->api = api_new(n->fx.st, n->fx.log, n->fx.id);
-    assert_int_equal(api_set_pipeline(n->api, "Lead,Won,Lost"), 0);
-}
-
-static void node_close(node_t *n)
-{
-    api_destroy(&n->api);
-    fixture_close(&n->fx);
-}
-
-/* One request of alternating key/value strings (NULL ends; a value "\2digits" is a number,
- * "\3" true), committed as the node commits it. */
-static void call(node_t *n, result_t *r, const char *verb, ...)
-{
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    const char *kv[64];
-    unsigned nkv = 0;
-    va_list ap;
-    va_start(ap, verb);
-    for (const char *s; (s = va_arg(ap, const char *));) kv[nkv++] = s;
-    va_end(ap);
-    msgpack_pack_array(&pk, 3);
-    msgpack_pack_uint64(&pk, 1);
-    msgpack_pack_str(&pk, strlen(verb));
-    msgpack_pack_str_body(&pk, verb, strlen(verb));
-    msgpack_pack_map(&pk, nkv / 2);
-    for (unsigned i = 0; i + 1 < nkv; i += 2) {
-        msgpack_pack_str(&pk, strlen(kv[i]));
-        msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
-        if (kv[i + 1][0] == '\2') msgpack_pack_int64(&pk, strtoll(kv[i + 1] + 1, NULL, 10));
-        else if (kv[i + 1][0] == '\3') msgpack_pack_true(&pk);
-        else { msgpack_pack_str(&pk, strlen(kv[i + 1])); msgpack_pack_str_body(&pk, kv[i + 1], strlen(kv[i + 1])); }
-    }
-    static request_t req;
-    assert_int_equal(request_decode(sb.data, sb.size, &req), 0);
-    store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
-    msgpack_sbuffer body;
-    msgpack_sbuffer_init(&body);
-    msgpack_packer bp;
-    msgpack_packer_init(&bp, &body, msgpack_sbuffer_write);
-    feed_head_t mark = oplog_mark(n->fx.log);
-    r->code = api_handle(n->api, t, &req, &bp, r->msg, sizeof r->msg);
-    if (r->code == 0) r->code = oplog_seal(n->fx.log, t);
-    if (r->code) {
-        oplog_rollback(n->fx.log, mark);
-        oplog_commit_failed(n->fx.log);
-        store_txn_abort(&t);
-    } else {
-        assert_int_equal(store_txn_commit(&t), 0);
-        oplog_commit_done(n->fx.log);
-    }
-    result_done(r);
-    msgpack_unpacked_init(&r->out);
-    r->live = true;
-    if (body.size) {
-        r->copy = malloc(body.size);
-        assert_non_null(r->copy);
-        memcpy(r->copy, body.data, body.size);
-        size_t off = 0;
-        assert_int_equal(msgpack_unpack_next(&r->out, r->copy, body.size, &off), MSGPACK_UNPACK_SUCCESS);
-    }
-    msgpack_sbuffer_destroy(&body);
-    msgpack_sbuffer_destroy(&sb);
-}
-
-static const msgpack_object *get(const msgpack_object *map, const char *key)
-{
-    if (!map || map->type != MSGPACK_OBJECT_MAP) return NULL;
-    for (uint32_t i = 0; i < map->via.map.size; i++)
-        if (map->via.map.ptr[i].key.via.str.size == strlen(key) &&
-            !memcmp(map->via.map.ptr[i].key.via.str.ptr, key, strlen(key)))
-            return &map->via.map.ptr[i].val;
-    return NULL;
-}
 
 /* A string value of map, "" when absent or not a string. */
 static const char *text(const msgpack_object *map, const char *key)
@@ -202,7 +101,7 @@ static void test_sorted_pages_hold_every_record_once_in_order(void **state)
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     char ids[40][33];
     forty_customers(&a, &r, ids);
@@ -260,7 +159,7 @@ static void test_filters_are_anded_and_folded(void **state)
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     char ids[40][33];
     forty_customers(&a, &r, ids);
@@ -305,7 +204,7 @@ static void test_list_arguments_are_checked(void **state)
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     char ids[40][33];
     forty_customers(&a, &r, ids);
@@ -355,7 +254,7 @@ static void test_pipeline_totals_cover_every_deal_not_the_page(void **state)
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     char cu[33];
     customer(&a, &r, cu, "Deal Owner", "", "", "", "");
@@ -429,7 +328,7 @@ static void test_search_finds_tags_email_parts_contacts_city_and_national_id(voi
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     char ali[33], co[33], other[33];
     call(&a, &r, "create", "kind", "customer", "name", "Ali Karimi", "add:emails", "ali.karimi@gmail.com",
@@ -486,7 +385,7 @@ static void test_search_keeps_the_lists_filters(void **state)
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     char ids[40][33];
     forty_customers(&a, &r, ids);
@@ -515,7 +414,7 @@ static void test_saved_filters_are_per_user(void **state)
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     call(&a, &r, "view_save", "user", "sara", "name", "VIPs in Isfahan", "filter", "{\"city\":\"Isfahan\",\"tag\":\"vip\"}", NULL);
     assert_int_equal(r.code, 0);
@@ -562,7 +461,7 @@ static void test_an_older_index_is_rebuilt_at_start(void **state)
     (void)state;
     crypto_init();
     node_t a;
-    node_open(&a);
+    node_open(&a, "tehran-1");
     result_t r = {0};
     char ids[40][33];
     forty_customers(&a, &r, ids);
