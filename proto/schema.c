@@ -9,6 +9,16 @@
 
 static const char *const customer_types[] = {"person", "company", NULL};
 static const char *const interaction_types[] = {"call", "visit", "email", "sms", "chat", NULL};
+static const char *const languages[] = {"en", "fa", NULL};
+const char *const schema_quote_statuses[] = {"draft", "sent", "accepted", "rejected", "expired", NULL};
+const char *const schema_order_statuses[] = {"open", "fulfilled", "cancelled", NULL};
+/* partly paid and paid are what an issued invoice's payments make it (sales.h), not a
+ * stored value: two branches taking payments at once must both count */
+const char *const schema_invoice_statuses[] = {"issued", "cancelled", NULL};
+const char *const schema_ticket_statuses[] = {"inquiry", "quote", "order", "assigned", "approved", "invoiced",
+                                              "closed", "cancelled", NULL};
+const char *const schema_ticket_priorities[] = {"low", "normal", "high", "urgent", NULL};
+const char *const schema_payment_methods[] = {"cash", "card", "transfer", "cheque", "other", NULL};
 
 #define COMMON_FIELDS                                   \
     {F_DELETED, "deleted", FT_BOOL, 0, NULL},           \
@@ -31,6 +41,7 @@ static const field_def_t customer_fields[] = {
     {F_CU_CONSENT_SMS, "consent_sms", FT_BOOL, 0, NULL},
     {F_CU_TAGS, "tags", FT_TAGS, 64, NULL},
     {F_CU_MERGED_INTO, "merged_into", FT_REF, 16, NULL},
+    {F_CU_LANGUAGE, "language", FT_CHOICE, 8, languages},
 };
 static const field_def_t contact_fields[] = {
     COMMON_FIELDS,
@@ -87,6 +98,85 @@ static const field_def_t import_fields[] = {
     {F_IM_ROWS_REJECTED, "rows_rejected", FT_INT, 0, NULL},
 };
 
+static const field_def_t product_fields[] = {
+    COMMON_FIELDS,
+    {F_PR_SKU, "sku", FT_TEXT, 64, NULL},
+    {F_PR_NAME, "name", FT_TEXT, 200, NULL},
+    {F_PR_CATEGORY, "category", FT_TEXT, 100, NULL},
+    {F_PR_UNIT, "unit", FT_TEXT, 32, NULL},
+    {F_PR_PRICE, "price", FT_MONEY, 1, NULL},
+    {F_PR_CURRENCY, "currency", FT_CURRENCY, 3, NULL},
+    {F_PR_TAX, "tax_rate", FT_RATE, 0, NULL},
+    {F_PR_ACTIVE, "active", FT_BOOL, 0, NULL},
+    {F_PR_PRICES, "prices", FT_PRICES, 96, NULL},
+    {F_PR_DESCRIPTION, "description", FT_TEXT, 2000, NULL},
+};
+static const field_def_t quote_fields[] = {
+    COMMON_FIELDS,
+    {F_QU_CUSTOMER, "customer", FT_REF, 16, NULL},
+    {F_QU_DEAL, "deal", FT_REF, 16, NULL},
+    {F_QU_TITLE, "title", FT_TEXT, 200, NULL},
+    {F_QU_CURRENCY, "currency", FT_CURRENCY, 3, NULL},
+    {F_QU_VALID_UNTIL, "valid_until", FT_DATE, 10, NULL},
+    {F_QU_STATUS, "status", FT_CHOICE, 16, schema_quote_statuses},
+    {F_QU_SENT_AT, "sent_at", FT_DATETIME, 32, NULL},
+    {F_QU_NOTES, "notes", FT_TEXT, 2000, NULL},
+    {F_QU_ASSIGNED, "assigned", FT_TEXT, 64, NULL},
+};
+static const field_def_t line_fields[] = {
+    COMMON_FIELDS,
+    {F_LI_DOC, "doc", FT_REF, 16, NULL},
+    {F_LI_POSITION, "position", FT_INT, 10000, NULL},
+    {F_LI_PRODUCT, "product", FT_REF, 16, NULL},
+    {F_LI_DESCRIPTION, "description", FT_TEXT, 500, NULL},
+    {F_LI_QUANTITY, "quantity", FT_QUANTITY, 0, NULL},
+    {F_LI_UNIT_PRICE, "unit_price", FT_MONEY, 1, NULL},
+    {F_LI_DISCOUNT, "discount", FT_RATE, 0, NULL},
+    {F_LI_TAX, "tax_rate", FT_RATE, 0, NULL},
+    {F_LI_UNIT, "unit", FT_TEXT, 32, NULL},
+};
+static const field_def_t order_fields[] = {
+    COMMON_FIELDS,
+    {F_OR_CUSTOMER, "customer", FT_REF, 16, NULL},
+    {F_OR_QUOTE, "quote", FT_REF, 16, NULL},
+    {F_OR_TITLE, "title", FT_TEXT, 200, NULL},
+    {F_OR_CURRENCY, "currency", FT_CURRENCY, 3, NULL},
+    {F_OR_STATUS, "status", FT_CHOICE, 16, schema_order_statuses},
+    {F_OR_NOTES, "notes", FT_TEXT, 2000, NULL},
+    {F_OR_ASSIGNED, "assigned", FT_TEXT, 64, NULL},
+};
+static const field_def_t invoice_fields[] = {
+    COMMON_FIELDS,
+    {F_IV_CUSTOMER, "customer", FT_REF, 16, NULL},
+    {F_IV_ORDER, "order", FT_REF, 16, NULL},
+    {F_IV_NUMBER, "number", FT_TEXT, 40, NULL},
+    {F_IV_ISSUED, "issued", FT_DATE, 10, NULL},
+    {F_IV_DUE, "due", FT_DATE, 10, NULL},
+    {F_IV_CURRENCY, "currency", FT_CURRENCY, 3, NULL},
+    {F_IV_STATUS, "status", FT_CHOICE, 16, schema_invoice_statuses},
+    {F_IV_NET, "net", FT_MONEY, 1, NULL},
+    {F_IV_TAX, "tax", FT_MONEY, 1, NULL},
+    {F_IV_TOTAL, "total", FT_MONEY, 1, NULL},
+    {F_IV_PAYMENTS, "payments", FT_PAYMENTS, 200, NULL},
+    {F_IV_NOTES, "notes", FT_TEXT, 2000, NULL},
+};
+static const field_def_t ticket_fields[] = {
+    COMMON_FIELDS,
+    {F_TI_CUSTOMER, "customer", FT_REF, 16, NULL},
+    {F_TI_SUBJECT, "subject", FT_TEXT, 200, NULL},
+    {F_TI_DESCRIPTION, "description", FT_TEXT, 4000, NULL},
+    {F_TI_PRODUCT, "product", FT_REF, 16, NULL},
+    {F_TI_ASSET, "asset", FT_TEXT, 64, NULL},
+    {F_TI_PRIORITY, "priority", FT_CHOICE, 16, schema_ticket_priorities},
+    {F_TI_SLA_DUE, "sla_due", FT_DATETIME, 32, NULL},
+    {F_TI_ASSIGNEE, "assignee", FT_TEXT, 64, NULL},
+    {F_TI_STATUS, "status", FT_CHOICE, 16, schema_ticket_statuses},
+    {F_TI_QUOTE, "quote", FT_REF, 16, NULL},
+    {F_TI_ORDER, "order", FT_REF, 16, NULL},
+    {F_TI_INVOICE, "invoice", FT_REF, 16, NULL},
+    {F_TI_CLOSED_AT, "closed_at", FT_DATETIME, 32, NULL},
+};
+
 static const struct { const char *name; const field_def_t *fields; unsigned n; } kinds[KIND_COUNT] = {
     [KIND_CUSTOMER] = {"customer", customer_fields, N(customer_fields)},
     [KIND_CONTACT] = {"contact", contact_fields, N(contact_fields)},
@@ -95,6 +185,12 @@ static const struct { const char *name; const field_def_t *fields; unsigned n; }
     [KIND_INTERACTION] = {"interaction", interaction_fields, N(interaction_fields)},
     [KIND_NOTE] = {"note", note_fields, N(note_fields)},
     [KIND_IMPORT] = {"import", import_fields, N(import_fields)},
+    [KIND_PRODUCT] = {"product", product_fields, N(product_fields)},
+    [KIND_QUOTE] = {"quote", quote_fields, N(quote_fields)},
+    [KIND_LINE] = {"line", line_fields, N(line_fields)},
+    [KIND_ORDER] = {"order", order_fields, N(order_fields)},
+    [KIND_INVOICE] = {"invoice", invoice_fields, N(invoice_fields)},
+    [KIND_TICKET] = {"ticket", ticket_fields, N(ticket_fields)},
 };
 
 const char *schema_kind_name(unsigned kind)
@@ -139,7 +235,12 @@ const field_def_t *schema_field_by_id(unsigned kind, unsigned id)
 
 bool schema_is_set(field_type_t t)
 {
-    return t == FT_PHONES || t == FT_EMAILS || t == FT_TAGS;
+    return t == FT_PHONES || t == FT_EMAILS || t == FT_TAGS || t == FT_PRICES || t == FT_PAYMENTS;
+}
+
+bool schema_is_int(field_type_t t)
+{
+    return t == FT_INT || t == FT_PERCENT || t == FT_MONEY || t == FT_QUANTITY || t == FT_RATE;
 }
 
 bool schema_utf8_valid(const char *s, size_t len)
@@ -351,6 +452,10 @@ bool schema_int_in_range(const field_def_t *f, int64_t v)
 {
     if (f->type == FT_PERCENT) return v >= 0 && v <= 100;
     if (f->type == FT_INT && f->max_len) return v >= 0 && v <= f->max_len;
+    if (f->type == FT_QUANTITY) return v >= 1 && v <= SCHEMA_QUANTITY_MAX;
+    if (f->type == FT_RATE) return v >= 0 && v <= 10000;
+    /* a deal's amount was any integer in older versions, and their records still apply */
+    if (f->type == FT_MONEY && f->max_len) return v >= 0 && v <= SCHEMA_MONEY_MAX;
     return true;
 }
 
@@ -442,19 +547,18 @@ static char money_separator(const unsigned char *p, size_t left, int *used)
     return 0;
 }
 
-int schema_money_parse(const char *in, const char *currency, int64_t *minor, const char **why)
+/* A decimal number as people type it (schema_money_parse) into an integer of exp decimals,
+ * at most shown of them typed, at most max. too_precise is *why for more decimals. */
+static int decimal_parse(const char *in, int exp, int shown, int64_t max, const char *too_precise, int64_t *minor,
+                         const char **why)
 {
-    const char *dummy;
-    if (!why) why = &dummy;
-    *why = "is not an amount";
-    int exp = schema_currency_exponent(currency), shown = schema_currency_shown_digits(currency);
-    if (exp < 0) { *why = "has no currency this node knows"; return ACCORD_EINVAL; }
+    *why = "is not a number";
     const unsigned char *p = (const unsigned char *)in;
     size_t len = strlen(in);
     while (len && (*p == ' ')) p++, len--;
     while (len && p[len - 1] == ' ') len--;
     if (len && (*p == '-' || (len >= 3 && p[0] == 0xe2 && p[1] == 0x88 && p[2] == 0x92))) {
-        *why = "is negative: an amount is 0 or more";
+        *why = "is negative: give 0 or more";
         return ACCORD_EINVAL;
     }
     /* U+066B is the Persian decimal mark, but people type it between thousands too
@@ -521,7 +625,7 @@ int schema_money_parse(const char *in, const char *currency, int64_t *minor, con
     int frac = n - whole;
     while (frac > 0 && digits[whole + frac - 1] == '0') frac--; /* 12.50 is 12.5 */
     if (frac > shown) {
-        *why = shown ? "has more decimals than the currency has" : "has decimals, and this currency has none";
+        *why = too_precise;
         return ACCORD_EINVAL;
     }
     int64_t v = 0;
@@ -533,9 +637,157 @@ int schema_money_parse(const char *in, const char *currency, int64_t *minor, con
         if (v > INT64_MAX / 10 / 1000) { *why = "is too large"; return ACCORD_EINVAL; }
         v *= 10;
     }
-    if (v > SCHEMA_MONEY_MAX) { *why = "is too large"; return ACCORD_EINVAL; }
+    if (v > max) { *why = "is too large"; return ACCORD_EINVAL; }
     *minor = v;
     return 0;
+}
+
+int schema_money_parse(const char *in, const char *currency, int64_t *minor, const char **why)
+{
+    const char *dummy;
+    if (!why) why = &dummy;
+    int exp = schema_currency_exponent(currency), shown = schema_currency_shown_digits(currency);
+    if (exp < 0) { *why = "has no currency this node knows"; return ACCORD_EINVAL; }
+    int rc = decimal_parse(in, exp, shown, SCHEMA_MONEY_MAX,
+                           shown ? "has more decimals than the currency has" : "has decimals, and this currency has none",
+                           minor, why);
+    if (rc && !strcmp(*why, "is not a number")) *why = "is not an amount";
+    if (rc && !strcmp(*why, "is negative: give 0 or more")) *why = "is negative: an amount is 0 or more";
+    return rc;
+}
+
+int schema_quantity_parse(const char *in, int64_t *thousandths, const char **why)
+{
+    const char *dummy;
+    if (!why) why = &dummy;
+    int rc = decimal_parse(in, 3, 3, SCHEMA_QUANTITY_MAX, "has more than 3 decimals", thousandths, why);
+    if (rc) return rc;
+    if (*thousandths == 0) { *why = "is zero: a line holds some of what it sells"; return ACCORD_EINVAL; }
+    return 0;
+}
+
+int schema_rate_parse(const char *in, int64_t *hundredths, const char **why)
+{
+    const char *dummy;
+    if (!why) why = &dummy;
+    size_t len = strlen(in);
+    char copy[64];
+    /* "9%" and "9 %" are what people write */
+    if (len >= sizeof copy) { *why = "is too long"; return ACCORD_EINVAL; }
+    memcpy(copy, in, len + 1);
+    while (len && (copy[len - 1] == ' ' || copy[len - 1] == '%')) copy[--len] = 0;
+    if (len >= 2 && (unsigned char)copy[len - 2] == 0xd9 && (unsigned char)copy[len - 1] == 0xaa) copy[len -= 2] = 0; /* ٪ */
+    while (len && copy[len - 1] == ' ') copy[--len] = 0;
+    int rc = decimal_parse(copy, 2, 2, 10000, "has more than 2 decimals", hundredths, why);
+    if (rc && !strcmp(*why, "is too large")) *why = "is more than 100%";
+    return rc;
+}
+
+void schema_fixed_format(int64_t v, int decimals, char *out, size_t cap)
+{
+    long long scale = decimals == 3 ? 1000 : decimals == 2 ? 100 : 1;
+    unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    unsigned long long whole = a / (unsigned long long)scale, frac = a % (unsigned long long)scale;
+    if (!frac) { snprintf(out, cap, "%s%llu", v < 0 ? "-" : "", whole); return; }
+    char f[8];
+    snprintf(f, sizeof f, decimals == 3 ? "%03llu" : "%02llu", frac);
+    size_t n = strlen(f);
+    while (n && f[n - 1] == '0') f[--n] = 0;
+    snprintf(out, cap, "%s%llu.%s", v < 0 ? "-" : "", whole, f);
+}
+
+/* ---- set elements of products and invoices ---- */
+
+/* A canonical non-negative integer: digits, no leading zero (but "0"), at most max. */
+static bool parse_canonical_int(const char *s, size_t len, int64_t max, int64_t *out)
+{
+    if (len == 0 || len > 19 || (len > 1 && s[0] == '0')) return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        if (v > (INT64_MAX - 9) / 10) return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v > max) return false;
+    *out = v;
+    return true;
+}
+
+/* The next space-separated word of s (len bytes) from *pos: its start and length. */
+static bool next_word(const char *s, size_t len, size_t *pos, const char **w, size_t *wlen)
+{
+    if (*pos >= len) return false;
+    const char *sp = memchr(s + *pos, ' ', len - *pos);
+    size_t end = sp ? (size_t)(sp - s) : len;
+    *w = s + *pos;
+    *wlen = end - *pos;
+    *pos = sp ? end + 1 : len;
+    return *wlen > 0;
+}
+
+int schema_price_parse(const char *elem, size_t len, schema_price_t *out)
+{
+    size_t pos = 0, n;
+    const char *w;
+    memset(out, 0, sizeof *out);
+    if (!schema_utf8_valid(elem, len) || schema_text_has_control(elem, len, false)) return ACCORD_EINVAL;
+    if (!next_word(elem, len, &pos, &w, &n) || n != 3) return ACCORD_EINVAL;
+    memcpy(out->currency, w, 3);
+    if (schema_currency_exponent(out->currency) < 0) return ACCORD_EINVAL;
+    if (!next_word(elem, len, &pos, &w, &n) || !parse_canonical_int(w, n, SCHEMA_MONEY_MAX, &out->minor))
+        return ACCORD_EINVAL;
+    if (pos < len) { /* the branch: the rest, a node name (no spaces) */
+        if (!next_word(elem, len, &pos, &w, &n) || n > 64 || pos < len) return ACCORD_EINVAL;
+        memcpy(out->branch, w, n);
+    }
+    return 0;
+}
+
+void schema_price_format(const schema_price_t *p, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s %lld%s%s", p->currency, (long long)p->minor, p->branch[0] ? " " : "", p->branch);
+}
+
+bool schema_payment_method_known(const char *method)
+{
+    for (const char *const *m = schema_payment_methods; *m; m++)
+        if (!strcmp(*m, method)) return true;
+    return false;
+}
+
+int schema_payment_parse(const char *elem, size_t len, schema_payment_t *out)
+{
+    size_t pos = 0, n;
+    const char *w;
+    memset(out, 0, sizeof *out);
+    if (!schema_utf8_valid(elem, len) || schema_text_has_control(elem, len, false)) return ACCORD_EINVAL;
+    if (!next_word(elem, len, &pos, &w, &n) || n != 10) return ACCORD_EINVAL;
+    memcpy(out->date, w, 10);
+    if (!schema_date_valid(out->date)) return ACCORD_EINVAL;
+    if (!next_word(elem, len, &pos, &w, &n) || !parse_canonical_int(w, n, SCHEMA_MONEY_MAX, &out->minor) ||
+        out->minor == 0)
+        return ACCORD_EINVAL;
+    if (!next_word(elem, len, &pos, &w, &n) || n >= sizeof out->method) return ACCORD_EINVAL;
+    memcpy(out->method, w, n);
+    if (!schema_payment_method_known(out->method)) return ACCORD_EINVAL;
+    if (!next_word(elem, len, &pos, &w, &n) || n != 16) return ACCORD_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!((w[i] >= '0' && w[i] <= '9') || (w[i] >= 'a' && w[i] <= 'f'))) return ACCORD_EINVAL;
+    memcpy(out->id, w, 16);
+    if (pos < len) { /* the reference: the rest, trimmed text */
+        size_t rn = len - pos;
+        if (rn > SCHEMA_PAYMENT_REF_MAX || elem[pos] == ' ' || elem[len - 1] == ' ') return ACCORD_EINVAL;
+        memcpy(out->reference, elem + pos, rn);
+    } else if (elem[len - 1] == ' ') {
+        return ACCORD_EINVAL;
+    }
+    return 0;
+}
+
+void schema_payment_format(const schema_payment_t *p, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s %lld %s %s%s%s", p->date, (long long)p->minor, p->method, p->id, p->reference[0] ? " " : "",
+             p->reference);
 }
 
 void schema_money_format(int64_t minor, const char *currency, char *out, size_t cap)
@@ -640,6 +892,26 @@ int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out
         if (schema_email_normalize(in, out, out_cap))
             return bad(err, err_cap, f, in, "is not an e-mail address like name@example.com");
         return 0;
+    case FT_QUANTITY:
+    case FT_RATE: {
+        const char *why;
+        if ((f->type == FT_QUANTITY ? schema_quantity_parse(in, out_int, &why) : schema_rate_parse(in, out_int, &why)))
+            return bad(err, err_cap, f, in, why);
+        return 0;
+    }
+    case FT_PRICES: { /* the canonical element, as the node writes it (api_sales.c reads what people type) */
+        schema_price_t pr;
+        if (schema_price_parse(in, len, &pr)) return bad(err, err_cap, f, in, "is not a price as CUR MINOR [BRANCH]");
+        schema_price_format(&pr, out, out_cap);
+        return 0;
+    }
+    case FT_PAYMENTS: {
+        schema_payment_t pay;
+        if (schema_payment_parse(in, len, &pay))
+            return bad(err, err_cap, f, in, "is not a payment as DATE MINOR METHOD ID [REFERENCE]");
+        schema_payment_format(&pay, out, out_cap);
+        return 0;
+    }
     }
     return ACCORD_EINVAL;
 }
@@ -659,8 +931,10 @@ int schema_check_op(unsigned kind, const record_op_t *op)
     switch (f->type) {
     case FT_BOOL: return v->type == VAL_BOOL ? 0 : ACCORD_EPROTO;
     case FT_INT:
-    case FT_PERCENT: return v->type == VAL_INT && schema_int_in_range(f, v->i) ? 0 : ACCORD_EPROTO;
-    case FT_MONEY: return v->type == VAL_INT ? 0 : ACCORD_EPROTO;
+    case FT_PERCENT:
+    case FT_QUANTITY:
+    case FT_RATE:
+    case FT_MONEY: return v->type == VAL_INT && schema_int_in_range(f, v->i) ? 0 : ACCORD_EPROTO;
     case FT_REF: return v->type == VAL_REF && v->len == ID_LEN ? 0 : ACCORD_EPROTO;
     default:
         if (v->type != VAL_STR || v->len > f->max_len || !schema_utf8_valid(v->s, v->len))

@@ -20,6 +20,12 @@ typedef enum {
     KIND_INTERACTION = 5,
     KIND_NOTE = 6,
     KIND_IMPORT = 7, /* one run of `accord import`: what it read and what it refused */
+    KIND_PRODUCT = 8,
+    KIND_QUOTE = 9,
+    KIND_LINE = 10,  /* one line of a quote, an order or an invoice */
+    KIND_ORDER = 11,
+    KIND_INVOICE = 12,
+    KIND_TICKET = 13, /* a service request */
     KIND_COUNT
 } kind_t;
 
@@ -39,6 +45,10 @@ typedef enum {
     FT_EMAILS,   /* set of lower-cased e-mail addresses */
     FT_TAGS,     /* set of tags */
     FT_STAGE,    /* a pipeline stage name; checked against the node's pipeline */
+    FT_QUANTITY, /* integer, thousandths of a unit: "1.5" is 1500 (up to 3 decimals) */
+    FT_RATE,     /* integer, hundredths of a percent: "9" is 900, "12.5" is 1250; 0..10000 */
+    FT_PRICES,   /* set of prices, "CUR MINOR" or "CUR MINOR BRANCH" (schema_price_*) */
+    FT_PAYMENTS, /* set of payments, "DATE MINOR METHOD ID [REFERENCE]" (schema_payment_*) */
 } field_type_t;
 
 /* Field ids shared by every kind. */
@@ -68,13 +78,39 @@ enum { /* note */
 enum { /* import run */
     F_IM_FILE = 3, F_IM_ROWS, F_IM_ROWS_CREATED, F_IM_ROWS_UPDATED, F_IM_ROWS_REJECTED
 };
+enum { /* product */
+    F_PR_SKU = 3, F_PR_NAME, F_PR_CATEGORY, F_PR_UNIT, F_PR_PRICE, F_PR_CURRENCY, F_PR_TAX, F_PR_ACTIVE,
+    F_PR_PRICES, F_PR_DESCRIPTION
+};
+enum { /* quote */
+    F_QU_CUSTOMER = 3, F_QU_DEAL, F_QU_TITLE, F_QU_CURRENCY, F_QU_VALID_UNTIL, F_QU_STATUS, F_QU_SENT_AT,
+    F_QU_NOTES, F_QU_ASSIGNED
+};
+enum { /* line of a quote, an order or an invoice */
+    F_LI_DOC = 3, F_LI_POSITION, F_LI_PRODUCT, F_LI_DESCRIPTION, F_LI_QUANTITY, F_LI_UNIT_PRICE, F_LI_DISCOUNT,
+    F_LI_TAX, F_LI_UNIT
+};
+enum { /* order */
+    F_OR_CUSTOMER = 3, F_OR_QUOTE, F_OR_TITLE, F_OR_CURRENCY, F_OR_STATUS, F_OR_NOTES, F_OR_ASSIGNED
+};
+enum { /* invoice */
+    F_IV_CUSTOMER = 3, F_IV_ORDER, F_IV_NUMBER, F_IV_ISSUED, F_IV_DUE, F_IV_CURRENCY, F_IV_STATUS, F_IV_NET,
+    F_IV_TAX, F_IV_TOTAL, F_IV_PAYMENTS, F_IV_NOTES
+};
+enum { /* ticket (service request) */
+    F_TI_CUSTOMER = 3, F_TI_SUBJECT, F_TI_DESCRIPTION, F_TI_PRODUCT, F_TI_ASSET, F_TI_PRIORITY, F_TI_SLA_DUE,
+    F_TI_ASSIGNEE, F_TI_STATUS, F_TI_QUOTE, F_TI_ORDER, F_TI_INVOICE, F_TI_CLOSED_AT
+};
+/* customer, after merged_into: the language the customer reads (quotes and invoices) */
+enum { F_CU_LANGUAGE = F_CU_MERGED_INTO + 1 };
 
 typedef struct {
     uint8_t id;                  /* stable field id */
     const char *name;            /* name in the API, CLI and JSON */
     field_type_t type;
     uint16_t max_len;            /* bytes, for text-like types; FT_INT: if not 0, values
-                                  * are 0..max_len (e.g. a reminder's minutes) */
+                                  * are 0..max_len (e.g. a reminder's minutes); FT_MONEY:
+                                  * if not 0, 0..SCHEMA_MONEY_MAX (a deal's is any int) */
     const char *const *choices;  /* FT_CHOICE: NULL-terminated list */
 } field_def_t;
 
@@ -86,6 +122,8 @@ const field_def_t *schema_field_by_id(unsigned kind, unsigned id);  /* NULL if n
 /* Fields of a kind in id order, for listing; *n receives the count. */
 const field_def_t *schema_fields(unsigned kind, unsigned *n);
 bool schema_is_set(field_type_t t);
+/* True for the types whose values are integers (VAL_INT): int, percent, money, quantity, rate. */
+bool schema_is_int(field_type_t t);
 
 /* Elements a set field (phones, e-mails, tags) of one record may hold. This node refuses a
  * change of its own that would pass it (create, update, import, merge); a record from
@@ -134,6 +172,49 @@ const char *schema_currency_at(unsigned i, int *exp);
  * the last is; several U+066B group thousands as several dots do ("۱۲٫۵۰۰٫۰۰۰"). ACCORD_EINVAL if malformed, negative, or more precise than the currency's
  * shown digits; *why (may be NULL) then says which, in words to show after the value. */
 int schema_money_parse(const char *in, const char *currency, int64_t *minor, const char **why);
+/* A quantity as people type it ("2", "1.5", "1,250", "۱٫۵") in thousandths of a unit, 1 to
+ * SCHEMA_QUANTITY_MAX; a rate or percentage ("9", "12.5", "۹") in hundredths of a percent,
+ * 0 to 10000. ACCORD_EINVAL with *why (may be NULL) otherwise. */
+#define SCHEMA_QUANTITY_MAX 1000000000000LL /* a billion units */
+int schema_quantity_parse(const char *in, int64_t *thousandths, const char **why);
+int schema_rate_parse(const char *in, int64_t *hundredths, const char **why);
+/* "1.5", "12", "0.125": thousandths or hundredths as the shortest decimal text (out >= 32). */
+void schema_fixed_format(int64_t v, int decimals, char *out, size_t cap);
+
+/* A product's price element: "EUR 1250" (the org's price in EUR, minor units) or
+ * "EUR 1250 tehran" (that branch's own). One per currency and branch is what a node writes;
+ * concurrent edits may leave two, and readers take the one of the newest version. */
+typedef struct {
+    char currency[4];
+    int64_t minor;
+    char branch[65]; /* empty: the org's price */
+} schema_price_t;
+int schema_price_parse(const char *elem, size_t len, schema_price_t *out); /* 0 or ACCORD_EINVAL */
+void schema_price_format(const schema_price_t *p, char *out, size_t cap);  /* out >= 96 bytes */
+
+/* A payment element of an invoice: "2026-12-01 150000 card 1a2b3c4d5e6f7a8b [reference]",
+ * the day paid, minor units of the invoice's currency (> 0), the method, a random id of 16
+ * hex digits (two payments of the same amount on the same day stay two) and free text. */
+#define SCHEMA_PAYMENT_REF_MAX 100
+typedef struct {
+    char date[11];
+    int64_t minor;
+    char method[16];
+    char id[17];
+    char reference[SCHEMA_PAYMENT_REF_MAX + 1];
+} schema_payment_t;
+int schema_payment_parse(const char *elem, size_t len, schema_payment_t *out); /* 0 or ACCORD_EINVAL */
+void schema_payment_format(const schema_payment_t *p, char *out, size_t cap); /* out >= 200 bytes */
+bool schema_payment_method_known(const char *method);
+extern const char *const schema_payment_methods[]; /* NULL-terminated */
+
+/* Status choices of the documents, in the order they move (schema.c's tables). */
+extern const char *const schema_quote_statuses[];
+extern const char *const schema_order_statuses[];
+extern const char *const schema_invoice_statuses[];
+extern const char *const schema_ticket_statuses[];
+extern const char *const schema_ticket_priorities[];
+
 /* Minor-unit digits people use: the exponent, but none for IRR (whole rials). */
 int schema_currency_shown_digits(const char *code);
 /* Formats minor units of currency as "1234.50" ("1500000" for whole IRR); out holds >= 32 bytes. */

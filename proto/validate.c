@@ -62,7 +62,9 @@ static int check_element(const field_def_t *f, const record_op_t *op, char *why,
                     op->field, f->name);
     if (!normalised(f, &op->val))
         return fail(why, cap, "%s on field %u (%s): the element is not a normalised %s", op_name(op->op), op->field,
-                    f->name, f->type == FT_PHONES ? "phone number" : f->type == FT_EMAILS ? "e-mail address" : "tag");
+                    f->name, f->type == FT_PHONES ? "phone number" : f->type == FT_EMAILS ? "e-mail address"
+                             : f->type == FT_PRICES ? "price (CUR MINOR [BRANCH])"
+                             : f->type == FT_PAYMENTS ? "payment (DATE MINOR METHOD ID [REFERENCE])" : "tag");
     return 0;
 }
 
@@ -95,7 +97,20 @@ static int check_set(const field_def_t *f, const record_op_t *op, char *why, siz
                    ? 0
                    : fail(why, cap, "SET of field %u (%s): not an integer from 0 to %u", f->id, f->name, f->max_len);
     case FT_MONEY:
-        return v->type == VAL_INT ? 0 : fail(why, cap, "SET of field %u (%s): not an integer", f->id, f->name);
+        if (v->type != VAL_INT) return fail(why, cap, "SET of field %u (%s): not an integer", f->id, f->name);
+        return schema_int_in_range(f, v->i)
+                   ? 0
+                   : fail(why, cap, "SET of field %u (%s): not an amount from 0 to %lld", f->id, f->name, SCHEMA_MONEY_MAX);
+    case FT_QUANTITY:
+        return v->type == VAL_INT && schema_int_in_range(f, v->i)
+                   ? 0
+                   : fail(why, cap, "SET of field %u (%s): not a quantity in thousandths from 1 to %lld", f->id, f->name,
+                          SCHEMA_QUANTITY_MAX);
+    case FT_RATE:
+        return v->type == VAL_INT && schema_int_in_range(f, v->i)
+                   ? 0
+                   : fail(why, cap, "SET of field %u (%s): not a rate in hundredths of a percent from 0 to 10000", f->id,
+                          f->name);
     case FT_PERCENT:
         return v->type == VAL_INT && v->i >= 0 && v->i <= 100
                    ? 0

@@ -36,7 +36,12 @@ static void meaning(const field_def_t *f, char *out, size_t cap)
     case FT_EMAILS: snprintf(out, cap, "e-mail addresses, lower case"); break;
     case FT_TAGS: snprintf(out, cap, "tags"); break;
     case FT_STAGE: snprintf(out, cap, "a pipeline stage name"); break;
+    case FT_QUANTITY: snprintf(out, cap, "thousandths of a unit, 1 or more"); break;
+    case FT_RATE: snprintf(out, cap, "hundredths of a percent"); break;
+    case FT_PRICES: snprintf(out, cap, "prices `CUR MINOR` or `CUR MINOR BRANCH`"); break;
+    case FT_PAYMENTS: snprintf(out, cap, "payments `YYYY-MM-DD MINOR METHOD ID16HEX [REFERENCE]`"); break;
     }
+    if (f->type == FT_MONEY && f->max_len) snprintf(out, cap, "minor units of the document's currency, 0 or more");
 }
 
 /* The operations a record may carry on the field and their value, as validate_record takes
@@ -55,7 +60,12 @@ static void ops(const field_def_t *f, char *out, size_t cap)
         if (f->max_len) snprintf(out, cap, "SET: int 0–%u%s", f->max_len, nil);
         else snprintf(out, cap, "SET: int%s", nil);
         break;
-    case FT_MONEY: snprintf(out, cap, "SET: int%s", nil); break;
+    case FT_MONEY:
+        if (f->max_len) snprintf(out, cap, "SET: int 0–%lld%s", SCHEMA_MONEY_MAX, nil);
+        else snprintf(out, cap, "SET: int%s", nil);
+        break;
+    case FT_QUANTITY: snprintf(out, cap, "SET: int 1–%lld%s", SCHEMA_QUANTITY_MAX, nil); break;
+    case FT_RATE: snprintf(out, cap, "SET: int 0–10000%s", nil); break;
     case FT_PERCENT: snprintf(out, cap, "SET: int 0–100%s", nil); break;
     case FT_REF: snprintf(out, cap, "SET: bin16%s", nil); break;
     default: snprintf(out, cap, "SET: str ≤ %u bytes%s", f->max_len, nil); break;

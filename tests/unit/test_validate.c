@@ -243,6 +243,9 @@ static const char *const typed[] = {
     "2026-11-24 10:00", "yesterday", "EUR", "IRR", "QQQ", "eur", "+98 912 345 6789", "09123456789", "+989123456789",
     "0 0912 345 6789", "0-0912 345", "0\xdb\xb0" "912345", "12", "MINA@Example.COM", "mina@example.com", "not-an-email", "vip", " vip", "call", "visit", "won",
     "09:05", "9:30", "9:5", "۰۹:۰۵", "24:00", "30", "10080", "10081", "-5",
+    "1.5", "1,250", "۱٫۵", "0", "9%", "12.5", "100", "100.01", "EUR 1250", "EUR 1250 tehran", "EUR 01", "XXX 5",
+    "2026-12-01 150000 card 0123456789abcdef", "2026-12-01 150000 card 0123456789abcdef cheque 12",
+    "2026-12-01 0 card 0123456789abcdef", "2026-12-01 5 bitcoin 0123456789abcdef", "2026-12-01 5 cash 0123",
 };
 
 /* A value for op on field f: often what schema_normalize makes of something typed (what
@@ -256,7 +259,7 @@ static void random_value(const field_def_t *f, record_op_t *op, char *buf, size_
     char err[8];
     if (pick < 5 && f && schema_normalize(f, in, buf, cap, &num, err, sizeof err) == 0) {
         if (f->type == FT_BOOL) op->val = (value_t){VAL_BOOL, num, NULL, 0};
-        else if (f->type == FT_INT || f->type == FT_PERCENT || f->type == FT_MONEY) op->val = (value_t){VAL_INT, num, NULL, 0};
+        else if (schema_is_int(f->type)) op->val = (value_t){VAL_INT, num, NULL, 0};
         else op->val = (value_t){VAL_STR, 0, buf, strlen(buf)};
         return;
     }
@@ -372,7 +375,7 @@ static void test_every_normalised_value_validates(void **state)
                 op->field = f->id;
                 op->op = schema_is_set(f->type) ? OP_ADD : OP_SET;
                 if (f->type == FT_BOOL) op->val = (value_t){VAL_BOOL, num, NULL, 0};
-                else if (f->type == FT_INT || f->type == FT_PERCENT || f->type == FT_MONEY)
+                else if (schema_is_int(f->type))
                     op->val = (value_t){VAL_INT, num, NULL, 0};
                 else op->val = (value_t){VAL_STR, 0, out, strlen(out)};
                 if (validate_record(&r, err, sizeof err))
