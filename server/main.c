@@ -55,6 +55,8 @@ typedef struct {
     const char *pipeline;     /* --pipeline; NULL: DEFAULT_PIPELINE */
     const char *upstream_key; /* --upstream-key, in hex */
     const char *http_listen;  /* --http; NULL: no dashboard */
+    const char *invoice_prefix; /* --invoice-prefix; NULL: from the node's name */
+    const char *calendar;     /* --calendar; NULL: gregorian */
     sync_config_t sync_cfg;   /* --listen, --upstream, --max-clock-skew */
 } options_t;
 
@@ -71,7 +73,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: accord-node --data DIR [--listen ENDPOINT] [--upstream ENDPOINT --upstream-key HEX]\n"
             "                   [--max-clock-skew SECONDS] [--origin-daily-mb MB] [--pipeline STAGES]\n"
-            "                   [--http [ADDRESS:]PORT] [--verbose]\n"
+            "                   [--http [ADDRESS:]PORT] [--invoice-prefix CODE] [--calendar gregorian|solar]\n"
+            "                   [--verbose]\n"
             "\n"
             "Runs an Accord node on the store in DIR (made by 'accordctl node init').\n"
             "Clients talk to it on ipc://DIR/accord.sock.\n"
@@ -89,12 +92,17 @@ static void usage(FILE *f)
             "                        (default: " DEFAULT_PIPELINE ")\n"
             "  -w, --http [ADDR:]PORT  serve the dashboard, JSON and /metrics over HTTP on\n"
             "                        127.0.0.1 (or ADDR); users: 'accordctl user add'\n"
+            "  -i, --invoice-prefix CODE  this branch's invoice numbers start CODE- (2-8 of A-Z,\n"
+            "                        0-9; default: the node's name in capitals); unique per branch\n"
+            "  -c, --calendar CAL    the year in invoice numbers: gregorian (default) or solar\n"
+            "                        (Solar Hijri: TEH-1405-000123)\n"
             "  -v, --verbose         log every batch\n"
             "  -h, --help            this text\n"
             "\n"
             "Each option may also come from the environment: ACCORD_DATA, ACCORD_LISTEN,\n"
             "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_MAX_CLOCK_SKEW, ACCORD_PIPELINE,\n"
-            "ACCORD_HTTP, ACCORD_ORIGIN_DAILY_MB (see deploy/node.env).\n"
+            "ACCORD_HTTP, ACCORD_ORIGIN_DAILY_MB, ACCORD_INVOICE_PREFIX, ACCORD_CALENDAR\n"
+            "(see deploy/node.env).\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit codes: 0 stopped, 1 usage, 2 cannot start.\n");
 }
 
@@ -133,6 +141,9 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
     *exit_code = 1;
     o->dir = getenv("ACCORD_DATA"), o->pipeline = getenv("ACCORD_PIPELINE");
     o->upstream_key = getenv("ACCORD_UPSTREAM_KEY"), o->http_listen = getenv("ACCORD_HTTP");
+    o->invoice_prefix = getenv("ACCORD_INVOICE_PREFIX"), o->calendar = getenv("ACCORD_CALENDAR");
+    if (o->invoice_prefix && !*o->invoice_prefix) o->invoice_prefix = NULL;
+    if (o->calendar && !*o->calendar) o->calendar = NULL;
     if (o->http_listen && !*o->http_listen) o->http_listen = NULL;
     o->sync_cfg = (sync_config_t){getenv("ACCORD_LISTEN"), getenv("ACCORD_UPSTREAM"), {0}, 300, INGEST_ORIGIN_DAY_MB};
     const char *daily = getenv("ACCORD_ORIGIN_DAILY_MB");
@@ -148,9 +159,10 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         {"foreground", no_argument, 0, 'f'}, {"listen", required_argument, 0, 'l'},
         {"upstream", required_argument, 0, 'u'}, {"upstream-key", required_argument, 0, 'k'},
         {"max-clock-skew", required_argument, 0, 's'}, {"http", required_argument, 0, 'w'},
-        {"origin-daily-mb", required_argument, 0, 'q'}, {0, 0, 0, 0}};
+        {"origin-daily-mb", required_argument, 0, 'q'}, {"invoice-prefix", required_argument, 0, 'i'},
+        {"calendar", required_argument, 0, 'c'}, {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:q:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:q:i:c:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': o->dir = optarg; break;
         case 'p': o->pipeline = optarg; break;
@@ -160,6 +172,8 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         case 'u': o->sync_cfg.upstream = optarg; break;
         case 'k': o->upstream_key = optarg; break;
         case 'w': o->http_listen = optarg; break;
+        case 'i': o->invoice_prefix = optarg; break;
+        case 'c': o->calendar = optarg; break;
         case 'q': if (!parse_daily_mb(optarg, &o->sync_cfg.origin_day_mb)) return false; break;
         case 's':
             if (!read_skew(optarg, "--max-clock-skew", &o->sync_cfg.max_skew_s)) return false;
@@ -268,6 +282,10 @@ static int open_node(const options_t *o, node_t *n)
     api_set_origin_day_bytes(n->api, (uint64_t)o->sync_cfg.origin_day_mb << 20);
     if (api_set_pipeline(n->api, pipeline ? pipeline : DEFAULT_PIPELINE)) {
         log_error("--pipeline: give 2 to %d stage names separated by commas", API_MAX_STAGES);
+        return 1;
+    }
+    if (api_set_invoicing(n->api, o->invoice_prefix, o->calendar)) {
+        log_error("--invoice-prefix takes 2 to 8 of A-Z and 0-9 (e.g. TEH); --calendar gregorian or solar");
         return 1;
     }
     return 0;

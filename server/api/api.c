@@ -5,6 +5,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "api/api.h"
 #include "api/api_internal.h"
+#include "api/api_sales.h"
+#include "sales/sales.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "feed/ingest.h"
@@ -33,6 +35,9 @@ static const api_verb_t verbs[] = {
     {"conflicts",    api_conflict_list,     false, API_ROLE_ANY, false},
     {"status",       api_node_status,       false, API_ROLE_ANY, false},
     {"dupes",        api_read_dupes,        false, API_ROLE_ANY, false},
+    {"pay",          api_sales_pay,         true,  API_ROLE_STAFF, false}, /* an invoice's payment (api_sales.c) */
+    {"document",     api_sales_document,    false, API_ROLE_ANY, false}, /* a quote, order or invoice with its lines */
+    {"clashes",      api_sales_clashes,     false, API_ROLE_ANY, false}, /* SKUs and invoice numbers held twice */
     {"sync_status",  api_node_sync_status,  false, API_ROLE_ANY, false},
     {"users",        api_node_users,        false, API_ROLE_ANY, false}, /* to pick an owner or assignee */
     {"views",        api_views_list,        false, API_ROLE_ANY, false}, /* a user's saved filters (api_views.c) */
@@ -68,7 +73,19 @@ api_t *api_new(store_t *st, oplog_t *log, const identity_t *id)
     api->st = st;
     api->log = log;
     api->id = id;
+    sales_default_prefix(id->name, api->invoice_prefix, sizeof api->invoice_prefix);
+    api->calendar = CAL_GREGORIAN;
     return api;
+}
+
+int api_set_invoicing(api_t *api, const char *prefix, const char *calendar)
+{
+    if (prefix && !sales_prefix_valid(prefix)) return ACCORD_EINVAL;
+    int cal = !calendar || !strcmp(calendar, "gregorian") ? CAL_GREGORIAN : !strcmp(calendar, "solar") ? CAL_SOLAR : -1;
+    if (cal < 0) return ACCORD_EINVAL;
+    if (prefix) snprintf(api->invoice_prefix, sizeof api->invoice_prefix, "%s", prefix);
+    api->calendar = cal;
+    return 0;
 }
 
 void api_destroy(api_t **papi)
@@ -192,7 +209,7 @@ int api_arg_kind(const request_t *req, char *msg, size_t cap)
     int kind;
     if (!api_arg_cstr(a, name, sizeof name) || (kind = schema_kind_by_name(name)) < 0)
         return accord_fail(msg, cap, ACCORD_EINVAL,
-                    "kind must be one of: customer, contact, deal, task, interaction, note");
+                    "kind must be one of: customer, contact, deal, task, interaction, note, product, quote, line, order, invoice, ticket");
     return kind;
 }
 

@@ -61,6 +61,10 @@ api_t *api_new(store_t *st, oplog_t *log, const identity_t *id);
 void api_destroy(api_t **api);
 /* Sets the pipeline from a comma-separated list; ACCORD_EINVAL if empty or too long
  * (then the pipeline is unchanged). */
+/* This branch's invoice numbers: prefix (2-8 of A-Z, 0-9; NULL keeps the one from the
+ * node's name) and calendar ("gregorian", "solar"; NULL: gregorian). ACCORD_EINVAL if
+ * either is not one of those. */
+int api_set_invoicing(api_t *api, const char *prefix, const char *calendar);
 int api_set_pipeline(api_t *api, const char *csv);
 /* The daily allowance of each origin (ingest.h) for bundles applied through this node; the
  * default until set. */

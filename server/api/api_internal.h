@@ -6,6 +6,7 @@
 #define ACCORD_API_INTERNAL_H
 
 #include "api/api.h"
+#include "proto/formline.h"
 #include "proto/record.h"
 #include "state/entity.h"
 #include "state/index.h"
@@ -66,6 +67,16 @@ struct api {
     uint8_t conflict_keys[API_LIST_MAX][API_CONFLICT_KEY_LEN]; /* conflicts listed */
     record_t side;                          /* the record behind one side of a conflict */
     api_import_scratch_t import;
+    /* sales and service (api_sales.c) */
+    char invoice_prefix[9];                 /* this branch's invoice numbers start with it */
+    int calendar;                           /* sales_calendar_t: the year in invoice numbers */
+    const struct sales_doc *pending_doc;    /* the document being created with its lines */
+    unsigned pending_lines;                 /* lines appended to it so far */
+    char pending_hex[2 * ID_LEN + 1];       /* its id, as a line's doc argument */
+    api_write_ctx_t line_write;             /* one of its lines */
+    request_t line_req;                     /* that line's arguments */
+    formline_t line_form;                   /* a line given as key=value&... */
+    char line_copy[6][RECORD_MAX_STR + 1];  /* a copied line's texts */
 };
 
 /* ---- packing and arguments (api.c) ---- */
@@ -92,6 +103,14 @@ bool api_text_eq(store_txn_t *t, const uint8_t *id, unsigned field, const char *
 record_op_t *api_write_new_op(api_write_ctx_t *w, uint8_t field, uint8_t op);
 int api_write_author(const request_t *req, api_write_ctx_t *w, char *msg, size_t cap);
 int api_write_fill_bases(store_txn_t *t, api_write_ctx_t *w);
+/* A create's record in w from req's field arguments (branch, created, the fields), before
+ * the rules; api_write_finish then applies the kind's defaults and rules (is_new: a
+ * create, else an update of w's stored entity); api_write_build does both. */
+int api_write_build_fields(api_t *api, store_txn_t *t, api_write_ctx_t *w, const request_t *req, unsigned kind,
+                           char *msg, size_t cap);
+int api_write_finish(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_new, char *msg, size_t cap);
+int api_write_build(api_t *api, store_txn_t *t, api_write_ctx_t *w, const request_t *req, unsigned kind, char *msg,
+                    size_t cap);
 int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_write_update(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_write_delete(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
@@ -99,6 +118,8 @@ int api_write_merge(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
 
 /* ---- reads (api_read.c) ---- */
 void api_pack_value(msgpack_packer *pk, const value_t *v);
+/* The record as get packs it: a map of id, kind and its fields. */
+int api_read_pack_record(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk);
 void api_pack_register(msgpack_packer *pk, const field_state_t *fs);
 /* A writing node by name when the roster knows it, else by origin id. */
 void api_pack_origin_name(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *origin);

@@ -5,6 +5,7 @@
  * whether more were left out (pack_page). */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
+#include "api/api_sales.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
@@ -105,7 +106,8 @@ static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], unsigned extra_
     if (rc) return rc;
     store_iter_t *it;
     if ((rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it))) return rc;
-    msgpack_pack_map(pk, sh->keys + extra_keys);
+    unsigned sales_keys = api_sales_extra_keys(t, id, (unsigned)kind);
+    msgpack_pack_map(pk, sh->keys + extra_keys + sales_keys);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, id, ID_LEN);
     api_pack_cstr(pk, "kind");
@@ -129,7 +131,14 @@ static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], unsigned extra_
         api_pack_str(pk, (const char *)k.data + ID_LEN + 1, k.len - ID_LEN - 1);
     }
     store_iter_destroy(&it);
-    return rc < 0 ? rc : 0;
+    if (rc < 0) return rc;
+    api_sales_pack_extra(t, id, (unsigned)kind, pk);
+    return 0;
+}
+
+int api_read_pack_record(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk)
+{
+    return pack_entity(t, id, 0, pk);
 }
 
 int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)

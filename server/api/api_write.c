@@ -9,6 +9,7 @@
 #include "proto/crypto.h"
 #include "proto/schema.h"
 #include "proto/validate.h"
+#include "api/api_sales.h"
 #include "ops/dedupe.h"
 #include "state/entity.h"
 
@@ -74,7 +75,9 @@ static int field_ops(api_t *api, store_txn_t *t, api_write_ctx_t *w, unsigned ki
             if (s.len > RECORD_MAX_STR) return accord_fail(msg, cap, ACCORD_ETOOBIG, "%s: value too long", f->name);
             memcpy(in, s.s, s.len);
             in[s.len] = 0;
-            int rc = schema_normalize(f, in, norm, sizeof norm, &num, msg, cap);
+            /* a price or a payment is typed in people's words; api_sales.c makes the element */
+            int rc = f->type == FT_PRICES || f->type == FT_PAYMENTS ? (snprintf(norm, sizeof norm, "%s", in), 0)
+                                                                     : schema_normalize(f, in, norm, sizeof norm, &num, msg, cap);
             if (rc) return rc;
             record_op_t *o = api_write_new_op(w, f->id, elem_op);
             if (!o) return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
@@ -104,6 +107,11 @@ static int field_ops(api_t *api, store_txn_t *t, api_write_ctx_t *w, unsigned ki
         return accord_fail(msg, cap, ACCORD_EINVAL, "%s: give the value as text", f->name);
     if (f->type == FT_REF) {
         uint8_t *id = w->refs[w->rec.n_ops - 1];
+        if (api->pending_doc && !strcmp(in, api->pending_hex)) { /* a line of the document being created */
+            crypto_unhex(in, id, ID_LEN);
+            o->val = (value_t){VAL_REF, 0, (const char *)id, ID_LEN};
+            return 0;
+        }
         int rc = api_resolve_ref(t, in, id, msg, cap, f->name);
         if (rc) return rc;
         int rk = entity_kind(t, id);
@@ -125,7 +133,7 @@ static int field_ops(api_t *api, store_txn_t *t, api_write_ctx_t *w, unsigned ki
     }
     int rc = schema_normalize(f, in, norm, sizeof norm, &num, msg, cap);
     if (rc) return rc;
-    if (f->type == FT_BOOL || f->type == FT_INT || f->type == FT_PERCENT) {
+    if (f->type == FT_BOOL || schema_is_int(f->type)) {
         o->val = (value_t){f->type == FT_BOOL ? VAL_BOOL : VAL_INT, num, NULL, 0};
         return 0;
     }
@@ -239,7 +247,7 @@ int api_write_author(const request_t *req, api_write_ctx_t *w, char *msg, size_t
 
 static bool is_control_arg(req_str_t k)
 {
-    return req_str_eq(k, "kind") || req_str_eq(k, "user") || req_str_eq(k, "id");
+    return req_str_eq(k, "kind") || req_str_eq(k, "user") || req_str_eq(k, "id") || api_sales_control_arg(k);
 }
 
 static const char *required_missing(unsigned kind, api_write_ctx_t *w)
@@ -291,14 +299,13 @@ static void now_iso(char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+int api_write_build_fields(api_t *api, store_txn_t *t, api_write_ctx_t *w, const request_t *req, unsigned kind,
+                           char *msg, size_t cap)
 {
-    api_write_ctx_t *w = &api->write;
     memset(&w->rec, 0, sizeof w->rec);
-    int kind = api_arg_kind(req, msg, cap), rc;
-    if (kind < 0) return kind;
     w->rec.kind = (uint8_t)kind;
     crypto_random(w->rec.entity, ID_LEN);
+    int rc;
     if ((rc = api_write_author(req, w, msg, cap))) return rc;
     char created[32];
     now_iso(created, sizeof created);
@@ -306,22 +313,52 @@ int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_p
         return accord_fail(msg, cap, rc, "internal: cannot build record");
     for (unsigned i = 0; i < req->n_args; i++) {
         if (is_control_arg(req->args[i].key)) continue;
-        if ((rc = field_ops(api, t, w, (unsigned)kind, req, &req->args[i], msg, cap))) return rc;
+        if ((rc = field_ops(api, t, w, kind, req, &req->args[i], msg, cap))) return rc;
     }
-    if (kind == KIND_CUSTOMER && !find_op(w, F_CU_TYPE)) set_str(w, F_CU_TYPE, "person");
-    if (kind == KIND_DEAL && !find_op(w, F_DE_STAGE)) set_str(w, F_DE_STAGE, api->stages[0]);
-    if (kind == KIND_INTERACTION && !find_op(w, F_IN_WHEN)) set_str(w, F_IN_WHEN, created);
-    if (kind == KIND_TASK && !find_op(w, F_TA_DONE)) {
-        record_op_t *o = api_write_new_op(w, F_TA_DONE, OP_SET);
-        if (o) o->val = (value_t){VAL_BOOL, 0, NULL, 0};
+    return 0;
+}
+
+int api_write_finish(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_new, char *msg, size_t cap)
+{
+    unsigned kind = w->rec.kind;
+    int rc;
+    if (is_new) {
+        record_op_t *created = find_op(w, F_CREATED);
+        if (kind == KIND_CUSTOMER && !find_op(w, F_CU_TYPE)) set_str(w, F_CU_TYPE, "person");
+        if (kind == KIND_DEAL && !find_op(w, F_DE_STAGE)) set_str(w, F_DE_STAGE, api->stages[0]);
+        if (kind == KIND_INTERACTION && !find_op(w, F_IN_WHEN) && created) set_str(w, F_IN_WHEN, created->val.s);
+        if (kind == KIND_TASK && !find_op(w, F_TA_DONE)) {
+            record_op_t *o = api_write_new_op(w, F_TA_DONE, OP_SET);
+            if (o) o->val = (value_t){VAL_BOOL, 0, NULL, 0};
+        }
+        const char *missing = required_missing(kind, w);
+        if (missing) return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required for a new %s", missing, schema_kind_name(kind));
     }
-    const char *missing = required_missing((unsigned)kind, w);
-    if (missing) return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required for a new %s", missing, schema_kind_name((unsigned)kind));
-    if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, true, msg, cap)) ||
-        (rc = check_due_time(t, w, true, msg, cap)))
+    if ((rc = finish_amount(t, w, msg, cap)) || (rc = api_sales_check(api, t, w, is_new, msg, cap)) ||
+        (rc = check_set_sizes(t, w, is_new, msg, cap)) || (rc = check_due_time(t, w, is_new, msg, cap)))
         return rc;
     if (w->rec.n_ops >= RECORD_MAX_OPS)
         return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request (at most %d)", RECORD_MAX_OPS);
+    return 0;
+}
+
+int api_write_build(api_t *api, store_txn_t *t, api_write_ctx_t *w, const request_t *req, unsigned kind, char *msg,
+                    size_t cap)
+{
+    int rc = api_write_build_fields(api, t, w, req, kind, msg, cap);
+    return rc ? rc : api_write_finish(api, t, w, true, msg, cap);
+}
+
+int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    api_write_ctx_t *w = &api->write;
+    int kind = api_arg_kind(req, msg, cap), rc;
+    if (kind < 0) return kind;
+    if (kind == KIND_QUOTE || kind == KIND_ORDER || kind == KIND_INVOICE)
+        return api_sales_create_document(api, t, req, pk, msg, cap);
+    if (request_arg(req, "lines") || request_arg(req, "from"))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "lines and from: only a quote, an order or an invoice has lines");
+    if ((rc = api_write_build(api, t, w, req, (unsigned)kind, msg, cap))) return rc;
     if ((rc = oplog_append(api->log, t, &w->rec)))
         return accord_fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name((unsigned)kind), accord_strerror(rc));
     msgpack_pack_map(pk, 1);
@@ -391,10 +428,9 @@ static int change(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
                     return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required, cannot be cleared",
                                 schema_field_by_id(w->rec.kind, o->field)->name);
         }
-        if ((rc = finish_amount(t, w, msg, cap)) || (rc = check_set_sizes(t, w, false, msg, cap)) ||
-            (rc = check_due_time(t, w, false, msg, cap)))
-            return rc;
+        if ((rc = api_write_finish(api, t, w, false, msg, cap))) return rc;
     }
+    if (deleting && (rc = api_sales_check_delete(api, t, w, msg, cap))) return rc;
     if ((rc = api_write_fill_bases(t, w))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     if ((rc = oplog_append(api->log, t, &w->rec)))
         return accord_fail(msg, cap, rc, "cannot store the change: %s", accord_strerror(rc));

@@ -30,6 +30,8 @@ static indexed_fields_t fields_of(unsigned kind)
         return (indexed_fields_t){F_CO_NAME, F_CO_PHONES, F_CO_EMAILS, 0, 0, true};
     case KIND_DEAL:
         return (indexed_fields_t){F_DE_TITLE, 0, 0, F_DE_TAGS, 0, true};
+    case KIND_PRODUCT:
+        return (indexed_fields_t){F_PR_NAME, 0, 0, 0, 0, true};
     default:
         return (indexed_fields_t){0, 0, 0, 0, 0, false};
     }
@@ -51,6 +53,17 @@ static const order_def_t order_defs[] = {
     {KIND_INTERACTION, F_IN_WHEN}, {KIND_INTERACTION, F_CREATED}, {KIND_INTERACTION, F_BRANCH},
     {KIND_INTERACTION, F_IN_CUSTOMER},
     {KIND_NOTE, F_CREATED}, {KIND_NOTE, F_BRANCH}, {KIND_NOTE, F_NO_RELATED},
+    {KIND_PRODUCT, F_PR_NAME}, {KIND_PRODUCT, F_PR_SKU}, {KIND_PRODUCT, F_CREATED}, {KIND_PRODUCT, F_BRANCH},
+    {KIND_PRODUCT, F_PR_CATEGORY},
+    {KIND_QUOTE, F_CREATED}, {KIND_QUOTE, F_BRANCH}, {KIND_QUOTE, F_QU_STATUS}, {KIND_QUOTE, F_QU_CUSTOMER},
+    {KIND_QUOTE, F_QU_DEAL},
+    {KIND_LINE, F_LI_DOC},
+    {KIND_ORDER, F_CREATED}, {KIND_ORDER, F_BRANCH}, {KIND_ORDER, F_OR_STATUS}, {KIND_ORDER, F_OR_CUSTOMER},
+    {KIND_ORDER, F_OR_QUOTE},
+    {KIND_INVOICE, F_CREATED}, {KIND_INVOICE, F_BRANCH}, {KIND_INVOICE, F_IV_NUMBER}, {KIND_INVOICE, F_IV_ISSUED},
+    {KIND_INVOICE, F_IV_DUE}, {KIND_INVOICE, F_IV_STATUS}, {KIND_INVOICE, F_IV_CUSTOMER}, {KIND_INVOICE, F_IV_ORDER},
+    {KIND_TICKET, F_CREATED}, {KIND_TICKET, F_BRANCH}, {KIND_TICKET, F_TI_STATUS}, {KIND_TICKET, F_TI_PRIORITY},
+    {KIND_TICKET, F_TI_SLA_DUE}, {KIND_TICKET, F_TI_ASSIGNEE}, {KIND_TICKET, F_TI_CUSTOMER},
 };
 #define N_ORDER_DEFS (sizeof order_defs / sizeof order_defs[0])
 

@@ -52,6 +52,16 @@ void call(node_t *n, result_t *r, const char *verb, ...)
         if (!strcmp(kv[i + 1], "\1nil")) msgpack_pack_nil(&pk);
         else if (kv[i + 1][0] == '\2') msgpack_pack_int64(&pk, strtoll(kv[i + 1] + 1, NULL, 10));
         else if (kv[i + 1][0] == '\3') msgpack_pack_true(&pk);
+        else if (kv[i + 1][0] == '\4') { /* a list: its strings after \4, each ended by \x1e */
+            const char *p = kv[i + 1] + 1;
+            unsigned items = 0;
+            for (const char *q = p; *q; q++) items += *q == '\x1e';
+            msgpack_pack_array(&pk, items);
+            for (const char *e; (e = strchr(p, '\x1e')); p = e + 1) {
+                msgpack_pack_str(&pk, (size_t)(e - p));
+                msgpack_pack_str_body(&pk, p, (size_t)(e - p));
+            }
+        }
         else { msgpack_pack_str(&pk, strlen(kv[i + 1])); msgpack_pack_str_body(&pk, kv[i + 1], strlen(kv[i + 1])); }
     }
     static request_t req;

@@ -28,7 +28,7 @@ typedef struct {
 void node_open(node_t *n, const char *name);
 void node_close(node_t *n);
 /* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil,
- * "\2" then digits a number, "\3" true), committed as the node commits it; the reply (or
+ * "\2" then digits a number, "\3" true, "\4" then strings each ended by "\x1e" a list), committed as the node commits it; the reply (or
  * the refusal's code and message) into r. */
 void call(node_t *n, result_t *r, const char *verb, ...);
 void result_done(result_t *r);
