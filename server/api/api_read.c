@@ -163,6 +163,7 @@ typedef struct {
     char assignee[65];    /* tasks: exactly this assignee */
     char due_from[11], due_to[11]; /* tasks: due on these days or between (a calendar) */
     bool overdue, open_only;
+    char state[16];       /* invoices: issued, partly_paid, paid, cancelled (api_sales.h) */
     index_filter_t filters[LIST_MAX_FILTERS];
     unsigned n_filters;
     bool any_kind;        /* a filter's terms hold other kinds too (tags) */
@@ -176,7 +177,9 @@ static bool has_rest(const list_filter_t *lf)
 {
     return (lf->kind == KIND_DEAL && lf->stage[0]) ||
            (lf->kind == KIND_TASK && (lf->open_only || lf->overdue || lf->due[0] || lf->due_from[0] ||
-                                      lf->due_to[0] || lf->assignee[0]));
+                                      lf->due_to[0] || lf->assignee[0])) ||
+           (lf->kind == KIND_INVOICE && (lf->open_only || lf->overdue || lf->state[0])) ||
+           (lf->kind == KIND_TICKET && (lf->open_only || lf->overdue || lf->assignee[0]));
 }
 
 /* A task due on due (10 bytes) is overdue on a day after it, or on that day once its
@@ -208,6 +211,14 @@ static bool passes_rest(void *ctx, const uint8_t id[ID_LEN])
         if (lf->assignee[0] && !api_text_eq(t, id, F_TA_ASSIGNEE, lf->assignee)) return false;
         if (lf->overdue && !(has_due && task_past_due(t, id, due, lf))) return false;
     }
+    if (lf->kind == KIND_INVOICE || lf->kind == KIND_TICKET) {
+        if (lf->kind == KIND_TICKET && lf->assignee[0] && !api_text_eq(t, id, F_TI_ASSIGNEE, lf->assignee)) return false;
+        api_sales_standing_t st;
+        api_sales_standing(t, id, lf->kind, lf->today, &st);
+        if (lf->open_only && !st.open) return false;
+        if (lf->overdue && !st.overdue) return false;
+        if (lf->state[0] && strcmp(lf->state, st.state)) return false;
+    }
     return true;
 }
 
@@ -235,7 +246,7 @@ static void sort_for_people(api_t *api, store_txn_t *t, unsigned kind, uint8_t (
 {
     api_sort_row_t *rows = api->sort_rows;
     unsigned field = kind == KIND_DEAL ? F_DE_TITLE : kind == KIND_TASK ? F_TA_DUE
-                   : kind == KIND_INTERACTION ? F_IN_WHEN : F_CREATED;
+                   : kind == KIND_INTERACTION ? F_IN_WHEN : kind == KIND_PRODUCT ? F_PR_NAME : F_CREATED;
     for (int i = 0; i < n; i++) {
         api_sort_row_t *r = &rows[i];
         memcpy(r->id, ids[i], ID_LEN);
@@ -362,6 +373,7 @@ static unsigned filter_field(unsigned kind, const char *arg)
     const char *name = arg;
     if (kind == KIND_TASK && !strcmp(arg, "assigned")) name = "assignee";
     if ((kind == KIND_TASK || kind == KIND_NOTE) && !strcmp(arg, "customer")) name = "related";
+    if (kind == KIND_TICKET && !strcmp(arg, "assigned")) name = "assignee";
     int f = index_order_field(kind, name);
     return f > 0 ? (unsigned)f : 0;
 }
@@ -370,7 +382,7 @@ static unsigned filter_field(unsigned kind, const char *arg)
  * as search folds it, but branch exact) and customer (an id). */
 static int read_index_filters(store_txn_t *t, const request_t *req, list_filter_t *lf, char *msg, size_t cap)
 {
-    static const char *const text_args[] = {"branch", "assigned", "city", "segment"};
+    static const char *const text_args[] = {"branch", "assigned", "city", "segment", "status", "priority", "category"};
     const req_arg_t *a;
     char val[RECORD_MAX_STR + 1];
     for (size_t i = 0; i < sizeof text_args / sizeof text_args[0]; i++) {
@@ -391,6 +403,17 @@ static int read_index_filters(store_txn_t *t, const request_t *req, list_filter_
             return accord_fail(msg, cap, ACCORD_EINVAL, "tag: only customers and deals have tags");
         lf->n_filters++;
         lf->any_kind = true;
+    }
+    static const char *const ref_args[] = {"doc", "deal", "quote", "order"}; /* a document's links */
+    for (size_t i = 0; i < sizeof ref_args / sizeof ref_args[0]; i++) {
+        if (!request_arg(req, ref_args[i])) continue;
+        uint8_t ref[ID_LEN];
+        int f = index_order_field(lf->kind, ref_args[i]), rc;
+        if (f < 0)
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: a %s has no %s to list by", ref_args[i],
+                               schema_kind_name(lf->kind), ref_args[i]);
+        if ((rc = api_arg_id(t, req, ref_args[i], ref, msg, cap))) return rc;
+        index_filter_value(&lf->filters[lf->n_filters++], lf->kind, (unsigned)f, ref, ID_LEN);
     }
     if (request_arg(req, "customer")) {
         uint8_t customer[ID_LEN];
@@ -454,6 +477,14 @@ static int read_filters(store_txn_t *t, const request_t *req, list_filter_t *lf,
     }
     lf->overdue = api_arg_flag(req, "overdue");
     lf->open_only = api_arg_flag(req, "open");
+    if ((a = request_arg(req, "state"))) {
+        if (lf->kind != KIND_INVOICE) return accord_fail(msg, cap, ACCORD_EINVAL, "state: only invoices have one (else status)");
+        if (!api_arg_cstr(a, lf->state, sizeof lf->state) || !api_sales_invoice_state_known(lf->state))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "state: give issued, partly_paid, paid or cancelled");
+    }
+    if ((lf->overdue || lf->open_only) && lf->kind != KIND_TASK && lf->kind != KIND_INVOICE && lf->kind != KIND_TICKET)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "%s: only tasks, invoices and tickets are open or overdue",
+                           lf->overdue ? "overdue" : "open");
     return read_index_filters(t, req, lf, msg, cap);
 }
 
@@ -511,12 +542,19 @@ static int read_order(const request_t *req, unsigned kind, index_query_t *q, uin
     int field;
     if (!api_arg_cstr(a, name, sizeof name) || (field = index_order_field(kind, name)) < 0 || schema_is_set(schema_field_by_id(kind, (unsigned)field)->type) ||
         schema_field_by_id(kind, (unsigned)field)->type == FT_REF)
-        return accord_fail(msg, cap, ACCORD_EINVAL, "sort: a %s list sorts by %s", schema_kind_name(kind),
-                           kind == KIND_CUSTOMER ? "name, created, city, branch, segment or assigned"
-                           : kind == KIND_CONTACT ? "name, created or branch"
-                           : kind == KIND_DEAL ? "title, created, branch, assigned or stage"
-                           : kind == KIND_TASK ? "title, created, due, branch or assignee"
-                           : kind == KIND_INTERACTION ? "when, created or branch" : "created or branch");
+    {
+        char fields[256] = "";
+        const char *names[32];
+        unsigned nf, listed = 0;
+        const field_def_t *defs = schema_fields(kind, &nf);
+        for (unsigned i = 0; i < nf && listed < 32; i++)
+            if (index_order_field(kind, defs[i].name) >= 0 && !schema_is_set(defs[i].type) && defs[i].type != FT_REF)
+                names[listed++] = defs[i].name;
+        for (unsigned i = 0; i < listed; i++)
+            snprintf(fields + strlen(fields), sizeof fields - strlen(fields), "%s%s",
+                     i == 0 ? "" : i + 1 == listed ? " or " : ", ", names[i]);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "sort: a %s list sorts by %s", schema_kind_name(kind), fields);
+    }
     q->field = (unsigned)field;
     q->desc = api_arg_flag(req, "desc");
     int64_t off = 0;

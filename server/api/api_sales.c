@@ -1361,33 +1361,53 @@ void api_sales_pack_extra(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kin
     }
     char today_s[11];
     today(t, today_s);
+    api_sales_standing_t st;
+    api_sales_standing(t, id, kind, today_s, &st);
     if (kind == KIND_INVOICE) {
         int64_t paid = 0, total = invoice_total(t, id);
-        char status[17], due[11];
+        invoice_paid(t, id, &paid);
+        pack_money(pk, "paid", paid, currency); /* two keys */
+        api_pack_cstr(pk, "balance");
+        msgpack_pack_int64(pk, total - paid);
+        api_pack_cstr(pk, "state");
+        api_pack_cstr(pk, st.state);
+    }
+    if (kind == KIND_INVOICE || kind == KIND_TICKET) {
+        api_pack_cstr(pk, "overdue");
+        pack_bool(pk, st.overdue);
+    }
+}
+
+void api_sales_standing(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const char *today_s,
+                        api_sales_standing_t *out)
+{
+    char status[17];
+    *out = (api_sales_standing_t){false, false, ""};
+    if (kind == KIND_INVOICE) {
+        int64_t paid = 0, total = invoice_total(t, id);
+        char due[11];
         invoice_paid(t, id, &paid);
         stored_text(t, id, F_IV_STATUS, status, sizeof status);
         stored_text(t, id, F_IV_DUE, due, sizeof due);
         sales_invoice_state_t st = sales_invoice_state(!strcmp(status, "cancelled"), total, paid);
-        pack_money(pk, "paid", paid, currency); /* two keys */
-        api_pack_cstr(pk, "state");
-        api_pack_cstr(pk, sales_invoice_state_name(st));
-        api_pack_cstr(pk, "overdue");
-        pack_bool(pk, (st == INV_ISSUED || st == INV_PARTLY_PAID) && due[0] && strcmp(due, today_s) < 0);
-    }
-    if (kind == KIND_INVOICE) {
-        int64_t paid = 0;
-        invoice_paid(t, id, &paid);
-        api_pack_cstr(pk, "balance");
-        msgpack_pack_int64(pk, invoice_total(t, id) - paid);
-    }
-    if (kind == KIND_TICKET) {
-        char status[17], due[32], now[32];
+        out->state = sales_invoice_state_name(st);
+        out->open = st == INV_ISSUED || st == INV_PARTLY_PAID;
+        out->overdue = out->open && due[0] && strcmp(due, today_s) < 0;
+    } else if (kind == KIND_TICKET) {
+        char due[32], now[32];
         stored_text(t, id, F_TI_STATUS, status, sizeof status);
         stored_text(t, id, F_TI_SLA_DUE, due, sizeof due);
         now_iso(hlc_wall_ms(), now, sizeof now);
-        api_pack_cstr(pk, "overdue");
-        pack_bool(pk, !sales_status_final(KIND_TICKET, status) && due[0] && strcmp(due, now) < 0);
+        out->open = !sales_status_final(KIND_TICKET, status[0] ? status : "inquiry");
+        out->overdue = out->open && due[0] && strcmp(due, now) < 0;
     }
+}
+
+bool api_sales_invoice_state_known(const char *state)
+{
+    for (int s = INV_ISSUED; s <= INV_CANCELLED; s++)
+        if (!strcmp(state, sales_invoice_state_name((sales_invoice_state_t)s))) return true;
+    return false;
 }
 
 /* ---- clashes ---- */

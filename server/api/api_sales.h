@@ -38,6 +38,18 @@ int api_sales_clashes(api_t *api, store_txn_t *t, const request_t *req, msgpack_
 unsigned api_sales_extra_keys(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind);
 void api_sales_pack_extra(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, msgpack_packer *pk);
 
+/* Where an invoice or a ticket stands now, for list filters: open (an invoice issued or
+ * partly paid; a ticket not closed or cancelled), overdue (an open invoice past its due
+ * date before today, YYYY-MM-DD in the report zone; an open ticket past its SLA now), and
+ * an invoice's state name (sales_invoice_state_name; "" for a ticket). */
+typedef struct {
+    bool open, overdue;
+    const char *state;
+} api_sales_standing_t;
+void api_sales_standing(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const char *today,
+                        api_sales_standing_t *out);
+bool api_sales_invoice_state_known(const char *state);
+
 /* A document's live lines (of the index's doc terms) in position order: at most max ids,
  * the count, or a negative error. */
 int api_sales_doc_lines(store_txn_t *t, const uint8_t doc[ID_LEN], uint8_t (*ids)[ID_LEN], int max);

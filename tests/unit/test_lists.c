@@ -210,7 +210,7 @@ static void test_list_arguments_are_checked(void **state)
     forty_customers(&a, &r, ids);
     call(&a, &r, "list", "kind", "customer", "sort", "phones", NULL);
     assert_int_equal(r.code, ACCORD_EINVAL);
-    assert_non_null(strstr(r.msg, "name, created, city, branch, segment or assigned"));
+    assert_non_null(strstr(r.msg, "branch, created, name, city, segment or assigned"));
     call(&a, &r, "list", "kind", "customer", "offset", "\00250", NULL);
     assert_int_equal(r.code, ACCORD_EINVAL);
     assert_non_null(strstr(r.msg, "give sort"));

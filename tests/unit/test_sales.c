@@ -242,6 +242,53 @@ static void test_a_ticket_has_an_sla_and_a_timeline(void **state)
     node_close(&n);
 }
 
+static unsigned count(node_t *n, const char *kind, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+    result_t r = {0};
+    call(n, &r, "list", "kind", kind, k1, v1, k2, v2, NULL);
+    ok(&r);
+    unsigned c = get(&r.out.data, "items")->via.array.size;
+    result_done(&r);
+    return c;
+}
+
+static void test_lists_filter_documents_by_where_they_stand(void **state)
+{
+    (void)state;
+    node_t n;
+    node_open(&n, "tehran");
+    result_t r = {0};
+    char cust[33], paid[33], late[33], quote[33];
+    customer(&n, cust);
+    call(&n, &r, "create", "kind", "invoice", "customer", cust, "currency", "EUR", "issued", "2026-01-01", "due",
+         "2026-01-31", "lines", "\4quantity=1&unit_price=100&description=A\x1e", NULL);
+    id_of(&r, late);
+    call(&n, &r, "create", "kind", "invoice", "customer", cust, "currency", "EUR", "issued", "2026-01-01", "due",
+         "2026-01-31", "lines", "\4quantity=1&unit_price=100&description=B\x1e", NULL);
+    id_of(&r, paid);
+    call(&n, &r, "pay", "id", paid, "amount", "100", NULL);
+    ok(&r);
+    result_done(&r);
+    assert_int_equal(count(&n, "invoice", "state", "paid", NULL, NULL), 1);
+    assert_int_equal(count(&n, "invoice", "state", "issued", NULL, NULL), 1);
+    assert_int_equal(count(&n, "invoice", "overdue", "\3", "today", "2026-02-01"), 1);
+    assert_int_equal(count(&n, "invoice", "overdue", "\3", "today", "2026-01-15"), 0);
+    assert_int_equal(count(&n, "invoice", "open", "\3", "customer", cust), 1);
+    call(&n, &r, "list", "kind", "invoice", "state", "owed", NULL);
+    refused(&r, ACCORD_EINVAL, "partly_paid");
+    call(&n, &r, "list", "kind", "customer", "overdue", "\3", NULL);
+    refused(&r, ACCORD_EINVAL, "only tasks, invoices and tickets");
+    call(&n, &r, "create", "kind", "quote", "customer", cust, "currency", "EUR",
+         "lines", "\4qty=1&price=5&description=x\x1eqty=2&price=5&description=y\x1e", NULL);
+    id_of(&r, quote);
+    assert_int_equal(count(&n, "line", "doc", quote, NULL, NULL), 2);
+    assert_int_equal(count(&n, "quote", "status", "draft", "customer", cust), 1);
+    assert_int_equal(count(&n, "quote", "status", "sent", NULL, NULL), 0);
+    call(&n, &r, "list", "kind", "quote", "sort", "title", NULL);
+    refused(&r, ACCORD_EINVAL, "branch, created or status");
+    node_close(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_a_quote_moves_only_along_its_arrows),
         cmocka_unit_test(test_sku_is_unique_and_prices_follow_the_product),
         cmocka_unit_test(test_a_ticket_has_an_sla_and_a_timeline),
+        cmocka_unit_test(test_lists_filter_documents_by_where_they_stand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
