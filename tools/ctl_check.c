@@ -29,12 +29,12 @@ static void print_check(const char *name, int rc, const check_report_t *rep, boo
     if (json) {
         printf("{\"ok\":%s,\"repaired\":%s,\"feeds\":%u,\"feeds_without_key\":%u,\"feeds_damaged\":%u,"
                "\"records\":%llu,\"missing\":%llu,\"extra\":%llu,\"differ\":%llu,\"counters_not_compared\":%s,"
-               "\"index_not_compared\":%s,"
+               "\"index_not_compared\":%s,\"invoice_number_clashes\":%u,"
                "\"error\":\"%s\",\"examples\":[",
                rc ? "false" : "true", repaired ? "true" : "false", rep->feeds, rep->feeds_unsigned, rep->feeds_bad,
                (unsigned long long)rep->records, (unsigned long long)rep->missing, (unsigned long long)rep->extra,
                (unsigned long long)rep->differ, rep->kpi_stale ? "true" : "false", rep->index_stale ? "true" : "false",
-               rc ? accord_errname(rc) : "");
+               rep->invoice_clashes, rc ? accord_errname(rc) : "");
         for (unsigned i = 0; i < rep->n_examples; i++) {
             if (i) putchar(',');
             output_json_string(stdout, rep->examples[i]);
@@ -50,6 +50,10 @@ static void print_check(const char *name, int rc, const check_report_t *rep, boo
     if (rep->kpi_stale)
         printf("report counters not compared: an older version of accord made them; the node rebuilds them when it "
                "next starts (or run 'accordctl check --repair' with the node stopped)\n");
+    if (rep->invoice_clashes)
+        printf("WARNING: %u invoice number(s) held by more than one invoice: two branches have the same invoice "
+               "prefix; give each its own (accord-node --invoice-prefix) the local API's clashes verb lists them (docs/SALES.md)\n",
+               rep->invoice_clashes);
     if (rc == 0) {
         printf(repaired ? "state rebuilt from the feeds\n" : "sound: the stored state and indexes are what the feeds give\n");
         return;

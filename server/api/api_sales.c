@@ -1412,63 +1412,51 @@ bool api_sales_invoice_state_known(const char *state)
 
 /* ---- clashes ---- */
 
+typedef struct {
+    store_txn_t *t;
+    msgpack_packer *pk;
+    unsigned field, groups;
+} clash_pack_t;
+
+static int pack_clash(void *ctx, const uint8_t (*ids)[ID_LEN], unsigned n, bool more)
+{
+    clash_pack_t *c = ctx;
+    (void)more;
+    if (c->groups == API_LIST_MAX) return 0;
+    msgpack_pack_map(c->pk, 2);
+    api_pack_cstr(c->pk, "value");
+    size_t sl;
+    const char *s = entity_text(c->t, ids[0], c->field, &sl);
+    api_pack_str(c->pk, s ? s : "", s ? sl : 0);
+    api_pack_cstr(c->pk, "ids");
+    msgpack_pack_array(c->pk, n);
+    for (unsigned i = 0; i < n; i++) api_pack_hex(c->pk, ids[i], ID_LEN);
+    c->groups++;
+    return 0;
+}
+
+static int count_clash(void *ctx, const uint8_t (*ids)[ID_LEN], unsigned n, bool more)
+{
+    (void)ids, (void)n, (void)more;
+    ++*(unsigned *)ctx;
+    return 0;
+}
+
 int api_sales_clashes(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
     int kind = api_arg_kind(req, msg, cap);
     if (kind < 0) return kind;
     if (kind != KIND_PRODUCT && kind != KIND_INVOICE)
         return accord_fail(msg, cap, ACCORD_EINVAL, "kind: clashes are of products (SKU) or invoices (number)");
-    unsigned field = kind == KIND_PRODUCT ? F_PR_SKU : F_IV_NUMBER;
-    /* the ORDER terms of the field are in value order: equal values are neighbours */
-    uint8_t prefix[3] = {IDX_ORDER, (uint8_t)kind, (uint8_t)field};
-    store_iter_t *it;
-    int rc = store_iter_new(t, TBL_INDEX, prefix, sizeof prefix, false, &it);
-    if (rc) return accord_fail(msg, cap, rc, "cannot read the index");
-    msgpack_sbuffer items;
-    msgpack_sbuffer_init(&items);
-    msgpack_packer ipk;
-    msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
-    uint8_t (*ids)[ID_LEN] = api->ids;
-    char last[INDEX_ORDER_VALUE_MAX + 1] = "";
-    size_t last_len = SIZE_MAX;
-    int n = 0;
-    unsigned groups = 0;
-    store_val_t k, v;
-    for (;;) {
-        rc = store_iter_next(it, &k, &v);
-        /* key: IDX_ORDER kind field value 0x00 id */
-        const uint8_t *key = k.data;
-        size_t vlen = rc == 1 && k.len > 3 + 1 + ID_LEN ? k.len - 3 - 1 - ID_LEN : 0;
-        bool same = rc == 1 && vlen == last_len && !memcmp(key + 3, last, vlen) && n < API_LIST_MAX;
-        if (!same) {
-            if (n > 1 && groups < API_LIST_MAX) { /* the group before had several records */
-                msgpack_pack_map(&ipk, 2);
-                api_pack_cstr(&ipk, "value");
-                size_t sl;
-                const char *s = entity_text(t, ids[0], field, &sl);
-                api_pack_str(&ipk, s ? s : "", s ? sl : 0);
-                api_pack_cstr(&ipk, "ids");
-                msgpack_pack_array(&ipk, (uint32_t)n);
-                for (int i = 0; i < n; i++) api_pack_hex(&ipk, ids[i], ID_LEN);
-                groups++;
-            }
-            n = 0;
-            if (rc != 1) break;
-            last_len = vlen;
-            memcpy(last, key + 3, vlen < sizeof last ? vlen : sizeof last - 1);
-            if (vlen == 1 && key[3] == 0xff) last_len = SIZE_MAX - 1; /* the empty value is no clash */
-        }
-        if (rc == 1 && last_len != SIZE_MAX - 1 && n < API_LIST_MAX) memcpy(ids[n++], key + k.len - ID_LEN, ID_LEN);
-    }
-    store_iter_destroy(&it);
-    if (rc < 0) {
-        msgpack_sbuffer_destroy(&items);
-        return accord_fail(msg, cap, rc, "cannot read the index");
-    }
+    unsigned field = kind == KIND_PRODUCT ? F_PR_SKU : F_IV_NUMBER, groups = 0;
+    int rc = index_duplicates(t, (unsigned)kind, field, api->ids, API_LIST_MAX, count_clash, &groups);
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the index: %s", accord_strerror(rc));
     msgpack_pack_map(pk, 1);
     api_pack_cstr(pk, "items");
-    msgpack_pack_array(pk, groups);
-    msgpack_pack_str_body(pk, items.data, items.size); /* the packed maps, as they are */
-    msgpack_sbuffer_destroy(&items);
+    msgpack_pack_array(pk, groups < API_LIST_MAX ? groups : API_LIST_MAX);
+    clash_pack_t c = {t, pk, field, 0};
+    /* the same read twice in one transaction: the same groups */
+    rc = index_duplicates(t, (unsigned)kind, field, api->ids, API_LIST_MAX, pack_clash, &c);
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the index: %s", accord_strerror(rc));
     return 0;
 }

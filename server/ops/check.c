@@ -4,12 +4,14 @@
 #include "proto/accord_err.h"
 #include "proto/datadir.h"
 #include "proto/crypto.h"
+#include "proto/schema.h"
 #include "state/index.h"
 #include "state/kpi.h"
 #include "state/merge.h"
 #include "ops/snapshot_io.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The tables derived from the feeds are the catalogue's STORE_T_DERIVED ones (store.h). */
@@ -159,6 +161,22 @@ static int compare_table(store_txn_t *stored, store_txn_t *want, store_table_t t
     return rs < 0 ? rs : rw < 0 ? rw : 0;
 }
 
+static int count_clash(void *ctx, const uint8_t (*ids)[ID_LEN], unsigned n, bool more)
+{
+    (void)ids, (void)n, (void)more;
+    ++*(unsigned *)ctx;
+    return 0;
+}
+
+static int count_invoice_clashes(store_txn_t *t, check_report_t *rep)
+{
+    uint8_t (*ids)[ID_LEN] = malloc(64 * ID_LEN);
+    if (!ids) abort();
+    int rc = index_duplicates(t, KIND_INVOICE, F_IV_NUMBER, ids, 64, count_clash, &rep->invoice_clashes);
+    free(ids);
+    return rc;
+}
+
 int check_store(store_t *st, const identity_t *id, const char *scratch_dir, check_report_t *rep,
                 check_progress_fn progress, void *ctx)
 {
@@ -182,6 +200,7 @@ int check_store(store_t *st, const identity_t *id, const char *scratch_dir, chec
         if (!(derived[i] == TBL_KPI && rep->kpi_stale) && !(derived[i] == TBL_INDEX && rep->index_stale))
             rc = compare_table(src, dst, derived[i], rep);
     if (!rc && (rep->missing || rep->extra || rep->differ)) rc = ACCORD_ESTORE;
+    if (!rc && !rep->index_stale) rc = count_invoice_clashes(src, rep);
 out:
     store_txn_abort(&dst);
     store_txn_abort(&src);

@@ -26,6 +26,9 @@ typedef struct {
     bool kpi_stale;            /* the report counters, made by an older version, were not
                                 * compared (kpi.h: the node's next start rebuilds them) */
     bool index_stale;          /* the same for the search and list index (index.h) */
+    unsigned invoice_clashes;  /* invoice numbers more than one invoice holds (two branches
+                                * given one invoice prefix: docs/SALES.md); not a fault of
+                                * the store, so the check still passes */
     unsigned n_examples;
     char examples[CHECK_MAX_EXAMPLES][300]; /* "index: missing key 03 3531...", for people */
 } check_report_t;

@@ -130,6 +130,15 @@ int index_page(store_txn_t *t, const index_query_t *q, uint64_t offset, int max,
 int index_filter_each(store_txn_t *t, const index_filter_t *filters, unsigned n, const uint8_t *after,
                       int (*fn)(void *ctx, const uint8_t id[ID_LEN]), void *ctx);
 
+/* Calls fn for every value of kind's field (an ORDER field) that more than one live
+ * record holds (as the index folds it, on its first INDEX_ORDER_VALUE_MAX bytes), with
+ * their ids in id order (at most max; *more tells if some were left out): a product's
+ * SKU or an invoice's number held twice. Stops when fn returns nonzero. 0, fn's nonzero
+ * or a store error. */
+typedef int (*index_dup_fn)(void *ctx, const uint8_t (*ids)[ID_LEN], unsigned n, bool more);
+int index_duplicates(store_txn_t *t, unsigned kind, unsigned field, uint8_t (*ids)[ID_LEN], unsigned max,
+                     index_dup_fn fn, void *ctx);
+
 /* The pipeline's totals: one row per (stage, currency) of the live deals that pass q's
  * filters and check (q->kind and q->field are not used). */
 typedef struct {

@@ -305,3 +305,44 @@ int index_deal_totals(store_txn_t *t, const index_query_t *q, index_deal_total_t
     walk_end(&w);
     return rc < 0 ? rc : 0;
 }
+
+/* ---- values held twice ---- */
+
+int index_duplicates(store_txn_t *t, unsigned kind, unsigned field, uint8_t (*ids)[ID_LEN], unsigned max,
+                     index_dup_fn fn, void *ctx)
+{
+    /* key: IDX_ORDER kind field value 0x00 id; equal values are neighbours */
+    uint8_t prefix[3] = {IDX_ORDER, (uint8_t)kind, (uint8_t)field};
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_INDEX, prefix, sizeof prefix, false, &it);
+    if (rc) return rc;
+    uint8_t last[INDEX_ORDER_VALUE_MAX + 1];
+    size_t last_len = 0;
+    unsigned n = 0;
+    bool more = false, have = false;
+    store_val_t k, v;
+    for (;;) {
+        rc = store_iter_next(it, &k, &v);
+        const uint8_t *key = k.data;
+        bool term = rc == 1 && k.len >= 3 + 1 + ID_LEN;
+        size_t vlen = term ? k.len - 3 - 1 - ID_LEN : 0;
+        bool empty = term && vlen == 1 && key[3] == 0xff; /* no value: never a clash */
+        bool same = term && have && vlen == last_len && !memcmp(key + 3, last, vlen);
+        if (!same) {
+            if (have && n > 1) {
+                int stop = fn(ctx, (const uint8_t (*)[ID_LEN])ids, n, more);
+                if (stop) { rc = stop; break; }
+            }
+            n = 0, more = false, have = false;
+            if (rc != 1) break;
+            if (!term || empty || vlen > INDEX_ORDER_VALUE_MAX) continue;
+            memcpy(last, key + 3, vlen);
+            last_len = vlen;
+            have = true;
+        }
+        if (n < max) memcpy(ids[n++], key + k.len - ID_LEN, ID_LEN);
+        else more = true;
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : rc == 1 || rc == 0 ? 0 : rc;
+}
