@@ -348,6 +348,11 @@ static int check_line(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_ne
     record_op_t *po = find_set(w, F_LI_PRODUCT);
     bool has_product = po && po->val.type == VAL_REF;
     if (has_product) memcpy(product, po->val.s, ID_LEN);
+    field_state_t active;
+    if (has_product && entity_get(t, product, F_PR_ACTIVE, &active) == 0 && active.val.type == VAL_BOOL && !active.val.i)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "product: that product is no longer sold (not active)");
+    if (has_product && entity_deleted(t, product))
+        return accord_fail(msg, cap, ACCORD_EDELETED, "product: that product was deleted");
     if (is_new && has_product) { /* what the line does not say, the product does */
         char text[RECORD_MAX_STR + 1];
         int64_t v;
@@ -538,6 +543,7 @@ static const kept_rule_t kept_rules[] = {
     {KIND_INVOICE, F_IV_CURRENCY, "an invoice keeps the currency it was issued in"},
     {KIND_INVOICE, F_IV_ISSUED, "an invoice keeps the day it was issued"},
     {KIND_INVOICE, F_IV_ORDER, "an invoice keeps the order it was issued from"},
+    {KIND_INVOICE, F_IV_CUSTOMER, "an invoice keeps the customer it was issued to; cancel it and issue another"},
     {KIND_TICKET, F_TI_SLA_DUE, "it follows from the ticket's priority"},
     {KIND_TICKET, F_TI_CLOSED_AT, "it is set when the ticket is closed or cancelled"},
     {KIND_ORDER, F_OR_QUOTE, "an order keeps the quote it was made from"},
@@ -550,7 +556,7 @@ static int check_kept(api_write_ctx_t *w, bool is_new, char *msg, size_t cap)
         if (k->kind != w->rec.kind || !has_op(w, k->field)) continue;
         /* what an invoice is issued with comes with its create */
         if (is_new && k->kind == KIND_INVOICE && (k->field == F_IV_CURRENCY || k->field == F_IV_ISSUED)) continue;
-        if (is_new && k->kind == KIND_INVOICE && k->field == F_IV_ORDER) continue;
+        if (is_new && k->kind == KIND_INVOICE && (k->field == F_IV_ORDER || k->field == F_IV_CUSTOMER)) continue;
         if (is_new && k->kind == KIND_ORDER && k->field == F_OR_QUOTE) continue;
         return accord_fail(msg, cap, ACCORD_EINVAL, "%s: kept by the node: %s", schema_field_by_id(k->kind, k->field)->name,
                            k->how);
@@ -759,6 +765,14 @@ static int check_document(store_txn_t *t, api_write_ctx_t *w, bool is_new, char 
         return accord_fail(msg, cap, ACCORD_EINVAL, "currency: required for a new %s (e.g. EUR)", schema_kind_name(kind));
     if (!is_new && ((c && c->val.type == VAL_NIL) || (k && k->val.type == VAL_NIL)))
         return accord_fail(msg, cap, ACCORD_EINVAL, "%s: required, cannot be cleared", c && c->val.type == VAL_NIL ? "customer" : "currency");
+    if (!is_new && kind == KIND_INVOICE && find_set(w, F_IV_DUE)) {
+        char due[11], issued[11];
+        text_after(t, w, false, F_IV_DUE, due, sizeof due);
+        stored_text(t, w->rec.entity, F_IV_ISSUED, issued, sizeof issued);
+        if (!due[0]) return accord_fail(msg, cap, ACCORD_EINVAL, "due: required, cannot be cleared");
+        if (issued[0] && strcmp(due, issued) < 0)
+            return accord_fail(msg, cap, ACCORD_EINVAL, "due: %s is before the invoice's issue date %s", due, issued);
+    }
     if (!is_new && k) { /* a line's price is in its document's currency */
         uint8_t one[1][ID_LEN];
         int n = api_sales_doc_lines(t, w->rec.entity, one, 1);

@@ -153,6 +153,17 @@ static void test_a_quote_moves_only_along_its_arrows(void **state)
     result_done(&r);
     call(&n, &r, "create", "kind", "invoice", "customer", cust, "currency", "EUR", NULL);
     refused(&r, ACCORD_EINVAL, "at least one line");
+    call(&n, &r, "update", "id", invoice, "due", "2026-11-30", NULL);
+    refused(&r, ACCORD_EINVAL, "before the invoice's issue date 2026-12-01");
+    char other[33];
+    customer(&n, other);
+    call(&n, &r, "update", "id", invoice, "customer", other, NULL);
+    refused(&r, ACCORD_EINVAL, "keeps the customer");
+    call(&n, &r, "update", "id", invoice, "total", "5", NULL);
+    refused(&r, ACCORD_EINVAL, "sum of the invoice's lines");
+    call(&n, &r, "update", "id", invoice, "due", "2027-01-15", "notes", "Paid by card at the desk", NULL);
+    ok(&r);
+    result_done(&r);
     node_close(&n);
 }
 
@@ -195,6 +206,11 @@ static void test_sku_is_unique_and_prices_follow_the_product(void **state)
     result_done(&r);
     call(&n, &r, "update", "id", quote, "currency", "EUR", NULL);
     refused(&r, ACCORD_EINVAL, "remove them first");
+    call(&n, &r, "update", "id", product, "active", "no", NULL);
+    ok(&r);
+    result_done(&r);
+    call(&n, &r, "create", "kind", "line", "doc", quote, "product", product, "quantity", "1", NULL);
+    refused(&r, ACCORD_EINVAL, "no longer sold");
     call(&n, &r, "search", "kind", "product", "q", "engine", NULL);
     ok(&r);
     assert_int_equal(get(&r.out.data, "items")->via.array.size, 1);
