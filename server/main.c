@@ -92,7 +92,7 @@ static void usage(FILE *f)
             "                        (default: " DEFAULT_PIPELINE ")\n"
             "  -w, --http [ADDR:]PORT  serve the dashboard, JSON and /metrics over HTTP on\n"
             "                        127.0.0.1 (or ADDR); users: 'accordctl user add'\n"
-            "  -i, --invoice-prefix CODE  this branch's invoice numbers start CODE- (2-8 of A-Z,\n"
+            "  -i, --invoice-prefix CODE  this branch's invoice numbers start CODE- (2-16 of A-Z,\n"
             "                        0-9; default: the node's name in capitals); unique per branch\n"
             "  -c, --calendar CAL    the year in invoice numbers: gregorian (default) or solar\n"
             "                        (Solar Hijri: TEH-1405-000123)\n"
@@ -285,7 +285,7 @@ static int open_node(const options_t *o, node_t *n)
         return 1;
     }
     if (api_set_invoicing(n->api, o->invoice_prefix, o->calendar)) {
-        log_error("--invoice-prefix takes 2 to 8 of A-Z and 0-9 (e.g. TEH); --calendar gregorian or solar");
+        log_error("--invoice-prefix takes 2 to 16 of A-Z and 0-9 (e.g. TEH); --calendar gregorian or solar");
         return 1;
     }
     return 0;

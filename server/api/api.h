@@ -61,7 +61,7 @@ api_t *api_new(store_t *st, oplog_t *log, const identity_t *id);
 void api_destroy(api_t **api);
 /* Sets the pipeline from a comma-separated list; ACCORD_EINVAL if empty or too long
  * (then the pipeline is unchanged). */
-/* This branch's invoice numbers: prefix (2-8 of A-Z, 0-9; NULL keeps the one from the
+/* This branch's invoice numbers: prefix (2-16 of A-Z, 0-9; NULL keeps the one from the
  * node's name) and calendar ("gregorian", "solar"; NULL: gregorian). ACCORD_EINVAL if
  * either is not one of those. */
 int api_set_invoicing(api_t *api, const char *prefix, const char *calendar);

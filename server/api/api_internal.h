@@ -68,7 +68,7 @@ struct api {
     record_t side;                          /* the record behind one side of a conflict */
     api_import_scratch_t import;
     /* sales and service (api_sales.c) */
-    char invoice_prefix[9];                 /* this branch's invoice numbers start with it */
+    char invoice_prefix[17];                /* this branch's invoice numbers start with it */
     int calendar;                           /* sales_calendar_t: the year in invoice numbers */
     const struct sales_doc *pending_doc;    /* the document being created with its lines */
     unsigned pending_lines;                 /* lines appended to it so far */

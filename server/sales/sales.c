@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "sales/sales.h"
 #include "proto/accord_err.h"
+#include "proto/crypto.h"
 #include "proto/schema.h"
 #include "state/calendar.h"
 
@@ -134,7 +135,7 @@ int sales_sla_hours(const char *priority)
 bool sales_prefix_valid(const char *prefix)
 {
     size_t n = strlen(prefix);
-    if (n < 2 || n > 8) return false;
+    if (n < 2 || n > SALES_PREFIX_MAX) return false;
     for (size_t i = 0; i < n; i++)
         if (!((prefix[i] >= 'A' && prefix[i] <= 'Z') || (prefix[i] >= '0' && prefix[i] <= '9'))) return false;
     return true;
@@ -142,11 +143,24 @@ bool sales_prefix_valid(const char *prefix)
 
 void sales_default_prefix(const char *name, char *out, size_t cap)
 {
+    char alnum[65];
     size_t n = 0;
-    for (const char *p = name; *p && n < 8 && n + 1 < cap; p++)
-        if (isalnum((unsigned char)*p) && !((unsigned char)*p & 0x80)) out[n++] = (char)toupper((unsigned char)*p);
-    out[n] = 0;
-    if (n < 2) snprintf(out, cap, "INV");
+    for (const char *p = name; *p && n + 1 < sizeof alnum; p++)
+        if (!((unsigned char)*p & 0x80) && isalnum((unsigned char)*p)) alnum[n++] = (char)toupper((unsigned char)*p);
+    alnum[n] = 0;
+    if (n >= 2 && n <= SALES_PREFIX_MAX) {
+        snprintf(out, cap, "%s", alnum);
+        return;
+    }
+    /* a name in another script, or a long one: what it holds, then digits of its hash, so
+     * two branches named apart still number apart (tehran-1, tehran-2; تهران, شیراز) */
+    uint8_t h[CRYPTO_HASH_LEN];
+    crypto_record_hash(name, strlen(name), h); /* BLAKE2b-256 */
+    char hex[17];
+    crypto_hex(h, 8, hex);
+    for (char *c = hex; *c; c++) *c = (char)toupper((unsigned char)*c);
+    if (n < 2) snprintf(out, cap, "N%.7s", hex);
+    else snprintf(out, cap, "%.11s%.5s", alnum, hex);
 }
 
 int sales_calendar_year(sales_calendar_t cal, const char *date)

@@ -47,10 +47,13 @@ int sales_sla_hours(const char *priority);
 
 typedef enum { CAL_GREGORIAN = 0, CAL_SOLAR = 1 } sales_calendar_t;
 
-/* A branch's invoice prefix: 2 to 8 of A-Z and 0-9. */
+#define SALES_PREFIX_MAX 16
+/* A branch's invoice prefix: 2 to SALES_PREFIX_MAX of A-Z and 0-9. */
 bool sales_prefix_valid(const char *prefix);
-/* The default prefix of a node named name: its ASCII letters and digits in capitals, cut
- * to 8; "INV" if fewer than 2. out holds >= 9 bytes. */
+/* The default prefix of a node named name: its ASCII letters and digits in capitals when
+ * they are 2 to 16; else "N" and 7 hex digits of the name's hash (a name in another
+ * script), or the first 11 and 5 hex digits of the hash (a longer one), so two names give
+ * two prefixes. out holds >= SALES_PREFIX_MAX + 1 bytes. */
 void sales_default_prefix(const char *name, char *out, size_t cap);
 /* The year of date (YYYY-MM-DD) in the calendar; -1 if the date is malformed or outside
  * the Solar Hijri years this node computes (1349-1500). */

@@ -80,6 +80,34 @@ static void test_rounding_is_per_line_half_away_from_zero(void **state)
     assert_int_equal(sales_line_amounts(0, 5, 0, 0, &a), ACCORD_EINVAL);
 }
 
+static void test_branches_named_apart_number_apart(void **state)
+{
+    (void)state;
+    char a[SALES_PREFIX_MAX + 1], b[SALES_PREFIX_MAX + 1];
+    sales_default_prefix("tehran-1", a, sizeof a);
+    assert_string_equal(a, "TEHRAN1");
+    sales_default_prefix("shanghai-1", a, sizeof a);
+    sales_default_prefix("shanghai-2", b, sizeof b);
+    assert_string_not_equal(a, b);
+    sales_default_prefix("تهران", a, sizeof a);
+    sales_default_prefix("شیراز", b, sizeof b);
+    assert_true(sales_prefix_valid(a) && sales_prefix_valid(b));
+    assert_int_equal(a[0], 'N');
+    assert_string_not_equal(a, b);
+    sales_default_prefix("branch-of-the-north-east-region-1", a, sizeof a);
+    sales_default_prefix("branch-of-the-north-east-region-2", b, sizeof b);
+    assert_true(sales_prefix_valid(a) && sales_prefix_valid(b));
+    assert_string_not_equal(a, b);
+    assert_false(sales_prefix_valid("T"));
+    assert_false(sales_prefix_valid("teh"));
+    assert_false(sales_prefix_valid("TEH-1"));
+    char num[40];
+    sales_invoice_number("TEH", sales_calendar_year(CAL_SOLAR, "2026-12-01"), 123, num, sizeof num);
+    assert_string_equal(num, "TEH-1405-000123");
+    assert_int_equal(sales_calendar_year(CAL_SOLAR, "2026-03-20"), 1404);
+    assert_int_equal(sales_calendar_year(CAL_SOLAR, "2026-03-21"), 1405);
+}
+
 static void test_a_quote_moves_only_along_its_arrows(void **state)
 {
     (void)state;
@@ -309,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rounding_is_per_line_half_away_from_zero),
+        cmocka_unit_test(test_branches_named_apart_number_apart),
         cmocka_unit_test(test_a_quote_moves_only_along_its_arrows),
         cmocka_unit_test(test_sku_is_unique_and_prices_follow_the_product),
         cmocka_unit_test(test_a_ticket_has_an_sla_and_a_timeline),
