@@ -2,6 +2,10 @@
  * make bench: prints figures, asserts nothing.
  *  1. this machine's own limit: durable LMDB commits/s (one small txn, fsync each)
  *  2. durable creates through the local API: 1 client, then 16 concurrent clients
+ *  2b. durable invoices of 10 lines (11 records, one transaction) through the local API, 1 and
+ *     16 clients, beside 2's creates, the node's CPU for each, and the machine's commit rate
+ *     of as many random keys as one invoice adds (more pages than the invoice's own keys,
+ *     which share pages record by record) (BENCH_INVOICE=1: only 1, 2 and 2b)
  *  3. bulk insert (signed feed + state + indexes, 1,000 records a txn)
  *  4. search p50/p99 over 100,000 customers with English, Persian and Chinese names
  *  5. the branch app's requests through HTTP with those 100,000 customers: a list page,
@@ -15,6 +19,7 @@
 #include "proto/crypto.h"
 #include "proto/schema.h"
 #include "auth/identity.h"
+#include "common/log.h"
 #include "state/index.h"
 #include "feed/oplog.h"
 #include "store/store.h"
@@ -75,7 +80,61 @@ typedef struct {
     int n;
     double *lat;
     int errors;
+    int lines;               /* 0: customer creates; else invoices of that many lines each */
+    char customer[2 * ID_LEN + 1]; /* the invoices' customer (hex id): one per client */
 } worker_t;
+
+static int create_customer(accord_client_t *c, int i, char *id_out, size_t cap)
+{
+    accord_args_t a;
+    accord_args_init(&a);
+    char name[64], phone[32];
+    make_name((unsigned)(rand() % 100000), name, sizeof name);
+    snprintf(phone, sizeof phone, "0912%07d", i);
+    accord_args_str(&a, "kind", "customer");
+    accord_args_str(&a, "name", name);
+    accord_args_str(&a, "phones", phone);
+    accord_reply_t r;
+    int rc = accord_call(c, "create", &a, &r);
+    if (!rc && id_out) accord_obj_str(&r.body, "id", id_out, cap);
+    accord_reply_destroy(&r);
+    accord_args_destroy(&a);
+    return rc;
+}
+
+enum { INVOICE_MAX_LINES = 32 };
+
+/* One invoice of w->lines free-text lines, each with a quantity, a price, a discount and a
+ * tax rate, so the node parses, prices and rounds every line. An error unless the node
+ * made them all. */
+static int create_invoice(accord_client_t *c, const worker_t *w, int i)
+{
+    char form[INVOICE_MAX_LINES][160];
+    const char *lines[INVOICE_MAX_LINES];
+    ACCORD_ASSERT(w->lines <= INVOICE_MAX_LINES);
+    for (int k = 0; k < w->lines; k++) {
+        snprintf(form[k], sizeof form[k],
+                 "description=Service%%20item%%20%d%%20of%%20invoice%%20%d&quantity=%d.5&unit_price=%d.40"
+                 "&discount=5&tax_rate=9&unit=h", k + 1, i, k % 3 + 1, 10 + k);
+        lines[k] = form[k];
+    }
+    accord_args_t a;
+    accord_args_init(&a);
+    accord_args_str(&a, "kind", "invoice");
+    accord_args_str(&a, "customer", w->customer);
+    accord_args_str(&a, "currency", "EUR");
+    accord_args_strv(&a, "lines", lines, (unsigned)w->lines);
+    accord_args_str(&a, "user", "bench");
+    accord_reply_t r;
+    int rc = accord_call(c, "create", &a, &r);
+    const msgpack_object *made = rc ? NULL : accord_obj_get(&r.body, "lines");
+    if (!rc && !(made && made->type == MSGPACK_OBJECT_POSITIVE_INTEGER && made->via.u64 == (uint64_t)w->lines))
+        rc = ACCORD_EPROTO;
+    if (rc && !w->errors) fprintf(stderr, "bench: invoice: %s\n", r.message); /* the first one says why */
+    accord_reply_destroy(&r);
+    accord_args_destroy(&a);
+    return rc;
+}
 
 static void *create_worker(void *arg)
 {
@@ -83,29 +142,17 @@ static void *create_worker(void *arg)
     accord_client_t *c;
     if (accord_client_new(w->dir, 30000, &c)) { w->errors = w->n; return NULL; }
     for (int i = 0; i < w->n; i++) {
-        accord_args_t a;
-        accord_args_init(&a);
-        char name[64], phone[32];
-        make_name((unsigned)(rand() % 100000), name, sizeof name);
-        snprintf(phone, sizeof phone, "0912%07d", i);
-        accord_args_str(&a, "kind", "customer");
-        accord_args_str(&a, "name", name);
-        accord_args_str(&a, "phones", phone);
-        accord_reply_t r;
         double t0 = now_s();
-        if (accord_call(c, "create", &a, &r)) w->errors++;
+        if (w->lines ? create_invoice(c, w, i) : create_customer(c, i, NULL, 0)) w->errors++;
         w->lat[i] = now_s() - t0;
-        accord_reply_destroy(&r);
-        accord_args_destroy(&a);
     }
     accord_client_destroy(&c);
     return NULL;
 }
 
-static void api_bench(const char *build, const char *dir, int clients, int per_client)
+static pid_t node_start(const char *build, const char *dir)
 {
-    char err[256], cmd[4300];
-    identity_create(dir, "bench", "branch", err, sizeof err);
+    char cmd[4300], sock[4200];
     pid_t pid = fork();
     if (pid == 0) {
         snprintf(cmd, sizeof cmd, "%s/accord-node", build);
@@ -113,24 +160,15 @@ static void api_bench(const char *build, const char *dir, int clients, int per_c
         execl(cmd, cmd, "--data", dir, (char *)NULL);
         _exit(127);
     }
-    char sock[4200];
     snprintf(sock, sizeof sock, "%s/accord.sock", dir);
     for (int i = 0; i < 200 && access(sock, F_OK); i++) usleep(20000);
-    worker_t *w = calloc((size_t)clients, sizeof *w);
-    pthread_t *th = calloc((size_t)clients, sizeof *th);
-    double *lat = calloc((size_t)(clients * per_client), sizeof *lat);
-    double t0 = now_s();
-    for (int i = 0; i < clients; i++) {
-        w[i] = (worker_t){dir, per_client, lat + i * per_client, 0};
-        pthread_create(&th[i], NULL, create_worker, &w[i]);
-    }
-    int errors = 0;
-    for (int i = 0; i < clients; i++) {
-        pthread_join(th[i], NULL);
-        errors += w[i].errors;
-    }
-    double dt = now_s() - t0;
-    char status[4200], line[256];
+    return pid;
+}
+
+/* Stops the node; its peak RSS in KiB. */
+static long node_stop(pid_t pid)
+{
+    char status[64], line[256];
     snprintf(status, sizeof status, "/proc/%d/status", (int)pid);
     long hwm_kb = 0;
     FILE *f = fopen(status, "r");
@@ -139,13 +177,158 @@ static void api_bench(const char *build, const char *dir, int clients, int per_c
     if (f) fclose(f);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+    return hwm_kb;
+}
+
+/* The CPU time (user and system) process pid has used so far, in seconds. */
+static double process_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the name in parentheses may hold spaces */
+    unsigned long utime = 0, stime = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return 0;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Keys in every table of the store in dir (opened read-only: the node may be running). */
+static long store_keys(const char *dir)
+{
+    store_t *st;
+    if (store_open(dir, STORE_RDONLY, &st)) return 0;
+    store_txn_t *t;
+    long n = 0;
+    if (store_txn_begin(st, NULL, false, &t) == 0) {
+        for (int tbl = 0; tbl < TBL_COUNT; tbl++) {
+            store_iter_t *it;
+            store_val_t k, v;
+            if (store_iter_new(t, (store_table_t)tbl, NULL, 0, false, &it)) continue;
+            while (store_iter_next(it, &k, &v) == 1) n++;
+            store_iter_destroy(&it);
+        }
+        store_txn_abort(&t);
+    }
+    store_close(&st);
+    return n;
+}
+
+/* Records of kind in the store in dir (read-only, as store_keys). */
+static long store_kind_count(const char *dir, uint8_t kind)
+{
+    store_t *st;
+    if (store_open(dir, STORE_RDONLY, &st)) return -1;
+    store_txn_t *t;
+    long n = -1;
+    store_iter_t *it;
+    if (store_txn_begin(st, NULL, false, &t) == 0) {
+        if (store_iter_new(t, TBL_BYKIND, &kind, 1, false, &it) == 0) {
+            store_val_t k, v;
+            for (n = 0; store_iter_next(it, &k, &v) == 1;) n++;
+            store_iter_destroy(&it);
+        }
+        store_txn_abort(&t);
+    }
+    store_close(&st);
+    return n;
+}
+
+typedef struct {
+    double rate;       /* requests/s, all clients together */
+    double p50, p99;   /* seconds */
+    int errors;
+    long rss_kb;       /* the node's peak */
+    long keys_added;   /* keys the requests added to the store */
+    size_t n;          /* requests made */
+    double node_cpu;   /* seconds of CPU the node spent on them: the machine is shared, the disk's
+                        * waits are not in it */
+} load_result_t;
+
+/* clients threads, each with its own client, make per_client creates (customers, or
+ * invoices of `lines` lines for a customer of their own made beforehand) through the
+ * local API of a node started for it on dir. */
+static load_result_t run_clients(const char *build, const char *dir, int clients, int per_client, int lines)
+{
+    char err[256];
+    identity_create(dir, "bench", "branch", err, sizeof err);
+    pid_t pid = node_start(build, dir);
+    worker_t *w = calloc((size_t)clients, sizeof *w);
+    pthread_t *th = calloc((size_t)clients, sizeof *th);
+    double *lat = calloc((size_t)(clients * per_client), sizeof *lat);
+    load_result_t res = {0};
+    accord_client_t *c = NULL;
+    if (lines) accord_client_new(dir, 30000, &c); /* without it, each invoice fails and counts */
+    for (int i = 0; i < clients; i++) {
+        w[i] = (worker_t){dir, per_client, lat + i * per_client, 0, lines, ""};
+        if (c && create_customer(c, i, w[i].customer, sizeof w[i].customer))
+            fprintf(stderr, "bench: cannot create the invoices' customer\n");
+    }
+    accord_client_destroy(&c);
+    long keys_before = store_keys(dir);
+    double cpu0 = process_cpu_s(pid), t0 = now_s();
+    for (int i = 0; i < clients; i++) pthread_create(&th[i], NULL, create_worker, &w[i]);
+    for (int i = 0; i < clients; i++) {
+        pthread_join(th[i], NULL);
+        res.errors += w[i].errors;
+    }
+    double dt = now_s() - t0;
+    res.node_cpu = process_cpu_s(pid) - cpu0;
     size_t n = (size_t)(clients * per_client);
-    printf("durable creates, %2d client%s: %8.0f creates/s  p50 %.2f ms  p99 %.2f ms  errors %d  node peak RSS %.1f MiB\n",
-           clients, clients > 1 ? "s" : " ", (double)n / dt, pct(lat, n, 0.5) * 1e3, pct(lat, n, 0.99) * 1e3,
-           errors, (double)hwm_kb / 1024);
+    res.rss_kb = node_stop(pid);
+    res.keys_added = store_keys(dir) - keys_before;
+    if (lines) { /* the store holds what the node said it made */
+        long made = (long)n - res.errors, invoices = store_kind_count(dir, KIND_INVOICE),
+             n_lines = store_kind_count(dir, KIND_LINE);
+        if (invoices != made || n_lines != made * lines) {
+            fprintf(stderr, "bench: %ld invoices and %ld lines made, the store holds %ld and %ld\n", made,
+                    made * lines, invoices, n_lines);
+            res.errors++;
+        }
+    }
+    res.n = n;
+    res.rate = (double)n / dt;
+    res.p50 = pct(lat, n, 0.5);
+    res.p99 = pct(lat, n, 0.99);
     free(w);
     free(th);
     free(lat);
+    return res;
+}
+
+/* Durable customer creates; their rate, for the figures measured against it. */
+static load_result_t api_bench(const char *build, const char *dir, int clients, int per_client)
+{
+    load_result_t r = run_clients(build, dir, clients, per_client, 0);
+    printf("durable creates, %2d client%s: %8.0f creates/s  p50 %.2f ms  p99 %.2f ms  errors %d  node peak RSS %.1f MiB\n",
+           clients, clients > 1 ? "s" : " ", r.rate, r.p50 * 1e3, r.p99 * 1e3, r.errors, (double)r.rss_kb / 1024);
+    return r;
+}
+
+/* Durable invoices of `lines` lines (one transaction each: the invoice, its lines, its
+ * number's counter), beside the same run's customer creates of as many clients (create)
+ * and the machine's commit rate of as many random keys as one invoice added. */
+static void invoice_bench(const char *build, const char *dir, int clients, int per_client, int lines,
+                          const load_result_t *create)
+{
+    load_result_t r = run_clients(build, dir, clients, per_client, lines);
+    long keys = r.keys_added / (long)r.n, create_keys = create->keys_added / (long)create->n;
+    printf("durable invoices of %d lines, %2d client%s: %6.0f invoices/s = %6.0f records/s (%d each)  p50 %.2f ms  "
+           "p99 %.2f ms  errors %d  node peak RSS %.1f MiB\n",
+           lines, clients, clients > 1 ? "s" : " ", r.rate, r.rate * (lines + 1), lines + 1, r.p50 * 1e3, r.p99 * 1e3,
+           r.errors, (double)r.rss_kb / 1024);
+    char raw[4300];
+    snprintf(raw, sizeof raw, "%s-raw", dir);
+    mkdir(raw, 0700);
+    double floor_rate = keys > 0 ? machine_commit_rate(raw, (int)keys) : 0;
+    printf("    an invoice takes the time of %.1f customer creates of this run (%.0f/s, %d client%s); the node's CPU %.2f ms an invoice,\n"
+           "    %.2f ms a create; it adds %ld keys to the store, a create %ld; the machine's durable commits of %ld\n"
+           "    random keys: %.0f/s (%.2f ms)\n",
+           r.rate > 0 ? create->rate / r.rate : 0, create->rate, clients, clients > 1 ? "s" : "",
+           r.node_cpu / (double)r.n * 1e3, create->node_cpu / (double)create->n * 1e3, keys, create_keys, keys,
+           floor_rate, floor_rate > 0 ? 1e3 / floor_rate : 0);
 }
 
 static void bulk_and_search(const char *dir, unsigned n_customers)
@@ -534,9 +717,14 @@ int main(int argc, char **argv)
     printf("machine limit: %.0f durable LMDB commits/s of 1 key (%.0f us); %.0f/s of 12 random keys in 12 tables (%.0f us),\n"
            "               about what one create writes\n", c1, 1e6 / c1, c12, 1e6 / c12);
     snprintf(dir, sizeof dir, "%s/api1", work);
-    api_bench(argv[1], dir, 1, 3000);
+    load_result_t create1 = api_bench(argv[1], dir, 1, 3000);
     snprintf(dir, sizeof dir, "%s/api16", work);
-    api_bench(argv[1], dir, 16, 1500);
+    load_result_t create16 = api_bench(argv[1], dir, 16, 1500);
+    snprintf(dir, sizeof dir, "%s/invoice1", work);
+    invoice_bench(argv[1], dir, 1, 500, 10, &create1);
+    snprintf(dir, sizeof dir, "%s/invoice16", work);
+    invoice_bench(argv[1], dir, 16, 100, 10, &create16);
+    if (getenv("BENCH_INVOICE")) return 0;
     snprintf(dir, sizeof dir, "%s/bulk", work);
     bulk_and_search(dir, 100000);
     api_search(argv[1], dir);
