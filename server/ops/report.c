@@ -265,6 +265,21 @@ int report_branches(store_txn_t *t, uint32_t from, uint32_t to, uint32_t today, 
         case KPI_NEW_WITH_PHONE: if (in_period) b->new_with_phone += val; break;
         case KPI_NEW_WITH_EMAIL: if (in_period) b->new_with_email += val; break;
         case KPI_NEW_WITH_OWNER: if (in_period) b->new_with_owner += val; break;
+        case KPI_QUOTES_SENT: if (in_period) b->quotes_sent += val; break;
+        case KPI_QUOTES_ACCEPTED: if (in_period) b->quotes_accepted += val; break;
+        case KPI_INVOICES_ISSUED: if (in_period) b->invoices_issued += val; break;
+        case KPI_INVOICED_VALUE: if (in_period) mix_add(&b->invoiced, extra, elen, val, 0, 0); break;
+        case KPI_PAID_VALUE: if (in_period) mix_add(&b->paid, extra, elen, val, 0, 0); break;
+        case KPI_INVOICES_UNPAID: if (day && day < today) b->invoices_overdue += val; break;
+        case KPI_UNPAID_VALUE: /* every day is owed; the days before today are overdue */
+            mix_add(&b->outstanding, extra, elen, val, 0, 0);
+            if (day && day < today) mix_add(&b->overdue_value, extra, elen, val, 0, 0);
+            break;
+        case KPI_TICKETS_OPENED: if (in_period) b->tickets_opened += val; break;
+        case KPI_TICKETS_CLOSED: if (in_period) b->tickets_closed += val; break;
+        case KPI_CLOSE_MINUTES: if (in_period) b->close_minutes += val; break;
+        case KPI_SLA_BREACHED: if (in_period) b->sla_closed_late += val; break;
+        case KPI_TICKETS_OPEN_SLA: if (day && day < today) b->tickets_overdue += val; break;
         default: break;
         }
     }
@@ -328,6 +343,28 @@ void report_day_text(uint32_t day, char out[11])
     if (!strftime(out, 11, "%Y-%m-%d", &tm)) out[0] = '\0';
 }
 
+/* Quotes, invoices and tickets (docs/CLI.md, Report figures). */
+static void write_sales_json(FILE *f, const report_branch_t *b)
+{
+    fprintf(f, ",\"quotes_sent\":%lld,\"quotes_accepted\":%lld,\"quote_conversion\":%.4f,\"invoices_issued\":%lld",
+            (long long)b->quotes_sent, (long long)b->quotes_accepted,
+            b->quotes_sent ? (double)b->quotes_accepted / (double)b->quotes_sent : 0.0, (long long)b->invoices_issued);
+    json_mix(f, "invoiced_minor", &b->invoiced, 0);
+    json_mix(f, "invoiced", &b->invoiced, 1);
+    json_mix(f, "paid_minor", &b->paid, 0);
+    json_mix(f, "paid", &b->paid, 1);
+    json_mix(f, "outstanding_minor", &b->outstanding, 0);
+    json_mix(f, "outstanding", &b->outstanding, 1);
+    fprintf(f, ",\"invoices_overdue\":%lld", (long long)b->invoices_overdue);
+    json_mix(f, "overdue_value_minor", &b->overdue_value, 0);
+    json_mix(f, "overdue_value", &b->overdue_value, 1);
+    fprintf(f, ",\"tickets_opened\":%lld,\"tickets_closed\":%lld,\"avg_hours_to_close\":%.2f,\"sla_breaches\":%lld,"
+               "\"tickets_overdue\":%lld",
+            (long long)b->tickets_opened, (long long)b->tickets_closed,
+            b->tickets_closed ? (double)b->close_minutes / 60.0 / (double)b->tickets_closed : 0.0,
+            (long long)(b->sla_closed_late + b->tickets_overdue), (long long)b->tickets_overdue);
+}
+
 void report_write_json(FILE *f, const report_t *r)
 {
     char from[11], to[11];
@@ -359,6 +396,7 @@ void report_write_json(FILE *f, const report_t *r)
         json_mix(f, "won_value", &b->won_value, 1);
         json_mix(f, "lost_reasons", &b->lost_reasons, 0);
         json_mix(f, "pipeline", &b->pipeline, 2);
+        write_sales_json(f, b);
         fprintf(f, "}");
     }
     fprintf(f, "]}\n");

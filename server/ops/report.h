@@ -36,6 +36,14 @@ typedef struct {
     int64_t import_rows, import_rejected; /* rows `accord import` read and refused in the period */
     int64_t new_with_phone, new_with_email, new_with_owner; /* of customers_new: with a phone, an e-mail, an owner */
     int64_t customers, with_phone, with_email, with_owner; /* now, whatever the period */
+    int64_t quotes_sent, quotes_accepted;                  /* sent, accepted in the period */
+    int64_t invoices_issued;                               /* issued in the period, not cancelled */
+    report_mix_t invoiced, paid;                           /* per currency: issued, paid in the period */
+    report_mix_t outstanding, overdue_value;               /* per currency, now: owed, owed past due */
+    int64_t invoices_overdue;                              /* now: past due with a balance */
+    int64_t tickets_opened, tickets_closed, close_minutes; /* in the period; minutes open, summed */
+    int64_t sla_closed_late;                               /* closed in the period after sla_due */
+    int64_t tickets_overdue;                               /* now: open, past sla_due before today */
 } report_branch_t;
 
 typedef struct {

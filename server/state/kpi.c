@@ -99,10 +99,16 @@ static uint64_t ms_of_datetime(const char *s, size_t len)
     return utc < 0 ? 0 : (uint64_t)utc * 1000;
 }
 
+/* The kinds that have terms. */
+static bool kind_counted(unsigned kind)
+{
+    return kind == KIND_CUSTOMER || kind == KIND_DEAL || kind == KIND_TASK || kind == KIND_INTERACTION ||
+           kind == KIND_IMPORT || kind == KIND_QUOTE || kind == KIND_INVOICE || kind == KIND_TICKET;
+}
+
 bool kpi_field_counted(unsigned kind, unsigned field)
 {
-    if (field <= F_CREATED) return kind == KIND_CUSTOMER || kind == KIND_DEAL || kind == KIND_TASK ||
-                                   kind == KIND_INTERACTION || kind == KIND_IMPORT;
+    if (field <= F_CREATED) return kind_counted(kind);
     switch (kind) {
     case KIND_CUSTOMER: return field == F_CU_PHONES || field == F_CU_EMAILS || field == F_CU_ASSIGNED;
     case KIND_DEAL:
@@ -111,6 +117,11 @@ bool kpi_field_counted(unsigned kind, unsigned field)
     case KIND_TASK: return field == F_TA_DUE || field == F_TA_DONE;
     case KIND_INTERACTION: return field == F_IN_TYPE || field == F_IN_WHEN || field == F_IN_CUSTOMER;
     case KIND_IMPORT: return field == F_IM_ROWS || field == F_IM_ROWS_REJECTED;
+    case KIND_QUOTE: return field == F_QU_STATUS || field == F_QU_SENT_AT;
+    case KIND_INVOICE:
+        return field == F_IV_ISSUED || field == F_IV_DUE || field == F_IV_CURRENCY || field == F_IV_STATUS ||
+               field == F_IV_TOTAL || field == F_IV_PAYMENTS;
+    case KIND_TICKET: return field == F_TI_STATUS || field == F_TI_CLOSED_AT || field == F_TI_SLA_DUE;
     default: return false;
     }
 }
@@ -331,13 +342,124 @@ static void import_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
     add(b, KPI_IMPORT_REJECTED, day, "", 0, rejected);
 }
 
+/* A stored choice (a status) and the time of the change that set it; "" and 0 if unset. */
+static const char *choice(store_txn_t *t, const uint8_t *id, unsigned field, size_t *len, uint64_t *set_ms)
+{
+    field_state_t f;
+    *len = 0, *set_ms = 0;
+    if (entity_get(t, id, field, &f) || f.val.type != VAL_STR) return "";
+    *len = f.val.len;
+    *set_ms = HLC_MS(version_hlc(f.version));
+    return f.val.s;
+}
+
+static bool is(const char *s, size_t len, const char *word)
+{
+    return len == strlen(word) && memcmp(s, word, len) == 0;
+}
+
+static void quote_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    size_t slen, len;
+    uint64_t status_ms;
+    const char *status = choice(t, id, F_QU_STATUS, &slen, &status_ms);
+    const char *sent_at = text(t, id, F_QU_SENT_AT, &len);
+    uint64_t sent_ms = ms_of_datetime(sent_at, len);
+    if (!sent_ms && slen && !is(status, slen, "draft")) sent_ms = status_ms; /* sent, but not when: by then */
+    if (sent_ms) add(b, KPI_QUOTES_SENT, day_of_ms(t, sent_ms), "", 0, 1);
+    if (is(status, slen, "accepted")) add(b, KPI_QUOTES_ACCEPTED, day_of_ms(t, status_ms), "", 0, 1);
+}
+
+/* An invoice's payments summed per day paid: at most `cap` days, the payments of any later
+ * day added to the last (KPI_MAX_TERMS). entity_each_elem gives the elements in byte order
+ * (LMDB's keys) and a payment begins with its date, so days come in order, and the sums
+ * depend on the set of payments only, whatever order they were added in. */
+typedef struct {
+    uint32_t day[KPI_MAX_TERMS];
+    int64_t minor[KPI_MAX_TERMS];
+    unsigned n, cap;
+    int64_t total; /* every payment */
+} paid_days_t;
+
+/* a + b of amounts >= 0, at most INT64_MAX: a peer's set may hold any number of payments,
+ * and a capped sum of amounts >= 0 is the same in any order */
+static int64_t sum_capped(int64_t a, int64_t b)
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static int add_payment(void *ctx, const char *elem, size_t len)
+{
+    paid_days_t *p = ctx;
+    schema_payment_t pay;
+    if (schema_payment_parse(elem, len, &pay)) return 0; /* not a payment: nothing paid */
+    uint32_t day = kpi_day_of_date(pay.date, strlen(pay.date));
+    p->total = sum_capped(p->total, pay.minor);
+    unsigned i = 0;
+    while (i < p->n && p->day[i] != day) i++;
+    if (i == p->n && p->n == p->cap) i = p->n - 1; /* no room: on the last day kept */
+    else if (i == p->n) p->day[p->n] = day, p->minor[p->n++] = 0;
+    p->minor[i] = sum_capped(p->minor[i], pay.minor);
+    return 0;
+}
+
+/* Money received counts as paid even on a cancelled invoice (a payment taken at another
+ * branch while it was being cancelled is still cash in the till); a cancelled invoice is
+ * neither invoiced nor owed. An invoice paid beyond its total owes nothing. */
+static void invoice_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    size_t slen, clen, ilen, dlen;
+    uint64_t status_ms;
+    const char *status = choice(t, id, F_IV_STATUS, &slen, &status_ms);
+    const char *cur = text(t, id, F_IV_CURRENCY, &clen);
+    const char *issued = text(t, id, F_IV_ISSUED, &ilen), *due = text(t, id, F_IV_DUE, &dlen);
+    int64_t total = 0;
+    int_field(t, id, F_IV_TOTAL, &total, NULL);
+    if (clen > 8) clen = 8;
+    static const unsigned fixed = 4; /* the terms below the payments */
+    paid_days_t paid = {.n = 0, .cap = KPI_MAX_TERMS - fixed, .total = 0};
+    entity_each_elem(t, id, F_IV_PAYMENTS, add_payment, &paid);
+    if (!is(status, slen, "cancelled")) {
+        uint32_t issued_day = kpi_day_of_date(issued, ilen), due_day = kpi_day_of_date(due, dlen);
+        add(b, KPI_INVOICES_ISSUED, issued_day, "", 0, 1);
+        add(b, KPI_INVOICED_VALUE, issued_day, cur, clen, total);
+        if (total > paid.total) {
+            add(b, KPI_INVOICES_UNPAID, due_day, "", 0, 1);
+            add(b, KPI_UNPAID_VALUE, due_day, cur, clen, total - paid.total);
+        }
+    }
+    for (unsigned i = 0; i < paid.n; i++) add(b, KPI_PAID_VALUE, paid.day[i], cur, clen, paid.minor[i]);
+}
+
+static bool ticket_open(const char *status, size_t len)
+{
+    return !is(status, len, "closed") && !is(status, len, "cancelled");
+}
+
+static void ticket_terms(store_txn_t *t, const uint8_t *id, builder_t *b)
+{
+    uint64_t created_ms, status_ms;
+    add(b, KPI_TICKETS_OPENED, created_day(t, id, &created_ms), "", 0, 1);
+    size_t slen, clen, dlen;
+    const char *status = choice(t, id, F_TI_STATUS, &slen, &status_ms);
+    const char *closed_at = text(t, id, F_TI_CLOSED_AT, &clen), *sla = text(t, id, F_TI_SLA_DUE, &dlen);
+    uint64_t closed_ms = ms_of_datetime(closed_at, clen), sla_ms = ms_of_datetime(sla, dlen);
+    if (is(status, slen, "closed")) {
+        if (!closed_ms) closed_ms = status_ms; /* closed, but not said when: when the status was */
+        uint32_t day = day_of_ms(t, closed_ms);
+        add(b, KPI_TICKETS_CLOSED, day, "", 0, 1);
+        if (created_ms && closed_ms > created_ms) add(b, KPI_CLOSE_MINUTES, day, "", 0, (int64_t)((closed_ms - created_ms) / 60000));
+        if (sla_ms && closed_ms > sla_ms) add(b, KPI_SLA_BREACHED, day, "", 0, 1);
+    } else if (ticket_open(status, slen) && sla_ms) {
+        add(b, KPI_TICKETS_OPEN_SLA, day_of_ms(t, sla_ms), "", 0, 1);
+    }
+}
+
 int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms_t *out)
 {
     out->n = 0;
     out->has_link = false;
-    if (kind != KIND_CUSTOMER && kind != KIND_DEAL && kind != KIND_TASK && kind != KIND_INTERACTION &&
-        kind != KIND_IMPORT)
-        return 0;
+    if (!kind_counted(kind)) return 0;
     if (entity_kind(t, id) != (int)kind || entity_deleted(t, id)) return 0;
     builder_t b = {out, NULL, 0};
     b.branch = text(t, id, F_BRANCH, &b.branch_len);
@@ -346,6 +468,9 @@ int kpi_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, kpi_terms
     case KIND_DEAL: deal_terms(t, id, &b); break;
     case KIND_TASK: task_terms(t, id, &b); break;
     case KIND_IMPORT: import_terms(t, id, &b); break;
+    case KIND_QUOTE: quote_terms(t, id, &b); break;
+    case KIND_INVOICE: invoice_terms(t, id, &b); break;
+    case KIND_TICKET: ticket_terms(t, id, &b); break;
     default: interaction_terms(t, id, &b); break;
     }
     return 0;
@@ -359,7 +484,9 @@ static int add_amount(store_txn_t *t, const uint8_t *key, size_t len, int64_t de
     int rc = store_get(t, TBL_KPI, key, len, &v);
     if (rc == 0 && v.len == 8) have = (int64_t)be64_get(v.data);
     else if (rc && rc != ACCORD_ENOTFOUND) return rc;
-    int64_t now = have + delta;
+    /* modulo 2^64, as unsigned: a peer's amounts may pass int64 (never undefined), and a
+     * sum modulo 2^64 is the same in any order, so every replica still holds the same */
+    int64_t now = (int64_t)((uint64_t)have + (uint64_t)delta);
     if (now == 0) return store_del(t, TBL_KPI, key, len);
     uint8_t val[8];
     be64_put(val, (uint64_t)now);

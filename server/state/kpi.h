@@ -13,7 +13,11 @@
  * Days come from the state, never from the clock of the node applying it: a customer's
  * `created`, an interaction's `when`, a task's `due`, and the time of the change that set
  * a deal's stage to Won or Lost or a task's `done` (the HLC of that field's version). A
- * stage counts as won or lost by its name ("won", "lost", any case). */
+ * stage counts as won or lost by its name ("won", "lost", any case). Sales and service
+ * likewise: a quote's `sent_at` and the version of the status that accepted it, an
+ * invoice's `issued`, `due` and its payments' dates, a ticket's `created`, `closed_at` and
+ * `sla_due`. What is overdue (a task, an invoice, a ticket's SLA) is counted under its due
+ * day, and a report takes the days before today: the terms never depend on the clock. */
 #ifndef ACCORD_KPI_H
 #define ACCORD_KPI_H
 
@@ -49,15 +53,31 @@ typedef enum {
     KPI_NEW_WITH_PHONE,    /* day created: live customers with a phone (of KPI_CUSTOMERS_NEW) */
     KPI_NEW_WITH_EMAIL,    /* day created: ... with an e-mail */
     KPI_NEW_WITH_OWNER,    /* day created: ... assigned to someone */
+    KPI_QUOTES_SENT,       /* day sent_at (else the status's version, once not a draft) */
+    KPI_QUOTES_ACCEPTED,   /* day of the status's version, status accepted */
+    KPI_INVOICES_ISSUED,   /* day issued, not cancelled */
+    KPI_INVOICED_VALUE,    /* day issued, not cancelled; extra: currency; amount: total, minor units */
+    KPI_PAID_VALUE,        /* day paid, cancelled or not; extra: currency; amount: that day's payments */
+    KPI_INVOICES_UNPAID,   /* day due (0: none), not cancelled, with a balance: overdue before today */
+    KPI_UNPAID_VALUE,      /* as above; extra: currency; amount: the balance (all days: outstanding) */
+    KPI_TICKETS_OPENED,    /* day created */
+    KPI_TICKETS_CLOSED,    /* day closed_at, status closed */
+    KPI_CLOSE_MINUTES,     /* as above; amount: whole minutes from created to closed_at */
+    KPI_SLA_BREACHED,      /* as above, closed after sla_due */
+    KPI_TICKETS_OPEN_SLA,  /* day sla_due, status neither closed nor cancelled: overdue before today */
     KPI_METRIC_COUNT       /* new metrics go before this, never between: ids are keys on disk */
 } kpi_metric_t;
 
 /* What the counters of this version hold (meta "kpi-version"); a store whose counters an
  * older version made is rebuilt once when the node starts (kpi_upgrade). 2: the new
- * customers with a phone, an e-mail, an owner per day created. */
-#define KPI_VERSION 2
+ * customers with a phone, an e-mail, an owner per day created. 3: quotes, invoices and
+ * tickets (metrics 26-37). */
+#define KPI_VERSION 3
 
-#define KPI_MAX_TERMS 16
+/* Terms of one entity: an invoice has 4 and one per day it was paid on, so an invoice paid
+ * on more than KPI_MAX_TERMS - 4 days counts its later days' payments on the last of those
+ * (kpi.c, invoice_terms): the money is all there, some of it under an earlier day. */
+#define KPI_MAX_TERMS 32
 #define KPI_KEY_MAX (1 + 64 + 1 + 4 + 200)
 
 /* What an interaction or a won deal adds to its customer's history (TBL_CUSTLINKS), for

@@ -631,8 +631,8 @@ static void test_an_old_store_gets_the_new_counters_at_start(void **state)
     assert_true(n == UINT64_MAX);
     apply_quality(st, 0, QUALITY_RECS);
     size_t n_want = dump_kpi(st, want, sizeof want);
-    static const char *const versions[] = {NULL, "1", "x"};
-    for (unsigned v = 0; v < 3; v++) {
+    static const char *const versions[] = {NULL, "1", "2", "x"};
+    for (unsigned v = 0; v < 4; v++) {
         make_old(st, versions[v]);
         assert_false(counters_current(st));
         expect_quality(st, "2025-11", 4, 0, 0, 0); /* what a report would have said: none */
@@ -649,6 +649,425 @@ static void test_an_old_store_gets_the_new_counters_at_start(void **state)
     rm_dir(dir);
 }
 
+/* ---- issue 16: quotes, invoices and tickets ---- */
+
+#define DAY_OF(date) kpi_day_of_date(date, 10)
+
+/* tehran-1's figures for the period, today being `today` (YYYY-MM-DD); zero if none. */
+static report_branch_t sales_figures(store_t *st, const char *period, const char *today)
+{
+    uint32_t from, to;
+    assert_int_equal(report_period(period, &from, &to), 0);
+    store_txn_t *t;
+    report_t r;
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(report_branches(t, from, to, DAY_OF(today), "tehran-1", &r), 0);
+    store_txn_abort(&t);
+    report_branch_t b;
+    memset(&b, 0, sizeof b);
+    if (r.n) b = r.branches[0];
+    report_free(&r);
+    return b;
+}
+
+static int64_t in_currency(const report_mix_t *m, const char *currency)
+{
+    for (unsigned i = 0; i < m->n; i++)
+        if (!strcmp(m->items[i].key, currency)) return m->items[i].value;
+    return 0;
+}
+
+static int64_t paid_in(store_t *st, const char *period, const char *currency)
+{
+    report_branch_t b = sales_figures(st, period, "2025-11-30");
+    return in_currency(&b.paid, currency);
+}
+
+static void put_one(store_t *st, gen_record_t *g)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    put(t, &g->rec);
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static void remove_elem(gen_record_t *g, unsigned field, const char *s)
+{
+    g->rec.ops[g->rec.n_ops++] = (record_op_t){(uint8_t)field, OP_REMOVE, {VAL_STR, 0, s, strlen(s)}, false, {0}};
+}
+
+/* The counters equal a rebuild from the state (what check and an upgrade derive). */
+static void expect_rebuild_equal(store_t *st)
+{
+    static uint8_t want[1 << 16], got[1 << 16];
+    size_t n_want = dump_kpi(st, want, sizeof want);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(kpi_rebuild(t, NULL), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    size_t n_got = dump_kpi(st, got, sizeof got);
+    if (n_got != n_want || memcmp(got, want, n_got)) fail_msg("the counters differ from a rebuild");
+}
+
+/* An invoice of EUR 100.00 issued on the 20th, due the 25th, paid 30.00 on the 21st and
+ * 20.00 on the 23rd, then cancelled: invoiced on the day issued, paid on each payment's
+ * day, owed the rest, overdue from the day after it was due; a cancelled invoice is
+ * neither invoiced nor owed, but its money was received. */
+static void test_invoice_issued_paid_twice_and_cancelled(void **state)
+{
+    (void)state;
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    uint64_t ms = NOV20_MS, seq = 0;
+    gen_record_t *g = rfm_record(KIND_INVOICE, 1, ++seq, ms);
+    set_str(g, F_CREATED, "2025-11-20T09:00:00Z");
+    set_str(g, F_IV_NUMBER, "TEH-2025-000001");
+    set_str(g, F_IV_ISSUED, "2025-11-20");
+    set_str(g, F_IV_DUE, "2025-11-25");
+    set_str(g, F_IV_CURRENCY, "EUR");
+    set_str(g, F_IV_STATUS, "issued");
+    set_int(g, F_IV_TOTAL, VAL_INT, 10000);
+    put_one(st, g);
+    report_branch_t b = sales_figures(st, "2025-11", "2025-11-24");
+    assert_int_equal(b.invoices_issued, 1);
+    assert_int_equal(in_currency(&b.invoiced, "EUR"), 10000);
+    assert_int_equal(in_currency(&b.outstanding, "EUR"), 10000);
+    assert_int_equal(b.paid.n, 0);
+    assert_int_equal(b.invoices_overdue, 0); /* due tomorrow */
+
+    g = rfm_record(KIND_INVOICE, 1, ++seq, ms + DAY_MS);
+    add_elem(g, F_IV_PAYMENTS, "2025-11-21 3000 cash 0123456789abcdef");
+    put_one(st, g);
+    g = rfm_record(KIND_INVOICE, 1, ++seq, ms + 3 * DAY_MS);
+    add_elem(g, F_IV_PAYMENTS, "2025-11-23 2000 card fedcba9876543210 POS 7");
+    put_one(st, g);
+    b = sales_figures(st, "2025-11", "2025-11-25");
+    assert_int_equal(in_currency(&b.paid, "EUR"), 5000);
+    assert_int_equal(in_currency(&b.outstanding, "EUR"), 5000);
+    assert_int_equal(b.invoices_overdue, 0); /* due today: not yet overdue */
+    assert_int_equal(b.overdue_value.n, 0);
+    b = sales_figures(st, "2025-11", "2025-11-26");
+    assert_int_equal(b.invoices_overdue, 1);
+    assert_int_equal(in_currency(&b.overdue_value, "EUR"), 5000);
+    b = sales_figures(st, "2025-11-21", "2025-11-26");
+    assert_int_equal(b.invoices_issued, 0); /* issued on the 20th */
+    assert_int_equal(b.invoiced.n, 0);
+    assert_int_equal(in_currency(&b.paid, "EUR"), 3000);
+    assert_int_equal(in_currency(&b.outstanding, "EUR"), 5000); /* now, whatever the period */
+    b = sales_figures(st, "2025-11-23", "2025-11-26");
+    assert_int_equal(in_currency(&b.paid, "EUR"), 2000);
+    expect_rebuild_equal(st);
+
+    g = rfm_record(KIND_INVOICE, 1, ++seq, ms + 6 * DAY_MS);
+    set_str(g, F_IV_STATUS, "cancelled");
+    put_one(st, g);
+    b = sales_figures(st, "2025-11", "2025-11-30");
+    assert_int_equal(b.invoices_issued, 0);
+    assert_int_equal(b.invoiced.n, 0);
+    assert_int_equal(b.outstanding.n, 0);
+    assert_int_equal(b.invoices_overdue, 0);
+    assert_int_equal(b.overdue_value.n, 0);
+    assert_int_equal(in_currency(&b.paid, "EUR"), 5000);
+    expect_rebuild_equal(st);
+
+    /* a payment taken back and the invoice deleted: nothing is left */
+    g = rfm_record(KIND_INVOICE, 1, ++seq, ms + 7 * DAY_MS);
+    remove_elem(g, F_IV_PAYMENTS, "2025-11-21 3000 cash 0123456789abcdef");
+    put_one(st, g);
+    assert_int_equal(paid_in(st, "2025-11", "EUR"), 2000);
+    g = rfm_record(KIND_INVOICE, 1, ++seq, ms + 7 * DAY_MS);
+    set_int(g, F_DELETED, VAL_BOOL, 1);
+    put_one(st, g);
+    assert_int_equal(sales_figures(st, "2025-11", "2025-11-30").paid.n, 0);
+    store_close(&st);
+    rm_dir(dir);
+}
+
+/* An invoice paid on 30 days: the first 28 days have their own counter, the last three
+ * days' payments count on the 28th (KPI_MAX_TERMS); the month has them all, and the
+ * counters are the same whatever order the payments came in. */
+static void test_invoice_paid_on_many_days(void **state)
+{
+    (void)state;
+    static char elems[30][48];
+    static uint8_t first[1 << 14], second[1 << 14];
+    size_t n_first = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        char *dir;
+        store_t *st = open_scratch(&dir);
+        gen_record_t *g = rfm_record(KIND_INVOICE, 2, 1, NOV20_MS);
+        set_str(g, F_IV_ISSUED, "2025-11-01");
+        set_str(g, F_IV_DUE, "2025-12-31");
+        set_str(g, F_IV_CURRENCY, "IRR");
+        set_str(g, F_IV_STATUS, "issued");
+        set_int(g, F_IV_TOTAL, VAL_INT, 100000);
+        put_one(st, g);
+        for (unsigned d = 0; d < 30; d++) {
+            unsigned day = pass ? 30 - d : d + 1; /* the second pass in reverse order */
+            snprintf(elems[d], sizeof elems[d], "2025-11-%02u 100 transfer %016x", day, day);
+            g = rfm_record(KIND_INVOICE, 2, 2 + d, NOV20_MS + DAY_MS);
+            add_elem(g, F_IV_PAYMENTS, elems[d]);
+            put_one(st, g);
+        }
+        report_branch_t b = sales_figures(st, "2025-11", "2025-11-30");
+        assert_int_equal(in_currency(&b.paid, "IRR"), 3000);
+        assert_int_equal(in_currency(&b.outstanding, "IRR"), 97000);
+        assert_int_equal(paid_in(st, "2025-11-27", "IRR"), 100);
+        assert_int_equal(paid_in(st, "2025-11-28", "IRR"), 300);
+        assert_int_equal(sales_figures(st, "2025-11-29..2025-11-30", "2025-11-30").paid.n, 0);
+        expect_rebuild_equal(st);
+        if (pass == 0) n_first = dump_kpi(st, first, sizeof first);
+        else {
+            size_t n = dump_kpi(st, second, sizeof second);
+            if (n != n_first || memcmp(first, second, n)) fail_msg("payments in reverse order made other counters");
+        }
+        store_close(&st);
+        rm_dir(dir);
+    }
+}
+
+/* A quote sent on the 21st and accepted on the 23rd (the day of the change that set the
+ * status, as a won deal's), another sent and rejected: 2 sent, 1 accepted, conversion 0.5. */
+static void test_quote_sent_then_accepted(void **state)
+{
+    (void)state;
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    uint64_t seq = 0;
+    for (uint8_t q = 3; q <= 4; q++) {
+        gen_record_t *g = rfm_record(KIND_QUOTE, q, ++seq, NOV20_MS);
+        set_str(g, F_CREATED, "2025-11-20T09:00:00Z");
+        set_str(g, F_QU_STATUS, "draft");
+        set_str(g, F_QU_CURRENCY, "EUR");
+        put_one(st, g);
+    }
+    assert_int_equal(sales_figures(st, "2025-11", "2025-11-30").quotes_sent, 0); /* drafts */
+    gen_record_t *g = rfm_record(KIND_QUOTE, 3, ++seq, NOV20_MS + DAY_MS);
+    set_str(g, F_QU_STATUS, "sent");
+    set_str(g, F_QU_SENT_AT, "2025-11-21T10:00:00Z");
+    put_one(st, g);
+    g = rfm_record(KIND_QUOTE, 4, ++seq, NOV20_MS + DAY_MS);
+    set_str(g, F_QU_STATUS, "sent");
+    set_str(g, F_QU_SENT_AT, "2025-11-21T11:00:00Z");
+    put_one(st, g);
+    report_branch_t b = sales_figures(st, "2025-11-21", "2025-11-30");
+    assert_int_equal(b.quotes_sent, 2);
+    assert_int_equal(b.quotes_accepted, 0);
+    g = rfm_record(KIND_QUOTE, 3, ++seq, NOV20_MS + 3 * DAY_MS);
+    set_str(g, F_QU_STATUS, "accepted");
+    put_one(st, g);
+    g = rfm_record(KIND_QUOTE, 4, ++seq, NOV20_MS + 3 * DAY_MS);
+    set_str(g, F_QU_STATUS, "rejected");
+    put_one(st, g);
+    b = sales_figures(st, "2025-11-21", "2025-11-30");
+    assert_int_equal(b.quotes_sent, 2); /* still sent on the 21st */
+    assert_int_equal(b.quotes_accepted, 0);
+    b = sales_figures(st, "2025-11-23", "2025-11-30");
+    assert_int_equal(b.quotes_sent, 0);
+    assert_int_equal(b.quotes_accepted, 1);
+    b = sales_figures(st, "2025-11", "2025-11-30");
+    assert_int_equal(b.quotes_sent, 2);
+    assert_int_equal(b.quotes_accepted, 1);
+    expect_rebuild_equal(st);
+    store_close(&st);
+    rm_dir(dir);
+}
+
+/* A ticket opened on the 20th at 09:00 with its SLA due the 21st at 09:00: open past its
+ * SLA from the 22nd (as an overdue task, by day); closed on the 22nd at 15:00, late: one
+ * closed, 54 hours to close, one breach (no longer an open one). Another closed within
+ * its SLA in 6 hours: the average is 30 hours, still one breach. */
+static void test_ticket_opened_and_closed_late(void **state)
+{
+    (void)state;
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    uint64_t seq = 0;
+    static const char *const sla[] = {"2025-11-21T09:00:00Z", "2025-11-20T17:00:00Z"};
+    for (uint8_t k = 0; k < 2; k++) {
+        gen_record_t *g = rfm_record(KIND_TICKET, (uint8_t)(5 + k), ++seq, NOV20_MS);
+        set_str(g, F_CREATED, "2025-11-20T09:00:00Z");
+        set_str(g, F_TI_SUBJECT, "brakes");
+        set_str(g, F_TI_STATUS, "inquiry");
+        set_str(g, F_TI_SLA_DUE, sla[k]);
+        put_one(st, g);
+    }
+    report_branch_t b = sales_figures(st, "2025-11", "2025-11-21");
+    assert_int_equal(b.tickets_opened, 2);
+    assert_int_equal(b.tickets_overdue, 1); /* the second's SLA day was the 20th */
+    gen_record_t *g = rfm_record(KIND_TICKET, 6, ++seq, NOV20_MS + 6 * 3600000ULL);
+    set_str(g, F_TI_STATUS, "closed");
+    set_str(g, F_TI_CLOSED_AT, "2025-11-20T15:00:00Z");
+    put_one(st, g);
+    b = sales_figures(st, "2025-11", "2025-11-21");
+    assert_int_equal(b.tickets_overdue, 0);
+    assert_int_equal(b.sla_closed_late, 0);
+    b = sales_figures(st, "2025-11", "2025-11-22");
+    assert_int_equal(b.tickets_overdue, 1);
+    g = rfm_record(KIND_TICKET, 5, ++seq, NOV20_MS + 2 * DAY_MS);
+    set_str(g, F_TI_STATUS, "closed");
+    set_str(g, F_TI_CLOSED_AT, "2025-11-22T15:00:00Z");
+    put_one(st, g);
+    b = sales_figures(st, "2025-11-22", "2025-11-23");
+    assert_int_equal(b.tickets_opened, 0);
+    assert_int_equal(b.tickets_closed, 1);
+    assert_int_equal(b.close_minutes, 54 * 60);
+    assert_int_equal(b.sla_closed_late, 1);
+    assert_int_equal(b.tickets_overdue, 0);
+    b = sales_figures(st, "2025-11", "2025-11-23");
+    assert_int_equal(b.tickets_closed, 2);
+    assert_int_equal(b.close_minutes, 60 * 60);
+    assert_int_equal(b.sla_closed_late, 1);
+    expect_rebuild_equal(st);
+    store_close(&st);
+    rm_dir(dir);
+}
+
+/* The report's JSON carries every sales and service figure (docs/CLI.md, Report figures). */
+static void test_sales_figures_in_the_json(void **state)
+{
+    (void)state;
+    char *dir;
+    store_t *st = open_scratch(&dir);
+    gen_record_t *g = rfm_record(KIND_INVOICE, 1, 1, NOV20_MS);
+    set_str(g, F_IV_ISSUED, "2025-11-20");
+    set_str(g, F_IV_DUE, "2025-11-21");
+    set_str(g, F_IV_CURRENCY, "EUR");
+    set_str(g, F_IV_STATUS, "issued");
+    set_int(g, F_IV_TOTAL, VAL_INT, 12550);
+    add_elem(g, F_IV_PAYMENTS, "2025-11-20 550 cash 00000000000000aa");
+    put_one(st, g);
+    g = rfm_record(KIND_TICKET, 2, 2, NOV20_MS);
+    set_str(g, F_CREATED, "2025-11-20T09:00:00Z");
+    set_str(g, F_TI_STATUS, "closed");
+    set_str(g, F_TI_CLOSED_AT, "2025-11-20T10:30:00Z");
+    put_one(st, g);
+    g = rfm_record(KIND_QUOTE, 3, 3, NOV20_MS);
+    set_str(g, F_QU_STATUS, "accepted");
+    set_str(g, F_QU_SENT_AT, "2025-11-20T09:00:00Z");
+    put_one(st, g);
+    uint32_t from, to;
+    assert_int_equal(report_period("2025-11", &from, &to), 0);
+    store_txn_t *t;
+    report_t r;
+    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(report_branches(t, from, to, DAY_OF("2025-11-25"), NULL, &r), 0);
+    store_txn_abort(&t);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    report_write_json(f, &r);
+    fclose(f);
+    report_free(&r);
+    static const char *const want[] = {
+        "\"quotes_sent\":1,\"quotes_accepted\":1,\"quote_conversion\":1.0000,\"invoices_issued\":1",
+        "\"invoiced_minor\":{\"EUR\":12550},\"invoiced\":{\"EUR\":\"125.50\"}",
+        "\"paid_minor\":{\"EUR\":550},\"paid\":{\"EUR\":\"5.50\"}",
+        "\"outstanding_minor\":{\"EUR\":12000},\"outstanding\":{\"EUR\":\"120.00\"}",
+        "\"invoices_overdue\":1,\"overdue_value_minor\":{\"EUR\":12000},\"overdue_value\":{\"EUR\":\"120.00\"}",
+        "\"tickets_opened\":1,\"tickets_closed\":1,\"avg_hours_to_close\":1.50,\"sla_breaches\":0,\"tickets_overdue\":0}",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(buf, want[i])) fail_msg("the JSON lacks %s: %s", want[i], buf);
+    free(buf);
+    store_close(&st);
+    rm_dir(dir);
+}
+
+/* Random edits of two invoices, a quote and a ticket from three origins, in two orders:
+ * the same counters, equal to a rebuild from the final state. */
+static void gen_sales_case(void)
+{
+    static const char *const iv_status[] = {"issued", "cancelled"};
+    static const char *const qu_status[] = {"draft", "sent", "accepted", "rejected", "expired"};
+    static const char *const ti_status[] = {"inquiry", "assigned", "closed", "cancelled"};
+    static const char *const pays[] = {"2025-11-21 3000 cash 0123456789abcdef", "2025-11-23 2000 card fedcba9876543210",
+                                       "2025-11-23 2000 card 00000000000000ff", "2025-11-30 9000 other 1111111111111111"};
+    n_recs = 4 + rng_below(MAX_RECS - 4);
+    uint64_t seq[3] = {0}, hlc[3] = {0};
+    for (unsigned r = 0; r < n_recs; r++) {
+        gen_record_t *g = &recs[r];
+        record_t *rec = &g->rec;
+        memset(rec, 0, offsetof(record_t, ops));
+        unsigned o = rng_below(3), which = rng_below(4);
+        rec->origin[0] = (uint8_t)(0x30 + o);
+        rec->seq = ++seq[o];
+        hlc[o] += 1 + rng_below(3);
+        rec->hlc = HLC_PACK(NOV20_MS + hlc[o] * 3600000ULL * 7, 0);
+        rec->author = "t", rec->author_len = 1;
+        rec->entity[0] = 0xb0, rec->entity[15] = (uint8_t)which;
+        rec->kind = which < 2 ? KIND_INVOICE : which < 3 ? KIND_QUOTE : KIND_TICKET;
+        char when[32];
+        if (rng_below(3) == 0) {
+            set_str(g, F_BRANCH, branches[rng_below(2)]);
+            snprintf(when, sizeof when, "2025-11-%02uT%02u:00:00Z", 20 + rng_below(10), rng_below(24));
+            set_str(g, F_CREATED, when);
+        }
+        snprintf(when, sizeof when, "2025-11-%02uT%02u:00:00Z", 20 + rng_below(10), rng_below(24));
+        char date[16];
+        snprintf(date, sizeof date, "2025-11-%02u", 20 + rng_below(10));
+        switch (rec->kind) {
+        case KIND_INVOICE:
+            if (rng_below(2)) set_str(g, F_IV_STATUS, iv_status[rng_below(2)]);
+            if (rng_below(2)) set_int(g, F_IV_TOTAL, VAL_INT, 1000 * (1 + rng_below(20)));
+            if (rng_below(3) == 0) set_str(g, F_IV_CURRENCY, currencies[rng_below(2)]);
+            if (rng_below(3) == 0) set_str(g, F_IV_ISSUED, date);
+            if (rng_below(3) == 0) set_str(g, F_IV_DUE, date);
+            for (unsigned p = rng_below(3); p > 0; p--) {
+                const char *e = pays[rng_below(4)];
+                g->rec.ops[g->rec.n_ops++] = (record_op_t){F_IV_PAYMENTS, (uint8_t)(rng_below(3) ? OP_ADD : OP_REMOVE),
+                                                           {VAL_STR, 0, e, strlen(e)}, false, {0}};
+            }
+            break;
+        case KIND_QUOTE:
+            if (rng_below(2)) set_str(g, F_QU_STATUS, qu_status[rng_below(5)]);
+            if (rng_below(2)) set_str(g, F_QU_SENT_AT, when);
+            break;
+        default:
+            if (rng_below(2)) set_str(g, F_TI_STATUS, ti_status[rng_below(4)]);
+            if (rng_below(2)) set_str(g, F_TI_CLOSED_AT, when);
+            snprintf(when, sizeof when, "2025-11-%02uT%02u:00:00Z", 20 + rng_below(10), rng_below(24));
+            if (rng_below(2)) set_str(g, F_TI_SLA_DUE, when);
+            break;
+        }
+        if (rng_below(10) == 0) set_int(g, F_DELETED, VAL_BOOL, 1);
+        if (rec->n_ops == 0) set_str(g, F_BRANCH, branches[0]);
+    }
+}
+
+static void test_sales_counters_converge_and_match_a_rebuild(void **state)
+{
+    (void)state;
+    rng_seed();
+    static uint8_t a_dump[1 << 16], b_dump[1 << 16], r_dump[1 << 16];
+    for (unsigned c = 0; c < 200; c++) {
+        gen_sales_case();
+        unsigned order[MAX_RECS], shuffled[MAX_RECS];
+        for (unsigned i = 0; i < n_recs; i++) order[i] = shuffled[i] = i;
+        for (unsigned i = n_recs - 1; i > 0; i--) {
+            unsigned j = rng_below(i + 1), x = shuffled[i];
+            shuffled[i] = shuffled[j], shuffled[j] = x;
+        }
+        char *da, *db;
+        store_t *a = open_scratch(&da), *b = open_scratch(&db);
+        apply_all(a, order);
+        apply_all(b, shuffled);
+        size_t na = dump_kpi(a, a_dump, sizeof a_dump), nb = dump_kpi(b, b_dump, sizeof b_dump);
+        if (na != nb || memcmp(a_dump, b_dump, na)) fail_msg("case %u: counters differ between orders", c);
+        store_txn_t *t;
+        assert_int_equal(store_txn_begin(b, NULL, true, &t), 0);
+        assert_int_equal(kpi_rebuild(t, NULL), 0);
+        assert_int_equal(store_txn_commit(&t), 0);
+        size_t nr = dump_kpi(b, r_dump, sizeof r_dump);
+        if (na != nr || memcmp(a_dump, r_dump, na)) fail_msg("case %u: incremental counters differ from a rebuild", c);
+        store_close(&a);
+        store_close(&b);
+        rm_dir(da);
+        rm_dir(db);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,6 +1080,12 @@ int main(void)
         cmocka_unit_test(test_new_customers_quality_by_day_created),
         cmocka_unit_test(test_new_customers_quality_is_the_same_in_any_order),
         cmocka_unit_test(test_an_old_store_gets_the_new_counters_at_start),
+        cmocka_unit_test(test_invoice_issued_paid_twice_and_cancelled),
+        cmocka_unit_test(test_invoice_paid_on_many_days),
+        cmocka_unit_test(test_quote_sent_then_accepted),
+        cmocka_unit_test(test_ticket_opened_and_closed_late),
+        cmocka_unit_test(test_sales_figures_in_the_json),
+        cmocka_unit_test(test_sales_counters_converge_and_match_a_rebuild),
     };
     return cmocka_run_group_tests_name("kpi", tests, NULL, NULL);
 }
