@@ -22,22 +22,58 @@ static double pct(int64_t part, int64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* Amounts per currency as one CSV cell: "EUR 125.50; IRR 5000" ("" when none). */
+static void csv_money(const report_mix_t *m)
+{
+    char cell[REPORT_MAX_KEYS * 64] = "";
+    size_t n = 0;
+    for (unsigned i = 0; i < m->n && n < sizeof cell; i++) {
+        char amount[40];
+        schema_money_format(m->items[i].value, m->items[i].key, amount, sizeof amount);
+        n += (size_t)snprintf(cell + n, sizeof cell - n, "%s%s %s", i ? "; " : "", m->items[i].key, amount);
+    }
+    putchar(',');
+    csv_fwrite(stdout, cell, strlen(cell));
+}
+
+static double avg_hours_to_close(const report_branch_t *b)
+{
+    return b->tickets_closed ? (double)b->close_minutes / 60.0 / (double)b->tickets_closed : 0.0;
+}
+
+/* The sales and service columns, after the others (docs/CLI.md, Report figures). */
+static void print_csv_sales(const report_branch_t *b)
+{
+    printf(",%lld,%lld,%.4f,%lld", (long long)b->quotes_sent, (long long)b->quotes_accepted,
+           b->quotes_sent ? (double)b->quotes_accepted / (double)b->quotes_sent : 0.0, (long long)b->invoices_issued);
+    csv_money(&b->invoiced);
+    csv_money(&b->paid);
+    csv_money(&b->outstanding);
+    printf(",%lld", (long long)b->invoices_overdue);
+    csv_money(&b->overdue_value);
+    printf(",%lld,%lld,%.2f,%lld,%lld\n", (long long)b->tickets_opened, (long long)b->tickets_closed, avg_hours_to_close(b),
+           (long long)(b->sla_closed_late + b->tickets_overdue), (long long)b->tickets_overdue);
+}
+
 static void print_csv(const report_t *r)
 {
     printf("branch,customers_new,interactions,deals_new,deals_won,deals_lost,win_rate,avg_days_to_close,deals_open,"
            "tasks_due,tasks_overdue,tasks_done,customers,with_phone,with_email,with_owner,new_with_phone,new_with_email,"
-           "new_with_owner\n"); /* new columns go last: readers count columns */
+           "new_with_owner,quotes_sent,quotes_accepted,quote_conversion,invoices_issued,invoiced,paid,outstanding,"
+           "invoices_overdue,overdue_value,tickets_opened,tickets_closed,avg_hours_to_close,sla_breaches,tickets_overdue\n");
+    /* new columns go last: readers count columns */
     for (unsigned i = 0; i < r->n; i++) {
         const report_branch_t *b = &r->branches[i];
         int64_t closed = b->deals_won + b->deals_lost;
         csv_fwrite(stdout, b->branch, strlen(b->branch));
-        printf(",%lld,%lld,%lld,%lld,%lld,%.4f,%.2f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld\n", (long long)b->customers_new,
+        printf(",%lld,%lld,%lld,%lld,%lld,%.4f,%.2f,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", (long long)b->customers_new,
                (long long)b->interactions, (long long)b->deals_new, (long long)b->deals_won, (long long)b->deals_lost,
                closed ? (double)b->deals_won / (double)closed : 0.0,
                b->deals_won ? (double)b->close_days / (double)b->deals_won : 0.0, (long long)b->deals_open,
                (long long)b->tasks_due, (long long)b->tasks_overdue, (long long)b->tasks_done, (long long)b->customers,
                (long long)b->with_phone, (long long)b->with_email, (long long)b->with_owner, (long long)b->new_with_phone,
                (long long)b->new_with_email, (long long)b->new_with_owner);
+        print_csv_sales(b);
     }
 }
 
@@ -53,6 +89,65 @@ static void print_branch_cell(const char *branch)
 {
     char shown[4 * sizeof ((report_branch_t *)0)->branch];
     output_padded(stdout, output_text(branch, strlen(branch), shown, sizeof shown), 16);
+}
+
+static bool has_sales(const report_branch_t *b)
+{
+    return b->quotes_sent || b->quotes_accepted || b->invoices_issued || b->invoiced.n || b->paid.n ||
+           b->outstanding.n || b->tickets_opened || b->tickets_closed || b->tickets_overdue;
+}
+
+/* The amount of currency in m as the currency writes it, "-" if none. */
+static void mix_amount(const report_mix_t *m, const char *currency, char out[40])
+{
+    for (unsigned i = 0; i < m->n; i++)
+        if (!strcmp(m->items[i].key, currency)) {
+            schema_money_format(m->items[i].value, currency, out, 40);
+            return;
+        }
+    snprintf(out, 40, "-");
+}
+
+/* Each currency a branch invoiced, was paid or is owed in: a line of its four amounts. */
+static void print_sales_money(const report_branch_t *b)
+{
+    const report_mix_t *mixes[] = {&b->invoiced, &b->paid, &b->outstanding, &b->overdue_value};
+    const char *seen[4 * REPORT_MAX_KEYS];
+    unsigned n_seen = 0;
+    for (unsigned m = 0; m < 4; m++)
+        for (unsigned i = 0; i < mixes[m]->n; i++) {
+            const char *cur = mixes[m]->items[i].key;
+            unsigned k = 0;
+            while (k < n_seen && strcmp(seen[k], cur)) k++;
+            if (k < n_seen) continue;
+            seen[n_seen++] = cur;
+            char amounts[4][40], shown[4 * sizeof mixes[m]->items[i].key];
+            for (unsigned j = 0; j < 4; j++) mix_amount(mixes[j], cur, amounts[j]);
+            printf("%-16s %s invoiced %s, paid %s, outstanding %s, overdue %s\n", "",
+                   output_text(cur, strlen(cur), shown, sizeof shown), amounts[0], amounts[1], amounts[2], amounts[3]);
+        }
+}
+
+/* Quotes, invoices and tickets, under the first table, when a branch has any. */
+static void print_sales_table(const report_t *r)
+{
+    bool any = false;
+    for (unsigned i = 0; i < r->n && !any; i++) any = has_sales(&r->branches[i]);
+    if (!any) return;
+    printf("\nsales and service\n%-16s %6s %8s %6s %8s %7s %7s %6s %7s %12s\n", "BRANCH", "QUOTES", "ACCEPTED", "CONV%",
+           "INVOICES", "OVERDUE", "TICKETS", "CLOSED", "HOURS", "SLA BREACHES");
+    for (unsigned i = 0; i < r->n; i++) {
+        const report_branch_t *b = &r->branches[i];
+        if (!has_sales(b)) continue;
+        char hours[24] = "-";
+        if (b->tickets_closed) snprintf(hours, sizeof hours, "%.1f", avg_hours_to_close(b));
+        print_branch_cell(b->branch);
+        printf(" %6lld %8lld %5.1f%% %8lld %7lld %7lld %6lld %7s %12lld\n", (long long)b->quotes_sent,
+               (long long)b->quotes_accepted, pct(b->quotes_accepted, b->quotes_sent), (long long)b->invoices_issued,
+               (long long)b->invoices_overdue, (long long)b->tickets_opened, (long long)b->tickets_closed, hours,
+               (long long)(b->sla_closed_late + b->tickets_overdue));
+        print_sales_money(b);
+    }
 }
 
 static void print_table(const report_t *r, bool quality)
@@ -98,6 +193,7 @@ static void print_table(const report_t *r, bool quality)
             printf("%-16s won %s %s\n", "", amount, b->won_value.items[k].key);
         }
     }
+    print_sales_table(r);
 }
 
 static int report_cmd_run(const ctl_args_t *a, bool quality)
