@@ -25,6 +25,10 @@ const cli = (spec) => JSON.parse(execFileSync(process.env.ACCORD_CTL, ['--json',
 const ACTIVITY = ['customers_new', 'interactions', 'deals_new', 'deals_won', 'deals_lost', 'win_rate', 'avg_days_to_close',
                   'deals_open', 'tasks_due', 'tasks_overdue', 'tasks_done'];
 const NEW_QUALITY = ['new_with_phone', 'new_with_email', 'new_with_owner'];
+// the sales and service table: figures of the period with the period before's, and what is now
+const SALES_TREND = ['quotes_sent', 'quotes_accepted', 'quote_conversion', 'invoices_issued', 'tickets_opened', 'tickets_closed',
+                     'avg_hours_to_close', 'sla_breaches'];
+const SALES_MONEY = [['invoiced', true], ['paid', true], ['outstanding', false], ['overdue_value', false]];
 const POINTS = { en: 'pp', fa: 'واحد درصد', zh: '个百分点' }; // the change of a share, in percentage points
 // data, codes and names that stay as written in every language (a language's own name in the picker)
 const DATA_WORDS = ['b1', 'b2', 'hq', user, 'EUR', 'IRR', 'CSV', 'RFM', 'Party 🎉 shop', '王小明', 'Accord', 'English'];
@@ -96,6 +100,22 @@ try {
       for (const c of new Set([...Object.keys(b.won_value_minor), ...Object.keys(p.won_value_minor)]))
         if (!won[c] || won[c][0] !== (b.won_value_minor[c] || 0) || won[c][1] !== (p.won_value_minor[c] || 0))
           problem(`${what} ${name} won ${c}: the page shows ${won[c]}, accordctl ${b.won_value_minor[c] || 0} and ${p.won_value_minor[c] || 0}`);
+      // sales and service: every count with the period before's, every amount per currency
+      const sales = await page.locator(`#sales tbody tr[data-branch="${name}"] [data-key]`).evaluateAll((cells) =>
+        Object.fromEntries(cells.map((c) => [c.dataset.key, [Number(c.dataset.value), c.dataset.prev === undefined ? null : Number(c.dataset.prev)]])));
+      for (const k of SALES_TREND)
+        if (!sales[k] || Math.abs(sales[k][0] - (b[k] || 0)) > 1e-9 || Math.abs(sales[k][1] - (p[k] || 0)) > 1e-9)
+          problem(`${what} ${name} ${k}: the page shows ${sales[k]}, accordctl ${r.period} ${b[k] || 0} and ${r.previous} ${p[k] || 0}`);
+      if (!sales.invoices_overdue || sales.invoices_overdue[0] !== (b.invoices_overdue || 0) || sales.invoices_overdue[1] !== null)
+        problem(`${what} ${name} invoices_overdue: the page shows ${sales.invoices_overdue}, accordctl ${b.invoices_overdue || 0} now`);
+      for (const [k, trend] of SALES_MONEY) {
+        const nowM = b[k + '_minor'] || {}, prevM = p[k + '_minor'] || {};
+        for (const c of new Set([...Object.keys(nowM), ...(trend ? Object.keys(prevM) : [])])) {
+          const cell = sales[k + ':' + c];
+          if (!cell || cell[0] !== (nowM[c] || 0) || (trend ? cell[1] !== (prevM[c] || 0) : cell[1] !== null))
+            problem(`${what} ${name} ${k} ${c}: the page shows ${cell}, accordctl ${nowM[c] || 0}${trend ? ' and ' + (prevM[c] || 0) : ''}`);
+        }
+      }
       if (b.customers !== undefined) {
         const q = await page.locator(`#quality tbody tr[data-branch="${name}"] td[data-key]`).evaluateAll((tds) =>
           Object.fromEntries(tds.map((td) => [td.dataset.key, [Number(td.dataset.value), td.dataset.prev]])));
@@ -163,7 +183,7 @@ try {
   await settled();
   if (!(await page.evaluate(() => window.notReloaded))) problem('changing the language reloaded the page instead of redrawing it');
   if ((await page.locator('html').getAttribute('dir')) !== 'ltr') problem('English is not left to right');
-  for (const h of ['Branches', 'Won, lost and open', 'Data quality', 'Customers by RFM segment', 'Sync health'])
+  for (const h of ['Branches', 'Won, lost and open', 'Sales and service', 'Data quality', 'Customers by RFM segment', 'Sync health'])
     if (!(await page.getByRole('heading', { name: h }).count())) problem('no heading ' + h);
   const month = await checkFigures('English month');
   const gMonth = `${today.getFullYear()}-${pad2(today.getMonth() + 1)}`, gPrev = today.getMonth() ? `${today.getFullYear()}-${pad2(today.getMonth())}` : `${today.getFullYear() - 1}-12`;
@@ -226,7 +246,7 @@ try {
       if (bytes[0] !== 0xef || bytes[1] !== 0xbb || bytes[2] !== 0xbf) problem(`${what} ${name}: no UTF-8 BOM`);
       got[name.split('-')[1]] = bytes.toString('utf8').slice(1).trim().split('\r\n').map((l) => l.split(','));
     }
-    for (const table of ['branches', 'details', 'quality', 'segments', 'top', 'peers'])
+    for (const table of ['branches', 'details', 'sales', 'quality', 'segments', 'top', 'peers'])
       if (!got[table]) problem(`${what}: no CSV of ${table} (buttons: ${Object.keys(got)})`);
     return got;
   }

@@ -22,6 +22,7 @@ thead th { white-space: normal; vertical-align: bottom; }
 th, td { padding: .3em .35em; unicode-bidi: isolate; } /* not plaintext: a cell of digits aligns as its column's heading does */
 td { white-space: nowrap; }
 td.text { white-space: normal; text-align: start; }
+#sales td div + div { margin-block-start: .2em; }
 .prev { display: block; font-size: .8em; color: #566; white-space: nowrap; }
 .up { color: #1f7a4d; } .down { color: #b03a2e; }
 tfoot th, tfoot td { font-weight: 700; border-block-start: 2px solid #99a; }
@@ -61,6 +62,11 @@ const T = {
        with_owner: 'With owner', new_with_phone: 'New with phone', new_with_email: 'New with e-mail',
        new_with_owner: 'New with owner', contacted: 'New customers contacted', first_reply: 'First reply (h)',
        import_refused: 'Import rows refused',
+       sales: 'Sales and service', quotes_sent: 'Quotes sent', quotes_accepted: 'Accepted', quote_conversion: 'Conversion',
+       invoices_issued: 'Invoices', invoiced: 'Invoiced', paid: 'Paid', outstanding: 'Outstanding',
+       invoices_overdue: 'Overdue invoices', overdue_value: 'Overdue amount', tickets_opened: 'Service requests',
+       tickets_closed: 'Closed', avg_hours_to_close: 'Hours to close', sla_breaches: 'SLA breaches',
+       salesColumns: 'Outstanding, overdue invoices and the overdue amount are as they are today; the other columns are the period\'s, compared with the period before. SLA breaches: service requests closed in the period after their SLA, and open ones past it today.',
        qualityColumns: 'With phone, e-mail, owner: shares of all customers today. New with phone, e-mail, owner: shares of the customers created in the period that have one now, compared with the period before, as the other columns are.',
        bars: 'New customers and deals won', line: 'Per day', keyCustomers: 'new customers', keyWon: 'deals won',
        keyInteractions: 'interactions', max: 'max', rfm: 'Customers by RFM segment', money_in: '(money in {c})',
@@ -88,6 +94,11 @@ const T = {
        with_owner: 'با مسئول', new_with_phone: 'جدیدِ با تلفن', new_with_email: 'جدیدِ با ایمیل',
        new_with_owner: 'جدیدِ با مسئول', contacted: 'مشتری جدیدِ تماس‌گرفته', first_reply: 'نخستین پاسخ (ساعت)',
        import_refused: 'ردیف‌های ردشدهٔ ورود',
+       sales: 'فروش و خدمات', quotes_sent: 'پیش‌فاکتور فرستاده', quotes_accepted: 'پذیرفته', quote_conversion: 'نرخ تبدیل',
+       invoices_issued: 'فاکتورها', invoiced: 'مبلغ فاکتورها', paid: 'دریافتی', outstanding: 'مانده',
+       invoices_overdue: 'فاکتور سررسیدگذشته', overdue_value: 'مبلغ سررسیدگذشته', tickets_opened: 'درخواست خدمت',
+       tickets_closed: 'بسته‌شده', avg_hours_to_close: 'ساعت تا بستن', sla_breaches: 'گذشته از مهلت',
+       salesColumns: '«مانده»، «فاکتور سررسیدگذشته» و «مبلغ سررسیدگذشته» وضعیت امروز است؛ ستون‌های دیگر مال این دوره‌اند، در مقایسه با دورهٔ پیش از آن. «گذشته از مهلت»: درخواست‌هایی که در این دوره پس از مهلت خدمتشان بسته شده‌اند، و درخواست‌های بازی که امروز از مهلتشان گذشته‌اند.',
        qualityColumns: '«با تلفن»، «با ایمیل» و «با مسئول» سهم همهٔ مشتریان در امروز است. «جدیدِ با …» سهم مشتریانی است که در این دوره ساخته شده‌اند و اکنون آن را دارند، در مقایسه با دورهٔ پیش از آن، مانند ستون‌های دیگر.',
        bars: 'مشتریان جدید و معامله‌های موفق', line: 'روزانه', keyCustomers: 'مشتری جدید', keyWon: 'معاملهٔ موفق',
        keyInteractions: 'تماس', max: 'بیشینه', rfm: 'مشتریان بر پایهٔ بخش RFM', money_in: '(مبالغ به {c})',
@@ -115,6 +126,11 @@ const T = {
        with_owner: '有负责人', new_with_phone: '新客户有电话', new_with_email: '新客户有电子邮件',
        new_with_owner: '新客户有负责人', contacted: '已联系的新客户', first_reply: '首次回复（小时）',
        import_refused: '导入被拒行',
+       sales: '销售与服务', quotes_sent: '已发报价', quotes_accepted: '已接受', quote_conversion: '转化率',
+       invoices_issued: '发票', invoiced: '开票金额', paid: '已收款', outstanding: '未收余额',
+       invoices_overdue: '逾期发票', overdue_value: '逾期金额', tickets_opened: '服务请求',
+       tickets_closed: '已关闭', avg_hours_to_close: '关闭用时（小时）', sla_breaches: '超出时限',
+       salesColumns: '“未收余额”“逾期发票”和“逾期金额”是今天的情况；其他列是本期间的数字，与上一期间对比。“超出时限”：本期间在服务时限之后关闭的请求，以及今天已超出时限的未关闭请求。',
        qualityColumns: '“有电话”“有电子邮件”和“有负责人”是当前全部客户中的占比。“新客户有…”是本期间创建、现在已有该项的客户所占比例，与上一期间对比，其他列也是如此。',
        bars: '新客户和赢单', line: '每日', keyCustomers: '新客户', keyWon: '赢单',
        keyInteractions: '互动', max: '最大', rfm: '按 RFM 分群的客户', money_in: '（金额单位 {c}）',
@@ -294,7 +310,8 @@ const ACTIVITY = ['customers_new', 'interactions', 'deals_new', 'deals_won', 'de
                   'deals_open', 'tasks_due', 'tasks_overdue', 'tasks_done'];
 const showOf = (key) => key === 'win_rate' ? pct : key === 'avg_days_to_close' ? fixed1 : num;
 const before = (branch) => (previous.branches.find((b) => b.branch === branch) || null);
-const zeroBranch = (name) => ({branch: name, won_value_minor: {}, lost_reasons: {}, pipeline: {}, interactions_by_kind: {}});
+const zeroBranch = (name) => ({branch: name, won_value_minor: {}, lost_reasons: {}, pipeline: {}, interactions_by_kind: {},
+                               invoiced_minor: {}, paid_minor: {}, outstanding_minor: {}, overdue_value_minor: {}});
 function rowsOf() { // every branch of either period, so a branch quiet now still shows what it did before
   const names = [...new Set([...current.branches, ...previous.branches].map((b) => b.branch))];
   return names.map((n) => ({now: current.branches.find((b) => b.branch === n) || zeroBranch(n), before: before(n) || zeroBranch(n)}));
@@ -365,6 +382,46 @@ function drawDetails() {
     tr.appendChild(compareCell('td', 'won:' + c, sum(current.branches, c), sum(previous.branches, c), (v) => money(v, c)));
   tr.appendChild(el('td', {colspan: 3}));
   foot.appendChild(tr);
+}
+
+// Quotes, invoices and service requests (docs/CLI.md, Report figures): the period's figures
+// against the period before's; outstanding and overdue as they are today, so without a trend.
+// Amounts are a line per currency, minor units in data-value.
+const SALES = [['quotes_sent', 'count'], ['quotes_accepted', 'count'], ['quote_conversion', 'rate'], ['invoices_issued', 'count'],
+               ['invoiced', 'money'], ['paid', 'money'], ['outstanding', 'money now'], ['invoices_overdue', 'now'],
+               ['overdue_value', 'money now'], ['tickets_opened', 'count'], ['tickets_closed', 'count'],
+               ['avg_hours_to_close', 'hours'], ['sla_breaches', 'count']];
+const amounts = (b, key) => b[key + '_minor'] || {};
+function moneyCell(key, now, before, trend) {
+  const td = el('td', {'data-key': key});
+  const curs = [...new Set([...Object.keys(now), ...Object.keys(trend ? before : {})])].sort();
+  for (const c of curs) {
+    const show = (v) => money(v, c);
+    if (trend) { td.appendChild(compareCell('div', key + ':' + c, now[c] || 0, before[c] || 0, show)); continue; }
+    const line = el('div', {'data-key': key + ':' + c, 'data-value': now[c] || 0});
+    line.appendChild(el('bdi', {class: 'now', dir: 'ltr'}, show(now[c] || 0)));
+    td.appendChild(line);
+  }
+  if (!curs.length) td.textContent = '–';
+  return td;
+}
+function drawSales() {
+  const table = $('sales'), body = table.tBodies[0];
+  sortableHead(table, [['branch', t('branch')], ...SALES.map(([k, type]) => [k, t(k), !type.startsWith('money')])], drawAll);
+  body.textContent = '';
+  const rows = sortedRows();
+  if (!rows.length) emptyRow(body, SALES.length + 1, 'empty');
+  for (const r of rows) {
+    const tr = el('tr', {'data-branch': r.now.branch});
+    tr.appendChild(el('th', {scope: 'row', dir: 'auto'}, r.now.branch));
+    for (const [k, type] of SALES) {
+      if (type.startsWith('money')) tr.appendChild(moneyCell(k, amounts(r.now, k), amounts(r.before, k), type === 'money'));
+      else if (type === 'now') tr.appendChild(el('td', {'data-key': k, 'data-value': r.now[k] || 0}, num(r.now[k] || 0)));
+      else tr.appendChild(compareCell('td', k, r.now[k] || 0, r.before[k] || 0, type === 'rate' ? pct : type === 'hours' ? fixed1 : num,
+                                      type === 'rate'));
+    }
+    body.appendChild(tr);
+  }
 }
 
 // Shares of all customers today (phone, e-mail, owner: no trend, they are what is now); the
@@ -525,6 +582,14 @@ const CSV = {
                                         Object.entries(r.now.lost_reasons).map(([k, n]) => k + ' ×' + n).join('; ')]),
             [t('total'), ...curs.flatMap((c) => [major(sum(current.branches, c), c), major(sum(previous.branches, c), c)]), '']];
   },
+  sales: () => {
+    const cols = (b, k, type) => type.startsWith('money')
+      ? [Object.entries(amounts(b, k)).sort().map(([c, v]) => c + ' ' + major(v, c)).join('; ')] : [b[k] || 0];
+    const trend = (type) => type !== 'now' && type !== 'money now';
+    return [[t('branch'), ...SALES.flatMap(([k, type]) => trend(type) ? [t(k), t(k) + ' (' + t('before') + ')'] : [t(k)])],
+            ...sortedRows().map((r) => [r.now.branch, ...SALES.flatMap(([k, type]) =>
+              trend(type) ? [...cols(r.now, k, type), ...cols(r.before, k, type)] : cols(r.now, k, type))])];
+  },
   quality: () => [[t('branch'), t('customers'), ...QUALITY.flatMap(([k, , trend]) => trend ? [t(k), t(k) + ' (' + t('before') + ')'] : [t(k)])],
                   ...sortedRows().map((r) => [r.now.branch, r.now.customers || 0, ...QUALITY.flatMap(([, f, trend]) =>
                     trend ? [+f(r.now).toFixed(4), +f(r.before).toFixed(4)] : [+f(r.now).toFixed(4)])])],
@@ -574,6 +639,7 @@ function drawAll() {
     r.dataset.to = current.to;
     drawBranches();
     drawDetails();
+    drawSales();
     drawQuality();
     drawBars();
     drawLine();
