@@ -11,7 +11,10 @@
  *  5. the branch app's requests through HTTP with those 100,000 customers: a list page,
  *     search as you type and a card's opening, against their 50 ms target and the HTTP
  *     floor (GET /app.css) measured in the same run
- * Usage: bench BUILD_DIR WORK_DIR */
+ *  6. the month's report (invoiced, paid, outstanding...) over 1,000,000 invoices' counters
+ *     against its 100 ms target, the floor under it (reading the same counters without
+ *     summing) and accordctl's own start on an empty node, measured in the same run
+ * Usage: bench BUILD_DIR WORK_DIR (BENCH_APP=1: only 4 and 5; BENCH_REPORT=1: only 6) */
 #define _POSIX_C_SOURCE 200809L
 #include "client/accord_client.h"
 #include "bench_util.h"
@@ -21,6 +24,10 @@
 #include "auth/identity.h"
 #include "common/log.h"
 #include "state/index.h"
+#include "state/kpi.h"
+#include "state/merge.h"
+#include "ops/report.h"
+#include "proto/hlc.h"
 #include "feed/oplog.h"
 #include "store/store.h"
 
@@ -688,6 +695,170 @@ static void http_app(const char *build, const char *dir, unsigned n_customers)
     waitpid(pid, NULL, 0);
 }
 
+/* ---- 6. the month's sales report over a million invoices ---- */
+
+enum { REPORT_INVOICES = 1000000, REPORT_BRANCHES = 10, REPORT_TXN = 10000 };
+#define YEAR_2025_S 1735689600LL /* 2025-01-01T00:00:00Z */
+
+static void date_of_day(int day, char out[11])
+{
+    time_t t = (time_t)(YEAR_2025_S + (long long)day * 86400);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* Invoice i of the year: issued on a day of 2025 at one of 10 branches, due 30 days later,
+ * in EUR (one in 8 in IRR), one in 20 cancelled, none, one or two payments on later days.
+ * Every string lives in *buf, which the record points into. */
+typedef struct {
+    char branch[16], created[24], number[32], issued[11], due[11], pay[2][64];
+} invoice_text_t;
+
+static void invoice_record(unsigned i, record_t *rec, invoice_text_t *buf, const uint8_t origin[ID_LEN])
+{
+    unsigned r = (unsigned)rand();
+    int day = (int)(i / REPORT_BRANCHES % 365), b = (int)(i % REPORT_BRANCHES); /* every branch, every day */
+    memset(rec, 0, offsetof(record_t, ops));
+    crypto_random(rec->entity, ID_LEN);
+    memcpy(rec->origin, origin, ID_LEN);
+    rec->seq = i + 1;
+    rec->hlc = HLC_PACK((uint64_t)(YEAR_2025_S + day * 86400LL + 36000) * 1000, 0);
+    rec->kind = KIND_INVOICE;
+    rec->author = "bench";
+    rec->author_len = 5;
+    snprintf(buf->branch, sizeof buf->branch, "branch-%02d", b);
+    date_of_day(day, buf->issued);
+    date_of_day(day + 30, buf->due);
+    snprintf(buf->created, sizeof buf->created, "%sT10:00:00Z", buf->issued);
+    snprintf(buf->number, sizeof buf->number, "B%02d-2025-%06u", b, i / REPORT_BRANCHES + 1);
+    const char *cur = r % 8 ? "EUR" : "IRR";
+    int64_t total = r % 8 ? 1000 + (int64_t)(r % 500000) : 1000000LL * (1 + r % 900);
+    record_op_t *op = rec->ops;
+#define SET_STR(f, v) (*op++ = (record_op_t){(f), OP_SET, {VAL_STR, 0, (v), strlen(v)}, false, {0}})
+    SET_STR(F_BRANCH, buf->branch);
+    SET_STR(F_CREATED, buf->created);
+    SET_STR(F_IV_NUMBER, buf->number);
+    SET_STR(F_IV_ISSUED, buf->issued);
+    SET_STR(F_IV_DUE, buf->due);
+    SET_STR(F_IV_CURRENCY, cur);
+    SET_STR(F_IV_STATUS, r % 20 ? "issued" : "cancelled");
+#undef SET_STR
+    *op++ = (record_op_t){F_IV_TOTAL, OP_SET, {VAL_INT, total, NULL, 0}, false, {0}};
+    for (unsigned k = 0; k < (r >> 8) % 3; k++) { /* payments: half, then the rest, on later days */
+        char date[11];
+        date_of_day(day + 1 + (int)(k * 20 + (r >> 12) % 20), date);
+        snprintf(buf->pay[k], sizeof buf->pay[k], "%s %lld %s %08x%08x", date, (long long)(k ? total - total / 2 : total / 2),
+                 k ? "transfer" : "card", i, k);
+        *op++ = (record_op_t){F_IV_PAYMENTS, OP_ADD, {VAL_STR, 0, buf->pay[k], strlen(buf->pay[k])}, false, {0}};
+    }
+    rec->n_ops = (uint32_t)(op - rec->ops);
+}
+
+/* The invoices through the apply path (merge_apply: state, history, indexes and counters),
+ * REPORT_TXN a transaction, not fsynced (the fill is not what is measured). */
+static double fill_invoices(store_t *st)
+{
+    uint8_t origin[ID_LEN];
+    crypto_random(origin, ID_LEN);
+    srand(16);
+    static record_t rec;
+    invoice_text_t buf;
+    double t0 = now_s();
+    for (unsigned i = 0; i < REPORT_INVOICES;) {
+        store_txn_t *t;
+        if (store_txn_begin(st, NULL, true, &t)) { fprintf(stderr, "report bench: cannot begin\n"); exit(1); }
+        for (unsigned j = 0; j < REPORT_TXN && i < REPORT_INVOICES; j++, i++) {
+            invoice_record(i, &rec, &buf, origin);
+            if (merge_apply(t, &rec)) { fprintf(stderr, "report bench: invoice %u not applied\n", i); exit(1); }
+        }
+        if (i == REPORT_INVOICES && kpi_note_version(t)) exit(1);
+        if (store_txn_commit(&t)) { fprintf(stderr, "report bench: cannot commit\n"); exit(1); }
+    }
+    return now_s() - t0;
+}
+
+/* Wall time of a command, best of n runs, in seconds. */
+static double command_s(const char *cmd, int n)
+{
+    double best = 1e9;
+    for (int i = 0; i < n; i++) {
+        double t0 = now_s();
+        if (system(cmd) != 0) { fprintf(stderr, "report bench: failed: %s\n", cmd); return -1; }
+        double dt = now_s() - t0;
+        if (dt < best) best = dt;
+    }
+    return best;
+}
+
+static void report_bench(const char *build, const char *work)
+{
+    char dir[4200], empty[4200], err[256];
+    snprintf(dir, sizeof dir, "%s/invoices", work);
+    snprintf(empty, sizeof empty, "%s/empty", work);
+    if (identity_create(dir, "bench-hub", "hub", err, sizeof err) || identity_create(empty, "bench-empty", "hub", err, sizeof err)) {
+        fprintf(stderr, "report bench: %s\n", err);
+        return;
+    }
+    store_t *st;
+    if (store_open(dir, STORE_NOSYNC, &st) || kpi_use_time_zone(st)) { fprintf(stderr, "report bench: cannot open\n"); return; }
+    double fill = fill_invoices(st);
+    uint64_t used, limit;
+    store_usage(st, &used, &limit);
+    uint32_t from, to, today = kpi_day_of_ms(st, hlc_wall_ms());
+    report_period("2025-06", &from, &to);
+
+    enum { RUNS = 20 };
+    double lat[RUNS], floor_lat[RUNS];
+    size_t keys = 0;
+    report_t r;
+    for (int i = 0; i < RUNS; i++) { /* the floor: every counter key read, nothing summed */
+        store_txn_t *t;
+        store_iter_t *it;
+        store_val_t k, v;
+        double t0 = now_s();
+        store_txn_begin(st, NULL, false, &t);
+        store_iter_new(t, TBL_KPI, NULL, 0, false, &it);
+        for (keys = 0; store_iter_next(it, &k, &v) == 1; keys++) {}
+        store_iter_destroy(&it);
+        store_txn_abort(&t);
+        floor_lat[i] = now_s() - t0;
+    }
+    int64_t issued = 0, eur_paid = 0;
+    for (int i = 0; i < RUNS; i++) {
+        store_txn_t *t;
+        double t0 = now_s();
+        if (store_txn_begin(st, NULL, false, &t) || report_branches(t, from, to, today, NULL, &r)) {
+            fprintf(stderr, "report bench: report failed\n");
+            exit(1);
+        }
+        store_txn_abort(&t);
+        lat[i] = now_s() - t0;
+        issued = eur_paid = 0;
+        for (unsigned b = 0; b < r.n; b++) {
+            issued += r.branches[b].invoices_issued;
+            for (unsigned c = 0; c < r.branches[b].paid.n; c++)
+                if (!strcmp(r.branches[b].paid.items[c].key, "EUR")) eur_paid += r.branches[b].paid.items[c].value;
+        }
+        report_free(&r);
+    }
+    store_close(&st);
+    printf("month's sales report (invoiced, paid, outstanding, overdue per branch) over %u invoices of 2025 at %d branches,\n"
+           "  filled through the apply path in %.0f s (%.0f invoices/s, store %.0f MiB, %zu counter keys):\n",
+           REPORT_INVOICES, REPORT_BRANCHES, fill, REPORT_INVOICES / fill, (double)used / 1048576, keys);
+    printf("  report_branches --period 2025-06 (%lld invoices issued, EUR %lld.%02lld paid): p50 %.2f ms, slowest of %d %.2f ms "
+           "(target 100 ms)\n", (long long)issued, (long long)(eur_paid / 100), (long long)(eur_paid % 100),
+           pct(lat, RUNS, 0.5) * 1e3, RUNS, pct(lat, RUNS, 1.0) * 1e3);
+    printf("  floor, the same %zu keys read without summing: p50 %.2f ms\n", keys, pct(floor_lat, RUNS, 0.5) * 1e3);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "%s/accordctl --json report branches --data %s --period 2025-06 >/dev/null", build, dir);
+    double full = command_s(cmd, 5);
+    snprintf(cmd, sizeof cmd, "%s/accordctl --json report branches --data %s --period 2025-06 >/dev/null", build, empty);
+    double bare = command_s(cmd, 5);
+    printf("  accordctl --json report branches --period 2025-06 as a command: %.1f ms (best of 5); the same on an empty node "
+           "(the command's start and the store's opening): %.1f ms\n", full * 1e3, bare * 1e3);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) { fprintf(stderr, "usage: bench BUILD_DIR WORK_DIR\n"); return 1; }
@@ -701,6 +872,10 @@ int main(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s/bulk", work);
         bulk_and_search(dir, 100000);
         http_app(argv[1], dir, 100000);
+        return 0;
+    }
+    if (getenv("BENCH_REPORT")) { /* only the sales report's figure (6) */
+        report_bench(argv[1], work);
         return 0;
     }
     if (getenv("BENCH_SEARCH_DETAIL")) {
@@ -729,5 +904,6 @@ int main(int argc, char **argv)
     bulk_and_search(dir, 100000);
     api_search(argv[1], dir);
     http_app(argv[1], dir, 100000);
+    report_bench(argv[1], work);
     return 0;
 }
