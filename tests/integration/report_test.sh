@@ -16,7 +16,12 @@ org_and_nodes hq:hub tehran-1 shiraz-1
 HUB_EP="tcp://127.0.0.1:$(free_port)"
 HUB_KEY=$(pub hq)
 start hq --listen "$HUB_EP" || exit 1
-for b in tehran-1 shiraz-1; do start "$b" --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1; done
+# tehran-1 serves the branch app: its sales and service verbs are the local API's over HTTP
+echo 'staff password 1' | "$CTL" user add --data "$W/tehran-1" --name sara --role staff >/dev/null
+T1_HTTP=$(free_port)
+T1="http://127.0.0.1:$T1_HTTP"
+start tehran-1 --upstream "$HUB_EP" --upstream-key "$HUB_KEY" --http "$T1_HTTP" || exit 1
+start shiraz-1 --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
 
 C1=$(at tehran-1 customer add --name "Ali Rezaei" --phone "+98 912 111 2222" --email ali@example.ir --assigned sara)
 C2=$(at tehran-1 customer add --name "Sara Ahmadi" --phone "+98 912 333 4444")
@@ -32,6 +37,33 @@ at shiraz-1 deal move "$D3" Lost --lost-reason price >/dev/null
 at shiraz-1 task add --title "Overdue call" --due "$(date -u -d yesterday +%Y-%m-%d)" >/dev/null
 T2=$(at shiraz-1 task add --title "Done today" --due "$(date -u +%Y-%m-%d)")
 at shiraz-1 task done "$T2" >/dev/null
+# Sales and service at tehran-1 (issue 16), yesterday and today: two quotes sent, one
+# accepted; invoices of EUR 125.50 (paid 25.50 and 50.00), of EUR 40.00 issued and due
+# yesterday (overdue), and of EUR 10.00 cancelled; two tickets, one closed.
+curl -s -c "$W/jar" -o /dev/null -d 'user=sara&password=staff+password+1' "$T1/login"
+CSRF=$(curl -s -b "$W/jar" "$T1/api/session" | jq -r .csrf)
+node_api() { local verb=$1; shift; curl -s -b "$W/jar" -H "X-CSRF-Token: $CSRF" "$@" "$T1/api/node/$verb"; }
+made() { local verb=$1; shift; node_api "$verb" "$@" | jq -er '.result.id'; }
+TODAY=$(date -u +%Y-%m-%d)
+YESTERDAY=$(date -u -d yesterday +%Y-%m-%d)
+S_PERIOD="$YESTERDAY..$TODAY"
+Q1=$(made create -d kind=quote -d customer="$C1" -d currency=EUR --data-urlencode 'lines=description=Brake pads&quantity=2&unit_price=50.00')
+Q2=$(made create -d kind=quote -d customer="$C2" -d currency=EUR --data-urlencode 'lines=description=Tyres&quantity=4&unit_price=80')
+for q in "$Q1" "$Q2"; do made update -d id="$q" -d status=sent >/dev/null; done
+made update -d id="$Q1" -d status=accepted >/dev/null
+made update -d id="$Q2" -d status=rejected >/dev/null
+I1=$(made create -d kind=invoice -d customer="$C1" -d currency=EUR --data-urlencode 'lines=description=Service&quantity=1&unit_price=125.50')
+made pay -d id="$I1" -d amount=25.50 -d method=card >/dev/null
+made pay -d id="$I1" -d amount=50 >/dev/null
+made create -d kind=invoice -d customer="$C2" -d currency=EUR -d issued="$YESTERDAY" -d due="$YESTERDAY" \
+    --data-urlencode 'lines=description=Oil change&quantity=1&unit_price=40' >/dev/null
+I3=$(made create -d kind=invoice -d customer="$C2" -d currency=EUR --data-urlencode 'lines=description=Wipers&quantity=1&unit_price=10')
+made update -d id="$I3" -d status=cancelled >/dev/null
+K1=$(made create -d kind=ticket -d customer="$C1" -d subject="Brakes squeal" -d priority=urgent)
+made create -d kind=ticket -d customer="$C2" -d subject="Warranty question" >/dev/null
+made update -d id="$K1" -d status=closed >/dev/null
+check "tehran-1 made the quotes, invoices and tickets through its API" \
+    bash -c "[ -n '$Q1' ] && [ -n '$Q2' ] && [ -n '$I1' ] && [ -n '$I3' ] && [ -n '$K1' ]"
 check "the hub and both branches converge" wait_until 20 equal_digests hq tehran-1 shiraz-1
 
 MONTH=$(date -u +%Y-%m)
@@ -56,11 +88,40 @@ check "the text table shows the shares of the period's new customers with a phon
 check "shiraz-1: 1 deal lost for 'price', win rate 0, 1 task overdue, 1 done" \
     jqt '.branches[] | select(.branch == "shiraz-1") | .deals_new == 1 and .deals_lost == 1 and .lost_reasons.price == 1
          and .win_rate == 0 and .tasks_overdue == 1 and .tasks_done == 1 and .customers == 1 and .with_email == 1' "$W/hq.json"
+report hq --period "$S_PERIOD" > "$W/sales.json"
+check "tehran-1's sales: 2 quotes sent, 1 accepted (conversion 0.5); 2 invoices issued for EUR 165.50, 75.50 paid, 90.00 outstanding, 1 overdue for 40.00" \
+    jqt '.branches[] | select(.branch == "tehran-1") | .quotes_sent == 2 and .quotes_accepted == 1 and .quote_conversion == 0.5
+         and .invoices_issued == 2 and .invoiced_minor.EUR == 16550 and .invoiced.EUR == "165.50" and .paid_minor.EUR == 7550
+         and .paid.EUR == "75.50" and .outstanding_minor.EUR == 9000 and .outstanding.EUR == "90.00" and .invoices_overdue == 1
+         and .overdue_value_minor.EUR == 4000 and .overdue_value.EUR == "40.00"' "$W/sales.json"
+check "tehran-1's service: 2 tickets opened, 1 closed within its SLA, no breach; shiraz-1 has none of it" \
+    jqt '(.branches[] | select(.branch == "tehran-1") | .tickets_opened == 2 and .tickets_closed == 1 and .avg_hours_to_close < 1
+          and .sla_breaches == 0 and .tickets_overdue == 0)
+         and (.branches[] | select(.branch == "shiraz-1") | .quotes_sent == 0 and .invoices_issued == 0 and .invoiced_minor == {} and .tickets_opened == 0)' "$W/sales.json"
+"$CTL" report branches --data "$W/hq" --period "$S_PERIOD" > "$W/sales.txt"
+check "the text table has a sales and service table with tehran-1's figures and a line of its EUR amounts" \
+    bash -c "grep -q '^sales and service\$' '$W/sales.txt' && grep -q '^BRANCH *QUOTES *ACCEPTED *CONV% *INVOICES *OVERDUE *TICKETS *CLOSED *HOURS *SLA BREACHES\$' '$W/sales.txt' &&
+             grep -q '^tehran-1 *2 *1  50.0% *2 *1 *2 *1 *0.0 *0\$' '$W/sales.txt' &&
+             grep -q '^ *EUR invoiced 165.50, paid 75.50, outstanding 90.00, overdue 40.00\$' '$W/sales.txt'"
+"$CTL" report branches --data "$W/hq" --period "$S_PERIOD" --csv > "$W/sales.csv"
+check "the CSV ends with the sales and service columns, the amounts as currency and amount" \
+    /usr/bin/python3 - "$W/sales.csv" <<'PY'
+import csv, sys
+rows = {r['branch']: r for r in csv.DictReader(open(sys.argv[1], encoding='utf-8'))}
+t = rows.get('tehran-1', {})
+want = {'quotes_sent': '2', 'quotes_accepted': '1', 'quote_conversion': '0.5000', 'invoices_issued': '2', 'invoiced': 'EUR 165.50',
+        'paid': 'EUR 75.50', 'outstanding': 'EUR 90.00', 'invoices_overdue': '1', 'overdue_value': 'EUR 40.00', 'tickets_opened': '2',
+        'tickets_closed': '1', 'sla_breaches': '0', 'tickets_overdue': '0'}
+bad = {k: (t.get(k), v) for k, v in want.items() if t.get(k) != v}
+if bad or list(rows.get('shiraz-1', {}).keys())[-1:] != ['tickets_overdue']:
+    print('# ' + repr(bad))
+    sys.exit(1)
+PY
 report tehran-1 --period "$MONTH" > "$W/t1.json"
 check "a branch holding the same data reports the same numbers" bash -c "[ \"\$(jq -S . '$W/hq.json')\" = \"\$(jq -S . '$W/t1.json')\" ]"
 "$CTL" report branches --data "$W/hq" --period "$MONTH" --csv > "$W/hq.csv"
 check "the CSV carries the same numbers as the JSON, the new customers' phone, e-mail and owner last" \
-    bash -c "grep -q '^\"tehran-1\",3,2,2,1,0,1.0000,.*,2,1,1,0,0,0.0000,0,\"\",\"\",\"\",0,\"\",0,0,0.00,0,0\$' '$W/hq.csv' &&
+    bash -c "cut -d, -f1-19 '$W/hq.csv' | grep -q '^\"tehran-1\",3,2,2,1,0,1.0000,.*,2,1,1\$' &&
              grep -q '^\"shiraz-1\",1,0,1,0,1,0.0000,.*,0,1,0,0,0,0.0000,0,\"\",\"\",\"\",0,\"\",0,0,0.00,0,0\$' '$W/hq.csv' &&
              head -1 '$W/hq.csv' | grep -q ',new_with_phone,new_with_email,new_with_owner,quotes_sent,.*,tickets_overdue\$'"
 check "first response: both tehran-1 customers with a call were answered, shiraz-1's one was not" \
