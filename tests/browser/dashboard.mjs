@@ -207,6 +207,12 @@ try {
   await page.locator('#details thead th[data-key="won:IRR"]').focus();
   await page.keyboard.press('Enter');
   if ((await order()) !== 'b2 b1') problem('Enter on Won value (IRR) does not sort by it: ' + (await order()));
+  // sales: b1's invoice of EUR 1,250.50, paid 250.50, shown with separators; 1,000.00 outstanding
+  const salesCell = (key) => page.locator(`#sales tbody tr[data-branch="b1"] [data-key="${key}:EUR"] .now`).first().textContent();
+  for (const [key, want] of [['invoiced', 'EUR 1,250.50'], ['paid', 'EUR 250.50'], ['outstanding', 'EUR 1,000.00']]) {
+    const shown = await salesCell(key).catch(() => 'nothing');
+    if (!shown.includes(want.slice(4)) || !shown.includes('EUR')) problem(`b1 ${key} in the sales table shows ${shown}, not ${want}`);
+  }
   await noSidewaysScrolling('English');
   await page.screenshot({ path: shot, fullPage: true });
   await page.screenshot({ path: join(shots, 'dashboard-1366x768.png') });
@@ -312,6 +318,8 @@ try {
   if (!faMonth.text.includes(faMonthName)) problem(`the period is not named in the Solar Hijri calendar (${faMonthName}): ${faMonth.text}`);
   const faWon = await page.locator('#details tbody tr[data-branch="b1"] td[data-key="won:EUR"] .now').textContent();
   if (!faWon.includes('۱٬۲۰۰٫۰۰')) problem('b1 won in EUR is not in Persian digits with separators: ' + faWon);
+  const faPaid = await page.locator('#sales tbody tr[data-branch="b1"] [data-key="paid:EUR"] .now').textContent().catch(() => 'nothing');
+  if (!faPaid.includes('۲۵۰٫۵۰')) problem('b1 paid in EUR is not in Persian digits in the sales table: ' + faPaid);
   const digitsLeft = await untranslated('Persian');
   if (digitsLeft.length) problem('Latin digits in Persian: ' + digitsLeft.join(' '));
   await noSidewaysScrolling('Persian');
@@ -330,6 +338,8 @@ try {
   const faCsv = await csvs('Persian', 'دریافت CSV');
   if (!faCsv.branches || faCsv.branches[0][0] !== 'شعبه') problem('the Persian CSV header is not in Persian: ' + (faCsv.branches || [[]])[0]);
   if (!(faCsv.top || []).some((r) => r[0] === 'علی رضایی')) problem('the Persian CSV of top customers lost the Persian name');
+  const salesHead = (faCsv.sales || [[]])[0], salesB1 = (en.sales || []).find((r) => r[0] === 'b1') || [];
+  if (!salesHead.includes('مبلغ فاکتورها') || !salesB1.includes('EUR 1250.50')) problem('the sales CSV: ' + salesHead + ' / ' + salesB1);
   if (!faCsv.quality || !faCsv.quality[0].includes('جدیدِ با تلفن')) problem('the Persian CSV of data quality has no column of new customers with a phone: ' + (faCsv.quality || [[]])[0]);
   } catch (e) { // a step that could not be done: say which, and show the page as it was
     problem('stopped: ' + e.message.split('\n').slice(0, 3).join(' '));

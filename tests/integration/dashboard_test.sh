@@ -17,7 +17,9 @@ URL="http://127.0.0.1:$HTTP"
 echo 'manager password 1' | "$CTL" user add --data "$W/hq" --name maryam --role manager >/dev/null
 check "a password shorter than 10 characters is refused" bash -c "! echo short | '$CTL' user add --data '$W/hq' --name x 2>/dev/null"
 start hq --listen "$HUB_EP" --http "$HTTP" || exit 1
-start b1 --upstream "$HUB_EP" --upstream-key "$(pub hq)" || exit 1
+echo 'staff password 1' | "$CTL" user add --data "$W/b1" --name sara --role staff >/dev/null
+B1_HTTP=$(free_port)
+start b1 --upstream "$HUB_EP" --upstream-key "$(pub hq)" --http "$B1_HTTP" || exit 1
 start b2 --upstream "$HUB_EP" --upstream-key "$(pub hq)" || exit 1
 C=$(at b1 customer add --name "علی رضایی" --phone "+98 912 111 2222")
 C2=$(at b1 customer add --name "王小明" --email wang@example.cn --assigned maryam)
@@ -33,7 +35,19 @@ C5=$(at b2 customer add --name "شرکت البرز")
 at b2 deal move "$(at b2 deal add --customer "$C5" --title Bus --amount 900 --currency EUR)" Won >/dev/null
 at b2 deal move "$(at b2 deal add --customer "$C5" --title Fleet --amount 150000000 --currency IRR)" Won >/dev/null
 at b2 log call "$C5" >/dev/null
-check "b1's and b2's changes reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report branches --data '$W/hq' --period \$(date -u +%Y-%m) | jq '[.branches[] | .deals_won] | add') = 3 ]"
+# b1's sales and service through its API over HTTP (issue 16): a quote sent and accepted,
+# an invoice of EUR 1,250.50 paid 250.50, a ticket
+B1="http://127.0.0.1:$B1_HTTP"
+curl -s -c "$W/b1jar" -o /dev/null -d 'user=sara&password=staff+password+1' "$B1/login"
+B1_CSRF=$(curl -s -b "$W/b1jar" "$B1/api/session" | jq -r .csrf)
+made() { local verb=$1; shift; curl -s -b "$W/b1jar" -H "X-CSRF-Token: $B1_CSRF" "$@" "$B1/api/node/$verb" | jq -er '.result.id'; }
+Q=$(made create -d kind=quote -d customer="$C" -d currency=EUR --data-urlencode 'lines=description=Sedan&quantity=1&unit_price=1250.50')
+made update -d id="$Q" -d status=sent >/dev/null && made update -d id="$Q" -d status=accepted >/dev/null
+I=$(made create -d kind=invoice -d from="$(made create -d kind=order -d from="$Q")")
+made pay -d id="$I" -d amount=250.50 -d method=transfer >/dev/null
+made create -d kind=ticket -d customer="$C" -d subject="First service" >/dev/null
+check "b1 made a quote, an order, an invoice paid in part and a ticket through its API" [ -n "$I" ]
+check "b1's and b2's changes reach the hub" wait_until 20 bash -c "'$CTL' --json report branches --data '$W/hq' --period \$(date -u +%Y-%m) | jq -e '([.branches[] | .deals_won] | add) == 3 and ([.branches[] | .tickets_opened] | add) == 1' >/dev/null"
 
 check "all five customers reach the hub" wait_until 20 bash -c "[ \$('$CTL' --json report customers --data '$W/hq' | jq .customers_counted) = 5 ]"
 # Issue 15 item 12: the text table pads by what a terminal shows, under any locale (the
