@@ -292,7 +292,7 @@ typedef struct {
 static const char *hit_name(search_by_t by)
 {
     static const char *const names[] = {"auto", "name", "phone", "email", "tag", "branch", "national_id",
-                                        "city", "email", "contact"};
+                                        "city", "email", "contact", "sku"};
     return (unsigned)by < sizeof names / sizeof names[0] ? names[by] : "auto";
 }
 

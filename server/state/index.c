@@ -714,7 +714,8 @@ int index_search_hits(store_txn_t *t, unsigned kind, search_by_t by, const char 
     if (!schema_utf8_valid(query, qlen)) return ACCORD_EINVAL;
     bool autom = by == SEARCH_AUTO;
     if (autom)
-        by = strchr(query, '@') ? SEARCH_EMAIL : looks_like_phone(query) ? SEARCH_PHONE : SEARCH_NAME;
+        by = kind == KIND_PRODUCT ? SEARCH_NAME /* products have no phones: "5W30" is a name or an SKU */
+           : strchr(query, '@') ? SEARCH_EMAIL : looks_like_phone(query) ? SEARCH_PHONE : SEARCH_NAME;
     int rc;
     switch (by) {
     case SEARCH_PHONE: rc = phone_prefix(query, prefix, &plen); break;
@@ -728,11 +729,20 @@ int index_search_hits(store_txn_t *t, unsigned kind, search_by_t by, const char 
     /* an auto search over customers has more ways to match than the first */
     bool others = autom && kind == KIND_CUSTOMER;
     int first_rc = rc;
-    if (rc && !(others && rc == ACCORD_EINVAL)) return rc;
+    if (rc && !((others || (autom && kind == KIND_PRODUCT)) && rc == ACCORD_EINVAL)) return rc;
     results_t r = {out, hits, 0, max, false};
     /* exact terms and CJK grams carry their 0x00 terminator in the prefix already */
     if (!rc && (rc = search_pass(t, kind, by, prefix, plen, by == SEARCH_NAME ? &nq : NULL, &r))) return rc;
     if (others && (rc = search_customers_more(t, query, qlen, by, &r))) return rc;
+    if (autom && kind == KIND_PRODUCT && !results_full(&r)) { /* an SKU as it begins: "oil-5" finds OIL-5W30 */
+        uint8_t sku[3 + INDEX_ORDER_VALUE_MAX] = {IDX_ORDER, KIND_PRODUCT, F_PR_SKU};
+        char skufold[TEXTNORM_MAX + 1];
+        size_t n = textnorm_fold(query, qlen, skufold);
+        if (n > INDEX_ORDER_VALUE_MAX) n = INDEX_ORDER_VALUE_MAX;
+        memcpy(sku + 3, skufold, n);
+        if (n && (rc = search_pass(t, KIND_PRODUCT, SEARCH_SKU, sku, 3 + n, NULL, &r))) return rc;
+        if (first_rc && r.found) first_rc = 0;
+    }
     if (first_rc && r.found == 0) return first_rc; /* too short for what it looks like */
     if (more) *more = r.more;
     return r.found;

@@ -153,7 +153,7 @@ int index_deal_totals(store_txn_t *t, const index_query_t *q, index_deal_total_t
                       unsigned *n);
 
 typedef enum { SEARCH_AUTO, SEARCH_NAME, SEARCH_PHONE, SEARCH_EMAIL, SEARCH_TAG,
-               SEARCH_BRANCH, SEARCH_NATID, SEARCH_CITY, SEARCH_EMAIL_PART, SEARCH_CONTACT } search_by_t;
+               SEARCH_BRANCH, SEARCH_NATID, SEARCH_CITY, SEARCH_EMAIL_PART, SEARCH_CONTACT, SEARCH_SKU } search_by_t;
 
 /* Why a search found a record: what matched (SEARCH_NAME, _PHONE, ...; SEARCH_CONTACT: one
  * of the customer's contacts, by name or phone, and which). */

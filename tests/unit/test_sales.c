@@ -243,6 +243,11 @@ static void test_sku_is_unique_and_prices_follow_the_product(void **state)
     ok(&r);
     assert_int_equal(get(&r.out.data, "items")->via.array.size, 1);
     result_done(&r);
+    call(&n, &r, "search", "kind", "product", "q", "oil-5w3", NULL);
+    ok(&r);
+    assert_int_equal(get(&r.out.data, "items")->via.array.size, 1);
+    assert_string_equal(text(&get(&r.out.data, "items")->via.array.ptr[0], "matched"), "sku");
+    result_done(&r);
     node_close(&n);
 }
 
