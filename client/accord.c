@@ -5,10 +5,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "proto/accord_err.h"
 #include "accord_client.h"
+#include "cli.h"
 #include "exit_codes.h"
 #include "export.h"
 #include "import.h"
 #include "output.h"
+#include "sales_cli.h"
 
 #include <locale.h>
 #include <stdbool.h>
@@ -16,144 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The global options, parsed once by main and passed down to every verb. */
-typedef struct {
-    const char *data;  /* the node's data directory */
-    const char *user;  /* who makes the change; NULL: not sent */
-    bool json;         /* print results as JSON */
-    int timeout_ms;    /* how long to wait for the node */
-} cli_t;
-
-/* An option of a verb that maps to an API argument. */
-typedef struct {
-    const char *opt;  /* without the leading "--" */
-    const char *key;  /* API argument; NULL for options the verb handles itself */
-    unsigned flags;
-    const char *help;
-} opt_t;
-
-#define O_MULTI 1u  /* may repeat: sent as a list */
-#define O_FLAG 2u   /* takes no value: sent as true */
-
-typedef struct {
-    const char *name;     /* "customer add" */
-    const char *usage;    /* positional arguments */
-    const char *about;
-    const opt_t *opts;
-    int (*run)(const cli_t *cli, accord_args_t *args, char **pos, int npos);
-    int min_pos, max_pos;
-} verb_t;
-
 static int usage_error(const char *what, const char *arg)
 {
     fprintf(stderr, "accord: %s%s (see 'accord --help')\n", what, arg);
     return ACCORD_EXIT_USAGE;
-}
-
-static int exit_for(int code)
-{
-    if (code == 0) return 0;
-    if (code == ACCORD_ENET || code == ACCORD_ETIMEOUT) return ACCORD_EXIT_UNREACHABLE;
-    if (code == ACCORD_EINTERNAL || code == ACCORD_ESTORE || code == ACCORD_EIO || code == ACCORD_EPROTO) return ACCORD_EXIT_OTHER;
-    return ACCORD_EXIT_REFUSED;
-}
-
-/* Calls the node; on error prints the message (as JSON with --json) and returns the exit code. */
-static int call(const cli_t *cli, const char *verb, accord_args_t *args, accord_reply_t *r)
-{
-    accord_client_t *c;
-    int rc = accord_client_new(cli->data, cli->timeout_ms, &c);
-    if (rc) {
-        memset(r, 0, sizeof *r);
-        msgpack_unpacked_init(&r->msg);
-        fprintf(stderr, "accord: cannot connect to the node at %s\n", cli->data);
-        return ACCORD_EXIT_UNREACHABLE;
-    }
-    if (cli->user) accord_args_str(args, "user", cli->user);
-    rc = accord_call(c, verb, args, r);
-    accord_client_destroy(&c);
-    if (rc) {
-        if (cli->json) {
-            printf("{\"error\":\"%s\",\"code\":%d,\"message\":", accord_errname(rc), rc);
-            output_json_string(stdout, r->message);
-            printf("}\n");
-        }
-        char shown[4 * sizeof r->message]; /* the message may quote a value: shown as output_text does */
-        output_text(r->message, strlen(r->message), shown, sizeof shown);
-        fprintf(stderr, "accord: %s\n", r->message[0] ? shown : accord_strerror(rc));
-        return exit_for(rc);
-    }
-    return 0;
-}
-
-static void short_id(const msgpack_object *o, char *out)
-{
-    char buf[64];
-    accord_obj_str(o, "id", buf, sizeof buf);
-    snprintf(out, 13, "%.12s", buf);
-}
-
-typedef struct {
-    const char *title;
-    const char *key;
-    int width;
-} column_t;
-
-static void print_table(const msgpack_object *list, const column_t *cols, int ncols)
-{
-    if (list->type != MSGPACK_OBJECT_ARRAY) return;
-    for (int c = 0; c < ncols; c++) {
-        if (c + 1 < ncols) {
-            output_padded(stdout, cols[c].title, cols[c].width);
-            fputs("  ", stdout);
-        } else {
-            fputs(cols[c].title, stdout);
-        }
-    }
-    fputc('\n', stdout);
-    for (uint32_t i = 0; i < list->via.array.size; i++) {
-        const msgpack_object *row = &list->via.array.ptr[i];
-        for (int c = 0; c < ncols; c++) {
-            char cell[1024];
-            if (strcmp(cols[c].key, "id") == 0) short_id(row, cell);
-            else output_cell(accord_obj_get(row, cols[c].key), cell, sizeof cell);
-            /* another record's id (a deal's customer): the same 12 digits as its own row */
-            if (strcmp(cols[c].key, "id") && strlen(cell) == 32 && strspn(cell, "0123456789abcdef") == 32) cell[12] = 0;
-            if (c + 1 < ncols) {
-                output_padded(stdout, cell, cols[c].width);
-                fputs("  ", stdout);
-            } else {
-                fputs(cell, stdout);
-            }
-        }
-        fputc('\n', stdout);
-    }
-    fprintf(stdout, "(%u)\n", list->via.array.size);
-}
-
-static void print_record(const msgpack_object *o)
-{
-    if (o->type != MSGPACK_OBJECT_MAP) return;
-    for (uint32_t i = 0; i < o->via.map.size; i++) {
-        char key[64];
-        char *val = output_cell_dup(&o->via.map.ptr[i].val); /* whole: 1,000 tags are long */
-        output_cell(&o->via.map.ptr[i].key, key, sizeof key);
-        printf("%-15s %s\n", key, val);
-        free(val);
-    }
-}
-
-static int finish(const cli_t *cli, int rc, accord_reply_t *r, void (*human)(const msgpack_object *))
-{
-    if (rc == 0) {
-        if (cli->json) output_json(stdout, &r->body);
-        else {
-            output_sanitize(&r->body, r->msg.zone); /* peers' text must not reach the terminal as escapes */
-            human(&r->body);
-        }
-    }
-    accord_reply_destroy(r);
-    return rc;
 }
 
 static void print_created(const msgpack_object *o)
@@ -174,15 +42,15 @@ static const column_t task_cols[] = {
 static const column_t contact_cols[] = {
     {"ID", "id", 12}, {"NAME", "name", 28}, {"ROLE", "role", 16}, {"PHONES", "phones", 18}, {"EMAILS", "emails", 0}};
 
-static void print_customers(const msgpack_object *o) { print_table(o, customer_cols, 6); }
-static void print_deals(const msgpack_object *o) { print_table(o, deal_cols, 7); }
-static void print_tasks(const msgpack_object *o) { print_table(o, task_cols, 6); }
-static void print_contacts(const msgpack_object *o) { print_table(o, contact_cols, 5); }
+static void print_customers(const msgpack_object *o) { cli_print_table(o, customer_cols, 6); }
+static void print_deals(const msgpack_object *o) { cli_print_table(o, deal_cols, 7); }
+static void print_tasks(const msgpack_object *o) { cli_print_table(o, task_cols, 6); }
+static void print_contacts(const msgpack_object *o) { cli_print_table(o, contact_cols, 5); }
 static const column_t interaction_cols[] = {
     {"ID", "id", 12}, {"WHEN", "when", 20}, {"TYPE", "type", 6}, {"OUTCOME", "outcome", 20}, {"SUMMARY", "summary", 0}};
 static const column_t note_cols[] = {{"ID", "id", 12}, {"CREATED", "created", 20}, {"BRANCH", "branch", 12}, {"TEXT", "text", 0}};
-static void print_interactions(const msgpack_object *o) { print_table(o, interaction_cols, 5); }
-static void print_notes(const msgpack_object *o) { print_table(o, note_cols, 4); }
+static void print_interactions(const msgpack_object *o) { cli_print_table(o, interaction_cols, 5); }
+static void print_notes(const msgpack_object *o) { cli_print_table(o, note_cols, 4); }
 
 static void print_history(const msgpack_object *o)
 {
@@ -306,7 +174,7 @@ static void print_ok(const msgpack_object *o) { (void)o; printf("done\n"); }
 static int simple(const cli_t *cli, const char *verb, accord_args_t *a, void (*human)(const msgpack_object *))
 {
     accord_reply_t r;
-    return finish(cli, call(cli, verb, a, &r), &r, human);
+    return cli_finish(cli, cli_call(cli, verb, a, &r), &r, human);
 }
 
 static int run_customer_add(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; accord_args_str(a, "kind", "customer"); return simple(cli, "create", a, print_created); }
@@ -329,66 +197,17 @@ static int run_task_edit(const cli_t *cli, accord_args_t *a, char **pos, int n) 
 static int run_show(const cli_t *cli, accord_args_t *a, char **pos, int n, const char *kind)
 {
     (void)n;
-    accord_args_str(a, "id", pos[0]);
-    accord_reply_t r;
-    int rc = call(cli, "get", a, &r);
-    char k[32];
-    if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) {
-        fprintf(stderr, "accord: %s is a %s, not a %s\n", pos[0], k, kind);
-        accord_reply_destroy(&r);
-        return ACCORD_EXIT_REFUSED;
-    }
-    return finish(cli, rc, &r, print_record);
+    return cli_show(cli, a, pos[0], kind, cli_print_record);
 }
 static int run_customer_show(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_show(cli, a, pos, n, "customer"); }
 static int run_deal_show(const cli_t *cli, accord_args_t *a, char **pos, int n) { return run_show(cli, a, pos, n, "deal"); }
-
-/* A list or search reply is a page, {items, more, next}: the items are shown as before
- * (--json: the array, so scripts read what they read), and a page that left records out
- * says so and how to get them: on standard output for people, on standard error with
- * --json so that standard output stays one JSON value. */
-static int run_page(const cli_t *cli, const char *verb, accord_args_t *a, const char *what,
-                    void (*human)(const msgpack_object *))
-{
-    accord_reply_t r;
-    int rc = call(cli, verb, a, &r);
-    if (rc) return finish(cli, rc, &r, human);
-    const msgpack_object *items = accord_obj_get(&r.body, "items"), *more = accord_obj_get(&r.body, "more");
-    static const msgpack_object none = {.type = MSGPACK_OBJECT_ARRAY};
-    if (!items || items->type != MSGPACK_OBJECT_ARRAY) items = &none;
-    if (cli->json) output_json(stdout, items);
-    else human(items);
-    const msgpack_object *total = accord_obj_get(&r.body, "total");
-    if (total && total->type == MSGPACK_OBJECT_POSITIVE_INTEGER) { /* a sorted page: where it is in the whole */
-        const msgpack_object *o = accord_obj_get(&r.body, "offset");
-        uint64_t offset = o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? o->via.u64 : 0;
-        uint64_t shown = items->via.array.size, first = shown ? (uint64_t)offset + 1 : 0;
-        FILE *f = cli->json ? stderr : stdout;
-        if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean)
-            fprintf(f, "... %llu-%llu of %llu %s: run again with --offset %llu (and the same options)\n",
-                    (unsigned long long)first, (unsigned long long)(offset + shown), (unsigned long long)total->via.u64,
-                    what, (unsigned long long)(offset + shown));
-        else if (!cli->json)
-            fprintf(f, "%llu-%llu of %llu %s\n", (unsigned long long)first, (unsigned long long)(offset + shown),
-                    (unsigned long long)total->via.u64, what);
-    } else if (more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean) {
-        char next[2 * 48 + 1]; /* a record id, or a conflict's (entity, field, base) */
-        FILE *f = cli->json ? stderr : stdout;
-        if (accord_obj_str(&r.body, "next", next, sizeof next)[0])
-            fprintf(f, "... more %s: run again with --after %s (and the same options)\n", what, next);
-        else
-            fprintf(f, "... more %s match: narrow the search, or raise --limit (at most 1000)\n", what);
-    }
-    accord_reply_destroy(&r);
-    return 0;
-}
 
 static int run_list(const cli_t *cli, accord_args_t *a, const char *kind, void (*human)(const msgpack_object *))
 {
     char what[32];
     accord_args_str(a, "kind", kind);
     snprintf(what, sizeof what, "%ss", kind);
-    return run_page(cli, "list", a, what, human);
+    return cli_run_page(cli, "list", a, what, human);
 }
 static int run_customer_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "customer", print_customers); }
 static int run_deal_list(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return run_list(cli, a, "deal", print_deals); }
@@ -404,7 +223,7 @@ static int run_customer_search(const cli_t *cli, accord_args_t *a, char **pos, i
         snprintf(q + strlen(q), sizeof q - strlen(q), "%s%s", i ? " " : "", pos[i]);
     accord_args_str(a, "q", q);
     accord_args_str(a, "kind", "customer");
-    return run_page(cli, "search", a, "customers", print_customers);
+    return cli_run_page(cli, "search", a, "customers", print_customers);
 }
 
 static int run_customer_tag(const cli_t *cli, accord_args_t *a, char **pos, int n)
@@ -481,14 +300,14 @@ static int run_history(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)n;
     accord_args_str(a, "id", pos[0]);
-    return run_page(cli, "history", a, "changes", print_history);
+    return cli_run_page(cli, "history", a, "changes", print_history);
 }
 
 static int run_conflicts(const cli_t *cli, accord_args_t *a, char **pos, int n)
 {
     (void)pos;
     (void)n;
-    return run_page(cli, "conflicts", a, "conflicts", print_conflicts);
+    return cli_run_page(cli, "conflicts", a, "conflicts", print_conflicts);
 }
 
 static int run_conflicts_resolve(const cli_t *cli, accord_args_t *a, char **pos, int n)
@@ -498,7 +317,7 @@ static int run_conflicts_resolve(const cli_t *cli, accord_args_t *a, char **pos,
     return simple(cli, "resolve", a, print_resolved);
 }
 
-static void print_status(const msgpack_object *o) { print_record(o); }
+static void print_status(const msgpack_object *o) { cli_print_record(o); }
 static int run_status(const cli_t *cli, accord_args_t *a, char **pos, int n) { (void)pos; (void)n; return simple(cli, "status", a, print_status); }
 
 /* ---- option tables ---- */
@@ -526,14 +345,6 @@ static const opt_t customer_edit_opts[] = {
     {"remove-email", "remove:emails", O_MULTI, "remove an e-mail address"},
     {"untag", "remove:tags", O_MULTI, "remove a tag"},
     {0}};
-#define PAGE_OPTS                                                                        \
-    {"limit", "limit", 0, "at most this many, 1-1000 (default 1000)"},                  \
-    {"after", "after", 0, "the next page: the id a page said to go on after"}
-/* a sorted list: pages by --offset, with the total */
-#define SORT_OPTS(fields)                                                                \
-    {"sort", "sort", 0, "sort by " fields " (pages by --offset, with the total)"},        \
-    {"desc", "desc", O_FLAG, "sort the last first"},                                     \
-    {"offset", "offset", 0, "a sorted page starts at this 0-based position"}
 static const opt_t list_opts[] = {
     {"branch", "branch", 0, "only records owned by this branch"},
     {"tag", "tag", 0, "only customers with this tag"}, {"assigned", "assigned", 0, "only customers assigned to this user"},
@@ -658,6 +469,15 @@ static const verb_t verbs[] = {
 };
 #define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
 
+/* The i-th verb of the one list main reads: this file's table, then sales_cli.c's; NULL
+ * past the end. */
+static const verb_t *verb_at(int i)
+{
+    int n_sales;
+    const verb_t *sales = sales_cli_verbs(&n_sales);
+    return i < N_VERBS ? &verbs[i] : i < N_VERBS + n_sales ? &sales[i - N_VERBS] : NULL;
+}
+
 static void verb_help(FILE *f, const verb_t *v)
 {
     fprintf(f, "usage: accord [GLOBAL] %s%s%s [OPTIONS]\n\n%s.\n", v->name, v->usage[0] ? " " : "", v->usage, v->about);
@@ -680,9 +500,10 @@ static void main_help(FILE *f)
                "  --user NAME     who makes the change (default $ACCORD_USER, else $USER)\n"
                "  --timeout MS    how long to wait for the node (default 10000)\n\n"
                "verbs:\n");
-    for (int i = 0; i < N_VERBS; i++) fprintf(f, "  %-18s %s\n", verbs[i].name, verbs[i].about);
+    const verb_t *v;
+    for (int i = 0; (v = verb_at(i)); i++) fprintf(f, "  %-18s %s\n", v->name, v->about);
     fprintf(f, "  %-18s %s\n", "import customers", "customers from a CSV file, checked row by row (see 'accord import --help')");
-    fprintf(f, "  %-18s %s\n", "export KIND", "customers, deals or tasks as CSV, JSON Lines, iCalendar or vCard (see 'accord export --help')");
+    fprintf(f, "  %-18s %s\n", "export KIND", "customers, deals, tasks, invoices or tickets as CSV, JSON Lines, iCalendar or vCard (see 'accord export --help')");
     fprintf(f, "\nRun 'accord VERB --help' for a verb's options.\n"
                "Exit codes: 0 done, 1 wrong arguments, 2 refused by the node (invalid value, not found),\n"
                "3 node not reachable, 4 other error.\n");
@@ -806,15 +627,15 @@ int main(int argc, char **argv)
     /* the longest verb name that the arguments spell wins: "conflicts resolve" over "conflicts" */
     const verb_t *best = NULL;
     int used = 0;
-    for (int v = 0; v < N_VERBS; v++) {
+    for (int v = 0; verb_at(v); v++) {
         char name[64];
-        snprintf(name, sizeof name, "%s", verbs[v].name);
+        snprintf(name, sizeof name, "%s", verb_at(v)->name);
         char *sp = strchr(name, ' ');
         int words = sp ? 2 : 1;
         if (sp) *sp = 0;
         if (strcmp(argv[i], name) != 0) continue;
         if (words == 2 && !(i + 1 < argc && strcmp(argv[i + 1], sp + 1) == 0)) continue;
-        if (!best || words > used) { best = &verbs[v]; used = words; }
+        if (!best || words > used) { best = verb_at(v); used = words; }
     }
     if (!best) {
         fprintf(stderr, "accord: unknown verb '%s%s%s' (see 'accord --help')\n", argv[i], i + 1 < argc ? " " : "",
