@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include "export.h"
+#include "export_sales.h"
 #include "proto/accord_err.h"
 #include "proto/schema.h"
 #include "accord_client.h"
@@ -21,7 +22,8 @@ typedef enum { FMT_CSV, FMT_JSONL, FMT_ICS, FMT_VCARD } format_t;
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: accord [GLOBAL] export customers|deals|tasks [--format csv|jsonl|ics|vcard] [--out FILE]\n\n"
+    fprintf(f, "usage: accord [GLOBAL] export customers|deals|tasks|invoices|tickets [--format csv|jsonl|ics|vcard]\n"
+               "                            [--out FILE]\n\n"
                "Every live record of the kind, from this branch's node (all branches' records).\n"
                "  --format csv     (default) a header row of field names, then one row per record;\n"
                "                   lists joined by ', '; UTF-8 with a BOM so spreadsheets read it\n"
@@ -30,7 +32,11 @@ static void help(FILE *f)
                "                   date, or date and time (the branch's wall time), and the reminder\n"
                "                   as an alarm\n"
                "  --format vcard   customers as vCard 4.0 (--vcard-version 3 for older phones)\n"
-               "  --out FILE       write FILE (complete or not at all) instead of standard output\n");
+               "  --out FILE       write FILE (complete or not at all) instead of standard output\n"
+               "Invoices and tickets have their own columns, the same in CSV and JSON Lines (docs/CLI.md):\n"
+               "amounts as decimal text in the invoice's currency (net, tax, total, paid, balance) and\n"
+               "in minor units (net_minor, ...), the state and balance the node derives, the customer's\n"
+               "name beside its id.\n");
 }
 
 /* ---- iCalendar / vCard text: escaped, lines folded at 75 octets (RFC 5545 3.1, RFC 6350 3.2) */
@@ -202,7 +208,8 @@ int export_main(int argc, char **argv, const import_env_t *env)
         }
     }
     const char *kind = !kind_arg ? NULL : !strcmp(kind_arg, "customers") ? "customer" : !strcmp(kind_arg, "deals") ? "deal"
-                     : !strcmp(kind_arg, "tasks") ? "task" : NULL;
+                     : !strcmp(kind_arg, "tasks") ? "task" : !strcmp(kind_arg, "invoices") ? "invoice"
+                     : !strcmp(kind_arg, "tickets") ? "ticket" : NULL;
     format_t fmt = !strcmp(format, "csv") ? FMT_CSV : !strcmp(format, "jsonl") ? FMT_JSONL
                  : !strcmp(format, "ics") ? FMT_ICS : !strcmp(format, "vcard") ? FMT_VCARD : (format_t)-1;
     if (!kind || (int)fmt < 0) { help(stderr); return ACCORD_EXIT_USAGE; }
@@ -233,7 +240,10 @@ int export_main(int argc, char **argv, const import_env_t *env)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    if (fmt == FMT_CSV) {
+    export_sales_t *sales = export_sales_kind(kind) ? export_sales_new(c, kind) : NULL;
+    if (sales && fmt == FMT_CSV) {
+        export_sales_csv_header(sales, f);
+    } else if (fmt == FMT_CSV) {
         fputs("\xef\xbb\xbf" "id", f);
         for (unsigned i = 1; i < n_fields; i++) fprintf(f, ",%s", fields[i].name);
         fputs("\r\n", f);
@@ -265,7 +275,8 @@ int export_main(int argc, char **argv, const import_env_t *env)
         uint32_t n = items && items->type == MSGPACK_OBJECT_ARRAY ? items->via.array.size : 0;
         for (uint32_t i = 0; i < n; i++) {
             const msgpack_object *rec = &items->via.array.ptr[i];
-            if (fmt == FMT_CSV) write_csv_row(f, rec, fields, n_fields);
+            if (sales) export_sales_row(sales, f, rec, fmt == FMT_JSONL);
+            else if (fmt == FMT_CSV) write_csv_row(f, rec, fields, n_fields);
             else if (fmt == FMT_JSONL) { output_json(f, rec); }
             else if (fmt == FMT_ICS) write_ics_task(f, rec, stamp);
             else write_vcard(f, rec, version);
@@ -284,6 +295,7 @@ int export_main(int argc, char **argv, const import_env_t *env)
     }
     if (tty) fprintf(stderr, "\n");
     if (!rc && fmt == FMT_ICS) put_folded(f, "END:VCALENDAR");
+    export_sales_destroy(&sales);
     accord_client_destroy(&c);
     if (out_path) {
         if (!rc && (fflush(f) || fsync(fileno(f)))) {
