@@ -99,6 +99,51 @@ check "... and its JSON names the author" grep -qF '"mallory"' "$W/out.json"
 accord_json b1 "conflicts"
 accord_json b1 "conflicts resolve" 00000000000000000000000000000000 --keep a
 accord_json b1 "status"
+# sales and service: a product's name and a ticket's subject with a quote and a backslash, a
+# ticket's description with a tab and a line break
+accord_json b1 "product add" --sku EV-1 --name 'Oil "5W" \ q' --price 12,5 --currency EUR --tax 9 --price-in "USD 14"
+PR=$(json_of .id)
+accord_json b1 "product edit" "$PR" --category parts
+accord_json b1 "product show" "$PR"
+accord_json b1 "product list"
+accord_json b1 "product search" Oil
+at b1 product list > "$W/products.txt"
+check "a product's name is shown as it is in the table" grep -qF 'Oil "5W" \ q' "$W/products.txt"
+accord_json b1 "quote add" --customer "$C1" --currency EUR --line 'qty=2&price=12,5&description=a%09tab'
+QU=$(json_of .id)
+accord_json b1 "quote line" "$QU" --product "$PR" --qty 1
+accord_json b1 "quote show" "$QU"
+accord_json b1 "quote send" "$QU"
+accord_json b1 "quote accept" "$QU"
+QR=$(at b1 quote add --customer "$C1" --currency EUR --line 'qty=1&price=5&description=x')
+at b1 quote send "$QR" >/dev/null
+accord_json b1 "quote reject" "$QR"
+accord_json b1 "quote list"
+accord_json b1 "order add" --from "$QU"
+OR=$(json_of .id)
+accord_json b1 "order line" "$OR" --description extra --qty 1 --price 1
+accord_json b1 "order show" "$OR"
+accord_json b1 "order list"
+accord_json b1 "invoice add" --from "$OR"
+IN=$(json_of .id)
+check "... and its JSON has the invoice's number" jqt '.number | startswith("B1-")' "$W/out.json"
+accord_json b1 "order fulfil" "$OR"
+OC=$(at b1 order add --customer "$C1" --currency EUR --line 'qty=1&price=5&description=x')
+accord_json b1 "order cancel" "$OC"
+accord_json b1 "invoice pay" "$IN" --amount 1
+accord_json b1 "invoice show" "$IN"
+accord_json b1 "invoice list"
+accord_json b1 "invoice cancel" "$IN"
+check "... refused (it has a payment), as a JSON error" jqt '.error == "EINVAL"' "$W/out.json"
+accord_json b1 "ticket add" --customer "$C1" --subject 'Brakes "squeak" \ again' --description $'a tab\there\nand a line' --asset VIN1
+TI=$(json_of .id)
+accord_json b1 "ticket move" "$TI" quote
+accord_json b1 "ticket assign" "$TI" mina
+accord_json b1 "ticket show" "$TI"
+check "... with its timeline" jqt '[.timeline[].status] == ["inquiry", "quote"]' "$W/out.json"
+at b1 ticket show "$TI" > "$W/ticket.txt"
+check "ticket show prints the description's tab and line break as \\t and \\n" grep -qF 'a tab\there\nand a line' "$W/ticket.txt"
+accord_json b1 "ticket list"
 X=$(at b1 customer add --name "Gone Soon")
 accord_json b1 "customer delete" "$X"
 mkdir -p "$HP"
@@ -109,6 +154,11 @@ done_accord[export KIND]=1 # a data file in the --format given: each JSON Lines 
 at b1 export customers --format jsonl > "$W/export.jsonl"
 check "accord export --format jsonl: every line valid JSON" bash -c \
     "[ -s '$W/export.jsonl' ] && while IFS= read -r l; do printf '%s' \"\$l\" | /usr/bin/python3 -c 'import json,sys; json.loads(sys.stdin.buffer.read().decode())' || exit 1; done < '$W/export.jsonl'"
+for k in invoices tickets; do
+    at b1 export $k --format jsonl > "$W/export-$k.jsonl"
+    check "accord export $k --format jsonl: every line valid JSON" bash -c \
+        "[ -s '$W/export-$k.jsonl' ] && while IFS= read -r l; do printf '%s' \"\$l\" | /usr/bin/python3 -c 'import json,sys; json.loads(sys.stdin.buffer.read().decode())' || exit 1; done < '$W/export-$k.jsonl'"
+done
 
 check "the hub holds b1's changes" wait_until 20 bash -c "[ \"\$('$CTL' --json digest --data '$W/hq' | jq -r .digest)\" = \"\$('$CTL' --json digest --data '$W/b1' | jq -r .digest)\" ]"
 accord_json hq "history" "$C1"
