@@ -173,10 +173,7 @@ static void print_amount_line(const char *label, const msgpack_object *o, const 
 {
     char text[64], text_key[48];
     snprintf(text_key, sizeof text_key, "%s_text", key);
-    output_cell(accord_obj_get(o, text_key), text, sizeof text);
-    printf("%-8s ", label);
-    output_aligned(stdout, text, 0);
-    printf(" %s\n", currency);
+    printf("%-8s %s %s\n", label, output_cell(accord_obj_get(o, text_key), text, sizeof text), currency);
 }
 
 /* document's reply: the fields, the lines, the totals; an invoice's payments and balance */
@@ -480,6 +477,7 @@ static const opt_t product_edit_opts[] = {
     {"remove-price", "remove:prices", O_MULTI, "remove a price: 'USD' or 'EUR tehran'; repeatable"},
     {"clear", "", O_MULTI, "empty a field, e.g. --clear category; repeatable"}, {0}};
 static const opt_t product_list_opts[] = {
+    {"category", "category", 0, "only products of this category (exactly)"},
     {"branch", "branch", 0, "only products added by this branch"},
     SORT_OPTS("name, sku, category, created or branch"), PAGE_OPTS, {0}};
 static const opt_t product_search_opts[] = {{"limit", "limit", 0, "at most this many, 1-1000 (default 50)"}, {0}};
@@ -509,11 +507,13 @@ static const opt_t no_opts[] = {{0}};
     {"branch", "branch", 0, "only those of this branch"},                                \
     SORT_OPTS(sorts), PAGE_OPTS
 static const opt_t quote_list_opts[] = {
-    DOC_LIST_OPTS("draft, sent, accepted, rejected or expired", "status, created or branch"), {0}};
+    {"deal", "deal", 0, "only the quotes of this deal"}, DOC_LIST_OPTS("draft, sent, accepted, rejected or expired", "status, created or branch"), {0}};
 static const opt_t order_add_opts[] = {
     {"from", "from", 0, "an accepted quote: its customer, currency, title and lines"},
     {"customer", "customer", 0, "the customer's id (required unless --from)"}, DOC_FIELDS, {0}};
-static const opt_t order_list_opts[] = {DOC_LIST_OPTS("open, fulfilled or cancelled", "status, created or branch"), {0}};
+static const opt_t order_list_opts[] = {
+    {"quote", "quote", 0, "only the orders made from this quote"},
+    DOC_LIST_OPTS("open, fulfilled or cancelled", "status, created or branch"), {0}};
 static const opt_t invoice_add_opts[] = {
     {"from", "from", 0, "an open or fulfilled order: its customer, currency and lines"},
     {"customer", "customer", 0, "the customer's id (required unless --from)"},
@@ -530,6 +530,8 @@ static const opt_t invoice_list_opts[] = {
     {"status", "state", 0, "only those in this state: issued, partly_paid, paid or cancelled"},
     {"customer", "customer", 0, "only this customer's"},
     {"overdue", "overdue", O_FLAG, "only those past their due date with a balance"},
+    {"open", "open", O_FLAG, "only those with a balance: issued or partly paid"},
+    {"order", "order", 0, "only the invoices made from this order"},
     {"branch", "branch", 0, "only those of this branch"},
     SORT_OPTS("number, issued, due, status, created or branch"), PAGE_OPTS, {0}};
 static const opt_t ticket_add_opts[] = {
@@ -543,6 +545,7 @@ static const opt_t ticket_add_opts[] = {
 static const opt_t ticket_list_opts[] = {
     {"status", "status", 0, "only those in this status, e.g. inquiry, assigned, closed"},
     {"overdue", "overdue", O_FLAG, "only open tickets past their SLA's due time"},
+    {"open", "open", O_FLAG, "only open tickets: not closed or cancelled"},
     {"assignee", "assignee", 0, "only this user's"},
     {"priority", "priority", 0, "only those of this priority"},
     {"customer", "customer", 0, "only this customer's"},

@@ -48,6 +48,8 @@ jcheck "... and --json the node's fields" '.sku == "OIL-5W30" and .price == 1250
 check "product edit changes a field" quiet $A product edit "$P" --category parts
 has "product list shows it" "OIL-5W30" -- $A product list
 jcheck "product search finds it by a name word" 'length == 1 and .[0].category == "parts"' -- $A --json product search engine
+jcheck "product list --category parts: it" 'length == 1' -- $A --json product list --category parts
+jcheck "product list --category tyres: none" 'length == 0' -- $A --json product list --category tyres
 expect_fail 2 "already has the SKU" "a second product of the same SKU (another case) is refused, exit 2" -- \
     $A product add --sku oil-5w30 --name Other
 expect_fail 2 "is a customer, not a product" "product show of a customer is refused, exit 2" -- $A product show "$C"
@@ -76,6 +78,7 @@ $A quote line "$Q2" --product "$P" --qty 2 >/dev/null
 jcheck "a line of a product takes its price, description and tax rate" \
     '.lines[0].unit_price_text == "12.50" and .lines[0].description == "Engine oil 5W-30" and .total_text == "27.25"' -- $A --json quote show "$Q2"
 check "quote reject of a sent quote" bash -c "$A quote send '$Q2' >/dev/null && $A quote reject '$Q2' >/dev/null"
+jcheck "quote list --status accepted: only the accepted one" "length == 1 and .[0].id == \"$Q\"" -- $A --json quote list --status accepted
 
 # ---- order and invoice ----
 O=$($A order add --from "$Q")
@@ -104,8 +107,14 @@ check "invoice add with its own line: the next number" [ "$NUM2" = TEH-2026-0000
 $A invoice list > "$W/invoices.txt"
 check "invoice list: number, state, total, paid and balance in the currency" \
     bash -c "grep -Eq 'TEH-2026-000001 +2026-11-20 +2026-12-20 +paid +42.25 +42.25 +0.00 +EUR +no' '$W/invoices.txt' && grep -Eq 'TEH-2026-000002 .* issued +100.00 +0.00 +100.00 +EUR +yes' '$W/invoices.txt'"
+jcheck "invoice list --status paid: the state, not the stored status" 'length == 1 and .[0].number == "TEH-2026-000001"' -- \
+    $A --json invoice list --status paid
+jcheck "invoice list --overdue: past due with a balance" 'length == 1 and .[0].number == "TEH-2026-000002"' -- $A --json invoice list --overdue
+jcheck "invoice list --order: the invoices of the order" "length == 1 and .[0].id == \"$INV\"" -- $A --json invoice list --order "$O"
+jcheck "order list --quote: the order of the quote" "length == 1 and .[0].id == \"$O\"" -- $A --json order list --quote "$Q"
 check "invoice cancel of an invoice without payment" quiet $A invoice cancel "$INV2"
 jcheck "... it keeps its number and is cancelled" '.state == "cancelled" and .number == "TEH-2026-000002"' -- $A --json invoice show "$INV2"
+jcheck "invoice list --status cancelled" 'length == 1 and .[0].number == "TEH-2026-000002"' -- $A --json invoice list --status cancelled
 
 # ---- ticket ----
 T=$($A ticket add --customer "$C" --subject "Brakes squeak" --priority urgent --asset "VIN WDB1234")
@@ -122,6 +131,13 @@ check "... one line per change: when, status, who @ branch" \
     bash -c "$A ticket show '$T' | grep -Eq '^  20[0-9T:.-]+Z +order +by ali @ tehran-1$'"
 jcheck "ticket list --json holds it with its SLA and overdue flag" "map(select(.id == \"$T\")) | .[0].priority == \"urgent\" and (.[0].sla_due | length) == 20 and .[0].overdue == false" \
     -- $A --json ticket list
+T2=$($A ticket add --customer "$C" --subject "Oil change" --priority low)
+jcheck "ticket list --status order: only the ticket in that status" "length == 1 and .[0].id == \"$T\"" -- $A --json ticket list --status order
+jcheck "ticket list --assignee mina: only hers" "length == 1 and .[0].id == \"$T\"" -- $A --json ticket list --assignee mina
+jcheck "ticket list --priority low" "length == 1 and .[0].id == \"$T2\"" -- $A --json ticket list --priority low
+jcheck "ticket list --overdue: none is past its SLA yet" 'length == 0' -- $A --json ticket list --overdue
+check "ticket move to cancelled from an open state" quiet $A ticket move "$T2" cancelled
+jcheck "ticket list --open: the cancelled one is left out" "length == 1 and .[0].id == \"$T\"" -- $A --json ticket list --open
 expect_fail 1 "expected ID STATUS" "ticket move without a status is a usage error, exit 1" -- $A ticket move "$T"
 
 # ---- export ----
@@ -147,9 +163,9 @@ EOF
 $A export tickets > "$W/tickets.csv"
 check "export tickets as CSV: subject, customer, status, priority, SLA, assignee, asset" /usr/bin/python3 - "$W/tickets.csv" <<'EOF'
 import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
-assert len(rows) == 1, rows
-t = rows[0]
+rows = {r["subject"]: r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig", newline=""))}
+assert len(rows) == 2 and rows["Oil change"]["status"] == "cancelled" and rows["Oil change"]["closed_at"], rows
+t = rows["Brakes squeak"]
 assert (t["subject"], t["status"], t["priority"], t["assignee"], t["asset"], t["customer_name"], t["overdue"], t["closed_at"]) == \
     ("Brakes squeak", "order", "urgent", "mina", "VIN WDB1234", "Reza Karimi", "no", ""), t
 assert t["sla_due"] > t["created"], t
@@ -158,7 +174,7 @@ $A ticket move "$T" closed >/dev/null
 $A export tickets --format jsonl > "$W/tickets.jsonl"
 check "export tickets as JSON Lines: a closed ticket has its closed_at" /usr/bin/python3 - "$W/tickets.jsonl" <<'EOF'
 import json, sys
-t = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+t = [r for r in map(json.loads, open(sys.argv[1], encoding="utf-8")) if r["subject"] == "Brakes squeak"]
 assert len(t) == 1 and t[0]["status"] == "closed" and len(t[0]["closed_at"]) == 20 and t[0]["overdue"] is False, t
 EOF
 expect_fail 1 "--format ics is for tasks" "export invoices --format ics is a usage error" -- $A export invoices --format ics
