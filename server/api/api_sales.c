@@ -466,8 +466,8 @@ static int check_status(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_
         if (!strcmp(from, to))
             return accord_fail(msg, cap, ACCORD_EINVAL, "status: the %s is %s already; it moves to %s",
                                schema_kind_name(kind), from, next);
-        return accord_fail(msg, cap, ACCORD_EINVAL, "status: %s %s %s cannot move to %s; it moves to %s", an(kind),
-                           from, schema_kind_name(kind), to, next);
+        return accord_fail(msg, cap, ACCORD_EINVAL, "status: %s %s that is %s cannot move to %s; it moves to %s",
+                           an(kind), schema_kind_name(kind), from, to, next);
     }
     char when[32];
     now_iso(hlc_wall_ms(), when, sizeof when);
@@ -1085,6 +1085,9 @@ out:
     return rc;
 }
 
+static void pack_money(msgpack_packer *pk, const char *key, int64_t v, const char *currency);
+static void pack_text_field(msgpack_packer *pk, store_txn_t *t, const uint8_t *id, unsigned field, const char *key);
+
 /* ---- pay ---- */
 
 static int64_t invoice_total(store_txn_t *t, const uint8_t *id)
@@ -1154,15 +1157,16 @@ int api_sales_pay(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     if ((rc = oplog_append(api->log, t, &w->rec)))
         return accord_fail(msg, cap, rc, "cannot store the payment: %s", accord_strerror(rc));
     paid += p.minor;
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 9);
+    api_pack_cstr(pk, "currency");
+    api_pack_cstr(pk, currency);
+    pack_text_field(pk, t, w->rec.entity, F_IV_NUMBER, "number");
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, w->rec.entity, ID_LEN);
     api_pack_cstr(pk, "payment");
     api_pack_cstr(pk, p.id);
-    api_pack_cstr(pk, "paid");
-    msgpack_pack_int64(pk, paid);
-    api_pack_cstr(pk, "balance");
-    msgpack_pack_int64(pk, total - paid);
+    pack_money(pk, "paid", paid, currency);
+    pack_money(pk, "balance", total - paid, currency);
     api_pack_cstr(pk, "state");
     api_pack_cstr(pk, sales_invoice_state_name(sales_invoice_state(false, total, paid)));
     return 0;
@@ -1345,9 +1349,29 @@ unsigned api_sales_extra_keys(store_txn_t *t, const uint8_t id[ID_LEN], unsigned
         int64_t v;
         if (text_of(kind, &f[i]) && stored_int(t, id, f[i].id, &v)) n++;
     }
-    if (kind == KIND_INVOICE) n += 4; /* paid, paid_text, state, balance */
+    if (kind == KIND_INVOICE) n += 5; /* paid, paid_text, state, balance, balance_text */
+    if (kind == KIND_PRODUCT && entity_count_elems(t, id, F_PR_PRICES) > 0) n++; /* prices_text */
     if (kind == KIND_TICKET || kind == KIND_INVOICE) n++;
     return n;
+}
+
+/* A product's price elements as people read them: "USD 14.00", "EUR 11.50 tehran". */
+typedef struct {
+    msgpack_packer *pk;
+    int left;
+} price_text_t;
+
+static int pack_price_text(void *ctx, const char *elem, size_t len)
+{
+    price_text_t *pt = ctx;
+    schema_price_t p;
+    if (pt->left == 0 || schema_price_parse(elem, len, &p)) return 0;
+    char amount[40], text[120];
+    schema_money_format(p.minor, p.currency, amount, sizeof amount);
+    snprintf(text, sizeof text, "%s %s%s%s", p.currency, amount, p.branch[0] ? " " : "", p.branch);
+    api_pack_cstr(pt->pk, text);
+    pt->left--;
+    return 0;
 }
 
 void api_sales_pack_extra(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, msgpack_packer *pk)
@@ -1373,6 +1397,14 @@ void api_sales_pack_extra(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kin
         else schema_fixed_format(v, f[i].type == FT_QUANTITY ? 3 : 2, text, sizeof text);
         api_pack_cstr(pk, text);
     }
+    if (kind == KIND_PRODUCT && entity_count_elems(t, id, F_PR_PRICES) > 0) {
+        int n = entity_count_elems(t, id, F_PR_PRICES);
+        api_pack_cstr(pk, "prices_text");
+        msgpack_pack_array(pk, (uint32_t)n);
+        price_text_t pt = {pk, n};
+        entity_each_elem(t, id, F_PR_PRICES, pack_price_text, &pt);
+        for (; pt.left > 0; pt.left--) msgpack_pack_nil(pk); /* an element that does not parse */
+    }
     char today_s[11];
     today(t, today_s);
     api_sales_standing_t st;
@@ -1381,8 +1413,7 @@ void api_sales_pack_extra(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kin
         int64_t paid = 0, total = invoice_total(t, id);
         invoice_paid(t, id, &paid);
         pack_money(pk, "paid", paid, currency); /* two keys */
-        api_pack_cstr(pk, "balance");
-        msgpack_pack_int64(pk, total - paid);
+        pack_money(pk, "balance", total - paid, currency);
         api_pack_cstr(pk, "state");
         api_pack_cstr(pk, st.state);
     }
