@@ -52,7 +52,7 @@ echo "$DEMO_PASSWORD" | "$CTL" user add --data "$DEMO/hq" --name manager --role 
 start hq --listen "$HUB" --http "$HTTP_PORT"
 APP_PORT=${DEMO_APP_PORT:-$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 echo "$DEMO_PASSWORD" | "$CTL" user add --data "$DEMO/tehran-1" --name sara --role staff >/dev/null
-start tehran-1 --upstream "$HUB" --upstream-key "$HUB_KEY" --http "$APP_PORT"
+start tehran-1 --upstream "$HUB" --upstream-key "$HUB_KEY" --http "$APP_PORT" --invoice-prefix TEH --calendar solar
 for b in shiraz-1 shanghai-1; do start "$b" --upstream "$HUB" --upstream-key "$HUB_KEY"; done
 echo "hub hq listens on $HUB (CURVE); branches tehran-1, shiraz-1, shanghai-1 are connected"
 
@@ -78,6 +78,19 @@ at shiraz-1 deal move "$D3" Won >/dev/null
 D4=$(at tehran-1 deal add --customer "$C4" --title "2 × Samand vans" --amount 2400000000 --currency IRR)
 at tehran-1 deal move "$D4" Lost --lost-reason "قیمت رقیب پایین‌تر بود" >/dev/null
 
+# sales and service at tehran-1: a product, a quote accepted, an order, an invoice paid in
+# part, a service request (docs/SALES.md)
+P1=$(at tehran-1 product add --sku OIL-5W30 --name "روغن موتور 5W-30" --unit l --price 450000 --currency IRR --tax 10)
+P2=$(at tehran-1 product add --sku SRV-10K --name "سرویس ۱۰ هزار کیلومتر" --price 12000000 --currency IRR --tax 10)
+Q1=$(at tehran-1 quote add --customer "$C1" --currency IRR --title "سرویس دوره‌ای" --line "product=$P1&qty=4" --line "product=$P2&qty=1")
+at tehran-1 quote send "$Q1" >/dev/null
+at tehran-1 quote accept "$Q1" >/dev/null
+O1=$(at tehran-1 order add --from "$Q1")
+I1=$(at tehran-1 invoice add --from "$O1" | awk '{print $2}')
+at tehran-1 invoice pay "$I1" --amount 10000000 --method card >/dev/null
+T1=$(at tehran-1 ticket add --customer "$C1" --subject "صدای ترمز جلو" --priority high --asset "VIN NAAP41FE9KJ123456")
+at tehran-1 ticket move "$T1" quote >/dev/null
+
 # a change at tehran-1, seen at shiraz-1 through the hub
 at tehran-1 customer edit "$C1" --city Isfahan >/dev/null
 for _ in $(seq 50); do
@@ -90,6 +103,8 @@ run shiraz-1 customer search "علی"
 run shanghai-1 customer search 5551234
 run tehran-1 customer search 小明
 run shanghai-1 deal list
+run tehran-1 invoice show "${I1:0:8}"
+run shiraz-1 ticket list
 run shiraz-1 history "${C1:0:8}"
 echo; echo "[hq] \$ accordctl sync status"
 "$CTL" sync status --data "$DEMO/hq"
