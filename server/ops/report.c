@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "ops/report.h"
 #include "proto/accord_err.h"
+#include "proto/calendar.h"
 #include "proto/record.h"
 #include "state/kpi.h"
 #include "state/entity.h"
@@ -49,33 +50,11 @@ static int digits(const char *s, size_t n)
     return v;
 }
 
-/* ---- the Solar Hijri calendar (Iran's; fa: periods) ----
- * Months 1-6 have 31 days, 7-11 have 30, Esfand (12) 29 or 30 in a leap year. Farvardin
- * 1st of year y is day 365 (y - 1) + floor((8 y + 21) / 33) - 492267 as kpi.h numbers
- * days (1 = 1970-01-01): the 33-year arithmetic rule, which ICU used for decades and which
- * agrees with the astronomical calendar from 1349 (1970) to 1502 (2123); periods take
- * years up to 1500. */
-#define PERSIAN_FIRST_YEAR 1349
-#define PERSIAN_LAST_YEAR 1500
-
-static uint32_t persian_new_year(int y)
-{
-    return (uint32_t)(365 * (y - 1) + (8 * y + 21) / 33 - 492267);
-}
-
-static uint32_t persian_month_start(int y, int m)
-{
-    return persian_new_year(y) + (uint32_t)(m <= 7 ? 31 * (m - 1) : 186 + 30 * (m - 7));
-}
-
-static uint32_t persian_month_days(int y, int m)
-{
-    return m <= 6 ? 31 : m <= 11 ? 30 : persian_new_year(y + 1) - persian_month_start(y, 12);
-}
-
+/* ---- the Solar Hijri calendar (Iran's; fa: periods): proto/calendar.h; periods take
+ * years up to CALENDAR_PERSIAN_LAST_YEAR ---- */
 static bool persian_year_ok(int y)
 {
-    return y >= PERSIAN_FIRST_YEAR && y <= PERSIAN_LAST_YEAR;
+    return y >= CALENDAR_PERSIAN_FIRST_YEAR && y <= CALENDAR_PERSIAN_LAST_YEAR;
 }
 
 /* "1405-09-01" (exactly 10 bytes at s) to its day number, 0 if it is not a date. */
@@ -83,8 +62,8 @@ static uint32_t persian_day(const char *s, size_t n)
 {
     if (n != 10 || s[4] != '-' || s[7] != '-') return 0;
     int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
-    if (!persian_year_ok(y) || m < 1 || m > 12 || d < 1 || (uint32_t)d > persian_month_days(y, m)) return 0;
-    return persian_month_start(y, m) + (uint32_t)d - 1;
+    if (!persian_year_ok(y) || m < 1 || m > 12 || d < 1 || (uint32_t)d > calendar_persian_month_days(y, m)) return 0;
+    return calendar_persian_month_start(y, m) + (uint32_t)d - 1;
 }
 
 /* spec without its "fa:": 1405 | 1405-Q3 | 1405-09 | 1405-09-01 | 1405-09-01..1405-09-15 */
@@ -111,8 +90,8 @@ static int persian_period(const char *spec, uint32_t *from, uint32_t *to)
     } else if (len != 4) {
         return ACCORD_EINVAL;
     }
-    *from = persian_month_start(y, first);
-    *to = persian_month_start(y, last) + persian_month_days(y, last) - 1;
+    *from = calendar_persian_month_start(y, first);
+    *to = calendar_persian_month_start(y, last) + calendar_persian_month_days(y, last) - 1;
     return 0;
 }
 
