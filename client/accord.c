@@ -11,6 +11,7 @@
 #include "import.h"
 #include "output.h"
 #include "sales_cli.h"
+#include "print.h"
 
 #include <locale.h>
 #include <stdbool.h>
@@ -333,6 +334,7 @@ static int run_status(const cli_t *cli, accord_args_t *a, char **pos, int n) { (
     {"segment", "segment", 0, "segment, e.g. retail, fleet"},                           \
     {"source", "source", 0, "where the customer came from"},                            \
     {"assigned", "assigned", 0, "user responsible"},                                    \
+    {"language", "language", 0, "the language quotes and invoices are printed in: en or fa"}, \
     {"consent-email", "consent_email", 0, "yes or no"},                                 \
     {"consent-sms", "consent_sms", 0, "yes or no"},                                     \
     {"tag", "add:tags", O_MULTI, "a tag; repeatable"}
@@ -503,6 +505,8 @@ static void main_help(FILE *f)
     const verb_t *v;
     for (int i = 0; (v = verb_at(i)); i++) fprintf(f, "  %-18s %s\n", v->name, v->about);
     fprintf(f, "  %-18s %s\n", "import customers", "customers from a CSV file, checked row by row (see 'accord import --help')");
+    fprintf(f, "  %-18s %s\n", "invoice print", "an invoice as a page to print, in the customer's language (see 'accord invoice print --help')");
+    fprintf(f, "  %-18s %s\n", "quote print", "a quote as a page to print, likewise");
     fprintf(f, "  %-18s %s\n", "export KIND", "customers, deals, tasks, invoices or tickets as CSV, JSON Lines, iCalendar or vCard (see 'accord export --help')");
     fprintf(f, "\nRun 'accord VERB --help' for a verb's options.\n"
                "Exit codes: 0 done, 1 wrong arguments, 2 refused by the node (invalid value, not found),\n"
@@ -624,6 +628,8 @@ int main(int argc, char **argv)
         import_env_t env = {cli.data, cli.user, cli.json, cli.timeout_ms};
         return argv[i][0] == 'i' ? import_main(argc - i, argv + i, &env) : export_main(argc - i, argv + i, &env);
     }
+    if ((!strcmp(argv[i], "invoice") || !strcmp(argv[i], "quote")) && i + 1 < argc && !strcmp(argv[i + 1], "print"))
+        return print_main(argc - i, argv + i, cli.data, cli.timeout_ms);
     /* the longest verb name that the arguments spell wins: "conflicts resolve" over "conflicts" */
     const verb_t *best = NULL;
     int used = 0;
