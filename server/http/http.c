@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
-                             size_t len, const char *cookie, const char *location)
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                               size_t len, const char *policy, const char *cookie, const char *location)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
@@ -23,13 +23,26 @@ enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const ch
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'");
+    MHD_add_response_header(r, "Content-Security-Policy", policy);
     if (cookie) MHD_add_response_header(r, "Set-Cookie", cookie);
     if (location) MHD_add_response_header(r, "Location", location);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                             size_t len, const char *cookie, const char *location)
+{
+    return respond(c, status, type, body, len,
+                   "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'", cookie,
+                   location);
+}
+
+enum MHD_Result http_respond_with_policy(struct MHD_Connection *c, unsigned status, const char *type,
+                                         const void *body, size_t len, const char *policy)
+{
+    return respond(c, status, type, body, len, policy, NULL, NULL);
 }
 
 enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg)

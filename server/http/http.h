@@ -14,6 +14,8 @@
  *   POST /api/node/VERB (create, update, delete, resolve, merge; form body; X-CSRF-Token;
  *        staff or admin): the node's own API, as the signed-in user — the branch app (/app,
  *        '/' on a branch) works through them
+ *   GET  /print/invoice/ID, /print/quote/ID[?lang=en|fa] (a page to print: HTML, no script,
+ *        the customer's language; http_print.c)                           session (page)
  *   POST /api/import/preview, /check, /run (the body: a CSV or vCard file of at most
  *        20 MiB; X-CSRF-Token; staff or admin): the CLI's import (http_import.c)
  * Anything else is 404; a request without a valid session is 401 (pages: 303 to /login).

@@ -6,7 +6,8 @@
  * Modules: http.c (start, stop, publish; the MHD callback that gathers a body, looks the
  * route up and checks its auth), http_routes.c (the route table and the page, asset and
  * report handlers), http_session.c (sign-in, sessions, CSRF), http_bridge.c (the node's own
- * API for the branch app, through the local socket and the API's verb table). */
+ * API for the branch app, through the local socket and the API's verb table), http_print.c
+ * (a quote's or an invoice's page to print, through the same socket). */
 #ifndef ACCORD_HTTP_INTERNAL_H
 #define ACCORD_HTTP_INTERNAL_H
 
@@ -95,6 +96,9 @@ const http_route_t *http_route_find(const char *method, const char *url, const c
 /* ---- replies (http.c) ---- */
 enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
                              size_t len, const char *cookie, const char *location);
+/* The same with its own Content-Security-Policy (a printed page: no script, its one style). */
+enum MHD_Result http_respond_with_policy(struct MHD_Connection *c, unsigned status, const char *type,
+                                         const void *body, size_t len, const char *policy);
 enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg);
 
 /* ---- sessions (http_session.c) ---- */
@@ -124,5 +128,9 @@ void http_import_wait(http_t *h);
 /* ---- the node's API for the branch app (http_bridge.c) ---- */
 enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_node_change(http_t *h, const http_req_t *r);
+
+/* ---- printable documents (http_print.c) ---- */
+/* GET /print/invoice/ID, /print/quote/ID[?lang=en|fa]: the page client/print.h writes. */
+enum MHD_Result http_route_print(http_t *h, const http_req_t *r);
 
 #endif

@@ -219,6 +219,7 @@ static const http_route_t routes[] = {
     {"GET",  "/dashboard",      HTTP_AUTH_PAGE,    route_dashboard},
     {"GET",  "/app",            HTTP_AUTH_PAGE,    route_app},
     {"GET",  "/assets/",        HTTP_AUTH_PAGE,    route_asset},
+    {"GET",  "/print/",         HTTP_AUTH_PAGE,    http_route_print},
     {"GET",  "/api/session",    HTTP_AUTH_SESSION, http_route_session},
     {"GET",  "/api/report",     HTTP_AUTH_SESSION, route_report},
     {"GET",  "/api/daily",      HTTP_AUTH_SESSION, route_daily},
