@@ -32,7 +32,8 @@ static void print_help(FILE *f, const char *noun)
 static int exit_for(int rc)
 {
     if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT) return ACCORD_EXIT_UNREACHABLE;
-    if (rc == ACCORD_EINTERNAL || rc == ACCORD_ESTORE || rc == ACCORD_EIO || rc == ACCORD_EPROTO) return ACCORD_EXIT_OTHER;
+    if (rc == ACCORD_EINTERNAL || rc == ACCORD_ESTORE || rc == ACCORD_EIO || rc == ACCORD_EPROTO)
+        return ACCORD_EXIT_OTHER;
     return ACCORD_EXIT_REFUSED;
 }
 

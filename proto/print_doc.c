@@ -468,7 +468,8 @@ static void write_line(const page_t *pg, const msgpack_object *line, unsigned ro
         put_field(f, line, "unit", false);
     }
     static const struct { const char *key; bool rate; } cells[] = {
-        {"unit_price", false}, {"discount", true}, {"net", false}, {"tax_rate", true}, {"tax", false}, {"total", false}};
+        {"unit_price", false}, {"discount", true}, {"net", false},
+        {"tax_rate", true},    {"tax", false},     {"total", false}};
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
         fputs("</td><td class=\"num\">", f);
         if (cells[i].rate) put_fixed(f, line, cells[i].key, 2, pg->lang);
@@ -479,7 +480,8 @@ static void write_line(const page_t *pg, const msgpack_object *line, unsigned ro
 
 static void write_lines(const page_t *pg, const msgpack_object *lines)
 {
-    static const label_t heads[] = {L_ROW, L_DESCRIPTION, L_QTY, L_UNIT_PRICE, L_DISCOUNT, L_NET, L_TAX_RATE, L_TAX, L_TOTAL};
+    static const label_t heads[] = {L_ROW, L_DESCRIPTION, L_QTY,     L_UNIT_PRICE, L_DISCOUNT,
+                                    L_NET, L_TAX_RATE,    L_TAX,     L_TOTAL};
     FILE *f = pg->f;
     fputs("<table class=\"lines\"><thead><tr>", f);
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)

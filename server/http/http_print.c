@@ -27,15 +27,16 @@ static void make_policy(void)
     crypto_hash_sha256(hash, (const unsigned char *)css, strlen(css));
     sodium_bin2base64(b64, sizeof b64, hash, sizeof hash, sodium_base64_VARIANT_ORIGINAL);
     snprintf(policy, sizeof policy,
-             "default-src 'none'; style-src 'sha256-%s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", b64);
+             "default-src 'none'; style-src 'sha256-%s'; base-uri 'none'; form-action 'none'; "
+             "frame-ancestors 'none'", b64);
 }
 
 static enum MHD_Result text_reply(struct MHD_Connection *c, unsigned status, const char *text)
 {
     char body[600];
     int n = snprintf(body, sizeof body, "%s\n", text);
-    return http_respond_with_policy(c, status, "text/plain; charset=utf-8", body, (size_t)n < sizeof body ? (size_t)n : sizeof body - 1,
-                                    policy);
+    size_t len = (size_t)n < sizeof body ? (size_t)n : sizeof body - 1; /* a longer message is cut */
+    return http_respond_with_policy(c, status, "text/plain; charset=utf-8", body, len, policy);
 }
 
 static unsigned status_of(int rc)
@@ -69,8 +70,9 @@ enum MHD_Result http_route_print(http_t *h, const http_req_t *r)
     int rc = print_document(h->client, &req, f, msg, sizeof msg);
     fclose(f);
     if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT) accord_client_destroy(&h->client); /* a new socket next time */
-    enum MHD_Result ret = rc ? text_reply(r->c, status_of(rc), msg)
-                             : http_respond_with_policy(r->c, MHD_HTTP_OK, "text/html; charset=utf-8", page, len, policy);
+    enum MHD_Result ret =
+        rc ? text_reply(r->c, status_of(rc), msg)
+           : http_respond_with_policy(r->c, MHD_HTTP_OK, "text/html; charset=utf-8", page, len, policy);
     free(page);
     return ret;
 }
