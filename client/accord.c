@@ -629,7 +629,7 @@ int main(int argc, char **argv)
         return argv[i][0] == 'i' ? import_main(argc - i, argv + i, &env) : export_main(argc - i, argv + i, &env);
     }
     if ((!strcmp(argv[i], "invoice") || !strcmp(argv[i], "quote")) && i + 1 < argc && !strcmp(argv[i + 1], "print"))
-        return print_main(argc - i, argv + i, cli.data, cli.timeout_ms);
+        return print_main(argc - i, argv + i, cli.data, cli.timeout_ms, cli.json);
     /* the longest verb name that the arguments spell wins: "conflicts resolve" over "conflicts" */
     const verb_t *best = NULL;
     int used = 0;

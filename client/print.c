@@ -25,7 +25,8 @@ static bool fetch_customer(accord_client_t *c, const msgpack_object *doc, accord
     return rc == 0 && r->body.type == MSGPACK_OBJECT_MAP;
 }
 
-int print_document(accord_client_t *c, const print_request_t *req, FILE *out, char *msg, size_t cap)
+int print_document(accord_client_t *c, const print_request_t *req, FILE *out, print_done_t *done, char *msg,
+                   size_t cap)
 {
     print_lang_t forced = PRINT_EN, fallback = PRINT_EN;
     if (req->lang && !print_lang_parse(req->lang, &forced))
@@ -54,6 +55,11 @@ int print_document(accord_client_t *c, const print_request_t *req, FILE *out, ch
     print_lang_t lang = req->lang ? forced : print_lang_of_customer(customer, fallback);
     rc = print_doc_write(out, &doc.body, customer, lang);
     if (rc) snprintf(msg, cap, "the node's reply is not a document this version can print");
+    if (!rc && done) {
+        accord_obj_str(&doc.body, "id", done->id, sizeof done->id);
+        accord_obj_str(&doc.body, "number", done->number, sizeof done->number);
+        done->lang = lang == PRINT_FA ? "fa" : "en";
+    }
     accord_reply_destroy(&cust);
     accord_reply_destroy(&doc);
     return rc;

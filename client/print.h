@@ -12,6 +12,7 @@
 
 #include "accord_client.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct {
@@ -22,16 +23,25 @@ typedef struct {
                                 * anything else: English */
 } print_request_t;
 
+/* What was printed (print_document fills it on success). */
+typedef struct {
+    char id[33];     /* the document's whole id */
+    char number[41]; /* an invoice's number; "" for a quote */
+    const char *lang; /* "en" or "fa": the page's language (static) */
+} print_done_t;
+
 /* Asks the node for the document (`document`) and its customer (`get`), then writes the
  * page to out. Returns 0, or the node's code with msg (cap bytes) saying what to do:
  * ACCORD_ENOTFOUND when no such record exists or it is another kind of document,
  * ACCORD_EINVAL for an id that is none or names no document (or a bad req->lang),
  * ACCORD_ENET / ACCORD_ETIMEOUT when the node does not answer. On error nothing is
- * written to out. A customer the node cannot read is left off the page. */
-int print_document(accord_client_t *c, const print_request_t *req, FILE *out, char *msg, size_t cap);
+ * written to out. A customer the node cannot read is left off the page. done may be NULL. */
+int print_document(accord_client_t *c, const print_request_t *req, FILE *out, print_done_t *done, char *msg,
+                   size_t cap);
 
 /* `accord invoice print` and `accord quote print`: argv[0] is the noun, argv[1] "print".
- * data: the node (data directory or endpoint). Returns the CLI's exit code (exit_codes.h). */
-int print_main(int argc, char **argv, const char *data, int timeout_ms);
+ * data: the node (data directory or endpoint); json: --json (with --out: what was written,
+ * as {id, kind, number, lang, out, bytes}; an error as {error, code, message}). Returns the CLI's exit code (exit_codes.h). */
+int print_main(int argc, char **argv, const char *data, int timeout_ms, bool json);
 
 #endif

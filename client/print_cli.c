@@ -37,23 +37,43 @@ static int exit_for(int rc)
     return ACCORD_EXIT_REFUSED;
 }
 
-/* The page written whole to path, or not at all (a partial file is removed). */
-static int write_file(const char *path, const char *page, size_t len)
+/* A refusal on stderr, and with --json as {error, code, message} on stdout too. */
+static void say_error(bool json, int rc, const char *msg)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        fprintf(stderr, "accord: cannot write %s: %s\n", path, strerror(errno));
-        return ACCORD_EXIT_OTHER;
+    char shown[2048]; /* the message may quote the id: shown as output_text does */
+    if (json) {
+        printf("{\"error\":\"%s\",\"code\":%d,\"message\":", accord_errname(rc), rc);
+        output_json_string(stdout, msg);
+        printf("}\n");
     }
-    bool ok = fwrite(page, 1, len, f) == len;
-    ok = fclose(f) == 0 && ok;
+    fprintf(stderr, "accord: %s\n", output_text(msg, strlen(msg), shown, sizeof shown));
+}
+
+/* The page written whole to path, or not at all (a partial file is removed). */
+static int write_file(const char *path, const char *page, size_t len, bool json)
+{
+    char msg[1200];
+    FILE *f = fopen(path, "wb");
+    bool opened = f != NULL, ok = opened && fwrite(page, 1, len, f) == len;
+    if (opened) ok = fclose(f) == 0 && ok;
     if (ok) return ACCORD_EXIT_OK;
-    fprintf(stderr, "accord: cannot write %s: %s (nothing kept)\n", path, strerror(errno));
-    remove(path);
+    snprintf(msg, sizeof msg, "cannot write %.1000s: %s%s", path, strerror(errno), opened ? " (nothing kept)" : "");
+    if (opened) remove(path);
+    say_error(json, ACCORD_EIO, msg);
     return ACCORD_EXIT_OTHER;
 }
 
-int print_main(int argc, char **argv, const char *data, int timeout_ms)
+/* --json --out: what was written. */
+static void say_written(const char *noun, const print_done_t *done, const char *out, size_t len)
+{
+    printf("{\"id\":\"%s\",\"kind\":\"%s\",\"number\":", done->id, noun);
+    output_json_string(stdout, done->number);
+    printf(",\"lang\":\"%s\",\"out\":", done->lang);
+    output_json_string(stdout, out);
+    printf(",\"bytes\":%zu}\n", len);
+}
+
+int print_main(int argc, char **argv, const char *data, int timeout_ms, bool json)
 {
     const char *noun = argv[0], *id = NULL, *out = NULL, *lang = NULL;
     for (int i = 2; i < argc; i++) {
@@ -86,16 +106,17 @@ int print_main(int argc, char **argv, const char *data, int timeout_ms)
     FILE *mem = open_memstream(&page, &len);
     if (!mem) abort();
     print_request_t req = {noun, id, lang, NULL};
-    int rc = print_document(c, &req, mem, msg, sizeof msg);
+    print_done_t done;
+    int rc = print_document(c, &req, mem, &done, msg, sizeof msg);
     fclose(mem);
     accord_client_destroy(&c);
     int code;
     if (rc) {
-        char shown[4 * sizeof msg]; /* the message may quote the id: shown as output_text does */
-        fprintf(stderr, "accord: %s\n", output_text(msg, strlen(msg), shown, sizeof shown));
+        say_error(json, rc, msg);
         code = exit_for(rc);
     } else if (out) {
-        code = write_file(out, page, len);
+        code = write_file(out, page, len, json);
+        if (code == ACCORD_EXIT_OK && json) say_written(noun, &done, out, len);
     } else {
         code = fwrite(page, 1, len, stdout) == len && fflush(stdout) == 0 ? ACCORD_EXIT_OK : ACCORD_EXIT_OTHER;
     }

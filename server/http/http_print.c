@@ -67,7 +67,7 @@ enum MHD_Result http_route_print(http_t *h, const http_req_t *r)
     size_t len = 0;
     FILE *f = open_memstream(&page, &len);
     if (!f) return MHD_NO;
-    int rc = print_document(h->client, &req, f, msg, sizeof msg);
+    int rc = print_document(h->client, &req, f, NULL, msg, sizeof msg);
     fclose(f);
     if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT) accord_client_destroy(&h->client); /* a new socket next time */
     enum MHD_Result ret =

@@ -150,6 +150,9 @@ mkdir -p "$HP"
 printf 'name,phone\nGood Row,0912 555 0000\nBad Row,call me\n' > "$HP/in.csv"
 accord_json b1 "import customers" "$HP/in.csv"
 check "... and it names the hostile file, escaped" jqt '.file | endswith("q\"b\\\u001b[31m\ufffd/in.csv")' "$W/out.json"
+# no quote or invoice here (print_test.sh prints them, --json too): the refusal as JSON
+accord_json b1 "invoice print" 0123456789abcdef0123456789abcdef --out "$W/none.html"
+accord_json b1 "quote print" 0123456789abcdef0123456789abcdef
 done_accord[export KIND]=1 # a data file in the --format given: each JSON Lines line is one document
 at b1 export customers --format jsonl > "$W/export.jsonl"
 check "accord export --format jsonl: every line valid JSON" bash -c \

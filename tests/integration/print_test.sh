@@ -60,6 +60,9 @@ PY
 
 check "accord invoice print --out writes the same bytes as the node's page" \
     bash -c "ACCORD_DATA='$W/b1' '$ACCORD' invoice print '$IV' --out '$W/cli.html' && cmp -s '$W/cli.html' '$W/page.html'"
+check "--json --out says what it wrote" \
+    bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json invoice print '$IV' --out '$W/cli2.html' |
+             jq -e '.id == \"$IV\" and .kind == \"invoice\" and .number == \"$NUMBER\" and .lang == \"fa\" and .bytes == $(stat -c %s "$W/page.html")' >/dev/null"
 check "... and by a short id, to standard output, the same again" \
     bash -c "ACCORD_DATA='$W/b1' '$ACCORD' invoice print '${IV:0:12}' | cmp -s - '$W/page.html'"
 check "--lang en prints it in English, left to right, in ASCII digits" \
@@ -107,6 +110,8 @@ expect_cli 2 "no record with id" "accord invoice print of an unknown id: exit 2,
 check "... and no file is left" [ ! -e "$W/none.html" ]
 expect_cli 2 "is a quote, not an invoice" "accord invoice print of a quote's id: exit 2, which it is" \
     at invoice print "$Q"
+check "... and with --json the refusal is a JSON document" \
+    bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json invoice print '$Q' 2>/dev/null | jq -e '.error == \"ENOTFOUND\"' >/dev/null"
 expect_cli 1 "en or fa" "accord invoice print --lang de: exit 1" at invoice print "$IV" --lang de
 stop_all
 sanitizer_check
