@@ -8,16 +8,16 @@
 #include "proto/json.h"
 #include "proto/schema.h"
 
-#include <inttypes.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---- words ---- */
 
 typedef enum {
-    L_INVOICE, L_QUOTE, L_ORDER, L_NUMBER, L_DATE, L_DUE, L_VALID_UNTIL, L_CUSTOMER, L_ADDRESS,
+    L_INVOICE, L_QUOTE, L_ORDER, L_NUMBER, L_DATE, L_DUE, L_VALID_UNTIL, L_CUSTOMER,
     L_PHONE, L_NATID, L_ROW, L_DESCRIPTION, L_QTY, L_UNIT_PRICE, L_DISCOUNT, L_NET, L_TAX_RATE,
     L_TAX, L_TOTAL, L_PAID, L_BALANCE, L_PAYMENTS, L_METHOD, L_REFERENCE, L_AMOUNT, L_NOTES,
-    L_STATUS, L_AMOUNTS_IN, L_OVERDUE, L_NO_CUSTOMER, N_LABELS
+    L_AMOUNTS_IN, L_OVERDUE, L_NO_CUSTOMER, N_LABELS
 } label_t;
 
 static const char *const labels[N_LABELS][2] = {
@@ -29,7 +29,6 @@ static const char *const labels[N_LABELS][2] = {
     [L_DUE] = {"Due", "سررسید"},
     [L_VALID_UNTIL] = {"Valid until", "معتبر تا"},
     [L_CUSTOMER] = {"Customer", "خریدار"},
-    [L_ADDRESS] = {"Address", "نشانی"},
     [L_PHONE] = {"Phone", "تلفن"},
     [L_NATID] = {"National ID", "شناسه ملی"},
     [L_ROW] = {"#", "ردیف"},
@@ -48,7 +47,6 @@ static const char *const labels[N_LABELS][2] = {
     [L_REFERENCE] = {"Reference", "شماره پیگیری"},
     [L_AMOUNT] = {"Amount", "مبلغ"},
     [L_NOTES] = {"Notes", "توضیحات"},
-    [L_STATUS] = {"Status", "وضعیت"},
     [L_AMOUNTS_IN] = {"Amounts in", "مبالغ به"},
     [L_OVERDUE] = {"Overdue", "سررسید گذشته"},
     [L_NO_CUSTOMER] = {"(not known on this node)", "(در این شعبه شناخته نیست)"},

@@ -76,7 +76,7 @@ static const msgpack_object *invoice(reply_t *r, const char *currency, const cha
 {
     reply_begin(r);
     msgpack_packer *pk = &r->pk;
-    msgpack_pack_map(pk, 13);
+    msgpack_pack_map(pk, 14);
     kv_str(pk, "id", "acc58617c36ef032d10f392498233513");
     kv_str(pk, "kind", "invoice");
     kv_str(pk, "currency", currency);
@@ -106,6 +106,9 @@ static const msgpack_object *invoice(reply_t *r, const char *currency, const cha
     kv_int(pk, "paid", 100000000);
     kv_int(pk, "balance", net + tax - 100000000);
     kv_str(pk, "state", state);
+    key(pk, "overdue");
+    if (!strcmp(state, "issued")) msgpack_pack_true(pk); /* past due, unpaid */
+    else msgpack_pack_false(pk);
     return reply_end(r);
 }
 
@@ -207,7 +210,7 @@ static void test_english_amounts_and_dates(void **state)
     expect_in(page, "<tr class=\"sum\"><th>Total</th><td class=\"num\">1,345.61</td></tr>");
     expect_in(page, "<td class=\"num\">1,250,000.00</td>"); /* a line's unit price, 125,000,000 cents */
     expect_in(page, "<tr><th>Date</th><td>1 December 2026</td></tr>");
-    expect_in(page, "<p class=\"state\">Paid</p>");
+    expect_in(page, "<p class=\"state\">Paid</p>"); /* paid: never overdue */
     expect_in(page, "(not known on this node)"); /* no customer record */
     expect_not_in(page, "<script");
     free(page);
@@ -244,6 +247,7 @@ static void test_a_cancelled_invoice_is_marked(void **state)
     doc = invoice(&d, "IRR", "issued", 1, 0, "Oil");
     en = page_of(doc, NULL, PRINT_EN);
     expect_not_in(en, "CANCELLED");
+    expect_in(en, "<p class=\"state\">Issued · Overdue</p>"); /* past due says so */
     free(en);
     reply_free(&d);
 }
