@@ -389,8 +389,14 @@ static void write_head(const page_t *pg)
         meta_date(pg, L_DATE, "issued");
         meta_date(pg, L_DUE, "due");
     } else {
-        /* a quote is dated the day it was sent, else made (UTC: the reply has no zone) */
-        meta_date(pg, L_DATE, str_of(pg->fields, "sent_at", when, sizeof when)[0] ? "sent_at" : "created");
+        /* a quote is dated the day it was sent, else made, in the branch's zone (document's date) */
+        if (str_of(pg->doc, "date", when, sizeof when)[0]) {
+            meta_row(pg, L_DATE);
+            put_date(pg->f, when, pg->lang);
+            fputs("</td></tr>", pg->f);
+        } else {
+            meta_date(pg, L_DATE, str_of(pg->fields, "sent_at", when, sizeof when)[0] ? "sent_at" : "created");
+        }
         if (pg->kind == KIND_QUOTE) meta_date(pg, L_VALID_UNTIL, "valid_until");
     }
     fputs("</table></header>\n", f);

@@ -1291,7 +1291,19 @@ int api_sales_document(api_t *api, store_txn_t *t, const request_t *req, msgpack
     int n = api_sales_doc_lines(t, id, ids, API_LIST_MAX);
     if (n < 0) return accord_fail(msg, cap, n, "cannot read the lines: %s", accord_strerror(n));
     bool invoice = d.kind == KIND_INVOICE;
-    msgpack_pack_map(pk, invoice ? 19 : 11);
+    msgpack_pack_map(pk, invoice ? 20 : 12);
+    char date[11] = "";
+    if (invoice) {
+        stored_text(t, id, F_IV_ISSUED, date, sizeof date);
+    } else { /* the day it was sent, else made, in the node's report zone (a printed quote's date) */
+        char when[32];
+        time_t secs;
+        stored_text(t, id, d.kind == KIND_QUOTE ? F_QU_SENT_AT : F_CREATED, when, sizeof when);
+        if (!when[0]) stored_text(t, id, F_CREATED, when, sizeof when);
+        if (utc_seconds(when, &secs)) tzone_date(store_zone(store_txn_store(t)), (uint64_t)secs * 1000, date);
+    }
+    api_pack_cstr(pk, "date");
+    api_pack_cstr(pk, date);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, id, ID_LEN);
     api_pack_cstr(pk, "kind");
