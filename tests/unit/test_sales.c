@@ -126,6 +126,7 @@ static void test_a_quote_moves_only_along_its_arrows(void **state)
     assert_int_equal(num(&r.out.data, "net"), 2500 + 1500);
     assert_int_equal(num(&r.out.data, "tax"), 225);
     assert_string_equal(text(&r.out.data, "total_text"), "42.25");
+    assert_int_equal(strlen(text(&r.out.data, "date")), 10); /* the day made, in the report zone */
     result_done(&r);
     call(&n, &r, "update", "id", quote, "status", "accepted", NULL);
     refused(&r, ACCORD_EINVAL, "it moves to sent");
@@ -158,6 +159,7 @@ static void test_a_quote_moves_only_along_its_arrows(void **state)
     assert_int_equal(num(&r.out.data, "total"), 4225);
     assert_string_equal(text(&r.out.data, "state"), "issued");
     assert_string_equal(text(&r.out.data, "number"), "TEHRAN-2026-000001");
+    assert_string_equal(text(&r.out.data, "date"), "2026-12-01");
     result_done(&r);
     call(&n, &r, "pay", "id", invoice, "amount", "50", NULL);
     refused(&r, ACCORD_EINVAL, "more than the balance due (42.25 EUR)");
