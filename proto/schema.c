@@ -731,6 +731,7 @@ int schema_price_parse(const char *elem, size_t len, schema_price_t *out)
     const char *w;
     memset(out, 0, sizeof *out);
     if (!schema_utf8_valid(elem, len) || schema_text_has_control(elem, len, false)) return ACCORD_EINVAL;
+    if (len && elem[len - 1] == ' ') return ACCORD_EINVAL; /* next_word would let a trailing one by */
     if (!next_word(elem, len, &pos, &w, &n) || n != 3) return ACCORD_EINVAL;
     memcpy(out->currency, w, 3);
     if (schema_currency_exponent(out->currency) < 0) return ACCORD_EINVAL;
