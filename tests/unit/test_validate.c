@@ -198,6 +198,144 @@ static void test_records_no_node_could_write_are_refused(void **state)
     fixture_close(&hub);
 }
 
+/* A record of one of the sales kinds (issue 16) as the local API writes it: branch,
+ * created, then the kind's own ops, which the caller adds. */
+static void good_sales_record(record_t *r, unsigned kind)
+{
+    good_customer(r, "x");
+    r->kind = (uint8_t)kind;
+    r->n_ops = 2;
+}
+
+static void add_int(record_t *r, unsigned field, int64_t v)
+{
+    r->ops[r->n_ops++] = (record_op_t){(uint8_t)field, OP_SET, {VAL_INT, v, NULL, 0}, false, {0}};
+}
+
+static void add_elem(record_t *r, unsigned field, const char *s)
+{
+    r->ops[r->n_ops++] = (record_op_t){(uint8_t)field, OP_ADD, {VAL_STR, 0, s, strlen(s)}, false, {0}};
+}
+
+/* Refused with EPROTO, the reason naming words, nothing applied; then the record with
+ * fix applied to it is taken, so the refusal is of the value, not of the record. */
+static void refused_then_fixed_field(fixture_t *hub, forger_t *peer, record_t *rec, const char *words, unsigned bad_field,
+                                     record_op_t fix)
+{
+    forged_batch_t fb;
+    apply_result_t res;
+    uint64_t head = head_at(hub, peer->node.id->origin);
+    forge(peer, rec, 1, false, &fb);
+    assert_int_equal(receive(hub, peer, &fb, &res), ACCORD_EPROTO);
+    if (!strstr(res.why, words)) fail_msg("'%s' does not say '%s'", res.why, words);
+    assert_int_equal(head_at(hub, peer->node.id->origin), head);
+    forged_free(&fb);
+    for (uint32_t i = 0; i < rec->n_ops; i++)
+        if (rec->ops[i].field == bad_field) rec->ops[i] = fix;
+    forge(peer, rec, 1, true, &fb);
+    if (receive(hub, peer, &fb, &res)) fail_msg("the fixed record is refused: %s", res.why);
+    forged_free(&fb);
+}
+
+static void refused_then_fixed(fixture_t *hub, forger_t *peer, record_t *rec, const char *words, record_op_t fix)
+{
+    refused_then_fixed_field(hub, peer, rec, words, fix.field, fix);
+}
+
+/* Issue 16: what no node writes of a line, a product, an invoice or a ticket is refused. */
+static void test_sales_records_no_node_could_write_are_refused(void **state)
+{
+    (void)state;
+    crypto_init();
+    fixture_t hub;
+    forger_t peer = {0};
+    fixture_open(&hub, "hub", "hub");
+    fixture_open(&peer.node, "rogue", "branch");
+    record_t rec;
+
+    /* a line of quantity 0: a node takes 1 thousandth at least */
+    good_sales_record(&rec, KIND_LINE);
+    set_str(&rec.ops[rec.n_ops++], F_LI_DESCRIPTION, "Oil change");
+    add_int(&rec, F_LI_QUANTITY, 0);
+    add_int(&rec, F_LI_UNIT_PRICE, 1250);
+    refused_then_fixed(&hub, &peer, &rec, "quantity", (record_op_t){F_LI_QUANTITY, OP_SET, {VAL_INT, 1500, NULL, 0}, false, {0}});
+    /* and one past a billion units, a discount past 100 %, a tax rate below 0 */
+    good_sales_record(&rec, KIND_LINE);
+    add_int(&rec, F_LI_QUANTITY, SCHEMA_QUANTITY_MAX + 1);
+    refused_then_fixed(&hub, &peer, &rec, "quantity",
+                       (record_op_t){F_LI_QUANTITY, OP_SET, {VAL_INT, SCHEMA_QUANTITY_MAX, NULL, 0}, false, {0}});
+    good_sales_record(&rec, KIND_LINE);
+    add_int(&rec, F_LI_DISCOUNT, 10001);
+    refused_then_fixed(&hub, &peer, &rec, "discount", (record_op_t){F_LI_DISCOUNT, OP_SET, {VAL_INT, 10000, NULL, 0}, false, {0}});
+    good_sales_record(&rec, KIND_LINE);
+    add_int(&rec, F_LI_TAX, -1);
+    refused_then_fixed(&hub, &peer, &rec, "tax_rate", (record_op_t){F_LI_TAX, OP_SET, {VAL_INT, 0, NULL, 0}, false, {0}});
+    good_sales_record(&rec, KIND_LINE);
+    set_str(&rec.ops[rec.n_ops++], F_LI_QUANTITY, "1.5"); /* as typed, not in thousandths */
+    refused_then_fixed(&hub, &peer, &rec, "quantity", (record_op_t){F_LI_QUANTITY, OP_SET, {VAL_INT, 1500, NULL, 0}, false, {0}});
+
+    /* a product's price of -1, and one past SCHEMA_MONEY_MAX */
+    good_sales_record(&rec, KIND_PRODUCT);
+    set_str(&rec.ops[rec.n_ops++], F_PR_SKU, "OIL-5W30");
+    add_int(&rec, F_PR_PRICE, -1);
+    refused_then_fixed(&hub, &peer, &rec, "price", (record_op_t){F_PR_PRICE, OP_SET, {VAL_INT, 0, NULL, 0}, false, {0}});
+    good_sales_record(&rec, KIND_PRODUCT);
+    add_int(&rec, F_PR_PRICE, SCHEMA_MONEY_MAX + 1);
+    refused_then_fixed(&hub, &peer, &rec, "price",
+                       (record_op_t){F_PR_PRICE, OP_SET, {VAL_INT, SCHEMA_MONEY_MAX, NULL, 0}, false, {0}});
+    /* a price element not as a node writes it: a leading zero, a negative, typed text, a trailing space */
+    static const char *const bad_prices[] = {"EUR 01", "EUR -5", "EUR 12.50", "eur 1250", "EUR 1250 ", "EUR"};
+    for (size_t i = 0; i < sizeof bad_prices / sizeof bad_prices[0]; i++) {
+        good_sales_record(&rec, KIND_PRODUCT);
+        add_elem(&rec, F_PR_PRICES, bad_prices[i]);
+        refused_then_fixed(&hub, &peer, &rec, "not a normalised price",
+                           (record_op_t){F_PR_PRICES, OP_ADD, {VAL_STR, 0, "EUR 1250 tehran-1", 17}, false, {0}});
+    }
+
+    /* a payment of -5 cash, of 0, by an unknown method, with a short id */
+    static const char *const bad_payments[] = {
+        "2026-12-01 -5 cash 0123456789abcdef", "2026-12-01 0 cash 0123456789abcdef",
+        "2026-12-01 5 bitcoin 0123456789abcdef", "2026-12-01 5 cash 0123", "2026-12-01 5 cash 0123456789abcdef ",
+        "2026-02-30 5 cash 0123456789abcdef", "2026-12-01 05 cash 0123456789abcdef",
+    };
+    const char *good_payment = "2026-12-01 5 cash 0123456789abcdef";
+    for (size_t i = 0; i < sizeof bad_payments / sizeof bad_payments[0]; i++) {
+        good_sales_record(&rec, KIND_INVOICE);
+        add_elem(&rec, F_IV_PAYMENTS, bad_payments[i]);
+        refused_then_fixed(&hub, &peer, &rec, "not a normalised payment",
+                           (record_op_t){F_IV_PAYMENTS, OP_ADD, {VAL_STR, 0, good_payment, strlen(good_payment)}, false, {0}});
+    }
+    /* an invoice's total below 0, a status not of its list */
+    good_sales_record(&rec, KIND_INVOICE);
+    add_int(&rec, F_IV_TOTAL, -100);
+    refused_then_fixed(&hub, &peer, &rec, "total", (record_op_t){F_IV_TOTAL, OP_SET, {VAL_INT, 100, NULL, 0}, false, {0}});
+    good_sales_record(&rec, KIND_INVOICE);
+    set_str(&rec.ops[rec.n_ops++], F_IV_STATUS, "paid"); /* derived, never stored */
+    refused_then_fixed(&hub, &peer, &rec, "status", (record_op_t){F_IV_STATUS, OP_SET, {VAL_STR, 0, "cancelled", 9}, false, {0}});
+    good_sales_record(&rec, KIND_TICKET);
+    set_str(&rec.ops[rec.n_ops++], F_TI_PRIORITY, "asap");
+    refused_then_fixed(&hub, &peer, &rec, "priority", (record_op_t){F_TI_PRIORITY, OP_SET, {VAL_STR, 0, "urgent", 6}, false, {0}});
+
+    /* a field id past each new kind's last */
+    static const struct { unsigned kind, first_unknown, last_known; } past[] = {
+        {KIND_PRODUCT, F_PR_DESCRIPTION + 1, F_PR_NAME}, {KIND_QUOTE, F_QU_ASSIGNED + 1, F_QU_TITLE},
+        {KIND_LINE, F_LI_UNIT + 1, F_LI_UNIT},           {KIND_ORDER, F_OR_ASSIGNED + 1, F_OR_TITLE},
+        {KIND_INVOICE, F_IV_NOTES + 1, F_IV_NOTES},      {KIND_TICKET, F_TI_CLOSED_AT + 1, F_TI_SUBJECT},
+    };
+    for (size_t i = 0; i < sizeof past / sizeof past[0]; i++) {
+        assert_null(schema_field_by_id(past[i].kind, past[i].first_unknown));
+        good_sales_record(&rec, past[i].kind);
+        set_str(&rec.ops[rec.n_ops++], past[i].first_unknown, "x");
+        char words[64];
+        snprintf(words, sizeof words, "has no field %u", past[i].first_unknown);
+        record_op_t fix;
+        set_str(&fix, past[i].last_known, "x");
+        refused_then_fixed_field(&hub, &peer, &rec, words, past[i].first_unknown, fix);
+    }
+    fixture_close(&peer.node);
+    fixture_close(&hub);
+}
+
 /* A forged signature is reported as one, even when the content is also bad. */
 static void test_signature_is_judged_before_content(void **state)
 {
@@ -455,6 +593,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_records_no_node_could_write_are_refused),
         cmocka_unit_test(test_signature_is_judged_before_content),
+        cmocka_unit_test(test_sales_records_no_node_could_write_are_refused),
         cmocka_unit_test(test_apply_accepts_exactly_what_validates),
         cmocka_unit_test(test_every_normalised_value_validates),
         cmocka_unit_test(test_many_siblings_grow_the_store_linearly),
