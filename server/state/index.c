@@ -85,7 +85,12 @@ bool index_field_indexed(unsigned kind, unsigned field)
     indexed_fields_t f = fields_of(kind);
     if (is_order_field(kind, field)) return true;
     if (kind == KIND_DEAL && (field == F_DE_AMOUNT || field == F_DE_CURRENCY)) return true; /* the stage term */
-    if (field == F_DELETED) return f.name || f.branch || is_order_field(kind, F_CREATED);
+    if (field == F_DELETED) { /* a delete drops every term, a line's one ORDER term (its doc) too */
+        if (f.name || f.branch) return true;
+        for (size_t i = 0; i < N_ORDER_DEFS; i++)
+            if (order_defs[i].kind == kind) return true;
+        return false;
+    }
     if (field == F_BRANCH) return f.branch;
     return field != 0 && (field == f.name || field == f.phones || field == f.emails ||
                           field == f.tags || field == f.natid);
