@@ -139,6 +139,12 @@ static const char *an(unsigned kind)
     return kind == KIND_ORDER || kind == KIND_INVOICE ? "an" : "a";
 }
 
+/* The article of a word that comes first: "an expired quote", "a draft quote". */
+static const char *article(const char *word)
+{
+    return word[0] && strchr("aeiou", word[0]) ? "an" : "a";
+}
+
 /* ---- setting the node's own fields ---- */
 
 static int set_text(api_write_ctx_t *w, unsigned field, const char *s)
@@ -974,7 +980,8 @@ static int take_source(api_t *api, store_txn_t *t, const request_t *req, uint8_t
     unsigned kind = w->rec.kind;
     if (kind == KIND_ORDER && !(sd->kind == KIND_QUOTE && !strcmp(sd->status, "accepted")))
         return accord_fail(msg, cap, ACCORD_EINVAL, "from: an order is made from an accepted quote (that is %s %s%s%s)",
-                           an(sd->kind), sd->kind == KIND_QUOTE ? sd->status : "", sd->kind == KIND_QUOTE ? " " : "",
+                           sd->kind == KIND_QUOTE ? article(sd->status) : an(sd->kind),
+                           sd->kind == KIND_QUOTE ? sd->status : "", sd->kind == KIND_QUOTE ? " " : "",
                            schema_kind_name(sd->kind));
     if (kind == KIND_INVOICE && !(sd->kind == KIND_ORDER && strcmp(sd->status, "cancelled")))
         return accord_fail(msg, cap, ACCORD_EINVAL, "from: an invoice is made from an open or fulfilled order");
