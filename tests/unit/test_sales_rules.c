@@ -308,32 +308,47 @@ static void test_invoice_year_and_number(void **state)
     assert_int_equal(sales_calendar_year(CAL_SOLAR, "1405-09-10"), -1); /* a solar date is not a Gregorian one */
     assert_int_equal(sales_calendar_year(CAL_SOLAR, "2026-12-1"), -1);
     assert_int_equal(sales_calendar_year(CAL_SOLAR, ""), -1);
-    char out[32];
+    char out[40];
     sales_invoice_number("TEH", 1405, 123, out, sizeof out);
     assert_string_equal(out, "TEH-1405-000123");
     sales_invoice_number("SHZ", 2026, 1, out, sizeof out);
     assert_string_equal(out, "SHZ-2026-000001");
-    sales_invoice_number("ABCDEFGH", 1405, 1234567, out, sizeof out); /* past six digits it grows */
-    assert_string_equal(out, "ABCDEFGH-1405-1234567");
+    sales_invoice_number("ABCDEFGHIJKLMNOP", 1405, 1234567, out, sizeof out); /* past six digits it grows */
+    assert_string_equal(out, "ABCDEFGHIJKLMNOP-1405-1234567");
     sales_invoice_number("TEH", 1405, 1, out, 9); /* cut, never overrun */
     assert_string_equal(out, "TEH-1405");
     assert_true(sales_prefix_valid("TEH"));
     assert_true(sales_prefix_valid("B2"));
-    assert_true(sales_prefix_valid("ABCDEFGH"));
+    assert_true(sales_prefix_valid("ABCDEFGHIJKLMNOP")); /* SALES_PREFIX_MAX */
     assert_false(sales_prefix_valid("T"));
-    assert_false(sales_prefix_valid("ABCDEFGHI"));
+    assert_false(sales_prefix_valid("ABCDEFGHIJKLMNOPQ"));
     assert_false(sales_prefix_valid("teh"));
     assert_false(sales_prefix_valid("TE-H"));
     assert_false(sales_prefix_valid(""));
+    char other[SALES_PREFIX_MAX + 1];
     sales_default_prefix("tehran-1", out, sizeof out);
     assert_string_equal(out, "TEHRAN1");
     sales_default_prefix("shiraz-branch-2", out, sizeof out);
-    assert_string_equal(out, "SHIRAZBR");
-    sales_default_prefix("\xd8\xaa\xd9\x87\xd8\xb1\xd8\xa7\xd9\x86", out, sizeof out); /* تهران: no ASCII */
-    assert_string_equal(out, "INV");
-    sales_default_prefix("a-", out, sizeof out);
-    assert_string_equal(out, "INV");
-    assert_true(sales_prefix_valid("TEHRAN1"));
+    assert_string_equal(out, "SHIRAZBRANCH2");
+    /* a name in another script: N and digits of its hash, another for another name */
+    sales_default_prefix("\xd8\xaa\xd9\x87\xd8\xb1\xd8\xa7\xd9\x86", out, sizeof out); /* تهران */
+    sales_default_prefix("\xd8\xb4\xdb\x8c\xd8\xb1\xd8\xa7\xd8\xb2", other, sizeof other); /* شیراز */
+    assert_int_equal(strlen(out), 8);
+    assert_int_equal(out[0], 'N');
+    assert_string_not_equal(out, other);
+    /* two long names alike in their first letters still differ */
+    sales_default_prefix("isfahan-central-branch-1", out, sizeof out);
+    sales_default_prefix("isfahan-central-branch-2", other, sizeof other);
+    assert_int_equal(strlen(out), SALES_PREFIX_MAX);
+    assert_int_equal(strncmp(out, "ISFAHANCENT", 11), 0);
+    assert_string_not_equal(out, other);
+    sales_default_prefix("a-", other, sizeof other);
+    assert_int_equal(other[0], 'N');
+    const char *names[] = {"tehran-1", "a-", "\xd8\xaa\xd9\x87\xd8\xb1\xd8\xa7\xd9\x86", "isfahan-central-branch-1", "x"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        sales_default_prefix(names[i], out, sizeof out);
+        if (!sales_prefix_valid(out)) fail_msg("the default prefix of '%s' is '%s', not a valid one", names[i], out);
+    }
 }
 
 static void test_invoice_state_from_payments(void **state)
