@@ -915,6 +915,45 @@ static void test_a_refused_move_names_the_status(void **state)
     node_close(&a);
 }
 
+/* Found while writing these tests: a line added to a document, or a line's price raised,
+ * was taken though it took the document's sum past SCHEMA_MONEY_MAX, and `document` then
+ * left that line out of its total without a word (docs/SALES.md: refused when written). */
+static void test_a_line_past_the_documents_bound_is_refused(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char cust[33], quote[33], line[33];
+    call(&a, &r, "create", "kind", "customer", "name", "Reza Karimi", NULL);
+    id_in(&r, cust);
+    result_done(&r);
+    call(&a, &r, "create", "kind", "quote", "customer", cust, "currency", "EUR", "lines",
+         "\4qty=1&price=60000000000000&description=Fleet\x1e", NULL); /* 6e15 minor units */
+    id_in(&r, quote);
+    result_done(&r);
+    call(&a, &r, "create", "kind", "line", "doc", quote, "quantity", "1", "unit_price", "60000000000000", "description", "y", NULL);
+    if (r.code != ACCORD_ETOOBIG || !strstr(r.msg, "9000000000000000"))
+        fail_msg("a second line of 6e15: %s: %s", accord_errname(r.code), r.msg);
+    result_done(&r);
+    call(&a, &r, "create", "kind", "line", "doc", quote, "quantity", "1", "unit_price", "30000000000000", "description", "y", NULL);
+    id_in(&r, line); /* 9e15 exactly: the bound is taken */
+    result_done(&r);
+    call(&a, &r, "update", "id", line, "unit_price", "30000000000000.01", NULL);
+    if (r.code != ACCORD_ETOOBIG) fail_msg("a line's price raised past the bound: %s: %s", accord_errname(r.code), r.msg);
+    result_done(&r);
+    call(&a, &r, "update", "id", line, "unit_price", "29000000000000", NULL); /* lowered: fine */
+    if (r.code) fail_msg("a line's price lowered: %s", r.msg);
+    result_done(&r);
+    call(&a, &r, "document", "id", quote, NULL);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(int_of(&r.out.data, "total"), 8900000000000000LL);
+    assert_int_equal(get(&r.out.data, "lines")->via.array.size, 2);
+    result_done(&r);
+    node_close(&a);
+}
+
 /* The clashes of a node's products: the count of groups, and the ids of the first. */
 static unsigned product_clashes(node_t *n, char ids[2][33])
 {
@@ -986,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_a_ticket_moved_apart_converges_with_a_conflict),
         cmocka_unit_test(test_a_deleted_line_leaves_its_document_everywhere),
         cmocka_unit_test(test_a_refused_move_names_the_status),
+        cmocka_unit_test(test_a_line_past_the_documents_bound_is_refused),
         cmocka_unit_test(test_one_sku_added_apart_is_a_clash_until_one_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
