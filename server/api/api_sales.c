@@ -345,6 +345,27 @@ static int line_doc(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_new,
     return doc_lines_editable(d, msg, cap);
 }
 
+/* Adds the amounts of doc's stored lines but `self` (NULL: none) to *sum; ACCORD_ETOOBIG
+ * past SCHEMA_MONEY_MAX. A line out of range counts 0, as document counts it. */
+static int add_doc_lines(store_txn_t *t, const uint8_t doc[ID_LEN], const uint8_t *self, sales_amounts_t *sum)
+{
+    uint8_t (*ids)[ID_LEN] = malloc(SALES_MAX_LINES * sizeof *ids);
+    if (!ids) abort();
+    int n = api_sales_doc_lines(t, doc, ids, SALES_MAX_LINES), rc = n < 0 ? n : 0;
+    for (int i = 0; i < n && !rc; i++) {
+        if (self && !memcmp(ids[i], self, ID_LEN)) continue;
+        int64_t q = 0, p = 0, d = 0, x = 0;
+        stored_int(t, ids[i], F_LI_QUANTITY, &q);
+        stored_int(t, ids[i], F_LI_UNIT_PRICE, &p);
+        stored_int(t, ids[i], F_LI_DISCOUNT, &d);
+        stored_int(t, ids[i], F_LI_TAX, &x);
+        sales_amounts_t a;
+        if (sales_line_amounts(q, p, d, x, &a) == 0) rc = sales_amounts_add(sum, &a);
+    }
+    free(ids);
+    return rc;
+}
+
 static int check_line(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_new, char *msg, size_t cap)
 {
     doc_t d;
@@ -420,6 +441,11 @@ static int check_line(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_ne
         return accord_fail(msg, cap, rc, "the line's amount is past %lld minor units: give a smaller quantity or price",
                            SCHEMA_MONEY_MAX);
     if (rc) return accord_fail(msg, cap, rc, "the line's quantity, price, discount or tax is out of range");
+    /* the document's sum with it (a document being created sums its lines as they come) */
+    if (!api->pending_doc && (rc = add_doc_lines(t, d.id, is_new ? NULL : w->rec.entity, &a)))
+        return accord_fail(msg, cap, rc, rc == ACCORD_ETOOBIG ? "the %s's total would be past %lld minor units with this line"
+                                                              : "cannot read the %s's lines",
+                           schema_kind_name(d.kind), SCHEMA_MONEY_MAX);
     return 0;
 }
 
