@@ -149,7 +149,7 @@ static const field_def_t invoice_fields[] = {
     COMMON_FIELDS,
     {F_IV_CUSTOMER, "customer", FT_REF, 16, NULL},
     {F_IV_ORDER, "order", FT_REF, 16, NULL},
-    {F_IV_NUMBER, "number", FT_TEXT, 40, NULL},
+    {F_IV_NUMBER, "number", FT_TEXT, 48, NULL}, /* a 16-byte prefix, a year, 20 digits */
     {F_IV_ISSUED, "issued", FT_DATE, 10, NULL},
     {F_IV_DUE, "due", FT_DATE, 10, NULL},
     {F_IV_CURRENCY, "currency", FT_CURRENCY, 3, NULL},

@@ -58,7 +58,7 @@ void sales_default_prefix(const char *name, char *out, size_t cap);
 /* The year of date (YYYY-MM-DD) in the calendar; -1 if the date is malformed or outside
  * the Solar Hijri years this node computes (1349-1500). */
 int sales_calendar_year(sales_calendar_t cal, const char *date);
-/* "TEH-1405-000123" (out >= 32 bytes). */
+/* "TEH-1405-000123" (out >= 48 bytes: a 16-byte prefix, a year and up to 20 digits). */
 void sales_invoice_number(const char *prefix, int year, uint64_t seq, char *out, size_t cap);
 
 /* What an invoice is as people see it, from its stored status, total and payments. */
