@@ -7,6 +7,7 @@
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
+#include "proto/hlc.h"
 #include "proto/schema.h"
 #include "proto/validate.h"
 #include "api/api_sales.h"
@@ -291,9 +292,10 @@ static int check_due_time(store_txn_t *t, api_write_ctx_t *w, bool is_new, char 
     return accord_fail(msg, cap, ACCORD_EINVAL, "due_time: give the due date too (due, YYYY-MM-DD): a due time is a time on that day");
 }
 
+/* The node's clock, as its versions, an SLA's "now" and closed_at read it (hlc_wall_ms). */
 static void now_iso(char *out, size_t cap)
 {
-    time_t now = time(NULL);
+    time_t now = (time_t)(hlc_wall_ms() / 1000);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
