@@ -725,6 +725,7 @@ async function cardLists(id) {
     if (!xs.length) ul.appendChild(A.el('li', {class: 'empty'}, A.t(empty)));
     if (xs.more) ul.appendChild(A.el('li', {class: 'more'}, A.t('more')));
   });
+  if (A.cardService) A.cardService(box, C.rec); // the customer's tickets (service.js)
   box.removeAttribute('aria-busy');
   await drawHistory(id);
 }
