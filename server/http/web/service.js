@@ -132,14 +132,20 @@
   }
 
   // The node's refusal of a status move in the page's language: the move asked for, where the
-  // ticket stands, and the states the node names as its next. Any other error as A.reason says.
-  function refusal(e, subject, to) {
-    const m = /^status: (?:an? (\w+) ticket cannot move to (\w+)|the ticket is (\w+) already); it moves to (.+)$/.exec(e.message || '');
-    if (!m) return A.reason(e);
-    const from = m[1] || m[3], next = m[4] === 'none (it is final)' ? [] : m[4].split(/, | or /);
-    if (!next.length) return A.t('sv_final', subject, statusLabel(from));
-    const allowed = orList(next.map(statusLabel));
-    return m[3] ? A.t('sv_already', subject, statusLabel(from), allowed) : A.t('sv_refused', subject, statusLabel(m[2] || to), statusLabel(from), allowed);
+  // ticket stands, and the states the node names as its next ("status: a ticket that is quote
+  // cannot move to approved; it moves to order, closed or cancelled"; "status: the ticket is
+  // quote already; ..."). A message the page cannot read so, as A.reason says it.
+  function refusal(e, subject, to, was) {
+    const text = e.message || '', next = /^status: .*; it moves to (.+)$/.exec(text);
+    if (!next) return A.reason(e);
+    const already = /^status: the \w+ is (\w+) already/.exec(text);
+    const from = (already || /that is (\w+)/.exec(text) || /^status: an? (\w+) ticket/.exec(text) || [])[1] || was;
+    const asked = (/cannot move to (\w+)/.exec(text) || [])[1] || to;
+    const states = next[1] === 'none (it is final)' ? [] : next[1].split(/, | or /);
+    if (![from, asked, ...states].every((s) => A.has('ts_' + s))) return A.reason(e);
+    if (!states.length) return A.t('sv_final', subject, statusLabel(from));
+    const allowed = orList(states.map(statusLabel));
+    return already ? A.t('sv_already', subject, statusLabel(from), allowed) : A.t('sv_refused', subject, statusLabel(asked), statusLabel(from), allowed);
   }
 
   // ---- a search box to pick a customer or a product by name (or phone, or SKU) ----
@@ -578,7 +584,7 @@
       const sel = card.querySelector('select');
       if (sel) sel.value = '';
       msg.classList.add('sv-error');
-      msg.textContent = refusal(e, t.subject || '', to);
+      msg.textContent = refusal(e, t.subject || '', to, statusOf(t));
       card.focus();
     }
   }
@@ -703,7 +709,7 @@
   async function moveTicket(t, to) {
     try {
       await A.call('update', {kind: 'ticket', id: t.id, status: to}, true);
-    } catch (e) { $('sv-t-message').textContent = refusal(e, t.subject || '', to); return; }
+    } catch (e) { $('sv-t-message').textContent = refusal(e, t.subject || '', to, statusOf(t)); return; }
     await openTicket(t.id, false);
     $('sv-t-message').textContent = A.t('sv_moved', t.subject || '', statusLabel(to));
     const first = $('sv-ticket').querySelector('.sv-moves button') || $('sv-t-message');
