@@ -4,7 +4,8 @@
 // hours left) and Tyre rotation (low, reza's)). Driven as staff would, fields by label and buttons by
 // role and name, each result checked in the node's state through its API:
 // a ticket made from a customer's card (urgent: its SLA due 4 hours after it was opened,
-// shown), edited (priority high: the node's new SLA shown; assignee, asset, product), moved on
+// shown), edited (priority high: the node's new SLA shown; assignee, asset, product; a quote
+// linked by its first digits, an id that is no quote refused beside the field), moved on
 // the board by drag (inquiry → quote) and by the keyboard's list (→ order), a skip (→
 // approved) refused with the node's next states named and the card back where it was, closed
 // from the ticket's own status buttons (only the allowed next states offered), and its
@@ -88,7 +89,7 @@ try {
   await mine.waitFor().catch(() => fail('the new ticket is not in the card\'s Service section'));
   expect((await mine.textContent()).includes('Inquiry') && (await mine.textContent()).includes('left'), 'the card\'s ticket does not show its status and the SLA time left: ' + await mine.textContent());
   await service.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: dir + '/service-card-en.png', fullPage: true });
+  await page.screenshot({ path: dir + '/service-card-en.png' }); // not the full page: the card scrolls in its own box
   await mine.getByRole('link').click();
   await until(page, () => /^#\/ticket\/[0-9a-f]{32}$/.test(location.hash), null, 'the ticket\'s link does not open #/ticket/ID');
   const id = await page.evaluate(() => location.hash.split('/')[2]);
@@ -116,6 +117,12 @@ try {
   await t.locator('#svt-quote-hint').filter({ hasText: 'Quote' }).waitFor().catch(() => fail('a link to a record that is not a quote is not refused beside the field'));
   expect((await t.getByLabel('Quote', { exact: true }).inputValue()) === 'abcdef', 'a refused save lost what was typed');
   await t.getByRole('button', { name: 'Undo my edits' }).click();
+  await t.getByLabel('Quote', { exact: true }).fill(process.env.QUOTE.slice(0, 10)); // a quote by its first digits, as ids are typed
+  await t.getByRole('button', { name: 'Save changes' }).click();
+  await t.getByRole('status').filter({ hasText: 'Saved: Quote.' }).waitFor().catch(() => fail('linking the quote is not saved'));
+  expect((await t.getByLabel('Quote', { exact: true }).inputValue()) === process.env.QUOTE, 'the quote field does not show the full id the node kept');
+  expect((await t.locator('[data-field="quote"] .sv-docname').textContent()) === 'Brake job, front axle', 'the linked quote is not named beside its id');
+  expect((await api(page, 'get', { id })).quote === process.env.QUOTE, 'the node does not link the quote');
   await page.screenshot({ path: dir + '/service-ticket-en.png', fullPage: true });
 
   // ---- 3. the board: a drag, a refused skip, the keyboard's way ----
