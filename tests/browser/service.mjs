@@ -13,7 +13,7 @@
 // the new-ticket form's own checks; Persian (right to left, Persian digits, Solar Hijri dates,
 // translated statuses and the refusal in Persian); Chinese; a manager sees no control that
 // would be refused. Screenshots in English, Persian and Chinese.
-// Usage: node service.mjs URL DIR STAFF:PASSWORD MANAGER:PASSWORD
+// Usage: QUOTE=ID node service.mjs URL DIR STAFF:PASSWORD MANAGER:PASSWORD (ID: a quote of Parisa Karimi)
 import { chromium } from 'playwright-core';
 
 const [url, dir, ...logins] = process.argv.slice(2);
