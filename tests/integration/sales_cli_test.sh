@@ -18,11 +18,14 @@ expect_fail() {
     local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
     if [ "$rc" = "$code" ] && [[ "$err" == *"$want"* ]]; then ok "$desc"; else nok "$desc (exit $rc: $err)"; fi
 }
+# one_json FILTER: stdin is one JSON document that holds the filter (jq 1.6's -e alone
+# exits 0 on an empty input)
+one_json() { jq -e -s "length == 1 and (.[0] | $1)" >/dev/null 2>&1; }
 # jcheck DESC JQ-FILTER -- command...: the command's --json output holds the filter
 jcheck() {
     local desc=$1 filter=$2; shift 3
     local out; out=$("$@" 2>"$W/err"); local rc=$?
-    if [ $rc = 0 ] && printf '%s' "$out" | jq -e "$filter" >/dev/null 2>&1; then ok "$desc"
+    if [ $rc = 0 ] && printf '%s' "$out" | one_json "$filter"; then ok "$desc"
     else nok "$desc (exit $rc: $(head -c 400 <<<"$out") $(cat "$W/err"))"; fi
 }
 # has DESC TEXT -- command...: the command exits 0 and its output holds TEXT
@@ -32,6 +35,13 @@ has() {
     if [ $rc = 0 ] && [[ "$out" == *"$want"* ]]; then ok "$desc"; else nok "$desc (exit $rc: $(head -c 600 <<<"$out"))"; fi
 }
 quiet() { "$@" >/dev/null; }
+# jfail CODE DESC JQ-FILTER -- command...: exits CODE and its --json output is one JSON error holding the filter
+jfail() {
+    local code=$1 desc=$2 filter=$3; shift 4
+    local out; out=$("$@" 2>/dev/null); local rc=$?
+    if [ "$rc" = "$code" ] && printf '%s' "$out" | one_json "$filter"; then ok "$desc"
+    else nok "$desc (exit $rc: $(head -c 400 <<<"$out"))"; fi
+}
 A=$ACCORD
 
 "$CTL" node init --data "$ACCORD_DATA" --name tehran-1 >/dev/null
@@ -69,6 +79,11 @@ check "... then net, tax and total in the currency" \
     bash -c "grep -Eq '^net +40.00 EUR$' '$W/quote.txt' && grep -Eq '^tax +2.25 EUR$' '$W/quote.txt' && grep -Eq '^total +42.25 EUR$' '$W/quote.txt'"
 expect_fail 2 "it moves to sent" "quote accept of a draft is refused with the next state, exit 2" -- $A quote accept "$Q"
 expect_fail 2 "is a quote, not an order" "order show of a quote is refused, exit 2" -- $A order show "$Q"
+jfail 2 "... and --json says so as a JSON error, as for the node's refusals" \
+    '.error == "EINVAL" and (.message | test("is a quote, not an order"))' -- $A --json order show "$Q"
+jfail 2 "product show --json of a customer: a JSON error" '.error == "EINVAL"' -- $A --json product show "$C"
+jfail 2 "ticket show --json of a quote: a JSON error" '.error == "EINVAL"' -- $A --json ticket show "$Q"
+jfail 2 "order line --json on a quote: a JSON error" '.error == "EINVAL"' -- $A --json order line "$Q" --description x --qty 1 --price 1
 check "quote send" quiet $A quote send "$Q"
 expect_fail 2 "only a draft's lines change" "a line added to a sent quote is refused" -- $A quote line "$Q" --description x --qty 1 --price 1
 check "quote accept" quiet $A quote accept "$Q"
