@@ -945,6 +945,10 @@ static int line_request(api_t *api, const doc_t *doc, const char *form, size_t l
             if (!strcmp(key, aliases[j].alias)) key = aliases[j].name;
         if (!strcmp(key, "doc") || !strcmp(key, "kind") || !strcmp(key, "user") || !strcmp(key, "id"))
             return accord_fail(msg, cap, ACCORD_EINVAL, "lines: line %u: %s is not a line's to give", api->pending_lines + 1, key);
+        for (unsigned j = 0; j < out->n_args; j++) /* formline refuses a name twice; a name and its alias too */
+            if (req_str_eq(out->args[j].key, key))
+                return accord_fail(msg, cap, ACCORD_EINVAL, "lines: line %u: %s twice (%s and %s): give it once",
+                                   api->pending_lines + 1, key, fl->key[j], fl->key[i]);
         if (out->n_args == REQUEST_MAX_ARGS) return accord_fail(msg, cap, ACCORD_ETOOBIG, "lines: a line has too many fields");
         req_arg_t *a = &out->args[out->n_args++];
         a->key = (req_str_t){key, strlen(key)};
