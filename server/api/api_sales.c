@@ -871,6 +871,30 @@ static int invoice_paid(store_txn_t *t, const uint8_t *id, int64_t *paid)
     return rc < 0 ? rc : s.overflow ? ACCORD_ETOOBIG : 0;
 }
 
+typedef struct {
+    store_txn_t *t;
+    const char *number;
+} number_find_t;
+
+static int number_same(void *ctx, const uint8_t id[ID_LEN])
+{
+    number_find_t *f = ctx;
+    size_t n;
+    const char *s = entity_text(f->t, id, F_IV_NUMBER, &n);
+    return s && n == strlen(f->number) && !memcmp(s, f->number, n);
+}
+
+/* 1 if a live invoice in this node's view has number (a cancelled one too), 0 if none, or
+ * an error. */
+static int invoice_number_held(store_txn_t *t, const char *number)
+{
+    index_filter_t f;
+    if (index_filter_value(&f, KIND_INVOICE, F_IV_NUMBER, number, strlen(number))) return ACCORD_EINVAL;
+    number_find_t nf = {t, number};
+    int rc = index_filter_each(t, &f, 1, NULL, number_same, &nf);
+    return rc < 0 ? rc : rc > 0;
+}
+
 /* The next number of this node's invoices of that year: the meta counter, kept in the
  * invoice's transaction. */
 static int next_invoice_number(api_t *api, store_txn_t *t, const char *issued, char *out, size_t cap, char *msg,
@@ -886,12 +910,18 @@ static int next_invoice_number(api_t *api, store_txn_t *t, const char *issued, c
     int rc = store_get(t, TBL_META, key, (size_t)klen, &v);
     if (rc == 0 && v.len == 8) seq = be64_get(v.data);
     else if (rc != ACCORD_ENOTFOUND && rc != 0) return accord_fail(msg, mcap, rc, "cannot read the invoice counter");
-    seq++;
+    /* the counter is this node's meta, not its feed: a backup restored holds an older one
+     * while the rejoin brings back what was issued after it, and a node made again under
+     * its old name starts from none; a number an invoice here holds is never given again */
+    do {
+        seq++;
+        sales_invoice_number(api->invoice_prefix, year, seq, out, cap);
+    } while ((rc = invoice_number_held(t, out)) == 1);
+    if (rc < 0) return accord_fail(msg, mcap, rc, "cannot read the invoice numbers: %s", accord_strerror(rc));
     uint8_t be[8];
     be64_put(be, seq);
     if ((rc = store_put(t, TBL_META, key, (size_t)klen, be, 8)))
         return accord_fail(msg, mcap, rc, "cannot keep the invoice counter: %s", accord_strerror(rc));
-    sales_invoice_number(api->invoice_prefix, year, seq, out, cap);
     return 0;
 }
 
