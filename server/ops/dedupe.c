@@ -466,7 +466,9 @@ static int dedupe_merge_into(store_txn_t *t, oplog_t *log, const char *author, c
     c->t = t;
     /* every record pointing at the other customer now points at the kept one */
     static const unsigned refs[][2] = {{KIND_CONTACT, F_CO_CUSTOMER}, {KIND_DEAL, F_DE_CUSTOMER},
-        {KIND_TASK, F_TA_RELATED}, {KIND_INTERACTION, F_IN_CUSTOMER}, {KIND_NOTE, F_NO_RELATED}};
+        {KIND_TASK, F_TA_RELATED}, {KIND_INTERACTION, F_IN_CUSTOMER}, {KIND_NOTE, F_NO_RELATED},
+        {KIND_QUOTE, F_QU_CUSTOMER}, {KIND_ORDER, F_OR_CUSTOMER}, {KIND_INVOICE, F_IV_CUSTOMER},
+        {KIND_TICKET, F_TI_CUSTOMER}};
     for (unsigned r = 0; r < sizeof refs / sizeof refs[0]; r++) {
         uint8_t prefix = (uint8_t)refs[r][0];
         store_iter_t *it;
