@@ -553,6 +553,9 @@ static int read_order(const request_t *req, unsigned kind, index_query_t *q, uin
         for (unsigned i = 0; i < listed; i++)
             snprintf(fields + strlen(fields), sizeof fields - strlen(fields), "%s%s",
                      i == 0 ? "" : i + 1 == listed ? " or " : ", ", names[i]);
+        if (!listed) /* lines, import runs: pages in id order only */
+            return accord_fail(msg, cap, ACCORD_EINVAL, "sort: a %s list is not sorted: page it with after%s",
+                               schema_kind_name(kind), kind == KIND_LINE ? ", or read a document's lines in order with document {id}" : "");
         return accord_fail(msg, cap, ACCORD_EINVAL, "sort: a %s list sorts by %s", schema_kind_name(kind), fields);
     }
     q->field = (unsigned)field;
