@@ -111,6 +111,21 @@ const char *cli_article(const char *kind)
     return strchr("aeiou", kind[0]) && kind[0] ? "an" : "a";
 }
 
+int cli_refuse_kind(const cli_t *cli, const char *id, const char *got, const char *want)
+{
+    char message[256];
+    snprintf(message, sizeof message, "%.64s is %s %s, not %s %s", id, cli_article(got), got, cli_article(want), want);
+    if (cli->json) { /* as cli_call prints the node's refusals */
+        printf("{\"error\":\"%s\",\"code\":%d,\"message\":", accord_errname(ACCORD_EINVAL), ACCORD_EINVAL);
+        output_json_string(stdout, message);
+        printf("}\n");
+    }
+    char shown[4 * sizeof message];
+    output_text(message, strlen(message), shown, sizeof shown);
+    fprintf(stderr, "accord: %s\n", shown);
+    return ACCORD_EXIT_REFUSED;
+}
+
 int cli_show(const cli_t *cli, accord_args_t *a, const char *id, const char *kind, void (*human)(const msgpack_object *))
 {
     accord_args_str(a, "id", id);
@@ -118,9 +133,8 @@ int cli_show(const cli_t *cli, accord_args_t *a, const char *id, const char *kin
     int rc = cli_call(cli, "get", a, &r);
     char k[32];
     if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) {
-        fprintf(stderr, "accord: %s is %s %s, not %s %s\n", id, cli_article(k), k, cli_article(kind), kind);
         accord_reply_destroy(&r);
-        return ACCORD_EXIT_REFUSED;
+        return cli_refuse_kind(cli, id, k, kind);
     }
     return cli_finish(cli, rc, &r, human);
 }

@@ -82,6 +82,10 @@ int cli_run_page(const cli_t *cli, const char *verb, accord_args_t *a, const cha
                  void (*human)(const msgpack_object *));
 /* "an" before a kind's name that starts with a vowel (an order, an invoice), else "a". */
 const char *cli_article(const char *kind);
+/* Refuses id, a record of kind got, where a want was asked for: the message on stderr and,
+ * with --json, as accord's JSON error on stdout ({"error":"EINVAL",...}); returns
+ * ACCORD_EXIT_REFUSED. */
+int cli_refuse_kind(const cli_t *cli, const char *id, const char *got, const char *want);
 /* get {id}, refused (exit 2) unless the record is of kind; printed through human. */
 int cli_show(const cli_t *cli, accord_args_t *a, const char *id, const char *kind, void (*human)(const msgpack_object *));
 

@@ -209,9 +209,8 @@ static int show_document(const cli_t *cli, accord_args_t *a, const char *id, con
     int rc = cli_call(cli, "document", a, &r);
     char k[32];
     if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) {
-        fprintf(stderr, "accord: %s is %s %s, not %s %s\n", id, cli_article(k), k, cli_article(kind), kind);
         accord_reply_destroy(&r);
-        return ACCORD_EXIT_REFUSED;
+        return cli_refuse_kind(cli, id, k, kind);
     }
     return cli_finish(cli, rc, &r, print_document);
 }
@@ -246,10 +245,7 @@ static int add_line(const cli_t *cli, accord_args_t *a, const char *doc, const c
     int rc = cli_call(cli, "get", &g, &r);
     accord_args_destroy(&g);
     char k[32], id[64];
-    if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) {
-        fprintf(stderr, "accord: %s is %s %s, not %s %s\n", doc, cli_article(k), k, cli_article(kind), kind);
-        rc = ACCORD_EXIT_REFUSED;
-    }
+    if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", k, sizeof k), kind) != 0) rc = cli_refuse_kind(cli, doc, k, kind);
     accord_obj_str(&r.body, "id", id, sizeof id); /* the whole id of a prefix typed */
     if (rc) {
         accord_reply_destroy(&r);
@@ -412,10 +408,8 @@ static int run_ticket_show(const cli_t *cli, accord_args_t *a, char **pos, int n
     accord_reply_t r;
     int rc = cli_call(cli, "get", a, &r);
     char kind[32], id[64];
-    if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", kind, sizeof kind), "ticket") != 0) {
-        fprintf(stderr, "accord: %s is %s %s, not a ticket\n", pos[0], cli_article(kind), kind);
-        rc = ACCORD_EXIT_REFUSED;
-    }
+    if (rc == 0 && strcmp(accord_obj_str(&r.body, "kind", kind, sizeof kind), "ticket") != 0)
+        rc = cli_refuse_kind(cli, pos[0], kind, "ticket");
     if (rc) {
         accord_reply_destroy(&r);
         return rc;
