@@ -97,6 +97,8 @@ check "an unknown id is 404" [ "$(code -b "$W/jar" "$U/print/invoice/0123456789a
 check "a quote's id under /print/invoice/ is 404, and an unknown kind of page too" \
     bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' '$U/print/invoice/$Q') = 404 ] &&
              [ \$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar' '$U/print/customer/$FA') = 404 ]"
+check "a customer's id under /print/invoice/ is 404 too (another kind, not a bad request)" \
+    [ "$(code -b "$W/jar" "$U/print/invoice/$FA")" = 404 ]
 check "without a session the page sends the visitor to sign in (303 /login)" \
     [ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$U/print/invoice/$IV")" = "303 $U/login" ]
 expect_cli() { # exit code, what stderr says, description, command...
@@ -111,7 +113,7 @@ check "... and no file is left" [ ! -e "$W/none.html" ]
 expect_cli 2 "is a quote, not an invoice" "accord invoice print of a quote's id: exit 2, which it is" \
     at invoice print "$Q"
 check "... and with --json the refusal is a JSON document" \
-    bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json invoice print '$Q' 2>/dev/null | jq -e '.error == \"ENOTFOUND\"' >/dev/null"
+    bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json invoice print '$Q' 2>/dev/null | jq -e -s 'length == 1 and .[0].error == \"ENOTFOUND\"' >/dev/null"
 expect_cli 1 "en or fa" "accord invoice print --lang de: exit 1" at invoice print "$IV" --lang de
 stop_all
 sanitizer_check
