@@ -37,6 +37,16 @@ int print_document(accord_client_t *c, const print_request_t *req, FILE *out, pr
     accord_args_str(&a, "id", req->id);
     accord_reply_t doc, cust;
     int rc = accord_call(c, "document", &a, &doc);
+    if (rc == ACCORD_EINVAL) { /* a record that is no document (a customer's id) is not a bad request */
+        accord_reply_t other;
+        if (accord_call(c, "get", &a, &other) == 0) {
+            accord_reply_destroy(&doc);
+            doc = other;
+            rc = 0;
+        } else {
+            accord_reply_destroy(&other);
+        }
+    }
     accord_args_destroy(&a);
     if (rc) {
         snprintf(msg, cap, "%s", doc.message[0] ? doc.message : accord_strerror(rc));
