@@ -388,6 +388,62 @@ static void test_a_line_list_says_where_lines_are_in_order(void **state)
     node_close(&n);
 }
 
+/* An accepted quote is a price agreed: the product it names going out of sale afterwards
+ * does not stop its order, nor an open order's invoice. */
+static void test_a_document_copies_lines_of_a_product_no_longer_sold(void **state)
+{
+    (void)state;
+    node_t n;
+    node_open(&n, "tehran");
+    result_t r = {0};
+    char cust[33], product[33], quote[33], order[33];
+    customer(&n, "Reza Karimi", cust);
+    call(&n, &r, "create", "kind", "product", "sku", "OIL", "name", "Oil", "price", "12.50", "currency", "EUR", NULL);
+    id_of(&r, product);
+    call(&n, &r, "create", "kind", "quote", "customer", cust, "currency", "EUR", NULL);
+    id_of(&r, quote);
+    call(&n, &r, "create", "kind", "line", "doc", quote, "product", product, "quantity", "2", NULL);
+    ok(&r);
+    result_done(&r);
+    move(&n, quote, "sent");
+    move(&n, quote, "accepted");
+    call(&n, &r, "update", "id", product, "active", "no", NULL);
+    ok(&r);
+    result_done(&r);
+    call(&n, &r, "create", "kind", "order", "from", quote, NULL);
+    id_of(&r, order);
+    call(&n, &r, "delete", "id", product, NULL);
+    ok(&r);
+    result_done(&r);
+    call(&n, &r, "create", "kind", "invoice", "from", order, NULL);
+    ok(&r);
+    assert_int_equal(num(&r.out.data, "lines"), 1);
+    result_done(&r);
+    node_close(&n);
+}
+
+/* position is 0 to 10000: a line added after one at 10000 is refused in words, not as a
+ * record the node would not write (EPROTO, exit 4). */
+static void test_a_line_after_the_last_position_is_refused_in_words(void **state)
+{
+    (void)state;
+    node_t n;
+    node_open(&n, "tehran");
+    result_t r = {0};
+    char cust[33], quote[33];
+    customer(&n, "Reza Karimi", cust);
+    call(&n, &r, "create", "kind", "quote", "customer", cust, "currency", "EUR", "lines",
+         "\4qty=1&price=1&description=last&position=10000\x1e", NULL);
+    id_of(&r, quote);
+    call(&n, &r, "create", "kind", "line", "doc", quote, "quantity", "1", "unit_price", "1", "description", "x", NULL);
+    refused(&r, ACCORD_EINVAL, "position");
+    call(&n, &r, "create", "kind", "line", "doc", quote, "quantity", "1", "unit_price", "1", "description", "x",
+         "position", "5000", NULL);
+    ok(&r);
+    result_done(&r);
+    node_close(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +453,8 @@ int main(void)
         cmocka_unit_test(test_every_reply_is_whole_in_every_state),
         cmocka_unit_test(test_a_merge_brings_the_documents_along),
         cmocka_unit_test(test_a_line_list_says_where_lines_are_in_order),
+        cmocka_unit_test(test_a_document_copies_lines_of_a_product_no_longer_sold),
+        cmocka_unit_test(test_a_line_after_the_last_position_is_refused_in_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
