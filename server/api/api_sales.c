@@ -183,6 +183,7 @@ typedef struct sales_doc {
     unsigned kind;
     char currency[4];
     char status[17];
+    bool copying; /* the lines come from the source (from): its products as they were */
 } doc_t;
 
 typedef struct {
@@ -235,6 +236,7 @@ static int load_doc(store_txn_t *t, const uint8_t id[ID_LEN], doc_t *d)
     int kind = entity_kind(t, id);
     if (kind < 0) return kind;
     memcpy(d->id, id, ID_LEN);
+    d->copying = false;
     d->kind = (unsigned)kind;
     unsigned cur = kind == KIND_QUOTE ? F_QU_CURRENCY : kind == KIND_ORDER ? F_OR_CURRENCY : F_IV_CURRENCY;
     unsigned st = kind == KIND_QUOTE ? F_QU_STATUS : kind == KIND_ORDER ? F_OR_STATUS : F_IV_STATUS;
@@ -376,9 +378,11 @@ static int check_line(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_ne
     bool has_product = po && po->val.type == VAL_REF;
     if (has_product) memcpy(product, po->val.s, ID_LEN);
     field_state_t active;
-    if (has_product && entity_get(t, product, F_PR_ACTIVE, &active) == 0 && active.val.type == VAL_BOOL && !active.val.i)
+    /* a line copied from an accepted quote or an order keeps the product it was agreed on */
+    bool new_sale = has_product && !d.copying;
+    if (new_sale && entity_get(t, product, F_PR_ACTIVE, &active) == 0 && active.val.type == VAL_BOOL && !active.val.i)
         return accord_fail(msg, cap, ACCORD_EINVAL, "product: that product is no longer sold (not active)");
-    if (has_product && entity_deleted(t, product))
+    if (new_sale && entity_deleted(t, product))
         return accord_fail(msg, cap, ACCORD_EDELETED, "product: that product was deleted");
     if (is_new && has_product) { /* what the line does not say, the product does */
         char text[RECORD_MAX_STR + 1];
@@ -1020,7 +1024,8 @@ static int copy_line(api_t *api, store_txn_t *t, const uint8_t src[ID_LEN], sale
         v++;
     }
     uint8_t product[ID_LEN];
-    if (stored_ref(t, src, F_LI_PRODUCT, product) && entity_kind(t, product) == KIND_PRODUCT) {
+    /* a product deleted since is no reference to give (its words, unit and price are copied) */
+    if (stored_ref(t, src, F_LI_PRODUCT, product) && entity_kind(t, product) == KIND_PRODUCT && !entity_deleted(t, product)) {
         crypto_hex(product, ID_LEN, hex);
         r->args[r->n_args++] = (req_arg_t){{"product", 7}, MP_STR, 0, {hex, 2 * ID_LEN}, 0, 0};
     }
@@ -1087,6 +1092,7 @@ int api_sales_create_document(api_t *api, store_txn_t *t, const request_t *req, 
     doc.kind = (unsigned)kind;
     text_after(t, w, true, currency_field((unsigned)kind), doc.currency, sizeof doc.currency);
     snprintf(doc.status, sizeof doc.status, "%s", sales_first_status((unsigned)kind));
+    doc.copying = false;
     api->pending_doc = &doc;
     api->pending_lines = 0;
     sales_amounts_t sum = {0, 0, 0};
@@ -1099,7 +1105,9 @@ int api_sales_create_document(api_t *api, store_txn_t *t, const request_t *req, 
         uint8_t (*ids)[ID_LEN] = malloc(SALES_MAX_LINES * sizeof *ids);
         if (!ids) abort();
         int n = api_sales_doc_lines(t, src, ids, SALES_MAX_LINES);
+        doc.copying = true;
         for (int i = 0; i < n && !rc; i++) rc = copy_line(api, t, ids[i], &sum, msg, cap);
+        doc.copying = false;
         free(ids);
         if (n < 0) rc = accord_fail(msg, cap, n, "cannot read the lines of from");
         if (rc) goto out;
