@@ -424,7 +424,11 @@ static int check_line(api_t *api, store_txn_t *t, api_write_ctx_t *w, bool is_ne
             if (n < 0) return accord_fail(msg, cap, n, "cannot read the document's lines");
             if (n >= SALES_MAX_LINES)
                 return accord_fail(msg, cap, ACCORD_ETOOBIG, "a document holds at most %d lines", SALES_MAX_LINES);
-            if ((rc = set_int(w, F_LI_POSITION, api->pending_doc ? n + 1 : last + 1))) return rc;
+            int64_t next = api->pending_doc ? n + 1 : last + 1, most = schema_field_by_id(KIND_LINE, F_LI_POSITION)->max_len;
+            if (next > most)
+                return accord_fail(msg, cap, ACCORD_EINVAL, "position: the document's last line is at %lld; give this one a "
+                                   "position from 0 to %lld", (long long)last, (long long)most);
+            if ((rc = set_int(w, F_LI_POSITION, next))) return rc;
         }
     }
     static const unsigned kept[] = {F_LI_DESCRIPTION, F_LI_QUANTITY, F_LI_UNIT_PRICE};
