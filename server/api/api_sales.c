@@ -1215,6 +1215,10 @@ int api_sales_pay(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     } else {
         today(t, p.date);
     }
+    char issued[11];
+    stored_text(t, w->rec.entity, F_IV_ISSUED, issued, sizeof issued);
+    if (issued[0] && strcmp(p.date, issued) < 0)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "date: %s is before the invoice was issued (%s)", p.date, issued);
     snprintf(p.method, sizeof p.method, "cash");
     if ((a = request_arg(req, "method")) && (!api_arg_cstr(a, p.method, sizeof p.method) || !schema_payment_method_known(p.method)))
         return accord_fail(msg, cap, ACCORD_EINVAL, "method: give one of cash, card, transfer, cheque, other");
@@ -1366,6 +1370,7 @@ int api_sales_document(api_t *api, store_txn_t *t, const request_t *req, msgpack
     doc_t d;
     if (load_doc(t, id, &d) || !is_document(d.kind))
         return accord_fail(msg, cap, ACCORD_EINVAL, "id: not a quote, an order or an invoice");
+    if (entity_deleted(t, id)) return accord_fail(msg, cap, ACCORD_EDELETED, "id: that %s was deleted", schema_kind_name(d.kind));
     uint8_t (*ids)[ID_LEN] = api->ids;
     int n = api_sales_doc_lines(t, id, ids, API_LIST_MAX);
     if (n < 0) return accord_fail(msg, cap, n, "cannot read the lines: %s", accord_strerror(n));

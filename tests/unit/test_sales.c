@@ -163,6 +163,8 @@ static void test_a_quote_moves_only_along_its_arrows(void **state)
     result_done(&r);
     call(&n, &r, "pay", "id", invoice, "amount", "50", NULL);
     refused(&r, ACCORD_EINVAL, "more than the balance due (42.25 EUR)");
+    call(&n, &r, "pay", "id", invoice, "amount", "20", "date", "2026-11-30", NULL);
+    refused(&r, ACCORD_EINVAL, "before the invoice was issued (2026-12-01)");
     call(&n, &r, "pay", "id", invoice, "amount", "20", "method", "card", "date", "2026-12-02", NULL);
     ok(&r);
     assert_string_equal(text(&r.out.data, "state"), "partly_paid");
@@ -335,6 +337,11 @@ static void test_lists_filter_documents_by_where_they_stand(void **state)
     assert_int_equal(count(&n, "line", "doc", quote, NULL, NULL), 2);
     assert_int_equal(count(&n, "quote", "status", "draft", "customer", cust), 1);
     assert_int_equal(count(&n, "quote", "status", "sent", NULL, NULL), 0);
+    call(&n, &r, "delete", "id", quote, NULL);
+    ok(&r);
+    result_done(&r);
+    call(&n, &r, "document", "id", quote, NULL);
+    refused(&r, ACCORD_EDELETED, "that quote was deleted");
     call(&n, &r, "list", "kind", "quote", "sort", "title", NULL);
     refused(&r, ACCORD_EINVAL, "branch, created or status");
     node_close(&n);
