@@ -108,7 +108,10 @@ const A = (() => {
   // An amount as people type it (12,5 · 12.50 · ۱۲٫۵ · 1,234.50 · 1.234,50 · 1 234) to minor
   // units of the currency, exactly (no floating point); the node parses it by the same rule
   // (proto/schema.c schema_money_parse). {minor} or {error: key}.
-  A.parseAmount = (text, currency) => {
+  A.parseAmount = (text, currency) => A.parseDecimal(text, A.currency(currency));
+  // The same rule for any number of decimals c = {minor, shown}: a quantity is {minor: 3,
+  // shown: 3} (thousandths), a rate {minor: 2, shown: 2} (the node's decimal_parse).
+  A.parseDecimal = (text, c) => {
     // the node's rule: only ASCII spaces trimmed at the ends; inside, the grouping marks it
     // takes (space, U+00A0, U+202F, ', U+066C) after a digit; nothing else
     let s = A.asciiDigits(String(text)).replace(/^ +| +$/g, '');
@@ -119,7 +122,6 @@ const A = (() => {
     // ٫ is the Persian decimal mark, but people type it between thousands too (۱۲٫۵۰۰٫۰۰۰):
     // more than one is grouping, read as dots are (the node's rule too)
     s = (s.match(/٫/g) || []).length > 1 ? s.replace(/٫/g, '.') : s.replace(/٫/g, '#');
-    const c = A.currency(currency);
     let whole = s, frac = '';
     const hash = s.indexOf('#');
     if (hash >= 0) { whole = s.slice(0, hash); frac = s.slice(hash + 1); }
