@@ -728,6 +728,14 @@ async function cardLists(id) {
   if (A.cardService) A.cardService(box, C.rec); // the customer's tickets (service.js)
   box.removeAttribute('aria-busy');
   await drawHistory(id);
+  cardExtras(id, box);
+}
+
+// The sections other pages add to the card (sales.js: quotes, orders, invoices), each a
+// function (id, box) that A.cardExtras holds and that appends its own section to box.
+function cardExtras(id, box) {
+  if (C.rec && C.rec.id !== id) return; // another card was opened meanwhile
+  for (const draw of A.cardExtras || []) draw(id, box);
 }
 
 // A value of the history as the card shows it: dates in the chosen calendar, choices and
