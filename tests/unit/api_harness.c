@@ -4,7 +4,9 @@
 #include "api_harness.h"
 
 #include "proto/accord_err.h"
+#include "proto/record.h"
 #include "proto/request.h"
+#include "state/merge.h"
 
 #include <stdarg.h>
 
@@ -110,4 +112,63 @@ const msgpack_object *get(const msgpack_object *map, const char *key)
             !memcmp(map->via.map.ptr[i].key.via.str.ptr, key, strlen(key)))
             return &map->via.map.ptr[i].val;
     return NULL;
+}
+
+const char *text(const msgpack_object *map, const char *key)
+{
+    static char buf[8][256];
+    static unsigned turn;
+    const msgpack_object *o = get(map, key);
+    char *out = buf[turn++ % 8];
+    out[0] = 0;
+    if (o && o->type == MSGPACK_OBJECT_STR) snprintf(out, 256, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+    return out;
+}
+
+int64_t num(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *o = get(map, key);
+    assert_non_null(o);
+    return o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? o->via.i64 : (int64_t)o->via.u64;
+}
+
+void ok(result_t *r)
+{
+    if (r->code) fprintf(stderr, "# refused: %s\n", r->msg);
+    assert_int_equal(r->code, 0);
+}
+
+void id_of(result_t *r, char *out)
+{
+    ok(r);
+    snprintf(out, 33, "%s", text(&r->out.data, "id"));
+    assert_int_equal(strlen(out), 32);
+    result_done(r);
+}
+
+void refused(result_t *r, int code, const char *words)
+{
+    if (r->code != code || !strstr(r->msg, words))
+        fail_msg("want %s with '%s'; got %s: %s", accord_errname(code), words, accord_errname(r->code), r->msg);
+    result_done(r);
+}
+
+void replicate(node_t *from, node_t *to)
+{
+    store_txn_t *src, *dst;
+    assert_int_equal(store_txn_begin(from->fx.st, NULL, false, &src), 0);
+    assert_int_equal(store_txn_begin(to->fx.st, NULL, true, &dst), 0);
+    store_iter_t *it;
+    assert_int_equal(store_iter_new(src, TBL_FEED, from->fx.id->origin, ID_LEN, false, &it), 0);
+    store_val_t k, v, have;
+    while (store_iter_next(it, &k, &v) == 1) {
+        if (store_get(dst, TBL_FEED, k.data, k.len, &have) == 0) continue;
+        record_t rec;
+        assert_int_equal(record_decode(v.data, v.len, &rec), 0);
+        assert_int_equal(merge_apply(dst, &rec), 0);
+        assert_int_equal(store_put(dst, TBL_FEED, k.data, k.len, v.data, v.len), 0);
+    }
+    store_iter_destroy(&it);
+    store_txn_abort(&src);
+    assert_int_equal(store_txn_commit(&dst), 0);
 }

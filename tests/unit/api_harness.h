@@ -34,5 +34,18 @@ void call(node_t *n, result_t *r, const char *verb, ...);
 void result_done(result_t *r);
 /* The value of key in map, NULL if map is not a map or has no such key. */
 const msgpack_object *get(const msgpack_object *map, const char *key);
+/* Copies every record of from's own feed that to lacks into to's store and applies it,
+ * as sync does (without the signatures' checks: both are this process's nodes). */
+void replicate(node_t *from, node_t *to);
+/* A string value of map, "" when absent or not a string (one of 8 buffers, in turn). */
+const char *text(const msgpack_object *map, const char *key);
+/* An integer value of map; fails the test when absent. */
+int64_t num(const msgpack_object *map, const char *key);
+/* The request was done (else the test fails, printing the refusal). */
+void ok(result_t *r);
+/* The request was done and replied an id: into out (33 bytes); r is freed. */
+void id_of(result_t *r, char *out);
+/* The request was refused with code and a message holding words; r is freed. */
+void refused(result_t *r, int code, const char *words);
 
 #endif

@@ -40,27 +40,6 @@ static bool more_of(const result_t *r)
     return more->via.boolean;
 }
 
-/* Copies every record of from's own feed that to lacks into to's store and applies it. */
-static void replicate(node_t *from, node_t *to)
-{
-    store_txn_t *src, *dst;
-    assert_int_equal(store_txn_begin(from->fx.st, NULL, false, &src), 0);
-    assert_int_equal(store_txn_begin(to->fx.st, NULL, true, &dst), 0);
-    store_iter_t *it;
-    assert_int_equal(store_iter_new(src, TBL_FEED, from->fx.id->origin, ID_LEN, false, &it), 0);
-    store_val_t k, v, have;
-    while (store_iter_next(it, &k, &v) == 1) {
-        if (store_get(dst, TBL_FEED, k.data, k.len, &have) == 0) continue;
-        record_t rec;
-        assert_int_equal(record_decode(v.data, v.len, &rec), 0);
-        assert_int_equal(merge_apply(dst, &rec), 0);
-        assert_int_equal(store_put(dst, TBL_FEED, k.data, k.len, v.data, v.len), 0);
-    }
-    store_iter_destroy(&it);
-    store_txn_abort(&src);
-    assert_int_equal(store_txn_commit(&dst), 0);
-}
-
 /* The open conflicts of a node's "conflicts" reply (a page: {conflicts, more, next}). */
 static const msgpack_object *conflict_list(node_t *n, result_t *r)
 {

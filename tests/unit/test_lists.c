@@ -18,17 +18,6 @@
 #include <msgpack.h>
 
 
-/* A string value of map, "" when absent or not a string. */
-static const char *text(const msgpack_object *map, const char *key)
-{
-    static char buf[8][256];
-    static unsigned turn;
-    const msgpack_object *o = get(map, key);
-    char *out = buf[turn++ % 8];
-    out[0] = 0;
-    if (o && o->type == MSGPACK_OBJECT_STR) snprintf(out, 256, "%.*s", (int)o->via.str.size, o->via.str.ptr);
-    return out;
-}
 
 static const msgpack_object *items_of(const result_t *r)
 {

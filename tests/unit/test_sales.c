@@ -12,46 +12,6 @@
 
 #include <msgpack.h>
 
-static const char *text(const msgpack_object *map, const char *key)
-{
-    static char buf[8][256];
-    static unsigned turn;
-    const msgpack_object *o = get(map, key);
-    char *out = buf[turn++ % 8];
-    out[0] = 0;
-    if (o && o->type == MSGPACK_OBJECT_STR) snprintf(out, 256, "%.*s", (int)o->via.str.size, o->via.str.ptr);
-    return out;
-}
-
-static int64_t num(const msgpack_object *map, const char *key)
-{
-    const msgpack_object *o = get(map, key);
-    assert_non_null(o);
-    return o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? o->via.i64 : (int64_t)o->via.u64;
-}
-
-static void ok(result_t *r)
-{
-    if (r->code) fprintf(stderr, "# refused: %s\n", r->msg);
-    assert_int_equal(r->code, 0);
-}
-
-/* The id the reply names, into out (33 bytes). */
-static void id_of(result_t *r, char *out)
-{
-    ok(r);
-    snprintf(out, 33, "%s", text(&r->out.data, "id"));
-    assert_int_equal(strlen(out), 32);
-    result_done(r);
-}
-
-static void refused(result_t *r, int code, const char *words)
-{
-    if (r->code != code || !strstr(r->msg, words))
-        fail_msg("want %s with '%s'; got %s: %s", accord_errname(code), words, accord_errname(r->code), r->msg);
-    result_done(r);
-}
-
 static void customer(node_t *n, char *id)
 {
     result_t r = {0};

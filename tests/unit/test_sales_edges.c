@@ -15,72 +15,11 @@
 
 #include <msgpack.h>
 
-static const char *text(const msgpack_object *map, const char *key)
-{
-    static char buf[8][256];
-    static unsigned turn;
-    const msgpack_object *o = get(map, key);
-    char *out = buf[turn++ % 8];
-    out[0] = 0;
-    if (o && o->type == MSGPACK_OBJECT_STR) snprintf(out, 256, "%.*s", (int)o->via.str.size, o->via.str.ptr);
-    return out;
-}
-
-static int64_t num(const msgpack_object *map, const char *key)
-{
-    const msgpack_object *o = get(map, key);
-    assert_non_null(o);
-    return o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? o->via.i64 : (int64_t)o->via.u64;
-}
-
-static void ok(result_t *r)
-{
-    if (r->code) fprintf(stderr, "# refused: %s\n", r->msg);
-    assert_int_equal(r->code, 0);
-}
-
-static void id_of(result_t *r, char *out)
-{
-    ok(r);
-    snprintf(out, 33, "%s", text(&r->out.data, "id"));
-    assert_int_equal(strlen(out), 32);
-    result_done(r);
-}
-
-static void refused(result_t *r, int code, const char *words)
-{
-    if (r->code != code || !strstr(r->msg, words))
-        fail_msg("want %s with '%s'; got %s: %s", accord_errname(code), words, accord_errname(r->code), r->msg);
-    result_done(r);
-}
-
 static void customer(node_t *n, const char *name, char *id)
 {
     result_t r = {0};
     call(n, &r, "create", "kind", "customer", "name", name, NULL);
     id_of(&r, id);
-}
-
-/* Copies every record of from's own feed that to lacks into to's store and applies it, as
- * sync does (test_api.c has the same). */
-static void replicate(node_t *from, node_t *to)
-{
-    store_txn_t *src, *dst;
-    assert_int_equal(store_txn_begin(from->fx.st, NULL, false, &src), 0);
-    assert_int_equal(store_txn_begin(to->fx.st, NULL, true, &dst), 0);
-    store_iter_t *it;
-    assert_int_equal(store_iter_new(src, TBL_FEED, from->fx.id->origin, ID_LEN, false, &it), 0);
-    store_val_t k, v, have;
-    while (store_iter_next(it, &k, &v) == 1) {
-        if (store_get(dst, TBL_FEED, k.data, k.len, &have) == 0) continue;
-        record_t rec;
-        assert_int_equal(record_decode(v.data, v.len, &rec), 0);
-        assert_int_equal(merge_apply(dst, &rec), 0);
-        assert_int_equal(store_put(dst, TBL_FEED, k.data, k.len, v.data, v.len), 0);
-    }
-    store_iter_destroy(&it);
-    store_txn_abort(&src);
-    assert_int_equal(store_txn_commit(&dst), 0);
 }
 
 /* An invoice of one line of amount EUR issued on issued; its number into number (40 bytes). */
