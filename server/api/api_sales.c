@@ -686,7 +686,12 @@ static int check_product(store_txn_t *t, api_write_ctx_t *w, bool is_new, char *
         const char *why;
         if (schema_money_parse(amount, code, &pr.minor, &why))
             return accord_fail(msg, cap, ACCORD_EINVAL, "prices: '%.40s' %s", amount, why);
-        if (words == 3) snprintf(pr.branch, sizeof pr.branch, "%s", branch);
+        if (words == 3) {
+            if (strlen(branch) >= sizeof pr.branch || !schema_utf8_valid(branch, strlen(branch)))
+                return accord_fail(msg, cap, ACCORD_EINVAL, "prices: the branch '%.40s' is not a node's name (at most 64 bytes)",
+                                   branch);
+            memcpy(pr.branch, branch, strlen(branch) + 1);
+        }
         char *dst = w->buf[i];
         schema_price_format(&pr, dst, RECORD_MAX_STR);
         o->val = (value_t){VAL_STR, 0, dst, strlen(dst)};
@@ -731,12 +736,12 @@ static int product_price_removes(store_txn_t *t, api_write_ctx_t *w, bool is_new
         price_drop_t d = {w, {{0}, 0, {0}}, 0};
         if (words < 1 || strlen(code) != 3) return accord_fail(msg, cap, ACCORD_EINVAL, "prices: '%.60s' names no currency", typed);
         memcpy(d.want.currency, code, 3);
-        if (o->op == OP_REMOVE) {
-            if (words == 2) snprintf(d.want.branch, sizeof d.want.branch, "%s", second);
-            o->field = F_DELETED; /* marked: dropped below */
-        } else if (words == 3) {
-            snprintf(d.want.branch, sizeof d.want.branch, "%s", third);
-        }
+        const char *branch = o->op == OP_REMOVE ? (words == 2 ? second : "") : (words == 3 ? third : "");
+        if (strlen(branch) >= sizeof d.want.branch)
+            return accord_fail(msg, cap, ACCORD_EINVAL, "prices: the branch '%.40s' is not a node's name (at most 64 bytes)",
+                               branch);
+        memcpy(d.want.branch, branch, strlen(branch) + 1);
+        if (o->op == OP_REMOVE) o->field = F_DELETED; /* marked: dropped below */
         if (!is_new) entity_each_elem(t, w->rec.entity, F_PR_PRICES, drop_price, &d);
         if (d.rc) return accord_fail(msg, cap, d.rc, "too many changes in one request");
     }

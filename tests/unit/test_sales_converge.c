@@ -732,8 +732,9 @@ static void test_random_sales_converge(void **state)
     fprintf(stderr, "# %u cases, %u documents, %u invoices converged; made/refused:", cases, docs, invoices);
     for (unsigned i = 0; i < 14; i++) fprintf(stderr, " %s %u/%u", names[i], ok[i], refused[i]);
     fprintf(stderr, "\n");
-    /* the generator must reach every operation both ways, or the property says little */
-    for (unsigned i = 0; i < 14; i++) {
+    /* the generator must reach every operation both ways, or the property says little; a
+     * run of a few cases (valgrind's) may miss one by chance, and says only that it held */
+    for (unsigned i = 0; i < 14 && cases >= 10; i++) {
         if (!ok[i]) fail_msg("no %s was made", names[i]);
         if (!refused[i] && i != 0 && i != 12) fail_msg("no %s was refused", names[i]);
     }
