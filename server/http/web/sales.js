@@ -823,11 +823,15 @@
     if (d.kind !== kind) { A.go('#/' + d.kind + '/' + id); return; }
     st.open = id;
     const {card, wasHidden} = docCard(kind);
-    const focused = keep && card.contains(document.activeElement) ? document.activeElement.id : '';
+    const inside = keep && card.contains(document.activeElement), focused = inside ? document.activeElement.id : '';
     drawDoc(kind, d, card);
     for (const tr of $('sd-' + kind + '-list').tBodies[0].rows) if (tr.dataset.id === id) tr.setAttribute('aria-selected', 'true'); else tr.removeAttribute('aria-selected');
-    if (focused && $(focused)) $(focused).focus(); else if (wasHidden || !keep) card.focus();
+    // the focus stays in the document: on the same field, else on the document itself (a
+    // button pressed is drawn anew, and the focus would fall to the page's top)
+    if (focused && $(focused)) $(focused).focus(); else if (wasHidden || !keep || inside) card.focus();
   }
+  // after an action the document is drawn again: the focus goes where the next step is
+  const focusNext = (kind, selector) => { const card = $('sd-' + kind + '-card'), next = card && card.querySelector(selector); if (next) next.focus(); };
   const reopen = (kind, id) => Promise.all([openDoc(kind, id, true), loadDocs(kind)]);
 
   function drawDoc(kind, d, card) {
@@ -878,6 +882,7 @@
           await A.call('update', {id: f.id, status: s}, true);
           S.flash = t('sl_moved', statusName(s));
           await reopen(kind, f.id);
+          focusNext(kind, '.sl-moves button'); // Accept after Send, Make an order after Accept
         } catch (err) { msg.textContent = reason(err); e.target.disabled = false; e.target.focus(); }
       }));
     }
@@ -1136,6 +1141,7 @@
         const got = await A.call('pay', {id: f.id, amount: A.amountText(r.minor, cur), date, method: $(idp + 'method').value, reference: $(idp + 'reference').value.trim()}, true);
         S.flash = t('sl_paid_now', A.money(r.minor, cur), statusName(got.state), A.money(got.balance, cur));
         await reopen('invoice', f.id);
+        focusNext('invoice', '#' + idp + 'amount'); // the next payment, if there is a balance left
       } catch (err) {
         // refused above the balance: the node's words beside the amount, what was typed kept
         const n = fieldOf(err) === 'id' ? 'amount' : fieldOf(err);
@@ -1321,9 +1327,15 @@
   A.cardExtras.push(cardSales);
 
   // ---- the language changes: every view drawn again in it ----
+  // The page's start sets the language before it routes: nothing is drawn yet then, and
+  // routing here too drew a document twice, the second time over what was being typed.
   A.onLanguage(() => {
-    for (const v of ['products', 'quotes', 'orders', 'invoices']) { const b = $('view-' + v); if (b) b.dataset.built = ''; }
-    if (location.hash.startsWith('#/product') || /^#\/(quote|order|invoice)/.test(location.hash)) A.route();
+    let drawn = false;
+    for (const v of ['products', 'quotes', 'orders', 'invoices']) {
+      const b = $('view-' + v);
+      if (b && b.dataset.built) { drawn = true; b.dataset.built = ''; }
+    }
+    if (drawn && (location.hash.startsWith('#/product') || /^#\/(quote|order|invoice)/.test(location.hash))) A.route();
   });
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Escape') return;
