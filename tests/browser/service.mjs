@@ -108,6 +108,7 @@ try {
   await t.getByLabel('Assignee').selectOption('reza');
   await t.getByRole('button', { name: 'Save changes' }).click();
   await t.getByRole('status').filter({ hasText: 'SLA due now' }).waitFor().catch(() => fail('changing the priority does not say the new SLA'));
+  expect(await page.evaluate(() => document.activeElement.id === 'svt-save'), 'after Save changes the focus is not back on it but on ' + (await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.id)));
   const due2 = await timeOf(page.locator('#sv-t-sla time'));
   expect(due2 - created === 8 * HOUR, 'after the priority became high the SLA due shown is not 8 hours after opening: ' + new Date(due2).toISOString());
   const node2 = await api(page, 'get', { id });
@@ -145,7 +146,13 @@ try {
   const moveList = page.getByLabel('Move to — Brakes squeak');
   const offered = await moveList.locator('option').allTextContents();
   expect(offered.join(',') === 'Move to…,Order,Closed,Cancelled', 'the keyboard\'s list does not offer the next states: ' + offered.join(','));
-  await moveList.selectOption('order');
+  // the keyboard only: an arrow chooses, and moves nothing yet (each arrow was a move of its own)
+  await moveList.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.waitForTimeout(700);
+  expect((await api(page, 'get', { id })).status === 'quote' && (await cardOn(page, 'quote', 'Brakes squeak').count()) === 1,
+    'an arrow on the keyboard\'s list moved the ticket at once, before Enter: ' + (await api(page, 'get', { id })).status);
+  await page.keyboard.press('Enter');
   await cardOn(page, 'order', 'Brakes squeak').waitFor().catch(() => fail('a ticket moved by the keyboard\'s list is not in Order'));
   expect((await api(page, 'get', { id })).status === 'order', 'the node does not hold the move to order');
   await until(page, () => { const c = document.activeElement; return c && c.matches('.sv-column[data-status="order"] .sv-card') && c.textContent.includes('Brakes squeak'); }, null, 'the moved card does not keep the focus');

@@ -28,7 +28,7 @@
       sv_saved: 'Ticket saved. SLA due {0}.', sv_slanow: 'SLA due now {0}.', sv_nohits: 'Nothing found: type more, or less, of it.',
       sv_clear: 'Clear {0}', sv_typetosearch: 'Type two letters or more, then pick one.', sv_service: 'Service', sv_addticket: 'Add a ticket',
       sv_nocardtickets: 'No tickets yet — add a ticket.', sv_morecard: 'More tickets: see Service.', sv_failed: 'Could not load the tickets: {0}',
-      sv_docid: 'id, or its first digits'},
+      sv_docid: 'id, or its first digits', sv_movehelp: 'Choose a state with the arrows, then press Enter.'},
     fa: {servicenav: 'خدمات', sv_heading: 'درخواست‌های خدمات', sv_show: 'نمایش', sv_list: 'فهرست', sv_board: 'تابلو', sv_new: 'تیکت تازه',
       f_subject: 'موضوع', f_description: 'شرح', f_priority: 'اولویت', f_sla_due: 'موعد SLA', f_asset: 'دارایی (VIN یا پلاک)',
       f_product: 'کالا', f_quote: 'پیش‌فاکتور', f_order: 'سفارش', f_invoice: 'فاکتور', f_status: 'وضعیت', f_closed_at: 'زمان بستن',
@@ -48,7 +48,7 @@
       sv_saved: 'تیکت ذخیره شد. موعد SLA: {0}.', sv_slanow: 'موعد SLA اکنون {0} است.', sv_nohits: 'چیزی پیدا نشد: بیشتر یا کمتر بنویسید.',
       sv_clear: 'پاک کردن {0}', sv_typetosearch: 'دست‌کم دو حرف بنویسید و یکی را برگزینید.', sv_service: 'خدمات', sv_addticket: 'افزودن تیکت',
       sv_nocardtickets: 'هنوز تیکتی نیست — یک تیکت بیفزایید.', sv_morecard: 'تیکت‌های بیشتری هست: بخش خدمات را ببینید.', sv_failed: 'تیکت‌ها بارگذاری نشدند: {0}',
-      sv_docid: 'شناسه یا رقم‌های نخست آن'},
+      sv_docid: 'شناسه یا رقم‌های نخست آن', sv_movehelp: 'وضعیت را با کلیدهای جهت برگزینید، سپس Enter را بزنید.'},
     zh: {servicenav: '服务', sv_heading: '服务请求', sv_show: '显示', sv_list: '列表', sv_board: '看板', sv_new: '新建工单',
       f_subject: '主题', f_description: '描述', f_priority: '优先级', f_sla_due: 'SLA 截止', f_asset: '资产（车架号或车牌）',
       f_product: '产品', f_quote: '报价单', f_order: '订单', f_invoice: '发票', f_status: '状态', f_closed_at: '关闭时间',
@@ -68,7 +68,7 @@
       sv_saved: '工单已保存。SLA 截止：{0}。', sv_slanow: 'SLA 截止时间现为{0}。', sv_nohits: '未找到：请多输入或少输入一些。',
       sv_clear: '清除{0}', sv_typetosearch: '输入至少两个字符，然后选择。', sv_service: '服务', sv_addticket: '添加工单',
       sv_nocardtickets: '还没有工单——添加一个。', sv_morecard: '还有更多工单：请查看“服务”。', sv_failed: '无法加载工单：{0}',
-      sv_docid: '编号或其前几位'},
+      sv_docid: '编号或其前几位', sv_movehelp: '用方向键选择状态，然后按 Enter。'},
   });
 
   const STATUSES = ['inquiry', 'quote', 'order', 'assigned', 'approved', 'invoiced', 'closed', 'cancelled'];
@@ -398,6 +398,7 @@
 
     const boardBox = pane.appendChild(A.el('div', {id: 'sv-boardmode', hidden: true}));
     boardBox.appendChild(A.el('p', {id: 'sv-board-message', role: 'alert'}));
+    boardBox.appendChild(T('span', {id: 'sv-move-help', class: 'sr'}, 'sv_movehelp'));
     boardBox.appendChild(A.el('div', {id: 'sv-board', class: 'sv-board'}));
     root.appendChild(A.el('aside', {id: 'sv-ticket', class: 'drawer', hidden: true, tabindex: '-1', 'aria-labelledby': 'sv-t-subject'}));
     built = true;
@@ -553,10 +554,20 @@
     if (A.canWrite && NEXT[status] && NEXT[status].length) { // the keyboard's way: the states it may move to
       const id = 'sv-move-' + t.id;
       li.appendChild(A.el('label', {for: id, class: 'sr'}, A.t('sv_moveto') + ' — ' + (t.subject || '')));
-      const sel = li.appendChild(A.el('select', {id}));
+      const sel = li.appendChild(A.el('select', {id, 'aria-describedby': 'sv-move-help'}));
       sel.appendChild(A.el('option', {value: ''}, A.t('sv_moveto') + '…'));
       for (const s of NEXT[status]) sel.appendChild(A.el('option', {value: s}, statusLabel(s)));
-      sel.addEventListener('change', () => { if (sel.value) moveOnBoard(t.id, sel.value); });
+      // A state chosen from the open list moves the ticket; the arrows on the closed list
+      // only choose (each would otherwise be a move of its own, in the ticket's history) and
+      // Enter moves. One gone past without Enter goes back to "Move to…".
+      let keyed = false;
+      sel.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') { if (sel.value) { e.preventDefault(); moveOnBoard(t.id, sel.value); } }
+        // the keys that change a closed list's choice (Alt+arrow, Space and F4 open the list)
+        else if (!e.altKey && (/^(Arrow|Page)|^(Home|End)$/.test(e.key) || e.key.length === 1 && e.key !== ' ')) keyed = true;
+      });
+      sel.addEventListener('change', () => { if (sel.value && !keyed) moveOnBoard(t.id, sel.value); });
+      sel.addEventListener('blur', () => { if (keyed) sel.value = ''; keyed = false; });
       li.addEventListener('dragstart', (e) => { e.dataTransfer.setData('text/plain', t.id); e.dataTransfer.effectAllowed = 'move'; });
     }
     li.addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target === li) A.go('#/ticket/' + t.id); });
@@ -665,7 +676,7 @@
     fields.appendChild(textField('svt-description', 'f_description', t.description, {max: 4000, area: true}));
     if (A.canWrite) {
       const actions = form.appendChild(A.el('p', {class: 'actions'}));
-      actions.appendChild(T('button', {type: 'submit', class: 'primary'}, 'savechanges'));
+      actions.appendChild(T('button', {type: 'submit', class: 'primary', id: 'svt-save'}, 'savechanges'));
       actions.appendChild(T('button', {type: 'button'}, 'undo')).addEventListener('click', () => { drawTicket(L.rec); drawTimeline(L.rec); });
     }
     form.addEventListener('submit', (e) => { e.preventDefault(); saveTicket(form); });
@@ -687,7 +698,7 @@
   }
 
   async function saveTicket(form) {
-    const t = L.rec, msg = $('sv-t-message');
+    const t = L.rec, msg = $('sv-t-message'), was = document.activeElement && document.activeElement.id;
     for (const h of form.querySelectorAll('.hint')) h.textContent = '';
     const {args, changed} = ticketChanges(t);
     if (!changed.length) { msg.textContent = A.t('nochange'); return; }
@@ -703,6 +714,9 @@
     const rec = L.rec;
     $('sv-t-message').textContent = A.t('savedfields', changed.map(A.fieldLabel).join(A.lang === 'fa' ? '، ' : ', ')) +
       (changed.includes('priority') && rec ? ' ' + A.t('sv_slanow', A.dateTime(rec.sla_due)) : '');
+    // the ticket was drawn anew: the focus goes back to the field (or button) it was on
+    const back = (was && $(was)) || $('sv-ticket');
+    if (back && !$('sv-ticket').contains(document.activeElement)) back.focus();
     redraw();
   }
 
