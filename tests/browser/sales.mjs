@@ -351,6 +351,15 @@ try {
   await doc.getByRole('button', { name: 'افزودن این ردیف' }).click();
   await doc.locator('#sd-quote-lines tbody tr[data-id]').waitFor().catch(() => fail('the Persian line is not added'));
   const q2 = await documentOf(page, await page.evaluate(() => location.hash.split('/')[2]));
+  // another user sends and accepts it meanwhile: this page's Send is refused in Persian
+  // (the node's "a quote that is accepted cannot move to sent; it moves to none (it is final)")
+  await page.evaluate(async (id) => { await A.call('update', { id, status: 'sent' }, true); await A.call('update', { id, status: 'accepted' }, true); }, q2.id);
+  await doc.getByRole('button', { name: 'ارسال' }).click();
+  await page.waitForFunction(() => document.getElementById('sd-quote-status-hint')?.textContent, null, { timeout: 5000 }).catch(() => {});
+  const lateFa = await text(doc.locator('#sd-quote-status-hint'));
+  expect(lateFa === 'پیش‌فاکتور اکنون پذیرفته‌شده است و وضعیتش دیگر تغییر نمی‌کند.', 'a move made wrong by another user\'s is not refused in Persian: ' + lateFa);
+  const moveFa = await page.evaluate(() => A.sales.reason({ message: 'status: a quote that is draft cannot move to accepted; it moves to sent' }));
+  expect(moveFa === 'پیش‌فاکتور پیش‌نویس نمی‌تواند پذیرفته‌شده شود؛ می‌تواند فرستاده‌شده شود.', 'the node\'s refusal of a move is not said in Persian: ' + moveFa);
   expect(q2.lines.length === 1 && q2.lines[0].quantity === 2250, 'the node does not hold 2.25 (2250 thousandths): ' + JSON.stringify(q2.lines.map((x) => x.quantity)));
   const qtyFa = await text(doc.locator('#sd-quote-lines td[data-col="quantity"]'));
   expect(qtyFa.startsWith('۲٫۲۵'), 'the quantity is not shown in Persian digits: ' + qtyFa);
