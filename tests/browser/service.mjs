@@ -253,6 +253,13 @@ try {
   expect(/[۰-۹]/.test(faWhen) && !/[0-9]/.test(faWhen) && /(فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند)/.test(faWhen), 'a timeline time is not Solar Hijri in Persian digits: ' + faWhen);
   const faSla = await page.locator('#sv-t-sla').textContent();
   expect(/[۰-۹]/.test(faSla) && !/[0-9]/.test(faSla), 'the SLA due is not in Persian digits: ' + faSla);
+  // a link typed that is no record: refused beside the field in Persian, not in the node's English
+  await t.getByLabel('پیش‌فاکتور', { exact: true }).fill('abcdef');
+  await t.getByRole('button', { name: 'ذخیرهٔ تغییرات' }).click();
+  await until(page, () => document.getElementById('svt-quote-hint')?.textContent, null, 'the refused link is not said beside the field in Persian');
+  const linkFa = await t.locator('#svt-quote-hint').textContent();
+  expect(linkFa === 'پیش‌فاکتور: رکوردی با شناسهٔ «abcdef» نیست.', 'the refused link is not said in Persian: ' + linkFa);
+  await t.getByRole('button', { name: 'برگرداندن ویرایش‌هایم' }).click();
   await page.screenshot({ path: dir + '/service-ticket-fa.png', fullPage: true });
   await page.keyboard.press('Escape');
   const leakFa = await page.locator('#sv-list tbody tr', { hasText: 'Oil leak' }).textContent();

@@ -28,7 +28,10 @@
       sv_saved: 'Ticket saved. SLA due {0}.', sv_slanow: 'SLA due now {0}.', sv_nohits: 'Nothing found: type more, or less, of it.',
       sv_clear: 'Clear {0}', sv_typetosearch: 'Type two letters or more, then pick one.', sv_service: 'Service', sv_addticket: 'Add a ticket',
       sv_nocardtickets: 'No tickets yet — add a ticket.', sv_morecard: 'More tickets: see Service.', sv_failed: 'Could not load the tickets: {0}',
-      sv_docid: 'id, or its first digits', sv_movehelp: 'Choose a state with the arrows, then press Enter.'},
+      sv_docid: 'id, or its first digits', sv_movehelp: 'Choose a state with the arrows, then press Enter.',
+      sv_ambiguous: '{0}: «{1}» is the start of more than one id: type more digits.',
+      sv_notid: '{0}: «{1}» is not an id: paste it whole, or type its first 4 digits or more.',
+      sv_noid: '{0}: no record has the id «{1}».', sv_notkind: '{0}: that record is not a {2} (it is a {1}).'},
     fa: {servicenav: 'خدمات', sv_heading: 'درخواست‌های خدمات', sv_show: 'نمایش', sv_list: 'فهرست', sv_board: 'تابلو', sv_new: 'تیکت تازه',
       f_subject: 'موضوع', f_description: 'شرح', f_priority: 'اولویت', f_sla_due: 'موعد SLA', f_asset: 'دارایی (VIN یا پلاک)',
       f_product: 'کالا', f_quote: 'پیش‌فاکتور', f_order: 'سفارش', f_invoice: 'فاکتور', f_status: 'وضعیت', f_closed_at: 'زمان بستن',
@@ -48,7 +51,10 @@
       sv_saved: 'تیکت ذخیره شد. موعد SLA: {0}.', sv_slanow: 'موعد SLA اکنون {0} است.', sv_nohits: 'چیزی پیدا نشد: بیشتر یا کمتر بنویسید.',
       sv_clear: 'پاک کردن {0}', sv_typetosearch: 'دست‌کم دو حرف بنویسید و یکی را برگزینید.', sv_service: 'خدمات', sv_addticket: 'افزودن تیکت',
       sv_nocardtickets: 'هنوز تیکتی نیست — یک تیکت بیفزایید.', sv_morecard: 'تیکت‌های بیشتری هست: بخش خدمات را ببینید.', sv_failed: 'تیکت‌ها بارگذاری نشدند: {0}',
-      sv_docid: 'شناسه یا رقم‌های نخست آن', sv_movehelp: 'وضعیت را با کلیدهای جهت برگزینید، سپس Enter را بزنید.'},
+      sv_docid: 'شناسه یا رقم‌های نخست آن', sv_movehelp: 'وضعیت را با کلیدهای جهت برگزینید، سپس Enter را بزنید.',
+      sv_ambiguous: '{0}: «{1}» آغاز بیش از یک شناسه است؛ رقم‌های بیشتری بنویسید.',
+      sv_notid: '{0}: «{1}» شناسه نیست؛ شناسه را کامل بچسبانید یا دست‌کم ۴ رقم نخست آن را بنویسید.',
+      sv_noid: '{0}: رکوردی با شناسهٔ «{1}» نیست.', sv_notkind: '{0}: این رکورد {2} نیست ({1} است).'},
     zh: {servicenav: '服务', sv_heading: '服务请求', sv_show: '显示', sv_list: '列表', sv_board: '看板', sv_new: '新建工单',
       f_subject: '主题', f_description: '描述', f_priority: '优先级', f_sla_due: 'SLA 截止', f_asset: '资产（车架号或车牌）',
       f_product: '产品', f_quote: '报价单', f_order: '订单', f_invoice: '发票', f_status: '状态', f_closed_at: '关闭时间',
@@ -68,7 +74,9 @@
       sv_saved: '工单已保存。SLA 截止：{0}。', sv_slanow: 'SLA 截止时间现为{0}。', sv_nohits: '未找到：请多输入或少输入一些。',
       sv_clear: '清除{0}', sv_typetosearch: '输入至少两个字符，然后选择。', sv_service: '服务', sv_addticket: '添加工单',
       sv_nocardtickets: '还没有工单——添加一个。', sv_morecard: '还有更多工单：请查看“服务”。', sv_failed: '无法加载工单：{0}',
-      sv_docid: '编号或其前几位', sv_movehelp: '用方向键选择状态，然后按 Enter。'},
+      sv_docid: '编号或其前几位', sv_movehelp: '用方向键选择状态，然后按 Enter。',
+      sv_ambiguous: '{0}：“{1}”是多个编号的开头，请多输入几位。', sv_notid: '{0}：“{1}”不是编号：请粘贴完整编号，或输入至少前4位。',
+      sv_noid: '{0}：没有编号为“{1}”的记录。', sv_notkind: '{0}：该记录不是{2}（而是{1}）。'},
   });
 
   const STATUSES = ['inquiry', 'quote', 'order', 'assigned', 'approved', 'invoiced', 'closed', 'cancelled'];
@@ -244,12 +252,25 @@
     p.appendChild(A.el('span', {id: id + '-hint', class: 'hint', role: 'status'}));
     return labelled(p, id, 'f_assignee');
   }
+  // The node's refusal of a link to a quote, order, invoice or product typed as an id, in the
+  // page's language (server/api/api.c api_resolve_ref, api_sales.c); else as A.reason says it.
+  const kindWord = (k) => (A.lang === 'en' ? k : A.fieldLabel(k));
+  const LINK_REFUSALS = [
+    [/^(\w+): id prefix '(.*?)' matches more than one record/, (m) => A.t('sv_ambiguous', A.fieldLabel(m[1]), m[2])],
+    [/^(\w+): '(.*?)' is not a record id/, (m) => A.t('sv_notid', A.fieldLabel(m[1]), m[2])],
+    [/^(\w+): no record with id '(.*?)'/, (m) => A.t('sv_noid', A.fieldLabel(m[1]), m[2])],
+    [/^(\w+): that record is an? (\w+), not an? (\w+)$/, (m) => A.t('sv_notkind', A.fieldLabel(m[1]), kindWord(m[2]), kindWord(m[3]))],
+  ];
+  function reasonOf(e) {
+    for (const [re, say] of LINK_REFUSALS) { const m = re.exec(e.message || ''); if (m) return say(m); }
+    return A.reason(e);
+  }
   // the node names the field it refuses ("subject: required ..."): the message goes beside it
   function fieldError(form, idp, e) {
     const m = /^([a-z_]+): /.exec(e.message || '');
     const hint = m && form.querySelector('#' + idp + m[1] + '-hint');
     if (!hint) return false;
-    hint.textContent = A.reason(e);
+    hint.textContent = reasonOf(e);
     const input = form.querySelector('#' + idp + m[1]);
     if (input) input.focus();
     return true;
@@ -297,7 +318,7 @@
         await onSaved(made.id);
       } catch (err) { // what was typed stays; the field the node names gets its message
         fieldError(form, idp, err);
-        msg.textContent = A.t('problem', A.reason(err));
+        msg.textContent = A.t('problem', reasonOf(err));
       }
     });
     return form;
@@ -707,7 +728,7 @@
       await A.call('update', Object.assign({kind: 'ticket', id: t.id}, args), true);
     } catch (e) { // what was typed stays
       fieldError(form, 'svt-', e);
-      msg.textContent = A.t('problem', A.reason(e));
+      msg.textContent = A.t('problem', reasonOf(e));
       return;
     }
     await openTicket(t.id, false);
