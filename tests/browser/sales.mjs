@@ -368,6 +368,37 @@ try {
   const align = await doc.locator('#sd-quote-lines thead th').first().evaluate((th) => getComputedStyle(th).textAlign);
   expect(align === 'start' || align === 'right', 'the line table does not read from the right: ' + align);
   await page.screenshot({ path: dir + '/sales-quote-fa.png', fullPage: true });
+  // a quote in rials typed as people type them here, on a 1366×768 screen: every line's
+  // Edit and Remove in sight (the line table ran past its box and cut them off), the totals the node's
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.goto(url + '/#/quotes/new/' + customer);
+  await quotes.locator('.sl-chosen', { hasText: 'Parisa Karimi' }).waitFor();
+  await quotes.getByLabel('ارز').selectOption('IRR');
+  await quotes.getByRole('button', { name: 'ساخت پیش‌فاکتور' }).click();
+  const rialId = await idFromHash(page, 'quote');
+  await doc.locator('#sd-quote-lines').waitFor();
+  for (const [what, q, price, disc, tax] of [['روغن موتور ۵W-30', '۱٫۵', '12,500,000', '', '9%'], ['لنت ترمز جلو', '۲', '۳٬۹۰۰٬۰۰۰', '۵٪', '۹'], ['دستمزد تعویض لنت', '۲٫۵', '3.500.000', '', '۹٪']]) {
+    const before = await doc.locator('#sd-quote-lines tbody tr[data-id]').count();
+    await doc.getByRole('button', { name: 'افزودن ردیف' }).click();
+    await doc.getByLabel('شرح').fill(what);
+    await doc.getByLabel('مقدار').fill(q);
+    await doc.getByLabel(/^قیمت واحد/).fill(price);
+    if (disc) await doc.getByLabel('تخفیف (٪)').fill(disc);
+    await doc.getByLabel('مالیات (٪)').fill(tax);
+    await doc.getByRole('button', { name: 'افزودن این ردیف' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('#sd-quote-lines tbody tr[data-id]').length === n + 1, before, { timeout: 5000 }).catch(() => fail('the rial line ' + what + ' is not added'));
+  }
+  const rial = await documentOf(page, rialId);
+  expect(rial.total === 3805190000 && rial.lines.map((x) => x.quantity).join() === '1500,2000,2500', 'the node does not hold 34,910,000 + 3,141,900 = 38,051,900 rials of 1.5, 2 and 2.5: ' + rial.total);
+  const rialShown = await text(doc.locator('#sd-quote-totals [data-total="total"] dd')), rialNode = (await moneyIn(page, rial.total, 'IRR')).replace(/\s+/g, ' ');
+  expect(rialShown === rialNode, 'the rial total shown is not the node\'s: ' + rialShown + ' vs ' + rialNode);
+  const cut = await page.evaluate(() => {
+    const box = document.querySelector('#sd-quote-lines').parentElement, r = box.getBoundingClientRect();
+    return [...box.querySelectorAll('.sl-rowactions button')].filter((b) => { const x = b.getBoundingClientRect(); return x.left < r.left - 1 || x.right > r.right + 1; }).map((b) => b.getAttribute('aria-label'));
+  });
+  expect(!cut.length, 'at 1366×768 the line table cuts off ' + cut.join(', '));
+  await page.screenshot({ path: dir + '/sales-quote-rial-fa.png' });
+  await page.setViewportSize({ width: 1400, height: 1000 });
   await page.goto(url + '/#/products');
   await products.getByRole('heading', { name: 'کالاها' }).waitFor();
   await products.locator('.sl-warn', { hasText: 'دو کالا کد «FLT-100» را دارند' }).waitFor().catch(() => fail('the clash is not in Persian'));

@@ -737,7 +737,7 @@
     box.appendChild(el('aside', {id: 'sd-' + kind + '-card', class: 'drawer sl-doc', hidden: true, tabindex: '-1', 'aria-labelledby': 'sd-' + kind + '-h'}));
     return box;
   }
-  const WIDE = new Set(['f_issued', 'f_total', 'created']); // left out while a document is open beside the list
+  const WIDE = new Set(['f_issued', 'f_due', 'f_valid_until', 'f_total', 'created']); // left out while a document is open beside the list (it says them)
   const columns = (kind) => ({
     quote: ['f_title', 'f_customer', 'f_status', 'f_valid_until', 'created'],
     order: ['f_title', 'f_customer', 'f_status', 'created'],
@@ -783,13 +783,13 @@
     tr.appendChild(el('td')).appendChild(customerLink(d.customer)).addEventListener('click', (e) => e.stopPropagation());
     if (kind === 'invoice') {
       tr.appendChild(el('td', {class: 'sl-wide'}, A.date(d.issued)));
-      tr.appendChild(el('td', {}, A.date(d.due)));
+      tr.appendChild(el('td', {class: 'sl-wide'}, A.date(d.due)));
       tr.appendChild(el('td', {class: 'num sl-wide', dir: 'ltr'}, A.money(d.total, d.currency)));
       tr.appendChild(el('td', {class: 'num', dir: 'ltr'}, A.money(d.balance, d.currency)));
       tr.appendChild(el('td')).appendChild(stateBadge(d.state, d.overdue));
     } else {
       tr.appendChild(el('td')).appendChild(stateBadge(d.status));
-      if (kind === 'quote') tr.appendChild(el('td', {}, A.date(d.valid_until)));
+      if (kind === 'quote') tr.appendChild(el('td', {class: 'sl-wide'}, A.date(d.valid_until)));
       tr.appendChild(el('td', {class: 'sl-wide'}, A.date(d.created)));
     }
     tr.addEventListener('click', () => A.go('#/' + kind + '/' + d.id));
@@ -951,6 +951,7 @@
     const head = box.appendChild(el('div', {class: 'row'}));
     head.appendChild(el('h3', {id: 'sd-' + kind + '-lines-h'}, t('sl_lines')));
     const editable = linesEditable(kind, d.fields.status);
+    $('view-' + plural[kind]).classList.toggle('sl-editing', editable);
     const formBox = el('div', {class: 'sl-lineform'});
     if (editable) head.appendChild(button(t('sl_addline'), {class: 'small', id: 'sd-' + kind + '-addline'}, () => lineForm(formBox, d, null, () => reopen(kind, d.id))));
     const table = box.appendChild(el('div', {class: 'tablebox'})).appendChild(el('table', {class: 'sl-linetable', id: 'sd-' + kind + '-lines'}));
