@@ -285,6 +285,17 @@ try {
   expect((await text(sales.locator('.sl-cardbalance'))) === 'Balance due: €22.78', 'the card\'s balance due: ' + (await text(sales.locator('.sl-cardbalance'))));
   await sales.scrollIntoViewIfNeeded();
   await page.screenshot({ path: dir + '/sales-card-en.png' });
+  // a customer with 101 open invoices of €1.00: the card lists 100 and says more are not shown,
+  // and its balance due is all of them
+  if (process.env.FLEET) {
+    await page.goto(url + '/#/customer/' + process.env.FLEET);
+    await page.waitForFunction(() => document.querySelectorAll('#card-related section[data-kind="sales"]:not([aria-busy]) li[data-kind="invoice"]').length === 100, null, { timeout: 10000 })
+      .catch(() => fail('the fleet card does not list 100 of its invoices'));
+    expect((await text(sales.locator('.sl-cardbalance'))) === 'Balance due: €101.00', 'the balance due of 101 invoices of €1.00 is not €101.00: ' + (await text(sales.locator('.sl-cardbalance'))));
+    expect((await sales.locator('li.more').count()) === 1, 'the card does not say it lists only some of the documents');
+    await page.goto(url + '/#/customer/' + customer);
+    await salesDrawn();
+  }
   // a direct invoice
   await sales.getByRole('button', { name: 'New invoice' }).click();
   const form = invoices.locator('#sd-invoice-card');

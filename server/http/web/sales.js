@@ -36,7 +36,7 @@
       sl_paid_now: 'Payment of {0} recorded: {1}, {2} still due.', sl_print: 'Printable invoice (opens in a new tab)',
       sl_fromquote: 'Made from', sl_fromorder: 'Made from', sl_ordersmade: 'Orders made from it:', sl_invoicesmade: 'Invoices made from it:',
       sl_createquote: 'Create the quote', sl_issueinvoice: 'Issue the invoice', sl_needcustomer: 'Choose the customer.',
-      sl_totalsafter: 'The node works out the totals when the invoice is issued.', sl_nothingdue: 'nothing due', sl_nosales: 'No quotes, orders or invoices yet.',
+      sl_totalsafter: 'The node works out the totals when the invoice is issued.', sl_nothingdue: 'nothing due', sl_nosales: 'No quotes, orders or invoices yet.', sl_moresales: 'More not shown here: see Quotes, Orders and Invoices.',
       kd_quote: 'Quote', kd_order: 'Order', kd_invoice: 'Invoice', kd_product: 'Product', kd_line: 'Line',
       ss_draft: 'draft', ss_sent: 'sent', ss_accepted: 'accepted', ss_rejected: 'rejected', ss_expired: 'expired', ss_open: 'open',
       ss_fulfilled: 'fulfilled', ss_cancelled: 'cancelled', ss_issued: 'issued', ss_partly_paid: 'partly paid', ss_paid: 'paid',
@@ -85,7 +85,7 @@
       sl_paid_now: 'پرداخت {0} ثبت شد: {1}، مانده {2}.', sl_print: 'فاکتور چاپی (در زبانهٔ تازه)',
       sl_fromquote: 'ساخته‌شده از', sl_fromorder: 'ساخته‌شده از', sl_ordersmade: 'سفارش‌های ساخته‌شده از آن:', sl_invoicesmade: 'فاکتورهای ساخته‌شده از آن:',
       sl_createquote: 'ساخت پیش‌فاکتور', sl_issueinvoice: 'صدور فاکتور', sl_needcustomer: 'مشتری را انتخاب کنید.',
-      sl_totalsafter: 'جمع‌ها را گره هنگام صدور فاکتور حساب می‌کند.', sl_nothingdue: 'بدهی ندارد', sl_nosales: 'هنوز پیش‌فاکتور، سفارش یا فاکتوری نیست.',
+      sl_totalsafter: 'جمع‌ها را گره هنگام صدور فاکتور حساب می‌کند.', sl_nothingdue: 'بدهی ندارد', sl_nosales: 'هنوز پیش‌فاکتور، سفارش یا فاکتوری نیست.', sl_moresales: 'موارد بیشتری هست که اینجا نشان داده نشده: پیش‌فاکتورها، سفارش‌ها و فاکتورها را ببینید.',
       kd_quote: 'پیش‌فاکتور', kd_order: 'سفارش', kd_invoice: 'فاکتور', kd_product: 'کالا', kd_line: 'ردیف',
       ss_draft: 'پیش‌نویس', ss_sent: 'فرستاده‌شده', ss_accepted: 'پذیرفته‌شده', ss_rejected: 'ردشده', ss_expired: 'منقضی', ss_open: 'باز',
       ss_fulfilled: 'انجام‌شده', ss_cancelled: 'لغوشده', ss_issued: 'صادرشده', ss_partly_paid: 'بخشی پرداخت‌شده', ss_paid: 'پرداخت‌شده',
@@ -134,7 +134,7 @@
       sl_paid_now: '已记录付款{0}：{1}，仍欠{2}。', sl_print: '可打印发票（在新标签页打开）',
       sl_fromquote: '来源', sl_fromorder: '来源', sl_ordersmade: '由此生成的订单：', sl_invoicesmade: '由此生成的发票：',
       sl_createquote: '创建报价', sl_issueinvoice: '开具发票', sl_needcustomer: '请选择客户。',
-      sl_totalsafter: '开具发票时由节点计算合计。', sl_nothingdue: '无欠款', sl_nosales: '还没有报价、订单或发票。',
+      sl_totalsafter: '开具发票时由节点计算合计。', sl_nothingdue: '无欠款', sl_nosales: '还没有报价、订单或发票。', sl_moresales: '此处未显示全部：请查看报价、订单和发票。',
       kd_quote: '报价', kd_order: '订单', kd_invoice: '发票', kd_product: '产品', kd_line: '明细',
       ss_draft: '草稿', ss_sent: '已发送', ss_accepted: '已接受', ss_rejected: '已拒绝', ss_expired: '已过期', ss_open: '进行中',
       ss_fulfilled: '已完成', ss_cancelled: '已取消', ss_issued: '已开具', ss_partly_paid: '部分付款', ss_paid: '已付清',
@@ -1300,10 +1300,11 @@
       acts.appendChild(button(t('sl_newquote'), {class: 'small'}, () => A.go('#/quotes/new/' + id)));
       acts.appendChild(button(t('sl_newinvoice'), {class: 'small'}, () => A.go('#/invoices/new/' + id)));
     }
-    const [quotes, orders, invoices] = await Promise.all(['quote', 'order', 'invoice'].map((kind) => A.items('list', {kind, customer: id, limit: 100}).catch(() => [])));
-    // balance due: the open invoices' balances, per currency
+    const [quotes, orders, invoices, open] = await Promise.all([...['quote', 'order', 'invoice'].map((kind) => A.items('list', {kind, customer: id, limit: 100}).catch(() => [])),
+      openInvoices(id)]);
+    // balance due: every open invoice's balance, per currency (not only the 100 listed here)
     const due = {};
-    for (const x of invoices) if (x.state === 'issued' || x.state === 'partly_paid') due[x.currency] = (due[x.currency] || 0) + Number(x.balance || 0);
+    for (const x of open) if (x.state === 'issued' || x.state === 'partly_paid') due[x.currency] = (due[x.currency] || 0) + Number(x.balance || 0);
     const bal = sec.appendChild(el('p', {class: 'sl-cardbalance', 'data-balance': ''}));
     bal.appendChild(el('span', {class: 'sl-label'}, t('sl_balance') + ': '));
     const owed = Object.entries(due).filter(([, v]) => v > 0);
@@ -1312,7 +1313,7 @@
       if (i) bal.appendChild(document.createTextNode(A.lang === 'fa' ? '، ' : ', '));
       bal.appendChild(el('strong', {dir: 'ltr', 'data-currency': c}, A.money(v, c)));
     });
-    if (invoices.some((x) => x.overdue)) bal.appendChild(el('span', {class: 'sl-state sl-overdue'}, ' ⚠ ' + t('overdue')));
+    if (open.some((x) => x.overdue)) bal.appendChild(el('span', {class: 'sl-state sl-overdue'}, ' ⚠ ' + t('overdue')));
     const ul = sec.appendChild(el('ul', {class: 'records'}));
     const item = (kind, x, name, extra) => {
       const li = ul.appendChild(el('li', {'data-id': x.id, 'data-kind': kind}));
@@ -1326,7 +1327,20 @@
     for (const x of orders) item('order', x, x.title || A.date(x.created));
     for (const x of invoices) item('invoice', x, x.number, A.money(x.balance, x.currency) + ' / ' + A.money(x.total, x.currency));
     if (!ul.children.length) ul.appendChild(el('li', {class: 'empty'}, t('sl_nosales')));
+    if (quotes.more || orders.more || invoices.more) ul.appendChild(el('li', {class: 'more'}, t('sl_moresales')));
     sec.removeAttribute('aria-busy');
+  }
+  // a customer's invoices with a balance, all of them, a page of 1,000 after another
+  async function openInvoices(id) {
+    const all = [];
+    let after;
+    for (let i = 0; i < 100; i++) {
+      const page = await A.items('list', {kind: 'invoice', customer: id, open: true, limit: 1000, after}).catch(() => []);
+      all.push(...page);
+      if (!page.more || !page.next) break;
+      after = page.next;
+    }
+    return all;
   }
   A.cardExtras = A.cardExtras || [];
   A.cardExtras.push(cardSales);
