@@ -251,6 +251,8 @@ try {
   expect(faMoves[0] === 'وضعیت: سفارش ← بسته‌شده' && faMoves[faMoves.length - 1] === 'ثبت شد با وضعیت «استعلام»', 'the timeline is not in Persian: ' + faMoves.join('|'));
   const faWhen = await t.locator('#sv-timeline time').first().textContent();
   expect(/[۰-۹]/.test(faWhen) && !/[0-9]/.test(faWhen) && /(فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند)/.test(faWhen), 'a timeline time is not Solar Hijri in Persian digits: ' + faWhen);
+  const factsFa = (await t.locator('.sv-facts dt').allTextContents()).join('، ');
+  expect(!/[A-Za-z]/.test(factsFa), 'a Persian label of the ticket is in English words: ' + factsFa);
   const faSla = await page.locator('#sv-t-sla').textContent();
   expect(/[۰-۹]/.test(faSla) && !/[0-9]/.test(faSla), 'the SLA due is not in Persian digits: ' + faSla);
   // a link typed that is no record: refused beside the field in Persian, not in the node's English
