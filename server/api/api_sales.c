@@ -1220,10 +1220,13 @@ int api_sales_pay(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     } else {
         today(t, p.date);
     }
-    char issued[11];
+    char issued[11], now[11];
     stored_text(t, w->rec.entity, F_IV_ISSUED, issued, sizeof issued);
     if (issued[0] && strcmp(p.date, issued) < 0)
         return accord_fail(msg, cap, ACCORD_EINVAL, "date: %s is before the invoice was issued (%s)", p.date, issued);
+    today(t, now);
+    if (strcmp(p.date, now) > 0)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "date: %s is after today (%s): record a payment once it is made", p.date, now);
     snprintf(p.method, sizeof p.method, "cash");
     if ((a = request_arg(req, "method")) && (!api_arg_cstr(a, p.method, sizeof p.method) || !schema_payment_method_known(p.method)))
         return accord_fail(msg, cap, ACCORD_EINVAL, "method: give one of cash, card, transfer, cheque, other");

@@ -125,7 +125,9 @@ static void test_a_quote_moves_only_along_its_arrows(void **state)
     refused(&r, ACCORD_EINVAL, "more than the balance due (42.25 EUR)");
     call(&n, &r, "pay", "id", invoice, "amount", "20", "date", "2026-11-30", NULL);
     refused(&r, ACCORD_EINVAL, "before the invoice was issued (2026-12-01)");
-    call(&n, &r, "pay", "id", invoice, "amount", "20", "method", "card", "date", "2026-12-02", NULL);
+    call(&n, &r, "pay", "id", invoice, "amount", "20", "date", "2099-01-01", NULL);
+    refused(&r, ACCORD_EINVAL, "is after today");
+    call(&n, &r, "pay", "id", invoice, "amount", "20", "method", "card", "date", "2026-12-01", NULL);
     ok(&r);
     assert_string_equal(text(&r.out.data, "state"), "partly_paid");
     assert_int_equal(num(&r.out.data, "balance"), 2225);
