@@ -443,7 +443,12 @@ static void write_customer(const page_t *pg)
             if (p->type != MSGPACK_OBJECT_STR) continue;
             if (i) fputs(pg->lang == PRINT_FA ? "، " : ", ", f);
             fputs("<bdi dir=\"ltr\">", f);
-            html_text(f, p->via.str.ptr, p->via.str.size, false);
+            /* a stored phone is + and ASCII digits (schema.h): in Persian, Persian digits */
+            for (uint32_t k = 0; k < p->via.str.size; k++) {
+                char ch = p->via.str.ptr[k];
+                if (ch >= '0' && ch <= '9') put_digit(f, ch, pg->lang);
+                else html_text(f, &p->via.str.ptr[k], 1, false);
+            }
             fputs("</bdi>", f);
         }
         fputs("</p>", f);

@@ -192,6 +192,7 @@ static void test_persian_is_right_to_left_in_persian_digits_and_solar_dates(void
     expect_in(page, "<td>۱۱ آذر ۱۴۰۵</td><td>کارت</td>");           /* a payment by card on 2026-12-02 */
     expect_in(page, "<p class=\"state\">بخشی پرداخت‌شده</p>");
     expect_in(page, "مبالغ به ریال");
+    expect_in(page, "<bdi dir=\"ltr\">+۹۸۹۱۲۱۱۱۲۲۲۲</bdi>"); /* the buyer's phone in Persian digits, left to right */
     expect_not_in(page, "3,130,000");
     free(page);
     reply_free(&d);
