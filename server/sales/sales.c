@@ -3,7 +3,7 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/schema.h"
-#include "state/calendar.h"
+#include "proto/calendar.h"
 
 #include <ctype.h>
 #include <stdio.h>
