@@ -146,6 +146,10 @@ int schema_check_op(unsigned kind, const record_op_t *op);
  * app's numbers (JSON, JavaScript) hold it exactly; common.js A.parseAmount has the same. */
 #define SCHEMA_MONEY_MAX 9000000000000000LL
 
+/* The ASCII digit (0-9) of an ASCII, Persian (U+06F0..) or Arabic-Indic (U+0660..) digit
+ * at p, its length in *used; -1 if none. */
+int schema_digit_at(const unsigned char *p, size_t left, int *used);
+
 /* Individual rules, also used by search and import. */
 bool schema_utf8_valid(const char *s, size_t len);
 /* True if s holds a control character: C0 (but newline and tab where multiline) or DEL. C1
