@@ -59,15 +59,15 @@ typedef struct {
 
 static const word_t states[] = {
     {"issued", "Issued", "صادرشده"},       {"partly_paid", "Partly paid", "بخشی پرداخت‌شده"},
-    {"paid", "Paid", "پرداخت‌شده"},        {"cancelled", "CANCELLED", "باطل‌شده"},
-    {"draft", "Draft", "پیش‌نویس"},         {"sent", "Sent", "ارسال‌شده"},
+    {"paid", "Paid", "پرداخت‌شده"},        {"cancelled", "CANCELLED", "لغوشده"},
+    {"draft", "Draft", "پیش‌نویس"},         {"sent", "Sent", "فرستاده‌شده"},
     {"accepted", "Accepted", "پذیرفته‌شده"}, {"rejected", "Rejected", "ردشده"},
-    {"expired", "Expired", "منقضی‌شده"},     {"open", "Open", "باز"},
+    {"expired", "Expired", "منقضی"},     {"open", "Open", "باز"},
     {"fulfilled", "Fulfilled", "انجام‌شده"},  {NULL, NULL, NULL}};
 
 static const word_t methods[] = {
-    {"cash", "Cash", "نقدی"},         {"card", "Card", "کارت"}, {"transfer", "Bank transfer", "انتقال بانکی"},
-    {"cheque", "Cheque", "چک"},       {"other", "Other", "سایر"}, {NULL, NULL, NULL}};
+    {"cash", "Cash", "نقد"},         {"card", "Card", "کارت"}, {"transfer", "Bank transfer", "حواله بانکی"},
+    {"cheque", "Cheque", "چک"},       {"other", "Other", "دیگر"}, {NULL, NULL, NULL}};
 
 static const word_t currencies_fa[] = {
     {"IRR", "IRR", "ریال"}, {"USD", "USD", "دلار آمریکا"}, {"EUR", "EUR", "یورو"}, {"AED", "AED", "درهم امارات"},
