@@ -235,6 +235,20 @@ static size_t deal_money_tail(store_txn_t *t, const uint8_t id[ID_LEN], uint8_t 
     return 13;
 }
 
+/* An invoice's issued term's tail: 0x00 and its number (folded, its first 24 bytes), so
+ * that a day's invoices sort by number, as they were issued, not by id. */
+static size_t invoice_number_tail(store_txn_t *t, const uint8_t id[ID_LEN], uint8_t *out)
+{
+    size_t len;
+    const char *number = entity_text(t, id, F_IV_NUMBER, &len);
+    char folded[TEXTNORM_MAX + 1];
+    size_t n = number ? textnorm_fold(number, len, folded) : 0;
+    if (n > 24) n = 24;
+    out[0] = 0;
+    memcpy(out + 1, folded, n);
+    return 1 + n;
+}
+
 static void add_order_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out)
 {
     for (size_t i = 0; i < N_ORDER_DEFS; i++) {
@@ -248,6 +262,7 @@ static void add_order_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned k
         if (n == 0) term[2] = EMPTY_VALUE, n = 1;
         n += 2;
         if (kind == KIND_DEAL && field == F_DE_STAGE) n += deal_money_tail(t, id, term + n);
+        if (kind == KIND_INVOICE && field == F_IV_ISSUED) n += invoice_number_tail(t, id, term + n);
         add_term(out, IDX_ORDER, term, n);
     }
 }

@@ -17,7 +17,8 @@
  *          the kind in that field's order (ties by id); the terms of one value are the
  *          entities holding it, in id order. A deal's stage term carries, after the stage,
  *          0x00, 1 if it has an amount, its currency (3 bytes, zero-padded) and the amount
- *          (8, big-endian, sign bit flipped), for the board's totals.
+ *          (8, big-endian, sign bit flipped), for the board's totals; an invoice's issued term,
+ *          0x00 and its number folded (24 bytes at most), so a day's invoices sort by number.
  * Being derived, the index of an entity depends only on its state, so replicas that hold
  * the same state hold the same index. */
 #ifndef ACCORD_INDEX_H

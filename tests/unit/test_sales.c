@@ -267,6 +267,34 @@ static unsigned count(node_t *n, const char *kind, const char *k1, const char *v
     return c;
 }
 
+/* A day's invoices sort by number, as they were issued, not by their random ids. */
+static void test_a_days_invoices_sort_by_number(void **state)
+{
+    (void)state;
+    node_t n;
+    node_open(&n, "tehran");
+    result_t r = {0};
+    char cust[33];
+    customer(&n, cust);
+    for (int i = 0; i < 8; i++) {
+        call(&n, &r, "create", "kind", "invoice", "customer", cust, "currency", "EUR", "issued", "2026-12-01",
+             "lines", "\4quantity=1&unit_price=10&description=A\x1e", NULL);
+        ok(&r);
+        result_done(&r);
+    }
+    call(&n, &r, "list", "kind", "invoice", "sort", "issued", "desc", "\3", NULL);
+    ok(&r);
+    const msgpack_object *items = get(&r.out.data, "items");
+    assert_int_equal(items->via.array.size, 8);
+    for (unsigned i = 0; i < 8; i++) {
+        char want[40];
+        snprintf(want, sizeof want, "TEHRAN-2026-%06u", 8 - i);
+        assert_string_equal(text(&items->via.array.ptr[i], "number"), want);
+    }
+    result_done(&r);
+    node_close(&n);
+}
+
 static void test_lists_filter_documents_by_where_they_stand(void **state)
 {
     (void)state;
@@ -318,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_sku_is_unique_and_prices_follow_the_product),
         cmocka_unit_test(test_a_ticket_has_an_sla_and_a_timeline),
         cmocka_unit_test(test_lists_filter_documents_by_where_they_stand),
+        cmocka_unit_test(test_a_days_invoices_sort_by_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
