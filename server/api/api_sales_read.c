@@ -254,7 +254,29 @@ unsigned api_sales_extra_keys(store_txn_t *t, const uint8_t id[ID_LEN], unsigned
     if (kind == KIND_INVOICE) n += 5; /* paid, paid_text, state, balance, balance_text */
     if (kind == KIND_PRODUCT && entity_count_elems(t, id, F_PR_PRICES) > 0) n++; /* prices_text */
     if (kind == KIND_TICKET || kind == KIND_INVOICE) n++;
+    if (kind == KIND_QUOTE || kind == KIND_ORDER) n += 3; /* total, total_text, lines */
     return n;
+}
+
+/* A quote's or an order's live lines summed (its total), and how many there are; lines
+ * past the bound (added apart on two branches) are left out, as document leaves them. */
+static void doc_total(store_txn_t *t, const uint8_t id[ID_LEN], sales_amounts_t *sum, int *n_lines)
+{
+    uint8_t (*ids)[ID_LEN] = malloc(SALES_MAX_LINES * sizeof *ids);
+    if (!ids) abort();
+    int n = api_sales_doc_lines(t, id, ids, SALES_MAX_LINES);
+    *sum = (sales_amounts_t){0, 0, 0};
+    *n_lines = n > 0 ? n : 0;
+    for (int i = 0; i < n; i++) {
+        int64_t q = 0, p = 0, d = 0, x = 0;
+        stored_int(t, ids[i], F_LI_QUANTITY, &q);
+        stored_int(t, ids[i], F_LI_UNIT_PRICE, &p);
+        stored_int(t, ids[i], F_LI_DISCOUNT, &d);
+        stored_int(t, ids[i], F_LI_TAX, &x);
+        sales_amounts_t a;
+        if (sales_line_amounts(q, p, d, x, &a) == 0) sales_amounts_add(sum, &a);
+    }
+    free(ids);
 }
 
 /* A product's price elements as people read them: "USD 14.00", "EUR 11.50 tehran". */
@@ -322,6 +344,14 @@ void api_sales_pack_extra(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kin
     if (kind == KIND_INVOICE || kind == KIND_TICKET) {
         api_pack_cstr(pk, "overdue");
         pack_bool(pk, st.overdue);
+    }
+    if (kind == KIND_QUOTE || kind == KIND_ORDER) { /* what a list of them shows */
+        sales_amounts_t sum;
+        int n_lines;
+        doc_total(t, id, &sum, &n_lines);
+        pack_money(pk, "total", sum.total, currency);
+        api_pack_cstr(pk, "lines");
+        msgpack_pack_int64(pk, n_lines);
     }
 }
 

@@ -325,6 +325,12 @@ static void test_lists_filter_documents_by_where_they_stand(void **state)
          "lines", "\4qty=1&price=5&description=x\x1eqty=2&price=5&description=y\x1e", NULL);
     id_of(&r, quote);
     assert_int_equal(count(&n, "line", "doc", quote, NULL, NULL), 2);
+    call(&n, &r, "get", "id", quote, NULL); /* a list of quotes shows each one's total */
+    ok(&r);
+    assert_int_equal(num(&r.out.data, "total"), 1500);
+    assert_string_equal(text(&r.out.data, "total_text"), "15.00");
+    assert_int_equal(num(&r.out.data, "lines"), 2);
+    result_done(&r);
     assert_int_equal(count(&n, "quote", "status", "draft", "customer", cust), 1);
     assert_int_equal(count(&n, "quote", "status", "sent", NULL, NULL), 0);
     call(&n, &r, "delete", "id", quote, NULL);
