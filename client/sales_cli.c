@@ -61,14 +61,14 @@ static const column_t product_cols[] = {
     {"ID", "id", 12}, {"SKU", "sku", 14}, {"NAME", "name", 28}, {"CATEGORY", "category", 12},
     {"PRICE", "price_text", 12}, {"CUR", "currency", 4}, {"TAX%", "tax_rate_text", 6}, {"ACTIVE", "active", 0}};
 static const column_t quote_cols[] = {
-    {"ID", "id", 12}, {"STATUS", "status", 9}, {"TITLE", "title", 28}, {"CUR", "currency", 4},
-    {"VALID UNTIL", "valid_until", 11}, {"CUSTOMER", "customer", 0}};
+    {"ID", "id", 12}, {"STATUS", "status", 9}, {"TITLE", "title", 28}, {"TOTAL", "total_text", 14},
+    {"CUR", "currency", 4}, {"VALID UNTIL", "valid_until", 11}, {"CUSTOMER", "customer", 0}};
 static const column_t order_cols[] = {
-    {"ID", "id", 12}, {"STATUS", "status", 10}, {"TITLE", "title", 28}, {"CUR", "currency", 4},
-    {"QUOTE", "quote", 12}, {"CUSTOMER", "customer", 0}};
+    {"ID", "id", 12}, {"STATUS", "status", 10}, {"TITLE", "title", 28}, {"TOTAL", "total_text", 14},
+    {"CUR", "currency", 4}, {"QUOTE", "quote", 12}, {"CUSTOMER", "customer", 0}};
 static const column_t invoice_cols[] = {
     {"ID", "id", 12}, {"NUMBER", "number", 20}, {"ISSUED", "issued", 10}, {"DUE", "due", 10},
-    {"STATE", "state", 11}, {"TOTAL", "total_text", 14}, {"PAID", "paid_text", 14}, {"BALANCE", "balance", 14},
+    {"STATE", "state", 11}, {"TOTAL", "total_text", 14}, {"PAID", "paid_text", 14}, {"BALANCE", "balance_text", 14},
     {"CUR", "currency", 4}, {"OVERDUE", "overdue", 7}, {"CUSTOMER", "customer", 0}};
 static const column_t ticket_cols[] = {
     {"ID", "id", 12}, {"STATUS", "status", 9}, {"PRIORITY", "priority", 8}, {"SLA DUE", "sla_due", 20},

@@ -94,6 +94,7 @@ jcheck "a line of a product takes its price, description and tax rate" \
     '.lines[0].unit_price_text == "12.50" and .lines[0].description == "Engine oil 5W-30" and .total_text == "27.25"' -- $A --json quote show "$Q2"
 check "quote reject of a sent quote" bash -c "$A quote send '$Q2' >/dev/null && $A quote reject '$Q2' >/dev/null"
 jcheck "quote list --status accepted: only the accepted one" "length == 1 and .[0].id == \"$Q\"" -- $A --json quote list --status accepted
+check "quote list shows each quote's total" bash -c "$A quote list --status accepted | grep -q 'TOTAL' && $A quote list --status accepted | grep -q \"\$($A --json quote show $Q | jq -r .total_text)\""
 
 # ---- order and invoice ----
 O=$($A order add --from "$Q")
