@@ -5,7 +5,8 @@
 // role and name, each result checked in the node's state through its API:
 // a ticket made from a customer's card (urgent: its SLA due 4 hours after it was opened,
 // shown), edited (priority high: the node's new SLA shown; assignee, asset, product; a quote
-// linked by its first digits, an id that is no quote refused beside the field), moved on
+// linked by its first digits, an id that is no quote refused beside the field; the customer's
+// order picked by a word of its title and invoice by part of its number, each named beside its field), moved on
 // the board by drag (inquiry → quote) and by the keyboard's list (→ order), a skip (→
 // approved) refused with the node's next states named and the card back where it was, closed
 // from the ticket's own status buttons (only the allowed next states offered), and its
@@ -13,7 +14,7 @@
 // the new-ticket form's own checks; Persian (right to left, Persian digits, Solar Hijri dates,
 // translated statuses and the refusal in Persian); Chinese; a manager sees no control that
 // would be refused. Screenshots in English, Persian and Chinese.
-// Usage: QUOTE=ID node service.mjs URL DIR STAFF:PASSWORD MANAGER:PASSWORD (ID: a quote of Parisa Karimi)
+// Usage: QUOTE=ID ORDER=ID BILL=ID BILL_NO=NUMBER node service.mjs URL DIR STAFF:PASSWORD MANAGER:PASSWORD (a quote, an order, an invoice of Parisa Karimi)
 import { chromium } from 'playwright-core';
 
 const [url, dir, ...logins] = process.argv.slice(2);
@@ -124,6 +125,22 @@ try {
   expect((await t.getByLabel('Quote', { exact: true }).inputValue()) === process.env.QUOTE, 'the quote field does not show the full id the node kept');
   expect((await t.locator('[data-field="quote"] .sv-docname').textContent()) === 'Brake job, front axle', 'the linked quote is not named beside its id');
   expect((await api(page, 'get', { id })).quote === process.env.QUOTE, 'the node does not link the quote');
+  // the order and the invoice picked from the customer's own, by a word of the title and part of the number
+  await t.getByLabel('Order', { exact: true }).fill('tyres');
+  await t.locator('#svt-order-hits').getByRole('button', { name: /^Winter tyres, four / }).click().catch(() => fail('the order field does not offer the customer\'s order by a word of its title'));
+  expect((await t.getByLabel('Order', { exact: true }).inputValue()) === process.env.ORDER, 'picking the order does not put its id in the field');
+  expect((await t.locator('[data-field="order"] .sv-docname').textContent()) === 'Winter tyres, four', 'the picked order is not named beside the field');
+  await t.getByLabel('Invoice', { exact: true }).fill(process.env.BILL_NO.slice(-6));
+  const billHit = t.locator('#svt-invoice-hits').getByRole('button', { name: new RegExp('^' + process.env.BILL_NO + ' ') });
+  await billHit.click().catch(() => fail('the invoice field does not offer the customer\'s invoice by part of its number'));
+  expect((await t.locator('[data-field="invoice"] .sv-docname').textContent()) === process.env.BILL_NO, 'the picked invoice is not named by its number');
+  await t.getByLabel('Quote', { exact: true }).fill('front');
+  expect((await t.locator('#svt-quote-hits button').allTextContents()).every((x) => x.startsWith('Brake job, front axle ')), 'the quote field offers what is not the customer\'s quote');
+  await t.getByLabel('Quote', { exact: true }).fill(process.env.QUOTE); // as it was: the quote stays linked
+  await t.getByRole('button', { name: 'Save changes' }).click();
+  await t.getByRole('status').filter({ hasText: 'Saved: Order, Invoice.' }).waitFor().catch(() => fail('linking the picked order and invoice is not saved'));
+  const linked = await api(page, 'get', { id });
+  expect(linked.order === process.env.ORDER && linked.invoice === process.env.BILL, 'the node does not link the picked order and invoice: ' + JSON.stringify(linked));
   await page.screenshot({ path: dir + '/service-ticket-en.png', fullPage: true });
 
   // ---- 3. the board: a drag, a refused skip, the keyboard's way ----

@@ -44,13 +44,16 @@ PARISA=$(create customer 'name=Parisa Karimi' 'add:phones=0912 345 6789')
 GOLNAR=$(create customer 'name=Golnar Motors' type=company)
 PADS=$(create product sku=BRK-01 'name=Brake pads' price=45 currency=EUR)
 QUOTE=$(create quote "customer=$PARISA" currency=EUR 'title=Brake job, front axle')
+ORDER=$(create order "customer=$PARISA" currency=EUR 'title=Winter tyres, four')
+BILL=$(create invoice "customer=$PARISA" currency=EUR 'lines=description=Wheel alignment&quantity=1&unit_price=60')
+BILL_NO=$(jq -r '.result.number // empty' "$W/create.json")
 PAINT=$(create ticket "customer=$GOLNAR" 'subject=Paint scratch' priority=normal assignee=sara)
 echo $((-10 * 3600 * 1000)) > "$W/clock"
 login # a session idle for more than 8 hours (as the clock jumped 10) is over
 LEAK=$(create ticket "customer=$GOLNAR" 'subject=Oil leak' priority=urgent 'asset=12 ب 345 ایران 10')
 TYRES=$(create ticket "customer=$PARISA" 'subject=Tyre rotation' priority=low assignee=reza)
 all_made() { for id in "$@"; do [ -n "$id" ] || return 1; done; }
-check "customers, a product, a quote and three tickets are made through the API" all_made "$PARISA" "$GOLNAR" "$PADS" "$QUOTE" "$LEAK" "$PAINT" "$TYRES"
+check "customers, a product, a quote, an order, an invoice and three tickets are made through the API" all_made "$PARISA" "$GOLNAR" "$PADS" "$QUOTE" "$ORDER" "$BILL" "$BILL_NO" "$LEAK" "$PAINT" "$TYRES"
 all_made "$LEAK" || sed 's/^/# /' "$W/create.json"
 echo 0 > "$W/clock" # the node's clock is right again: the urgent ticket is six hours past its SLA
 login
@@ -60,15 +63,15 @@ check "the normal one made 20 hours ago is not" [ "$(get "$PAINT" overdue)" = fa
 mkdir -p "$BUILD/screenshots"
 rm -f "$BUILD"/screenshots/service-*.png
 if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
-    QUOTE=$QUOTE node tests/browser/service.mjs "$U" "$BUILD/screenshots" 'sara:staff password 1' 'boss:manager password 1' > "$W/browser.out" 2>&1
+    QUOTE=$QUOTE ORDER=$ORDER BILL=$BILL BILL_NO=$BILL_NO node tests/browser/service.mjs "$U" "$BUILD/screenshots" 'sara:staff password 1' 'boss:manager password 1' > "$W/browser.out" 2>&1
     check "in headless Chromium: a ticket from the card with its SLA, edited (SLA again), moved on the board by drag and by keyboard, a skip refused naming the next states and snapped back, closed, its timeline; the list's filters and sorts; the new-ticket form; Persian and Chinese; a manager changes nothing" [ $? = 0 ]
     sed 's/^/# /' "$W/browser.out"
     login
     BRAKES=$(curl -s -b "$W/jar" "$U/api/node/list?kind=ticket&customer=$PARISA" | jq -r '.result.items[] | select(.subject == "Brakes squeak") | .id')
     check "the ticket made in the page is on the node, for the customer whose card it was made on" [ -n "$BRAKES" ]
     check "it is closed, with the time it was closed" bash -c "[ '$(get "$BRAKES" status)' = closed ] && [ -n '$(get "$BRAKES" closed_at)' ]"
-    check "its priority, assignee, asset, product and quote are the page's" \
-        bash -c "[ '$(get "$BRAKES" priority)' = high ] && [ '$(get "$BRAKES" assignee)' = reza ] && [ '$(get "$BRAKES" asset)' = 'VIN WDB1234' ] && [ '$(get "$BRAKES" product)' = '$PADS' ] && [ '$(get "$BRAKES" quote)' = '$QUOTE' ]"
+    check "its priority, assignee, asset, product, quote, order and invoice are the page's" \
+        bash -c "[ '$(get "$BRAKES" priority)' = high ] && [ '$(get "$BRAKES" assignee)' = reza ] && [ '$(get "$BRAKES" asset)' = 'VIN WDB1234' ] && [ '$(get "$BRAKES" product)' = '$PADS' ] && [ '$(get "$BRAKES" quote)' = '$QUOTE' ] && [ '$(get "$BRAKES" order)' = '$ORDER' ] && [ '$(get "$BRAKES" invoice)' = '$BILL' ]"
     ACCORD_DATA="$W/b1" "$ACCORD" --json history "$BRAKES" > "$W/history.json"
     MOVES=$(jq -r '[.[] | .changes[]? | select(.field == "status") | .value] | join(",")' "$W/history.json")
     check "its history (accord --json history) holds the moves the page made, and not the refused skip: $MOVES" [ "$MOVES" = inquiry,quote,order,closed ]

@@ -28,7 +28,8 @@
       sv_saved: 'Ticket saved. SLA due {0}.', sv_slanow: 'SLA due now {0}.', sv_nohits: 'Nothing found: type more, or less, of it.',
       sv_clear: 'Clear {0}', sv_typetosearch: 'Type two letters or more, then pick one.', sv_service: 'Service', sv_addticket: 'Add a ticket',
       sv_nocardtickets: 'No tickets yet — add a ticket.', sv_morecard: 'More tickets: see Service.', sv_failed: 'Could not load the tickets: {0}',
-      sv_docid: 'id, or its first digits', sv_movehelp: 'Choose a state with the arrows, then press Enter.',
+      sv_docfind: 'Type part of its title, or its id, then pick one.', sv_invfind: 'Type part of its number, or its id, then pick one.',
+      sv_nodocs: 'This customer has no such document with those words: type its id.', sv_movehelp: 'Choose a state with the arrows, then press Enter.',
       sv_ambiguous: '{0}: «{1}» is the start of more than one id: type more digits.',
       sv_notid: '{0}: «{1}» is not an id: paste it whole, or type its first 4 digits or more.',
       sv_noid: '{0}: no record has the id «{1}».', sv_notkind: '{0}: that record is not a {2} (it is a {1}).'},
@@ -51,7 +52,8 @@
       sv_saved: 'تیکت ذخیره شد. مهلت پاسخ‌گویی: {0}.', sv_slanow: 'مهلت پاسخ‌گویی اکنون {0} است.', sv_nohits: 'چیزی پیدا نشد: بیشتر یا کمتر بنویسید.',
       sv_clear: 'پاک کردن {0}', sv_typetosearch: 'دست‌کم دو حرف بنویسید و یکی را برگزینید.', sv_service: 'خدمات', sv_addticket: 'افزودن تیکت',
       sv_nocardtickets: 'هنوز تیکتی نیست — یک تیکت بیفزایید.', sv_morecard: 'تیکت‌های بیشتری هست: بخش خدمات را ببینید.', sv_failed: 'تیکت‌ها بارگذاری نشدند: {0}',
-      sv_docid: 'شناسه یا رقم‌های نخست آن', sv_movehelp: 'وضعیت را با کلیدهای جهت برگزینید، سپس Enter را بزنید.',
+      sv_docfind: 'بخشی از عنوان یا شناسهٔ آن را بنویسید و یکی را برگزینید.', sv_invfind: 'بخشی از شماره یا شناسهٔ آن را بنویسید و یکی را برگزینید.',
+      sv_nodocs: 'این مشتری سندی با این واژه‌ها ندارد: شناسهٔ آن را بنویسید.', sv_movehelp: 'وضعیت را با کلیدهای جهت برگزینید، سپس Enter را بزنید.',
       sv_ambiguous: '{0}: «{1}» آغاز بیش از یک شناسه است؛ رقم‌های بیشتری بنویسید.',
       sv_notid: '{0}: «{1}» شناسه نیست؛ شناسه را کامل بچسبانید یا دست‌کم ۴ رقم نخست آن را بنویسید.',
       sv_noid: '{0}: رکوردی با شناسهٔ «{1}» نیست.', sv_notkind: '{0}: این رکورد {2} نیست ({1} است).'},
@@ -74,7 +76,8 @@
       sv_saved: '工单已保存。SLA 截止：{0}。', sv_slanow: 'SLA 截止时间现为{0}。', sv_nohits: '未找到：请多输入或少输入一些。',
       sv_clear: '清除{0}', sv_typetosearch: '输入至少两个字符，然后选择。', sv_service: '服务', sv_addticket: '添加工单',
       sv_nocardtickets: '还没有工单——添加一个。', sv_morecard: '还有更多工单：请查看“服务”。', sv_failed: '无法加载工单：{0}',
-      sv_docid: '编号或其前几位', sv_movehelp: '用方向键选择状态，然后按 Enter。',
+      sv_docfind: '输入标题的一部分或其编号，然后选择。', sv_invfind: '输入发票号的一部分或其编号，然后选择。',
+      sv_nodocs: '该客户没有含这些字词的此类单据：请输入其编号。', sv_movehelp: '用方向键选择状态，然后按 Enter。',
       sv_ambiguous: '{0}：“{1}”是多个编号的开头，请多输入几位。', sv_notid: '{0}：“{1}”不是编号：请粘贴完整编号，或输入至少前4位。',
       sv_noid: '{0}：没有编号为“{1}”的记录。', sv_notkind: '{0}：该记录不是{2}（而是{1}）。'},
   });
@@ -690,10 +693,8 @@
     fields.appendChild(textField('svt-asset', 'f_asset', t.asset, {max: 64}));
     tf.product = picker('svt-product', 'product', 'f_product', t.product ? {id: t.product, name: names.get(t.product)} : null);
     fields.appendChild(tf.product.el);
-    for (const k of ['quote', 'order', 'invoice']) {
-      const p = fields.appendChild(textField('svt-' + k, 'f_' + k, t[k], {max: 32, dir: 'ltr', help: 'sv_docid'}));
-      if (t[k] && names.get(t[k])) p.insertBefore(A.el('bdi', {class: 'sv-docname'}, names.get(t[k])), p.querySelector('.hint'));
-    }
+    docsOf.clear(); // the customer's documents are read anew for each ticket drawn
+    for (const k of ['quote', 'order', 'invoice']) fields.appendChild(docLinkField(k, t));
     fields.appendChild(textField('svt-description', 'f_description', t.description, {max: 4000, area: true}));
     if (A.canWrite) {
       const actions = form.appendChild(A.el('p', {class: 'actions'}));
@@ -703,6 +704,72 @@
     form.addEventListener('submit', (e) => { e.preventDefault(); saveTicket(form); });
     drawer.appendChild(T('h3', {id: 'sv-h-timeline'}, 'sv_timeline'));
     drawer.appendChild(A.el('ol', {id: 'sv-timeline', class: 'sv-timeline', 'aria-labelledby': 'sv-h-timeline'}));
+  }
+
+  // A link to the customer's quote, order or invoice: typing part of its title (an invoice's
+  // number) lists the customer's documents of that kind to pick from; the field then holds the
+  // id, and the name is shown beside it. An id (or its first digits) typed and saved as it is
+  // works as before: the node resolves it.
+  const docsOf = new Map(); // 'kind customer' -> the customer's documents of that kind (a promise)
+  const docTitle = (k, d) => (k === 'invoice' ? d.number : d.title) || A.t('f_' + k) + ' ' + d.id.slice(0, 8);
+  const docDay = (k, d) => A.date(k === 'invoice' ? d.issued || d.created : d.created);
+  function customerDocs(k, customer) {
+    const key = k + ' ' + customer;
+    if (!docsOf.has(key)) docsOf.set(key, A.items('list', {kind: k, customer, sort: 'created', desc: true, limit: 200}).catch((e) => { docsOf.delete(key); throw e; }));
+    return docsOf.get(key);
+  }
+  function docLinkField(k, t) {
+    const id = 'svt-' + k;
+    const p = textField(id, 'f_' + k, t[k], {max: 32, dir: 'auto', help: k === 'invoice' ? 'sv_invfind' : 'sv_docfind'});
+    const input = p.querySelector('input'), hint = p.querySelector('.hint');
+    input.setAttribute('autocomplete', 'off');
+    input.setAttribute('aria-controls', id + '-hits');
+    const name = p.insertBefore(A.el('bdi', {class: 'sv-docname'}), hint);
+    const hits = p.insertBefore(A.el('ul', {id: id + '-hits', class: 'sv-hits'}), name);
+    const showName = (text) => { name.textContent = text || ''; name.hidden = !text; };
+    showName(t[k] && names.get(t[k]));
+    const choose = (d) => {
+      names.set(d.id, docTitle(k, d));
+      input.value = d.id;
+      hits.textContent = '';
+      hint.textContent = '';
+      showName(docTitle(k, d));
+      input.focus();
+    };
+    let timer = null, seq = 0;
+    const search = async () => {
+      const q = input.value.trim().toLowerCase(), mine = ++seq;
+      hits.textContent = '';
+      if (q.length < 2 || !t.customer) return;
+      let docs;
+      try { docs = await customerDocs(k, t.customer); } catch (e) { if (mine === seq) hint.textContent = A.reason(e); return; }
+      if (mine !== seq) return; // a later keystroke's answer wins
+      const found = docs.filter((d) => docTitle(k, d).toLowerCase().includes(q) || d.id.startsWith(q)).slice(0, 8);
+      for (const d of found) {
+        const b = hits.appendChild(A.el('li')).appendChild(A.el('button', {type: 'button', 'data-id': d.id}));
+        b.append(A.el('bdi', {dir: k === 'invoice' ? 'ltr' : 'auto'}, docTitle(k, d)), ' ', A.el('small', {class: 'muted'}, docDay(k, d)));
+        b.addEventListener('click', () => choose(d));
+      }
+      if (!found.length && !/^[0-9a-f]{4,}$/.test(q)) hits.appendChild(A.el('li', {class: 'empty'}, A.t('sv_nodocs')));
+    };
+    input.addEventListener('input', () => {
+      showName(input.value.trim() === (t[k] || '') && names.get(t[k])); // what is shown is what the field holds
+      clearTimeout(timer);
+      timer = setTimeout(search, 150);
+    });
+    input.addEventListener('keydown', (e) => {
+      const first = hits.querySelector('button');
+      if (e.key === 'ArrowDown' && first) { e.preventDefault(); first.focus(); }
+      if (e.key === 'Escape' && hits.firstChild) { e.stopPropagation(); hits.textContent = ''; }
+    });
+    hits.addEventListener('keydown', (e) => {
+      const b = e.target.closest('button');
+      if (!b || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
+      e.preventDefault();
+      const li = e.key === 'ArrowDown' ? b.parentElement.nextElementSibling : b.parentElement.previousElementSibling;
+      if (li && li.querySelector('button')) li.querySelector('button').focus(); else if (e.key === 'ArrowUp') input.focus();
+    });
+    return p;
   }
 
   // What the form holds against the ticket it was drawn from: the args of one update.
