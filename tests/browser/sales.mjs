@@ -6,7 +6,8 @@
 // computes them (read back through the page's own API call), a line edited and removed, only
 // the allowed status buttons, sent and accepted, an order, an invoice with its number, a
 // payment above the balance refused beside the amount (what was typed kept), a partial
-// payment, "partly paid", the card's Sales section with the balance due; a direct invoice;
+// payment, "partly paid", the card's Sales section with the balance due; the invoices list
+// sorted by due date, number and issued and the quotes by status (the arrow on the column); a direct invoice;
 // in Persian the page right to left, amounts and dates in Persian digits, a quantity typed
 // ۲٫۲۵, the node's refusals in Persian beside what they name; a manager reads only.
 // Fields are found by their labels and buttons by role and name. Screenshots in DIR.
@@ -277,6 +278,32 @@ try {
   await invoices.getByLabel('State').selectOption('paid');
   await invoices.locator('#sd-invoice-list tbody tr.empty').waitFor().catch(() => fail('the paid filter lists something'));
   await invoices.getByLabel('State').selectOption('');
+  // the invoices list sorted by its column headers: the arrow (aria-sort) says which and which way
+  const invoiceSorted = (col, way) => invoices.locator(`#sd-invoice-list th[data-sort="${col}"][aria-sort="${way}"]`);
+  const firstInvoices = async (n) => {
+    await page.waitForFunction(() => { const x = document.getElementById('sd-invoice-list'); return !x.hasAttribute('aria-busy') && x.tBodies[0].rows.length > 1; }, null, { timeout: 5000 }).catch(() => {});
+    return (await invoices.locator('#sd-invoice-list tbody th bdi').allTextContents()).slice(0, n);
+  };
+  await page.goto(url + '/#/invoices'); // the list alone: the dates are left out while an invoice is open beside it
+  expect((await invoiceSorted('issued', 'descending').count()) === 1, 'the invoices list does not say it is sorted by Issued, newest first');
+  const sortBy = async (name, col, way) => {
+    await invoices.locator('#sd-invoice-list thead').getByRole('button', { name: new RegExp('^' + name) }).click().catch(() => fail('the invoices list has no ' + name + ' column to sort by'));
+    await invoiceSorted(col, way).waitFor().catch(() => fail('sorting the invoices by ' + name + ' does not mark the column ' + way));
+  };
+  await sortBy('Due date', 'due', 'ascending');
+  await page.waitForFunction(() => (document.querySelector('#sd-invoice-list tbody th bdi') || {}).textContent?.endsWith('2020-000001'), null, { timeout: 5000 })
+    .catch(async () => fail('sorted by due date the invoice of 2020 (due first) is not first: ' + (await firstInvoices(3)).join(',')));
+  await sortBy('Due date', 'due', 'descending');
+  await page.waitForFunction(() => /-2021-/.test((document.querySelector('#sd-invoice-list tbody th bdi') || {}).textContent), null, { timeout: 5000 })
+    .catch(async () => fail('sorted by due date the other way the fleet\'s (due 2099) are not first: ' + (await firstInvoices(3)).join(',')));
+  await sortBy('Number', 'number', 'ascending');
+  await page.waitForFunction(() => { const b = [...document.querySelectorAll('#sd-invoice-list tbody th bdi')].map((x) => x.textContent); return b.length > 2 && b[0].endsWith('2020-000001') && b[1].endsWith('2021-000001') && b[2].endsWith('2021-000002'); }, null, { timeout: 5000 })
+    .catch(async () => fail('sorted by number the invoices are not in number order: ' + (await firstInvoices(3)).join(',')));
+  expect((await invoiceSorted('due', 'ascending').count()) + (await invoiceSorted('due', 'descending').count()) === 0, 'the due date column still says it sorts');
+  await sortBy('Issued', 'issued', 'ascending');
+  await sortBy('Issued', 'issued', 'descending');
+  await page.waitForFunction((n) => (document.querySelector('#sd-invoice-list tbody th bdi') || {}).textContent === n, number, { timeout: 5000 })
+    .catch(async () => fail('sorted by issued, newest first, this year\'s invoice is not first: ' + (await firstInvoices(3)).join(',')));
   // the card: its quote, order and invoice, and the balance due
   await page.goto(url + '/#/customer/' + customer);
   await salesDrawn();
@@ -322,6 +349,14 @@ try {
   await quotes.getByLabel('Status').selectOption('draft');
   await quotes.locator('#sd-quote-list tbody tr.empty').waitFor().catch(() => fail('the draft filter lists the accepted quote'));
   await quotes.getByLabel('Status').selectOption('');
+  // the quotes list sorted by status: the node is asked so, and the column says so
+  const sortedQuotes = page.waitForRequest((r) => /\/api\/node\/list\?/.test(r.url()) && new URL(r.url()).searchParams.get('kind') === 'quote' && new URL(r.url()).searchParams.get('sort') === 'status', { timeout: 5000 })
+    .then((r) => new URL(r.url()).searchParams.get('desc') === 'false', () => false); // settled at once: no rejection left unhandled
+  expect((await quotes.locator('#sd-quote-list th[data-sort="created"][aria-sort="descending"]').count()) === 1, 'the quotes list does not say it is sorted by Created, newest first');
+  await quotes.locator('#sd-quote-list thead').getByRole('button', { name: /^Status/ }).click().catch(() => fail('the quotes list has no Status column to sort by'));
+  expect(await sortedQuotes, 'the quotes list does not ask the node for its quotes by status');
+  await quotes.locator('#sd-quote-list th[data-sort="status"][aria-sort="ascending"]').waitFor().catch(() => fail('the status column does not say the quotes are sorted by it'));
+  expect((await quotes.locator('#sd-quote-list th[aria-sort]').count()) === 1, 'not exactly one quote column says it sorts');
 
   // ---- Persian ----
   await page.goto(url + '/#/invoice/' + invoiceId);

@@ -172,9 +172,9 @@
     invoice: {issued: ['cancelled']},
   };
   const LISTS = {
-    quote: {filter: 'status', choices: ['draft', 'sent', 'accepted', 'rejected', 'expired'], sort: 'created'},
-    order: {filter: 'status', choices: ['open', 'fulfilled', 'cancelled'], sort: 'created'},
-    invoice: {filter: 'state', choices: ['issued', 'partly_paid', 'paid', 'cancelled'], sort: 'issued'},
+    quote: {filter: 'status', choices: ['draft', 'sent', 'accepted', 'rejected', 'expired']},
+    order: {filter: 'status', choices: ['open', 'fulfilled', 'cancelled']},
+    invoice: {filter: 'state', choices: ['issued', 'partly_paid', 'paid', 'cancelled']},
   };
   const METHODS = ['cash', 'card', 'transfer', 'cheque', 'other'];
   const $ = (id) => document.getElementById(id);
@@ -704,7 +704,12 @@
   // =====================================================================================
   // Quotes, orders, invoices: lists
   // =====================================================================================
-  const L = {quote: {offset: 0}, order: {offset: 0}, invoice: {offset: 0}};
+  const L = {quote: {offset: 0, sort: 'created', desc: true}, order: {offset: 0, sort: 'created', desc: true}, invoice: {offset: 0, sort: 'issued', desc: true}};
+  // the columns a list sorts by, and the node's sort for each (docs/SALES.md): an invoice's
+  // State is not among them, as the node sorts by the stored status (issued or cancelled),
+  // not by the paid or partly paid shown
+  const SORTS = {quote: {f_status: 'status', created: 'created'}, order: {f_status: 'status', created: 'created'},
+    invoice: {f_number: 'number', f_issued: 'issued', f_due: 'due'}};
   const plural = {quote: 'quotes', order: 'orders', invoice: 'invoices'};
   function docFrame(kind) {
     const box = $('view-' + plural[kind]);
@@ -729,7 +734,18 @@
     pane.appendChild(el('p', {id: 'sd-' + kind + '-total', class: 'total', role: 'status', 'aria-live': 'polite'}));
     const table = pane.appendChild(el('div', {class: 'tablebox'})).appendChild(el('table', {id: 'sd-' + kind + '-list', class: 'sl-list'}));
     const tr = table.appendChild(el('thead')).appendChild(el('tr'));
-    for (const k of columns(kind)) tr.appendChild(el('th', {scope: 'col', class: [/total|balance/.test(k) ? 'num' : '', WIDE.has(k) ? 'sl-wide' : ''].join(' ').trim() || undefined}, t(k)));
+    for (const k of columns(kind)) {
+      const sort = SORTS[kind][k];
+      const th = tr.appendChild(el('th', {scope: 'col', 'data-sort': sort, class: [/total|balance/.test(k) ? 'num' : '', WIDE.has(k) ? 'sl-wide' : ''].join(' ').trim() || undefined}));
+      if (!sort) { th.textContent = t(k); continue; }
+      th.appendChild(button(t(k), {}, () => { // a new column sorts up first, as the products' do; again turns it round
+        const st = L[kind];
+        if (st.sort === sort) st.desc = !st.desc; else { st.sort = sort; st.desc = false; }
+        st.offset = 0;
+        loadDocs(kind);
+      }));
+    }
+    markSort(kind, table);
     table.appendChild(el('tbody')).addEventListener('keydown', rowKeys(null));
     const pager = pane.appendChild(el('p', {class: 'pager'}));
     pager.appendChild(button(t('prev'), {id: 'sd-' + kind + '-prev'}, () => { L[kind].offset = Math.max(0, L[kind].offset - LIST_LIMIT); loadDocs(kind); }));
@@ -744,9 +760,17 @@
     invoice: ['f_number', 'f_customer', 'f_issued', 'f_due', 'f_total', 'sl_balance', 'sl_state'],
   })[kind];
 
+  // the arrow (and aria-sort) on the column the list is sorted by
+  function markSort(kind, table) {
+    for (const th of table.tHead.rows[0].cells) {
+      if (th.dataset.sort && th.dataset.sort === L[kind].sort) th.setAttribute('aria-sort', L[kind].desc ? 'descending' : 'ascending');
+      else th.removeAttribute('aria-sort');
+    }
+  }
   async function loadDocs(kind) {
     const st = L[kind], mine = st.seq = (st.seq || 0) + 1, spec = LISTS[kind], table = $('sd-' + kind + '-list');
-    const args = {kind, sort: spec.sort, desc: true, offset: st.offset, limit: LIST_LIMIT};
+    const args = {kind, sort: st.sort, desc: st.desc, offset: st.offset, limit: LIST_LIMIT};
+    markSort(kind, table);
     const filter = $('sd-' + kind + '-' + spec.filter).value;
     if (filter) args[spec.filter] = filter;
     if (kind === 'invoice' && $('sd-invoice-overdue').checked) args.overdue = true;
