@@ -4,7 +4,8 @@
 // refused beside the field, the clash named with both products; a quote for the customer
 // with a product line and a free line whose quantity is typed ۱٫۵, totals as the node
 // computes them (read back through the page's own API call), a line edited and removed, only
-// the allowed status buttons, sent and accepted, an order, an invoice with its number, a
+// the allowed status buttons, sent, accepted elsewhere first (a Reject then refused, the quote
+// read again and its moves drawn as they are now, the refusal kept), an order, an invoice with its number, a
 // payment above the balance refused beside the amount (what was typed kept), a partial
 // payment, "partly paid", the card's Sales section with the balance due; the invoices list
 // sorted by due date, number and issued and the quotes by status (the arrow on the column); a direct invoice;
@@ -217,8 +218,17 @@ try {
     .catch(async () => fail('after Send the focus is not on Accept but on ' + (await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.id))));
   expect((await moves()) === 'Accept,Reject,Mark expired', 'a sent quote offers: ' + (await moves()));
   expect((await doc.getByRole('button', { name: 'Add a line' }).count()) === 0, 'a sent quote still offers Add a line');
-  await doc.getByRole('button', { name: 'Accept' }).click();
-  await doc.locator('.sl-status [data-state="accepted"]').waitFor().catch(() => fail('Accept does not accept the quote'));
+  // someone else accepts it first (the node's own verb, as another desk would): Reject here is
+  // refused, and the quote is read again, its moves drawn as they are now, the refusal kept
+  expect(await page.evaluate((id) => A.call('update', { id, status: 'accepted' }, true).then(() => true, () => false), quoteId), 'the quote could not be accepted behind the page\'s back');
+  await doc.getByRole('button', { name: 'Reject' }).click();
+  await doc.locator('#sd-quote-status-hint').filter({ hasText: /.+/ }).waitFor().catch(() => fail('Reject of a quote accepted elsewhere is not refused beside the buttons'));
+  await doc.locator('.sl-status [data-state="accepted"]').waitFor().catch(() => fail('after the refused Reject the quote does not show it is accepted'));
+  await doc.getByRole('button', { name: 'Make an order' }).waitFor().catch(() => fail('after the refused Reject the accepted quote\'s Make an order is not offered'));
+  expect((await moves()) === 'Make an order', 'after the refused Reject the old moves stay: ' + (await moves()));
+  const stale = await text(doc.locator('#sd-quote-status-hint'));
+  expect(stale === 'Quote: accepted now, its status moves no further.', 'the refusal is not kept once the moves are drawn again: ' + stale);
+  expect(await page.evaluate(() => document.activeElement && document.activeElement.textContent === 'Make an order'), 'after the refusal the focus is not on the quote\'s next step');
   await doc.getByRole('button', { name: 'Make an order' }).click();
   const orderId = await idFromHash(page, 'order');
   const orders = view(page, 'orders');

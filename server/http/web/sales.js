@@ -911,12 +911,35 @@
           S.flash = t('sl_moved', statusName(s));
           await reopen(kind, f.id);
           focusNext(kind, '.sl-moves button'); // Accept after Send, Make an order after Accept
-        } catch (err) { msg.textContent = reason(err); e.target.disabled = false; e.target.focus(); }
+        } catch (err) {
+          msg.textContent = reason(err);
+          e.target.disabled = false;
+          e.target.focus();
+          await redrawMoves(kind, d, box, msg);
+        }
       }));
     }
     // what this document leads to: an order from an accepted quote, an invoice from an order
     if (kind === 'quote' && now === 'accepted') box.appendChild(button(t('sl_makeorder'), {class: 'primary'}, (e) => makeFrom('order', f.id, e.target, msg)));
     if (kind === 'order' && (now === 'open' || now === 'fulfilled')) box.appendChild(button(t('sl_makeinvoice'), {class: 'primary'}, (e) => makeFrom('invoice', f.id, e.target, msg)));
+  }
+  // A move refused because the document moved on elsewhere (someone accepted the quote
+  // first): it is read again, and where it stands and the moves it has now are drawn anew, the
+  // refusal still shown beside them. The rest of the document (an edit being typed) is left.
+  async function redrawMoves(kind, d, box, msg) {
+    const fresh = await A.call('document', {id: d.fields.id}).catch(() => null);
+    if (!fresh || !box.isConnected) return;
+    const paid = (x) => (x.payments || []).length;
+    if (fresh.fields.status === d.fields.status && paid(fresh) === paid(d)) return; // refused for another reason: the buttons stand
+    const where = box.closest('.sl-where');
+    where.querySelector('.sl-status .sl-state').replaceWith(stateBadge(kind === 'invoice' ? fresh.state : fresh.fields.status, fresh.overdue));
+    const balance = $('sd-' + kind + '-balance');
+    if (balance) balance.textContent = A.money(fresh.balance, fresh.currency);
+    box.textContent = '';
+    drawMoves(kind, fresh, box, msg);
+    const first = box.querySelector('button');
+    if (first) first.focus(); else { msg.setAttribute('tabindex', '-1'); msg.focus(); }
+    loadDocs(kind); // the list beside says the status too
   }
   async function makeFrom(kind, from, b, msg) {
     b.disabled = true;
