@@ -127,6 +127,9 @@ try {
   expect((await api(page, 'get', { id })).quote === process.env.QUOTE, 'the node does not link the quote');
   // the order and the invoice picked from the customer's own, by a word of the title and part of the number
   await t.getByLabel('Order', { exact: true }).fill('tyres');
+  await t.locator('#svt-order-hits button').first().waitFor().catch(() => {});
+  await t.locator('#svt-order-hits').scrollIntoViewIfNeeded().catch(() => {});
+  await page.screenshot({ path: dir + '/service-ticket-picker-en.png' });
   await t.locator('#svt-order-hits').getByRole('button', { name: /^Winter tyres, four / }).click().catch(() => fail('the order field does not offer the customer\'s order by a word of its title'));
   expect((await t.getByLabel('Order', { exact: true }).inputValue()) === process.env.ORDER, 'picking the order does not put its id in the field');
   expect((await t.locator('[data-field="order"] .sv-docname').textContent()) === 'Winter tyres, four', 'the picked order is not named beside the field');
