@@ -187,7 +187,9 @@ int check_store(store_t *st, const identity_t *id, const char *scratch_dir, chec
     if (rc) return rc;
     if (progress) progress(ctx, "verifying feeds", 0);
     if ((rc = verify_feeds(src, id, rep))) goto out;
-    if ((rc = store_open(scratch_dir, STORE_NOSYNC, &scratch)) ||
+    /* the counters derived again are counted in the store's zone, not in UTC: a customer
+     * made at 21:00 UTC is the next day's in Tehran */
+    if ((rc = store_open(scratch_dir, STORE_NOSYNC, &scratch)) || (rc = kpi_use_time_zone_of(scratch, st)) ||
         (rc = store_txn_begin(scratch, NULL, true, &dst)))
         goto out;
     if ((rc = derive(st, src, dst, rep, progress, ctx))) goto out;

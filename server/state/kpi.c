@@ -31,8 +31,13 @@ static int set_zone(store_t *st, const char *name)
 
 int kpi_use_time_zone(store_t *st)
 {
+    return kpi_use_time_zone_of(st, st);
+}
+
+int kpi_use_time_zone_of(store_t *st, store_t *of)
+{
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(of, NULL, false, &t);
     if (rc) return rc;
     store_val_t v;
     char tz[80] = "";

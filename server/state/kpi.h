@@ -116,6 +116,9 @@ int kpi_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, const kp
  * after opening the store, before any KPI is computed, in every process that computes
  * them (the node, and accordctl for check and reports). ACCORD_EINVAL: an unknown zone. */
 int kpi_use_time_zone(store_t *st);
+/* The same with the zone of the store of (its meta "tz"): a scratch store that derives
+ * of's counters again (accordctl check) counts the days as of does. */
+int kpi_use_time_zone_of(store_t *st, store_t *of);
 /* True if name is a time zone this machine knows (ICU's database). */
 bool kpi_time_zone_known(const char *name);
 /* Sets the report time zone (meta "tz") and derives every entity's counters again in t,

@@ -87,6 +87,36 @@ static void test_sound_store_checks_clean(void **state)
     assert_int_equal(rep.missing + rep.extra + rep.differ, 0);
 }
 
+/* The counters are derived again in the store's report zone, not in UTC: a customer made at
+ * 22:00 UTC on 2026-12-01 is one of 2 December's in Tehran (report_test failed each evening
+ * from 20:30 UTC). */
+static void test_counters_are_checked_in_the_stores_zone(void **state)
+{
+    node_t *n = *state;
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    record_t rec;
+    memset(&rec, 0, sizeof rec);
+    crypto_random(rec.entity, ID_LEN);
+    rec.kind = KIND_CUSTOMER;
+    rec.author = "t";
+    rec.author_len = 1;
+    static const char created[] = "2026-12-01T22:00:00Z";
+    rec.n_ops = 2;
+    rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, "Late Customer", 13}, false, {0}};
+    rec.ops[1] = (record_op_t){F_CREATED, OP_SET, {VAL_STR, 0, created, sizeof created - 1}, false, {0}};
+    assert_int_equal(oplog_append(n->log, t, &rec), 0);
+    assert_int_equal(oplog_seal(n->log, t), 0);
+    assert_int_equal(kpi_rebuild(t, "Asia/Tehran"), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    oplog_commit_done(n->log);
+    check_report_t rep;
+    int rc = run_check(n, &rep);
+    for (unsigned i = 0; i < rep.n_examples; i++) fprintf(stderr, "# %s\n", rep.examples[i]);
+    assert_int_equal(rc, 0);
+    assert_int_equal(rep.missing + rep.extra + rep.differ, 0);
+}
+
 static void test_damaged_index_is_found_and_repaired(void **state)
 {
     node_t *n = *state;
@@ -199,6 +229,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sound_store_checks_clean, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_counters_are_checked_in_the_stores_zone, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_index_is_found_and_repaired, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_feed_stops_the_repair, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_counters_of_an_older_version_are_not_compared, setup, fixture_teardown),
