@@ -69,7 +69,7 @@ static double machine_commit_rate(const char *dir, int keys_per_txn)
     double t0 = now_s();
     for (int i = 0; i < n; i++) {
         store_txn_t *t;
-        store_txn_begin(st, NULL, true, &t);
+        store_txn_begin(st, true, &t);
         for (int j = 0; j < keys_per_txn; j++) {
             uint8_t k[20];
             crypto_random(k, sizeof k);
@@ -209,7 +209,7 @@ static long store_keys(const char *dir)
     if (store_open(dir, STORE_RDONLY, &st)) return 0;
     store_txn_t *t;
     long n = 0;
-    if (store_txn_begin(st, NULL, false, &t) == 0) {
+    if (store_txn_begin(st, false, &t) == 0) {
         for (int tbl = 0; tbl < TBL_COUNT; tbl++) {
             store_iter_t *it;
             store_val_t k, v;
@@ -231,7 +231,7 @@ static long store_kind_count(const char *dir, uint8_t kind)
     store_txn_t *t;
     long n = -1;
     store_iter_t *it;
-    if (store_txn_begin(st, NULL, false, &t) == 0) {
+    if (store_txn_begin(st, false, &t) == 0) {
         if (store_iter_new(t, TBL_BYKIND, &kind, 1, false, &it) == 0) {
             store_val_t k, v;
             for (n = 0; store_iter_next(it, &k, &v) == 1;) n++;
@@ -351,7 +351,7 @@ static void bulk_and_search(const char *dir, unsigned n_customers)
     double t0 = now_s();
     for (unsigned i = 0; i < n_customers;) {
         store_txn_t *t;
-        store_txn_begin(st, NULL, true, &t);
+        store_txn_begin(st, true, &t);
         for (unsigned j = 0; j < 1000 && i < n_customers; j++, i++) {
             record_t rec;
             memset(&rec, 0, offsetof(record_t, ops));
@@ -387,7 +387,7 @@ static void bulk_and_search(const char *dir, unsigned n_customers)
     for (int q = 0; q < Q; q++) {
         store_txn_t *t;
         double s0 = now_s();
-        store_txn_begin(st, NULL, false, &t);
+        store_txn_begin(st, false, &t);
         int n = index_search(t, KIND_CUSTOMER, SEARCH_AUTO, queries[q % 15], out, 50, NULL);
         store_txn_abort(&t);
         lat[q] = now_s() - s0;
@@ -460,7 +460,7 @@ static void add_card_records(const char *dir, unsigned n, uint8_t (*card)[ID_LEN
     identity_load(dir, st, &id, err, sizeof err);
     oplog_open(st, id, &log);
     store_txn_t *t;
-    store_txn_begin(st, NULL, false, &t);
+    store_txn_begin(st, false, &t);
     uint8_t kind = KIND_CUSTOMER;
     store_iter_t *it;
     store_iter_new(t, TBL_BYKIND, &kind, 1, false, &it);
@@ -469,7 +469,7 @@ static void add_card_records(const char *dir, unsigned n, uint8_t (*card)[ID_LEN
     while (got < n && store_iter_next(it, &k, &v) == 1) memcpy(card[got++], (const uint8_t *)k.data + 1, ID_LEN);
     store_iter_destroy(&it);
     store_txn_abort(&t);
-    store_txn_begin(st, NULL, true, &t);
+    store_txn_begin(st, true, &t);
     for (unsigned i = 0; i < got; i++) {
         static const uint8_t kinds[] = {KIND_CONTACT, KIND_DEAL, KIND_TASK, KIND_INTERACTION, KIND_NOTE};
         static const uint8_t refs[] = {F_CO_CUSTOMER, F_DE_CUSTOMER, F_TA_RELATED, F_IN_CUSTOMER, F_NO_RELATED};
@@ -493,7 +493,7 @@ static void add_card_records(const char *dir, unsigned n, uint8_t (*card)[ID_LEN
             oplog_seal(log, t);
             store_txn_commit(&t);
             oplog_commit_done(log);
-            if (i + 1 < got) store_txn_begin(st, NULL, true, &t);
+            if (i + 1 < got) store_txn_begin(st, true, &t);
         }
     }
     /* what the node's start does to a store an older version indexed (index.h) */
@@ -767,7 +767,7 @@ static double fill_invoices(store_t *st)
     double t0 = now_s();
     for (unsigned i = 0; i < REPORT_INVOICES;) {
         store_txn_t *t;
-        if (store_txn_begin(st, NULL, true, &t)) { fprintf(stderr, "report bench: cannot begin\n"); exit(1); }
+        if (store_txn_begin(st, true, &t)) { fprintf(stderr, "report bench: cannot begin\n"); exit(1); }
         for (unsigned j = 0; j < REPORT_TXN && i < REPORT_INVOICES; j++, i++) {
             invoice_record(i, &rec, &buf, origin);
             if (merge_apply(t, &rec)) { fprintf(stderr, "report bench: invoice %u not applied\n", i); exit(1); }
@@ -817,7 +817,7 @@ static void report_bench(const char *build, const char *work)
         store_iter_t *it;
         store_val_t k, v;
         double t0 = now_s();
-        store_txn_begin(st, NULL, false, &t);
+        store_txn_begin(st, false, &t);
         store_iter_new(t, TBL_KPI, NULL, 0, false, &it);
         for (keys = 0; store_iter_next(it, &k, &v) == 1; keys++) {}
         store_iter_destroy(&it);
@@ -828,7 +828,7 @@ static void report_bench(const char *build, const char *work)
     for (int i = 0; i < RUNS; i++) {
         store_txn_t *t;
         double t0 = now_s();
-        if (store_txn_begin(st, NULL, false, &t) || report_branches(t, from, to, today, NULL, &r)) {
+        if (store_txn_begin(st, false, &t) || report_branches(t, from, to, today, NULL, &r)) {
             fprintf(stderr, "report bench: report failed\n");
             exit(1);
         }

@@ -211,7 +211,7 @@ static double raw_lmdb_puts(unsigned n)
     double t0 = now_s();
     for (unsigned i = 0; i < n;) {
         store_txn_t *t;
-        store_txn_begin(st, NULL, true, &t);
+        store_txn_begin(st, true, &t);
         for (unsigned j = 0; j < 4096 && i < n; j++, i++) {
             uint8_t k[ID_LEN];
             crypto_random(k, sizeof k);
@@ -260,7 +260,7 @@ static void write_offline(const char *name, unsigned n)
     double t0 = now_s();
     for (unsigned i = 0; i < n;) {
         store_txn_t *t;
-        store_txn_begin(st, NULL, true, &t);
+        store_txn_begin(st, true, &t);
         for (unsigned j = 0; j < 1000 && i < n; j++, i++) {
             record_t rec;
             memset(&rec, 0, offsetof(record_t, ops));
@@ -436,7 +436,7 @@ static void enroll_swarm(swarm_key_t *keys, unsigned n, uint8_t vec_origins[][ID
     node_dir("hq", dir);
     store_t *st;
     store_txn_t *t;
-    if (store_open(dir, 0, &st) || store_txn_begin(st, NULL, true, &t)) die("cannot open the hub's store");
+    if (store_open(dir, 0, &st) || store_txn_begin(st, true, &t)) die("cannot open the hub's store");
     const uint8_t *org_sk = read_org_sk();
     for (unsigned i = 0; i < n; i++) {
         crypto_keypair(keys[i].pk, keys[i].sk);
@@ -591,7 +591,7 @@ static void report_timing(unsigned n)
         store_txn_t *t;
         report_t r;
         double t0 = now_s();
-        if (store_txn_begin(st, NULL, false, &t) || report_branches(t, from, to, today, NULL, &r)) die("report");
+        if (store_txn_begin(st, false, &t) || report_branches(t, from, to, today, NULL, &r)) die("report");
         store_txn_abort(&t);
         double dt = now_s() - t0;
         if (dt < best) best = dt;

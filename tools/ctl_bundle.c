@@ -73,7 +73,7 @@ int ctl_bundle_vector(const ctl_args_t *a)
     if (!v) abort();
     uint32_t n = 0;
     store_txn_t *t;
-    if ((rc = store_txn_begin(st, NULL, false, &t)) == 0) {
+    if ((rc = store_txn_begin(st, false, &t)) == 0) {
         rc = read_heads(t, v, MAX_FEEDS, &n);
         store_txn_abort(&t);
     }
@@ -291,7 +291,7 @@ int ctl_bundle_export(const ctl_args_t *a)
     store_txn_t *t;
     int exit_code = since ? read_vector(since, x.have, MAX_FEEDS, &x.n_have) : 0, rc;
     if (exit_code || (exit_code = ctl_open_node(dir, &st, &id))) goto out;
-    if ((rc = store_txn_begin(st, NULL, false, &t))) {
+    if ((rc = store_txn_begin(st, false, &t))) {
         fprintf(stderr, "accordctl: cannot read %s: %s\n", dir, accord_strerror(rc));
         exit_code = ACCORD_EXIT_OTHER;
     } else {

@@ -57,7 +57,7 @@ static void print_horizon(const horizon_t *h, bool json)
 static int load_horizon(store_t *st, const identity_t *id, horizon_t *h)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (!rc) {
         rc = horizon_compute(t, id->origin, h);
         store_txn_abort(&t);

@@ -35,7 +35,7 @@ int ctl_epoch_new(const ctl_args_t *a)
         fprintf(stderr, "accordctl: this node is not waiting to rejoin; a new epoch gives it a new key that the org "
                         "must enroll again. Add --force if that is what you want\n");
         exit_code = ACCORD_EXIT_USAGE;
-    } else if ((rc = store_txn_begin(st, NULL, true, &t)) || (rc = identity_prepare_epoch(dir, t, new_pk, err, sizeof err)) ||
+    } else if ((rc = store_txn_begin(st, true, &t)) || (rc = identity_prepare_epoch(dir, t, new_pk, err, sizeof err)) ||
                (rc = rejoin_mark(t, false)) || (rc = store_txn_commit(&t)) ||
                (rc = identity_switch_key(dir, old_origin, err, sizeof err))) {
         store_txn_abort(&t);

@@ -27,7 +27,7 @@ int ctl_feed_verify(const ctl_args_t *a)
     int rc = ctl_open_node(a->dir, &st, &id);
     if (rc) return rc;
     store_txn_t *t;
-    if ((rc = store_txn_begin(st, NULL, false, &t))) {
+    if ((rc = store_txn_begin(st, false, &t))) {
         fprintf(stderr, "accordctl: cannot read the store: %s\n", accord_strerror(rc));
         goto out;
     }
@@ -108,7 +108,7 @@ static void write_trailer(FILE *f, msgpack_sbuffer *sb, msgpack_packer *pk, uint
 static int export_feed(store_t *st, const identity_t *id, FILE *f, uint64_t *n)
 {
     store_txn_t *t = NULL;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (rc) goto fail;
     store_val_t head, v;
     uint64_t head_seq = 0, base = 0;

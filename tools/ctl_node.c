@@ -21,7 +21,7 @@ static int note_counters_version(const char *dir)
     store_t *st = NULL;
     store_txn_t *t = NULL;
     int rc = store_open(dir, 0, &st);
-    if (!rc && !(rc = store_txn_begin(st, NULL, true, &t))) {
+    if (!rc && !(rc = store_txn_begin(st, true, &t))) {
         if ((rc = kpi_note_version(t)) || (rc = index_note_version(t))) store_txn_abort(&t);
         else rc = store_txn_commit(&t);
     }

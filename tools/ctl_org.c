@@ -87,7 +87,7 @@ static int write_txn(const char *dir, store_t **st, store_txn_t **t)
         fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
         return ACCORD_EXIT_UNREACHABLE;
     }
-    if ((rc = store_txn_begin(*st, NULL, true, t))) {
+    if ((rc = store_txn_begin(*st, true, t))) {
         fprintf(stderr, "accordctl: %s\n", accord_strerror(rc));
         store_close(st);
         return ACCORD_EXIT_OTHER;
@@ -272,7 +272,7 @@ int ctl_roster(const ctl_args_t *a)
     if (rc) return rc;
     store_txn_t *t = NULL;
     listing_t l = {a->json, 0};
-    if ((rc = store_txn_begin(st, NULL, false, &t)) == 0) {
+    if ((rc = store_txn_begin(st, false, &t)) == 0) {
         uint8_t org[CRYPTO_PK_LEN];
         if (roster_org_pk(t, org) == ACCORD_ENOTFOUND)
             fprintf(stderr, "accordctl: %s pins no org key, so it trusts no roster (node init --org-pub)\n", dir);

@@ -220,7 +220,7 @@ static int report_cmd_run(const ctl_args_t *a, bool quality)
     }
     store_txn_t *t;
     report_t r;
-    if (!(rc = store_txn_begin(st, NULL, false, &t)) && !kpi_current(t)) {
+    if (!(rc = store_txn_begin(st, false, &t)) && !kpi_current(t)) {
         /* an older version made these counters: figures it never counted would read as 0 */
         fprintf(stderr, "accordctl: the report counters in %s were made by an older version of accord: start the node "
                         "once (accord-node --data %s) to rebuild them, then report again\n", dir, dir);
@@ -265,7 +265,7 @@ int ctl_report_customers(const ctl_args_t *a)
     store_txn_t *t;
     report_customers_t r;
     char cur[9] = "";
-    if (!(rc = store_txn_begin(st, NULL, false, &t))) {
+    if (!(rc = store_txn_begin(st, false, &t))) {
         if (currency) snprintf(cur, sizeof cur, "%s", currency);
         else report_main_currency(t, cur);
         rc = report_customers(t, hlc_wall_ms(), cur, branch, &r);
@@ -329,7 +329,7 @@ int ctl_report_tz(const ctl_args_t *a)
     int rc = ctl_open_node_writable(dir, &st, &id);
     if (rc) return rc;
     store_txn_t *t;
-    if (!(rc = store_txn_begin(st, NULL, true, &t))) {
+    if (!(rc = store_txn_begin(st, true, &t))) {
         if ((rc = kpi_rebuild(t, zone))) store_txn_abort(&t);
         else rc = store_txn_commit(&t);
     }

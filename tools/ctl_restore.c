@@ -72,7 +72,7 @@ int ctl_restore(const ctl_args_t *a)
     if (!rc && (rc = store_open(tmp, 0, &st))) fprintf(stderr, "accordctl: the backup's store does not open: %s\n", accord_strerror(rc));
     if (!rc && (rc = identity_load(tmp, st, &id, err, sizeof err))) fprintf(stderr, "accordctl: %s\n", err);
     store_txn_t *t = NULL;
-    if (!rc && !(rc = store_txn_begin(st, NULL, true, &t))) {
+    if (!rc && !(rc = store_txn_begin(st, true, &t))) {
         if ((rc = rejoin_mark(t, true))) store_txn_abort(&t);
         else rc = store_txn_commit(&t);
         if (rc) fprintf(stderr, "accordctl: cannot mark the restored store: %s\n", accord_strerror(rc));

@@ -133,7 +133,7 @@ int ctl_sync_release(const ctl_args_t *a)
         return ACCORD_EXIT_UNREACHABLE;
     }
     store_val_t v;
-    if ((rc = store_txn_begin(st, NULL, true, &t)) == 0 && (rc = store_get(t, TBL_QUARANTINE, origin, ID_LEN, &v)) == 0 &&
+    if ((rc = store_txn_begin(st, true, &t)) == 0 && (rc = store_get(t, TBL_QUARANTINE, origin, ID_LEN, &v)) == 0 &&
         (rc = store_del(t, TBL_QUARANTINE, origin, ID_LEN)) == 0)
         rc = store_txn_commit(&t);
     else if (t)

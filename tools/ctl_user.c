@@ -68,7 +68,7 @@ static int user_cmd(const ctl_args_t *a, user_verb_t verb)
     store_txn_t *t;
     char err[200] = "";
     int exit_code = ACCORD_EXIT_OK;
-    if ((rc = store_txn_begin(st, NULL, !list, &t))) {
+    if ((rc = store_txn_begin(st, !list, &t))) {
         fprintf(stderr, "accordctl: cannot open the store: %s\n", accord_strerror(rc));
         exit_code = ACCORD_EXIT_OTHER;
     } else if (list) {

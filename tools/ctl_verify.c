@@ -21,7 +21,7 @@
 static int local_digest(store_t *st, state_digest_t *d)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (rc) return rc;
     rc = digest_state(t, d);
     store_txn_abort(&t);
@@ -202,7 +202,7 @@ int ctl_verify(const ctl_args_t *a)
         if (!diff[b]) continue;
         list.n = 0;
         store_txn_t *t;
-        if ((rc = store_txn_begin(st, NULL, false, &t))) break;
+        if ((rc = store_txn_begin(st, false, &t))) break;
         rc = digest_bucket(t, (uint8_t)b, collect, &list);
         store_txn_abort(&t);
         if (rc || (rc = ask(&l, b))) break;

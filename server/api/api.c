@@ -54,6 +54,14 @@ const api_verb_t *api_verb_find(const char *name, size_t len)
     return NULL;
 }
 
+bool api_runs_alone(const api_verb_t *v, const request_t *req)
+{
+    if (!v) return false;
+    if (v->own_txns) return true;
+    const req_arg_t *dry = v->handle == api_import_rows ? request_arg(req, "dry_run") : NULL;
+    return dry && dry->type == MP_BOOL && dry->i;
+}
+
 int api_handle(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                size_t msg_cap)
 {

@@ -49,6 +49,10 @@ typedef struct {
                               it alone, outside any batch's transaction, with t NULL */
 } api_verb_t;
 
+/* True if the node loop runs req alone, outside any batch's transaction, with t NULL: the
+ * verbs with own_txns, and an import's dry run (a write transaction it throws away). */
+bool api_runs_alone(const api_verb_t *v, const request_t *req);
+
 /* The verb named name (len bytes, no NUL needed), or NULL. The descriptor is static: it
  * lives as long as the program. Any thread. */
 const api_verb_t *api_verb_find(const char *name, size_t len);

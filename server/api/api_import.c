@@ -7,9 +7,11 @@
  * exactly as those verbs run it (api_write.c); a refused row is rolled back, reported and
  * skipped, so the others still land. The request is refused whole, before anything is
  * written, when its arguments are wrong or it holds more than API_IMPORT_MAX_ROWS rows.
- * dry_run: the rows run the same way in a child transaction that is then thrown away, so
- * the reply predicts the real run's (rows that match a customer, or an earlier row of the
- * same request, are refused the same) and nothing is written. */
+ * dry_run: the rows run the same way in a write transaction of its own that is then thrown
+ * away (the node loop runs a dry run alone, outside the batch's transaction: the store has
+ * no nested transactions), so the reply predicts the real run's (rows that match a
+ * customer, or an earlier row of the same request, are refused the same) and nothing is
+ * written. */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
 #include "proto/accord_err.h"
@@ -333,9 +335,10 @@ int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
         return accord_fail(msg, cap, ACCORD_ETOOBIG, "rows: at most %d in one request", API_IMPORT_MAX_ROWS);
     api_import_scratch_t *sc = &api->import;
     import_counts_t n = {0, 0, 0};
-    store_txn_t *parent = t;
     feed_head_t dry_mark = oplog_mark(api->log);
-    if (sp.dry_run && (rc = store_txn_begin(api->st, parent, true, &t)) != 0)
+    if (sp.dry_run != (t == NULL)) /* api_runs_alone: a dry run alone, a real one in the batch */
+        return accord_fail(msg, cap, ACCORD_EINVAL, "import: a dry run must run alone");
+    if (sp.dry_run && (rc = store_txn_begin(api->st, true, &t)) != 0)
         return accord_fail(msg, cap, rc, "cannot begin the dry run: %s", accord_strerror(rc));
     msgpack_sbuffer scratch; /* the replies of the rows' creates and updates, thrown away */
     msgpack_sbuffer_init(&scratch);

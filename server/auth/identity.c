@@ -82,7 +82,7 @@ int identity_create(const char *dir, const char *name, const char *role, char *e
     store_t *st = NULL;
     store_txn_t *t = NULL;
     int rc = store_open(dir, 0, &st);
-    if (rc == 0) rc = store_txn_begin(st, NULL, true, &t);
+    if (rc == 0) rc = store_txn_begin(st, true, &t);
     if (rc == 0) {
         uint8_t origin[CRYPTO_ORIGIN_LEN], store_id[16];
         crypto_origin_of(pk, origin);
@@ -117,7 +117,7 @@ static int get_meta(store_txn_t *t, const char *key, void *out, size_t len, bool
 int identity_meta(store_t *st, const char *key, char *out, size_t cap)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (rc) return rc;
     rc = get_meta(t, key, out, cap, false);
     store_txn_abort(&t);
@@ -148,7 +148,7 @@ static int load(const char *dir, store_t *st, identity_t **out, char *err, size_
     }
     memmove(id->sk, id->sk + 8, CRYPTO_SK_LEN);
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (rc == 0) {
         if ((rc = get_meta(t, "name", id->name, sizeof id->name, false)) ||
             (rc = get_meta(t, "role", id->role, sizeof id->role, false)) ||

@@ -3,6 +3,7 @@
 #include "proto/accord_err.h"
 #include "proto/hlc.h"
 #include "proto/validate.h"
+#include "state/entity.h"
 #include "state/merge.h"
 
 #include <stdarg.h>
@@ -116,10 +117,71 @@ static int check_held(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t fir
     return rc;
 }
 
-int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
-                const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res)
+/* 4c. a record must not name an entity stored with another kind, nor one that an earlier
+ * record of the batch gave another kind: found here, before anything is written, so that no
+ * write of the batch has to be undone (the store runs without nested transactions). */
+typedef struct {
+    uint8_t entity[ID_LEN];
+    uint8_t kind;
+    uint64_t seq;
+} entity_kind_t;
+
+static int by_entity_then_seq(const void *a, const void *b)
+{
+    const entity_kind_t *x = a, *y = b;
+    int c = memcmp(x->entity, y->entity, ID_LEN);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int check_kinds(store_txn_t *t, const apply_batch_t *b, uint64_t first, uint64_t from,
+                       apply_result_t *res)
+{
+    unsigned n = (unsigned)(first + b->n - from), start = (unsigned)(from - first);
+    entity_kind_t *ek = malloc((size_t)n * sizeof *ek);
+    if (!ek) abort();
+    record_t rec;
+    for (unsigned i = 0; i < n; i++) {
+        if (record_decode(b->recs[start + i], b->lens[start + i], &rec)) { /* decoded in step 1 */
+            free(ek);
+            return ACCORD_EPROTO;
+        }
+        memcpy(ek[i].entity, rec.entity, ID_LEN);
+        ek[i].kind = rec.kind;
+        ek[i].seq = rec.seq;
+    }
+    qsort(ek, n, sizeof *ek, by_entity_then_seq);
+    int rc = 0;
+    for (unsigned i = 0; i < n && !rc; i++) {
+        bool first_of_entity = i == 0 || memcmp(ek[i].entity, ek[i - 1].entity, ID_LEN);
+        if (!first_of_entity) {
+            if (ek[i].kind != ek[i - 1].kind)
+                rc = refuse(res, ACCORD_EPROTO, ek[i].seq, "record %llu names a record that record %llu gave another kind",
+                            (unsigned long long)ek[i].seq, (unsigned long long)ek[i - 1].seq);
+            continue;
+        }
+        int kind = entity_kind(t, ek[i].entity);
+        if (kind >= 0 && kind != ek[i].kind)
+            rc = refuse(res, ACCORD_EPROTO, ek[i].seq, "record %llu names a record stored with another kind",
+                        (unsigned long long)ek[i].seq);
+        else if (kind < 0 && kind != ACCORD_ENOTFOUND)
+            rc = refuse(res, kind, ek[i].seq, "cannot read the kind of record %llu's entity: %s",
+                        (unsigned long long)ek[i].seq, accord_strerror(kind));
+    }
+    free(ek);
+    return rc;
+}
+
+void apply_plan_free(apply_plan_t *plan)
+{
+    free(plan->hash);
+    plan->hash = NULL;
+}
+
+int apply_check(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
+                const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res, apply_plan_t *plan)
 {
     memset(res, 0, sizeof *res);
+    memset(plan, 0, sizeof *plan);
     if (b->n == 0) return refuse(res, ACCORD_EPROTO, 0, "the batch holds no records");
     if (b->n > APPLY_MAX_RECORDS)
         return refuse(res, ACCORD_ETOOBIG, 0, "the batch holds %u records; at most %d", b->n, APPLY_MAX_RECORDS);
@@ -127,6 +189,7 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
     /* 1. every record decodes, and the links between them */
     uint8_t (*hash)[32] = malloc((size_t)b->n * 32);
     if (!hash) abort();
+    plan->hash = hash;
     record_t rec; /* 4 KiB on the writer's stack, not a static */
     uint64_t first = 0;
     uint8_t first_prev[32];
@@ -172,40 +235,60 @@ int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[C
     if (!rc && first == head_seq + 1 && memcmp(first_prev, head_hash, 32))
         rc = refuse(res, ACCORD_EFORK, first, "record %llu does not follow this node's record %llu: the feed forked",
                     (unsigned long long)first, (unsigned long long)head_seq);
+    if (!rc && last > head_seq) rc = check_kinds(t, b, first, head_seq + 1, res);
+    if (rc) {
+        apply_plan_free(plan);
+        res->head_seq = 0;
+        return rc;
+    }
+    plan->first = first;
+    plan->last = last;
+    plan->head_seq = head_seq;
+    plan->fresh = last > head_seq ? (unsigned)(last - head_seq) : 0;
+    res->head_seq = last > head_seq ? last : head_seq;
+    return 0;
+}
 
-    /* 5. write: new records, then the head they reach */
-    for (uint64_t s = head_seq + 1; !rc && s <= last; s++) {
-        unsigned i = (unsigned)(s - first);
+int apply_write(store_txn_t *t, const uint8_t origin[ID_LEN], const apply_batch_t *b, apply_plan_t *plan,
+                apply_result_t *res)
+{
+    record_t rec;
+    int rc = 0;
+    for (uint64_t s = plan->head_seq + 1; !rc && s <= plan->last; s++) {
+        unsigned i = (unsigned)(s - plan->first);
         uint8_t key[ID_LEN + 8];
         feed_key(key, origin, s);
-        if (record_decode(b->recs[i], b->lens[i], &rec) || (rc = merge_apply(t, &rec))) {
-            if (!rc || rc == ACCORD_EPROTO)
-                rc = refuse(res, ACCORD_EPROTO, s, "record %llu names a record stored with another kind",
-                            (unsigned long long)s);
-            else
-                refuse(res, rc, s, "cannot store record %llu: %s", (unsigned long long)s, accord_strerror(rc));
-            break;
-        }
-        if ((rc = store_put(t, TBL_FEED, key, sizeof key, b->recs[i], b->lens[i]))) {
+        if (record_decode(b->recs[i], b->lens[i], &rec)) rc = ACCORD_EPROTO;
+        else rc = merge_apply(t, &rec);
+        if (rc == ACCORD_EPROTO) /* apply_check let through what merge refuses: a bug, not the peer's fault */
+            rc = ACCORD_ESTORE;
+        if (!rc) rc = store_put(t, TBL_FEED, key, sizeof key, b->recs[i], b->lens[i]);
+        if (rc) {
             refuse(res, rc, s, "cannot store record %llu: %s", (unsigned long long)s, accord_strerror(rc));
             break;
         }
         res->applied++;
     }
-    if (!rc && last > head_seq) {
+    if (!rc && plan->last > plan->head_seq) {
         uint8_t val[HEAD_VAL_LEN], key[ID_LEN + 8];
-        be64_put(val, last);
-        memcpy(val + 8, hash[b->n - 1], 32);
+        be64_put(val, plan->last);
+        memcpy(val + 8, plan->hash[b->n - 1], 32);
         memcpy(val + 40, b->sig, CRYPTO_SIG_LEN);
-        feed_key(key, origin, last);
+        feed_key(key, origin, plan->last);
         if (!(rc = store_put(t, TBL_HEADS, origin, ID_LEN, val, sizeof val)))
             rc = store_put(t, TBL_CHECKPTS, key, sizeof key, b->sig, CRYPTO_SIG_LEN);
-        if (rc) refuse(res, rc, last, "cannot store the head of the feed at record %llu: %s", (unsigned long long)last,
-                       accord_strerror(rc));
+        if (rc) refuse(res, rc, plan->last, "cannot store the head of the feed at record %llu: %s",
+                       (unsigned long long)plan->last, accord_strerror(rc));
     }
-    res->head_seq = rc ? 0 : (last > head_seq ? last : head_seq);
-    if (rc && !res->why[0]) /* a store error: its reason, not an empty refusal */
-        snprintf(res->why, sizeof res->why, "the store failed: %s", accord_strerror(rc));
-    free(hash);
+    if (rc) res->head_seq = 0;
+    apply_plan_free(plan);
     return rc;
+}
+
+int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
+                const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res)
+{
+    apply_plan_t plan;
+    int rc = apply_check(t, origin, pk, b, clock, res, &plan);
+    return rc ? rc : apply_write(t, origin, b, &plan, res);
 }

@@ -13,8 +13,10 @@
  *   (EPROTO), and is not stamped further ahead of this node's clock than allowed (EFUTURE);
  *   against the stored head: records this node holds must be byte-identical (else EFORK),
  *   the first new record must chain to the stored head (else EFORK), and the batch may not
- *   start after seq head+1 (EGAP).
- * Then, in the caller's transaction: each new record is stored and merged, and the origin's
+ *   start after seq head+1 (EGAP);
+ *   no new record names an entity stored with another kind, or one an earlier record of the
+ *   batch gave another kind (EPROTO).
+ * Then (apply_write), in the caller's transaction: each new record is stored and merged, and the origin's
  * head and a checkpoint advance to the batch's last record (the version vector entry moves
  * with the records it covers). A batch wholly held already applies nothing and is not an
  * error: replays are harmless, and res says so. */
@@ -54,15 +56,36 @@ typedef struct {
 /* The head this node holds for origin: seq 0 and zero hash if none. */
 int apply_head(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t *seq, uint8_t hash[32]);
 
-/* Checks b, a batch of origin's feed signed with pk, and applies its new records in t.
- * clock (NULL: no bound) bounds a remote clock: a record stamped more than max_ahead_ms
- * after now_ms refuses the batch with ACCORD_EFUTURE, so a node whose clock runs ahead
- * cannot win every later edit; the refusal says how far ahead the record is.
- * Returns 0, or a refusal (ACCORD_EPROTO, ECHAIN, ESIG, EFORK, EGAP, ETOOBIG, EFUTURE) with res
- * saying why, or a store error (res->why names it and the record). On any error t must be
- * aborted: the checks above come before any write, but a record whose entity is stored with
- * another kind is found only while merging. Not for this node's own feed (its oplog holds
- * that head in memory). */
+/* What apply_check found, for apply_write: the batch's records' hashes and where the new
+ * ones start. */
+typedef struct {
+    uint8_t (*hash)[32]; /* owned: apply_write and apply_plan_free free it */
+    uint64_t first, last; /* the batch's seqs */
+    uint64_t head_seq;    /* the origin's head before the batch */
+    unsigned fresh;       /* records after that head: what apply_write stores */
+} apply_plan_t;
+
+/* Checks b, a batch of origin's feed signed with pk, against what t holds, writing nothing:
+ * every check above, and that no new record names an entity stored (or given by an earlier
+ * record of the batch) with another kind. clock (NULL: no bound) bounds a remote clock: a
+ * record stamped more than max_ahead_ms after now_ms refuses the batch with ACCORD_EFUTURE,
+ * so a node whose clock runs ahead cannot win every later edit; the refusal says how far
+ * ahead the record is. Returns 0 with plan filled (plan->fresh == 0: wholly held already,
+ * a harmless replay) and res->head_seq the head the batch reaches; or a refusal
+ * (ACCORD_EPROTO, ECHAIN, ESIG, EFORK, EGAP, ETOOBIG, EFUTURE) or a store error, with res
+ * saying why and nothing to free. Not for this node's own feed (its oplog holds that head
+ * in memory). */
+int apply_check(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
+                const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res, apply_plan_t *plan);
+
+/* Stores and merges the new records apply_check planned in t, then the origin's head and a
+ * checkpoint; frees the plan. Only a store error can fail it (res->why names it and the
+ * record): then t holds part of the batch and must be aborted. */
+int apply_write(store_txn_t *t, const uint8_t origin[ID_LEN], const apply_batch_t *b, apply_plan_t *plan,
+                apply_result_t *res);
+void apply_plan_free(apply_plan_t *plan);
+
+/* apply_check, then apply_write: for callers with nothing to do between them. */
 int apply_batch(store_txn_t *t, const uint8_t origin[ID_LEN], const uint8_t pk[CRYPTO_PK_LEN],
                 const apply_batch_t *b, const apply_clock_t *clock, apply_result_t *res);
 

@@ -65,7 +65,7 @@ static int check_file(FILE *f, const identity_t *id, space_t *sp, bundle_in_repo
 static int apply_roster(store_t *st, space_t *sp, const wire_msg_t *m, bundle_in_report_t *rep)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;
     for (uint32_t i = 0; i < m->n_items; i++) {
         bool changed = false;
@@ -92,9 +92,9 @@ static int apply_one(store_t *st, const identity_t *id, space_t *sp, const wire_
     apply_result_t res;
     char why[300];
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;
-    int code = ingest_batch(st, t, &pol, m->origin, &b, &res, why, sizeof why);
+    int code = ingest_batch(t, &pol, m->origin, &b, &res, why, sizeof why);
     if (!code) code = store_txn_commit(&t);
     else store_txn_abort(&t);
     rep->done_batches++;

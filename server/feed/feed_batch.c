@@ -12,44 +12,45 @@ uint64_t feed_batch(store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t from,
     uint8_t key[ID_LEN + 8];
     memcpy(key, origin, ID_LEN);
     be64_put(key + ID_LEN, from);
-    store_iter_t *it;
-    if (store_iter_new(t, TBL_CHECKPTS, origin, ID_LEN, false, &it)) return 0;
-    store_iter_seek(it, key, sizeof key);
-    store_val_t k, v;
-    uint64_t last = 0, limit = from + (target ? target : 1) - 1;
-    /* checkpoints in range: the batch ends at the furthest one that keeps it in bounds */
-    uint64_t checkpoints[64];
-    const uint8_t *sigs[64];
-    unsigned n_cp = 0;
-    while (n_cp < 64 && store_iter_next(it, &k, &v) == 1 && k.len == sizeof key && v.len == CRYPTO_SIG_LEN) {
-        uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
-        if (seq > head || (seq > limit && n_cp > 0)) break;
-        checkpoints[n_cp] = seq;
-        sigs[n_cp++] = v.data;
-        if (seq >= limit) break;
+    /* the feed's records and its checkpoints walked side by side: the batch ends at the
+     * furthest checkpoint that keeps it within target records and max_bytes, or at the
+     * first checkpoint if even that one is beyond them (a batch cannot end between two) */
+    store_iter_t *cps, *it;
+    if (store_iter_new(t, TBL_CHECKPTS, origin, ID_LEN, false, &cps)) return 0;
+    store_iter_seek(cps, key, sizeof key);
+    if (store_iter_new(t, TBL_FEED, origin, ID_LEN, false, &it)) {
+        store_iter_destroy(&cps);
+        return 0;
     }
-    store_iter_destroy(&it);
-    if (n_cp == 0) return 0;
-    if (store_iter_new(t, TBL_FEED, origin, ID_LEN, false, &it)) return 0;
     store_iter_seek(it, key, sizeof key);
+    store_val_t k, v, ck, cv;
+    uint64_t last = 0, next_cp = 0;
+    const uint8_t *next_sig = NULL;
     size_t bytes = 0;
-    uint32_t n = 0;
-    unsigned cp = 0;
+    uint32_t n = 0, want = target ? target : 1;
     while (store_iter_next(it, &k, &v) == 1) {
         uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
-        if (seq != from + n || n >= FEED_BATCH_MAX) break;
-        if (bytes + v.len > max_bytes && last) break; /* full, and a checkpoint was reached */
+        if (seq != from + n || seq > head || n >= FEED_BATCH_MAX) break;
+        if (last && (n >= want || bytes + v.len > max_bytes)) break; /* full, and a checkpoint was reached */
+        while (next_cp < seq) { /* the next checkpoint at or after this record */
+            if (store_iter_next(cps, &ck, &cv) != 1 || ck.len != sizeof key || cv.len != CRYPTO_SIG_LEN) {
+                next_cp = UINT64_MAX;
+                break;
+            }
+            next_cp = be64_get((const uint8_t *)ck.data + ID_LEN);
+            next_sig = cv.data;
+        }
         out->items[n] = v.data;
         out->lens[n] = v.len;
         bytes += v.len;
         n++;
-        if (seq == checkpoints[cp]) {
+        if (seq == next_cp) {
             last = seq;
-            out->sig = sigs[cp];
-            if (++cp == n_cp) break;
+            out->sig = next_sig;
         }
     }
     store_iter_destroy(&it);
+    store_iter_destroy(&cps);
     if (!last) return 0;
     out->n = (uint32_t)(last - from + 1);
     return last;

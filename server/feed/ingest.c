@@ -63,11 +63,11 @@ static void be32_put(uint8_t *b, uint32_t v)
 /* The origin's record bytes added here today: TBL_META "quota" origin -> day(4 BE) bytes(8 BE),
  * one row per origin, started again each UTC day. */
 static int charge_quota(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origin[ID_LEN],
-                        const apply_batch_t *b, const apply_result_t *res, char *why, size_t why_cap)
+                        const apply_batch_t *b, const apply_plan_t *plan, char *why, size_t why_cap)
 {
     if (!pol->origin_day_bytes || !memcmp(origin, pol->self, ID_LEN)) return 0;
     uint64_t added = 0;
-    for (unsigned i = b->n - res->applied; i < b->n; i++) added += b->lens[i];
+    for (unsigned i = b->n - plan->fresh; i < b->n; i++) added += b->lens[i];
     uint64_t now_ms = pol->clock ? pol->clock->now_ms : (uint64_t)time(NULL) * 1000;
     uint32_t today = (uint32_t)(now_ms / 86400000);
     uint8_t key[5 + ID_LEN], val[12];
@@ -100,42 +100,41 @@ uint64_t ingest_origin_day_bytes_from_env(void)
     return (uint64_t)mb << 20;
 }
 
-int ingest_batch(store_t *st, store_txn_t *parent, const ingest_policy_t *pol, const uint8_t origin[ID_LEN],
-                 const apply_batch_t *b, apply_result_t *res, char *why, size_t why_cap)
+int ingest_batch(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origin[ID_LEN], const apply_batch_t *b,
+                 apply_result_t *res, char *why, size_t why_cap)
 {
     memset(res, 0, sizeof *res);
     why[0] = 0;
-    store_txn_t *t = NULL;
-    int code = store_txn_begin(st, parent, true, &t);
-    if (code) {
-        snprintf(why, why_cap, "cannot write: %s", accord_strerror(code));
-        return code;
-    }
     roster_entry_t e;
-    if ((code = admit(t, pol, origin, &e, why, why_cap))) goto refused;
-    if ((code = apply_batch(t, origin, e.pk, b, pol->clock, res))) {
+    int code = admit(t, pol, origin, &e, why, why_cap);
+    if (code) return code;
+    apply_plan_t plan;
+    if ((code = apply_check(t, origin, e.pk, b, pol->clock, res, &plan))) {
         if (res->why[0]) snprintf(why, why_cap, "%s", res->why);
         else snprintf(why, why_cap, "cannot apply the batch: %s", accord_strerror(code));
-        goto refused;
+        return code;
     }
-    if (res->applied == 0) {
-        code = ACCORD_EREPLAY;
+    if (plan.fresh == 0) {
+        apply_plan_free(&plan);
         snprintf(why, why_cap, "records %llu-%llu were sent again: this node holds them already (up to %llu)",
                  (unsigned long long)res->first_seq, (unsigned long long)res->last_seq,
                  (unsigned long long)res->head_seq);
-        goto refused;
+        return ACCORD_EREPLAY;
     }
-    if ((code = charge_quota(t, pol, origin, b, res, why, why_cap))) {
+    if ((code = charge_quota(t, pol, origin, b, &plan, why, why_cap))) {
         if (code != ACCORD_EQUOTA) snprintf(why, why_cap, "cannot write: %s", accord_strerror(code));
-        res->bad_seq = res->last_seq - res->applied + 1;
-        goto refused;
+        res->bad_seq = plan.head_seq + 1;
+        apply_plan_free(&plan);
+        return code;
     }
-    if ((code = store_txn_commit(&t))) /* into parent: durable when it commits */
-        snprintf(why, why_cap, "cannot write: %s", accord_strerror(code));
+    if ((code = apply_write(t, origin, b, &plan, res)))
+        snprintf(why, why_cap, "%s", res->why[0] ? res->why : accord_strerror(code));
     return code;
-refused:
-    store_txn_abort(&t);
-    return code;
+}
+
+bool ingest_store_failed(int code)
+{
+    return code == ACCORD_ESTORE || code == ACCORD_EFULL || code == ACCORD_EIO;
 }
 
 int ingest_record_refusal(store_t *st, const uint8_t self[ID_LEN], const uint8_t source[ID_LEN],
@@ -159,7 +158,7 @@ int ingest_record_refusal(store_t *st, const uint8_t self[ID_LEN], const uint8_t
     key[2 * ID_LEN] = (uint8_t)-code;
     bool fork = code == ACCORD_EFORK && memcmp(origin, self, ID_LEN) != 0; /* never our own feed */
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (!rc && !(rc = store_put(t, TBL_REJECTS, key, sizeof key, sb.data, sb.size)) && fork)
         rc = store_put(t, TBL_QUARANTINE, origin, ID_LEN, sb.data, sb.size); /* the evidence, by feed */
     if (!rc) rc = store_txn_commit(&t);

@@ -8,11 +8,14 @@
  *   this node's own feed only while it rejoins from its hub (else EFORK: a restored node);
  *   not a quarantined feed (EQUARANTINE: it forked, TBL_QUARANTINE);
  *   an enrolled origin (EUNKNOWN) that is not revoked (EREVOKED);
- * then apply_batch's checks and merge (apply.h) in a transaction nested in the caller's, so a
- * refused batch takes nothing else with it; a batch wholly held already is EREPLAY;
- * last, the origin's allowance of the day (EQUOTA): no origin can make this node store more
+ * then apply_check's checks (apply.h); a batch wholly held already is EREPLAY;
+ * then the origin's allowance of the day (EQUOTA): no origin can make this node store more
  * than origin_day_bytes of its records in one UTC day, so a compromised branch cannot fill
- * every store of the network (the rest applies the next day, or once the limit is raised). */
+ * every store of the network (the rest applies the next day, or once the limit is raised);
+ * only then is anything written (apply_write). A refused batch therefore leaves the
+ * caller's transaction as it was, and many batches share one large transaction without
+ * nested ones (the store maps with MDB_WRITEMAP, which has none); only a store error while
+ * writing spoils the transaction, and the caller then aborts it whole. */
 #ifndef ACCORD_INGEST_H
 #define ACCORD_INGEST_H
 
@@ -39,13 +42,16 @@ typedef struct {
  * for the tools that apply a bundle with no node running. */
 uint64_t ingest_origin_day_bytes_from_env(void);
 
-/* Admits and applies b, a batch of origin's feed, in a transaction nested in parent (a write
- * transaction of the caller's on st). Returns 0 with res filled, the batch committed into parent;
- * or a refusal code (EFORK, EQUARANTINE, EUNKNOWN, EREVOKED, EREPLAY, apply_batch's codes) or
- * a store error, with why (a sentence for the operator) and res->bad_seq set, and nothing of
- * this batch in parent. */
-int ingest_batch(store_t *st, store_txn_t *parent, const ingest_policy_t *pol, const uint8_t origin[ID_LEN],
-                 const apply_batch_t *b, apply_result_t *res, char *why, size_t why_cap);
+/* Admits and applies b, a batch of origin's feed, in t (a write transaction of the caller's).
+ * Returns 0 with res filled; or a refusal code (EFORK, EQUARANTINE, EUNKNOWN, EREVOKED,
+ * EREPLAY, EQUOTA, apply_check's codes), with why (a sentence for the operator) and
+ * res->bad_seq set, and nothing of this batch written; or a store error
+ * (ingest_store_failed), after which t holds part of the batch and must be aborted whole. */
+int ingest_batch(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origin[ID_LEN], const apply_batch_t *b,
+                 apply_result_t *res, char *why, size_t why_cap);
+
+/* True for the codes after which ingest_batch left its transaction spoilt. */
+bool ingest_store_failed(int code);
 
 /* Keeps a refusal: the latest one per (source, feed, code) in TBL_REJECTS, in its own write
  * transaction (call it with no other write transaction open). A fork of another node's

@@ -28,7 +28,7 @@ struct oplog {
 static int read_head(store_t *st, oplog_t *log)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (rc) return rc;
     store_val_t v;
     rc = store_get(t, TBL_HEADS, log->id->origin, ID_LEN, &v);

@@ -117,7 +117,7 @@ static enum MHD_Result report_json(http_t *h, struct MHD_Connection *c, bool dai
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     store_txn_t *t;
-    int rc = f ? store_txn_begin(h->st, NULL, false, &t) : ACCORD_EINTERNAL;
+    int rc = f ? store_txn_begin(h->st, false, &t) : ACCORD_EINTERNAL;
     if (!rc) {
         if (daily) {
             report_daily_t *d = &h->daily;
@@ -153,7 +153,7 @@ static enum MHD_Result customers_json(http_t *h, struct MHD_Connection *c)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     store_txn_t *t;
-    int rc = f ? store_txn_begin(h->st, NULL, false, &t) : ACCORD_EINTERNAL;
+    int rc = f ? store_txn_begin(h->st, false, &t) : ACCORD_EINTERNAL;
     if (!rc) {
         char cur[9] = "";
         if (currency && *currency) snprintf(cur, sizeof cur, "%s", currency);

@@ -66,7 +66,7 @@ bool http_csrf_ok(struct MHD_Connection *c, const http_session_t *s)
 bool http_check_user(http_t *h, const char *user, const char *password, user_role_t *role)
 {
     store_txn_t *t;
-    if (store_txn_begin(h->st, NULL, false, &t)) return false;
+    if (store_txn_begin(h->st, false, &t)) return false;
     bool ok = users_check(t, user, password, role) == 0;
     store_txn_abort(&t);
     return ok;

@@ -63,7 +63,7 @@ static uint64_t count_entries(store_t *st, store_table_t tbl)
 {
     store_txn_t *t;
     uint64_t n = 0;
-    if (store_txn_begin(st, NULL, false, &t)) return 0;
+    if (store_txn_begin(st, false, &t)) return 0;
     store_iter_t *it;
     if (!store_iter_new(t, tbl, NULL, 0, false, &it)) {
         store_val_t k, v;

@@ -118,7 +118,7 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
 {
     oplog_t *log = api_log(l->api);
     store_txn_t *txn = NULL;
-    int rc = store_txn_begin(api_store(l->api), NULL, any_write, &txn);
+    int rc = store_txn_begin(api_store(l->api), any_write, &txn);
     if (rc) return rc;
     for (int i = 0; i < n; i++) {
         pending_t *p = &l->batch[i];
@@ -172,14 +172,14 @@ static bool decode_batch(node_loop_t *l, int n)
         }
         const api_verb_t *v = api_verb_find(p->req.verb.s, p->req.verb.len);
         p->write = v && v->write;
-        p->alone = v && v->own_txns;
+        p->alone = api_runs_alone(v, &p->req);
         if (p->write && (l->sync ? sync_rejoining(l->sync) : l->restored)) {
             p->code = ACCORD_EREADONLY;
             snprintf(p->msg, sizeof p->msg, "%s", REJOIN_WAITING_TEXT);
             p->write = false;
             continue;
         }
-        any_write |= p->write;
+        any_write |= p->write && !p->alone;
     }
     return any_write;
 }

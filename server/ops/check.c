@@ -183,14 +183,14 @@ int check_store(store_t *st, const identity_t *id, const char *scratch_dir, chec
     memset(rep, 0, sizeof *rep);
     store_t *scratch = NULL;
     store_txn_t *src = NULL, *dst = NULL;
-    int rc = store_txn_begin(st, NULL, false, &src);
+    int rc = store_txn_begin(st, false, &src);
     if (rc) return rc;
     if (progress) progress(ctx, "verifying feeds", 0);
     if ((rc = verify_feeds(src, id, rep))) goto out;
     /* the counters derived again are counted in the store's zone, not in UTC: a customer
      * made at 21:00 UTC is the next day's in Tehran */
     if ((rc = store_open(scratch_dir, STORE_NOSYNC, &scratch)) || (rc = kpi_use_time_zone_of(scratch, st)) ||
-        (rc = store_txn_begin(scratch, NULL, true, &dst)))
+        (rc = store_txn_begin(scratch, true, &dst)))
         goto out;
     if ((rc = derive(st, src, dst, rep, progress, ctx))) goto out;
     if (progress) progress(ctx, "comparing", rep->records);
@@ -214,7 +214,7 @@ int check_repair(store_t *st, const identity_t *id, check_report_t *rep, check_p
 {
     memset(rep, 0, sizeof *rep);
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;
     if (progress) progress(ctx, "verifying feeds", 0);
     if ((rc = verify_feeds(t, id, rep))) goto fail;

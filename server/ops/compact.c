@@ -91,7 +91,7 @@ static int bury_dead(store_t *st, const horizon_t *h, bool dry_run, compact_repo
     int rc = 0;
     while (more && !rc) {
         store_txn_t *t;
-        if ((rc = store_txn_begin(st, NULL, !dry_run, &t))) break;
+        if ((rc = store_txn_begin(st, !dry_run, &t))) break;
         uint32_t n = 0;
         rc = find_dead(t, h, cursor, &more, ids, &n);
         for (uint32_t i = 0; i < n && !rc; i++) {
@@ -187,7 +187,7 @@ static int cut_feeds(store_t *st, const horizon_t *h, bool dry_run, compact_repo
     for (uint32_t i = 0; i < h->n; i++) {
         const horizon_entry_t *f = &h->feeds[i];
         store_txn_t *t;
-        int rc = store_txn_begin(st, NULL, !dry_run, &t);
+        int rc = store_txn_begin(st, !dry_run, &t);
         if (rc) return rc;
         uint64_t cut, base;
         if ((rc = last_checkpoint(t, f->origin, f->seq, &cut)) || (rc = snapshot_base(t, f->origin, &base))) {
@@ -202,7 +202,7 @@ static int cut_feeds(store_t *st, const horizon_t *h, bool dry_run, compact_repo
         bool more = true, set_base = cut > base;
         if (!set_base) cut = base; /* a cut run before may have left records behind its base */
         while (more) {
-            if (!t && (rc = store_txn_begin(st, NULL, true, &t))) return rc;
+            if (!t && (rc = store_txn_begin(st, true, &t))) return rc;
             if ((rc = cut_step(t, f->origin, cut, set_base, &more, rep))) {
                 store_txn_abort(&t);
                 return rc;

@@ -127,7 +127,7 @@ int snapshot_save(store_t *st, const identity_t *id, const char *path, snapshot_
     snapshot_writer_t *w = NULL;
     memcpy(info->signer, id->pk, 32);
     info->created_ms = hlc_wall_ms();
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (!rc) rc = snapshot_writer_open(f, id->pk, info->created_ms, &w);
     if (!rc) rc = save_body(t, w, info, progress, ctx);
     if (!rc) rc = snapshot_writer_finish(&w, id->sk);
@@ -287,7 +287,7 @@ int snapshot_clear_partial(store_t *st, bool *cleared)
 {
     *cleared = false;
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;
     store_val_t v;
     rc = store_get(t, TBL_META, BOOTSTRAP_KEY, sizeof BOOTSTRAP_KEY - 1, &v);
@@ -328,7 +328,7 @@ typedef struct {
 static int next_txn(installer_t *in)
 {
     int rc = store_txn_commit(&in->t);
-    if (!rc) rc = store_txn_begin(in->st, NULL, true, &in->t);
+    if (!rc) rc = store_txn_begin(in->st, true, &in->t);
     in->rows_in_txn = 0;
     return rc;
 }
@@ -393,7 +393,7 @@ static int read_heads(const char *path, snapshot_info_t *info)
 static int covers_store(store_t *st, const snapshot_info_t *heads, char *why, size_t cap)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (rc) return rc;
     uint8_t own[ID_LEN];
     store_val_t v;
@@ -450,7 +450,7 @@ int snapshot_install(store_t *st, const char *path, const uint8_t *want_signer, 
     int rc = snapshot_clear_partial(st, &cleared);
     if (rc) return rc;
     installer_t in = {st, NULL, 0, NULL};
-    if ((rc = store_txn_begin(st, NULL, true, &in.t))) return rc;
+    if ((rc = store_txn_begin(st, true, &in.t))) return rc;
     if (!table_empty(in.t, TBL_HEADS) || !table_empty(in.t, TBL_KINDS)) {
         store_txn_abort(&in.t);
         return accord_fail(info->why, sizeof info->why, ACCORD_EEXISTS,
@@ -482,7 +482,7 @@ static int install(store_t *st, const char *path, const uint8_t *want_signer, bo
     }
     memcpy(info->signer, fr.signer, 32);
     info->created_ms = fr.created_ms;
-    if ((rc = store_txn_begin(st, NULL, true, &in.t)) ||
+    if ((rc = store_txn_begin(st, true, &in.t)) ||
         (rc = store_put(in.t, TBL_META, BOOTSTRAP_KEY, sizeof BOOTSTRAP_KEY - 1, "1", 1)))
         goto out;
     /* replacing: the node's feeds and state go in the transaction that sets the mark */

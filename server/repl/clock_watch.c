@@ -63,7 +63,7 @@ static void restamp(sync_t *s, peer_t *p, uint32_t slot)
     repl_group_flush(s); /* one write transaction at a time */
     restamp_result_t res;
     store_txn_t *t;
-    int rc = store_txn_begin(s->st, NULL, true, &t);
+    int rc = store_txn_begin(s->st, true, &t);
     if (rc == 0) {
         rc = restamp_tail(t, s->id, p->have[slot], repl_now_ms(), &res);
         if (rc == 0 && res.first_seq) rc = store_txn_commit(&t);
@@ -96,7 +96,7 @@ static uint64_t tail_ahead(sync_t *s, uint64_t held)
 {
     store_txn_t *t;
     uint64_t newest = 0;
-    if (store_txn_begin(s->st, NULL, false, &t)) return 0;
+    if (store_txn_begin(s->st, false, &t)) return 0;
     int rc = restamp_tail_hlc(t, s->id->origin, held, &newest);
     store_txn_abort(&t);
     return !rc && HLC_MS(newest) > repl_now_ms() + skew_ms(s) ? newest : 0;
@@ -123,7 +123,7 @@ static void keep_lead(sync_t *s, const peer_t *p, uint64_t lead)
     if (kept && (lead > kept ? lead - kept : kept - lead) < 1000) return; /* a write per change, not per beat */
     store_txn_t *t;
     repl_group_flush(s);
-    int rc = store_txn_begin(s->st, NULL, true, &t);
+    int rc = store_txn_begin(s->st, true, &t);
     if (!rc && !(rc = restamp_note_ahead(t, lead))) rc = store_txn_commit(&t);
     else if (t) store_txn_abort(&t);
     if (rc) {

@@ -71,7 +71,7 @@ static void on_hello(sync_t *s, zmq_msg_t *rid, zmq_msg_t *body, const uint8_t o
     store_txn_t *t;
     roster_entry_t e;
     bool enrolled = false;
-    if (store_txn_begin(s->st, NULL, false, &t) == 0) {
+    if (store_txn_begin(s->st, false, &t) == 0) {
         enrolled = roster_by_origin(t, origin, &e) == 0;
         store_txn_abort(&t);
     }
@@ -181,7 +181,7 @@ static void answer_digest(sync_t *s, peer_t *p, const wire_msg_t *m)
         return;
     }
     store_txn_t *t;
-    if (store_txn_begin(s->st, NULL, false, &t)) return;
+    if (store_txn_begin(s->st, false, &t)) return;
     msgpack_packer pk;
     repl_out_begin(s, &pk);
     if (m->bucket == DIGEST_BUCKETS) {
@@ -235,7 +235,7 @@ void repl_on_zap_request(sync_t *s)
         zmq_msg_size(&f[6]) == 32) {
         store_txn_t *t;
         roster_entry_t e;
-        if (store_txn_begin(s->st, NULL, false, &t) == 0) {
+        if (store_txn_begin(s->st, false, &t) == 0) {
             int rc = roster_by_curve(t, zmq_msg_data(&f[6]), &e);
             store_txn_abort(&t);
             uint8_t origin[ID_LEN];
@@ -270,7 +270,7 @@ void repl_on_zap_request(sync_t *s)
 void repl_check_roster(sync_t *s)
 {
     store_txn_t *t;
-    if (store_txn_begin(s->st, NULL, false, &t)) return;
+    if (store_txn_begin(s->st, false, &t)) return;
     uint64_t gen = roster_generation(t), before = s->roster_gen;
     bool changed = gen != before;
     s->roster_gen = gen;

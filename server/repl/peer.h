@@ -59,7 +59,8 @@
 #include "common/log.h"
 #include "proto/record.h"
 
-#define PEER_CREDIT 4                      /* batches or snapshot chunks in flight per peer */
+#define PEER_CREDIT 16 /* batches or snapshot chunks in flight per peer: a receiver applies what arrives
+                          together in one transaction, so the window bounds its size (64k records) */
 #define PEER_SNAP_SLOT (UINT32_MAX - 1)    /* flight[].slot of a snapshot chunk (no origin slot) */
 
 typedef enum {

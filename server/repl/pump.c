@@ -114,7 +114,7 @@ void repl_pump(sync_t *s)
                                hex, (unsigned long long)o->base, datadir_file_name(DATADIR_SNAPSHOT));
                     continue;
                 }
-                if (!t && store_txn_begin(s->st, NULL, false, &t)) return;
+                if (!t && store_txn_begin(s->st, false, &t)) return;
                 uint64_t last = pack_batch(s, t, o->id, p->sent[i] + 1, o->head);
                 if (!last) {
                     p->paused[i] = now + PAUSE_MS;

@@ -9,7 +9,7 @@
 bool rejoin_pending(store_t *st)
 {
     store_txn_t *t;
-    if (store_txn_begin(st, NULL, false, &t)) return false;
+    if (store_txn_begin(st, false, &t)) return false;
     store_val_t v;
     bool pending = store_get(t, TBL_META, REJOIN_KEY, strlen(REJOIN_KEY), &v) == 0 && v.len == 1 &&
                    ((const char *)v.data)[0] == '1';

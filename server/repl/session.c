@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * session: the messages both ends of a replication session handle alike. A BATCH enters
- * the store through the one ingest path (feed/ingest.h) in a nested transaction of the
- * group commit; the ACKs go once the group is durable. */
+ * the store through the one ingest path (feed/ingest.h) in the group commit's transaction
+ * (checked wholly first, so a refused one writes nothing); the ACKs go once the group is durable. */
 #define _POSIX_C_SOURCE 200809L
 #include "common/log.h"
 #include "feed/ingest.h"
@@ -36,7 +36,7 @@ bool repl_build_roster(store_txn_t *t, uint64_t since, msgpack_sbuffer *out)
 void repl_send_roster(sync_t *s, peer_t *p)
 {
     store_txn_t *t;
-    if (store_txn_begin(s->st, NULL, false, &t)) return;
+    if (store_txn_begin(s->st, false, &t)) return;
     uint64_t gen = roster_generation(t);
     if (!s->roster_msg || s->roster_msg_gen != gen) {
         if (s->roster_msg) repl_shared_msg_unref(NULL, s->roster_msg);
@@ -125,7 +125,7 @@ static uint64_t held_head(sync_t *s, const uint8_t origin[ID_LEN])
 void repl_finish_rejoin(sync_t *s)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(s->st, NULL, true, &t);
+    int rc = store_txn_begin(s->st, true, &t);
     if (!rc && !(rc = rejoin_mark(t, false))) rc = store_txn_commit(&t);
     else if (t) store_txn_abort(&t);
     if (rc) {
@@ -137,15 +137,12 @@ void repl_finish_rejoin(sync_t *s)
              (unsigned long long)oplog_head(s->log).seq);
 }
 
-/* Commits the batches applied so far and answers each; any other use of the store waits
- * for this, so no reader sees what is not durable and no second write txn is opened. */
-void repl_group_flush(sync_t *s)
+/* Answers each batch of the group once its transaction committed (rc 0) or failed. */
+static void answer_group(sync_t *s, int rc)
 {
-    if (!s->group) return;
-    int rc = store_txn_commit(&s->group);
     uint32_t n = s->n_acks;
     s->n_acks = 0;
-    s->group_records = 0;
+    s->group_records = s->group_bytes = 0;
     for (uint32_t i = 0; i < n; i++) {
         pending_ack_t *a = &s->acks[i];
         peer_t *p = a->peer;
@@ -179,6 +176,28 @@ void repl_group_flush(sync_t *s)
     }
 }
 
+/* Commits the batches applied so far and answers each; any other use of the store waits
+ * for this, so no reader sees what is not durable and no second write txn is opened. */
+void repl_group_flush(sync_t *s)
+{
+    if (!s->group) return;
+    answer_group(s, store_txn_commit(&s->group));
+}
+
+/* A store error while writing a batch spoilt the group's transaction: none of its batches
+ * is kept, each is answered with the error, and their senders offer them again. */
+static void group_abort(sync_t *s, int rc)
+{
+    store_txn_abort(&s->group);
+    answer_group(s, rc);
+}
+
+bool repl_group_full(const sync_t *s)
+{
+    return s->group && (s->n_acks == GROUP_MAX_BATCHES || s->group_records >= GROUP_MAX_RECORDS ||
+                        s->group_bytes >= GROUP_MAX_BYTES || repl_now_ms() - s->group_t0_ms >= GROUP_MAX_MS);
+}
+
 static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
     uint64_t t0_ms = repl_now_ms();
@@ -192,9 +211,10 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     if (slot == UINT32_MAX) {
         code = ACCORD_ETOOBIG;
         snprintf(why, sizeof why, "this node already follows %d feeds", MAX_ORIGINS);
-    } else if (!s->group && (code = store_txn_begin(s->st, NULL, true, &s->group))) {
+    } else if (!s->group && (code = store_txn_begin(s->st, true, &s->group))) {
         snprintf(why, sizeof why, "cannot write: %s", accord_strerror(code));
     } else {
+        if (s->n_acks == 0) s->group_t0_ms = t0_ms;
         apply_clock_t clock = {repl_now_ms(), (uint64_t)s->cfg.max_skew_s * 1000};
         ingest_policy_t pol = {
             .self = s->id->origin,
@@ -207,18 +227,21 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
         };
         apply_batch_t b = {s->items, s->item_lens, m->n_items, {0}};
         memcpy(b.sig, m->sig, CRYPTO_SIG_LEN);
-        code = ingest_batch(s->st, s->group, &pol, origin, &b, &res, why, sizeof why);
+        code = ingest_batch(s->group, &pol, origin, &b, &res, why, sizeof why);
     }
     if (!code) {
         pending_ack_t *a = &s->acks[s->n_acks++];
         *a = (pending_ack_t){p, {0}, slot, res.head_seq, res.applied, res.max_hlc, t0_ms};
         memcpy(a->origin, origin, ID_LEN);
         s->group_records += m->n_items;
-        if (s->n_acks == GROUP_MAX_BATCHES || s->group_records >= GROUP_MAX_RECORDS) repl_group_flush(s);
+        for (uint32_t i = 0; i < m->n_items; i++) s->group_bytes += s->item_lens[i];
+        if (repl_group_full(s)) repl_group_flush(s);
         return;
     }
-    /* what came before it stands; a replay is harmless but shown; a store failure is ours */
-    repl_group_flush(s);
+    /* what came before it stands, unless the store failed while writing it: then the whole
+     * group goes (no nested transactions); a replay is harmless but shown */
+    if (ingest_store_failed(code) && s->group) group_abort(s, code);
+    else repl_group_flush(s);
     if (is_echo(p, origin, code, res.bad_seq)) {
         /* the batches the peer sent behind a refused one leave a gap: the first refusal is the
          * cause and stays the one shown; the peer starts again from our head on the ACK */
@@ -267,7 +290,7 @@ static void on_ack(sync_t *s, peer_t *p, const wire_msg_t *m)
 static void on_roster(sync_t *s, peer_t *p, const wire_msg_t *m)
 {
     store_txn_t *t;
-    if (store_txn_begin(s->st, NULL, true, &t)) return;
+    if (store_txn_begin(s->st, true, &t)) return;
     unsigned added = 0, bad = 0;
     for (uint32_t i = 0; i < m->n_items; i++) {
         bool changed = false;

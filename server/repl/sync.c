@@ -59,7 +59,7 @@ uint32_t repl_origin_slot(sync_t *s, const uint8_t id[ID_LEN], bool add)
 int repl_load_origins(sync_t *s)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(s->st, NULL, false, &t);
+    int rc = store_txn_begin(s->st, false, &t);
     if (rc) return rc;
     store_iter_t *it;
     if ((rc = store_iter_new(t, TBL_HEADS, NULL, 0, false, &it)) == 0) {
@@ -199,7 +199,7 @@ static void save_acked(sync_t *s)
     for (uint32_t i = 0; i < s->n_peers && !rc; i++) {
         peer_t *p = &s->peers[i];
         if (p->state == PEER_FREE || !p->have_changed) continue;
-        if (!t && (rc = store_txn_begin(s->st, NULL, true, &t))) break;
+        if (!t && (rc = store_txn_begin(s->st, true, &t))) break;
         for (uint32_t slot = 0; slot < p->slots && slot < s->n_origins && !rc; slot++)
             rc = horizon_note(t, p->origin, s->origins[slot].id, p->have[slot]);
         p->have_changed = false;
@@ -252,8 +252,10 @@ void sync_run(sync_t *s, const zmq_pollitem_t *items, int n)
     for (int i = 0; i < n; i++) {
         if (!(items[i].revents & ZMQ_POLLIN)) continue;
         void *sock = items[i].socket;
-        /* a bounded number per turn, so the local API is served in between */
-        for (int k = 0; k < 64; k++) {
+        /* a bounded number per turn, so the local API is served in between: the batches
+         * that arrive together go into one transaction until it reaches its bounds
+         * (GROUP_MAX_*, a quarter of a second at most), then local requests are served */
+        for (int k = 0; k < SYNC_TURN_MAX_MESSAGES && !repl_group_full(s); k++) {
             int events = 0;
             size_t len = sizeof events;
             if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) || !(events & ZMQ_POLLIN)) break;
@@ -326,7 +328,7 @@ sync_t *sync_new(void *zctx, store_t *st, const identity_t *id, oplog_t *log, co
     msgpack_sbuffer_init(&s->out);
     uint8_t curve_pk[32], curve_sk[32], org[CRYPTO_PK_LEN];
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, false, &t);
+    int rc = store_txn_begin(st, false, &t);
     if (!rc) {
         rc = roster_org_pk(t, org);
         store_txn_abort(&t);
@@ -348,7 +350,7 @@ sync_t *sync_new(void *zctx, store_t *st, const identity_t *id, oplog_t *log, co
     /* the roster as of the start; a reload (sync_reload) must not move this mark, or the
      * changes since the last look would never be sent to the peers */
     store_txn_t *rt;
-    if (!store_txn_begin(st, NULL, false, &rt)) {
+    if (!store_txn_begin(st, false, &rt)) {
         s->roster_gen = roster_generation(rt);
         store_txn_abort(&rt);
     }
@@ -381,7 +383,7 @@ sync_t *sync_new(void *zctx, store_t *st, const identity_t *id, oplog_t *log, co
         crypto_origin_of(cfg->upstream_pk, hub_origin);
         peer_t *p = repl_peer_by_origin(s, hub_origin, true, true);
         snprintf(p->name, sizeof p->name, "upstream");
-        if (store_txn_begin(st, NULL, false, &t) == 0) {
+        if (store_txn_begin(st, false, &t) == 0) {
             roster_entry_t e;
             if (roster_by_origin(t, hub_origin, &e) == 0) snprintf(p->name, sizeof p->name, "%s", e.name);
             store_txn_abort(&t);

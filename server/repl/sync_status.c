@@ -119,7 +119,7 @@ void sync_status(sync_t *s, msgpack_packer *pk)
 {
     uint64_t now = repl_now_ms();
     store_txn_t *t = NULL;
-    if (store_txn_begin(s->st, NULL, false, &t)) t = NULL;
+    if (store_txn_begin(s->st, false, &t)) t = NULL;
     uint32_t n_peers = 0;
     for (uint32_t i = 0; i < s->n_peers; i++) n_peers += s->peers[i].state != PEER_FREE;
     msgpack_pack_map(pk, 8);

@@ -403,7 +403,7 @@ int index_upgrade(store_t *st, uint64_t *entities)
 {
     *entities = UINT64_MAX;
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;
     store_val_t v;
     rc = store_get(t, TBL_META, index_version_key, sizeof index_version_key - 1, &v);

@@ -37,7 +37,7 @@ int kpi_use_time_zone(store_t *st)
 int kpi_use_time_zone_of(store_t *st, store_t *of)
 {
     store_txn_t *t;
-    int rc = store_txn_begin(of, NULL, false, &t);
+    int rc = store_txn_begin(of, false, &t);
     if (rc) return rc;
     store_val_t v;
     char tz[80] = "";
@@ -660,7 +660,7 @@ int kpi_upgrade(store_t *st, uint64_t *entities)
 {
     *entities = UINT64_MAX;
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;
     if (stored_version(t) == KPI_VERSION) {
         store_txn_abort(&t);

@@ -93,7 +93,7 @@ int merge_upgrade(store_t *st, uint64_t *groups)
     static const char flag[] = "conflict-groups";
     *groups = UINT64_MAX;
     store_txn_t *t;
-    int rc = store_txn_begin(st, NULL, true, &t);
+    int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;
     store_val_t v;
     rc = store_get(t, TBL_META, flag, sizeof flag - 1, &v);

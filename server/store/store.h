@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * store: the node's LMDB environment, the only module that includes <lmdb.h>.
- * It offers named tables, transactions (with nested child transactions so that one bad
- * request in a group commit does not undo the others), zero-copy gets and prefix scans.
+ * It offers named tables, transactions (never nested), zero-copy gets and prefix scans.
  * Invariant: every state change of Accord happens inside one store transaction.
  * Threading: one writer thread; read transactions may run on any thread. */
 #ifndef ACCORD_STORE_H
@@ -94,8 +93,10 @@ typedef struct {
 int store_open(const char *dir, unsigned flags, store_t **out);
 void store_close(store_t **st);
 
-/* write=false begins a read-only snapshot. parent (may be NULL) nests a child write txn. */
-int store_txn_begin(store_t *st, store_txn_t *parent, bool write, store_txn_t **out);
+/* write=false begins a read-only snapshot. There are no nested transactions (the writable
+ * map has none): a caller checks everything before it writes, and a store error aborts the
+ * whole transaction. */
+int store_txn_begin(store_t *st, bool write, store_txn_t **out);
 /* Commits and frees the txn, even on error; durable on disk before it returns 0. */
 int store_txn_commit(store_txn_t **txn);
 void store_txn_abort(store_txn_t **txn);

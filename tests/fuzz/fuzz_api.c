@@ -37,7 +37,7 @@ static void cleanup(void)
 static void seed(void)
 {
     store_txn_t *t;
-    if (store_txn_begin(st, NULL, true, &t)) abort();
+    if (store_txn_begin(st, true, &t)) abort();
     record_t rec;
     memset(&rec, 0, sizeof rec);
     rec.seq = 1;
@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const api_verb_t *v = api_verb_find(req.verb.s, req.verb.len);
     if (v && v->own_txns) return 0; /* reads files and commits itself (bundle_import): fuzz_bundle covers its input */
     store_txn_t *t;
-    if (store_txn_begin(st, NULL, true, &t)) abort();
+    if (store_txn_begin(st, true, &t)) abort();
     feed_head_t mark = oplog_mark(feed_log);
     msgpack_sbuffer body;
     msgpack_sbuffer_init(&body);

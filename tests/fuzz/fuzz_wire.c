@@ -40,7 +40,7 @@ static void init(void)
     snprintf(dir, sizeof dir, "/tmp/accord-fuzz-XXXXXX");
     if (!mkdtemp(dir) || store_open(dir, STORE_NOSYNC, &st)) abort();
     store_txn_t *t;
-    if (store_txn_begin(st, NULL, true, &t) || roster_pin_org(t, keys.org_pk) || store_txn_commit(&t)) abort();
+    if (store_txn_begin(st, true, &t) || roster_pin_org(t, keys.org_pk) || store_txn_commit(&t)) abort();
     atexit(cleanup);
 }
 
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wire_msg_t m;
     if (wire_decode(data, size, &sp, &m) != 0) return 0;
     store_txn_t *t;
-    if (store_txn_begin(st, NULL, true, &t)) abort();
+    if (store_txn_begin(st, true, &t)) abort();
     int rc = 0;
     if (m.type == WIRE_BATCH) {
         if (m.n_items > APPLY_MAX_RECORDS) abort(); /* the decoder bounds it */

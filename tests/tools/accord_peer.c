@@ -298,8 +298,8 @@ static int make_batch(const char *step, store_t *st, store_t *other, const ident
                       const identity_t *other_id, uint64_t own_at_hub, uint64_t other_at_hub, step_batch_t *b)
 {
     store_txn_t *t = NULL, *ot = NULL;
-    store_txn_begin(st, NULL, false, &t);
-    if (other) store_txn_begin(other, NULL, false, &ot);
+    store_txn_begin(st, false, &t);
+    if (other) store_txn_begin(other, false, &ot);
     b->origin = id->origin;
     int rc = 0;
     if (!strcmp(step, "first") || !strcmp(step, "replay") || !strcmp(step, "flip") || !strcmp(step, "rest"))

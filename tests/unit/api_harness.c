@@ -69,7 +69,7 @@ void call(node_t *n, result_t *r, const char *verb, ...)
     static request_t req;
     assert_int_equal(request_decode(sb.data, sb.size, &req), 0);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, true, &t), 0);
     msgpack_sbuffer body;
     msgpack_sbuffer_init(&body);
     msgpack_packer bp;
@@ -156,8 +156,8 @@ void refused(result_t *r, int code, const char *words)
 void replicate(node_t *from, node_t *to)
 {
     store_txn_t *src, *dst;
-    assert_int_equal(store_txn_begin(from->fx.st, NULL, false, &src), 0);
-    assert_int_equal(store_txn_begin(to->fx.st, NULL, true, &dst), 0);
+    assert_int_equal(store_txn_begin(from->fx.st, false, &src), 0);
+    assert_int_equal(store_txn_begin(to->fx.st, true, &dst), 0);
     store_iter_t *it;
     assert_int_equal(store_iter_new(src, TBL_FEED, from->fx.id->origin, ID_LEN, false, &it), 0);
     store_val_t k, v, have;

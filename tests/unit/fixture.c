@@ -12,7 +12,7 @@
 static void note_versions(store_t *st)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     assert_int_equal(kpi_note_version(t), 0);
     assert_int_equal(index_note_version(t), 0);
     assert_int_equal(store_txn_commit(&t), 0);
@@ -45,7 +45,7 @@ void fixture_write_customers(fixture_t *f, unsigned count, const char *prefix, b
 {
     store_txn_t *t = NULL;
     for (unsigned i = 0; i < count; i++) {
-        if (!t) assert_int_equal(store_txn_begin(f->st, NULL, true, &t), 0);
+        if (!t) assert_int_equal(store_txn_begin(f->st, true, &t), 0);
         record_t rec;
         memset(&rec, 0, sizeof rec);
         crypto_random(rec.entity, ID_LEN);

@@ -347,7 +347,7 @@ static void test_full_store_refuses_cleanly(void **state)
     call(&a, &r, "status", NULL);
     assert_int_equal((int)get(&r.out.data, "feed_seq")->via.u64, stored + 1);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(a.fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(a.fx.st, false, &t), 0);
     feed_report_t rep;
     assert_int_equal(oplog_verify(t, a.fx.id->origin, a.fx.id->pk, &rep, NULL, NULL), 0);
     assert_int_equal((int)rep.records, stored + 1);
@@ -707,7 +707,7 @@ static void test_users_lists_names_and_roles(void **state)
     assert_false(more_of(&r));
     store_txn_t *t;
     char err[128];
-    assert_int_equal(store_txn_begin(a.fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(a.fx.st, true, &t), 0);
     assert_int_equal(users_put(t, "mina", USER_STAFF, "a long password 1", err, sizeof err), 0);
     assert_int_equal(users_put(t, "ali", USER_MANAGER, "a long password 2", err, sizeof err), 0);
     assert_int_equal(users_put(t, "Zahra", USER_ADMIN, "a long password 3", err, sizeof err), 0);

@@ -41,7 +41,7 @@ typedef struct {
 static void take_batch(node_t *n, uint64_t first, uint64_t last, held_batch_t *hb)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     memset(hb, 0, sizeof *hb);
     for (uint64_t s = first; s <= last; s++) {
         uint8_t key[ID_LEN + 8];
@@ -74,7 +74,7 @@ static void free_batch(held_batch_t *hb)
 static int apply(node_t *to, node_t *from, const uint8_t *pk, held_batch_t *hb, apply_result_t *res)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(to->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(to->st, true, &t), 0);
     int rc = apply_batch(t, from->id->origin, pk, &hb->b, NULL, res);
     if (rc) store_txn_abort(&t);
     else assert_int_equal(store_txn_commit(&t), 0);
@@ -86,7 +86,7 @@ static uint64_t head_of(node_t *n, const uint8_t *origin)
     store_txn_t *t;
     uint64_t seq;
     uint8_t hash[32];
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     assert_int_equal(apply_head(t, origin, &seq, hash), 0);
     store_txn_abort(&t);
     return seq;
@@ -95,7 +95,7 @@ static uint64_t head_of(node_t *n, const uint8_t *origin)
 static int count_customers(node_t *n)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     uint8_t kind = KIND_CUSTOMER;
     store_iter_t *it;
     assert_int_equal(store_iter_new(t, TBL_BYKIND, &kind, 1, false, &it), 0);
@@ -156,7 +156,7 @@ static void test_batches_apply_once_and_in_order(void **state)
     /* b's copy of a's feed verifies like a's own */
     store_txn_t *t;
     feed_report_t rep;
-    assert_int_equal(store_txn_begin(b.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(b.st, false, &t), 0);
     assert_int_equal(oplog_verify(t, a.id->origin, a.id->pk, &rep, NULL, NULL), 0);
     assert_int_equal(rep.records, 8);
     store_txn_abort(&t);
@@ -229,7 +229,7 @@ static void test_fork_is_refused(void **state)
     free_batch(&hb);
     /* "restore": a's feed back to record 2, then new, different writes */
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(a.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(a.st, true, &t), 0);
     uint8_t key[ID_LEN + 8], val[8 + 32 + 64];
     memcpy(key, a.id->origin, ID_LEN);
     be64_put(key + ID_LEN, 3);
@@ -260,12 +260,68 @@ static void test_fork_is_refused(void **state)
     node_close(&b);
 }
 
+/* A record that names an entity an earlier record of the same batch made with another
+ * kind is refused before anything of the batch is written: the transaction it was checked
+ * in stays as it was and can still commit what came before (no nested transactions). */
+static void test_kind_clash_inside_a_batch_is_refused_before_writing(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a, b;
+    node_open(&a, "a");
+    node_open(&b, "b");
+    write_customers(&a, 2, "Ana");
+    uint8_t entity[ID_LEN];
+    memset(entity, 0x5a, sizeof entity);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(a.st, true, &t), 0);
+    record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.author = "t";
+    rec.author_len = 1;
+    rec.n_ops = 1;
+    memcpy(rec.entity, entity, ID_LEN);
+    rec.kind = KIND_CUSTOMER;
+    rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, "Bea", 3}, false, {0}};
+    assert_int_equal(oplog_append(a.log, t, &rec), 0);
+    /* a node that does not check kinds (a bug or a forgery) then writes it as a deal */
+    assert_int_equal(store_del(t, TBL_KINDS, entity, ID_LEN), 0);
+    rec.kind = KIND_DEAL;
+    rec.ops[0] = (record_op_t){F_DE_TITLE, OP_SET, {VAL_STR, 0, "Van", 3}, false, {0}};
+    assert_int_equal(oplog_append(a.log, t, &rec), 0);
+    assert_int_equal(oplog_seal(a.log, t), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    oplog_commit_done(a.log);
+
+    held_batch_t first, clash;
+    take_batch(&a, 1, 2, &first);
+    take_batch(&a, 3, 4, &clash);
+    apply_result_t res;
+    assert_int_equal(store_txn_begin(b.st, true, &t), 0);
+    assert_int_equal(apply_batch(t, a.id->origin, a.id->pk, &first.b, NULL, &res), 0);
+    assert_int_equal(apply_batch(t, a.id->origin, a.id->pk, &clash.b, NULL, &res), ACCORD_EPROTO);
+    assert_int_equal(res.bad_seq, 4);
+    assert_non_null(strstr(res.why, "another kind"));
+    assert_int_equal(store_txn_commit(&t), 0); /* the first batch stands, nothing of the second */
+    assert_int_equal(head_of(&b, a.id->origin), 2);
+    assert_int_equal(count_customers(&b), 2);
+    assert_int_equal(store_txn_begin(b.st, false, &t), 0);
+    store_val_t v;
+    assert_int_equal(store_get(t, TBL_KINDS, entity, ID_LEN, &v), ACCORD_ENOTFOUND);
+    store_txn_abort(&t);
+    free_batch(&first);
+    free_batch(&clash);
+    node_close(&a);
+    node_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batches_apply_once_and_in_order),
         cmocka_unit_test(test_damaged_and_forged_batches_are_refused),
         cmocka_unit_test(test_fork_is_refused),
+        cmocka_unit_test(test_kind_clash_inside_a_batch_is_refused_before_writing),
     };
     return cmocka_run_group_tests_name("apply", tests, NULL, NULL);
 }

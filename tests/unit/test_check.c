@@ -19,7 +19,7 @@ static int setup(void **state)
     node_t *n = fixture_new("b", "branch");
     static const char *const names[] = {"Ali Rezaei", "王小明", "Anna Müller", "Sara Ahmadi"};
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
     for (unsigned i = 0; i < 4; i++) {
         record_t rec;
         memset(&rec, 0, sizeof rec);
@@ -55,7 +55,7 @@ static int run_check(node_t *n, check_report_t *rep)
 static void damage(node_t *n, store_table_t tbl, int how)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
     store_iter_t *it;
     assert_int_equal(store_iter_new(t, tbl, NULL, 0, false, &it), 0);
     store_val_t k, v;
@@ -94,7 +94,7 @@ static void test_counters_are_checked_in_the_stores_zone(void **state)
 {
     node_t *n = *state;
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
     record_t rec;
     memset(&rec, 0, sizeof rec);
     crypto_random(rec.entity, ID_LEN);
@@ -136,7 +136,7 @@ static void test_damaged_index_is_found_and_repaired(void **state)
     /* and search finds every customer again */
     store_txn_t *t;
     uint8_t out[10][ID_LEN];
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_TAG, "vip", out, 10, NULL), 4);
     assert_int_equal(index_search(t, KIND_CUSTOMER, SEARCH_PHONE, "5550002", out, 10, NULL), 1);
     store_txn_abort(&t);
@@ -166,7 +166,7 @@ static void test_counters_of_an_older_version_are_not_compared(void **state)
 {
     node_t *n = *state;
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
     uint8_t key[KPI_KEY_MAX];
     size_t klen;
     do { /* the new customers with a phone: one key per day created */
@@ -188,7 +188,7 @@ static void test_counters_of_an_older_version_are_not_compared(void **state)
     assert_int_equal(check_repair(n->st, n->id, &rep, NULL, NULL), 0);
     assert_int_equal(run_check(n, &rep), 0);
     assert_false(rep.kpi_stale);
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     assert_true(kpi_current(t));
     store_txn_abort(&t);
     /* and a counter of this version that is wrong is found as before */
@@ -204,7 +204,7 @@ static void test_an_index_of_an_older_version_is_not_compared(void **state)
     node_t *n = *state;
     store_txn_t *t;
     uint8_t order = IDX_ORDER;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
     assert_int_equal(store_del_prefix(t, TBL_INDEX, &order, 1, NULL), 0);
     assert_int_equal(store_del(t, TBL_META, "index-version", 13), 0);
     assert_int_equal(store_txn_commit(&t), 0);
@@ -215,7 +215,7 @@ static void test_an_index_of_an_older_version_is_not_compared(void **state)
     assert_int_equal(check_repair(n->st, n->id, &rep, NULL, NULL), 0);
     assert_int_equal(run_check(n, &rep), 0);
     assert_false(rep.index_stale);
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     assert_true(index_current(t));
     store_txn_abort(&t);
     uint64_t rebuilt;

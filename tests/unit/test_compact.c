@@ -28,7 +28,7 @@ typedef struct {
 static void commit_record(node_t *n, record_t *rec)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, true, &t), 0);
     assert_int_equal(oplog_append(n->fx.log, t, rec), 0);
     assert_int_equal(oplog_seal(n->fx.log, t), 0);
     assert_int_equal(store_txn_commit(&t), 0);
@@ -84,7 +84,7 @@ static void state_digest(node_t *n, uint8_t out[32])
 {
     store_txn_t *t;
     state_digest_t d;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, false, &t), 0);
     assert_int_equal(digest_state(t, &d), 0);
     store_txn_abort(&t);
     memcpy(out, d.state, 32);
@@ -95,7 +95,7 @@ static int compact(node_t *n, bool dry_run, compact_report_t *rep)
 {
     store_txn_t *t;
     horizon_t h;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, false, &t), 0);
     assert_int_equal(horizon_compute(t, n->fx.id->origin, &h), 0);
     store_txn_abort(&t);
     assert_int_equal(h.n, 1);
@@ -118,7 +118,7 @@ static bool has_row(node_t *n, store_table_t tbl, const uint8_t id[ID_LEN])
 {
     store_txn_t *t;
     store_val_t v;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, false, &t), 0);
     bool found = store_get(t, tbl, id, ID_LEN, &v) == 0;
     store_txn_abort(&t);
     return found;
@@ -167,7 +167,7 @@ static void test_compaction_keeps_state_and_proofs(void **state)
     commit_record(n, &rec);
     store_txn_t *t;
     feed_report_t fr;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, false, &t), 0);
     assert_int_equal(oplog_verify(t, n->fx.id->origin, n->fx.id->pk, &fr, NULL, NULL), 0);
     store_txn_abort(&t);
     assert_int_equal(fr.base_seq, 5);
@@ -197,7 +197,7 @@ static void test_late_change_cannot_revive_a_grave(void **state)
     rec.seq = 1;
     rec.hlc = 1;
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, true, &t), 0);
     assert_int_equal(merge_apply(t, &rec), 0);
     assert_int_equal(store_txn_commit(&t), 0);
     assert_false(has_row(n, TBL_KINDS, n->ids[1]));
@@ -228,7 +228,7 @@ static void flip_and_load(node_t *n, long at, bool cut, int want)
     /* and the loader, which decodes as it goes, refuses it by its end at the latest */
     store_txn_t *t;
     snapshot_info_t info;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, true, &t), 0);
     assert_int_not_equal(snapshot_load_state(t, bad, &info), 0);
     assert_non_null(strstr(info.why, ".bad"));
     store_txn_abort(&t);

@@ -48,7 +48,7 @@ static void enrol(node_t *at, const uint8_t org_pk[32], const uint8_t *org_sk, c
     store_txn_t *t;
     bool changed;
     roster_entry_t out;
-    assert_int_equal(store_txn_begin(at->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(at->st, true, &t), 0);
     assert_int_equal(roster_pin_org(t, org_pk), 0);
     assert_int_equal(roster_add(t, buf, len, &changed, &out), 0);
     assert_int_equal(store_txn_commit(&t), 0);
@@ -74,7 +74,7 @@ static void write_customers(node_t *n, unsigned count)
 static void write_bundle(node_t *from, node_t *to, uint64_t last, const char *path)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(from->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(from->st, false, &t), 0);
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
@@ -106,7 +106,7 @@ static uint64_t head_of(node_t *n, const uint8_t *origin)
     store_txn_t *t;
     uint64_t seq = 0;
     uint8_t hash[32];
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     assert_int_equal(apply_head(t, origin, &seq, hash), 0);
     store_txn_abort(&t);
     return seq;
@@ -121,7 +121,7 @@ static bool refusal_kept(node_t *n, const uint8_t source[ID_LEN], const uint8_t 
     key[2 * ID_LEN] = (uint8_t)-code;
     store_txn_t *t;
     store_val_t v;
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     bool found = store_get(t, TBL_REJECTS, key, sizeof key, &v) == 0;
     store_txn_abort(&t);
     return found;
@@ -130,7 +130,7 @@ static bool refusal_kept(node_t *n, const uint8_t source[ID_LEN], const uint8_t 
 static void lift_quarantine(node_t *n, const uint8_t feed[ID_LEN])
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
     assert_int_equal(store_del(t, TBL_QUARANTINE, feed, ID_LEN), 0);
     assert_int_equal(store_txn_commit(&t), 0);
 }
@@ -165,12 +165,12 @@ static void test_bundle_of_quarantined_feed_is_refused_like_sync(void **state)
     /* sync's own path gives the same answer for the same batch */
     {
         store_txn_t *t;
-        assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
+        assert_int_equal(store_txn_begin(hub.st, true, &t), 0);
         ingest_policy_t pol = {.self = hub.id->origin};
         apply_result_t res;
         char why[200];
         apply_batch_t empty = {NULL, NULL, 0, {0}};
-        assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &empty, &res, why, sizeof why),
+        assert_int_equal(ingest_batch(t, &pol, a.id->origin, &empty, &res, why, sizeof why),
                          ACCORD_EQUARANTINE);
         store_txn_abort(&t);
     }
@@ -215,8 +215,8 @@ static void test_ingest_admission(void **state)
     char why[300];
     apply_batch_t empty = {NULL, NULL, 0, {0}};
     ingest_policy_t pol = {.self = hub.id->origin};
-    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
-    assert_int_equal(ingest_batch(hub.st, t, &pol, hub.id->origin, &empty, &res, why, sizeof why), ACCORD_EFORK);
+    assert_int_equal(store_txn_begin(hub.st, true, &t), 0);
+    assert_int_equal(ingest_batch(t, &pol, hub.id->origin, &empty, &res, why, sizeof why), ACCORD_EFORK);
     store_txn_abort(&t);
     bool quarantined = true;
     assert_int_equal(ingest_record_refusal(hub.st, hub.id->origin, a.id->origin, hub.id->origin, ACCORD_EFORK, 1,
@@ -267,7 +267,7 @@ static void test_an_origin_has_a_daily_allowance(void **state)
     uint8_t *org_sk = hub_and_branch(&hub, &a);
     fixture_write_customers(&a, 6, "Customer", true);
     store_txn_t *src;
-    assert_int_equal(store_txn_begin(a.st, NULL, false, &src), 0);
+    assert_int_equal(store_txn_begin(a.st, false, &src), 0);
     view_batch_t first, rest;
     view_batch(src, &a, 1, 2, &first);
     view_batch(src, &a, 3, 6, &rest);
@@ -278,9 +278,9 @@ static void test_an_origin_has_a_daily_allowance(void **state)
     apply_result_t res;
     char why[300];
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
-    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &first.b, &res, why, sizeof why), 0);
-    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &rest.b, &res, why, sizeof why), ACCORD_EQUOTA);
+    assert_int_equal(store_txn_begin(hub.st, true, &t), 0);
+    assert_int_equal(ingest_batch(t, &pol, a.id->origin, &first.b, &res, why, sizeof why), 0);
+    assert_int_equal(ingest_batch(t, &pol, a.id->origin, &rest.b, &res, why, sizeof why), ACCORD_EQUOTA);
     assert_non_null(strstr(why, "a day"));
     assert_int_equal(res.bad_seq, 3);
     assert_int_equal(store_txn_commit(&t), 0);
@@ -288,8 +288,8 @@ static void test_an_origin_has_a_daily_allowance(void **state)
     /* the next day the same batch applies */
     pol.clock = &day2;
     pol.origin_day_bytes = 1u << 20;
-    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
-    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &rest.b, &res, why, sizeof why), 0);
+    assert_int_equal(store_txn_begin(hub.st, true, &t), 0);
+    assert_int_equal(ingest_batch(t, &pol, a.id->origin, &rest.b, &res, why, sizeof why), 0);
     assert_int_equal(store_txn_commit(&t), 0);
     assert_int_equal(head_of(&hub, a.id->origin), 6);
     store_txn_abort(&src);
@@ -306,16 +306,16 @@ static void test_a_replay_names_its_seqs(void **state)
     uint8_t *org_sk = hub_and_branch(&hub, &a);
     fixture_write_customers(&a, 5, "Customer", true);
     store_txn_t *src, *t;
-    assert_int_equal(store_txn_begin(a.st, NULL, false, &src), 0);
+    assert_int_equal(store_txn_begin(a.st, false, &src), 0);
     view_batch_t all, middle;
     view_batch(src, &a, 1, 5, &all);
     view_batch(src, &a, 2, 3, &middle);
     ingest_policy_t pol = {.self = hub.id->origin};
     apply_result_t res;
     char why[300];
-    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
-    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &all.b, &res, why, sizeof why), 0);
-    assert_int_equal(ingest_batch(hub.st, t, &pol, a.id->origin, &middle.b, &res, why, sizeof why), ACCORD_EREPLAY);
+    assert_int_equal(store_txn_begin(hub.st, true, &t), 0);
+    assert_int_equal(ingest_batch(t, &pol, a.id->origin, &all.b, &res, why, sizeof why), 0);
+    assert_int_equal(ingest_batch(t, &pol, a.id->origin, &middle.b, &res, why, sizeof why), ACCORD_EREPLAY);
     assert_non_null(strstr(why, "records 2-3 were sent again"));
     assert_non_null(strstr(why, "up to 5"));
     store_txn_abort(&t);

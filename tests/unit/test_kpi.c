@@ -123,7 +123,7 @@ static store_t *open_scratch(char **dir)
 static void apply_all(store_t *st, const unsigned *order)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     for (unsigned i = 0; i < n_recs; i++) {
         int rc = merge_apply(t, &recs[order[i]].rec);
         assert_true(rc == 0 || rc == ACCORD_EPROTO); /* a kind clash is refused, the same everywhere */
@@ -138,7 +138,7 @@ static size_t dump_kpi(store_t *st, uint8_t *out, size_t cap)
     store_iter_t *it;
     store_val_t k, v;
     size_t n = 0;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     static const store_table_t tables[] = {TBL_KPI, TBL_CUSTLINKS};
     for (int i = 0; i < 2; i++) {
         assert_int_equal(store_iter_new(t, tables[i], NULL, 0, false, &it), 0);
@@ -177,7 +177,7 @@ static void test_counters_converge_and_match_a_rebuild(void **state)
         size_t na = dump_kpi(a, a_dump, sizeof a_dump), nb = dump_kpi(b, b_dump, sizeof b_dump);
         if (na != nb || memcmp(a_dump, b_dump, na)) fail_msg("case %u: counters differ between orders", c);
         store_txn_t *t;
-        assert_int_equal(store_txn_begin(b, NULL, true, &t), 0);
+        assert_int_equal(store_txn_begin(b, true, &t), 0);
         assert_int_equal(kpi_rebuild(t, NULL), 0);
         assert_int_equal(store_txn_commit(&t), 0);
         size_t nr = dump_kpi(b, r_dump, sizeof r_dump);
@@ -200,7 +200,7 @@ static void test_known_figures(void **state)
     char *dir;
     store_t *st = open_scratch(&dir);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     static gen_record_t g;
     uint64_t nov24 = 1763985600000ULL; /* 2025-11-24T12:00:00Z */
     /* a deal created on the 20th, won on the 24th; another lost; one open */
@@ -230,7 +230,7 @@ static void test_known_figures(void **state)
     uint32_t from, to;
     assert_int_equal(report_period("2025-11", &from, &to), 0);
     report_t r;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     assert_int_equal(report_branches(t, from, to, to, NULL, &r), 0);
     assert_int_equal(r.n, 1);
     report_branch_t *b = &r.branches[0];
@@ -334,7 +334,7 @@ static void test_customers_report_of_an_empty_store(void **state)
     char *dir;
     store_t *st = open_scratch(&dir);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     report_customers_t r;
     assert_int_equal(report_customers(t, 1763985600000ULL, "E\"\x1b\xff", NULL, &r), 0);
     store_txn_abort(&t);
@@ -385,7 +385,7 @@ static void test_rfm_no_won_value_is_never_a_champion(void **state)
     char *dir;
     store_t *st = open_scratch(&dir);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     uint64_t now = 1763985600000ULL, seq = 0; /* 2025-11-24T12:00:00Z */
     for (uint8_t c = 0; c < 10; c++) {
         gen_record_t *g = rfm_record(KIND_CUSTOMER, c, ++seq, now - 86400000ULL * 30);
@@ -406,7 +406,7 @@ static void test_rfm_no_won_value_is_never_a_champion(void **state)
     set_str(g, F_DE_STAGE, "Won");
     put(t, &g->rec);
     assert_int_equal(store_txn_commit(&t), 0);
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     report_customers_t r;
     assert_int_equal(report_customers(t, now, "EUR", NULL, &r), 0);
     store_txn_abort(&t);
@@ -488,7 +488,7 @@ static new_quality_t new_quality(store_t *st, const char *period)
     assert_int_equal(report_period(period, &from, &to), 0);
     store_txn_t *t;
     report_t r;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     assert_int_equal(report_branches(t, from, to, to, NULL, &r), 0);
     store_txn_abort(&t);
     new_quality_t q = {0, 0, 0, 0};
@@ -514,7 +514,7 @@ static void expect_quality(store_t *st, const char *period, int64_t n, int64_t p
 static void apply_quality(store_t *st, unsigned from, unsigned to)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     for (unsigned i = from; i < to; i++) put(t, &quality_recs[i].rec);
     assert_int_equal(store_txn_commit(&t), 0);
 }
@@ -563,13 +563,13 @@ static void test_new_customers_quality_is_the_same_in_any_order(void **state)
         }
         st = open_scratch(&dir);
         store_txn_t *t;
-        assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+        assert_int_equal(store_txn_begin(st, true, &t), 0);
         for (unsigned i = 0; i < QUALITY_RECS; i++) put(t, &quality_recs[order[i]].rec);
         assert_int_equal(store_txn_commit(&t), 0);
         size_t n_got = dump_kpi(st, got, sizeof got);
         if (n_got != n_want || memcmp(got, want, n_got)) fail_msg("shuffle %u: the counters differ from those in order", c);
         expect_quality(st, "2025-11", 4, 3, 2, 2);
-        assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+        assert_int_equal(store_txn_begin(st, true, &t), 0);
         assert_int_equal(kpi_rebuild(t, NULL), 0);
         assert_int_equal(store_txn_commit(&t), 0);
         n_got = dump_kpi(st, got, sizeof got);
@@ -584,7 +584,7 @@ static void test_new_customers_quality_is_the_same_in_any_order(void **state)
 static void make_old(store_t *st, const char *version)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     for (uint8_t m = KPI_NEW_WITH_PHONE; m < KPI_METRIC_COUNT; m++) {
         for (;;) { /* deleting under a cursor: one key at a time */
             store_iter_t *it;
@@ -608,7 +608,7 @@ static void make_old(store_t *st, const char *version)
 static bool counters_current(store_t *st)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     bool current = kpi_current(t);
     store_txn_abort(&t);
     return current;
@@ -660,7 +660,7 @@ static report_branch_t sales_figures(store_t *st, const char *period, const char
     assert_int_equal(report_period(period, &from, &to), 0);
     store_txn_t *t;
     report_t r;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     assert_int_equal(report_branches(t, from, to, DAY_OF(today), "tehran-1", &r), 0);
     store_txn_abort(&t);
     report_branch_t b;
@@ -686,7 +686,7 @@ static int64_t paid_in(store_t *st, const char *period, const char *currency)
 static void put_one(store_t *st, gen_record_t *g)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     put(t, &g->rec);
     assert_int_equal(store_txn_commit(&t), 0);
 }
@@ -702,7 +702,7 @@ static void expect_rebuild_equal(store_t *st)
     static uint8_t want[1 << 16], got[1 << 16];
     size_t n_want = dump_kpi(st, want, sizeof want);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     assert_int_equal(kpi_rebuild(t, NULL), 0);
     assert_int_equal(store_txn_commit(&t), 0);
     size_t n_got = dump_kpi(st, got, sizeof got);
@@ -950,7 +950,7 @@ static void test_sales_figures_in_the_json(void **state)
     assert_int_equal(report_period("2025-11", &from, &to), 0);
     store_txn_t *t;
     report_t r;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     assert_int_equal(report_branches(t, from, to, DAY_OF("2025-11-25"), NULL, &r), 0);
     store_txn_abort(&t);
     char *buf = NULL;
@@ -1056,7 +1056,7 @@ static void test_sales_counters_converge_and_match_a_rebuild(void **state)
         size_t na = dump_kpi(a, a_dump, sizeof a_dump), nb = dump_kpi(b, b_dump, sizeof b_dump);
         if (na != nb || memcmp(a_dump, b_dump, na)) fail_msg("case %u: counters differ between orders", c);
         store_txn_t *t;
-        assert_int_equal(store_txn_begin(b, NULL, true, &t), 0);
+        assert_int_equal(store_txn_begin(b, true, &t), 0);
         assert_int_equal(kpi_rebuild(t, NULL), 0);
         assert_int_equal(store_txn_commit(&t), 0);
         size_t nr = dump_kpi(b, r_dump, sizeof r_dump);

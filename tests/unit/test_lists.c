@@ -460,7 +460,7 @@ static void test_an_older_index_is_rebuilt_at_start(void **state)
     /* as an older version left it: no ORDER terms, no version */
     store_txn_t *t;
     uint8_t order = IDX_ORDER;
-    assert_int_equal(store_txn_begin(a.fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(a.fx.st, true, &t), 0);
     assert_int_equal(store_del_prefix(t, TBL_INDEX, &order, 1, NULL), 0);
     assert_int_equal(store_del(t, TBL_META, "index-version", 13), 0);
     assert_int_equal(store_txn_commit(&t), 0);

@@ -156,7 +156,7 @@ static void apply_shuffled(store_t *st)
         order[j] = t;
     }
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     assert_int_equal(store_clear_all(t), 0);
     for (unsigned i = 0; i < n; i++) assert_int_equal(merge_apply(t, &recs[order[i]].rec), 0);
     assert_int_equal(store_txn_commit(&t), 0);
@@ -165,8 +165,8 @@ static void apply_shuffled(store_t *st)
 static void assert_same_tables(store_t *a, store_t *b)
 {
     store_txn_t *ta, *tb;
-    assert_int_equal(store_txn_begin(a, NULL, false, &ta), 0);
-    assert_int_equal(store_txn_begin(b, NULL, false, &tb), 0);
+    assert_int_equal(store_txn_begin(a, false, &ta), 0);
+    assert_int_equal(store_txn_begin(b, false, &tb), 0);
     /* every table derived from the feeds (the catalogue in store.h) must be byte-identical */
     store_table_t state_tables[TBL_COUNT];
     unsigned n_state = store_tables_with(STORE_T_DERIVED, state_tables);
@@ -197,7 +197,7 @@ static void assert_same_tables(store_t *a, store_t *b)
 static void assert_conflicts_exact(store_t *st)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     static uint8_t groups[MAX_RECS * 4][MERGE_CONFLICT_KEY_LEN];
     unsigned expected = 0;
     for (unsigned i = 0; i < n_sets; i++)
@@ -231,7 +231,7 @@ static void assert_conflicts_exact(store_t *st)
 static void assert_lww(store_t *st)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     for (unsigned ent = 0; ent < 2; ent++) {
         uint8_t id[ID_LEN];
         make_entity_id(id, ent);
@@ -270,7 +270,7 @@ static void test_random_orders_converge(void **state)
         assert_conflicts_exact(st[0]);
         assert_lww(st[0]);
         store_txn_t *t;
-        assert_int_equal(store_txn_begin(st[0], NULL, false, &t), 0);
+        assert_int_equal(store_txn_begin(st[0], false, &t), 0);
         store_iter_t *it;
         assert_int_equal(store_iter_new(t, TBL_CONFLICTS, NULL, 0, false, &it), 0);
         store_val_t k, v;
@@ -293,7 +293,7 @@ static void test_kind_mismatch_refused(void **state)
     store_t *st;
     assert_int_equal(store_open(dir, STORE_NOSYNC, &st), 0);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     record_t rec;
     memset(&rec, 0, sizeof rec);
     rec.seq = 1;

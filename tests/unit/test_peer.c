@@ -149,6 +149,7 @@ static void test_credit_comes_back_only_for_a_batch_in_flight(void **state)
     peer_flight_add(&p, 0, 2048);
     peer_flight_add(&p, 1, 7);
     peer_flight_add(&p, 2, 30);
+    for (int i = 4; i < PEER_CREDIT; i++) peer_flight_add(&p, 3, (uint64_t)i); /* the rest of the window */
     assert_int_equal(peer_credit(&p), 0);
 
     assert_false(peer_flight_answer(&p, 5, 100, false));        /* a feed it was never sent */
@@ -166,6 +167,7 @@ static void test_credit_comes_back_only_for_a_batch_in_flight(void **state)
     assert_false(peer_flight_answer(&p, 0, 1024, false)); /* again: short of the second */
     assert_true(peer_flight_answer(&p, 0, 0, true));      /* the second refused: a refusal holds any head */
     assert_true(peer_flight_answer(&p, 2, 99, false));    /* at or past its last seq */
+    for (int i = 4; i < PEER_CREDIT; i++) assert_true(peer_flight_answer(&p, 3, (uint64_t)i, false));
     assert_int_equal(peer_credit(&p), PEER_CREDIT);
     assert_int_equal(p.ignored_acks, 6);
     for (int i = 0; i < 1000; i++) assert_false(peer_flight_answer(&p, 0, 5000, false));

@@ -54,16 +54,16 @@ static int setup(void **state)
     fixture_open(&s->f, "b", "branch");
     crypto_random(s->customer, ID_LEN);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, true, &t), 0);
     set_name(s, t, "Ali", 0, NULL);
     commit(&s->f, &t);
     s->now_ms = HLC_MS(version_hlc(s->v[1])); /* "now" as the records were written */
     uint64_t ahead = HLC_PACK(s->now_ms + AHEAD_MS, 0);
-    assert_int_equal(store_txn_begin(s->f.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, true, &t), 0);
     set_name(s, t, "Ali R", ahead + 1, s->v[1]);
     set_name(s, t, "Ali Rezaei", ahead + 2, s->v[1]);
     commit(&s->f, &t);
-    assert_int_equal(store_txn_begin(s->f.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, true, &t), 0);
     record_t rec;
     memset(&rec, 0, sizeof rec);
     memcpy(rec.entity, s->customer, ID_LEN);
@@ -109,7 +109,7 @@ static void assert_sound(scene_t *s)
 {
     store_txn_t *t;
     feed_report_t fr;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, false, &t), 0);
     assert_int_equal(oplog_verify(t, s->f.id->origin, s->f.id->pk, &fr, NULL, NULL), 0);
     store_txn_abort(&t);
     check_report_t rep;
@@ -123,7 +123,7 @@ static void assert_sound(scene_t *s)
 static int restamp(scene_t *s, uint64_t held, restamp_result_t *res, bool commit_it)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, true, &t), 0);
     int rc = restamp_tail(t, s->f.id, held, s->now_ms + 2000, res);
     if (rc == 0 && commit_it) assert_int_equal(store_txn_commit(&t), 0);
     else store_txn_abort(&t);
@@ -133,7 +133,7 @@ static int restamp(scene_t *s, uint64_t held, restamp_result_t *res, bool commit
 static void note_lead(scene_t *s, uint64_t lead_ms)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, true, &t), 0);
     assert_int_equal(restamp_note_ahead(t, lead_ms), 0);
     assert_int_equal(store_txn_commit(&t), 0);
 }
@@ -151,7 +151,7 @@ static void test_the_tail_gets_the_right_clock_and_versions_follow(void **state)
     assert_int_equal(res.entities, 1);
 
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, false, &t), 0);
     record_t *rec = malloc(sizeof *rec);
     uint8_t bytes[RECORD_MAX_BYTES], nv[6][VERSION_LEN];
     size_t len;
@@ -223,12 +223,12 @@ static void test_a_cut_short_restamp_leaves_the_old_tail(void **state)
     size_t lens[4], len;
     record_t *rec = malloc(sizeof *rec);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, false, &t), 0);
     for (uint64_t seq = 2; seq <= 5; seq++) load(s, t, seq, rec, before[seq - 2], &lens[seq - 2]);
     store_txn_abort(&t);
     restamp_result_t res;
     assert_int_equal(restamp(s, 1, &res, false), 0); /* the transaction never commits: a crash */
-    assert_int_equal(store_txn_begin(s->f.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, false, &t), 0);
     for (uint64_t seq = 2; seq <= 5; seq++) {
         load(s, t, seq, rec, after, &len);
         assert_int_equal(len, lens[seq - 2]);
@@ -246,7 +246,7 @@ static void test_never_measured_the_records_end_when_the_clock_was_seen_right(vo
     /* record 6 was written after the clock was put right: the HLC stamped it, its wall time kept */
     store_txn_t *t;
     uint64_t right_ms = s->now_ms + 1000;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, true, &t), 0);
     set_name(s, t, "Ali Rezaei Sr", version_hlc(s->v[5]) + 1, s->v[5]);
     assert_int_equal(restamp_note_wall(t, 6, right_ms), 0);
     commit(&s->f, &t);
@@ -254,7 +254,7 @@ static void test_never_measured_the_records_end_when_the_clock_was_seen_right(vo
     assert_int_equal(restamp(s, 1, &res, true), 0);
     assert_false(res.measured);
     assert_int_equal(res.shift_ms, HLC_MS(version_hlc(s->v[5])) - right_ms);
-    assert_int_equal(store_txn_begin(s->f.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, false, &t), 0);
     record_t *rec = malloc(sizeof *rec);
     uint8_t bytes[RECORD_MAX_BYTES];
     size_t len;
@@ -278,7 +278,7 @@ static void test_a_compacted_store_keeps_its_tail(void **state)
     scene_t *s = *state;
     store_txn_t *t;
     uint8_t base[8 + 32 + 64] = {0};
-    assert_int_equal(store_txn_begin(s->f.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, true, &t), 0);
     assert_int_equal(store_put(t, TBL_BASES, s->customer, ID_LEN, base, sizeof base), 0); /* any feed's base */
     assert_int_equal(store_txn_commit(&t), 0);
     restamp_result_t res;
@@ -292,7 +292,7 @@ static void test_the_oplog_keeps_the_wall_time_of_a_record_written_behind(void *
     /* the HLC is 3 h ahead of the wall clock (record 5): the next record is written behind */
     fixture_write_customers(&s->f, 1, "behind", true);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(s->f.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(s->f.st, false, &t), 0);
     uint8_t wkey[RESTAMP_WALL_KEY_LEN + 8];
     memcpy(wkey, RESTAMP_WALL_KEY, RESTAMP_WALL_KEY_LEN);
     be64_put(wkey + RESTAMP_WALL_KEY_LEN, 6);

@@ -95,7 +95,7 @@ static void test_any_order_same_roster_revocation_final(void **state)
         store_t *st;
         store_txn_t *t;
         assert_int_equal(store_open(dir, STORE_NOSYNC, &st), 0);
-        assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+        assert_int_equal(store_txn_begin(st, true, &t), 0);
         bool changed;
         roster_entry_t e;
         assert_int_equal(roster_add(t, entries[0], lens[0], &changed, &e), ACCORD_ENOTFOUND); /* no org pinned */
@@ -144,7 +144,7 @@ static void test_forged_entry_is_not_kept(void **state)
     store_t *st;
     store_txn_t *t;
     assert_int_equal(store_open(dir, STORE_NOSYNC, &st), 0);
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     assert_int_equal(roster_pin_org(t, org.pk), 0);
     uint8_t buf[ROSTER_ENTRY_MAX];
     size_t len = sign_entry(&impostor, node.pk, ROSTER_ENROLL, 5, "evil", buf);
@@ -186,7 +186,7 @@ static void test_changes_since_a_generation(void **state)
     store_t *st;
     store_txn_t *t;
     assert_int_equal(store_open(dir, STORE_NOSYNC, &st), 0);
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     assert_int_equal(roster_pin_org(t, org.pk), 0);
     uint8_t buf[ROSTER_ENTRY_MAX];
     bool changed;

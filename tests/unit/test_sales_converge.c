@@ -383,7 +383,7 @@ static uint64_t head_of(node_t *at, const uint8_t origin[ID_LEN])
     store_txn_t *t;
     uint64_t seq;
     uint8_t hash[32];
-    assert_int_equal(store_txn_begin(at->fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(at->fx.st, false, &t), 0);
     assert_int_equal(apply_head(t, origin, &seq, hash), 0);
     store_txn_abort(&t);
     return seq;
@@ -397,7 +397,7 @@ static unsigned checkpoints_after(node_t *from, uint64_t after, uint64_t *out, u
     store_iter_t *it;
     store_val_t k, v;
     unsigned n = 0;
-    assert_int_equal(store_txn_begin(from->fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(from->fx.st, false, &t), 0);
     assert_int_equal(store_iter_new(t, TBL_CHECKPTS, from->fx.id->origin, ID_LEN, false, &it), 0);
     while (store_iter_next(it, &k, &v) == 1 && n < max) {
         uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
@@ -421,7 +421,7 @@ static void send_batch(node_t *from, node_t *to, uint64_t last)
     size_t *lens = calloc(n, sizeof *lens);
     apply_batch_t b = {0};
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(from->fx.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(from->fx.st, false, &t), 0);
     for (uint64_t s = first; s <= last; s++) {
         uint8_t key[ID_LEN + 8];
         memcpy(key, from->fx.id->origin, ID_LEN);
@@ -441,7 +441,7 @@ static void send_batch(node_t *from, node_t *to, uint64_t last)
     store_txn_abort(&t);
     b.recs = recs, b.lens = lens, b.n = n;
     apply_result_t res;
-    assert_int_equal(store_txn_begin(to->fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(to->fx.st, true, &t), 0);
     int rc = apply_batch(t, from->fx.id->origin, from->fx.id->pk, &b, NULL, &res);
     if (rc) fail_msg("%s -> %s, seq %llu..%llu: %s: %s", from->fx.id->name, to->fx.id->name, (unsigned long long)first,
                      (unsigned long long)last, accord_errname(rc), res.why);
@@ -495,7 +495,7 @@ static void exchange(node_t *nodes, bool all)
 static void digest_of(store_t *st, state_digest_t *d)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
     assert_int_equal(digest_state(t, d), 0);
     store_txn_abort(&t);
 }
@@ -517,7 +517,7 @@ static void collect(node_t *nodes, all_records_t *all)
         store_val_t k, v;
         size_t used = 0, cap = 1 << 16;
         all->blob[i] = malloc(cap);
-        assert_int_equal(store_txn_begin(nodes[i].fx.st, NULL, false, &t), 0);
+        assert_int_equal(store_txn_begin(nodes[i].fx.st, false, &t), 0);
         assert_int_equal(store_iter_new(t, TBL_FEED, nodes[i].fx.id->origin, ID_LEN, false, &it), 0);
         while (store_iter_next(it, &k, &v) == 1) {
             while (used + v.len > cap) all->blob[i] = realloc(all->blob[i], cap *= 2);
@@ -545,7 +545,7 @@ static void observe(const all_records_t *all, state_digest_t *d)
         order[i] = order[j], order[j] = x;
     }
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
     for (unsigned i = 0; i < all->n; i++) {
         unsigned r = order[i];
         record_t rec;

@@ -106,7 +106,7 @@ static void forget_invoice_counter(node_t *n, const char *prefix_year)
     char key[64];
     int klen = snprintf(key, sizeof key, "invoice-seq\x1f%s", prefix_year);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(n->fx.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(n->fx.st, true, &t), 0);
     assert_int_equal(store_del(t, TBL_META, key, (size_t)klen), 0);
     assert_int_equal(store_txn_commit(&t), 0);
 }

@@ -61,7 +61,7 @@ static void forged_free(forged_batch_t *fb)
 static int receive(fixture_t *to, forger_t *from, forged_batch_t *fb, apply_result_t *res)
 {
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(to->st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(to->st, true, &t), 0);
     int rc = apply_batch(t, from->node.id->origin, from->node.id->pk, &fb->b, NULL, res);
     if (rc) store_txn_abort(&t);
     else assert_int_equal(store_txn_commit(&t), 0);
@@ -73,7 +73,7 @@ static uint64_t head_at(fixture_t *n, const uint8_t *origin)
     store_txn_t *t;
     uint64_t seq;
     uint8_t hash[32];
-    assert_int_equal(store_txn_begin(n->st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(n->st, false, &t), 0);
     assert_int_equal(apply_head(t, origin, &seq, hash), 0);
     store_txn_abort(&t);
     return seq;
@@ -362,7 +362,7 @@ static void test_signature_is_judged_before_content(void **state)
     rec.hlc = HLC_PACK(hlc_wall_ms() + 3 * 3600 * 1000ULL + 500, 0);
     forge(&peer, &rec, 1, false, &fb);
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(hub.st, NULL, true, &t), 0);
+    assert_int_equal(store_txn_begin(hub.st, true, &t), 0);
     apply_clock_t clock = {hlc_wall_ms(), 300 * 1000};
     assert_int_equal(apply_batch(t, peer.node.id->origin, peer.node.id->pk, &fb.b, &clock, &res), ACCORD_EFUTURE);
     store_txn_abort(&t);
@@ -574,7 +574,7 @@ static void test_many_siblings_grow_the_store_linearly(void **state)
     assert_true(grown < 10u * 1000 * 1000);
     /* one conflict, of all 4,096 sides */
     store_txn_t *t;
-    assert_int_equal(store_txn_begin(hub.st, NULL, false, &t), 0);
+    assert_int_equal(store_txn_begin(hub.st, false, &t), 0);
     store_iter_t *it;
     assert_int_equal(store_iter_new(t, TBL_CONFLICTS, NULL, 0, false, &it), 0);
     store_val_t k, v;
