@@ -5,7 +5,7 @@
  *
  *   file  = magic "ACCSNAP1" | frame* | 00000000 | signature(64)
  *   frame = length(4 BE, 1..SNAPSHOT_MAX_FRAME) | one msgpack array:
- *     HEAD   [1, format 1, signer pk bin(32), created_ms]        first, exactly once
+ *     HEAD   [1, format 2, signer pk bin(32), created_ms]        first, exactly once
  *     ROSTER [2, signed roster entry bin]                       then the roster
  *     FEED   [3, origin bin(16), seq, hash bin(32), sig bin(64)] then each feed's signed head
  *     ROW    [4, table, key bin, value bin]                      then the state, table by table
@@ -25,7 +25,7 @@
 #include "crypto.h"
 
 #define SNAPSHOT_MAGIC "ACCSNAP1"
-#define SNAPSHOT_FORMAT 1
+#define SNAPSHOT_FORMAT 2 /* 2: entity rows (store format 2); 1 carried fields, kinds, siblings */
 #define SNAPSHOT_MAX_FRAME (160u << 10) /* a row: key <= 511 bytes, value <= a record's size */
 #define SNAPSHOT_MAX_KEY 511
 #define SNAPSHOT_MAX_VALUE (140u << 10)

@@ -23,6 +23,7 @@
 #include "http/http.h"
 #include "state/kpi.h"
 #include "state/index.h"
+#include "state/entity.h"
 #include "state/merge.h"
 #include "feed/ingest.h"
 
@@ -213,6 +214,14 @@ static void warn_clock_behind(oplog_t *log, unsigned max_skew_s)
              now, (double)(newest_ms - now_ms) / 1000.0, newest);
 }
 
+/* The store upgrade's progress, in the log every 4,096 entities converted. */
+static void upgrade_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    log_info("store upgrade: %llu of %llu records converted to entity rows", (unsigned long long)done,
+             (unsigned long long)total);
+}
+
 static int open_node(const options_t *o, node_t *n)
 {
     const char *dir = o->dir, *pipeline = o->pipeline;
@@ -254,6 +263,15 @@ static int open_node(const options_t *o, node_t *n)
     if (cleared)
         log_warn("a snapshot install was cut short here; what it wrote was removed. Install the snapshot again "
                  "with 'accordctl snapshot install' before this node syncs");
+    uint64_t rows;
+    if ((rc = entity_upgrade(n->st, ENTITY_UPGRADE_BATCH, upgrade_progress, NULL, &rows))) {
+        log_error("cannot convert the store to entity rows: %s; nothing was lost (the conversion goes on from "
+                  "where it stopped at the next start; a copy of the old store is in %s/backup-store-v1)",
+                  accord_strerror(rc), dir);
+        return 2;
+    }
+    if (rows) log_info("store upgraded to format %d: %llu records converted to entity rows", ENTITY_ROW_FORMAT,
+                       (unsigned long long)rows);
     uint64_t groups;
     if ((rc = merge_upgrade(n->st, &groups))) {
         log_error("cannot upgrade the store's conflict log: %s", accord_strerror(rc));

@@ -7,6 +7,7 @@
 #include "proto/datadir.h"
 #include "client/accord_client.h"
 #include "proto/accord_err.h"
+#include "state/entity.h"
 #include "state/kpi.h"
 
 #include <errno.h>
@@ -38,6 +39,21 @@ void ctl_usage(FILE *f, const ctl_verb_t *v)
     fprintf(f, "usage: accordctl %s%s%s\n", v->name, v->usage[0] ? " " : "", v->usage);
 }
 
+bool ctl_store_upgraded(store_t *st, const char *dir)
+{
+    store_txn_t *t;
+    bool pending = false;
+    if (store_txn_begin(st, false, &t) == 0) {
+        pending = entity_upgrade_pending(t);
+        store_txn_abort(&t);
+    }
+    if (pending)
+        fprintf(stderr, "accordctl: the store in %s is of an older format (before entity rows); start the node once "
+                        "(accord-node --data %s), which converts it in place, then run this again\n",
+                dir, dir);
+    return !pending;
+}
+
 static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_t **id)
 {
     char err[512];
@@ -53,6 +69,11 @@ static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_
     }
     if ((rc = identity_load(dir, *st, id, err, sizeof err))) {
         fprintf(stderr, "accordctl: %s\n", err);
+        store_close(st);
+        return ACCORD_EXIT_UNREACHABLE;
+    }
+    if (!ctl_store_upgraded(*st, dir)) {
+        identity_destroy(id);
         store_close(st);
         return ACCORD_EXIT_UNREACHABLE;
     }

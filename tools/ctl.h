@@ -58,6 +58,9 @@ void ctl_usage(FILE *f, const ctl_verb_t *v);
 int ctl_open_node(const char *dir, store_t **st, identity_t **id);
 /* The same, for the verbs that write the store beside a running node (LMDB's lock orders them). */
 int ctl_open_node_writable(const char *dir, store_t **st, identity_t **id);
+/* False, having told the user to start the node once, if st (of the node in dir) is still
+ * of the format before entity rows: tools read only converted stores. */
+bool ctl_store_upgraded(store_t *st, const char *dir);
 /* Asks a running node to read its feed heads again; false if none answers. */
 bool ctl_tell_node_reload(const char *dir);
 /* For a verb that needs the node stopped: takes the data directory's lock (proto/datadir.h)

@@ -107,8 +107,9 @@ int ctl_check(const ctl_args_t *a)
         if (lock_fd >= 0) close(lock_fd);
         return ACCORD_EXIT_UNREACHABLE;
     }
-    if ((rc = identity_load(dir, st, &id, err, sizeof err))) {
-        fprintf(stderr, "accordctl: %s\n", err);
+    if ((rc = identity_load(dir, st, &id, err, sizeof err)) || !ctl_store_upgraded(st, dir)) {
+        if (rc) fprintf(stderr, "accordctl: %s\n", err);
+        identity_destroy(&id);
         store_close(&st);
         if (lock_fd >= 0) close(lock_fd);
         return ACCORD_EXIT_UNREACHABLE;

@@ -103,27 +103,37 @@ static void group_free(group_t *g)
     memset(g, 0, sizeof *g);
 }
 
+typedef struct {
+    group_t *g;
+    size_t cap;
+} group_fill_t;
+
+static int add_sibling(void *ctx, const entity_entry_t *e)
+{
+    group_fill_t *fill = ctx;
+    group_t *g = fill->g;
+    if (e->klen != 1 + 2 * VERSION_LEN) return 0;
+    if (g->n == fill->cap) {
+        fill->cap = fill->cap ? 2 * fill->cap : 8;
+        g->v = realloc(g->v, fill->cap * VERSION_LEN);
+        g->up = realloc(g->up, fill->cap * sizeof *g->up);
+        if (!g->v || !g->up) abort();
+    }
+    g->up[g->n] = (uint32_t)g->n;
+    memcpy(g->v[g->n++], e->key + 1 + VERSION_LEN, VERSION_LEN);
+    return 0;
+}
+
 static int group_load(store_txn_t *t, const uint8_t key[API_CONFLICT_KEY_LEN], group_t *g)
 {
     memset(g, 0, sizeof *g);
-    store_iter_t *it;
-    int rc = store_iter_new(t, TBL_SIBLINGS, key, API_CONFLICT_KEY_LEN, false, &it);
-    if (rc) return rc;
-    size_t cap = 0;
-    store_val_t k, v;
-    while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (k.len != API_CONFLICT_KEY_LEN + VERSION_LEN) continue;
-        if (g->n == cap) {
-            cap = cap ? 2 * cap : 8;
-            g->v = realloc(g->v, cap * VERSION_LEN);
-            g->up = realloc(g->up, cap * sizeof *g->up);
-            if (!g->v || !g->up) abort();
-        }
-        g->up[g->n] = (uint32_t)g->n;
-        memcpy(g->v[g->n++], (const uint8_t *)k.data + API_CONFLICT_KEY_LEN, VERSION_LEN);
-    }
-    store_iter_destroy(&it);
+    /* the group's siblings: the row's entries field base version under (field, base) */
+    group_fill_t fill = {g, 0};
+    int rc = entity_each_entry(t, key, ENTITY_TAG_SIBLING, key + ID_LEN, API_CONFLICT_KEY_LEN - ID_LEN, add_sibling,
+                               &fill);
     if (rc < 0) return rc;
+    store_iter_t *it;
+    store_val_t k, v;
     /* resolutions of this field: entity field a b; only pairs of this group's siblings join */
     if ((rc = store_iter_new(t, TBL_RESOLVED, key, ID_LEN + 1, false, &it))) return rc;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {

@@ -43,39 +43,39 @@ typedef struct {
     unsigned elems[256];   /* present elements of each set field, by field id */
 } entity_shape_t;
 
-static bool elem_present(const store_val_t *v)
+static bool elem_present(const entity_entry_t *e)
 {
-    return v->len == VERSION_LEN + 1 && ((const uint8_t *)v->data)[VERSION_LEN];
+    return e->vlen == VERSION_LEN + 1 && e->val[VERSION_LEN];
 }
 
 static int measure_entity(store_txn_t *t, const uint8_t id[ID_LEN], int kind, entity_shape_t *sh)
 {
-    store_iter_t *it;
-    int rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it);
+    entity_row_t r;
+    int rc = entity_row(t, id, &r);
     if (rc) return rc;
     memset(sh, 0, sizeof *sh);
     sh->keys = 2;
-    store_val_t k, v;
-    while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        unsigned field = ((const uint8_t *)k.data)[ID_LEN];
-        if (k.len > ID_LEN + 1) {
-            if (!elem_present(&v)) continue;
+    entity_entry_t e;
+    while ((rc = entity_row_next(&r, &e)) == 1) {
+        if (e.tag != ENTITY_TAG_FIELD) continue;
+        unsigned field = e.key[0];
+        if (e.klen > 1) {
+            if (!elem_present(&e)) continue;
             if (sh->elems[field]++ == 0) sh->keys++;
         } else {
             sh->keys++;
             if (kind == KIND_DEAL && field == F_DE_AMOUNT) sh->keys++;
         }
     }
-    store_iter_destroy(&it);
     return rc < 0 ? rc : 0;
 }
 
 static void pack_register_row(store_txn_t *t, const uint8_t id[ID_LEN], int kind, const char *name, unsigned field,
-                              const store_val_t *v, msgpack_packer *pk)
+                              const entity_entry_t *e, msgpack_packer *pk)
 {
     field_state_t fs;
     api_pack_cstr(pk, name);
-    if (entity_decode_register(v->data, v->len, &fs)) {
+    if (entity_decode_register(e->val, e->vlen, &fs)) {
         msgpack_pack_nil(pk);
         fs.val.type = VAL_NIL;
     } else {
@@ -104,8 +104,8 @@ static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], unsigned extra_
     entity_shape_t shape, *sh = &shape; /* 1 KiB */
     int rc = measure_entity(t, id, kind, sh);
     if (rc) return rc;
-    store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_FIELDS, id, ID_LEN, false, &it))) return rc;
+    entity_row_t r;
+    if ((rc = entity_row(t, id, &r))) return rc;
     unsigned sales_keys = api_sales_extra_keys(t, id, (unsigned)kind);
     msgpack_pack_map(pk, sh->keys + extra_keys + sales_keys);
     api_pack_cstr(pk, "id");
@@ -113,24 +113,24 @@ static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], unsigned extra_
     api_pack_cstr(pk, "kind");
     api_pack_cstr(pk, schema_kind_name((unsigned)kind));
     int set_open = -1; /* the set field whose array is being packed */
-    store_val_t k, v;
-    while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        unsigned field = ((const uint8_t *)k.data)[ID_LEN];
+    entity_entry_t e;
+    while ((rc = entity_row_next(&r, &e)) == 1) {
+        if (e.tag != ENTITY_TAG_FIELD) continue;
+        unsigned field = e.key[0];
         const field_def_t *f = schema_field_by_id((unsigned)kind, field);
         const char *name = f ? f->name : "unknown";
-        if (k.len == ID_LEN + 1) {
-            pack_register_row(t, id, kind, name, field, &v, pk);
+        if (e.klen == 1) {
+            pack_register_row(t, id, kind, name, field, &e, pk);
             continue;
         }
-        if (!elem_present(&v)) continue;
+        if (!elem_present(&e)) continue;
         if ((int)field != set_open) {
             api_pack_cstr(pk, name);
             msgpack_pack_array(pk, sh->elems[field]);
             set_open = (int)field;
         }
-        api_pack_str(pk, (const char *)k.data + ID_LEN + 1, k.len - ID_LEN - 1);
+        api_pack_str(pk, (const char *)e.key + 1, e.klen - 1);
     }
-    store_iter_destroy(&it);
     if (rc < 0) return rc;
     api_sales_pack_extra(t, id, (unsigned)kind, pk);
     return 0;

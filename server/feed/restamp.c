@@ -349,7 +349,6 @@ static int remerge_entity(store_txn_t *t, const uint8_t id[ID_LEN])
         rc = index_terms(t, id, (unsigned)kind, &before->index);
         if (!rc) rc = kpi_terms(t, id, (unsigned)kind, &before->kpi);
         for (unsigned i = 0; i < n_per_entity && !rc; i++) rc = store_del_prefix(t, per_entity[i], id, ID_LEN, NULL);
-        if (!rc) rc = store_del(t, TBL_KINDS, id, ID_LEN);
         if (!rc) rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind);
         if (!rc) rc = index_update(t, id, (unsigned)kind, &before->index, &before->after);
         if (!rc) rc = kpi_update(t, id, (unsigned)kind, &before->kpi);

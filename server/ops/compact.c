@@ -46,7 +46,7 @@ static int bury(store_txn_t *t, const uint8_t id[ID_LEN], compact_report_t *rep)
     for (unsigned i = 0; i < n_per_entity; i++)
         if ((rc = store_del_prefix(t, per_entity[i], id, ID_LEN, &rep->rows))) return rc;
     /* a deleted entity has no search terms (index.h): merging removed them with the delete */
-    if ((rc = store_del(t, TBL_KINDS, id, ID_LEN)) || (rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||
+    if ((rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||
         (rc = store_put(t, TBL_GRAVES, id, ID_LEN, grave, sizeof grave)))
         return rc;
     rep->entities++;
@@ -58,7 +58,7 @@ static int find_dead(store_txn_t *t, const horizon_t *h, uint8_t cursor[ID_LEN],
                      uint32_t *n)
 {
     store_iter_t *it;
-    int rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it);
+    int rc = store_iter_new(t, TBL_ENTITIES, NULL, 0, false, &it);
     if (rc) return rc;
     store_iter_seek(it, cursor, ID_LEN);
     store_val_t k, v;

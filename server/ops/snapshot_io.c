@@ -4,6 +4,7 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
+#include "state/entity.h"
 #include "state/index.h"
 #include "state/kpi.h"
 #include "state/merge.h"
@@ -20,9 +21,7 @@
 #define HEAD_VAL_LEN (8 + 32 + 64)
 
 /* A snapshot carries the catalogue's STORE_T_SNAPSHOT tables (store.h), in catalogue
- * order: fields before kinds, so that when a kind row arrives the entity's fields are there
- * to index. */
-_Static_assert(TBL_FIELDS < TBL_KINDS, "a snapshot carries fields before kinds");
+ * order; an entity's row holds its kind and fields, so it is indexed as it arrives. */
 
 static bool is_state_table(unsigned tbl)
 {
@@ -167,40 +166,35 @@ static const char *read_error(int rc)
     }
 }
 
-/* A sibling row also marks its group a conflict if another sibling of it is in already:
- * a snapshot of an older node keeps its conflicts as pairs, which are not taken. */
-static int put_sibling(store_txn_t *t, const snap_frame_t *f)
+/* A row is taken only if it reads as an entity row to its end (entity.h). */
+static bool row_well_formed(const snap_frame_t *f)
 {
-    if (f->key_len != MERGE_SIBLING_KEY_LEN) return ACCORD_EPROTO;
-    store_iter_t *it;
-    int rc = store_iter_new(t, TBL_SIBLINGS, f->key, MERGE_CONFLICT_KEY_LEN, false, &it);
-    if (rc) return rc;
-    store_val_t k, v;
-    bool other = false;
-    while (!other && (rc = store_iter_next(it, &k, &v)) == 1) other = memcmp(k.data, f->key, f->key_len) != 0;
-    store_iter_destroy(&it);
-    if (rc < 0) return rc;
-    if (other && (rc = store_put(t, TBL_CONFLICTS, f->key, MERGE_CONFLICT_KEY_LEN, "", 0))) return rc;
-    return store_put(t, TBL_SIBLINGS, f->key, f->key_len, f->val, f->val_len);
+    entity_row_t r;
+    entity_entry_t e;
+    if (f->key_len != ID_LEN || entity_row_open(f->val, f->val_len, &r)) return false;
+    int rc;
+    while ((rc = entity_row_next(&r, &e)) == 1)
+        ;
+    return rc == 0;
 }
 
-/* Writes one state row, and for a kind row the derived by-kind entry and search terms
- * (collected in terms, the caller's scratch). */
+/* Writes one state row, and for an entity row the derived by-kind entry, search terms
+ * (collected in terms, the caller's scratch) and report counters. */
 static int put_row(store_txn_t *t, const snap_frame_t *f, index_terms_t *terms)
 {
-    if (f->table == TBL_SIBLINGS) return put_sibling(t, f);
-    if (f->table == TBL_CONFLICTS && f->key_len != MERGE_CONFLICT_KEY_LEN) return 0; /* a pair: see put_sibling */
+    if (f->table == TBL_CONFLICTS && f->key_len != MERGE_CONFLICT_KEY_LEN) return ACCORD_EPROTO;
+    if (f->table == TBL_ENTITIES && !row_well_formed(f)) return ACCORD_EPROTO;
     int rc = store_put(t, (store_table_t)f->table, f->key, f->key_len, f->val, f->val_len);
-    if (rc || f->table != TBL_KINDS) return rc;
-    if (f->key_len != ID_LEN || f->val_len != 1) return ACCORD_EPROTO;
+    if (rc || f->table != TBL_ENTITIES) return rc;
+    unsigned kind = f->val[1];
     uint8_t key[1 + ID_LEN];
-    key[0] = f->val[0];
+    key[0] = (uint8_t)kind;
     memcpy(key + 1, f->key, ID_LEN);
     if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
     static const index_terms_t none; /* no terms before: all of the entity's terms are new */
     static const kpi_terms_t no_kpi;
-    if ((rc = index_update(t, f->key, f->val[0], &none, terms))) return rc;
-    return kpi_update(t, f->key, f->val[0], &no_kpi);
+    if ((rc = index_update(t, f->key, kind, &none, terms))) return rc;
+    return kpi_update(t, f->key, kind, &no_kpi);
 }
 
 static int add_feed(snapshot_info_t *info, const snap_frame_t *f)
@@ -451,7 +445,7 @@ int snapshot_install(store_t *st, const char *path, const uint8_t *want_signer, 
     if (rc) return rc;
     installer_t in = {st, NULL, 0, NULL};
     if ((rc = store_txn_begin(st, true, &in.t))) return rc;
-    if (!table_empty(in.t, TBL_HEADS) || !table_empty(in.t, TBL_KINDS)) {
+    if (!table_empty(in.t, TBL_HEADS) || !table_empty(in.t, TBL_ENTITIES)) {
         store_txn_abort(&in.t);
         return accord_fail(info->why, sizeof info->why, ACCORD_EEXISTS,
                            "this node already holds data: a snapshot only starts an empty node "

@@ -39,7 +39,7 @@ static int entity_digest(store_txn_t *t, const uint8_t entity[ID_LEN], uint8_t o
 int digest_bucket(store_txn_t *t, uint8_t bucket, digest_fn fn, void *ctx)
 {
     store_iter_t *it;
-    int rc = store_iter_new(t, TBL_KINDS, &bucket, 1, false, &it);
+    int rc = store_iter_new(t, TBL_ENTITIES, &bucket, 1, false, &it);
     if (rc) return rc;
     store_val_t k, v;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {

@@ -360,14 +360,14 @@ static int index_rebuild(store_txn_t *t, uint64_t *entities)
     int rc = store_clear_table(t, TBL_INDEX);
     if (rc) return rc;
     store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it))) return rc;
+    if ((rc = store_iter_new(t, TBL_ENTITIES, NULL, 0, false, &it))) return rc;
     static const index_terms_t none; /* no terms before: every term is new */
     index_terms_t after = {0};
     store_val_t k, v;
     *entities = 0;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (k.len != ID_LEN || v.len != 1) continue;
-        if ((rc = index_update(t, k.data, *(const uint8_t *)v.data, &none, &after))) break;
+        if (k.len != ID_LEN || v.len < 2) continue; /* the row: format(1) kind(1) ... (entity.h) */
+        if ((rc = index_update(t, k.data, ((const uint8_t *)v.data)[1], &none, &after))) break;
         ++*entities;
     }
     store_iter_destroy(&it);
@@ -393,7 +393,7 @@ bool index_current(store_txn_t *t)
         return v.len == (size_t)wlen && !memcmp(v.data, want, v.len);
     store_iter_t *it; /* no version: current only while there is nothing to index */
     store_val_t k;
-    if (store_iter_new(t, TBL_KINDS, NULL, 0, false, &it)) return false;
+    if (store_iter_new(t, TBL_ENTITIES, NULL, 0, false, &it)) return false;
     bool any = store_iter_next(it, &k, &v) != 0;
     store_iter_destroy(&it);
     return !any;

@@ -569,7 +569,7 @@ static bool has_entities(store_txn_t *t)
 {
     store_iter_t *it;
     store_val_t k, v;
-    if (store_iter_new(t, TBL_KINDS, NULL, 0, false, &it)) return true; /* unknown: assume so */
+    if (store_iter_new(t, TBL_ENTITIES, NULL, 0, false, &it)) return true; /* unknown: assume so */
     bool any = store_iter_next(it, &k, &v) != 0;
     store_iter_destroy(&it);
     return any;
@@ -600,13 +600,13 @@ bool kpi_current(store_txn_t *t)
 static int collect_entities(store_txn_t *t, uint8_t (**ids)[ID_LEN], uint8_t **kinds, size_t *n)
 {
     store_iter_t *it;
-    int rc = store_iter_new(t, TBL_KINDS, NULL, 0, false, &it);
+    int rc = store_iter_new(t, TBL_ENTITIES, NULL, 0, false, &it);
     if (rc) return rc;
     store_val_t k, v;
     size_t cap = 0;
     *ids = NULL, *kinds = NULL, *n = 0;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (k.len != ID_LEN || v.len != 1) continue;
+        if (k.len != ID_LEN || v.len < 2) continue; /* the row: format(1) kind(1) ... (entity.h) */
         if (*n == cap) {
             cap = cap ? 2 * cap : 1024;
             *ids = realloc(*ids, cap * ID_LEN);
@@ -614,7 +614,7 @@ static int collect_entities(store_txn_t *t, uint8_t (**ids)[ID_LEN], uint8_t **k
             if (!*ids || !*kinds) abort();
         }
         memcpy((*ids)[*n], k.data, ID_LEN);
-        (*kinds)[(*n)++] = *(const uint8_t *)v.data;
+        (*kinds)[(*n)++] = ((const uint8_t *)v.data)[1];
     }
     store_iter_destroy(&it);
     return rc < 0 ? rc : 0;

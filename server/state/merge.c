@@ -5,51 +5,90 @@
 #include "state/entity.h"
 #include "state/index.h"
 #include "state/kpi.h"
+#include "common/log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const uint8_t no_base[VERSION_LEN]; /* "the writer saw no value" */
 
-/* kind: what entity_kind said of the record's entity before it (looked up once per record). */
-static int check_kind(store_txn_t *t, const record_t *rec, int kind)
+/* Records op under its base in the row; if another op already has that base, the (entity,
+ * field, base) group is a conflict. One marker per group, however many siblings it has:
+ * storage and work per record stay constant (N concurrent SETs once made N(N-1)/2 pairs).
+ * *fresh is false if this very op was applied before. */
+static int note_sibling(store_txn_t *t, entity_row_buf_t *row, const record_t *rec, const record_op_t *op,
+                        const uint8_t version[VERSION_LEN], bool *fresh)
 {
-    if (kind == ACCORD_ENOTFOUND) {
-        uint8_t key[1 + ID_LEN];
-        key[0] = rec->kind;
-        memcpy(key + 1, rec->entity, ID_LEN);
-        int rc = store_put(t, TBL_KINDS, rec->entity, ID_LEN, &rec->kind, 1);
-        return rc ? rc : store_put(t, TBL_BYKIND, key, sizeof key, "", 0);
+    uint8_t key[1 + 2 * VERSION_LEN];
+    key[0] = op->field;
+    memcpy(key + 1, op->has_base ? op->base : no_base, VERSION_LEN);
+    memcpy(key + 1 + VERSION_LEN, version, VERSION_LEN);
+    entity_row_t r;
+    ACCORD_ASSERT(entity_row_open(row->buf, row->len, &r) == 0);
+    entity_entry_t e;
+    bool sibling = false; /* is there another SET under this base? */
+    int rc;
+    while ((rc = entity_row_next(&r, &e)) == 1) {
+        if (e.tag != ENTITY_TAG_SIBLING || e.klen != sizeof key || memcmp(e.key, key, 1 + VERSION_LEN)) continue;
+        if (!memcmp(e.key + 1 + VERSION_LEN, version, VERSION_LEN)) {
+            *fresh = false; /* already applied */
+            return 0;
+        }
+        sibling = true;
     }
-    if (kind < 0) return kind;
-    return kind == rec->kind ? 0 : ACCORD_EPROTO;
+    if (rc < 0) return rc;
+    *fresh = true;
+    if (sibling) {
+        uint8_t ckey[MERGE_CONFLICT_KEY_LEN];
+        memcpy(ckey, rec->entity, ID_LEN);
+        memcpy(ckey + ID_LEN, key, 1 + VERSION_LEN);
+        if ((rc = store_put(t, TBL_CONFLICTS, ckey, sizeof ckey, "", 0))) return rc;
+    }
+    entity_row_buf_put(row, ENTITY_TAG_SIBLING, key, sizeof key, "", 0);
+    return 0;
 }
 
-/* Records op under its base; if another op already has that base, the (entity, field,
- * base) group is a conflict. One marker per group, however many siblings it has: storage
- * and work per record stay constant (N concurrent SETs once made N(N-1)/2 pairs). */
-static int note_sibling(store_txn_t *t, const record_t *rec, const record_op_t *op,
-                        const uint8_t version[VERSION_LEN])
-{
-    uint8_t key[MERGE_SIBLING_KEY_LEN];
-    memcpy(key, rec->entity, ID_LEN);
-    key[ID_LEN] = op->field;
-    memcpy(key + ID_LEN + 1, op->has_base ? op->base : no_base, VERSION_LEN);
-    memcpy(key + MERGE_CONFLICT_KEY_LEN, version, VERSION_LEN);
-    store_val_t v;
-    int rc = store_get(t, TBL_SIBLINGS, key, sizeof key, &v);
-    if (rc == 0) return 0; /* already applied */
-    if (rc != ACCORD_ENOTFOUND) return rc;
+typedef struct {
+    uint8_t (*found)[MERGE_CONFLICT_KEY_LEN];
+    size_t n, cap;
+    const uint8_t *entity;
+    uint8_t prev[1 + VERSION_LEN];
+    bool have_prev, marked;
+} rebuild_t;
 
-    /* is there a sibling already? The first key under the group's prefix tells. */
-    store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_SIBLINGS, key, MERGE_CONFLICT_KEY_LEN, false, &it))) return rc;
-    store_val_t k;
-    rc = store_iter_next(it, &k, &v);
-    store_iter_destroy(&it);
-    if (rc < 0) return rc;
-    if (rc == 1 && (rc = store_put(t, TBL_CONFLICTS, key, MERGE_CONFLICT_KEY_LEN, "", 0))) return rc;
-    return store_put(t, TBL_SIBLINGS, key, sizeof key, "", 0);
+static int rebuild_sibling(void *ctx, const entity_entry_t *e)
+{
+    rebuild_t *rb = ctx;
+    if (e->klen != 1 + 2 * VERSION_LEN) return 0;
+    bool same = rb->have_prev && !memcmp(rb->prev, e->key, sizeof rb->prev);
+    if (same && !rb->marked) { /* a second sibling of one (field, base): a conflict group */
+        if (rb->n == rb->cap) {
+            rb->cap = rb->cap ? 2 * rb->cap : 64;
+            rb->found = realloc(rb->found, rb->cap * sizeof *rb->found);
+            if (!rb->found) abort();
+        }
+        memcpy(rb->found[rb->n], rb->entity, ID_LEN);
+        memcpy(rb->found[rb->n++] + ID_LEN, e->key, sizeof rb->prev);
+        rb->marked = true;
+    }
+    if (!same) rb->marked = false;
+    memcpy(rb->prev, e->key, sizeof rb->prev);
+    rb->have_prev = true;
+    return 0;
+}
+
+typedef struct {
+    store_txn_t *t;
+    rebuild_t rb;
+} rebuild_walk_t;
+
+static int rebuild_one(void *ctx, const uint8_t id[ID_LEN], unsigned kind)
+{
+    (void)kind;
+    rebuild_walk_t *w = ctx;
+    w->rb.entity = id;
+    w->rb.have_prev = w->rb.marked = false;
+    return entity_each_entry(w->t, id, ENTITY_TAG_SIBLING, NULL, 0, rebuild_sibling, &w->rb);
 }
 
 int merge_conflicts_rebuild(store_txn_t *t, uint64_t *groups)
@@ -57,34 +96,14 @@ int merge_conflicts_rebuild(store_txn_t *t, uint64_t *groups)
     *groups = 0;
     int rc = store_clear_table(t, TBL_CONFLICTS);
     if (rc) return rc;
-    store_iter_t *it;
-    if ((rc = store_iter_new(t, TBL_SIBLINGS, NULL, 0, false, &it))) return rc;
-    uint8_t prev[MERGE_CONFLICT_KEY_LEN], marked[MERGE_CONFLICT_KEY_LEN];
-    bool have_prev = false, have_marked = false;
-    /* siblings of a group are adjacent; collect markers first (no writes while walking) */
-    uint8_t (*found)[MERGE_CONFLICT_KEY_LEN] = NULL;
-    size_t n = 0, cap = 0;
-    store_val_t k, v;
-    while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (k.len != MERGE_SIBLING_KEY_LEN) continue;
-        if (have_prev && !memcmp(prev, k.data, sizeof prev) && !(have_marked && !memcmp(marked, prev, sizeof prev))) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                found = realloc(found, cap * sizeof *found);
-                if (!found) abort();
-            }
-            memcpy(found[n++], prev, sizeof prev);
-            memcpy(marked, prev, sizeof prev);
-            have_marked = true;
-        }
-        memcpy(prev, k.data, sizeof prev);
-        have_prev = true;
-    }
-    store_iter_destroy(&it);
-    for (size_t i = 0; i < n && rc >= 0; i++) rc = store_put(t, TBL_CONFLICTS, found[i], sizeof found[i], "", 0);
-    free(found);
+    /* collect the markers first: no writes while walking */
+    rebuild_walk_t w = {t, {0}};
+    rc = entity_each(t, NULL, 0, rebuild_one, &w);
+    for (size_t i = 0; i < w.rb.n && rc >= 0; i++)
+        rc = store_put(t, TBL_CONFLICTS, w.rb.found[i], sizeof w.rb.found[i], "", 0);
+    free(w.rb.found);
     if (rc < 0) return rc;
-    *groups = n;
+    *groups = w.rb.n;
     return 0;
 }
 
@@ -108,39 +127,44 @@ int merge_upgrade(store_t *st, uint64_t *groups)
     return rc;
 }
 
-static int apply_set(store_txn_t *t, const record_t *rec, const record_op_t *op,
-                     const uint8_t version[VERSION_LEN])
+/* Does the row's entry (tag F, key) hold a version at or after version? */
+static bool holds_newer(const entity_row_buf_t *row, const uint8_t *key, size_t klen, const uint8_t version[VERSION_LEN])
 {
-    int rc = note_sibling(t, rec, op, version);
-    if (rc) return rc;
-    uint8_t key[ID_LEN + 1];
-    memcpy(key, rec->entity, ID_LEN);
-    key[ID_LEN] = op->field;
-    store_val_t cur;
-    rc = store_get(t, TBL_FIELDS, key, sizeof key, &cur);
-    if (rc == 0 && (cur.len < VERSION_LEN || memcmp(version, cur.data, VERSION_LEN) <= 0)) return 0;
-    if (rc && rc != ACCORD_ENOTFOUND) return rc;
-    uint8_t val[VERSION_LEN + 1 + RECORD_MAX_STR + 8];
-    size_t n = entity_encode_register(val, version, &op->val);
-    return store_put(t, TBL_FIELDS, key, sizeof key, val, n);
+    entity_row_t r;
+    entity_entry_t e;
+    if (entity_row_open(row->buf, row->len, &r) || entity_row_find(&r, ENTITY_TAG_FIELD, key, klen, &e)) return false;
+    return e.vlen < VERSION_LEN || memcmp(version, e.val, VERSION_LEN) <= 0;
 }
 
-static int apply_elem(store_txn_t *t, const record_t *rec, const record_op_t *op,
-                      const uint8_t version[VERSION_LEN])
+static int apply_set(store_txn_t *t, entity_row_buf_t *row, const record_t *rec, const record_op_t *op,
+                     const uint8_t version[VERSION_LEN], bool *changed)
 {
-    uint8_t key[ID_LEN + 1 + RECORD_MAX_ELEM];
-    memcpy(key, rec->entity, ID_LEN);
-    key[ID_LEN] = op->field;
-    memcpy(key + ID_LEN + 1, op->val.s, op->val.len);
-    size_t klen = ID_LEN + 1 + op->val.len;
-    store_val_t cur;
-    int rc = store_get(t, TBL_FIELDS, key, klen, &cur);
-    if (rc == 0 && (cur.len < VERSION_LEN || memcmp(version, cur.data, VERSION_LEN) <= 0)) return 0;
-    if (rc && rc != ACCORD_ENOTFOUND) return rc;
+    bool fresh;
+    int rc = note_sibling(t, row, rec, op, version, &fresh);
+    if (rc) return rc;
+    *changed |= fresh;
+    uint8_t key = op->field;
+    if (holds_newer(row, &key, 1, version)) return 0;
+    uint8_t val[VERSION_LEN + 1 + RECORD_MAX_STR + 8];
+    size_t n = entity_encode_register(val, version, &op->val);
+    entity_row_buf_put(row, ENTITY_TAG_FIELD, &key, 1, val, n);
+    *changed = true;
+    return 0;
+}
+
+static void apply_elem(entity_row_buf_t *row, const record_op_t *op, const uint8_t version[VERSION_LEN],
+                       bool *changed)
+{
+    uint8_t key[1 + RECORD_MAX_ELEM];
+    key[0] = op->field;
+    memcpy(key + 1, op->val.s, op->val.len);
+    size_t klen = 1 + op->val.len;
+    if (holds_newer(row, key, klen, version)) return;
     uint8_t val[VERSION_LEN + 1];
     memcpy(val, version, VERSION_LEN);
     val[VERSION_LEN] = op->op == OP_ADD;
-    return store_put(t, TBL_FIELDS, key, klen, val, sizeof val);
+    entity_row_buf_put(row, ENTITY_TAG_FIELD, key, klen, val, sizeof val);
+    *changed = true;
 }
 
 static int apply_resolve(store_txn_t *t, const record_t *rec, const record_op_t *op,
@@ -164,6 +188,7 @@ typedef struct {
     kpi_terms_t kpi_before;
     index_terms_t before;
     index_terms_t after;
+    entity_row_buf_t row; /* the entity's row with the record's ops, put once */
 } merge_scratch_t;
 
 static void merge_scratch_release(void *buf)
@@ -171,6 +196,7 @@ static void merge_scratch_release(void *buf)
     merge_scratch_t *scratch = buf;
     index_terms_release(&scratch->before);
     index_terms_release(&scratch->after);
+    entity_row_buf_free(&scratch->row);
 }
 
 int merge_apply(store_txn_t *t, const record_t *rec)
@@ -182,16 +208,20 @@ int merge_apply(store_txn_t *t, const record_t *rec)
      * arrives now was made before its writer saw it, and the entity stays deleted */
     store_val_t grave;
     if ((rc = store_get(t, TBL_GRAVES, rec->entity, ID_LEN, &grave)) != ACCORD_ENOTFOUND) return rc;
+    store_val_t stored;
+    rc = store_get(t, TBL_ENTITIES, rec->entity, ID_LEN, &stored);
+    if (rc && rc != ACCORD_ENOTFOUND) return rc;
+    bool is_new = rc == ACCORD_ENOTFOUND;
+    if (!is_new && (stored.len < 2 || ((const uint8_t *)stored.data)[0] != ENTITY_ROW_FORMAT)) return ACCORD_ESTORE;
+    if (!is_new && ((const uint8_t *)stored.data)[1] != rec->kind) return ACCORD_EPROTO;
     /* the report counters' terms before the record (none for an entity not yet stored) */
-    int kind = entity_kind(t, rec->entity);
-    bool is_new = kind == ACCORD_ENOTFOUND, touches_kpi = is_new; /* a new entity counts */
+    bool touches_kpi = is_new; /* a new entity counts */
     for (uint32_t i = 0; i < rec->n_ops && !touches_kpi; i++)
         touches_kpi = kpi_field_counted(rec->kind, rec->ops[i].field);
     merge_scratch_t *scratch = store_writer_scratch(t, sizeof *scratch, merge_scratch_release);
     kpi_terms_t *kpi_before = &scratch->kpi_before;
     kpi_before->n = 0, kpi_before->has_link = false;
     if (touches_kpi && !is_new && (rc = kpi_terms(t, rec->entity, rec->kind, kpi_before))) return rc;
-    if ((rc = check_kind(t, rec, kind))) return rc;
 
     bool touches_index = is_new; /* a new entity has an ORDER term for every list field */
     for (uint32_t i = 0; i < rec->n_ops && !touches_index; i++)
@@ -200,18 +230,30 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     before->n = 0, before->folded_len = 0; /* a new entity has no terms in the index yet */
     if (touches_index && !is_new && (rc = index_terms(t, rec->entity, rec->kind, before))) return rc;
 
+    /* the row with the record's ops, in memory, then one put (before the index and the
+     * counters read the entity after the record) */
+    entity_row_buf_t *row = &scratch->row;
+    entity_row_buf_load(row, is_new ? NULL : stored.data, stored.len, rec->kind);
+    bool changed = is_new;
     uint8_t version[VERSION_LEN];
     version_make(version, rec->hlc, rec->origin);
     for (uint32_t i = 0; i < rec->n_ops; i++) {
         const record_op_t *op = &rec->ops[i];
         switch (op->op) {
-        case OP_SET: rc = apply_set(t, rec, op, version); break;
+        case OP_SET: rc = apply_set(t, row, rec, op, version, &changed); break;
         case OP_ADD:
-        case OP_REMOVE: rc = apply_elem(t, rec, op, version); break;
+        case OP_REMOVE: apply_elem(row, op, version, &changed); rc = 0; break;
         case OP_RESOLVE: rc = apply_resolve(t, rec, op, version); break;
         default: rc = ACCORD_EPROTO; break;
         }
         if (rc) return rc;
+    }
+    if (changed && (rc = store_put(t, TBL_ENTITIES, rec->entity, ID_LEN, row->buf, row->len))) return rc;
+    if (is_new) {
+        uint8_t key[1 + ID_LEN];
+        key[0] = rec->kind;
+        memcpy(key + 1, rec->entity, ID_LEN);
+        if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
     }
     if (touches_index && (rc = index_update(t, rec->entity, rec->kind, before, &scratch->after))) return rc;
     if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, kpi_before))) return rc;

@@ -8,8 +8,8 @@
  * records in any order, any number of times, leaves byte-identical tables.
  *
  * Conflicts: two or more SET ops on the same field that carry the same base version (the
- * writers saw the same value and changed it) are concurrent siblings. TBL_SIBLINGS records
- * every SET op under its base; TBL_CONFLICTS holds one marker per (entity, field, base)
+ * writers saw the same value and changed it) are concurrent siblings. The entity's row
+ * records every SET op under its base (entity.h, tag 'S'); TBL_CONFLICTS holds one marker per (entity, field, base)
  * group with two or more siblings, put by the second to arrive whichever it is. A group is
  * resolved when OP_RESOLVE pairs (TBL_RESOLVED) join all its siblings into one set: a
  * resolution of two siblings is one pair, and a sibling that arrives after the resolution
@@ -30,7 +30,7 @@ int merge_apply(store_txn_t *t, const record_t *rec);
 #define MERGE_CONFLICT_KEY_LEN (ID_LEN + 1 + VERSION_LEN)                /* entity field base */
 #define MERGE_SIBLING_KEY_LEN (MERGE_CONFLICT_KEY_LEN + VERSION_LEN)     /* ... version */
 
-/* Remakes TBL_CONFLICTS from TBL_SIBLINGS: a store written before conflicts were kept per
+/* Remakes TBL_CONFLICTS from the rows' siblings: a store written before conflicts were kept per
  * group held one row per pair. *groups receives the number of conflict groups. */
 int merge_conflicts_rebuild(store_txn_t *t, uint64_t *groups);
 

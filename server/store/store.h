@@ -29,10 +29,10 @@
 #define STORE_TABLES(X)                                                                                  \
     /* node identity, clock, pipeline: small named values */                                             \
     X(TBL_META, "meta", 0)                                                                               \
-    /* entity(16) field(1) [element] -> version(24) value */                                             \
-    X(TBL_FIELDS, "fields", STORE_T_MERGED | STORE_T_PURGE)                                              \
-    /* entity(16) -> kind(1) */                                                                          \
-    X(TBL_KINDS, "kinds", STORE_T_MERGED)                                                                \
+    /* format 1, read only by the upgrade (entity.h): entity(16) field(1) [element] -> version value */  \
+    X(TBL_FIELDS, "fields", 0)                                                                           \
+    /* format 1, read only by the upgrade: entity(16) -> kind(1) */                                      \
+    X(TBL_KINDS, "kinds", 0)                                                                             \
     /* kind(1) entity(16) -> "" */                                                                       \
     X(TBL_BYKIND, "bykind", STORE_T_DERIVED | STORE_T_INSTALL)                                           \
     /* origin(16) seq(8 BE) -> record bytes as written by the origin */                                  \
@@ -45,8 +45,8 @@
     X(TBL_INDEX, "index", STORE_T_DERIVED | STORE_T_INSTALL)                                             \
     /* entity(16) origin(16) seq(8 BE) -> "" */                                                          \
     X(TBL_HISTORY, "history", STORE_T_DERIVED | STORE_T_INSTALL | STORE_T_PURGE)                         \
-    /* entity(16) field(1) base(24) version(24) -> value */                                              \
-    X(TBL_SIBLINGS, "siblings", STORE_T_MERGED | STORE_T_PURGE)                                          \
+    /* format 1, read only by the upgrade: entity(16) field(1) base(24) version(24) -> "" */            \
+    X(TBL_SIBLINGS, "siblings", 0)                                                                       \
     /* entity(16) field(1) version a(24) version b(24), a < b -> "" */                                   \
     X(TBL_CONFLICTS, "conflicts", STORE_T_MERGED | STORE_T_PURGE)                                        \
     /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */                        \
@@ -68,7 +68,9 @@
     /* user name -> role(1) Argon2id hash: who may sign in to the web pages (users.h) */                 \
     X(TBL_USERS, "users", 0)                                                                             \
     /* customer(16) link(1) time(8 BE) entity(16) -> amount(8 BE) currency: kpi.h */                     \
-    X(TBL_CUSTLINKS, "custlinks", STORE_T_DERIVED | STORE_T_INSTALL)
+    X(TBL_CUSTLINKS, "custlinks", STORE_T_DERIVED | STORE_T_INSTALL)                                     \
+    /* entity(16) -> the entity's row: kind, fields, set elements, siblings (state/entity.h) */          \
+    X(TBL_ENTITIES, "entities", STORE_T_MERGED | STORE_T_PURGE)
 
 typedef enum {
 #define STORE_TABLE_ENUM(id, name, flags) id,

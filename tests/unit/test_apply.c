@@ -285,7 +285,7 @@ static void test_kind_clash_inside_a_batch_is_refused_before_writing(void **stat
     rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, "Bea", 3}, false, {0}};
     assert_int_equal(oplog_append(a.log, t, &rec), 0);
     /* a node that does not check kinds (a bug or a forgery) then writes it as a deal */
-    assert_int_equal(store_del(t, TBL_KINDS, entity, ID_LEN), 0);
+    assert_int_equal(store_del(t, TBL_ENTITIES, entity, ID_LEN), 0);
     rec.kind = KIND_DEAL;
     rec.ops[0] = (record_op_t){F_DE_TITLE, OP_SET, {VAL_STR, 0, "Van", 3}, false, {0}};
     assert_int_equal(oplog_append(a.log, t, &rec), 0);
@@ -307,7 +307,7 @@ static void test_kind_clash_inside_a_batch_is_refused_before_writing(void **stat
     assert_int_equal(count_customers(&b), 2);
     assert_int_equal(store_txn_begin(b.st, false, &t), 0);
     store_val_t v;
-    assert_int_equal(store_get(t, TBL_KINDS, entity, ID_LEN, &v), ACCORD_ENOTFOUND);
+    assert_int_equal(store_get(t, TBL_ENTITIES, entity, ID_LEN, &v), ACCORD_ENOTFOUND);
     store_txn_abort(&t);
     free_batch(&first);
     free_batch(&clash);

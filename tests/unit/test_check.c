@@ -122,14 +122,14 @@ static void test_damaged_index_is_found_and_repaired(void **state)
     node_t *n = *state;
     check_report_t rep;
     damage(n, TBL_INDEX, 0);  /* a lost index entry */
-    damage(n, TBL_FIELDS, 1); /* a changed field */
+    damage(n, TBL_ENTITIES, 1); /* a changed row */
     damage(n, TBL_BYKIND, 2); /* a stray key beside the real one */
     assert_int_equal(run_check(n, &rep), ACCORD_ESTORE);
     assert_int_equal(rep.missing, 1); /* the lost index entry */
     assert_int_equal(rep.extra, 1);
     assert_int_equal(rep.differ, 1);
     assert_true(rep.n_examples >= 3);
-    assert_non_null(strstr(rep.examples[0], "fields") ? rep.examples[0] : strstr(rep.examples[1], "fields") ? rep.examples[1] : rep.examples[2]);
+    assert_non_null(strstr(rep.examples[0], "entities") ? rep.examples[0] : strstr(rep.examples[1], "entities") ? rep.examples[1] : strstr(rep.examples[2], "entities"));
     assert_int_equal(check_repair(n->st, n->id, &rep, NULL, NULL), 0);
     assert_int_equal(rep.records, 4);
     assert_int_equal(run_check(n, &rep), 0);

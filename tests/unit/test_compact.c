@@ -133,7 +133,7 @@ static void test_dry_run_changes_nothing(void **state)
     assert_int_equal(compact(n, true, &rep), 0);
     assert_int_equal(rep.entities, 1);
     assert_int_equal(rep.records, 5);
-    assert_true(has_row(n, TBL_KINDS, n->ids[1]));
+    assert_true(has_row(n, TBL_ENTITIES, n->ids[1]));
     assert_false(has_row(n, TBL_BASES, n->fx.id->origin));
     state_digest(n, after);
     assert_memory_equal(before, after, 32);
@@ -155,8 +155,8 @@ static void test_compaction_keeps_state_and_proofs(void **state)
     state_digest(n, after);
     assert_memory_equal(before, after, 32);
     assert_true(has_row(n, TBL_GRAVES, n->ids[1]));
-    assert_false(has_row(n, TBL_KINDS, n->ids[1]));
-    assert_true(has_row(n, TBL_KINDS, n->ids[0]));
+    assert_false(has_row(n, TBL_ENTITIES, n->ids[1]));
+    assert_true(has_row(n, TBL_ENTITIES, n->ids[0]));
     /* running it again finds nothing more (as after a cut-short run it finishes the job) */
     assert_int_equal(compact(n, false, &rep), 0);
     assert_int_equal(rep.entities + rep.records + rep.feeds_cut, 0);
@@ -200,7 +200,7 @@ static void test_late_change_cannot_revive_a_grave(void **state)
     assert_int_equal(store_txn_begin(n->fx.st, true, &t), 0);
     assert_int_equal(merge_apply(t, &rec), 0);
     assert_int_equal(store_txn_commit(&t), 0);
-    assert_false(has_row(n, TBL_KINDS, n->ids[1]));
+    assert_false(has_row(n, TBL_ENTITIES, n->ids[1]));
     state_digest(n, after);
     assert_memory_equal(before, after, 32);
 }

@@ -170,7 +170,10 @@ static void assert_same_tables(store_t *a, store_t *b)
     /* every table derived from the feeds (the catalogue in store.h) must be byte-identical */
     store_table_t state_tables[TBL_COUNT];
     unsigned n_state = store_tables_with(STORE_T_DERIVED, state_tables);
-    assert_true(n_state >= 10);
+    assert_true(n_state >= 8);
+    bool rows = false; /* the entity rows are among them */
+    for (unsigned i = 0; i < n_state; i++) rows |= state_tables[i] == TBL_ENTITIES;
+    assert_true(rows);
     for (unsigned i = 0; i < n_state; i++) {
         store_iter_t *ia, *ib;
         assert_int_equal(store_iter_new(ta, state_tables[i], NULL, 0, false, &ia), 0);

@@ -8,6 +8,7 @@
 #include "feed/restamp.h"
 #include "ops/check.h"
 #include "proto/accord_err.h"
+#include "state/entity.h"
 #include "state/merge.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
@@ -177,18 +178,19 @@ static void test_the_tail_gets_the_right_clock_and_versions_follow(void **state)
     gkey[ID_LEN] = F_CU_NAME;
     memcpy(gkey + ID_LEN + 1, s->v[1], VERSION_LEN);
     assert_int_equal(store_get(t, TBL_CONFLICTS, gkey, sizeof gkey, &v), 0);
-    memcpy(skey, gkey, sizeof gkey);
+    entity_row_t row;
+    entity_entry_t e;
+    assert_int_equal(entity_row(t, s->customer, &row), 0);
+    memcpy(skey, gkey + ID_LEN, 1 + VERSION_LEN); /* the row's sibling key: field base version */
     for (int seq = 2; seq <= 3; seq++) {
-        memcpy(skey + sizeof gkey, nv[seq], VERSION_LEN);
-        assert_int_equal(store_get(t, TBL_SIBLINGS, skey, sizeof skey, &v), 0);
-        memcpy(skey + sizeof gkey, s->v[seq], VERSION_LEN);
-        assert_int_equal(store_get(t, TBL_SIBLINGS, skey, sizeof skey, &v), ACCORD_ENOTFOUND);
+        memcpy(skey + 1 + VERSION_LEN, nv[seq], VERSION_LEN);
+        assert_int_equal(entity_row_find(&row, ENTITY_TAG_SIBLING, skey, 1 + 2 * VERSION_LEN, &e), 0);
+        memcpy(skey + 1 + VERSION_LEN, s->v[seq], VERSION_LEN);
+        assert_int_equal(entity_row_find(&row, ENTITY_TAG_SIBLING, skey, 1 + 2 * VERSION_LEN, &e), ACCORD_ENOTFOUND);
     }
-    uint8_t fkey[ID_LEN + 1];
-    memcpy(fkey, s->customer, ID_LEN);
-    fkey[ID_LEN] = F_CU_NAME;
-    assert_int_equal(store_get(t, TBL_FIELDS, fkey, sizeof fkey, &v), 0);
-    assert_memory_equal(v.data, nv[5], VERSION_LEN);
+    field_state_t name;
+    assert_int_equal(entity_get(t, s->customer, F_CU_NAME, &name), 0);
+    assert_memory_equal(name.version, nv[5], VERSION_LEN);
     assert_int_equal(store_get(t, TBL_META, "hlc", 3, &v), 0);
     assert_int_equal(be64_get(v.data), version_hlc(nv[5]));
     assert_int_equal(store_get(t, TBL_META, RESTAMP_AHEAD_KEY, strlen(RESTAMP_AHEAD_KEY), &v), ACCORD_ENOTFOUND);

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT
+ * upgrade: a store of format 1 (one key per field in fields, kinds and siblings) becomes
+ * entity rows in place, byte-identical to the rows merging gives, also when the conversion
+ * is killed half way and started again; accordctl check passes after. */
+#include "helpers.h"
+#include "fixture.h"
+
+#include "proto/accord_err.h"
+#include "proto/schema.h"
+#include "ops/check.h"
+#include "state/entity.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct {
+    uint8_t id[ID_LEN];
+    uint8_t *row;
+    size_t len;
+} kept_row_t;
+
+#define MAX_ROWS 256
+
+static unsigned dump_rows(store_t *st, kept_row_t *out)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
+    store_iter_t *it;
+    assert_int_equal(store_iter_new(t, TBL_ENTITIES, NULL, 0, false, &it), 0);
+    store_val_t k, v;
+    unsigned n = 0;
+    while (store_iter_next(it, &k, &v) == 1) {
+        assert_true(n < MAX_ROWS);
+        memcpy(out[n].id, k.data, ID_LEN);
+        out[n].row = malloc(v.len);
+        memcpy(out[n].row, v.data, v.len);
+        out[n++].len = v.len;
+    }
+    store_iter_destroy(&it);
+    store_txn_abort(&t);
+    return n;
+}
+
+static void free_rows(kept_row_t *rows, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) free(rows[i].row);
+}
+
+/* Writes the rows back as format 1 wrote them, and removes the rows: a store of today's
+ * entities in yesterday's layout. */
+static void downgrade(store_t *st, const kept_row_t *rows, unsigned n)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
+    for (unsigned i = 0; i < n; i++) {
+        entity_row_t r;
+        entity_entry_t e;
+        assert_int_equal(entity_row_open(rows[i].row, rows[i].len, &r), 0);
+        uint8_t kind = (uint8_t)r.kind;
+        assert_int_equal(store_put(t, TBL_KINDS, rows[i].id, ID_LEN, &kind, 1), 0);
+        while (entity_row_next(&r, &e) == 1) {
+            uint8_t key[ID_LEN + 1 + 2 * VERSION_LEN + RECORD_MAX_ELEM];
+            memcpy(key, rows[i].id, ID_LEN);
+            memcpy(key + ID_LEN, e.key, e.klen);
+            store_table_t tbl = e.tag == ENTITY_TAG_FIELD ? TBL_FIELDS : TBL_SIBLINGS;
+            assert_int_equal(store_put(t, tbl, key, ID_LEN + e.klen, e.val, e.vlen), 0);
+        }
+        assert_int_equal(store_del(t, TBL_ENTITIES, rows[i].id, ID_LEN), 0);
+    }
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static unsigned kill_at;
+
+static void die_after(void *ctx, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    (void)total;
+    if (done >= kill_at) raise(SIGKILL);
+}
+
+static bool pending(store_t *st)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
+    bool p = entity_upgrade_pending(t);
+    store_txn_abort(&t);
+    return p;
+}
+
+static void test_a_killed_upgrade_goes_on_and_ends_identical(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_open(&f, "up", "branch");
+    fixture_write_customers(&f, 40, "Ana", true);
+    fixture_write_customers(&f, 10, "Ana", false); /* the same names again: edits and siblings */
+    kept_row_t want[MAX_ROWS], got[MAX_ROWS];
+    unsigned n = dump_rows(f.st, want);
+    assert_true(n >= 40);
+    downgrade(f.st, want, n);
+    assert_true(pending(f.st));
+    store_close(&f.st);
+
+    /* killed after two transactions of 7 */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        store_t *st;
+        uint64_t done;
+        if (store_open(f.path, STORE_NOSYNC, &st)) _exit(2);
+        kill_at = 14;
+        entity_upgrade(st, 7, die_after, NULL, &done);
+        _exit(3); /* not reached: killed */
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    assert_int_equal(store_open(f.path, STORE_NOSYNC, &f.st), 0);
+    assert_true(pending(f.st));
+    unsigned half = dump_rows(f.st, got);
+    assert_int_equal(half, 14); /* what the two committed transactions moved */
+    free_rows(got, half);
+    char backup[300];
+    snprintf(backup, sizeof backup, "%s/backup-store-v1/data.mdb", f.path);
+    struct stat sb;
+    assert_int_equal(stat(backup, &sb), 0); /* taken before the first transaction */
+
+    uint64_t done;
+    assert_int_equal(entity_upgrade(f.st, 7, NULL, NULL, &done), 0);
+    assert_int_equal(done, n - 14);
+    assert_false(pending(f.st));
+    assert_int_equal(dump_rows(f.st, got), n);
+    for (unsigned i = 0; i < n; i++) {
+        assert_memory_equal(got[i].id, want[i].id, ID_LEN);
+        assert_int_equal(got[i].len, want[i].len);
+        assert_memory_equal(got[i].row, want[i].row, want[i].len);
+    }
+    free_rows(got, n);
+    free_rows(want, n);
+    assert_int_equal(entity_upgrade(f.st, 7, NULL, NULL, &done), 0); /* nothing more to do */
+    assert_int_equal(done, 0);
+
+    /* accordctl check: the state the feeds give is the one the upgrade made */
+    char *scratch = tmp_dir();
+    check_report_t rep;
+    assert_int_equal(check_store(f.st, f.id, scratch, &rep, NULL, NULL), 0);
+    rm_dir(scratch);
+    fixture_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_killed_upgrade_goes_on_and_ends_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
