@@ -7,6 +7,7 @@
 #include "api/api_internal.h"
 #include "api/api_sales.h"
 #include "sales/sales.h"
+#include "state/entity_id.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "feed/ingest.h"

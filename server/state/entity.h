@@ -108,7 +108,4 @@ int entity_upgrade(store_t *st, unsigned batch, void (*progress)(void *ctx, uint
 /* True if the store still holds entities of format 1 (a tool reading it must say so). */
 bool entity_upgrade_pending(store_txn_t *t);
 
-/* Resolves a full id in hex or a unique hex prefix (>= 4 digits) of a stored entity. */
-int entity_resolve_id(store_txn_t *t, const char *hex, uint8_t id[ID_LEN]);
-
 #endif
