@@ -191,9 +191,22 @@ bool api_arg_cstr(const req_arg_t *a, char *out, size_t cap)
 
 int api_resolve_ref(store_txn_t *t, const char *hex, uint8_t id[ID_LEN], char *msg, size_t cap, const char *what)
 {
-    int rc = entity_resolve_id(t, hex, id);
-    if (rc == ACCORD_EAMBIGUOUS)
-        return accord_fail(msg, cap, rc, "%s: id prefix '%s' matches more than one record; give more digits", what, hex);
+    uint8_t named[API_AMBIGUOUS_NAMED][ID_LEN];
+    unsigned n;
+    int rc = entity_resolve_id_candidates(t, hex, id, named, API_AMBIGUOUS_NAMED, &n);
+    if (rc == ACCORD_EAMBIGUOUS) {
+        char list[API_AMBIGUOUS_NAMED * 48] = "";
+        size_t len = 0;
+        for (unsigned i = 0; i < n && i < API_AMBIGUOUS_NAMED; i++) {
+            char shown[TIMEID_SHORT_CLI + 1];
+            timeid_short(named[i], TIMEID_SHORT_CLI, shown);
+            int kind = entity_kind(t, named[i]);
+            const char *kname = kind > 0 ? schema_kind_name((unsigned)kind) : NULL;
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s %s", i ? ", " : "", kname ? kname : "record", shown);
+        }
+        return accord_fail(msg, cap, rc, "%s: id prefix '%s' matches more than one record (%s%s); give more digits",
+                           what, hex, list, n > API_AMBIGUOUS_NAMED ? ", and more" : "");
+    }
     if (rc == ACCORD_EINVAL)
         return accord_fail(msg, cap, rc, "%s: '%.40s' is not a record id (hex digits, at least 4)", what, hex);
     if (rc)

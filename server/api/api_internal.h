@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "proto/formline.h"
 #include "proto/record.h"
+#include "proto/timeid.h"
 #include "state/entity.h"
 #include "state/index.h"
 
@@ -19,6 +20,7 @@
 #define API_CONFLICT_KEY_LEN (ID_LEN + 1 + VERSION_LEN) /* entity, field, base: one group (merge.h) */
 #define API_CONFLICT_SIDES 26     /* sides of one conflict shown and chosen from, as a..z */
 #define API_CONFLICT_DEFAULT 100  /* conflicts in one reply unless limit says otherwise */
+#define API_AMBIGUOUS_NAMED 3     /* records an ambiguous id prefix's refusal names */
 
 /* The values of one write: ops borrow their strings from here. */
 typedef struct {
@@ -58,6 +60,7 @@ struct api {
     uint64_t origin_day_bytes; /* each origin's daily allowance for a bundle (ingest.h; 0: none) */
     unsigned n_stages;
     char stages[API_MAX_STAGES][65]; /* the pipeline, in order */
+    timeid_clock_t id_clock;         /* the last entity id made here (api_write_new_id) */
     /* scratch of the single writer, allocated once with the api_t */
     api_write_ctx_t write;                  /* the change create/update/delete/resolve/merge build */
     uint8_t ids[API_LIST_MAX][ID_LEN];      /* list and search results */

@@ -4,6 +4,7 @@
 #include "proto/crypto.h"
 #include "proto/schema.h"
 #include "state/entity.h"
+#include "state/index.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,9 @@ static int bury(store_txn_t *t, const uint8_t id[ID_LEN], compact_report_t *rep)
     unsigned n_per_entity = store_tables_with(STORE_T_PURGE, per_entity);
     for (unsigned i = 0; i < n_per_entity; i++)
         if ((rc = store_del_prefix(t, per_entity[i], id, ID_LEN, &rep->rows))) return rc;
-    /* a deleted entity has no search terms (index.h): merging removed them with the delete */
-    if ((rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||
+    /* a deleted entity has no search terms but its short id (index.h): merging removed
+     * the others with the delete */
+    if ((rc = index_forget_entity(t, id)) || (rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||
         (rc = store_put(t, TBL_GRAVES, id, ID_LEN, grave, sizeof grave)))
         return rc;
     rep->entities++;

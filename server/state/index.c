@@ -3,6 +3,7 @@
 
 #include "proto/accord_err.h"
 #include "proto/schema.h"
+#include "proto/timeid.h"
 #include "state/entity.h"
 #include "state/textnorm.h"
 
@@ -298,9 +299,12 @@ int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_t
     out->n = 0;
     out->folded_len = 0;
     indexed_fields_t f = fields_of(kind);
-    /* none for an entity deleted, or taken out of the state (restamp.c): its ORDER terms
-     * are there however empty its fields are */
-    if (entity_deleted(t, id) || entity_kind(t, id) < 0) return 0;
+    /* none for an entity taken out of the state (restamp.c); a deleted one keeps only its
+     * short id, so that it is still named as people saw it. Its ORDER terms are there
+     * however empty its fields are. */
+    if (entity_kind(t, id) < 0) return 0;
+    if (timeid_is_timed(id)) add_term(out, IDX_SHORTID, id + TIMEID_RANDOM_AT, TIMEID_RANDOM_LEN);
+    if (entity_deleted(t, id)) return 0;
     size_t len;
     const char *s;
     int rc = 0;
@@ -352,6 +356,14 @@ int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
     memcpy(key + 1, id, ID_LEN);
     return after->folded_len ? store_put(t, TBL_INDEX, key, sizeof key, after->folded, after->folded_len)
                             : store_del(t, TBL_INDEX, key, sizeof key);
+}
+
+int index_forget_entity(store_txn_t *t, const uint8_t id[ID_LEN])
+{
+    if (!timeid_is_timed(id)) return 0;
+    uint8_t term[1 + TIMEID_RANDOM_LEN + 1] = {IDX_SHORTID};
+    memcpy(term + 1, id + TIMEID_RANDOM_AT, TIMEID_RANDOM_LEN);
+    return term_op(t, term, sizeof term, id, false);
 }
 
 /* Puts every entity's terms afresh into an emptied index. */

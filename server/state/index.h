@@ -19,6 +19,10 @@
  *          0x00, 1 if it has an amount, its currency (3 bytes, zero-padded) and the amount
  *          (8, big-endian, sign bit flipped), for the board's totals; an invoice's issued term,
  *          0x00 and its number folded (24 bytes at most), so a day's invoices sort by number.
+ *   SHORTID the 7 random bytes of a time-ordered id (its bytes 9-15, proto/timeid.h), one
+ *          term per stored entity whose id is time-ordered, made when it is first stored
+ *          and kept while it is deleted (until compaction takes the entity away), so that
+ *          the short id people see and type resolves (state/entity_id.h) without a scan.
  * Being derived, the index of an entity depends only on its state, so replicas that hold
  * the same state hold the same index. */
 #ifndef ACCORD_INDEX_H
@@ -30,11 +34,12 @@
 
 enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NATID,
        IDX_FOLDED, /* key: type entity(16), value: the folded name, to check candidates */
-       IDX_ORDER, IDX_EMAILSUB, IDX_CONTACT_WORD, IDX_CONTACT_GRAM };
+       IDX_ORDER, IDX_EMAILSUB, IDX_CONTACT_WORD, IDX_CONTACT_GRAM,
+       IDX_SHORTID /* term: a time-ordered id's random part (proto/timeid.h), its short form */ };
 
 /* What the index of this version holds; a store whose index an older version built is
  * rebuilt once when the node starts (index_upgrade). */
-#define INDEX_VERSION 3 /* 3: the sales and service kinds' terms */
+#define INDEX_VERSION 4 /* 4: SHORTID terms; 3: the sales and service kinds' terms */
 #define INDEX_ORDER_VALUE_MAX 40 /* bytes of a value that order and filter terms keep: the
                                   * term and an id fit the store's 64-byte prefix and seek */
 
@@ -60,8 +65,9 @@ typedef struct {
 
 /* True if changes to this field of this kind can change the entity's terms. */
 bool index_field_indexed(unsigned kind, unsigned field);
-/* Collects the terms of the entity's current state (none when deleted) into out, growing
- * its array if needed (aborts if out of memory). */
+/* Collects the terms of the entity's current state (only its SHORTID term when deleted,
+ * none when it is not stored) into out, growing its array if needed (aborts if out of
+ * memory). */
 int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out);
 /* Brings the index from the terms in before to the entity's current terms, which it
  * collects in after (the caller's scratch, overwritten). */
@@ -69,6 +75,10 @@ int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
                  const index_terms_t *before, index_terms_t *after);
 /* Frees the term array; ts is empty and reusable after. Safe to call twice. */
 void index_terms_release(index_terms_t *ts);
+
+/* Removes the SHORTID term of an entity that compaction takes out of the state (the only
+ * term a deleted entity keeps). */
+int index_forget_entity(store_txn_t *t, const uint8_t id[ID_LEN]);
 
 /* Builds the index again from the entities' state if an older version built it (or none
  * did: a new store), in one transaction of its own, and notes INDEX_VERSION in TBL_META;

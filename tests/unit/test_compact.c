@@ -12,6 +12,8 @@
 #include "proto/crypto.h"
 #include "proto/schema.h"
 #include "proto/snapshot.h"
+#include "proto/hlc.h"
+#include "proto/timeid.h"
 #include "ops/check.h"
 #include "ops/compact.h"
 #include "state/digest.h"
@@ -61,9 +63,13 @@ static int setup(void **state)
     fixture_open(&n->fx, "hq", "hub");
     datadir_path(n->fx.path, DATADIR_SNAPSHOT, n->snap, sizeof n->snap);
     static const char *const names[] = {"Ali Rezaei", "王小明", "Anna Müller", "Sara Ahmadi"};
+    timeid_clock_t clock = {0, 0};
     for (unsigned i = 0; i < 4; i++) {
         record_t rec;
-        crypto_random(n->ids[i], ID_LEN);
+        uint8_t rnd[8];
+        crypto_random(rnd, sizeof rnd);
+        if (i < 2) timeid_make(&clock, hlc_wall_ms(), rnd, n->ids[i]); /* as nodes make ids now */
+        else crypto_random(n->ids[i], ID_LEN);                         /* as they made them before */
         customer_record(&rec, n->ids[i], names[i]);
         commit_record(n, &rec);
     }
