@@ -115,11 +115,12 @@ static void print_resolved(const msgpack_object *o)
                (unsigned long long)left->via.u64);
 }
 
-/* One customer of a likely pair: its id's first 12 characters, its name and branch
- * aligned by display width (Persian and Chinese names take fewer columns than bytes). */
+/* One customer of a likely pair: its short id, its name and branch aligned by display
+ * width (Persian and Chinese names take fewer columns than bytes). */
 static void print_dupe_side(const char *id, const char *name, const char *branch)
 {
-    printf("%.12s  ", id);
+    char shown[TIMEID_SHORT_CLI + 1];
+    printf("%s  ", cli_short_id(id, shown));
     output_aligned(stdout, name, 28);
     putchar(' ');
     output_aligned(stdout, branch, 12);
@@ -143,7 +144,8 @@ static void print_dupes(const msgpack_object *o)
         for (uint32_t j = 0; why && why->type == MSGPACK_OBJECT_ARRAY && j < why->via.array.size; j++)
             if (why->via.array.ptr[j].type == MSGPACK_OBJECT_STR)
                 printf("    %.*s\n", (int)why->via.array.ptr[j].via.str.size, why->via.array.ptr[j].via.str.ptr);
-        printf("    merge: accord customer merge %.12s %.12s\n\n", a, b);
+        char sa[TIMEID_SHORT_CLI + 1], sb[TIMEID_SHORT_CLI + 1];
+        printf("    merge: accord customer merge %s %s\n\n", cli_short_id(a, sa), cli_short_id(b, sb));
     }
     for (uint32_t i = 0; shared && shared->type == MSGPACK_OBJECT_ARRAY && i < shared->via.array.size; i++) {
         const msgpack_object *s = &shared->via.array.ptr[i];
@@ -161,11 +163,12 @@ static void print_dupes(const msgpack_object *o)
 
 static void print_merged(const msgpack_object *o)
 {
-    char kept[40], merged[40], moved[32], copied[32];
+    char kept[40], merged[40], moved[32], copied[32], sk[TIMEID_SHORT_CLI + 1], sm[TIMEID_SHORT_CLI + 1];
     output_cell(accord_obj_get(o, "moved"), moved, sizeof moved);
     output_cell(accord_obj_get(o, "copied"), copied, sizeof copied);
-    printf("merged %.12s into %.12s: %s records now point at it, %s values copied to it\n",
-           accord_obj_str(o, "merged", merged, sizeof merged), accord_obj_str(o, "kept", kept, sizeof kept), moved, copied);
+    printf("merged %s into %s: %s records now point at it, %s values copied to it\n",
+           cli_short_id(accord_obj_str(o, "merged", merged, sizeof merged), sm),
+           cli_short_id(accord_obj_str(o, "kept", kept, sizeof kept), sk), moved, copied);
 }
 
 static void print_ok(const msgpack_object *o) { (void)o; printf("done\n"); }

@@ -3,6 +3,7 @@
 #include "proto/accord_err.h"
 #include "exit_codes.h"
 #include "output.h"
+#include "proto/timeid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,18 @@ int cli_call(const cli_t *cli, const char *verb, accord_args_t *args, accord_rep
 const char *cli_cell(const msgpack_object *row, const char *key, char *out, size_t cap)
 {
     output_cell(accord_obj_get(row, key), out, cap);
-    /* a record's id, its own or another's (a deal's customer): its first 12 digits */
-    if (strlen(out) == 32 && strspn(out, "0123456789abcdef") == 32) out[12] = 0;
+    /* a record's id, its own or another's (a deal's customer): its short form */
+    if (strlen(out) == 32 && strspn(out, "0123456789abcdef") == 32) {
+        char shown[TIMEID_SHORT_CLI + 1];
+        snprintf(out, cap, "%s", cli_short_id(out, shown));
+    }
+    return out;
+}
+
+const char *cli_short_id(const char *id, char out[TIMEID_SHORT_CLI + 1])
+{
+    if (!timeid_short_hex(id, TIMEID_SHORT_CLI, out, TIMEID_SHORT_CLI + 1))
+        snprintf(out, TIMEID_SHORT_CLI + 1, "%s", id);
     return out;
 }
 

@@ -9,6 +9,7 @@
 #define ACCORD_CLI_H
 
 #include "accord_client.h"
+#include "proto/timeid.h"
 
 #include <msgpack.h>
 #include <stdbool.h>
@@ -66,9 +67,13 @@ int cli_call(const cli_t *cli, const char *verb, accord_args_t *args, accord_rep
 /* On rc 0 prints r's body (JSON with --json, else sanitized and through human);
  * destroys r; returns rc. */
 int cli_finish(const cli_t *cli, int rc, accord_reply_t *r, void (*human)(const msgpack_object *));
-/* A list of maps as a table of cols, ended by its count: "(3)". An id shows its first 12
- * hex digits, as another record's id in any column does. */
+/* A list of maps as a table of cols, ended by its count: "(3)". An id shows its short form
+ * (cli_short_id), as another record's id in any column does. */
 void cli_print_table(const msgpack_object *list, const column_t *cols, int ncols);
+/* The short form of a record's id that people see and type (proto/timeid.h): 12 digits of
+ * a time-ordered id's random part, else the first 12 of the id; text that is no id is
+ * cut to 12 bytes. Returns out. */
+const char *cli_short_id(const char *id, char out[TIMEID_SHORT_CLI + 1]);
 /* One table cell of row's key into out, as cli_print_table shows it. */
 const char *cli_cell(const msgpack_object *row, const char *key, char *out, size_t cap);
 /* Prints the cells of one row padded to cols' widths (the last one not padded). */

@@ -7,6 +7,7 @@
 #include "proto/calendar.h"
 #include "proto/json.h"
 #include "proto/schema.h"
+#include "proto/timeid.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -331,14 +332,15 @@ static label_t kind_label(unsigned kind)
     return kind == KIND_INVOICE ? L_INVOICE : kind == KIND_QUOTE ? L_QUOTE : L_ORDER;
 }
 
-/* The number people quote: an invoice's own, else the first 12 digits of the id, as the
- * CLI shows ids; isolated left to right in the page, plain in its <title>. */
+/* The number people quote: an invoice's own, else the id's short form (proto/timeid.h),
+ * as the CLI shows ids; isolated left to right in the page, plain in its <title>. */
 static void put_doc_number(const page_t *pg, bool isolated)
 {
     char number[64];
     if (!(pg->kind == KIND_INVOICE && str_of(pg->doc, "number", number, sizeof number)[0])) {
-        str_of(pg->doc, "id", number, sizeof number);
-        number[12] = 0;
+        char id[64];
+        str_of(pg->doc, "id", id, sizeof id);
+        if (!timeid_short_hex(id, TIMEID_SHORT_CLI, number, sizeof number)) snprintf(number, sizeof number, "%.12s", id);
     }
     if (isolated) fputs("<bdi dir=\"ltr\">", pg->f);
     html_cstr(pg->f, number);

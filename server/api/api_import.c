@@ -287,9 +287,10 @@ static int run_row(api_t *api, store_txn_t *t, const import_spec_t *sp, const ch
     if (code) {
         /* a cell was refused above */
     } else if (exists && !strcmp(sp->mode, "create")) {
-        crypto_hex(found, ID_LEN, sc->idhex);
-        code = accord_fail(sc->row_msg, sizeof sc->row_msg, ACCORD_EEXISTS, "a customer with the same %s exists (%.12s)",
-                           !strcmp(key, "email") ? "e-mail" : !strcmp(key, "national_id") ? "national id" : key, sc->idhex);
+        char shown[TIMEID_SHORT_CLI + 1]; /* as the CLI shows it, so it can be typed */
+        timeid_short(found, TIMEID_SHORT_CLI, shown);
+        code = accord_fail(sc->row_msg, sizeof sc->row_msg, ACCORD_EEXISTS, "a customer with the same %s exists (%s)",
+                           !strcmp(key, "email") ? "e-mail" : !strcmp(key, "national_id") ? "national id" : key, shown);
     } else if (!exists && !strcmp(sp->mode, "update")) {
         code = accord_fail(sc->row_msg, sizeof sc->row_msg, ACCORD_ENOTFOUND, "no customer matches this row");
     } else if (exists) {

@@ -253,6 +253,32 @@ static void test_a_cancelled_invoice_is_marked(void **state)
     reply_free(&d);
 }
 
+/* A quote whose id is time-ordered (proto/timeid.h) is numbered by its short form, the
+ * digits of its random part the CLI shows, not by its clock's. */
+static void test_a_time_ordered_quote_is_numbered_by_its_short_id(void **state)
+{
+    (void)state;
+    reply_t d;
+    reply_begin(&d);
+    msgpack_packer *pk = &d.pk;
+    msgpack_pack_map(pk, 6);
+    kv_str(pk, "id", "019ad1e2f3a471238abcdef012345678");
+    kv_str(pk, "kind", "quote");
+    kv_str(pk, "currency", "EUR");
+    key(pk, "fields");
+    msgpack_pack_map(pk, 1);
+    kv_str(pk, "title", "Fleet service");
+    key(pk, "lines");
+    msgpack_pack_array(pk, 0);
+    kv_int(pk, "total", 0);
+    const msgpack_object *doc = reply_end(&d);
+    char *en = page_of(doc, NULL, PRINT_EN);
+    expect_in(en, "<bdi dir=\"ltr\">bcdef0123456</bdi>");
+    expect_not_in(en, "019ad1e2f3a4");
+    free(en);
+    reply_free(&d);
+}
+
 static void test_a_quote_has_its_own_title_and_dates(void **state)
 {
     (void)state;
@@ -276,7 +302,7 @@ static void test_a_quote_has_its_own_title_and_dates(void **state)
     const msgpack_object *doc = reply_end(&d);
     char *fa = page_of(doc, NULL, PRINT_FA);
     expect_in(fa, "<h1>پیش‌فاکتور</h1>");
-    expect_in(fa, "<bdi dir=\"ltr\">0d5c6e1fea87</bdi>"); /* a quote's number: its id's first 12 digits */
+    expect_in(fa, "<bdi dir=\"ltr\">0d5c6e1fea87</bdi>"); /* a quote's number: an old id's first 12 digits */
     expect_in(fa, "<tr><th>تاریخ</th><td>۹ آذر ۱۴۰۵</td></tr>");
     expect_in(fa, "<tr><th>معتبر تا</th><td>۲۴ آذر ۱۴۰۵</td></tr>");
     expect_in(fa, "<p class=\"state\">پیش‌نویس</p>");
@@ -364,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_totals_are_as_the_document_says),
         cmocka_unit_test(test_a_cancelled_invoice_is_marked),
         cmocka_unit_test(test_a_quote_has_its_own_title_and_dates),
+        cmocka_unit_test(test_a_time_ordered_quote_is_numbered_by_its_short_id),
         cmocka_unit_test(test_only_documents_are_printed),
         cmocka_unit_test(test_the_customer_language_decides),
         cmocka_unit_test(test_solar_hijri_dates),

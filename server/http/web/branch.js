@@ -811,7 +811,7 @@ function drawConflicts() {
   for (const c of B.conflicts) {
     const tr = body.appendChild(A.el('tr', {'data-conflict': c.conflict}));
     const rec = tr.appendChild(A.el('td'));
-    const a = rec.appendChild(A.el('a', {href: c.kind === 'customer' ? '#/customer/' + c.id : '#/customers', dir: 'auto'}, c.name || (A.t('kind_' + c.kind) + ' ' + c.id.slice(0, 8))));
+    const a = rec.appendChild(A.el('a', {href: c.kind === 'customer' ? '#/customer/' + c.id : '#/customers', dir: 'auto'}, c.name || (A.t('kind_' + c.kind) + ' ' + A.shortId(c.id))));
     a.title = A.t('kind_' + c.kind);
     tr.appendChild(A.el('td', {}, A.fieldLabel(c.field)));
     tr.appendChild(A.el('td', {dir: 'auto', class: 'kept'}, c.current === undefined || c.current === null ? '—' : A.list(c.current)));

@@ -48,6 +48,17 @@ const A = (() => {
     return e;
   };
 
+  // The short form of a record's id that people see and type (docs/PROTOCOL.md, Identifiers):
+  // a time-ordered id's first digits are its clock, nearly the same for every record of an
+  // hour, so it shows digits of its random part (from the 19th on); any other id shows its
+  // first digits, as before. The node resolves both from 4 digits on.
+  A.shortId = (id, n = 8) => {
+    const s = String(id ?? '');
+    if (!/^[0-9a-f]{32}$/i.test(s)) return s.slice(0, n);
+    const timed = s[12] === '7' && '89abAB'.includes(s[16]);
+    return (timed ? s.slice(18) : s).slice(0, n).toLowerCase();
+  };
+
   // ---- the node's API ----
   function failure(j, status) {
     const e = new Error(j && j.message ? j.message : 'HTTP ' + status);

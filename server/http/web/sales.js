@@ -274,7 +274,7 @@
   const customerNames = new Map(); // id -> Promise of the name (or the id's start)
   function customerName(id) {
     if (!id) return Promise.resolve('');
-    if (!customerNames.has(id)) customerNames.set(id, A.call('get', {kind: 'customer', id}).then((c) => (c && c.name) || id.slice(0, 8), () => id.slice(0, 8)));
+    if (!customerNames.has(id)) customerNames.set(id, A.call('get', {kind: 'customer', id}).then((c) => (c && c.name) || A.shortId(id), () => A.shortId(id)));
     return customerNames.get(id);
   }
   function customerLink(id) {
@@ -512,7 +512,7 @@
       named.forEach((rec, i) => {
         if (i) p.appendChild(document.createTextNode(A.lang === 'fa' ? ' و ' : A.lang === 'zh' ? '、' : ' and '));
         const a = p.appendChild(el('a', {href: '#/product/' + rec.id}));
-        a.append(el('bdi', {dir: 'auto'}, rec.name || rec.id.slice(0, 8)), ' (', el('bdi', {dir: 'auto'}, rec.branch || '?'), ')');
+        a.append(el('bdi', {dir: 'auto'}, rec.name || A.shortId(rec.id)), ' (', el('bdi', {dir: 'auto'}, rec.branch || '?'), ')');
       });
       p.appendChild(el('span', {class: 'muted'}, ' ' + t('sl_clashfix')));
       warnings.push(p);
@@ -802,7 +802,7 @@
   function docRow(kind, d) {
     const tr = el('tr', {'data-id': d.id, tabindex: '0'});
     if (d.id === L[kind].open) tr.setAttribute('aria-selected', 'true');
-    const name = kind === 'invoice' ? d.number : d.title || t('kd_' + kind) + ' ' + d.id.slice(0, 8);
+    const name = kind === 'invoice' ? d.number : d.title || t('kd_' + kind) + ' ' + A.shortId(d.id);
     tr.appendChild(el('th', {scope: 'row', dir: kind === 'invoice' ? 'ltr' : 'auto'})).appendChild(el('bdi', {}, name || ''));
     tr.appendChild(el('td')).appendChild(customerLink(d.customer)).addEventListener('click', (e) => e.stopPropagation());
     if (kind === 'invoice') {
@@ -868,7 +868,7 @@
     const head = card.appendChild(el('div', {class: 'drawer-head'}));
     const h = head.appendChild(el('h2', {id: idp + 'h'}));
     h.appendChild(el('span', {class: 'sl-kind'}, t('kd_' + kind) + ' '));
-    h.appendChild(el('bdi', {dir: kind === 'invoice' ? 'ltr' : 'auto', class: 'sl-docname'}, kind === 'invoice' ? d.number || f.number : f.title || f.id.slice(0, 8)));
+    h.appendChild(el('bdi', {dir: kind === 'invoice' ? 'ltr' : 'auto', class: 'sl-docname'}, kind === 'invoice' ? d.number || f.number : f.title || A.shortId(f.id)));
     head.appendChild(button(t('close'), {class: 'quiet'}, () => closeDoc(kind)));
     const sub = card.appendChild(el('p', {class: 'muted sl-sub'}));
     sub.appendChild(el('span', {}, A.fieldLabel('customer') + ': '));
@@ -1208,8 +1208,8 @@
   function related(kind, d) {
     const f = d.fields, box = el('div', {class: 'sl-related'});
     const link = (k, id, text) => { const a = el('a', {href: '#/' + k + '/' + id}); a.appendChild(el('bdi', {}, text)); return a; };
-    if (kind === 'order' && f.quote) box.appendChild(el('p', {}, t('sl_fromquote') + ' ')).appendChild(link('quote', f.quote, t('kd_quote') + ' ' + f.quote.slice(0, 8)));
-    if (kind === 'invoice' && f.order) box.appendChild(el('p', {}, t('sl_fromorder') + ' ')).appendChild(link('order', f.order, t('kd_order') + ' ' + f.order.slice(0, 8)));
+    if (kind === 'order' && f.quote) box.appendChild(el('p', {}, t('sl_fromquote') + ' ')).appendChild(link('quote', f.quote, t('kd_quote') + ' ' + A.shortId(f.quote)));
+    if (kind === 'invoice' && f.order) box.appendChild(el('p', {}, t('sl_fromorder') + ' ')).appendChild(link('order', f.order, t('kd_order') + ' ' + A.shortId(f.order)));
     const made = kind === 'quote' ? ['order', 'quote'] : kind === 'order' ? ['invoice', 'order'] : null;
     if (made) {
       const p = box.appendChild(el('p', {class: 'sl-made'}));
@@ -1218,7 +1218,7 @@
         p.appendChild(el('span', {}, t(made[0] === 'order' ? 'sl_ordersmade' : 'sl_invoicesmade') + ' '));
         xs.forEach((x, i) => {
           if (i) p.appendChild(document.createTextNode(A.lang === 'fa' ? '، ' : ', '));
-          p.appendChild(link(made[0], x.id, made[0] === 'invoice' ? x.number : x.title || x.id.slice(0, 8)));
+          p.appendChild(link(made[0], x.id, made[0] === 'invoice' ? x.number : x.title || A.shortId(x.id)));
         });
       }, () => {});
     }

@@ -510,7 +510,7 @@
       tr.appendChild(A.el('th', {scope: 'row'})).appendChild(A.el('bdi', {}, t.subject || ''));
       const who = tr.appendChild(A.el('td'));
       if (t.customer) {
-        const a = who.appendChild(A.el('a', {href: '#/customer/' + t.customer, dir: 'auto'}, names.get(t.customer) || t.customer.slice(0, 8)));
+        const a = who.appendChild(A.el('a', {href: '#/customer/' + t.customer, dir: 'auto'}, names.get(t.customer) || A.shortId(t.customer)));
         a.addEventListener('click', (e) => e.stopPropagation());
       }
       tr.appendChild(A.el('td')).appendChild(badge('sv-prio', 'data-priority', t.priority, priorityLabel(t.priority)));
@@ -667,7 +667,7 @@
     const sub = drawer.appendChild(A.el('p', {class: 'sv-sub'}));
     sub.appendChild(badge('sv-status', 'data-status', status, statusLabel(status)));
     sub.appendChild(badge('sv-prio', 'data-priority', t.priority, priorityLabel(t.priority)));
-    if (t.customer) sub.appendChild(A.el('a', {href: '#/customer/' + t.customer, dir: 'auto', class: 'sv-customer'}, names.get(t.customer) || t.customer.slice(0, 8)));
+    if (t.customer) sub.appendChild(A.el('a', {href: '#/customer/' + t.customer, dir: 'auto', class: 'sv-customer'}, names.get(t.customer) || A.shortId(t.customer)));
     const facts = drawer.appendChild(A.el('dl', {class: 'sv-facts'}));
     const fact = (key, ...nodes) => { facts.appendChild(T('dt', {}, key)); facts.appendChild(A.el('dd')).append(...nodes); };
     fact('f_sla_due', Object.assign(slaBox(t), {id: 'sv-t-sla'}));
@@ -711,7 +711,7 @@
   // id, and the name is shown beside it. An id (or its first digits) typed and saved as it is
   // works as before: the node resolves it.
   const docsOf = new Map(); // 'kind customer' -> the customer's documents of that kind (a promise)
-  const docTitle = (k, d) => (k === 'invoice' ? d.number : d.title) || A.t('f_' + k) + ' ' + d.id.slice(0, 8);
+  const docTitle = (k, d) => (k === 'invoice' ? d.number : d.title) || A.t('f_' + k) + ' ' + A.shortId(d.id);
   const docDay = (k, d) => A.date(k === 'invoice' ? d.issued || d.created : d.created);
   function customerDocs(k, customer) {
     const key = k + ' ' + customer;
@@ -744,7 +744,7 @@
       let docs;
       try { docs = await customerDocs(k, t.customer); } catch (e) { if (mine === seq) hint.textContent = A.reason(e); return; }
       if (mine !== seq) return; // a later keystroke's answer wins
-      const found = docs.filter((d) => docTitle(k, d).toLowerCase().includes(q) || d.id.startsWith(q)).slice(0, 8);
+      const found = docs.filter((d) => docTitle(k, d).toLowerCase().includes(q) || d.id.startsWith(q) || A.shortId(d.id, 14).startsWith(q)).slice(0, 8);
       for (const d of found) {
         const b = hits.appendChild(A.el('li')).appendChild(A.el('button', {type: 'button', 'data-id': d.id}));
         b.append(A.el('bdi', {dir: k === 'invoice' ? 'ltr' : 'auto'}, docTitle(k, d)), ' ', A.el('small', {class: 'muted'}, docDay(k, d)));
@@ -826,7 +826,7 @@
     if (field === 'priority') return priorityLabel(v);
     if (field === 'status') return statusLabel(v);
     if (/^(sla_due|created|closed_at)$/.test(field)) return A.dateTime(v);
-    if (/^(customer|product|quote|order|invoice)$/.test(field)) return names.get(v) || String(v).slice(0, 8);
+    if (/^(customer|product|quote|order|invoice)$/.test(field)) return names.get(v) || A.shortId(v);
     return String(v);
   }
 
