@@ -68,6 +68,8 @@ static const order_def_t order_defs[] = {
 };
 #define N_ORDER_DEFS (sizeof order_defs / sizeof order_defs[0])
 
+_Static_assert(IDX_SHORTID == 13, "docs/PROTOCOL.md, State, names the short id terms' type 13");
+
 static bool is_order_field(unsigned kind, unsigned field)
 {
     for (size_t i = 0; i < N_ORDER_DEFS; i++)
