@@ -81,7 +81,8 @@ check "search: e-mail prefix" search_finds "anna@exa" "$C3"
 check "search: tag" bash -c "'$ACCORD' --json customer search --by tag VIP | jq -e 'length == 1' >/dev/null"
 check "search: branch" bash -c "'$ACCORD' --json customer search --by branch tehran-1 | jq -e 'length == 3' >/dev/null"
 
-check "customer edit" "$ACCORD" customer edit "${C1:0:8}" --city Shiraz --phone 021-8888-7777 --remove-email ali@example.com
+# by its short id (a time-ordered id's digits 19-26: its first ones are the clock, shared)
+check "customer edit" "$ACCORD" customer edit "${C1:18:8}" --city Shiraz --phone 021-8888-7777 --remove-email ali@example.com
 check "edit took effect" bash -c "'$ACCORD' --json customer show '$C1' | jq -e '.city == \"Shiraz\" and (.phones | length) == 2 and (.emails == null)' >/dev/null"
 check "customer edit --clear empties a field" bash -c "'$ACCORD' customer edit '$C1' --clear city >/dev/null && '$ACCORD' --json customer show '$C1' | jq -e '.city == null' >/dev/null && '$ACCORD' customer edit '$C1' --city Shiraz >/dev/null"
 expect_fail 2 "name: required, cannot be cleared" "a required field cannot be cleared" -- "$ACCORD" customer edit "$C1" --clear name
