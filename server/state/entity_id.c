@@ -80,7 +80,7 @@ int entity_resolve_id_candidates(store_txn_t *t, const char *hex, uint8_t id[ID_
         return entity_kind(t, id) < 0 ? ACCORD_ENOTFOUND : 0;
     }
     found_t f = {.n = 0, .more = false};
-    int rc = add_prefixed(t, TBL_KINDS, NULL, 0, digits, n, &f);
+    int rc = add_prefixed(t, TBL_ENTITIES, NULL, 0, digits, n, &f);
     static const uint8_t short_head[] = {IDX_SHORTID};
     if (!rc && n <= TIMEID_SHORT_MAX) rc = add_prefixed(t, TBL_INDEX, short_head, sizeof short_head, digits, n, &f);
     if (rc) return rc;
