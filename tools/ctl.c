@@ -39,6 +39,16 @@ void ctl_usage(FILE *f, const ctl_verb_t *v)
     fprintf(f, "usage: accordctl %s%s%s\n", v->name, v->usage[0] ? " " : "", v->usage);
 }
 
+void ctl_say_store_error(const char *dir, int rc)
+{
+    if (rc == ACCORD_EVERSION)
+        fprintf(stderr, "accordctl: the store in %s was made by an older version of Accord; start the node once "
+                        "(accord-node --data %s), which upgrades it in place, then run this again\n",
+                dir, dir);
+    else
+        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
+}
+
 bool ctl_store_upgraded(store_t *st, const char *dir)
 {
     store_txn_t *t;
@@ -64,7 +74,7 @@ static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_
     int rc = store_open(dir, flags, st);
     if (!rc) rc = kpi_use_time_zone(*st); /* report days and check use the node's zone */
     if (rc) {
-        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
+        ctl_say_store_error(dir, rc);
         return ACCORD_EXIT_UNREACHABLE;
     }
     if ((rc = identity_load(dir, *st, id, err, sizeof err))) {

@@ -61,6 +61,8 @@ int ctl_open_node_writable(const char *dir, store_t **st, identity_t **id);
 /* False, having told the user to start the node once, if st (of the node in dir) is still
  * of the format before entity rows: tools read only converted stores. */
 bool ctl_store_upgraded(store_t *st, const char *dir);
+/* Says why the store in dir did not open (rc from store_open), with what to do. */
+void ctl_say_store_error(const char *dir, int rc);
 /* Asks a running node to read its feed heads again; false if none answers. */
 bool ctl_tell_node_reload(const char *dir);
 /* For a verb that needs the node stopped: takes the data directory's lock (proto/datadir.h)

@@ -103,7 +103,7 @@ int ctl_check(const ctl_args_t *a)
     char err[512];
     int rc = store_open(dir, repair ? 0 : STORE_RDONLY, &st);
     if (rc) {
-        fprintf(stderr, "accordctl: cannot open the store in %s: %s\n", dir, accord_strerror(rc));
+        ctl_say_store_error(dir, rc);
         if (lock_fd >= 0) close(lock_fd);
         return ACCORD_EXIT_UNREACHABLE;
     }

@@ -107,7 +107,9 @@ int store_open(const char *dir, unsigned flags, store_t **out)
         rc = mdb_dbi_open(txn, table_names[i], flags & STORE_RDONLY ? 0 : MDB_CREATE, &st->dbi[i]);
         if (rc) {
             mdb_txn_abort(txn);
-            rc = map_err(rc, table_names[i]);
+            /* read only, a table this version has and the store lacks: an older store,
+             * which the node upgrades at its next start (it creates the table) */
+            rc = rc == MDB_NOTFOUND && (flags & STORE_RDONLY) ? ACCORD_EVERSION : map_err(rc, table_names[i]);
             goto fail;
         }
     }

@@ -91,7 +91,9 @@ typedef struct {
 #define STORE_RDONLY 1u   /* open for reading only (tools on a live node) */
 #define STORE_NOSYNC 2u   /* tests and bulk loads only: commits are not durable */
 
-/* Opens or creates the store in directory dir (which must exist). */
+/* Opens or creates the store in directory dir (which must exist). Read only, a store that
+ * lacks a table of the catalogue (made by an older version, not yet started by this one)
+ * is ACCORD_EVERSION. */
 int store_open(const char *dir, unsigned flags, store_t **out);
 void store_close(store_t **st);
 

@@ -29,14 +29,14 @@ check "the same deals" same deal '[.[] | {id, title, amount, currency, customer}
 check "the same invoices, numbers and totals" same invoice '[.[] | {id, number, total, status}] | sort_by(.id)'
 check "the node's identity is kept" bash -c "'$CTL' --json node show --data '$W/node' | jq -e '.name == \"old-branch\"' >/dev/null"
 id1=$(jq -r '.[] | select(.name == "Anna Müller") | .id' "$W/customers-before.json")
-check "an old record takes an edit" "$ACCORD" --data "$W/node" customer edit "$id1" --city Hamburg >/dev/null
+check "an old record takes an edit" bash -c "'$ACCORD' --data '$W/node' customer edit '$id1' --city Hamburg >/dev/null"
 check "... and shows it" bash -c "'$ACCORD' --data '$W/node' --json customer show '$id1' | jq -e '.city == \"Hamburg\"' >/dev/null"
-check "a new record is written beside the old ones" "$ACCORD" --data "$W/node" customer add --name "Neu Kunde" --phone "+49 30 1234567" >/dev/null
+check "a new record is written beside the old ones" bash -c "'$ACCORD' --data '$W/node' customer add --name 'Neu Kunde' --phone '+49 30 1234567' >/dev/null"
 check "search finds old and new records" bash -c "'$ACCORD' --data '$W/node' --json customer search Anna | jq -e 'length == 1' >/dev/null"
 check "the next invoice number follows the old one" bash -c "'$ACCORD' --data '$W/node' --json invoice add --customer '$id1' --currency EUR --line 'qty=1&price=5&description=Filter' | jq -e '.number == \"OLDBRANCH-2026-000002\"' >/dev/null"
 stop node
-check "accordctl check derives the same state from the feed" "$CTL" check --data "$W/node"
-check "the feed verifies, the old records with the new" "$CTL" feed verify --data "$W/node"
+check "accordctl check derives the same state from the feed" bash -c "'$CTL' check --data '$W/node' >/dev/null"
+check "the feed verifies, the old records with the new" bash -c "'$CTL' feed verify --data '$W/node' >/dev/null"
 start node
 check "a second start has nothing to convert" bash -c "[ \$(grep -c 'store upgraded to format 2' '$W/node.log') = 1 ]"
 stop node
