@@ -48,11 +48,18 @@ struct store {
     void *scratch;               /* store_writer_scratch's buffer, owned */
     size_t scratch_len;
     void (*scratch_release)(void *buf); /* what the buffer owns is freed by this */
+    store_digest_hook_fn digest_hook;   /* store_set_digest_hook's, or NULL */
+    /* The entities the open write transaction touched in STORE_T_DIGEST tables
+     * (one writer at a time: LMDB's writer lock is held while this is filled) */
+    uint8_t (*touched)[16];
+    size_t n_touched, touched_cap;
+    bool touched_all;                   /* a digest table was cleared: every entity */
 };
 
 struct store_txn {
     MDB_txn *txn;
     store_t *st;
+    bool write; /* a write transaction: its commit calls the digest hook */
 };
 
 struct store_iter {
@@ -134,6 +141,7 @@ void store_close(store_t **pst)
     if (st->zone && st->zone_free) st->zone_free(st->zone);
     if (st->scratch && st->scratch_release) st->scratch_release(st->scratch);
     free(st->scratch);
+    free(st->touched);
     free(st->dir);
     free(st);
     *pst = NULL;
@@ -144,12 +152,71 @@ int store_txn_begin(store_t *st, bool write, store_txn_t **out)
     store_txn_t *t = malloc(sizeof *t);
     if (!t) abort();
     t->st = st;
+    t->write = write;
     int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc) {
         free(t);
         return map_err(rc, "txn begin");
     }
+    if (t->write) { /* the writer lock is ours now */
+        st->n_touched = 0;
+        st->touched_all = false;
+    }
     *out = t;
+    return 0;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
+}
+
+/* Sorts the touched entities and drops repeats. */
+static void touched_unique(store_t *st)
+{
+    if (st->n_touched < 2) return;
+    qsort(st->touched, st->n_touched, 16, compare_ids);
+    size_t n = 1;
+    for (size_t i = 1; i < st->n_touched; i++)
+        if (memcmp(st->touched[i], st->touched[n - 1], 16)) memcpy(st->touched[n++], st->touched[i], 16);
+    st->n_touched = n;
+}
+
+/* Notes that a key of tbl was written: a STORE_T_DIGEST table's key names its entity first. */
+static void note_touched(store_txn_t *t, store_table_t tbl, const void *key, size_t klen)
+{
+    store_t *st = t->st;
+    if (!(table_flags[tbl] & STORE_T_DIGEST) || st->touched_all) return;
+    if (klen < 16) {
+        st->touched_all = true;
+        return;
+    }
+    /* one record writes several keys of one entity in a row: most repeats end here */
+    if (st->n_touched && !memcmp(st->touched[st->n_touched - 1], key, 16)) return;
+    if (st->n_touched == st->touched_cap) {
+        touched_unique(st);
+        if (st->n_touched >= st->touched_cap / 2) { /* (and the first time: no room at all) */
+            st->touched_cap = st->touched_cap ? 2 * st->touched_cap : 1024;
+            if (!(st->touched = realloc(st->touched, st->touched_cap * 16))) abort();
+        }
+    }
+    memcpy(st->touched[st->n_touched++], key, 16);
+}
+
+/* Before a write commit: the digest hook sees what changed, or what it keeps goes. */
+static int before_commit(store_txn_t *t)
+{
+    store_t *st = t->st;
+    if (!st->n_touched && !st->touched_all) return 0;
+    if (st->digest_hook) {
+        touched_unique(st);
+        return st->touched_all ? st->digest_hook(t, NULL, 0, true) : st->digest_hook(t, st->touched, st->n_touched, false);
+    }
+    for (unsigned i = 0; i < TBL_COUNT; i++)
+        if (table_flags[i] & STORE_T_SUMS) {
+            int rc = mdb_drop(t->txn, st->dbi[i], 0);
+            if (rc) return map_err(rc, table_names[i]);
+        }
     return 0;
 }
 
@@ -157,7 +224,13 @@ int store_txn_commit(store_txn_t **pt)
 {
     store_txn_t *t = *pt;
     *pt = NULL;
-    int rc = mdb_txn_commit(t->txn);
+    int rc = t->write ? before_commit(t) : 0;
+    if (rc) {
+        mdb_txn_abort(t->txn);
+        free(t);
+        return rc;
+    }
+    rc = mdb_txn_commit(t->txn);
     free(t);
     return map_err(rc, "commit");
 }
@@ -185,12 +258,14 @@ int store_put(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, con
               size_t vlen)
 {
     MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
+    note_touched(t, tbl, k, klen);
     return map_err(mdb_put(t->txn, t->st->dbi[tbl], &key, &val, 0), table_names[tbl]);
 }
 
 int store_del(store_txn_t *t, store_table_t tbl, const void *k, size_t klen)
 {
     MDB_val key = {klen, (void *)k};
+    note_touched(t, tbl, k, klen);
     int rc = mdb_del(t->txn, t->st->dbi[tbl], &key, NULL);
     return rc == MDB_NOTFOUND ? 0 : map_err(rc, table_names[tbl]);
 }
@@ -204,6 +279,7 @@ int store_del_prefix(store_txn_t *t, store_table_t tbl, const void *prefix, size
         MDB_val key = {plen, (void *)prefix}, val;
         rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
         if (rc || key.mv_size < plen || memcmp(key.mv_data, prefix, plen)) break;
+        note_touched(t, tbl, key.mv_data, key.mv_size);
         if ((rc = mdb_cursor_del(c, 0))) break;
         if (n) (*n)++;
     }
@@ -213,6 +289,7 @@ int store_del_prefix(store_txn_t *t, store_table_t tbl, const void *prefix, size
 
 int store_clear_all(store_txn_t *t)
 {
+    t->st->touched_all = true;
     for (int i = 0; i < TBL_COUNT; i++) {
         int rc = mdb_drop(t->txn, t->st->dbi[i], 0);
         if (rc) return map_err(rc, "drop");
@@ -222,6 +299,7 @@ int store_clear_all(store_txn_t *t)
 
 int store_clear_table(store_txn_t *t, store_table_t tbl)
 {
+    if (table_flags[tbl] & STORE_T_DIGEST) t->st->touched_all = true;
     return map_err(mdb_drop(t->txn, t->st->dbi[tbl], 0), table_names[tbl]);
 }
 
@@ -259,6 +337,16 @@ int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t
     it->plen = plen;
     it->reverse = reverse;
     *out = it;
+    return 0;
+}
+
+int store_iter_reset(store_iter_t *it, const void *prefix, size_t plen)
+{
+    if (plen > sizeof it->prefix_buf) return ACCORD_EINVAL;
+    if (plen) memcpy(it->prefix_buf, prefix, plen);
+    it->plen = plen;
+    it->started = false;
+    it->slen = 0;
     return 0;
 }
 
@@ -394,6 +482,11 @@ void store_set_zone(store_t *st, void *zone, void (*free_fn)(void *zone))
 void *store_zone(const store_t *st)
 {
     return st->zone;
+}
+
+void store_set_digest_hook(store_t *st, store_digest_hook_fn fn)
+{
+    st->digest_hook = fn;
 }
 
 void *store_writer_scratch(store_txn_t *t, size_t size, void (*release)(void *buf))

@@ -17,6 +17,10 @@
  *   STORE_T_DERIVED   derived from the feeds: `accordctl check` rebuilds and compares it
  *   STORE_T_INSTALL   a snapshot install replaces it (snapshot_io.h)
  *   STORE_T_PURGE     keyed by entity first: compaction removes a graved entity's rows
+ *   STORE_T_SUMS      kept from the STORE_T_DIGEST tables by the digest hook (below):
+ *                     emptied when those change in a transaction with no hook set
+ * A STORE_T_DIGEST table is keyed by entity(16) first: the store tells the digest hook
+ * which entities a transaction touched by those bytes.
  * The digest and snapshots walk the tables in catalogue order; that order is part of
  * their format, so a new table goes at the end. */
 #define STORE_T_DIGEST 1u
@@ -24,6 +28,7 @@
 #define STORE_T_DERIVED 4u
 #define STORE_T_INSTALL 8u
 #define STORE_T_PURGE 16u
+#define STORE_T_SUMS 32u
 #define STORE_T_MERGED (STORE_T_DIGEST | STORE_T_SNAPSHOT | STORE_T_DERIVED | STORE_T_INSTALL)
 
 #define STORE_TABLES(X)                                                                                  \
@@ -70,7 +75,10 @@
     /* customer(16) link(1) time(8 BE) entity(16) -> amount(8 BE) currency: kpi.h */                     \
     X(TBL_CUSTLINKS, "custlinks", STORE_T_DERIVED | STORE_T_INSTALL)                                     \
     /* entity(16) -> the entity's row: kind, fields, set elements, siblings (state/entity.h) */          \
-    X(TBL_ENTITIES, "entities", STORE_T_MERGED | STORE_T_PURGE)
+    X(TBL_ENTITIES, "entities", STORE_T_MERGED | STORE_T_PURGE)                                          \
+    /* 'E' entity(16) -> entity digest(32); 'S' bucket(1) -> sum(32) count(8 BE); 'V' -> format(1):      \
+     * the state digest kept up to date (state/digest.h) */                                              \
+    X(TBL_DIGESTS, "digests", STORE_T_SUMS)
 
 typedef enum {
 #define STORE_TABLE_ENUM(id, name, flags) id,
@@ -129,6 +137,9 @@ int store_iter_new(store_txn_t *t, store_table_t tbl, const void *prefix, size_t
 /* A forward iterator starts at the first key >= start (which begins with the prefix)
  * instead of the prefix's first key. Call before the first store_iter_next. */
 int store_iter_seek(store_iter_t *it, const void *start, size_t slen);
+/* Starts the iterator again over the keys that start with another prefix, in the same
+ * direction, without a new cursor: one walk after another over many entities. */
+int store_iter_reset(store_iter_t *it, const void *prefix, size_t plen);
 /* 1 and the pair, 0 at the end, or a negative error. */
 int store_iter_next(store_iter_t *it, store_val_t *key, store_val_t *val);
 void store_iter_destroy(store_iter_t **it);
@@ -152,6 +163,20 @@ store_t *store_txn_store(store_txn_t *t);
  * old one with its free_fn. Set it before other threads read through the store. NULL: UTC. */
 void store_set_zone(store_t *st, void *zone, void (*free_fn)(void *zone));
 void *store_zone(const store_t *st);
+
+/* The digest hook: the state layer's pre-commit step that keeps the state digest
+ * (state/digest.h sets it; the store includes no state/ header). store_txn_commit of
+ * a write transaction that put or deleted keys of a STORE_T_DIGEST table
+ * (store_put, store_del, store_del_prefix) calls fn once, before it commits, with the
+ * entities touched, sorted and each once; all is true instead (entities NULL, n 0) when
+ * such a table was cleared (store_clear_table, store_clear_all) or a key shorter than an
+ * entity id written, and then any entity may have changed. What fn writes is part
+ * of the commit (no STORE_T_DIGEST table: entities is the store's list, borrowed for the
+ * call); an error from it aborts the transaction, and the commit returns it. With
+ * no hook set, the commit empties the STORE_T_SUMS tables instead, so nothing kept there
+ * outlives the state it was kept from. Set it before other threads write. */
+typedef int (*store_digest_hook_fn)(store_txn_t *t, const uint8_t (*entities)[16], size_t n, bool all);
+void store_set_digest_hook(store_t *st, store_digest_hook_fn fn);
 
 /* A buffer of at least size bytes that the store keeps for its single writer, for the
  * state layer's per-record scratch (merge.c: the terms before a record, 37 KiB, which cost
