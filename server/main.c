@@ -21,6 +21,7 @@
 #include "repl/sync.h"
 #include "ops/snapshot_io.h"
 #include "http/http.h"
+#include "state/digest.h"
 #include "state/kpi.h"
 #include "state/index.h"
 #include "state/entity.h"
@@ -255,6 +256,7 @@ static int open_node(const options_t *o, node_t *n)
         log_error("cannot read the report time zone: %s", accord_strerror(rc));
         return 2;
     }
+    digest_keep(n->st); /* every write from here on keeps the state digest (digest_upgrade below) */
     bool cleared = false;
     if ((rc = snapshot_clear_partial(n->st, &cleared))) {
         log_error("cannot clear a snapshot install that was cut short: %s", accord_strerror(rc));
@@ -291,6 +293,13 @@ static int open_node(const options_t *o, node_t *n)
     }
     if (counted != UINT64_MAX)
         log_info("report counters rebuilt (version %d): %llu records", KPI_VERSION, (unsigned long long)counted);
+    uint64_t digested;
+    if ((rc = digest_upgrade(n->st, &digested))) {
+        log_error("cannot compute the state digest the store keeps: %s", accord_strerror(rc));
+        return 2;
+    }
+    if (digested != UINT64_MAX)
+        log_info("state digest computed, kept up to date from now on: %llu records", (unsigned long long)digested);
     if ((rc = oplog_open(n->st, n->id, &n->log))) {
         log_error("cannot read this node's feed head: %s", accord_strerror(rc));
         return 2;

@@ -8,6 +8,7 @@
 #include "client/accord_client.h"
 #include "proto/accord_err.h"
 #include "state/entity.h"
+#include "state/digest.h"
 #include "state/kpi.h"
 
 #include <errno.h>
@@ -73,6 +74,7 @@ static int open_node_as(const char *dir, unsigned flags, store_t **st, identity_
     }
     int rc = store_open(dir, flags, st);
     if (!rc) rc = kpi_use_time_zone(*st); /* report days and check use the node's zone */
+    if (!rc) digest_keep(*st); /* what a tool writes keeps the state digest, as the node does */
     if (rc) {
         ctl_say_store_error(dir, rc);
         return ACCORD_EXIT_UNREACHABLE;

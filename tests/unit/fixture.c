@@ -5,6 +5,7 @@
 #include "fixture.h"
 #include "proto/crypto.h"
 #include "proto/schema.h"
+#include "state/digest.h"
 #include "state/index.h"
 #include "state/kpi.h"
 
@@ -28,6 +29,8 @@ void fixture_open(fixture_t *f, const char *name, const char *role)
     assert_int_equal(identity_create(f->path, name, role, err, sizeof err), 0);
     assert_int_equal(store_open(f->path, STORE_NOSYNC, &f->st), 0);
     note_versions(f->st); /* a store this version made, as node init makes one */
+    uint64_t digested; /* and kept its state digest from the start, as the node does */
+    assert_int_equal(digest_upgrade(f->st, &digested), 0);
     assert_int_equal(identity_load(f->path, f->st, &f->id, err, sizeof err), 0);
     assert_int_equal(oplog_open(f->st, f->id, &f->log), 0);
 }
