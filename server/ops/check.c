@@ -5,6 +5,7 @@
 #include "proto/datadir.h"
 #include "proto/crypto.h"
 #include "proto/schema.h"
+#include "state/digest.h"
 #include "state/index.h"
 #include "state/kpi.h"
 #include "state/merge.h"
@@ -177,6 +178,24 @@ static int count_invoice_clashes(store_txn_t *t, check_report_t *rep)
     return rc;
 }
 
+/* The state digest the store keeps against the stored state. */
+static int compare_digest(store_txn_t *t, check_report_t *rep)
+{
+    digest_audit_t a;
+    int rc = digest_audit(t, &a);
+    if (rc) return rc;
+    rep->digest_unkept = !a.kept;
+    rep->digest_buckets_differ = a.buckets_differ;
+    rep->digest_records_differ = a.entities_differ;
+    if (a.first_bucket >= 0 && rep->n_examples < CHECK_MAX_EXAMPLES)
+        snprintf(rep->examples[rep->n_examples++], sizeof rep->examples[0],
+                 "digests: the kept state digest is not the stored state's: %u of %d bucket sums and %llu record "
+                 "digests differ (first in bucket %02x); %llu records kept, %llu stored",
+                 a.buckets_differ, DIGEST_BUCKETS, (unsigned long long)a.entities_differ, (unsigned)a.first_bucket,
+                 (unsigned long long)a.kept_entities, (unsigned long long)a.entities);
+    return 0;
+}
+
 int check_store(store_t *st, const identity_t *id, const char *scratch_dir, check_report_t *rep,
                 check_progress_fn progress, void *ctx)
 {
@@ -201,7 +220,10 @@ int check_store(store_t *st, const identity_t *id, const char *scratch_dir, chec
     for (unsigned i = 0; i < n_derived && !rc; i++)
         if (!(derived[i] == TBL_KPI && rep->kpi_stale) && !(derived[i] == TBL_INDEX && rep->index_stale))
             rc = compare_table(src, dst, derived[i], rep);
-    if (!rc && (rep->missing || rep->extra || rep->differ)) rc = ACCORD_ESTORE;
+    if (!rc) rc = compare_digest(src, rep);
+    if (!rc && (rep->missing || rep->extra || rep->differ || rep->digest_buckets_differ ||
+                rep->digest_records_differ))
+        rc = ACCORD_ESTORE;
     if (!rc && !rep->index_stale) rc = count_invoice_clashes(src, rep);
 out:
     store_txn_abort(&dst);
@@ -213,6 +235,7 @@ out:
 int check_repair(store_t *st, const identity_t *id, check_report_t *rep, check_progress_fn progress, void *ctx)
 {
     memset(rep, 0, sizeof *rep);
+    digest_keep(st); /* clearing the state tables below makes the commit compute the digest anew */
     store_txn_t *t;
     int rc = store_txn_begin(st, true, &t);
     if (rc) return rc;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * check: the stored state is compared with the state the feeds give; a damaged index or
- * field is found and repaired; a damaged feed stops the repair. */
+ * field is found and repaired, and so is a wrong kept state digest; a damaged feed stops
+ * the repair. */
 #include "helpers.h"
 #include "fixture.h"
 
@@ -85,6 +86,8 @@ static void test_sound_store_checks_clean(void **state)
     assert_int_equal(rep.feeds, 1);
     assert_int_equal(rep.records, 4);
     assert_int_equal(rep.missing + rep.extra + rep.differ, 0);
+    assert_false(rep.digest_unkept);
+    assert_int_equal(rep.digest_buckets_differ + rep.digest_records_differ, 0);
 }
 
 /* The counters are derived again in the store's report zone, not in UTC: a customer made at
@@ -225,6 +228,55 @@ static void test_an_index_of_an_older_version_is_not_compared(void **state)
     assert_int_equal(run_check(n, &rep), ACCORD_ESTORE);
 }
 
+/* The state digest the store keeps (state/digest.h) is compared with the stored state: a
+ * wrong bucket sum and a wrong record digest (which would make the next change's sum
+ * wrong) are found, and the repair computes them again. */
+static void test_a_wrong_kept_digest_is_found_and_repaired(void **state)
+{
+    node_t *n = *state;
+    damage(n, TBL_DIGESTS, 1); /* the first key: a record's digest ('E' entity) */
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
+    store_iter_t *it;
+    store_val_t k, v;
+    uint8_t sum_key = 'S', key[2], val[40];
+    assert_int_equal(store_iter_new(t, TBL_DIGESTS, &sum_key, 1, false, &it), 0);
+    do assert_int_equal(store_iter_next(it, &k, &v), 1);
+    while (v.len != sizeof val || !((const uint8_t *)v.data)[39]); /* a bucket that counts a record */
+    memcpy(key, k.data, sizeof key);
+    memcpy(val, v.data, sizeof val);
+    store_iter_destroy(&it);
+    val[0] ^= 1;
+    assert_int_equal(store_put(t, TBL_DIGESTS, key, sizeof key, val, sizeof val), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    check_report_t rep;
+    assert_int_equal(run_check(n, &rep), ACCORD_ESTORE);
+    assert_int_equal(rep.missing + rep.extra + rep.differ, 0);
+    assert_int_equal(rep.digest_buckets_differ, 1);
+    assert_int_equal(rep.digest_records_differ, 1);
+    assert_int_equal(rep.n_examples, 1);
+    assert_non_null(strstr(rep.examples[0], "digests: the kept state digest is not the stored state's"));
+    assert_int_equal(check_repair(n->st, n->id, &rep, NULL, NULL), 0);
+    assert_int_equal(run_check(n, &rep), 0);
+    assert_int_equal(rep.digest_buckets_differ + rep.digest_records_differ, 0);
+}
+
+/* A store that keeps no digest yet (an older version's) is not refused: check says so. */
+static void test_a_store_keeping_no_digest_is_not_compared(void **state)
+{
+    node_t *n = *state;
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->st, true, &t), 0);
+    assert_int_equal(store_clear_table(t, TBL_DIGESTS), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    check_report_t rep;
+    assert_int_equal(run_check(n, &rep), 0);
+    assert_true(rep.digest_unkept);
+    assert_int_equal(check_repair(n->st, n->id, &rep, NULL, NULL), 0); /* which computes it */
+    assert_int_equal(run_check(n, &rep), 0);
+    assert_false(rep.digest_unkept);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +286,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_feed_stops_the_repair, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_counters_of_an_older_version_are_not_compared, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_an_index_of_an_older_version_is_not_compared, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_a_wrong_kept_digest_is_found_and_repaired, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_a_store_keeping_no_digest_is_not_compared, setup, fixture_teardown),
     };
     return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }
