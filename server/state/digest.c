@@ -14,10 +14,25 @@
 
 /* TBL_DIGESTS (store.h): what the hook keeps */
 #define KEPT_FORMAT 1 /* of the sums below: another value is not kept, and digest_upgrade computes them */
-#define KEY_ENTITY 'E' /* 'E' entity(16) -> entity digest(32), for each live entity */
+#define KEY_ENTITY 'E' /* 'E' bucket(1) entity(16) -> entity digest(32), for each live entity */
 #define KEY_SUM 'S'    /* 'S' bucket(1) -> sum(32) count(8 BE); an absent one is 0, 0 */
 #define KEY_FORMAT 'V' /* 'V' -> KEPT_FORMAT(1) */
 #define SUM_VAL_LEN (32 + 8)
+#define ENTITY_KEY_LEN (2 + ID_LEN)
+
+/* An entity's bucket: the last byte of its id, random in every id (a time-ordered id's
+ * first bytes are its clock, the same for all entities made in a year: proto/timeid.h). */
+static uint8_t bucket_of(const uint8_t id[ID_LEN])
+{
+    return id[ID_LEN - 1];
+}
+
+static void entity_key(const uint8_t id[ID_LEN], uint8_t key[ENTITY_KEY_LEN])
+{
+    key[0] = KEY_ENTITY;
+    key[1] = bucket_of(id);
+    memcpy(key + 2, id, ID_LEN);
+}
 
 typedef struct {
     uint8_t sum[32]; /* little-endian, modulo 2^256 */
@@ -82,18 +97,21 @@ static int entity_digest(walker_t *w, const uint8_t entity[ID_LEN], uint8_t out[
     return 0;
 }
 
-int digest_bucket(store_txn_t *t, uint8_t bucket, digest_fn fn, void *ctx)
+/* Calls fn for each live entity of the state (of one bucket, or all if bucket < 0) with
+ * its digest, in id order: a scan of the entities' rows. */
+static int scan_entities(store_txn_t *t, int bucket, digest_fn fn, void *ctx)
 {
     store_iter_t *it;
-    int rc = store_iter_new(t, ENTITY_LIST, &bucket, 1, false, &it);
+    int rc = store_iter_new(t, ENTITY_LIST, NULL, 0, false, &it);
     if (rc) return rc;
     walker_t w;
     walker_init(&w, t);
     store_val_t k, v;
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || (bucket >= 0 && bucket_of(k.data) != bucket)) continue;
         /* deleted entities are left out: compaction reduces them to graves at some nodes
          * sooner than at others, and what a deleted entity held is shown to no one */
-        if (k.len != ID_LEN || entity_deleted(t, k.data)) continue;
+        if (entity_deleted(t, k.data)) continue;
         uint8_t d[32];
         if ((rc = entity_digest(&w, k.data, d, NULL)) || (rc = fn(ctx, k.data, d))) break;
     }
@@ -158,18 +176,18 @@ static void finish(const bucket_sum_t sums[DIGEST_BUCKETS], state_digest_t *out)
 }
 
 typedef struct {
-    bucket_sum_t *sum; /* the bucket's */
-    store_txn_t *keep; /* the write transaction the entity digests are kept in, or NULL */
+    bucket_sum_t *sums; /* DIGEST_BUCKETS of them */
+    store_txn_t *keep;  /* the write transaction the entity digests are kept in, or NULL */
 } scan_ctx_t;
 
 static int add_scanned(void *ctx, const uint8_t entity[ID_LEN], const uint8_t digest[32])
 {
     scan_ctx_t *s = ctx;
-    uint8_t term[32], key[1 + ID_LEN] = {KEY_ENTITY};
+    uint8_t term[32], key[ENTITY_KEY_LEN];
     entity_term(entity, digest, term);
-    sum_add(s->sum, term);
+    sum_add(&s->sums[bucket_of(entity)], term);
     if (!s->keep) return 0;
-    memcpy(key + 1, entity, ID_LEN);
+    entity_key(entity, key);
     return store_put(s->keep, TBL_DIGESTS, key, sizeof key, digest, 32);
 }
 
@@ -185,10 +203,8 @@ static int write_sum(store_txn_t *t, unsigned bucket, const bucket_sum_t *sum)
 static int scan(store_txn_t *t, bucket_sum_t sums[DIGEST_BUCKETS], bool keep)
 {
     int rc = keep ? store_clear_table(t, TBL_DIGESTS) : 0;
-    for (unsigned b = 0; b < DIGEST_BUCKETS && !rc; b++) {
-        scan_ctx_t ctx = {&sums[b], keep ? t : NULL};
-        rc = digest_bucket(t, (uint8_t)b, add_scanned, &ctx);
-    }
+    scan_ctx_t ctx = {sums, keep ? t : NULL};
+    if (!rc) rc = scan_entities(t, -1, add_scanned, &ctx);
     for (unsigned b = 0; b < DIGEST_BUCKETS && keep && !rc; b++) rc = write_sum(t, b, &sums[b]);
     if (keep && !rc) {
         uint8_t key = KEY_FORMAT, format = KEPT_FORMAT;
@@ -249,25 +265,46 @@ int digest_state(store_txn_t *t, state_digest_t *out)
     return rc == ACCORD_ENOTFOUND ? digest_compute(t, out) : rc;
 }
 
+int digest_bucket(store_txn_t *t, uint8_t bucket, digest_fn fn, void *ctx)
+{
+    int rc;
+    if (!sums_kept(t, &rc)) return rc ? rc : scan_entities(t, bucket, fn, ctx);
+    uint8_t prefix[2] = {KEY_ENTITY, bucket};
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_DIGESTS, prefix, sizeof prefix, false, &it))) return rc;
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ENTITY_KEY_LEN || v.len != 32) {
+            rc = ACCORD_ESTORE;
+            break;
+        }
+        if ((rc = fn(ctx, (const uint8_t *)k.data + 2, v.data))) break;
+    }
+    store_iter_destroy(&it);
+    return rc < 0 ? rc : (rc == 1 ? 0 : rc);
+}
+
+/* The kept digests and sums against a scan of the state, bucket by bucket. */
 typedef struct {
     store_txn_t *t;
-    bucket_sum_t sum;  /* of the state, as scanned */
-    uint64_t found;    /* live entities with a kept digest */
-    uint64_t differ;   /* of those and the others: kept digests missing or wrong */
+    bucket_sum_t sum[DIGEST_BUCKETS];   /* of the state, as scanned */
+    uint64_t found[DIGEST_BUCKETS];     /* live entities with a kept digest */
+    uint64_t differ[DIGEST_BUCKETS];    /* kept digests missing or wrong */
 } audit_ctx_t;
 
 static int audit_entity(void *ctx, const uint8_t entity[ID_LEN], const uint8_t digest[32])
 {
     audit_ctx_t *a = ctx;
-    uint8_t term[32], key[1 + ID_LEN] = {KEY_ENTITY};
+    uint8_t term[32], key[ENTITY_KEY_LEN];
+    unsigned b = bucket_of(entity);
     entity_term(entity, digest, term);
-    sum_add(&a->sum, term);
-    memcpy(key + 1, entity, ID_LEN);
+    sum_add(&a->sum[b], term);
+    entity_key(entity, key);
     store_val_t v;
     int rc = store_get(a->t, TBL_DIGESTS, key, sizeof key, &v);
     if (rc && rc != ACCORD_ENOTFOUND) return rc;
-    if (!rc) a->found++;
-    if (rc || v.len != 32 || memcmp(v.data, digest, 32)) a->differ++;
+    if (!rc) a->found[b]++;
+    if (rc || v.len != 32 || memcmp(v.data, digest, 32)) a->differ[b]++;
     return 0;
 }
 
@@ -291,21 +328,23 @@ int digest_audit(store_txn_t *t, digest_audit_t *out)
     out->first_bucket = -1;
     int rc;
     if (!(out->kept = sums_kept(t, &rc)) || rc) return rc;
+    audit_ctx_t *a = calloc(1, sizeof *a);
+    if (!a) abort();
+    a->t = t;
+    rc = scan_entities(t, -1, audit_entity, a);
     for (unsigned b = 0; b < DIGEST_BUCKETS && !rc; b++) {
-        audit_ctx_t a = {t, {{0}, 0}, 0, 0};
         bucket_sum_t kept;
         uint64_t rows;
-        if ((rc = digest_bucket(t, (uint8_t)b, audit_entity, &a)) || (rc = read_sum(t, b, &kept)) ||
-            (rc = count_kept(t, (uint8_t)b, &rows)))
-            break;
-        uint64_t differ = a.differ + (rows - a.found); /* and the digests kept of entities gone */
-        bool sum_differs = kept.count != a.sum.count || memcmp(kept.sum, a.sum.sum, 32);
+        if ((rc = read_sum(t, b, &kept)) || (rc = count_kept(t, (uint8_t)b, &rows))) break;
+        uint64_t differ = a->differ[b] + (rows - a->found[b]); /* and the digests kept of entities gone */
+        bool sum_differs = kept.count != a->sum[b].count || memcmp(kept.sum, a->sum[b].sum, 32);
         out->buckets_differ += sum_differs;
         out->entities_differ += differ;
         if ((sum_differs || differ) && out->first_bucket < 0) out->first_bucket = (int)b;
         out->kept_entities += kept.count;
-        out->entities += a.sum.count;
+        out->entities += a->sum[b].count;
     }
+    free(a);
     return rc;
 }
 
@@ -320,11 +359,11 @@ typedef struct {
 static int update_entity(walker_t *w, const uint8_t id[ID_LEN], pending_sums_t *p)
 {
     store_txn_t *t = w->t;
-    uint8_t now[32], key[1 + ID_LEN] = {KEY_ENTITY}, old_term[32], new_term[32];
+    uint8_t now[32], key[ENTITY_KEY_LEN], old_term[32], new_term[32];
     bool live;
     int rc = entity_now(w, id, now, &live);
     if (rc) return rc;
-    memcpy(key + 1, id, ID_LEN);
+    entity_key(id, key);
     store_val_t v;
     rc = store_get(t, TBL_DIGESTS, key, sizeof key, &v);
     if (rc && rc != ACCORD_ENOTFOUND) return rc;
@@ -332,7 +371,7 @@ static int update_entity(walker_t *w, const uint8_t id[ID_LEN], pending_sums_t *
     if (was && v.len != 32) return ACCORD_ESTORE;
     if (was == live && (!live || !memcmp(v.data, now, 32))) return 0; /* unchanged */
     if (was) entity_term(id, v.data, old_term); /* before the put below replaces v */
-    unsigned b = id[0];
+    unsigned b = bucket_of(id);
     if (!p->read[b] && (rc = read_sum(t, b, &p->sum[b]))) return rc;
     p->read[b] = p->changed[b] = true;
     if (was) sum_sub(&p->sum[b], old_term);

@@ -9,8 +9,9 @@
  *                   table(1) klen(2 BE) key vlen(4 BE) value
  *   entity term   = BLAKE2b-256(entity id ‖ entity digest)
  *   bucket sum    = the sum modulo 2^256 of the terms, each read as a little-endian number,
- *                   of the entities whose id starts with that byte (256 buckets), and
- *                   count, how many they are
+ *                   of the entities whose id ends with that byte (256 buckets: the last
+ *                   byte is random in every id, the first is a time-ordered id's clock),
+ *                   and count, how many they are
  *   bucket digest = BLAKE2b-256(sum(32) ‖ count(8 BE))
  *   state digest  = BLAKE2b-256 over the 256 bucket digests
  * Range digests let two nodes find the records that differ without sending them all.
@@ -66,7 +67,8 @@ void digest_keep(store_t *st);
  * were there. On error the store is unchanged. */
 int digest_upgrade(store_t *st, uint64_t *entities);
 
-/* Calls fn for each entity of one bucket with its digest, in id order (a scan). */
+/* Calls fn for each entity of one bucket with its digest, in id order: the kept digests,
+ * or a scan of every entity if the store keeps none. fn returning 1 stops the walk (0). */
 typedef int (*digest_fn)(void *ctx, const uint8_t entity[16], const uint8_t digest[32]);
 int digest_bucket(store_txn_t *t, uint8_t bucket, digest_fn fn, void *ctx);
 

@@ -76,8 +76,8 @@
     X(TBL_CUSTLINKS, "custlinks", STORE_T_DERIVED | STORE_T_INSTALL)                                     \
     /* entity(16) -> the entity's row: kind, fields, set elements, siblings (state/entity.h) */          \
     X(TBL_ENTITIES, "entities", STORE_T_MERGED | STORE_T_PURGE)                                          \
-    /* 'E' entity(16) -> entity digest(32); 'S' bucket(1) -> sum(32) count(8 BE); 'V' -> format(1):      \
-     * the state digest kept up to date (state/digest.h) */                                              \
+    /* 'E' bucket(1) entity(16) -> entity digest(32); 'S' bucket(1) -> sum(32) count(8 BE);              \
+     * 'V' -> format(1): the state digest kept up to date (state/digest.h) */                            \
     X(TBL_DIGESTS, "digests", STORE_T_SUMS)
 
 typedef enum {
