@@ -79,6 +79,15 @@ same=1
 for x in b1 b2 b3; do ACCORD_DATA="$W/$x" "$ACCORD" --json conflicts | cmp -s - "$W/conflicts.hub" || same=0; done
 check "the conflict logs agree on all four nodes" [ $same = 1 ]
 check "accordctl verify finds b2 equal to the hub" bash -c "'$CTL' verify --data '$W/b2' --hub '$HUB_EP' --hub-key '$HUB_KEY' | grep -q '^equal'"
+# verify's drill-down: the hub's DIGEST answers and b2's kept digests name the one record
+# b2 wrote while cut off, in its one range
+stop b2
+start b2 || exit 1
+C5=$(ACCORD_DATA="$W/b2" "$ACCORD" customer add --name "Only At B2")
+check "accordctl verify names the one record b2 holds and the hub does not" bash -c "'$CTL' --json verify --data '$W/b2' --hub '$HUB_EP' --hub-key '$HUB_KEY' | jq -e --arg id '$C5' '.equal == false and .differing_buckets == 1 and .differences == [{id: \$id, difference: \"only on this node\"}]' >/dev/null"
+stop b2
+start b2 --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
+check "... and finds b2 equal once it synced" wait_until 30 bash -c "'$CTL' verify --data '$W/b2' --hub '$HUB_EP' --hub-key '$HUB_KEY' | grep -q '^equal'"
 check "lag is zero after catch-up" bash -c "[ \"\$(peer_field hub b3 lag_records)\" = 0 ]"
 
 # a node that is not enrolled cannot get in
