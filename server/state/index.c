@@ -252,11 +252,25 @@ static size_t invoice_number_tail(store_txn_t *t, const uint8_t id[ID_LEN], uint
     return 1 + n;
 }
 
-static void add_order_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out)
+#define BIT(field) ((uint64_t)1 << (field))
+
+/* Does an ORDER term of (kind, field) depend on a field of mask? (A deal's stage term ends
+ * with its amount and currency, an invoice's issue date term with its number.) */
+static bool order_term_in(unsigned kind, unsigned field, uint64_t mask)
+{
+    if (mask & BIT(field)) return true;
+    if (kind == KIND_DEAL && field == F_DE_STAGE) return mask & (BIT(F_DE_AMOUNT) | BIT(F_DE_CURRENCY));
+    if (kind == KIND_INVOICE && field == F_IV_ISSUED) return mask & BIT(F_IV_NUMBER);
+    return false;
+}
+
+static void add_order_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t mask,
+                            index_terms_t *out)
 {
     for (size_t i = 0; i < N_ORDER_DEFS; i++) {
         if (order_defs[i].kind != kind) continue;
         unsigned field = order_defs[i].field;
+        if (!order_term_in(kind, field, mask)) continue;
         uint8_t term[2 + INDEX_ORDER_VALUE_MAX + 13] = {(uint8_t)kind, (uint8_t)field};
         field_state_t fs;
         size_t n = 0;
@@ -296,7 +310,7 @@ int index_filter_tag(index_filter_t *f, const char *tag, size_t len)
     return 0;
 }
 
-int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out)
+int index_terms_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t mask, index_terms_t *out)
 {
     out->n = 0;
     out->folded_len = 0;
@@ -305,28 +319,46 @@ int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_t
      * short id, so that it is still named as people saw it. Its ORDER terms are there
      * however empty its fields are. */
     if (entity_kind(t, id) < 0) return 0;
-    if (timeid_is_timed(id)) add_term(out, IDX_SHORTID, id + TIMEID_RANDOM_AT, TIMEID_RANDOM_LEN);
+    if (mask == INDEX_ALL_FIELDS && timeid_is_timed(id))
+        add_term(out, IDX_SHORTID, id + TIMEID_RANDOM_AT, TIMEID_RANDOM_LEN);
     if (entity_deleted(t, id)) return 0;
     size_t len;
     const char *s;
     int rc = 0;
-    if (f.name && (s = entity_text(t, id, f.name, &len))) add_name_terms(out, kind, s, len);
-    if (f.branch && (s = entity_text(t, id, F_BRANCH, &len))) add_term(out, IDX_BRANCH, s, len);
-    if (f.natid && (s = entity_text(t, id, f.natid, &len))) {
+#define IN(field) ((field) && (mask & BIT(field)))
+    if (IN(f.name) && (s = entity_text(t, id, f.name, &len))) add_name_terms(out, kind, s, len);
+    if (f.branch && IN(F_BRANCH) && (s = entity_text(t, id, F_BRANCH, &len))) add_term(out, IDX_BRANCH, s, len);
+    if (IN(f.natid) && (s = entity_text(t, id, f.natid, &len))) {
         char folded[TEXTNORM_MAX + 1];
         add_term(out, IDX_NATID, folded, textnorm_fold(s, len, folded));
     }
     elem_ctx_t c = {out, IDX_PHONE};
-    if (f.phones && (rc = entity_each_elem(t, id, f.phones, add_elem, &c))) return rc;
+    if (IN(f.phones) && (rc = entity_each_elem(t, id, f.phones, add_elem, &c))) return rc;
     c.type = IDX_EMAIL;
-    if (f.emails && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
+    if (IN(f.emails) && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
     c.type = IDX_TAG;
-    if (f.tags && (rc = entity_each_elem(t, id, f.tags, add_elem, &c))) return rc;
+    if (IN(f.tags) && (rc = entity_each_elem(t, id, f.tags, add_elem, &c))) return rc;
     c.type = IDX_EMAILSUB;
-    if (f.emails && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
-    add_order_terms(t, id, kind, out);
+    if (IN(f.emails) && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
+#undef IN
+    add_order_terms(t, id, kind, mask, out);
     sort_terms(out);
     return 0;
+}
+
+int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out)
+{
+    return index_terms_of(t, id, kind, INDEX_ALL_FIELDS, out);
+}
+
+uint64_t index_fields_mask(const record_t *rec)
+{
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < rec->n_ops; i++) {
+        if (rec->ops[i].field == F_DELETED || rec->ops[i].field >= 64) return INDEX_ALL_FIELDS;
+        mask |= BIT(rec->ops[i].field);
+    }
+    return mask;
 }
 
 static int term_op(store_txn_t *t, const uint8_t *term, size_t len, const uint8_t *id, bool put)
@@ -341,7 +373,13 @@ static int term_op(store_txn_t *t, const uint8_t *term, size_t len, const uint8_
 int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
                  const index_terms_t *before, index_terms_t *after)
 {
-    int rc = index_terms(t, id, kind, after);
+    return index_update_of(t, id, kind, INDEX_ALL_FIELDS, before, after);
+}
+
+int index_update_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t mask,
+                    const index_terms_t *before, index_terms_t *after)
+{
+    int rc = index_terms_of(t, id, kind, mask, after);
     if (rc) return rc;
     /* both sorted: one walk finds the terms gone (before only) and the new (after only) */
     unsigned i = 0, j = 0;

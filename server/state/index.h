@@ -69,6 +69,16 @@ bool index_field_indexed(unsigned kind, unsigned field);
  * none when it is not stored) into out, growing its array if needed (aborts if out of
  * memory). */
 int index_terms(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, index_terms_t *out);
+/* The same, restricted to the terms that fields of mask (bit 1 << field) decide: the
+ * terms of the other fields cannot have changed when only those fields did, so a record
+ * that edits one field computes and compares only that field's terms (merge.c: computing
+ * them all twice was a third of catch-up). INDEX_ALL_FIELDS: every term. */
+#define INDEX_ALL_FIELDS UINT64_MAX
+int index_terms_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t mask, index_terms_t *out);
+/* The mask of the fields rec's ops change; INDEX_ALL_FIELDS for a delete (all terms go). */
+uint64_t index_fields_mask(const record_t *rec);
+int index_update_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t mask,
+                    const index_terms_t *before, index_terms_t *after);
 /* Brings the index from the terms in before to the entity's current terms, which it
  * collects in after (the caller's scratch, overwritten). */
 int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,

@@ -228,7 +228,8 @@ int merge_apply(store_txn_t *t, const record_t *rec)
         touches_index = index_field_indexed(rec->kind, rec->ops[i].field);
     index_terms_t *before = &scratch->before;
     before->n = 0, before->folded_len = 0; /* a new entity has no terms in the index yet */
-    if (touches_index && !is_new && (rc = index_terms(t, rec->entity, rec->kind, before))) return rc;
+    uint64_t index_mask = is_new ? INDEX_ALL_FIELDS : index_fields_mask(rec);
+    if (touches_index && !is_new && (rc = index_terms_of(t, rec->entity, rec->kind, index_mask, before))) return rc;
 
     /* the row with the record's ops, in memory, then one put (before the index and the
      * counters read the entity after the record) */
@@ -255,7 +256,8 @@ int merge_apply(store_txn_t *t, const record_t *rec)
         memcpy(key + 1, rec->entity, ID_LEN);
         if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
     }
-    if (touches_index && (rc = index_update(t, rec->entity, rec->kind, before, &scratch->after))) return rc;
+    if (touches_index && (rc = index_update_of(t, rec->entity, rec->kind, index_mask, before, &scratch->after)))
+        return rc;
     if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, kpi_before))) return rc;
 
     uint8_t hkey[ID_LEN + ID_LEN + 8];

@@ -6,6 +6,7 @@
 #include "proto/crypto.h"
 #include "proto/schema.h"
 #include "state/digest.h"
+#include "state/entity.h"
 #include "state/index.h"
 #include "state/kpi.h"
 
@@ -86,4 +87,47 @@ int fixture_teardown(void **state)
 {
     fixture_free(*state);
     return 0;
+}
+
+typedef struct {
+    store_txn_t *t;
+    index_terms_t terms;
+    uint64_t n_terms;
+} index_walk_t;
+
+static int index_of_entity(void *ctx, const uint8_t id[ID_LEN], unsigned kind)
+{
+    index_walk_t *w = ctx;
+    assert_int_equal(index_terms(w->t, id, kind, &w->terms), 0);
+    for (unsigned i = 0; i < w->terms.n; i++) {
+        uint8_t key[INDEX_TERM_MAX + 2 + ID_LEN];
+        memcpy(key, w->terms.terms[i].key, w->terms.terms[i].len);
+        memcpy(key + w->terms.terms[i].len, id, ID_LEN);
+        store_val_t v;
+        if (store_get(w->t, TBL_INDEX, key, w->terms.terms[i].len + ID_LEN, &v))
+            fail_msg("the index lacks a term (type %u) of an entity that computing its terms afresh gives",
+                     w->terms.terms[i].key[0]);
+    }
+    w->n_terms += w->terms.n;
+    return 0;
+}
+
+void fixture_assert_index_complete(store_t *st)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(st, false, &t), 0);
+    index_walk_t w = {t, {0}, 0};
+    assert_int_equal(entity_each(t, NULL, 0, index_of_entity, &w), 0);
+    index_terms_release(&w.terms);
+    store_iter_t *it;
+    assert_int_equal(store_iter_new(t, TBL_INDEX, NULL, 0, false, &it), 0);
+    store_val_t k, v;
+    uint64_t stored = 0;
+    while (store_iter_next(it, &k, &v) == 1)
+        if (((const uint8_t *)k.data)[0] != IDX_FOLDED) stored++;
+    store_iter_destroy(&it);
+    store_txn_abort(&t);
+    if (stored != w.n_terms)
+        fail_msg("the index holds %llu terms, computing every entity's afresh gives %llu", (unsigned long long)stored,
+                 (unsigned long long)w.n_terms);
 }

@@ -43,4 +43,8 @@ fixture_t *fixture_new(const char *name, const char *role);
 void fixture_free(fixture_t *f);
 int fixture_teardown(void **state);
 
+/* Fails unless st's index holds exactly the terms that computing every entity's terms
+ * afresh gives (merge updates only the terms of the fields a record changes). */
+void fixture_assert_index_complete(store_t *st);
+
 #endif

@@ -732,6 +732,45 @@ static void test_users_lists_names_and_roles(void **state)
     node_close(&a);
 }
 
+/* An edit recomputes only the terms of the fields it changes (index_terms_of): after edits
+ * of every kind of indexed field — a name, a city, phones and tags, a deal's amount and
+ * currency (its stage term's tail), its stage, a delete — the index is what computing every
+ * term afresh gives. */
+static void test_edits_keep_the_index_as_a_rebuild_makes_it(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char cu[64], cu2[64], deal[64];
+    call(&a, &r, "create", "kind", "customer", "name", "Sara Ahmadi", "city", "Tehran", "add:phones", "09121111111",
+         "add:tags", "vip", NULL);
+    assert_int_equal(r.code, 0);
+    str_of(get(&r.out.data, "id"), cu, sizeof cu);
+    call(&a, &r, "create", "kind", "customer", "name", "Reza Karimi", NULL);
+    assert_int_equal(r.code, 0);
+    str_of(get(&r.out.data, "id"), cu2, sizeof cu2);
+    call(&a, &r, "create", "kind", "deal", "customer", cu, "title", "Van", "amount", "1200", "currency", "EUR", NULL);
+    assert_int_equal(r.code, 0);
+    str_of(get(&r.out.data, "id"), deal, sizeof deal);
+    fixture_assert_index_complete(a.fx.st);
+    call(&a, &r, "update", "id", cu, "name", "Sara Ahmadi-Rad", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "update", "id", cu, "city", "Karaj", "add:phones", "09122222222", "remove:tags", "vip", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "update", "id", deal, "amount", "1500", NULL);
+    assert_int_equal(r.code, 0);
+    fixture_assert_index_complete(a.fx.st);
+    call(&a, &r, "update", "id", deal, "currency", "USD", "stage", "Won", NULL);
+    assert_int_equal(r.code, 0);
+    call(&a, &r, "delete", "id", cu2, NULL);
+    assert_int_equal(r.code, 0);
+    fixture_assert_index_complete(a.fx.st);
+    result_done(&r);
+    node_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_task_due_time_reminder_and_filters),
         cmocka_unit_test(test_users_lists_names_and_roles),
         cmocka_unit_test(test_a_due_time_left_alone_by_two_branches_does_not_block_the_task),
+        cmocka_unit_test(test_edits_keep_the_index_as_a_rebuild_makes_it),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }
