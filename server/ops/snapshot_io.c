@@ -17,7 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ROWS_PER_TXN 4096 /* install: bounded transactions, so memory stays flat */
+#define ROWS_PER_TXN 65536 /* install: bounded transactions (the writable map keeps their pages out of the
+                             process: 4,096 rows a transaction once kept its memory flat) */
 #define HEAD_VAL_LEN (8 + 32 + 64)
 
 /* A snapshot carries the catalogue's STORE_T_SNAPSHOT tables (store.h), in catalogue
