@@ -5,6 +5,8 @@
 #                                      (debian-packages.txt) and running a node
 #                                      (debian-runtime-packages.txt), then tests/browser's npm
 #   deploy/install-deps.sh --runtime   only what a node needs to run
+#   deploy/install-deps.sh --bench     all of the above and make bench's references
+#                                      (debian-bench-packages.txt: PostgreSQL 15)
 #   deploy/install-deps.sh --simulate  what apt-get would do (apt-get --simulate), no root
 # Packages go in with --no-install-recommends: the lists name everything. A Node.js and
 # npm already on the PATH are kept (one from outside Debian, e.g. NodeSource's, conflicts
@@ -14,13 +16,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 export DEBIAN_FRONTEND=noninteractive
 mode=all
-[ $# -le 1 ] || { echo "install-deps.sh: one option at most (--runtime, --simulate)" >&2; exit 1; }
+[ $# -le 1 ] || { echo "install-deps.sh: one option at most (--runtime, --bench, --simulate)" >&2; exit 1; }
 case "${1:-}" in
 "") ;;
 --runtime) mode=runtime ;;
+--bench) mode=bench ;;
 --simulate) mode=simulate ;;
--h | --help) sed -n '2,11s/^# \{0,1\}//p' "$here/install-deps.sh"; exit 0 ;;
-*) echo "install-deps.sh: unknown option $1 (--runtime, --simulate or none)" >&2; exit 1 ;;
+-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$here/install-deps.sh"; exit 0 ;;
+*) echo "install-deps.sh: unknown option $1 (--runtime, --bench, --simulate or none)" >&2; exit 1 ;;
 esac
 
 # a list's packages: comments and blank lines dropped
@@ -44,6 +47,8 @@ if [ "$mode" != runtime ] && command -v node >/dev/null && ! command -v npm >/de
 fi
 if [ "$mode" = runtime ]; then
     pkgs=$(packages debian-runtime-packages.txt)
+elif [ "$mode" = bench ]; then
+    pkgs=$(build_packages; packages debian-runtime-packages.txt; packages debian-bench-packages.txt)
 else
     pkgs=$(build_packages; packages debian-runtime-packages.txt)
 fi
@@ -63,7 +68,7 @@ fi
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
-if [ "$mode" = all ]; then
+if [ "$mode" = all ] || [ "$mode" = bench ]; then
     # playwright-core for the browser tests, as this user (not root through sudo)
     npm ci --prefix ../tests/browser --no-audit --no-fund >/dev/null
 fi
