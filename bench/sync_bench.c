@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT
  * make bench, replication part: prints figures, asserts nothing. Real nodes, real CURVE
  * sockets on 127.0.0.1.
- *  1. this machine's own limits: raw LMDB batched puts/s (durable, 4,096 a txn) and raw
- *     Ed25519 verifies/s on one core
+ *  1. this machine's own limits: raw LMDB batched puts/s (durable, 4,096 random keys a txn),
+ *     sorted puts/s in large durable transactions (the bound of issue 14) and raw Ed25519
+ *     verifies/s on one core
  *  2. catch-up: branch A wrote N changes offline (20% new customers, 80% edits); it
- *     connects to an empty hub, which verifies, merges, indexes and commits them
+ *     connects to an empty hub, which verifies, merges, indexes and commits them. Beside it:
+ *     the hub's RssAnon and RssFile peaks, the keys it added per change and the raw bound
+ *     they give, its state digest's time, and PostgreSQL 15 logical replication's catch-up
+ *     of the same row changes (bench/pg_reference.sh), each with its target
  *  3. fan-out: three empty branches connect to that hub at once and take the same N
  *  4. latency: a write acknowledged at A -> visible at B, under steady load
  *  5. compaction at the hub, then a new branch started from its snapshot plus the feeds
@@ -12,7 +16,8 @@
  *  6. connections: C enrolled branches (one process, C CURVE sockets) held by the hub
  * Usage: sync-bench BUILD_DIR WORK_DIR
  * Environment: BENCH_CHANGES (1000000), BENCH_RATE (1000/s), BENCH_LATENCY_S (10),
- *              BENCH_CONNS (1000). */
+ *              BENCH_CONNS (1000); BENCH_CATCHUP_ONLY=1 stops after 2;
+ *              BENCH_PG_REFERENCE (bench/pg_reference.sh, from the tree's top). */
 #define _POSIX_C_SOURCE 200809L
 #include "client/accord_client.h"
 #include "bench_util.h"
@@ -30,6 +35,7 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <lmdb.h> /* the raw bound uses LMDB's own flags, which the store does not offer */
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -127,19 +133,27 @@ static void stop_node(pid_t pid)
 }
 
 typedef struct {
-    long hwm_kb, rss_kb, anon_kb;
+    long hwm_kb, rss_kb, anon_kb, file_kb; /* VmHWM, VmRSS, RssAnon, RssFile (the mapped store) */
 } mem_t;
+
+static void mem_note_peak(mem_t *peak, const mem_t *m)
+{
+    if (m->anon_kb > peak->anon_kb) peak->anon_kb = m->anon_kb;
+    if (m->file_kb > peak->file_kb) peak->file_kb = m->file_kb;
+    if (m->rss_kb > peak->rss_kb) peak->rss_kb = m->rss_kb;
+}
 
 static mem_t proc_mem(pid_t pid)
 {
     char path[64], line[256];
-    mem_t m = {0, 0, 0};
+    mem_t m = {0, 0, 0, 0};
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     while (f && fgets(line, sizeof line, f)) {
         if (!strncmp(line, "VmHWM:", 6)) m.hwm_kb = atol(line + 6);
         else if (!strncmp(line, "VmRSS:", 6)) m.rss_kb = atol(line + 6);
         else if (!strncmp(line, "RssAnon:", 8)) m.anon_kb = atol(line + 8);
+        else if (!strncmp(line, "RssFile:", 8)) m.file_kb = atol(line + 8);
     }
     if (f) fclose(f);
     return m;
@@ -225,6 +239,53 @@ static double raw_lmdb_puts(unsigned n)
     return n / dt;
 }
 
+static size_t sort_key_len;
+
+static int cmp_key(const void *a, const void *b)
+{
+    return memcmp(a, b, sort_key_len);
+}
+
+/* Puts/s of random keys of klen bytes (values of vlen bytes) sorted within each of n_txns
+ * durable transactions of per_txn keys into one table, through the map (MDB_WRITEMAP,
+ * MDB_NORDAHEAD): how fast LMDB takes large sorted batches on this disk, the bound issue 14
+ * sets a catch-up against. Drawing and sorting the keys is left out of the time. */
+static double raw_lmdb_sorted_puts(unsigned per_txn, unsigned n_txns, size_t klen, size_t vlen)
+{
+    char dir[PATH_CAP];
+    node_dir("raw-sorted", dir);
+    mkdir(dir, 0700);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    if (mdb_env_create(&env) || mdb_env_set_mapsize(env, (size_t)16 << 30) ||
+        mdb_env_open(env, dir, MDB_WRITEMAP | MDB_NORDAHEAD | MDB_NOTLS, 0600) || mdb_txn_begin(env, NULL, 0, &txn) ||
+        mdb_dbi_open(txn, NULL, 0, &dbi) || mdb_txn_commit(txn))
+        die("cannot open a raw LMDB environment in %s", dir);
+    uint8_t *keys = malloc((size_t)per_txn * klen), *val = calloc(1, vlen + 1);
+    if (!keys || !val) die("out of memory");
+    crypto_random(val, vlen);
+    sort_key_len = klen;
+    double spent = 0;
+    for (unsigned t = 0; t < n_txns; t++) {
+        crypto_random(keys, (size_t)per_txn * klen);
+        qsort(keys, per_txn, klen, cmp_key);
+        double t0 = now_s();
+        if (mdb_txn_begin(env, NULL, 0, &txn)) die("raw sorted: cannot begin");
+        for (unsigned i = 0; i < per_txn; i++) {
+            MDB_val k = {klen, keys + (size_t)i * klen}, v = {vlen, val};
+            if (mdb_put(txn, dbi, &k, &v, 0)) die("raw sorted: put failed");
+        }
+        if (mdb_txn_commit(txn)) die("raw sorted: commit failed");
+        spent += now_s() - t0;
+    }
+    free(keys);
+    free(val);
+    mdb_env_close(env);
+    sh("rm -rf %s", dir);
+    return (double)per_txn * n_txns / spent;
+}
+
 static double raw_verifies(unsigned n)
 {
     uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES], msg[64];
@@ -305,25 +366,47 @@ static void write_offline(const char *name, unsigned n)
     store_close(&st);
 }
 
+/* A thread that reads a process's memory every 20 ms and keeps the peaks: the API calls
+ * that tell the catch-up's progress may wait on the hub for seconds. */
+typedef struct {
+    pid_t pid;
+    volatile bool stop;
+    mem_t peak;
+    pthread_t th;
+} mem_sampler_t;
+
+static void *sample_mem(void *arg)
+{
+    mem_sampler_t *s = arg;
+    while (!s->stop) {
+        mem_t m = proc_mem(s->pid);
+        mem_note_peak(&s->peak, &m);
+        usleep(20000);
+    }
+    return NULL;
+}
+
 /* Waits until each named node holds want records from the peer called from; returns the
- * seconds it took for the last, samples the hub's memory meanwhile. */
+ * seconds it took for the last, samples the hub's memory meanwhile (into *peak) and the
+ * longest a sync_status call waited for an answer (into *slowest_call_s). */
 static double wait_received(const char *const *names, int n, const char *from, long long want, pid_t hub,
-                            mem_t *peak, double limit_s)
+                            mem_t *peak, double *slowest_call_s, double limit_s)
 {
     accord_client_t *c[8];
     for (int i = 0; i < n; i++) c[i] = client_of(names[i]);
-    double t0 = now_s(), next_note = t0 + 10;
+    mem_sampler_t sampler = {.pid = hub, .stop = false, .peak = *peak};
+    pthread_create(&sampler.th, NULL, sample_mem, &sampler);
+    double t0 = now_s(), next_note = t0 + 10, slowest = 0;
     bool done[8] = {false};
     int left = n;
     while (left > 0 && now_s() - t0 < limit_s) {
         usleep(50000);
-        mem_t m = proc_mem(hub);
-        if (m.anon_kb > peak->anon_kb) peak->anon_kb = m.anon_kb;
-        if (m.rss_kb > peak->rss_kb) peak->rss_kb = m.rss_kb;
         long long least = want;
         for (int i = 0; i < n; i++) {
             if (done[i]) continue;
+            double c0 = now_s();
             long long got = peer_field(c[i], from, "records_in", NULL);
+            if (now_s() - c0 > slowest) slowest = now_s() - c0;
             if (got >= want) { done[i] = true; left--; }
             else if (got < least) least = got < 0 ? 0 : got;
         }
@@ -333,9 +416,144 @@ static double wait_received(const char *const *names, int n, const char *from, l
         }
     }
     double dt = now_s() - t0;
+    sampler.stop = true;
+    pthread_join(sampler.th, NULL);
+    *peak = sampler.peak;
+    if (slowest_call_s) *slowest_call_s = slowest;
     for (int i = 0; i < n; i++) accord_client_destroy(&c[i]);
     peak->hwm_kb = proc_mem(hub).hwm_kb;
     return left ? -dt : dt;
+}
+
+/* ---- 2b. beside the catch-up ---------------------------------------------------------- */
+
+enum { MAX_TABLES = 64 };
+
+typedef struct {
+    char name[MAX_TABLES][48]; /* LMDB's named databases: the store's tables */
+    long long entries[MAX_TABLES];
+    unsigned n;
+    long long total;
+    double key_bytes, val_bytes; /* summed over every entry of every table */
+} store_count_t;
+
+/* Keys in every table of the store in dir (mdb_stat's ms_entries, read-only beside a
+ * running node), found through LMDB's main database so that tables added later count too,
+ * and the bytes of their keys and values (read one by one). */
+static store_count_t store_entries(const char *dir)
+{
+    store_count_t out = {.n = 0, .total = 0, .key_bytes = 0, .val_bytes = 0};
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_dbi main_db;
+    MDB_val k, v;
+    if (mdb_env_create(&env)) die("cannot read the store in %s", dir);
+    mdb_env_set_maxdbs(env, MAX_TABLES);
+    if (mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600) || mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) ||
+        mdb_dbi_open(txn, NULL, 0, &main_db) || mdb_cursor_open(txn, main_db, &cur))
+        die("cannot read the store in %s", dir);
+    while (out.n < MAX_TABLES && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+        MDB_dbi dbi;
+        MDB_stat stat;
+        if (k.mv_size >= sizeof out.name[0]) continue;
+        memcpy(out.name[out.n], k.mv_data, k.mv_size);
+        out.name[out.n][k.mv_size] = 0;
+        if (mdb_dbi_open(txn, out.name[out.n], 0, &dbi) || mdb_stat(txn, dbi, &stat)) continue; /* not a table */
+        out.entries[out.n] = (long long)stat.ms_entries;
+        out.total += out.entries[out.n++];
+        MDB_cursor *each;
+        MDB_val ek, ev;
+        if (mdb_cursor_open(txn, dbi, &each)) continue;
+        while (mdb_cursor_get(each, &ek, &ev, MDB_NEXT) == 0) {
+            out.key_bytes += (double)ek.mv_size;
+            out.val_bytes += (double)ev.mv_size;
+        }
+        mdb_cursor_close(each);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return out;
+}
+
+/* The keys a catch-up of n changes added, per change and table: a lower bound on its puts
+ * (a put that replaces a key, as an edit's of a field, adds none); returns the total. */
+static double keys_per_change(const store_count_t *before, const store_count_t *after, unsigned n)
+{
+    printf("  keys the hub's store gained per change (mdb_stat entries after - before, a lower bound on puts: a put "
+           "that replaces a key adds none): %.2f\n   ", (double)(after->total - before->total) / n);
+    for (unsigned i = 0; i < after->n; i++) {
+        long long was = 0;
+        for (unsigned j = 0; j < before->n; j++)
+            if (!strcmp(before->name[j], after->name[i])) was = before->entries[j];
+        if (after->entries[i] != was) printf(" %s %.2f", after->name[i], (double)(after->entries[i] - was) / n);
+    }
+    printf("\n");
+    return (double)(after->total - before->total) / n;
+}
+
+/* accordctl digest at the hub, which is running: the first run and the best of 3, in ms;
+ * beside the same command on an empty node (its start and the store's opening). */
+static void digest_timing(unsigned n)
+{
+    char hq[PATH_CAP], empty[PATH_CAP], cmd[4 * PATH_CAP], line[256] = "";
+    node_dir("hq", hq);
+    node_dir("digest-empty", empty);
+    double first = 0, best = 1e9, bare = 1e9;
+    for (int i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof cmd, "%s/accordctl --json digest --data %s", build_dir, hq);
+        double t0 = now_s();
+        FILE *p = popen(cmd, "r");
+        if (!p || !fgets(line, sizeof line, p) || pclose(p) != 0) die("accordctl digest failed at the hub");
+        double dt = now_s() - t0;
+        if (i == 0) first = dt;
+        if (dt < best) best = dt;
+    }
+    sh("%s/accordctl node init --data %s --name digest-empty >/dev/null", build_dir, empty);
+    for (int i = 0; i < 3; i++) {
+        double t0 = now_s();
+        sh("%s/accordctl --json digest --data %s >/dev/null", build_dir, empty);
+        if (now_s() - t0 < bare) bare = now_s() - t0;
+    }
+    const char *records = strstr(line, "\"records\":");
+    printf("state digest at the hub after %u changes (accordctl digest, %lld records): first %.1f ms, best of 3 %.1f ms "
+           "(target <= 10 ms); the same command on an empty node %.1f ms\n",
+           n, records ? atoll(records + 10) : -1LL, first * 1e3, best * 1e3, bare * 1e3);
+}
+
+/* PostgreSQL 15 logical replication's catch-up of the same n row changes (bench/pg_reference.sh)
+ * beside Accord's, at accord_rate changes/s. */
+static void pg_reference(unsigned n, double accord_rate)
+{
+    const char *script = getenv("BENCH_PG_REFERENCE");
+    char cmd[PATH_CAP + 32], line[512] = "", last[512] = "";
+    if (!script || !*script) script = "bench/pg_reference.sh";
+    snprintf(cmd, sizeof cmd, "%s %u", script, n);
+    FILE *p = access(script, X_OK) ? NULL : popen(cmd, "r");
+    while (p && fgets(line, sizeof line, p)) memcpy(last, line, sizeof last);
+    int rc = p ? pclose(p) : -1;
+    last[strcspn(last, "\n")] = 0;
+    unsigned rows = 0;
+    double catchup_s = 0, write_s = 0;
+    if (!p) {
+        printf("PostgreSQL reference skipped: %s is not here or not executable (run the bench from the tree's top, "
+               "or set BENCH_PG_REFERENCE)\n", script);
+    } else if (!strncmp(last, "skip ", 5)) {
+        printf("PostgreSQL reference skipped: %s\n", last + 5);
+    } else if (rc != 0 || sscanf(last, "ok %u %lf %lf", &rows, &catchup_s, &write_s) != 3 || catchup_s <= 0) {
+        printf("PostgreSQL reference failed (%s exited with %d%s%s; its errors are above)\n", script, rc,
+               *last ? ", last line: " : "", last);
+    } else {
+        double pg_rate = rows / catchup_s;
+        printf("PostgreSQL 15 logical replication, the same %u row changes (a new 14-column customer row every 5th, "
+               "else a one-column update of a random earlier one, as branch a's; 10,000 a transaction, written in "
+               "%.1f s with the subscription disabled), caught up by the subscriber once enabled (fsync, "
+               "synchronous_commit on): %.1f s, %.0f rows/s\n", rows, write_s, catchup_s, pg_rate);
+        printf("  catch-up: Accord %.0f changes/s = %.2fx PostgreSQL's %.0f rows/s (target >= 1.1x)\n", accord_rate,
+               accord_rate / pg_rate, pg_rate);
+    }
+    fflush(stdout);
 }
 
 /* ---- 4. latency ------------------------------------------------------------------- */
@@ -521,7 +739,7 @@ static void connections(unsigned n, pid_t *hub)
     unsigned held = 0;
     double all_at = 0, next_beat = now_s() + 1, hold_end = 0;
     char buf[65536];
-    mem_t peak = {0, 0, 0};
+    mem_t peak = {0, 0, 0, 0};
     while (now_s() < t0 + 120) {
         if (zmq_poll(items, (int)n, 50) < 0) break;
         for (unsigned i = 0; i < n; i++) {
@@ -530,8 +748,7 @@ static void connections(unsigned n, pid_t *hub)
                 if (!heard[i]) { heard[i] = true; held++; }
         }
         mem_t m = proc_mem(*hub);
-        if (m.anon_kb > peak.anon_kb) peak.anon_kb = m.anon_kb;
-        if (m.rss_kb > peak.rss_kb) peak.rss_kb = m.rss_kb;
+        mem_note_peak(&peak, &m);
         if (held == n && !all_at) {
             all_at = now_s();
             hold_end = all_at + 15;
@@ -707,26 +924,58 @@ int main(int argc, char **argv)
         zmq_ctx_term(ctx);
     }
 
+    double t_offline = now_s();
     write_offline("a", n);
+    printf("  (the offline writes took %.1f s, written straight into a's store through its feed, 1,000 a durable "
+           "txn)\n", now_s() - t_offline);
     fflush(stdout);
+    node_dir("hq", dir);
+    store_count_t hub_before = store_entries(dir);
     pid_t hub = start_node("hq", true);
-    mem_t peak = {0, 0, 0};
+    mem_t peak = {0, 0, 0, 0};
     pid_t pa = start_node("a", false);
     const char *hq_only[] = {"hq"};
-    double dt = wait_received(hq_only, 1, "a", n, hub, &peak, 1800), replay_s = dt;
+    double slowest_call = 0;
+    double dt = wait_received(hq_only, 1, "a", n, hub, &peak, &slowest_call, 1800), replay_s = dt;
     if (dt < 0) printf("catch-up: NOT finished in %.0f s\n", -dt);
     else
         printf("catch-up of %u changes from branch a into the hub: %.1f s, %.0f changes/s; hub peak RSS %.1f MiB "
                "(anonymous %.1f MiB, the rest is LMDB's mapped file)\n",
                n, dt, n / dt, peak.hwm_kb / 1024.0, peak.anon_kb / 1024.0);
+    printf("  hub RssAnon peak %.1f MiB (target <= 64 MiB), RssFile peak %.1f MiB (sampled every 20 ms); the hub's "
+           "local API answered sync_status within %.0f ms at the slowest meanwhile\n",
+           peak.anon_kb / 1024.0, peak.file_kb / 1024.0, slowest_call * 1e3);
+    store_count_t hub_after = store_entries(dir);
+    double puts = keys_per_change(&hub_before, &hub_after, n);
+    /* the raw puts are of the hub's mean key and value, as many as the catch-up's in all */
+    size_t klen = (size_t)(hub_after.key_bytes / (double)hub_after.total + 0.5),
+           vlen = (size_t)(hub_after.val_bytes / (double)hub_after.total + 0.5);
+    if (klen < 8) klen = 8;
+    unsigned n_txns = (unsigned)(puts * n / 262144 + 1);
+    double sorted_puts = raw_lmdb_sorted_puts(262144, n_txns > 32 ? 32 : n_txns, klen, vlen),
+           bound = puts > 0 ? sorted_puts / puts : 0;
+    printf("machine limit: raw LMDB %.0f sorted puts/s (random %zu-byte keys and %zu-byte values, the mean of the hub's, "
+           "sorted, 262,144 a durable txn, %u txns, MDB_WRITEMAP|MDB_NORDAHEAD)\n",
+           sorted_puts, klen, vlen, n_txns > 32 ? 32 : n_txns);
+    if (dt > 0 && bound > 0)
+        printf("  raw LMDB bound: %.0f sorted puts/s / %.2f puts per change = %.0f changes/s; Accord's catch-up %.0f "
+               "changes/s = %.2fx the bound (target >= 0.7x)\n", sorted_puts, puts, bound, n / dt, n / dt / bound);
     fflush(stdout);
+    digest_timing(n);
+    fflush(stdout);
+    if (dt > 0) pg_reference(n, n / dt);
     report_timing(n);
+    if (getenv("BENCH_CATCHUP_ONLY")) {
+        stop_node(pa);
+        stop_node(hub);
+        return 0;
+    }
 
     const char *fan[] = {"b", "c", "d"};
     pid_t pb[3];
-    mem_t peak2 = {0, 0, 0};
+    mem_t peak2 = {0, 0, 0, 0};
     for (int i = 0; i < 3; i++) pb[i] = start_node(fan[i], false);
-    dt = wait_received(fan, 3, "upstream", n, hub, &peak2, 1800);
+    dt = wait_received(fan, 3, "upstream", n, hub, &peak2, NULL, 1800);
     if (dt < 0) printf("fan-out: NOT finished in %.0f s\n", -dt);
     else
         printf("fan-out of the same %u changes to 3 branches at once: %.1f s, %.0f changes/s per branch, %.0f in all; "
