@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * make bench, replication part: prints figures, asserts nothing. Real nodes, real CURVE
  * sockets on 127.0.0.1.
- *  1. this machine's own limits: raw LMDB batched puts/s (durable, 4,096 random keys a txn),
- *     sorted puts/s in large durable transactions (the bound of issue 14) and raw Ed25519
- *     verifies/s on one core
+ *  1. this machine's own limits: raw LMDB batched puts/s (durable, 4,096 random keys a txn)
+ *     and raw Ed25519 verifies/s on one core
  *  2. catch-up: branch A wrote N changes offline (20% new customers, 80% edits); it
- *     connects to an empty hub, which verifies, merges, indexes and commits them. Beside it:
- *     the hub's RssAnon and RssFile peaks, the keys it added per change and the raw bound
- *     they give, its state digest's time, and PostgreSQL 15 logical replication's catch-up
- *     of the same row changes (bench/pg_reference.sh), each with its target
+ *     connects to an empty hub, which verifies, merges, indexes and commits them. Beside it,
+ *     each with issue 14's target: the hub's RssAnon and RssFile peaks, the keys its store
+ *     gained per change and the raw bound they give (sorted puts/s of the hub's mean key and
+ *     value in one durable transaction / those keys per change), its state digest's time,
+ *     and PostgreSQL 15 logical replication's catch-up of the same row changes
+ *     (bench/pg_reference.sh)
  *  3. fan-out: three empty branches connect to that hub at once and take the same N
  *  4. latency: a write acknowledged at A -> visible at B, under steady load
  *  5. compaction at the hub, then a new branch started from its snapshot plus the feeds
@@ -51,6 +52,7 @@
 #include <zmq.h>
 
 #define PATH_CAP 4200
+#define CALL_TIMEOUT_MS 20000 /* a local API call's, past which the client gives up */
 
 static const char *build_dir, *work_dir;
 static char org_pub_hex[2 * CRYPTO_PK_LEN + 1];
@@ -207,7 +209,7 @@ static accord_client_t *client_of(const char *name)
     char dir[PATH_CAP];
     node_dir(name, dir);
     accord_client_t *c;
-    if (accord_client_new(dir, 20000, &c)) die("cannot reach %s", name);
+    if (accord_client_new(dir, CALL_TIMEOUT_MS, &c)) die("cannot reach %s", name);
     return c;
 }
 
@@ -246,11 +248,11 @@ static int cmp_key(const void *a, const void *b)
     return memcmp(a, b, sort_key_len);
 }
 
-/* Puts/s of random keys of klen bytes (values of vlen bytes) sorted within each of n_txns
- * durable transactions of per_txn keys into one table, through the map (MDB_WRITEMAP,
- * MDB_NORDAHEAD): how fast LMDB takes large sorted batches on this disk, the bound issue 14
- * sets a catch-up against. Drawing and sorting the keys is left out of the time. */
-static double raw_lmdb_sorted_puts(unsigned per_txn, unsigned n_txns, size_t klen, size_t vlen)
+/* Puts/s of per_txn random keys of klen bytes (values of vlen bytes), sorted, in one durable
+ * transaction into an empty table, through the map (MDB_WRITEMAP, MDB_NORDAHEAD): how fast
+ * LMDB takes a large sorted batch on this disk, the bound issue 14 sets a catch-up against.
+ * Drawing and sorting the keys is left out of the time. */
+static double raw_lmdb_sorted_puts(unsigned per_txn, size_t klen, size_t vlen)
 {
     char dir[PATH_CAP];
     node_dir("raw-sorted", dir);
@@ -258,32 +260,29 @@ static double raw_lmdb_sorted_puts(unsigned per_txn, unsigned n_txns, size_t kle
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    if (mdb_env_create(&env) || mdb_env_set_mapsize(env, (size_t)16 << 30) ||
+    if (mdb_env_create(&env) || mdb_env_set_mapsize(env, (size_t)4 << 30) ||
         mdb_env_open(env, dir, MDB_WRITEMAP | MDB_NORDAHEAD | MDB_NOTLS, 0600) || mdb_txn_begin(env, NULL, 0, &txn) ||
         mdb_dbi_open(txn, NULL, 0, &dbi) || mdb_txn_commit(txn))
         die("cannot open a raw LMDB environment in %s", dir);
     uint8_t *keys = malloc((size_t)per_txn * klen), *val = calloc(1, vlen + 1);
     if (!keys || !val) die("out of memory");
     crypto_random(val, vlen);
+    crypto_random(keys, (size_t)per_txn * klen);
     sort_key_len = klen;
-    double spent = 0;
-    for (unsigned t = 0; t < n_txns; t++) {
-        crypto_random(keys, (size_t)per_txn * klen);
-        qsort(keys, per_txn, klen, cmp_key);
-        double t0 = now_s();
-        if (mdb_txn_begin(env, NULL, 0, &txn)) die("raw sorted: cannot begin");
-        for (unsigned i = 0; i < per_txn; i++) {
-            MDB_val k = {klen, keys + (size_t)i * klen}, v = {vlen, val};
-            if (mdb_put(txn, dbi, &k, &v, 0)) die("raw sorted: put failed");
-        }
-        if (mdb_txn_commit(txn)) die("raw sorted: commit failed");
-        spent += now_s() - t0;
+    qsort(keys, per_txn, klen, cmp_key);
+    double t0 = now_s();
+    if (mdb_txn_begin(env, NULL, 0, &txn)) die("raw sorted: cannot begin");
+    for (unsigned i = 0; i < per_txn; i++) {
+        MDB_val k = {klen, keys + (size_t)i * klen}, v = {vlen, val};
+        if (mdb_put(txn, dbi, &k, &v, 0)) die("raw sorted: put failed");
     }
+    if (mdb_txn_commit(txn)) die("raw sorted: commit failed");
+    double dt = now_s() - t0;
     free(keys);
     free(val);
     mdb_env_close(env);
     sh("rm -rf %s", dir);
-    return (double)per_txn * n_txns / spent;
+    return per_txn / dt;
 }
 
 static double raw_verifies(unsigned n)
@@ -309,7 +308,9 @@ static void write_offline(const char *name, unsigned n)
     store_t *st;
     identity_t *id;
     oplog_t *log;
-    if (store_open(dir, 0, &st) || identity_load(dir, st, &id, err, sizeof err) || oplog_open(st, id, &log))
+    /* not fsynced: the fill is not what is measured, and the branch's node opens the same
+     * pages after it on this machine */
+    if (store_open(dir, STORE_NOSYNC, &st) || identity_load(dir, st, &id, err, sizeof err) || oplog_open(st, id, &log))
         die("cannot open %s", dir);
     uint8_t (*ids)[ID_LEN] = malloc(((size_t)n / 5 + 1) * ID_LEN);
     unsigned n_ids = 0;
@@ -386,17 +387,25 @@ static void *sample_mem(void *arg)
     return NULL;
 }
 
+/* How the nodes' local API answered the progress calls (sync_status) meanwhile. */
+typedef struct {
+    double slowest_s;   /* the longest an answered call waited */
+    unsigned calls;     /* calls made */
+    unsigned unanswered; /* calls the client gave up on after CALL_TIMEOUT_MS */
+} call_wait_t;
+
 /* Waits until each named node holds want records from the peer called from; returns the
- * seconds it took for the last, samples the hub's memory meanwhile (into *peak) and the
- * longest a sync_status call waited for an answer (into *slowest_call_s). */
+ * seconds it took for the last, samples the hub's memory meanwhile (into *peak) and how its
+ * API answered (into *waits, which may be NULL). */
 static double wait_received(const char *const *names, int n, const char *from, long long want, pid_t hub,
-                            mem_t *peak, double *slowest_call_s, double limit_s)
+                            mem_t *peak, call_wait_t *waits, double limit_s)
 {
     accord_client_t *c[8];
     for (int i = 0; i < n; i++) c[i] = client_of(names[i]);
     mem_sampler_t sampler = {.pid = hub, .stop = false, .peak = *peak};
     pthread_create(&sampler.th, NULL, sample_mem, &sampler);
-    double t0 = now_s(), next_note = t0 + 10, slowest = 0;
+    double t0 = now_s(), next_note = t0 + 10;
+    call_wait_t w = {0, 0, 0};
     bool done[8] = {false};
     int left = n;
     while (left > 0 && now_s() - t0 < limit_s) {
@@ -406,7 +415,10 @@ static double wait_received(const char *const *names, int n, const char *from, l
             if (done[i]) continue;
             double c0 = now_s();
             long long got = peer_field(c[i], from, "records_in", NULL);
-            if (now_s() - c0 > slowest) slowest = now_s() - c0;
+            double waited = now_s() - c0;
+            w.calls++;
+            if (got < 0 && waited * 1e3 >= CALL_TIMEOUT_MS - 100) w.unanswered++;
+            else if (waited > w.slowest_s) w.slowest_s = waited;
             if (got >= want) { done[i] = true; left--; }
             else if (got < least) least = got < 0 ? 0 : got;
         }
@@ -419,7 +431,7 @@ static double wait_received(const char *const *names, int n, const char *from, l
     sampler.stop = true;
     pthread_join(sampler.th, NULL);
     *peak = sampler.peak;
-    if (slowest_call_s) *slowest_call_s = slowest;
+    if (waits) *waits = w;
     for (int i = 0; i < n; i++) accord_client_destroy(&c[i]);
     peak->hwm_kb = proc_mem(hub).hwm_kb;
     return left ? -dt : dt;
@@ -926,8 +938,8 @@ int main(int argc, char **argv)
 
     double t_offline = now_s();
     write_offline("a", n);
-    printf("  (the offline writes took %.1f s, written straight into a's store through its feed, 1,000 a durable "
-           "txn)\n", now_s() - t_offline);
+    printf("  (the offline writes took %.1f s, written straight into a's store through its feed, 1,000 a txn, "
+           "not fsynced)\n", now_s() - t_offline);
     fflush(stdout);
     node_dir("hq", dir);
     store_count_t hub_before = store_entries(dir);
@@ -935,28 +947,32 @@ int main(int argc, char **argv)
     mem_t peak = {0, 0, 0, 0};
     pid_t pa = start_node("a", false);
     const char *hq_only[] = {"hq"};
-    double slowest_call = 0;
-    double dt = wait_received(hq_only, 1, "a", n, hub, &peak, &slowest_call, 1800), replay_s = dt;
+    call_wait_t waits;
+    double dt = wait_received(hq_only, 1, "a", n, hub, &peak, &waits, 1800), replay_s = dt;
     if (dt < 0) printf("catch-up: NOT finished in %.0f s\n", -dt);
     else
         printf("catch-up of %u changes from branch a into the hub: %.1f s, %.0f changes/s; hub peak RSS %.1f MiB "
                "(anonymous %.1f MiB, the rest is LMDB's mapped file)\n",
                n, dt, n / dt, peak.hwm_kb / 1024.0, peak.anon_kb / 1024.0);
-    printf("  hub RssAnon peak %.1f MiB (target <= 64 MiB), RssFile peak %.1f MiB (sampled every 20 ms); the hub's "
-           "local API answered sync_status within %.0f ms at the slowest meanwhile\n",
-           peak.anon_kb / 1024.0, peak.file_kb / 1024.0, slowest_call * 1e3);
+    printf("  hub RssAnon peak %.1f MiB (target <= 64 MiB), RssFile peak %.1f MiB (sampled every 20 ms)\n",
+           peak.anon_kb / 1024.0, peak.file_kb / 1024.0);
+    printf("  the hub's local API meanwhile, sync_status: the slowest of %u calls answered in %.0f ms, %u not answered "
+           "within %d s\n", waits.calls, waits.slowest_s * 1e3, waits.unanswered, CALL_TIMEOUT_MS / 1000);
     store_count_t hub_after = store_entries(dir);
     double puts = keys_per_change(&hub_before, &hub_after, n);
-    /* the raw puts are of the hub's mean key and value, as many as the catch-up's in all */
+    /* the raw puts are of the hub's mean key and value; the best of 3 (the machine is shared) */
     size_t klen = (size_t)(hub_after.key_bytes / (double)hub_after.total + 0.5),
            vlen = (size_t)(hub_after.val_bytes / (double)hub_after.total + 0.5);
     if (klen < 8) klen = 8;
-    unsigned n_txns = (unsigned)(puts * n / 262144 + 1);
-    double sorted_puts = raw_lmdb_sorted_puts(262144, n_txns > 32 ? 32 : n_txns, klen, vlen),
-           bound = puts > 0 ? sorted_puts / puts : 0;
-    printf("machine limit: raw LMDB %.0f sorted puts/s (random %zu-byte keys and %zu-byte values, the mean of the hub's, "
-           "sorted, 262,144 a durable txn, %u txns, MDB_WRITEMAP|MDB_NORDAHEAD)\n",
-           sorted_puts, klen, vlen, n_txns > 32 ? 32 : n_txns);
+    double sorted_puts = 0;
+    for (int i = 0; i < 3; i++) {
+        double r = raw_lmdb_sorted_puts(262144, klen, vlen);
+        if (r > sorted_puts) sorted_puts = r;
+    }
+    double bound = puts > 0 ? sorted_puts / puts : 0;
+    printf("machine limit: raw LMDB %.0f sorted puts/s (262,144 random %zu-byte keys and %zu-byte values, the mean of "
+           "the hub's, sorted, in one durable txn into an empty table, MDB_WRITEMAP|MDB_NORDAHEAD; best of 3)\n",
+           sorted_puts, klen, vlen);
     if (dt > 0 && bound > 0)
         printf("  raw LMDB bound: %.0f sorted puts/s / %.2f puts per change = %.0f changes/s; Accord's catch-up %.0f "
                "changes/s = %.2fx the bound (target >= 0.7x)\n", sorted_puts, puts, bound, n / dt, n / dt / bound);
