@@ -24,8 +24,10 @@
 #include "bench_util.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
+#include "proto/hlc.h"
 #include "proto/roster_entry.h"
 #include "proto/schema.h"
+#include "proto/timeid.h"
 #include "proto/wire.h"
 #include "state/entity.h"
 #include "auth/identity.h"
@@ -313,6 +315,7 @@ static void write_offline(const char *name, unsigned n)
     if (store_open(dir, STORE_NOSYNC, &st) || identity_load(dir, st, &id, err, sizeof err) || oplog_open(st, id, &log))
         die("cannot open %s", dir);
     uint8_t (*ids)[ID_LEN] = malloc(((size_t)n / 5 + 1) * ID_LEN);
+    timeid_clock_t id_clock = {0, 0};
     unsigned n_ids = 0;
     char created[32]; /* as the API stamps a new record: now, UTC */
     time_t now = time(NULL);
@@ -332,7 +335,9 @@ static void write_offline(const char *name, unsigned n)
             char name_s[64], phone[24], city[32];
             snprintf(city, sizeof city, "City %u", i % 997);
             if (i % 5 == 0 || n_ids == 0) {
-                crypto_random(rec.entity, ID_LEN);
+                uint8_t random[8]; /* time-ordered, as the branch's API makes a new entity's id */
+                crypto_random(random, sizeof random);
+                timeid_make(&id_clock, hlc_wall_ms(), random, rec.entity);
                 memcpy(ids[n_ids++], rec.entity, ID_LEN);
                 snprintf(name_s, sizeof name_s, "Customer %u", i);
                 snprintf(phone, sizeof phone, "+98912%07u", i);
