@@ -140,6 +140,7 @@ void repl_finish_rejoin(sync_t *s)
 /* Answers each batch of the group once its transaction committed (rc 0) or failed. */
 static void answer_group(sync_t *s, int rc)
 {
+    s->group_commits++;
     uint32_t n = s->n_acks;
     s->n_acks = 0;
     s->group_records = s->group_bytes = 0;

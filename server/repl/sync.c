@@ -255,7 +255,8 @@ void sync_run(sync_t *s, const zmq_pollitem_t *items, int n)
         /* a bounded number per turn, so the local API is served in between: the batches
          * that arrive together go into one transaction until it reaches its bounds
          * (GROUP_MAX_*, a quarter of a second at most), then local requests are served */
-        for (int k = 0; k < SYNC_TURN_MAX_MESSAGES && !repl_group_full(s); k++) {
+        uint64_t commits_before = s->group_commits; /* one group commit per turn at most */
+        for (int k = 0; k < SYNC_TURN_MAX_MESSAGES && !repl_group_full(s) && s->group_commits == commits_before; k++) {
             int events = 0;
             size_t len = sizeof events;
             if (zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) || !(events & ZMQ_POLLIN)) break;

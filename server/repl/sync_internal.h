@@ -98,6 +98,7 @@ struct sync {
     uint64_t group_records;
     uint64_t group_bytes;
     uint64_t group_t0_ms; /* when the group's transaction began */
+    uint64_t group_commits; /* groups committed (or thrown away): sync_run ends its turn after one */
     /* decoding space, reused for every message */
     wire_vec_t vec[MAX_ORIGINS];
     const uint8_t *items[WIRE_MAX_ROSTER];
