@@ -26,9 +26,9 @@
 
 #define SNAPSHOT_MAGIC "ACCSNAP1"
 #define SNAPSHOT_FORMAT 2 /* 2: entity rows (store format 2); 1 carried fields, kinds, siblings */
-#define SNAPSHOT_MAX_FRAME (160u << 10) /* a row: key <= 511 bytes, value <= a record's size */
+#define SNAPSHOT_MAX_FRAME ((4u << 20) + (16u << 10)) /* a row: key <= 511 bytes, value <= 4 MiB */
 #define SNAPSHOT_MAX_KEY 511
-#define SNAPSHOT_MAX_VALUE (140u << 10)
+#define SNAPSHOT_MAX_VALUE (4u << 20) /* an entity row, which grows with its edits (entity.h) */
 #define SNAPSHOT_DOMAIN "accord-snapshot-v1"
 
 typedef enum { SNAP_HEAD = 1, SNAP_ROSTER = 2, SNAP_FEED = 3, SNAP_ROW = 4 } snap_kind_t;
