@@ -51,6 +51,7 @@ node_loop_t *node_loop_new(api_t *api, void *sock, sync_t *sync, http_t *http, b
     l->api = api;
     l->sock = sock;
     l->sync = sync;
+    if (sync) sync_set_local_socket(sync, sock);
     l->http = http;
     l->restored = restored;
     for (int i = 0; i < NODE_BATCH_MAX; i++) msgpack_sbuffer_init(&l->batch[i].body);

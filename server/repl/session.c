@@ -193,10 +193,21 @@ static void group_abort(sync_t *s, int rc)
     answer_group(s, rc);
 }
 
+/* Are local requests waiting on the API socket? */
+static bool local_waiting(const sync_t *s)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    return s->local_sock && zmq_getsockopt(s->local_sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
+}
+
 bool repl_group_full(const sync_t *s)
 {
-    return s->group && (s->n_acks == GROUP_MAX_BATCHES || s->group_records >= GROUP_MAX_RECORDS ||
-                        s->group_bytes >= GROUP_MAX_BYTES || repl_now_ms() - s->group_t0_ms >= GROUP_MAX_MS);
+    if (!s->group) return false;
+    if (s->n_acks == GROUP_MAX_BATCHES || s->group_records >= GROUP_MAX_RECORDS || s->group_bytes >= GROUP_MAX_BYTES)
+        return true;
+    uint64_t open_ms = repl_now_ms() - s->group_t0_ms;
+    return open_ms >= GROUP_IDLE_MAX_MS || (open_ms >= GROUP_MAX_MS && local_waiting(s));
 }
 
 static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)

@@ -274,6 +274,11 @@ void sync_run(sync_t *s, const zmq_pollitem_t *items, int n)
     repl_pump(s);
 }
 
+void sync_set_local_socket(sync_t *s, void *sock)
+{
+    s->local_sock = sock;
+}
+
 void sync_local_commit(sync_t *s)
 {
     feed_head_t h = oplog_head(s->log);

@@ -46,6 +46,11 @@ void sync_destroy(sync_t **s);
 int sync_poll_items(sync_t *s, zmq_pollitem_t *items);
 /* Handles whatever the polled items say is readable, then timers and sending. */
 void sync_run(sync_t *s, const zmq_pollitem_t *items, int n);
+/* The socket of the local API (or NULL): while requests wait on it, an open catch-up
+ * transaction is committed within GROUP_MAX_MS so they are answered; while none wait it
+ * grows up to GROUP_IDLE_MAX_MS, and larger transactions write each page once for more
+ * changes. */
+void sync_set_local_socket(sync_t *s, void *sock);
 /* This node committed records of its own feed: peers may now lack them. */
 void sync_local_commit(sync_t *s);
 /* The store changed beside the loop (accordctl compact cut feeds, bundle import applied some, sync

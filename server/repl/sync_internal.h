@@ -41,7 +41,8 @@
 #define GROUP_MAX_BATCHES 256
 #define GROUP_MAX_RECORDS 262144
 #define GROUP_MAX_BYTES (64u << 20)
-#define GROUP_MAX_MS 250
+#define GROUP_MAX_MS 250       /* while local requests wait */
+#define GROUP_IDLE_MAX_MS 2000 /* while none do */
 #define SYNC_TURN_MAX_MESSAGES 4096 /* messages read from one socket in one turn of the loop */
 /* A sender's target batch length. A batch is one transaction at the receiver, which holds
  * every B-tree page it dirties in memory until the commit (and LMDB keeps those pages for
@@ -99,6 +100,7 @@ struct sync {
     uint64_t group_bytes;
     uint64_t group_t0_ms; /* when the group's transaction began */
     uint64_t group_commits; /* groups committed (or thrown away): sync_run ends its turn after one */
+    void *local_sock;       /* the local API's socket, borrowed (sync_set_local_socket) */
     /* decoding space, reused for every message */
     wire_vec_t vec[MAX_ORIGINS];
     const uint8_t *items[WIRE_MAX_ROSTER];
