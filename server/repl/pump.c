@@ -10,13 +10,27 @@
 #include "repl/sync_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The records a batch aims at: SYNC_BATCH_RECORDS, or for tests ACCORD_TEST_BATCH_RECORDS
+ * (1-4096), so that a test fills the credit window with a few thousand records. */
+static uint32_t batch_target(void)
+{
+    static uint32_t target;
+    if (!target) {
+        const char *v = getenv("ACCORD_TEST_BATCH_RECORDS");
+        long n = v && *v ? strtol(v, NULL, 10) : 0;
+        target = n >= 1 && n <= SYNC_BATCH_RECORDS ? (uint32_t)n : SYNC_BATCH_RECORDS;
+    }
+    return target;
+}
 
 /* The records from seq `from` of origin up to a signed checkpoint, bounded in count and
  * bytes; packs a BATCH into s->out. Returns the last seq, or 0 if none can be sent. */
 static uint64_t pack_batch(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t from, uint64_t head)
 {
-    uint64_t last = feed_batch(t, origin, from, head, SYNC_BATCH_RECORDS, WIRE_BATCH_BYTES, &s->batch);
+    uint64_t last = feed_batch(t, origin, from, head, batch_target(), WIRE_BATCH_BYTES, &s->batch);
     if (!last) return 0;
     msgpack_packer pk;
     repl_out_begin(s, &pk);
