@@ -9,6 +9,8 @@
  *     ROSTER [2, signed roster entry bin]                       then the roster
  *     FEED   [3, origin bin(16), seq, hash bin(32), sig bin(64)] then each feed's signed head
  *     ROW    [4, table, key bin, value bin]                      then the state, table by table
+ *            (an entity row longer than SNAPSHOT_MAX_VALUE: several ROW frames of its key in a
+ *            row, each a row of its own with the next run of its entries; the loader joins them)
  *   signature = Ed25519 by the signer over "accord-snapshot-v1" || BLAKE2b-256(every byte
  *               before it)
  *
@@ -26,9 +28,9 @@
 
 #define SNAPSHOT_MAGIC "ACCSNAP1"
 #define SNAPSHOT_FORMAT 2 /* 2: entity rows (store format 2); 1 carried fields, kinds, siblings */
-#define SNAPSHOT_MAX_FRAME ((4u << 20) + (16u << 10)) /* a row: key <= 511 bytes, value <= 4 MiB */
+#define SNAPSHOT_MAX_FRAME (160u << 10) /* a row: key <= 511 bytes, value <= SNAPSHOT_MAX_VALUE */
 #define SNAPSHOT_MAX_KEY 511
-#define SNAPSHOT_MAX_VALUE (4u << 20) /* an entity row, which grows with its edits (entity.h) */
+#define SNAPSHOT_MAX_VALUE (140u << 10) /* a longer entity row goes in several frames (snapshot_io.c) */
 #define SNAPSHOT_DOMAIN "accord-snapshot-v1"
 
 typedef enum { SNAP_HEAD = 1, SNAP_ROSTER = 2, SNAP_FEED = 3, SNAP_ROW = 4 } snap_kind_t;

@@ -67,6 +67,31 @@ static int save_roster_entry(void *ctx, const uint8_t *signed_entry, size_t len,
     return snapshot_write_roster(((roster_ctx_t *)ctx)->w, signed_entry, len);
 }
 
+/* An entity row longer than a ROW frame's value may be (its sibling log grows by one
+ * entry per SET) goes in several ROW frames of its key, one after another: each a row of
+ * its own (format, kind) holding the next run of its entries, which the loader joins
+ * (put_row). chunk holds SNAPSHOT_MAX_VALUE bytes. */
+static int save_entity_row(snapshot_writer_t *w, const store_val_t *k, const store_val_t *v, uint8_t *chunk)
+{
+    if (v->len <= SNAPSHOT_MAX_VALUE) return snapshot_write_row(w, TBL_ENTITIES, k->data, k->len, v->data, v->len);
+    entity_row_t r;
+    entity_entry_t e;
+    if (entity_row_open(v->data, v->len, &r)) return ACCORD_ESTORE;
+    memcpy(chunk, v->data, 2); /* format, kind */
+    const uint8_t *run = r.p; /* the first entry of the run not written yet */
+    for (;;) {
+        const uint8_t *here = r.p;
+        int more = entity_row_next(&r, &e);
+        if (more < 0) return more;
+        if (more && (size_t)(r.p - run) + 2 <= SNAPSHOT_MAX_VALUE) continue;
+        const uint8_t *end = more ? here : r.p; /* an entry is at most 5 + 2 * 65,535 bytes: it fits alone */
+        memcpy(chunk + 2, run, (size_t)(end - run));
+        int rc = snapshot_write_row(w, TBL_ENTITIES, k->data, k->len, chunk, 2 + (size_t)(end - run));
+        if (rc || !more) return rc;
+        run = here;
+    }
+}
+
 static int save_body(store_txn_t *t, snapshot_writer_t *w, snapshot_info_t *info, snapshot_progress_fn progress,
                      void *ctx)
 {
@@ -86,16 +111,20 @@ static int save_body(store_txn_t *t, snapshot_writer_t *w, snapshot_info_t *info
     if (rc < 0) return rc;
     store_table_t state_tables[TBL_COUNT];
     unsigned n_state = store_tables_with(STORE_T_SNAPSHOT, state_tables);
-    for (unsigned i = 0; i < n_state; i++) {
-        if ((rc = store_iter_new(t, state_tables[i], NULL, 0, false, &it))) return rc;
+    uint8_t *chunk = malloc(SNAPSHOT_MAX_VALUE); /* a long entity row's frames */
+    if (!chunk) abort();
+    for (unsigned i = 0; i < n_state && rc >= 0; i++) {
+        if ((rc = store_iter_new(t, state_tables[i], NULL, 0, false, &it))) break;
         while ((rc = store_iter_next(it, &k, &v)) == 1) {
-            if ((rc = snapshot_write_row(w, state_tables[i], k.data, k.len, v.data, v.len))) break;
+            if ((rc = state_tables[i] == TBL_ENTITIES ? save_entity_row(w, &k, &v, chunk)
+                                                      : snapshot_write_row(w, state_tables[i], k.data, k.len, v.data, v.len)))
+                break;
             if (++info->rows % 65536 == 0 && progress) progress(ctx, info->rows);
         }
         store_iter_destroy(&it);
-        if (rc < 0) return rc;
     }
-    return 0;
+    free(chunk);
+    return rc < 0 ? rc : 0;
 }
 
 static int sync_dir_of(const char *path)
@@ -167,16 +196,53 @@ static const char *read_error(int rc)
     }
 }
 
-/* A row is taken only if it reads as an entity row to its end (entity.h). */
+/* A row is taken only if it reads as an entity row to its end (entity.h), in the row's
+ * order with each entry once, every entry one of a register, an element or a sibling:
+ * merging and the readers rely on that order, and replicas on identical rows. */
 static bool row_well_formed(const snap_frame_t *f)
 {
     entity_row_t r;
-    entity_entry_t e;
+    entity_entry_t e, last = {0};
     if (f->key_len != ID_LEN || entity_row_open(f->val, f->val_len, &r)) return false;
     int rc;
-    while ((rc = entity_row_next(&r, &e)) == 1)
-        ;
+    while ((rc = entity_row_next(&r, &e)) == 1) {
+        bool shaped = (e.tag == ENTITY_TAG_FIELD && e.klen >= 1) ||
+                      (e.tag == ENTITY_TAG_SIBLING && e.klen == MERGE_SIBLING_KEY_LEN - ID_LEN);
+        if (!shaped || (last.tag && entity_entry_cmp(&last, &e) >= 0)) return false;
+        last = e;
+    }
     return rc == 0;
+}
+
+/* The next frame of an entity row that took several (save_entity_row): its entries follow
+ * the stored ones', which they join, and the entity's derived terms follow the row. */
+static int join_row(store_txn_t *t, const snap_frame_t *f, const store_val_t *stored, index_terms_t *terms)
+{
+    entity_row_t r;
+    entity_entry_t e, stored_last = {0};
+    if (entity_row_open(stored->data, stored->len, &r) || r.kind != f->val[1]) return ACCORD_EPROTO;
+    int rc;
+    while ((rc = entity_row_next(&r, &e)) == 1) stored_last = e;
+    if (rc < 0) return rc;
+    if (entity_row_open(f->val, f->val_len, &r)) return ACCORD_EPROTO;
+    if ((rc = entity_row_next(&r, &e)) == 0) return 0; /* no entries: nothing to join */
+    if (rc < 0 || (stored_last.tag && entity_entry_cmp(&stored_last, &e) >= 0)) return ACCORD_EPROTO;
+    unsigned kind = f->val[1];
+    index_terms_t before = {0};
+    kpi_terms_t *kpi_before = calloc(1, sizeof *kpi_before);
+    size_t len = stored->len + f->val_len - 2;
+    uint8_t *row = malloc(len);
+    if (!kpi_before || !row) abort();
+    memcpy(row, stored->data, stored->len); /* before the put below moves the page it points into */
+    memcpy(row + stored->len, f->val + 2, f->val_len - 2);
+    if (!(rc = index_terms(t, f->key, kind, &before)) && !(rc = kpi_terms(t, f->key, kind, kpi_before)) &&
+        !(rc = store_put(t, TBL_ENTITIES, f->key, ID_LEN, row, len)) &&
+        !(rc = index_update(t, f->key, kind, &before, terms)))
+        rc = kpi_update(t, f->key, kind, kpi_before);
+    index_terms_release(&before);
+    free(kpi_before);
+    free(row);
+    return rc;
 }
 
 /* Writes one state row, and for an entity row the derived by-kind entry, search terms
@@ -185,6 +251,12 @@ static int put_row(store_txn_t *t, const snap_frame_t *f, index_terms_t *terms)
 {
     if (f->table == TBL_CONFLICTS && f->key_len != MERGE_CONFLICT_KEY_LEN) return ACCORD_EPROTO;
     if (f->table == TBL_ENTITIES && !row_well_formed(f)) return ACCORD_EPROTO;
+    if (f->table == TBL_ENTITIES) {
+        store_val_t stored;
+        int rc = store_get(t, TBL_ENTITIES, f->key, ID_LEN, &stored);
+        if (rc == 0) return join_row(t, f, &stored, terms);
+        if (rc != ACCORD_ENOTFOUND) return rc;
+    }
     int rc = store_put(t, (store_table_t)f->table, f->key, f->key_len, f->val, f->val_len);
     if (rc || f->table != TBL_ENTITIES) return rc;
     unsigned kind = f->val[1];

@@ -88,6 +88,11 @@ static int entry_cmp(uint8_t tag_a, const uint8_t *a, size_t alen, uint8_t tag_b
     return (alen > blen) - (alen < blen);
 }
 
+int entity_entry_cmp(const entity_entry_t *a, const entity_entry_t *b)
+{
+    return entry_cmp(a->tag, a->key, a->klen, b->tag, b->key, b->klen);
+}
+
 int entity_row_find(const entity_row_t *r, uint8_t tag, const void *key, size_t klen, entity_entry_t *e)
 {
     entity_row_t walk = *r;

@@ -54,6 +54,8 @@ int entity_row_next(entity_row_t *r, entity_entry_t *e);
 int entity_row(store_txn_t *t, const uint8_t id[ID_LEN], entity_row_t *r);
 /* The entry (tag, key) of a row; ACCORD_ENOTFOUND if absent. */
 int entity_row_find(const entity_row_t *r, uint8_t tag, const void *key, size_t klen, entity_entry_t *e);
+/* The row's order of two entries (tag, then key, a shorter key first): <0, 0 or >0. */
+int entity_entry_cmp(const entity_entry_t *a, const entity_entry_t *b);
 
 /* A row being rebuilt in memory (merge.c, the upgrade): kind, then entries kept sorted. */
 typedef struct {
