@@ -34,10 +34,11 @@
 #define STORE_TABLES(X)                                                                                  \
     /* node identity, clock, pipeline: small named values */                                             \
     X(TBL_META, "meta", 0)                                                                               \
-    /* format 1, read only by the upgrade (entity.h): entity(16) field(1) [element] -> version value */  \
-    X(TBL_FIELDS, "fields", 0)                                                                           \
+    /* format 1, read only by the upgrade (entity.h): entity(16) field(1) [element] -> version value; \
+     * an install replaces it (a format-1 install cut short is cleared before the upgrade reads it) */  \
+    X(TBL_FIELDS, "fields", STORE_T_INSTALL)                                                             \
     /* format 1, read only by the upgrade: entity(16) -> kind(1) */                                      \
-    X(TBL_KINDS, "kinds", 0)                                                                             \
+    X(TBL_KINDS, "kinds", STORE_T_INSTALL)                                                               \
     /* kind(1) entity(16) -> "" */                                                                       \
     X(TBL_BYKIND, "bykind", STORE_T_DERIVED | STORE_T_INSTALL)                                           \
     /* origin(16) seq(8 BE) -> record bytes as written by the origin */                                  \
@@ -51,7 +52,7 @@
     /* entity(16) origin(16) seq(8 BE) -> "" */                                                          \
     X(TBL_HISTORY, "history", STORE_T_DERIVED | STORE_T_INSTALL | STORE_T_PURGE)                         \
     /* format 1, read only by the upgrade: entity(16) field(1) base(24) version(24) -> "" */            \
-    X(TBL_SIBLINGS, "siblings", 0)                                                                       \
+    X(TBL_SIBLINGS, "siblings", STORE_T_INSTALL)                                                         \
     /* entity(16) field(1) version a(24) version b(24), a < b -> "" */                                   \
     X(TBL_CONFLICTS, "conflicts", STORE_T_MERGED | STORE_T_PURGE)                                        \
     /* entity(16) field(1) version a(24) version b(24) -> resolver version(24) */                        \
