@@ -214,6 +214,9 @@ static void test_a_large_row_travels_in_a_snapshot(void **state)
     assert_int_equal(carried, row_len);
     snapshot_reader_close(&r);
     fclose(in);
+    fixture_close(&f);
+}
+
 /* A store of format 1 whose snapshot install was cut short: the next start clears what the
  * install wrote before it converts the store, so the format-1 tables it wrote go too (else
  * the conversion made entity rows of them, and the node, said to be empty, refused the
