@@ -5,6 +5,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,47 @@ struct store {
     uint8_t (*touched)[16];
     size_t n_touched, touched_cap;
     bool touched_all;                   /* a digest table was cleared: every entity */
+    uint64_t allocated;                 /* bytes of the file known to have disk blocks (ensure_room) */
+    uint64_t map_size;
 };
+
+/* Disk blocks ahead of the data for the writable map. With MDB_WRITEMAP the file is as
+ * large as the map but sparse, and a transaction writes its pages by storing into the
+ * map: on a full disk the store into a hole kills the process with SIGBUS instead of
+ * failing a write. So before each write transaction the blocks from the data's end to
+ * ROOM beyond it are allocated (posix_fallocate), and a disk that cannot give them
+ * refuses the transaction with EFULL, before anything is written. The room, 64 MiB or an
+ * eighth of the data, is what one transaction may grow the file by; one that grows it
+ * more while the disk fills can still end the node abruptly (it restarts consistent). */
+#define ROOM_MIN (64ULL << 20)
+
+static int ensure_room(store_t *st)
+{
+    if (st->allocated == UINT64_MAX) return 0; /* the filesystem cannot reserve: as LMDB does alone */
+    MDB_envinfo info;
+    MDB_stat stat;
+    int fd;
+    if (mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &stat) || mdb_env_get_fd(st->env, &fd)) return 0;
+    uint64_t used = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+    uint64_t room = used / 8 > ROOM_MIN ? used / 8 : ROOM_MIN;
+    if (used + room / 2 <= st->allocated) return 0; /* reserved in steps of at least half the room */
+    uint64_t want = used + room < st->map_size ? used + room : st->map_size;
+    if (want <= st->allocated) return 0;
+    int e = posix_fallocate(fd, (off_t)st->allocated, (off_t)(want - st->allocated));
+    if (e == 0) {
+        st->allocated = want;
+        return 0;
+    }
+    if (e == EOPNOTSUPP || e == EINVAL) {
+        log_warn("store: this filesystem cannot reserve disk space ahead (posix_fallocate: %s): a full disk "
+                 "will stop the node abruptly; keep free space on it", strerror(e));
+        st->allocated = UINT64_MAX;
+        return 0;
+    }
+    log_error("store: cannot reserve %llu MiB of disk for the next write (%s): the disk is full; free space on it",
+              (unsigned long long)((want - used) >> 20), strerror(e));
+    return e == ENOSPC || e == EFBIG ? ACCORD_EFULL : ACCORD_EIO;
+}
 
 struct store_txn {
     MDB_txn *txn;
@@ -105,7 +146,7 @@ int store_open(const char *dir, unsigned flags, store_t **out)
     else env_flags |= MDB_WRITEMAP;
     if (flags & STORE_NOSYNC) env_flags |= MDB_NOSYNC;
     if ((rc = mdb_env_create(&st->env)) || (rc = mdb_env_set_maxdbs(st->env, TBL_COUNT)) ||
-        (rc = mdb_env_set_mapsize(st->env, map_size())) ||
+        (rc = mdb_env_set_mapsize(st->env, st->map_size = map_size())) ||
         (rc = mdb_env_set_maxreaders(st->env, 256)) ||
         (rc = mdb_env_open(st->env, dir, env_flags, 0600))) {
         rc = map_err(rc, dir);
@@ -164,6 +205,11 @@ int store_txn_begin(store_t *st, bool write, store_txn_t **out)
     if (rc) {
         free(t);
         return map_err(rc, "txn begin");
+    }
+    if (write && (rc = ensure_room(st))) { /* the writer lock is held: the data's end is known */
+        mdb_txn_abort(t->txn);
+        free(t);
+        return rc;
     }
     if (t->write) { /* the writer lock is ours now */
         st->n_touched = 0;

@@ -8,7 +8,8 @@ BUILD=${BUILD:-build}
 W=$(mktemp -d /tmp/accord-full-XXXXXX)
 . tests/integration/lib.sh
 export ACCORD_DATA="$W/n1" ACCORD_USER=sara
-mkdir -p "$W/small"
+mkdir -p "$W/small" "$W/tiny"
+test_cleanup() { umount "$W/small" "$W/tiny" 2>/dev/null; }
 if ! mount -t tmpfs -o size=256k tmpfs "$W/small" 2>/dev/null; then
     skip "a full disk during backup, export and bundle export: cannot mount a small tmpfs here (not root?)"
     echo "# full_disk done: $n checks"
@@ -33,4 +34,12 @@ check "a bundle export onto a full disk fails, says so and leaves no file" bash 
 check "the node still answers and its data is unchanged" bash -c "[ \$('$ACCORD' --json customer list --limit 1000 | jq length) = 1000 ] && [ \"\$('$CTL' --json digest --data '$ACCORD_DATA' | jq -r .digest)\" = '$d0' ]"
 check "the node still takes changes" bash -c "'$ACCORD' customer add --name 'After The Full Disk' >/dev/null"
 stop_all
+
+# the store's own disk full: a writable map (MDB_WRITEMAP) stores into a sparse file, and a
+# store into a hole of a full disk kills the process (SIGBUS, exit 135); the store reserves
+# 64 MiB ahead of its data before each write instead, and refuses the write when it cannot
+mount -t tmpfs -o size=40m tmpfs "$W/tiny"
+"$CTL" node init --data "$W/tiny/n" --name tiny-1 >/dev/null 2>"$W/err"; rc=$?
+check "a store on a disk with less than 64 MiB free refuses to write, saying the disk is full (exit $rc, not SIGBUS)" \
+    bash -c "[ $rc != 0 ] && [ $rc != 135 ] && grep -qi 'full' '$W/err'"
 echo "# full_disk done: $n checks"
