@@ -265,6 +265,7 @@ int apply_write(store_txn_t *t, const uint8_t origin[ID_LEN], const apply_batch_
         if (!rc) rc = store_put(t, TBL_FEED, key, sizeof key, b->recs[i], b->lens[i]);
         if (rc) {
             refuse(res, rc, s, "cannot store record %llu: %s", (unsigned long long)s, accord_strerror(rc));
+            res->spoilt = true;
             break;
         }
         res->applied++;
@@ -277,8 +278,11 @@ int apply_write(store_txn_t *t, const uint8_t origin[ID_LEN], const apply_batch_
         feed_key(key, origin, plan->last);
         if (!(rc = store_put(t, TBL_HEADS, origin, ID_LEN, val, sizeof val)))
             rc = store_put(t, TBL_CHECKPTS, key, sizeof key, b->sig, CRYPTO_SIG_LEN);
-        if (rc) refuse(res, rc, plan->last, "cannot store the head of the feed at record %llu: %s",
-                       (unsigned long long)plan->last, accord_strerror(rc));
+        if (rc) {
+            refuse(res, rc, plan->last, "cannot store the head of the feed at record %llu: %s",
+                   (unsigned long long)plan->last, accord_strerror(rc));
+            res->spoilt = true;
+        }
     }
     if (rc) res->head_seq = 0;
     apply_plan_free(plan);

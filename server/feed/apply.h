@@ -51,6 +51,7 @@ typedef struct {
     uint64_t bad_seq;    /* on refusal, the seq at fault (0 if none in particular) */
     uint64_t max_hlc;    /* the newest HLC among the records applied */
     char why[200];       /* on refusal, a sentence for the operator */
+    bool spoilt;         /* a write failed part way: the caller's transaction must be aborted */
 } apply_result_t;
 
 /* The head this node holds for origin: seq 0 and zero hash if none. */

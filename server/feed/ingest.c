@@ -122,7 +122,10 @@ int ingest_batch(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origi
         return ACCORD_EREPLAY;
     }
     if ((code = charge_quota(t, pol, origin, b, &plan, why, why_cap))) {
-        if (code != ACCORD_EQUOTA) snprintf(why, why_cap, "cannot write: %s", accord_strerror(code));
+        if (code != ACCORD_EQUOTA) {
+            snprintf(why, why_cap, "cannot write: %s", accord_strerror(code));
+            res->spoilt = true; /* its put may have failed part way */
+        }
         res->bad_seq = plan.head_seq + 1;
         apply_plan_free(&plan);
         return code;
@@ -130,11 +133,6 @@ int ingest_batch(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origi
     if ((code = apply_write(t, origin, b, &plan, res)))
         snprintf(why, why_cap, "%s", res->why[0] ? res->why : accord_strerror(code));
     return code;
-}
-
-bool ingest_store_failed(int code)
-{
-    return code == ACCORD_ESTORE || code == ACCORD_EFULL || code == ACCORD_EIO;
 }
 
 int ingest_record_refusal(store_t *st, const uint8_t self[ID_LEN], const uint8_t source[ID_LEN],

@@ -45,13 +45,11 @@ uint64_t ingest_origin_day_bytes_from_env(void);
 /* Admits and applies b, a batch of origin's feed, in t (a write transaction of the caller's).
  * Returns 0 with res filled; or a refusal code (EFORK, EQUARANTINE, EUNKNOWN, EREVOKED,
  * EREPLAY, EQUOTA, apply_check's codes), with why (a sentence for the operator) and
- * res->bad_seq set, and nothing of this batch written; or a store error
- * (ingest_store_failed), after which t holds part of the batch and must be aborted whole. */
+ * res->bad_seq set, and nothing of this batch written (a store error while only reading,
+ * e.g. a damaged row, is one of these); or a store error while writing, with res->spoilt
+ * set: t holds part of the batch and must be aborted whole. */
 int ingest_batch(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origin[ID_LEN], const apply_batch_t *b,
                  apply_result_t *res, char *why, size_t why_cap);
-
-/* True for the codes after which ingest_batch left its transaction spoilt. */
-bool ingest_store_failed(int code);
 
 /* Keeps a refusal: the latest one per (source, feed, code) in TBL_REJECTS, in its own write
  * transaction (call it with no other write transaction open). A fork of another node's

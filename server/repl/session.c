@@ -252,7 +252,7 @@ static void on_batch(sync_t *s, peer_t *p, const wire_msg_t *m)
     }
     /* what came before it stands, unless the store failed while writing it: then the whole
      * group goes (no nested transactions); a replay is harmless but shown */
-    if (ingest_store_failed(code) && s->group) group_abort(s, code);
+    if (res.spoilt && s->group) group_abort(s, code);
     else repl_group_flush(s);
     if (is_echo(p, origin, code, res.bad_seq)) {
         /* the batches the peer sent behind a refused one leave a gap: the first refusal is the

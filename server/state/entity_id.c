@@ -49,7 +49,7 @@ static int add_prefixed(store_txn_t *t, store_table_t tbl, const uint8_t *head, 
                         const uint8_t *digits, size_t n, found_t *f)
 {
     uint8_t prefix[1 + ID_LEN];
-    memcpy(prefix, head, head_len);
+    if (head_len) memcpy(prefix, head, head_len); /* head is NULL for the entities' own keys */
     memcpy(prefix + head_len, digits, (n + 1) / 2);
     size_t whole = head_len + n / 2;
     store_iter_t *it;

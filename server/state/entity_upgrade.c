@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define BACKUP_DIR "backup-store-v1"
 
@@ -86,6 +88,17 @@ out:
     return store_txn_commit(&t);
 }
 
+/* fsync of a file or directory by path: the copy must be on disk before the conversion
+ * that it stands in for begins. */
+static int sync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return ACCORD_EIO;
+    int rc = fsync(fd) ? ACCORD_EIO : 0;
+    close(fd);
+    return rc;
+}
+
 /* A compacted copy of the store as it was, once, before the first conversion. */
 static int backup_first(store_t *st)
 {
@@ -100,7 +113,8 @@ static int backup_first(store_t *st)
     if (mkdir(tmp, 0700) && errno != EEXIST) return ACCORD_EIO;
     int rc = store_backup(st, tmp);
     if (rc) return rc;
-    if (rename(tmp, dir)) return ACCORD_EIO;
+    if ((rc = sync_path(cmd_dir)) || (rc = sync_path(tmp))) return rc;
+    if (rename(tmp, dir) || sync_path(store_dir(st))) return ACCORD_EIO;
     log_info("store upgrade: the store of format 1 was copied to %s before the conversion", dir);
     return 0;
 }
