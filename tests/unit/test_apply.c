@@ -315,6 +315,40 @@ static void test_kind_clash_inside_a_batch_is_refused_before_writing(void **stat
     node_close(&b);
 }
 
+/* A store error while a batch is only checked (here a damaged row of the entity it names)
+ * refuses that batch with nothing written and does not spoil the transaction: the batches
+ * before it in the group commit (res.spoilt stays false; only a failed write sets it). */
+static void test_a_read_error_while_checking_spoils_nothing(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a, b;
+    node_open(&a, "a");
+    node_open(&b, "b");
+    write_customers(&a, 3, "Ana");
+    held_batch_t first, second;
+    take_batch(&a, 1, 2, &first);
+    take_batch(&a, 3, 3, &second);
+    record_t rec;
+    assert_int_equal(record_decode(second.recs[0], second.lens[0], &rec), 0);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(b.st, true, &t), 0);
+    assert_int_equal(store_put(t, TBL_ENTITIES, rec.entity, ID_LEN, "\x09", 1), 0); /* not a row */
+    assert_int_equal(store_txn_commit(&t), 0);
+    apply_result_t res;
+    assert_int_equal(store_txn_begin(b.st, true, &t), 0);
+    assert_int_equal(apply_batch(t, a.id->origin, a.id->pk, &first.b, NULL, &res), 0);
+    assert_false(res.spoilt);
+    assert_int_equal(apply_batch(t, a.id->origin, a.id->pk, &second.b, NULL, &res), ACCORD_ESTORE);
+    assert_false(res.spoilt);
+    assert_int_equal(store_txn_commit(&t), 0);
+    assert_int_equal(head_of(&b, a.id->origin), 2);
+    free_batch(&first);
+    free_batch(&second);
+    node_close(&a);
+    node_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_damaged_and_forged_batches_are_refused),
         cmocka_unit_test(test_fork_is_refused),
         cmocka_unit_test(test_kind_clash_inside_a_batch_is_refused_before_writing),
+        cmocka_unit_test(test_a_read_error_while_checking_spoils_nothing),
     };
     return cmocka_run_group_tests_name("apply", tests, NULL, NULL);
 }
