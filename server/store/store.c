@@ -55,33 +55,32 @@ struct store {
     uint8_t (*touched)[16];
     size_t n_touched, touched_cap;
     bool touched_all;                   /* a digest table was cleared: every entity */
-    uint64_t allocated;                 /* bytes of the file known to have disk blocks (ensure_room) */
-    uint64_t map_size;
+    uint64_t allocated;                 /* bytes of the file known to have disk blocks (reserve_to) */
+    uint64_t map_size;                  /* LMDB's map: the file's size */
 };
 
 /* Disk blocks ahead of the data for the writable map. With MDB_WRITEMAP the file is as
  * large as the map but sparse, and a transaction writes its pages by storing into the
  * map: on a full disk the store into a hole kills the process with SIGBUS instead of
- * failing a write. So before each write transaction the blocks from the data's end to
- * ROOM beyond it are allocated (posix_fallocate), and a disk that cannot give them
- * refuses the transaction with EFULL, before anything is written. The room, 64 MiB or an
- * eighth of the data, is what one transaction may grow the file by; one that grows it
- * more while the disk fills can still end the node abruptly (it restarts consistent). */
+ * failing a write. So the blocks from the data's end to ROOM beyond it are allocated
+ * (posix_fallocate) before each write transaction, and again as it writes (reserve_put:
+ * a catch-up group or an install's 65,536 rows add 100-200 MB to the file); a disk that
+ * cannot give them refuses the transaction, or the put, with EFULL before anything is
+ * stored there. The room is 64 MiB or an eighth of the data. */
 #define ROOM_MIN (64ULL << 20)
 
-static int ensure_room(store_t *st)
+/* Blocks for the file up to end, and at least half the room beyond it. */
+static int reserve_to(store_t *st, uint64_t end)
 {
     if (st->allocated == UINT64_MAX) return 0; /* the filesystem cannot reserve: as LMDB does alone */
-    MDB_envinfo info;
-    MDB_stat stat;
-    int fd;
-    if (mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &stat) || mdb_env_get_fd(st->env, &fd)) return 0;
-    uint64_t used = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
-    uint64_t room = used / 8 > ROOM_MIN ? used / 8 : ROOM_MIN;
-    if (used + room / 2 <= st->allocated) return 0; /* reserved in steps of at least half the room */
-    uint64_t want = used + room < st->map_size ? used + room : st->map_size;
+    uint64_t room = end / 8 > ROOM_MIN ? end / 8 : ROOM_MIN;
+    if (end + room / 2 <= st->allocated) return 0; /* reserved in steps of at least half the room */
+    uint64_t want = end + room < st->map_size ? end + room : st->map_size;
     if (want <= st->allocated) return 0;
-    int e = posix_fallocate(fd, (off_t)st->allocated, (off_t)(want - st->allocated));
+    int fd, e;
+    if (mdb_env_get_fd(st->env, &fd)) return 0;
+    while ((e = posix_fallocate(fd, (off_t)st->allocated, (off_t)(want - st->allocated))) == EINTR)
+        ; /* a signal (the node's TERM) is no full disk */
     if (e == 0) {
         st->allocated = want;
         return 0;
@@ -93,8 +92,17 @@ static int ensure_room(store_t *st)
         return 0;
     }
     log_error("store: cannot reserve %llu MiB of disk for the next write (%s): the disk is full; free space on it",
-              (unsigned long long)((want - used) >> 20), strerror(e));
+              (unsigned long long)((want - st->allocated) >> 20), strerror(e));
     return e == ENOSPC || e == EFBIG ? ACCORD_EFULL : ACCORD_EIO;
+}
+
+/* The data's end: the file's bytes the committed pages take. */
+static uint64_t data_end(store_t *st)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    if (mdb_env_info(st->env, &info) || mdb_env_stat(st->env, &stat)) return 0;
+    return ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
 }
 
 struct store_txn {
@@ -107,6 +115,12 @@ struct store_txn {
     bool row_cached;
     uint8_t row_key[16];
     MDB_val row_val;
+    /* A write transaction: the data's end when it began, and what its writes may have added
+     * to the file past it, at most (reserve_put) */
+    uint64_t end0, may_add;
+    uint64_t long_bytes; /* of the long values it wrote (LONG_VALUE) */
+    uint64_t next_look;  /* may_add at which reserve_put looks again */
+    int refused; /* reserve_put's refusal, which its later writes return too */
 };
 
 struct store_iter {
@@ -128,6 +142,48 @@ static int map_err(int rc, const char *what)
     if (rc == MDB_MAP_FULL || rc == ENOSPC) return ACCORD_EFULL;
     if (rc == EACCES || rc == ENOENT) return ACCORD_EIO;
     return ACCORD_ESTORE;
+}
+
+/* The bytes of the pages the transaction's tables hold now, LMDB's own two (free pages,
+ * names) with them, and 1/64 more and 64 pages (LMDB's list of the pages it freed, pages
+ * it keeps aside to use again). */
+static uint64_t held_bytes(store_txn_t *t)
+{
+    uint64_t pages = 0, psize = 4096;
+    MDB_stat stat;
+    for (int i = -2; i < TBL_COUNT; i++)
+        if (!mdb_stat(t->txn, i < 0 ? (MDB_dbi)(i + 2) : t->st->dbi[i], &stat)) {
+            pages += stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages;
+            psize = stat.ms_psize;
+        }
+    return (pages + pages / 64 + 64) * psize;
+}
+
+/* Before a write of bytes (key and value): blocks for what the transaction may have added
+ * to the file by then, looked at again after each RESERVE_STEP of it. Two bounds, the
+ * smaller taken: the bytes put, by measure (a catch-up group and an install's transaction
+ * grew the file by 1.9-2.9 times the bytes they put and 82-123 bytes a put: twice the
+ * bytes and 128 a put is above both), and what the tables hold now plus the long values
+ * put (a page a transaction took from the file's end holds data now, or held a long value
+ * it wrote again). The second is the close one for a store growing from little, where the
+ * first is 1.5-2.5x too much (full_disk_test: a catch-up refused where the disk had room). */
+#define RESERVE_STEP (4ULL << 20)
+#define LONG_VALUE 2000 /* a key and value this long go to pages of their own */
+
+static int reserve_put(store_txn_t *t, size_t bytes)
+{
+    if (!t->write || t->refused) return t->refused;
+    t->may_add += 2 * (uint64_t)bytes + 128;
+    if (bytes >= LONG_VALUE) t->long_bytes += bytes + 4096;
+    if (t->may_add < t->next_look) return 0;
+    t->next_look = t->may_add + RESERVE_STEP;
+    store_t *st = t->st;
+    uint64_t end = t->end0 + t->may_add;
+    if (st->allocated != UINT64_MAX && end + ROOM_MIN / 2 > st->allocated) {
+        uint64_t held = held_bytes(t) + t->long_bytes;
+        if (t->end0 + held < end) end = t->end0 + held;
+    }
+    return t->refused = reserve_to(st, end);
 }
 
 int store_open(const char *dir, unsigned flags, store_t **out)
@@ -152,6 +208,8 @@ int store_open(const char *dir, unsigned flags, store_t **out)
         rc = map_err(rc, dir);
         goto fail;
     }
+    MDB_envinfo info;
+    if (!mdb_env_info(st->env, &info)) st->map_size = info.me_mapsize; /* the data's size, if that is more */
     MDB_txn *txn;
     if ((rc = mdb_txn_begin(st->env, NULL, flags & STORE_RDONLY ? MDB_RDONLY : 0, &txn))) {
         rc = map_err(rc, "begin");
@@ -206,7 +264,10 @@ int store_txn_begin(store_t *st, bool write, store_txn_t **out)
         free(t);
         return map_err(rc, "txn begin");
     }
-    if (write && (rc = ensure_room(st))) { /* the writer lock is held: the data's end is known */
+    t->end0 = t->may_add = t->long_bytes = 0;
+    t->next_look = RESERVE_STEP; /* the room reserved at the start holds that much */
+    t->refused = 0;
+    if (write && (rc = reserve_to(st, t->end0 = data_end(st)))) { /* the writer lock is held: the data's end is known */
         mdb_txn_abort(t->txn);
         free(t);
         return rc;
@@ -323,6 +384,8 @@ int store_put(store_txn_t *t, store_table_t tbl, const void *k, size_t klen, con
 {
     MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
     t->row_cached = false;
+    int rc = reserve_put(t, klen + vlen);
+    if (rc) return rc;
     note_touched(t, tbl, k, klen);
     return map_err(mdb_put(t->txn, t->st->dbi[tbl], &key, &val, 0), table_names[tbl]);
 }
@@ -331,8 +394,10 @@ int store_del(store_txn_t *t, store_table_t tbl, const void *k, size_t klen)
 {
     MDB_val key = {klen, (void *)k};
     t->row_cached = false;
+    int rc = reserve_put(t, klen); /* a delete copies pages too */
+    if (rc) return rc;
     note_touched(t, tbl, k, klen);
-    int rc = mdb_del(t->txn, t->st->dbi[tbl], &key, NULL);
+    rc = mdb_del(t->txn, t->st->dbi[tbl], &key, NULL);
     return rc == MDB_NOTFOUND ? 0 : map_err(rc, table_names[tbl]);
 }
 
@@ -346,6 +411,10 @@ int store_del_prefix(store_txn_t *t, store_table_t tbl, const void *prefix, size
         MDB_val key = {plen, (void *)prefix}, val;
         rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
         if (rc || key.mv_size < plen || memcmp(key.mv_data, prefix, plen)) break;
+        if ((rc = reserve_put(t, key.mv_size))) {
+            mdb_cursor_close(c);
+            return rc;
+        }
         note_touched(t, tbl, key.mv_data, key.mv_size);
         if ((rc = mdb_cursor_del(c, 0))) break;
         if (n) (*n)++;

@@ -56,7 +56,7 @@ awk 'BEGIN { print "name,phone,city,email"; for (i = 0; i < 40000; i++) printf "
 ACCORD_DATA="$W/hq" "$ACCORD" import customers "$W/more.csv" >/dev/null
 for d in fill1 fill2; do
     mkdir -p "$W/$d"
-    mount -t tmpfs -o size=200m tmpfs "$W/$d"
+    mount -t tmpfs -o size=300m tmpfs "$W/$d"
     "$CTL" node init --data "$W/$d/br" --name "br-$d" --org-pub "$ORG" >/dev/null
     "$CTL" enroll --data "$W/hq" --org-key "$W/org.key" --node-pub "$(pub "$d/br")" --name "br-$d" --role branch >/dev/null
     fallocate -l $(($(df --output=avail -B1 "$W/$d" | tail -1) - (4 << 20))) "$W/$d/filler"
