@@ -120,7 +120,7 @@ struct store_txn {
     uint64_t end0, may_add;
     uint64_t long_bytes; /* of the long values it wrote (LONG_VALUE) */
     uint64_t next_look;  /* may_add at which reserve_put looks again */
-    int refused; /* reserve_put's refusal, which its later writes return too */
+    int refused; /* reserve_put's refusal, which its later writes and its commit return too */
 };
 
 struct store_iter {
@@ -183,7 +183,8 @@ static int reserve_put(store_txn_t *t, size_t bytes)
         uint64_t held = held_bytes(t) + t->long_bytes;
         if (t->end0 + held < end) end = t->end0 + held;
     }
-    return t->refused = reserve_to(st, end);
+    int rc = reserve_to(st, end);
+    return t->refused = rc == ACCORD_EIO ? ACCORD_ESTORE : rc; /* a store error to the writers (node_loop, ingest) */
 }
 
 int store_open(const char *dir, unsigned flags, store_t **out)
@@ -338,7 +339,9 @@ int store_txn_commit(store_txn_t **pt)
 {
     store_txn_t *t = *pt;
     *pt = NULL;
-    int rc = t->write ? before_commit(t) : 0;
+    /* a refused put spoils the transaction, as LMDB's own errors do: what a writer that went
+     * on after it wrote is not committed */
+    int rc = t->refused ? t->refused : t->write ? before_commit(t) : 0;
     if (rc) {
         mdb_txn_abort(t->txn);
         free(t);
