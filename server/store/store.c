@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Big enough for tens of millions of records; LMDB only reserves address space.
@@ -26,6 +28,38 @@ static uint64_t map_size(void)
         return STORE_MAP_SIZE;
     }
     return (uint64_t)v << 20;
+}
+
+/* Whether another process has the store open: LMDB holds a lock on the first byte of
+ * lock.mdb for as long as a process has the environment open (shared, or exclusive while
+ * it sets up). F_GETLK only asks: this process takes no lock here. */
+static bool opened_elsewhere(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+    bool busy = fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK;
+    close(fd);
+    return busy;
+}
+
+/* A writable map is as large as its file: LMDB cuts or grows the file to it when it opens.
+ * So while another process has the store open a writer does not map less than the file
+ * holds: a smaller map (accordctl run with another ACCORD_MAP_MB than the node's) cut the
+ * file under the node, whose next page past the cut was a SIGBUS, its reserved blocks
+ * gone. Alone, ACCORD_MAP_MB sets the map, smaller or larger. */
+static uint64_t writable_map_size(const char *dir, unsigned flags)
+{
+    uint64_t size = map_size();
+    char path[4200];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (flags & STORE_RDONLY || stat(path, &sb) || (uint64_t)sb.st_size <= size || !opened_elsewhere(dir)) return size;
+    log_info("store: its map stays at %llu MiB, not the %llu asked, while another process has it open",
+             (unsigned long long)((uint64_t)sb.st_size >> 20), (unsigned long long)(size >> 20));
+    return (uint64_t)sb.st_size;
 }
 
 /* the catalogue of store.h, as arrays indexed by table */
@@ -203,7 +237,7 @@ int store_open(const char *dir, unsigned flags, store_t **out)
     else env_flags |= MDB_WRITEMAP;
     if (flags & STORE_NOSYNC) env_flags |= MDB_NOSYNC;
     if ((rc = mdb_env_create(&st->env)) || (rc = mdb_env_set_maxdbs(st->env, TBL_COUNT)) ||
-        (rc = mdb_env_set_mapsize(st->env, st->map_size = map_size())) ||
+        (rc = mdb_env_set_mapsize(st->env, st->map_size = writable_map_size(dir, flags))) ||
         (rc = mdb_env_set_maxreaders(st->env, 256)) ||
         (rc = mdb_env_open(st->env, dir, env_flags, 0600))) {
         rc = map_err(rc, dir);

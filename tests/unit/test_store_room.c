@@ -2,7 +2,9 @@
  * store: the disk blocks a write transaction needs are reserved as it writes (store.c,
  * reserve_put), so one that outgrows the disk is refused (EFULL) and spoilt, where the
  * writable map's store into a hole of a full disk killed the process with SIGBUS. Runs
- * on a small tmpfs of its own: without the right to mount one (not root) it is skipped. */
+ * on a small tmpfs of its own: without the right to mount one (not root) it is skipped.
+ * And a process that opens the store with a smaller map (ACCORD_MAP_MB) does not cut the
+ * file under another that maps it larger (its next page past the cut was a SIGBUS). */
 #include "helpers.h"
 
 #include "proto/accord_err.h"
@@ -77,10 +79,59 @@ static void test_a_transaction_larger_than_the_disk_is_refused_not_killed(void *
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static uint64_t file_size(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    return (uint64_t)sb.st_size;
+}
+
+static void test_a_smaller_map_elsewhere_does_not_cut_the_file(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    setenv("ACCORD_MAP_MB", "64", 1);
+    store_t *st;
+    assert_int_equal(store_open(dir, STORE_NOSYNC, &st), 0);
+    assert_int_equal(file_size(dir), 64u << 20);
+    pid_t pid = fork(); /* accordctl beside the node, with ACCORD_MAP_MB=16 */
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("ACCORD_MAP_MB", "16", 1);
+        store_t *other;
+        store_txn_t *t;
+        _exit(store_open(dir, STORE_NOSYNC, &other) || store_txn_begin(other, true, &t) ||
+              store_put(t, TBL_META, "other", 5, "1", 1) || store_txn_commit(&t));
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(file_size(dir), 64u << 20); /* was cut to 16 MiB */
+    store_txn_t *t; /* 24 MB of pages past the 16 MiB: each a SIGBUS had the file been cut */
+    assert_int_equal(store_txn_begin(st, true, &t), 0);
+    static uint8_t val[1000];
+    uint8_t key[24];
+    for (uint32_t i = 0; i < 12000; i++) {
+        key_of(key, i);
+        assert_int_equal(store_put(t, TBL_FEED, key, sizeof key, val, sizeof val), 0);
+    }
+    assert_int_equal(store_txn_commit(&t), 0);
+    store_close(&st);
+    setenv("ACCORD_MAP_MB", "40", 1); /* alone, a process sets the map as it asks */
+    assert_int_equal(store_open(dir, STORE_NOSYNC, &st), 0);
+    assert_int_equal(file_size(dir), 40u << 20);
+    store_close(&st);
+    unsetenv("ACCORD_MAP_MB");
+    rm_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_transaction_larger_than_the_disk_is_refused_not_killed),
+        cmocka_unit_test(test_a_smaller_map_elsewhere_does_not_cut_the_file),
     };
     return cmocka_run_group_tests_name("store_room", tests, NULL, NULL);
 }
