@@ -280,6 +280,13 @@ static void publish_status(http_t *http, sync_t *replication, store_t *st)
     msgpack_sbuffer_destroy(&sb);
 }
 
+static bool local_readable(void *sock)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
+}
+
 int node_loop_run(node_loop_t *l, volatile sig_atomic_t *stopping)
 {
     while (!*stopping) {
@@ -296,7 +303,9 @@ int node_loop_run(node_loop_t *l, volatile sig_atomic_t *stopping)
             l->next_publish_ms = hlc_wall_ms() + 1000;
             publish_status(l->http, l->sync, api_store(l->api));
         }
-        if (!(items[0].revents & ZMQ_POLLIN)) continue;
+        /* a request that came while sync_run ran is served now, not after the next turn's
+         * group (the poll's revents were taken before sync_run) */
+        if (!(items[0].revents & ZMQ_POLLIN) && !(l->sync && local_readable(l->sock))) continue;
         int n = gather(l);
         if (n) run_batch(l, n);
         log_debug("batch of %d", n);
