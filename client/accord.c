@@ -614,7 +614,8 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     cli_t cli = {0};
     cli.data = getenv("ACCORD_DATA") ? getenv("ACCORD_DATA") : "accord-data";
-    cli.user = getenv("ACCORD_USER") ? getenv("ACCORD_USER") : getenv("USER");
+    cli.user = getenv("ACCORD_USER"); /* once the org has users, the node knows who the OS account is */
+    cli.user_default = getenv("USER");
     cli.timeout_ms = 10000;
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -628,7 +629,8 @@ int main(int argc, char **argv)
     if (i >= argc) { main_help(stderr); return ACCORD_EXIT_USAGE; }
     if (cli.timeout_ms <= 0) return usage_error("--timeout: give milliseconds above 0", "");
     if (strcmp(argv[i], "import") == 0 || strcmp(argv[i], "export") == 0) {
-        import_env_t env = {cli.data, cli.user, cli.json, cli.timeout_ms};
+        import_env_t env = {cli.data, cli.user ? cli.user : cli.user_default, cli.json, cli.timeout_ms,
+                            cli.user == NULL};
         return argv[i][0] == 'i' ? import_main(argc - i, argv + i, &env) : export_main(argc - i, argv + i, &env);
     }
     if ((!strcmp(argv[i], "invoice") || !strcmp(argv[i], "quote")) && i + 1 < argc && !strcmp(argv[i + 1], "print"))

@@ -28,6 +28,7 @@ int cli_call(const cli_t *cli, const char *verb, accord_args_t *args, accord_rep
         return ACCORD_EXIT_UNREACHABLE;
     }
     if (cli->user) accord_args_str(args, "user", cli->user);
+    else if (cli->user_default) accord_args_str(args, "user_default", cli->user_default);
     rc = accord_call(c, verb, args, r);
     accord_client_destroy(&c);
     if (rc) {

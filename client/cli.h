@@ -17,7 +17,8 @@
 /* The global options, parsed once by main and passed down to every verb. */
 typedef struct {
     const char *data;  /* the node's data directory */
-    const char *user;  /* who makes the change; NULL: not sent */
+    const char *user;  /* who makes the change (--user, $ACCORD_USER); NULL: not sent */
+    const char *user_default; /* $USER: the author while the org has no users, when user is NULL */
     bool json;         /* print results as JSON */
     int timeout_ms;    /* how long to wait for the node */
 } cli_t;

@@ -221,7 +221,7 @@ static void record_run(import_t *im)
     accord_args_str(&a, "rows_created", num[1]);
     accord_args_str(&a, "rows_updated", num[2]);
     accord_args_str(&a, "rows_rejected", num[3]);
-    if (im->env->user) accord_args_str(&a, "user", im->env->user);
+    if (im->env->user) accord_args_str(&a, im->env->user_is_default ? "user_default" : "user", im->env->user);
     accord_reply_t r;
     if (accord_call(im->client, "create", &a, &r)) import_say(im, "the run was not recorded: %s", r.message);
     accord_reply_destroy(&r);
@@ -244,7 +244,7 @@ static accord_exit_t send_batch(import_t *im)
     accord_args_strv(&a, "columns", im->send_fields, im->n_send);
     accord_args_strv(&a, "rows", (const char *const *)im->items, im->n_items);
     if (im->dry_run) accord_args_bool(&a, "dry_run", true); /* the node runs the rows and keeps none */
-    if (im->env->user) accord_args_str(&a, "user", im->env->user);
+    if (im->env->user) accord_args_str(&a, im->env->user_is_default ? "user_default" : "user", im->env->user);
     accord_reply_t r;
     int rc = accord_call(im->client, "import", &a, &r);
     accord_args_destroy(&a);

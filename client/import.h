@@ -23,6 +23,7 @@ typedef struct {
     const char *data, *user;     /* the node (data directory or endpoint); the author of the rows */
     bool json;                   /* the CLI: the summary as JSON */
     int timeout_ms;
+    bool user_is_default;        /* user is $USER, not chosen: sent as user_default (cli.h) */
 } import_env_t;
 
 /* One run, as the CLI's options say it. Strings are borrowed until import_destroy. */

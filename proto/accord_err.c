@@ -35,6 +35,8 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_EPURGED, "EPURGED", "those records were compacted away; the node must start from a snapshot"},
     {ACCORD_EBUSY, "EBUSY", "a node is running on that data directory; stop it first"},
     {ACCORD_EQUOTA, "EQUOTA", "the origin added more than this node takes from one origin in a day"},
+    {ACCORD_EPERM, "EPERM", "the user's roles do not allow this change"},
+    {ACCORD_EAUTH, "EAUTH", "not signed in as a known user"},
 };
 
 const char *accord_strerror(int code)

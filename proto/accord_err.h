@@ -38,6 +38,8 @@ enum accord_err {
     ACCORD_EPURGED = -27,    /* the records asked for were compacted away (compact.h) */
     ACCORD_EBUSY = -28,      /* a node runs on the data directory (datadir.h) */
     ACCORD_EQUOTA = -29,     /* an origin added more than a node takes from it in a day */
+    ACCORD_EPERM = -30,      /* the author holds no role that allows this change here */
+    ACCORD_EAUTH = -31,      /* who is asking is not known: sign in, map the OS user, or a valid token */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */

@@ -18,6 +18,7 @@ const char *const schema_invoice_statuses[] = {"issued", "cancelled", NULL};
 const char *const schema_ticket_statuses[] = {"inquiry", "quote", "order", "assigned", "approved", "invoiced",
                                               "closed", "cancelled", NULL};
 const char *const schema_ticket_priorities[] = {"low", "normal", "high", "urgent", NULL};
+const char *const schema_calendars[] = {"gregorian", "solar", NULL};
 const char *const schema_payment_methods[] = {"cash", "card", "transfer", "cheque", "other", NULL};
 
 #define COMMON_FIELDS                                   \
@@ -177,6 +178,26 @@ static const field_def_t ticket_fields[] = {
     {F_TI_CLOSED_AT, "closed_at", FT_DATETIME, 32, NULL},
 };
 
+static const field_def_t user_fields[] = {
+    COMMON_FIELDS,
+    {F_US_LOGIN, "login", FT_LOGIN, SCHEMA_LOGIN_MAX, NULL},
+    {F_US_NAME, "name", FT_TEXT, 200, NULL},
+    {F_US_LANGUAGES, "languages", FT_TAGS, 8, NULL},
+    {F_US_DISABLED, "disabled", FT_BOOL, 0, NULL},
+    {F_US_PASSWORD, "password_hash", FT_PWHASH, 128, NULL},
+    {F_US_ROLES, "roles", FT_ROLES, 96, NULL},
+};
+static const field_def_t branch_fields[] = {
+    COMMON_FIELDS,
+    {F_BR_NODE, "node", FT_TEXT, 64, NULL},
+    {F_BR_CODE, "code", FT_TEXT, 16, NULL},
+    {F_BR_NAME, "name", FT_TEXT, 200, NULL},
+    {F_BR_REGION, "region", FT_TEXT, 64, NULL},
+    {F_BR_TIMEZONE, "timezone", FT_TEXT, 64, NULL},
+    {F_BR_CURRENCY, "currency", FT_CURRENCY, 3, NULL},
+    {F_BR_CALENDAR, "calendar", FT_CHOICE, 16, schema_calendars},
+};
+
 static const struct { const char *name; const field_def_t *fields; unsigned n; } kinds[KIND_COUNT] = {
     [KIND_CUSTOMER] = {"customer", customer_fields, N(customer_fields)},
     [KIND_CONTACT] = {"contact", contact_fields, N(contact_fields)},
@@ -191,6 +212,8 @@ static const struct { const char *name; const field_def_t *fields; unsigned n; }
     [KIND_ORDER] = {"order", order_fields, N(order_fields)},
     [KIND_INVOICE] = {"invoice", invoice_fields, N(invoice_fields)},
     [KIND_TICKET] = {"ticket", ticket_fields, N(ticket_fields)},
+    [KIND_USER] = {"user", user_fields, N(user_fields)},
+    [KIND_BRANCH] = {"branch", branch_fields, N(branch_fields)},
 };
 
 const char *schema_kind_name(unsigned kind)
@@ -235,7 +258,7 @@ const field_def_t *schema_field_by_id(unsigned kind, unsigned id)
 
 bool schema_is_set(field_type_t t)
 {
-    return t == FT_PHONES || t == FT_EMAILS || t == FT_TAGS || t == FT_PRICES || t == FT_PAYMENTS;
+    return t == FT_PHONES || t == FT_EMAILS || t == FT_TAGS || t == FT_PRICES || t == FT_PAYMENTS || t == FT_ROLES;
 }
 
 bool schema_is_int(field_type_t t)
@@ -496,6 +519,81 @@ int schema_time_normalize(const char *in, char *out, size_t cap)
     return 0;
 }
 
+int schema_login_normalize(const char *in, char *out, size_t cap)
+{
+    size_t n = strlen(in);
+    if (n == 0 || n > SCHEMA_LOGIN_MAX || n >= cap) return ACCORD_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)tolower((unsigned char)in[i]);
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '@'))
+            return ACCORD_EINVAL;
+        out[i] = c;
+    }
+    out[n] = 0;
+    return 0;
+}
+
+/* What libsodium's crypto_pwhash_str writes: "$argon2id$v=19$m=M,t=T,p=P$SALT$HASH", in
+ * base64 without padding. Only its shape is checked: a receiver never needs to verify it. */
+static bool pwhash_valid(const char *s, size_t len)
+{
+    static const char head[] = "$argon2id$v=19$m=";
+    if (len < sizeof head + 20 || len > 128 || strncmp(s, head, sizeof head - 1)) return false;
+    unsigned dollars = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '$') dollars++;
+        else if (!isalnum(c) && c != '+' && c != '/' && c != '=' && c != ',') return false;
+    }
+    return dollars == 5;
+}
+
+const char *schema_role_name(schema_role_t r)
+{
+    return r == ROLE_STAFF ? "staff" : r == ROLE_MANAGER ? "manager" : r == ROLE_ADMIN ? "admin" : "?";
+}
+
+const char *schema_scope_name(schema_scope_t s)
+{
+    return s == SCOPE_ORG ? "org" : s == SCOPE_REGION ? "region" : s == SCOPE_BRANCH ? "branch" : "?";
+}
+
+/* "ROLE SCOPE [NAME]": words split by runs of spaces; the name is the rest, trimmed. */
+int schema_grant_parse(const char *elem, size_t len, schema_grant_t *out)
+{
+    char buf[128];
+    if (len == 0 || len >= sizeof buf || !schema_utf8_valid(elem, len) || schema_text_has_control(elem, len, false))
+        return ACCORD_EINVAL;
+    memcpy(buf, elem, len);
+    buf[len] = 0;
+    char *p = buf;
+    char *words[2];
+    for (int w = 0; w < 2; w++) {
+        while (*p == ' ') p++;
+        words[w] = p;
+        while (*p && *p != ' ') p++;
+        if (*p) *p++ = 0;
+    }
+    while (*p == ' ') p++;
+    size_t nl = strlen(p);
+    while (nl && p[nl - 1] == ' ') p[--nl] = 0;
+    memset(out, 0, sizeof *out);
+    for (int r = ROLE_STAFF; r <= ROLE_ADMIN; r++)
+        if (!strcmp(words[0], schema_role_name((schema_role_t)r))) out->role = (schema_role_t)r;
+    for (int sc = SCOPE_ORG; sc <= SCOPE_BRANCH; sc++)
+        if (!strcmp(words[1], schema_scope_name((schema_scope_t)sc))) out->scope = (schema_scope_t)sc;
+    if (!out->role || !out->scope) return ACCORD_EINVAL;
+    if ((out->scope == SCOPE_ORG) != (nl == 0) || nl >= sizeof out->name) return ACCORD_EINVAL;
+    memcpy(out->name, p, nl + 1);
+    return 0;
+}
+
+void schema_grant_format(const schema_grant_t *g, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s %s%s%s", schema_role_name(g->role), schema_scope_name(g->scope), g->name[0] ? " " : "",
+             g->name);
+}
+
 static int bad(char *err, size_t cap, const field_def_t *f, const char *in, const char *why)
 {
     snprintf(err, cap, "%s: '%.60s' %s", f->name, in, why);
@@ -595,6 +693,21 @@ int schema_normalize(const field_def_t *f, const char *in, char *out, size_t out
         schema_price_t pr;
         if (schema_price_parse(in, len, &pr)) return bad(err, err_cap, f, in, "is not a price as CUR MINOR [BRANCH]");
         schema_price_format(&pr, out, out_cap);
+        return 0;
+    }
+    case FT_LOGIN:
+        if (schema_login_normalize(in, out, out_cap))
+            return bad(err, err_cap, f, in, "is not a login: 1 to 40 letters, digits, '.', '_', '-' or '@'");
+        return 0;
+    case FT_PWHASH:
+        if (!pwhash_valid(in, len) || len >= out_cap) return bad(err, err_cap, f, "?", "is not an Argon2id hash");
+        memcpy(out, in, len + 1);
+        return 0;
+    case FT_ROLES: {
+        schema_grant_t g;
+        if (schema_grant_parse(in, len, &g))
+            return bad(err, err_cap, f, in, "is not a role: staff, manager or admin, then org, region NAME or branch NODE");
+        schema_grant_format(&g, out, out_cap);
         return 0;
     }
     case FT_PAYMENTS: {

@@ -26,6 +26,8 @@ typedef enum {
     KIND_ORDER = 11,
     KIND_INVOICE = 12,
     KIND_TICKET = 13, /* a service request */
+    KIND_USER = 14,   /* a person who signs in: login, password hash, roles (auth/people.h) */
+    KIND_BRANCH = 15, /* a branch: its node, invoice code, region, time zone, currency, calendar */
     KIND_COUNT
 } kind_t;
 
@@ -49,6 +51,9 @@ typedef enum {
     FT_RATE,     /* integer, hundredths of a percent: "9" is 900, "12.5" is 1250; 0..10000 */
     FT_PRICES,   /* set of prices, "CUR MINOR" or "CUR MINOR BRANCH" (schema_price_*) */
     FT_PAYMENTS, /* set of payments, "DATE MINOR METHOD ID [REFERENCE]" (schema_payment_*) */
+    FT_LOGIN,    /* a user's login: 1-40 of a-z, 0-9, '.', '_', '-', '@', lower-cased */
+    FT_PWHASH,   /* an Argon2id hash string as libsodium makes it ("$argon2id$v=19$m=...") */
+    FT_ROLES,    /* set of role grants, "ROLE org", "ROLE region NAME", "ROLE branch NODE" (schema_role_*) */
 } field_type_t;
 
 /* Field ids shared by every kind. */
@@ -100,6 +105,12 @@ enum { /* invoice */
 enum { /* ticket (service request) */
     F_TI_CUSTOMER = 3, F_TI_SUBJECT, F_TI_DESCRIPTION, F_TI_PRODUCT, F_TI_ASSET, F_TI_PRIORITY, F_TI_SLA_DUE,
     F_TI_ASSIGNEE, F_TI_STATUS, F_TI_QUOTE, F_TI_ORDER, F_TI_INVOICE, F_TI_CLOSED_AT
+};
+enum { /* user (auth/people.h) */
+    F_US_LOGIN = 3, F_US_NAME, F_US_LANGUAGES, F_US_DISABLED, F_US_PASSWORD, F_US_ROLES
+};
+enum { /* branch */
+    F_BR_NODE = 3, F_BR_CODE, F_BR_NAME, F_BR_REGION, F_BR_TIMEZONE, F_BR_CURRENCY, F_BR_CALENDAR
 };
 /* customer, after merged_into: the language the customer reads (quotes and invoices) */
 enum { F_CU_LANGUAGE = F_CU_MERGED_INTO + 1 };
@@ -184,6 +195,25 @@ int schema_quantity_parse(const char *in, int64_t *thousandths, const char **why
 int schema_rate_parse(const char *in, int64_t *hundredths, const char **why);
 /* "1.5", "12", "0.125": thousandths or hundredths as the shortest decimal text (out >= 32). */
 void schema_fixed_format(int64_t v, int decimals, char *out, size_t cap);
+
+/* A role grant, a user's roles element: "staff org", "manager region North", "admin branch
+ * tehran-1". staff works with records, manager reads and reports, admin manages users and
+ * settings (docs/PERMISSIONS.md). The scope's name is 1-64 bytes of text. */
+typedef enum { ROLE_STAFF = 1, ROLE_MANAGER, ROLE_ADMIN } schema_role_t;
+typedef enum { SCOPE_ORG = 1, SCOPE_REGION, SCOPE_BRANCH } schema_scope_t;
+typedef struct {
+    schema_role_t role;
+    schema_scope_t scope;
+    char name[65]; /* region or branch node name; empty for the org */
+} schema_grant_t;
+#define SCHEMA_LOGIN_MAX 40
+/* A login as typed, lower-cased into out; ACCORD_EINVAL if it is not one. */
+int schema_login_normalize(const char *in, char *out, size_t cap);
+int schema_grant_parse(const char *elem, size_t len, schema_grant_t *out); /* 0 or ACCORD_EINVAL */
+void schema_grant_format(const schema_grant_t *g, char *out, size_t cap);  /* out >= 96 bytes */
+const char *schema_role_name(schema_role_t r);
+const char *schema_scope_name(schema_scope_t s);
+extern const char *const schema_calendars[]; /* a branch's calendar: gregorian, solar */
 
 /* A product's price element: "EUR 1250" (the org's price in EUR, minor units) or
  * "EUR 1250 tehran" (that branch's own). One per currency and branch is what a node writes;

@@ -335,7 +335,8 @@ static int bind_local_api(void *sock, const char *dir, char *endpoint, size_t en
         return 2;
     }
     datadir_path(dir, DATADIR_PID, pid_path, pid_cap);
-    mode_t old = umask(077); /* only the node's own user may connect */
+    mode_t old = umask(007); /* the node's user and group may connect: each caller writes as the user its
+                              * OS account is mapped to (api_caller_user), read from the socket */
     int rc = zmq_bind(sock, endpoint);
     umask(old);
     if (rc) {

@@ -46,6 +46,13 @@ static const api_verb_t verbs[] = {
     {"view_delete",  api_views_delete,      true,  API_ROLE_ANY, false},
     {"sync_reload",  api_node_sync_reload,  false, API_ROLE_LOCAL, false}, /* accordctl wrote the store (compact) */
     {"bundle_import", api_node_bundle_import, false, API_ROLE_LOCAL, true}, /* the one ingest path (feed/bundle_in.h) */
+    /* people (api_people.c): who may do what is the judgement of auth/people.h, at write */
+    {"user_add",     api_people_user_add,   true,  API_ROLE_LOCAL, false},
+    {"user_set",     api_people_user_set,   true,  API_ROLE_ANY, false}, /* a user's own password, from the page */
+    {"user_list",    api_people_user_list,  false, API_ROLE_ANY, false},
+    {"branch_set",   api_people_branch_set, true,  API_ROLE_LOCAL, false},
+    {"branch_list",  api_people_branch_list, false, API_ROLE_ANY, false},
+    {"whoami",       api_people_whoami,     false, API_ROLE_ANY, false},
 };
 
 const api_verb_t *api_verb_find(const char *name, size_t len)
@@ -146,6 +153,37 @@ int api_set_pipeline(api_t *api, const char *csv)
     return 0;
 }
 
+void api_set_caller(api_t *api, const api_caller_t *caller)
+{
+    api->caller = *caller;
+}
+
+api_caller_t api_caller_from_peer_address(const char *peer)
+{
+    api_caller_t c = {0};
+    if (!peer) return c;
+    /* the last three ':'-separated numbers: the address before them may hold ':' too */
+    const char *p3 = strrchr(peer, ':');
+    if (!p3 || p3 == peer) return c;
+    const char *p2 = p3 - 1;
+    while (p2 > peer && *p2 != ':') p2--;
+    const char *p1 = p2 > peer ? p2 - 1 : peer;
+    while (p1 > peer && *p1 != ':') p1--;
+    if (*p1 != ':' || *p2 != ':') return c;
+    char *end;
+    unsigned long uid = strtoul(p1 + 1, &end, 10);
+    if (end != p2) return c;
+    unsigned long gid = strtoul(p2 + 1, &end, 10);
+    if (end != p3) return c;
+    long pid = strtol(p3 + 1, &end, 10);
+    if (*end || p3[1] == 0 || uid > UINT32_MAX || gid > UINT32_MAX || pid <= 0 || pid > INT32_MAX) return c;
+    c.known = true;
+    c.uid = (uint32_t)uid;
+    c.gid = (uint32_t)gid;
+    c.pid = (int32_t)pid;
+    return c;
+}
+
 void api_set_origin_day_bytes(api_t *api, uint64_t bytes)
 {
     api->origin_day_bytes = bytes;
@@ -229,7 +267,8 @@ int api_arg_kind(const request_t *req, char *msg, size_t cap)
     char name[32];
     const req_arg_t *a = request_arg(req, "kind");
     int kind;
-    if (!api_arg_cstr(a, name, sizeof name) || (kind = schema_kind_by_name(name)) < 0)
+    if (!api_arg_cstr(a, name, sizeof name) || (kind = schema_kind_by_name(name)) < 0 || kind == KIND_USER ||
+        kind == KIND_BRANCH)
         return accord_fail(msg, cap, ACCORD_EINVAL,
                     "kind must be one of: customer, contact, deal, task, interaction, note, product, quote, line, order, invoice, ticket");
     return kind;

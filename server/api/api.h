@@ -79,6 +79,20 @@ void api_set_sync(api_t *api, sync_t *sync);
 store_t *api_store(const api_t *api);
 oplog_t *api_log(const api_t *api);
 
+/* Who sent a request on the local socket: the peer credentials the socket gives (ipc://),
+ * known false for a client without them (tcp://). */
+typedef struct {
+    bool known;
+    uint32_t uid, gid;
+    int32_t pid;
+} api_caller_t;
+/* The caller of the requests api_handle runs next (the node loop sets it per request). A
+ * caller whose pid is this process's is the node's own HTTP thread, which names the user it
+ * signed in; any other is the Accord user its OS account is mapped to (auth/osmap.h). */
+void api_set_caller(api_t *api, const api_caller_t *caller);
+/* Parses the "Peer-Address" a ZeroMQ ipc:// message carries, "ADDR:UID:GID:PID". */
+api_caller_t api_caller_from_peer_address(const char *peer);
+
 /* Handles req in t (a write txn when the verb writes, any txn for reads), packing the
  * body into pk. Returns 0 or an error code with msg filled (an unknown verb is
  * ACCORD_EINVAL). On error the caller rolls the oplog back and, on a store failure,

@@ -276,7 +276,7 @@ int api_conflict_resolve(api_t *api, store_txn_t *t, const request_t *req, msgpa
         return accord_fail(msg, cap, ACCORD_EINVAL, "conflict: give the conflict's id as listed by 'accord conflicts'");
     store_val_t v;
     if (store_get(t, TBL_CONFLICTS, key, sizeof key, &v)) return accord_fail(msg, cap, ACCORD_ENOTFOUND, "conflict: no such conflict");
-    if ((rc = api_write_author(req, w, msg, cap))) return rc;
+    if ((rc = api_write_author(api, t, req, w, msg, cap))) return rc;
     group_t g;
     if ((rc = group_load(t, key, &g))) return accord_fail(msg, cap, rc, "cannot read the conflict");
     size_t shown = g.n < API_CONFLICT_SIDES ? g.n : API_CONFLICT_SIDES;
@@ -326,8 +326,7 @@ int api_conflict_resolve(api_t *api, store_txn_t *t, const request_t *req, msgpa
     }
     group_free(&g);
     if ((rc = api_write_fill_bases(t, w))) return accord_fail(msg, cap, rc, "cannot read the record");
-    if ((rc = oplog_append(api->log, t, &w->rec)))
-        return accord_fail(msg, cap, rc, "cannot store the resolution: %s", accord_strerror(rc));
+    if ((rc = api_write_append(api, t, &w->rec, msg, cap))) return rc;
     msgpack_pack_map(pk, 2);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, w->rec.entity, ID_LEN);

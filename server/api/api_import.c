@@ -34,6 +34,7 @@
 typedef struct {
     char mode[16];                              /* create, update or upsert */
     const req_arg_t *cols, *rows, *user;        /* borrowed from the request */
+    const char *user_key;                       /* "user", or "user_default" (the client's $USER) */
     bool col_set[API_IMPORT_MAX_COLUMNS];       /* the column is a set field */
     char keys[MATCH_KEYS_MAX][16];              /* match keys, in order */
     unsigned n_keys;
@@ -140,6 +141,8 @@ static int read_spec(api_t *api, const request_t *req, import_spec_t *sp, char *
     sp->cols = request_arg(req, "columns");
     sp->rows = request_arg(req, "rows");
     sp->user = request_arg(req, "user");
+    sp->user_key = "user";
+    if (!sp->user && (sp->user = request_arg(req, "user_default"))) sp->user_key = "user_default";
     sp->dry_run = dry && dry->type == MP_BOOL && dry->i;
     if (!api_arg_cstr(k, kind, sizeof kind) || strcmp(kind, "customer"))
         return accord_fail(msg, cap, ACCORD_EINVAL, "kind: only customer can be imported");
@@ -270,7 +273,7 @@ static int run_row(api_t *api, store_txn_t *t, const import_spec_t *sp, const ch
     memset(row, 0, offsetof(request_t, args));
     row->n_args = row->n_items = 0;
     add_arg(row, "kind", MP_STR, "customer", 8);
-    if (sp->user && sp->user->type == MP_STR) add_arg(row, "user", MP_STR, sp->user->s.s, sp->user->s.len);
+    if (sp->user && sp->user->type == MP_STR) add_arg(row, sp->user_key, MP_STR, sp->user->s.s, sp->user->s.len);
     const char *cells[API_IMPORT_MAX_COLUMNS];
     unsigned n_cells = split_cells(sc->cell_copy, cells);
     if (n_cells != sp->cols->n_items)

@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "proto/formline.h"
 #include "proto/record.h"
+#include "proto/schema.h"
 #include "proto/timeid.h"
 #include "state/entity.h"
 #include "state/index.h"
@@ -80,6 +81,9 @@ struct api {
     request_t line_req;                     /* that line's arguments */
     formline_t line_form;                   /* a line given as key=value&... */
     char line_copy[6][RECORD_MAX_STR + 1];  /* a copied line's texts */
+    /* who is asking (api_people.c) */
+    api_caller_t caller;                    /* the request's peer credentials */
+    char author[SCHEMA_LOGIN_MAX + 1];      /* the user the caller writes as */
 };
 
 /* ---- packing and arguments (api.c) ---- */
@@ -102,9 +106,30 @@ bool api_stage_known(const api_t *api, const char *stage);
 /* True if entity id's field holds exactly the text want. */
 bool api_text_eq(store_txn_t *t, const uint8_t *id, unsigned field, const char *want);
 
+/* A new entity's id (time-ordered, api_write.c). */
+void api_write_new_id(api_t *api, uint8_t out[ID_LEN]);
+
 /* ---- writes (api_write.c) ---- */
 record_op_t *api_write_new_op(api_write_ctx_t *w, uint8_t field, uint8_t op);
-int api_write_author(const request_t *req, api_write_ctx_t *w, char *msg, size_t cap);
+/* The author of w's record: the authenticated user (api_caller_user), or while the org has
+ * no users, the request's "user" argument as free text ("unknown" without one). */
+int api_write_author(api_t *api, store_txn_t *t, const request_t *req, api_write_ctx_t *w, char *msg, size_t cap);
+/* Appends w's record to this node's feed; a refusal's message says why (EPERM: the
+ * author's roles, people.h). */
+int api_write_append(api_t *api, store_txn_t *t, record_t *rec, char *msg, size_t cap);
+
+/* ---- people (api_people.c) ---- */
+/* The login of the user the request's caller is, into out: the HTTP thread's signed-in
+ * user, or the mapped OS account's; a "user" argument that names someone else is refused
+ * (EAUTH), as is a caller with no mapping. */
+int api_caller_user(api_t *api, store_txn_t *t, const request_t *req, char *out, size_t cap, char *msg, size_t mcap);
+int api_people_user_add(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_people_user_set(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_people_user_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_people_branch_set(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_people_branch_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
+                           size_t cap);
+int api_people_whoami(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_write_fill_bases(store_txn_t *t, api_write_ctx_t *w);
 /* A create's record in w from req's field arguments (branch, created, the fields), before
  * the rules; api_write_finish then applies the kind's defaults and rules (is_new: a

@@ -119,6 +119,11 @@ static int pack_entity(store_txn_t *t, const uint8_t id[ID_LEN], unsigned extra_
         unsigned field = e.key[0];
         const field_def_t *f = schema_field_by_id((unsigned)kind, field);
         const char *name = f ? f->name : "unknown";
+        if (e.klen == 1 && f && f->type == FT_PWHASH) { /* never shown: a hash is for checking a password */
+            api_pack_cstr(pk, name);
+            api_pack_cstr(pk, "(set)");
+            continue;
+        }
         if (e.klen == 1) {
             pack_register_row(t, id, kind, name, field, &e, pk);
             continue;
@@ -826,6 +831,7 @@ int api_read_history(api_t *api, store_txn_t *t, const request_t *req, msgpack_p
             api_pack_cstr(pk, "op"); api_pack_cstr(pk, opnames[o->op <= OP_RESOLVE ? o->op : 0]);
             api_pack_cstr(pk, "value");
             if (o->op == OP_RESOLVE) msgpack_pack_nil(pk);
+            else if (f && f->type == FT_PWHASH) api_pack_cstr(pk, "(set)");
             else api_pack_value(pk, &o->val);
         }
     }

@@ -93,8 +93,7 @@ static int append_line(api_t *api, store_txn_t *t, const request_t *line_req, sa
     sales_amounts_t a;
     if ((rc = sales_line_amounts(q, p, d, x, &a)) || (rc = sales_amounts_add(sum, &a)))
         return accord_fail(msg, cap, rc, "the document's total is past %lld minor units", SCHEMA_MONEY_MAX);
-    if ((rc = oplog_append(api->log, t, &lw->rec)))
-        return accord_fail(msg, cap, rc, "cannot store the line: %s", accord_strerror(rc));
+    if ((rc = api_write_append(api, t, &lw->rec, msg, cap))) return rc;
     api->pending_lines++;
     return 0;
 }
@@ -114,7 +113,7 @@ static int line_request(api_t *api, const doc_t *doc, const char *form, size_t l
         const char *key = fl->key[i];
         for (size_t j = 0; j < sizeof aliases / sizeof aliases[0]; j++)
             if (!strcmp(key, aliases[j].alias)) key = aliases[j].name;
-        if (!strcmp(key, "doc") || !strcmp(key, "kind") || !strcmp(key, "user") || !strcmp(key, "id"))
+        if (!strcmp(key, "doc") || !strcmp(key, "kind") || !strcmp(key, "user") || !strcmp(key, "user_default") || !strcmp(key, "id"))
             return accord_fail(msg, cap, ACCORD_EINVAL, "lines: line %u: %s is not a line's to give", api->pending_lines + 1, key);
         for (unsigned j = 0; j < out->n_args; j++) /* formline refuses a name twice; a name and its alias too */
             if (req_str_eq(out->args[j].key, key))
@@ -279,8 +278,7 @@ int api_sales_create_document(api_t *api, store_txn_t *t, const request_t *req, 
             goto out;
         }
     }
-    if ((rc = oplog_append(api->log, t, &w->rec))) {
-        rc = accord_fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name((unsigned)kind), accord_strerror(rc));
+    if ((rc = api_write_append(api, t, &w->rec, msg, cap))) {
         goto out;
     }
     msgpack_pack_map(pk, kind == KIND_INVOICE ? 3 : 2);
@@ -302,7 +300,7 @@ int api_sales_pay(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     api_write_ctx_t *w = &api->write;
     memset(&w->rec, 0, sizeof w->rec);
     int rc = api_arg_id(t, req, "id", w->rec.entity, msg, cap);
-    if (rc || (rc = api_write_author(req, w, msg, cap))) return rc;
+    if (rc || (rc = api_write_author(api, t, req, w, msg, cap))) return rc;
     if (entity_kind(t, w->rec.entity) != KIND_INVOICE) return accord_fail(msg, cap, ACCORD_EINVAL, "id: not an invoice");
     if (entity_deleted(t, w->rec.entity)) return accord_fail(msg, cap, ACCORD_EDELETED, "id: that invoice was deleted");
     w->rec.kind = KIND_INVOICE;
@@ -361,8 +359,7 @@ int api_sales_pay(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     record_op_t *o = api_write_new_op(w, F_IV_PAYMENTS, OP_ADD);
     schema_payment_format(&p, w->buf[0], RECORD_MAX_STR);
     o->val = (value_t){VAL_STR, 0, w->buf[0], strlen(w->buf[0])};
-    if ((rc = oplog_append(api->log, t, &w->rec)))
-        return accord_fail(msg, cap, rc, "cannot store the payment: %s", accord_strerror(rc));
+    if ((rc = api_write_append(api, t, &w->rec, msg, cap))) return rc;
     paid += p.minor;
     msgpack_pack_map(pk, 9);
     api_pack_cstr(pk, "currency");

@@ -5,6 +5,7 @@
  * therefore writes nothing; the caller rolls the oplog back on any error. */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
+#include "auth/people.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
@@ -234,21 +235,39 @@ static int finish_amount(store_txn_t *t, api_write_ctx_t *w, char *msg, size_t c
     return 0;
 }
 
-int api_write_author(const request_t *req, api_write_ctx_t *w, char *msg, size_t cap)
+int api_write_author(api_t *api, store_txn_t *t, const request_t *req, api_write_ctx_t *w, char *msg, size_t cap)
 {
     const req_arg_t *u = request_arg(req, "user");
-    if (!u) { w->rec.author = "unknown"; w->rec.author_len = 7; return 0; }
-    if (u->type != MP_STR || !validate_author(u->s.s, u->s.len))
+    if (u && (u->type != MP_STR || !validate_author(u->s.s, u->s.len)))
         return accord_fail(msg, cap, ACCORD_EINVAL, "user: must be 1-%d bytes of text without control characters",
                            RECORD_AUTHOR_MAX);
-    w->rec.author = u->s.s;
-    w->rec.author_len = u->s.len;
+    if (!people_enforced(t, NULL)) { /* no users yet: free text, as before */
+        const req_arg_t *d = u ? NULL : request_arg(req, "user_default"); /* the client's $USER */
+        if (d && d->type == MP_STR && validate_author(d->s.s, d->s.len)) u = d;
+        if (!u) { w->rec.author = "unknown"; w->rec.author_len = 7; return 0; }
+        w->rec.author = u->s.s;
+        w->rec.author_len = u->s.len;
+        return 0;
+    }
+    int rc = api_caller_user(api, t, req, api->author, sizeof api->author, msg, cap);
+    if (rc) return rc;
+    w->rec.author = api->author;
+    w->rec.author_len = strlen(api->author);
+    return 0;
+}
+
+int api_write_append(api_t *api, store_txn_t *t, record_t *rec, char *msg, size_t cap)
+{
+    int rc = oplog_append(api->log, t, rec);
+    if (rc == ACCORD_EPERM) return accord_fail(msg, cap, rc, "%s", oplog_why(api->log));
+    if (rc) return accord_fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name(rec->kind), accord_strerror(rc));
     return 0;
 }
 
 static bool is_control_arg(req_str_t k)
 {
-    return req_str_eq(k, "kind") || req_str_eq(k, "user") || req_str_eq(k, "id") || api_sales_control_arg(k);
+    return req_str_eq(k, "kind") || req_str_eq(k, "user") || req_str_eq(k, "user_default") || req_str_eq(k, "id") ||
+           api_sales_control_arg(k);
 }
 
 static const char *required_missing(unsigned kind, api_write_ctx_t *w)
@@ -305,7 +324,7 @@ static void now_iso(char *out, size_t cap)
  * tables keyed by entity. Its millisecond is the later of the wall clock and the node's
  * HLC: the HLC is restored from the feed at start, so ids made after a restart on a clock
  * set back still sort after the ones made before. */
-static void new_entity_id(api_t *api, uint8_t out[ID_LEN])
+void api_write_new_id(api_t *api, uint8_t out[ID_LEN])
 {
     uint8_t random[8];
     crypto_random(random, sizeof random);
@@ -318,9 +337,9 @@ int api_write_build_fields(api_t *api, store_txn_t *t, api_write_ctx_t *w, const
 {
     memset(&w->rec, 0, sizeof w->rec);
     w->rec.kind = (uint8_t)kind;
-    new_entity_id(api, w->rec.entity);
+    api_write_new_id(api, w->rec.entity);
     int rc;
-    if ((rc = api_write_author(req, w, msg, cap))) return rc;
+    if ((rc = api_write_author(api, t, req, w, msg, cap))) return rc;
     char created[32];
     now_iso(created, sizeof created);
     if ((rc = set_str(w, F_BRANCH, api->id->name)) || (rc = set_str(w, F_CREATED, created)))
@@ -373,8 +392,7 @@ int api_write_create(api_t *api, store_txn_t *t, const request_t *req, msgpack_p
     if (request_arg(req, "lines") || request_arg(req, "from"))
         return accord_fail(msg, cap, ACCORD_EINVAL, "lines and from: only a quote, an order or an invoice has lines");
     if ((rc = api_write_build(api, t, w, req, (unsigned)kind, msg, cap))) return rc;
-    if ((rc = oplog_append(api->log, t, &w->rec)))
-        return accord_fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name((unsigned)kind), accord_strerror(rc));
+    if ((rc = api_write_append(api, t, &w->rec, msg, cap))) return rc;
     msgpack_pack_map(pk, 1);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, w->rec.entity, ID_LEN);
@@ -410,6 +428,9 @@ static int load_target(store_txn_t *t, const request_t *req, api_write_ctx_t *w,
         return accord_fail(msg, cap, ACCORD_EINVAL, "id: that record is %s %s", kind == KIND_INTERACTION ? "an" : "a",
                     schema_kind_name((unsigned)kind));
     if (entity_deleted(t, w->rec.entity)) return accord_fail(msg, cap, ACCORD_EDELETED, "id: that %s was deleted", schema_kind_name((unsigned)kind));
+    if (kind == KIND_USER || kind == KIND_BRANCH)
+        return accord_fail(msg, cap, ACCORD_EREADONLY, "id: that record is a %s: change it with 'accordctl %s set'",
+                           schema_kind_name((unsigned)kind), schema_kind_name((unsigned)kind));
     return 0;
 }
 
@@ -419,7 +440,7 @@ static int change(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     api_write_ctx_t *w = &api->write;
     memset(&w->rec, 0, sizeof w->rec);
     int rc;
-    if ((rc = load_target(t, req, w, msg, cap)) || (rc = api_write_author(req, w, msg, cap))) return rc;
+    if ((rc = load_target(t, req, w, msg, cap)) || (rc = api_write_author(api, t, req, w, msg, cap))) return rc;
     if (schema_kind_insert_only(w->rec.kind))
         return accord_fail(msg, cap, ACCORD_EREADONLY, "%ss are insert-only: add a new one instead of changing this one",
                     schema_kind_name(w->rec.kind));
@@ -446,8 +467,7 @@ static int change(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     }
     if (deleting && (rc = api_sales_check_delete(api, t, w, msg, cap))) return rc;
     if ((rc = api_write_fill_bases(t, w))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
-    if ((rc = oplog_append(api->log, t, &w->rec)))
-        return accord_fail(msg, cap, rc, "cannot store the change: %s", accord_strerror(rc));
+    if ((rc = api_write_append(api, t, &w->rec, msg, cap))) return rc;
     msgpack_pack_map(pk, 1);
     api_pack_cstr(pk, "id");
     api_pack_hex(pk, w->rec.entity, ID_LEN);
@@ -473,7 +493,7 @@ int api_write_merge(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
     uint8_t keep[ID_LEN], other[ID_LEN];
     int rc;
     if ((rc = api_arg_id(t, req, "keep", keep, msg, cap)) || (rc = api_arg_id(t, req, "other", other, msg, cap)) ||
-        (rc = api_write_author(req, w, msg, cap)))
+        (rc = api_write_author(api, t, req, w, msg, cap)))
         return rc;
     char author[RECORD_MAX_STR + 1];
     snprintf(author, sizeof author, "%.*s", (int)w->rec.author_len, w->rec.author);

@@ -56,13 +56,20 @@ int users_remove(store_txn_t *t, const char *name)
 _Static_assert(crypto_pwhash_OPSLIMIT_INTERACTIVE == 2 && crypto_pwhash_MEMLIMIT_INTERACTIVE == 67108864,
                "users_check's dummy hash must be made with the limits users_put uses");
 
+/* An unknown name is checked against a hash of nothing, so both take as long: an Argon2id
+ * hash of "" made once with the interactive limits users_put() uses (t=2, m=64 MiB), a
+ * constant so no thread ever builds it. */
+static const char dummy_hash[crypto_pwhash_STRBYTES] = "$argon2id$v=19$m=65536,t=2,p=1$g4MNkODla8seCOOfMp1TNA$"
+                                                       "s2hxFiaHtYOFT5ZUZpaicnhbPGfRcRcItbAQw5cN9+4";
+
+bool users_verify_hash(const char *hash, const char *password)
+{
+    return crypto_pwhash_str_verify(hash && hash[0] ? hash : dummy_hash, password, strlen(password)) == 0 && hash &&
+           hash[0];
+}
+
 int users_check(store_txn_t *t, const char *name, const char *password, user_role_t *role)
 {
-    /* An unknown name is checked against a hash of nothing, so both take as long: an
-     * Argon2id hash of "" made once with the interactive limits users_put() uses
-     * (t=2, m=64 MiB), a constant so no thread ever builds it. */
-    static const char dummy[crypto_pwhash_STRBYTES] = "$argon2id$v=19$m=65536,t=2,p=1$g4MNkODla8seCOOfMp1TNA$"
-                                "s2hxFiaHtYOFT5ZUZpaicnhbPGfRcRcItbAQw5cN9+4";
     char hash[crypto_pwhash_STRBYTES];
     store_val_t v;
     int found = store_get(t, TBL_USERS, name, strlen(name), &v) == 0 && v.len > 1 && v.len - 1 < sizeof hash;
@@ -71,8 +78,18 @@ int users_check(store_txn_t *t, const char *name, const char *password, user_rol
         hash[v.len - 1] = 0;
         *role = (user_role_t)((const uint8_t *)v.data)[0];
     }
-    int ok = crypto_pwhash_str_verify(found ? hash : dummy, password, strlen(password)) == 0;
-    return found && ok ? 0 : ACCORD_EKEY;
+    return users_verify_hash(found ? hash : NULL, password) ? 0 : ACCORD_EKEY;
+}
+
+int users_hash_password(const char *password, char *out, size_t cap, char *err, size_t ecap)
+{
+    size_t plen = strlen(password);
+    if (plen < USER_PASSWORD_MIN || plen > USER_PASSWORD_MAX)
+        return accord_fail(err, ecap, ACCORD_EINVAL, "password: %d to %d characters", USER_PASSWORD_MIN, USER_PASSWORD_MAX);
+    if (cap < crypto_pwhash_STRBYTES) return accord_fail(err, ecap, ACCORD_EINTERNAL, "no room for the hash");
+    if (crypto_pwhash_str(out, password, plen, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE))
+        return accord_fail(err, ecap, ACCORD_EINTERNAL, "cannot hash the password (out of memory)");
+    return 0;
 }
 
 int users_each(store_txn_t *t, users_fn fn, void *ctx)

@@ -2,6 +2,7 @@
  * ingest: admission and application of another node's batch, for sync and bundles alike
  * (the rules are listed in ingest.h; this file follows them in the same order). */
 #include "feed/ingest.h"
+#include "auth/people.h"
 #include "auth/roster.h"
 #include "proto/accord_err.h"
 
@@ -100,6 +101,37 @@ uint64_t ingest_origin_day_bytes_from_env(void)
     return (uint64_t)mb << 20;
 }
 
+/* Every new record's author may make it where it was made: the origin's node, its region
+ * as the org key signed it (people.h). A refusal names the record and is offered again
+ * (its author may be a user this node has not received yet). */
+static int admit_authors(store_txn_t *t, const roster_entry_t *e, const apply_batch_t *b, const apply_plan_t *plan,
+                         apply_result_t *res, char *why, size_t why_cap)
+{
+    people_place_t place = {e->name, e->region, !strcmp(e->role, "hub")};
+    people_batch_t batch = {0};
+    record_t rec;
+    int rc = 0;
+    for (unsigned i = b->n - plan->fresh; i < b->n && !rc; i++) {
+        if (record_decode(b->recs[i], b->lens[i], &rec)) { /* decoded by apply_check */
+            rc = ACCORD_EPROTO;
+            snprintf(why, why_cap, "record %u of the batch cannot be decoded", i + 1);
+            break;
+        }
+        char judged[200];
+        if ((rc = people_admit(t, &place, &rec, &batch, judged, sizeof judged))) {
+            res->bad_seq = rec.seq;
+            if (rc == ACCORD_EPERM)
+                snprintf(why, why_cap, "record %llu by '%.*s' from %s: %s", (unsigned long long)rec.seq,
+                         (int)rec.author_len, rec.author, e->name, judged);
+            else
+                snprintf(why, why_cap, "cannot judge record %llu's author: %s", (unsigned long long)rec.seq,
+                         accord_strerror(rc));
+        }
+    }
+    people_batch_free(&batch);
+    return rc;
+}
+
 int ingest_batch(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origin[ID_LEN], const apply_batch_t *b,
                  apply_result_t *res, char *why, size_t why_cap)
 {
@@ -120,6 +152,10 @@ int ingest_batch(store_txn_t *t, const ingest_policy_t *pol, const uint8_t origi
                  (unsigned long long)res->first_seq, (unsigned long long)res->last_seq,
                  (unsigned long long)res->head_seq);
         return ACCORD_EREPLAY;
+    }
+    if ((code = admit_authors(t, &e, b, &plan, res, why, why_cap))) {
+        apply_plan_free(&plan);
+        return code;
     }
     if ((code = charge_quota(t, pol, origin, b, &plan, why, why_cap))) {
         if (code != ACCORD_EQUOTA) {

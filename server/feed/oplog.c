@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "feed/oplog.h"
+#include "auth/people.h"
 #include "common/log.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -20,6 +21,7 @@ struct oplog {
     feed_head_t sealed;   /* as last signed */
     feed_head_t durable;  /* as last committed */
     msgpack_sbuffer buf;  /* reused for every encode: no malloc per record once grown */
+    char why[240];        /* why the last append was refused (EPERM: the author's roles) */
 };
 
 #define HEAD_VAL_LEN (8 + 32 + CRYPTO_SIG_LEN)
@@ -126,6 +128,13 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
         log_error("refusing to write a record that breaks the schema: %s", why);
         return ACCORD_EPROTO;
     }
+    /* the same judgement of its author's roles every receiver makes (people.h) */
+    char region[65];
+    people_node_region(t, log->id->name, region, sizeof region);
+    people_place_t place = {log->id->name, region, !strcmp(log->id->role, "hub")};
+    log->why[0] = 0;
+    int admitted = people_admit(t, &place, rec, NULL, log->why, sizeof log->why);
+    if (admitted) return admitted;
     log->buf.size = 0;
     int rc = record_encode(rec, &log->buf);
     if (rc) return rc;
@@ -139,6 +148,11 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
     log->head.seq = rec->seq;
     crypto_record_hash(log->buf.data, log->buf.size, log->head.hash);
     return 0;
+}
+
+const char *oplog_why(const oplog_t *log)
+{
+    return log->why;
 }
 
 feed_head_t oplog_mark(const oplog_t *log)

@@ -35,6 +35,8 @@ int oplog_reload(oplog_t *log, store_t *st);
  * untouched; after a store error (ACCORD_ESTORE, ACCORD_EFULL) t may hold part of it and
  * must be aborted. Either way the caller calls oplog_rollback with the mark taken before. */
 int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec);
+/* Why the last oplog_append was refused with ACCORD_EPERM (the author's roles, people.h). */
+const char *oplog_why(const oplog_t *log);
 feed_head_t oplog_mark(const oplog_t *log);
 void oplog_rollback(oplog_t *log, feed_head_t mark);
 /* Signs the head and writes it to t if records were appended since the last seal. */

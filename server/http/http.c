@@ -67,8 +67,9 @@ static bool basic_ok(http_t *h, struct MHD_Connection *c, const http_session_t *
 {
     char user[USER_NAME_MAX + 1], pw[USER_PASSWORD_MAX + 1];
     user_role_t role;
+    uint64_t pw_hlc;
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    bool basic = !s && http_basic_auth(auth, user, sizeof user, pw, sizeof pw) && http_check_user(h, user, pw, &role);
+    bool basic = !s && http_basic_auth(auth, user, sizeof user, pw, sizeof pw) && http_check_user(h, user, pw, &role, &pw_hlc);
     sodium_memzero(pw, sizeof pw);
     return s || basic;
 }

@@ -156,7 +156,7 @@ static void job_reply(struct http_import_job *j, import_t *im, accord_exit_t rc,
 /* The import itself, on the job's thread. */
 static void job_run(struct http_import_job *j)
 {
-    import_env_t env = {store_dir(j->h->st), j->user, true, IMPORT_TIMEOUT_MS};
+    import_env_t env = {store_dir(j->h->st), j->user, true, IMPORT_TIMEOUT_MS, false};
     import_options_t o = {
         .name = j->name,
         .columns = j->n_columns ? j->column : NULL,

@@ -33,6 +33,7 @@ typedef struct {
     char user[USER_NAME_MAX + 1];
     user_role_t role;
     uint64_t last_ms; /* last request; idle 8 h, it is forgotten */
+    uint64_t pw_hlc;  /* the version of the password it signed in with: a new one ends it */
 } http_session_t;
 
 struct http {
@@ -105,7 +106,14 @@ enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const
 http_session_t *http_session_of(http_t *h, struct MHD_Connection *c);
 bool http_csrf_ok(struct MHD_Connection *c, const http_session_t *s);
 /* Checks a user's password in a read transaction (Argon2id: about 0.1 s, on purpose). */
-bool http_check_user(http_t *h, const char *user, const char *password, user_role_t *role);
+bool http_check_user(http_t *h, const char *user, const char *password, user_role_t *role, uint64_t *pw_hlc);
+/* ---- the org's users (http_people.c) ---- */
+/* 1 if login and password sign in here as one of the org's users (role set), 0 if not,
+ * -1 if the org has no users (then the node's local users sign in). */
+int http_people_sign_in(http_t *h, const char *login, const char *password, user_role_t *role, uint64_t *pw_hlc);
+/* Whether the session's user may still sign in here (and its role now); a session that
+ * may not is ended by the caller. */
+bool http_people_session_valid(http_t *h, http_session_t *s);
 enum MHD_Result http_login_page(http_t *h, struct MHD_Connection *c, unsigned status, const char *message);
 enum MHD_Result http_route_login_page(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_login(http_t *h, const http_req_t *r);

@@ -32,6 +32,10 @@ http_session_t *http_session_of(http_t *h, struct MHD_Connection *c)
             continue;
         }
         if (sodium_memcmp(s->token, tok, 64) == 0) {
+            if (!http_people_session_valid(h, s)) { /* disabled, or its password changed since */
+                sodium_memzero(s, sizeof *s);
+                return NULL;
+            }
             s->last_ms = now;
             return s;
         }
@@ -63,8 +67,11 @@ bool http_csrf_ok(struct MHD_Connection *c, const http_session_t *s)
     return s && csrf && strlen(csrf) == 32 && sodium_memcmp(csrf, s->csrf, 32) == 0;
 }
 
-bool http_check_user(http_t *h, const char *user, const char *password, user_role_t *role)
+bool http_check_user(http_t *h, const char *user, const char *password, user_role_t *role, uint64_t *pw_hlc)
 {
+    *pw_hlc = 0;
+    int org = http_people_sign_in(h, user, password, role, pw_hlc);
+    if (org >= 0) return org == 1;
     store_txn_t *t;
     if (store_txn_begin(h->st, false, &t)) return false;
     bool ok = users_check(t, user, password, role) == 0;
@@ -96,13 +103,15 @@ enum MHD_Result http_route_login(http_t *h, const http_req_t *r)
     if (u->too_big || !http_form_value(u->body, u->len, "user", user, sizeof user) ||
         !http_form_value(u->body, u->len, "password", password, sizeof password))
         return http_login_page(h, c, MHD_HTTP_BAD_REQUEST, "Give a user name and a password.");
-    bool ok = http_check_user(h, user, password, &role);
+    uint64_t pw_hlc;
+    bool ok = http_check_user(h, user, password, &role, &pw_hlc);
     sodium_memzero(password, sizeof password);
     if (!ok) {
         log_warn("dashboard: failed sign-in for '%s'", user);
         return http_login_page(h, c, MHD_HTTP_UNAUTHORIZED, "That user name and password do not match.");
     }
     http_session_t *s = session_new(h, user, role);
+    s->pw_hlc = pw_hlc;
     char cookie[160];
     snprintf(cookie, sizeof cookie, HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800", s->token);
     log_info("dashboard: %s signed in", user);

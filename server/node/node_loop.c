@@ -26,6 +26,7 @@ typedef struct {
     zmq_msg_t frames[FRAMES_MAX]; /* envelope frames, then the payload last */
     int n_frames;
     request_t req;                /* decoded from the payload; borrows its bytes */
+    api_caller_t caller;          /* who sent it: the socket's peer credentials */
     int code;                     /* the reply's code: 0 or an ACCORD_E* */
     bool write;                   /* the verb writes (the API's table says) */
     bool alone;                   /* the verb opens its own transactions: run outside the batch's */
@@ -79,6 +80,7 @@ static int recv_one(void *sock, pending_t *p)
             return -1;
         }
         more = zmq_msg_more(&m);
+        if (p->n_frames == 0) p->caller = api_caller_from_peer_address(zmq_msg_gets(&m, "Peer-Address"));
         if (p->n_frames < FRAMES_MAX) p->frames[p->n_frames++] = m;
         else zmq_msg_close(&m); /* too many frames: keep the first ones, refuse below */
     }
@@ -128,6 +130,7 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
         msgpack_packer pk;
         msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
         feed_head_t mark = oplog_mark(log);
+        api_set_caller(l->api, &p->caller);
         p->code = api_handle(l->api, txn, &p->req, &pk, p->msg, sizeof p->msg);
         if (p->code && p->write) oplog_rollback(log, mark);
         if (p->code && p->write && is_store_failure(p->code)) {
@@ -195,6 +198,7 @@ static void run_alone(node_loop_t *l, int n)
         p->body.size = 0;
         msgpack_packer pk;
         msgpack_packer_init(&pk, &p->body, msgpack_sbuffer_write);
+        api_set_caller(l->api, &p->caller);
         p->code = api_handle(l->api, NULL, &p->req, &pk, p->msg, sizeof p->msg);
     }
 }

@@ -39,7 +39,7 @@ enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NA
 
 /* What the index of this version holds; a store whose index an older version built is
  * rebuilt once when the node starts (index_upgrade). */
-#define INDEX_VERSION 4 /* 4: SHORTID terms; 3: the sales and service kinds' terms */
+#define INDEX_VERSION 5 /* 5: users' logins, branches' nodes and regions; 4: SHORTID terms; 3: the sales and service kinds' terms */
 #define INDEX_ORDER_VALUE_MAX 40 /* bytes of a value that order and filter terms keep: the
                                   * term and an id fit the store's 64-byte prefix and seek */
 

@@ -73,6 +73,8 @@
     X(TBL_KPI, "kpi", STORE_T_DERIVED | STORE_T_INSTALL)                                                 \
     /* user name -> role(1) Argon2id hash: who may sign in to the web pages (users.h) */                 \
     X(TBL_USERS, "users", 0)                                                                             \
+    /* OS uid(4 BE) -> login: who a local client of the socket writes as (auth/osmap.h) */              \
+    X(TBL_OSUSERS, "osusers", 0)                                                                         \
     /* customer(16) link(1) time(8 BE) entity(16) -> amount(8 BE) currency: kpi.h */                     \
     X(TBL_CUSTLINKS, "custlinks", STORE_T_DERIVED | STORE_T_INSTALL)                                     \
     /* entity(16) -> the entity's row: kind, fields, set elements, siblings (state/entity.h) */          \

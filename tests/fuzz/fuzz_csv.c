@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fwrite(data, 1, size, f);
     fclose(f);
     char *argv[] = {"import", "customers", path, "--dry-run", NULL};
-    import_env_t env = {"/nonexistent", "fuzz", true, 100};
+    import_env_t env = {"/nonexistent", "fuzz", true, 100, false};
     import_main(4, argv, &env);
     unlink(path);
     return 0;

@@ -40,6 +40,9 @@ static void meaning(const field_def_t *f, char *out, size_t cap)
     case FT_RATE: snprintf(out, cap, "hundredths of a percent"); break;
     case FT_PRICES: snprintf(out, cap, "prices `CUR MINOR` or `CUR MINOR BRANCH`"); break;
     case FT_PAYMENTS: snprintf(out, cap, "payments `YYYY-MM-DD MINOR METHOD ID16HEX [REFERENCE]`"); break;
+    case FT_LOGIN: snprintf(out, cap, "login: 1–40 of `a-z 0-9 . _ - @`"); break;
+    case FT_PWHASH: snprintf(out, cap, "Argon2id hash `$argon2id$v=19$m=…`"); break;
+    case FT_ROLES: snprintf(out, cap, "role grants `ROLE org`, `ROLE region NAME`, `ROLE branch NODE`"); break;
     }
     if (f->type == FT_MONEY && f->max_len) snprintf(out, cap, "minor units of the document's currency, 0 or more");
 }

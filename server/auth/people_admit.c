@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT
+ * people_admit: whether a record's author may make it where it was made (people.h). */
+#include "auth/people.h"
+#include "proto/accord_err.h"
+#include "state/entity.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void people_batch_free(people_batch_t *b)
+{
+    free(b->people);
+    free(b->owners);
+    memset(b, 0, sizeof *b);
+}
+
+static person_t *batch_person_by_id(people_batch_t *b, const uint8_t id[ID_LEN])
+{
+    for (unsigned i = 0; b && i < b->n_people; i++)
+        if (!memcmp(b->people[i].id, id, ID_LEN)) return &b->people[i];
+    return NULL;
+}
+
+static person_t *batch_person_by_login(people_batch_t *b, const char *login, size_t len)
+{
+    for (unsigned i = 0; b && i < b->n_people; i++)
+        if (strlen(b->people[i].login) == len && !memcmp(b->people[i].login, login, len)) return &b->people[i];
+    return NULL;
+}
+
+static void batch_keep_person(people_batch_t *b, const person_t *p)
+{
+    person_t *at = batch_person_by_id(b, p->id);
+    if (!at) {
+        if (b->n_people == b->cap_people) {
+            b->cap_people = b->cap_people ? 2 * b->cap_people : 8;
+            b->people = realloc(b->people, b->cap_people * sizeof *b->people);
+            if (!b->people) abort();
+        }
+        at = &b->people[b->n_people++];
+    }
+    *at = *p;
+}
+
+static const char *batch_owner(people_batch_t *b, const uint8_t id[ID_LEN])
+{
+    for (unsigned i = 0; b && i < b->n_owners; i++)
+        if (!memcmp(b->owners[i].id, id, ID_LEN)) return b->owners[i].node;
+    return NULL;
+}
+
+static void batch_keep_owner(people_batch_t *b, const uint8_t id[ID_LEN], const char *node)
+{
+    if (batch_owner(b, id)) return;
+    if (b->n_owners == b->cap_owners) {
+        b->cap_owners = b->cap_owners ? 2 * b->cap_owners : 64;
+        b->owners = realloc(b->owners, b->cap_owners * sizeof *b->owners);
+        if (!b->owners) abort();
+    }
+    struct people_owner *o = &b->owners[b->n_owners++];
+    memcpy(o->id, id, ID_LEN);
+    snprintf(o->node, sizeof o->node, "%s", node);
+}
+
+/* The text a record sets on a field, or NULL. */
+static const value_t *record_sets(const record_t *rec, unsigned field)
+{
+    for (unsigned i = 0; i < rec->n_ops; i++)
+        if (rec->ops[i].field == field && rec->ops[i].op == OP_SET && rec->ops[i].val.type == VAL_STR)
+            return &rec->ops[i].val;
+    return NULL;
+}
+
+static bool record_deletes(const record_t *rec)
+{
+    for (unsigned i = 0; i < rec->n_ops; i++)
+        if (rec->ops[i].field == F_DELETED && rec->ops[i].op == OP_SET && rec->ops[i].val.type == VAL_BOOL &&
+            rec->ops[i].val.i)
+            return true;
+    return false;
+}
+
+static bool only_password(const record_t *rec)
+{
+    for (unsigned i = 0; i < rec->n_ops; i++)
+        if (rec->ops[i].field != F_US_PASSWORD) return false;
+    return rec->n_ops > 0;
+}
+
+/* The owning branch of the record's entity: as stored, as an earlier record of the batch
+ * made it, as this record makes it, or (none of those: a record of an entity made in a feed
+ * this node lacks yet) unknown. */
+static void owner_of(store_txn_t *t, const record_t *rec, people_batch_t *b, char *out, size_t cap)
+{
+    out[0] = 0;
+    unsigned field = rec->kind == KIND_BRANCH ? F_BR_NODE : F_BRANCH;
+    size_t n;
+    const char *s = entity_text(t, rec->entity, field, &n);
+    const value_t *v;
+    if (s && n < cap) memcpy(out, s, n), out[n] = 0;
+    else if ((s = batch_owner(b, rec->entity))) snprintf(out, cap, "%s", s);
+    else if ((v = record_sets(rec, field)) && v->len < cap) memcpy(out, v->s, v->len), out[v->len] = 0;
+}
+
+int people_admit(store_txn_t *t, const people_place_t *place, const record_t *rec, people_batch_t *batch, char *why,
+                 size_t cap)
+{
+    people_batch_t local = {0};
+    people_batch_t *b = batch ? batch : &local;
+    if (!b->checked) {
+        b->enforced = people_enforced(t, &b->since);
+        b->checked = true;
+    }
+    int rc = 0;
+    if (!b->enforced || rec->hlc < b->since) goto admitted;
+
+    person_t author_state, target;
+    const person_t *author = batch_person_by_login(b, rec->author, rec->author_len);
+    if (!author) {
+        rc = people_find(t, rec->author, rec->author_len, &author_state);
+        if (rc && rc != ACCORD_ENOTFOUND) goto done;
+        author = rc ? NULL : &author_state;
+        rc = 0;
+    }
+    char author_name[RECORD_AUTHOR_MAX + 1];
+    snprintf(author_name, sizeof author_name, "%.*s", (int)rec->author_len, rec->author);
+    char owner[65], owner_region[65] = "";
+    owner_of(t, rec, b, owner, sizeof owner);
+    if (!owner[0] && rec->kind != KIND_USER) {
+        rc = accord_fail(why, cap, ACCORD_EPERM,
+                         "record %llu changes a %s this node does not hold yet, so its branch is unknown; it is "
+                         "offered again",
+                         (unsigned long long)rec->seq, schema_kind_name(rec->kind));
+        goto done;
+    }
+    if (owner[0]) people_node_region(t, owner, owner_region, sizeof owner_region);
+    people_change_t c = {author, author_name, rec->hlc, rec->kind, PERM_WRITE, owner[0] ? owner : NULL,
+                         owner_region, NULL, false};
+    if (rec->kind == KIND_USER || rec->kind == KIND_BRANCH) c.action = PERM_ADMIN;
+    else if (record_deletes(rec)) c.action = PERM_DELETE;
+    if (rec->kind == KIND_USER) {
+        const person_t *before = batch_person_by_id(b, rec->entity);
+        if (before) target = *before;
+        else if ((rc = people_load(t, rec->entity, &target)) == ACCORD_ENOTFOUND) {
+            memset(&target, 0, sizeof target);
+            memcpy(target.id, rec->entity, ID_LEN);
+            rc = 0;
+        } else if (rc) goto done;
+        people_apply_record(&target, rec);
+        c.target = &target;
+        c.self_password = only_password(rec);
+    }
+    if ((rc = people_judge(t, &c, place, why, cap))) goto done;
+
+admitted:
+    if (batch && rec->kind == KIND_USER) {
+        person_t p;
+        const person_t *before = batch_person_by_id(b, rec->entity);
+        if (before) p = *before;
+        else if (people_load(t, rec->entity, &p)) memset(&p, 0, sizeof p), memcpy(p.id, rec->entity, ID_LEN);
+        people_apply_record(&p, rec);
+        batch_keep_person(b, &p);
+        if (!b->enforced) { /* the batch's first user turns the model on for the records after it */
+            b->enforced = true;
+            b->since = rec->hlc;
+        }
+    }
+    if (batch && rec->kind != KIND_USER) {
+        const value_t *v = record_sets(rec, rec->kind == KIND_BRANCH ? F_BR_NODE : F_BRANCH);
+        if (v && v->len < 65) {
+            char node[65];
+            memcpy(node, v->s, v->len);
+            node[v->len] = 0;
+            batch_keep_owner(b, rec->entity, node);
+        }
+    }
+done:
+    people_batch_free(&local);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT
+ * http_people: sign-in and sessions against the org's users (auth/people.h) once it has
+ * any; before that, the node's local users (auth/users.h) as before. A session lasts only
+ * while its user may still sign in here: disabled, a password set since, or no role left
+ * here, and its next request finds it gone — on every node, as the change replicates. */
+#define _POSIX_C_SOURCE 200809L
+#include "http/http_internal.h"
+#include "auth/people.h"
+
+#include <string.h>
+
+static user_role_t web_role(schema_role_t r)
+{
+    return r == ROLE_ADMIN ? USER_ADMIN : r == ROLE_STAFF ? USER_STAFF : USER_MANAGER;
+}
+
+static void place_of(http_t *h, store_txn_t *t, people_place_t *place, char *region, size_t cap)
+{
+    people_node_region(t, h->node, region, cap);
+    *place = (people_place_t){h->node, region, h->hub};
+}
+
+int http_people_sign_in(http_t *h, const char *login, const char *password, user_role_t *role, uint64_t *pw_hlc)
+{
+    store_txn_t *t;
+    if (store_txn_begin(h->st, false, &t)) return 0;
+    if (!people_enforced(t, NULL)) {
+        store_txn_abort(&t);
+        return -1;
+    }
+    char norm[SCHEMA_LOGIN_MAX + 1], region[65];
+    person_t p;
+    bool found = schema_login_normalize(login, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0;
+    people_place_t place;
+    place_of(h, t, &place, region, sizeof region);
+    bool may = found && people_may_sign_in(&p, &place);
+    if (may) *role = web_role(people_role_at(&p, &place)), *pw_hlc = p.hash_hlc;
+    store_txn_abort(&t);
+    bool ok = users_verify_hash(found ? p.hash : NULL, password); /* as long whether or not the user exists */
+    return ok && may ? 1 : 0;
+}
+
+bool http_people_session_valid(http_t *h, http_session_t *s)
+{
+    store_txn_t *t;
+    if (store_txn_begin(h->st, false, &t)) return true; /* cannot tell now: the next request will */
+    bool valid = true;
+    if (people_enforced(t, NULL)) {
+        person_t p;
+        char region[65];
+        people_place_t place;
+        place_of(h, t, &place, region, sizeof region);
+        char norm[SCHEMA_LOGIN_MAX + 1];
+        valid = schema_login_normalize(s->user, norm, sizeof norm) == 0 &&
+                people_find(t, norm, strlen(norm), &p) == 0 && people_may_sign_in(&p, &place) &&
+                p.hash_hlc == s->pw_hlc;
+        if (valid) s->role = web_role(people_role_at(&p, &place)); /* roles follow their changes */
+    }
+    store_txn_abort(&t);
+    return valid;
+}
