@@ -51,8 +51,32 @@ static const ctl_opt_t customers_opts[] = {
     {"branch", 0, "only this branch's customers"}, {"top", 0, "how many to list (20; 0: all)"},
     {"csv", CTL_FLAG, "CSV instead of a table"}, {0}};
 static const ctl_opt_t user_add_opts[] = {
-    OPT_DATA, {"name", 0, "the user's name (required)"}, {"role", 0, "manager (default), staff or admin"}, {0}};
-static const ctl_opt_t user_name_opts[] = {OPT_DATA, {"name", 0, "the user's name (required)"}, {0}};
+    OPT_DATA, {"login", 0, "the org user's login (a-z 0-9 . _ - @); without it, a local user of this node"},
+    {"name", 0, "the user's name as people read it (with --login); else the local user's name"},
+    {"role", 0, "staff (works with records), manager (reads and reports) or admin (users and settings)"},
+    {"org", CTL_FLAG, "the role for the whole org"}, {"region", 0, "the role for this region's branches"},
+    {"branch", 0, "the role for this branch (its node's name)"},
+    {"roles", 0, "more grants, comma-separated: \"staff branch tehran-1,manager region North\""},
+    {"languages", 0, "en, fa (comma-separated)"}, {0}};
+static const ctl_opt_t user_set_opts[] = {
+    OPT_DATA, {"login", 0, "the user to change (required)"}, {"name", 0, "a new display name"},
+    {"password", CTL_FLAG, "a new password, from the first line of standard input"},
+    {"disable", CTL_FLAG, "the user may no longer sign in or write, on every node"},
+    {"enable", CTL_FLAG, "the user may again"},
+    {"role", 0, "grant this role (with --org, --region NAME or --branch NODE)"},
+    {"org", CTL_FLAG, "with --role"}, {"region", 0, "with --role"}, {"branch", 0, "with --role"},
+    {"grant", 0, "grants to add, comma-separated: \"staff branch tehran-1\""},
+    {"revoke", 0, "grants to take away, comma-separated"}, {0}};
+static const ctl_opt_t user_name_opts[] = {OPT_DATA, {"name", 0, "the local user's name (required)"}, {0}};
+static const ctl_opt_t user_map_opts[] = {
+    OPT_DATA, {"os-user", 0, "an account of this machine, by name or uid (required)"},
+    {"login", 0, "the org user it writes as (required)"}, {0}};
+static const ctl_opt_t user_unmap_opts[] = {OPT_DATA, {"os-user", 0, "the account, by name or uid (required)"}, {0}};
+static const ctl_opt_t branch_set_opts[] = {
+    OPT_DATA, {"node", 0, "the branch's node name, as the roster has it (required)"},
+    {"code", 0, "invoice number prefix: 2-16 of A-Z 0-9"}, {"name", 0, "the branch's name"},
+    {"region", 0, "its region"}, {"timezone", 0, "e.g. Asia/Tehran"}, {"currency", 0, "ISO 4217, e.g. IRR"},
+    {"calendar", 0, "gregorian or solar"}, {0}};
 
 static const ctl_verb_t verbs[] = {
     {"node init", "--data DIR --name NAME [--role branch|hub] [--org-pub HEX]",
@@ -125,12 +149,30 @@ static const ctl_verb_t verbs[] = {
      ctl_report_quality, 0, 0},
     {"report tz", "--data DIR ZONE", "count report days in ZONE (e.g. Asia/Tehran; node stopped)", NULL, data_opts,
      ctl_report_tz, 1, 1},
-    {"user add", "--data DIR --name NAME [--role manager|staff|admin] < PASSWORD_FILE",
-     "let a user sign in to the node's web pages (Argon2id)",
-     "The password is the first line of standard input, never an argument.", user_add_opts, ctl_user_add, 0, 0},
-    {"user remove", "--data DIR --name NAME", "a user may no longer sign in", NULL, user_name_opts, ctl_user_remove,
-     0, 0},
-    {"user list", "--data DIR", "who may sign in to the node's web pages", NULL, data_opts, ctl_user_list, 0, 0},
+    {"user add", "--data DIR --login LOGIN [--name NAME] --role ROLE (--org|--region R|--branch NODE) < PASSWORD_FILE",
+     "make a user of the org: signs in and writes at every node their roles reach",
+     "The password is the first line of standard input, never an argument; it is hashed here (Argon2id).\n"
+     "The node must run: a user is a record of its feed, and replicates. The org's first user turns on the\n"
+     "permission model (docs/PERMISSIONS.md); map your OS account to it next (accordctl user map).\n"
+     "Without --login, --name NAME [--role manager|staff|admin] makes a local user of this node only, as\n"
+     "before the org had users.", user_add_opts, ctl_user_add, 0, 0},
+    {"user set", "--data DIR --login LOGIN [--name N] [--password] [--disable|--enable] [--role R --branch NODE] [--grant G] [--revoke G]",
+     "change a user: password, name, disabled, roles", "--password reads the new password from standard input.",
+     user_set_opts, ctl_user_set, 0, 0},
+    {"user remove", "--data DIR --name NAME", "a local user may no longer sign in (org users: user set --disable)",
+     NULL, user_name_opts, ctl_user_remove, 0, 0},
+    {"user list", "--data DIR", "the org's users and this node's local users", NULL, data_opts, ctl_user_list, 0, 0},
+    {"user map", "--data DIR --os-user ACCOUNT --login LOGIN",
+     "the OS account writes as this user through the node's local socket",
+     "The node reads the caller's uid from the socket; ACCORD_USER naming anyone else is refused.", user_map_opts,
+     ctl_user_map, 0, 0},
+    {"user unmap", "--data DIR --os-user ACCOUNT", "the OS account writes as no one", NULL, user_unmap_opts,
+     ctl_user_unmap, 0, 0},
+    {"user maps", "--data DIR", "which OS account writes as which user here", NULL, data_opts, ctl_user_maps, 0, 0},
+    {"branch set", "--data DIR --node NODE [--code C] [--name N] [--region R] [--timezone TZ] [--currency CUR] [--calendar CAL]",
+     "make or change a branch's record (its invoice prefix, region, time zone ...)", NULL, branch_set_opts,
+     ctl_branch_set, 0, 0},
+    {"branch list", "--data DIR", "the org's branches", NULL, data_opts, ctl_branch_list, 0, 0},
 };
 #define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
 

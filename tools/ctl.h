@@ -129,6 +129,12 @@ int ctl_report_tz(const ctl_args_t *a);
 int ctl_user_add(const ctl_args_t *a);
 int ctl_user_remove(const ctl_args_t *a);
 int ctl_user_list(const ctl_args_t *a);
+int ctl_user_set(const ctl_args_t *a);
+int ctl_user_map(const ctl_args_t *a);
+int ctl_user_unmap(const ctl_args_t *a);
+int ctl_user_maps(const ctl_args_t *a);
+int ctl_branch_set(const ctl_args_t *a);
+int ctl_branch_list(const ctl_args_t *a);
 
 /* ctl_verify.c: state digests */
 int ctl_digest(const ctl_args_t *a);

@@ -71,6 +71,7 @@ void node_loop_destroy(node_loop_t **pl)
 static int recv_one(void *sock, pending_t *p)
 {
     p->n_frames = 0;
+    p->caller = (api_caller_t){0};
     int more = 1;
     while (more) {
         zmq_msg_t m;
@@ -80,7 +81,10 @@ static int recv_one(void *sock, pending_t *p)
             return -1;
         }
         more = zmq_msg_more(&m);
-        if (p->n_frames == 0) p->caller = api_caller_from_peer_address(zmq_msg_gets(&m, "Peer-Address"));
+        /* the payload carries the peer's credentials (the routing id frame the ROUTER makes
+         * may not) */
+        const char *peer = zmq_msg_gets(&m, "Peer-Address");
+        if (peer && !p->caller.known) p->caller = api_caller_from_peer_address(peer);
         if (p->n_frames < FRAMES_MAX) p->frames[p->n_frames++] = m;
         else zmq_msg_close(&m); /* too many frames: keep the first ones, refuse below */
     }

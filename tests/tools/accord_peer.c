@@ -14,6 +14,9 @@
  *          forge     a record claiming OTHER_DIR's origin, signed by OWN_DIR's key
  *          foreign   OTHER_DIR's own genuine records the hub lacks (a revoked node's)
  *          future    OWN_DIR's next record, validly signed, stamped an hour ahead
+ *          author=U  OWN_DIR's next record, validly signed: a new customer whose author is U
+ *          grant=U   OWN_DIR's next record, validly signed: a new user "evil" with the role
+ *                    "admin org", whose author is U
  *          version   a HELLO of protocol version 99: prints the ERROR's name and message
  *          role=R    a HELLO claiming role R: prints "HELLO" if the hub answered with its
  *                    HELLO, or the ERROR's name and message
@@ -125,6 +128,10 @@ static void step_fork(store_txn_t *t, const identity_t *id, uint64_t at, step_ba
 
 /* a made-up record at seq at_hub + 1 of origin's feed (whose records feed_txn holds),
  * stamped hlc and signed with sk; nothing when feed_txn lacks record at_hub to link to */
+static const char *made_author = "mallory"; /* the author of made records (step author=U) */
+static bool made_grant;                     /* step grant=U: the record makes a user, not a customer */
+static const char *made_branch;             /* steps author= and grant=: the record's branch (ours) */
+
 static void made_record(store_txn_t *feed_txn, const uint8_t *origin, uint64_t at_hub, uint64_t hlc,
                         const uint8_t *sk, step_batch_t *b)
 {
@@ -140,12 +147,26 @@ static void made_record(store_txn_t *feed_txn, const uint8_t *origin, uint64_t a
         if (stored_record(feed_txn, b->origin, at_hub, &v, &cp)) return;
         crypto_record_hash(v.data, v.len, rec->prev);
     }
-    rec->author = "mallory";
-    rec->author_len = 7;
+    rec->author = made_author;
+    rec->author_len = strlen(made_author);
     crypto_random(rec->entity, ID_LEN);
     rec->kind = KIND_CUSTOMER;
     rec->n_ops = 1;
     rec->ops[0] = (record_op_t){F_CU_NAME, OP_SET, {VAL_STR, 0, "Forged", 6}, false, {0}};
+    if (made_branch) {
+        rec->ops[1] = rec->ops[0];
+        rec->ops[0] = (record_op_t){F_BRANCH, OP_SET, {VAL_STR, 0, made_branch, strlen(made_branch)}, false, {0}};
+        rec->n_ops = 2;
+    }
+    if (made_grant) {
+        static const char hash[] = "$argon2id$v=19$m=65536,t=2,p=1$g4MNkODla8seCOOfMp1TNA$"
+                                   "s2hxFiaHtYOFT5ZUZpaicnhbPGfRcRcItbAQw5cN9+4";
+        rec->kind = KIND_USER;
+        rec->n_ops = 4;
+        rec->ops[1] = (record_op_t){F_US_LOGIN, OP_SET, {VAL_STR, 0, "evil", 4}, false, {0}};
+        rec->ops[2] = (record_op_t){F_US_PASSWORD, OP_SET, {VAL_STR, 0, hash, sizeof hash - 1}, false, {0}};
+        rec->ops[3] = (record_op_t){F_US_ROLES, OP_ADD, {VAL_STR, 0, "admin org", 9}, false, {0}};
+    }
     record_encode(rec, &b->enc);
     uint8_t h[32];
     crypto_record_hash(b->enc.data, b->enc.size, h);
@@ -310,6 +331,12 @@ static int make_batch(const char *step, store_t *st, store_t *other, const ident
     else if (!strcmp(step, "future")) /* our own next record, genuine but stamped an hour ahead */
         made_record(t, id->origin, own_at_hub, HLC_PACK(hlc_wall_ms() + FUTURE_MS, 0), id->sk, b);
     else if (!strcmp(step, "foreign") && other_id) step_foreign(ot, other_id, other_at_hub, b);
+    else if (!strncmp(step, "author=", 7) || !strncmp(step, "grant=", 6)) { /* a record by someone else's name */
+        made_grant = step[0] == 'g';
+        made_author = strchr(step, '=') + 1;
+        made_branch = id->name;
+        made_record(t, id->origin, own_at_hub, HLC_PACK(hlc_wall_ms(), 0), id->sk, b);
+    }
     else {
         fprintf(stderr, "accord-peer: unknown step %s\n", step);
         rc = 2;

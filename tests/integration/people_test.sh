@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Users and branches as records (issue "People and permissions"): a user made at HQ signs
+# in at both branches, at one with the hub down; disabled at HQ, they are refused at both
+# once it replicates and their open sessions end. Authors are who the socket says: an
+# OS account mapped to one user cannot write as another (ACCORD_USER), an unmapped one
+# writes as no one. A branch that writes as a user without the role there, or gives an
+# org-wide role, is refused at the hub (EPERM in sync status) and nothing is applied.
+# Nodes listen on 127.0.0.1 and ipc:// only. TAP lines.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+W=$(mktemp -d /tmp/accord-people-XXXXXX)
+. tests/integration/lib.sh
+at() { local node=$1; shift; ACCORD_DATA="$W/$node" "$ACCORD" "$@"; }
+ME=$(id -un)
+
+org_and_nodes hq:hub b1 b2
+HUB_EP="tcp://127.0.0.1:$(free_port)"
+HUB_KEY=$(pub hq)
+PH=$(free_port); P1=$(free_port); P2=$(free_port)
+start hq --listen "$HUB_EP" --http "$PH" || exit 1
+start b1 --upstream "$HUB_EP" --upstream-key "$HUB_KEY" --http "$P1" || exit 1
+start b2 --upstream "$HUB_EP" --upstream-key "$HUB_KEY" --http "$P2" || exit 1
+
+# a web sign-in: the cookie jar $W/jar.$1.$2 holds the session; prints the HTTP status
+sign_in() { curl -s -o /dev/null -w '%{http_code}' -c "$W/jar.$1.$2" --data-urlencode "user=$2" \
+    --data-urlencode "password=$3" "http://127.0.0.1:$1/login"; }
+session() { curl -s -o /dev/null -w '%{http_code}' -b "$W/jar.$1.$2" "http://127.0.0.1:$1/api/session"; }
+user_known() { "$CTL" --json user list --data "$W/$1" | jq -e --arg u "$2" 'map(select(.login == $u)) | length == 1'; }
+user_disabled() { "$CTL" --json user list --data "$W/$1" | jq -e --arg u "$2" 'map(select(.login == $u and .disabled)) | length == 1'; }
+export -f user_known user_disabled
+
+# 1. before the org has users, authors are free text as before
+check "with no users yet, a write works as before" bash -c "ACCORD_DATA='$W/hq' '$ACCORD' customer add --name 'Before People' >/dev/null"
+check "the first user, made at HQ, needs no author with a role (the org has none yet)" \
+    bash -c "echo 'boss password 1' | '$CTL' user add --data '$W/hq' --login boss --name 'The Boss' --role admin --org >/dev/null"
+check "from then on an unmapped OS account cannot write: EAUTH, and it says how to map it" \
+    bash -c "! ACCORD_DATA='$W/hq' '$ACCORD' customer add --name X 2>'$W/unmapped.err' && grep -q 'accordctl user map' '$W/unmapped.err'"
+check "accordctl user map: the OS account writes as boss at HQ" bash -c "'$CTL' user map --data '$W/hq' --os-user '$ME' --login boss >/dev/null"
+check "boss (admin, org) makes ali, staff of b1 and b2" \
+    bash -c "echo 'ali password 12' | '$CTL' user add --data '$W/hq' --login ali --name Ali --role staff --branch b1 --roles 'staff branch b2' >/dev/null"
+check "and sara, staff of b1 only" \
+    bash -c "echo 'sara password 1' | '$CTL' user add --data '$W/hq' --login sara --name Sara --role staff --branch b1 >/dev/null"
+check "a user's password hash is never shown (history of a user record)" \
+    bash -c "! '$CTL' --json user list --data '$W/hq' | grep -q argon2"
+check "the users replicate to both branches" wait_until 30 bash -c "user_known b1 ali && user_known b2 ali && user_known b1 sara"
+
+# 2. sign-in at both branches, and at b2 with the hub down
+check "ali signs in at b1's page" [ "$(sign_in "$P1" ali 'ali password 12')" = 303 ]
+check "ali's session at b1 answers" [ "$(session "$P1" ali)" = 200 ]
+stop hq
+check "with the hub down, ali signs in at b2 (the hash is local)" [ "$(sign_in "$P2" ali 'ali password 12')" = 303 ]
+check "a wrong password is refused" [ "$(sign_in "$P2" ali 'not the password')" = 401 ]
+check "sara has no role at b2: she cannot sign in there" [ "$(sign_in "$P2" sara 'sara password 1')" = 401 ]
+start hq --listen "$HUB_EP" --http "$PH" || exit 1
+
+# 3. disabled at HQ: refused everywhere once it replicates; open sessions end
+check "boss disables ali at HQ" bash -c "'$CTL' user set --data '$W/hq' --login ali --disable >/dev/null"
+check "the change reaches both branches" wait_until 30 bash -c "user_disabled b1 ali && user_disabled b2 ali"
+check "ali's open session at b1 ends" [ "$(session "$P1" ali)" = 401 ]
+check "ali's open session at b2 ends" [ "$(session "$P2" ali)" = 401 ]
+check "ali can no longer sign in at b1" [ "$(sign_in "$P1" ali 'ali password 12')" = 401 ]
+check "nor at b2" [ "$(sign_in "$P2" ali 'ali password 12')" = 401 ]
+
+# 4. authorship at a branch: the OS account is mapped to sara
+check "at b1 the OS account writes as sara" bash -c "'$CTL' user map --data '$W/b1' --os-user '$ME' --login sara >/dev/null"
+C=$(at b1 customer add --name "Sara's Customer" 2>"$W/sara.err")
+check "sara (staff, b1) adds a customer at b1" [ -n "$C" ]
+check "its author is sara" bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json history '$C' | jq -e '.[0].author == \"sara\"' >/dev/null"
+check "ACCORD_USER=boss from an OS account mapped to sara is refused (exit 2, EAUTH)" \
+    bash -c "ACCORD_USER=boss ACCORD_DATA='$W/b1' '$ACCORD' customer add --name Y 2>'$W/mismatch.err'; [ \$? = 2 ] && grep -q \"writes as 'sara'\" '$W/mismatch.err'"
+check "--user boss too" bash -c "! ACCORD_DATA='$W/b1' '$ACCORD' --user boss customer add --name Y 2>/dev/null"
+check "ACCORD_USER=sara (the same user) is fine" bash -c "ACCORD_USER=sara ACCORD_DATA='$W/b1' '$ACCORD' customer add --name Z >/dev/null"
+check "sara may not make users at b1 (not an admin): EPERM" \
+    bash -c "! echo 'eve password 12' | '$CTL' user add --data '$W/b1' --login eve --role staff --branch b1 2>'$W/eve.err' && grep -q EPERM '$W/eve.err'"
+
+# 5. a compromised b1 writes as someone without the role there, or gives an org-wide role
+stop b1
+refusal() { "$CTL" --json sync status --data "$W/hq" | jq -r '.peers[] | select(.name == "b1") | .last_refusal.'"$1"' // empty'; }
+export -f refusal
+r=$("$PEER" "$HUB_EP" "$HUB_KEY" "$W/b1" author=ali 2>>"$W/peer.log")
+check "b1 writes a customer as ali (disabled): the hub refuses it (EPERM, got $r)" [ "$r" = EPERM ]
+check "sync status at the hub says why" bash -c "refusal code | grep -qx EPERM && refusal why | grep -q \"'ali'\""
+echo 'bob password 12' | "$CTL" user add --data "$W/hq" --login bob --role staff --branch b2 >/dev/null
+r=$("$PEER" "$HUB_EP" "$HUB_KEY" "$W/b1" author=bob 2>>"$W/peer.log")
+check "b1 writes a customer as bob, staff of b2 only: refused (EPERM, got $r)" [ "$r" = EPERM ]
+r=$("$PEER" "$HUB_EP" "$HUB_KEY" "$W/b1" grant=boss 2>>"$W/peer.log")
+check "b1 writes as boss (the HQ admin) a user with an org-wide admin role: refused (EPERM, got $r)" [ "$r" = EPERM ]
+check "the hub applied none of them" bash -c "! ACCORD_DATA='$W/hq' '$ACCORD' --json customer list | jq -e 'map(select(.name == \"Forged\")) | length > 0' >/dev/null && ! user_known hq evil >/dev/null"
+r=$("$PEER" "$HUB_EP" "$HUB_KEY" "$W/b1" author=sara 2>>"$W/peer.log")
+check "b1 writing as sara (staff, b1) is applied (got $r)" [ "$r" = OK ]
+
+sed "s/^/# /" "$W/peer.log"; stop_all
+sanitizer_check
+echo "# people done: $n checks"
