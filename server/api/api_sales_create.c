@@ -4,6 +4,7 @@
  * (api_sales.h, docs/SALES.md). */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_sales_internal.h"
+#include "auth/people.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/formline.h"
@@ -41,11 +42,21 @@ static int invoice_number_held(store_txn_t *t, const char *number)
 static int next_invoice_number(api_t *api, store_txn_t *t, const char *issued, char *out, size_t cap, char *msg,
                                size_t mcap)
 {
-    int year = sales_calendar_year(api->calendar, issued);
+    /* the branch's record, once it has one, says its code and calendar for the whole org;
+     * before that, the node's --invoice-prefix and --calendar (or its name) */
+    const char *prefix = api->invoice_prefix;
+    int calendar = api->calendar;
+    people_branch_t br;
+    if (people_branch(t, api->id->name, &br) == 0) {
+        if (sales_prefix_valid(br.code)) prefix = br.code;
+        if (!strcmp(br.calendar, "solar")) calendar = CAL_SOLAR;
+        else if (!strcmp(br.calendar, "gregorian")) calendar = CAL_GREGORIAN;
+    }
+    int year = sales_calendar_year((sales_calendar_t)calendar, issued);
     if (year < 0)
         return accord_fail(msg, mcap, ACCORD_EINVAL, "issued: %s has no year in the branch's calendar this node knows", issued);
     char key[64];
-    int klen = snprintf(key, sizeof key, "invoice-seq\x1f%s-%04d", api->invoice_prefix, year);
+    int klen = snprintf(key, sizeof key, "invoice-seq\x1f%s-%04d", prefix, year);
     store_val_t v;
     uint64_t seq = 0;
     int rc = store_get(t, TBL_META, key, (size_t)klen, &v);
@@ -56,7 +67,7 @@ static int next_invoice_number(api_t *api, store_txn_t *t, const char *issued, c
      * its old name starts from none; a number an invoice here holds is never given again */
     do {
         seq++;
-        sales_invoice_number(api->invoice_prefix, year, seq, out, cap);
+        sales_invoice_number(prefix, year, seq, out, cap);
     } while ((rc = invoice_number_held(t, out)) == 1);
     if (rc < 0) return accord_fail(msg, mcap, rc, "cannot read the invoice numbers: %s", accord_strerror(rc));
     uint8_t be[8];

@@ -90,11 +90,15 @@ typedef struct {
 static int earliest_user(void *ctx, const uint8_t id[ID_LEN], unsigned kind)
 {
     since_t *s = ctx;
-    field_state_t f;
-    if (kind != KIND_USER || entity_get(s->t, id, F_CREATED, &f)) return 0;
-    uint64_t h = version_hlc(f.version);
-    if (!s->any || h < s->since) s->since = h;
-    s->any = true;
+    if (kind != KIND_USER) return 0;
+    static const unsigned made_by[] = {F_CREATED, F_US_LOGIN}; /* a record from a peer may lack created */
+    for (unsigned i = 0; i < 2; i++) {
+        field_state_t f;
+        if (entity_get(s->t, id, made_by[i], &f)) continue;
+        uint64_t h = version_hlc(f.version);
+        if (!s->any || h < s->since) s->since = h;
+        s->any = true;
+    }
     return 0;
 }
 

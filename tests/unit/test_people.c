@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT
+ * people: the permission model (docs/PERMISSIONS.md) — role grants as text, who may write
+ * which record where and when (at the record's time), what an admin of a branch may give,
+ * and the admission of records by oplog_append and by a receiver of a batch (people_admit):
+ * nothing is judged before the org's first user, and a batch's own earlier records count. */
+#include "helpers.h"
+
+#include "auth/people.h"
+#include "feed/oplog.h"
+#include "fixture.h"
+#include "proto/accord_err.h"
+#include "proto/hlc.h"
+
+static const char HASH[] = "$argon2id$v=19$m=65536,t=2,p=1$g4MNkODla8seCOOfMp1TNA$"
+                           "s2hxFiaHtYOFT5ZUZpaicnhbPGfRcRcItbAQw5cN9+4";
+
+static void test_grants_as_text(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } good[] = {
+        {"staff org", "staff org"},
+        {"manager region North West", "manager region North West"},
+        {"  admin   branch   tehran-1 ", "admin branch tehran-1"},
+    };
+    schema_grant_t g;
+    char out[96];
+    for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(schema_grant_parse(good[i].in, strlen(good[i].in), &g), 0);
+        schema_grant_format(&g, out, sizeof out);
+        assert_string_equal(out, good[i].out);
+    }
+    static const char *const bad[] = {"boss org", "staff", "staff org x", "staff region", "staff planet x", "",
+                                      "staff branch a\tb"};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(schema_grant_parse(bad[i], strlen(bad[i]), &g), ACCORD_EINVAL);
+    char login[SCHEMA_LOGIN_MAX + 1];
+    assert_int_equal(schema_login_normalize("Ali.Karimi@Example.com", login, sizeof login), 0);
+    assert_string_equal(login, "ali.karimi@example.com");
+    assert_int_equal(schema_login_normalize("ali karimi", login, sizeof login), ACCORD_EINVAL);
+    assert_int_equal(schema_login_normalize("a123456789012345678901234567890123456789x", login, sizeof login), ACCORD_EINVAL);
+}
+
+/* A person holding grants (text, when added; a negative time: removed then). */
+static person_t person(const char *login, const char *const *grants, const int64_t *when, unsigned n)
+{
+    person_t p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.login, sizeof p.login, "%s", login);
+    snprintf(p.hash, sizeof p.hash, "%s", HASH);
+    for (unsigned i = 0; i < n; i++) {
+        assert_int_equal(schema_grant_parse(grants[i], strlen(grants[i]), &p.grants[i].g), 0);
+        p.grants[i].present = when[i] > 0;
+        p.grants[i].hlc = (uint64_t)(when[i] > 0 ? when[i] : -when[i]);
+    }
+    p.n = n;
+    return p;
+}
+
+static int judge(store_txn_t *t, const person_t *author, uint64_t hlc, unsigned kind, people_action_t action,
+                 const char *owner, const people_place_t *place)
+{
+    char why[200];
+    people_change_t c = {author, author ? author->login : "x", hlc, kind, action, owner, "", NULL, false};
+    return people_judge(t, &c, place, why, sizeof why);
+}
+
+static void test_who_may_write_what_where(void **state)
+{
+    fixture_t *f = *state;
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    const people_place_t b1 = {"b1", "north", false}, b2 = {"b2", "north", false}, hub = {"hq", "", true};
+    const char *g_staff[] = {"staff branch b1"};
+    const int64_t now[] = {1};
+    person_t staff = person("ali", g_staff, now, 1);
+    assert_int_equal(judge(t, &staff, 0, KIND_DEAL, PERM_WRITE, "b1", &b1), 0);
+    assert_int_equal(judge(t, &staff, 0, KIND_DEAL, PERM_WRITE, "b2", &b1), ACCORD_EPERM); /* another's deal */
+    assert_int_equal(judge(t, &staff, 0, KIND_CUSTOMER, PERM_WRITE, "b2", &b1), 0); /* the shared customer view */
+    assert_int_equal(judge(t, &staff, 0, KIND_CONTACT, PERM_WRITE, "b2", &b1), 0);
+    assert_int_equal(judge(t, &staff, 0, KIND_CUSTOMER, PERM_DELETE, "b2", &b1), ACCORD_EPERM);
+    assert_int_equal(judge(t, &staff, 0, KIND_CUSTOMER, PERM_WRITE, "b2", &b2), ACCORD_EPERM); /* no role at b2 */
+    assert_int_equal(judge(t, &staff, 0, KIND_DEAL, PERM_WRITE, "b1", &hub), 0); /* at HQ, for b1 */
+    assert_int_equal(judge(t, &staff, 0, KIND_USER, PERM_ADMIN, "b1", &b1), ACCORD_EPERM);
+    assert_int_equal(judge(t, NULL, 0, KIND_CUSTOMER, PERM_WRITE, "b1", &b1), ACCORD_EPERM); /* unknown author */
+
+    const char *g_mgr[] = {"manager region north"};
+    person_t mgr = person("mina", g_mgr, now, 1);
+    assert_int_equal(judge(t, &mgr, 0, KIND_CUSTOMER, PERM_WRITE, "b1", &b1), ACCORD_EPERM); /* managers read */
+    assert_int_equal(judge(t, &mgr, 0, 0, PERM_READ, NULL, &b1), 0);
+    assert_int_equal(judge(t, &mgr, 0, 0, PERM_READ, NULL, &(people_place_t){"s1", "south", false}), ACCORD_EPERM);
+    assert_true(people_may_sign_in(&mgr, &b2));
+    assert_false(people_may_sign_in(&staff, &b2));
+    assert_int_equal(people_role_at(&staff, &b1), ROLE_STAFF);
+
+    const char *g_admin[] = {"admin org"};
+    person_t boss = person("boss", g_admin, now, 1);
+    assert_int_equal(judge(t, &boss, 0, KIND_DEAL, PERM_DELETE, "b2", &b1), 0); /* an admin also works with records */
+    store_txn_abort(&t);
+}
+
+static void test_judged_at_the_records_time(void **state)
+{
+    fixture_t *f = *state;
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    const people_place_t b1 = {"b1", "", false};
+    const char *g[] = {"staff branch b1"};
+    const int64_t added[] = {100};
+    person_t p = person("ali", g, added, 1);
+    assert_int_equal(judge(t, &p, 50, KIND_DEAL, PERM_WRITE, "b1", &b1), ACCORD_EPERM); /* before the grant */
+    assert_int_equal(judge(t, &p, 150, KIND_DEAL, PERM_WRITE, "b1", &b1), 0);
+    p.grants[0].present = false, p.grants[0].hlc = 200; /* removed at 200 */
+    assert_int_equal(judge(t, &p, 150, KIND_DEAL, PERM_WRITE, "b1", &b1), 0); /* written while held */
+    assert_int_equal(judge(t, &p, 250, KIND_DEAL, PERM_WRITE, "b1", &b1), ACCORD_EPERM);
+    p.grants[0].present = true, p.grants[0].hlc = 100;
+    p.disabled = true, p.disabled_hlc = 300;
+    assert_int_equal(judge(t, &p, 250, KIND_DEAL, PERM_WRITE, "b1", &b1), 0);
+    assert_int_equal(judge(t, &p, 350, KIND_DEAL, PERM_WRITE, "b1", &b1), ACCORD_EPERM);
+    assert_int_equal(judge(t, &p, 0, KIND_DEAL, PERM_WRITE, "b1", &b1), ACCORD_EPERM); /* now */
+    store_txn_abort(&t);
+}
+
+static int judge_grant(store_txn_t *t, const person_t *author, const char *grant, const people_place_t *place)
+{
+    const int64_t now[] = {1};
+    person_t target = person("new", &grant, now, 1);
+    char why[200];
+    people_change_t c = {author, author->login, 10, KIND_USER, PERM_ADMIN, NULL, "", &target, false};
+    return people_judge(t, &c, place, why, sizeof why);
+}
+
+static void test_what_an_admin_may_give(void **state)
+{
+    fixture_t *f = *state;
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    const int64_t now[] = {1};
+    const people_place_t b1 = {"b1", "north", false}, hub = {"hq", "", true};
+    const char *g_branch[] = {"admin branch b1"}, *g_org[] = {"admin org"}, *g_region[] = {"admin region north"};
+    person_t branch_admin = person("ba", g_branch, now, 1), boss = person("boss", g_org, now, 1),
+             region_admin = person("ra", g_region, now, 1);
+    assert_int_equal(judge_grant(t, &branch_admin, "staff branch b1", &b1), 0);
+    assert_int_equal(judge_grant(t, &branch_admin, "staff branch b2", &b1), ACCORD_EPERM);
+    assert_int_equal(judge_grant(t, &branch_admin, "admin org", &b1), ACCORD_EPERM);
+    /* the HQ admin's name, used from a branch, reaches no further than that branch */
+    assert_int_equal(judge_grant(t, &boss, "admin org", &b1), ACCORD_EPERM);
+    assert_int_equal(judge_grant(t, &boss, "manager region north", &b1), ACCORD_EPERM);
+    assert_int_equal(judge_grant(t, &boss, "staff branch b1", &b1), 0);
+    assert_int_equal(judge_grant(t, &boss, "admin org", &hub), 0);
+    assert_int_equal(judge_grant(t, &region_admin, "manager region north", &hub), 0);
+    assert_int_equal(judge_grant(t, &region_admin, "manager region south", &hub), ACCORD_EPERM);
+    assert_int_equal(judge_grant(t, &region_admin, "admin org", &hub), ACCORD_EPERM);
+    /* a user's own password: no role needed */
+    const char *g_staff[] = {"staff branch b1"};
+    person_t self = person("ali", g_staff, now, 1);
+    char why[200];
+    people_change_t c = {&self, "ali", 10, KIND_USER, PERM_ADMIN, NULL, "", &self, true};
+    assert_int_equal(people_judge(t, &c, &b1, why, sizeof why), 0);
+    c.self_password = false;
+    assert_int_equal(people_judge(t, &c, &b1, why, sizeof why), ACCORD_EPERM);
+    store_txn_abort(&t);
+}
+
+/* ---- admission through the feed ---- */
+
+typedef struct {
+    record_t rec;
+    char buf[8][128];
+} made_t;
+
+static void op_str(made_t *m, unsigned field, uint8_t op, const char *s)
+{
+    unsigned i = m->rec.n_ops++;
+    snprintf(m->buf[i], sizeof m->buf[i], "%s", s);
+    m->rec.ops[i] = (record_op_t){(uint8_t)field, op, {VAL_STR, 0, m->buf[i], strlen(m->buf[i])}, false, {0}};
+}
+
+static void make_user(made_t *m, const char *author, const char *login, const char *grant)
+{
+    memset(m, 0, sizeof *m);
+    m->rec.author = author;
+    m->rec.author_len = strlen(author);
+    m->rec.kind = KIND_USER;
+    crypto_random(m->rec.entity, ID_LEN);
+    op_str(m, F_BRANCH, OP_SET, "hq");
+    op_str(m, F_US_LOGIN, OP_SET, login);
+    op_str(m, F_US_PASSWORD, OP_SET, HASH);
+    op_str(m, F_US_ROLES, OP_ADD, grant);
+}
+
+static void make_customer(made_t *m, const char *author, const char *branch)
+{
+    memset(m, 0, sizeof *m);
+    m->rec.author = author;
+    m->rec.author_len = strlen(author);
+    m->rec.kind = KIND_CUSTOMER;
+    crypto_random(m->rec.entity, ID_LEN);
+    op_str(m, F_BRANCH, OP_SET, branch);
+    op_str(m, F_CU_NAME, OP_SET, "Someone");
+}
+
+static int append(fixture_t *f, made_t *m)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+    feed_head_t mark = oplog_mark(f->log);
+    int rc = oplog_append(f->log, t, &m->rec);
+    if (rc) {
+        oplog_rollback(f->log, mark);
+        store_txn_abort(&t);
+        return rc;
+    }
+    assert_int_equal(oplog_seal(f->log, t), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    oplog_commit_done(f->log);
+    return 0;
+}
+
+static void test_writer_admits_by_the_same_rule(void **state)
+{
+    fixture_t *f = *state; /* a hub, "hq" */
+    made_t m;
+    make_customer(&m, "anyone", "hq");
+    assert_int_equal(append(f, &m), 0); /* no users: free text as before */
+    make_user(&m, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &m), 0); /* the first user needs no role */
+    make_customer(&m, "anyone", "hq");
+    assert_int_equal(append(f, &m), ACCORD_EPERM);
+    assert_non_null(strstr(oplog_why(f->log), "'anyone'"));
+    make_user(&m, "boss", "ali", "staff branch b1");
+    assert_int_equal(append(f, &m), 0);
+    make_customer(&m, "ali", "hq"); /* at the hub, for hq's own customers: the shared view */
+    assert_int_equal(append(f, &m), 0);
+    made_t d;
+    memset(&d, 0, sizeof d);
+    d.rec.author = "ali", d.rec.author_len = 3, d.rec.kind = KIND_DEAL;
+    crypto_random(d.rec.entity, ID_LEN);
+    op_str(&d, F_BRANCH, OP_SET, "hq");
+    op_str(&d, F_DE_TITLE, OP_SET, "A deal of HQ");
+    assert_int_equal(append(f, &d), ACCORD_EPERM); /* ali's grant covers b1 only */
+    make_user(&m, "ali", "eve", "admin org");
+    assert_int_equal(append(f, &m), ACCORD_EPERM);
+}
+
+static void test_receiver_counts_the_batchs_own_records(void **state)
+{
+    fixture_t *f = *state;
+    made_t m;
+    make_user(&m, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &m), 0);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    const people_place_t hub = {"hq", "", true}, b1 = {"b1", "", false};
+    char why[200];
+    uint64_t now = HLC_PACK(hlc_wall_ms() + 1000, 0);
+    /* a batch from the hub: boss makes ali, then ali adds a customer at b1's... from hq */
+    people_batch_t batch = {0};
+    made_t u, c;
+    make_user(&u, "boss", "ali", "staff org");
+    u.rec.hlc = now;
+    assert_int_equal(people_admit(t, &hub, &u.rec, &batch, why, sizeof why), 0);
+    make_customer(&c, "ali", "hq");
+    c.rec.hlc = now + 1;
+    assert_int_equal(people_admit(t, &hub, &c.rec, &batch, why, sizeof why), 0); /* ali, made just before */
+    assert_int_equal(people_admit(t, &hub, &c.rec, NULL, why, sizeof why), ACCORD_EPERM); /* alone: no ali */
+    people_batch_free(&batch);
+    /* a record stamped before the org's first user is not judged (history from before) */
+    make_customer(&c, "old-free-text", "b1");
+    c.rec.hlc = HLC_PACK(1000, 0);
+    assert_int_equal(people_admit(t, &b1, &c.rec, NULL, why, sizeof why), 0);
+    c.rec.hlc = now;
+    assert_int_equal(people_admit(t, &b1, &c.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    store_txn_abort(&t);
+}
+
+static int setup_hub(void **state)
+{
+    *state = fixture_new("hq", "hub");
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grants_as_text),
+        cmocka_unit_test_setup_teardown(test_who_may_write_what_where, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_judged_at_the_records_time, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_what_an_admin_may_give, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_writer_admits_by_the_same_rule, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_receiver_counts_the_batchs_own_records, setup_hub, fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
