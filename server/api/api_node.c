@@ -5,6 +5,7 @@
  * api_set_sync; none when the node replicates with no one). */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
+#include "auth/people.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
@@ -68,9 +69,39 @@ static int by_name(const void *a, const void *b)
     return c ? c : strcmp(x->name, y->name);
 }
 
+/* The org's users who may sign in here, by login, with their role here (people.h). */
+static int pack_org_users(api_t *api, store_txn_t *t, msgpack_packer *pk, char *msg, size_t cap)
+{
+    char region[65];
+    people_node_region(t, api->id->name, region, sizeof region);
+    people_place_t place = {api->id->name, region, !strcmp(api->id->role, "hub")};
+    uint64_t total = 0;
+    index_query_t q = {.kind = KIND_USER, .field = F_US_LOGIN};
+    int n = index_page(t, &q, 0, API_LIST_MAX, api->ids, &total);
+    if (n < 0) return accord_fail(msg, cap, n, "cannot read the users: %s", accord_strerror(n));
+    person_t p;
+    uint32_t shown = 0;
+    for (int i = 0; i < n; i++) shown += people_load(t, api->ids[i], &p) == 0 && people_may_sign_in(&p, &place);
+    msgpack_pack_map(pk, 2);
+    api_pack_cstr(pk, "items");
+    msgpack_pack_array(pk, shown);
+    for (int i = 0; i < n; i++) {
+        if (people_load(t, api->ids[i], &p) || !people_may_sign_in(&p, &place)) continue;
+        msgpack_pack_map(pk, 3);
+        api_pack_cstr(pk, "name"); api_pack_cstr(pk, p.login);
+        api_pack_cstr(pk, "role"); api_pack_cstr(pk, schema_role_name(people_role_at(&p, &place)));
+        api_pack_cstr(pk, "display"); api_pack_cstr(pk, p.name);
+    }
+    api_pack_cstr(pk, "more");
+    if (total > (uint64_t)n) msgpack_pack_true(pk);
+    else msgpack_pack_false(pk);
+    return 0;
+}
+
 int api_node_users(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
-    (void)api, (void)req;
+    (void)req;
+    if (people_enforced(t, NULL)) return pack_org_users(api, t, pk, msg, cap);
     user_rows_t u = {0};
     int rc = users_each(t, collect_user, &u); /* names and roles only: hashes stay in users.c */
     if (rc) {

@@ -110,7 +110,6 @@ typedef struct {
 } people_branch_t;
 int people_branch(store_txn_t *t, const char *node, people_branch_t *out);
 
-#endif
 
 /* ---- admission of records: the one rule for this node's own (oplog_append) and every
  * other node's (ingest_batch) ---- */
@@ -135,3 +134,5 @@ void people_batch_free(people_batch_t *b);
  * records of the same batch did, and is updated with rec when it is admitted. */
 int people_admit(store_txn_t *t, const people_place_t *place, const record_t *rec, people_batch_t *batch, char *why,
                  size_t cap);
+
+#endif

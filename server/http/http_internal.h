@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "http/http.h"
+#include "auth/people.h"
 #include "auth/users.h"
 #include "client/accord_client.h"
 #include "ops/report.h"
@@ -114,6 +115,16 @@ int http_people_sign_in(http_t *h, const char *login, const char *password, user
 /* Whether the session's user may still sign in here (and its role now); a session that
  * may not is ended by the caller. */
 bool http_people_session_valid(http_t *h, http_session_t *s);
+/* What a session's reports count: every branch (an org-wide grant, or a node whose org has
+ * no users), else the branches the user's grants cover (docs/PERMISSIONS.md). */
+typedef struct {
+    bool all;
+    person_t p;
+    store_txn_t *t; /* borrowed: the report's transaction */
+} http_scope_t;
+void http_scope_load(http_t *h, store_txn_t *t, const http_session_t *s, http_scope_t *sc);
+bool http_scope_allows(void *ctx, const char *branch, size_t len); /* a report_allow_fn over http_scope_t */
+bool http_people_on(http_t *h); /* the org has users (people.h) */
 enum MHD_Result http_login_page(http_t *h, struct MHD_Connection *c, unsigned status, const char *message);
 enum MHD_Result http_route_login_page(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_login(http_t *h, const http_req_t *r);

@@ -59,3 +59,41 @@ bool http_people_session_valid(http_t *h, http_session_t *s)
     store_txn_abort(&t);
     return valid;
 }
+
+void http_scope_load(http_t *h, store_txn_t *t, const http_session_t *s, http_scope_t *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->t = t;
+    sc->all = true;
+    char norm[SCHEMA_LOGIN_MAX + 1];
+    (void)h;
+    if (!s || !people_enforced(t, NULL) || schema_login_normalize(s->user, norm, sizeof norm) ||
+        people_find(t, norm, strlen(norm), &sc->p))
+        return; /* a local user of a node without org users sees what it always saw */
+    for (unsigned i = 0; i < sc->p.n; i++)
+        if (sc->p.grants[i].present && sc->p.grants[i].g.scope == SCOPE_ORG) return;
+    sc->all = false;
+}
+
+bool http_scope_allows(void *ctx, const char *branch, size_t len)
+{
+    const http_scope_t *sc = ctx;
+    if (sc->all) return true;
+    char node[65], region[65];
+    if (!branch || len >= sizeof node) return false;
+    memcpy(node, branch, len);
+    node[len] = 0;
+    people_node_region(sc->t, node, region, sizeof region);
+    for (unsigned i = 0; i < sc->p.n; i++)
+        if (sc->p.grants[i].present && people_grant_covers(&sc->p.grants[i].g, node, region)) return true;
+    return false;
+}
+
+bool http_people_on(http_t *h)
+{
+    store_txn_t *t;
+    if (store_txn_begin(h->st, false, &t)) return false;
+    bool on = people_enforced(t, NULL);
+    store_txn_abort(&t);
+    return on;
+}

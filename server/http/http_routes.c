@@ -105,8 +105,18 @@ static enum MHD_Result period_args(struct MHD_Connection *c, uint32_t *from, uin
 }
 
 /* A report or the daily series of a period, read in one transaction, as JSON. */
-static enum MHD_Result report_json(http_t *h, struct MHD_Connection *c, bool daily)
+/* Keeps the rows of the branches sc allows. */
+static void scope_rows(report_t *r, http_scope_t *sc)
 {
+    unsigned kept = 0;
+    for (unsigned i = 0; i < r->n; i++)
+        if (http_scope_allows(sc, r->branches[i].branch, strlen(r->branches[i].branch))) r->branches[kept++] = r->branches[i];
+    r->n = kept;
+}
+
+static enum MHD_Result report_json(http_t *h, const http_req_t *req, bool daily)
+{
+    struct MHD_Connection *c = req->c;
     uint32_t from, to;
     const char *branch;
     if (period_args(c, &from, &to, &branch) != MHD_YES)
@@ -116,23 +126,32 @@ static enum MHD_Result report_json(http_t *h, struct MHD_Connection *c, bool dai
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    store_txn_t *t;
+    store_txn_t *t = NULL;
     int rc = f ? store_txn_begin(h->st, false, &t) : ACCORD_EINTERNAL;
+    http_scope_t sc;
+    if (!rc) {
+        http_scope_load(h, t, req->s, &sc);
+        if (branch && !http_scope_allows(&sc, branch, strlen(branch))) rc = ACCORD_EPERM;
+    }
     if (!rc) {
         if (daily) {
             report_daily_t *d = &h->daily;
-            if (!(rc = report_daily(t, from, to, branch, d))) report_daily_write_json(f, from, d);
+            rc = branch || sc.all ? report_daily(t, from, to, branch, d)
+                                  : report_daily_scoped(t, from, to, http_scope_allows, &sc, d);
+            if (!rc) report_daily_write_json(f, from, d);
         } else {
             report_t r;
             if (!(rc = report_branches(t, from, to, kpi_day_of_ms(h->st, hlc_wall_ms()), branch, &r))) {
+                scope_rows(&r, &sc);
                 report_write_json(f, &r);
                 report_free(&r);
             }
         }
-        store_txn_abort(&t);
     }
+    if (t) store_txn_abort(&t);
     if (f) fclose(f);
-    enum MHD_Result ret = rc ? http_json_error(c, rc == ACCORD_ETOOBIG ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR,
+    enum MHD_Result ret = rc == ACCORD_EPERM ? http_json_error(c, MHD_HTTP_FORBIDDEN, "EPERM", "that branch is outside your roles")
+                          : rc ? http_json_error(c, rc == ACCORD_ETOOBIG ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR,
                                           accord_errname(rc), rc == ACCORD_ETOOBIG ? "at most 400 days" : accord_strerror(rc))
                              : http_respond(c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
     free(buf);
@@ -140,8 +159,9 @@ static enum MHD_Result report_json(http_t *h, struct MHD_Connection *c, bool dai
 }
 
 /* RFM segments and the top customers by won value: a scan of every customer. */
-static enum MHD_Result customers_json(http_t *h, struct MHD_Connection *c)
+static enum MHD_Result customers_json(http_t *h, const http_req_t *req)
 {
+    struct MHD_Connection *c = req->c;
     const char *currency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "currency");
     const char *branch = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "branch");
     const char *top_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "top");
@@ -159,14 +179,19 @@ static enum MHD_Result customers_json(http_t *h, struct MHD_Connection *c)
         if (currency && *currency) snprintf(cur, sizeof cur, "%s", currency);
         else report_main_currency(t, cur);
         report_customers_t r;
-        if (!(rc = report_customers(t, hlc_wall_ms(), cur, branch, &r))) {
+        http_scope_t sc;
+        http_scope_load(h, t, req->s, &sc);
+        if (branch && !http_scope_allows(&sc, branch, strlen(branch))) rc = ACCORD_EPERM;
+        else if (!(rc = branch || sc.all ? report_customers(t, hlc_wall_ms(), cur, branch, &r)
+                                         : report_customers_scoped(t, hlc_wall_ms(), cur, http_scope_allows, &sc, &r))) {
             report_customers_write_json(f, &r, (unsigned)top);
             report_customers_free(&r);
         }
         store_txn_abort(&t);
     }
     if (f) fclose(f);
-    enum MHD_Result ret = rc ? http_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, accord_errname(rc), accord_strerror(rc))
+    enum MHD_Result ret = rc == ACCORD_EPERM ? http_json_error(c, MHD_HTTP_FORBIDDEN, "EPERM", "that branch is outside your roles")
+                          : rc ? http_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, accord_errname(rc), accord_strerror(rc))
                              : http_respond(c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
     free(buf);
     return ret;
@@ -174,17 +199,17 @@ static enum MHD_Result customers_json(http_t *h, struct MHD_Connection *c)
 
 static enum MHD_Result route_report(http_t *h, const http_req_t *r)
 {
-    return report_json(h, r->c, false);
+    return report_json(h, r, false);
 }
 
 static enum MHD_Result route_daily(http_t *h, const http_req_t *r)
 {
-    return report_json(h, r->c, true);
+    return report_json(h, r, true);
 }
 
 static enum MHD_Result route_customers(http_t *h, const http_req_t *r)
 {
-    return customers_json(h, r->c);
+    return customers_json(h, r);
 }
 
 /* {CODE: {minor, shown}}: the records hold amounts in minor units; shown is how many of

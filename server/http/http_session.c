@@ -142,7 +142,12 @@ enum MHD_Result http_route_session(http_t *h, const http_req_t *r)
     json_write_cstr(f, h->node);
     fputs(",\"user\":", f);
     json_write_cstr(f, s->user);
-    fprintf(f, ",\"role\":\"%s\",\"csrf\":\"%s\"}\n", user_role_name(s->role), s->csrf); /* a fixed name, hex */
+    fprintf(f, ",\"role\":\"%s\",\"csrf\":\"%s\"", user_role_name(s->role), s->csrf); /* a fixed name, hex */
+    /* the branch the lists start on: at a branch node, once the org has users, this one's */
+    fputs(",\"branch\":", f);
+    if (!h->hub && http_people_on(h)) json_write_cstr(f, h->node);
+    else fputs("null", f);
+    fputs("}\n", f);
     fclose(f);
     enum MHD_Result ret = http_respond(r->c, MHD_HTTP_OK, "application/json", body, len, NULL, NULL);
     free(body);

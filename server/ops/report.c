@@ -382,7 +382,19 @@ void report_write_json(FILE *f, const report_t *r)
 }
 
 
+static bool one_branch(void *ctx, const char *b, size_t len)
+{
+    const char *want = ctx;
+    return b && strlen(want) == len && !memcmp(want, b, len);
+}
+
 int report_daily(store_txn_t *t, uint32_t from, uint32_t to, const char *branch, report_daily_t *out)
+{
+    return report_daily_scoped(t, from, to, branch ? one_branch : NULL, (void *)branch, out);
+}
+
+int report_daily_scoped(store_txn_t *t, uint32_t from, uint32_t to, report_allow_fn allow, void *ctx,
+                        report_daily_t *out)
 {
     memset(out, 0, sizeof *out);
     if (to < from || to - from >= REPORT_MAX_DAYS) return ACCORD_ETOOBIG;
@@ -398,7 +410,7 @@ int report_daily(store_txn_t *t, uint32_t from, uint32_t to, const char *branch,
             const uint8_t *nul = memchr(key + 1, 0, k.len - 1);
             if (!nul || v.len != 8 || (size_t)(nul - key) + 5 > k.len) continue;
             size_t blen = (size_t)(nul - key) - 1;
-            if (branch && (strlen(branch) != blen || memcmp(branch, key + 1, blen))) continue;
+            if (allow && !allow(ctx, (const char *)key + 1, blen)) continue;
             uint32_t day = (uint32_t)nul[1] << 24 | (uint32_t)nul[2] << 16 | (uint32_t)nul[3] << 8 | nul[4];
             if (day < from || day > to) continue;
             int64_t val = (int64_t)be64_get(v.data);
@@ -512,6 +524,12 @@ static const char *segment_of(const report_customer_t *c)
 
 int report_customers(store_txn_t *t, uint64_t now_ms, const char *currency, const char *branch, report_customers_t *out)
 {
+    return report_customers_scoped(t, now_ms, currency, branch ? one_branch : NULL, (void *)branch, out);
+}
+
+int report_customers_scoped(store_txn_t *t, uint64_t now_ms, const char *currency, report_allow_fn allow, void *ctx,
+                            report_customers_t *out)
+{
     memset(out, 0, sizeof *out);
     snprintf(out->currency, sizeof out->currency, "%s", currency);
     uint8_t prefix = KIND_CUSTOMER;
@@ -526,7 +544,7 @@ int report_customers(store_txn_t *t, uint64_t now_ms, const char *currency, cons
         if (entity_deleted(t, id)) continue;
         size_t blen, nlen;
         const char *b = entity_text(t, id, F_BRANCH, &blen), *name = entity_text(t, id, F_CU_NAME, &nlen);
-        if (branch && (!b || strlen(branch) != blen || memcmp(branch, b, blen))) continue;
+        if (allow && (!b || !allow(ctx, b, blen))) continue;
         if (out->n == cap) {
             cap = cap ? 2 * cap : 256;
             out->customers = realloc(out->customers, cap * sizeof *out->customers);

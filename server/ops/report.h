@@ -84,6 +84,10 @@ typedef struct {
 
 /* RFM over every live customer (`branch` only if not NULL), money in `currency`. */
 int report_customers(store_txn_t *t, uint64_t now_ms, const char *currency, const char *branch, report_customers_t *out);
+/* Which branches a scoped report counts: those allow says yes to (a user's reach). */
+typedef bool (*report_allow_fn)(void *ctx, const char *branch, size_t len);
+int report_customers_scoped(store_txn_t *t, uint64_t now_ms, const char *currency, report_allow_fn allow, void *ctx,
+                            report_customers_t *out);
 void report_customers_free(report_customers_t *r);
 /* The currency most deals were won in (for RFM's monetary part), "" if none. */
 void report_main_currency(store_txn_t *t, char out[9]);
@@ -98,6 +102,8 @@ typedef struct {
     int64_t customers_new[REPORT_MAX_DAYS], deals_won[REPORT_MAX_DAYS], interactions[REPORT_MAX_DAYS];
 } report_daily_t;
 int report_daily(store_txn_t *t, uint32_t from_day, uint32_t to_day, const char *branch, report_daily_t *out);
+int report_daily_scoped(store_txn_t *t, uint32_t from_day, uint32_t to_day, report_allow_fn allow, void *ctx,
+                        report_daily_t *out);
 void report_daily_write_json(FILE *f, uint32_t from_day, const report_daily_t *d);
 /* A day number as YYYY-MM-DD. */
 void report_day_text(uint32_t day, char out[11]);

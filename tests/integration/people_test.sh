@@ -74,6 +74,22 @@ check "ACCORD_USER=sara (the same user) is fine" bash -c "ACCORD_USER=sara ACCOR
 check "sara may not make users at b1 (not an admin): EPERM" \
     bash -c "! echo 'eve password 12' | '$CTL' user add --data '$W/b1' --login eve --role staff --branch b1 2>'$W/eve.err' && grep -q EPERM '$W/eve.err'"
 
+# 6. reports and lists respect scope
+echo 'mina password 1' | "$CTL" user add --data "$W/hq" --login mina --role manager --branch b1 >/dev/null
+at hq customer add --name "HQ's Customer" >/dev/null
+check "sara's customer reaches HQ" wait_until 30 bash -c "ACCORD_DATA='$W/hq' '$ACCORD' customer show '$C' >/dev/null"
+check "mina (manager of b1) signs in at HQ" [ "$(sign_in "$PH" mina 'mina password 1')" = 303 ]
+report() { curl -s -b "$W/jar.$PH.$1" "http://127.0.0.1:$PH/api/report?period=2020-01-01..2030-12-31$2"; }
+check "her dashboard's report lists b1 and no other branch" \
+    bash -c "[ \"\$(curl -s -b '$W/jar.$PH.mina' 'http://127.0.0.1:$PH/api/report?period=$(date -u +%Y)' | jq -c '[.branches[].branch]')\" = '[\"b1\"]' ]"
+check "asking for hq's figures is refused (403)" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$W/jar.$PH.mina" "http://127.0.0.1:$PH/api/report?period=$(date -u +%Y)&branch=hq")" = 403 ]
+check "boss (org) sees hq and b1" [ "$(sign_in "$PH" boss 'boss password 1')" = 303 ]
+check "boss's report holds both" \
+    bash -c "curl -s -b '$W/jar.$PH.boss' 'http://127.0.0.1:$PH/api/report?period=$(date -u +%Y)' | jq -e '[.branches[].branch] | index(\"hq\") != null and index(\"b1\") != null' >/dev/null"
+check "sara signs in at b1; her lists start on b1 (the session says so)" \
+    bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -c '$W/jar.$P1.sara' --data 'user=sara&password=sara+password+1' 'http://127.0.0.1:$P1/login')\" = 303 ] && curl -s -b '$W/jar.$P1.sara' 'http://127.0.0.1:$P1/api/session' | jq -e '.branch == \"b1\" and .role == \"staff\"' >/dev/null"
+
 # 5. a compromised b1 writes as someone without the role there, or gives an org-wide role
 stop b1
 refusal() { "$CTL" --json sync status --data "$W/hq" | jq -r '.peers[] | select(.name == "b1") | .last_refusal.'"$1"' // empty'; }

@@ -869,6 +869,7 @@ A.initBranch = async () => {
   $('who').textContent = A.session.user + A.sep() + A.session.node;
   await loadChoices();
   drawFilterChoices();
+  if (A.session.branch) $('f-branch').value = A.session.branch; // lists start on the user's branch; 'all' widens them
   await loadSaved('');
   let timer = null;
   $('q').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { L.offset = 0; loadList(); }, 120); });
