@@ -92,6 +92,16 @@ int users_hash_password(const char *password, char *out, size_t cap, char *err, 
     return 0;
 }
 
+int users_role(store_txn_t *t, const char *name, user_role_t *role)
+{
+    store_val_t v;
+    int rc = store_get(t, TBL_USERS, name, strlen(name), &v);
+    if (rc) return rc;
+    if (v.len < 1) return ACCORD_ENOTFOUND;
+    *role = (user_role_t)((const uint8_t *)v.data)[0];
+    return 0;
+}
+
 int users_each(store_txn_t *t, users_fn fn, void *ctx)
 {
     store_iter_t *it;

@@ -33,6 +33,8 @@ bool users_verify_hash(const char *hash, const char *password);
 /* The Argon2id hash of a new password (USER_PASSWORD_MIN..MAX characters) into out (at
  * least 128 bytes); ACCORD_EINVAL names what is wrong in err. */
 int users_hash_password(const char *password, char *out, size_t cap, char *err, size_t ecap);
+/* 0 and the role of the user name; ACCORD_ENOTFOUND if there is none. No password asked. */
+int users_role(store_txn_t *t, const char *name, user_role_t *role);
 typedef int (*users_fn)(void *ctx, const char *name, user_role_t role);
 int users_each(store_txn_t *t, users_fn fn, void *ctx);
 

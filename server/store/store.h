@@ -79,6 +79,10 @@
     X(TBL_CUSTLINKS, "custlinks", STORE_T_DERIVED | STORE_T_INSTALL)                                     \
     /* entity(16) -> the entity's row: kind, fields, set elements, siblings (state/entity.h) */          \
     X(TBL_ENTITIES, "entities", STORE_T_MERGED | STORE_T_PURGE)                                          \
+    /* seq(8 BE) -> kind(1) time ms(8 BE) and three short texts: the node's access audit (auth/audit.h) */ \
+    X(TBL_AUDIT, "audit", 0)                                                                             \
+    /* BLAKE2b-256 of an API token(32) -> user, scope, times, last use (auth/tokens.h) */               \
+    X(TBL_TOKENS, "tokens", 0)                                                                           \
     /* 'E' bucket(1) entity(16) -> entity digest(32); 'S' bucket(1) -> sum(32) count(8 BE);              \
      * 'V' -> format(1): the state digest kept up to date (state/digest.h) */                            \
     X(TBL_DIGESTS, "digests", STORE_T_SUMS)
