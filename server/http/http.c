@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
-                               size_t len, const char *policy, const char *cookie, const char *location)
+                               size_t len, const char *policy, const char *cookie, const char *location,
+                               const char *header, const char *value)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
@@ -26,6 +28,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
     MHD_add_response_header(r, "Content-Security-Policy", policy);
     if (cookie) MHD_add_response_header(r, "Set-Cookie", cookie);
     if (location) MHD_add_response_header(r, "Location", location);
+    if (header) MHD_add_response_header(r, header, value);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -36,16 +39,30 @@ enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const ch
 {
     return respond(c, status, type, body, len,
                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'", cookie,
-                   location);
+                   location, NULL, NULL);
+}
+
+enum MHD_Result http_respond_with_header(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                                         size_t len, const char *header, const char *value)
+{
+    return respond(c, status, type, body, len,
+                   "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'", NULL, NULL,
+                   header, value);
 }
 
 enum MHD_Result http_respond_with_policy(struct MHD_Connection *c, unsigned status, const char *type,
                                          const void *body, size_t len, const char *policy)
 {
-    return respond(c, status, type, body, len, policy, NULL, NULL);
+    return respond(c, status, type, body, len, policy, NULL, NULL, NULL, NULL);
 }
 
 enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg)
+{
+    return http_json_error_with_header(c, status, code, msg, NULL, NULL);
+}
+
+enum MHD_Result http_json_error_with_header(struct MHD_Connection *c, unsigned status, const char *code, const char *msg,
+                                            const char *header, const char *value)
 {
     char *body = NULL;
     size_t len = 0;
@@ -57,7 +74,7 @@ enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const
     json_write_cstr(f, msg);
     fputs("}\n", f);
     fclose(f);
-    enum MHD_Result ret = http_respond(c, status, "application/json", body, len, NULL, NULL);
+    enum MHD_Result ret = http_respond_with_header(c, status, "application/json", body, len, header, value);
     free(body);
     return ret;
 }
@@ -96,13 +113,31 @@ static bool auth_ok(http_t *h, const http_route_t *rt, const http_req_t *r, enum
         return false;
     case HTTP_AUTH_CHANGE:
         if (!r->s) *ret = http_json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in first (POST /login)");
-        else if (!http_csrf_ok(c, r->s))
+        else if (r->s->bearer && r->s->scope == TOKEN_WRITE) return true; /* not a cookie: no CSRF to fear */
+        else if (r->s->bearer) {
+            char what[160];
+            snprintf(what, sizeof what, "POST %.150s", r->url);
+            http_note_refusal(h, c, r->s, what);
+            *ret = http_json_error(c, MHD_HTTP_FORBIDDEN, "EREADONLY",
+                                   "this token may only read (scope read): make a write token with 'accordctl token add --scope write'");
+        } else if (!http_csrf_ok(c, r->s))
             *ret = http_json_error(c, MHD_HTTP_FORBIDDEN, "ECSRF", "send the X-CSRF-Token of the session with every change");
         else return true;
         return false;
     }
     *ret = MHD_NO;
     return false;
+}
+
+/* The token of "Authorization: Bearer TOKEN" on a JSON route that takes a session (the
+ * /api/ routes: a token stands in for the cookie there, not on the pages), else NULL. */
+static const char *bearer_token(struct MHD_Connection *c, const http_route_t *rt)
+{
+    if (rt->auth != HTTP_AUTH_SESSION && rt->auth != HTTP_AUTH_CHANGE) return NULL;
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7)) return NULL;
+    for (auth += 7; *auth == ' ';) auth++;
+    return auth;
 }
 
 /* The first call of a POST: where its body will go, a form's buffer or, for a route that
@@ -162,6 +197,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     http_req_t r = {c, url, "", NULL, u};
     const http_route_t *rt = http_route_find(post ? "POST" : "GET", url, &r.tail);
     if (!rt || rt->auth != HTTP_AUTH_NONE) r.s = http_session_of(h, c);
+    http_session_t bearer; /* an API token's session, for this request only */
+    const char *token = rt && !r.s ? bearer_token(c, rt) : NULL;
+    enum MHD_Result refused;
+    if (token && !http_bearer_session(h, c, token, &bearer, &refused)) return refused;
+    if (token) r.s = &bearer;
     if (!rt && post) return http_json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such endpoint");
     if (!rt && !r.s) return http_json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in first (POST /login)");
     if (!rt) return http_json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such page");
@@ -210,6 +250,7 @@ http_t *http_start(store_t *st, const char *node_name, bool hub, const char *lis
     if (!h) abort();
     h->st = st;
     h->hub = hub;
+    http_throttle_new(h);
     snprintf(h->node, sizeof h->node, "%s", node_name);
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->imports_done, NULL);
@@ -224,6 +265,7 @@ http_t *http_start(store_t *st, const char *node_name, bool hub, const char *lis
         snprintf(err, cap, "cannot serve HTTP on %s:%ld (is the port taken?)", host, port);
         pthread_cond_destroy(&h->imports_done);
         pthread_mutex_destroy(&h->mu);
+        http_throttle_free(h);
         free(h);
         return NULL;
     }
@@ -256,6 +298,7 @@ void http_stop(http_t **ph)
     free(h->sync_json);
     free(h->metrics);
     sodium_memzero(h->sessions, sizeof h->sessions);
+    http_throttle_free(h);
     free(h);
     *ph = NULL;
 }

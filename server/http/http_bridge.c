@@ -180,8 +180,10 @@ enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r)
 {
     const api_verb_t *v = served_verb(r->tail, false);
     if (!v) return http_json_error(r->c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such read");
-    if (!role_allows(v->role, r->s->role))
+    if (!role_allows(v->role, r->s->role)) {
+        http_note_refusal(h, r->c, r->s, r->url);
         return http_json_error(r->c, MHD_HTTP_FORBIDDEN, "EREADONLY", "your role may not read this");
+    }
     return bridge(h, r->c, r->s, r->tail, NULL);
 }
 
@@ -190,8 +192,10 @@ enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r)
 enum MHD_Result http_route_node_change(http_t *h, const http_req_t *r)
 {
     const api_verb_t *v = served_verb(r->tail, true);
-    if (!role_allows(v ? v->role : API_ROLE_STAFF, r->s->role))
+    if (!role_allows(v ? v->role : API_ROLE_STAFF, r->s->role)) {
+        http_note_refusal(h, r->c, r->s, r->url);
         return http_json_error(r->c, MHD_HTTP_FORBIDDEN, "EREADONLY", "a manager reads; staff and admins change records");
+    }
     if (!v) return http_json_error(r->c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such change");
     return bridge(h, r->c, r->s, r->tail, r->u);
 }

@@ -18,6 +18,8 @@
 
 #include "http/http.h"
 #include "auth/people.h"
+#include "auth/throttle.h"
+#include "auth/tokens.h"
 #include "auth/users.h"
 #include "client/accord_client.h"
 #include "ops/report.h"
@@ -35,11 +37,15 @@ typedef struct {
     user_role_t role;
     uint64_t last_ms; /* last request; idle 8 h, it is forgotten */
     uint64_t pw_hlc;  /* the version of the password it signed in with: a new one ends it */
+    bool bearer;      /* an API token's, for one request (never in the table): no CSRF, scope below */
+    token_scope_t scope; /* a bearer's: read (GET only) or write */
+    char address[TOKEN_ADDRESS_MAX + 1]; /* a bearer's client address, for the audit */
 } http_session_t;
 
 struct http {
     struct MHD_Daemon *d;
-    store_t *st;              /* borrowed; read transactions only */
+    store_t *st;              /* borrowed; read transactions, and the short write ones of the
+                               * audit and of tokens' last use (auth/audit.h, tokens.h) */
     char node[65];            /* this node's name */
     bool hub;                 /* '/' is the HQ dashboard; else the branch app */
     accord_client_t *client;  /* the MHD thread's link to this node's own API (writes go there) */
@@ -47,6 +53,8 @@ struct http {
     char *sync_json, *metrics; /* published by the writer thread (http_publish) */
     size_t sync_len, metrics_len;
     http_session_t sessions[HTTP_MAX_SESSIONS];
+    throttle_t *signin_accounts;  /* failed sign-ins per user name (http_session.c) */
+    throttle_t *signin_addresses; /* and per client address */
     unsigned n_uploads;       /* files being received (http_upload_t.file), at most HTTP_MAX_UPLOADS */
     unsigned n_imports;       /* imports running in their own threads (under mu) */
     pthread_cond_t imports_done; /* signalled (under mu) as each ends */
@@ -102,9 +110,31 @@ enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const ch
 enum MHD_Result http_respond_with_policy(struct MHD_Connection *c, unsigned status, const char *type,
                                          const void *body, size_t len, const char *policy);
 enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg);
+/* The same two with one more header (Retry-After, WWW-Authenticate); header may be NULL. */
+enum MHD_Result http_respond_with_header(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                                         size_t len, const char *header, const char *value);
+enum MHD_Result http_json_error_with_header(struct MHD_Connection *c, unsigned status, const char *code, const char *msg,
+                                            const char *header, const char *value);
 
 /* ---- sessions (http_session.c) ---- */
 http_session_t *http_session_of(http_t *h, struct MHD_Connection *c);
+/* The sign-in throttle's two tables, with the limits http_session.c sets (and its
+ * ACCORD_TEST_THROTTLE), for http_start; http_throttle_free for http_stop. */
+void http_throttle_new(http_t *h);
+void http_throttle_free(http_t *h);
+/* The client's IP address as text ("" if unknown) into out (TOKEN_ADDRESS_MAX + 1 bytes). */
+void http_client_address(struct MHD_Connection *c, char *out, size_t cap);
+/* Whether the user login exists and may act, and the role: the one place the HTTP side
+ * asks (a read transaction; tokens_user_status). */
+bool http_user_status(http_t *h, const char *login, user_role_t *role);
+/* For a request with "Authorization: Bearer TOKEN": true and *s a session of the token's
+ * user for this request (s->bearer), its use noted (tokens_touch: at most once a minute,
+ * with a token_used audit event); false with *ret the 401 (WWW-Authenticate: Bearer) for
+ * a token unknown, revoked, expired or whose user is gone. */
+bool http_bearer_session(http_t *h, struct MHD_Connection *c, const char *token, http_session_t *s, enum MHD_Result *ret);
+/* Records a refusal for want of a permission (audit permission_refused): who, and what
+ * they asked (the method and url). */
+void http_note_refusal(http_t *h, struct MHD_Connection *c, const http_session_t *s, const char *what);
 bool http_csrf_ok(struct MHD_Connection *c, const http_session_t *s);
 /* Checks a user's password in a read transaction (Argon2id: about 0.1 s, on purpose). */
 bool http_check_user(http_t *h, const char *user, const char *password, user_role_t *role, uint64_t *pw_hlc);
@@ -130,6 +160,9 @@ enum MHD_Result http_route_login_page(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_login(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_logout(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_session(http_t *h, const http_req_t *r);
+
+/* GET /api/audit?since=&kind=&user=&limit= (admins): the access audit, newest first (http_session.c). */
+enum MHD_Result http_route_audit(http_t *h, const http_req_t *r);
 
 /* ---- importing a file (http_import.c) ---- */
 /* POST /api/import/preview, /check, /run: the body is the file (http_import.c says more). */

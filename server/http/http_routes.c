@@ -252,6 +252,7 @@ static const http_route_t routes[] = {
     {"GET",  "/api/currencies", HTTP_AUTH_SESSION, route_currencies},
     {"GET",  "/api/node/",      HTTP_AUTH_SESSION, http_route_node_read},
     {"GET",  "/api/sync",       HTTP_AUTH_SESSION, route_sync},
+    {"GET",  "/api/audit",      HTTP_AUTH_SESSION, http_route_audit},
 };
 
 const http_route_t *http_route_find(const char *method, const char *url, const char **tail)
