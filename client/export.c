@@ -262,6 +262,7 @@ int export_main(int argc, char **argv, const import_env_t *env)
         accord_args_str(&a, "kind", kind);
         accord_args_int(&a, "limit", PAGE);
         accord_args_bool(&a, "by_id", true);
+        if (env->user) accord_args_str(&a, "user", env->user); /* who exported, for the node's access audit */
         if (after[0]) accord_args_str(&a, "after", after);
         accord_reply_t r;
         rc = accord_call(c, "list", &a, &r);

@@ -66,6 +66,7 @@ bool api_runs_alone(const api_verb_t *v, const request_t *req)
 {
     if (!v) return false;
     if (v->own_txns) return true;
+    if (v->handle == api_read_list) return api_read_list_is_export(req);
     const req_arg_t *dry = v->handle == api_import_rows ? request_arg(req, "dry_run") : NULL;
     return dry && dry->type == MP_BOOL && dry->i;
 }

@@ -153,6 +153,9 @@ void api_pack_register(msgpack_packer *pk, const field_state_t *fs);
 void api_pack_origin_name(api_t *api, store_txn_t *t, msgpack_packer *pk, const uint8_t *origin);
 int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+/* True for an export's first page (a list by_id, no after): it runs alone (t NULL), to
+ * record the export in the access audit (auth/audit.h) before it reads. */
+bool api_read_list_is_export(const request_t *req);
 int api_read_search(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_read_history(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 int api_read_dupes(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);

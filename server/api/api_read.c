@@ -11,6 +11,7 @@
 #include "proto/hlc.h"
 #include "proto/schema.h"
 #include "ops/dedupe.h"
+#include "auth/audit.h"
 #include "auth/roster.h"
 #include "common/log.h"
 #include "state/entity.h"
@@ -572,8 +573,32 @@ static int read_order(const request_t *req, unsigned kind, index_query_t *q, uin
     return 0;
 }
 
+bool api_read_list_is_export(const request_t *req)
+{
+    return api_arg_flag(req, "by_id") && !request_arg(req, "after");
+}
+
+/* An export's first page, run alone: the export is audited (with the request's user and
+ * the kind), then the page is read in a transaction of its own. */
+static int list_export(api_t *api, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
+{
+    char user[AUDIT_USER_MAX + 1] = "", kind[32] = "";
+    const req_arg_t *u = request_arg(req, "user"), *k = request_arg(req, "kind");
+    if (u) api_arg_cstr(u, user, sizeof user);
+    if (k) api_arg_cstr(k, kind, sizeof kind);
+    store_txn_t *t;
+    int rc = audit_record(api_store(api), AUDIT_EXPORT, user, "", kind);
+    if (rc) return accord_fail(msg, cap, rc, "cannot record the export in the access audit: %s", accord_strerror(rc));
+    if ((rc = store_txn_begin(api_store(api), false, &t)))
+        return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    rc = api_read_list(api, t, req, pk, msg, cap);
+    store_txn_abort(&t);
+    return rc;
+}
+
 int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
+    if (!t) return list_export(api, req, pk, msg, cap);
     int kind = api_arg_kind(req, msg, cap);
     if (kind < 0) return kind;
     int limit = api_arg_limit(req, API_LIST_MAX, msg, cap);
