@@ -77,6 +77,16 @@ static const ctl_opt_t branch_set_opts[] = {
     {"code", 0, "invoice number prefix: 2-16 of A-Z 0-9"}, {"name", 0, "the branch's name"},
     {"region", 0, "its region"}, {"timezone", 0, "e.g. Asia/Tehran"}, {"currency", 0, "ISO 4217, e.g. IRR"},
     {"calendar", 0, "gregorian or solar"}, {0}};
+static const ctl_opt_t token_add_opts[] = {
+    OPT_DATA, {"user", 0, "whom the token acts as: a user of this node (required)"},
+    {"scope", 0, "read (GET routes only) or write (required)"},
+    {"expires", 0, "a date (2027-01-31: 00:00 UTC) or a duration (30d, 12h); default never"},
+    {"name", 0, "a label to know it by, e.g. erp"}, {0}};
+static const ctl_opt_t audit_opts[] = {
+    OPT_DATA, {"since", 0, "only events from this UTC date or time on (2026-12-01, 2026-12-01T09:30Z)"},
+    {"kind", 0, "only this kind: signin_ok, signin_failed, signin_throttled, token_used, token_added, token_revoked, "
+                "export, permission_refused"},
+    {"user", 0, "only this user's events"}, {"limit", 0, "at most this many (100; 0: all)"}, {0}};
 
 static const ctl_verb_t verbs[] = {
     {"node init", "--data DIR --name NAME [--role branch|hub] [--org-pub HEX]",
@@ -173,6 +183,17 @@ static const ctl_verb_t verbs[] = {
      "make or change a branch's record (its invoice prefix, region, time zone ...)", NULL, branch_set_opts,
      ctl_branch_set, 0, 0},
     {"branch list", "--data DIR", "the org's branches", NULL, data_opts, ctl_branch_list, 0, 0},
+    {"token add", "--data DIR --user USER --scope read|write [--expires DATE|30d] [--name LABEL]",
+     "an API token for another system (Authorization: Bearer), printed once",
+     "The node keeps only the token's hash: it is shown this once. A read token may use the GET\n"
+     "routes of the HTTP JSON API, a write token POST /api/node/VERB too, as USER.",
+     token_add_opts, ctl_token_add, 0, 0},
+    {"token list", "--data DIR", "the API tokens: id, user, scope, created, expires, last use (never the token)", NULL,
+     data_opts, ctl_token_list, 0, 0},
+    {"token revoke", "--data DIR ID", "end an API token (its id from 'token list'): it gets 401", NULL, data_opts,
+     ctl_token_revoke, 1, 1},
+    {"audit", "--data DIR [--since DATE] [--kind KIND] [--user USER] [--limit N]",
+     "the access audit, newest first: sign-ins, token use, exports, refusals", NULL, audit_opts, ctl_audit, 0, 0},
 };
 #define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
 

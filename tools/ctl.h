@@ -136,6 +136,14 @@ int ctl_user_maps(const ctl_args_t *a);
 int ctl_branch_set(const ctl_args_t *a);
 int ctl_branch_list(const ctl_args_t *a);
 
+/* ctl_token.c: API tokens for the HTTP JSON API */
+int ctl_token_add(const ctl_args_t *a);
+int ctl_token_list(const ctl_args_t *a);
+int ctl_token_revoke(const ctl_args_t *a);
+
+/* ctl_audit.c: the access audit */
+int ctl_audit(const ctl_args_t *a);
+
 /* ctl_verify.c: state digests */
 int ctl_digest(const ctl_args_t *a);
 int ctl_verify(const ctl_args_t *a);
