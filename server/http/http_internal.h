@@ -118,8 +118,8 @@ enum MHD_Result http_json_error_with_header(struct MHD_Connection *c, unsigned s
 
 /* ---- sessions (http_session.c) ---- */
 http_session_t *http_session_of(http_t *h, struct MHD_Connection *c);
-/* The sign-in throttle's two tables, with the limits http_session.c sets (and its
- * ACCORD_TEST_THROTTLE), for http_start; http_throttle_free for http_stop. */
+/* The sign-in throttle's two tables, with the limits http_session.c sets, for
+ * http_start; http_throttle_free for http_stop. */
 void http_throttle_new(http_t *h);
 void http_throttle_free(http_t *h);
 /* The client's IP address as text ("" if unknown) into out (TOKEN_ADDRESS_MAX + 1 bytes). */

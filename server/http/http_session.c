@@ -40,24 +40,10 @@
 #define SIGNIN_LOCK_MAX_MS (15ull * 60 * 1000)
 #define SIGNIN_FORGET_MS (24ull * 3600 * 1000)
 
-/* ACCORD_TEST_THROTTLE=FIRST_MS,MAX_MS (tests only, read once at start): shorter locks. */
-static void test_limits(throttle_limits_t *lim)
-{
-    const char *env = getenv("ACCORD_TEST_THROTTLE");
-    unsigned long long first, max;
-    if (env && sscanf(env, "%llu,%llu", &first, &max) == 2 && first >= 1 && max >= first) {
-        lim->base_ms = first;
-        lim->max_ms = max;
-        log_warn("dashboard: ACCORD_TEST_THROTTLE: sign-in locks of %llu to %llu ms (a test setting)", first, max);
-    }
-}
-
 void http_throttle_new(http_t *h)
 {
     throttle_limits_t account = {SIGNIN_ACCOUNT_FREE, SIGNIN_LOCK_FIRST_MS, SIGNIN_LOCK_MAX_MS, SIGNIN_FORGET_MS};
     throttle_limits_t address = {SIGNIN_ADDRESS_FREE, SIGNIN_LOCK_FIRST_MS, SIGNIN_LOCK_MAX_MS, SIGNIN_FORGET_MS};
-    test_limits(&account);
-    test_limits(&address);
     if (!(h->signin_accounts = malloc(sizeof *h->signin_accounts)) || !(h->signin_addresses = malloc(sizeof *h->signin_addresses)))
         abort();
     throttle_init(h->signin_accounts, &account);
