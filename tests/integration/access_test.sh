@@ -24,7 +24,7 @@ start b1 --http "$HTTP" || exit 1
 cat > "$W/brute.py" <<'PY'
 import http.client, json, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
-codes, retry, t0 = {}, None, time.time()
+codes, retry, said, t0 = {}, None, False, time.time()
 for i in range(n):
     c = http.client.HTTPConnection('127.0.0.1', port, timeout=60)
     c.request('POST', '/login', 'user=sara&password=wrong+guess+%d' % i, {'Content-Type': 'application/x-www-form-urlencoded'})
@@ -116,5 +116,13 @@ check "accordctl audit --since a date to come lists nothing" \
     bash -c "'$CTL' --json audit --data '$W/b1' --since 2099-01-01 | jq -e '.events == []' >/dev/null"
 "$CTL" audit --data "$W/b1" --limit 3 > "$W/audit.txt"
 check "accordctl audit's table: time, kind, user, address, detail" bash -c "[ \$(wc -l < '$W/audit.txt') = 4 ] && grep -q '^20[0-9-]*T[0-9:.]*Z export  *sara ' '$W/audit.txt'"
+mkdir -p "$BUILD/screenshots"
+if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/playwright-core ]; then
+    node tests/browser/audit.mjs "$URL" root1 'admin password 1' sara 'staff password 1' "$BUILD/screenshots" > "$W/browser.out" 2>&1
+    check "in headless Chromium an admin sees the audit as /api/audit lists it, filtered by kind, in English and Persian (right to left, every word and digit Persian); staff do not see it" [ $? = 0 ]
+    sed 's/^/# /' "$W/browser.out"
+else
+    nok "in headless Chromium the access audit is shown to admins (chromium or tests/browser/node_modules missing: run deploy/install-deps.sh)"
+fi
 sanitizer_check
 echo "# access done: $n checks"

@@ -1,6 +1,6 @@
 'use strict';
 // Accord HQ dashboard: reads /api/report (the period and the one before it), /api/daily,
-// /api/customers and /api/sync (JSON) and draws the tables and two inline SVG charts, in
+// /api/customers, /api/sync and, for an admin, /api/audit (JSON) and draws the tables and two inline SVG charts, in
 // English, Persian (right to left, Solar Hijri periods and dates, Persian digits) or
 // Chinese. Text from the data is set with textContent only. Every table downloads as CSV
 // (UTF-8 with a BOM, so spreadsheets open Persian as written).
@@ -80,7 +80,13 @@ const T = {
        champions: 'champions', loyal: 'loyal', new: 'new', 'at risk': 'at risk', hibernating: 'hibernating',
        'needs attention': 'needs attention', 'no activity': 'no activity', call: 'call', visit: 'visit', email: 'e-mail',
        sms: 'SMS', chat: 'chat', Lead: 'Lead', Qualified: 'Qualified', Proposal: 'Proposal', Negotiation: 'Negotiation',
-       Won: 'Won', Lost: 'Lost', '(none)': '(no reason)'},
+       Won: 'Won', Lost: 'Lost', '(none)': '(no reason)',
+       audit: 'Access audit', audit_kind: 'Events', all_events: 'All', a_time: 'Time', a_kind: 'Event', a_user: 'User',
+       a_address: 'Address', a_detail: 'Detail', no_events: 'No events yet.',
+       auditNote: 'Sign-ins, token use, exports and refusals at this node, newest first. Only admins see them.',
+       ev_signin_ok: 'signed in', ev_signin_failed: 'sign-in failed', ev_signin_throttled: 'sign-in refused: too many failures',
+       ev_token_used: 'token used', ev_token_added: 'token added', ev_token_revoked: 'token revoked', ev_export: 'export',
+       ev_permission_refused: 'refused: no permission', thr_account: 'for the account', thr_address: 'for the address'},
   fa: {title: 'داشبورد دفتر مرکزی اکورد', hq: 'دفتر مرکزی اکورد', language: 'زبان', signout: 'خروج', period: 'دوره',
        day: 'روز', week: 'هفته', month: 'ماه', quarter: 'فصل', year: 'سال', range: 'بازه', from: 'از', to: 'تا',
        show: 'نمایش', earlier: '› قبلی', later: 'بعدی ‹', loading: 'در حال بارگذاری…', against: 'در مقایسه با',
@@ -112,7 +118,13 @@ const T = {
        champions: 'قهرمانان', loyal: 'وفادار', new: 'تازه‌وارد', 'at risk': 'در خطر', hibernating: 'خفته',
        'needs attention': 'نیازمند توجه', 'no activity': 'بی‌فعالیت', call: 'تماس تلفنی', visit: 'بازدید', email: 'ایمیل',
        sms: 'پیامک', chat: 'گفتگو', Lead: 'سرنخ', Qualified: 'واجد شرایط', Proposal: 'پیشنهاد', Negotiation: 'مذاکره',
-       Won: 'موفق', Lost: 'ناموفق', '(none)': '(بی‌دلیل)'},
+       Won: 'موفق', Lost: 'ناموفق', '(none)': '(بی‌دلیل)',
+       audit: 'گزارش دسترسی', audit_kind: 'رویدادها', all_events: 'همه', a_time: 'زمان', a_kind: 'رویداد', a_user: 'کاربر',
+       a_address: 'نشانی', a_detail: 'جزئیات', no_events: 'هنوز رویدادی نیست.',
+       auditNote: 'ورودها، کاربرد توکن‌ها، برون‌بری‌ها و ردها در همین گره، تازه‌ترین در بالا. فقط راهبران آن را می‌بینند.',
+       ev_signin_ok: 'ورود موفق', ev_signin_failed: 'ورود ناموفق', ev_signin_throttled: 'ورود ردشده: تلاش ناموفق بیش از اندازه',
+       ev_token_used: 'کاربرد توکن', ev_token_added: 'ساخت توکن', ev_token_revoked: 'باطل‌شدن توکن', ev_export: 'برون‌بری',
+       ev_permission_refused: 'رد: بدون مجوز', thr_account: 'برای حساب', thr_address: 'برای نشانی'},
   zh: {title: 'Accord 总部仪表板', hq: 'Accord 总部', language: '语言', signout: '退出', period: '期间',
        day: '日', week: '周', month: '月', quarter: '季度', year: '年', range: '自定义', from: '从', to: '到',
        show: '显示', earlier: '‹ 更早', later: '更晚 ›', loading: '加载中…', against: '对比',
@@ -144,7 +156,13 @@ const T = {
        champions: '冠军客户', loyal: '忠诚客户', new: '新客户', 'at risk': '有流失风险', hibernating: '沉睡客户',
        'needs attention': '需要关注', 'no activity': '无活动', call: '电话', visit: '拜访', email: '电子邮件',
        sms: '短信', chat: '聊天', Lead: '线索', Qualified: '已确认', Proposal: '方案', Negotiation: '谈判',
-       Won: '赢单', Lost: '输单', '(none)': '（无原因）'},
+       Won: '赢单', Lost: '输单', '(none)': '（无原因）',
+       audit: '访问审计', audit_kind: '事件', all_events: '全部', a_time: '时间', a_kind: '事件', a_user: '用户',
+       a_address: '地址', a_detail: '详情', no_events: '暂无事件。',
+       auditNote: '本节点的登录、令牌使用、导出和拒绝，最新的在前。仅管理员可见。',
+       ev_signin_ok: '登录成功', ev_signin_failed: '登录失败', ev_signin_throttled: '登录被拒：失败次数过多',
+       ev_token_used: '使用令牌', ev_token_added: '创建令牌', ev_token_revoked: '吊销令牌', ev_export: '导出',
+       ev_permission_refused: '被拒：无权限', thr_account: '按账户', thr_address: '按地址'},
 };
 const LOCALE = {en: 'en-GB', fa: 'fa-IR', zh: 'zh-CN'};
 const DATE_LOCALE = {en: 'en-GB', fa: 'fa-IR-u-ca-persian', zh: 'zh-CN'};
@@ -153,6 +171,7 @@ const t = (k, vars) => String((T[lang] || T.en)[k] ?? T.en[k] ?? k).replace(/\{(
 const known = (k) => Object.prototype.hasOwnProperty.call(T.en, k); // a stage, kind or segment the page knows
 
 let session = null, digits = {}, current = null, previous = null, daily = null, customers = null, sync = null;
+let audit = null; // /api/audit: admins only
 let period = null; // {kind, cal, y, n} (month, quarter, year), {kind, d} (day), {kind, from, to} (week, range)
 let sortKey = 'branch', sortDesc = false;
 
@@ -566,6 +585,59 @@ function drawSync() {
   $('sync-at').textContent = new Intl.DateTimeFormat(DATE_LOCALE[lang], {timeStyle: 'medium'}).format(new Date());
 }
 
+// ---- the access audit (admins): newest first, every word translated; names, addresses and
+// details are data, shown as written (left to right for addresses and ids) ----
+const AUDIT_KINDS = ['signin_ok', 'signin_failed', 'signin_throttled', 'token_used', 'token_added', 'token_revoked',
+                     'export', 'permission_refused'];
+const AUDIT_COLUMNS = ['a_time', 'a_kind', 'a_user', 'a_address', 'a_detail'];
+const auditDetail = (e) => (e.kind === 'signin_throttled' && (e.detail === 'account' || e.detail === 'address') ? t('thr_' + e.detail) : e.detail);
+const auditTime = (ms) => new Intl.DateTimeFormat(DATE_LOCALE[lang], {dateStyle: 'short', timeStyle: 'medium'}).format(new Date(ms));
+function drawAudit() {
+  const section = $('audit-section');
+  section.hidden = !session || session.role !== 'admin';
+  if (section.hidden) return;
+  const pick = $('audit-kind'), chosenKind = pick.value;
+  pick.textContent = '';
+  pick.appendChild(el('option', {value: ''}, t('all_events')));
+  for (const k of AUDIT_KINDS) pick.appendChild(el('option', {value: k}, t('ev_' + k)));
+  pick.value = chosenKind;
+  const table = $('audit'), body = table.tBodies[0];
+  table.tHead.textContent = '';
+  const hr = el('tr');
+  for (const k of AUDIT_COLUMNS) hr.appendChild(el('th', {scope: 'col'}, t(k)));
+  table.tHead.appendChild(hr);
+  body.textContent = '';
+  if (!audit) return;
+  if (!audit.events.length) emptyRow(body, AUDIT_COLUMNS.length, 'no_events');
+  for (const e of audit.events) {
+    const tr = el('tr', {'data-kind': e.kind});
+    tr.appendChild(el('td', {}, auditTime(e.time_ms)));
+    tr.appendChild(el('td', {class: 'text'}, t('ev_' + e.kind)));
+    const user = el('td', {class: 'text'});
+    user.appendChild(el('bdi', {dir: 'auto'}, e.user));
+    tr.appendChild(user);
+    const address = el('td');
+    address.appendChild(el('bdi', {dir: 'ltr'}, e.address));
+    tr.appendChild(address);
+    const detail = el('td', {class: 'text'});
+    detail.appendChild(el('bdi', {dir: 'auto'}, auditDetail(e)));
+    tr.appendChild(detail);
+    body.appendChild(tr);
+  }
+}
+
+async function loadAudit() {
+  if (!session || session.role !== 'admin') return drawAudit();
+  try {
+    const kind = $('audit-kind').value;
+    audit = await getJSON('/api/audit?limit=200' + (kind ? '&kind=' + encodeURIComponent(kind) : ''));
+  } catch (e) {
+    audit = {events: []};
+    $('audit-section').querySelector('.note').textContent = e.message;
+  }
+  drawAudit();
+}
+
 // ---- CSV: one per table, from the figures (not the page's text), UTF-8 with a BOM ----
 function csvText(rows) {
   const cell = (v) => { const s = String(v ?? ''); return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; };
@@ -598,6 +670,7 @@ const CSV = {
                t('recency'), t('frequency'), t('segment')],
               ...(customers ? customers.customers : []).map((c) => [c.name, c.branch, customers.currency ? major(c.monetary_minor, customers.currency) : '',
                                                                     c.recency_days, c.frequency, t(c.segment)])],
+  audit: () => [AUDIT_COLUMNS.map((k) => t(k)), ...((audit && audit.events) || []).map((e) => [e.time, e.kind, e.user, e.address, e.detail])],
   peers: () => [PEER_COLUMNS.map((k) => t(k)), ...((sync && sync.peers) || []).map((p) => peerValues(p).map((v, i) => i === 1 ? t(v ? 'yes' : 'no') : v))],
 };
 function download(table) {
@@ -646,6 +719,7 @@ function drawAll() {
   }
   drawCustomers();
   drawSync();
+  drawAudit();
 }
 
 async function loadReport() {
@@ -727,6 +801,8 @@ async function main() {
   await loadReport();
   await loadCustomers();
   await loadSync();
+  $('audit-kind').addEventListener('change', loadAudit);
+  await loadAudit();
   setInterval(loadSync, 5000);
 }
 
