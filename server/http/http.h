@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT
  * http: the hub's dashboard and JSON endpoints over HTTP (libmicrohttpd), on loopback
- * unless told otherwise. It runs in libmicrohttpd's own thread and only reads the store
- * (LMDB read transactions); what lives in the writer thread's memory (sync sessions,
+ * unless told otherwise. It runs in libmicrohttpd's own thread and reads the store (LMDB
+ * read transactions; it writes only the access audit and tokens' last use, in short
+ * transactions of their own); what lives in the writer thread's memory (sync sessions,
  * latencies) reaches it as text the main loop publishes once a second.
  *
  *   GET  /login, /login.js, POST /login (user, password: Argon2id, users.h) -> session cookie
- *        (HttpOnly, SameSite=Strict, 8 h idle); POST /logout needs the X-CSRF-Token header
+ *        (HttpOnly, SameSite=Strict, 8 h idle); failures throttled per user and address (429,
+ *        Retry-After; http_session.c); POST /logout needs the X-CSRF-Token header
  *   GET  / (dashboard or branch app), /assets/NAME (scripts, styles)  session; /app.css none
  *   GET  /api/session, /api/report?period=&branch=, /api/daily?period=&branch=, /api/sync,
- *        /api/customers?currency=&branch=&top= (RFM segments, top customers)   session (JSON)
+ *        /api/customers?currency=&branch=&top= (RFM segments, top customers),
+ *        /api/audit?since=&kind=&user=&limit= (admins)        session or Bearer token (JSON)
  *   GET  /metrics (Prometheus text)                               session or Basic auth
  *   GET  /api/node/VERB?ARGS (get, list, search, history, conflicts, status, dupes) and
  *   POST /api/node/VERB (create, update, delete, resolve, merge; form body; X-CSRF-Token;
@@ -19,6 +22,9 @@
  *   POST /api/import/preview, /check, /run (the body: a CSV or vCard file of at most
  *        20 MiB; X-CSRF-Token; staff or admin): the CLI's import (http_import.c)
  * Anything else is 404; a request without a valid session is 401 (pages: 303 to /login).
+ * On the JSON routes "Authorization: Bearer TOKEN" (auth/tokens.h) stands in for a
+ * session: read tokens GET only, write tokens POST without X-CSRF-Token; a bad token is
+ * 401 with WWW-Authenticate: Bearer.
  * The routes are one table (http_routes.c: method, path, auth, handler); which verbs
  * /api/node/ serves, and to which role, is the API's verb table's word (api.h). */
 #ifndef ACCORD_HTTP_H
