@@ -218,6 +218,13 @@ ctl_json "report tz" --data "$W/fresh2" Asia/Tehran
 echo 'a password of 24 chars' > "$W/pw"
 ACCORDCTL_STDIN="$W/pw" ctl_json "user add" --data "$W/hq" --name maryam
 ctl_json "user list" --data "$W/hq"
+ctl_json "token add" --data "$W/hq" --user maryam --scope read --name 'a "quoted" \ name'
+TOKEN_ID=$(jq -r '.token_info.id' "$W/out.json")
+ctl_json "token list" --data "$W/hq"
+check "token list --json keeps the quoted name whole" jq -e '.[0].name == "a \"quoted\" \\ name"' "$W/out.json"
+ctl_json "token revoke" --data "$W/hq" "$TOKEN_ID"
+ctl_json "audit" --data "$W/hq"
+check "audit --json lists the token's addition and revocation" jq -e '[.events[].kind] | index("token_added") and index("token_revoked")' "$W/out.json"
 ctl_json "user remove" --data "$W/hq" --name maryam
 
 # ---- every verb the tools list has a case above ----
