@@ -2,6 +2,7 @@
  * tokens: API tokens made, looked up by their hash, used and revoked (tokens.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "auth/tokens.h"
+#include "auth/people.h"
 #include "auth/audit.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -45,7 +46,19 @@ int token_parse_expiry(const char *text, uint64_t now_ms, uint64_t *expires_ms)
 int tokens_user_status(store_txn_t *t, const char *user, user_role_t *role)
 {
     if (strlen(user) > USER_NAME_MAX) return ACCORD_ENOTFOUND;
-    return users_role(t, user, role);
+    if (!people_enforced(t, NULL)) return users_role(t, user, role); /* a node's local users, before org users */
+    char login[SCHEMA_LOGIN_MAX + 1];
+    person_t p;
+    if (schema_login_normalize(user, login, sizeof login) || people_find(t, login, strlen(login), &p) || p.disabled)
+        return ACCORD_ENOTFOUND;
+    schema_role_t best = 0; /* the highest role anywhere; where it applies is the HTTP side's (http_people.c) */
+    for (unsigned i = 0; i < p.n; i++)
+        if (p.grants[i].present && (!best || p.grants[i].g.role == ROLE_ADMIN ||
+                                    (p.grants[i].g.role == ROLE_STAFF && best == ROLE_MANAGER)))
+            best = p.grants[i].g.role;
+    if (!best) return ACCORD_ENOTFOUND;
+    *role = best == ROLE_ADMIN ? USER_ADMIN : best == ROLE_STAFF ? USER_STAFF : USER_MANAGER;
+    return 0;
 }
 
 static void put_be64(uint8_t *p, uint64_t v)

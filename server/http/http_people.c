@@ -97,3 +97,22 @@ bool http_people_on(http_t *h)
     store_txn_abort(&t);
     return on;
 }
+
+int http_people_status(http_t *h, const char *login, user_role_t *role)
+{
+    store_txn_t *t;
+    if (store_txn_begin(h->st, false, &t)) return 0;
+    if (!people_enforced(t, NULL)) {
+        store_txn_abort(&t);
+        return -1;
+    }
+    char norm[SCHEMA_LOGIN_MAX + 1], region[65];
+    person_t p;
+    people_place_t place;
+    place_of(h, t, &place, region, sizeof region);
+    bool ok = schema_login_normalize(login, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0 &&
+              !p.disabled && people_role_at(&p, &place) != 0;
+    if (ok) *role = web_role(people_role_at(&p, &place));
+    store_txn_abort(&t);
+    return ok ? 1 : 0;
+}

@@ -118,6 +118,8 @@ bool http_csrf_ok(struct MHD_Connection *c, const http_session_t *s)
 
 bool http_user_status(http_t *h, const char *login, user_role_t *role)
 {
+    int org = http_people_status(h, login, role);
+    if (org >= 0) return org == 1;
     store_txn_t *t;
     if (store_txn_begin(h->st, false, &t)) return false;
     bool ok = tokens_user_status(t, login, role) == 0;

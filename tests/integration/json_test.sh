@@ -226,6 +226,13 @@ ctl_json "token revoke" --data "$W/hq" "$TOKEN_ID"
 ctl_json "audit" --data "$W/hq"
 check "audit --json lists the token's addition and revocation" jq -e '[.events[].kind] | index("token_added") and index("token_revoked")' "$W/out.json"
 ctl_json "user remove" --data "$W/hq" --name maryam
+ctl_json "branch set" --data "$W/hq" --node b1 --code B1 --name 'Tehran "One" \ branch' --timezone Asia/Tehran
+ctl_json "branch list" --data "$W/hq"
+check "branch list --json keeps the name whole" bash -c "jq -e 'map(select(.node == \"b1\")) | length == 1' '$W/out.json' >/dev/null"
+ctl_json "user set" --data "$W/hq" --login nobody --name x
+ctl_json "user map" --data "$W/hq" --os-user "$(id -un)" --login nobody
+ctl_json "user maps" --data "$W/hq"
+ctl_json "user unmap" --data "$W/hq" --os-user "$(id -un)"
 
 # ---- every verb the tools list has a case above ----
 missing=""
