@@ -74,6 +74,19 @@ check "ACCORD_USER=sara (the same user) is fine" bash -c "ACCORD_USER=sara ACCOR
 check "sara may not make users at b1 (not an admin): EPERM" \
     bash -c "! echo 'eve password 12' | '$CTL' user add --data '$W/b1' --login eve --role staff --branch b1 2>'$W/eve.err' && grep -q EPERM '$W/eve.err'"
 
+# tokens are of the org's users too
+WRITE=$("$CTL" token add --data "$W/b1" --user sara --scope write 2>/dev/null)
+READ=$("$CTL" token add --data "$W/b1" --user sara --scope read 2>/dev/null)
+check "token add refuses a login the org does not have" bash -c "! '$CTL' token add --data '$W/b1' --user nobody --scope read 2>/dev/null"
+R=$(curl -s -H "Authorization: Bearer $WRITE" --data "kind=customer&name=By+Token" "http://127.0.0.1:$P1/api/node/create"); T=$(echo "$R" | jq -r .result.id)
+check "a write token of sara's creates a customer at b1" [ "${#T}" = 32 ]
+check "whose author is sara" bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json history '$T' | jq -e '.[0].author == \"sara\"' >/dev/null"
+check "a read token cannot write (403)" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $READ" --data 'kind=customer&name=No' "http://127.0.0.1:$P1/api/node/create")" = 403 ]
+"$CTL" token revoke --data "$W/b1" "$("$CTL" --json token list --data "$W/b1" | jq -r '.[] | select(.scope == "write") | .id')" >/dev/null
+check "a revoked token gets 401" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $WRITE" "http://127.0.0.1:$P1/api/node/list?kind=customer")" = 401 ]
+
 # 6. reports and lists respect scope
 echo 'mina password 1' | "$CTL" user add --data "$W/hq" --login mina --role manager --branch b1 >/dev/null
 at hq customer add --name "HQ's Customer" >/dev/null
