@@ -5,6 +5,7 @@
  * the same judgement every receiving node makes. */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
+#include "auth/audit.h"
 #include "auth/osmap.h"
 #include "auth/people.h"
 #include "proto/accord_err.h"
@@ -17,7 +18,22 @@
 #include <time.h>
 #include <unistd.h>
 
+static int caller_user(api_t *api, store_txn_t *t, const request_t *req, char *out, size_t cap, char *msg, size_t mcap);
+
+/* A refusal of who is asking is kept in the audit (in t: committed with the requests beside it). */
 int api_caller_user(api_t *api, store_txn_t *t, const request_t *req, char *out, size_t cap, char *msg, size_t mcap)
+{
+    int rc = caller_user(api, t, req, out, cap, msg, mcap);
+    if (rc == ACCORD_EAUTH && store_txn_writable(t)) {
+        char account[64] = "";
+        if (api->caller.known) osmap_account_name(api->caller.uid, account, sizeof account);
+        int kept = audit_append(t, hlc_wall_ms(), AUDIT_PERMISSION_REFUSED, account, "", msg);
+        if (kept) return accord_fail(msg, mcap, kept, "cannot keep the refusal in the audit: %s", accord_strerror(kept));
+    }
+    return rc;
+}
+
+static int caller_user(api_t *api, store_txn_t *t, const request_t *req, char *out, size_t cap, char *msg, size_t mcap)
 {
     const req_arg_t *u = request_arg(req, "user");
     char named[SCHEMA_LOGIN_MAX + 1] = "";

@@ -5,6 +5,7 @@
  * therefore writes nothing; the caller rolls the oplog back on any error. */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
+#include "auth/audit.h"
 #include "auth/people.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
@@ -259,7 +260,14 @@ int api_write_author(api_t *api, store_txn_t *t, const request_t *req, api_write
 int api_write_append(api_t *api, store_txn_t *t, record_t *rec, char *msg, size_t cap)
 {
     int rc = oplog_append(api->log, t, rec);
-    if (rc == ACCORD_EPERM) return accord_fail(msg, cap, rc, "%s", oplog_why(api->log));
+    if (rc == ACCORD_EPERM) {
+        char who[RECORD_AUTHOR_MAX + 1];
+        snprintf(who, sizeof who, "%.*s", (int)rec->author_len, rec->author);
+        int kept = audit_append(t, hlc_wall_ms(), AUDIT_PERMISSION_REFUSED, who, "", oplog_why(api->log));
+        if (kept) /* the transaction may hold part of the event: a store failure, run again without it */
+            return accord_fail(msg, cap, kept, "cannot keep the refusal in the audit: %s", accord_strerror(kept));
+        return accord_fail(msg, cap, rc, "%s", oplog_why(api->log));
+    }
     if (rc) return accord_fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name(rec->kind), accord_strerror(rc));
     return 0;
 }

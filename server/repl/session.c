@@ -8,6 +8,7 @@
 #include "proto/accord_err.h"
 #include "repl/rejoin.h"
 #include "repl/sync_internal.h"
+#include "auth/audit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -75,10 +76,17 @@ void repl_start_session(sync_t *s, peer_t *p, const wire_msg_t *m)
 static void record_refusal(sync_t *s, peer_t *p, const uint8_t origin[ID_LEN], int code, uint64_t seq,
                            const char *why)
 {
+    /* a refused batch is offered again every few seconds: audit a refusal once, not each time */
+    bool again = p->last_code == code && !strncmp(p->last_why, why, sizeof p->last_why - 1);
     p->refused++;
     p->last_code = code;
     p->last_refusal_ms = repl_now_ms();
     snprintf(p->last_why, sizeof p->last_why, "%s", why);
+    if (code == ACCORD_EPERM && !again) {
+        char detail[AUDIT_DETAIL_MAX + 1];
+        snprintf(detail, sizeof detail, "from %s: %s", p->name, why);
+        audit_record(s->st, AUDIT_PERMISSION_REFUSED, "", "", detail);
+    }
     memcpy(p->last_refused_feed, origin, ID_LEN);
     p->last_refused_seq = seq;
     char hex[2 * ID_LEN + 1];

@@ -287,6 +287,11 @@ void store_close(store_t **pst)
     *pst = NULL;
 }
 
+bool store_txn_writable(const store_txn_t *t)
+{
+    return t && t->write;
+}
+
 int store_txn_begin(store_t *st, bool write, store_txn_t **out)
 {
     store_txn_t *t = malloc(sizeof *t);

@@ -112,6 +112,8 @@ typedef struct {
 int store_open(const char *dir, unsigned flags, store_t **out);
 void store_close(store_t **st);
 
+/* Whether t is a write transaction. */
+bool store_txn_writable(const store_txn_t *t);
 /* write=false begins a read-only snapshot. There are no nested transactions (the writable
  * map has none): a caller checks everything before it writes, and a store error aborts the
  * whole transaction. */

@@ -116,6 +116,8 @@ check "b1 writes a customer as bob, staff of b2 only: refused (EPERM, got $r)" [
 r=$("$PEER" "$HUB_EP" "$HUB_KEY" "$W/b1" grant=boss 2>>"$W/peer.log")
 check "b1 writes as boss (the HQ admin) a user with an org-wide admin role: refused (EPERM, got $r)" [ "$r" = EPERM ]
 check "the hub applied none of them" bash -c "! ACCORD_DATA='$W/hq' '$ACCORD' --json customer list | jq -e 'map(select(.name == \"Forged\")) | length > 0' >/dev/null && ! user_known hq evil >/dev/null"
+check "the hub's audit keeps the refusals, once each" bash -c "'$CTL' --json audit --data '$W/hq' --kind permission_refused | jq -e '[.events[].detail | select(test(\"from b1\"))] | length == 3' >/dev/null"
+check "b1's audit keeps the refused ACCORD_USER" bash -c "'$CTL' --json audit --data '$W/b1' --kind permission_refused | jq -e '[.events[].detail | select(test(\"ACCORD_USER\"))] | length >= 1' >/dev/null"
 r=$("$PEER" "$HUB_EP" "$HUB_KEY" "$W/b1" author=sara 2>>"$W/peer.log")
 check "b1 writing as sara (staff, b1) is applied (got $r)" [ "$r" = OK ]
 
