@@ -81,44 +81,17 @@ int people_find(store_txn_t *t, const char *login, size_t len, person_t *out)
     return f.found ? 0 : ACCORD_ENOTFOUND;
 }
 
-typedef struct {
-    store_txn_t *t;
-    uint64_t since;
-    bool any;
-} since_t;
-
-static int earliest_user(void *ctx, const uint8_t id[ID_LEN], unsigned kind)
-{
-    since_t *s = ctx;
-    if (kind != KIND_USER) return 0;
-    static const unsigned made_by[] = {F_CREATED, F_US_LOGIN}; /* a record from a peer may lack created */
-    for (unsigned i = 0; i < 2; i++) {
-        field_state_t f;
-        if (entity_get(s->t, id, made_by[i], &f)) continue;
-        uint64_t h = version_hlc(f.version);
-        if (!s->any || h < s->since) s->since = h;
-        s->any = true;
-    }
-    return 0;
-}
-
 bool people_enforced(store_txn_t *t, uint64_t *since)
 {
-    /* Users are few (hundreds): their ORDER terms by creation list them without a scan of
-     * every entity. */
-    since_t s = {t, 0, false};
-    uint8_t page[64][ID_LEN];
-    uint64_t total = 0, offset = 0;
-    index_query_t q = {.kind = KIND_USER, .field = F_CREATED};
-    for (;;) {
-        int n = index_page(t, &q, offset, 64, page, &total);
-        if (n <= 0) break;
-        for (int i = 0; i < n; i++) earliest_user(&s, page[i], KIND_USER);
-        offset += (uint64_t)n;
-        if (offset >= total) break;
-    }
-    if (since) *since = s.since;
-    return s.any;
+    /* the index's first USER_SINCE term is the earliest user's (index.h): one seek */
+    uint8_t prefix = IDX_USER_SINCE;
+    store_iter_t *it;
+    if (store_iter_new(t, TBL_INDEX, &prefix, 1, false, &it)) return false;
+    store_val_t k, v;
+    bool any = store_iter_next(it, &k, &v) == 1 && k.len >= 1 + 8;
+    if (any && since) *since = be64_get((const uint8_t *)k.data + 1);
+    store_iter_destroy(&it);
+    return any;
 }
 
 /* ---- one record's ops on a user, for the users a batch makes as it goes ---- */

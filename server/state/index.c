@@ -312,6 +312,24 @@ int index_filter_tag(index_filter_t *f, const char *tag, size_t len)
     return 0;
 }
 
+/* A user's USER_SINCE term: when it was made, the older of its created and login versions
+ * (a user from a peer may lack created). */
+static void add_user_since(store_txn_t *t, const uint8_t id[ID_LEN], index_terms_t *out)
+{
+    uint64_t since = 0;
+    static const unsigned made_by[] = {F_CREATED, F_US_LOGIN};
+    for (unsigned i = 0; i < 2; i++) {
+        field_state_t f;
+        if (entity_get(t, id, made_by[i], &f)) continue;
+        uint64_t h = version_hlc(f.version);
+        if (!since || h < since) since = h;
+    }
+    if (!since) return;
+    uint8_t be[8];
+    be64_put(be, since);
+    add_term(out, IDX_USER_SINCE, be, sizeof be);
+}
+
 int index_terms_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t mask, index_terms_t *out)
 {
     out->n = 0;
@@ -342,6 +360,7 @@ int index_terms_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint
     if (IN(f.tags) && (rc = entity_each_elem(t, id, f.tags, add_elem, &c))) return rc;
     c.type = IDX_EMAILSUB;
     if (IN(f.emails) && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
+    if (kind == KIND_USER && (IN(F_CREATED) || IN(F_US_LOGIN))) add_user_since(t, id, out);
 #undef IN
     add_order_terms(t, id, kind, mask, out);
     sort_terms(out);

@@ -35,11 +35,13 @@
 enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NATID,
        IDX_FOLDED, /* key: type entity(16), value: the folded name, to check candidates */
        IDX_ORDER, IDX_EMAILSUB, IDX_CONTACT_WORD, IDX_CONTACT_GRAM,
-       IDX_SHORTID /* term: a time-ordered id's random part (proto/timeid.h), its short form */ };
+       IDX_SHORTID, /* term: a time-ordered id's random part (proto/timeid.h), its short form */
+       IDX_USER_SINCE /* term: a user's making, the HLC (8 BE) of the older of its created and login
+                       * versions: the first term is when the org's people began (people.h) */ };
 
 /* What the index of this version holds; a store whose index an older version built is
  * rebuilt once when the node starts (index_upgrade). */
-#define INDEX_VERSION 5 /* 5: users' logins, branches' nodes and regions; 4: SHORTID terms; 3: the sales and service kinds' terms */
+#define INDEX_VERSION 5 /* 5: users' logins and making, branches' nodes and regions; 4: SHORTID terms; 3: the sales and service kinds' terms */
 #define INDEX_ORDER_VALUE_MAX 40 /* bytes of a value that order and filter terms keep: the
                                   * term and an id fit the store's 64-byte prefix and seek */
 
