@@ -118,8 +118,9 @@ static bool is_store_failure(int code)
 
 /* Runs every request of the batch in one transaction. API handlers refuse bad requests
  * before they write (see oplog_append), so a refusal leaves the transaction clean. A store
- * failure may leave part of a request behind: then the transaction is thrown away, that
- * request answered with the failure, and the batch run again without it (returns 1).
+ * failure, or a refusal after some of a request's records were appended, may leave part of
+ * it behind: then the transaction is thrown away, that request answered with the failure,
+ * and the batch run again without it (returns 1).
  * Nothing was acknowledged yet, so running the others again is safe. */
 static int run_writes(node_loop_t *l, int n, bool any_write)
 {
@@ -136,8 +137,11 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
         feed_head_t mark = oplog_mark(log);
         api_set_caller(l->api, &p->caller);
         p->code = api_handle(l->api, txn, &p->req, &pk, p->msg, sizeof p->msg);
+        /* a request of several records (a merge, a document and its lines) refused after
+         * its first (EPERM: one of them is beyond its author's roles) left those in t */
+        bool wrote_part = p->code && p->write && oplog_mark(log).seq != mark.seq;
         if (p->code && p->write) oplog_rollback(log, mark);
-        if (p->code && p->write && is_store_failure(p->code)) {
+        if (p->code && p->write && (is_store_failure(p->code) || wrote_part)) {
             store_txn_abort(&txn);
             oplog_commit_failed(log);
             for (int j = 0; j < i; j++) /* run the others again */

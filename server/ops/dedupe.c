@@ -500,7 +500,7 @@ static int dedupe_merge_into(store_txn_t *t, oplog_t *log, const char *author, c
             out->moved++;
         }
         free(ids);
-        if (rc < 0) return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+        if (rc < 0) return accord_fail(msg, cap, rc, "cannot store the merge: %s", rc == ACCORD_EPERM ? oplog_why(log) : accord_strerror(rc));
     }
     /* the kept customer gains the other's phones, e-mails, tags and what it lacks */
     change_init(c, keep, KIND_CUSTOMER, author);
@@ -532,7 +532,7 @@ static int dedupe_merge_into(store_txn_t *t, oplog_t *log, const char *author, c
         out->copied++;
     }
     if (c->rec.n_ops && (rc = oplog_append(log, t, &c->rec)))
-        return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot store the merge: %s", rc == ACCORD_EPERM ? oplog_why(log) : accord_strerror(rc));
     /* the other becomes a tombstone that points at the kept one */
     change_init(c, other, KIND_CUSTOMER, author);
     memcpy(c->ref, keep, ID_LEN);
@@ -541,7 +541,7 @@ static int dedupe_merge_into(store_txn_t *t, oplog_t *log, const char *author, c
     o = add_set(t, c, F_DELETED);
     o->val = (value_t){VAL_BOOL, 1, NULL, 0};
     if ((rc = oplog_append(log, t, &c->rec)))
-        return accord_fail(msg, cap, rc, "cannot store the merge: %s", accord_strerror(rc));
+        return accord_fail(msg, cap, rc, "cannot store the merge: %s", rc == ACCORD_EPERM ? oplog_why(log) : accord_strerror(rc));
     return 0;
 }
 

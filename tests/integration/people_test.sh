@@ -74,6 +74,20 @@ check "ACCORD_USER=sara (the same user) is fine" bash -c "ACCORD_USER=sara ACCOR
 check "sara may not make users at b1 (not an admin): EPERM" \
     bash -c "! echo 'eve password 12' | '$CTL' user add --data '$W/b1' --login eve --role staff --branch b1 2>'$W/eve.err' && grep -q EPERM '$W/eve.err'"
 
+# a merge at b1 that would move a deal of HQ's is refused whole: the contact moved before it
+# is not left behind in the store (it was appended, then its request refused)
+X=$(at hq customer add --name "HQ Company" --type company)
+at hq contact add --customer "$X" --name "Their Contact" >/dev/null
+at hq deal add --customer "$X" --title "HQ's deal" >/dev/null
+check "HQ's company, contact and deal reach b1" wait_until 30 bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json deal list | jq -e 'map(select(.title == \"HQ'\''s deal\")) | length == 1' >/dev/null"
+Y=$(at b1 customer add --name "B1 Company" --type company)
+check "sara cannot merge it at b1: EPERM names HQ's deal" \
+    bash -c "! ACCORD_DATA='$W/b1' '$ACCORD' customer merge '$Y' '$X' 2>'$W/merge.err' && grep -q 'may not change a deal of branch hq' '$W/merge.err'"
+check "nothing of the merge is in b1's state: its contact still belongs to HQ's company" \
+    bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json contact list --customer '$X' | jq -e 'length == 1' >/dev/null"
+check "b1's state is the one its feeds make (accordctl check)" bash -c "'$CTL' check --data '$W/b1' >/dev/null"
+check "and b1 writes on" bash -c "ACCORD_DATA='$W/b1' '$ACCORD' customer add --name 'After The Merge' >/dev/null"
+
 # tokens are of the org's users too
 WRITE=$("$CTL" token add --data "$W/b1" --user sara --scope write 2>/dev/null)
 READ=$("$CTL" token add --data "$W/b1" --user sara --scope read 2>/dev/null)
