@@ -7,6 +7,7 @@
  * managers too: saving a view changes no record. */
 #define _POSIX_C_SOURCE 200809L
 #include "api/api_internal.h"
+#include "auth/people.h"
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/schema.h"
@@ -25,14 +26,26 @@ typedef struct {
     size_t prefix_len, len;
 } view_key_t;
 
-/* The user the request is for: the bridge puts the signed-in one there, the CLI its --user. */
-static int view_user(const request_t *req, view_key_t *k, char *msg, size_t cap)
+/* The user the request is for: the bridge puts the signed-in one there, the CLI its --user;
+ * once the org has users, who the caller is (api_caller_user), so no one reads or changes
+ * another's filters. */
+static int view_user(api_t *api, store_txn_t *t, const request_t *req, view_key_t *k, char *msg, size_t cap)
 {
-    const req_arg_t *u = request_arg(req, "user");
-    if (!u || u->type != MP_STR || !validate_author(u->s.s, u->s.len))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "user: saved filters belong to a user: give one");
+    char login[SCHEMA_LOGIN_MAX + 1];
+    const char *who;
+    size_t len;
+    if (people_enforced(t, NULL)) {
+        int rc = api_caller_user(api, t, req, login, sizeof login, msg, cap);
+        if (rc) return rc;
+        who = login, len = strlen(login);
+    } else {
+        const req_arg_t *u = request_arg(req, "user");
+        if (!u || u->type != MP_STR || !validate_author(u->s.s, u->s.len))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "user: saved filters belong to a user: give one");
+        who = u->s.s, len = u->s.len;
+    }
     memcpy(k->key, VIEW_PREFIX, VIEW_PREFIX_LEN);
-    crypto_record_hash(u->s.s, u->s.len, k->key + VIEW_PREFIX_LEN);
+    crypto_record_hash(who, len, k->key + VIEW_PREFIX_LEN);
     k->prefix_len = k->len = VIEW_PREFIX_LEN + CRYPTO_HASH_LEN;
     return 0;
 }
@@ -63,7 +76,7 @@ int api_views_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_pac
 {
     (void)api;
     view_key_t k;
-    int rc = view_user(req, &k, msg, cap);
+    int rc = view_user(api, t, req, &k, msg, cap);
     if (rc) return rc;
     unsigned n = count_views(t, &k);
     store_iter_t *it;
@@ -90,7 +103,7 @@ int api_views_save(api_t *api, store_txn_t *t, const request_t *req, msgpack_pac
 {
     (void)api;
     view_key_t k;
-    int rc = view_user(req, &k, msg, cap);
+    int rc = view_user(api, t, req, &k, msg, cap);
     if (!rc) rc = view_name(req, &k, msg, cap);
     if (rc) return rc;
     const req_arg_t *f = request_arg(req, "filter");
@@ -115,7 +128,7 @@ int api_views_delete(api_t *api, store_txn_t *t, const request_t *req, msgpack_p
 {
     (void)api;
     view_key_t k;
-    int rc = view_user(req, &k, msg, cap);
+    int rc = view_user(api, t, req, &k, msg, cap);
     if (!rc) rc = view_name(req, &k, msg, cap);
     if (rc) return rc;
     store_val_t old;

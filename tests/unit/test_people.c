@@ -7,9 +7,13 @@
 
 #include "auth/people.h"
 #include "feed/oplog.h"
+#include "api_harness.h"
+#include "auth/osmap.h"
 #include "fixture.h"
 #include "proto/accord_err.h"
 #include "proto/hlc.h"
+
+#include <unistd.h>
 
 static const char HASH[] = "$argon2id$v=19$m=65536,t=2,p=1$g4MNkODla8seCOOfMp1TNA$"
                            "s2hxFiaHtYOFT5ZUZpaicnhbPGfRcRcItbAQw5cN9+4";
@@ -273,6 +277,78 @@ static void test_receiver_counts_the_batchs_own_records(void **state)
     store_txn_abort(&t);
 }
 
+/* ---- who the caller is, at the local API ---- */
+
+static void test_peer_address(void **state)
+{
+    (void)state;
+    api_caller_t c = api_caller_from_peer_address("localhost:1000:1001:4242");
+    assert_true(c.known);
+    assert_int_equal(c.uid, 1000);
+    assert_int_equal(c.gid, 1001);
+    assert_int_equal(c.pid, 4242);
+    c = api_caller_from_peer_address("a:b:localhost:0:0:77"); /* an address with colons of its own */
+    assert_true(c.known && c.uid == 0 && c.pid == 77);
+    static const char *const bad[] = {"", "localhost", "1:2", ":1:2:3x", "h:1:2:0", "h:1:2:-5", "h:x:2:3",
+                                      "h:1:2:", "h:99999999999:2:3", NULL};
+    for (unsigned i = 0; bad[i]; i++) assert_false(api_caller_from_peer_address(bad[i]).known);
+    assert_false(api_caller_from_peer_address(NULL).known);
+}
+
+static void map_account(node_t *n, uint32_t uid, const char *login)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(n->fx.st, true, &t), 0);
+    assert_int_equal(osmap_put(t, uid, login), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+}
+
+static void test_who_the_caller_is(void **state)
+{
+    (void)state;
+    node_t n;
+    node_open(&n, "b1");
+    result_t r = {0};
+    api_caller_t other = {true, 1000, 1000, (int32_t)getpid() + 1}, web = {true, 1000, 1000, (int32_t)getpid()},
+                 tcp = {false, 0, 0, 0};
+    api_set_caller(n.api, &other);
+    call(&n, &r, "create", "kind", "customer", "name", "Free Text", "user", "whoever", NULL);
+    ok(&r); /* no users yet: as before */
+    call(&n, &r, "user_add", "login", "sara", "password_hash", HASH, "roles", "staff branch b1", NULL);
+    ok(&r);
+    call(&n, &r, "user_add", "login", "bob", "password_hash", HASH, "roles", "staff branch b1", NULL);
+    refused(&r, ACCORD_EAUTH, "not mapped"); /* the org has a user now: who is asking? */
+    map_account(&n, 1000, "sara");
+    call(&n, &r, "create", "kind", "customer", "name", "Sara's", NULL);
+    ok(&r);
+    call(&n, &r, "create", "kind", "customer", "name", "As Bob", "user", "bob", NULL);
+    refused(&r, ACCORD_EAUTH, "writes as 'sara'");
+    call(&n, &r, "create", "kind", "customer", "name", "As Sara", "user", "SARA", NULL);
+    ok(&r); /* the same login, as typed */
+    /* saved filters are the caller's: naming another user is refused, not obeyed */
+    call(&n, &r, "view_save", "name", "mine", "filter", "{\"branch\":\"b1\"}", NULL);
+    ok(&r);
+    call(&n, &r, "views", "user", "bob", NULL);
+    refused(&r, ACCORD_EAUTH, "writes as 'sara'");
+    call(&n, &r, "views", NULL);
+    ok(&r);
+    const msgpack_object *items = get(&r.out.data, "items");
+    assert_non_null(items);
+    assert_int_equal(items->via.array.size, 1);
+    result_done(&r);
+    /* the node's own HTTP thread names the signed-in user */
+    api_set_caller(n.api, &web);
+    call(&n, &r, "create", "kind", "customer", "name", "From The Page", "user", "sara", NULL);
+    ok(&r);
+    call(&n, &r, "create", "kind", "customer", "name", "No User", NULL);
+    refused(&r, ACCORD_EAUTH, "no signed-in user");
+    /* a client without peer credentials (tcp://) writes as no one */
+    api_set_caller(n.api, &tcp);
+    call(&n, &r, "create", "kind", "customer", "name", "Over TCP", "user", "sara", NULL);
+    refused(&r, ACCORD_EAUTH, "credentials");
+    node_close(&n);
+}
+
 static int setup_hub(void **state)
 {
     *state = fixture_new("hq", "hub");
@@ -283,6 +359,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grants_as_text),
+        cmocka_unit_test(test_peer_address),
+        cmocka_unit_test(test_who_the_caller_is),
         cmocka_unit_test_setup_teardown(test_who_may_write_what_where, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_judged_at_the_records_time, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_what_an_admin_may_give, setup_hub, fixture_teardown),
