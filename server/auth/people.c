@@ -154,11 +154,14 @@ static bool grant_applies(const schema_grant_t *g, const people_place_t *place)
     return place->hub || people_grant_covers(g, place->node, place->region);
 }
 
-/* Held at hlc: added before it and not removed since, or removed only after it. */
+/* Held at hlc: held now, or removed only after it. A grant held now counts for a record
+ * stamped before it was given: judging only takes away what was taken away, so what more
+ * knowledge does is accept more, never refuse what another node accepted — and giving a
+ * role back lets through a branch's records refused for its removal (docs/PERMISSIONS.md). */
 static bool held_at(const people_grant_t *g, uint64_t hlc)
 {
     if (!hlc) return g->present;
-    return g->present ? g->hlc <= hlc : g->hlc > hlc;
+    return g->present || g->hlc > hlc;
 }
 
 static bool disabled_at(const person_t *p, uint64_t hlc)

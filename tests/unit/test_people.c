@@ -111,12 +111,13 @@ static void test_judged_at_the_records_time(void **state)
     const char *g[] = {"staff branch b1"};
     const int64_t added[] = {100};
     person_t p = person("ali", g, added, 1);
-    assert_int_equal(judge(t, &p, 50, KIND_DEAL, PERM_WRITE, "b1", &b1), ACCORD_EPERM); /* before the grant */
+    assert_int_equal(judge(t, &p, 50, KIND_DEAL, PERM_WRITE, "b1", &b1), 0); /* held now: counts before it too */
     assert_int_equal(judge(t, &p, 150, KIND_DEAL, PERM_WRITE, "b1", &b1), 0);
     p.grants[0].present = false, p.grants[0].hlc = 200; /* removed at 200 */
     assert_int_equal(judge(t, &p, 150, KIND_DEAL, PERM_WRITE, "b1", &b1), 0); /* written while held */
     assert_int_equal(judge(t, &p, 250, KIND_DEAL, PERM_WRITE, "b1", &b1), ACCORD_EPERM);
-    p.grants[0].present = true, p.grants[0].hlc = 100;
+    p.grants[0].present = true, p.grants[0].hlc = 400; /* given back: the refused records go through */
+    assert_int_equal(judge(t, &p, 250, KIND_DEAL, PERM_WRITE, "b1", &b1), 0);
     p.disabled = true, p.disabled_hlc = 300;
     assert_int_equal(judge(t, &p, 250, KIND_DEAL, PERM_WRITE, "b1", &b1), 0);
     assert_int_equal(judge(t, &p, 350, KIND_DEAL, PERM_WRITE, "b1", &b1), ACCORD_EPERM);
