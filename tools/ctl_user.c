@@ -280,6 +280,50 @@ int ctl_user_remove(const ctl_args_t *a)
 
 /* ---- lists, read from the store (the node need not run) ---- */
 
+/* A node's store opened to read, in one read transaction. */
+typedef struct {
+    store_t *st;
+    identity_t *id;
+    store_txn_t *t;
+} reading_t;
+
+static int reading_open(const ctl_args_t *a, reading_t *r)
+{
+    memset(r, 0, sizeof *r);
+    int rc = ctl_open_node(a->dir, &r->st, &r->id);
+    if (rc) return rc;
+    if ((rc = store_txn_begin(r->st, false, &r->t))) {
+        fprintf(stderr, "accordctl: cannot open the store: %s\n", accord_strerror(rc));
+        identity_destroy(&r->id);
+        store_close(&r->st);
+        return ACCORD_EXIT_OTHER;
+    }
+    return 0;
+}
+
+static void reading_close(reading_t *r)
+{
+    store_txn_abort(&r->t);
+    identity_destroy(&r->id);
+    store_close(&r->st);
+}
+
+/* Calls fn for each live record of kind in field's order, a page at a time. */
+static int each_in_order(store_txn_t *t, unsigned kind, unsigned field, void (*fn)(void *ctx, const uint8_t id[ID_LEN]),
+                         void *ctx)
+{
+    uint8_t ids[256][ID_LEN];
+    uint64_t total = 0, offset = 0;
+    index_query_t q = {.kind = kind, .field = field};
+    for (;;) {
+        int n = index_page(t, &q, offset, 256, ids, &total);
+        if (n < 0) return n;
+        for (int i = 0; i < n; i++) fn(ctx, ids[i]);
+        offset += (uint64_t)n;
+        if (n == 0 || offset >= total) return 0;
+    }
+}
+
 static void print_person(const person_t *p, bool json, bool first)
 {
     if (json) {
@@ -311,41 +355,33 @@ static void print_person(const person_t *p, bool json, bool first)
     printf(json ? "]}" : "]\n");
 }
 
+typedef struct {
+    store_txn_t *t;
+    bool json, first;
+} people_listing_t;
+
+static void list_person(void *ctx, const uint8_t id[ID_LEN])
+{
+    people_listing_t *l = ctx;
+    person_t p;
+    if (people_load(l->t, id, &p)) return;
+    print_person(&p, l->json, l->first);
+    l->first = false;
+}
+
 int ctl_user_list(const ctl_args_t *a)
 {
-    store_t *st = NULL;
-    identity_t *id = NULL;
-    int rc = ctl_open_node(a->dir, &st, &id);
+    reading_t r;
+    int rc = reading_open(a, &r);
     if (rc) return rc;
-    store_txn_t *t;
-    if ((rc = store_txn_begin(st, false, &t))) {
-        fprintf(stderr, "accordctl: cannot open the store: %s\n", accord_strerror(rc));
-        identity_destroy(&id);
-        store_close(&st);
-        return ACCORD_EXIT_OTHER;
-    }
     if (a->json) printf("[");
-    uint8_t ids[256][ID_LEN];
-    uint64_t total = 0, offset = 0;
-    index_query_t q = {.kind = KIND_USER, .field = F_US_LOGIN};
-    bool first = true;
-    for (;;) {
-        int n = index_page(t, &q, offset, 256, ids, &total);
-        if (n <= 0) break;
-        for (int i = 0; i < n; i++) {
-            person_t p;
-            if (people_load(t, ids[i], &p)) continue;
-            print_person(&p, a->json, first);
-            first = false;
-        }
-        offset += (uint64_t)n;
-    }
-    listing_t l = {a->json, first};
-    rc = users_each(t, print_local_user, &l);
+    people_listing_t pl = {r.t, a->json, true};
+    rc = each_in_order(r.t, KIND_USER, F_US_LOGIN, list_person, &pl);
+    listing_t l = {a->json, pl.first};
+    if (!rc) rc = users_each(r.t, print_local_user, &l);
     if (a->json) printf("]\n");
-    store_txn_abort(&t);
-    identity_destroy(&id);
-    store_close(&st);
+    if (rc) fprintf(stderr, "accordctl: cannot read the users: %s\n", accord_strerror(rc));
+    reading_close(&r);
     return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
@@ -449,21 +485,15 @@ static int print_map(void *ctx, uint32_t uid, const char *login)
 
 int ctl_user_maps(const ctl_args_t *a)
 {
-    store_t *st = NULL;
-    identity_t *id = NULL;
-    int rc = ctl_open_node(a->dir, &st, &id);
+    reading_t r;
+    int rc = reading_open(a, &r);
     if (rc) return rc;
-    store_txn_t *t;
     maps_t m = {a->json, true};
-    if ((rc = store_txn_begin(st, false, &t)) == 0) {
-        if (a->json) printf("[");
-        rc = osmap_each(t, print_map, &m);
-        if (a->json) printf("]\n");
-        store_txn_abort(&t);
-    }
+    if (a->json) printf("[");
+    rc = osmap_each(r.t, print_map, &m);
+    if (a->json) printf("]\n");
     if (rc) fprintf(stderr, "accordctl: cannot read the store: %s\n", accord_strerror(rc));
-    identity_destroy(&id);
-    store_close(&st);
+    reading_close(&r);
     return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
 
@@ -490,47 +520,47 @@ int ctl_branch_set(const ctl_args_t *a)
     return exit_code;
 }
 
-int ctl_branch_list(const ctl_args_t *a)
-{
-    store_t *st = NULL;
-    identity_t *id = NULL;
-    int rc = ctl_open_node(a->dir, &st, &id);
-    if (rc) return rc;
+typedef struct {
     store_txn_t *t;
-    if ((rc = store_txn_begin(st, false, &t))) {
-        identity_destroy(&id);
-        store_close(&st);
-        return ACCORD_EXIT_OTHER;
-    }
-    uint8_t ids[256][ID_LEN];
-    uint64_t total = 0;
-    index_query_t q = {.kind = KIND_BRANCH, .field = F_BR_NODE};
-    int n = index_page(t, &q, 0, 256, ids, &total);
+    bool json, first;
+} branch_listing_t;
+
+static void list_branch(void *ctx, const uint8_t id[ID_LEN])
+{
+    branch_listing_t *l = ctx;
     static const struct { const char *key; unsigned field; } cols[] = {
         {"node", F_BR_NODE}, {"code", F_BR_CODE}, {"name", F_BR_NAME}, {"region", F_BR_REGION},
         {"timezone", F_BR_TIMEZONE}, {"currency", F_BR_CURRENCY}, {"calendar", F_BR_CALENDAR},
     };
-    if (a->json) printf("[");
-    for (int i = 0; i < n; i++) {
-        if (a->json) printf("%s{", i ? "," : "");
-        for (unsigned c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-            size_t len;
-            const char *s = entity_text(t, ids[i], cols[c].field, &len);
-            char v[256];
-            snprintf(v, sizeof v, "%.*s", s ? (int)len : 0, s ? s : "");
-            if (a->json) {
-                printf("%s\"%s\":", c ? "," : "", cols[c].key);
-                output_json_string(stdout, v);
-            } else {
-                output_aligned(stdout, v[0] ? v : "-", c == 2 ? 24 : 12);
-                printf(c + 1 < sizeof cols / sizeof cols[0] ? " " : "\n");
-            }
+    const unsigned n = sizeof cols / sizeof cols[0];
+    if (l->json) printf("%s{", l->first ? "" : ",");
+    for (unsigned c = 0; c < n; c++) {
+        size_t len;
+        const char *s = entity_text(l->t, id, cols[c].field, &len);
+        char v[256];
+        snprintf(v, sizeof v, "%.*s", s ? (int)len : 0, s ? s : "");
+        if (l->json) {
+            printf("%s\"%s\":", c ? "," : "", cols[c].key);
+            output_json_string(stdout, v);
+        } else {
+            output_aligned(stdout, v[0] ? v : "-", c == 2 ? 24 : 12);
+            printf(c + 1 < n ? " " : "\n");
         }
-        if (a->json) printf("}");
     }
+    if (l->json) printf("}");
+    l->first = false;
+}
+
+int ctl_branch_list(const ctl_args_t *a)
+{
+    reading_t r;
+    int rc = reading_open(a, &r);
+    if (rc) return rc;
+    branch_listing_t l = {r.t, a->json, true};
+    if (a->json) printf("[");
+    rc = each_in_order(r.t, KIND_BRANCH, F_BR_NODE, list_branch, &l);
     if (a->json) printf("]\n");
-    store_txn_abort(&t);
-    identity_destroy(&id);
-    store_close(&st);
-    return n < 0 ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
+    if (rc) fprintf(stderr, "accordctl: cannot read the branches: %s\n", accord_strerror(rc));
+    reading_close(&r);
+    return rc ? ACCORD_EXIT_OTHER : ACCORD_EXIT_OK;
 }
