@@ -186,6 +186,7 @@ static const field_def_t user_fields[] = {
     {F_US_DISABLED, "disabled", FT_BOOL, 0, NULL},
     {F_US_PASSWORD, "password_hash", FT_PWHASH, 128, NULL},
     {F_US_ROLES, "roles", FT_ROLES, 96, NULL},
+    {F_US_LEGACY, "legacy", FT_TAGS, 4000, NULL},
 };
 static const field_def_t branch_fields[] = {
     COMMON_FIELDS,

@@ -107,7 +107,9 @@ enum { /* ticket (service request) */
     F_TI_ASSIGNEE, F_TI_STATUS, F_TI_QUOTE, F_TI_ORDER, F_TI_INVOICE, F_TI_CLOSED_AT
 };
 enum { /* user (auth/people.h) */
-    F_US_LOGIN = 3, F_US_NAME, F_US_LANGUAGES, F_US_DISABLED, F_US_PASSWORD, F_US_ROLES
+    F_US_LOGIN = 3, F_US_NAME, F_US_LANGUAGES, F_US_DISABLED, F_US_PASSWORD, F_US_ROLES,
+    F_US_LEGACY /* the org's first user, made at the hub: "ORIGIN:SEQ ..." up to which each feed
+                 * is from before the org had users (people.h) */
 };
 enum { /* branch */
     F_BR_NODE = 3, F_BR_CODE, F_BR_NAME, F_BR_REGION, F_BR_TIMEZONE, F_BR_CURRENCY, F_BR_CALENDAR

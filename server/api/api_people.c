@@ -9,6 +9,7 @@
 #include "auth/osmap.h"
 #include "auth/people.h"
 #include "proto/accord_err.h"
+#include "proto/crypto.h"
 #include "proto/hlc.h"
 #include "sales/sales.h"
 #include "state/tzone.h"
@@ -178,6 +179,37 @@ static void pack_user_reply(msgpack_packer *pk, const record_t *rec, const char 
     api_pack_cstr(pk, login);
 }
 
+/* The org's first user, made at the hub, says up to which seq each feed the hub holds is
+ * from before the org had users (people_legacy_seq): "ORIGIN:SEQ" pairs, as many to an
+ * element as fit. */
+static int add_legacy(api_t *api, store_txn_t *t, api_write_ctx_t *w, char *msg, size_t cap)
+{
+    char elem[3900];
+    size_t len = 0;
+    int rc = 0;
+    char hex[2 * ID_LEN + 1];
+    crypto_hex(api->id->origin, ID_LEN, hex);
+    len = (size_t)snprintf(elem, sizeof elem, "%s:%llu", hex, (unsigned long long)oplog_mark(api->log).seq);
+    store_iter_t *it;
+    if ((rc = store_iter_new(t, TBL_HEADS, NULL, 0, false, &it)))
+        return accord_fail(msg, cap, rc, "cannot read the feeds' heads: %s", accord_strerror(rc));
+    store_val_t k, v;
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != ID_LEN || v.len < 8 || !memcmp(k.data, api->id->origin, ID_LEN)) continue;
+        crypto_hex(k.data, ID_LEN, hex);
+        char pair[2 * ID_LEN + 24];
+        int n = snprintf(pair, sizeof pair, "%s:%llu", hex, (unsigned long long)be64_get(v.data));
+        if (len + 1 + (size_t)n >= sizeof elem) { /* this element is full */
+            if ((rc = put_elem(w, KIND_USER, F_US_LEGACY, OP_ADD, elem, msg, cap))) break;
+            len = 0;
+        }
+        len += (size_t)snprintf(elem + len, sizeof elem - len, "%s%s", len ? " " : "", pair);
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) return accord_fail(msg, cap, rc, "the org's first user cannot name %s", "every feed the hub holds (too many)");
+    return put_elem(w, KIND_USER, F_US_LEGACY, OP_ADD, elem, msg, cap);
+}
+
 /* user_add {login, name, password_hash, roles, languages} */
 int api_people_user_add(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
@@ -210,6 +242,11 @@ int api_people_user_add(api_t *api, store_txn_t *t, const request_t *req, msgpac
     if (!roles)
         return accord_fail(msg, cap, ACCORD_EINVAL, "roles: give at least one, e.g. 'staff branch %s'", api->id->name);
     if ((rc = user_elems(w, req, "languages", F_US_LANGUAGES, OP_ADD, NULL, msg, cap))) return rc;
+    if (!people_enforced(t, NULL)) { /* the org's first user */
+        if (strcmp(api->id->role, "hub"))
+            return accord_fail(msg, cap, ACCORD_EPERM, "the org's first user is made at the hub, not at a branch");
+        if ((rc = add_legacy(api, t, w, msg, cap))) return rc;
+    }
     if ((rc = api_write_append(api, t, &w->rec, msg, cap))) return rc;
     pack_user_reply(pk, &w->rec, login);
     return 0;

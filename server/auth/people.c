@@ -56,7 +56,7 @@ typedef struct {
     const char *login;
     size_t len;
     person_t *out;
-    bool found;
+    bool found, hub;
 } find_t;
 
 static int find_one(void *ctx, const uint8_t id[ID_LEN])
@@ -64,9 +64,14 @@ static int find_one(void *ctx, const uint8_t id[ID_LEN])
     find_t *f = ctx;
     person_t p;
     if (people_load(f->t, id, &p) || strlen(p.login) != f->len || memcmp(p.login, f->login, f->len)) return 0;
-    *f->out = p; /* ids come in order: the first is the smallest */
+    /* two users of one login (two branches apart each made one): the one made at the hub,
+     * else the smallest id (ids come in order) — so a branch cannot take an HQ login over */
+    bool hub = people_made_at_hub(f->t, id);
+    if (f->found && (f->hub || !hub)) return 0;
+    *f->out = p;
     f->found = true;
-    return 1;
+    f->hub = hub;
+    return 0;
 }
 
 int people_find(store_txn_t *t, const char *login, size_t len, person_t *out)
@@ -75,7 +80,7 @@ int people_find(store_txn_t *t, const char *login, size_t len, person_t *out)
     index_filter_t filter;
     int rc = index_filter_value(&filter, KIND_USER, F_US_LOGIN, login, len);
     if (rc) return rc;
-    find_t f = {t, login, len, out, false};
+    find_t f = {t, login, len, out, false, false};
     rc = index_filter_each(t, &filter, 1, NULL, find_one, &f);
     if (rc < 0) return rc;
     return f.found ? 0 : ACCORD_ENOTFOUND;
@@ -92,6 +97,36 @@ bool people_enforced(store_txn_t *t, uint64_t *since)
     if (any && since) *since = be64_get((const uint8_t *)k.data + 1);
     store_iter_destroy(&it);
     return any;
+}
+
+uint64_t people_legacy_seq(store_txn_t *t, const uint8_t origin[ID_LEN])
+{
+    uint8_t prefix[1 + ID_LEN];
+    prefix[0] = IDX_LEGACY;
+    memcpy(prefix + 1, origin, ID_LEN);
+    store_iter_t *it;
+    if (store_iter_new(t, TBL_INDEX, prefix, sizeof prefix, false, &it)) return 0;
+    store_val_t k, v;
+    uint64_t seq = 0;
+    while (store_iter_next(it, &k, &v) == 1) {
+        const uint8_t *key = k.data;
+        if (k.len < 1 + 2 * ID_LEN + 8) continue;
+        roster_entry_t e;
+        /* only a hub's word counts: a branch cannot declare its own records from before */
+        if (roster_by_origin(t, key + 1 + ID_LEN + 8, &e) || e.action != ROSTER_ENROLL || strcmp(e.role, "hub")) continue;
+        uint64_t s = be64_get(key + 1 + ID_LEN);
+        if (s > seq) seq = s;
+    }
+    store_iter_destroy(&it);
+    return seq;
+}
+
+bool people_made_at_hub(store_txn_t *t, const uint8_t id[ID_LEN])
+{
+    field_state_t f;
+    roster_entry_t e;
+    return entity_get(t, id, F_US_LOGIN, &f) == 0 && roster_by_origin(t, f.version + 8, &e) == 0 &&
+           e.action == ROSTER_ENROLL && !strcmp(e.role, "hub");
 }
 
 /* ---- one record's ops on a user, for the users a batch makes as it goes ---- */

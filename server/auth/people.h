@@ -59,12 +59,17 @@ typedef enum {
 } people_action_t;
 
 /* True once the org holds a user; *since (may be NULL) is the HLC of the earliest one's
- * creation: records stamped before it are not judged. */
+ * creation. */
 bool people_enforced(store_txn_t *t, uint64_t *since);
 
-/* The user with this login (the one of smallest id, if two branches made one each while
- * apart); ACCORD_ENOTFOUND if none or deleted. */
+/* The user with this login (if two were made, the one made at a hub, else the one of
+ * smallest id); ACCORD_ENOTFOUND if none or deleted. */
 int people_find(store_txn_t *t, const char *login, size_t len, person_t *out);
+/* The seq up to which origin's records are from before the org had users (not judged): the
+ * first user's legacy field, as a hub wrote it; 0 if none says (every record judged). */
+uint64_t people_legacy_seq(store_txn_t *t, const uint8_t origin[ID_LEN]);
+/* Whether the user id was made at a hub (the writer of its login, in the roster). */
+bool people_made_at_hub(store_txn_t *t, const uint8_t id[ID_LEN]);
 /* The user stored under id; ACCORD_ENOTFOUND if none. */
 int people_load(store_txn_t *t, const uint8_t id[ID_LEN], person_t *out);
 /* Applies one record's ops on a user (of any HLC order: last writer wins, as merge) to p:
@@ -117,9 +122,9 @@ int people_branch(store_txn_t *t, const char *node, people_branch_t *out);
 /* What earlier records of the same batch did, so that a later one is judged as if they were
  * applied: the users they made or changed, and the owners of the records they made. */
 typedef struct {
-    bool checked;       /* enforced and since were read */
+    bool checked;       /* enforced and legacy were read */
     bool enforced;
-    uint64_t since;
+    uint64_t legacy;    /* the batch's origin's records up to this seq are from before (people_legacy_seq) */
     unsigned n_people, cap_people;
     person_t *people;   /* owned */
     unsigned n_owners, cap_owners;
@@ -129,9 +134,12 @@ typedef struct {
 void people_batch_free(people_batch_t *b);
 
 /* 0 if rec, made at place, is one its author may make; ACCORD_EPERM with why otherwise; a
- * store error. Records stamped before the org's first user (people_since) and all records
- * while it has none are admitted as before. batch (may be NULL) carries what earlier
- * records of the same batch did, and is updated with rec when it is admitted. */
+ * store error. While the org has no user every record is admitted as before, but users and
+ * branches only from a hub (the org's first users are made at HQ); once it has, the
+ * records of each feed up to its legacy seq (people_legacy_seq) too. batch (may be NULL)
+ * carries what earlier records of the same batch did, and is updated with rec when it is
+ * admitted. Besides the author's roles: a record's branch is where it is made, and a
+ * user's login and a branch record's node never change. */
 int people_admit(store_txn_t *t, const people_place_t *place, const record_t *rec, people_batch_t *batch, char *why,
                  size_t cap);
 

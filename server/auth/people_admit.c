@@ -2,6 +2,7 @@
  * people_admit: whether a record's author may make it where it was made (people.h). */
 #include "auth/people.h"
 #include "proto/accord_err.h"
+#include "proto/crypto.h"
 #include "state/entity.h"
 
 #include <stdio.h>
@@ -103,26 +104,75 @@ static void owner_of(store_txn_t *t, const record_t *rec, people_batch_t *b, cha
     else if ((v = record_sets(rec, field)) && v->len < cap) memcpy(out, v->s, v->len), out[v->len] = 0;
 }
 
+/* What no author may change: a record's branch is the node that makes it; a user's login
+ * and a branch record's node, once set, stay (else a branch could take over an HQ login or
+ * another branch's invoice code). */
+static int fixed_fields(store_txn_t *t, const record_t *rec, const people_place_t *place, char *why, size_t cap)
+{
+    const value_t *v = record_sets(rec, F_BRANCH);
+    if (v && (strlen(place->node) != v->len || memcmp(place->node, v->s, v->len)))
+        return accord_fail(why, cap, ACCORD_EPERM, "record %llu says it was made at '%.*s', not at %s",
+                           (unsigned long long)rec->seq, (int)(v->len < 64 ? v->len : 64), v->s, place->node);
+    unsigned fixed = rec->kind == KIND_USER ? F_US_LOGIN : rec->kind == KIND_BRANCH ? F_BR_NODE : 0;
+    size_t n;
+    const char *held = fixed ? entity_text(t, rec->entity, fixed, &n) : NULL;
+    if (held && (v = record_sets(rec, fixed)) && (v->len != n || memcmp(v->s, held, n)))
+        return accord_fail(why, cap, ACCORD_EPERM, "record %llu changes a %s's %s, which never changes",
+                           (unsigned long long)rec->seq, schema_kind_name(rec->kind), fixed == F_US_LOGIN ? "login" : "node");
+    return 0;
+}
+
+/* A hub's first user declares, for each feed, up to which seq its records are from before
+ * the org had users: a later record of the batch's origin goes by it too. */
+static void note_legacy(people_batch_t *b, const record_t *rec)
+{
+    char hex[2 * ID_LEN + 1];
+    crypto_hex(rec->origin, ID_LEN, hex);
+    for (unsigned i = 0; i < rec->n_ops; i++) {
+        const record_op_t *op = &rec->ops[i];
+        if (op->field != F_US_LEGACY || op->op != OP_ADD || op->val.type != VAL_STR) continue;
+        const char *p = op->val.s, *end = p + op->val.len;
+        while (p + 2 * ID_LEN + 1 < end) {
+            const char *sp = memchr(p, ' ', (size_t)(end - p));
+            const char *pe = sp ? sp : end;
+            if (!memcmp(p, hex, 2 * ID_LEN) && p[2 * ID_LEN] == ':') {
+                uint64_t seq = 0;
+                for (const char *d = p + 2 * ID_LEN + 1; d < pe && *d >= '0' && *d <= '9'; d++) seq = seq * 10 + (uint64_t)(*d - '0');
+                if (seq > b->legacy) b->legacy = seq;
+            }
+            p = pe + 1;
+        }
+    }
+}
+
 int people_admit(store_txn_t *t, const people_place_t *place, const record_t *rec, people_batch_t *batch, char *why,
                  size_t cap)
 {
     people_batch_t local = {0};
     people_batch_t *b = batch ? batch : &local;
     if (!b->checked) {
-        b->enforced = people_enforced(t, &b->since);
+        b->enforced = people_enforced(t, NULL);
+        b->legacy = b->enforced ? people_legacy_seq(t, rec->origin) : 0;
         b->checked = true;
     }
     int rc = 0;
-    if (!b->enforced || rec->hlc < b->since) goto admitted;
+    if (!b->enforced) {
+        if ((rec->kind == KIND_USER || rec->kind == KIND_BRANCH) && !place->hub)
+            rc = accord_fail(why, cap, ACCORD_EPERM, "the org's first users and branches are made at the hub, not at %s",
+                             place->node);
+        if (rc) goto done;
+        goto admitted;
+    }
+    if (b->legacy && rec->seq <= b->legacy) goto admitted; /* from before the org had users */
+    if ((rc = fixed_fields(t, rec, place, why, cap))) goto done;
 
     person_t author_state, target;
-    const person_t *author = batch_person_by_login(b, rec->author, rec->author_len);
-    if (!author) {
-        rc = people_find(t, rec->author, rec->author_len, &author_state);
-        if (rc && rc != ACCORD_ENOTFOUND) goto done;
-        author = rc ? NULL : &author_state;
-        rc = 0;
-    }
+    const person_t *author = NULL;
+    rc = people_find(t, rec->author, rec->author_len, &author_state);
+    if (rc && rc != ACCORD_ENOTFOUND) goto done;
+    if (rc == 0) author = batch_person_by_id(b, author_state.id); /* changed earlier in the batch */
+    if (!author) author = rc == 0 ? &author_state : batch_person_by_login(b, rec->author, rec->author_len);
+    rc = 0;
     char author_name[RECORD_AUTHOR_MAX + 1];
     snprintf(author_name, sizeof author_name, "%.*s", (int)rec->author_len, rec->author);
     char owner[65], owner_region[65] = "";
@@ -161,10 +211,8 @@ admitted:
         else if (people_load(t, rec->entity, &p)) memset(&p, 0, sizeof p), memcpy(p.id, rec->entity, ID_LEN);
         people_apply_record(&p, rec);
         batch_keep_person(b, &p);
-        if (!b->enforced) { /* the batch's first user turns the model on for the records after it */
-            b->enforced = true;
-            b->since = rec->hlc;
-        }
+        if (!b->enforced) b->enforced = true; /* the batch's first user turns the model on after it */
+        if (place->hub) note_legacy(b, rec);
     }
     if (batch && rec->kind != KIND_USER) {
         const value_t *v = record_sets(rec, rec->kind == KIND_BRANCH ? F_BR_NODE : F_BRANCH);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "state/index.h"
+#include "proto/crypto.h"
 
 #include "proto/accord_err.h"
 #include "proto/schema.h"
@@ -97,6 +98,7 @@ bool index_field_indexed(unsigned kind, unsigned field)
         return false;
     }
     if (field == F_BRANCH) return f.branch;
+    if (kind == KIND_USER && field == F_US_LEGACY) return true;
     return field != 0 && (field == f.name || field == f.phones || field == f.emails ||
                           field == f.tags || field == f.natid);
 }
@@ -312,6 +314,37 @@ int index_filter_tag(index_filter_t *f, const char *tag, size_t len)
     return 0;
 }
 
+/* A user's LEGACY terms: each "ORIGIN:SEQ" of its legacy field's present elements, with the
+ * origin that wrote the element (its version's); malformed pairs make none. */
+static int add_legacy(void *ctx, const entity_entry_t *e)
+{
+    index_terms_t *out = ctx;
+    if (e->klen < 2 || e->vlen != VERSION_LEN + 1 || !e->val[VERSION_LEN]) return 0;
+    const char *p = (const char *)e->key + 1, *end = p + e->klen - 1;
+    while (p < end) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        const char *pair_end = sp ? sp : end;
+        uint8_t term[2 * ID_LEN + 8];
+        if (pair_end - p > 2 * ID_LEN + 1 && p[2 * ID_LEN] == ':') {
+            char hex[2 * ID_LEN + 1], num[24];
+            size_t nl = (size_t)(pair_end - p) - 2 * ID_LEN - 1;
+            memcpy(hex, p, 2 * ID_LEN);
+            hex[2 * ID_LEN] = 0;
+            bool digits = nl > 0 && nl < sizeof num;
+            for (size_t i = 0; digits && i < nl; i++) digits = p[2 * ID_LEN + 1 + i] >= '0' && p[2 * ID_LEN + 1 + i] <= '9';
+            if (digits && crypto_unhex(hex, term, ID_LEN) == 0) {
+                memcpy(num, p + 2 * ID_LEN + 1, nl);
+                num[nl] = 0;
+                be64_put(term + ID_LEN, strtoull(num, NULL, 10));
+                memcpy(term + ID_LEN + 8, e->val + 8, ID_LEN); /* the version's origin */
+                add_term(out, IDX_LEGACY, term, sizeof term);
+            }
+        }
+        p = pair_end + 1;
+    }
+    return 0;
+}
+
 /* A user's USER_SINCE term: when it was made, the older of its created and login versions
  * (a user from a peer may lack created). */
 static void add_user_since(store_txn_t *t, const uint8_t id[ID_LEN], index_terms_t *out)
@@ -361,6 +394,9 @@ int index_terms_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint
     c.type = IDX_EMAILSUB;
     if (IN(f.emails) && (rc = entity_each_elem(t, id, f.emails, add_elem, &c))) return rc;
     if (kind == KIND_USER && (IN(F_CREATED) || IN(F_US_LOGIN))) add_user_since(t, id, out);
+    uint8_t legacy = F_US_LEGACY;
+    if (kind == KIND_USER && IN(F_US_LEGACY) && (rc = entity_each_entry(t, id, ENTITY_TAG_FIELD, &legacy, 1, add_legacy, out)) < 0)
+        return rc;
 #undef IN
     add_order_terms(t, id, kind, mask, out);
     sort_terms(out);

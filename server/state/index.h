@@ -36,8 +36,10 @@ enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NA
        IDX_FOLDED, /* key: type entity(16), value: the folded name, to check candidates */
        IDX_ORDER, IDX_EMAILSUB, IDX_CONTACT_WORD, IDX_CONTACT_GRAM,
        IDX_SHORTID, /* term: a time-ordered id's random part (proto/timeid.h), its short form */
-       IDX_USER_SINCE /* term: a user's making, the HLC (8 BE) of the older of its created and login
-                       * versions: the first term is when the org's people began (people.h) */ };
+       IDX_USER_SINCE, /* term: a user's making, the HLC (8 BE) of the older of its created and login
+                        * versions: the first term is when the org's people began (people.h) */
+       IDX_LEGACY /* term: origin(16) seq(8 BE) writer(16), one per pair of a user's legacy field,
+                   * writer the origin that wrote the element (people_legacy_seq) */ };
 
 /* What the index of this version holds; a store whose index an older version built is
  * rebuilt once when the node starts (index_upgrade). */

@@ -14,7 +14,7 @@ W=$(mktemp -d /tmp/accord-people-XXXXXX)
 at() { local node=$1; shift; ACCORD_DATA="$W/$node" "$ACCORD" "$@"; }
 ME=$(id -un)
 
-org_and_nodes hq:hub b1 b2
+org_and_nodes hq:hub b1 b2 b3
 HUB_EP="tcp://127.0.0.1:$(free_port)"
 HUB_KEY=$(pub hq)
 PH=$(free_port); P1=$(free_port); P2=$(free_port)
@@ -32,6 +32,10 @@ export -f user_known user_disabled
 
 # 1. before the org has users, authors are free text as before
 check "with no users yet, a write works as before" bash -c "ACCORD_DATA='$W/hq' '$ACCORD' customer add --name 'Before People' >/dev/null"
+L=$(ACCORD_USER=old-timer at b1 customer add --name "Legacy From B1")
+check "b1's record of before reaches the hub" wait_until 30 bash -c "ACCORD_DATA='$W/hq' '$ACCORD' customer show '$L' >/dev/null"
+check "the org's first user cannot be made at a branch (EPERM)" \
+    bash -c "! echo 'boss password 1' | '$CTL' user add --data '$W/b1' --login boss --role admin --org 2>'$W/first.err' && grep -q 'at the hub' '$W/first.err'"
 check "the first user, made at HQ, needs no author with a role (the org has none yet)" \
     bash -c "echo 'boss password 1' | '$CTL' user add --data '$W/hq' --login boss --name 'The Boss' --role admin --org >/dev/null"
 check "from then on an unmapped OS account cannot write: EAUTH, and it says how to map it" \
@@ -135,6 +139,14 @@ check "b1's audit keeps the refused ACCORD_USER" bash -c "'$CTL' --json audit --
 r=$("$PEER" "$HUB_EP" "$HUB_KEY" "$W/b1" author=sara 2>>"$W/peer.log")
 check "b1 writing as sara (staff, b1) is applied (got $r)" [ "$r" = OK ]
 
-sed "s/^/# /" "$W/peer.log"; stop_all
+sed "s/^/# /" "$W/peer.log"; # a node that joins now takes the whole history: the records from before the first user
+# (free-text authors) and every one after, and none of the refused ones
+start b3 --upstream "$HUB_EP" --upstream-key "$HUB_KEY" || exit 1
+check "a node joining later applies b1's record from before the org had users" \
+    wait_until 60 bash -c "ACCORD_DATA='$W/b3' '$ACCORD' customer show '$L' >/dev/null"
+check "and sara's, after" wait_until 60 bash -c "ACCORD_DATA='$W/b3' '$ACCORD' customer show '$C' >/dev/null"
+check "it refused nothing" bash -c "'$CTL' --json sync status --data '$W/b3' | jq -e '[.peers[].refused] | add == 0' >/dev/null"
+check "and holds the hub's state" wait_until 60 bash -c "[ \"\$('$CTL' --json digest --data '$W/b3' | jq -r .digest)\" = \"\$('$CTL' --json digest --data '$W/hq' | jq -r .digest)\" ]"
+stop_all
 sanitizer_check
 echo "# people done: $n checks"

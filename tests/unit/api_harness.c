@@ -20,7 +20,12 @@ void result_done(result_t *r)
 
 void node_open(node_t *n, const char *name)
 {
-    fixture_open(&n->fx, name, "branch");
+    node_open_as(n, name, "branch");
+}
+
+void node_open_as(node_t *n, const char *name, const char *role)
+{
+    fixture_open(&n->fx, name, role);
     n->api = api_new(n->fx.st, n->fx.log, n->fx.id);
     assert_int_equal(api_set_pipeline(n->api, "Lead,Won,Lost"), 0);
 }

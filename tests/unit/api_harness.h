@@ -26,6 +26,8 @@ typedef struct {
 
 /* A branch node named name with the pipeline Lead, Won, Lost. */
 void node_open(node_t *n, const char *name);
+/* The same with the role of the node: "branch" or "hub". */
+void node_open_as(node_t *n, const char *name, const char *role);
 void node_close(node_t *n);
 /* Runs one request given as alternating key/value strings (NULL ends; value "\1nil" is nil,
  * "\2" then digits a number, "\3" true, "\4" then strings each ended by "\x1e" a list), committed as the node commits it; the reply (or

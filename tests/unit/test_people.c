@@ -11,6 +11,7 @@
 #include "auth/osmap.h"
 #include "fixture.h"
 #include "proto/accord_err.h"
+#include "proto/crypto.h"
 #include "proto/hlc.h"
 
 #include <unistd.h>
@@ -186,6 +187,7 @@ static void make_user(made_t *m, const char *author, const char *login, const ch
     m->rec.author = author;
     m->rec.author_len = strlen(author);
     m->rec.kind = KIND_USER;
+    m->rec.seq = 1; /* a feed's records start at 1 (oplog_append gives its own) */
     crypto_random(m->rec.entity, ID_LEN);
     op_str(m, F_BRANCH, OP_SET, "hq");
     op_str(m, F_US_LOGIN, OP_SET, login);
@@ -199,6 +201,7 @@ static void make_customer(made_t *m, const char *author, const char *branch)
     m->rec.author = author;
     m->rec.author_len = strlen(author);
     m->rec.kind = KIND_CUSTOMER;
+    m->rec.seq = 1;
     crypto_random(m->rec.entity, ID_LEN);
     op_str(m, F_BRANCH, OP_SET, branch);
     op_str(m, F_CU_NAME, OP_SET, "Someone");
@@ -255,7 +258,7 @@ static void test_receiver_counts_the_batchs_own_records(void **state)
     assert_int_equal(append(f, &m), 0);
     store_txn_t *t;
     assert_int_equal(store_txn_begin(f->st, false, &t), 0);
-    const people_place_t hub = {"hq", "", true}, b1 = {"b1", "", false};
+    const people_place_t hub = {"hq", "", true};
     char why[200];
     uint64_t now = HLC_PACK(hlc_wall_ms() + 1000, 0);
     /* a batch from the hub: boss makes ali, then ali adds a customer at b1's... from hq */
@@ -269,12 +272,75 @@ static void test_receiver_counts_the_batchs_own_records(void **state)
     assert_int_equal(people_admit(t, &hub, &c.rec, &batch, why, sizeof why), 0); /* ali, made just before */
     assert_int_equal(people_admit(t, &hub, &c.rec, NULL, why, sizeof why), ACCORD_EPERM); /* alone: no ali */
     people_batch_free(&batch);
-    /* a record stamped before the org's first user is not judged (history from before) */
+    /* before the org's first user, users and branches come only from a hub */
+    store_txn_abort(&t);
+    store_txn_t *t2;
+    assert_int_equal(store_txn_begin(f->st, false, &t2), 0);
+    assert_true(people_enforced(t2, NULL));
+    store_txn_abort(&t2);
+}
+
+/* The hub's first user says up to which seq each feed is from before (its legacy field):
+ * records of a feed up to there are not judged, later ones are; a branch cannot say so. */
+static void test_records_from_before_the_first_user(void **state)
+{
+    fixture_t *f = *state; /* a hub with no roster: its own feed only */
+    made_t m;
+    make_user(&m, "setup", "boss", "admin org");
+    char pair[64], hex[2 * ID_LEN + 1];
+    uint8_t old_branch[ID_LEN];
+    crypto_random(old_branch, ID_LEN);
+    crypto_hex(old_branch, ID_LEN, hex);
+    snprintf(pair, sizeof pair, "%s:5", hex);
+    op_str(&m, F_US_LEGACY, OP_ADD, pair);
+    assert_int_equal(append(f, &m), 0);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    /* the hub's word counts only if a hub wrote it: this fixture is not in a roster */
+    assert_int_equal(people_legacy_seq(t, old_branch), 0);
+    store_txn_abort(&t);
+    char why[200];
+    const people_place_t b1 = {"b1", "", false};
+    made_t c;
     make_customer(&c, "old-free-text", "b1");
-    c.rec.hlc = HLC_PACK(1000, 0);
-    assert_int_equal(people_admit(t, &b1, &c.rec, NULL, why, sizeof why), 0);
-    c.rec.hlc = now;
+    memcpy(c.rec.origin, old_branch, ID_LEN);
+    c.rec.seq = 3;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    people_batch_t batch = {.checked = true, .enforced = true, .legacy = 5}; /* as a hub's word gives it */
+    assert_int_equal(people_admit(t, &b1, &c.rec, &batch, why, sizeof why), 0);
+    c.rec.seq = 6;
+    assert_int_equal(people_admit(t, &b1, &c.rec, &batch, why, sizeof why), ACCORD_EPERM);
+    people_batch_free(&batch);
+    /* what no author may do: claim another branch, change a login */
+    make_customer(&c, "boss", "hq");
     assert_int_equal(people_admit(t, &b1, &c.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "made at 'hq'"));
+    person_t boss;
+    assert_int_equal(people_find(t, "boss", 4, &boss), 0);
+    made_t rename;
+    memset(&rename, 0, sizeof rename);
+    rename.rec.author = "boss", rename.rec.author_len = 4, rename.rec.kind = KIND_USER;
+    memcpy(rename.rec.entity, boss.id, ID_LEN);
+    op_str(&rename, F_US_LOGIN, OP_SET, "chief");
+    const people_place_t hub = {"hq", "", true};
+    assert_int_equal(people_admit(t, &hub, &rename.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "never changes"));
+    store_txn_abort(&t);
+}
+
+static void test_first_users_come_from_a_hub(void **state)
+{
+    fixture_t *f = *state;
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    char why[200];
+    made_t m;
+    make_user(&m, "anyone", "evil", "admin org");
+    m.rec.ops[0].val = (value_t){VAL_STR, 0, "b1", 2}; /* made at b1 */
+    const people_place_t b1 = {"b1", "", false}, hub = {"hq", "", true};
+    assert_int_equal(people_admit(t, &b1, &m.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    make_user(&m, "anyone", "boss", "admin org");
+    assert_int_equal(people_admit(t, &hub, &m.rec, NULL, why, sizeof why), 0);
     store_txn_abort(&t);
 }
 
@@ -308,7 +374,7 @@ static void test_who_the_caller_is(void **state)
 {
     (void)state;
     node_t n;
-    node_open(&n, "b1");
+    node_open_as(&n, "hq", "hub");
     result_t r = {0};
     api_caller_t other = {true, 1000, 1000, (int32_t)getpid() + 1}, web = {true, 1000, 1000, (int32_t)getpid()},
                  tcp = {false, 0, 0, 0};
@@ -367,6 +433,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_what_an_admin_may_give, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_writer_admits_by_the_same_rule, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_receiver_counts_the_batchs_own_records, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_records_from_before_the_first_user, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_first_users_come_from_a_hub, setup_hub, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
