@@ -260,6 +260,17 @@ static bool may_grant(store_txn_t *t, const person_t *author, uint64_t hlc, cons
     return false;
 }
 
+/* Whether every grant p holds at hlc (or lost only after it) is one of the branch node. */
+static bool grants_all_of(const person_t *p, uint64_t hlc, const char *node)
+{
+    for (unsigned i = 0; i < p->n; i++) {
+        const people_grant_t *g = &p->grants[i];
+        if (!g->present && g->hlc < hlc) continue;
+        if (g->g.scope != SCOPE_BRANCH || strcmp(g->g.name, node)) return false;
+    }
+    return true;
+}
+
 int people_judge(store_txn_t *t, const people_change_t *c, const people_place_t *place, char *why, size_t cap)
 {
     const char *who = c->author_name ? c->author_name : "?";
@@ -283,7 +294,13 @@ int people_judge(store_txn_t *t, const people_change_t *c, const people_place_t 
                            c->owner ? c->owner : "?");
     }
     /* users and branches */
-    if (c->self_password && c->target && !memcmp(c->target->id, c->author->id, ID_LEN)) return 0;
+    if (c->self_password && c->target && !memcmp(c->target->id, c->author->id, ID_LEN)) {
+        /* a branch writes any author's name: from there only a password an admin of that
+         * branch could set, else a compromised branch signs in at HQ as its admin */
+        if (place->hub || grants_all_of(c->target, c->hlc, place->node)) return 0;
+        return accord_fail(why, cap, ACCORD_EPERM,
+                           "'%.64s' holds roles beyond %s: change this password at the hub", who, place->node);
+    }
     if (!people_holds(c->author, ROLE_ADMIN, c->hlc, place, NULL, NULL))
         return accord_fail(why, cap, ACCORD_EPERM, "'%.64s' is not an admin at %s", who, place->node);
     if (c->kind == KIND_BRANCH) {

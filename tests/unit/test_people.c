@@ -416,6 +416,58 @@ static void test_who_the_caller_is(void **state)
     node_close(&n);
 }
 
+/* ---- a branch that holds its own key: what its records may not do at the hub ---- */
+
+static const char HASH2[] = "$argon2id$v=19$m=65536,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+                            "s2hxFiaHtYOFT5ZUZpaicnhbPGfRcRcItbAQw5cN9+4";
+
+static const people_place_t FROM_B1 = {"b1", "", false}, FROM_HUB = {"hq", "", true};
+
+/* A record of kind on entity by author, with no ops yet. */
+static void make_change(made_t *m, const char *author, unsigned kind, const uint8_t entity[ID_LEN])
+{
+    memset(m, 0, sizeof *m);
+    m->rec.author = author;
+    m->rec.author_len = strlen(author);
+    m->rec.kind = (uint8_t)kind;
+    memcpy(m->rec.entity, entity, ID_LEN);
+    m->rec.hlc = HLC_PACK(hlc_wall_ms() + 1000, 0);
+}
+
+/* people_admit of m as a receiver judges it, made at place (a batch of its own). */
+static int admit_from(fixture_t *f, const people_place_t *place, const made_t *m)
+{
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    char why[200] = "";
+    int rc = people_admit(t, place, &m->rec, NULL, why, sizeof why);
+    store_txn_abort(&t);
+    return rc;
+}
+
+static void test_own_password_only_where_all_ones_grants_are(void **state)
+{
+    fixture_t *f = *state;
+    made_t boss, ali, m;
+    make_user(&boss, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &boss), 0);
+    make_user(&ali, "boss", "ali", "staff branch b1");
+    assert_int_equal(append(f, &ali), 0);
+    /* b1 writes as the HQ admin a new password for the HQ admin: it would sign in at HQ */
+    make_change(&m, "boss", KIND_USER, boss.rec.entity);
+    op_str(&m, F_US_PASSWORD, OP_SET, HASH2);
+    assert_int_equal(admit_from(f, &FROM_B1, &m), ACCORD_EPERM);
+    m.rec.ops[0].val = (value_t){VAL_NIL, 0, NULL, 0}; /* or clears it: the HQ admin signs in nowhere */
+    assert_int_equal(admit_from(f, &FROM_B1, &m), ACCORD_EPERM);
+    /* at HQ boss sets their own; ali, whose roles are all b1's, sets hers at b1 */
+    make_change(&m, "boss", KIND_USER, boss.rec.entity);
+    op_str(&m, F_US_PASSWORD, OP_SET, HASH2);
+    assert_int_equal(admit_from(f, &FROM_HUB, &m), 0);
+    make_change(&m, "ali", KIND_USER, ali.rec.entity);
+    op_str(&m, F_US_PASSWORD, OP_SET, HASH2);
+    assert_int_equal(admit_from(f, &FROM_B1, &m), 0);
+}
+
 static int setup_hub(void **state)
 {
     *state = fixture_new("hq", "hub");
@@ -435,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_receiver_counts_the_batchs_own_records, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_records_from_before_the_first_user, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_first_users_come_from_a_hub, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_own_password_only_where_all_ones_grants_are, setup_hub, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
