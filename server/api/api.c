@@ -171,6 +171,8 @@ api_caller_t api_caller_from_peer_address(const char *peer)
     const char *p1 = p2 > peer ? p2 - 1 : peer;
     while (p1 > peer && *p1 != ':') p1--;
     if (*p1 != ':' || *p2 != ':') return c;
+    /* each number starts with a digit: strtoul would take "", " 5" and "+5" too */
+    if (p1[1] < '0' || p1[1] > '9' || p2[1] < '0' || p2[1] > '9' || p3[1] < '0' || p3[1] > '9') return c;
     char *end;
     unsigned long uid = strtoul(p1 + 1, &end, 10);
     if (end != p2) return c;

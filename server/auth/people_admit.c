@@ -104,6 +104,35 @@ static void owner_of(store_txn_t *t, const record_t *rec, people_batch_t *b, cha
     else if ((v = record_sets(rec, field)) && v->len < cap) memcpy(out, v->s, v->len), out[v->len] = 0;
 }
 
+/* A line is its document's: whoever may change the document may change its lines (else
+ * staff of one branch would change the total of another's quote). The document's owner
+ * into out; false if this node holds neither the document nor a record of it in the batch. */
+static bool line_owner(store_txn_t *t, const record_t *rec, people_batch_t *b, char *out, size_t cap)
+{
+    uint8_t doc[ID_LEN];
+    bool have = false;
+    for (unsigned i = 0; i < rec->n_ops && !have; i++)
+        if (rec->ops[i].field == F_LI_DOC && rec->ops[i].op == OP_SET && rec->ops[i].val.type == VAL_REF &&
+            rec->ops[i].val.len == ID_LEN)
+            memcpy(doc, rec->ops[i].val.s, ID_LEN), have = true;
+    field_state_t f;
+    if (!have && entity_get(t, rec->entity, F_LI_DOC, &f) == 0 && f.val.type == VAL_REF && f.val.len == ID_LEN)
+        memcpy(doc, f.val.s, ID_LEN), have = true;
+    if (!have) return false;
+    size_t n;
+    const char *s = entity_text(t, doc, F_BRANCH, &n);
+    if (s && n < cap) {
+        memcpy(out, s, n);
+        out[n] = 0;
+        return true;
+    }
+    if ((s = batch_owner(b, doc))) {
+        snprintf(out, cap, "%s", s);
+        return true;
+    }
+    return false;
+}
+
 /* What no author may change: a record's branch is the node that makes it; a user's login
  * and a branch record's node, once set, stay (else a branch could take over an HQ login or
  * another branch's invoice code). */
@@ -113,6 +142,12 @@ static int fixed_fields(store_txn_t *t, const record_t *rec, const people_place_
     if (v && (strlen(place->node) != v->len || memcmp(place->node, v->s, v->len)))
         return accord_fail(why, cap, ACCORD_EPERM, "record %llu says it was made at '%.*s', not at %s",
                            (unsigned long long)rec->seq, (int)(v->len < 64 ? v->len : 64), v->s, place->node);
+    size_t bn;
+    const char *owner = v ? entity_text(t, rec->entity, F_BRANCH, &bn) : NULL;
+    if (owner && (bn != v->len || memcmp(owner, v->s, bn))) /* a record stays its owner's */
+        return accord_fail(why, cap, ACCORD_EPERM, "record %llu moves a %s of %.*s to %s: a record stays where it was made",
+                           (unsigned long long)rec->seq, schema_kind_name(rec->kind), (int)(bn < 64 ? bn : 64), owner,
+                           place->node);
     unsigned fixed = rec->kind == KIND_USER ? F_US_LOGIN : rec->kind == KIND_BRANCH ? F_BR_NODE : 0;
     size_t n;
     const char *held = fixed ? entity_text(t, rec->entity, fixed, &n) : NULL;
@@ -182,6 +217,12 @@ int people_admit(store_txn_t *t, const people_place_t *place, const record_t *re
                          "record %llu changes a %s this node does not hold yet, so its branch is unknown; it is "
                          "offered again",
                          (unsigned long long)rec->seq, schema_kind_name(rec->kind));
+        goto done;
+    }
+    if (rec->kind == KIND_LINE && !line_owner(t, rec, b, owner, sizeof owner)) {
+        rc = accord_fail(why, cap, ACCORD_EPERM,
+                         "record %llu is a line of a document this node does not hold yet; it is offered again",
+                         (unsigned long long)rec->seq);
         goto done;
     }
     if (owner[0]) people_node_region(t, owner, owner_region, sizeof owner_region);

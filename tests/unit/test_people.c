@@ -325,6 +325,58 @@ static void test_records_from_before_the_first_user(void **state)
     const people_place_t hub = {"hq", "", true};
     assert_int_equal(people_admit(t, &hub, &rename.rec, NULL, why, sizeof why), ACCORD_EPERM);
     assert_non_null(strstr(why, "never changes"));
+    /* nor move a record to the branch editing it */
+    made_t deal;
+    memset(&deal, 0, sizeof deal);
+    deal.rec.author = "boss", deal.rec.author_len = 4, deal.rec.kind = KIND_DEAL, deal.rec.seq = 1;
+    crypto_random(deal.rec.entity, ID_LEN);
+    op_str(&deal, F_BRANCH, OP_SET, "hq");
+    op_str(&deal, F_DE_TITLE, OP_SET, "HQ's deal");
+    store_txn_abort(&t);
+    assert_int_equal(append(f, &deal), 0);
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    deal.rec.n_ops = 0;
+    op_str(&deal, F_BRANCH, OP_SET, "b1");
+    assert_int_equal(people_admit(t, &b1, &deal.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "stays where it was made"));
+    store_txn_abort(&t);
+}
+
+/* A line is judged by its document's branch: staff of b1 cannot change the lines (and so
+ * the total) of HQ's quote. */
+static void test_a_line_is_its_documents(void **state)
+{
+    fixture_t *f = *state;
+    made_t m;
+    make_user(&m, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &m), 0);
+    make_user(&m, "boss", "ali", "staff branch b1");
+    assert_int_equal(append(f, &m), 0);
+    made_t quote;
+    memset(&quote, 0, sizeof quote);
+    quote.rec.author = "boss", quote.rec.author_len = 4, quote.rec.kind = KIND_QUOTE;
+    crypto_random(quote.rec.entity, ID_LEN);
+    op_str(&quote, F_BRANCH, OP_SET, "hq");
+    op_str(&quote, F_QU_TITLE, OP_SET, "HQ's quote");
+    assert_int_equal(append(f, &quote), 0);
+    made_t line;
+    memset(&line, 0, sizeof line);
+    line.rec.author = "ali", line.rec.author_len = 3, line.rec.kind = KIND_LINE, line.rec.seq = 1;
+    crypto_random(line.rec.entity, ID_LEN);
+    op_str(&line, F_BRANCH, OP_SET, "b1");
+    line.rec.ops[line.rec.n_ops++] =
+        (record_op_t){F_LI_DOC, OP_SET, {VAL_REF, 0, (const char *)quote.rec.entity, ID_LEN}, false, {0}};
+    store_txn_t *t;
+    char why[200];
+    const people_place_t b1 = {"b1", "", false};
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    assert_int_equal(people_admit(t, &b1, &line.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "branch hq"));
+    uint8_t unknown[ID_LEN];
+    crypto_random(unknown, ID_LEN);
+    line.rec.ops[1].val.s = (const char *)unknown; /* a document this node does not hold yet */
+    assert_int_equal(people_admit(t, &b1, &line.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "offered again"));
     store_txn_abort(&t);
 }
 
@@ -357,7 +409,8 @@ static void test_peer_address(void **state)
     c = api_caller_from_peer_address("a:b:localhost:0:0:77"); /* an address with colons of its own */
     assert_true(c.known && c.uid == 0 && c.pid == 77);
     static const char *const bad[] = {"", "localhost", "1:2", ":1:2:3x", "h:1:2:0", "h:1:2:-5", "h:x:2:3",
-                                      "h:1:2:", "h:99999999999:2:3", NULL};
+                                      "h:1:2:", "h:99999999999:2:3", "h::2:3", "::0:7", "h: 5:2:3", "h:+5:2:3",
+                                      NULL};
     for (unsigned i = 0; bad[i]; i++) assert_false(api_caller_from_peer_address(bad[i]).known);
     assert_false(api_caller_from_peer_address(NULL).known);
 }
@@ -487,6 +540,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_receiver_counts_the_batchs_own_records, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_records_from_before_the_first_user, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_first_users_come_from_a_hub, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_a_line_is_its_documents, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_own_password_only_where_all_ones_grants_are, setup_hub, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
