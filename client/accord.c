@@ -502,7 +502,9 @@ static void main_help(FILE *f)
                "global options:\n"
                "  --data DIR      the node's data directory (default $ACCORD_DATA, else ./accord-data)\n"
                "  --json          print results as JSON for scripts\n"
-               "  --user NAME     who makes the change (default $ACCORD_USER, else $USER)\n"
+               "  --user NAME     who makes the change (default $ACCORD_USER, else $USER); once the\n"
+               "                  org has users, the node writes as the user your OS account is\n"
+               "                  mapped to, and refuses a NAME that is someone else\n"
                "  --timeout MS    how long to wait for the node (default 10000)\n\n"
                "verbs:\n");
     const verb_t *v;
