@@ -123,7 +123,7 @@ A.strings({
 
   A.view('pipeline', {show() { draw(); }});
   A.initBoard = () => {
-    A.fillSelect($('p-branch'), A.B.branches.map((b) => [b, b]), '', 'all');
+    A.fillSelect($('p-branch'), A.B.branches.map((b) => [b, b]), A.session.branch || '', 'all'); // the user's branch first
     A.fillSelect($('p-assigned'), A.userOptions(), '', 'anyone');
     $('p-branch').addEventListener('change', draw);
     $('p-assigned').addEventListener('change', draw);
