@@ -47,7 +47,7 @@ static const api_verb_t verbs[] = {
     {"sync_reload",  api_node_sync_reload,  false, API_ROLE_LOCAL, false}, /* accordctl wrote the store (compact) */
     {"bundle_import", api_node_bundle_import, false, API_ROLE_LOCAL, true}, /* the one ingest path (feed/bundle_in.h) */
     /* people (api_people.c): who may do what is the judgement of auth/people.h, at write */
-    {"user_add",     api_people_user_add,   true,  API_ROLE_LOCAL, false},
+    {"user_add",     api_people_user_add,   true,  API_ROLE_ANY, false}, /* people_admit judges; a hash only from http_password.c */
     {"user_set",     api_people_user_set,   true,  API_ROLE_ANY, false}, /* a user's own password, from the page */
     {"user_list",    api_people_user_list,  false, API_ROLE_ANY, false},
     {"branch_set",   api_people_branch_set, true,  API_ROLE_LOCAL, false},

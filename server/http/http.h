@@ -21,6 +21,10 @@
  *        the customer's language; http_print.c)                           session (page)
  *   POST /api/import/preview, /check, /run (the body: a CSV or vCard file of at most
  *        20 MiB; X-CSRF-Token; staff or admin): the CLI's import (http_import.c)
+ *   POST /api/password (current, password, again: one's own; a fresh session cookie),
+ *        /api/users/add (login, name, password, role), /api/users/password (login,
+ *        password) (admins; X-CSRF-Token): passwords hashed here, the hash to the node's
+ *        user_set / user_add (http_password.c); 409 before the org has users
  * Anything else is 404; a request without a valid session is 401 (pages: 303 to /login).
  * On the JSON routes "Authorization: Bearer TOKEN" (auth/tokens.h) stands in for a
  * session: read tokens GET only, write tokens POST without X-CSRF-Token; a bad token is

@@ -100,8 +100,11 @@ static enum MHD_Result bridge(http_t *h, struct MHD_Connection *c, const http_se
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
         if (a.too_many) return http_json_error(c, MHD_HTTP_BAD_REQUEST, "ETOOBIG", "at most 64 arguments");
     }
-    if (!h->client && accord_client_new(store_dir(h->st), 10000, &h->client))
-        return http_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "ENET", "the node's API does not answer");
+    for (unsigned i = 0; i < a.n; i++) /* a hash made elsewhere could skip the password's rules */
+        if (!strcmp(a.key[i], "password_hash"))
+            return http_json_error(c, MHD_HTTP_BAD_REQUEST, "EINVAL",
+                                   "password_hash: send the password to POST /api/password or /api/users/password, "
+                                   "which check and hash it here; a hash is not taken over HTTP");
     accord_args_t args;
     accord_args_init(&args);
     bool used[BRIDGE_MAX_ARGS] = {false};
@@ -124,36 +127,46 @@ static enum MHD_Result bridge(http_t *h, struct MHD_Connection *c, const http_se
     }
     accord_args_str(&args, "user", s->user);
     accord_reply_t r;
-    int rc = accord_call(h->client, verb, &args, &r);
+    int rc = http_node_call(h, verb, &args, &r);
     accord_args_destroy(&args);
-    enum MHD_Result ret;
-    if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT) {
-        accord_client_destroy(&h->client); /* a new socket next time */
-        ret = http_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, accord_errname(rc), "the node did not answer");
-    } else {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (!f) {
-            accord_reply_destroy(&r);
-            return MHD_NO;
-        }
-        if (rc) {
-            fprintf(f, "{\"error\":\"%s\",\"message\":", accord_errname(rc));
-            json_write_string(f, r.message, strlen(r.message));
-            fprintf(f, "}\n");
-        } else {
-            fprintf(f, "{\"ok\":true,\"result\":");
-            json_write_msgpack(f, &r.body);
-            fprintf(f, "}\n");
-        }
-        fclose(f);
-        unsigned status = !rc ? MHD_HTTP_OK : rc == ACCORD_ENOTFOUND ? MHD_HTTP_NOT_FOUND
-                        : rc == ACCORD_EREADONLY || rc == ACCORD_EDELETED ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
-        ret = http_respond(c, status, "application/json", buf, len, NULL, NULL);
-        free(buf);
-    }
+    enum MHD_Result ret = http_node_reply(c, rc, &r);
     accord_reply_destroy(&r);
+    return ret;
+}
+
+int http_node_call(http_t *h, const char *verb, accord_args_t *args, accord_reply_t *r)
+{
+    memset(r, 0, sizeof *r);
+    msgpack_unpacked_init(&r->msg); /* accord_reply_destroy is safe when no call was made */
+    if (!h->client && accord_client_new(store_dir(h->st), 10000, &h->client)) return ACCORD_ENET;
+    int rc = accord_call(h->client, verb, args, r);
+    if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT) accord_client_destroy(&h->client); /* a new socket next time */
+    return rc;
+}
+
+enum MHD_Result http_node_reply(struct MHD_Connection *c, int rc, const accord_reply_t *r)
+{
+    if (rc == ACCORD_ENET || rc == ACCORD_ETIMEOUT)
+        return http_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, accord_errname(rc), "the node did not answer");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return MHD_NO;
+    if (rc) {
+        fprintf(f, "{\"error\":\"%s\",\"message\":", accord_errname(rc));
+        json_write_string(f, r->message, strlen(r->message));
+        fprintf(f, "}\n");
+    } else {
+        fprintf(f, "{\"ok\":true,\"result\":");
+        json_write_msgpack(f, &r->body);
+        fprintf(f, "}\n");
+    }
+    fclose(f);
+    unsigned status = !rc ? MHD_HTTP_OK : rc == ACCORD_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                    : rc == ACCORD_EPERM || rc == ACCORD_EAUTH ? MHD_HTTP_FORBIDDEN
+                    : rc == ACCORD_EREADONLY || rc == ACCORD_EDELETED ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
+    enum MHD_Result ret = http_respond(c, status, "application/json", buf, len, NULL, NULL);
+    free(buf);
     return ret;
 }
 

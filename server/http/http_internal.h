@@ -7,7 +7,8 @@
  * route up and checks its auth), http_routes.c (the route table and the page, asset and
  * report handlers), http_session.c (sign-in, sessions, CSRF), http_bridge.c (the node's own
  * API for the branch app, through the local socket and the API's verb table), http_print.c
- * (a quote's or an invoice's page to print, through the same socket). */
+ * (a quote's or an invoice's page to print, through the same socket), http_password.c
+ * (passwords typed on the pages, hashed here before they reach the node's API). */
 #ifndef ACCORD_HTTP_INTERNAL_H
 #define ACCORD_HTTP_INTERNAL_H
 
@@ -118,6 +119,15 @@ enum MHD_Result http_json_error_with_header(struct MHD_Connection *c, unsigned s
 
 /* ---- sessions (http_session.c) ---- */
 http_session_t *http_session_of(http_t *h, struct MHD_Connection *c);
+/* A new session of user (in the table; the oldest makes room), pw_hlc the version of the
+ * password it knows; valid until the MHD thread makes HTTP_MAX_SESSIONS more. */
+http_session_t *http_session_new(http_t *h, const char *user, user_role_t role, uint64_t pw_hlc);
+/* The Set-Cookie value that hands s to the browser (cap: 160 bytes are enough). */
+void http_session_cookie(const http_session_t *s, char *out, size_t cap);
+/* 0 if user may try a password from address now, else the ms until they may (the sign-in
+ * throttle); http_signin_failed counts a wrong password and audits it. */
+uint64_t http_signin_wait_ms(http_t *h, const char *user, const char *address);
+void http_signin_failed(http_t *h, const char *user, const char *address);
 /* The sign-in throttle's two tables, with the limits http_session.c sets, for
  * http_start; http_throttle_free for http_stop. */
 void http_throttle_new(http_t *h);
@@ -158,6 +168,9 @@ bool http_people_on(http_t *h); /* the org has users (people.h) */
 /* 1 if login is one of the org's users, enabled, with a role here (role set), 0 if not, -1
  * if the org has no users: a token's user now (http_user_status). */
 int http_people_status(http_t *h, const char *login, user_role_t *role);
+/* The version (hash_hlc) of login's password if its stored hash is hash, else 0: what a
+ * session made after the user set that password knows (http_password.c). */
+uint64_t http_people_password_version(http_t *h, const char *login, const char *hash);
 enum MHD_Result http_login_page(http_t *h, struct MHD_Connection *c, unsigned status, const char *message);
 enum MHD_Result http_route_login_page(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_login(http_t *h, const http_req_t *r);
@@ -183,6 +196,20 @@ void http_import_wait(http_t *h);
 /* ---- the node's API for the branch app (http_bridge.c) ---- */
 enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r);
 enum MHD_Result http_route_node_change(http_t *h, const http_req_t *r);
+/* Calls verb with args on the node's API through h's client (made on first use, dropped
+ * when the node does not answer): the reply's code, *r to free with accord_reply_destroy. */
+int http_node_call(http_t *h, const char *verb, accord_args_t *args, accord_reply_t *r);
+/* The JSON answer to a call: {ok, result} or {error, message}, the status from the code
+ * (EPERM and EAUTH 403, ENOTFOUND 404, EREADONLY and EDELETED 409, ENET 503, others 400). */
+enum MHD_Result http_node_reply(struct MHD_Connection *c, int rc, const accord_reply_t *r);
+
+/* ---- passwords from the pages (http_password.c) ---- */
+/* POST /api/password (current, password, again): the signed-in user's own. */
+enum MHD_Result http_route_password(http_t *h, const http_req_t *r);
+/* POST /api/users/add (login, name, password, role) and /api/users/password (login,
+ * password): an admin makes a user, or resets another's password. */
+enum MHD_Result http_route_users_add(http_t *h, const http_req_t *r);
+enum MHD_Result http_route_users_password(http_t *h, const http_req_t *r);
 
 /* ---- printable documents (http_print.c) ---- */
 /* GET /print/invoice/ID, /print/quote/ID[?lang=en|fa]: the page client/print.h writes. */

@@ -116,3 +116,14 @@ int http_people_status(http_t *h, const char *login, user_role_t *role)
     store_txn_abort(&t);
     return ok ? 1 : 0;
 }
+
+uint64_t http_people_password_version(http_t *h, const char *login, const char *hash)
+{
+    store_txn_t *t;
+    if (store_txn_begin(h->st, false, &t)) return 0;
+    char norm[SCHEMA_LOGIN_MAX + 1];
+    person_t p;
+    bool found = schema_login_normalize(login, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0;
+    store_txn_abort(&t);
+    return found && !strcmp(p.hash, hash) ? p.hash_hlc : 0;
+}

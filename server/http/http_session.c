@@ -92,7 +92,7 @@ http_session_t *http_session_of(http_t *h, struct MHD_Connection *c)
     return NULL;
 }
 
-static http_session_t *session_new(http_t *h, const char *user, user_role_t role)
+http_session_t *http_session_new(http_t *h, const char *user, user_role_t role, uint64_t pw_hlc)
 {
     http_session_t *oldest = &h->sessions[0];
     for (int i = 0; i < HTTP_MAX_SESSIONS; i++) {
@@ -107,7 +107,13 @@ static http_session_t *session_new(http_t *h, const char *user, user_role_t role
     snprintf(oldest->user, sizeof oldest->user, "%s", user);
     oldest->role = role;
     oldest->last_ms = hlc_wall_ms();
+    oldest->pw_hlc = pw_hlc;
     return oldest;
+}
+
+void http_session_cookie(const http_session_t *s, char *out, size_t cap)
+{
+    snprintf(out, cap, HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800", s->token);
 }
 
 bool http_csrf_ok(struct MHD_Connection *c, const http_session_t *s)
@@ -161,10 +167,9 @@ enum MHD_Result http_route_login_page(http_t *h, const http_req_t *r)
     return http_login_page(h, r->c, MHD_HTTP_OK, "");
 }
 
-/* 0 if user may try a password from address now, else the ms until they may. The first
- * refusal of each lock is audited (one event a lock, not one a request: a flood of
- * refused tries cannot push the older events out). */
-static uint64_t signin_wait_ms(http_t *h, const char *user, const char *address)
+/* The first refusal of each lock is audited (one event a lock, not one a request: a flood
+ * of refused tries cannot push the older events out). */
+uint64_t http_signin_wait_ms(http_t *h, const char *user, const char *address)
 {
     uint64_t now = hlc_wall_ms();
     bool first_account, first_address;
@@ -173,6 +178,13 @@ static uint64_t signin_wait_ms(http_t *h, const char *user, const char *address)
     if (first_account) audit_record(h->st, AUDIT_SIGNIN_THROTTLED, user, address, "account");
     if (first_address) audit_record(h->st, AUDIT_SIGNIN_THROTTLED, user, address, "address");
     return by_account > by_address ? by_account : by_address;
+}
+
+void http_signin_failed(http_t *h, const char *user, const char *address)
+{
+    throttle_failed(h->signin_accounts, user, hlc_wall_ms());
+    throttle_failed(h->signin_addresses, address, hlc_wall_ms());
+    audit_record(h->st, AUDIT_SIGNIN_FAILED, user, address, "");
 }
 
 /* POST /login (user, password): a session cookie and 303 to '/', or the page again. */
@@ -187,7 +199,7 @@ enum MHD_Result http_route_login(http_t *h, const http_req_t *r)
         return http_login_page(h, c, MHD_HTTP_BAD_REQUEST, "Give a user name and a password.");
     char address[TOKEN_ADDRESS_MAX + 1];
     http_client_address(c, address, sizeof address);
-    uint64_t wait_ms = signin_wait_ms(h, user, address);
+    uint64_t wait_ms = http_signin_wait_ms(h, user, address);
     if (wait_ms) {
         sodium_memzero(password, sizeof password);
         char retry[24], message[96];
@@ -200,18 +212,15 @@ enum MHD_Result http_route_login(http_t *h, const http_req_t *r)
     sodium_memzero(password, sizeof password);
     if (!ok) {
         log_warn("dashboard: failed sign-in for '%s' from %s", user, address);
-        throttle_failed(h->signin_accounts, user, hlc_wall_ms());
-        throttle_failed(h->signin_addresses, address, hlc_wall_ms());
-        audit_record(h->st, AUDIT_SIGNIN_FAILED, user, address, "");
+        http_signin_failed(h, user, address);
         return http_login_page(h, c, MHD_HTTP_UNAUTHORIZED, "That user name and password do not match.");
     }
     /* the account starts afresh; the address does not (one good account would reset it) */
     throttle_succeeded(h->signin_accounts, user);
     audit_record(h->st, AUDIT_SIGNIN_OK, user, address, "");
-    http_session_t *s = session_new(h, user, role);
-    s->pw_hlc = pw_hlc;
+    http_session_t *s = http_session_new(h, user, role, pw_hlc);
     char cookie[160];
-    snprintf(cookie, sizeof cookie, HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800", s->token);
+    http_session_cookie(s, cookie, sizeof cookie);
     log_info("dashboard: %s signed in", user);
     return http_respond(c, MHD_HTTP_SEE_OTHER, "text/plain", "", 0, cookie, "/");
 }
@@ -242,10 +251,12 @@ enum MHD_Result http_route_session(http_t *h, const http_req_t *r)
     json_write_cstr(f, s->user);
     fprintf(f, ",\"role\":\"%s\",\"csrf\":\"%s\"", user_role_name(s->role), s->csrf); /* a fixed name, hex */
     /* the branch the lists start on: at a branch node, once the org has users, this one's */
+    bool people = http_people_on(h);
     fputs(",\"branch\":", f);
-    if (!h->hub && http_people_on(h)) json_write_cstr(f, h->node);
+    if (!h->hub && people) json_write_cstr(f, h->node);
     else fputs("null", f);
-    fputs("}\n", f);
+    /* whether the org has users: then passwords change on the pages (http_password.c) */
+    fprintf(f, ",\"hub\":%s,\"people\":%s}\n", h->hub ? "true" : "false", people ? "true" : "false");
     fclose(f);
     enum MHD_Result ret = http_respond(r->c, MHD_HTTP_OK, "application/json", body, len, NULL, NULL);
     free(body);
