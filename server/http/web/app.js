@@ -791,6 +791,7 @@ async function main() {
     const today = localToday(), showsToday = !current || (current.from <= today && today <= current.to);
     if (period.kind !== 'range') period = periodContaining(period.kind, showsToday ? today : current.from);
     drawAll();
+    People.setLanguage(lang);
     loadReport();
   });
   $('logout').addEventListener('click', async () => {
@@ -803,6 +804,9 @@ async function main() {
   await loadSync();
   $('audit-kind').addEventListener('change', loadAudit);
   await loadAudit();
+  // people.js: Change my password for everyone, People for admins (a fresh session's CSRF token kept)
+  await People.mount({password: $('password-section'), people: $('people-section')},
+    {session: () => session, setCsrf: (csrf) => { session.csrf = csrf; }}, lang);
   setInterval(loadSync, 5000);
 }
 

@@ -5,4 +5,5 @@ A.start(async () => {
   A.initBoard();
   if (A.initTasks) await A.initTasks();
   if (A.initImport) await A.initImport();
+  if (A.initPeople) await A.initPeople();
 });
