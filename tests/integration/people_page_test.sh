@@ -62,7 +62,8 @@ check "an org-wide role given at a branch is the node's EPERM: 403 with its reas
 s=$(post "$BOSS" "$P1" /api/users/add login=tiny password=short 'role=staff branch b1')
 check "a new user's password too short: 400 short (got $s $(reason))" bash -c "[ $s = 400 ] && [ '$(reason)' = short ]"
 s=$(post "$BOSS" "$P1" /api/node/user_set login=reza 'password_hash=$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g')
-check "/api/node/user_set refuses a password_hash from the browser: 400 (got $s)" [ "$s" = 400 ]
+check "/api/node/user_set refuses a password_hash from the browser: 400, a hash is not taken over HTTP (got $s)" \
+    bash -c "[ $s = 400 ] && jq -e '.message | test(\"not taken over HTTP\")' '$W/answer.json' >/dev/null"
 s=$(post "$BOSS" "$P1" /api/users/password login=boss 'password=boss password 2')
 check "an admin's reset of their own password: 400 self (got $s $(reason))" bash -c "[ $s = 400 ] && [ '$(reason)' = self ]"
 
