@@ -546,7 +546,13 @@ static bool pwhash_valid(const char *s, size_t len)
         if (c == '$') dollars++;
         else if (!isalnum(c) && c != '+' && c != '/' && c != '=' && c != ',') return false;
     }
-    return dollars == 5;
+    if (dollars != 5) return false;
+    /* no weaker than the interactive limits the node hashes with (users.h): a hash made with
+     * m=8,t=1 would let anyone who reads it find the password fast */
+    unsigned long m = 0, tcost = 0;
+    char tail;
+    if (sscanf(s + sizeof head - 1, "%lu,t=%lu,p=%*u%c", &m, &tcost, &tail) != 3 || tail != '$') return false;
+    return m >= 65536 && tcost >= 2;
 }
 
 const char *schema_role_name(schema_role_t r)
