@@ -45,11 +45,11 @@ static void test_grants_as_text(void **state)
     assert_int_equal(schema_login_normalize("a123456789012345678901234567890123456789x", login, sizeof login), ACCORD_EINVAL);
     /* a password hash no weaker than the node makes (m=64 MiB, t=2) */
     const field_def_t *pw = schema_field_by_id(KIND_USER, F_US_PASSWORD);
-    char out[200], err[160];
+    char norm[200], err[160];
     int64_t num;
-    assert_int_equal(schema_normalize(pw, HASH, out, sizeof out, &num, err, sizeof err), 0);
+    assert_int_equal(schema_normalize(pw, HASH, norm, sizeof norm, &num, err, sizeof err), 0);
     static const char weak[] = "$argon2id$v=19$m=8,t=1,p=1$g4MNkODla8seCOOfMp1TNA$s2hxFiaHtYOFT5ZUZpaicnhbPGfRcRcItbAQw5cN9+4";
-    assert_int_equal(schema_normalize(pw, weak, out, sizeof out, &num, err, sizeof err), ACCORD_EINVAL);
+    assert_int_equal(schema_normalize(pw, weak, norm, sizeof norm, &num, err, sizeof err), ACCORD_EINVAL);
 }
 
 /* A person holding grants (text, when added; a negative time: removed then). */
