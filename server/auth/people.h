@@ -127,6 +127,8 @@ typedef struct {
     uint64_t legacy;    /* the batch's origin's records up to this seq are from before (people_legacy_seq) */
     unsigned n_people, cap_people;
     person_t *people;   /* owned */
+    bool last_found;    /* last: the stored user the batch's last judged author is */
+    person_t last;
     unsigned n_owners, cap_owners;
     struct people_owner { uint8_t id[ID_LEN]; char node[65]; } *owners; /* owned */
 } people_batch_t;

@@ -203,7 +203,13 @@ int people_admit(store_txn_t *t, const people_place_t *place, const record_t *re
 
     person_t author_state, target;
     const person_t *author = NULL;
-    rc = people_find(t, rec->author, rec->author_len, &author_state);
+    /* a batch is mostly one author's: the stored user is read once (the batch's own changes
+     * to users are looked up below, before it) */
+    if (b->last_found && b->last.login[0] && strlen(b->last.login) == rec->author_len &&
+        !memcmp(b->last.login, rec->author, rec->author_len))
+        author_state = b->last, rc = 0;
+    else if ((rc = people_find(t, rec->author, rec->author_len, &author_state)) == 0 && batch)
+        b->last = author_state, b->last_found = true;
     if (rc && rc != ACCORD_ENOTFOUND) goto done;
     if (rc == 0) author = batch_person_by_id(b, author_state.id); /* changed earlier in the batch */
     if (!author) author = rc == 0 ? &author_state : batch_person_by_login(b, rec->author, rec->author_len);
