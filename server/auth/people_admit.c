@@ -133,9 +133,24 @@ static bool line_owner(store_txn_t *t, const record_t *rec, people_batch_t *b, c
     return false;
 }
 
+/* Whether rec points a stored line at another document than the one it is on. */
+static bool moves_line(store_txn_t *t, const record_t *rec)
+{
+    field_state_t f;
+    if (rec->kind != KIND_LINE || entity_get(t, rec->entity, F_LI_DOC, &f) || f.val.type != VAL_REF || f.val.len != ID_LEN)
+        return false;
+    for (unsigned i = 0; i < rec->n_ops; i++) {
+        const record_op_t *op = &rec->ops[i];
+        if (op->field == F_LI_DOC && (op->val.type != VAL_REF || op->val.len != ID_LEN || memcmp(op->val.s, f.val.s, ID_LEN)))
+            return true;
+    }
+    return false;
+}
+
 /* What no author may change: a record's branch is the node that makes it; a user's login
  * and a branch record's node, once set, stay (else a branch could take over an HQ login or
- * another branch's invoice code). */
+ * another branch's invoice code); a line stays on its document (it is judged by the one it
+ * points at, so moving HQ's line onto a branch's quote would take it out of HQ's). */
 static int fixed_fields(store_txn_t *t, const record_t *rec, const people_place_t *place, char *why, size_t cap)
 {
     const value_t *v = record_sets(rec, F_BRANCH);
@@ -154,6 +169,9 @@ static int fixed_fields(store_txn_t *t, const record_t *rec, const people_place_
     if (held && (v = record_sets(rec, fixed)) && (v->len != n || memcmp(v->s, held, n)))
         return accord_fail(why, cap, ACCORD_EPERM, "record %llu changes a %s's %s, which never changes",
                            (unsigned long long)rec->seq, schema_kind_name(rec->kind), fixed == F_US_LOGIN ? "login" : "node");
+    if (moves_line(t, rec))
+        return accord_fail(why, cap, ACCORD_EPERM, "record %llu moves a line to another document: a line stays on its document",
+                           (unsigned long long)rec->seq);
     return 0;
 }
 

@@ -528,6 +528,61 @@ static void test_own_password_only_where_all_ones_grants_are(void **state)
     assert_int_equal(admit_from(f, &FROM_B1, &m), 0);
 }
 
+/* A line stays on its document, at every receiver as at the writer's API: staff of b1
+ * moving a line of HQ's quote onto b1's own would take it (and its amount) out of HQ's
+ * quote, judged by the document it goes to only. */
+static void test_a_line_stays_on_its_document(void **state)
+{
+    fixture_t *f = *state;
+    made_t m;
+    make_user(&m, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &m), 0);
+    make_user(&m, "boss", "ali", "staff branch b1");
+    assert_int_equal(append(f, &m), 0);
+    made_t hq_quote, hq_line, b1_quote, move;
+    memset(&hq_quote, 0, sizeof hq_quote);
+    hq_quote.rec.author = "boss", hq_quote.rec.author_len = 4, hq_quote.rec.kind = KIND_QUOTE;
+    crypto_random(hq_quote.rec.entity, ID_LEN);
+    op_str(&hq_quote, F_BRANCH, OP_SET, "hq");
+    op_str(&hq_quote, F_QU_TITLE, OP_SET, "HQ's quote");
+    assert_int_equal(append(f, &hq_quote), 0);
+    memset(&hq_line, 0, sizeof hq_line);
+    hq_line.rec.author = "boss", hq_line.rec.author_len = 4, hq_line.rec.kind = KIND_LINE;
+    crypto_random(hq_line.rec.entity, ID_LEN);
+    op_str(&hq_line, F_BRANCH, OP_SET, "hq");
+    hq_line.rec.ops[hq_line.rec.n_ops++] =
+        (record_op_t){F_LI_DOC, OP_SET, {VAL_REF, 0, (const char *)hq_quote.rec.entity, ID_LEN}, false, {0}};
+    assert_int_equal(append(f, &hq_line), 0);
+    /* b1's feed: ali makes a quote of b1, then points HQ's line at it */
+    const people_place_t b1 = {"b1", "", false};
+    store_txn_t *t;
+    char why[200];
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    people_batch_t batch = {0};
+    memset(&b1_quote, 0, sizeof b1_quote);
+    b1_quote.rec.author = "ali", b1_quote.rec.author_len = 3, b1_quote.rec.kind = KIND_QUOTE, b1_quote.rec.seq = 1;
+    crypto_random(b1_quote.rec.entity, ID_LEN);
+    op_str(&b1_quote, F_BRANCH, OP_SET, "b1");
+    op_str(&b1_quote, F_QU_TITLE, OP_SET, "b1's quote");
+    assert_int_equal(people_admit(t, &b1, &b1_quote.rec, &batch, why, sizeof why), 0);
+    make_change(&move, "ali", KIND_LINE, hq_line.rec.entity);
+    move.rec.seq = 2;
+    move.rec.ops[move.rec.n_ops++] =
+        (record_op_t){F_LI_DOC, OP_SET, {VAL_REF, 0, (const char *)b1_quote.rec.entity, ID_LEN}, false, {0}};
+    assert_int_equal(people_admit(t, &b1, &move.rec, &batch, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "stays on its document"));
+    /* nor may an admin of the org move it: no edit moves a line */
+    make_change(&move, "boss", KIND_LINE, hq_line.rec.entity);
+    move.rec.ops[move.rec.n_ops++] =
+        (record_op_t){F_LI_DOC, OP_SET, {VAL_REF, 0, (const char *)b1_quote.rec.entity, ID_LEN}, false, {0}};
+    assert_int_equal(people_admit(t, &FROM_HUB, &move.rec, &batch, why, sizeof why), ACCORD_EPERM);
+    /* the same document again moves nothing */
+    move.rec.ops[0].val.s = (const char *)hq_quote.rec.entity;
+    assert_int_equal(people_admit(t, &FROM_HUB, &move.rec, &batch, why, sizeof why), 0);
+    people_batch_free(&batch);
+    store_txn_abort(&t);
+}
+
 static int setup_hub(void **state)
 {
     *state = fixture_new("hq", "hub");
@@ -549,6 +604,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_users_come_from_a_hub, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_line_is_its_documents, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_own_password_only_where_all_ones_grants_are, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_a_line_stays_on_its_document, setup_hub, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
