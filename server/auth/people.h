@@ -141,7 +141,8 @@ void people_batch_free(people_batch_t *b);
  * records of each feed up to its legacy seq (people_legacy_seq) too. batch (may be NULL)
  * carries what earlier records of the same batch did, and is updated with rec when it is
  * admitted. Besides the author's roles: a record's branch is where it is made, a user's
- * login and a branch record's node never change, and a line stays on its document. */
+ * login and a branch record's node never change, a line stays on its document, and a user
+ * is never deleted (disabled instead). */
 int people_admit(store_txn_t *t, const people_place_t *place, const record_t *rec, people_batch_t *batch, char *why,
                  size_t cap);
 

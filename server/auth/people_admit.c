@@ -209,6 +209,13 @@ int people_admit(store_txn_t *t, const people_place_t *place, const record_t *re
         b->checked = true;
     }
     int rc = 0;
+    /* a user is disabled, never deleted: its index terms say that the org has users and
+     * which records are from before (people_enforced, people_legacy_seq), and go with it */
+    if (rec->kind == KIND_USER && record_deletes(rec)) {
+        rc = accord_fail(why, cap, ACCORD_EPERM, "record %llu deletes a user: a user is never deleted; disable it instead "
+                         "(accordctl user set --login LOGIN --disable)", (unsigned long long)rec->seq);
+        goto done;
+    }
     if (!b->enforced) {
         if ((rec->kind == KIND_USER || rec->kind == KIND_BRANCH) && !place->hub)
             rc = accord_fail(why, cap, ACCORD_EPERM, "the org's first users and branches are made at the hub, not at %s",

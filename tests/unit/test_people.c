@@ -583,6 +583,34 @@ static void test_a_line_stays_on_its_document(void **state)
     store_txn_abort(&t);
 }
 
+/* A user is disabled, never deleted: a deleted user takes its index terms with it, so
+ * deleting the org's users turned the model off (people_enforced) and deleting the first
+ * one dropped the hub's legacy vector, at every node that applied it. */
+static void test_a_user_is_never_deleted(void **state)
+{
+    fixture_t *f = *state;
+    made_t boss, ali, m;
+    make_user(&boss, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &boss), 0);
+    make_user(&ali, "boss", "ali", "staff branch b1");
+    assert_int_equal(append(f, &ali), 0);
+    const uint8_t *users[] = {ali.rec.entity, boss.rec.entity};
+    for (unsigned i = 0; i < 2; i++) {
+        make_change(&m, "boss", KIND_USER, users[i]);
+        m.rec.ops[m.rec.n_ops++] = (record_op_t){F_DELETED, OP_SET, {VAL_BOOL, 1, NULL, 0}, false, {0}};
+        assert_int_equal(append(f, &m), ACCORD_EPERM);
+        assert_non_null(strstr(oplog_why(f->log), "disable"));
+    }
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    assert_true(people_enforced(t, NULL));
+    store_txn_abort(&t);
+    /* nor at a branch, by an admin there of a user of that branch */
+    make_change(&m, "boss", KIND_USER, ali.rec.entity);
+    m.rec.ops[m.rec.n_ops++] = (record_op_t){F_DELETED, OP_SET, {VAL_BOOL, 1, NULL, 0}, false, {0}};
+    assert_int_equal(admit_from(f, &FROM_B1, &m), ACCORD_EPERM);
+}
+
 static int setup_hub(void **state)
 {
     *state = fixture_new("hq", "hub");
@@ -605,6 +633,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_line_is_its_documents, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_own_password_only_where_all_ones_grants_are, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_line_stays_on_its_document, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_a_user_is_never_deleted, setup_hub, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
