@@ -122,6 +122,7 @@ int people_branch(store_txn_t *t, const char *node, people_branch_t *out);
 /* What earlier records of the same batch did, so that a later one is judged as if they were
  * applied: the users they made or changed, and the owners of the records they made. */
 typedef struct {
+    bool here;          /* the records are this node's own, judged as oplog_append writes them */
     bool checked;       /* enforced and legacy were read */
     bool enforced;
     uint64_t legacy;    /* the batch's origin's records up to this seq are from before (people_legacy_seq) */
@@ -134,13 +135,20 @@ typedef struct {
 } people_batch_t;
 
 void people_batch_free(people_batch_t *b);
+/* Notes, before a received batch is judged, the branch each document of it is made at: a
+ * document's lines come before it in its feed (api_sales_create.c appends them first, all
+ * in one commit, so in one batch), and a line is judged by its document's branch. Sound as
+ * the batch is applied whole or not at all: a document whose branch is not its origin's
+ * refuses the batch when it is judged. */
+void people_batch_expect(people_batch_t *b, const record_t *rec);
 
 /* 0 if rec, made at place, is one its author may make; ACCORD_EPERM with why otherwise; a
  * store error. While the org has no user every record is admitted as before, but users and
  * branches only from a hub (the org's first users are made at HQ); once it has, the
  * records of each feed up to its legacy seq (people_legacy_seq) too. batch (may be NULL)
  * carries what earlier records of the same batch did, and is updated with rec when it is
- * admitted. Besides the author's roles: a record's branch is where it is made, a user's
+ * admitted; with b->here, a line's document this node does not hold is the one the same
+ * request makes next, here (the local API names no other). Besides the author's roles: a record's branch is where it is made, a user's
  * login and a branch record's node never change, a line stays on its document, and a user
  * is never deleted (disabled instead). */
 int people_admit(store_txn_t *t, const people_place_t *place, const record_t *rec, people_batch_t *batch, char *why,

@@ -65,6 +65,21 @@ static void batch_keep_owner(people_batch_t *b, const uint8_t id[ID_LEN], const 
 }
 
 /* The text a record sets on a field, or NULL. */
+static const value_t *record_sets(const record_t *rec, unsigned field);
+
+void people_batch_expect(people_batch_t *b, const record_t *rec)
+{
+    const value_t *v;
+    bool document = rec->kind == KIND_QUOTE || rec->kind == KIND_ORDER || rec->kind == KIND_INVOICE;
+    if (document && (v = record_sets(rec, F_BRANCH)) && v->len < sizeof b->owners[0].node) {
+        char node[sizeof b->owners[0].node];
+        memcpy(node, v->s, v->len);
+        node[v->len] = 0;
+        batch_keep_owner(b, rec->entity, node);
+    }
+}
+
+/* The text a record sets on a field, or NULL. */
 static const value_t *record_sets(const record_t *rec, unsigned field)
 {
     for (unsigned i = 0; i < rec->n_ops; i++)
@@ -250,7 +265,9 @@ int people_admit(store_txn_t *t, const people_place_t *place, const record_t *re
                          (unsigned long long)rec->seq, schema_kind_name(rec->kind));
         goto done;
     }
-    if (rec->kind == KIND_LINE && !line_owner(t, rec, b, owner, sizeof owner)) {
+    /* here, a line of a document not held is of the one its request makes next, at this node:
+     * the line's own branch (fixed_fields) */
+    if (rec->kind == KIND_LINE && !line_owner(t, rec, b, owner, sizeof owner) && !b->here) {
         rc = accord_fail(why, cap, ACCORD_EPERM,
                          "record %llu is a line of a document this node does not hold yet; it is offered again",
                          (unsigned long long)rec->seq);

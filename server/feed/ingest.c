@@ -111,6 +111,8 @@ static int admit_authors(store_txn_t *t, const roster_entry_t *e, const apply_ba
     people_batch_t batch = {0};
     record_t rec;
     int rc = 0;
+    for (unsigned i = b->n - plan->fresh; i < b->n; i++) /* a document's lines come before it */
+        if (record_decode(b->recs[i], b->lens[i], &rec) == 0) people_batch_expect(&batch, &rec);
     for (unsigned i = b->n - plan->fresh; i < b->n && !rc; i++) {
         if (record_decode(b->recs[i], b->lens[i], &rec)) { /* decoded by apply_check */
             rc = ACCORD_EPROTO;

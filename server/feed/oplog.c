@@ -133,7 +133,9 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
     people_node_region(t, log->id->name, region, sizeof region);
     people_place_t place = {log->id->name, region, !strcmp(log->id->role, "hub")};
     log->why[0] = 0;
-    int admitted = people_admit(t, &place, rec, NULL, log->why, sizeof log->why);
+    people_batch_t here = {.here = true};
+    int admitted = people_admit(t, &place, rec, &here, log->why, sizeof log->why);
+    people_batch_free(&here);
     if (admitted) return admitted;
     log->buf.size = 0;
     int rc = record_encode(rec, &log->buf);

@@ -83,6 +83,10 @@ check "sara may not make users at b1 (not an admin): EPERM" \
 X=$(at hq customer add --name "HQ Company" --type company)
 at hq contact add --customer "$X" --name "Their Contact" >/dev/null
 at hq deal add --customer "$X" --title "HQ's deal" >/dev/null
+Q=$(at hq quote add --customer "$X" --currency EUR --title "HQ's quote" --line 'qty=2&price=12,5&description=Oil change' 2>"$W/quote.err")
+check "boss makes a quote with a line at HQ (its line is judged by the quote it comes before)" [ "${#Q}" = 32 ]
+check "the quote and its line reach b1" \
+    wait_until 30 bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json quote show '$Q' 2>/dev/null | jq -e '.lines | length == 1' >/dev/null"
 check "HQ's company, contact and deal reach b1" wait_until 30 bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json deal list | jq -e 'map(select(.title == \"HQ'\''s deal\")) | length == 1' >/dev/null"
 Y=$(at b1 customer add --name "B1 Company" --type company)
 check "sara cannot merge it at b1: EPERM names HQ's deal" \

@@ -611,6 +611,55 @@ static void test_a_user_is_never_deleted(void **state)
     assert_int_equal(admit_from(f, &FROM_B1, &m), ACCORD_EPERM);
 }
 
+/* A document's lines come before it in its feed (api_sales_create.c appends them first,
+ * the document's totals after, in one commit): the writer and every receiver judge them by
+ * that document (its branch), which the writer makes next and a receiver finds in the same
+ * batch. Refused as "not held yet", no quote with lines could be made once the org had users. */
+static void test_a_documents_lines_come_before_it(void **state)
+{
+    fixture_t *f = *state;
+    made_t m;
+    make_user(&m, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &m), 0);
+    make_user(&m, "boss", "ali", "staff branch b1");
+    assert_int_equal(append(f, &m), 0);
+    /* at the writer: the line, then its quote */
+    made_t quote, line;
+    memset(&quote, 0, sizeof quote);
+    quote.rec.author = "boss", quote.rec.author_len = 4, quote.rec.kind = KIND_QUOTE;
+    crypto_random(quote.rec.entity, ID_LEN);
+    op_str(&quote, F_BRANCH, OP_SET, "hq");
+    op_str(&quote, F_QU_TITLE, OP_SET, "HQ's quote");
+    memset(&line, 0, sizeof line);
+    line.rec.author = "boss", line.rec.author_len = 4, line.rec.kind = KIND_LINE;
+    crypto_random(line.rec.entity, ID_LEN);
+    op_str(&line, F_BRANCH, OP_SET, "hq");
+    line.rec.ops[line.rec.n_ops++] =
+        (record_op_t){F_LI_DOC, OP_SET, {VAL_REF, 0, (const char *)quote.rec.entity, ID_LEN}, false, {0}};
+    assert_int_equal(append(f, &line), 0);
+    assert_int_equal(append(f, &quote), 0);
+    /* at a receiver of b1's feed: ali's line, then her quote, in one batch */
+    const people_place_t b1 = {"b1", "", false};
+    quote.rec.author = "ali", quote.rec.author_len = 3, quote.rec.seq = 2;
+    crypto_random(quote.rec.entity, ID_LEN);
+    quote.rec.ops[0].val = (value_t){VAL_STR, 0, "b1", 2};
+    line.rec.author = "ali", line.rec.author_len = 3, line.rec.seq = 1;
+    crypto_random(line.rec.entity, ID_LEN);
+    line.rec.ops[0].val = (value_t){VAL_STR, 0, "b1", 2};
+    const record_t *recs[] = {&line.rec, &quote.rec};
+    store_txn_t *t;
+    char why[200];
+    assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+    people_batch_t batch = {0};
+    for (unsigned i = 0; i < 2; i++) people_batch_expect(&batch, recs[i]);
+    for (unsigned i = 0; i < 2; i++) assert_int_equal(people_admit(t, &b1, recs[i], &batch, why, sizeof why), 0);
+    people_batch_free(&batch);
+    /* a line of a quote that is neither held nor in the batch is still offered again */
+    assert_int_equal(people_admit(t, &b1, &line.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "offered again"));
+    store_txn_abort(&t);
+}
+
 static int setup_hub(void **state)
 {
     *state = fixture_new("hq", "hub");
@@ -634,6 +683,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_own_password_only_where_all_ones_grants_are, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_line_stays_on_its_document, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_user_is_never_deleted, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_a_documents_lines_come_before_it, setup_hub, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
