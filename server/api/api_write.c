@@ -257,15 +257,23 @@ int api_write_author(api_t *api, store_txn_t *t, const request_t *req, api_write
     return 0;
 }
 
+/* Keeps oplog_append's EPERM refusal of who's record in the audit, in t; rc, or the store
+ * failure that kept it from the audit. */
+static int audit_refusal(api_t *api, store_txn_t *t, const char *who, int rc, char *msg, size_t cap)
+{
+    int kept = audit_append(t, hlc_wall_ms(), AUDIT_PERMISSION_REFUSED, who, "", oplog_why(api->log));
+    if (kept) /* the transaction may hold part of the event: a store failure, run again without it */
+        return accord_fail(msg, cap, kept, "cannot keep the refusal in the audit: %s", accord_strerror(kept));
+    return rc;
+}
+
 int api_write_append(api_t *api, store_txn_t *t, record_t *rec, char *msg, size_t cap)
 {
     int rc = oplog_append(api->log, t, rec);
     if (rc == ACCORD_EPERM) {
         char who[RECORD_AUTHOR_MAX + 1];
         snprintf(who, sizeof who, "%.*s", (int)rec->author_len, rec->author);
-        int kept = audit_append(t, hlc_wall_ms(), AUDIT_PERMISSION_REFUSED, who, "", oplog_why(api->log));
-        if (kept) /* the transaction may hold part of the event: a store failure, run again without it */
-            return accord_fail(msg, cap, kept, "cannot keep the refusal in the audit: %s", accord_strerror(kept));
+        if ((rc = audit_refusal(api, t, who, rc, msg, cap)) != ACCORD_EPERM) return rc;
         return accord_fail(msg, cap, rc, "%s", oplog_why(api->log));
     }
     if (rc) return accord_fail(msg, cap, rc, "cannot store the %s: %s", schema_kind_name(rec->kind), accord_strerror(rc));
@@ -506,7 +514,9 @@ int api_write_merge(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
     char author[RECORD_MAX_STR + 1];
     snprintf(author, sizeof author, "%.*s", (int)w->rec.author_len, w->rec.author);
     dedupe_merge_t res;
-    if ((rc = dedupe_merge(t, api->log, author, keep, other, &res, msg, cap))) return rc;
+    /* dedupe appends the records itself: its refusal is kept in the audit here */
+    if ((rc = dedupe_merge(t, api->log, author, keep, other, &res, msg, cap)))
+        return rc == ACCORD_EPERM ? audit_refusal(api, t, author, rc, msg, cap) : rc;
     msgpack_pack_map(pk, 4);
     api_pack_cstr(pk, "kept");
     api_pack_hex(pk, keep, ID_LEN);

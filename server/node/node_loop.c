@@ -2,6 +2,7 @@
  * node_loop: the writer thread's loop and group commit (node_loop.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "node/node_loop.h"
+#include "auth/audit.h"
 #include "proto/accord_err.h"
 #include "proto/hlc.h"
 #include "proto/json.h"
@@ -32,6 +33,9 @@ typedef struct {
     bool alone;                   /* the verb opens its own transactions: run outside the batch's */
     msgpack_sbuffer body;         /* the reply's body */
     char msg[512];                /* the reply's message */
+    audit_event_t refusal;        /* the refusal it kept in the audit (has_refusal), to keep again */
+    bool has_refusal;             /* refused, with refusal appended in the batch's transaction */
+    bool refusal_lost;            /* that transaction was thrown away: append refusal again */
 } pending_t;
 
 struct node_loop {
@@ -116,11 +120,42 @@ static bool is_store_failure(int code)
     return code == ACCORD_ESTORE || code == ACCORD_EFULL || code == ACCORD_EIO;
 }
 
+static int copy_event(void *ctx, const audit_event_t *e)
+{
+    *(audit_event_t *)ctx = *e;
+    return 1;
+}
+
+/* The seq of t's newest audit event (0 if none), and the event into *e. */
+static uint64_t newest_audit(store_txn_t *t, audit_event_t *e)
+{
+    audit_filter_t all = {.limit = 1};
+    e->seq = 0;
+    return audit_each(t, &all, copy_event, e) < 0 ? 0 : e->seq;
+}
+
+/* A refused request is not run again, so the refusals kept in a transaction thrown away
+ * are kept in the one that commits (else a request refused part way, a merge, erased its
+ * own refusal and every other one of its batch from the audit). */
+static int keep_lost_refusals(node_loop_t *l, int n, store_txn_t *txn)
+{
+    for (int i = 0; i < n; i++) {
+        pending_t *p = &l->batch[i];
+        if (!p->refusal_lost) continue;
+        const audit_event_t *e = &p->refusal;
+        int rc = audit_append(txn, e->time_ms, e->kind, e->user, e->address, e->detail);
+        if (rc) return rc;
+        p->refusal_lost = false;
+    }
+    return 0;
+}
+
 /* Runs every request of the batch in one transaction. API handlers refuse bad requests
  * before they write (see oplog_append), so a refusal leaves the transaction clean. A store
  * failure, or a refusal after some of a request's records were appended, may leave part of
  * it behind: then the transaction is thrown away, that request answered with the failure,
- * and the batch run again without it (returns 1).
+ * and the batch run again without it (returns 1); the permission refusals the audit kept
+ * in it are kept again in the next (keep_lost_refusals).
  * Nothing was acknowledged yet, so running the others again is safe. */
 static int run_writes(node_loop_t *l, int n, bool any_write)
 {
@@ -128,6 +163,8 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
     store_txn_t *txn = NULL;
     int rc = store_txn_begin(api_store(l->api), any_write, &txn);
     if (rc) return rc;
+    audit_event_t newest;
+    uint64_t audit_seq = any_write ? newest_audit(txn, &newest) : 0;
     for (int i = 0; i < n; i++) {
         pending_t *p = &l->batch[i];
         if (p->code || p->alone) continue;
@@ -141,11 +178,18 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
          * its first (EPERM: one of them is beyond its author's roles) left those in t */
         bool wrote_part = p->code && p->write && oplog_mark(log).seq != mark.seq;
         if (p->code && p->write) oplog_rollback(log, mark);
+        if (p->write && newest_audit(txn, &newest) > audit_seq) {
+            audit_seq = newest.seq;
+            if (p->code) p->refusal = newest, p->has_refusal = true;
+        }
         if (p->code && p->write && (is_store_failure(p->code) || wrote_part)) {
             store_txn_abort(&txn);
             oplog_commit_failed(log);
-            for (int j = 0; j < i; j++) /* run the others again */
-                if (l->batch[j].code == 0 && !l->batch[j].alone) l->batch[j].body.size = 0;
+            for (int j = 0; j <= i; j++) { /* run the others again; keep the refusals again */
+                pending_t *o = &l->batch[j];
+                if (o->code == 0 && !o->alone) o->body.size = 0;
+                if (o->has_refusal) o->refusal_lost = true, o->has_refusal = false;
+            }
             return 1;
         }
     }
@@ -153,7 +197,7 @@ static int run_writes(node_loop_t *l, int n, bool any_write)
         store_txn_abort(&txn);
         return 0;
     }
-    if ((rc = oplog_seal(log, txn)) == 0) rc = store_txn_commit(&txn);
+    if ((rc = keep_lost_refusals(l, n, txn)) == 0 && (rc = oplog_seal(log, txn)) == 0) rc = store_txn_commit(&txn);
     else store_txn_abort(&txn);
     if (rc) {
         oplog_commit_failed(log);
@@ -174,6 +218,7 @@ static bool decode_batch(node_loop_t *l, int n)
         p->body.size = 0;
         p->msg[0] = 0;
         p->write = p->alone = false;
+        p->has_refusal = p->refusal_lost = false;
         zmq_msg_t *payload = &p->frames[p->n_frames - 1];
         p->code = request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &p->req);
         if (p->code) {

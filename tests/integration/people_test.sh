@@ -94,6 +94,8 @@ check "sara cannot merge it at b1: EPERM names HQ's deal" \
 check "nothing of the merge is in b1's state: its contact still belongs to HQ's company" \
     bash -c "ACCORD_DATA='$W/b1' '$ACCORD' --json contact list --customer '$X' | jq -e 'length == 1' >/dev/null"
 check "b1's state is the one its feeds make (accordctl check)" bash -c "'$CTL' check --data '$W/b1' >/dev/null"
+check "b1's audit keeps the refused merge (its transaction was thrown away)" \
+    bash -c "'$CTL' --json audit --data '$W/b1' --kind permission_refused | jq -e '[.events[] | select(.user == \"sara\" and (.detail | test(\"may not change a deal\")))] | length == 1' >/dev/null"
 check "and b1 writes on" bash -c "ACCORD_DATA='$W/b1' '$ACCORD' customer add --name 'After The Merge' >/dev/null"
 
 # tokens are of the org's users too
