@@ -140,8 +140,8 @@ enum MHD_Result http_route_password(http_t *h, const http_req_t *r)
         ret = refuse(c, MHD_HTTP_BAD_REQUEST, "EINVAL", "mismatch", "again: type the new password twice, the same");
         goto done;
     }
-    if (!hash_new_password(c, password, hash, sizeof hash, &ret)) goto done;
-    /* the current password is a sign-in's secret: guessing it is throttled as signing in is */
+    /* the current password is a sign-in's secret: guessing it is throttled as signing in is,
+     * and costs no more (the new one is hashed only once the current one is right) */
     http_client_address(c, address, sizeof address);
     uint64_t wait_ms = http_signin_wait_ms(h, r->s->user, address);
     if (wait_ms) {
@@ -159,6 +159,7 @@ enum MHD_Result http_route_password(http_t *h, const http_req_t *r)
                      "the current password is not right: type the one you signed in with");
         goto done;
     }
+    if (!hash_new_password(c, password, hash, sizeof hash, &ret)) goto done;
     accord_args_t args;
     accord_args_init(&args);
     accord_args_str(&args, "login", r->s->user);

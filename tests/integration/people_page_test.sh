@@ -95,6 +95,19 @@ check "boss resets reza's password (got $s)" [ "$s" = 200 ]
 check "reza's sessions end with the reset" [ "$(session_status "$REZA" "$P1")" = 401 ]
 check "and the reset password signs in" [ "$(sign_in "$P1" reza 'reza password 9')" = 303 ]
 
+# a throttled change of one's own password costs the node no hash: the HTTP thread is one,
+# and an Argon2id hash (64 MiB) per try would stall every page of the node
+post "$BOSS" "$P1" /api/users/add login=tess 'password=tess password 1' 'role=staff branch b1' >/dev/null
+check "tess signs in at b1" [ "$(sign_in "$P1" tess 'tess password 1')" = 303 ]
+TESS="$W/jar.$P1.tess"
+for i in 1 2 3 4 5 6; do post "$TESS" "$P1" /api/password "current=wrong $i" 'password=tess password 2' >/dev/null; done
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${pid[b1]}/stat"; }
+before=$(cpu_ticks); codes=""
+for i in 1 2 3 4 5 6 7 8; do codes="$codes$(post "$TESS" "$P1" /api/password "current=wrong $i" 'password=tess password 2')"; done
+spent=$(( $(cpu_ticks) - before ))
+check "8 tries while throttled: each 429 ($codes), and the node spent $spent ticks of CPU on them (no hash: under 20)" \
+    bash -c "[ '$codes' = '$(printf '429%.0s' 1 2 3 4 5 6 7 8)' ] && [ $spent -lt 20 ]"
+
 # 4. the pages in headless Chromium
 mkdir -p "$BUILD/screenshots"
 rm -f "$BUILD"/screenshots/people-*.png
