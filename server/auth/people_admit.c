@@ -88,6 +88,14 @@ static const value_t *record_sets(const record_t *rec, unsigned field)
     return NULL;
 }
 
+/* Whether the record has an op on field (of any value: a nil clears it). */
+static bool rec_sets_field(const record_t *rec, unsigned field)
+{
+    for (unsigned i = 0; i < rec->n_ops; i++)
+        if (rec->ops[i].field == field) return true;
+    return false;
+}
+
 static bool record_deletes(const record_t *rec)
 {
     for (unsigned i = 0; i < rec->n_ops; i++)
@@ -181,8 +189,9 @@ static int fixed_fields(store_txn_t *t, const record_t *rec, const people_place_
     unsigned fixed = rec->kind == KIND_USER ? F_US_LOGIN : rec->kind == KIND_BRANCH ? F_BR_NODE : 0;
     size_t n;
     const char *held = fixed ? entity_text(t, rec->entity, fixed, &n) : NULL;
-    if (held && (v = record_sets(rec, fixed)) && (v->len != n || memcmp(v->s, held, n)))
-        return accord_fail(why, cap, ACCORD_EPERM, "record %llu changes a %s's %s, which never changes",
+    /* not even set to itself: who wrote a login says which user holds it (people_made_at_hub) */
+    if (held && rec_sets_field(rec, fixed))
+        return accord_fail(why, cap, ACCORD_EPERM, "record %llu sets a %s's %s again, which never changes",
                            (unsigned long long)rec->seq, schema_kind_name(rec->kind), fixed == F_US_LOGIN ? "login" : "node");
     if (moves_line(t, rec))
         return accord_fail(why, cap, ACCORD_EPERM, "record %llu moves a line to another document: a line stays on its document",

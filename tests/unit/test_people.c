@@ -660,6 +660,25 @@ static void test_a_documents_lines_come_before_it(void **state)
     store_txn_abort(&t);
 }
 
+/* A login, once set, is never set again, not even to itself: the user made at a hub wins
+ * a login held twice (people_made_at_hub reads who wrote it), and b1 re-setting the login
+ * of HQ's user made it b1's writing (and clearing it was let through). */
+static void test_a_login_is_set_once(void **state)
+{
+    fixture_t *f = *state;
+    made_t boss, ali, m;
+    make_user(&boss, "setup", "boss", "admin org");
+    assert_int_equal(append(f, &boss), 0);
+    make_user(&ali, "boss", "ali", "staff branch b1");
+    assert_int_equal(append(f, &ali), 0);
+    make_change(&m, "boss", KIND_USER, ali.rec.entity);
+    op_str(&m, F_US_LOGIN, OP_SET, "ali");
+    assert_int_equal(admit_from(f, &FROM_B1, &m), ACCORD_EPERM);
+    assert_int_equal(admit_from(f, &FROM_HUB, &m), ACCORD_EPERM);
+    m.rec.ops[0].val = (value_t){VAL_NIL, 0, NULL, 0}; /* nor cleared: the user would have none */
+    assert_int_equal(admit_from(f, &FROM_B1, &m), ACCORD_EPERM);
+}
+
 static int setup_hub(void **state)
 {
     *state = fixture_new("hq", "hub");
@@ -684,6 +703,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_line_stays_on_its_document, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_user_is_never_deleted, setup_hub, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_a_documents_lines_come_before_it, setup_hub, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_a_login_is_set_once, setup_hub, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
