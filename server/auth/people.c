@@ -311,9 +311,11 @@ int people_judge(store_txn_t *t, const people_change_t *c, const people_place_t 
                            c->owner ? c->owner : "?", place->node);
     }
     if (!c->target) return accord_fail(why, cap, ACCORD_EPERM, "no user to change");
+    bool any = false;
     for (unsigned i = 0; i < c->target->n; i++) { /* every grant the user holds must be in reach */
         const people_grant_t *g = &c->target->grants[i];
         if (!g->present && g->hlc < c->hlc) continue; /* removed before: not this change's business */
+        any = true;
         if (!may_grant(t, c->author, c->hlc, place, &g->g)) {
             char shown[96];
             schema_grant_format(&g->g, shown, sizeof shown);
@@ -321,6 +323,10 @@ int people_judge(store_txn_t *t, const people_change_t *c, const people_place_t 
                                shown, place->node);
         }
     }
+    /* a user left with no role is its home's: an admin of another branch may not take it over */
+    if (!any && !place->hub && (!c->owner || strcmp(c->owner, place->node)))
+        return accord_fail(why, cap, ACCORD_EPERM, "'%.64s' may not change a user of %s, who holds no role, from %s", who,
+                           c->owner ? c->owner : "?", place->node);
     return 0;
 }
 

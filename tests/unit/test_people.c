@@ -163,6 +163,15 @@ static void test_what_an_admin_may_give(void **state)
     assert_int_equal(judge_grant(t, &region_admin, "manager region north", &hub), 0);
     assert_int_equal(judge_grant(t, &region_admin, "manager region south", &hub), ACCORD_EPERM);
     assert_int_equal(judge_grant(t, &region_admin, "admin org", &hub), ACCORD_EPERM);
+    /* a user with no role left is its home branch's (the owner, where it was made) */
+    person_t roleless = person("gone", NULL, NULL, 0);
+    char why2[200];
+    people_change_t take = {&boss, "boss", 10, KIND_USER, PERM_ADMIN, "hq", "", &roleless, false};
+    assert_int_equal(people_judge(t, &take, &b1, why2, sizeof why2), ACCORD_EPERM);
+    take.owner = "b1";
+    assert_int_equal(people_judge(t, &take, &b1, why2, sizeof why2), 0);
+    take.owner = "hq";
+    assert_int_equal(people_judge(t, &take, &hub, why2, sizeof why2), 0);
     /* a user's own password: no role needed */
     const char *g_staff[] = {"staff branch b1"};
     person_t self = person("ali", g_staff, now, 1);
