@@ -77,10 +77,12 @@ static int caller_user(api_t *api, store_txn_t *t, const request_t *req, char *o
 
 /* ---- building a user's or a branch's record ---- */
 
-static int put_text(api_write_ctx_t *w, unsigned kind, unsigned field, const char *in, char *msg, size_t cap)
+/* An op of field (SET of a register, ADD or REMOVE of a set element) with what a person
+ * typed, normalised as the schema says; its text lives in w. */
+static int put_op(api_write_ctx_t *w, unsigned kind, unsigned field, uint8_t op, const char *in, char *msg, size_t cap)
 {
     const field_def_t *f = schema_field_by_id(kind, field);
-    record_op_t *o = api_write_new_op(w, (uint8_t)field, OP_SET);
+    record_op_t *o = api_write_new_op(w, (uint8_t)field, op);
     if (!o) return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request");
     int64_t i;
     char *buf = w->buf[w->rec.n_ops - 1];
@@ -91,18 +93,9 @@ static int put_text(api_write_ctx_t *w, unsigned kind, unsigned field, const cha
     return 0;
 }
 
-static int put_elem(api_write_ctx_t *w, unsigned kind, unsigned field, uint8_t op, const char *in, char *msg,
-                    size_t cap)
+static int put_text(api_write_ctx_t *w, unsigned kind, unsigned field, const char *in, char *msg, size_t cap)
 {
-    const field_def_t *f = schema_field_by_id(kind, field);
-    record_op_t *o = api_write_new_op(w, (uint8_t)field, op);
-    if (!o) return accord_fail(msg, cap, ACCORD_ETOOBIG, "too many changes in one request");
-    int64_t i;
-    char *buf = w->buf[w->rec.n_ops - 1];
-    int rc = schema_normalize(f, in, buf, RECORD_MAX_STR + 1, &i, msg, cap);
-    if (rc) return rc;
-    o->val = (value_t){VAL_STR, 0, buf, strlen(buf)};
-    return 0;
+    return put_op(w, kind, field, OP_SET, in, msg, cap);
 }
 
 /* The strings of an argument that may be one string or an array of them. */
@@ -139,7 +132,7 @@ static int one_elem(void *ctx, const char *s)
     if (e->field == F_US_LANGUAGES && strcmp(s, "en") && strcmp(s, "fa"))
         return accord_fail(e->msg, e->cap, ACCORD_EINVAL, "languages: '%.20s' is not one of: en, fa", s);
     e->n++;
-    return put_elem(e->w, KIND_USER, e->field, e->op, s, e->msg, e->cap);
+    return put_op(e->w, KIND_USER, e->field, e->op, s, e->msg, e->cap);
 }
 
 static int user_elems(api_write_ctx_t *w, const request_t *req, const char *key, unsigned field, uint8_t op,
@@ -200,14 +193,14 @@ static int add_legacy(api_t *api, store_txn_t *t, api_write_ctx_t *w, char *msg,
         char pair[2 * ID_LEN + 24];
         int n = snprintf(pair, sizeof pair, "%s:%llu", hex, (unsigned long long)be64_get(v.data));
         if (len + 1 + (size_t)n >= sizeof elem) { /* this element is full */
-            if ((rc = put_elem(w, KIND_USER, F_US_LEGACY, OP_ADD, elem, msg, cap))) break;
+            if ((rc = put_op(w, KIND_USER, F_US_LEGACY, OP_ADD, elem, msg, cap))) break;
             len = 0;
         }
         len += (size_t)snprintf(elem + len, sizeof elem - len, "%s%s", len ? " " : "", pair);
     }
     store_iter_destroy(&it);
     if (rc < 0) return accord_fail(msg, cap, rc, "the org's first user cannot name %s", "every feed the hub holds (too many)");
-    return put_elem(w, KIND_USER, F_US_LEGACY, OP_ADD, elem, msg, cap);
+    return put_op(w, KIND_USER, F_US_LEGACY, OP_ADD, elem, msg, cap);
 }
 
 /* user_add {login, name, password_hash, roles, languages} */
