@@ -214,8 +214,9 @@ static void note_legacy(people_batch_t *b, const record_t *rec)
             const char *pe = sp ? sp : end;
             if (!memcmp(p, hex, 2 * ID_LEN) && p[2 * ID_LEN] == ':') {
                 uint64_t seq = 0;
-                for (const char *d = p + 2 * ID_LEN + 1; d < pe && *d >= '0' && *d <= '9'; d++) seq = seq * 10 + (uint64_t)(*d - '0');
-                if (seq > b->legacy) b->legacy = seq;
+                const char *d = p + 2 * ID_LEN + 1;
+                for (; d < pe && *d >= '0' && *d <= '9'; d++) seq = seq * 10 + (uint64_t)(*d - '0');
+                if (d == pe && d > p + 2 * ID_LEN + 1 && seq > b->legacy) b->legacy = seq; /* as the index reads it */
             }
             p = pe + 1;
         }
