@@ -260,15 +260,19 @@ static bool may_grant(store_txn_t *t, const person_t *author, uint64_t hlc, cons
     return false;
 }
 
-/* Whether every grant p holds at hlc (or lost only after it) is one of the branch node. */
+/* Whether p holds at hlc (or lost only after it) a grant, and every one is of the branch
+ * node. None at all is not enough: a user whose roles were taken away may be given them
+ * back at HQ, with a password a branch set meanwhile. */
 static bool grants_all_of(const person_t *p, uint64_t hlc, const char *node)
 {
+    bool any = false;
     for (unsigned i = 0; i < p->n; i++) {
         const people_grant_t *g = &p->grants[i];
         if (!g->present && g->hlc < hlc) continue;
         if (g->g.scope != SCOPE_BRANCH || strcmp(g->g.name, node)) return false;
+        any = true;
     }
-    return true;
+    return any;
 }
 
 int people_judge(store_txn_t *t, const people_change_t *c, const people_place_t *place, char *why, size_t cap)

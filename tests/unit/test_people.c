@@ -535,6 +535,18 @@ static void test_own_password_only_where_all_ones_grants_are(void **state)
     make_change(&m, "ali", KIND_USER, ali.rec.entity);
     op_str(&m, F_US_PASSWORD, OP_SET, HASH2);
     assert_int_equal(admit_from(f, &FROM_B1, &m), 0);
+    /* an HQ admin whose roles were all taken away (to be given back later) holds no grant
+     * of b1 either: b1 setting their password would sign in at HQ once the role is back */
+    made_t old;
+    make_user(&old, "boss", "old", "admin org");
+    assert_int_equal(append(f, &old), 0);
+    make_change(&m, "boss", KIND_USER, old.rec.entity);
+    op_str(&m, F_US_ROLES, OP_REMOVE, "admin org");
+    assert_int_equal(append(f, &m), 0);
+    make_change(&m, "old", KIND_USER, old.rec.entity);
+    m.rec.hlc = HLC_PACK(hlc_wall_ms() + 60000, 0); /* after the removal */
+    op_str(&m, F_US_PASSWORD, OP_SET, HASH2);
+    assert_int_equal(admit_from(f, &FROM_B1, &m), ACCORD_EPERM);
 }
 
 /* A line stays on its document, at every receiver as at the writer's API: staff of b1
