@@ -327,8 +327,10 @@ int people_judge(store_txn_t *t, const people_change_t *c, const people_place_t 
                                shown, place->node);
         }
     }
-    /* a user left with no role is its home's: an admin of another branch may not take it over */
-    if (!any && !place->hub && (!c->owner || strcmp(c->owner, place->node)))
+    /* a user left with no role is its home's: an admin of another branch may not take it over,
+     * here or at the hub (its password set now would be theirs when a role is given back) */
+    if (!any && (place->hub ? !people_holds(c->author, ROLE_ADMIN, c->hlc, place, c->owner, c->owner_region)
+                            : !c->owner || strcmp(c->owner, place->node)))
         return accord_fail(why, cap, ACCORD_EPERM, "'%.64s' may not change a user of %s, who holds no role, from %s", who,
                            c->owner ? c->owner : "?", place->node);
     return 0;

@@ -172,6 +172,12 @@ static void test_what_an_admin_may_give(void **state)
     assert_int_equal(people_judge(t, &take, &b1, why2, sizeof why2), 0);
     take.owner = "hq";
     assert_int_equal(people_judge(t, &take, &hub, why2, sizeof why2), 0);
+    /* at the hub too: b1's admin signed in at HQ may not set the password of HQ's user whose
+     * roles were taken away (to be given back: they would sign in as them) */
+    take.author = &branch_admin, take.author_name = "ba";
+    assert_int_equal(people_judge(t, &take, &hub, why2, sizeof why2), ACCORD_EPERM);
+    take.owner = "b1";
+    assert_int_equal(people_judge(t, &take, &hub, why2, sizeof why2), 0);
     /* a user's own password: no role needed */
     const char *g_staff[] = {"staff branch b1"};
     person_t self = person("ali", g_staff, now, 1);
