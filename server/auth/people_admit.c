@@ -250,6 +250,11 @@ int people_admit(store_txn_t *t, const people_place_t *place, const record_t *re
     }
     if (b->legacy && rec->seq <= b->legacy) goto admitted; /* from before the org had users */
     if ((rc = fixed_fields(t, rec, place, why, cap))) goto done;
+    if (rec->kind == KIND_USER && rec_sets_field(rec, F_US_LEGACY)) { /* only the first user says what is from before */
+        rc = accord_fail(why, cap, ACCORD_EPERM, "record %llu names feeds from before the org had users; only its first "
+                         "user does", (unsigned long long)rec->seq);
+        goto done;
+    }
 
     person_t author_state, target;
     const person_t *author = NULL;

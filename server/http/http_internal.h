@@ -165,6 +165,9 @@ typedef struct {
 void http_scope_load(http_t *h, store_txn_t *t, const http_session_t *s, http_scope_t *sc);
 bool http_scope_allows(void *ctx, const char *branch, size_t len); /* a report_allow_fn over http_scope_t */
 bool http_people_on(http_t *h); /* the org has users (people.h) */
+/* Whether the session may read this node's access audit: an admin covering this branch, at
+ * the hub an org admin (a branch admin signed in at HQ is an admin there for b1 only). */
+bool http_people_audits_here(http_t *h, const http_session_t *s);
 /* 1 if login is one of the org's users, enabled, with a role here (role set), 0 if not, -1
  * if the org has no users: a token's user now (http_user_status). */
 int http_people_status(http_t *h, const char *login, user_role_t *role);

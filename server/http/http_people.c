@@ -127,3 +127,27 @@ uint64_t http_people_password_version(http_t *h, const char *login, const char *
     store_txn_abort(&t);
     return found && !strcmp(p.hash, hash) ? p.hash_hlc : 0;
 }
+
+bool http_people_audits_here(http_t *h, const http_session_t *s)
+{
+    if (s->role != USER_ADMIN) return false;
+    store_txn_t *t;
+    if (store_txn_begin(h->st, false, &t)) return false;
+    bool ok = true; /* a local admin of a node whose org has no users */
+    char norm[SCHEMA_LOGIN_MAX + 1];
+    person_t p;
+    if (people_enforced(t, NULL)) {
+        ok = false;
+        char region[65];
+        people_node_region(t, h->node, region, sizeof region);
+        if (schema_login_normalize(s->user, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0)
+            for (unsigned i = 0; i < p.n && !ok; i++) {
+                const people_grant_t *g = &p.grants[i];
+                /* the hub's audit is the whole org's sign-ins: its org admins'; a branch's, its admins' */
+                ok = g->present && g->g.role == ROLE_ADMIN &&
+                     (h->hub ? g->g.scope == SCOPE_ORG : people_grant_covers(&g->g, h->node, region));
+            }
+    }
+    store_txn_abort(&t);
+    return ok;
+}

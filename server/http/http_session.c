@@ -378,9 +378,11 @@ static bool audit_filter_of(struct MHD_Connection *c, audit_filter_t *f)
 
 enum MHD_Result http_route_audit(http_t *h, const http_req_t *r)
 {
-    if (r->s->role != USER_ADMIN) {
+    if (!http_people_audits_here(h, r->s)) {
         http_note_refusal(h, r->c, r->s, "GET /api/audit");
-        return http_json_error(r->c, MHD_HTTP_FORBIDDEN, "EREADONLY", "only an admin sees the access audit");
+        return http_json_error(r->c, MHD_HTTP_FORBIDDEN, "EREADONLY",
+                               h->hub ? "only an admin of the whole org sees the hub's access audit"
+                                      : "only an admin of this branch sees its access audit");
     }
     audit_filter_t f;
     if (!audit_filter_of(r->c, &f))

@@ -124,6 +124,11 @@ check "asking for hq's figures is refused (403)" \
 check "boss (org) sees hq and b1" [ "$(sign_in "$PH" boss 'boss password 1')" = 303 ]
 check "boss's report holds both" \
     bash -c "curl -s -b '$W/jar.$PH.boss' 'http://127.0.0.1:$PH/api/report?period=$(date -u +%Y)' | jq -e '[.branches[].branch] | index(\"hq\") != null and index(\"b1\") != null' >/dev/null"
+echo 'ba password 12' | "$CTL" user add --data "$W/hq" --login ba --role admin --branch b1 >/dev/null
+check "b1's admin signed in at HQ does not see the hub's access audit (403); boss does" \
+    bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -c '$W/jar.ba' --data 'user=ba&password=ba+password+12' 'http://127.0.0.1:$PH/login')\" = 303 ] &&
+             [ \"\$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar.ba' 'http://127.0.0.1:$PH/api/audit')\" = 403 ] &&
+             [ \"\$(curl -s -o /dev/null -w '%{http_code}' -b '$W/jar.$PH.boss' 'http://127.0.0.1:$PH/api/audit')\" = 200 ]"
 check "sara signs in at b1; her lists start on b1 (the session says so)" \
     bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -c '$W/jar.$P1.sara' --data 'user=sara&password=sara+password+1' 'http://127.0.0.1:$P1/login')\" = 303 ] && curl -s -b '$W/jar.$P1.sara' 'http://127.0.0.1:$P1/api/session' | jq -e '.branch == \"b1\" and .role == \"staff\"' >/dev/null"
 

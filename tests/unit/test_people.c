@@ -347,6 +347,12 @@ static void test_records_from_before_the_first_user(void **state)
     const people_place_t hub = {"hq", "", true};
     assert_int_equal(people_admit(t, &hub, &rename.rec, NULL, why, sizeof why), ACCORD_EPERM);
     assert_non_null(strstr(why, "never changes"));
+    /* only the first user names feeds from before: a later one, even the hub's, may not */
+    made_t later;
+    make_user(&later, "boss", "late", "staff org");
+    op_str(&later, F_US_LEGACY, OP_ADD, pair);
+    assert_int_equal(people_admit(t, &hub, &later.rec, NULL, why, sizeof why), ACCORD_EPERM);
+    assert_non_null(strstr(why, "only its first user"));
     /* nor move a record to the branch editing it */
     made_t deal;
     memset(&deal, 0, sizeof deal);
