@@ -99,6 +99,13 @@ bool people_enforced(store_txn_t *t, uint64_t *since)
     return any;
 }
 
+int people_find_typed(store_txn_t *t, const char *typed, person_t *out)
+{
+    char login[SCHEMA_LOGIN_MAX + 1];
+    if (schema_login_normalize(typed, login, sizeof login)) return ACCORD_ENOTFOUND;
+    return people_find(t, login, strlen(login), out);
+}
+
 uint64_t people_legacy_seq(store_txn_t *t, const uint8_t origin[ID_LEN])
 {
     uint8_t prefix[1 + ID_LEN];

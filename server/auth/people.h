@@ -65,6 +65,9 @@ bool people_enforced(store_txn_t *t, uint64_t *since);
 /* The user with this login (if two were made, the one made at a hub, else the one of
  * smallest id); ACCORD_ENOTFOUND if none or deleted. */
 int people_find(store_txn_t *t, const char *login, size_t len, person_t *out);
+/* people_find of a login as a person or a client typed it ("Ali" is ali); ACCORD_ENOTFOUND
+ * also for what is no login at all. */
+int people_find_typed(store_txn_t *t, const char *typed, person_t *out);
 /* The seq up to which origin's records are from before the org had users (not judged): the
  * first user's legacy field, as a hub wrote it; 0 if none says (every record judged). */
 uint64_t people_legacy_seq(store_txn_t *t, const uint8_t origin[ID_LEN]);

@@ -47,9 +47,8 @@ int tokens_user_status(store_txn_t *t, const char *user, user_role_t *role)
 {
     if (strlen(user) > USER_NAME_MAX) return ACCORD_ENOTFOUND;
     if (!people_enforced(t, NULL)) return users_role(t, user, role); /* a node's local users, before org users */
-    char login[SCHEMA_LOGIN_MAX + 1];
     person_t p;
-    if (schema_login_normalize(user, login, sizeof login) || people_find(t, login, strlen(login), &p) || p.disabled)
+    if (people_find_typed(t, user, &p) || p.disabled)
         return ACCORD_ENOTFOUND;
     schema_role_t best = 0; /* the highest role anywhere; where it applies is the HTTP side's (http_people.c) */
     for (unsigned i = 0; i < p.n; i++)

@@ -28,9 +28,9 @@ int http_people_sign_in(http_t *h, const char *login, const char *password, user
         store_txn_abort(&t);
         return -1;
     }
-    char norm[SCHEMA_LOGIN_MAX + 1], region[65];
+    char region[65];
     person_t p;
-    bool found = schema_login_normalize(login, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0;
+    bool found = people_find_typed(t, login, &p) == 0;
     people_place_t place;
     place_of(h, t, &place, region, sizeof region);
     bool may = found && people_may_sign_in(&p, &place);
@@ -50,9 +50,7 @@ bool http_people_session_valid(http_t *h, http_session_t *s)
         char region[65];
         people_place_t place;
         place_of(h, t, &place, region, sizeof region);
-        char norm[SCHEMA_LOGIN_MAX + 1];
-        valid = schema_login_normalize(s->user, norm, sizeof norm) == 0 &&
-                people_find(t, norm, strlen(norm), &p) == 0 && people_may_sign_in(&p, &place) &&
+        valid = people_find_typed(t, s->user, &p) == 0 && people_may_sign_in(&p, &place) &&
                 p.hash_hlc == s->pw_hlc;
         if (valid) s->role = web_role(people_role_at(&p, &place)); /* roles follow their changes */
     }
@@ -65,10 +63,8 @@ void http_scope_load(http_t *h, store_txn_t *t, const http_session_t *s, http_sc
     memset(sc, 0, sizeof *sc);
     sc->t = t;
     sc->all = true;
-    char norm[SCHEMA_LOGIN_MAX + 1];
     (void)h;
-    if (!s || !people_enforced(t, NULL) || schema_login_normalize(s->user, norm, sizeof norm) ||
-        people_find(t, norm, strlen(norm), &sc->p))
+    if (!s || !people_enforced(t, NULL) || people_find_typed(t, s->user, &sc->p))
         return; /* a local user of a node without org users sees what it always saw */
     for (unsigned i = 0; i < sc->p.n; i++)
         if (sc->p.grants[i].present && sc->p.grants[i].g.scope == SCOPE_ORG) return;
@@ -106,11 +102,11 @@ int http_people_status(http_t *h, const char *login, user_role_t *role)
         store_txn_abort(&t);
         return -1;
     }
-    char norm[SCHEMA_LOGIN_MAX + 1], region[65];
+    char region[65];
     person_t p;
     people_place_t place;
     place_of(h, t, &place, region, sizeof region);
-    bool ok = schema_login_normalize(login, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0 &&
+    bool ok = people_find_typed(t, login, &p) == 0 &&
               !p.disabled && people_role_at(&p, &place) != 0;
     if (ok) *role = web_role(people_role_at(&p, &place));
     store_txn_abort(&t);
@@ -121,9 +117,8 @@ uint64_t http_people_password_version(http_t *h, const char *login, const char *
 {
     store_txn_t *t;
     if (store_txn_begin(h->st, false, &t)) return 0;
-    char norm[SCHEMA_LOGIN_MAX + 1];
     person_t p;
-    bool found = schema_login_normalize(login, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0;
+    bool found = people_find_typed(t, login, &p) == 0;
     store_txn_abort(&t);
     return found && !strcmp(p.hash, hash) ? p.hash_hlc : 0;
 }
@@ -134,13 +129,12 @@ bool http_people_audits_here(http_t *h, const http_session_t *s)
     store_txn_t *t;
     if (store_txn_begin(h->st, false, &t)) return false;
     bool ok = true; /* a local admin of a node whose org has no users */
-    char norm[SCHEMA_LOGIN_MAX + 1];
     person_t p;
     if (people_enforced(t, NULL)) {
         ok = false;
         char region[65];
         people_node_region(t, h->node, region, sizeof region);
-        if (schema_login_normalize(s->user, norm, sizeof norm) == 0 && people_find(t, norm, strlen(norm), &p) == 0)
+        if (people_find_typed(t, s->user, &p) == 0)
             for (unsigned i = 0; i < p.n && !ok; i++) {
                 const people_grant_t *g = &p.grants[i];
                 /* the hub's audit is the whole org's sign-ins: its org admins'; a branch's, its admins' */
