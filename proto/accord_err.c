@@ -37,6 +37,7 @@ static const struct { int code; const char *name; const char *text; } errors[] =
     {ACCORD_EQUOTA, "EQUOTA", "the origin added more than this node takes from one origin in a day"},
     {ACCORD_EPERM, "EPERM", "the user's roles do not allow this change"},
     {ACCORD_EAUTH, "EAUTH", "not signed in as a known user"},
+    {ACCORD_ECHANGED, "ECHANGED", "the record changed since it was read"},
 };
 
 const char *accord_strerror(int code)

@@ -40,6 +40,7 @@ enum accord_err {
     ACCORD_EQUOTA = -29,     /* an origin added more than a node takes from it in a day */
     ACCORD_EPERM = -30,      /* the author holds no role that allows this change here */
     ACCORD_EAUTH = -31,      /* who is asking is not known: sign in, map the OS user, or a valid token */
+    ACCORD_ECHANGED = -32,   /* the record changed since the caller read it (if_match: its etag) */
 };
 
 /* A short English sentence for a code; never NULL, static storage. */

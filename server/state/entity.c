@@ -3,6 +3,9 @@
 #include "proto/accord_err.h"
 #include "proto/schema.h"
 #include "common/log.h"
+#include "proto/crypto.h"
+
+#include <sodium.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +79,40 @@ int entity_row(store_txn_t *t, const uint8_t id[ID_LEN], entity_row_t *r)
     store_val_t v;
     int rc = store_get(t, TBL_ENTITIES, id, ID_LEN, &v);
     return rc ? rc : entity_row_open(v.data, v.len, r);
+}
+
+uint64_t entity_row_updated(const void *data, size_t len)
+{
+    entity_row_t r;
+    entity_entry_t e;
+    uint64_t newest = 0, h;
+    if (entity_row_open(data, len, &r)) return 0;
+    while (entity_row_next(&r, &e) == 1) {
+        if (e.tag == ENTITY_TAG_FIELD && e.vlen >= VERSION_LEN) h = version_hlc(e.val);
+        else if (e.tag == ENTITY_TAG_SIBLING && e.klen == 1 + 2 * VERSION_LEN) h = version_hlc(e.key + 1 + VERSION_LEN);
+        else continue;
+        if (h > newest) newest = h;
+    }
+    return newest;
+}
+
+int entity_updated(store_txn_t *t, const uint8_t id[ID_LEN], uint64_t *hlc)
+{
+    store_val_t v;
+    int rc = store_get(t, TBL_ENTITIES, id, ID_LEN, &v);
+    if (!rc) *hlc = entity_row_updated(v.data, v.len);
+    return rc;
+}
+
+int entity_etag(store_txn_t *t, const uint8_t id[ID_LEN], char out[ENTITY_ETAG_LEN + 1])
+{
+    store_val_t v;
+    int rc = store_get(t, TBL_ENTITIES, id, ID_LEN, &v);
+    if (rc) return rc;
+    uint8_t h[ENTITY_ETAG_LEN / 2];
+    crypto_generichash(h, sizeof h, v.data, v.len, NULL, 0);
+    crypto_hex(h, sizeof h, out);
+    return 0;
 }
 
 /* Byte order of (tag, key), a shorter key first: the row's order. */

@@ -230,6 +230,9 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     before->n = 0, before->folded_len = 0; /* a new entity has no terms in the index yet */
     uint64_t index_mask = is_new ? INDEX_ALL_FIELDS : index_fields_mask(rec);
     if (touches_index && !is_new && (rc = index_terms_of(t, rec->entity, rec->kind, index_mask, before))) return rc;
+    /* every terms of all fields hold its UPDATED term; else it is moved here */
+    bool move_updated = !(touches_index && index_mask == INDEX_ALL_FIELDS);
+    uint64_t updated_before = move_updated && !is_new ? entity_row_updated(stored.data, stored.len) : 0;
 
     /* the row with the record's ops, in memory, then one put (before the index and the
      * counters read the entity after the record) */
@@ -257,6 +260,9 @@ int merge_apply(store_txn_t *t, const record_t *rec)
         if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
     }
     if (touches_index && (rc = index_update_of(t, rec->entity, rec->kind, index_mask, before, &scratch->after)))
+        return rc;
+    if (move_updated && changed &&
+        (rc = index_move_updated(t, rec->entity, rec->kind, updated_before, entity_row_updated(row->buf, row->len))))
         return rc;
     if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, kpi_before))) return rc;
 
