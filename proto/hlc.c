@@ -2,8 +2,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hlc.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 uint64_t hlc_tick(hlc_clock_t *c, uint64_t now_ms)
@@ -53,4 +55,25 @@ void hlc_format(uint64_t hlc, char *out, unsigned out_len)
     snprintf(out, out_len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
              (unsigned)(ms % 1000));
+}
+
+int hlc_parse_time(const char *text, uint64_t *ms)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, milli = 0, used = 0;
+    size_t n = strlen(text);
+    bool date = n == 10 && sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used == 10;
+    bool minutes = n == 17 && sscanf(text, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &used) == 5 && used == 17;
+    bool seconds = n == 20 && sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 && used == 20;
+    bool millis = n == 24 && sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &sec, &milli, &used) == 7 &&
+                  used == 24;
+    if (!date && !minutes && !seconds && !millis) return -1;
+    for (size_t i = 0; i < n; i++) /* sscanf takes signs and spaces in a number: the layout is digits */
+        if ((i == 4 || i == 7) ? text[i] != '-' : (i == 10 || i == 13 || i == 16 || i == 19 || i == 23) ? 0
+            : text[i] < '0' || text[i] > '9') return -1;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    time_t s = timegm(&tm);
+    if (s < 0 || tm.tm_mday != d) return -1; /* 2026-02-30 came out as March */
+    *ms = (uint64_t)s * 1000 + (uint64_t)milli;
+    return 0;
 }

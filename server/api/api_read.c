@@ -147,13 +147,50 @@ int api_read_pack_record(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packe
     return pack_entity(t, id, 0, pk);
 }
 
+/* A record's etag and updated (asked for with etag: true): the keys an HTTP client needs to
+ * change it without overwriting what it has not seen, and to follow changes. */
+#define VERSION_KEYS 2
+static int pack_version_keys(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk)
+{
+    char etag[ENTITY_ETAG_LEN + 1], when[32];
+    uint64_t updated;
+    int rc = entity_etag(t, id, etag);
+    if (rc || (rc = entity_updated(t, id, &updated))) return rc;
+    hlc_format(updated, when, sizeof when);
+    api_pack_cstr(pk, "etag");
+    api_pack_cstr(pk, etag);
+    api_pack_cstr(pk, "updated");
+    api_pack_cstr(pk, when);
+    return 0;
+}
+
+/* A record with its version keys; a deleted one, in a list of changes, is only
+ * {id, kind, deleted: true, etag, updated}. */
+static int pack_versioned(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk)
+{
+    int rc, kind = entity_kind(t, id);
+    if (kind < 0) return kind;
+    if (entity_deleted(t, id)) {
+        msgpack_pack_map(pk, 3 + VERSION_KEYS);
+        api_pack_cstr(pk, "id");
+        api_pack_hex(pk, id, ID_LEN);
+        api_pack_cstr(pk, "kind");
+        api_pack_cstr(pk, schema_kind_name((unsigned)kind));
+        api_pack_cstr(pk, "deleted");
+        msgpack_pack_true(pk);
+    } else if ((rc = pack_entity(t, id, VERSION_KEYS, pk))) return rc;
+    return pack_version_keys(t, id, pk);
+}
+
 int api_read_get(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
     (void)api;
     uint8_t id[ID_LEN];
     int rc = api_arg_id(t, req, "id", id, msg, cap);
     if (rc) return rc;
-    if ((rc = pack_entity(t, id, 0, pk))) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
+    bool versions = api_arg_flag(req, "etag");
+    if ((rc = pack_entity(t, id, versions ? VERSION_KEYS : 0, pk)) || (versions && (rc = pack_version_keys(t, id, pk))))
+        return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     return 0;
 }
 
@@ -293,6 +330,8 @@ typedef struct {
     const index_deal_total_t *totals;   /* totals=true: the pipeline's, n_totals rows */
     unsigned n_totals;
     const index_hit_t *hits;            /* a search: why each record matched */
+    bool versions;                      /* etag: true: each record's etag and updated */
+    const char *cursor;                 /* a list of changes: its next page's after, in place of next */
 } page_info_t;
 
 static const char *hit_name(search_by_t by)
@@ -350,13 +389,15 @@ static int pack_page(store_txn_t *t, uint8_t (*ids)[ID_LEN], int n, const page_i
     api_pack_cstr(pk, "items");
     msgpack_pack_array(pk, (size_t)n);
     for (int i = 0; i < n; i++) {
-        int rc = info->hits ? pack_hit(t, ids[i], &info->hits[i], pk) : pack_entity(t, ids[i], 0, pk);
+        int rc = info->hits ? pack_hit(t, ids[i], &info->hits[i], pk)
+               : info->versions ? pack_versioned(t, ids[i], pk) : pack_entity(t, ids[i], 0, pk);
         if (rc) return accord_fail(msg, cap, rc, "cannot read a record: %s", accord_strerror(rc));
     }
     api_pack_cstr(pk, "more");
     info->more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     api_pack_cstr(pk, "next");
     if (info->next) api_pack_hex(pk, info->next, ID_LEN);
+    else if (info->cursor) api_pack_cstr(pk, info->cursor);
     else msgpack_pack_nil(pk);
     api_pack_cstr(pk, "total");
     if (info->has_total) msgpack_pack_uint64(pk, info->total);
@@ -596,6 +637,70 @@ static int list_export(api_t *api, const request_t *req, msgpack_packer *pk, cha
     return rc;
 }
 
+/* A list of changes' cursor: hex of the UPDATED term's hlc(8 BE) and the entity(16) the page
+ * ended at. */
+#define CHANGES_CURSOR_LEN (2 * (8 + ID_LEN))
+
+/* list {kind, updated_since, after?, limit?, filters...}: the records of kind that changed at
+ * or after updated_since, in the order they last changed (ties by id), through the index's
+ * UPDATED terms. A record changed while a client pages moves to the end, where the client
+ * meets it again. Without filters the deleted ones come too, as {id, kind, deleted: true}. */
+static int list_changed(store_txn_t *t, const request_t *req, const list_filter_t *lf, int limit, uint8_t (*ids)[ID_LEN],
+                        msgpack_packer *pk, char *msg, size_t cap)
+{
+    char text[40];
+    uint64_t since_ms;
+    const req_arg_t *a = request_arg(req, "updated_since");
+    if (!api_arg_cstr(a, text, sizeof text) || hlc_parse_time(text, &since_ms))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "updated_since: give a UTC time, 2026-12-01T09:30:00Z (or with .mmm, or a date)");
+    if (request_arg(req, "sort") || request_arg(req, "offset") || api_arg_flag(req, "by_id") || api_arg_flag(req, "totals"))
+        return accord_fail(msg, cap, ACCORD_EINVAL, "updated_since: a list of changes is in the order they were made: "
+                                                    "no sort, offset, by_id or totals");
+    uint8_t seek[2 + 8 + 1 + ID_LEN] = {IDX_UPDATED, (uint8_t)lf->kind}, after[8 + ID_LEN];
+    be64_put(seek + 2, HLC_PACK(since_ms, 0));
+    size_t seek_len = 2 + 8;
+    const req_arg_t *c = request_arg(req, "after");
+    char hex[CHANGES_CURSOR_LEN + 1];
+    if (c) {
+        if (!api_arg_cstr(c, hex, sizeof hex) || strlen(hex) != CHANGES_CURSOR_LEN || crypto_unhex(hex, after, sizeof after))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "after: give the next the previous page of changes ended with");
+        memcpy(seek + 2, after, 8);
+        seek[10] = 0;
+        memcpy(seek + 11, after + 8, ID_LEN);
+        seek_len = sizeof seek;
+    }
+    uint8_t prefix[2] = {IDX_UPDATED, (uint8_t)lf->kind};
+    store_iter_t *it;
+    int rc = store_iter_new(t, TBL_INDEX, prefix, sizeof prefix, false, &it);
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    store_iter_seek(it, seek, seek_len);
+    store_val_t k, v;
+    bool filtered = lf->n_filters || has_rest(lf), more = false;
+    int n = 0;
+    uint8_t last[8 + ID_LEN];
+    while ((rc = store_iter_next(it, &k, &v)) == 1) {
+        if (k.len != sizeof seek) continue;
+        const uint8_t *key = k.data, *id = key + 11;
+        if (c && !memcmp(key + 2, after, 8) && !memcmp(id, after + 8, ID_LEN)) continue; /* the page before's last */
+        if (filtered && !passes(t, id, lf)) continue;
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        memcpy(ids[n++], id, ID_LEN);
+        memcpy(last, key + 2, 8);
+        memcpy(last + 8, id, ID_LEN);
+    }
+    store_iter_destroy(&it);
+    if (rc < 0) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
+    char next[CHANGES_CURSOR_LEN + 1];
+    if (n) crypto_hex(last, sizeof last, next);
+    /* next is given on every page that holds records, the last too: a client keeps it and
+     * asks again later for what changed since */
+    page_info_t info = {.more = more, .versions = true, .cursor = n ? next : c ? hex : NULL};
+    return pack_page(t, ids, n, &info, pk, msg, cap);
+}
+
 int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap)
 {
     if (!t) return list_export(api, req, pk, msg, cap);
@@ -609,6 +714,10 @@ int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
     lf->t = t;
     int rc = read_filters(t, req, lf, msg, cap);
     if (rc) goto out;
+    if (request_arg(req, "updated_since")) {
+        rc = list_changed(t, req, lf, limit, api->ids, pk, msg, cap);
+        goto out;
+    }
     bool sorted = request_arg(req, "sort") != NULL, totals = api_arg_flag(req, "totals");
     if (!sorted && request_arg(req, "offset")) {
         rc = accord_fail(msg, cap, ACCORD_EINVAL, "offset: pages a sorted list; give sort too (after pages the id order)");
@@ -671,6 +780,7 @@ int api_read_list(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
         }
         info.totals = rows;
     }
+    info.versions = api_arg_flag(req, "etag");
     rc = pack_page(t, ids, n, &info, pk, msg, cap);
     free(rows);
 out:

@@ -283,7 +283,7 @@ int api_write_append(api_t *api, store_txn_t *t, record_t *rec, char *msg, size_
 static bool is_control_arg(req_str_t k)
 {
     return req_str_eq(k, "kind") || req_str_eq(k, "user") || req_str_eq(k, "user_default") || req_str_eq(k, "id") ||
-           api_sales_control_arg(k);
+           req_str_eq(k, "if_match") || api_sales_control_arg(k);
 }
 
 static const char *required_missing(unsigned kind, api_write_ctx_t *w)
@@ -450,13 +450,34 @@ static int load_target(store_txn_t *t, const request_t *req, api_write_ctx_t *w,
     return 0;
 }
 
+/* if_match: the etag the caller read (get or list with etag: true; the HTTP API's If-Match,
+ * quotes and a W/ taken off there). A record changed since, here or by a change another
+ * node made that arrived since, is refused: the caller reads it again and redoes its change. */
+static int check_if_match(store_txn_t *t, const request_t *req, const uint8_t id[ID_LEN], char *msg, size_t cap)
+{
+    const req_arg_t *a = request_arg(req, "if_match");
+    if (!a) return 0;
+    char want[ENTITY_ETAG_LEN + 2], have[ENTITY_ETAG_LEN + 1];
+    if (!api_arg_cstr(a, want, sizeof want) || strlen(want) != ENTITY_ETAG_LEN)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "if_match: give the etag (%d hex digits) the record had when you read it",
+                           ENTITY_ETAG_LEN);
+    int rc = entity_etag(t, id, have);
+    if (rc) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
+    if (strcmp(want, have))
+        return accord_fail(msg, cap, ACCORD_ECHANGED, "the record changed since you read it (its etag is now %s): "
+                                                      "read it again and make your change on what it holds now", have);
+    return 0;
+}
+
 static int change(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap,
                   bool deleting)
 {
     api_write_ctx_t *w = &api->write;
     memset(&w->rec, 0, sizeof w->rec);
     int rc;
-    if ((rc = load_target(t, req, w, msg, cap)) || (rc = api_write_author(api, t, req, w, msg, cap))) return rc;
+    if ((rc = load_target(t, req, w, msg, cap)) || (rc = check_if_match(t, req, w->rec.entity, msg, cap)) ||
+        (rc = api_write_author(api, t, req, w, msg, cap)))
+        return rc;
     if (schema_kind_insert_only(w->rec.kind))
         return accord_fail(msg, cap, ACCORD_EREADONLY, "%ss are insert-only: add a new one instead of changing this one",
                     schema_kind_name(w->rec.kind));

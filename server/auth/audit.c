@@ -150,19 +150,7 @@ int audit_each(store_txn_t *t, const audit_filter_t *f, audit_fn fn, void *ctx)
 
 int audit_parse_time(const char *text, uint64_t *ms)
 {
-    int y, mo, d, h = 0, mi = 0, sec = 0, used = 0;
-    size_t n = strlen(text);
-    bool date = n == 10 && sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used == 10;
-    bool minutes = n == 17 && sscanf(text, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &used) == 5 && used == 17;
-    bool seconds = n == 20 && sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 && used == 20;
-    if (!date && !minutes && !seconds) return ACCORD_EINVAL;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
-        return ACCORD_EINVAL;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
-    time_t s = timegm(&tm);
-    if (s < 0 || tm.tm_mday != d) return ACCORD_EINVAL; /* 2026-02-30 came out as March */
-    *ms = (uint64_t)s * 1000;
-    return 0;
+    return hlc_parse_time(text, ms) ? ACCORD_EINVAL : 0;
 }
 
 void audit_format_time(uint64_t time_ms, char out[25])
