@@ -50,6 +50,23 @@ enum MHD_Result http_respond_with_header(struct MHD_Connection *c, unsigned stat
                    header, value);
 }
 
+enum MHD_Result http_respond_with_headers(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                                          size_t len, const char *const *headers)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    if (type) MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    for (; headers && headers[0]; headers += 2)
+        if (headers[1]) MHD_add_response_header(r, headers[0], headers[1]);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 enum MHD_Result http_respond_with_policy(struct MHD_Connection *c, unsigned status, const char *type,
                                          const void *body, size_t len, const char *policy)
 {
@@ -143,20 +160,28 @@ static const char *bearer_token(struct MHD_Connection *c, const http_route_t *rt
 /* The first call of a POST: where its body will go, a form's buffer or, for a route that
  * takes a file, a temporary file. A body its Content-Length says is too large is refused
  * before it is read (413), and so is a file when HTTP_MAX_UPLOADS are being received. */
-static enum MHD_Result begin_upload(http_t *h, struct MHD_Connection *c, const char *url, void **con_cls)
+static enum MHD_Result begin_upload(http_t *h, struct MHD_Connection *c, const char *method, const char *url,
+                                    void **con_cls)
 {
     const char *tail;
-    bool file = http_route_takes_file(http_route_find("POST", url, &tail));
-    size_t limit = file ? HTTP_MAX_UPLOAD : HTTP_MAX_BODY;
+    const http_route_t *rt = http_route_find(method, url, &tail);
+    bool file = http_route_takes_file(rt), json = http_route_takes_json(rt);
+    size_t limit = file ? HTTP_MAX_UPLOAD : json ? HTTP_JSON_MAX : HTTP_MAX_BODY;
     const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (file && length && strtoull(length, NULL, 10) > limit)
         return http_json_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG",
                                "a file to import is at most 20 MiB: split it, or import it with 'accord import'");
     if (file && h->n_uploads >= HTTP_MAX_UPLOADS)
         return http_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "EBUSY", "other files are being imported: try again in a minute");
+    if (json && length && strtoull(length, NULL, 10) > limit)
+        return http_json_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "ETOOBIG", "a body is at most 64 KiB");
     http_upload_t *u = calloc(1, sizeof *u);
     if (!u) return MHD_NO;
+    u->body = json ? malloc(HTTP_JSON_MAX + 1) : u->form;
+    u->limit = limit;
+    if (!u->body) abort();
     if (file && !(u->file = tmpfile())) {
+        if (u->body != u->form) free(u->body);
         free(u);
         return http_json_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "EIO", "no room for the file here: tell the node's operator");
     }
@@ -168,8 +193,7 @@ static enum MHD_Result begin_upload(http_t *h, struct MHD_Connection *c, const c
 /* The next piece of a POST body: kept while within its limit, else only counted. */
 static void take_upload(http_upload_t *u, const char *data, size_t n)
 {
-    size_t limit = u->file ? HTTP_MAX_UPLOAD : HTTP_MAX_BODY;
-    if (u->too_big || u->len + n > limit) u->too_big = true;
+    if (u->too_big || u->len + n > u->limit) u->too_big = true;
     else if (u->file) u->write_failed |= fwrite(data, 1, n, u->file) != n;
     else memcpy(u->body + u->len, data, n);
     if (!u->too_big) u->len += n;
@@ -180,29 +204,31 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
     (void)version;
     http_t *h = cls;
-    bool post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    /* a body comes with POST and PATCH; HEAD is GET's route without its body */
+    bool post = strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0;
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, del = strcmp(method, "DELETE") == 0;
     http_upload_t *u = NULL;
     if (post) { /* gather the body first (bounded), then answer on the last call */
         u = *con_cls;
-        if (!u) return begin_upload(h, c, url, con_cls);
+        if (!u) return begin_upload(h, c, method, url, con_cls);
         if (*upload_size) {
             take_upload(u, upload_data, *upload_size);
             *upload_size = 0;
             return MHD_YES;
         }
         if (u->job) return http_import_reply(c, u); /* its thread has ended and resumed us */
-    } else if (!get) {
-        return http_json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "EINVAL", "GET or POST only");
+    } else if (!get && !del) {
+        return http_json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "EINVAL", "GET, POST, PATCH or DELETE only");
     }
-    http_req_t r = {c, url, "", NULL, u};
-    const http_route_t *rt = http_route_find(post ? "POST" : "GET", url, &r.tail);
+    http_req_t r = {c, get ? "GET" : method, url, "", NULL, u};
+    const http_route_t *rt = http_route_find(r.method, url, &r.tail);
     if (!rt || rt->auth != HTTP_AUTH_NONE) r.s = http_session_of(h, c);
     http_session_t bearer; /* an API token's session, for this request only */
     const char *token = rt && !r.s ? bearer_token(c, rt) : NULL;
     enum MHD_Result refused;
     if (token && !http_bearer_session(h, c, token, &bearer, &refused)) return refused;
     if (token) r.s = &bearer;
-    if (!rt && post) return http_json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such endpoint");
+    if (!rt && !get) return http_json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such endpoint");
     if (!rt && !r.s) return http_json_error(c, MHD_HTTP_UNAUTHORIZED, "ESESSION", "sign in first (POST /login)");
     if (!rt) return http_json_error(c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such page");
     enum MHD_Result ret;
@@ -220,6 +246,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
         fclose(u->file); /* a tmpfile: gone with it */
         h->n_uploads--;
     }
+    if (u && u->body != u->form) free(u->body);
     if (*con_cls) {
         sodium_memzero(*con_cls, sizeof(http_upload_t)); /* it may hold a password */
         free(*con_cls);

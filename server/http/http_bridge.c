@@ -170,8 +170,7 @@ enum MHD_Result http_node_reply(struct MHD_Connection *c, int rc, const accord_r
     return ret;
 }
 
-/* Whether a user of this role may call a verb that needs need. */
-static bool role_allows(api_role_t need, user_role_t have)
+bool http_role_allows(api_role_t need, user_role_t have)
 {
     switch (need) {
     case API_ROLE_ANY: return true;
@@ -193,7 +192,7 @@ enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r)
 {
     const api_verb_t *v = served_verb(r->tail, false);
     if (!v) return http_json_error(r->c, MHD_HTTP_NOT_FOUND, "ENOTFOUND", "no such read");
-    if (!role_allows(v->role, r->s->role)) {
+    if (!http_role_allows(v->role, r->s->role)) {
         http_note_refusal(h, r->c, r->s, r->url);
         return http_json_error(r->c, MHD_HTTP_FORBIDDEN, "EREADONLY", "your role may not read this");
     }
@@ -205,7 +204,7 @@ enum MHD_Result http_route_node_read(http_t *h, const http_req_t *r)
 enum MHD_Result http_route_node_change(http_t *h, const http_req_t *r)
 {
     const api_verb_t *v = served_verb(r->tail, true);
-    if (!role_allows(v ? v->role : API_ROLE_STAFF, r->s->role)) {
+    if (!http_role_allows(v ? v->role : API_ROLE_STAFF, r->s->role)) {
         http_note_refusal(h, r->c, r->s, r->url);
         return http_json_error(r->c, MHD_HTTP_FORBIDDEN, "EREADONLY", "a manager reads; staff and admins change records");
     }

@@ -18,6 +18,8 @@
 #include <stdio.h>
 
 #include "http/http.h"
+#include "http/http_json.h"
+#include "api/api.h"
 #include "auth/people.h"
 #include "auth/throttle.h"
 #include "auth/tokens.h"
@@ -64,8 +66,10 @@ struct http {
 };
 
 typedef struct {
-    char body[HTTP_MAX_BODY + 1]; /* a form; unused when file is set */
-    size_t len;
+    char form[HTTP_MAX_BODY + 1]; /* a form's body */
+    char *body;               /* the body: form, or for a JSON route (/api/v1) a buffer of
+                               * HTTP_JSON_MAX + 1 bytes of its own; unused when file is set */
+    size_t len, limit;        /* bytes received; and how many the route takes */
     bool too_big;             /* the body was longer than its limit: refused */
     FILE *file;               /* a route that takes a file: the body, in a temporary file (up to
                                * HTTP_MAX_UPLOAD bytes); NULL for a form */
@@ -76,6 +80,7 @@ typedef struct {
 /* What a route handler is given. */
 typedef struct {
     struct MHD_Connection *c;
+    const char *method;       /* GET (HEAD too), POST, PATCH or DELETE */
     const char *url;
     const char *tail;         /* the url after a prefix route's path ("" for exact routes) */
     http_session_t *s;        /* the session; NULL when the route's auth lets none in */
@@ -95,7 +100,7 @@ typedef enum {
 } http_auth_t;
 
 typedef struct {
-    const char *method;       /* "GET" (HEAD too) or "POST" */
+    const char *method;       /* "GET" (HEAD too), "POST", "PATCH" or "DELETE" */
     const char *path;         /* exact, or a prefix when it ends in '/' */
     http_auth_t auth;
     http_route_fn handle;
@@ -111,6 +116,10 @@ enum MHD_Result http_respond(struct MHD_Connection *c, unsigned status, const ch
 enum MHD_Result http_respond_with_policy(struct MHD_Connection *c, unsigned status, const char *type,
                                          const void *body, size_t len, const char *policy);
 enum MHD_Result http_json_error(struct MHD_Connection *c, unsigned status, const char *code, const char *msg);
+/* A reply with headers given as name, value pairs, NULL-ended (a NULL value is skipped):
+ * an API's ETag, Location, Allow. type NULL: no body's type (204, 304). */
+enum MHD_Result http_respond_with_headers(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
+                                          size_t len, const char *const *headers);
 /* The same two with one more header (Retry-After, WWW-Authenticate); header may be NULL. */
 enum MHD_Result http_respond_with_header(struct MHD_Connection *c, unsigned status, const char *type, const void *body,
                                          size_t len, const char *header, const char *value);
@@ -205,6 +214,17 @@ int http_node_call(http_t *h, const char *verb, accord_args_t *args, accord_repl
 /* The JSON answer to a call: {ok, result} or {error, message}, the status from the code
  * (EPERM and EAUTH 403, ENOTFOUND 404, EREADONLY and EDELETED 409, ENET 503, others 400). */
 enum MHD_Result http_node_reply(struct MHD_Connection *c, int rc, const accord_reply_t *r);
+
+/* ---- the API for other systems, /api/v1 (http_v1.c, http_openapi.c) ---- */
+/* GET, POST, PATCH, DELETE /api/v1/...: docs/API.md; the route table is http_v1.c's. */
+enum MHD_Result http_route_v1(http_t *h, const http_req_t *r);
+/* GET /api/v1/openapi.json: the OpenAPI 3.1 document, made from that same table. */
+enum MHD_Result http_route_openapi(http_t *h, const http_req_t *r);
+/* True for a route whose body is JSON (up to HTTP_JSON_MAX) rather than a form. */
+bool http_route_takes_json(const http_route_t *rt);
+/* Whether a session of role have may call a verb the API's table says needs need (the
+ * bridge's rule, http_bridge.c: managers read, staff and admins change, LOCAL never). */
+bool http_role_allows(api_role_t need, user_role_t have);
 
 /* ---- passwords from the pages (http_password.c) ---- */
 /* POST /api/password (current, password, again): the signed-in user's own. */

@@ -256,6 +256,12 @@ static const http_route_t routes[] = {
     {"GET",  "/api/node/",      HTTP_AUTH_SESSION, http_route_node_read},
     {"GET",  "/api/sync",       HTTP_AUTH_SESSION, route_sync},
     {"GET",  "/api/audit",      HTTP_AUTH_SESSION, http_route_audit},
+    /* the API for other systems (http_v1.c): a token or a session; exact routes first */
+    {"GET",  "/api/v1/openapi.json", HTTP_AUTH_NONE, http_route_openapi},
+    {"GET",  "/api/v1/",        HTTP_AUTH_SESSION, http_route_v1},
+    {"POST", "/api/v1/",        HTTP_AUTH_CHANGE,  http_route_v1},
+    {"PATCH", "/api/v1/",       HTTP_AUTH_CHANGE,  http_route_v1},
+    {"DELETE", "/api/v1/",      HTTP_AUTH_CHANGE,  http_route_v1},
 };
 
 const http_route_t *http_route_find(const char *method, const char *url, const char **tail)
