@@ -139,7 +139,9 @@ static void collection_paths(FILE *f, const http_v1_collection_t *c)
     fprintf(f, ",\"/%s\":{", c->path);
     char summary[160];
     snprintf(summary, sizeof summary, "The %s, a page at a time (by id; with updated_since, in the order they changed)", c->path);
-    op_head(f, "GET", summary, name, true);
+    char plural[48];
+    schema_name(c->kind, "List", plural, sizeof plural);
+    op_head(f, "GET", summary, plural, true);
     fputs(",\"parameters\":[{\"$ref\":\"#/components/parameters/limit\"},{\"$ref\":\"#/components/parameters/cursor\"},"
           "{\"$ref\":\"#/components/parameters/updated_since\"}", f);
     for (const char *const *p = http_v1_list_filters; *p; p++)
