@@ -164,7 +164,8 @@ enum MHD_Result http_node_reply(struct MHD_Connection *c, int rc, const accord_r
     fclose(f);
     unsigned status = !rc ? MHD_HTTP_OK : rc == ACCORD_ENOTFOUND ? MHD_HTTP_NOT_FOUND
                     : rc == ACCORD_EPERM || rc == ACCORD_EAUTH ? MHD_HTTP_FORBIDDEN
-                    : rc == ACCORD_EREADONLY || rc == ACCORD_EDELETED ? MHD_HTTP_CONFLICT : MHD_HTTP_BAD_REQUEST;
+                    : rc == ACCORD_EREADONLY || rc == ACCORD_EDELETED ? MHD_HTTP_CONFLICT
+                    : rc == ACCORD_ECHANGED ? MHD_HTTP_PRECONDITION_FAILED : MHD_HTTP_BAD_REQUEST;
     enum MHD_Result ret = http_respond(c, status, "application/json", buf, len, NULL, NULL);
     free(buf);
     return ret;

@@ -212,7 +212,7 @@ enum MHD_Result http_route_node_change(http_t *h, const http_req_t *r);
  * when the node does not answer): the reply's code, *r to free with accord_reply_destroy. */
 int http_node_call(http_t *h, const char *verb, accord_args_t *args, accord_reply_t *r);
 /* The JSON answer to a call: {ok, result} or {error, message}, the status from the code
- * (EPERM and EAUTH 403, ENOTFOUND 404, EREADONLY and EDELETED 409, ENET 503, others 400). */
+ * (EPERM and EAUTH 403, ENOTFOUND 404, EREADONLY and EDELETED 409, ECHANGED 412, ENET 503, others 400). */
 enum MHD_Result http_node_reply(struct MHD_Connection *c, int rc, const accord_reply_t *r);
 
 /* ---- the API for other systems, /api/v1 (http_v1.c, http_openapi.c) ---- */

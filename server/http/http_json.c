@@ -156,7 +156,7 @@ int http_json_args(const char *body, size_t len, accord_args_t *args, char *msg,
 {
     if (len > HTTP_JSON_MAX) return accord_fail(msg, cap, ACCORD_ETOOBIG, "a body is at most %u KiB", HTTP_JSON_MAX >> 10);
     json_error_t err;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!root) return accord_fail(msg, cap, ACCORD_EINVAL, "the body is not JSON: %s (line %d, column %d)", err.text, err.line, err.column);
     int rc = 0;
     if (!json_is_object(root)) rc = accord_fail(msg, cap, ACCORD_EINVAL, "the body is one JSON object of fields, {\"name\": \"Sara\"}");
