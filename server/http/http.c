@@ -133,7 +133,7 @@ static bool auth_ok(http_t *h, const http_route_t *rt, const http_req_t *r, enum
         else if (r->s->bearer && r->s->scope == TOKEN_WRITE) return true; /* not a cookie: no CSRF to fear */
         else if (r->s->bearer) {
             char what[160];
-            snprintf(what, sizeof what, "POST %.150s", r->url);
+            snprintf(what, sizeof what, "%s %.150s", r->method, r->url);
             http_note_refusal(h, c, r->s, what);
             *ret = http_json_error(c, MHD_HTTP_FORBIDDEN, "EREADONLY",
                                    "this token may only read (scope read): make a write token with 'accordctl token add --scope write'");
