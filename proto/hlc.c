@@ -57,23 +57,51 @@ void hlc_format(uint64_t hlc, char *out, unsigned out_len)
              (unsigned)(ms % 1000));
 }
 
+/* n digits at p as a number, or -1 if any is not a digit. */
+static int digits(const char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
 int hlc_parse_time(const char *text, uint64_t *ms)
 {
-    int y, mo, d, h = 0, mi = 0, sec = 0, milli = 0, used = 0;
     size_t n = strlen(text);
-    bool date = n == 10 && sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used == 10;
-    bool minutes = n == 17 && sscanf(text, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &used) == 5 && used == 17;
-    bool seconds = n == 20 && sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used) == 6 && used == 20;
-    bool millis = n == 24 && sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &sec, &milli, &used) == 7 &&
-                  used == 24;
-    if (!date && !minutes && !seconds && !millis) return -1;
-    for (size_t i = 0; i < n; i++) /* sscanf takes signs and spaces in a number: the layout is digits */
-        if ((i == 4 || i == 7) ? text[i] != '-' : (i == 10 || i == 13 || i == 16 || i == 19 || i == 23) ? 0
-            : text[i] < '0' || text[i] > '9') return -1;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return -1;
+    if (n < 10 || text[4] != '-' || text[7] != '-') return -1;
+    int y = digits(text, 4), mo = digits(text + 5, 2), d = digits(text + 8, 2), h = 0, mi = 0, sec = 0, milli = 0;
+    long offset_s = 0;
+    const char *p = text + 10;
+    if (*p == 'T') {
+        if (strlen(p) < 7 || p[3] != ':' || (h = digits(p + 1, 2)) < 0 || (mi = digits(p + 4, 2)) < 0) return -1;
+        p += 6;
+        if (*p == ':') {
+            if ((sec = digits(p + 1, 2)) < 0) return -1;
+            p += 3;
+            if (*p == '.') { /* a fraction of any length: its milliseconds */
+                int k = 0;
+                for (p++; *p >= '0' && *p <= '9'; p++, k++)
+                    if (k < 3) milli = milli * 10 + (*p - '0');
+                if (!k) return -1;
+                for (; k < 3; k++) milli *= 10;
+            }
+        }
+        if (*p == 'Z') p++;
+        else if (*p == '+' || *p == '-' || *p == ' ') { /* an offset; ' ' is a '+' a query string decoded */
+            int oh, om;
+            if (strlen(p) != 6 || p[3] != ':' || (oh = digits(p + 1, 2)) < 0 || (om = digits(p + 4, 2)) < 0 || oh > 23 || om > 59)
+                return -1;
+            offset_s = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+            p += 6;
+        } else return -1;
+    }
+    if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return -1;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
     time_t s = timegm(&tm);
-    if (s < 0 || tm.tm_mday != d) return -1; /* 2026-02-30 came out as March */
-    *ms = (uint64_t)s * 1000 + (uint64_t)milli;
+    if (s < 0 || tm.tm_mday != d || s - offset_s < 0) return -1; /* 2026-02-30 came out as March */
+    *ms = (uint64_t)(s - offset_s) * 1000 + (uint64_t)milli;
     return 0;
 }

@@ -22,9 +22,10 @@ uint64_t hlc_wall_ms(void);
 /* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SS.mmmZ" of the HLC's milliseconds; out holds >= 32 bytes. */
 void hlc_format(uint64_t hlc, char *out, unsigned out_len);
 
-/* Unix milliseconds of an ISO 8601 UTC time people and scripts give: "YYYY-MM-DD" (its
- * midnight), "YYYY-MM-DDTHH:MMZ", "...:SSZ" or "...:SS.mmmZ" (what hlc_format writes); -1
- * if text is none of those or no such day. */
+/* Unix milliseconds of an ISO 8601 / RFC 3339 time people and scripts give: "YYYY-MM-DD"
+ * (its midnight, UTC), "YYYY-MM-DDTHH:MM", "...:SS" or "...:SS.fff" (any digits: their
+ * milliseconds), ended by Z or an offset "+HH:MM"/"-HH:MM" (a space stands for the '+'
+ * a query string decodes as one); -1 if text is none of those or no such day. */
 int hlc_parse_time(const char *text, uint64_t *ms);
 
 #endif

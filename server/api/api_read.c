@@ -652,7 +652,7 @@ static int list_changed(store_txn_t *t, const request_t *req, const list_filter_
     uint64_t since_ms;
     const req_arg_t *a = request_arg(req, "updated_since");
     if (!api_arg_cstr(a, text, sizeof text) || hlc_parse_time(text, &since_ms))
-        return accord_fail(msg, cap, ACCORD_EINVAL, "updated_since: give a UTC time, 2026-12-01T09:30:00Z (or with .mmm, or a date)");
+        return accord_fail(msg, cap, ACCORD_EINVAL, "updated_since: give a time as 2026-12-01T09:30:00Z or 2026-12-01T13:00:00+03:30, or a date");
     if (request_arg(req, "sort") || request_arg(req, "offset") || api_arg_flag(req, "by_id") || api_arg_flag(req, "totals"))
         return accord_fail(msg, cap, ACCORD_EINVAL, "updated_since: a list of changes is in the order they were made: "
                                                     "no sort, offset, by_id or totals");

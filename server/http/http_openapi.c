@@ -208,7 +208,7 @@ static void components(FILE *f)
           "\"cursor\":{\"name\":\"cursor\",\"in\":\"query\",\"schema\":{\"type\":\"string\"},"
           "\"description\":\"next_cursor of the page before\"},"
           "\"updated_since\":{\"name\":\"updated_since\",\"in\":\"query\",\"schema\":{\"type\":\"string\"},"
-          "\"description\":\"only records changed at or after this UTC time (2026-12-01T09:30:00Z, .mmm allowed, or a date), "
+          "\"description\":\"only records changed at or after this time (RFC 3339: 2026-12-01T09:30:00Z, 2026-12-01T13:00:00+03:30; or a date), "
           "in the order they changed, deleted ones too\"},"
           "\"If-Match\":{\"name\":\"If-Match\",\"in\":\"header\",\"required\":true,\"schema\":{\"type\":\"string\"},"
           "\"description\":\"the ETag you read, or * for whatever the record holds now\"}},"

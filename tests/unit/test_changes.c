@@ -222,9 +222,39 @@ static void test_if_match_refuses_a_change_on_what_was_not_seen(void **state)
     node_close(&b);
 }
 
+/* updated_since as other systems write times: RFC 3339 with Z or an offset, any fraction. */
+static void test_times_as_other_systems_write_them(void **state)
+{
+    (void)state;
+    uint64_t ms;
+    const uint64_t at = 1764581400000ull; /* 2025-12-01T09:30:00Z */
+    assert_int_equal(hlc_parse_time("2025-12-01T09:30:00Z", &ms), 0);
+    assert_true(ms == at);
+    assert_int_equal(hlc_parse_time("2025-12-01T09:30Z", &ms), 0);
+    assert_true(ms == at);
+    assert_int_equal(hlc_parse_time("2025-12-01T09:30:00.250Z", &ms), 0);
+    assert_true(ms == at + 250);
+    assert_int_equal(hlc_parse_time("2025-12-01T09:30:00.123456789Z", &ms), 0);
+    assert_true(ms == at + 123);
+    assert_int_equal(hlc_parse_time("2025-12-01T13:00:00+03:30", &ms), 0);
+    assert_true(ms == at);
+    assert_int_equal(hlc_parse_time("2025-12-01T13:00:00 03:30", &ms), 0); /* '+' decoded from a query */
+    assert_true(ms == at);
+    assert_int_equal(hlc_parse_time("2025-12-01T04:30:00-05:00", &ms), 0);
+    assert_true(ms == at);
+    assert_int_equal(hlc_parse_time("2025-12-01", &ms), 0);
+    assert_true(ms == at - (9 * 3600 + 1800) * 1000ull);
+    static const char *const bad[] = {"2025-12-01T09:30:00", "2025-02-30", "2025-13-01", "2025-12-01T24:00Z",
+        "2025-12-01T09:30:00.Z", "2025-12-01T09:30:00+3:30", "yesterday", "", "2025-12-01T09:30:00Zx",
+        "+025-12-01", "1969-12-31"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (!hlc_parse_time(bad[i], &ms)) fail_msg("'%s' was taken", bad[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_times_as_other_systems_write_them),
         cmocka_unit_test(test_updated_since_lists_changes_in_their_order),
         cmocka_unit_test(test_updated_since_takes_the_list_filters),
         cmocka_unit_test(test_if_match_refuses_a_change_on_what_was_not_seen),
