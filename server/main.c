@@ -24,6 +24,7 @@
 #include "state/digest.h"
 #include "state/kpi.h"
 #include "state/index.h"
+#include "state/changes.h"
 #include "state/entity.h"
 #include "state/merge.h"
 #include "feed/ingest.h"
@@ -286,6 +287,12 @@ static int open_node(const options_t *o, node_t *n)
         return 2;
     }
     if (indexed != UINT64_MAX) log_info("index built for lists and search: %llu records", (unsigned long long)indexed);
+    uint64_t noted;
+    if ((rc = changes_upgrade(n->st, &noted))) {
+        log_error("cannot note when the store's records last changed: %s", accord_strerror(rc));
+        return 2;
+    }
+    if (noted != UINT64_MAX && noted) log_info("the log of changes for updated_since begun: %llu records", (unsigned long long)noted);
     uint64_t counted;
     if ((rc = kpi_upgrade(n->st, &counted))) {
         log_error("cannot rebuild the store's report counters: %s", accord_strerror(rc));

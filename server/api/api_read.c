@@ -14,6 +14,7 @@
 #include "auth/audit.h"
 #include "auth/roster.h"
 #include "common/log.h"
+#include "state/changes.h"
 #include "state/entity.h"
 #include "state/index.h"
 #include "state/tzone.h"
@@ -148,19 +149,24 @@ int api_read_pack_record(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packe
 }
 
 /* A record's etag and updated (asked for with etag: true): the keys an HTTP client needs to
- * change it without overwriting what it has not seen, and to follow changes. */
+ * change it without overwriting what it has not seen, and to follow changes. updated is
+ * when this node applied its last change (state/changes.h); nil if none is noted. */
 #define VERSION_KEYS 2
 static int pack_version_keys(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_packer *pk)
 {
     char etag[ENTITY_ETAG_LEN + 1], when[32];
-    uint64_t updated;
+    uint64_t stamp;
     int rc = entity_etag(t, id, etag);
-    if (rc || (rc = entity_updated(t, id, &updated))) return rc;
-    hlc_format(updated, when, sizeof when);
+    if (rc) return rc;
+    if ((rc = changes_stamp(t, id, &stamp)) && rc != ACCORD_ENOTFOUND) return rc;
     api_pack_cstr(pk, "etag");
     api_pack_cstr(pk, etag);
     api_pack_cstr(pk, "updated");
-    api_pack_cstr(pk, when);
+    if (rc) msgpack_pack_nil(pk);
+    else {
+        hlc_format(stamp, when, sizeof when);
+        api_pack_cstr(pk, when);
+    }
     return 0;
 }
 
@@ -637,14 +643,15 @@ static int list_export(api_t *api, const request_t *req, msgpack_packer *pk, cha
     return rc;
 }
 
-/* A list of changes' cursor: hex of the UPDATED term's hlc(8 BE) and the entity(16) the page
- * ended at. */
+/* A list of changes' cursor: hex of the stamp(8 BE) and the entity(16) the page ended at. */
 #define CHANGES_CURSOR_LEN (2 * (8 + ID_LEN))
 
-/* list {kind, updated_since, after?, limit?, filters...}: the records of kind that changed at
- * or after updated_since, in the order they last changed (ties by id), through the index's
- * UPDATED terms. A record changed while a client pages moves to the end, where the client
- * meets it again. Without filters the deleted ones come too, as {id, kind, deleted: true}. */
+/* list {kind, updated_since, after?, limit?, filters...}: the records of kind this node
+ * changed at or after updated_since, in the order it applied their last change (ties by
+ * id), through its log of changes (state/changes.h): a change made elsewhere long ago that
+ * arrived since counts as since. A record changed while a client pages moves to the end,
+ * where the client meets it again. Without filters the deleted ones come too, as
+ * {id, kind, deleted: true}. */
 static int list_changed(store_txn_t *t, const request_t *req, const list_filter_t *lf, int limit, uint8_t (*ids)[ID_LEN],
                         msgpack_packer *pk, char *msg, size_t cap)
 {
@@ -656,22 +663,20 @@ static int list_changed(store_txn_t *t, const request_t *req, const list_filter_
     if (request_arg(req, "sort") || request_arg(req, "offset") || api_arg_flag(req, "by_id") || api_arg_flag(req, "totals"))
         return accord_fail(msg, cap, ACCORD_EINVAL, "updated_since: a list of changes is in the order they were made: "
                                                     "no sort, offset, by_id or totals");
-    uint8_t seek[2 + 8 + 1 + ID_LEN] = {IDX_UPDATED, (uint8_t)lf->kind}, after[8 + ID_LEN];
-    be64_put(seek + 2, HLC_PACK(since_ms, 0));
-    size_t seek_len = 2 + 8;
+    uint8_t seek[CHANGES_KEY_LEN] = {(uint8_t)lf->kind}, after[8 + ID_LEN];
+    be64_put(seek + 1, HLC_PACK(since_ms, 0));
+    size_t seek_len = 1 + 8;
     const req_arg_t *c = request_arg(req, "after");
     char hex[CHANGES_CURSOR_LEN + 1];
     if (c) {
         if (!api_arg_cstr(c, hex, sizeof hex) || strlen(hex) != CHANGES_CURSOR_LEN || crypto_unhex(hex, after, sizeof after))
             return accord_fail(msg, cap, ACCORD_EINVAL, "after: give the next the previous page of changes ended with");
-        memcpy(seek + 2, after, 8);
-        seek[10] = 0;
-        memcpy(seek + 11, after + 8, ID_LEN);
+        memcpy(seek + 1, after, sizeof after);
         seek_len = sizeof seek;
     }
-    uint8_t prefix[2] = {IDX_UPDATED, (uint8_t)lf->kind};
+    uint8_t prefix[1] = {(uint8_t)lf->kind};
     store_iter_t *it;
-    int rc = store_iter_new(t, TBL_INDEX, prefix, sizeof prefix, false, &it);
+    int rc = store_iter_new(t, TBL_CHANGES, prefix, sizeof prefix, false, &it);
     if (rc) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));
     store_iter_seek(it, seek, seek_len);
     store_val_t k, v;
@@ -679,17 +684,17 @@ static int list_changed(store_txn_t *t, const request_t *req, const list_filter_
     int n = 0;
     uint8_t last[8 + ID_LEN];
     while ((rc = store_iter_next(it, &k, &v)) == 1) {
-        if (k.len != sizeof seek) continue;
-        const uint8_t *key = k.data, *id = key + 11;
-        if (c && !memcmp(key + 2, after, 8) && !memcmp(id, after + 8, ID_LEN)) continue; /* the page before's last */
+        if (k.len != CHANGES_KEY_LEN) continue;
+        const uint8_t *key = k.data, *id = key + 9;
+        if (c && !memcmp(key + 1, after, sizeof after)) continue; /* the page before's last */
+        if (!changes_current(t, key) || entity_kind(t, id) != (int)lf->kind) continue; /* changed again later, or compacted */
         if (filtered && !passes(t, id, lf)) continue;
         if (n == limit) {
             more = true;
             break;
         }
         memcpy(ids[n++], id, ID_LEN);
-        memcpy(last, key + 2, 8);
-        memcpy(last + 8, id, ID_LEN);
+        memcpy(last, key + 1, sizeof last);
     }
     store_iter_destroy(&it);
     if (rc < 0) return accord_fail(msg, cap, rc, "cannot read the store: %s", accord_strerror(rc));

@@ -42,14 +42,13 @@ static int bury(store_txn_t *t, const uint8_t id[ID_LEN], compact_report_t *rep)
     memcpy(grave + 1, del.version, VERSION_LEN);
     bykind[0] = (uint8_t)kind;
     memcpy(bykind + 1, id, ID_LEN);
-    /* a deleted entity has no search terms but its short id and its last change (index.h):
-     * merging removed the others with the delete; these are found from its row, so first */
-    if ((rc = index_forget_entity(t, id))) return rc;
     store_table_t per_entity[TBL_COUNT]; /* the catalogue's STORE_T_PURGE tables (store.h) */
     unsigned n_per_entity = store_tables_with(STORE_T_PURGE, per_entity);
     for (unsigned i = 0; i < n_per_entity; i++)
         if ((rc = store_del_prefix(t, per_entity[i], id, ID_LEN, &rep->rows))) return rc;
-    if ((rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||
+    /* a deleted entity has no search terms but its short id (index.h): merging removed
+     * the others with the delete */
+    if ((rc = index_forget_entity(t, id)) || (rc = store_del(t, TBL_BYKIND, bykind, sizeof bykind)) ||
         (rc = store_put(t, TBL_GRAVES, id, ID_LEN, grave, sizeof grave)))
         return rc;
     rep->entities++;

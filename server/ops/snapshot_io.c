@@ -6,6 +6,7 @@
 #include "proto/hlc.h"
 #include "state/entity.h"
 #include "state/index.h"
+#include "state/changes.h"
 #include "state/kpi.h"
 #include "state/merge.h"
 #include "auth/roster.h"
@@ -237,8 +238,8 @@ static int join_row(store_txn_t *t, const snap_frame_t *f, const store_val_t *st
     memcpy(row + stored->len, f->val + 2, f->val_len - 2);
     if (!(rc = index_terms(t, f->key, kind, &before)) && !(rc = kpi_terms(t, f->key, kind, kpi_before)) &&
         !(rc = store_put(t, TBL_ENTITIES, f->key, ID_LEN, row, len)) &&
-        !(rc = index_update(t, f->key, kind, &before, terms)))
-        rc = kpi_update(t, f->key, kind, kpi_before);
+        !(rc = index_update(t, f->key, kind, &before, terms)) && !(rc = kpi_update(t, f->key, kind, kpi_before)))
+        rc = changes_note(t, f->key, kind);
     index_terms_release(&before);
     free(kpi_before);
     free(row);
@@ -266,8 +267,8 @@ static int put_row(store_txn_t *t, const snap_frame_t *f, index_terms_t *terms)
     if ((rc = store_put(t, TBL_BYKIND, key, sizeof key, "", 0))) return rc;
     static const index_terms_t none; /* no terms before: all of the entity's terms are new */
     static const kpi_terms_t no_kpi;
-    if ((rc = index_update(t, f->key, kind, &none, terms))) return rc;
-    return kpi_update(t, f->key, kind, &no_kpi);
+    if ((rc = index_update(t, f->key, kind, &none, terms)) || (rc = kpi_update(t, f->key, kind, &no_kpi))) return rc;
+    return changes_note(t, f->key, kind);
 }
 
 static int add_feed(snapshot_info_t *info, const snap_frame_t *f)

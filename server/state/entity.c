@@ -96,14 +96,6 @@ uint64_t entity_row_updated(const void *data, size_t len)
     return newest;
 }
 
-int entity_updated(store_txn_t *t, const uint8_t id[ID_LEN], uint64_t *hlc)
-{
-    store_val_t v;
-    int rc = store_get(t, TBL_ENTITIES, id, ID_LEN, &v);
-    if (!rc) *hlc = entity_row_updated(v.data, v.len);
-    return rc;
-}
-
 int entity_etag(store_txn_t *t, const uint8_t id[ID_LEN], char out[ENTITY_ETAG_LEN + 1])
 {
     store_val_t v;

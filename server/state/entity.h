@@ -52,11 +52,10 @@ int entity_row_open(const void *data, size_t len, entity_row_t *r);
 int entity_row_next(entity_row_t *r, entity_entry_t *e);
 /* The stored row of id; ACCORD_ENOTFOUND if none. */
 int entity_row(store_txn_t *t, const uint8_t id[ID_LEN], entity_row_t *r);
-/* When the entity last changed: the greatest HLC of the versions its row holds (its
- * registers', set elements' and siblings'), 0 for an empty or damaged row. A function of
- * the row, so every replica holding the same state says the same. */
+/* When the entity's state says it last changed: the greatest HLC of the versions its row
+ * holds (its registers', set elements' and siblings'), 0 for an empty or damaged row (the
+ * log of changes' start on a store from before it, state/changes.h). */
 uint64_t entity_row_updated(const void *data, size_t len);
-int entity_updated(store_txn_t *t, const uint8_t id[ID_LEN], uint64_t *hlc); /* ACCORD_ENOTFOUND if none */
 /* The entity's ETag: hex of a 16-byte BLAKE2b of its row. Any change applied to the entity
  * changes the row, so the tag says "this exact state"; replicas holding the same state give
  * the same tag (if_match of update and delete, the HTTP API's ETag). */

@@ -119,14 +119,6 @@ static void add_term(index_terms_t *ts, uint8_t type, const void *term, size_t l
     k->len = (uint16_t)(len + 2);
 }
 
-/* An UPDATED term's bytes after its type: kind(1) hlc(8 BE). */
-#define UPDATED_TERM_LEN 9
-static void updated_term(uint8_t out[UPDATED_TERM_LEN], unsigned kind, uint64_t hlc)
-{
-    out[0] = (uint8_t)kind;
-    be64_put(out + 1, hlc);
-}
-
 static int term_cmp(const index_term_t *a, const index_term_t *b)
 {
     int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
@@ -382,12 +374,6 @@ int index_terms_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint
     if (entity_kind(t, id) < 0) return 0;
     if (mask == INDEX_ALL_FIELDS && timeid_is_timed(id))
         add_term(out, IDX_SHORTID, id + TIMEID_RANDOM_AT, TIMEID_RANDOM_LEN);
-    uint64_t updated;
-    if (mask == INDEX_ALL_FIELDS && !entity_updated(t, id, &updated) && updated) {
-        uint8_t term[UPDATED_TERM_LEN];
-        updated_term(term, kind, updated);
-        add_term(out, IDX_UPDATED, term, sizeof term);
-    }
     if (entity_deleted(t, id)) return 0;
     size_t len;
     const char *s;
@@ -469,28 +455,8 @@ int index_update_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uin
                             : store_del(t, TBL_INDEX, key, sizeof key);
 }
 
-int index_move_updated(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t before, uint64_t after)
-{
-    if (before == after) return 0;
-    uint8_t term[1 + UPDATED_TERM_LEN + 1] = {IDX_UPDATED};
-    int rc = 0;
-    if (before) {
-        updated_term(term + 1, kind, before);
-        rc = term_op(t, term, sizeof term, id, false);
-    }
-    if (!rc && after) {
-        updated_term(term + 1, kind, after);
-        rc = term_op(t, term, sizeof term, id, true);
-    }
-    return rc;
-}
-
 int index_forget_entity(store_txn_t *t, const uint8_t id[ID_LEN])
 {
-    uint64_t updated = 0;
-    int kind = entity_kind(t, id), rc;
-    if (kind >= 0 && !entity_updated(t, id, &updated) && (rc = index_move_updated(t, id, (unsigned)kind, updated, 0)))
-        return rc;
     if (!timeid_is_timed(id)) return 0;
     uint8_t term[1 + TIMEID_RANDOM_LEN + 1] = {IDX_SHORTID};
     memcpy(term + 1, id + TIMEID_RANDOM_AT, TIMEID_RANDOM_LEN);

@@ -38,15 +38,12 @@ enum { IDX_WORD = 1, IDX_GRAM, IDX_PHONE, IDX_EMAIL, IDX_TAG, IDX_BRANCH, IDX_NA
        IDX_SHORTID, /* term: a time-ordered id's random part (proto/timeid.h), its short form */
        IDX_USER_SINCE, /* term: a user's making, the HLC (8 BE) of the older of its created and login
                         * versions: the first term is when the org's people began (people.h) */
-       IDX_LEGACY, /* term: origin(16) seq(8 BE) writer(16), one per pair of a user's legacy field,
-                    * writer the origin that wrote the element (people_legacy_seq) */
-       IDX_UPDATED /* term: kind(1) hlc(8 BE), when the entity last changed (entity_row_updated),
-                    * one per stored entity, deleted ones too until compaction: the records of a
-                    * kind changed since a time, in the order they changed (list's updated_since) */ };
+       IDX_LEGACY /* term: origin(16) seq(8 BE) writer(16), one per pair of a user's legacy field,
+                   * writer the origin that wrote the element (people_legacy_seq) */ };
 
 /* What the index of this version holds; a store whose index an older version built is
  * rebuilt once when the node starts (index_upgrade). */
-#define INDEX_VERSION 6 /* 6: UPDATED terms; 5: users' logins and making, branches' nodes and regions; 4: SHORTID terms; 3: the sales and service kinds' terms */
+#define INDEX_VERSION 5 /* 5: users' logins and making, branches' nodes and regions; 4: SHORTID terms; 3: the sales and service kinds' terms */
 #define INDEX_ORDER_VALUE_MAX 40 /* bytes of a value that order and filter terms keep: the
                                   * term and an id fit the store's 64-byte prefix and seek */
 
@@ -90,15 +87,11 @@ int index_update_of(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uin
  * collects in after (the caller's scratch, overwritten). */
 int index_update(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind,
                  const index_terms_t *before, index_terms_t *after);
-/* Moves the entity's UPDATED term from the time before to the time after (0: none), for a
- * change whose other terms index_update_of handled by field (merge.c): a term every change
- * moves, kept apart so that an edit of an unindexed field costs one delete and one put. */
-int index_move_updated(store_txn_t *t, const uint8_t id[ID_LEN], unsigned kind, uint64_t before, uint64_t after);
 /* Frees the term array; ts is empty and reusable after. Safe to call twice. */
 void index_terms_release(index_terms_t *ts);
 
-/* Removes the terms a deleted entity keeps (SHORTID, UPDATED) when compaction takes it out
- * of the state: called while its row is still stored. */
+/* Removes the SHORTID term of an entity that compaction takes out of the state (the only
+ * term a deleted entity keeps). */
 int index_forget_entity(store_txn_t *t, const uint8_t id[ID_LEN]);
 
 /* Builds the index again from the entities' state if an older version built it (or none

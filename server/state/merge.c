@@ -4,6 +4,7 @@
 #include "proto/schema.h"
 #include "state/entity.h"
 #include "state/index.h"
+#include "state/changes.h"
 #include "state/kpi.h"
 #include "common/log.h"
 
@@ -230,9 +231,6 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     before->n = 0, before->folded_len = 0; /* a new entity has no terms in the index yet */
     uint64_t index_mask = is_new ? INDEX_ALL_FIELDS : index_fields_mask(rec);
     if (touches_index && !is_new && (rc = index_terms_of(t, rec->entity, rec->kind, index_mask, before))) return rc;
-    /* every terms of all fields hold its UPDATED term; else it is moved here */
-    bool move_updated = !(touches_index && index_mask == INDEX_ALL_FIELDS);
-    uint64_t updated_before = move_updated && !is_new ? entity_row_updated(stored.data, stored.len) : 0;
 
     /* the row with the record's ops, in memory, then one put (before the index and the
      * counters read the entity after the record) */
@@ -261,10 +259,8 @@ int merge_apply(store_txn_t *t, const record_t *rec)
     }
     if (touches_index && (rc = index_update_of(t, rec->entity, rec->kind, index_mask, before, &scratch->after)))
         return rc;
-    if (move_updated && changed &&
-        (rc = index_move_updated(t, rec->entity, rec->kind, updated_before, entity_row_updated(row->buf, row->len))))
-        return rc;
     if (touches_kpi && (rc = kpi_update(t, rec->entity, rec->kind, kpi_before))) return rc;
+    if (changed && (rc = changes_note(t, rec->entity, rec->kind))) return rc;
 
     uint8_t hkey[ID_LEN + ID_LEN + 8];
     memcpy(hkey, rec->entity, ID_LEN);

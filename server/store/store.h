@@ -85,7 +85,11 @@
     X(TBL_TOKENS, "tokens", 0)                                                                           \
     /* 'E' bucket(1) entity(16) -> entity digest(32); 'S' bucket(1) -> sum(32) count(8 BE);              \
      * 'V' -> format(1): the state digest kept up to date (state/digest.h) */                            \
-    X(TBL_DIGESTS, "digests", STORE_T_SUMS)
+    X(TBL_DIGESTS, "digests", STORE_T_SUMS)                                                              \
+    /* kind(1) stamp(8 BE) entity(16) -> "": when this node applied each change (state/changes.h) */     \
+    X(TBL_CHANGES, "changes", STORE_T_INSTALL)                                                           \
+    /* entity(16) -> kind(1) stamp(8 BE): its last one (state/changes.h) */                               \
+    X(TBL_CHANGED_AT, "changed_at", STORE_T_INSTALL | STORE_T_PURGE)
 
 typedef enum {
 #define STORE_TABLE_ENUM(id, name, flags) id,

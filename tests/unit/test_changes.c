@@ -10,6 +10,7 @@
 #include "proto/accord_err.h"
 #include "proto/crypto.h"
 #include "proto/hlc.h"
+#include "state/changes.h"
 #include "state/entity.h"
 #include "state/index.h"
 
@@ -136,6 +137,63 @@ static void test_updated_since_lists_changes_in_their_order(void **state)
     node_close(&a);
 }
 
+/* A change another branch made before T that arrives after T is a change since T here: a
+ * client polling updated_since misses nothing a branch that was offline sends later. */
+static void test_a_late_arrival_is_a_change_since(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a, b;
+    node_open(&a, "tehran-1");
+    node_open(&b, "shiraz-2");
+    result_t r = {0};
+    char made_early[33], since[32], ids[256], next[64];
+    create_customer(&b, "Made Offline", made_early); /* at shiraz-2, before since */
+    mark_time(since);
+    call(&a, &r, "list", "kind", "customer", "updated_since", since, NULL);
+    ok(&r);
+    assert_int_equal(items_of(&r)->via.array.size, 0);
+    replicate(&b, &a); /* arrives now */
+    call(&a, &r, "list", "kind", "customer", "updated_since", since, NULL);
+    ok(&r);
+    page_ids(&r, ids, sizeof ids, next);
+    assert_string_equal(ids, made_early);
+    result_done(&r);
+    node_close(&a);
+    node_close(&b);
+}
+
+/* A store from before the log: its records are noted once at the time their state says. */
+static void test_a_store_from_before_the_log_gets_one(void **state)
+{
+    (void)state;
+    crypto_init();
+    node_t a;
+    node_open(&a, "tehran-1");
+    result_t r = {0};
+    char c1[33], ids[256], next[64];
+    create_customer(&a, "Before The Log", c1);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(a.fx.st, true, &t), 0);
+    assert_int_equal(store_clear_table(t, TBL_CHANGES), 0);
+    assert_int_equal(store_clear_table(t, TBL_CHANGED_AT), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    call(&a, &r, "list", "kind", "customer", "updated_since", "2000-01-01", NULL);
+    ok(&r);
+    assert_int_equal(items_of(&r)->via.array.size, 0);
+    uint64_t n;
+    assert_int_equal(changes_upgrade(a.fx.st, &n), 0);
+    assert_true(n == 1);
+    call(&a, &r, "list", "kind", "customer", "updated_since", "2000-01-01", NULL);
+    ok(&r);
+    page_ids(&r, ids, sizeof ids, next);
+    assert_string_equal(ids, c1);
+    assert_int_equal(changes_upgrade(a.fx.st, &n), 0); /* once */
+    assert_true(n == UINT64_MAX);
+    result_done(&r);
+    node_close(&a);
+}
+
 /* With a filter, the records that hold it now; a deleted one holds nothing. */
 static void test_updated_since_takes_the_list_filters(void **state)
 {
@@ -257,6 +315,8 @@ int main(void)
         cmocka_unit_test(test_times_as_other_systems_write_them),
         cmocka_unit_test(test_updated_since_lists_changes_in_their_order),
         cmocka_unit_test(test_updated_since_takes_the_list_filters),
+        cmocka_unit_test(test_a_late_arrival_is_a_change_since),
+        cmocka_unit_test(test_a_store_from_before_the_log_gets_one),
         cmocka_unit_test(test_if_match_refuses_a_change_on_what_was_not_seen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
