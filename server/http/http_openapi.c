@@ -143,7 +143,11 @@ static void collection_paths(FILE *f, const http_v1_collection_t *c)
     schema_name(c->kind, "List", plural, sizeof plural);
     op_head(f, "GET", summary, plural, true);
     fputs(",\"parameters\":[{\"$ref\":\"#/components/parameters/limit\"},{\"$ref\":\"#/components/parameters/cursor\"},"
-          "{\"$ref\":\"#/components/parameters/updated_since\"}", f);
+          "{\"$ref\":\"#/components/parameters/updated_since\"},"
+          "{\"name\":\"q\",\"in\":\"query\",\"schema\":{\"type\":\"string\"},\"description\":\"search instead "
+          "(the local API's search: a name, phone in any format, e-mail, tag...): one page, no cursor\"},"
+          "{\"name\":\"by\",\"in\":\"query\",\"schema\":{\"type\":\"string\",\"enum\":[\"auto\",\"name\",\"phone\","
+          "\"email\",\"tag\",\"branch\",\"national_id\"]},\"description\":\"what q is searched by\"}", f);
     for (const char *const *p = http_v1_list_filters; *p; p++)
         fprintf(f, ",{\"name\":\"%s\",\"in\":\"query\",\"schema\":{\"type\":\"string\"}}", *p);
     fputs("],\"responses\":{\"200\":{\"description\":\"a page\",\"content\":{\"application/json\":{\"schema\":{"
@@ -194,6 +198,19 @@ static void collection_paths(FILE *f, const http_v1_collection_t *c)
         fputs("}}", f);
     }
     fputs("}", f);
+    fprintf(f, ",\"/%s/{id}/history\":{\"parameters\":[{\"$ref\":\"#/components/parameters/id\"}],", c->path);
+    snprintf(summary, sizeof summary, "A %s's changes, oldest first, each signed by the branch that made it", schema_kind_name(c->kind));
+    char hist[64];
+    schema_name(c->kind, "History", hist, sizeof hist);
+    op_head(f, "GET", summary, hist, true);
+    fputs(",\"parameters\":[{\"$ref\":\"#/components/parameters/limit\"},{\"$ref\":\"#/components/parameters/cursor\"}],"
+          "\"responses\":{\"200\":{\"description\":\"a page of changes\",\"content\":{\"application/json\":{\"schema\":{"
+          "\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+          "\"when\":{\"type\":\"string\"},\"author\":{\"type\":[\"string\",\"null\"]},\"branch\":{\"type\":\"string\"},"
+          "\"seq\":{\"type\":\"integer\"},\"signature\":{\"type\":\"string\"},\"hlc\":{\"type\":\"integer\"},"
+          "\"changes\":{\"type\":\"array\"}}}},\"more\":{\"type\":\"boolean\"},\"next_cursor\":{\"type\":[\"string\",\"null\"]}}}}}}", f);
+    error_responses(f, "400 401 403 404 ");
+    fputs("}}}", f);
 }
 
 static void components(FILE *f)

@@ -51,6 +51,7 @@ const http_v1_route_t http_v1_routes[] = {
     {"GET",    "/{collection}/{id}",         V1_GET,         "get"},
     {"PATCH",  "/{collection}/{id}",         V1_UPDATE,      "update"},
     {"DELETE", "/{collection}/{id}",         V1_DELETE,      "delete"},
+    {"GET",    "/{collection}/{id}/history", V1_HISTORY,     "history"},
     {"POST",   "/invoices/{id}/payments",    V1_PAY,         "pay"},
     {"GET",    "/me",                        V1_ME,          "whoami"}, /* answered here; whoami's role: anyone */
     {NULL, NULL, 0, NULL},
@@ -90,6 +91,7 @@ const http_v1_route_t *http_v1_route(const char *method, const char *tail, http_
     if (n == 1 && len[0] == 2 && !memcmp(seg[0], "me", 2)) want = V1_ME;
     else if (!(tg->coll = http_v1_collection(seg[0], len[0]))) return NULL;
     else if (n == 3 && tg->coll->kind == KIND_INVOICE && len[2] == 8 && !memcmp(seg[2], "payments", 8)) want = V1_PAY;
+    else if (n == 3 && len[2] == 7 && !memcmp(seg[2], "history", 7)) want = V1_HISTORY;
     else if (n == 3) return NULL;
     else want = n == 1 ? V1_LIST : V1_GET;
     if (n >= 2) {
@@ -222,6 +224,28 @@ static bool header_etag(struct MHD_Connection *c, const char *name, char *out, s
     return true;
 }
 
+/* A page of the local API ({items, more, next}) as {items, more, next_cursor}. */
+static enum MHD_Result send_page(struct MHD_Connection *c, const msgpack_object *page)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) abort();
+    const msgpack_object *items = accord_obj_get(page, "items"), *more = accord_obj_get(page, "more"),
+                         *next = accord_obj_get(page, "next");
+    fputs("{\"items\":", f);
+    if (items) json_write_msgpack(f, items);
+    else fputs("[]", f);
+    fprintf(f, ",\"more\":%s,\"next_cursor\":", more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean ? "true" : "false");
+    if (next && next->type == MSGPACK_OBJECT_STR) json_write_msgpack(f, next);
+    else fputs("null", f);
+    fputs("}\n", f);
+    fclose(f);
+    enum MHD_Result ret = http_respond(c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
+    free(buf);
+    return ret;
+}
+
 /* ---- the routes ---- */
 
 typedef struct {
@@ -250,15 +274,19 @@ static enum MHD_Result take_query(void *cls, enum MHD_ValueKind kind, const char
         long n = strtol(value, &end, 10);
         q->limit = *value && !*end && n >= 1 && n <= 1000 ? (int)n : -1;
     } else if (!strcmp(key, "cursor")) accord_args_str(q->args, "after", value);
-    else if (!strcmp(key, "updated_since") || known_filter(key)) accord_args_str(q->args, key, value);
+    else if (!strcmp(key, "updated_since") || !strcmp(key, "q") || !strcmp(key, "by") || known_filter(key))
+        accord_args_str(q->args, key, value);
     else if (!q->bad[0]) snprintf(q->bad, sizeof q->bad, "%.60s", key);
     return MHD_YES;
 }
 
 /* GET /api/v1/{collection}?limit=&cursor=&updated_since=&FILTER=...: a page {items, more,
- * next_cursor}. */
+ * next_cursor}; with q (and by), the local API's search of the collection instead, one page
+ * (a narrower q finds the rest: no cursor). */
 static enum MHD_Result route_list(http_t *h, const http_req_t *r, const http_v1_collection_t *coll)
 {
+    const char *query = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "q");
+    bool search = query != NULL;
     accord_args_t args;
     accord_args_init(&args);
     list_query_t q = {.args = &args};
@@ -267,45 +295,35 @@ static enum MHD_Result route_list(http_t *h, const http_req_t *r, const http_v1_
     int rc = 0;
     if (q.too_many) rc = accord_fail(msg, sizeof msg, ACCORD_ETOOBIG, "at most %d query arguments", V1_MAX_QUERY);
     else if (q.bad[0]) {
-        size_t n = (size_t)snprintf(msg, sizeof msg, "unknown query argument '%s': a list takes limit, cursor, updated_since", q.bad);
+        size_t n = (size_t)snprintf(msg, sizeof msg, "unknown query argument '%s': a list takes limit, cursor, updated_since, q, by", q.bad);
         for (const char *const *f = http_v1_list_filters; *f && n < sizeof msg; f++)
             n += (size_t)snprintf(msg + n, sizeof msg - n, ", %s", *f);
         rc = ACCORD_EINVAL;
     } else if (q.limit < 0) rc = accord_fail(msg, sizeof msg, ACCORD_EINVAL, "limit: a whole number from 1 to 1000");
+    else if (search && (MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "cursor") ||
+                        MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "updated_since")))
+        rc = accord_fail(msg, sizeof msg, ACCORD_EINVAL, "q: a search is one page (narrow q to find the rest): no cursor or updated_since");
+    else if (!search && MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "by"))
+        rc = accord_fail(msg, sizeof msg, ACCORD_EINVAL, "by: says what q is searched by; give q too");
     if (rc) {
         accord_args_destroy(&args);
         return v1_error(r->c, rc, msg);
     }
     accord_args_str(&args, "kind", schema_kind_name(coll->kind));
     accord_args_int(&args, "limit", q.limit ? q.limit : V1_LIST_DEFAULT);
-    accord_args_bool(&args, "etag", true);
+    if (!search) accord_args_bool(&args, "etag", true);
     /* a page in the order the cursor walks: ids, or for a list of changes the order made */
-    if (!MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "updated_since")) accord_args_bool(&args, "by_id", true);
+    if (!search && !MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "updated_since")) accord_args_bool(&args, "by_id", true);
     accord_reply_t rep;
-    rc = call_as(h, r, "list", &args, &rep);
+    rc = call_as(h, r, search ? "search" : "list", &args, &rep);
     accord_args_destroy(&args);
     if (rc) {
         enum MHD_Result ret = call_error(r->c, rc, &rep);
         accord_reply_destroy(&rep);
         return ret;
     }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) abort();
-    const msgpack_object *items = accord_obj_get(&rep.body, "items"), *more = accord_obj_get(&rep.body, "more"),
-                         *next = accord_obj_get(&rep.body, "next");
-    fputs("{\"items\":", f);
-    if (items) json_write_msgpack(f, items);
-    else fputs("[]", f);
-    fprintf(f, ",\"more\":%s,\"next_cursor\":", more && more->type == MSGPACK_OBJECT_BOOLEAN && more->via.boolean ? "true" : "false");
-    if (next && next->type == MSGPACK_OBJECT_STR) json_write_msgpack(f, next);
-    else fputs("null", f);
-    fputs("}\n", f);
-    fclose(f);
+    enum MHD_Result ret = send_page(r->c, &rep.body);
     accord_reply_destroy(&rep);
-    enum MHD_Result ret = http_respond(r->c, MHD_HTTP_OK, "application/json", buf, len, NULL, NULL);
-    free(buf);
     return ret;
 }
 
@@ -411,6 +429,39 @@ static enum MHD_Result route_change(http_t *h, const http_req_t *r, const http_v
     return ret;
 }
 
+/* GET /api/v1/{collection}/{id}/history?limit=&cursor=: the record's changes, oldest first,
+ * each signed ({items: [{when, author, branch, seq, signature, hlc, changes}], more,
+ * next_cursor}). */
+static enum MHD_Result route_history(http_t *h, const http_req_t *r, const http_v1_collection_t *coll, const char *id)
+{
+    accord_args_t args;
+    accord_args_init(&args);
+    list_query_t q = {.args = &args};
+    MHD_get_connection_values(r->c, MHD_GET_ARGUMENT_KIND, take_query, &q);
+    accord_args_destroy(&args);
+    accord_args_init(&args);
+    const char *cursor = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "cursor");
+    if (q.too_many || q.limit < 0 || (q.n > (unsigned)(cursor != NULL) + (q.limit != 0))) {
+        accord_args_destroy(&args);
+        return v1_error(r->c, ACCORD_EINVAL, "a record's history takes limit (1 to 1000) and cursor only");
+    }
+    accord_reply_t rep;
+    int rc = get_record(h, r, coll, id, &rep);
+    char full_id[40];
+    accord_obj_str(&rep.body, "id", full_id, sizeof full_id);
+    if (!rc) {
+        accord_reply_destroy(&rep);
+        accord_args_str(&args, "id", full_id);
+        accord_args_int(&args, "limit", q.limit ? q.limit : V1_LIST_DEFAULT);
+        if (cursor) accord_args_str(&args, "after", cursor);
+        rc = call_as(h, r, "history", &args, &rep);
+    }
+    accord_args_destroy(&args);
+    enum MHD_Result ret = rc ? call_error(r->c, rc, &rep) : send_page(r->c, &rep.body);
+    accord_reply_destroy(&rep);
+    return ret;
+}
+
 /* POST /api/v1/invoices/{id}/payments {amount, date?, method?, reference?}: the invoice after. */
 static enum MHD_Result route_pay(http_t *h, const http_req_t *r, const http_v1_collection_t *coll, const char *id)
 {
@@ -492,6 +543,7 @@ enum MHD_Result http_route_v1(http_t *h, const http_req_t *r)
     case V1_UPDATE: return route_change(h, r, tg.coll, tg.id, false);
     case V1_DELETE: return route_change(h, r, tg.coll, tg.id, true);
     case V1_PAY: return route_pay(h, r, tg.coll, tg.id);
+    case V1_HISTORY: return route_history(h, r, tg.coll, tg.id);
     case V1_ME: return route_me(h, r);
     }
     return MHD_NO;

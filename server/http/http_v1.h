@@ -15,7 +15,7 @@ typedef struct {
     bool changed;     /* PATCH and DELETE: false for the insert-only kinds */
 } http_v1_collection_t;
 
-typedef enum { V1_LIST, V1_CREATE, V1_GET, V1_UPDATE, V1_DELETE, V1_PAY, V1_ME } http_v1_op_t;
+typedef enum { V1_LIST, V1_CREATE, V1_GET, V1_UPDATE, V1_DELETE, V1_HISTORY, V1_PAY, V1_ME } http_v1_op_t;
 
 typedef struct {
     const char *method;  /* GET, POST, PATCH, DELETE */

@@ -129,6 +129,14 @@ check "PATCH with the current ETag: 200, the record as changed and its new ETag"
 "$ACCORD" --json --data "$W/b1" history "$C" > "$W/hist.json"
 check "the API's changes are the token's user's (history: sara made it and changed it)" \
     jqt '[(.items? // .)[] | .author] | length == 3 and .[0] == "sara" and .[2] == "sara"' "$W/hist.json"
+req "$READ" GET "/customers/$C/history?limit=2"
+check "GET .../history: the record's changes oldest first, by sara, paged" bash -c "
+    [ $STATUS = 200 ] && jq -e '(.items | length) == 2 and .items[0].author == \"sara\" and .more == true and (.next_cursor | length) > 0' '$W/body' >/dev/null"
+req "$READ" GET "/customers?q=0912-123-4567"
+check "GET /customers?q=PHONE finds the customer by its phone in another format" \
+    jqt --arg c "$C" '[.items[].id] == [$c] and .items[0].matched == "phone"' "$W/body"
+req "$READ" GET "/customers?q=sara&cursor=x"
+check "a search with a cursor: 400" [ "$STATUS" = 400 ]
 req "$WRITE" DELETE "/customers/$C" '' -H "If-Match: \"$ETAG2\""
 check "DELETE with a stale ETag: 412" [ "$STATUS" = 412 ]
 req "$WRITE" DELETE "/customers/$C" '' -H "If-Match: \"$ETAG3\""
