@@ -239,4 +239,5 @@ req "$WRITE" GET "/lines?doc=$INV"
 check "its line, with the description as sent" bash -c "[ $STATUS = 200 ] && jq -e '.items[0].description == \"Oil change & filter\"' '$W/body' >/dev/null"
 
 stop_all
-lib_cleanup
+sanitizer_check
+echo "# api_v1 done: $n checks"
