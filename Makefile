@@ -1,7 +1,7 @@
 # Accord build. `make` builds everything into build/; see README.md for the targets.
 CC ?= cc
 BUILD ?= build
-PKGS := libzmq lmdb msgpack libsodium libutf8proc libmicrohttpd icu-i18n icu-uc jansson
+PKGS := libzmq lmdb msgpack libsodium libutf8proc libmicrohttpd icu-i18n icu-uc jansson libcurl
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -g -O2
 ALL_CFLAGS := -std=c11 $(WARN) -MMD -MP -I. -Iserver -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "feed/apply.h"
+#include "hooks/hook_outbox.h"
 #include "proto/accord_err.h"
 #include "proto/hlc.h"
 #include "proto/validate.h"
@@ -263,6 +264,7 @@ int apply_write(store_txn_t *t, const uint8_t origin[ID_LEN], const apply_batch_
         if (rc == ACCORD_EPROTO) /* apply_check let through what merge refuses: a bug, not the peer's fault */
             rc = ACCORD_ESTORE;
         if (!rc) rc = store_put(t, TBL_FEED, key, sizeof key, b->recs[i], b->lens[i]);
+        if (!rc) rc = hook_outbox_note(t, &rec); /* in the same transaction (hooks/hook_outbox.h) */
         if (rc) {
             refuse(res, rc, s, "cannot store record %llu: %s", (unsigned long long)s, accord_strerror(rc));
             res->spoilt = true;

@@ -16,7 +16,8 @@
  *   start after seq head+1 (EGAP);
  *   no new record names an entity stored with another kind, or one an earlier record of the
  *   batch gave another kind (EPROTO).
- * Then (apply_write), in the caller's transaction: each new record is stored and merged, and the origin's
+ * Then (apply_write), in the caller's transaction: each new record is stored, merged and
+ * queued for the webhooks it matches (hooks/hook_outbox.h), and the origin's
  * head and a checkpoint advance to the batch's last record (the version vector entry moves
  * with the records it covers). A batch wholly held already applies nothing and is not an
  * error: replays are harmless, and res says so. */

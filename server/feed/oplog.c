@@ -6,6 +6,7 @@
 #include "proto/crypto.h"
 #include "proto/validate.h"
 #include "feed/restamp.h"
+#include "hooks/hook_outbox.h"
 #include "state/merge.h"
 
 #include <stdio.h>
@@ -146,6 +147,8 @@ int oplog_append(oplog_t *log, store_txn_t *t, record_t *rec)
     uint8_t key[ID_LEN + 8];
     feed_key(key, rec->origin, rec->seq);
     if ((rc = store_put(t, TBL_FEED, key, sizeof key, log->buf.data, log->buf.size))) return rc;
+    /* a webhook's row is part of the change: the same transaction (hooks/hook_outbox.h) */
+    if ((rc = hook_outbox_note(t, rec))) return rc;
     if (behind && (rc = restamp_note_wall(t, rec->seq, wall_ms))) return rc;
     log->head.seq = rec->seq;
     crypto_record_hash(log->buf.data, log->buf.size, log->head.hash);

@@ -29,7 +29,7 @@ void oplog_destroy(oplog_t **log);
 int oplog_reload(oplog_t *log, store_t *st);
 
 /* Fills rec's origin, seq, hlc and prev, encodes it, stores it and applies it to the
- * state in t. A record stamped while the wall clock is more than the max skew behind the
+ * state in t, and queues it for the webhooks it matches (hooks/hook_outbox.h). A record stamped while the wall clock is more than the max skew behind the
  * HLC (the clock was ahead and has been put right) also leaves its wall time in TBL_META
  * (RESTAMP_WALL_KEY, feed/restamp.h), the real time a re-stamp gives it. A refused record (ACCORD_EPROTO, ACCORD_EINVAL, ACCORD_ETOOBIG) leaves t
  * untouched; after a store error (ACCORD_ESTORE, ACCORD_EFULL) t may hold part of it and

@@ -80,6 +80,8 @@ struct store {
     char *dir;
     void *zone;                  /* the report time zone (state/kpi.h), owned: */
     void (*zone_free)(void *zone);
+    void *hook_cache;            /* the webhooks' cache of the hooks table (hooks/hook_outbox.h), owned */
+    void (*hook_cache_free)(void *cache);
     void *scratch;               /* store_writer_scratch's buffer, owned */
     size_t scratch_len;
     void (*scratch_release)(void *buf); /* what the buffer owns is freed by this */
@@ -279,6 +281,7 @@ void store_close(store_t **pst)
     if (!st) return;
     mdb_env_close(st->env);
     if (st->zone && st->zone_free) st->zone_free(st->zone);
+    if (st->hook_cache && st->hook_cache_free) st->hook_cache_free(st->hook_cache);
     if (st->scratch && st->scratch_release) st->scratch_release(st->scratch);
     free(st->scratch);
     free(st->touched);
@@ -680,4 +683,16 @@ void *store_writer_scratch(store_txn_t *t, size_t size, void (*release)(void *bu
     }
     st->scratch_release = release;
     return st->scratch;
+}
+
+void store_set_hook_cache(store_t *st, void *cache, void (*free_fn)(void *cache))
+{
+    if (st->hook_cache && st->hook_cache_free) st->hook_cache_free(st->hook_cache);
+    st->hook_cache = cache;
+    st->hook_cache_free = free_fn;
+}
+
+void *store_hook_cache(const store_t *st)
+{
+    return st->hook_cache;
 }

@@ -89,7 +89,13 @@
     /* kind(1) stamp(8 BE) entity(16) -> "": when this node applied each change (state/changes.h) */     \
     X(TBL_CHANGES, "changes", STORE_T_INSTALL)                                                           \
     /* entity(16) -> kind(1) stamp(8 BE): its last one (state/changes.h) */                               \
-    X(TBL_CHANGED_AT, "changed_at", STORE_T_INSTALL | STORE_T_PURGE)
+    X(TBL_CHANGED_AT, "changed_at", STORE_T_INSTALL | STORE_T_PURGE)                                     \
+    /* 'H' id(8 BE) -> a webhook; 'S' id(8 BE) -> its delivery figures; 'N' -> next id (hooks/hook_store.h) */ \
+    X(TBL_HOOKS, "hooks", 0)                                                                             \
+    /* hook id(8 BE) queue seq(8 BE) -> a change waiting to be POSTed (hooks/hook_outbox.h) */          \
+    X(TBL_OUTBOX, "outbox", 0)                                                                           \
+    /* seq(8 BE) -> one delivery attempt: the webhooks' delivery log, newest kept (hooks/hook_log.h) */ \
+    X(TBL_DELIVERIES, "deliveries", 0)
 
 typedef enum {
 #define STORE_TABLE_ENUM(id, name, flags) id,
@@ -176,6 +182,12 @@ store_t *store_txn_store(store_txn_t *t);
  * old one with its free_fn. Set it before other threads read through the store. NULL: UTC. */
 void store_set_zone(store_t *st, void *zone, void (*free_fn)(void *zone));
 void *store_zone(const store_t *st);
+
+/* The webhooks' cache of the hooks table (hooks/hook_outbox.h sets it; the store only holds
+ * it, as it holds the zone): replacing it, and store_close, free the old one with free_fn.
+ * Only the writer thread uses it. */
+void store_set_hook_cache(store_t *st, void *cache, void (*free_fn)(void *cache));
+void *store_hook_cache(const store_t *st);
 
 /* The digest hook: the state layer's pre-commit step that keeps the state digest
  * (state/digest.h sets it; the store includes no state/ header). store_txn_commit of
