@@ -28,6 +28,7 @@
 #include "state/entity.h"
 #include "state/merge.h"
 #include "feed/ingest.h"
+#include "hooks/hook_deliver.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +44,7 @@
 
 #define DEFAULT_PIPELINE "Lead,Qualified,Proposal,Negotiation,Won,Lost"
 #define MAX_CLOCK_SKEW_S (86400 * 30) /* a month: beyond that a clock is wrong, not skewed */
+#define WEBHOOK_TIMEOUT_S 10         /* a webhook POST, answer included (--webhook-timeout) */
 
 static volatile sig_atomic_t stopping; /* a signal handler can reach nothing else */
 
@@ -60,6 +62,7 @@ typedef struct {
     const char *http_listen;  /* --http; NULL: no dashboard */
     const char *invoice_prefix; /* --invoice-prefix; NULL: from the node's name */
     const char *calendar;     /* --calendar; NULL: gregorian */
+    unsigned webhook_timeout_s; /* --webhook-timeout */
     sync_config_t sync_cfg;   /* --listen, --upstream, --max-clock-skew */
 } options_t;
 
@@ -77,7 +80,7 @@ static void usage(FILE *f)
             "usage: accord-node --data DIR [--listen ENDPOINT] [--upstream ENDPOINT --upstream-key HEX]\n"
             "                   [--max-clock-skew SECONDS] [--origin-daily-mb MB] [--pipeline STAGES]\n"
             "                   [--http [ADDRESS:]PORT] [--invoice-prefix CODE] [--calendar gregorian|solar]\n"
-            "                   [--verbose]\n"
+            "                   [--webhook-timeout SECONDS] [--verbose]\n"
             "\n"
             "Runs an Accord node on the store in DIR (made by 'accordctl node init').\n"
             "Clients talk to it on ipc://DIR/accord.sock.\n"
@@ -99,12 +102,15 @@ static void usage(FILE *f)
             "                        0-9; default: the node's name in capitals); unique per branch\n"
             "  -c, --calendar CAL    the year in invoice numbers: gregorian (default) or solar\n"
             "                        (Solar Hijri: TEH-1405-000123)\n"
+            "  -t, --webhook-timeout S  a webhook POST may take S seconds, answer included\n"
+            "                        (default 10; 1 to 300); then it is tried again later\n"
             "  -v, --verbose         log every batch\n"
             "  -h, --help            this text\n"
             "\n"
             "Each option may also come from the environment: ACCORD_DATA, ACCORD_LISTEN,\n"
             "ACCORD_UPSTREAM, ACCORD_UPSTREAM_KEY, ACCORD_MAX_CLOCK_SKEW, ACCORD_PIPELINE,\n"
-            "ACCORD_HTTP, ACCORD_ORIGIN_DAILY_MB, ACCORD_INVOICE_PREFIX, ACCORD_CALENDAR\n"
+            "ACCORD_HTTP, ACCORD_ORIGIN_DAILY_MB, ACCORD_INVOICE_PREFIX, ACCORD_CALENDAR,\n"
+            "ACCORD_WEBHOOK_TIMEOUT"
             "(see deploy/node.env).\n"
             "Stops cleanly on SIGTERM or SIGINT. Exit codes: 0 stopped, 1 usage, 2 cannot start.\n");
 }
@@ -137,6 +143,21 @@ static bool read_skew(const char *text, const char *from, unsigned *out)
     return true;
 }
 
+/* --webhook-timeout's seconds from text (named by from): true and *out, or false after
+ * saying what it takes. */
+static bool read_webhook_timeout(const char *text, const char *from, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > 300) {
+        log_error("%s takes seconds, 1 to 300 (got '%s')", from, text);
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
 /* Reads the environment, then the options over it. False when main() should exit now,
  * with *exit_code (0 after --help, 1 on a usage error). */
 static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
@@ -154,6 +175,9 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
     if (o->sync_cfg.listen && !*o->sync_cfg.listen) o->sync_cfg.listen = NULL;
     if (o->sync_cfg.upstream && !*o->sync_cfg.upstream) o->sync_cfg.upstream = NULL;
     if (o->upstream_key && !*o->upstream_key) o->upstream_key = NULL;
+    o->webhook_timeout_s = WEBHOOK_TIMEOUT_S;
+    const char *wt = getenv("ACCORD_WEBHOOK_TIMEOUT");
+    if (wt && *wt && !read_webhook_timeout(wt, "ACCORD_WEBHOOK_TIMEOUT", &o->webhook_timeout_s)) return false;
     const char *skew = getenv("ACCORD_MAX_CLOCK_SKEW");
     if (skew && *skew && !read_skew(skew, "ACCORD_MAX_CLOCK_SKEW", &o->sync_cfg.max_skew_s)) return false;
     static const struct option opts[] = {
@@ -163,9 +187,9 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         {"upstream", required_argument, 0, 'u'}, {"upstream-key", required_argument, 0, 'k'},
         {"max-clock-skew", required_argument, 0, 's'}, {"http", required_argument, 0, 'w'},
         {"origin-daily-mb", required_argument, 0, 'q'}, {"invoice-prefix", required_argument, 0, 'i'},
-        {"calendar", required_argument, 0, 'c'}, {0, 0, 0, 0}};
+        {"calendar", required_argument, 0, 'c'}, {"webhook-timeout", required_argument, 0, 't'}, {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:q:i:c:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:p:vhfl:u:k:s:w:q:i:c:t:", opts, NULL)) != -1) {
         switch (c) {
         case 'd': o->dir = optarg; break;
         case 'p': o->pipeline = optarg; break;
@@ -177,6 +201,7 @@ static bool parse_options(int argc, char **argv, options_t *o, int *exit_code)
         case 'w': o->http_listen = optarg; break;
         case 'i': o->invoice_prefix = optarg; break;
         case 'c': o->calendar = optarg; break;
+        case 't': if (!read_webhook_timeout(optarg, "--webhook-timeout", &o->webhook_timeout_s)) return false; break;
         case 'q': if (!parse_daily_mb(optarg, &o->sync_cfg.origin_day_mb)) return false; break;
         case 's':
             if (!read_skew(optarg, "--max-clock-skew", &o->sync_cfg.max_skew_s)) return false;
@@ -378,6 +403,24 @@ static int start_links(void *ctx, const options_t *o, node_t *n, sync_t **sync, 
     return 0;
 }
 
+/* Where this node listens, which no webhook may point at (hooks/hook_url.h). */
+static hook_self_t self_endpoints(const options_t *o)
+{
+    hook_self_t self = {0};
+    if (o->http_listen) hook_self_add(&self, o->http_listen);
+    if (o->sync_cfg.listen) hook_self_add(&self, o->sync_cfg.listen);
+    return self;
+}
+
+/* The webhooks' delivery thread (hooks/hook_deliver.h); NULL, logged, if it cannot start. */
+static hook_worker_t *start_webhooks(const options_t *o, store_t *st)
+{
+    hook_worker_config_t cfg = {.self = self_endpoints(o), .policy = HOOK_POLICY_DEFAULT,
+                                .timeout_ms = o->webhook_timeout_s * 1000u,
+                                .connect_timeout_ms = o->webhook_timeout_s * 1000u / 2, .poll_ms = 200};
+    return hook_worker_start(st, &cfg);
+}
+
 int main(int argc, char **argv)
 {
     options_t o;
@@ -402,6 +445,9 @@ int main(int argc, char **argv)
     http_t *http = NULL;
     if ((rc = start_links(ctx, &o, &n, &sync, &http))) return rc;
     api_set_sync(n.api, sync);
+    hook_self_t self = self_endpoints(&o);
+    api_set_hook_self(n.api, &self);
+    hook_worker_t *hooks = start_webhooks(&o, n.st);
     FILE *pf = fopen(pid_path, "w");
     if (pf) { fprintf(pf, "%ld\n", (long)getpid()); fclose(pf); }
 
@@ -417,6 +463,7 @@ int main(int argc, char **argv)
     node_loop_run(loop, &stopping); /* a poll failure is logged and stops the node like a signal */
     log_info("stopping");
     http_stop(&http);
+    hook_worker_stop(&hooks);
     node_loop_destroy(&loop);
     sync_destroy(&sync);
     zmq_close(sock);

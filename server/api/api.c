@@ -53,6 +53,9 @@ static const api_verb_t verbs[] = {
     {"branch_set",   api_people_branch_set, true,  API_ROLE_LOCAL, false},
     {"branch_list",  api_people_branch_list, false, API_ROLE_ANY, false},
     {"whoami",       api_people_whoami,     false, API_ROLE_ANY, false},
+    /* webhooks (api_hooks.c): the node checks the URL against its own ports */
+    {"webhook_add",    api_hooks_add,       false, API_ROLE_LOCAL, true},
+    {"webhook_remove", api_hooks_remove,    false, API_ROLE_LOCAL, true},
 };
 
 const api_verb_t *api_verb_find(const char *name, size_t len)
@@ -115,6 +118,11 @@ void api_destroy(api_t **papi)
 void api_set_sync(api_t *api, sync_t *sync)
 {
     api->sync = sync;
+}
+
+void api_set_hook_self(api_t *api, const hook_self_t *self)
+{
+    api->hook_self = *self;
 }
 
 store_t *api_store(const api_t *api)

@@ -23,6 +23,7 @@
 #include "feed/oplog.h"
 #include "repl/sync.h"
 #include "store/store.h"
+#include "hooks/hook_url.h"
 
 #define API_MAX_STAGES 16
 
@@ -76,6 +77,9 @@ void api_set_origin_day_bytes(api_t *api, uint64_t bytes);
 /* The replication link the sync verbs report on (borrowed; NULL when the node replicates
  * with no one, the default). */
 void api_set_sync(api_t *api, sync_t *sync);
+/* Where this node listens (its --http, its sync --listen): webhook_add refuses a URL that
+ * points there (hooks/hook_url.h). Copied; none until set. */
+void api_set_hook_self(api_t *api, const hook_self_t *self);
 store_t *api_store(const api_t *api);
 oplog_t *api_log(const api_t *api);
 

@@ -6,6 +6,7 @@
 #define ACCORD_API_INTERNAL_H
 
 #include "api/api.h"
+#include "hooks/hook_url.h"
 #include "proto/formline.h"
 #include "proto/record.h"
 #include "proto/schema.h"
@@ -84,6 +85,7 @@ struct api {
     /* who is asking (api_people.c) */
     api_caller_t caller;                    /* the request's peer credentials */
     char author[SCHEMA_LOGIN_MAX + 1];      /* the user the caller writes as */
+    hook_self_t hook_self;                  /* where this node listens: no webhook points there */
 };
 
 /* ---- packing and arguments (api.c) ---- */
@@ -183,4 +185,7 @@ int api_node_bundle_import(api_t *api, store_txn_t *t, const request_t *req, msg
 int api_node_sync_reload(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg,
                          size_t cap);
 
+/* ---- webhooks (api_hooks.c): LOCAL, run alone ---- */
+int api_hooks_add(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
+int api_hooks_remove(api_t *api, store_txn_t *t, const request_t *req, msgpack_packer *pk, char *msg, size_t cap);
 #endif
