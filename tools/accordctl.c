@@ -87,6 +87,12 @@ static const ctl_opt_t audit_opts[] = {
     {"kind", 0, "only this kind: signin_ok, signin_failed, signin_throttled, token_used, token_added, token_revoked, "
                 "export, permission_refused"},
     {"user", 0, "only this user's events"}, {"limit", 0, "at most this many (100; 0: all)"}, {0}};
+static const ctl_opt_t webhook_add_opts[] = {
+    OPT_DATA, {"url", 0, "where to POST: http:// or https://, not this node itself (required)"},
+    {"events", 0, "comma-separated: customer.*, deal.won, task.created, * ... (required)"},
+    {"secret", 0, "the HMAC key (16-128 printable characters); default: a random one, printed once"}, {0}};
+static const ctl_opt_t webhook_log_opts[] = {
+    OPT_DATA, {"hook", 0, "only this webhook's attempts"}, {"limit", 0, "the newest N (50; 0: all kept)"}, {0}};
 
 static const ctl_verb_t verbs[] = {
     {"node init", "--data DIR --name NAME [--role branch|hub] [--org-pub HEX]",
@@ -194,6 +200,19 @@ static const ctl_verb_t verbs[] = {
      ctl_token_revoke, 1, 1},
     {"audit", "--data DIR [--since DATE] [--kind KIND] [--user USER] [--limit N]",
      "the access audit, newest first: sign-ins, token use, exports, refusals", NULL, audit_opts, ctl_audit, 0, 0},
+    {"webhook add", "--data DIR --url URL --events LIST [--secret SECRET]",
+     "POST every change that matches LIST to URL, signed; prints the id and the secret once",
+     "The running node checks the URL (http or https, not its own ports) and queues each matching change\n"
+     "in the change's own transaction; it POSTs them in order, retrying with backoff (docs/WEBHOOKS.md).",
+     webhook_add_opts, ctl_webhook_add, 0, 0},
+    {"webhook list", "--data DIR", "the webhooks: id, created, events, URL (never the secret)", NULL, data_opts,
+     ctl_webhook_list, 0, 0},
+    {"webhook remove", "--data DIR ID", "stop a webhook; the changes it had not taken are dropped", NULL, data_opts,
+     ctl_webhook_remove, 1, 1},
+    {"webhook status", "--data DIR", "per webhook: pending, delivered, failed, last delivery, next attempt, last error",
+     NULL, data_opts, ctl_webhook_status, 0, 0},
+    {"webhook log", "--data DIR [--hook ID] [--limit N]", "the delivery log, newest first: each attempt and its answer",
+     "The newest 10,000 attempts are kept.", webhook_log_opts, ctl_webhook_log, 0, 0},
 };
 #define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
 

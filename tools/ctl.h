@@ -148,4 +148,11 @@ int ctl_audit(const ctl_args_t *a);
 int ctl_digest(const ctl_args_t *a);
 int ctl_verify(const ctl_args_t *a);
 
+/* ctl_webhook.c: webhooks (docs/WEBHOOKS.md) */
+int ctl_webhook_add(const ctl_args_t *a);
+int ctl_webhook_remove(const ctl_args_t *a);
+int ctl_webhook_list(const ctl_args_t *a);
+int ctl_webhook_status(const ctl_args_t *a);
+int ctl_webhook_log(const ctl_args_t *a);
+
 #endif
