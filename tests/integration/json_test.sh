@@ -233,6 +233,13 @@ ctl_json "user set" --data "$W/hq" --login nobody --name x
 ctl_json "user map" --data "$W/hq" --os-user "$(id -un)" --login nobody
 ctl_json "user maps" --data "$W/hq"
 ctl_json "user unmap" --data "$W/hq" --os-user "$(id -un)"
+ctl_json "webhook add" --data "$W/hq" --url 'http://127.0.0.1:9/"quoted"\path' --events 'customer.*'
+HOOK_ID=$(jq -r '.id' "$W/out.json")
+ctl_json "webhook list" --data "$W/hq"
+check "webhook list --json keeps the quoted URL whole" jq -e '.webhooks[0].url == "http://127.0.0.1:9/\"quoted\"\\path"' "$W/out.json"
+ctl_json "webhook status" --data "$W/hq"
+ctl_json "webhook log" --data "$W/hq"
+ctl_json "webhook remove" --data "$W/hq" "$HOOK_ID"
 
 # ---- every verb the tools list has a case above ----
 missing=""

@@ -71,6 +71,30 @@ static void test_events_of_a_change(void **state)
     assert_string_equal(ev.name[1], "invoice.paid");
 }
 
+static void test_body_leaves_password_hashes_out(void **state)
+{
+    (void)state;
+    record_op_t user[] = {{F_US_LOGIN, OP_SET, STR("sara"), false, {0}},
+                          {F_US_PASSWORD, OP_SET, STR("$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA"), false, {0}},
+                          {F_US_ROLES, OP_ADD, STR("staff org"), false, {0}},
+                          {F_US_ROLES, OP_ADD, STR("admin branch b1"), false, {0}}};
+    record_t r = rec_with(KIND_USER, 4, user);
+    r.seq = 7;
+    r.author = "admin";
+    r.author_len = 5;
+    hook_events_t ev;
+    hook_events_of(&r, &ev);
+    size_t len;
+    char *body = hook_body(&r, "user.updated", &ev, &len);
+    assert_int_equal(strlen(body), len);
+    assert_null(strstr(body, "argon2"));
+    assert_null(strstr(body, "password"));
+    assert_non_null(strstr(body, "\"set\":{\"login\":\"sara\"}"));
+    assert_non_null(strstr(body, "\"added\":{\"roles\":[\"staff org\",\"admin branch b1\"]}"));
+    assert_non_null(strstr(body, ":7\",\"event\":\"user.updated\""));
+    free(body);
+}
+
 static void test_patterns_parse_and_match(void **state)
 {
     (void)state;
@@ -416,6 +440,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events_of_a_change),
+        cmocka_unit_test(test_body_leaves_password_hashes_out),
         cmocka_unit_test(test_patterns_parse_and_match),
         cmocka_unit_test(test_url_check),
         cmocka_unit_test(test_signature_is_hmac_sha256_of_timestamp_dot_body),
