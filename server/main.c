@@ -441,13 +441,14 @@ int main(int argc, char **argv)
     bool restored = rejoin_pending(n.st);
     if (restored)
         log_warn("%s%s", REJOIN_WAITING_TEXT, o.sync_cfg.upstream ? "" : " (this node has no --upstream: it stays read-only)");
+    /* first: libcurl's global init wants no other thread running yet (the dashboard's) */
+    hook_worker_t *hooks = start_webhooks(&o, n.st);
+    hook_self_t self = self_endpoints(&o);
+    api_set_hook_self(n.api, &self);
     sync_t *sync = NULL;
     http_t *http = NULL;
     if ((rc = start_links(ctx, &o, &n, &sync, &http))) return rc;
     api_set_sync(n.api, sync);
-    hook_self_t self = self_endpoints(&o);
-    api_set_hook_self(n.api, &self);
-    hook_worker_t *hooks = start_webhooks(&o, n.st);
     FILE *pf = fopen(pid_path, "w");
     if (pf) { fprintf(pf, "%ld\n", (long)getpid()); fclose(pf); }
 
