@@ -25,6 +25,7 @@ struct hook_worker {
     volatile bool stopping;     /* read by curl's progress callback too */
     hook_t *hooks;              /* HOOK_MAX, the round's copy of the table */
     log_limit_t errors;         /* a store that keeps failing logs a few lines, not one a poll */
+    CURL *curl;                 /* one handle for every POST: its connections are kept alive */
 };
 
 void hook_sign(const char *secret, const char *timestamp, const char *body, size_t body_len,
@@ -111,15 +112,13 @@ static void printable(char *s)
         if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f) *s = ' ';
 }
 
-void hook_post(const hook_worker_config_t *cfg, const hook_t *h, const hook_item_t *it, const volatile bool *stop,
-               hook_attempt_t *a)
+/* One POST with curl, a handle reset first: its open connections stay, so a webhook's
+ * changes go one after another over one kept-alive connection. */
+static void post_with(CURL *curl, const hook_worker_config_t *cfg, const hook_t *h, const hook_item_t *it,
+                      const volatile bool *stop, hook_attempt_t *a)
 {
     memset(a, 0, sizeof *a);
-    CURL *curl = curl_easy_init();
-    if (!curl) {
-        snprintf(a->error, sizeof a->error, "libcurl cannot start a request");
-        return;
-    }
+    curl_easy_reset(curl);
     char change[54], ts[24], sig[HOOK_SIGNATURE_LEN + 1], line[160];
     hook_change_id(it->origin, it->seq, change);
     snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
@@ -169,6 +168,18 @@ void hook_post(const hook_worker_config_t *cfg, const hook_t *h, const hook_item
     else if (!a->ok)
         snprintf(a->error, sizeof a->error, "HTTP %ld: %.100s", status, c.start);
     curl_slist_free_all(hdr);
+}
+
+void hook_post(const hook_worker_config_t *cfg, const hook_t *h, const hook_item_t *it, const volatile bool *stop,
+               hook_attempt_t *a)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        memset(a, 0, sizeof *a);
+        snprintf(a->error, sizeof a->error, "libcurl cannot start a request");
+        return;
+    }
+    post_with(curl, cfg, h, it, stop, a);
     curl_easy_cleanup(curl);
 }
 
@@ -242,7 +253,7 @@ static unsigned one_round(hook_worker_t *w)
             continue;
         }
         hook_attempt_t a;
-        hook_post(&w->cfg, &copy.hooks[i], &it, &w->stopping, &a);
+        post_with(w->curl, &w->cfg, &copy.hooks[i], &it, &w->stopping, &a);
         if (!w->stopping) {
             if (!a.ok) log_debug("webhook %llu: %s", (unsigned long long)it.hook, a.error);
             if ((rc = settle(w->st, &it, &a, &w->cfg.policy)))
@@ -282,12 +293,20 @@ hook_worker_t *hook_worker_start(store_t *st, const hook_worker_config_t *cfg)
     w->st = st;
     w->cfg = *cfg;
     if (!(w->hooks = calloc(HOOK_MAX, sizeof *w->hooks))) abort();
+    if (!(w->curl = curl_easy_init())) {
+        log_error("webhooks: libcurl cannot start a request: no webhook is sent");
+        free(w->hooks);
+        free(w);
+        curl_global_cleanup();
+        return NULL;
+    }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->thread, NULL, run, w)) {
         log_error("webhooks: cannot start the delivery thread: no webhook is sent");
         pthread_cond_destroy(&w->cv);
         pthread_mutex_destroy(&w->mu);
+        curl_easy_cleanup(w->curl);
         free(w->hooks);
         free(w);
         curl_global_cleanup();
@@ -307,6 +326,7 @@ void hook_worker_stop(hook_worker_t **pw)
     pthread_join(w->thread, NULL);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
+    curl_easy_cleanup(w->curl);
     free(w->hooks);
     free(w);
     curl_global_cleanup();

@@ -12,7 +12,8 @@
  * sends the change again: receivers de-duplicate by the change id.
  *
  * Bounds: connect and total timeouts, no redirects followed, http and https only, at most
- * HOOK_RESPONSE_MAX bytes of an answer read. */
+ * HOOK_RESPONSE_MAX bytes of an answer read. The worker's POSTs share one curl handle, so
+ * its connections are kept alive between them. */
 #ifndef ACCORD_HOOK_DELIVER_H
 #define ACCORD_HOOK_DELIVER_H
 
