@@ -279,7 +279,8 @@ int hook_outbox_note(store_txn_t *t, const record_t *rec)
         snprintf(it.event, sizeof it.event, "%s", event);
         char *body = hook_body(rec, event, &ev, &it.body_len);
         it.body = body;
-        rc = it.body_len <= HOOK_BODY_MAX ? item_put(t, &it) : ACCORD_ETOOBIG;
+        /* a record is at most 64 KiB, its JSON at most 6 bytes a byte: never past the bound */
+        rc = it.body_len <= HOOK_BODY_MAX ? item_put(t, &it) : ACCORD_EINTERNAL;
         free(body);
     }
     return rc;

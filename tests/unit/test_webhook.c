@@ -8,6 +8,8 @@
 #include "fixture.h"
 
 #include "feed/apply.h"
+#include "feed/restamp.h"
+#include "proto/hlc.h"
 #include "hooks/hook_deliver.h"
 #include "hooks/hook_events.h"
 #include "hooks/hook_log.h"
@@ -325,6 +327,45 @@ static void test_a_replicated_change_is_queued_where_it_is_applied(void **state)
     fixture_close(&hub);
 }
 
+/* A record re-stamped after the clock was put right keeps its origin and seq: the same
+ * change, queued once (restamp rebuilds and merges again without oplog_append). */
+static void test_a_restamped_change_is_not_queued_again(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_open(&f, "b", "branch");
+    add_hook(&f, "*");
+    write_customer(&f, true); /* held by the hub */
+    uint64_t now_ms = hlc_wall_ms(), ahead = HLC_PACK(now_ms + 3ULL * 3600 * 1000, 0);
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f.st, true, &t), 0);
+    for (int i = 0; i < 2; i++) {
+        record_t rec;
+        memset(&rec, 0, sizeof rec);
+        crypto_random(rec.entity, ID_LEN);
+        rec.kind = KIND_CUSTOMER;
+        rec.author = "t";
+        rec.author_len = 1;
+        rec.hlc = ahead + (uint64_t)i;
+        rec.n_ops = 1;
+        rec.ops[0] = (record_op_t){F_CU_NAME, OP_SET, STR("Ahead"), false, {0}};
+        assert_int_equal(oplog_append(f.log, t, &rec), 0);
+    }
+    assert_int_equal(oplog_seal(f.log, t), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    oplog_commit_done(f.log);
+    assert_int_equal(count_rows(f.st, TBL_OUTBOX), 3);
+    restamp_result_t res;
+    assert_int_equal(store_txn_begin(f.st, true, &t), 0);
+    assert_int_equal(restamp_note_ahead(t, 3ULL * 3600 * 1000), 0);
+    assert_int_equal(restamp_tail(t, f.id, 1, now_ms + 2000, &res), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    assert_int_equal(res.first_seq, 2);
+    assert_int_equal(res.last_seq, 3);
+    assert_int_equal(count_rows(f.st, TBL_OUTBOX), 3);
+    fixture_close(&f);
+}
+
 static hook_item_t first_item(fixture_t *f, uint64_t hook, store_txn_t **t)
 {
     hook_item_t it;
@@ -447,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_backoff_doubles_to_a_cap_with_jitter),
         cmocka_unit_test(test_outbox_row_is_written_in_the_changes_transaction),
         cmocka_unit_test(test_a_replicated_change_is_queued_where_it_is_applied),
+        cmocka_unit_test(test_a_restamped_change_is_not_queued_again),
         cmocka_unit_test(test_attempts_deliver_retry_and_give_up_but_keep),
         cmocka_unit_test(test_stored_rows_are_decoded_strictly),
     };
