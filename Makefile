@@ -55,8 +55,12 @@ $(BUILD)/accord-node: $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_CLIENT) $(LIB_P
 $(BUILD)/accord: $(BUILD)/client/accord.o $(LIB_CLIENT) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
+# libpq for accordctl pg-sync only: the node and the accord CLI do not link it
+PQ_CFLAGS := $(shell pkg-config --cflags libpq)
+PQ_LIBS := $(shell pkg-config --libs libpq)
+$(BUILD)/tools/ctl_pgsync.o: ALL_CFLAGS += $(PQ_CFLAGS)
 $(BUILD)/accordctl: $(CTL_OBJ) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(PQ_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_LIB_OBJ) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
@@ -120,12 +124,14 @@ fuzz:
 	  tail -2 build-fuzz/$$t.log; \
 	done
 
-bench: $(BINS) $(BUILD)/accord-bench $(BUILD)/accord-sync-bench
+bench: $(BINS) $(BUILD)/accord-bench $(BUILD)/accord-sync-bench $(BUILD)/accord-pg-fill
 	BUILD=$(BUILD) bench/run.sh
 $(BUILD)/accord-bench: $(BUILD)/bench/bench.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lpthread
 $(BUILD)/accord-sync-bench: $(BUILD)/bench/sync_bench.o $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) -lpthread
+$(BUILD)/accord-pg-fill: $(BUILD)/bench/pg_fill.o $(LIB_SERVER) $(LIB_PROTO)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 
 demo: $(BINS)
 	deploy/demo.sh

@@ -28,3 +28,8 @@ end=$(date +%s.%N)
 kill "$node_pid"; wait "$node_pid" 2>/dev/null
 awk -v s="$start" -v e="$end" -v r="$(jq .created "$work/import.json")" -v b="$(jq '.bad | length' "$work/import.json")" \
     'BEGIN { printf "import of 100,000 CSV rows through accord import: %.1f s, %.0f rows/s (target >= 100,000) (%d created, %d bad)\n", e - s, r / (e - s), r, b }'
+
+# accordctl pg-sync into a throwaway PostgreSQL 15: the full copy of a hub of 300,000
+# records and the steady batches of 100,000 more, beside PostgreSQL's own COPY of the same
+# rows (bench/pgsync_bench.sh; skipped without PostgreSQL 15)
+bench/pgsync_bench.sh "$BUILD" "$work"

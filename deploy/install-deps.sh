@@ -6,7 +6,7 @@
 #                                      (debian-runtime-packages.txt), then tests/browser's npm
 #   deploy/install-deps.sh --runtime   only what a node needs to run
 #   deploy/install-deps.sh --bench     all of the above and make bench's references
-#                                      (debian-bench-packages.txt: PostgreSQL 15)
+#                                      (debian-bench-packages.txt: none at present)
 #   deploy/install-deps.sh --simulate  what apt-get would do (apt-get --simulate), no root
 # Packages go in with --no-install-recommends: the lists name everything. A Node.js and
 # npm already on the PATH are kept (one from outside Debian, e.g. NodeSource's, conflicts

@@ -94,6 +94,12 @@ static const ctl_opt_t webhook_add_opts[] = {
 static const ctl_opt_t webhook_log_opts[] = {
     OPT_DATA, {"hook", 0, "only this webhook's attempts"}, {"limit", 0, "the newest N (50; 0: all kept)"}, {0}};
 
+static const ctl_opt_t pg_sync_opts[] = {
+    OPT_DATA, {"dsn", 0, "the PostgreSQL database: 'host=127.0.0.1 dbname=bi user=accord' or postgresql://..."},
+    {"once", CTL_FLAG, "catch up, then exit (default: keep the copy up to date until stopped)"},
+    {"interval", 0, "seconds between looks at the hub when caught up (default 1)"},
+    {"batch", 0, "records a PostgreSQL transaction covers at most after the full copy (default 20000)"}, {0}};
+
 static const ctl_verb_t verbs[] = {
     {"node init", "--data DIR --name NAME [--role branch|hub] [--org-pub HEX]",
      "make a node: its Ed25519 identity and an empty store", "--org-pub pins the org public key it will trust.",
@@ -213,6 +219,13 @@ static const ctl_verb_t verbs[] = {
      NULL, data_opts, ctl_webhook_status, 0, 0},
     {"webhook log", "--data DIR [--hook ID] [--limit N]", "the delivery log, newest first: each attempt and its answer",
      "The newest 10,000 attempts are kept.", webhook_log_opts, ctl_webhook_log, 0, 0},
+    {"pg-sync", "--data DIR --dsn DSN [--once] [--interval SECONDS] [--batch N] [--json]",
+     "keep a PostgreSQL copy of this node's records up to date, for BI (docs/POSTGRES.md)",
+     "Reads the store beside the running node. First a full copy, then the changes as they come; the\n"
+     "position is kept in PostgreSQL with the rows, so a crash or kill anywhere resumes exactly once.\n"
+     "Progress and lag (records and seconds behind) on stderr, with --json as JSON lines on stdout and\n"
+     "in table accord.status. A PostgreSQL outage: it waits and tries again. SIGTERM stops it cleanly.",
+     pg_sync_opts, ctl_pg_sync, 0, 0},
 };
 #define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
 

@@ -144,6 +144,9 @@ int ctl_token_revoke(const ctl_args_t *a);
 /* ctl_audit.c: the access audit */
 int ctl_audit(const ctl_args_t *a);
 
+/* ctl_pgsync.c: the PostgreSQL copy for BI */
+int ctl_pg_sync(const ctl_args_t *a);
+
 /* ctl_verify.c: state digests */
 int ctl_digest(const ctl_args_t *a);
 int ctl_verify(const ctl_args_t *a);

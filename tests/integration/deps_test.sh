@@ -72,10 +72,11 @@ for c in cc make ar pkg-config python3 clang jq curl valgrind timeout awk sed st
     p=/usr/bin/$c; [ -e "$p" ] || p=$(command -v "$c" || echo "$p")
     brought "command $c" "$p"
 done
-for m in libzmq lmdb msgpack libsodium libutf8proc libmicrohttpd icu-i18n icu-uc cmocka; do
+for m in libzmq lmdb msgpack libsodium libutf8proc libmicrohttpd icu-i18n icu-uc cmocka libpq; do
     brought "pkg-config $m" "$(pkg-config --variable=pcfiledir "$m" 2>/dev/null)/$m.pc"
 done
 brought "libcsv's header" /usr/include/csv.h
+brought "PostgreSQL 15's initdb (pgsync_test.sh starts a server of its own)" /usr/lib/postgresql/15/bin/initdb
 for m in nacl msgpack; do
     brought "Python module $m (verify_feed.py)" "$(/usr/bin/python3 -c "import $m, os; print(os.path.dirname($m.__file__))" 2>/dev/null)"
 done

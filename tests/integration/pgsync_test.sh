@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# accordctl pg-sync into a real PostgreSQL 15 that this script starts itself (initdb in its
+# temporary directory, as the user postgres when run as root, 127.0.0.1 on a free port, the
+# socket in that directory, killed by pid at the end): --once copies every kind with typed
+# columns; an edit and a delete show up after the next run, one change row each; kill -9 in
+# the middle of a full copy and of a run of many batches, then run again: every feed record
+# once in changes, the rows the hub's; PostgreSQL stopped under a continuous run: pg-sync
+# waits, then catches up when it is back; lag in --json and in accord.status; a bad DSN, an
+# unreachable server, a missing data directory and tables of another layout are refused
+# with a clear message. TAP lines (tests/integration/lib.sh).
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+W=$(mktemp -d /tmp/accord-pgsync-XXXXXX)
+. tests/integration/lib.sh
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+if [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/psql" ]; then
+    skip "PostgreSQL 15 is not installed ($PG_BIN): apt-get install postgresql-15 (deploy/debian-packages.txt)"
+    echo "# pgsync_test done: $n checks"
+    exit 0
+fi
+
+# ---- a throwaway PostgreSQL ----
+as_pg=()
+pg_user=$(id -un)
+if [ "$(id -u)" = 0 ]; then # initdb and postgres refuse root
+    if id -u postgres >/dev/null 2>&1; then pg_user=postgres; else pg_user=nobody; fi
+    as_pg=(runuser -u "$pg_user" --)
+fi
+PGDIR="$W/pg"
+mkdir -p "$PGDIR"
+chmod 755 "$W"
+[ "$pg_user" = "$(id -un)" ] || chown "$pg_user" "$PGDIR"
+PG_PORT=$(free_port)
+"${as_pg[@]}" "$PG_BIN/initdb" -D "$PGDIR/data" -U bi --auth=trust -E UTF8 --no-locale --no-sync >"$W/initdb.log" 2>&1 \
+    || { cat "$W/initdb.log"; exit 1; }
+pg_pid=""
+pg_start() {
+    "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PGDIR -c fsync=off" \
+        start >/dev/null || { tail -20 "$PGDIR/server.log"; return 1; }
+    pg_pid=$(head -1 "$PGDIR/data/postmaster.pid")
+}
+pg_stop() { # fast shutdown: the sessions are cut as in an outage
+    [ -n "$pg_pid" ] || return 0
+    kill -INT "$pg_pid" 2>/dev/null
+    for _ in $(seq 200); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.05; done
+    pg_pid=""
+}
+test_cleanup() {
+    [ -n "${sync_pid:-}" ] && kill -9 "$sync_pid" 2>/dev/null
+    [ -n "$pg_pid" ] && { kill -INT "$pg_pid" 2>/dev/null; sleep 0.5; kill -9 "$pg_pid" 2>/dev/null; }
+}
+pg_start || exit 1
+psql_db() { local db=$1; shift; "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U bi -d "$db" "$@"; }
+q() { psql_db postgres -c "$1"; }
+q "CREATE DATABASE bi2" >/dev/null
+DSN="host=127.0.0.1 port=$PG_PORT dbname=postgres user=bi"
+DSN2="host=127.0.0.1 port=$PG_PORT dbname=bi2 user=bi"
+
+jqt() { jq -e "$@" >/dev/null; }
+
+# ---- a hub with one of every kind ----
+org_and_nodes hq:hub
+start hq || exit 1
+at() { ACCORD_DATA="$W/hq" "$ACCORD" "$@"; }
+feed_total() { "$CTL" --json bundle vector --data "$W/hq" | jq '[.feeds[].seq] | add // 0'; }
+sync_once() { "$CTL" pg-sync --data "$W/hq" --dsn "${2:-$DSN}" --once ${1:-} 2>>"$W/sync.log"; }
+uuid_of() { echo "$1" | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12})$/\1-\2-\3-\4-\5/'; }
+
+C1=$(at customer add --type company --name "Ali Rezaei \\ \"Q\"" --phone "+98 912 111 2222" --email ali@example.ir --tag vip --tag "new lead")
+CO=$(at contact add --customer "$C1" --name "Mina Rezaei" --phone "+98 912 999 0000")
+D1=$(at deal add --customer "$C1" --title "Fleet" --amount 1250.50 --currency EUR --close 2026-12-31 --tag big)
+D2=$(at deal add --customer "$C1" --title "Rial deal" --amount 1500000 --currency IRR)
+T1=$(at task add --title "Call back" --due 2026-12-03 --due-time 09:30)
+at log call "$C1" --summary "line one
+line	two" >/dev/null
+N1=$(at note add "$C1" "a note")
+C2=$(at customer add --name "To be deleted")
+Q1=$(at quote add --customer "$C1" --currency EUR --title "Service" --line 'qty=2&price=12,50&tax=9&description=Oil change')
+I1=$(at invoice add --customer "$C1" --currency EUR --line 'qty=1&price=125.50&description=Service' | awk '{print $2}')
+check "the hub holds the records (customer, contact, deals, task, note, quote, invoice)" \
+    test -n "$C1" -a -n "$CO" -a -n "$D1" -a -n "$D2" -a -n "$T1" -a -n "$N1" -a -n "$Q1" -a -n "$I1"
+
+# ---- --once: every kind, typed ----
+sync_once --json > "$W/once.json"
+check "pg-sync --once exits 0" test $? = 0
+check "--json says the full copy and then done, caught up" \
+    jqt -s 'map(.event) == ["full copy", "done"] and .[-1].behind_records == 0' "$W/once.json"
+check "changes holds one row per feed record ($(feed_total))" \
+    test "$(q 'SELECT count(*) FROM accord.changes')" = "$(feed_total)"
+for t in contacts tasks interactions notes quotes invoices; do
+    check "accord.$t holds its row" test "$(q "SELECT count(*) FROM accord.$t")" = 1
+done
+check "accord.customers holds both customers" test "$(q 'SELECT count(*) FROM accord.customers')" = 2
+check "accord.deals holds both deals" test "$(q 'SELECT count(*) FROM accord.deals')" = 2
+check "accord.lines holds the quote's and the invoice's lines" test "$(q 'SELECT count(*) FROM accord.lines')" = 2
+check "a deal's amount is numeric with its currency and its exact minor units" \
+    test "$(q "SELECT amount || ' ' || currency || ' ' || amount_minor || ' ' || pg_typeof(amount) FROM accord.deals WHERE id = '$D1'")" \
+    = "1250.50 EUR 125050 numeric"
+check "a whole-rial amount is exact" \
+    test "$(q "SELECT amount::bigint || ' ' || currency FROM accord.deals WHERE id = '$D2'")" = "1500000 IRR"
+check "expected_close is a date, created a timestamptz" \
+    test "$(q "SELECT pg_typeof(expected_close) || ' ' || expected_close || ' ' || pg_typeof(created) FROM accord.deals WHERE id = '$D1'")" \
+    = "date 2026-12-31 timestamp with time zone"
+check "tags are text[]: ANY finds one" \
+    test "$(q "SELECT pg_typeof(tags) || ' ' || ('vip' = ANY(tags)) || ' ' || array_length(tags, 1) FROM accord.customers WHERE id = '$C1'")" = "text[] true 2"
+check "a name with a backslash and quotes arrives as it is" \
+    test "$(q "SELECT name = E'Ali Rezaei \\\\ \"Q\"' FROM accord.customers WHERE id = '$C1'")" = t
+check "a summary's newline and tab arrive as they are" \
+    test "$(q "SELECT summary = E'line one\\nline\\ttwo' FROM accord.interactions")" = t
+check "a reference is a uuid that joins (contact -> customer)" \
+    test "$(q "SELECT c.id = '$C1' FROM accord.contacts o JOIN accord.customers c ON c.id = o.customer")" = t
+check "a line's unit price is numeric in its document's currency" \
+    test "$(q "SELECT unit_price || ' ' || currency || ' ' || quantity FROM accord.lines WHERE doc = '$Q1'")" = "12.50 EUR 2.000"
+check "an invoice's total is numeric (125.50)" test "$(q "SELECT total FROM accord.invoices")" = "125.50"
+check "a task's due_time is a time" test "$(q "SELECT pg_typeof(due_time) || ' ' || due_time FROM accord.tasks")" = "time without time zone 09:30:00"
+check "a change row has its kind, author, time and fields as jsonb" \
+    test "$(q "SELECT kind || ' ' || op || ' ' || (fields->>'title') || ' ' || (at > now() - interval '1 hour') FROM accord.changes WHERE entity = '$D1' AND op = 'create'")" \
+    = "deal create Fleet true"
+check "the position is each feed's head" \
+    test "$(q "SELECT sum(seq) FROM accord.position")" = "$(feed_total)"
+check "accord.status: caught up, synced just now" \
+    test "$(q "SELECT behind_records || ' ' || (synced_at > now() - interval '1 minute') FROM accord.status")" = "0 true"
+check "a second run with nothing new copies nothing" \
+    bash -c "'$CTL' --json pg-sync --data '$W/hq' --dsn '$DSN' --once 2>/dev/null | jq -se 'map(.event) == [\"done\"] and .[0].changes == 0' >/dev/null"
+
+# ---- an edit and a delete ----
+before=$(q 'SELECT count(*) FROM accord.changes')
+at deal edit "$D1" --amount 99.95 >/dev/null
+at customer delete "$C2" >/dev/null
+sync_once
+check "the edit shows: the deal's new amount" test "$(q "SELECT amount FROM accord.deals WHERE id = '$D1'")" = "99.95"
+check "the delete shows: the customer's row is gone" test "$(q "SELECT count(*) FROM accord.customers WHERE id = '$C2'")" = 0
+check "one change row each (an update and a delete)" \
+    test "$(q "SELECT string_agg(op, ',' ORDER BY seq) FROM accord.changes WHERE seq > (SELECT max(seq) FROM accord.changes) - 2")" = "update,delete"
+check "changes grew by two, and still equals the feed ($(feed_total))" \
+    test "$(q 'SELECT count(*) FROM accord.changes')" = "$((before + 2))" -a "$(q 'SELECT count(*) FROM accord.changes')" = "$(feed_total)"
+
+# ---- many records: kill -9 in the middle, run again ----
+awk 'BEGIN { print "Full Name;Mobile;City;Tags"; for (i = 0; i < 3000; i++) printf "Customer %d;+98 912 %07d;City %d;t%d\n", i, i, i % 50, i % 7 }' \
+    > "$W/many.csv"
+at import customers "$W/many.csv" --map "name=Full Name,phones=Mobile,city=City,tags=Tags" >/dev/null
+total=$(feed_total)
+customers_at_hub() { at --json customer list --limit 100000 | jq 'length'; }
+same_as_hub() { # the copy's customers and their cities equal the hub's, changes equal the feed
+    local hub_rows pg_rows
+    hub_rows=$(at export customers --format jsonl | jq -r '"\(.id) \(.city // "")"' | sort | md5sum)
+    pg_rows=$(psql_db "$1" -c "SELECT replace(id::text, '-', '') || ' ' || coalesce(city, '') FROM accord.customers" | sort | md5sum)
+    [ "$hub_rows" = "$pg_rows" ] &&
+        [ "$(psql_db "$1" -c 'SELECT count(*)::text || count(DISTINCT (origin, seq))::text FROM accord.changes')" = "$total$total" ]
+}
+# in batches of 20 records: kill -9 once some but not all are in
+before=$(q 'SELECT count(*) FROM accord.changes')
+# the real binary in the background ($CTL is a wrapper script): its pid is the one killed
+"$CTL_BIN" pg-sync --data "$W/hq" --dsn "$DSN" --once --batch 20 2>>"$W/sync.log" &
+sync_pid=$!
+mid=""
+for _ in $(seq 400); do
+    got=$(q 'SELECT count(*) FROM accord.changes')
+    if [ "$got" -gt "$before" ] && [ "$got" -lt "$total" ]; then kill -9 "$sync_pid"; mid=$got; break; fi
+    sleep 0.02
+done
+wait "$sync_pid" 2>/dev/null
+sync_pid=""
+check "pg-sync was killed in the middle of its batches ($mid of $total changes in)" test -n "$mid"
+check "what it committed is whole: changes up to the position, no more" \
+    test "$(q 'SELECT count(*) FROM accord.changes')" = "$(q 'SELECT sum(seq) FROM accord.position')"
+sync_once
+check "run again: every feed record once in changes, the customers the hub's" same_as_hub postgres
+# a full copy killed part way leaves nothing; the next run makes it whole
+"$CTL_BIN" pg-sync --data "$W/hq" --dsn "$DSN2" --once 2>>"$W/sync.log" &
+sync_pid=$!
+copying="SELECT count(*) FROM pg_stat_activity WHERE application_name = 'accordctl pg-sync' AND query LIKE 'COPY %'"
+for _ in $(seq 500); do [ "$(q "$copying")" = 1 ] && break; done
+kill -9 "$sync_pid" 2>/dev/null
+wait "$sync_pid" 2>/dev/null
+sync_pid=""
+if [ "$(psql_db bi2 -c 'SELECT count(*) FROM accord.status' 2>/dev/null)" = 1 ]; then
+    skip "the full copy was done before the kill came: nothing to see of a kill part way"
+else
+    check "a full copy killed part way committed no changes" \
+        test "$(psql_db bi2 -c 'SELECT count(*) FROM accord.changes' 2>/dev/null || echo 0)" = 0
+fi
+sync_once "" "$DSN2"
+check "run again: the full copy is whole" same_as_hub bi2
+
+# ---- lag ----
+for i in 1 2 3 4 5 6; do at customer add --name "Lag $i" >/dev/null; done
+total=$(feed_total)
+"$CTL" --json pg-sync --data "$W/hq" --dsn "$DSN" --once --batch 2 2>/dev/null > "$W/lag.json"
+check "--json reports the lag after each batch: 4, 2, then 0 records behind" \
+    jqt -s '[.[] | select(.event == "batch") | .behind_records] == [4, 2, 0]' "$W/lag.json"
+check "--json's batch lines carry seconds behind" jqt -s '.[0] | has("behind_seconds")' "$W/lag.json"
+
+# ---- PostgreSQL stopped under a continuous run ----
+"$CTL_BIN" pg-sync --data "$W/hq" --dsn "$DSN" --interval 1 2>"$W/cont.log" &
+sync_pid=$!
+wait_until() { for _ in $(seq "$1"); do eval "$2" && return 0; sleep 0.1; done; return 1; }
+pg_stop
+for i in 1 2 3; do at customer add --name "During outage $i" >/dev/null; done
+total=$(feed_total)
+check "pg-sync says it waits for PostgreSQL" wait_until 100 "grep -q 'waiting' '$W/cont.log'"
+check "and keeps running" kill -0 "$sync_pid"
+pg_start
+check "PostgreSQL back: pg-sync resumes and catches up" \
+    wait_until 400 "[ \"\$(q 'SELECT count(*) FROM accord.changes' 2>/dev/null)\" = '$total' ]"
+check "after the outage: every feed record once, the customers the hub's" same_as_hub postgres
+kill -TERM "$sync_pid"
+wait "$sync_pid"
+check "SIGTERM stops it cleanly (exit 0)" test $? = 0
+sync_pid=""
+
+# ---- refusals ----
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 bogus_option=1" --once 2>&1)
+rc=$?
+check "a DSN that is none: exit 1, said so" \
+    bash -c "[ $rc = 1 ] && grep -q 'not a PostgreSQL connection string' <<< \"\$0\"" "$out"
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 port=$(free_port) dbname=x user=bi connect_timeout=2" --once 2>&1)
+rc=$?
+check "an unreachable server with --once: exit 3, says to check the DSN" \
+    bash -c "[ $rc = 3 ] && grep -q 'cannot connect to PostgreSQL' <<< \"\$0\" && grep -q 'check --dsn' <<< \"\$0\"" "$out"
+out=$("$CTL" pg-sync --data "$W/nowhere" --dsn "$DSN" --once 2>&1)
+rc=$?
+check "a missing data directory: exit 3, names it" bash -c "[ $rc = 3 ] && grep -q '$W/nowhere' <<< \"\$0\"" "$out"
+q "UPDATE accord.meta SET value = '0 0000000000000000' WHERE key = 'layout'"
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "$DSN" --once 2>&1)
+rc=$?
+check "tables of another layout are refused (exit 4), saying what to do" \
+    bash -c "[ $rc = 4 ] && grep -q 'DROP SCHEMA accord CASCADE' <<< \"\$0\"" "$out"
+out=$("$CTL" pg-sync --data "$W/hq" --once 2>&1)
+check "no --dsn: usage" bash -c "grep -q 'needs --dsn' <<< \"\$0\"" "$out"
+
+stop_all
+sanitizer_check
+echo "# pgsync_test done: $n checks"
