@@ -137,6 +137,22 @@ check "one change row each (an update and a delete)" \
 check "changes grew by two, and still equals the feed ($(feed_total))" \
     test "$(q 'SELECT count(*) FROM accord.changes')" = "$((before + 2))" -a "$(q 'SELECT count(*) FROM accord.changes')" = "$(feed_total)"
 
+# docs/POSTGRES.md's worked example: won deals per branch per month
+at deal move "$D1" Won >/dev/null
+at deal move "$D2" Won >/dev/null
+sync_once
+won=$(q "SELECT d.branch, to_char(date_trunc('month', w.won_at), 'YYYY-MM') AS month, d.currency, count(*) AS deals,
+                sum(d.amount) AS won
+         FROM accord.deals d
+         JOIN LATERAL (SELECT max(c.at) AS won_at FROM accord.changes c
+                       WHERE c.entity = d.id AND c.fields->>'stage' = 'Won') w ON true
+         WHERE d.stage = 'Won'
+         GROUP BY 1, 2, 3
+         ORDER BY 2, 1, 3" | tr '\n' ' ')
+month=$(date -u +%Y-%m)
+check "POSTGRES.md's query: won deals per branch and month, per currency ($won)" \
+    test "$won" = "hq|$month|EUR|1|99.95 hq|$month|IRR|1|1500000.00 "
+
 # ---- many records: kill -9 in the middle, run again ----
 awk 'BEGIN { print "Full Name;Mobile;City;Tags"; for (i = 0; i < 3000; i++) printf "Customer %d;+98 912 %07d;City %d;t%d\n", i, i, i % 50, i % 7 }' \
     > "$W/many.csv"
