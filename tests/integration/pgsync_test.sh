@@ -159,11 +159,14 @@ awk 'BEGIN { print "Full Name;Mobile;City;Tags"; for (i = 0; i < 3000; i++) prin
 at import customers "$W/many.csv" --map "name=Full Name,phones=Mobile,city=City,tags=Tags" >/dev/null
 total=$(feed_total)
 customers_at_hub() { at --json customer list --limit 100000 | jq 'length'; }
-same_as_hub() { # the copy's customers and their cities equal the hub's, changes equal the feed
+rows_as_hub() { # the copy's customers and their cities equal the hub's
     local hub_rows pg_rows
     hub_rows=$(at export customers --format jsonl | jq -r '"\(.id) \(.city // "")"' | sort | md5sum)
     pg_rows=$(psql_db "$1" -c "SELECT replace(id::text, '-', '') || ' ' || coalesce(city, '') FROM accord.customers" | sort | md5sum)
-    [ "$hub_rows" = "$pg_rows" ] &&
+    [ "$hub_rows" = "$pg_rows" ]
+}
+same_as_hub() { # the rows the hub's, and every feed record once in changes
+    rows_as_hub "$1" &&
         [ "$(psql_db "$1" -c 'SELECT count(*)::text || count(DISTINCT (origin, seq))::text FROM accord.changes')" = "$total$total" ]
 }
 # in batches of 20 records: kill -9 once some but not all are in
@@ -226,6 +229,19 @@ kill -TERM "$sync_pid"
 wait "$sync_pid"
 check "SIGTERM stops it cleanly (exit 0)" test $? = 0
 sync_pid=""
+
+# ---- compaction past the copy's position: the rows are copied again ----
+C3=$(at customer add --name "Made and deleted before compaction")
+at customer delete "$C3" >/dev/null
+kept=$(q 'SELECT count(*) FROM accord.changes')
+"$CTL" --json compact --data "$W/hq" > "$W/compact.json"
+check "compact purged the feed records behind its horizon" jqt '.records_purged > 0' "$W/compact.json"
+sync_once
+check "pg-sync says the feed was compacted past its position and copies every row again" \
+    grep -q 'compacted up to .*copying every row again' "$W/sync.log"
+check "after the compaction the customers are the hub's (the deleted one gone)" rows_as_hub postgres
+check "changes keeps what it had; the position is the heads" \
+    test "$(q 'SELECT count(*) FROM accord.changes')" = "$kept" -a "$(q 'SELECT sum(seq) FROM accord.position')" = "$(feed_total)"
 
 # ---- refusals ----
 out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 bogus_option=1" --once 2>&1)
