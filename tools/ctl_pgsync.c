@@ -45,8 +45,9 @@
 #define IDLE_STATUS_MS 10000      /* how often the status row is refreshed when nothing changes */
 #define LOCK_KEY "7300451123"     /* pg_try_advisory_lock's key: one pg-sync per database */
 
-/* How a step ended, besides 0. */
-enum { SYNC_LOST = 1, SYNC_FATAL = 2, SYNC_STOPPED = 3 };
+/* How a step ended, besides 0. SYNC_BUSY: another pg-sync holds the database (waited out
+ * like an outage by a continuous run; --once gives up). */
+enum { SYNC_LOST = 1, SYNC_FATAL = 2, SYNC_STOPPED = 3, SYNC_BUSY = 4 };
 
 typedef struct {
     uint8_t origin[ID_LEN];
@@ -342,8 +343,8 @@ static int pg_connect(sync_t *s)
     if (rc) return rc;
     if (!found || strcmp(got, "true")) {
         fprintf(stderr, "accordctl: pg-sync: another accordctl pg-sync is writing into this database (it holds the "
-                        "advisory lock " LOCK_KEY "); waiting for it to end\n");
-        return SYNC_LOST;
+                        "advisory lock " LOCK_KEY ")\n");
+        return SYNC_BUSY;
     }
     if ((rc = pg_exec(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "cannot set the session")) ||
         (rc = setup_tables(s)) || (rc = setup_staging(s)) || (rc = read_position(s)))
@@ -895,12 +896,12 @@ static int run(sync_t *s, bool once, long interval_ms, bool connected)
         }
         if (rc == SYNC_FATAL) return ACCORD_EXIT_OTHER;
         if (rc == SYNC_STOPPED) break;
-        if (rc == SYNC_LOST) {
+        if (rc == SYNC_LOST || rc == SYNC_BUSY) {
             connected = false;
             PQfinish(s->pg);
             s->pg = NULL;
-            fprintf(stderr, "pg-sync: waiting %d s for PostgreSQL; the position is kept there, nothing is lost\n",
-                    backoff_s);
+            fprintf(stderr, "pg-sync: waiting %d s for %s; the position is kept in PostgreSQL, nothing is lost\n",
+                    backoff_s, rc == SYNC_BUSY ? "the other pg-sync to end" : "PostgreSQL");
             nap_ms(1000L * backoff_s);
             backoff_s = backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff_s * 2;
             continue;
@@ -953,9 +954,10 @@ int ctl_pg_sync(const ctl_args_t *a)
     signal(SIGPIPE, SIG_IGN);
     /* the first connection tells a wrong DSN, password or database at once */
     int first = pg_connect(&s);
-    if (first == SYNC_FATAL || (first == SYNC_LOST && once)) {
+    if (first == SYNC_FATAL || (first && once)) {
         if (first == SYNC_LOST) fprintf(stderr, "accordctl: pg-sync: check --dsn and that PostgreSQL runs\n");
-        rc = first == SYNC_FATAL ? ACCORD_EXIT_OTHER : ACCORD_EXIT_UNREACHABLE;
+        if (first == SYNC_BUSY) fprintf(stderr, "accordctl: pg-sync: --once: stop the other one, or let it do the copy\n");
+        rc = first == SYNC_LOST ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER;
     } else {
         if (first) { /* an outage from the start: wait it out as any other */
             PQfinish(s.pg);

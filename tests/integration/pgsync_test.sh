@@ -216,6 +216,11 @@ check "--json's batch lines carry seconds behind" jqt -s '.[0] | has("behind_sec
 "$CTL_BIN" pg-sync --data "$W/hq" --dsn "$DSN" --interval 1 2>"$W/cont.log" &
 sync_pid=$!
 wait_until() { for _ in $(seq "$1"); do eval "$2" && return 0; sleep 0.1; done; return 1; }
+wait_until 100 "[ \"\$(q \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'\")\" = 1 ]"
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "$DSN" --once 2>&1)
+rc=$?
+check "a second pg-sync into the same database is refused with --once (exit 4)" \
+    bash -c "[ $rc = 4 ] && grep -q 'another accordctl pg-sync is writing into this database' <<< \"\$0\"" "$out"
 pg_stop
 for i in 1 2 3; do at customer add --name "During outage $i" >/dev/null; done
 total=$(feed_total)
