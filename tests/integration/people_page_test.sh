@@ -101,6 +101,12 @@ post "$BOSS" "$P1" /api/users/add login=tess 'password=tess password 1' 'role=st
 check "tess signs in at b1" [ "$(sign_in "$P1" tess 'tess password 1')" = 303 ]
 TESS="$W/jar.$P1.tess"
 for i in 1 2 3 4 5 6; do post "$TESS" "$P1" /api/password "current=wrong $i" 'password=tess password 2' >/dev/null; done
+# the first lock is 1 s, too short for 8 tries on a loaded machine: a wrong try after each
+# lock doubles the next (2, 4, then 8 s)
+for wait_s in 1.2 2.2 4.2; do
+    sleep "$wait_s"
+    post "$TESS" "$P1" /api/password "current=wrong after $wait_s" 'password=tess password 2' >/dev/null
+done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/${pid[b1]}/stat"; }
 before=$(cpu_ticks); codes=""
 for i in 1 2 3 4 5 6 7 8; do codes="$codes$(post "$TESS" "$P1" /api/password "current=wrong $i" 'password=tess password 2')"; done
