@@ -10,7 +10,7 @@
  * api_handle() runs the handler. Adding a verb is one row there and its handler.
  *
  * Modules: api.c (table, dispatch, argument helpers), api_write.c (create, update, delete,
- * merge), api_read.c (get, list, search, history, dupes), api_conflict.c (conflicts,
+ * merge), api_read.c (get, list, search, dupes), api_history.c (history), api_conflict.c (conflicts,
  * resolve), api_import.c (the import row format), api_node.c (status, sync_status,
  * sync_reload); api_internal.h holds what they share. */
 #ifndef ACCORD_API_H
