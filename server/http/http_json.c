@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "http/http_json.h"
 #include "proto/accord_err.h"
+#include "proto/request.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -12,6 +13,9 @@
 
 #define JSON_TEXT_MAX 8192 /* the local API's longest string */
 #define JSON_KEY_MAX 40    /* and its longest key */
+/* what a body passes, the node's decoder reads (else the call is never answered) */
+_Static_assert(JSON_TEXT_MAX <= REQUEST_MAX_STR && JSON_KEY_MAX <= REQUEST_MAX_KEY, "a body's text past the node's");
+_Static_assert(HTTP_JSON_MAX_ITEMS <= REQUEST_MAX_ITEMS && HTTP_JSON_MAX_KEYS < REQUEST_MAX_ARGS, "a body past the node's");
 
 /* Keys a body may not hold: the URL, the token and the headers say them, or the node keeps them. */
 static const char *const not_in_a_body[][2] = {
@@ -93,11 +97,15 @@ static int line_text(const json_t *obj, unsigned i, char *line, size_t cap, char
     return 0;
 }
 
-/* A list: of text and numbers, or for lines of objects. */
-static int add_list(accord_args_t *args, const char *key, const json_t *arr, char *msg, size_t cap)
+/* A list: of text and numbers, or for lines of objects. *n_items counts the body's list
+ * items so far: the node reads at most HTTP_JSON_MAX_ITEMS in one request, all lists together. */
+static int add_list(accord_args_t *args, const char *key, const json_t *arr, size_t *n_items, char *msg, size_t cap)
 {
     size_t n = json_array_size(arr);
     if (n > HTTP_JSON_MAX_ITEMS) return accord_fail(msg, cap, ACCORD_ETOOBIG, "%s: at most %d items", key, HTTP_JSON_MAX_ITEMS);
+    if ((*n_items += n) > HTTP_JSON_MAX_ITEMS)
+        return accord_fail(msg, cap, ACCORD_ETOOBIG, "%s: the lists of a body hold at most %d items in all: send the rest in another PATCH",
+                           key, HTTP_JSON_MAX_ITEMS);
     bool lines = !strcmp(key, "lines");
     const char **vals = calloc(n ? n : 1, sizeof *vals);
     char (*bufs)[JSON_TEXT_MAX + 1] = calloc(n ? n : 1, sizeof *bufs);
@@ -115,7 +123,7 @@ static int add_list(accord_args_t *args, const char *key, const json_t *arr, cha
     return rc;
 }
 
-static int add_field(accord_args_t *args, const char *key, const json_t *v, char *msg, size_t cap)
+static int add_field(accord_args_t *args, const char *key, const json_t *v, size_t *n_items, char *msg, size_t cap)
 {
     char num[64];
     switch (json_typeof(v)) {
@@ -131,7 +139,7 @@ static int add_field(accord_args_t *args, const char *key, const json_t *v, char
     case JSON_TRUE:
     case JSON_FALSE: accord_args_bool(args, key, json_is_true(v)); return 0;
     case JSON_NULL: accord_args_nil(args, key); return 0;
-    case JSON_ARRAY: return add_list(args, key, v, msg, cap);
+    case JSON_ARRAY: return add_list(args, key, v, n_items, msg, cap);
     case JSON_OBJECT: break;
     }
     return accord_fail(msg, cap, ACCORD_EINVAL, "%s: give text, a number, true or false, null or a list", key);
@@ -164,8 +172,9 @@ int http_json_args(const char *body, size_t len, accord_args_t *args, char *msg,
         rc = accord_fail(msg, cap, ACCORD_ETOOBIG, "a body has at most %d fields", HTTP_JSON_MAX_KEYS);
     const char *key;
     json_t *v;
+    size_t n_items = 0;
     if (!rc) json_object_foreach(root, key, v) {
-            if ((rc = check_key(key, msg, cap)) || (rc = add_field(args, key, v, msg, cap))) break;
+            if ((rc = check_key(key, msg, cap)) || (rc = add_field(args, key, v, &n_items, msg, cap))) break;
         }
     json_decref(root);
     return rc;

@@ -6,7 +6,8 @@
  *   "amount": 1200.50     a number, passed as its text, as a person would type it
  *   "consent_sms": true   true or false
  *   "city": null          clears the field
- *   "tags": ["vip"]       a list of text (a set field: added; "remove:tags" removes)
+ *   "tags": ["vip"]       a list of text (a set field: added; "remove:tags" removes); the
+ *                         lists of a body hold HTTP_JSON_MAX_ITEMS items in all
  *   "lines": [{...}]      a quote's, order's or invoice's lines, each an object of text and
  *                         numbers (create's lines, docs/SALES.md)
  * What the URL, the token and the headers say (id, kind, user, if_match) and what the node
@@ -21,7 +22,8 @@
 
 #define HTTP_JSON_MAX (64u << 10) /* bytes of a body */
 #define HTTP_JSON_MAX_KEYS 40     /* fields of a body: the local API takes 48 arguments, with its own */
-#define HTTP_JSON_MAX_ITEMS 128   /* items of a list, the local API's bound */
+#define HTTP_JSON_MAX_ITEMS 128   /* items of a body's lists, all together: the local API's bound
+                                   * of a request (REQUEST_MAX_ITEMS) */
 
 /* Adds body's fields (len bytes) to args; 0, or ACCORD_EINVAL / ACCORD_ETOOBIG with msg
  * saying what to fix (args then holds a part: destroy it). */

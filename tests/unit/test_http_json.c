@@ -5,6 +5,7 @@
 
 #include "http/http_json.h"
 #include "proto/accord_err.h"
+#include "proto/request.h"
 
 #include <msgpack.h>
 
@@ -107,11 +108,60 @@ static void test_bad_bodies_are_refused_saying_why(void **state)
     refused(body, ACCORD_ETOOBIG, "at most 128 items");
 }
 
+/* What http_json_args takes, packed as the client packs a call, is a request the node's
+ * decoder takes: a body it passed but the node could not read was never answered (the
+ * HTTP thread waited for the call's timeout, every other request of the node's pages too). */
+static int as_request(const char *body)
+{
+    accord_args_t a;
+    accord_args_init(&a);
+    char msg[512];
+    int rc = http_json_args(body, strlen(body), &a, msg, sizeof msg);
+    if (!rc) {
+        msgpack_sbuffer out;
+        msgpack_sbuffer_init(&out);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+        msgpack_pack_array(&pk, 3);
+        msgpack_pack_uint64(&pk, 1);
+        msgpack_pack_str_with_body(&pk, "create", 6);
+        msgpack_pack_map(&pk, a.n);
+        msgpack_sbuffer_write(&out, a.buf.data, a.buf.size);
+        static request_t req;
+        rc = request_decode(out.data, out.size, &req);
+        msgpack_sbuffer_destroy(&out);
+        if (rc) fail_msg("http_json_args took it, the node's decoder did not (%d)", rc);
+    } else if (!strstr(msg, "in all")) fail_msg("refused, but not for its lists' items in all: %s", msg);
+    accord_args_destroy(&a);
+    return rc;
+}
+
+static void test_what_is_taken_the_node_reads(void **state)
+{
+    (void)state;
+    char body[8192];
+    /* 100 tags and 100 more to add: each list within its bound, 200 items in one request */
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"tags\":[");
+    for (int i = 0; i < 100; i++) n += (size_t)snprintf(body + n, sizeof body - n, "%s\"t%d\"", i ? "," : "", i);
+    n += (size_t)snprintf(body + n, sizeof body - n, "],\"add:tags\":[");
+    for (int i = 0; i < 100; i++) n += (size_t)snprintf(body + n, sizeof body - n, "%s\"u%d\"", i ? "," : "", i);
+    snprintf(body + n, sizeof body - n, "]}");
+    assert_int_equal(as_request(body), ACCORD_ETOOBIG);
+    /* 64 and 64: the bound itself, taken */
+    n = (size_t)snprintf(body, sizeof body, "{\"tags\":[");
+    for (int i = 0; i < 64; i++) n += (size_t)snprintf(body + n, sizeof body - n, "%s\"t%d\"", i ? "," : "", i);
+    n += (size_t)snprintf(body + n, sizeof body - n, "],\"phones\":[");
+    for (int i = 0; i < 64; i++) n += (size_t)snprintf(body + n, sizeof body - n, "%s\"0912%07d\"", i ? "," : "", i);
+    snprintf(body + n, sizeof body - n, "]}");
+    assert_int_equal(as_request(body), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes_become_the_apis_arguments),
         cmocka_unit_test(test_bad_bodies_are_refused_saying_why),
+        cmocka_unit_test(test_what_is_taken_the_node_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
