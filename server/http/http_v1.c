@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "proto/accord_err.h"
 #include "proto/json.h"
+#include "proto/request.h"
 #include "proto/schema.h"
 #include "state/entity.h"
 
@@ -251,6 +252,9 @@ static enum MHD_Result send_page(struct MHD_Connection *c, const msgpack_object 
 typedef struct {
     accord_args_t *args;
     char bad[64];   /* the first argument not taken */
+    char twice[64]; /* the first argument given twice */
+    char too_long[64]; /* the first argument past REQUEST_MAX_STR bytes */
+    const char *keys[V1_MAX_QUERY]; /* the arguments so far (MHD's, valid for the request) */
     unsigned n;
     bool too_many;
     int limit;      /* 0: not given; -1: not a number in range */
@@ -267,8 +271,14 @@ static enum MHD_Result take_query(void *cls, enum MHD_ValueKind kind, const char
 {
     (void)kind;
     list_query_t *q = cls;
-    if (++q->n > V1_MAX_QUERY) { q->too_many = true; return MHD_NO; }
+    if (q->n == V1_MAX_QUERY) { q->too_many = true; return MHD_NO; }
     if (!value) value = "";
+    /* the node's decoder refuses a key given twice and text past its bound, and such a call
+     * is never answered: refused here, before it is sent */
+    for (unsigned i = 0; i < q->n; i++)
+        if (!strcmp(q->keys[i], key) && !q->twice[0]) snprintf(q->twice, sizeof q->twice, "%.60s", key);
+    if (strlen(value) > REQUEST_MAX_STR && !q->too_long[0]) snprintf(q->too_long, sizeof q->too_long, "%.60s", key);
+    q->keys[q->n++] = key;
     if (!strcmp(key, "limit")) {
         char *end;
         long n = strtol(value, &end, 10);
@@ -294,6 +304,9 @@ static enum MHD_Result route_list(http_t *h, const http_req_t *r, const http_v1_
     char msg[600];
     int rc = 0;
     if (q.too_many) rc = accord_fail(msg, sizeof msg, ACCORD_ETOOBIG, "at most %d query arguments", V1_MAX_QUERY);
+    else if (q.twice[0]) rc = accord_fail(msg, sizeof msg, ACCORD_EINVAL, "'%s' given twice: give each query argument once", q.twice);
+    else if (q.too_long[0])
+        rc = accord_fail(msg, sizeof msg, ACCORD_ETOOBIG, "%s: at most %d bytes", q.too_long, REQUEST_MAX_STR);
     else if (q.bad[0]) {
         size_t n = (size_t)snprintf(msg, sizeof msg, "unknown query argument '%s': a list takes limit, cursor, updated_since, q, by", q.bad);
         for (const char *const *f = http_v1_list_filters; *f && n < sizeof msg; f++)

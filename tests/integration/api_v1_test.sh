@@ -214,6 +214,12 @@ curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $WRITE" -H 'Con
 check "a body not sent as application/json: 400" [ "$(cat "$W/code")" = 400 ]
 req "$WRITE" GET "/customers?colour=red"
 check "an unknown query argument: 400" [ "$STATUS" = 400 ]
+# a query the node's decoder could not read was never answered: the node's HTTP thread
+# waited for the call's timeout (10 s), every other request with it
+req "$READ" GET "/customers?city=qom&city=tehran" --max-time 5
+check "a query argument given twice: 400 naming it, at once" bash -c "[ $STATUS = 400 ] && grep -q \"'city' given twice\" '$W/body'"
+req "$READ" GET "/customers?cursor=$(printf '%09000d' 0)" --max-time 5
+check "a query argument past 8,192 bytes: 413, at once" bash -c "[ $STATUS = 413 ] && grep -q 'cursor' '$W/body'"
 req "$WRITE" GET "/customers?limit=5000"
 check "a limit past 1,000: 400" [ "$STATUS" = 400 ]
 req "$WRITE" GET "/customers?updated_since=last+week"
