@@ -485,6 +485,11 @@ static int change(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
         record_op_t *o = api_write_new_op(w, F_DELETED, OP_SET);
         o->val = (value_t){VAL_BOOL, 1, NULL, 0};
     } else {
+        /* create's arguments: taken as control arguments there, they were passed over here
+         * without a word, and the caller thought its lines were changed */
+        if (request_arg(req, "lines") || request_arg(req, "from"))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "lines and from: only when a quote, an order or an invoice is made; "
+                                                        "change its lines one by one (update a line's id, create kind line)");
         for (unsigned i = 0; i < req->n_args; i++) {
             if (is_control_arg(req->args[i].key)) continue;
             if ((rc = field_ops(api, t, w, w->rec.kind, req, &req->args[i], msg, cap))) return rc;

@@ -243,6 +243,14 @@ req "$WRITE" POST "/invoices/$INV/payments" '{"amount":"25","date":"2026-11-02",
 check "POST /invoices/{id}/payments: the invoice after, paid" bash -c "[ $STATUS = 200 ] && jq -e '.state == \"paid\"' '$W/body' >/dev/null"
 req "$WRITE" GET "/lines?doc=$INV"
 check "its line, with the description as sent" bash -c "[ $STATUS = 200 ] && jq -e '.items[0].description == \"Oil change & filter\"' '$W/body' >/dev/null"
+req "$WRITE" POST /quotes "{\"customer\":\"$DEAL_C\",\"currency\":\"EUR\",\"lines\":[{\"qty\":1,\"price\":\"1\",\"description\":\"Wipers\"}]}"
+Q=$(jq -r .id "$W/body")
+req "$WRITE" PATCH "/quotes/$Q" '{"notes":"bigger","lines":[{"qty":5,"price":"100","description":"Tyres"}]}' -H 'If-Match: *'
+check "PATCH with lines (made with the document only): 400 naming them, nothing changed" bash -c "
+    [ $STATUS = 400 ] && grep -q lines '$W/body' &&
+    curl -s -H 'Authorization: Bearer $READ' '$URL/quotes/$Q' | jq -e '.total == 100 and .notes == null' >/dev/null"
+req "$WRITE" PATCH "/invoices/$INV" "{\"notes\":\"again\",\"from\":\"$Q\"}" -H 'If-Match: *'
+check "PATCH with from: 400" bash -c "[ $STATUS = 400 ] && grep -q from '$W/body'"
 
 stop_all
 sanitizer_check
