@@ -52,7 +52,10 @@ while read -r method path; do
     body=''
     [ "$M" = POST ] || [ "$M" = PATCH ] && body='{}'
     req "$WRITE" "$M" "$p" "$body" -H 'If-Match: *'
-    if [ "$STATUS" = 405 ] || grep -q 'no such endpoint' "$W/body"; then
+    # answered: an HTTP status of the node's (curl's 000 is none: a node gone answers nothing,
+    # and that is not an answer), with a JSON body or none (204)
+    if [ "$STATUS" = 405 ] || [ "$STATUS" = 000 ] || grep -q 'no such endpoint' "$W/body" ||
+        { [ -s "$W/body" ] && ! command jq -e . "$W/body" >/dev/null 2>&1; }; then
         echo "# documented but not answered: $M $path ($STATUS)"
         unanswered=$((unanswered + 1))
     fi
