@@ -30,7 +30,10 @@ static const char *const not_in_a_body[][2] = {
 };
 
 /* A number as the text a person would type: integers exactly, others to 15 digits (what a
- * double holds: 19.99 stays 19.99). */
+ * double holds: 19.99 stays 19.99). A number's '.' is its decimal point, but the amount and
+ * rate parsers read a lone '.' before three digits as a person's thousands separator
+ * (1.005 is a thousand and five): such a fraction gets a fourth digit, a 0, that leaves it
+ * a decimal point (1.0050: too precise for EUR, 1.005 as a quantity). */
 static bool number_text(const json_t *v, char *out, size_t cap)
 {
     if (json_is_integer(v)) {
@@ -39,7 +42,9 @@ static bool number_text(const json_t *v, char *out, size_t cap)
     }
     double d = json_real_value(v);
     if (!isfinite(d)) return false;
-    snprintf(out, cap, "%.15g", d);
+    int n = snprintf(out, cap, "%.15g", d);
+    const char *point = strchr(out, '.');
+    if (point && !strchr(out, 'e') && strlen(point + 1) == 3 && (size_t)n + 1 < cap) strcat(out, "0");
     return true;
 }
 

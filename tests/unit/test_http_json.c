@@ -6,6 +6,7 @@
 #include "http/http_json.h"
 #include "proto/accord_err.h"
 #include "proto/request.h"
+#include "proto/schema.h"
 
 #include <msgpack.h>
 
@@ -156,12 +157,50 @@ static void test_what_is_taken_the_node_reads(void **state)
     assert_int_equal(as_request(body), 0);
 }
 
+/* The text a JSON number becomes, as the one argument of {"v": number}. */
+static void number_as_text(const char *number, char *out, size_t cap)
+{
+    char body[128], lines[256], msg[512];
+    snprintf(body, sizeof body, "{\"v\":%s}", number);
+    assert_int_equal(decode(body, lines, sizeof lines, msg), 0);
+    assert_true(!strncmp(lines, "v=", 2));
+    snprintf(out, cap, "%.*s", (int)strcspn(lines + 2, "\n"), lines + 2);
+}
+
+/* A JSON number's '.' is its decimal point: the text it becomes is read so by the amount,
+ * quantity and rate parsers, which take 1.005 typed by a person as a thousand and five. */
+static void test_a_numbers_point_is_a_decimal_point(void **state)
+{
+    (void)state;
+    char text[64];
+    int64_t v;
+    const char *why;
+    number_as_text("1.005", text, sizeof text);
+    assert_int_equal(schema_money_parse(text, "EUR", &v, &why), ACCORD_EINVAL); /* not 1,005.00 EUR */
+    assert_non_null(strstr(why, "decimals"));
+    assert_int_equal(schema_quantity_parse(text, &v, &why), 0);
+    assert_int_equal(v, 1005); /* 1.005 units */
+    number_as_text("19.999", text, sizeof text);
+    assert_int_equal(schema_money_parse(text, "EUR", &v, &why), ACCORD_EINVAL);
+    number_as_text("12.345", text, sizeof text);
+    assert_int_equal(schema_money_parse(text, "IQD", &v, &why), 0); /* three minor digits */
+    assert_int_equal(v, 12345);
+    number_as_text("1200.5", text, sizeof text);
+    assert_int_equal(schema_money_parse(text, "EUR", &v, &why), 0);
+    assert_int_equal(v, 120050);
+    number_as_text("19.99", text, sizeof text);
+    assert_string_equal(text, "19.99");
+    number_as_text("1.0e3", text, sizeof text);
+    assert_string_equal(text, "1000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes_become_the_apis_arguments),
         cmocka_unit_test(test_bad_bodies_are_refused_saying_why),
         cmocka_unit_test(test_what_is_taken_the_node_reads),
+        cmocka_unit_test(test_a_numbers_point_is_a_decimal_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
