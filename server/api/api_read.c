@@ -156,7 +156,7 @@ static int pack_version_keys(store_txn_t *t, const uint8_t id[ID_LEN], msgpack_p
 {
     char etag[ENTITY_ETAG_LEN + 1], when[32];
     uint64_t stamp;
-    int rc = entity_etag(t, id, etag);
+    int rc = api_sales_etag(t, id, etag);
     if (rc) return rc;
     if ((rc = changes_stamp(t, id, &stamp)) && rc != ACCORD_ENOTFOUND) return rc;
     api_pack_cstr(pk, "etag");

@@ -54,4 +54,9 @@ bool api_sales_invoice_state_known(const char *state);
  * the count, or a negative error. */
 int api_sales_doc_lines(store_txn_t *t, const uint8_t doc[ID_LEN], uint8_t (*ids)[ID_LEN], int max);
 
+/* A record's etag (entity_etag), and a quote's, an order's or an invoice's over its lines'
+ * rows too: its totals are theirs, so a changed line is a changed document (a GET's 304, an
+ * If-Match). 0, or a negative error (ACCORD_ENOTFOUND: no such record). */
+int api_sales_etag(store_txn_t *t, const uint8_t id[ID_LEN], char out[ENTITY_ETAG_LEN + 1]);
+
 #endif

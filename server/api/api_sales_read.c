@@ -10,6 +10,7 @@
 #include "state/index.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -61,6 +62,31 @@ int api_sales_doc_lines(store_txn_t *t, const uint8_t doc[ID_LEN], uint8_t (*ids
     for (int i = 0; i < l.n; i++) memcpy(ids[i], pos[i].id, ID_LEN);
     free(pos);
     return l.n;
+}
+
+int api_sales_etag(store_txn_t *t, const uint8_t id[ID_LEN], char out[ENTITY_ETAG_LEN + 1])
+{
+    int kind = entity_kind(t, id);
+    if (kind < 0) return kind;
+    if (kind != KIND_QUOTE && kind != KIND_ORDER && kind != KIND_INVOICE) return entity_etag(t, id, out);
+    uint8_t (*ids)[ID_LEN] = malloc(SALES_MAX_LINES * sizeof *ids);
+    if (!ids) abort();
+    int n = api_sales_doc_lines(t, id, ids, SALES_MAX_LINES), rc = n < 0 ? n : 0;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, ENTITY_ETAG_LEN / 2);
+    /* the document's row, then each line's id and row in position order: the same state, the
+     * same etag on every node */
+    for (int i = -1; i < n && !rc; i++) {
+        store_val_t v;
+        if ((rc = store_get(t, TBL_ENTITIES, i < 0 ? id : ids[i], ID_LEN, &v))) break;
+        if (i >= 0) crypto_generichash_update(&st, ids[i], ID_LEN);
+        crypto_generichash_update(&st, v.data, v.len);
+    }
+    free(ids);
+    uint8_t h[ENTITY_ETAG_LEN / 2];
+    crypto_generichash_final(&st, h, sizeof h);
+    if (!rc) crypto_hex(h, sizeof h, out);
+    return rc;
 }
 
 int api_sales_load_doc(store_txn_t *t, const uint8_t id[ID_LEN], doc_t *d)

@@ -461,7 +461,7 @@ static int check_if_match(store_txn_t *t, const request_t *req, const uint8_t id
     if (!api_arg_cstr(a, want, sizeof want) || strlen(want) != ENTITY_ETAG_LEN)
         return accord_fail(msg, cap, ACCORD_EINVAL, "if_match: give the etag (%d hex digits) the record had when you read it",
                            ENTITY_ETAG_LEN);
-    int rc = entity_etag(t, id, have);
+    int rc = api_sales_etag(t, id, have);
     if (rc) return accord_fail(msg, cap, rc, "cannot read the record: %s", accord_strerror(rc));
     if (strcmp(want, have))
         return accord_fail(msg, cap, ACCORD_ECHANGED, "the record changed since you read it (its etag is now %s): "

@@ -248,10 +248,19 @@ req "$WRITE" GET "/lines?doc=$INV"
 check "its line, with the description as sent" bash -c "[ $STATUS = 200 ] && jq -e '.items[0].description == \"Oil change & filter\"' '$W/body' >/dev/null"
 req "$WRITE" POST /quotes "{\"customer\":\"$DEAL_C\",\"currency\":\"EUR\",\"lines\":[{\"qty\":1,\"price\":\"1\",\"description\":\"Wipers\"}]}"
 Q=$(jq -r .id "$W/body")
+# a document's total is its lines': its ETag is theirs too
+QETAG=$(jq -r .etag "$W/body")
+QL=$(curl -s -H "Authorization: Bearer $READ" "$URL/lines?doc=$Q" | jq -r '.items[0].id')
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $WRITE" -H 'If-Match: *' -H 'Content-Type: application/json' -d '{"quantity":"7"}' "$URL/lines/$QL"
+req "$READ" GET "/quotes/$Q" '' -H "If-None-Match: \"$QETAG\""
+check "a quote whose line changed: If-None-Match of the ETag before is 200, the new total and another ETag" bash -c "
+    [ $STATUS = 200 ] && jq -e --arg e '$QETAG' '.total == 700 and .etag != \$e' '$W/body' >/dev/null"
+req "$WRITE" PATCH "/quotes/$Q" '{"notes":"seen at a total of 100"}' -H "If-Match: \"$QETAG\""
+check "PATCH of that quote with the ETag before its line changed: 412" [ "$STATUS" = 412 ]
 req "$WRITE" PATCH "/quotes/$Q" '{"notes":"bigger","lines":[{"qty":5,"price":"100","description":"Tyres"}]}' -H 'If-Match: *'
 check "PATCH with lines (made with the document only): 400 naming them, nothing changed" bash -c "
     [ $STATUS = 400 ] && grep -q lines '$W/body' &&
-    curl -s -H 'Authorization: Bearer $READ' '$URL/quotes/$Q' | jq -e '.total == 100 and .notes == null' >/dev/null"
+    curl -s -H 'Authorization: Bearer $READ' '$URL/quotes/$Q' | jq -e '.total == 700 and .notes == null' >/dev/null"
 req "$WRITE" PATCH "/invoices/$INV" "{\"notes\":\"again\",\"from\":\"$Q\"}" -H 'If-Match: *'
 check "PATCH with from: 400" bash -c "[ $STATUS = 400 ] && grep -q from '$W/body'"
 
