@@ -509,6 +509,15 @@ static int read_filters(store_txn_t *t, const request_t *req, list_filter_t *lf,
     const req_arg_t *a;
     if ((a = request_arg(req, "stage")) && !api_arg_cstr(a, lf->stage, sizeof lf->stage))
         return accord_fail(msg, cap, ACCORD_EINVAL, "stage: give a stage name");
+    /* the filters only a kind's own test reads (passes_rest): on another kind they were
+     * passed over, and every record came as if unfiltered */
+    if (lf->stage[0] && lf->kind != KIND_DEAL) return accord_fail(msg, cap, ACCORD_EINVAL, "stage: only deals have one");
+    static const char *const task_only[] = {"due", "due_from", "due_to"};
+    for (unsigned i = 0; i < sizeof task_only / sizeof task_only[0]; i++)
+        if (lf->kind != KIND_TASK && request_arg(req, task_only[i]))
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%s: only a list of tasks is filtered by it", task_only[i]);
+    if (request_arg(req, "assignee") && lf->kind != KIND_TASK && lf->kind != KIND_TICKET)
+        return accord_fail(msg, cap, ACCORD_EINVAL, "assignee: only tasks and tickets have one (else assigned)");
     if ((a = request_arg(req, "today")) && (!api_arg_cstr(a, lf->today, sizeof lf->today) || !schema_date_valid(lf->today)))
         return accord_fail(msg, cap, ACCORD_EINVAL, "today: give the date as YYYY-MM-DD");
     char typed[32];

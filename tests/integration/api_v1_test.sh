@@ -223,6 +223,13 @@ req "$READ" GET "/customers?city=qom&city=tehran" --max-time 5
 check "a query argument given twice: 400 naming it, at once" bash -c "[ $STATUS = 400 ] && grep -q \"'city' given twice\" '$W/body'"
 req "$READ" GET "/customers?cursor=$(printf '%09000d' 0)" --max-time 5
 check "a query argument past 8,192 bytes: 413, at once" bash -c "[ $STATUS = 413 ] && grep -q 'cursor' '$W/body'"
+# a filter the kind does not have was passed over: every record came, unfiltered
+req "$READ" GET "/customers?stage=won"
+check "a filter of another kind (stage on customers): 400 naming it" bash -c "[ $STATUS = 400 ] && grep -q 'stage' '$W/body'"
+req "$READ" GET "/invoices?due=2026-11-30"
+check "due on invoices (a task list's filter): 400" bash -c "[ $STATUS = 400 ] && grep -q 'due' '$W/body'"
+req "$READ" GET "/deals?assignee=sara"
+check "assignee on deals (tasks' and tickets'): 400" [ "$STATUS" = 400 ]
 req "$WRITE" GET "/customers?limit=5000"
 check "a limit past 1,000: 400" [ "$STATUS" = 400 ]
 req "$WRITE" GET "/customers?updated_since=last+week"
