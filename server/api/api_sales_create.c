@@ -310,6 +310,15 @@ int api_sales_pay(api_t *api, store_txn_t *t, const request_t *req, msgpack_pack
 {
     api_write_ctx_t *w = &api->write;
     memset(&w->rec, 0, sizeof w->rec);
+    /* an argument a payment has not was passed over (a currency: paid in the invoice's) */
+    static const char *const takes[] = {"id", "amount", "date", "method", "reference", "user", "user_default"};
+    for (unsigned i = 0; i < req->n_args; i++) {
+        unsigned k = 0;
+        while (k < sizeof takes / sizeof takes[0] && !req_str_eq(req->args[i].key, takes[k])) k++;
+        if (k == sizeof takes / sizeof takes[0])
+            return accord_fail(msg, cap, ACCORD_EINVAL, "%.*s: a payment takes amount, date, method and reference (in the invoice's currency)",
+                               (int)req->args[i].key.len, req->args[i].key.s);
+    }
     int rc = api_arg_id(t, req, "id", w->rec.entity, msg, cap);
     if (rc || (rc = api_write_author(api, t, req, w, msg, cap))) return rc;
     if (entity_kind(t, w->rec.entity) != KIND_INVOICE) return accord_fail(msg, cap, ACCORD_EINVAL, "id: not an invoice");

@@ -249,6 +249,10 @@ check "an interaction is insert-only: PATCH is 405 with Allow" bash -c "[ $STATU
 req "$WRITE" POST /invoices "{\"customer\":\"$DEAL_C\",\"currency\":\"EUR\",\"issued\":\"2026-11-01\",\"due\":\"2026-11-30\",\"lines\":[{\"qty\":2,\"price\":\"12.50\",\"description\":\"Oil change & filter\"}]}"
 INV=$(jq -r .id "$W/body")
 check "POST /invoices with lines as objects: 201, its total" bash -c "[ $STATUS = 201 ] && jq -e '.currency == \"EUR\"' '$W/body' >/dev/null"
+req "$WRITE" POST "/invoices/$INV/payments" '{"amount":"25","currency":"USD"}'
+check "a payment with a field a payment has not (currency): 400 naming it, nothing paid" bash -c "
+    [ $STATUS = 400 ] && grep -q currency '$W/body' &&
+    curl -s -H 'Authorization: Bearer $READ' '$URL/invoices/$INV' | jq -e '.paid == 0' >/dev/null"
 req "$WRITE" POST "/invoices/$INV/payments" '{"amount":"25","date":"2026-11-02","method":"card"}'
 check "POST /invoices/{id}/payments: the invoice after, paid" bash -c "[ $STATUS = 200 ] && jq -e '.state == \"paid\"' '$W/body' >/dev/null"
 req "$WRITE" GET "/lines?doc=$INV"
