@@ -75,7 +75,7 @@ int hlc_parse_time(const char *text, uint64_t *ms)
     int y = digits(text, 4), mo = digits(text + 5, 2), d = digits(text + 8, 2), h = 0, mi = 0, sec = 0, milli = 0;
     long offset_s = 0;
     const char *p = text + 10;
-    if (*p == 'T') {
+    if (*p == 'T' || *p == 't') { /* RFC 3339 5.6: "T" and "Z" may be lower case */
         if (strlen(p) < 7 || p[3] != ':' || (h = digits(p + 1, 2)) < 0 || (mi = digits(p + 4, 2)) < 0) return -1;
         p += 6;
         if (*p == ':') {
@@ -89,7 +89,7 @@ int hlc_parse_time(const char *text, uint64_t *ms)
                 for (; k < 3; k++) milli *= 10;
             }
         }
-        if (*p == 'Z') p++;
+        if (*p == 'Z' || *p == 'z') p++;
         else if (*p == '+' || *p == '-' || *p == ' ') { /* an offset; ' ' is a '+' a query string decoded */
             int oh, om;
             if (strlen(p) != 6 || p[3] != ':' || (oh = digits(p + 1, 2)) < 0 || (om = digits(p + 4, 2)) < 0 || oh > 23 || om > 59)

@@ -302,6 +302,8 @@ static void test_times_as_other_systems_write_them(void **state)
     assert_true(ms == at);
     assert_int_equal(hlc_parse_time("2025-12-01", &ms), 0);
     assert_true(ms == at - (9 * 3600 + 1800) * 1000ull);
+    assert_int_equal(hlc_parse_time("2025-12-01t09:30:00z", &ms), 0); /* RFC 3339 5.6: t and z too */
+    assert_true(ms == at);
     static const char *const bad[] = {"2025-12-01T09:30:00", "2025-02-30", "2025-13-01", "2025-12-01T24:00Z",
         "2025-12-01T09:30:00.Z", "2025-12-01T09:30:00+3:30", "yesterday", "", "2025-12-01T09:30:00Zx",
         "+025-12-01", "1969-12-31"};
