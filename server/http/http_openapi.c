@@ -84,7 +84,7 @@ static void kind_schemas(FILE *f, unsigned kind)
     fprintf(f, "\"%s\":{\"type\":\"object\",\"properties\":{"
                "\"id\":{\"type\":\"string\"},\"kind\":{\"type\":\"string\",\"const\":\"%s\"},"
                "\"etag\":{\"type\":\"string\"},\"updated\":{\"type\":\"string\",\"format\":\"date-time\"},"
-               "\"deleted\":{\"type\":\"boolean\",\"description\":\"only in a list of changes: the record was deleted\"}",
+               "\"deleted\":{\"type\":\"boolean\",\"description\":\"true: the record was deleted (a GET of it; in a list of changes only id, kind, etag and updated come with it)\"}",
             name, schema_kind_name(kind));
     for (unsigned i = 0; i < n; i++) {
         if (!shown(&defs[i])) continue;
