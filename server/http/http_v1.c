@@ -458,6 +458,10 @@ static enum MHD_Result route_history(http_t *h, const http_req_t *r, const http_
         accord_args_destroy(&args);
         return v1_error(r->c, ACCORD_EINVAL, "a record's history takes limit (1 to 1000) and cursor only");
     }
+    if (q.too_long[0]) { /* the node's decoder could not read it, and would not answer */
+        accord_args_destroy(&args);
+        return v1_error(r->c, ACCORD_ETOOBIG, "cursor: give the next_cursor of the page before");
+    }
     accord_reply_t rep;
     int rc = get_record(h, r, coll, id, &rep);
     char full_id[40];

@@ -135,6 +135,8 @@ check "the API's changes are the token's user's (history: sara made it and chang
 req "$READ" GET "/customers/$C/history?limit=2"
 check "GET .../history: the record's changes oldest first, by sara, paged" bash -c "
     [ $STATUS = 200 ] && jq -e '(.items | length) == 2 and .items[0].author == \"sara\" and .more == true and (.next_cursor | length) > 0' '$W/body' >/dev/null"
+req "$READ" GET "/customers/$C/history?cursor=$(printf '%09000d' 0)" --max-time 5
+check "a history's cursor past 8,192 bytes: refused at once (the node could not read the call)" bash -c "[ $STATUS = 400 ] || [ $STATUS = 413 ]"
 req "$READ" GET "/customers?q=0912-123-4567"
 check "GET /customers?q=PHONE finds the customer by its phone in another format" \
     jqt --arg c "$C" '[.items[].id] == [$c] and .items[0].matched == "phone"' "$W/body"
