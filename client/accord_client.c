@@ -169,7 +169,11 @@ int accord_call(accord_client_t *c, const char *verb, const accord_args_t *args,
             o->via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
             return set_err(r, ACCORD_EPROTO, "the node sent a reply this client cannot read (version mismatch?)");
         const msgpack_object *e = o->via.array.ptr;
-        if (e[0].via.u64 != id) continue; /* a late reply to an earlier, timed-out call */
+        /* a late reply to an earlier, timed-out call is skipped; id 0 is the node's answer to a
+         * request it could not read far enough to learn its id (a refusal, at once): with one
+         * call in flight, it is this one's, which would else wait out its timeout */
+        bool unread = e[0].via.u64 == 0 && e[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        if (e[0].via.u64 != id && !unread) continue;
         r->code = e[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? (int)e[1].via.i64 : 0;
         if (e[2].type == MSGPACK_OBJECT_STR)
             snprintf(r->message, sizeof r->message, "%.*s", (int)e[2].via.str.size, e[2].via.str.ptr);
