@@ -107,6 +107,27 @@ bool hook_self_add(hook_self_t *s, const char *listen)
     return true;
 }
 
+/* host's address as one text, so that every way of writing it compares equal: an IPv4
+ * address in any form curl takes in a URL (2130706433, 127.1, 0x7f.0.0.1, 0177.0.0.1) or
+ * IPv4-mapped in IPv6 (::ffff:127.0.0.1, which an AF_INET6 socket connects to the IPv4
+ * listener of) as a dotted quad, another IPv6 address in inet_ntop's form; a name as
+ * written. */
+static void canonical_host(const char *host, char out[HOOK_HOST_MAX])
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_aton(host, &a4)) {
+        inet_ntop(AF_INET, &a4, out, HOOK_HOST_MAX);
+    } else if (inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memcpy(&a4.s_addr, a6.s6_addr + 12, 4);
+        inet_ntop(AF_INET, &a4, out, HOOK_HOST_MAX);
+    } else if (inet_pton(AF_INET6, host, &a6) == 1) {
+        inet_ntop(AF_INET6, &a6, out, HOOK_HOST_MAX);
+    } else {
+        snprintf(out, HOOK_HOST_MAX, "%s", host);
+    }
+}
+
 /* A loopback or wildcard address, or a name for this machine by convention. */
 static bool is_loopback_or_any(const char *host)
 {
@@ -145,12 +166,15 @@ static bool is_interface_address(const char *host)
     return found;
 }
 
-bool hook_self_refuses(const hook_self_t *s, const char *host, unsigned port)
+bool hook_self_refuses(const hook_self_t *s, const char *written, unsigned port)
 {
     bool machine = false, asked = false; /* the machine's addresses are asked once, if a port matches */
+    char host[HOOK_HOST_MAX], listen[HOOK_HOST_MAX];
+    canonical_host(written, host);
     for (unsigned i = 0; i < s->n; i++) {
         if (s->ep[i].port != port) continue;
-        if (!strcasecmp(s->ep[i].host, host)) return true;
+        canonical_host(s->ep[i].host, listen);
+        if (!strcasecmp(listen, host)) return true;
         if (!asked) {
             machine = is_loopback_or_any(host) || is_interface_address(host);
             asked = true;

@@ -42,8 +42,10 @@ typedef struct {
  * to 127.0.0.1) or the sync --listen "tcp://HOST:PORT". Anything else is ignored (ipc://:
  * no port). Returns false if s is full or listen is not understood. */
 bool hook_self_add(hook_self_t *s, const char *listen);
-/* True if host (a name or an address as text) on port is this node: see above. Asks the
- * machine's interfaces (getifaddrs) for an address that is not a loopback one. */
+/* True if host (a name or an address as text) on port is this node: see above. An IPv4
+ * address is the same however it is written (2130706433, 127.1, ::ffff:127.0.0.1: curl
+ * takes those forms, and an IPv6 socket reaches an IPv4 listener through the mapped one).
+ * Asks the machine's interfaces (getifaddrs) for an address that is not a loopback one. */
 bool hook_self_refuses(const hook_self_t *s, const char *host, unsigned port);
 /* hook_url_parse, then hook_self_refuses: the check `webhook add` makes. */
 int hook_url_check(const char *url, size_t len, const hook_self_t *s, char *why, size_t why_cap);

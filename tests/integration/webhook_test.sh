@@ -54,6 +54,13 @@ refused "a file:// URL" --url "file:///etc/passwd" --events '*'
 refused "the node's own --http port" --url "http://127.0.0.1:$HPORT/api/node/create" --events '*'
 refused "the node's own --http port named localhost" --url "http://localhost:$HPORT/" --events '*'
 refused "the node's own sync --listen port" --url "http://127.0.0.1:$SPORT/" --events '*'
+refused "the node's own --http port as a decimal IPv4 address" --url "http://2130706433:$HPORT/" --events '*'
+MACHINE_V4=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' | grep -v '^127\.' | head -1)
+if [ -n "$MACHINE_V4" ]; then
+    refused "the node's own --http port at this machine's address, IPv4-mapped" --url "http://[::ffff:$MACHINE_V4]:$HPORT/" --events '*'
+else
+    skip "this machine has no IPv4 address but loopback ones"
+fi
 refused "an event that does not exist" --url "http://127.0.0.1:$RPORT/a" --events 'customer.*,deal.flew'
 refused "a secret too short" --url "http://127.0.0.1:$RPORT/a" --events '*' --secret short
 check "... and none of them was kept" bash -c "[ \"\$('$CTL' --json webhook list --data '$W/hq' | jq '.webhooks | length')\" = 0 ]"

@@ -20,6 +20,10 @@
 #include "proto/crypto.h"
 #include "proto/schema.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 static record_t rec_with(unsigned kind, unsigned n, const record_op_t *ops)
 {
     record_t r;
@@ -152,6 +156,45 @@ static void test_url_check(void **state)
     assert_true(hook_self_refuses(&self, "127.0.0.1", 7480));
     assert_false(hook_self_refuses(&self, "127.0.0.1", 7481));
     assert_false(hook_self_refuses(&self, "192.0.2.1", 7480)); /* TEST-NET: not this machine */
+}
+
+/* An IPv4 address written another way is the same address: an IPv4-mapped IPv6 address
+ * (an AF_INET6 socket connecting to ::ffff:A reaches an IPv4 listener on A) and the
+ * decimal, hex, octal and short forms curl takes in a URL (2130706433 is 127.0.0.1). */
+static void test_url_check_sees_an_ipv4_address_however_written(void **state)
+{
+    (void)state;
+    hook_self_t self = {0};
+    assert_true(hook_self_add(&self, "7480"));                   /* 127.0.0.1 */
+    assert_true(hook_self_add(&self, "tcp://192.0.2.77:7400"));  /* the listen address as given */
+    assert_true(hook_self_refuses(&self, "::ffff:192.0.2.77", 7400));
+    assert_true(hook_self_refuses(&self, "::ffff:c000:24d", 7400));
+    assert_true(hook_self_refuses(&self, "0:0:0:0:0:ffff:c000:24d", 7400));
+    assert_false(hook_self_refuses(&self, "::ffff:192.0.2.78", 7400));
+    assert_false(hook_self_refuses(&self, "::ffff:192.0.2.77", 7401));
+    char why[256];
+    const char *bad[] = {"http://2130706433:7480/", "http://127.1:7480/", "http://0x7f000001:7480/",
+                         "http://0177.0.0.1:7480/", "http://0x7f.0.0.1:7480/", "http://3221226061:7400/"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (hook_url_check(bad[i], strlen(bad[i]), &self, why, sizeof why) != ACCORD_EINVAL) fail_msg("took %s", bad[i]);
+    /* a name that only looks like a number is still a name: resolved (and checked) at delivery */
+    const char *good[] = {"http://2130706433.example.com:7480/", "http://127.1:7481/"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(hook_url_check(good[i], strlen(good[i]), &self, why, sizeof why), 0);
+
+    /* one of this machine's own addresses, mapped: the node listening on every address */
+    hook_self_t any = {0};
+    assert_true(hook_self_add(&any, "tcp://0.0.0.0:7400"));
+    struct ifaddrs *list = NULL;
+    assert_int_equal(getifaddrs(&list), 0);
+    for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        char a4[INET_ADDRSTRLEN], mapped[INET6_ADDRSTRLEN + 8];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, a4, sizeof a4);
+        snprintf(mapped, sizeof mapped, "::ffff:%s", a4);
+        if (!hook_self_refuses(&any, mapped, 7400)) fail_msg("took %s port 7400", mapped);
+    }
+    freeifaddrs(list);
 }
 
 static void test_signature_is_hmac_sha256_of_timestamp_dot_body(void **state)
@@ -484,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_body_leaves_password_hashes_out),
         cmocka_unit_test(test_patterns_parse_and_match),
         cmocka_unit_test(test_url_check),
+        cmocka_unit_test(test_url_check_sees_an_ipv4_address_however_written),
         cmocka_unit_test(test_signature_is_hmac_sha256_of_timestamp_dot_body),
         cmocka_unit_test(test_backoff_doubles_to_a_cap_with_jitter),
         cmocka_unit_test(test_outbox_row_is_written_in_the_changes_transaction),
