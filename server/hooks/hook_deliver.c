@@ -24,6 +24,9 @@ struct hook_worker {
     pthread_cond_t cv;          /* signalled to stop */
     volatile bool stopping;     /* read by curl's progress callback too */
     hook_t *hooks;              /* HOOK_MAX, the round's copy of the table */
+    struct {
+        uint64_t hook, from_qseq;
+    } scan[HOOK_MAX];           /* where each hook's next look starts (hook_item_pending) */
     log_limit_t errors;         /* a store that keeps failing logs a few lines, not one a poll */
     CURL *curl;                 /* one handle for every POST: its connections are kept alive */
 };
@@ -197,14 +200,26 @@ static int copy_hook(void *ctx, const hook_t *h)
     return 0;
 }
 
+/* Each hook of the round's copy keeps where its last look stopped; a new hook starts at
+ * its first row. */
+static void keep_scans(hook_worker_t *w, const hooks_copy_t *copy)
+{
+    uint64_t from[HOOK_MAX] = {0};
+    for (unsigned i = 0; i < copy->n; i++)
+        for (unsigned j = 0; j < HOOK_MAX; j++)
+            if (w->scan[j].hook == copy->hooks[i].id) from[i] = w->scan[j].from_qseq;
+    memset(w->scan, 0, sizeof w->scan);
+    for (unsigned i = 0; i < copy->n; i++) w->scan[i].hook = copy->hooks[i].id, w->scan[i].from_qseq = from[i];
+}
+
 /* Hook h's first pending row if its time has come, copied (body into *body, the caller
- * frees it): 1, 0 if none is due, or an error. */
-static int take_due(store_t *st, const hook_t *h, hook_item_t *it, char **body)
+ * frees it), looking from *from_qseq on: 1, 0 if none is due, or an error. */
+static int take_due(store_t *st, const hook_t *h, uint64_t *from_qseq, hook_item_t *it, char **body)
 {
     store_txn_t *t;
     int rc = store_txn_begin(st, false, &t);
     if (rc) return rc;
-    rc = hook_item_first(t, h->id, it);
+    rc = hook_item_pending(t, h->id, from_qseq, it);
     if (rc == 0 && it->next_ms <= hlc_wall_ms()) {
         *body = malloc(it->body_len + 1);
         if (!*body) abort();
@@ -244,11 +259,12 @@ static unsigned one_round(hook_worker_t *w)
         log_limited(&w->errors, hlc_wall_ms(), LOG_ERROR, "webhooks: cannot read the hooks table: %s", accord_strerror(rc));
         return 0;
     }
+    keep_scans(w, &copy);
     unsigned made = 0;
     for (unsigned i = 0; i < copy.n && !w->stopping; i++) {
         hook_item_t it;
         char *body = NULL;
-        if ((rc = take_due(w->st, &copy.hooks[i], &it, &body)) <= 0) {
+        if ((rc = take_due(w->st, &copy.hooks[i], &w->scan[i].from_qseq, &it, &body)) <= 0) {
             if (rc < 0) log_limited(&w->errors, hlc_wall_ms(), LOG_ERROR, "webhooks: cannot read the outbox: %s", accord_strerror(rc));
             continue;
         }

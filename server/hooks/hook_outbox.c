@@ -286,21 +286,34 @@ int hook_outbox_note(store_txn_t *t, const record_t *rec)
     return rc;
 }
 
-int hook_item_first(store_txn_t *t, uint64_t hook, hook_item_t *it)
+int hook_item_pending(store_txn_t *t, uint64_t hook, uint64_t *from_qseq, hook_item_t *it)
 {
-    uint8_t prefix[8];
+    uint8_t prefix[8], start[16];
     be64_put(prefix, hook);
+    be64_put(start, hook);
+    be64_put(start + 8, *from_qseq);
     store_iter_t *iter;
     store_val_t k, v;
     int rc = store_iter_new(t, TBL_OUTBOX, prefix, sizeof prefix, false, &iter);
-    if (rc) return rc;
+    if (!rc) rc = store_iter_seek(iter, start, sizeof start);
+    if (rc) {
+        store_iter_destroy(&iter);
+        return rc;
+    }
     bool found = false;
     while (!found && (rc = store_iter_next(iter, &k, &v)) == 1) {
         if ((rc = hook_item_decode(k.data, k.len, v.data, v.len, it))) break;
         found = it->state == HOOK_ITEM_PENDING;
+        *from_qseq = found ? it->qseq : it->qseq + 1;
     }
     store_iter_destroy(&iter);
     return rc < 0 ? rc : found ? 0 : ACCORD_ENOTFOUND;
+}
+
+int hook_item_first(store_txn_t *t, uint64_t hook, hook_item_t *it)
+{
+    uint64_t from = 0;
+    return hook_item_pending(t, hook, &from, it);
 }
 
 int hook_outbox_counts(store_txn_t *t, uint64_t hook, uint64_t *pending, uint64_t *failed, uint64_t *next_ms)

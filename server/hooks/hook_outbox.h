@@ -63,6 +63,11 @@ int hook_item_decode(const void *key, size_t klen, const void *val, size_t vlen,
 /* Hook id's first pending row (in order; failed rows are skipped) into it: 0, or
  * ACCORD_ENOTFOUND when nothing waits. */
 int hook_item_first(store_txn_t *t, uint64_t hook, hook_item_t *it);
+/* The same, from queue seq *from_qseq on; *from_qseq moves past the failed rows it stepped
+ * over (to the row found, or past the last row held), so a caller that keeps it looks at
+ * each given-up row once: rows below it are given up or gone, and a new row's queue seq is
+ * above every row held. The delivery worker's look. */
+int hook_item_pending(store_txn_t *t, uint64_t hook, uint64_t *from_qseq, hook_item_t *it);
 /* Rows of hook id waiting and given up, and the earliest next attempt (0 if none waits). */
 int hook_outbox_counts(store_txn_t *t, uint64_t hook, uint64_t *pending, uint64_t *failed, uint64_t *next_ms);
 

@@ -496,6 +496,69 @@ static void test_attempts_deliver_retry_and_give_up_but_keep(void **state)
     fixture_close(&f);
 }
 
+/* Given-up rows stay in the outbox, ahead of the pending ones (docs/WEBHOOKS.md): the
+ * worker's look for a hook's next change starts where its last look found one, so it
+ * steps over them once, not at every poll (a million of them, after a receiver was down
+ * for days, cost a scan of 225 ms each look). */
+static void test_a_look_steps_over_given_up_rows_once(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_open(&f, "tehran-1", "branch");
+    uint64_t id = add_hook(&f, "customer.*");
+    for (int i = 0; i < 4; i++) write_customer(&f, true);
+    hook_policy_t pol = {1, 3600000, 1000, 60000}; /* one failure gives up */
+    hook_attempt_t fail = {false, 500, 12, "HTTP 500: try again"};
+    store_txn_t *t;
+    hook_item_t it;
+    uint64_t from = 0, q[4];
+    for (int i = 0; i < 2; i++) { /* the first two given up */
+        assert_int_equal(store_txn_begin(f.st, true, &t), 0);
+        assert_int_equal(hook_item_pending(t, id, &from, &it), 0);
+        q[i] = it.qseq;
+        assert_int_equal(from, it.qseq); /* the next look starts at the row found */
+        assert_int_equal(hook_outbox_settle(t, &it, &fail, &pol, it.queued_ms + 1, 0), 0);
+        assert_int_equal(store_txn_commit(&t), 0);
+    }
+    assert_true(q[1] > q[0]);
+    assert_int_equal(store_txn_begin(f.st, false, &t), 0);
+    uint64_t fresh = 0;
+    assert_int_equal(hook_item_pending(t, id, &fresh, &it), 0); /* from the start: over both */
+    q[2] = it.qseq;
+    assert_true(q[2] > q[1]);
+    assert_int_equal(fresh, q[2]);
+    assert_int_equal(hook_item_pending(t, id, &from, &it), 0); /* from the last look: the same row */
+    assert_int_equal(it.qseq, q[2]);
+    assert_int_equal(from, q[2]);
+    hook_item_t first;
+    assert_int_equal(hook_item_first(t, id, &first), 0);
+    assert_int_equal(first.qseq, q[2]);
+    store_txn_abort(&t);
+
+    /* the rest given up too: nothing waits, and the next look starts past them all */
+    for (int i = 2; i < 4; i++) {
+        assert_int_equal(store_txn_begin(f.st, true, &t), 0);
+        assert_int_equal(hook_item_pending(t, id, &from, &it), 0);
+        q[i] = it.qseq;
+        assert_int_equal(hook_outbox_settle(t, &it, &fail, &pol, it.queued_ms + 1, 0), 0);
+        assert_int_equal(store_txn_commit(&t), 0);
+    }
+    assert_int_equal(store_txn_begin(f.st, false, &t), 0);
+    assert_int_equal(hook_item_pending(t, id, &from, &it), ACCORD_ENOTFOUND);
+    assert_int_equal(from, q[3] + 1);
+    store_txn_abort(&t);
+    write_customer(&f, true); /* a change queued later is found from there */
+    assert_int_equal(store_txn_begin(f.st, false, &t), 0);
+    assert_int_equal(hook_item_pending(t, id, &from, &it), 0);
+    assert_true(it.qseq > q[3]);
+    uint64_t pending, failed, next;
+    assert_int_equal(hook_outbox_counts(t, id, &pending, &failed, &next), 0);
+    assert_int_equal(pending, 1);
+    assert_int_equal(failed, 4);
+    store_txn_abort(&t);
+    fixture_close(&f);
+}
+
 static void test_stored_rows_are_decoded_strictly(void **state)
 {
     (void)state;
@@ -534,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_a_replicated_change_is_queued_where_it_is_applied),
         cmocka_unit_test(test_a_restamped_change_is_not_queued_again),
         cmocka_unit_test(test_attempts_deliver_retry_and_give_up_but_keep),
+        cmocka_unit_test(test_a_look_steps_over_given_up_rows_once),
         cmocka_unit_test(test_stored_rows_are_decoded_strictly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
