@@ -90,7 +90,8 @@ static const ctl_opt_t audit_opts[] = {
 static const ctl_opt_t webhook_add_opts[] = {
     OPT_DATA, {"url", 0, "where to POST: http:// or https://, not this node itself (required)"},
     {"events", 0, "comma-separated: customer.*, deal.won, task.created, * ... (required)"},
-    {"secret", 0, "the HMAC key (16-128 printable characters); default: a random one, printed once"}, {0}};
+    {"secret", CTL_FLAG, "the HMAC key (16-128 printable characters) from the first line of standard input; "
+                         "default: a random one, printed once"}, {0}};
 static const ctl_opt_t webhook_log_opts[] = {
     OPT_DATA, {"hook", 0, "only this webhook's attempts"}, {"limit", 0, "the newest N (50; 0: all kept)"}, {0}};
 
@@ -206,7 +207,7 @@ static const ctl_verb_t verbs[] = {
      ctl_token_revoke, 1, 1},
     {"audit", "--data DIR [--since DATE] [--kind KIND] [--user USER] [--limit N]",
      "the access audit, newest first: sign-ins, token use, exports, refusals", NULL, audit_opts, ctl_audit, 0, 0},
-    {"webhook add", "--data DIR --url URL --events LIST [--secret SECRET]",
+    {"webhook add", "--data DIR --url URL --events LIST [--secret < FILE]",
      "POST every change that matches LIST to URL, signed; prints the id and the secret once",
      "The running node checks the URL (http or https, not its own ports) and queues each matching change\n"
      "in the change's own transaction; it POSTs them in order, retrying with backoff (docs/WEBHOOKS.md).",

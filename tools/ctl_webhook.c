@@ -13,6 +13,7 @@
 #include "proto/crypto.h"
 #include "proto/json.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,19 +50,35 @@ static int node_call(const ctl_args_t *a, const char *verb, accord_args_t *args,
     return ACCORD_EXIT_OK;
 }
 
+/* --secret: the first line of standard input, never an argument (ps shows those to every
+ * user of the machine). The node checks what it holds. */
+static int read_secret(char *out, size_t cap)
+{
+    if (!fgets(out, (int)cap, stdin)) {
+        fprintf(stderr, "accordctl webhook add: --secret: give the secret on the first line of standard input\n");
+        return ACCORD_EXIT_USAGE;
+    }
+    out[strcspn(out, "\r\n")] = 0;
+    return 0;
+}
+
 int ctl_webhook_add(const ctl_args_t *a)
 {
-    const char *url = ctl_opt(a, "url"), *events = ctl_opt(a, "events"), *secret = ctl_opt(a, "secret");
+    const char *url = ctl_opt(a, "url"), *events = ctl_opt(a, "events");
     if (!url || !events) {
         fprintf(stderr, "accordctl webhook add: give --url URL and --events LIST (e.g. customer.*,deal.won)\n");
         ctl_usage(stderr, a->verb);
         return ACCORD_EXIT_USAGE;
     }
+    char secret[HOOK_SECRET_MAX + 2] = ""; /* a longer line is cut, and refused by the node */
+    int rc = ctl_flag(a, "secret") ? read_secret(secret, sizeof secret) : 0;
+    if (rc) return rc;
     accord_args_t args;
     accord_args_init(&args);
     accord_args_str(&args, "url", url);
     accord_args_str(&args, "events", events);
-    if (secret) accord_args_str(&args, "secret", secret);
+    if (ctl_flag(a, "secret")) accord_args_str(&args, "secret", secret);
+    sodium_memzero(secret, sizeof secret);
     accord_reply_t r;
     int exit_code = node_call(a, "webhook_add", &args, &r);
     if (!exit_code) {

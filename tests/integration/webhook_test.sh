@@ -62,15 +62,17 @@ else
     skip "this machine has no IPv4 address but loopback ones"
 fi
 refused "an event that does not exist" --url "http://127.0.0.1:$RPORT/a" --events 'customer.*,deal.flew'
-refused "a secret too short" --url "http://127.0.0.1:$RPORT/a" --events '*' --secret short
+refused "a secret too short" --url "http://127.0.0.1:$RPORT/a" --events '*' --secret <<< short
+refused "a secret on the command line, where ps shows it to every user" --url "http://127.0.0.1:$RPORT/a" \
+    --events '*' --secret "$SA" < /dev/null
 check "... and none of them was kept" bash -c "[ \"\$('$CTL' --json webhook list --data '$W/hq' | jq '.webhooks | length')\" = 0 ]"
 check "adding a webhook needs the running node" bash -c "! '$CTL' webhook add --data '$W/nowhere' --url http://127.0.0.1:1/ --events '*' 2>/dev/null"
 
 # ---- two hooks, and one with a secret made for it ----
 "$CTL" --json webhook add --data "$W/hq" --url "http://127.0.0.1:$RPORT/a" --events 'customer.*,deal.won' \
-    --secret "$SA" > "$W/a.json"
+    --secret <<< "$SA" > "$W/a.json"
 HA=$(jq -r .id "$W/a.json")
-HB=$("$CTL" --json webhook add --data "$W/hq" --url "http://127.0.0.1:$RPORT/b" --events '*' --secret "$SB" | jq -r .id)
+HB=$("$CTL" --json webhook add --data "$W/hq" --url "http://127.0.0.1:$RPORT/b" --events '*' --secret <<< "$SB" | jq -r .id)
 "$CTL" webhook add --data "$W/hq" --url "http://127.0.0.1:$RPORT/c" --events 'task.done' > "$W/c.txt"
 HC=$(sed -n 's/^webhook \([0-9]*\):.*/\1/p' "$W/c.txt")
 check "webhook add prints the id and a made secret once (64 hex digits)" grep -Eq '^secret: [0-9a-f]{64}$' "$W/c.txt"
