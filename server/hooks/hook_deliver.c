@@ -26,6 +26,7 @@ struct hook_worker {
     hook_t *hooks;              /* HOOK_MAX, the round's copy of the table */
     struct {
         uint64_t hook, from_qseq;
+        uint64_t hold_until_ms; /* its last attempt could not be recorded: not before then */
     } scan[HOOK_MAX];           /* where each hook's next look starts (hook_item_pending) */
     log_limit_t errors;         /* a store that keeps failing logs a few lines, not one a poll */
     CURL *curl;                 /* one handle for every POST: its connections are kept alive */
@@ -204,12 +205,13 @@ static int copy_hook(void *ctx, const hook_t *h)
  * its first row. */
 static void keep_scans(hook_worker_t *w, const hooks_copy_t *copy)
 {
-    uint64_t from[HOOK_MAX] = {0};
+    uint64_t from[HOOK_MAX] = {0}, hold[HOOK_MAX] = {0};
     for (unsigned i = 0; i < copy->n; i++)
         for (unsigned j = 0; j < HOOK_MAX; j++)
-            if (w->scan[j].hook == copy->hooks[i].id) from[i] = w->scan[j].from_qseq;
+            if (w->scan[j].hook == copy->hooks[i].id) from[i] = w->scan[j].from_qseq, hold[i] = w->scan[j].hold_until_ms;
     memset(w->scan, 0, sizeof w->scan);
-    for (unsigned i = 0; i < copy->n; i++) w->scan[i].hook = copy->hooks[i].id, w->scan[i].from_qseq = from[i];
+    for (unsigned i = 0; i < copy->n; i++)
+        w->scan[i].hook = copy->hooks[i].id, w->scan[i].from_qseq = from[i], w->scan[i].hold_until_ms = hold[i];
 }
 
 /* Hook h's first pending row if its time has come, copied (body into *body, the caller
@@ -264,6 +266,7 @@ static unsigned one_round(hook_worker_t *w)
     for (unsigned i = 0; i < copy.n && !w->stopping; i++) {
         hook_item_t it;
         char *body = NULL;
+        if (w->scan[i].hold_until_ms > hlc_wall_ms()) continue;
         if ((rc = take_due(w->st, &copy.hooks[i], &w->scan[i].from_qseq, &it, &body)) <= 0) {
             if (rc < 0) log_limited(&w->errors, hlc_wall_ms(), LOG_ERROR, "webhooks: cannot read the outbox: %s", accord_strerror(rc));
             continue;
@@ -272,9 +275,15 @@ static unsigned one_round(hook_worker_t *w)
         post_with(w->curl, &w->cfg, &copy.hooks[i], &it, &w->stopping, &a);
         if (!w->stopping) {
             if (!a.ok) log_debug("webhook %llu: %s", (unsigned long long)it.hook, a.error);
-            if ((rc = settle(w->st, &it, &a, &w->cfg.policy)))
-                log_limited(&w->errors, hlc_wall_ms(), LOG_ERROR, "webhooks: cannot record a delivery: %s", accord_strerror(rc));
-            made++;
+            if ((rc = settle(w->st, &it, &a, &w->cfg.policy))) {
+                /* sent again later, as after a crash; not at once, over and over */
+                log_limited(&w->errors, hlc_wall_ms(), LOG_ERROR,
+                            "webhooks: cannot record a delivery: %s (webhook %llu waits %u s)", accord_strerror(rc),
+                            (unsigned long long)it.hook, HOOK_UNRECORDED_WAIT_MS / 1000);
+                w->scan[i].hold_until_ms = hlc_wall_ms() + HOOK_UNRECORDED_WAIT_MS;
+            } else {
+                made++;
+            }
         }
         free(body);
     }

@@ -9,7 +9,8 @@
  * Transactions: the worker reads in read transactions and records each attempt in a
  * short write transaction of its own (hook_outbox_settle), after the POST: it never holds
  * LMDB's writer while it waits on the network. A crash between the POST and that commit
- * sends the change again: receivers de-duplicate by the change id.
+ * sends the change again: receivers de-duplicate by the change id. So does a commit that
+ * fails (a full disk): that hook then waits HOOK_UNRECORDED_WAIT_MS, not a moment.
  *
  * Bounds: connect and total timeouts, no redirects followed, http and https only, at most
  * HOOK_RESPONSE_MAX bytes of an answer read. The worker's POSTs share one curl handle, so
@@ -26,6 +27,8 @@
 #include "store/store.h"
 
 #define HOOK_RESPONSE_MAX 65536
+#define HOOK_UNRECORDED_WAIT_MS 5000 /* a POST whose outcome the store could not keep: its
+                                      * hook waits this long before it is sent again */
 #define HOOK_SIGNATURE_LEN (7 + 64) /* "sha256=" and the HMAC-SHA256 in hex */
 
 typedef struct {
