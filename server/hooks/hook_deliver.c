@@ -141,6 +141,11 @@ static void post_with(CURL *curl, const hook_worker_config_t *cfg, const hook_t 
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* a POST cut off (the node stopping, a timeout) while a name resolves leaves its
+     * resolver thread behind, detached: curl would wait for getaddrinfo to return */
+    curl_easy_setopt(curl, CURLOPT_QUICK_EXIT, 1L);
+#endif
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "accord-node webhook");
     curl_easy_setopt(curl, CURLOPT_POST, 1L);

@@ -45,7 +45,8 @@ typedef struct hook_worker hook_worker_t;
  * thread before other threads use it. NULL (logged) if libcurl or the thread cannot start. */
 hook_worker_t *hook_worker_start(store_t *st, const hook_worker_config_t *cfg);
 /* Stops the worker: a POST in flight is cut off, its attempt not recorded (sent again
- * later). Safe on NULL and twice. */
+ * later), within about a second, a name being resolved included (its resolver thread is
+ * left to finish alone). Safe on NULL and twice. */
 void hook_worker_stop(hook_worker_t **w);
 
 /* The X-Accord-Signature value: "sha256=" then hex of HMAC-SHA256 with the secret's bytes

@@ -21,7 +21,9 @@
 #include "proto/schema.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <ifaddrs.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -663,6 +665,52 @@ static void test_a_delivery_not_recorded_is_not_sent_again_at_once(void **state)
     fixture_close(&f);
 }
 
+/* A name of *.slow.invalid takes 6 s to resolve, as under a DNS server that does not
+ * answer: this getaddrinfo stands in for libc's in this process (libcurl's resolver
+ * thread calls it); every other name goes to libc's. */
+#define SLOW_RESOLVE_S 6
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
+{
+    typedef int (*gai_fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+    static gai_fn real;
+    size_t n = node ? strlen(node) : 0;
+    if (n > 13 && !strcmp(node + n - 13, ".slow.invalid")) {
+        sleep(SLOW_RESOLVE_S);
+        return EAI_NONAME;
+    }
+    if (!real) *(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+    return real(node, service, hints, res);
+}
+
+/* The node stops in a bounded time even while a POST waits on a name being resolved
+ * (getaddrinfo cannot be interrupted; curl would wait for its thread). */
+static void test_stop_is_bounded_while_a_name_resolves(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_open(&f, "tehran-1", "branch");
+    hook_t h;
+    memset(&h, 0, sizeof h);
+    snprintf(h.url, sizeof h.url, "http://receiver.slow.invalid:9/in");
+    snprintf(h.events, sizeof h.events, "*");
+    snprintf(h.secret, sizeof h.secret, "0123456789abcdef");
+    store_txn_t *t;
+    assert_int_equal(store_txn_begin(f.st, true, &t), 0);
+    assert_int_equal(hook_add(t, &h, 1000), 0);
+    assert_int_equal(store_txn_commit(&t), 0);
+    write_customer(&f, true);
+    hook_worker_config_t cfg = {.policy = HOOK_POLICY_DEFAULT, .timeout_ms = 30000, .connect_timeout_ms = 15000,
+                                .poll_ms = 20};
+    hook_worker_t *w = hook_worker_start(f.st, &cfg);
+    assert_non_null(w);
+    usleep(500000); /* the POST is resolving the name */
+    uint64_t t0 = hlc_wall_ms();
+    hook_worker_stop(&w);
+    uint64_t took_ms = hlc_wall_ms() - t0;
+    if (took_ms > 2000) fail_msg("stopping took %llu ms", (unsigned long long)took_ms);
+    fixture_close(&f);
+}
+
 static void test_stored_rows_are_decoded_strictly(void **state)
 {
     (void)state;
@@ -703,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_attempts_deliver_retry_and_give_up_but_keep),
         cmocka_unit_test(test_a_look_steps_over_given_up_rows_once),
         cmocka_unit_test(test_a_delivery_not_recorded_is_not_sent_again_at_once),
+        cmocka_unit_test(test_stop_is_bounded_while_a_name_resolves),
         cmocka_unit_test(test_stored_rows_are_decoded_strictly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
