@@ -253,6 +253,9 @@ int hook_item_decode(const void *key, size_t klen, const void *val, size_t vlen,
         vlen < ITEM_FIXED + el + 4)
         return ACCORD_ESTORE;
     memcpy(it->event, p, el), p += el;
+    for (size_t i = 0; i < el; i++) /* it goes into a header (X-Accord-Event): an event's name only */
+        if (!((it->event[i] >= 'a' && it->event[i] <= 'z') || it->event[i] == '.' || it->event[i] == '_'))
+            return ACCORD_ESTORE;
     it->body_len = be32_get(p), p += 4;
     if (it->body_len > HOOK_BODY_MAX || vlen != ITEM_FIXED + el + 4 + it->body_len) return ACCORD_ESTORE;
     it->body = (const char *)p;

@@ -58,7 +58,8 @@ typedef struct {
     size_t body_len;
 } hook_item_t;
 
-/* Decodes a row (untrusted bytes) into it. 0 or ACCORD_ESTORE. */
+/* Decodes a row (untrusted bytes) into it. 0 or ACCORD_ESTORE (lengths that do not add up,
+ * an event with a byte no event name has: it is sent as a header). */
 int hook_item_decode(const void *key, size_t klen, const void *val, size_t vlen, hook_item_t *it);
 /* Hook id's first pending row (in order; failed rows are skipped) into it: 0, or
  * ACCORD_ENOTFOUND when nothing waits. */

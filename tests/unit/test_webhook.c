@@ -711,6 +711,46 @@ static void test_stop_is_bounded_while_a_name_resolves(void **state)
     fixture_close(&f);
 }
 
+/* The event a stored row names goes into a header (X-Accord-Event): a row whose event is
+ * not an event's name (a line break, a header of its own) is refused as the store's
+ * fault, never sent. */
+static void test_a_stored_event_is_an_events_name(void **state)
+{
+    (void)state;
+    fixture_t f;
+    fixture_open(&f, "tehran-1", "branch");
+    uint64_t id = add_hook(&f, "*");
+    write_customer(&f, true);
+    store_txn_t *t;
+    store_iter_t *iter;
+    store_val_t k, v;
+    assert_int_equal(store_txn_begin(f.st, false, &t), 0);
+    assert_int_equal(store_iter_new(t, TBL_OUTBOX, NULL, 0, false, &iter), 0);
+    assert_int_equal(store_iter_next(iter, &k, &v), 1);
+    uint8_t key[16], *row = malloc(v.len);
+    size_t len = v.len;
+    memcpy(key, k.data, sizeof key);
+    memcpy(row, v.data, len);
+    store_iter_destroy(&iter);
+    store_txn_abort(&t);
+    hook_item_t it;
+    assert_int_equal(hook_item_decode(key, sizeof key, row, len, &it), 0);
+    assert_int_equal(it.hook, id);
+    const size_t at = 1 + 4 + 8 + 8 + ID_LEN + 8; /* the event's length byte */
+    assert_int_equal(row[at], strlen("customer.updated"));
+    const char *bad[] = {"customer\r\nX-A: b", "customer.upd\nted", "Customer.updated", "customer updated"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t *copy = malloc(len);
+        memcpy(copy, row, len);
+        memcpy(copy + at + 1, bad[i], strlen(bad[i])); /* as long as, or shorter than, the one written */
+        memset(copy + at + 1 + strlen(bad[i]), 'd', strlen("customer.updated") - strlen(bad[i]));
+        if (hook_item_decode(key, sizeof key, copy, len, &it) != ACCORD_ESTORE) fail_msg("took the event of row %zu", i);
+        free(copy);
+    }
+    free(row);
+    fixture_close(&f);
+}
+
 static void test_stored_rows_are_decoded_strictly(void **state)
 {
     (void)state;
@@ -752,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_a_look_steps_over_given_up_rows_once),
         cmocka_unit_test(test_a_delivery_not_recorded_is_not_sent_again_at_once),
         cmocka_unit_test(test_stop_is_bounded_while_a_name_resolves),
+        cmocka_unit_test(test_a_stored_event_is_an_events_name),
         cmocka_unit_test(test_stored_rows_are_decoded_strictly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
