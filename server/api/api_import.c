@@ -355,6 +355,17 @@ int api_import_rows(api_t *api, store_txn_t *t, const request_t *req, msgpack_pa
             next = strchr(seg, ROW_SEP);
             if (next) *next++ = 0;
             int code = run_row(api, t, &sp, seg, &scratch, &n);
+            if (code == ACCORD_ESTORE || code == ACCORD_EFULL) {
+                /* the store failed under the row, which may have left its merge or its feed
+                 * record half written: the whole request is refused, and the node loop throws
+                 * its transaction away (the rows before are not acknowledged either) */
+                msgpack_sbuffer_destroy(&scratch);
+                if (sp.dry_run) {
+                    store_txn_abort(&t);
+                    oplog_rollback(api->log, dry_mark);
+                }
+                return accord_fail(msg, cap, code, "row %u: %s", r, sc->row_msg);
+            }
             if (code) {
                 api_import_failure_t *f = &sc->failed[n.n_failed++];
                 f->row = r;
