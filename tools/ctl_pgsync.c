@@ -720,10 +720,13 @@ static int batch(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n_hea
     pgrow_buf_t changes = {0};
     *done = 0;
     int rc = 0;
-    for (unsigned i = 0; i < n_heads && budget && !rc; i++) {
-        uint64_t from = seq_of(s, h[i].origin), to = h[i].head, last = from, last_ms = 0;
+    /* every feed's next position starts at its own, also those the budget does not reach */
+    for (unsigned i = 0; i < n_heads; i++) {
         memcpy(next[i].origin, h[i].origin, ID_LEN);
-        next[i].seq = from;
+        next[i].seq = seq_of(s, h[i].origin);
+    }
+    for (unsigned i = 0; i < n_heads && budget && !rc; i++) {
+        uint64_t from = next[i].seq, to = h[i].head, last = from, last_ms = 0;
         if (from >= to) continue;
         if (to - from > budget) to = from + budget;
         rc = feed_changes(s, t, h[i].origin, from, to, &changes, &touched, &n_touched, &cap_touched, &last, &last_ms);

@@ -5,7 +5,8 @@
 # columns; an edit and a delete show up after the next run, one change row each; kill -9 in
 # the middle of a full copy and of a run of many batches, then run again: every feed record
 # once in changes, the rows the hub's; PostgreSQL stopped under a continuous run: pg-sync
-# waits, then catches up when it is back; lag in --json and in accord.status; a bad DSN, an
+# waits, then catches up when it is back; lag in --json and in accord.status; a hub with two
+# branches copied in batches smaller than a feed's backlog; a bad DSN, an
 # unreachable server, a missing data directory and tables of another layout are refused
 # with a clear message. TAP lines (tests/integration/lib.sh).
 set -u
@@ -253,6 +254,40 @@ check "pg-sync says the feed was compacted past its position and copies every ro
 check "after the compaction the customers are the hub's (the deleted one gone)" rows_as_hub postgres
 check "changes keeps what it had; the position is the heads" \
     test "$(q 'SELECT count(*) FROM accord.changes')" = "$kept" -a "$(q 'SELECT sum(seq) FROM accord.position')" = "$(feed_total)"
+
+# ---- a hub with two branches: a batch that ends inside one feed ----
+# the feeds after the one --batch ends in keep their positions (a batch once wrote a zero
+# origin for each of them, and stopped on the second: ON CONFLICT cannot affect a row twice)
+q "CREATE DATABASE bi3" >/dev/null
+DSN3="host=127.0.0.1 port=$PG_PORT dbname=bi3 user=bi"
+rm -f "$W/org.key" # a second org (org init makes a key once)
+org_and_nodes h2:hub b2 b3
+H2_EP="tcp://127.0.0.1:$(free_port)"
+start h2 --listen "$H2_EP" || exit 1
+start b2 --upstream "$H2_EP" --upstream-key "$(pub h2)" || exit 1
+start b3 --upstream "$H2_EP" --upstream-key "$(pub h2)" || exit 1
+vector_total() { "$CTL" --json bundle vector --data "$W/$1" | jq '[.feeds[].seq] | add // 0'; }
+own_head() {
+    "$CTL" --json bundle vector --data "$W/$1" \
+        | jq --arg o "$("$CTL" --json node show --data "$W/$1" | jq -r .origin)" '[.feeds[] | select(.origin == $o) | .seq] | add // 0'
+}
+hub_holds_all() { [ "$(vector_total h2)" = "$(( $(own_head h2) + $(own_head b2) + $(own_head b3) ))" ] && [ "$(own_head b2)" -gt 0 ] && [ "$(own_head b3)" -gt 0 ]; }
+three_each() { for x in h2 b2 b3; do for i in 1 2 3; do ACCORD_DATA="$W/$x" "$ACCORD" customer add --name "$x $1 $i" >/dev/null; done; done; }
+three_each first
+check "the hub holds the three feeds" wait_until 60 hub_holds_all
+"$CTL" pg-sync --data "$W/h2" --dsn "$DSN3" --once 2>>"$W/sync.log"
+check "the first copy of the hub of three feeds has a position for each" \
+    test "$(psql_db bi3 -c 'SELECT count(*) FROM accord.position WHERE seq > 0')" = 3
+three_each second
+check "the hub holds the three feeds' new records" wait_until 60 hub_holds_all
+"$CTL" pg-sync --data "$W/h2" --dsn "$DSN3" --once --batch 2 2>"$W/three.log"
+rc=$?
+check "--batch 2 over three feeds 3 records behind each: exit 0 ($(grep -m1 accordctl: "$W/three.log"))" test "$rc" = 0
+check "every feed record of the three once in changes ($(vector_total h2))" \
+    test "$(psql_db bi3 -c 'SELECT count(DISTINCT (origin, seq)) FROM accord.changes')" = "$(vector_total h2)"
+check "the position is the three feeds' heads, and nothing else" \
+    test "$(psql_db bi3 -c "SELECT count(*) || ' ' || sum(seq) FROM accord.position")" = "3 $(vector_total h2)"
+stop b3; stop b2; stop h2
 
 # ---- refusals ----
 out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 bogus_option=1" --once 2>&1)
