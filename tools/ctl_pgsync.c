@@ -472,20 +472,28 @@ static int write_status(sync_t *s, uint64_t behind, double behind_s, uint64_t ne
     return pg_exec(s, sql, "cannot write the status");
 }
 
-/* Records behind and seconds behind: the newest record the store holds against the
- * newest the copy covers (0 when caught up). */
+/* Records behind, and seconds behind: of the feeds with records past the position, the
+ * most by which a feed's newest record is newer than its last copied one (0 when caught
+ * up). Per feed, since the newest copied record of another feed says nothing of this one:
+ * a branch's backlog stays in sight while the hub's own feed is caught up. A feed whose
+ * copied record's time is unknown (none copied yet) is measured against the newest any
+ * feed's copied record has. */
 static void lag_after(sync_t *s, const feed_head_t *h, unsigned n_heads, uint64_t *newest_covered)
 {
-    uint64_t behind = 0, hub_newest = 0, covered = 0;
+    uint64_t behind = 0, covered = 0, lag_ms = 0;
     for (unsigned i = 0; i < n_heads; i++) {
         const feed_pos_t *p = position_of(s, h[i].origin);
-        uint64_t seq = p ? p->seq : 0;
-        if (h[i].head > seq) behind += h[i].head - seq;
-        if (h[i].head_ms > hub_newest) hub_newest = h[i].head_ms;
         if (p && p->at_ms > covered) covered = p->at_ms;
     }
+    for (unsigned i = 0; i < n_heads; i++) {
+        const feed_pos_t *p = position_of(s, h[i].origin);
+        uint64_t seq = p ? p->seq : 0, since = p && p->at_ms ? p->at_ms : covered;
+        if (h[i].head <= seq) continue;
+        behind += h[i].head - seq;
+        if (h[i].head_ms > since && h[i].head_ms - since > lag_ms) lag_ms = h[i].head_ms - since;
+    }
     s->behind = behind;
-    s->behind_s = behind && hub_newest > covered ? (double)(hub_newest - covered) / 1000.0 : 0.0;
+    s->behind_s = (double)lag_ms / 1000.0;
     *newest_covered = covered;
 }
 

@@ -287,6 +287,22 @@ check "every feed record of the three once in changes ($(vector_total h2))" \
     test "$(psql_db bi3 -c 'SELECT count(DISTINCT (origin, seq)) FROM accord.changes')" = "$(vector_total h2)"
 check "the position is the three feeds' heads, and nothing else" \
     test "$(psql_db bi3 -c "SELECT count(*) || ' ' || sum(seq) FROM accord.position")" = "3 $(vector_total h2)"
+# seconds behind are the feed that lags: the feed the store keeps first (its origin sorts
+# first) gets a record now, the last one got three a while ago; the first batch copies the
+# new one, and the old three are still behind, by the time since that feed's copied record
+origin_of() { "$CTL" --json node show --data "$W/$1" | jq -r .origin; }
+by_origin=$(for x in h2 b2 b3; do echo "$(origin_of $x) $x"; done | sort | awk '{print $2}')
+first_feed=$(echo "$by_origin" | head -1); last_feed=$(echo "$by_origin" | tail -1)
+sleep 1.2
+for i in 1 2 3; do ACCORD_DATA="$W/$last_feed" "$ACCORD" customer add --name "late $i" >/dev/null; done
+check "the hub holds the last feed's three records" wait_until 60 hub_holds_all
+sleep 1.2
+ACCORD_DATA="$W/$first_feed" "$ACCORD" customer add --name "new" >/dev/null
+check "the hub holds the first feed's new record" wait_until 60 hub_holds_all
+"$CTL" --json pg-sync --data "$W/h2" --dsn "$DSN3" --once --batch 1 2>>"$W/sync.log" > "$W/three.json"
+check "with a feed 3 records behind, seconds behind are not 0 ($(head -1 "$W/three.json"))" \
+    jqt -s '.[0].behind_records == 3 and .[0].behind_seconds >= 1' "$W/three.json"
+check "caught up: 0 records, 0 seconds behind" jqt -s '.[-1].behind_records == 0 and .[-1].behind_seconds == 0' "$W/three.json"
 stop b3; stop b2; stop h2
 
 # ---- refusals ----
