@@ -346,7 +346,10 @@ static int pg_connect(sync_t *s)
                         "advisory lock " LOCK_KEY ")\n");
         return SYNC_BUSY;
     }
-    if ((rc = pg_exec(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'", "cannot set the session")) ||
+    /* a statement_timeout or lock_timeout the database sets for its BI users would cut a
+     * full copy, or a batch waiting for a reader's lock, every time it is tried again */
+    if ((rc = pg_exec(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET statement_timeout = 0; "
+                         "SET lock_timeout = 0", "cannot set the session")) ||
         (rc = setup_tables(s)) || (rc = setup_staging(s)) || (rc = read_position(s)))
         return rc;
     return 0;

@@ -305,6 +305,23 @@ check "with a feed 3 records behind, seconds behind are not 0 ($(head -1 "$W/thr
 check "caught up: 0 records, 0 seconds behind" jqt -s '.[-1].behind_records == 0 and .[-1].behind_seconds == 0' "$W/three.json"
 stop b3; stop b2; stop h2
 
+# ---- a database whose statement_timeout and lock_timeout are short (set for its BI users) ----
+# pg-sync's statements are not cut by it: a batch that waits for a BI session's lock waits
+q "CREATE DATABASE bi4" >/dev/null
+DSN4="host=127.0.0.1 port=$PG_PORT dbname=bi4 user=bi"
+sync_once "" "$DSN4"
+q "ALTER DATABASE bi4 SET statement_timeout = '500ms'"
+q "ALTER DATABASE bi4 SET lock_timeout = '300ms'"
+at customer add --name "After the timeout was set" >/dev/null
+psql_db bi4 -c "SET statement_timeout = 0; BEGIN; LOCK TABLE accord.customers IN SHARE MODE; SELECT pg_sleep(2); COMMIT;" >/dev/null &
+locker=$!
+wait_until 10 bash -c "[ \"\$('$PG_BIN/psql' -X -At -h 127.0.0.1 -p $PG_PORT -U bi -d bi4 -c \"SELECT count(*) FROM pg_locks WHERE mode = 'ShareLock' AND relation = 'accord.customers'::regclass\")\" = 1 ]"
+"$CTL" pg-sync --data "$W/hq" --dsn "$DSN4" --once 2>"$W/timeout.log"
+rc=$?
+wait "$locker"
+check "a batch that waits 2 s for a lock, statement_timeout 500ms, lock_timeout 300ms: exit 0 ($(grep -m1 accordctl: "$W/timeout.log"))" test "$rc" = 0
+check "... and the new customer is in" test "$(psql_db bi4 -c "SELECT count(*) FROM accord.customers WHERE name = 'After the timeout was set'")" = 1
+
 # ---- refusals ----
 out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 bogus_option=1" --once 2>&1)
 rc=$?
