@@ -23,6 +23,7 @@
 #include "client/output.h"
 #include "ops/pgrow.h"
 #include "proto/accord_err.h"
+#include "proto/datadir.h"
 #include "proto/hlc.h"
 #include "proto/record.h"
 #include "proto/schema.h"
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_BATCH 20000       /* records a steady transaction covers at most */
 #define MAX_BATCH 1000000
@@ -70,6 +72,7 @@ typedef struct {
     PGconn *pg;
     store_t *st;
     const identity_t *id;
+    const char *dir; /* the data directory */
     const char *dsn;
     unsigned batch;
     bool json;
@@ -226,8 +229,18 @@ static void layout_name(char out[64])
     pgrow_buf_free(&ddl);
 }
 
+/* Whether origin (hex, from the database) was this node's own before an accordctl epoch
+ * new: the data directory keeps each old key as node.key.ORIGIN (auth/identity.h). */
+static bool earlier_origin(const char *dir, const char *origin)
+{
+    if (strlen(origin) != 2 * ID_LEN || strspn(origin, "0123456789abcdef") != 2 * ID_LEN) return false;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, datadir_file_name(DATADIR_KEY), origin);
+    return access(path, F_OK) == 0;
+}
+
 /* Makes the tables in a database that has none, or checks that those it has are of this
- * version and of this hub. */
+ * version and of this hub (or of this node under an earlier key: then they are its now). */
 static int setup_tables(sync_t *s)
 {
     char layout[64], have[256], origin[2 * ID_LEN + 1];
@@ -263,6 +276,14 @@ static int setup_tables(sync_t *s)
     if ((rc = pg_value(s, "SELECT value FROM " PGROW_SCHEMA ".meta WHERE key = 'hub'", have, sizeof have, &found,
                        "cannot read table meta")))
         return rc;
+    if (found && strcmp(have, origin) && earlier_origin(s->dir, have)) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "UPDATE " PGROW_SCHEMA ".meta SET value = '%s' WHERE key = 'hub'", origin);
+        if ((rc = pg_exec(s, sql, "cannot write table meta"))) return rc;
+        fprintf(stderr, "pg-sync: %s took a new key (accordctl epoch new): origin %s, was %s; the copy goes on\n",
+                s->id->name, origin, have);
+        snprintf(have, sizeof have, "%s", origin);
+    }
     if (!found || strcmp(have, origin)) {
         fprintf(stderr, "accordctl: pg-sync: the database holds the copy of another node (origin %s), not of %s "
                         "(origin %s): give each hub a database of its own\n", found ? have : "(none)", s->id->name, origin);
@@ -958,7 +979,7 @@ int ctl_pg_sync(const ctl_args_t *a)
     store_t *st = NULL;
     identity_t *id = NULL;
     if ((rc = ctl_open_node(a->dir, &st, &id))) return rc;
-    sync_t s = {.st = st, .id = id, .dsn = dsn, .batch = (unsigned)batch_n, .json = a->json};
+    sync_t s = {.st = st, .id = id, .dir = a->dir, .dsn = dsn, .batch = (unsigned)batch_n, .json = a->json};
     bool once = ctl_flag(a, "once");
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

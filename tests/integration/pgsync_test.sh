@@ -322,6 +322,20 @@ wait "$locker"
 check "a batch that waits 2 s for a lock, statement_timeout 500ms, lock_timeout 300ms: exit 0 ($(grep -m1 accordctl: "$W/timeout.log"))" test "$rc" = 0
 check "... and the new customer is in" test "$(psql_db bi4 -c "SELECT count(*) FROM accord.customers WHERE name = 'After the timeout was set'")" = 1
 
+# ---- the hub takes a new key (accordctl epoch new): the same node, a new origin ----
+old_origin=$("$CTL" --json node show --data "$W/hq" | jq -r .origin)
+stop hq
+"$CTL" epoch new --data "$W/hq" --force >/dev/null 2>>"$W/sync.log"
+new_origin=$("$CTL" --json node show --data "$W/hq" | jq -r .origin)
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "$DSN" --once 2>&1)
+rc=$?
+check "after epoch new ($old_origin -> $new_origin) the hub's copy goes on: exit 0 ($(grep -m1 accordctl: <<< "$out"))" \
+    test "$rc" = 0 -a "$old_origin" != "$new_origin"
+check "... and says so; meta.hub is its new origin" \
+    bash -c "grep -q 'new key' <<< \"\$0\" && [ \"\$1\" = '$new_origin' ]" "$out" "$(q "SELECT value FROM accord.meta WHERE key = 'hub'")"
+check "... no change twice, the position the heads" \
+    test "$(q 'SELECT count(DISTINCT (origin, seq)) = count(*) FROM accord.changes')" = t -a \
+    "$(q 'SELECT sum(seq) FROM accord.position')" = "$(feed_total)"
 # ---- refusals ----
 out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 bogus_option=1" --once 2>&1)
 rc=$?
