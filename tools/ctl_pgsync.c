@@ -140,6 +140,11 @@ static int pg_failed(sync_t *s, PGresult *res, const char *what)
     bool lost = transient(s->pg, res);
     fprintf(stderr, "accordctl: pg-sync: %s: %s%s", what, msg[0] ? msg : "no answer\n",
             lost ? "" : "accordctl: pg-sync: stopped (this is no outage to wait out)\n");
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state && !strcmp(state, "42501")) /* insufficient_privilege */
+        fprintf(stderr, "accordctl: pg-sync: the DSN's user makes schema " PGROW_SCHEMA " and owns its tables: as the "
+                        "database's owner, GRANT CREATE ON DATABASE %s TO %s (once; or use a user that owns them)\n",
+                PQdb(s->pg), PQuser(s->pg));
     PQclear(res);
     return lost ? SYNC_LOST : SYNC_FATAL;
 }

@@ -348,6 +348,11 @@ check "an unreachable server with --once: exit 3, says to check the DSN" \
 out=$("$CTL" pg-sync --data "$W/nowhere" --dsn "$DSN" --once 2>&1)
 rc=$?
 check "a missing data directory: exit 3, names it" bash -c "[ $rc = 3 ] && grep -q '$W/nowhere' <<< \"\$0\"" "$out"
+q "CREATE ROLE reader LOGIN" >/dev/null; q "CREATE DATABASE bi5" >/dev/null
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 port=$PG_PORT dbname=bi5 user=reader" --once 2>&1)
+rc=$?
+check "a DSN user who may not create the schema: exit 4, told which GRANT it needs ($(tail -1 <<< "$out"))" \
+    bash -c "[ $rc = 4 ] && grep -q 'GRANT CREATE ON DATABASE bi5 TO reader' <<< \"\$0\"" "$out"
 q "UPDATE accord.meta SET value = '0 0000000000000000' WHERE key = 'layout'"
 out=$("$CTL" pg-sync --data "$W/hq" --dsn "$DSN" --once 2>&1)
 rc=$?
