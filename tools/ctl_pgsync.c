@@ -88,11 +88,27 @@ typedef struct {
 } sync_t;
 
 static volatile sig_atomic_t stop_asked;
+/* The open session's cancel handle: a stop also cancels the statement in progress (one
+ * waiting for a reader's lock would otherwise hold the stop back for as long). PQcancel is
+ * safe in a signal handler. */
+static PGcancel *volatile session_cancel;
 
 static void on_stop(int sig)
 {
     (void)sig;
     stop_asked = 1;
+    PGcancel *c = session_cancel;
+    char err[256];
+    if (c) PQcancel(c, err, sizeof err);
+}
+
+static void pg_close(PGconn **pg)
+{
+    PGcancel *c = session_cancel;
+    session_cancel = NULL;
+    PQfreeCancel(c);
+    PQfinish(*pg);
+    *pg = NULL;
 }
 
 static double now_s(void)
@@ -135,6 +151,10 @@ static bool transient(PGconn *pg, const PGresult *res)
 
 static int pg_failed(sync_t *s, PGresult *res, const char *what)
 {
+    if (stop_asked) { /* the statement was cancelled by the stop (or failed as it came) */
+        PQclear(res);
+        return SYNC_STOPPED;
+    }
     const char *msg = res ? PQresultErrorMessage(res) : "";
     if (!msg[0]) msg = PQerrorMessage(s->pg);
     bool lost = transient(s->pg, res);
@@ -352,7 +372,7 @@ static int read_position(sync_t *s)
 /* Connects and sets up; 0, SYNC_LOST (wait and try again) or SYNC_FATAL. */
 static int pg_connect(sync_t *s)
 {
-    PQfinish(s->pg);
+    pg_close(&s->pg);
     /* the DSN whole (expand_dbname), and a name to find the session by in pg_stat_activity */
     const char *const keys[] = {"dbname", "fallback_application_name", NULL};
     const char *const vals[] = {s->dsn, "accordctl pg-sync", NULL};
@@ -361,6 +381,7 @@ static int pg_connect(sync_t *s)
         fprintf(stderr, "accordctl: pg-sync: cannot connect to PostgreSQL: %s", PQerrorMessage(s->pg));
         return SYNC_LOST;
     }
+    session_cancel = PQgetCancel(s->pg);
     PQclear(PQexec(s->pg, "SET client_min_messages = warning"));
     char got[8];
     bool found;
@@ -938,8 +959,7 @@ static int run(sync_t *s, bool once, long interval_ms, bool connected)
         if (rc == SYNC_STOPPED) break;
         if (rc == SYNC_LOST || rc == SYNC_BUSY) {
             connected = false;
-            PQfinish(s->pg);
-            s->pg = NULL;
+            pg_close(&s->pg);
             fprintf(stderr, "pg-sync: waiting %d s for %s; the position is kept in PostgreSQL, nothing is lost\n",
                     backoff_s, rc == SYNC_BUSY ? "the other pg-sync to end" : "PostgreSQL");
             nap_ms(1000L * backoff_s);
@@ -994,20 +1014,19 @@ int ctl_pg_sync(const ctl_args_t *a)
     signal(SIGPIPE, SIG_IGN);
     /* the first connection tells a wrong DSN, password or database at once */
     int first = pg_connect(&s);
-    if (first == SYNC_FATAL || (first && once)) {
+    if (first == SYNC_FATAL || (first && first != SYNC_STOPPED && once)) {
         if (first == SYNC_LOST) fprintf(stderr, "accordctl: pg-sync: check --dsn and that PostgreSQL runs\n");
         if (first == SYNC_BUSY) fprintf(stderr, "accordctl: pg-sync: --once: stop the other one, or let it do the copy\n");
         rc = first == SYNC_LOST ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER;
     } else {
-        if (first) { /* an outage from the start: wait it out as any other */
-            PQfinish(s.pg);
-            s.pg = NULL;
+        if (first && first != SYNC_STOPPED) { /* an outage from the start: wait it out as any other */
+            pg_close(&s.pg);
             fprintf(stderr, "pg-sync: waiting for PostgreSQL\n");
             nap_ms(1000);
         }
         rc = run(&s, once, (long)interval_ms, first == 0);
     }
-    PQfinish(s.pg);
+    pg_close(&s.pg);
     pgrow_buf_free(&s.buf);
     pgrow_buf_free(&s.sql);
     free(s.pos);

@@ -315,12 +315,34 @@ q "ALTER DATABASE bi4 SET lock_timeout = '300ms'"
 at customer add --name "After the timeout was set" >/dev/null
 psql_db bi4 -c "SET statement_timeout = 0; BEGIN; LOCK TABLE accord.customers IN SHARE MODE; SELECT pg_sleep(2); COMMIT;" >/dev/null &
 locker=$!
-wait_until 10 bash -c "[ \"\$('$PG_BIN/psql' -X -At -h 127.0.0.1 -p $PG_PORT -U bi -d bi4 -c \"SELECT count(*) FROM pg_locks WHERE mode = 'ShareLock' AND relation = 'accord.customers'::regclass\")\" = 1 ]"
+wait_until 100 "[ \"\$(psql_db bi4 -c \"SELECT count(*) FROM pg_locks WHERE mode = 'ShareLock' AND relation = 'accord.customers'::regclass\")\" = 1 ]"
 "$CTL" pg-sync --data "$W/hq" --dsn "$DSN4" --once 2>"$W/timeout.log"
 rc=$?
 wait "$locker"
 check "a batch that waits 2 s for a lock, statement_timeout 500ms, lock_timeout 300ms: exit 0 ($(grep -m1 accordctl: "$W/timeout.log"))" test "$rc" = 0
 check "... and the new customer is in" test "$(psql_db bi4 -c "SELECT count(*) FROM accord.customers WHERE name = 'After the timeout was set'")" = 1
+
+# SIGTERM while a batch waits for that lock: pg-sync stops at once (the statement
+# cancelled, the transaction rolled back), exit 0, and copies the record next time
+at customer add --name "Waiting for the lock" >/dev/null
+psql_db bi4 -c "SET statement_timeout = 0; BEGIN; LOCK TABLE accord.customers IN SHARE MODE; SELECT pg_sleep(6); COMMIT;" >/dev/null &
+locker=$!
+wait_until 100 "[ \"\$(psql_db bi4 -c \"SELECT count(*) FROM pg_locks WHERE mode = 'ShareLock' AND relation = 'accord.customers'::regclass\")\" = 1 ]"
+"$CTL_BIN" pg-sync --data "$W/hq" --dsn "$DSN4" 2>"$W/term.log" &
+sync_pid=$!
+wait_until 100 "[ \"\$(psql_db bi4 -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'accordctl pg-sync' AND wait_event_type = 'Lock'\")\" = 1 ]"
+t0=$SECONDS
+kill -TERM "$sync_pid"
+wait "$sync_pid"
+rc=$?
+took=$((SECONDS - t0))
+sync_pid=""
+check "SIGTERM while a batch waits for a lock: exit 0 within 2 s (exit $rc after ${took} s; $(grep -m1 accordctl: "$W/term.log"))" \
+    test "$rc" = 0 -a "$took" -le 2
+wait "$locker"
+sync_once "" "$DSN4"
+check "... the next run copies the record" \
+    test "$(psql_db bi4 -c "SELECT count(*) FROM accord.customers WHERE name = 'Waiting for the lock'")" = 1
 
 # ---- the hub takes a new key (accordctl epoch new): the same node, a new origin ----
 old_origin=$("$CTL" --json node show --data "$W/hq" | jq -r .origin)
