@@ -930,7 +930,16 @@ static int check_dsn(const char *dsn)
         PQfreemem(err);
         return ACCORD_EXIT_USAGE;
     }
+    bool has_password = false;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (!strcmp(o->keyword, "password") && o->val && o->val[0]) has_password = true;
     PQconninfoFree(opts);
+    if (has_password) { /* a command line is seen by every local user (ps, /proc) */
+        fprintf(stderr, "accordctl: pg-sync: --dsn holds a password, which every user of this machine can read in "
+                        "the process list: leave it out and put it in ~/.pgpass, or in a file named by PGPASSFILE "
+                        "(mode 0600: host:port:dbname:user:password)\n");
+        return ACCORD_EXIT_USAGE;
+    }
     return 0;
 }
 

@@ -363,6 +363,13 @@ out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 bogus_option=1" --once
 rc=$?
 check "a DSN that is none: exit 1, said so" \
     bash -c "[ $rc = 1 ] && grep -q 'not a PostgreSQL connection string' <<< \"\$0\"" "$out"
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "$DSN password=secret" --once 2>&1)
+rc=$?
+check "a DSN with a password (seen by every local user in ps): exit 1, told where it goes" \
+    bash -c "[ $rc = 1 ] && grep -q 'PGPASSFILE' <<< \"\$0\" && ! grep -q secret <<< \"\$0\"" "$out"
+out=$("$CTL" pg-sync --data "$W/hq" --dsn "postgresql://bi:secret@127.0.0.1:$PG_PORT/postgres" --once 2>&1)
+rc=$?
+check "... also in a URI" bash -c "[ $rc = 1 ] && grep -q 'PGPASSFILE' <<< \"\$0\"" "$out"
 out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 port=$(free_port) dbname=x user=bi connect_timeout=2" --once 2>&1)
 rc=$?
 check "an unreachable server with --once: exit 3, says to check the DSN" \
