@@ -202,6 +202,11 @@ for _ in $(seq 500); do [ "$(q "$copying")" = 1 ] && break; done
 kill -9 "$sync_pid" 2>/dev/null
 wait "$sync_pid" 2>/dev/null
 sync_pid=""
+# its backend may still hold the advisory lock, and would refuse the next --once (exit 4)
+for _ in $(seq 250); do
+    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'accordctl pg-sync'")" = 0 ] && break
+    sleep 0.02
+done
 if [ "$(psql_db bi2 -c 'SELECT count(*) FROM accord.status' 2>/dev/null)" = 1 ]; then
     skip "the full copy was done before the kill came: nothing to see of a kill part way"
 else
