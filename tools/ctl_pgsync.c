@@ -369,7 +369,8 @@ static int read_position(sync_t *s)
     return 0;
 }
 
-/* Connects and sets up; 0, SYNC_LOST (wait and try again) or SYNC_FATAL. */
+/* Connects and sets up; 0, SYNC_LOST (wait and try again), SYNC_BUSY, SYNC_STOPPED (a stop
+ * cancelled it) or SYNC_FATAL. */
 static int pg_connect(sync_t *s)
 {
     pg_close(&s->pg);
