@@ -564,10 +564,20 @@ static void set_position(sync_t *s, const uint8_t origin[ID_LEN], uint64_t seq, 
     if (at_ms) p->at_ms = at_ms;
 }
 
+static int missing_record(const uint8_t origin[ID_LEN], uint64_t seq)
+{
+    char hex[2 * ID_LEN + 1];
+    hex_of(origin, ID_LEN, hex);
+    fprintf(stderr, "accordctl: pg-sync: record %llu of the feed of origin %s is not in the store, though the feed's "
+                    "head is past it: the store is damaged; run accordctl check\n", (unsigned long long)seq, hex);
+    return SYNC_FATAL;
+}
+
 /* The records of one feed after from (exclusive) up to to, as changes lines into out
  * (s->buf: handed to the COPY in progress as it fills); each record's entity into touched
  * (may be NULL). *last the seq reached, *last_ms its time. SYNC_LOST/FATAL from the COPY,
- * SYNC_STOPPED, ACCORD_EPURGED if a record is missing (compacted meanwhile). */
+ * SYNC_STOPPED, or SYNC_FATAL if a record is missing: the read transaction sees the feed
+ * whole from its base to its head, so a gap is a damaged store, not compaction. */
 static int feed_changes(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN], uint64_t from, uint64_t to,
                         pgrow_buf_t *out, touched_t **touched, unsigned *n_touched, unsigned *cap_touched,
                         uint64_t *last, uint64_t *last_ms)
@@ -583,7 +593,7 @@ static int feed_changes(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN],
     store_val_t k, v;
     while (*last < to && !stop_asked && (rc = store_iter_next(it, &k, &v)) == 1) {
         uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
-        if (seq != *last + 1) { rc = ACCORD_EPURGED; goto out; }
+        if (seq != *last + 1) { rc = missing_record(origin, *last + 1); goto out; }
         record_t rec;
         if ((rc = record_decode(v.data, v.len, &rec))) {
             fprintf(stderr, "accordctl: pg-sync: record %llu of a feed does not decode (%s): run accordctl check\n",
@@ -605,7 +615,7 @@ static int feed_changes(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN],
         }
         if (out == &s->buf && (rc = copy_flush(s, false))) goto out;
     }
-    if (rc == 0 && *last < to && !stop_asked) rc = ACCORD_EPURGED; /* the feed ends before its head */
+    if (rc == 0 && *last < to && !stop_asked) rc = missing_record(origin, *last + 1); /* ends before its head */
     if (rc == 1 || (rc == 0 && stop_asked)) rc = stop_asked ? SYNC_STOPPED : 0;
 out:
     store_iter_destroy(&it);
@@ -887,11 +897,6 @@ static int step(sync_t *s, uint64_t *done)
         if (!rc) *done = copied;
     } else {
         rc = batch(s, t, h, n_heads, done);
-    }
-    if (rc == ACCORD_EPURGED) { /* compacted while we read: the next step copies again */
-        s->positioned = false;
-        rc = 0;
-        *done = 1;
     }
     if (rc < 0) {
         fprintf(stderr, "accordctl: pg-sync: cannot read the store: %s\n", accord_strerror(rc));
