@@ -67,7 +67,7 @@ brought() { # what, path
 }
 # the commands the Makefile, tests/run.sh, tests/integration, tests/browser and bench call
 for c in cc make ar pkg-config python3 clang jq curl valgrind timeout awk sed stat od dd truncate cmp diff \
-    mount chromium node npm; do
+    mount chromium node npm mdb_dump mdb_load; do
     # Debian's copy, not one earlier on this PATH (a pyenv python3, say)
     p=/usr/bin/$c; [ -e "$p" ] || p=$(command -v "$c" || echo "$p")
     brought "command $c" "$p"

@@ -366,16 +366,20 @@ check "... no change twice, the position the heads" \
 # ---- a damaged store: a feed record missing below the head ----
 # (no compaction made that gap: one read transaction sees the feed whole) pg-sync says so
 # and stops; it made full copies again and again, --once never ending
-mkdir "$W/hqd"
-cp "$W/hq"/node.* "$W/hqd/"
-mdb_dump -a "$W/hq" | awk '/^database=/ { db = substr($0, 10) } /^HEADER=END/ { data = 1; n = 0; print; next }
-    /^DATA=END/ { data = 0 } data && db == "feed" { n++; if (n == 3 || n == 4) next } { print }' > "$W/hqd.dump"
-mdb_load -f "$W/hqd.dump" "$W/hqd" 2>/dev/null
-q "CREATE DATABASE bi6" >/dev/null
-out=$(timeout 20 "$CTL_BIN" pg-sync --data "$W/hqd" --dsn "host=127.0.0.1 port=$PG_PORT dbname=bi6 user=bi" --once 2>&1)
-rc=$?
-check "a feed with a record missing below its head: exit 4, said so (exit $rc: $(grep -m1 accordctl: <<< "$out"))" \
-    bash -c "[ $rc = 4 ] && grep -q 'accordctl check' <<< \"\$0\"" "$out"
+if ! command -v mdb_dump >/dev/null || ! command -v mdb_load >/dev/null; then
+    skip "a feed record missing: mdb_dump and mdb_load are not installed (lmdb-utils, deploy/debian-packages.txt)"
+else
+    mkdir "$W/hqd"
+    cp "$W/hq"/node.* "$W/hqd/"
+    mdb_dump -a "$W/hq" | awk '/^database=/ { db = substr($0, 10) } /^HEADER=END/ { data = 1; n = 0; print; next }
+        /^DATA=END/ { data = 0 } data && db == "feed" { n++; if (n == 3 || n == 4) next } { print }' > "$W/hqd.dump"
+    mdb_load -f "$W/hqd.dump" "$W/hqd" 2>/dev/null
+    q "CREATE DATABASE bi6" >/dev/null
+    out=$(timeout 20 "$CTL_BIN" pg-sync --data "$W/hqd" --dsn "host=127.0.0.1 port=$PG_PORT dbname=bi6 user=bi" --once 2>&1)
+    rc=$?
+    check "a feed with a record missing below its head: exit 4, said so (exit $rc: $(grep -m1 accordctl: <<< "$out"))" \
+        bash -c "[ $rc = 4 ] && grep -q 'accordctl check' <<< \"\$0\"" "$out"
+fi
 
 # ---- refusals ----
 out=$("$CTL" pg-sync --data "$W/hq" --dsn "host=127.0.0.1 bogus_option=1" --once 2>&1)
