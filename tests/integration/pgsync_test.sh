@@ -153,6 +153,18 @@ won=$(q "SELECT d.branch, to_char(date_trunc('month', w.won_at), 'YYYY-MM') AS m
 month=$(date -u +%Y-%m)
 check "POSTGRES.md's query: won deals per branch and month, per currency ($won)" \
     test "$won" = "hq|$month|EUR|1|99.95 hq|$month|IRR|1|1500000.00 "
+# and its overdue invoices: issued, due in the past, not paid in full (paid and partly paid
+# are no stored status: the payments say it)
+I_PAID=$(at invoice add --customer "$C1" --currency EUR --issued 2026-01-01 --due 2026-01-31 \
+    --line 'qty=1&price=10&description=Paid' | awk '{print $2}')
+I_OPEN=$(at invoice add --customer "$C1" --currency EUR --issued 2026-01-01 --due 2026-01-31 \
+    --line 'qty=1&price=20&description=Half paid' | awk '{print $2}')
+at invoice pay "$I_PAID" --amount 10 >/dev/null
+at invoice pay "$I_OPEN" --amount 10 >/dev/null
+sync_once
+overdue=$(q "SELECT replace(id::text, '-', '') FROM accord.invoices WHERE status = 'issued' AND due < current_date
+              AND total_minor > (SELECT coalesce(sum(split_part(p, ' ', 2)::bigint), 0) FROM unnest(payments) p)" | tr '\n' ' ')
+check "POSTGRES.md's overdue invoices: only the one not paid in full ($overdue)" test "$overdue" = "$I_OPEN "
 
 # ---- many records: kill -9 in the middle, run again ----
 awk 'BEGIN { print "Full Name;Mobile;City;Tags"; for (i = 0; i < 3000; i++) printf "Customer %d;+98 912 %07d;City %d;t%d\n", i, i, i % 50, i % 7 }' \
