@@ -58,7 +58,7 @@ CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
 # libpq for accordctl pg-sync only: the node and the accord CLI do not link it
 PQ_CFLAGS := $(shell pkg-config --cflags libpq)
 PQ_LIBS := $(shell pkg-config --libs libpq)
-$(BUILD)/tools/ctl_pgsync.o: ALL_CFLAGS += $(PQ_CFLAGS)
+$(BUILD)/tools/ctl_pgsync.o $(BUILD)/tools/pgsync_pg.o: ALL_CFLAGS += $(PQ_CFLAGS)
 $(BUILD)/accordctl: $(CTL_OBJ) $(LIB_CLIENT) $(LIB_SERVER) $(LIB_PROTO)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(PQ_LIBS)
 

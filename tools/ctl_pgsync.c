@@ -20,6 +20,7 @@
  *        transaction is gone; wait with backoff, connect, setup again, go on. */
 #define _POSIX_C_SOURCE 200809L
 #include "ctl.h"
+#include "tools/pgsync.h"
 #include "client/output.h"
 #include "ops/pgrow.h"
 #include "proto/accord_err.h"
@@ -38,370 +39,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define DEFAULT_BATCH 20000       /* records a steady transaction covers at most */
-#define MAX_BATCH 1000000
-#define DEFAULT_INTERVAL_MS 1000  /* the poll when caught up */
-#define BACKOFF_MAX_S 30
-#define COPY_CHUNK (1u << 20)     /* bytes handed to PQputCopyData at once */
-#define IDLE_STATUS_MS 10000      /* how often the status row is refreshed when nothing changes */
-#define LOCK_KEY "7300451123"     /* pg_try_advisory_lock's key: one pg-sync per database */
-
-/* How a step ended, besides 0. SYNC_BUSY: another pg-sync holds the database (waited out
- * like an outage by a continuous run; --once gives up). */
-enum { SYNC_LOST = 1, SYNC_FATAL = 2, SYNC_STOPPED = 3, SYNC_BUSY = 4 };
-
-typedef struct {
-    uint8_t origin[ID_LEN];
-    uint64_t seq;   /* the last seq the copy covers */
-    uint64_t at_ms; /* that record's time (0: unknown) */
-} feed_pos_t;
-
-typedef struct {
-    uint8_t origin[ID_LEN];
-    uint64_t head, base; /* the store's head of the feed, and where compaction cut it */
-    uint64_t head_ms;    /* the head record's time, 0 if unknown */
-} feed_head_t;
-
-typedef struct {
-    uint8_t id[ID_LEN];
-    uint8_t kind;
-} touched_t;
-
-typedef struct {
-    PGconn *pg;
-    store_t *st;
-    const identity_t *id;
-    const char *dir; /* the data directory */
-    const char *dsn;
-    unsigned batch;
-    bool json;
-    feed_pos_t *pos;
-    unsigned n_pos, cap_pos;
-    bool positioned;      /* the database holds a position (a full copy was made) */
-    pgrow_buf_t buf;      /* COPY data being gathered */
-    pgrow_buf_t sql;      /* a statement being built */
-    uint64_t behind;      /* records the store holds past the position, after the last step */
-    double behind_s;
-    double last_status_s; /* when the status row was last written */
-    bool copied_once;     /* the first step is done (a full copy of no records copies none) */
-} sync_t;
-
-static volatile sig_atomic_t stop_asked;
-/* The open session's cancel handle: a stop also cancels the statement in progress (one
- * waiting for a reader's lock would otherwise hold the stop back for as long). PQcancel is
- * safe in a signal handler. */
-static PGcancel *volatile session_cancel;
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    stop_asked = 1;
-    PGcancel *c = session_cancel;
-    char err[256];
-    if (c) PQcancel(c, err, sizeof err);
-}
-
-static void pg_close(PGconn **pg)
-{
-    PGcancel *c = session_cancel;
-    session_cancel = NULL;
-    PQfreeCancel(c);
-    PQfinish(*pg);
-    *pg = NULL;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Sleeps ms, waking early when a stop is asked. */
-static void nap_ms(long ms)
-{
-    while (ms > 0 && !stop_asked) {
-        long step = ms < 100 ? ms : 100;
-        struct timespec ts = {0, step * 1000000L};
-        nanosleep(&ts, NULL);
-        ms -= step;
-    }
-}
-
-static void hex_of(const uint8_t *b, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) out[2 * i] = hx[b[i] >> 4], out[2 * i + 1] = hx[b[i] & 15];
-    out[2 * n] = 0;
-}
-
-/* ---- PostgreSQL ---- */
-
-/* An error of the server or the connection worth waiting out: the connection lost,
- * the server shutting down or starting, out of disk or memory, a serialization failure. */
-static bool transient(PGconn *pg, const PGresult *res)
-{
-    if (PQstatus(pg) == CONNECTION_BAD) return true;
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (!state) return true; /* no server answer at all: the connection */
-    return !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || !strncmp(state, "53", 2) ||
-           !strcmp(state, "40001") || !strcmp(state, "40P01");
-}
-
-static int pg_failed(sync_t *s, PGresult *res, const char *what)
-{
-    if (stop_asked) { /* the statement was cancelled by the stop (or failed as it came) */
-        PQclear(res);
-        return SYNC_STOPPED;
-    }
-    const char *msg = res ? PQresultErrorMessage(res) : "";
-    if (!msg[0]) msg = PQerrorMessage(s->pg);
-    bool lost = transient(s->pg, res);
-    fprintf(stderr, "accordctl: pg-sync: %s: %s%s", what, msg[0] ? msg : "no answer\n",
-            lost ? "" : "accordctl: pg-sync: stopped (this is no outage to wait out)\n");
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (state && !strcmp(state, "42501")) /* insufficient_privilege */
-        fprintf(stderr, "accordctl: pg-sync: the DSN's user makes schema " PGROW_SCHEMA " and owns its tables: as the "
-                        "database's owner, GRANT CREATE ON DATABASE %s TO %s (once; or use a user that owns them)\n",
-                PQdb(s->pg), PQuser(s->pg));
-    PQclear(res);
-    return lost ? SYNC_LOST : SYNC_FATAL;
-}
-
-/* Runs sql (one or more statements without results); 0 or SYNC_LOST / SYNC_FATAL. */
-static int pg_exec(sync_t *s, const char *sql, const char *what)
-{
-    PGresult *res = PQexec(s->pg, sql);
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return pg_failed(s, res, what);
-    PQclear(res);
-    return 0;
-}
-
-/* The one value of a query (NULL if no row), copied into out. 0 or SYNC_LOST / SYNC_FATAL. */
-static int pg_value(sync_t *s, const char *sql, char *out, size_t cap, bool *found, const char *what)
-{
-    PGresult *res = PQexec(s->pg, sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) return pg_failed(s, res, what);
-    *found = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0);
-    if (*found) snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return 0;
-}
-
-static void rollback(sync_t *s)
-{
-    if (PQstatus(s->pg) != CONNECTION_OK) return;
-    PQclear(PQexec(s->pg, "ROLLBACK"));
-}
-
-static int copy_begin(sync_t *s, const char *table, unsigned kind)
-{
-    s->sql.len = 0;
-    pgrow_buf_str(&s->sql, "COPY ");
-    pgrow_buf_str(&s->sql, table);
-    if (kind) {
-        pgrow_buf_str(&s->sql, " (");
-        pgrow_columns(kind, &s->sql);
-        pgrow_buf_str(&s->sql, ")");
-    }
-    pgrow_buf_str(&s->sql, " FROM STDIN");
-    pgrow_buf_add(&s->sql, "", 1);
-    PGresult *res = PQexec(s->pg, s->sql.data);
-    if (PQresultStatus(res) != PGRES_COPY_IN) return pg_failed(s, res, "cannot start a COPY");
-    PQclear(res);
-    s->buf.len = 0;
-    return 0;
-}
-
-/* Hands what buf holds to the COPY once it is a chunk (always when force). */
-static int copy_flush(sync_t *s, bool force)
-{
-    if (!s->buf.len || (!force && s->buf.len < COPY_CHUNK)) return 0;
-    if (PQputCopyData(s->pg, s->buf.data, (int)s->buf.len) != 1) return pg_failed(s, NULL, "COPY interrupted");
-    s->buf.len = 0;
-    return 0;
-}
-
-static int copy_end(sync_t *s, const char *what)
-{
-    int rc = copy_flush(s, true);
-    if (rc) return rc;
-    if (PQputCopyEnd(s->pg, NULL) != 1) return pg_failed(s, NULL, what);
-    PGresult *res = PQgetResult(s->pg);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = pg_failed(s, res, what);
-        while ((res = PQgetResult(s->pg))) PQclear(res);
-        return rc;
-    }
-    PQclear(res);
-    while ((res = PQgetResult(s->pg))) PQclear(res);
-    return 0;
-}
-
-/* The layout's name in table meta: the format and a digest of the DDL, so a database made
- * by a version with other columns is told apart even if the format was not bumped. */
-static void layout_name(char out[64])
-{
-    pgrow_buf_t ddl = {0};
-    pgrow_ddl(&ddl);
-    uint8_t h[8];
-    crypto_generichash(h, sizeof h, (const uint8_t *)ddl.data, ddl.len, NULL, 0);
-    char hex[17];
-    hex_of(h, sizeof h, hex);
-    snprintf(out, 64, "%d %s", PGROW_FORMAT, hex);
-    pgrow_buf_free(&ddl);
-}
-
-/* Whether origin (hex, from the database) was this node's own before an accordctl epoch
- * new: the data directory keeps each old key as node.key.ORIGIN (auth/identity.h). */
-static bool earlier_origin(const char *dir, const char *origin)
-{
-    if (strlen(origin) != 2 * ID_LEN || strspn(origin, "0123456789abcdef") != 2 * ID_LEN) return false;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.%s", dir, datadir_file_name(DATADIR_KEY), origin);
-    return access(path, F_OK) == 0;
-}
-
-/* Makes the tables in a database that has none, or checks that those it has are of this
- * version and of this hub (or of this node under an earlier key: then they are its now). */
-static int setup_tables(sync_t *s)
-{
-    char layout[64], have[256], origin[2 * ID_LEN + 1];
-    bool found;
-    layout_name(layout);
-    hex_of(s->id->origin, ID_LEN, origin);
-    int rc = pg_value(s, "SELECT to_regclass('" PGROW_SCHEMA ".meta')::text", have, sizeof have, &found,
-                      "cannot read the database's tables");
-    if (rc) return rc;
-    if (!found) {
-        pgrow_buf_t ddl = {0};
-        pgrow_buf_str(&ddl, "BEGIN;\n");
-        pgrow_ddl(&ddl);
-        char meta[256];
-        snprintf(meta, sizeof meta, "INSERT INTO " PGROW_SCHEMA ".meta VALUES ('layout', '%s'), ('hub', '%s');\nCOMMIT;",
-                 layout, origin);
-        pgrow_buf_str(&ddl, meta);
-        pgrow_buf_add(&ddl, "", 1);
-        rc = pg_exec(s, ddl.data, "cannot make the tables");
-        pgrow_buf_free(&ddl);
-        if (rc) return rc;
-        fprintf(stderr, "pg-sync: made the tables in schema " PGROW_SCHEMA " (layout %s)\n", layout);
-    }
-    if ((rc = pg_value(s, "SELECT value FROM " PGROW_SCHEMA ".meta WHERE key = 'layout'", have, sizeof have, &found,
-                       "cannot read table meta")))
-        return rc;
-    if (!found || strcmp(have, layout)) {
-        fprintf(stderr, "accordctl: pg-sync: the database's " PGROW_SCHEMA " tables are of layout %s, this accordctl "
-                        "writes layout %s: copy again into a new database, or drop them (DROP SCHEMA " PGROW_SCHEMA
-                        " CASCADE) and run pg-sync again for a full copy\n", found ? have : "(none)", layout);
-        return SYNC_FATAL;
-    }
-    if ((rc = pg_value(s, "SELECT value FROM " PGROW_SCHEMA ".meta WHERE key = 'hub'", have, sizeof have, &found,
-                       "cannot read table meta")))
-        return rc;
-    if (found && strcmp(have, origin) && earlier_origin(s->dir, have)) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "UPDATE " PGROW_SCHEMA ".meta SET value = '%s' WHERE key = 'hub'", origin);
-        if ((rc = pg_exec(s, sql, "cannot write table meta"))) return rc;
-        fprintf(stderr, "pg-sync: %s took a new key (accordctl epoch new): origin %s, was %s; the copy goes on\n",
-                s->id->name, origin, have);
-        snprintf(have, sizeof have, "%s", origin);
-    }
-    if (!found || strcmp(have, origin)) {
-        fprintf(stderr, "accordctl: pg-sync: the database holds the copy of another node (origin %s), not of %s "
-                        "(origin %s): give each hub a database of its own\n", found ? have : "(none)", s->id->name, origin);
-        return SYNC_FATAL;
-    }
-    return 0;
-}
-
-/* Staging tables for the upserts: one per copied kind, for this session only. */
-static int setup_staging(sync_t *s)
-{
-    pgrow_buf_t sql = {0};
-    for (unsigned k = 0; k < KIND_COUNT; k++) {
-        const char *table = pgrow_table(k);
-        if (!table) continue;
-        char line[200];
-        snprintf(line, sizeof line, "CREATE TEMP TABLE IF NOT EXISTS stage_%s (LIKE " PGROW_SCHEMA ".%s) "
-                                    "ON COMMIT DELETE ROWS;\n", table, table);
-        pgrow_buf_str(&sql, line);
-    }
-    pgrow_buf_add(&sql, "", 1);
-    int rc = pg_exec(s, sql.data, "cannot make the staging tables");
-    pgrow_buf_free(&sql);
-    return rc;
-}
-
-static int read_position(sync_t *s)
-{
-    PGresult *res = PQexec(s->pg, "SELECT replace(origin::text, '-', ''), seq, "
-                                  "coalesce((extract(epoch FROM at) * 1000)::bigint, 0) FROM " PGROW_SCHEMA ".position");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) return pg_failed(s, res, "cannot read the position");
-    unsigned n = (unsigned)PQntuples(res);
-    if (n > s->cap_pos) {
-        s->pos = realloc(s->pos, n * sizeof *s->pos);
-        if (!s->pos) abort();
-        s->cap_pos = n;
-    }
-    s->n_pos = 0;
-    for (unsigned i = 0; i < n; i++) {
-        feed_pos_t *p = &s->pos[s->n_pos];
-        size_t bin_len;
-        if (sodium_hex2bin(p->origin, ID_LEN, PQgetvalue(res, (int)i, 0), 2 * ID_LEN, NULL, &bin_len, NULL) ||
-            bin_len != ID_LEN)
-            continue;
-        p->seq = strtoull(PQgetvalue(res, (int)i, 1), NULL, 10);
-        p->at_ms = strtoull(PQgetvalue(res, (int)i, 2), NULL, 10);
-        s->n_pos++;
-    }
-    PQclear(res);
-    s->positioned = s->n_pos > 0;
-    if (!s->positioned) { /* a full copy of a hub with no records yet leaves no position rows */
-        char v[8];
-        bool found;
-        int rc = pg_value(s, "SELECT 'yes' FROM " PGROW_SCHEMA ".status", v, sizeof v, &found, "cannot read the status");
-        if (rc) return rc;
-        s->positioned = found;
-    }
-    return 0;
-}
-
-/* Connects and sets up; 0, SYNC_LOST (wait and try again), SYNC_BUSY, SYNC_STOPPED (a stop
- * cancelled it) or SYNC_FATAL. */
-static int pg_connect(sync_t *s)
-{
-    pg_close(&s->pg);
-    /* the DSN whole (expand_dbname), and a name to find the session by in pg_stat_activity */
-    const char *const keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *const vals[] = {s->dsn, "accordctl pg-sync", NULL};
-    s->pg = PQconnectdbParams(keys, vals, 1);
-    if (PQstatus(s->pg) != CONNECTION_OK) {
-        fprintf(stderr, "accordctl: pg-sync: cannot connect to PostgreSQL: %s", PQerrorMessage(s->pg));
-        return SYNC_LOST;
-    }
-    session_cancel = PQgetCancel(s->pg);
-    PQclear(PQexec(s->pg, "SET client_min_messages = warning"));
-    char got[8];
-    bool found;
-    int rc = pg_value(s, "SELECT pg_try_advisory_lock(" LOCK_KEY ")::text", got, sizeof got, &found,
-                      "cannot take pg-sync's lock");
-    if (rc) return rc;
-    if (!found || strcmp(got, "true")) {
-        fprintf(stderr, "accordctl: pg-sync: another accordctl pg-sync is writing into this database (it holds the "
-                        "advisory lock " LOCK_KEY ")\n");
-        return SYNC_BUSY;
-    }
-    /* a statement_timeout or lock_timeout the database sets for its BI users would cut a
-     * full copy, or a batch waiting for a reader's lock, every time it is tried again */
-    if ((rc = pg_exec(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET statement_timeout = 0; "
-                         "SET lock_timeout = 0", "cannot set the session")) ||
-        (rc = setup_tables(s)) || (rc = setup_staging(s)) || (rc = read_position(s)))
-        return rc;
-    return 0;
-}
 
 /* ---- the store ---- */
 
@@ -486,7 +123,7 @@ static int entity_line(sync_t *s, store_txn_t *t, const uint8_t id[ID_LEN], int 
     int rc = pgrow_entity_line(id, v.data, v.len, currency[0] ? currency : NULL, &s->buf);
     if (rc < 0 && rc != ACCORD_EINVAL) {
         char hex[2 * ID_LEN + 1];
-        hex_of(id, ID_LEN, hex);
+        pgs_hex(id, ID_LEN, hex);
         fprintf(stderr, "accordctl: pg-sync: the stored row of %s is damaged (%s): left out; run accordctl check\n", hex,
                 accord_strerror(rc));
     }
@@ -498,7 +135,7 @@ static int entity_line(sync_t *s, store_txn_t *t, const uint8_t id[ID_LEN], int 
 static void add_position_values(sync_t *s, const uint8_t origin[ID_LEN], uint64_t seq, uint64_t at_ms, bool first)
 {
     char hex[2 * ID_LEN + 1], line[160];
-    hex_of(origin, ID_LEN, hex);
+    pgs_hex(origin, ID_LEN, hex);
     if (at_ms)
         snprintf(line, sizeof line, "%s('%s', %llu, to_timestamp(%llu / 1000.0))", first ? "" : ", ", hex,
                  (unsigned long long)seq, (unsigned long long)at_ms);
@@ -510,7 +147,7 @@ static void add_position_values(sync_t *s, const uint8_t origin[ID_LEN], uint64_
 static int write_status(sync_t *s, uint64_t behind, double behind_s, uint64_t newest_ms)
 {
     char *hub = PQescapeLiteral(s->pg, s->id->name, strlen(s->id->name));
-    if (!hub) return pg_failed(s, NULL, "cannot write the status");
+    if (!hub) return pgs_failed(s, NULL, "cannot write the status");
     char sql[640], newest[64] = "NULL";
     if (newest_ms) snprintf(newest, sizeof newest, "to_timestamp(%llu / 1000.0)", (unsigned long long)newest_ms);
     snprintf(sql, sizeof sql,
@@ -519,8 +156,8 @@ static int write_status(sync_t *s, uint64_t behind, double behind_s, uint64_t ne
              "behind_seconds = EXCLUDED.behind_seconds, newest_at = EXCLUDED.newest_at",
              hub, (unsigned long long)behind, behind_s, newest);
     PQfreemem(hub);
-    s->last_status_s = now_s();
-    return pg_exec(s, sql, "cannot write the status");
+    s->last_status_s = pgs_now_s();
+    return pgs_exec(s, sql, "cannot write the status");
 }
 
 /* Records behind, and seconds behind: of the feeds with records past the position, the
@@ -567,7 +204,7 @@ static void set_position(sync_t *s, const uint8_t origin[ID_LEN], uint64_t seq, 
 static int missing_record(const uint8_t origin[ID_LEN], uint64_t seq)
 {
     char hex[2 * ID_LEN + 1];
-    hex_of(origin, ID_LEN, hex);
+    pgs_hex(origin, ID_LEN, hex);
     fprintf(stderr, "accordctl: pg-sync: record %llu of the feed of origin %s is not in the store, though the feed's "
                     "head is past it: the store is damaged; run accordctl check\n", (unsigned long long)seq, hex);
     return SYNC_FATAL;
@@ -591,7 +228,7 @@ static int feed_changes(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN],
     if ((rc = store_iter_seek(it, start, sizeof start))) goto out;
     *last = from;
     store_val_t k, v;
-    while (*last < to && !stop_asked && (rc = store_iter_next(it, &k, &v)) == 1) {
+    while (*last < to && !pgs_stop_asked && (rc = store_iter_next(it, &k, &v)) == 1) {
         uint64_t seq = be64_get((const uint8_t *)k.data + ID_LEN);
         if (seq != *last + 1) { rc = missing_record(origin, *last + 1); goto out; }
         record_t rec;
@@ -613,10 +250,10 @@ static int feed_changes(sync_t *s, store_txn_t *t, const uint8_t origin[ID_LEN],
             memcpy((*touched)[*n_touched].id, rec.entity, ID_LEN);
             (*touched)[(*n_touched)++].kind = rec.kind;
         }
-        if (out == &s->buf && (rc = copy_flush(s, false))) goto out;
+        if (out == &s->buf && (rc = pgs_copy_flush(s, false))) goto out;
     }
-    if (rc == 0 && *last < to && !stop_asked) rc = missing_record(origin, *last + 1); /* ends before its head */
-    if (rc == 1 || (rc == 0 && stop_asked)) rc = stop_asked ? SYNC_STOPPED : 0;
+    if (rc == 0 && *last < to && !pgs_stop_asked) rc = missing_record(origin, *last + 1); /* ends before its head */
+    if (rc == 1 || (rc == 0 && pgs_stop_asked)) rc = pgs_stop_asked ? SYNC_STOPPED : 0;
 out:
     store_iter_destroy(&it);
     return rc;
@@ -652,7 +289,7 @@ static void report(sync_t *s, const char *event, uint64_t changes, uint64_t rows
  * heads as the position; one transaction. */
 static int full_copy(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n_heads, uint64_t *done)
 {
-    double t0 = now_s();
+    double t0 = pgs_now_s();
     uint64_t rows = 0, changes = 0;
     pgrow_buf_t list = {0};
     s->sql.len = 0;
@@ -660,30 +297,30 @@ static int full_copy(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n
     pgrow_buf_str(&s->sql, copied_tables_list(&list));
     pgrow_buf_free(&list);
     pgrow_buf_add(&s->sql, "", 1);
-    int rc = pg_exec(s, s->sql.data, "cannot begin the full copy");
+    int rc = pgs_exec(s, s->sql.data, "cannot begin the full copy");
     if (rc) return rc;
     for (unsigned k = 0; k < KIND_COUNT && !rc; k++) {
         const char *table = pgrow_table(k);
         if (!table) continue;
         char name[64];
         snprintf(name, sizeof name, PGROW_SCHEMA ".%s", table);
-        if ((rc = copy_begin(s, name, k))) break;
+        if ((rc = pgs_copy_begin(s, name, k))) break;
         store_iter_t *it;
         uint8_t prefix = (uint8_t)k;
         if ((rc = store_iter_new(t, TBL_BYKIND, &prefix, 1, false, &it))) break;
         store_val_t key, v;
         int more;
-        while (!stop_asked && (more = store_iter_next(it, &key, &v)) == 1) {
+        while (!pgs_stop_asked && (more = store_iter_next(it, &key, &v)) == 1) {
             if (key.len != 1 + ID_LEN) continue;
             int kind = (int)k;
             if (entity_line(s, t, (const uint8_t *)key.data + 1, &kind) == PGROW_ROW) rows++;
-            if ((rc = copy_flush(s, false))) break;
+            if ((rc = pgs_copy_flush(s, false))) break;
         }
         store_iter_destroy(&it);
-        if (stop_asked) rc = SYNC_STOPPED;
-        if (!rc) rc = copy_end(s, "the full copy's rows were refused");
+        if (pgs_stop_asked) rc = SYNC_STOPPED;
+        if (!rc) rc = pgs_copy_end(s, "the full copy's rows were refused");
     }
-    if (!rc) rc = copy_begin(s, PGROW_SCHEMA ".changes", 0);
+    if (!rc) rc = pgs_copy_begin(s, PGROW_SCHEMA ".changes", 0);
     for (unsigned i = 0; i < n_heads && !rc; i++) {
         uint64_t from = seq_of(s, h[i].origin), last = 0, last_ms = 0;
         if (h[i].base > from) from = h[i].base; /* compacted: those records are gone */
@@ -691,29 +328,29 @@ static int full_copy(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n
         rc = feed_changes(s, t, h[i].origin, from, h[i].head, &s->buf, NULL, NULL, NULL, &last, &last_ms);
         changes += last - from;
     }
-    if (!rc) rc = copy_end(s, "the full copy's changes were refused");
+    if (!rc) rc = pgs_copy_end(s, "the full copy's changes were refused");
     if (!rc) {
         s->sql.len = 0;
         pgrow_buf_str(&s->sql, "DELETE FROM " PGROW_SCHEMA ".position");
         if (n_heads) pgrow_buf_str(&s->sql, "; INSERT INTO " PGROW_SCHEMA ".position VALUES ");
         for (unsigned i = 0; i < n_heads; i++) add_position_values(s, h[i].origin, h[i].head, h[i].head_ms, i == 0);
         pgrow_buf_add(&s->sql, "", 1);
-        rc = pg_exec(s, s->sql.data, "cannot write the position");
+        rc = pgs_exec(s, s->sql.data, "cannot write the position");
     }
     if (rc) goto fail;
     for (unsigned i = 0; i < n_heads; i++) set_position(s, h[i].origin, h[i].head, h[i].head_ms);
     uint64_t covered;
     lag_after(s, h, n_heads, &covered);
-    if ((rc = write_status(s, s->behind, s->behind_s, covered)) || (rc = pg_exec(s, "COMMIT", "cannot commit the full copy")))
+    if ((rc = write_status(s, s->behind, s->behind_s, covered)) || (rc = pgs_exec(s, "COMMIT", "cannot commit the full copy")))
         goto fail_positions;
     s->positioned = true;
     *done = changes;
-    report(s, "full copy", changes, rows, now_s() - t0);
+    report(s, "full copy", changes, rows, pgs_now_s() - t0);
     return 0;
 fail_positions:
-    read_position(s); /* what the database still holds (nothing of this copy) */
+    pgs_read_position(s); /* what the database still holds (nothing of this copy) */
 fail:
-    rollback(s);
+    pgs_rollback(s);
     return rc;
 }
 
@@ -736,7 +373,7 @@ static int write_kind(sync_t *s, store_txn_t *t, unsigned kind, const touched_t 
         int k = touched[i].kind;
         if (k != (int)kind) continue;
         if (!copying) {
-            if ((rc = copy_begin(s, stage, kind))) break;
+            if ((rc = pgs_copy_begin(s, stage, kind))) break;
             copying = true;
         }
         size_t before = s->buf.len;
@@ -744,7 +381,7 @@ static int write_kind(sync_t *s, store_txn_t *t, unsigned kind, const touched_t 
         int line = entity_line(s, t, touched[i].id, &kk);
         if (line == PGROW_GONE) {
             char hex[2 * ID_LEN + 1];
-            hex_of(touched[i].id, ID_LEN, hex);
+            pgs_hex(touched[i].id, ID_LEN, hex);
             pgrow_buf_str(&gone, gone.len ? ", '" : "'");
             pgrow_buf_str(&gone, hex);
             pgrow_buf_str(&gone, "'");
@@ -753,9 +390,9 @@ static int write_kind(sync_t *s, store_txn_t *t, unsigned kind, const touched_t 
         } else {
             s->buf.len = before;
         }
-        rc = copy_flush(s, false);
+        rc = pgs_copy_flush(s, false);
     }
-    if (!rc && copying) rc = copy_end(s, "the rows were refused");
+    if (!rc && copying) rc = pgs_copy_end(s, "the rows were refused");
     if (!rc && copying) {
         s->sql.len = 0;
         pgrow_buf_str(&s->sql, "INSERT INTO " PGROW_SCHEMA ".");
@@ -772,7 +409,7 @@ static int write_kind(sync_t *s, store_txn_t *t, unsigned kind, const touched_t 
             pgrow_buf_str(&s->sql, ")");
         }
         pgrow_buf_add(&s->sql, "", 1);
-        rc = pg_exec(s, s->sql.data, "cannot write the rows");
+        rc = pgs_exec(s, s->sql.data, "cannot write the rows");
     }
     pgrow_buf_free(&gone);
     return rc;
@@ -781,7 +418,7 @@ static int write_kind(sync_t *s, store_txn_t *t, unsigned kind, const touched_t 
 /* One steady transaction: up to --batch records past the position. *done: how many. */
 static int batch(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n_heads, uint64_t *done)
 {
-    double t0 = now_s();
+    double t0 = pgs_now_s();
     touched_t *touched = NULL;
     unsigned n_touched = 0, cap_touched = 0;
     feed_pos_t *next = calloc(n_heads ? n_heads : 1, sizeof *next);
@@ -805,9 +442,9 @@ static int batch(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n_hea
     }
     if (rc || !*done) goto out;
     /* the changes gathered above, then each touched entity once */
-    if ((rc = pg_exec(s, "BEGIN", "cannot begin a transaction")) == 0 && (rc = copy_begin(s, PGROW_SCHEMA ".changes", 0)) == 0) {
+    if ((rc = pgs_exec(s, "BEGIN", "cannot begin a transaction")) == 0 && (rc = pgs_copy_begin(s, PGROW_SCHEMA ".changes", 0)) == 0) {
         pgrow_buf_add(&s->buf, changes.data, changes.len);
-        rc = copy_end(s, "the changes were refused");
+        rc = pgs_copy_end(s, "the changes were refused");
     }
     qsort(touched, n_touched, sizeof *touched, cmp_touched);
     unsigned u = 0;
@@ -832,7 +469,7 @@ static int batch(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n_hea
         }
         pgrow_buf_str(&s->sql, " ON CONFLICT (origin) DO UPDATE SET seq = EXCLUDED.seq, at = EXCLUDED.at");
         pgrow_buf_add(&s->sql, "", 1);
-        rc = pg_exec(s, s->sql.data, "cannot write the position");
+        rc = pgs_exec(s, s->sql.data, "cannot write the position");
     }
     if (rc) goto fail;
     feed_pos_t *saved = malloc((s->n_pos ? s->n_pos : 1) * sizeof *saved);
@@ -843,17 +480,17 @@ static int batch(sync_t *s, store_txn_t *t, const feed_head_t *h, unsigned n_hea
     uint64_t covered;
     lag_after(s, h, n_heads, &covered);
     rc = write_status(s, s->behind, s->behind_s, covered);
-    if (!rc) rc = pg_exec(s, "COMMIT", "cannot commit");
+    if (!rc) rc = pgs_exec(s, "COMMIT", "cannot commit");
     if (rc) { /* the position stays where the database has it */
         memcpy(s->pos, saved, n_saved * sizeof *saved);
         s->n_pos = n_saved;
     }
     free(saved);
     if (rc) goto fail;
-    report(s, "batch", *done, rows, now_s() - t0);
+    report(s, "batch", *done, rows, pgs_now_s() - t0);
     goto out;
 fail:
-    rollback(s);
+    pgs_rollback(s);
     *done = 0;
 out:
     pgrow_buf_free(&changes);
@@ -905,7 +542,7 @@ static int step(sync_t *s, uint64_t *done)
     if (!rc && !*done) {
         uint64_t covered;
         lag_after(s, h, n_heads, &covered);
-        if (now_s() - s->last_status_s >= IDLE_STATUS_MS / 1000.0) rc = write_status(s, s->behind, s->behind_s, covered);
+        if (pgs_now_s() - s->last_status_s >= IDLE_STATUS_MS / 1000.0) rc = write_status(s, s->behind, s->behind_s, covered);
     }
 out:
     free(h);
@@ -955,7 +592,7 @@ static void say_done(sync_t *s, uint64_t total)
         printf("{\"event\":\"done\",\"changes\":%llu,\"behind_records\":%llu,\"behind_seconds\":%.3f}\n",
                (unsigned long long)total, (unsigned long long)s->behind, s->behind_s);
     fprintf(stderr, "pg-sync: %s: %llu records copied in this run; behind %llu records\n",
-            stop_asked ? "stopped" : "caught up", (unsigned long long)total, (unsigned long long)s->behind);
+            pgs_stop_asked ? "stopped" : "caught up", (unsigned long long)total, (unsigned long long)s->behind);
 }
 
 /* Runs steps until caught up (once) or stopped, waiting out outages. An exit code. */
@@ -963,8 +600,8 @@ static int run(sync_t *s, bool once, long interval_ms, bool connected)
 {
     uint64_t total = 0;
     int backoff_s = 1;
-    while (!stop_asked) {
-        int rc = connected ? 0 : pg_connect(s);
+    while (!pgs_stop_asked) {
+        int rc = connected ? 0 : pgs_connect(s);
         uint64_t done = 0;
         if (!rc) {
             connected = true;
@@ -974,10 +611,10 @@ static int run(sync_t *s, bool once, long interval_ms, bool connected)
         if (rc == SYNC_STOPPED) break;
         if (rc == SYNC_LOST || rc == SYNC_BUSY) {
             connected = false;
-            pg_close(&s->pg);
+            pgs_close(&s->pg);
             fprintf(stderr, "pg-sync: waiting %d s for %s; the position is kept in PostgreSQL, nothing is lost\n",
                     backoff_s, rc == SYNC_BUSY ? "the other pg-sync to end" : "PostgreSQL");
-            nap_ms(1000L * backoff_s);
+            pgs_nap_ms(1000L * backoff_s);
             backoff_s = backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff_s * 2;
             continue;
         }
@@ -988,7 +625,7 @@ static int run(sync_t *s, bool once, long interval_ms, bool connected)
             continue;
         }
         if (once) break;
-        nap_ms(interval_ms);
+        pgs_nap_ms(interval_ms);
     }
     say_done(s, total);
     return ACCORD_EXIT_OK;
@@ -1023,25 +660,25 @@ int ctl_pg_sync(const ctl_args_t *a)
     bool once = ctl_flag(a, "once");
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
+    sa.sa_handler = pgs_on_stop;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* the first connection tells a wrong DSN, password or database at once */
-    int first = pg_connect(&s);
+    int first = pgs_connect(&s);
     if (first == SYNC_FATAL || (first && first != SYNC_STOPPED && once)) {
         if (first == SYNC_LOST) fprintf(stderr, "accordctl: pg-sync: check --dsn and that PostgreSQL runs\n");
         if (first == SYNC_BUSY) fprintf(stderr, "accordctl: pg-sync: --once: stop the other one, or let it do the copy\n");
         rc = first == SYNC_LOST ? ACCORD_EXIT_UNREACHABLE : ACCORD_EXIT_OTHER;
     } else {
         if (first && first != SYNC_STOPPED) { /* an outage from the start: wait it out as any other */
-            pg_close(&s.pg);
+            pgs_close(&s.pg);
             fprintf(stderr, "pg-sync: waiting for PostgreSQL\n");
-            nap_ms(1000);
+            pgs_nap_ms(1000);
         }
         rc = run(&s, once, (long)interval_ms, first == 0);
     }
-    pg_close(&s.pg);
+    pgs_close(&s.pg);
     pgrow_buf_free(&s.buf);
     pgrow_buf_free(&s.sql);
     free(s.pos);
