@@ -77,6 +77,8 @@ void hook_events_of(const record_t *rec, hook_events_t *ev)
 /* True if name (len bytes) is "*", "KIND.*" or an event some change can have. */
 static bool pattern_known(const char *name, size_t len)
 {
+    for (size_t i = 0; i < len; i++) /* an event's letters only: a NUL would cut the kind's name short */
+        if (!((name[i] >= 'a' && name[i] <= 'z') || name[i] == '.' || name[i] == '_' || name[i] == '*')) return false;
     if (len == 1 && name[0] == '*') return true;
     const char *dot = memchr(name, '.', len);
     if (!dot || dot == name) return false;
